@@ -1,0 +1,161 @@
+import { EventEmitter } from 'node:events';
+import * as mediasoup from 'mediasoup';
+import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
+import { ROOM_MEDIA_CODECS } from './codecs.ts';
+
+/** How the pool starts its workers. Mirrors the MEDIASOUP_* configuration variables. */
+export interface WorkerPoolOptions {
+  numWorkers: number;
+  logLevel: types.WorkerLogLevel;
+  listenIp: string;
+  announcedAddress?: string | undefined;
+  /** Worker i's WebRtcServer binds UDP+TCP on portBase + i; 0 lets the OS pick (tests, several nodes on one host). */
+  portBase: number;
+  /** Spawn a replacement when a worker dies. */
+  respawn: boolean;
+  log: Logger;
+}
+
+/** One worker and the per-worker state the pool tracks. */
+export interface PooledWorker {
+  readonly index: number;
+  readonly worker: types.Worker;
+  readonly webRtcServer: types.WebRtcServer;
+  /** Routers on this worker, for least-loaded placement. Routers remove themselves on close. */
+  readonly routers: Set<types.Router>;
+}
+
+/** Health of the pool as /readyz reports it. */
+export interface WorkerPoolHealth {
+  ok: boolean;
+  expected: number;
+  alive: number;
+  workers: { index: number; pid: number; routers: number }[];
+}
+
+export interface WorkerPoolEvents {
+  /** A worker died; every router on it is gone. Rooms listening here tell their clients to reconnect media. */
+  workerdied: [index: number, routers: types.Router[]];
+  workerreplaced: [PooledWorker];
+}
+
+/**
+ * Owns the mediasoup workers: one per core by default, each with a WebRtcServer (one UDP and one TCP port per worker,
+ * not per transport, so firewalls and NAT need few rules). A worker that dies is logged and replaced. `close()` is
+ * idempotent and closes every worker, which in mediasoup cascades to its routers, transports, producers and consumers.
+ */
+export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
+  private readonly slots: (PooledWorker | undefined)[];
+  private closed = false;
+
+  private constructor(private readonly opts: WorkerPoolOptions) {
+    super();
+    this.slots = new Array(opts.numWorkers).fill(undefined);
+  }
+
+  /** Starts all workers; rejects (after closing the ones started) if any cannot start. */
+  static async start(opts: WorkerPoolOptions): Promise<WorkerPool> {
+    const pool = new WorkerPool(opts);
+    try {
+      await Promise.all(pool.slots.map((_, i) => pool.spawn(i)));
+    } catch (err) {
+      pool.close();
+      throw err;
+    }
+    opts.log.info({ workers: opts.numWorkers, pids: pool.workers.map((w) => w.worker.pid) }, 'mediasoup workers started');
+    return pool;
+  }
+
+  /** Live workers, in index order. */
+  get workers(): PooledWorker[] {
+    return this.slots.filter((w): w is PooledWorker => w !== undefined);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Creates a router with Hawker's codecs on the worker with the fewest routers (ties: lowest index). */
+  async createRouter(appData: types.AppData = {}, exclude?: PooledWorker): Promise<{ router: types.Router; pooled: PooledWorker }> {
+    const candidates = this.workers.filter((w) => w !== exclude);
+    const pooled = (candidates.length > 0 ? candidates : this.workers).reduce<PooledWorker | undefined>(
+      (best, w) => (best === undefined || w.routers.size < best.routers.size ? w : best),
+      undefined,
+    );
+    if (!pooled) throw new Error('no live mediasoup worker');
+    const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
+    pooled.routers.add(router);
+    router.observer.once('close', () => pooled.routers.delete(router));
+    return { router, pooled };
+  }
+
+  health(): WorkerPoolHealth {
+    const workers = this.workers
+      .filter((w) => !w.worker.closed && !w.worker.died)
+      .map((w) => ({ index: w.index, pid: w.worker.pid, routers: w.routers.size }));
+    return { ok: !this.closed && workers.length === this.opts.numWorkers, expected: this.opts.numWorkers, alive: workers.length, workers };
+  }
+
+  /** Closes every worker (cascading to routers and below). Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.workers) w.worker.close();
+    this.slots.fill(undefined);
+    this.removeAllListeners();
+  }
+
+  private async spawn(index: number): Promise<PooledWorker> {
+    const { log } = this.opts;
+    let worker: types.Worker;
+    try {
+      worker = await mediasoup.createWorker({ logLevel: this.opts.logLevel, appData: { index } });
+    } catch (err) {
+      throw new Error(
+        `mediasoup worker failed to start (${(err as Error).message}); run \`npm run setup\` to build it (binary: ${mediasoup.workerBin})`,
+        { cause: err },
+      );
+    }
+    const listen = (protocol: 'udp' | 'tcp'): types.TransportListenInfo => ({
+      protocol,
+      ip: this.opts.listenIp,
+      ...(this.opts.announcedAddress ? { announcedAddress: this.opts.announcedAddress } : {}),
+      ...(this.opts.portBase > 0 ? { port: this.opts.portBase + index } : {}),
+    });
+    let webRtcServer: types.WebRtcServer;
+    try {
+      webRtcServer = await worker.createWebRtcServer({ listenInfos: [listen('udp'), listen('tcp')] });
+    } catch (err) {
+      worker.close();
+      throw new Error(
+        `mediasoup WebRtcServer could not listen on ${this.opts.listenIp}:${this.opts.portBase ? this.opts.portBase + index : 'random'} (${(err as Error).message}); free the port or change MEDIASOUP_PORT_BASE`,
+        { cause: err },
+      );
+    }
+    const pooled: PooledWorker = { index, worker, webRtcServer, routers: new Set() };
+    this.slots[index] = pooled;
+    worker.on('died', (err) => this.onDied(pooled, err));
+    return pooled;
+  }
+
+  private onDied(pooled: PooledWorker, err: Error): void {
+    const routers = [...pooled.routers];
+    this.opts.log.error({ index: pooled.index, pid: pooled.worker.pid, err: err.message, routers: routers.length }, 'mediasoup worker died');
+    if (this.slots[pooled.index] === pooled) this.slots[pooled.index] = undefined;
+    pooled.routers.clear();
+    this.emit('workerdied', pooled.index, routers);
+    if (this.closed || !this.opts.respawn) return;
+    this.spawn(pooled.index).then(
+      (fresh) => {
+        if (this.closed) {
+          fresh.worker.close();
+          return;
+        }
+        this.opts.log.info({ index: fresh.index, pid: fresh.worker.pid }, 'mediasoup worker replaced');
+        this.emit('workerreplaced', fresh);
+      },
+      (spawnErr: Error) => this.opts.log.error({ index: pooled.index, err: spawnErr.message }, 'could not replace dead mediasoup worker'),
+    );
+  }
+}

@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Express } from 'express';
+import type { Redis } from 'ioredis';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Server as IoServer } from 'socket.io';
+import { WorkerPool } from '../media/workerPool.ts';
+import type { Config } from './config.ts';
+import { healthRoutes } from './health/routes.ts';
+import { createRedis } from './infra/redis.ts';
+import type { Logger } from './infra/log.ts';
+import type { SocketData } from './infra/socketEdge.ts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from './protocol/index.ts';
+
+/** The typed Socket.IO server every domain registers its handlers on. */
+export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What a domain module gets to wire itself in. */
+export interface HawkerContext {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Shared command connection. Domains needing blocking commands or pub/sub open their own (and close them). */
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly io: HawkerIo;
+  readonly app: Express;
+  readonly media: WorkerPool;
+}
+
+/** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */
+export interface Domain {
+  readonly name: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One Hawker node: express and Socket.IO on one HTTP server, a Redis connection, a mediasoup worker pool, and the domain
+ * modules. It owns all of them: `close()` is idempotent and tears them down in reverse order of creation.
+ */
+export class Hawker {
+  private closing: Promise<void> | undefined;
+  private readonly domains: Domain[] = [];
+
+  private constructor(
+    readonly ctx: HawkerContext,
+    readonly server: http.Server,
+    private readonly adapterRedis: Redis,
+  ) {}
+
+  /** Builds a node (workers started, Redis connecting) without listening yet. */
+  static async create(config: Config, log: Logger, redisUrl: string): Promise<Hawker> {
+    const media = await WorkerPool.start({
+      numWorkers: config.MEDIASOUP_WORKERS,
+      logLevel: config.MEDIASOUP_LOG_LEVEL,
+      listenIp: config.MEDIASOUP_LISTEN_IP,
+      announcedAddress: config.MEDIASOUP_ANNOUNCED_ADDRESS,
+      portBase: config.MEDIASOUP_PORT_BASE,
+      respawn: config.MEDIASOUP_RESPAWN,
+      log: log.child({ module: 'media' }),
+    });
+    const redis = createRedis(redisUrl, log.child({ module: 'redis' }));
+    const app = express();
+    app.disable('x-powered-by');
+    const server = http.createServer(app);
+    // The streams adapter (not plain pub/sub) because it keeps recent packets in a Redis stream, which is what makes
+    // Socket.IO's connection-state recovery work across nodes (docs/scaling.md). It blocks on XREAD: own connection.
+    const adapterRedis = createRedis(redisUrl, log.child({ module: 'adapter' }), { maxRetriesPerRequest: null });
+    const io: HawkerIo = new IoServer(server, {
+      // Socket.IO's default 1 MB frame is far above any Hawker event; a small cap bounds what one bad client costs.
+      maxHttpBufferSize: 64 * 1024,
+      connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
+      adapter: createAdapter(adapterRedis, {
+        streamName: `${config.REDIS_KEY_PREFIX}sio`,
+        sessionKeyPrefix: `${config.REDIS_KEY_PREFIX}sio:session:`,
+        maxLen: 50_000,
+        onlyPlaintext: true,
+      }),
+    });
+    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media };
+    const node = new Hawker(ctx, server, adapterRedis);
+    app.use(express.json({ limit: '64kb' }));
+    app.use(healthRoutes({ redis, media, startedAt: Date.now() }));
+    return node;
+  }
+
+  /** Registers a domain for shutdown (domains close in reverse order). */
+  add(domain: Domain): void {
+    this.domains.push(domain);
+  }
+
+  /** Listens on config HOST:PORT (PORT 0 picks a free port); resolves with the bound address. */
+  async listen(port = this.ctx.config.PORT, host = this.ctx.config.HOST): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  /**
+   * Graceful stop: stop accepting and close sockets (clients reconnect elsewhere), close domains (queues, timers), close
+   * the mediasoup workers, quit Redis. Idempotent; every caller gets the same promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const { io, media, redis, log } = this.ctx;
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve()); // also closes the HTTP server
+      });
+      for (const domain of [...this.domains].reverse()) {
+        await domain.close().catch((err: Error) => log.error({ err, domain: domain.name }, 'domain close failed'));
+      }
+      media.close();
+      this.adapterRedis.disconnect(); // it sits in a blocking XREAD; QUIT would wait for it
+      await redis.quit().catch(() => redis.disconnect());
+    })();
+    return this.closing;
+  }
+}

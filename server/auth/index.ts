@@ -1,0 +1,62 @@
+import type { Request } from 'express';
+import type { HawkerContext } from '../app.ts';
+import { AppError, toWireError } from '../errors.ts';
+import type { Authenticate } from '../infra/rest.ts';
+import { restFactory } from '../infra/rest.ts';
+import { DevTokenRequest, type Principal } from '../protocol/auth.ts';
+import { TokenService } from './tokens.ts';
+
+export { access } from './access.ts';
+export { TokenService } from './tokens.ts';
+
+/**
+ * Identity at the edges: REST requests carry `Authorization: Bearer <token>`, Socket.IO connections send
+ * `auth: { token }`. In development (DEV_TOKENS=true) POST /api/dev/tokens mints tokens so the demo needs no identity
+ * provider; production deployments turn that off and verify their own tokens (JWT_SECRET or JWT_JWKS_URL).
+ */
+export function createAuth(ctx: HawkerContext) {
+  const { config, log, app, io } = ctx;
+  const tokens = new TokenService(
+    config.JWT_JWKS_URL
+      ? { kind: 'jwks', jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }
+      : { kind: 'secret', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+  );
+
+  const authenticate: Authenticate = async (req: Request): Promise<Principal> => {
+    const header = req.headers.authorization;
+    if (!header?.startsWith('Bearer ')) throw AppError.unauthenticated('Send Authorization: Bearer <token>');
+    return tokens.verify(header.slice(7));
+  };
+  const rest = restFactory(authenticate, log);
+
+  if (config.DEV_TOKENS) {
+    app.post(
+      '/api/dev/tokens',
+      rest({ body: DevTokenRequest, auth: false, status: 201 }, async ({ body }) => {
+        const { ttlS, ...principal } = body;
+        const { token, expiresAt } = await tokens.sign(principal, ttlS);
+        return { token, principal, expiresAt };
+      }),
+    );
+  }
+
+  io.use((socket, next) => {
+    const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
+    tokens.verify(token).then(
+      (principal) => {
+        socket.data.principal = principal;
+        socket.data.rooms ??= new Set();
+        next();
+      },
+      (err: unknown) => {
+        // The client sees connect_error with err.data = { code, message }.
+        const e = new Error((err as Error).message) as Error & { data?: unknown };
+        e.data = toWireError(err);
+        next(e);
+      },
+    );
+  });
+
+  return { tokens, authenticate, rest };
+}
+export type Auth = ReturnType<typeof createAuth>;

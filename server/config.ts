@@ -1,0 +1,70 @@
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be an integer').min(0).max(65535);
+
+/**
+ * Every environment variable Hawker reads. README.md ("Configuration") documents each one; keep the two in step.
+ * Parsed once at start-up, so a typo fails fast with the variable's name instead of misbehaving later.
+ */
+const EnvSchema = z.object({
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** External Redis; when unset, Hawker launches its own redis-server with data under DATA_DIR. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  /** Prefix of every Redis key Hawker owns (lets several deployments or test runs share one Redis). */
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 chars of A-Z a-z 0-9 : _ -').default('hawker:'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  /** mediasoup workers; default one per core. */
+  MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
+  MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
+  /** IP the WebRtcServers listen on. */
+  MEDIASOUP_LISTEN_IP: z.ipv4().or(z.ipv6()).default('127.0.0.1'),
+  /** Public IP or hostname put in ICE candidates, for hosts behind NAT or cloud 1:1 NAT. */
+  MEDIASOUP_ANNOUNCED_ADDRESS: z.string().min(1).optional(),
+  /** Worker i listens on UDP and TCP port MEDIASOUP_PORT_BASE + i; 0 picks free ports (tests). */
+  MEDIASOUP_PORT_BASE: port.default(40000),
+  /** Upper bound for graceful shutdown before the process exits anyway. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** HS256 secret shared by every node (and your token issuer). Unset: a development secret is used, with a warning. */
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('hawker-dev-secret-change-me'),
+  /** Verify tokens against your identity provider's JWKS instead of JWT_SECRET. */
+  JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /** POST /api/dev/tokens mints tokens for any identity: for demos and tests only. Default: on unless NODE_ENV=production. */
+  DEV_TOKENS: bool.optional(),
+  NODE_ENV: z.string().optional(),
+  /** Replace a mediasoup worker that dies (on by default; tests of the death path may turn it off). */
+  MEDIASOUP_RESPAWN: bool.default(true),
+});
+
+export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };
+
+/** Thrown for a bad environment; `message` is one line naming the variable(s) and what they must be. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses configuration from an environment (default: process.env). Throws ConfigError naming each bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": `FOO= npm start` should give the default, not a parse error.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => {
+      const name = String(i.path[0] ?? '?');
+      return `${name}=${JSON.stringify(env[name] ?? '')} ${i.message}`;
+    });
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')} (see README.md, Configuration)`);
+  }
+  const data = parsed.data;
+  const production = data.NODE_ENV === 'production';
+  if (production && !env.JWT_SECRET && !data.JWT_JWKS_URL) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET or JWT_JWKS_URL must be set when NODE_ENV=production (see README.md, Configuration)');
+  }
+  return { ...data, DEV_TOKENS: data.DEV_TOKENS ?? !production, dataDir: path.resolve(data.DATA_DIR) };
+}

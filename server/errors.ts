@@ -1,0 +1,66 @@
+import { ErrorCode, type WireError } from './protocol/errors.ts';
+
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_EVENT: 400,
+  RATE_LIMITED: 429,
+  CONFLICT: 409,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/**
+ * The one error type the server throws on purpose. Anything else that reaches an edge handler is a bug: it is logged
+ * with its stack and turned into `INTERNAL` without leaking internals to the client.
+ */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly options: { cause?: unknown; details?: unknown } = {},
+  ) {
+    super(message, { cause: options.cause });
+  }
+
+  get httpStatus(): number {
+    return HTTP_STATUS[this.code];
+  }
+
+  toWire(): WireError {
+    return this.options.details === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, details: this.options.details };
+  }
+
+  static badRequest(message: string, details?: unknown): AppError {
+    return new AppError(ErrorCode.BAD_REQUEST, message, { details });
+  }
+  static unauthenticated(message = 'Sign in first: send a valid token'): AppError {
+    return new AppError(ErrorCode.UNAUTHENTICATED, message);
+  }
+  static forbidden(message = 'You are not allowed to do this'): AppError {
+    return new AppError(ErrorCode.FORBIDDEN, message);
+  }
+  static notFound(what: string): AppError {
+    return new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+  }
+  static conflict(message: string): AppError {
+    return new AppError(ErrorCode.CONFLICT, message);
+  }
+  static rateLimited(retryAfterMs: number, message = 'Too fast: slow down'): AppError {
+    return new AppError(ErrorCode.RATE_LIMITED, message, { details: { retryAfterMs } });
+  }
+  static unavailable(message: string, cause?: unknown): AppError {
+    return new AppError(ErrorCode.UNAVAILABLE, message, { cause });
+  }
+}
+
+/** Maps any thrown value to a wire error; unexpected ones become INTERNAL (the caller logs them). */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) return err.toWire();
+  return { code: ErrorCode.INTERNAL, message: 'Internal error; it has been logged. Retry, and report it if it persists' };
+}

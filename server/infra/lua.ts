@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import type { Redis } from 'ioredis';
+
+/**
+ * A domain's atomic Redis scripts. Each lives in a named `.lua` file whose header declares `-- KEYS: n` (plus what
+ * KEYS, ARGV and the return value mean). Registered with ioredis `defineCommand`, so they run by EVALSHA and are
+ * re-sent transparently after a Redis restart. Names are namespaced by domain to avoid clashes on a shared connection.
+ */
+export class LuaScripts<N extends string> {
+  private readonly numKeys = new Map<N, number>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly namespace: string,
+    dir: URL,
+    names: readonly N[],
+  ) {
+    for (const name of names) {
+      const lua = fs.readFileSync(new URL(`${name}.lua`, dir), 'utf8');
+      const m = /^--\s*KEYS:\s*(\d+)/m.exec(lua);
+      if (!m) throw new Error(`${name}.lua: missing "-- KEYS: n" header`);
+      const numberOfKeys = Number(m[1]);
+      this.numKeys.set(name, numberOfKeys);
+      redis.defineCommand(this.command(name), { numberOfKeys, lua });
+    }
+  }
+
+  /** Runs script `name`; `keys.length` must match its header. */
+  run(name: N, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+    const expected = this.numKeys.get(name);
+    if (keys.length !== expected) throw new Error(`${name}.lua takes ${expected} keys, got ${keys.length}`);
+    const fn = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[this.command(name)];
+    return fn!.call(this.redis, ...keys, ...args);
+  }
+
+  private command(name: N): string {
+    return `${this.namespace}_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `npm start` entry: parse configuration, launch a local Redis when REDIS_URL is not given, start the node, and stop
+ * everything within SHUTDOWN_TIMEOUT_MS on SIGTERM/SIGINT.
+ */
+import path from 'node:path';
+import { Hawker } from './app.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { createLogger } from './infra/log.ts';
+import { startLocalRedis, type LocalRedis } from './infra/localRedis.ts';
+import { registerDomains } from './domains.ts';
+
+let config: Config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}
+
+const log = createLogger(config.LOG_LEVEL);
+let localRedis: LocalRedis | undefined;
+let node: Hawker | undefined;
+
+async function start(): Promise<void> {
+  let redisUrl = config.REDIS_URL;
+  if (!redisUrl) {
+    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis') });
+    redisUrl = localRedis.url;
+    log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
+  }
+  node = await Hawker.create(config, log, redisUrl);
+  await registerDomains(node);
+  const addr = await node.listen();
+  const shown = addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.address;
+  log.info({ port: addr.port }, `Hawker listening: http://${shown}:${addr.port}/ (health: /readyz)`);
+}
+
+let stopping = false;
+async function stop(signal: string, code = 0): Promise<never> {
+  if (stopping) process.exit(code); // a second Ctrl-C means "now"
+  stopping = true;
+  log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+  const deadline = setTimeout(() => {
+    log.error('graceful shutdown timed out; exiting anyway');
+    localRedis?.stop(0).catch(() => {});
+    process.exit(1);
+  }, config.SHUTDOWN_TIMEOUT_MS);
+  deadline.unref();
+  try {
+    await node?.close();
+  } catch (err) {
+    log.error({ err }, 'error while closing the node');
+    code = 1;
+  }
+  await localRedis?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local redis'));
+  log.info('stopped');
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
+
+start().catch((err: Error) => {
+  log.fatal({ err }, `Hawker failed to start: ${err.message}`);
+  void stop('startup-failure', 1);
+});

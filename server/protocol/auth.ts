@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { Id, PlainText } from './common.ts';
+
+/**
+ * Who can do what: viewers watch, chat, like and buy; creators own their rooms; an agency's moderators act on every
+ * room of that agency's creators; an agency owner manages its roster; platform admins can do everything.
+ */
+export const Role = z.enum(['viewer', 'creator', 'moderator', 'agency', 'admin']);
+export type Role = z.infer<typeof Role>;
+
+/** The identity a verified token carries. */
+export const Principal = z.object({
+  userId: Id,
+  name: PlainText(40),
+  role: Role,
+  /** The agency a creator belongs to, a moderator moderates for, or an agency owner owns. */
+  agencyId: Id.optional(),
+});
+export type Principal = z.infer<typeof Principal>;
+
+/** POST /api/dev/tokens body (development signer; disabled when DEV_TOKENS=false). */
+export const DevTokenRequest = Principal.extend({
+  /** Token lifetime in seconds (default 12 h). */
+  ttlS: z.number().int().min(60).max(7 * 24 * 3600).optional(),
+});
+export type DevTokenRequest = z.infer<typeof DevTokenRequest>;
+
+export const DevTokenResponse = z.object({ token: z.string(), principal: Principal, expiresAt: z.number() });
+export type DevTokenResponse = z.infer<typeof DevTokenResponse>;

@@ -1,0 +1,35 @@
+/**
+ * The closed set of error codes on the wire. Every REST error body and every failed Socket.IO acknowledgement carries
+ * one of these, so clients can switch on `code` instead of parsing messages.
+ */
+export const ErrorCode = {
+  /** The payload failed its zod schema (shape, type, size). */
+  BAD_REQUEST: 'BAD_REQUEST',
+  /** No valid token, or the token expired. */
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Authenticated, but this role or owner may not do this. */
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  /** The event name is not part of the protocol. */
+  UNKNOWN_EVENT: 'UNKNOWN_EVENT',
+  /** A rate limit or slow mode refused the action; retry after `retryAfterMs`. */
+  RATE_LIMITED: 'RATE_LIMITED',
+  /** The request conflicts with current state (e.g. room already ended). */
+  CONFLICT: 'CONFLICT',
+  /** A dependency (Redis, media worker) is unavailable; retry later. */
+  UNAVAILABLE: 'UNAVAILABLE',
+  INTERNAL: 'INTERNAL',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Wire shape of an error: what REST bodies and failed acks carry. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  /** Optional machine-readable details (e.g. zod issues, retryAfterMs). */
+  details?: unknown;
+}
+
+/** Every client→server event is acknowledged with exactly one of these. */
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: WireError };

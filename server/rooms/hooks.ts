@@ -1,0 +1,39 @@
+import type { HawkerSocket } from '../infra/socketEdge.ts';
+import type { Principal } from '../protocol/auth.ts';
+import type { RoomSnapshot } from '../protocol/index.ts';
+import type { Room } from '../protocol/rooms.ts';
+
+/**
+ * How a feature hooks into a room's life without the rooms domain knowing it: chat adds history to the snapshot,
+ * moderation refuses banned users at join, commerce stops sales when a room ends, media closes routers. Each hook is
+ * small and optional; the rooms domain calls them in registration order.
+ */
+export interface RoomHook {
+  readonly name: string;
+  /** May throw an AppError to refuse the join (banned, room full...). */
+  beforeJoin?(room: Room, socket: HawkerSocket): Promise<void>;
+  /** Adds this feature's slot to the join snapshot. */
+  snapshot?(room: Room, principal: Principal): Promise<Partial<RoomSnapshot>>;
+  afterJoin?(room: Room, socket: HawkerSocket): Promise<void>;
+  /** The socket left the room (leave event, disconnect, or room end). */
+  afterLeave?(roomId: string, socket: HawkerSocket): Promise<void>;
+  onLive?(room: Room): Promise<void>;
+  /** Runs on every node when a room ends. */
+  onEnded?(roomId: string, reason: string): Promise<void>;
+}
+
+/** The ordered list of hooks; domains add theirs at start-up. */
+export class RoomHooks {
+  private readonly hooks: RoomHook[] = [];
+
+  add(hook: RoomHook): void {
+    this.hooks.push(hook);
+  }
+
+  list(): readonly RoomHook[] {
+    return this.hooks;
+  }
+}
+
+/** The Socket.IO room every participant of a Hawker room is in. */
+export const roomChannel = (roomId: string): string => `room:${roomId}`;

@@ -1,0 +1,32 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { roomRoutes } from './routes.ts';
+import { RoomService } from './service.ts';
+
+export { roomChannel, type RoomHook } from './hooks.ts';
+export { RoomService } from './service.ts';
+
+/** The rooms domain: REST lifecycle, room:join / room:leave, and the hook registry other features plug into. */
+export function createRooms(ctx: HawkerContext, auth: Auth): Domain & { service: RoomService; onConnection(socket: HawkerSocket): void } {
+  const service = new RoomService(ctx);
+  ctx.app.use(roomRoutes(service, auth));
+  const log = ctx.log.child({ module: 'rooms' });
+  return {
+    name: 'rooms',
+    service,
+    onConnection(socket) {
+      on(socket, 'room:join', log, ({ roomId }) => service.join(socket, roomId));
+      on(socket, 'room:leave', log, async ({ roomId }) => {
+        await service.leave(socket, roomId);
+        return { roomId };
+      });
+      socket.on('disconnect', () => {
+        for (const roomId of [...socket.data.rooms]) {
+          service.leave(socket, roomId).catch((err: Error) => log.error({ err, roomId }, 'leave on disconnect failed'));
+        }
+      });
+    },
+    async close() {},
+  };
+}

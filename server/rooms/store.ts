@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+import { LuaScripts } from '../infra/lua.ts';
+import type { Principal } from '../protocol/auth.ts';
+import type { CreateRoomBody, ListRoomsQuery, Room, RoomStatus } from '../protocol/rooms.ts';
+
+/** Redis keys owned by the rooms domain. */
+export const roomKeys = (p: string) => ({
+  room: (id: string) => `${p}room:${id}`,
+  byStatus: (s: RoomStatus) => `${p}rooms:status:${s}`,
+  byCreator: (id: string) => `${p}rooms:creator:${id}`,
+  byAgency: (id: string) => `${p}rooms:agency:${id}`,
+  all: `${p}rooms:all`,
+});
+
+/** Short random URL-safe ids (62 bits of entropy). */
+export function newId(bytes = 8): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+/** Room records in Redis (a hash per room, sorted-set indexes by status, creator, agency and creation time). */
+export class RoomStore {
+  readonly keys: ReturnType<typeof roomKeys>;
+  private readonly lua: LuaScripts<'transition'>;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = roomKeys(prefix);
+    this.lua = new LuaScripts(redis, 'rooms', new URL('./lua/', import.meta.url), ['transition']);
+  }
+
+  async create(creator: Principal, body: CreateRoomBody, now = Date.now()): Promise<Room> {
+    const room: Room = {
+      id: newId(),
+      title: body.title,
+      coverUrl: body.coverUrl ?? null,
+      creatorId: creator.userId,
+      creatorName: creator.name,
+      agencyId: creator.agencyId ?? null,
+      status: 'scheduled',
+      scheduledAt: body.scheduledAt ?? null,
+      startedAt: null,
+      endedAt: null,
+      endReason: null,
+      createdAt: now,
+    };
+    const k = this.keys;
+    const m = this.redis.multi().hset(k.room(room.id), toHash(room)).zadd(k.all, now, room.id).zadd(k.byStatus('scheduled'), now, room.id).zadd(k.byCreator(room.creatorId), now, room.id);
+    if (room.agencyId) m.zadd(k.byAgency(room.agencyId), now, room.id);
+    await m.exec();
+    return room;
+  }
+
+  async get(id: string): Promise<Room | null> {
+    const h = await this.redis.hgetall(this.keys.room(id));
+    return h.id ? fromHash(h) : null;
+  }
+
+  async mustGet(id: string): Promise<Room> {
+    const room = await this.get(id);
+    if (!room) throw AppError.notFound(`Room ${id}`);
+    return room;
+  }
+
+  /** Newest first; filters intersect. */
+  async list(q: ListRoomsQuery): Promise<Room[]> {
+    const k = this.keys;
+    const sources = [
+      q.agencyId ? k.byAgency(q.agencyId) : null,
+      q.creatorId ? k.byCreator(q.creatorId) : null,
+      q.status ? k.byStatus(q.status) : null,
+    ].filter((s): s is string => s !== null);
+    // Read the smallest index, filter the rest in memory (bounded by `limit` per page of the smallest set).
+    const base = sources[0] ?? k.all;
+    const ids = await this.redis.zrevrange(base, 0, Math.max(q.limit * 4, 200) - 1);
+    const rooms = await Promise.all(ids.map((id) => this.get(id)));
+    return rooms
+      .filter((r): r is Room => r !== null)
+      .filter((r) => (!q.agencyId || r.agencyId === q.agencyId) && (!q.creatorId || r.creatorId === q.creatorId) && (!q.status || r.status === q.status))
+      .slice(0, q.limit);
+  }
+
+  /** Atomic status change (see lua/transition.lua). */
+  async transition(id: string, action: 'live' | 'end', reason = ''): Promise<Room> {
+    const k = this.keys;
+    const res = (await this.lua.run('transition', [k.room(id), k.byStatus('scheduled'), k.byStatus('live'), k.byStatus('ended')], [action, Date.now(), reason])) as [number, string?];
+    if (res[0] === -1) throw AppError.notFound(`Room ${id}`);
+    if (res[0] === -2) throw AppError.conflict(action === 'live' ? `Room is ${res[1]}; only a scheduled room can go live` : 'Room already ended');
+    return this.mustGet(id);
+  }
+}
+
+function toHash(r: Room): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, v] of Object.entries(r)) if (v !== null) out[key] = String(v);
+  return out;
+}
+
+function fromHash(h: Record<string, string>): Room {
+  const num = (v: string | undefined) => (v === undefined ? null : Number(v));
+  return {
+    id: h.id!,
+    title: h.title ?? '',
+    coverUrl: h.coverUrl ?? null,
+    creatorId: h.creatorId!,
+    creatorName: h.creatorName ?? '',
+    agencyId: h.agencyId ?? null,
+    status: h.status as RoomStatus,
+    scheduledAt: num(h.scheduledAt),
+    startedAt: num(h.startedAt),
+    endedAt: num(h.endedAt),
+    endReason: h.endReason ?? null,
+    createdAt: Number(h.createdAt),
+  };
+}

@@ -1,0 +1,64 @@
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { startLocalRedis, type LocalRedis } from '../../server/infra/localRedis.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+
+let redis: LocalRedis | undefined;
+let node: TestNode | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await node?.close();
+  await redis?.stop();
+  if (dir) await fs.rm(dir, { recursive: true, force: true });
+  node = redis = dir = undefined;
+});
+
+const readyz = async (url: string) => {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: (await res.json()) as { ok: boolean; redis: { ok: boolean }; workers: { alive: number } } };
+};
+
+it('/healthz answers while the process is up', async () => {
+  node = await startNode();
+  const res = await fetch(`${node.url}/healthz`);
+  expect(res.status).toBe(200);
+  expect(await res.json()).toMatchObject({ ok: true });
+});
+
+it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again when it returns', async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-readyz-'));
+  redis = await startLocalRedis({ dir });
+  node = await startNode({ MEDIASOUP_WORKERS: '2' }, redis.url);
+
+  const up = await readyz(node.url);
+  expect(up.status).toBe(200);
+  expect(up.body).toMatchObject({ ok: true, redis: { ok: true, maxmemoryPolicy: 'noeviction' }, workers: { ok: true, alive: 2, expected: 2 } });
+
+  const port = redis.port;
+  await redis.stop();
+  const down = await waitFor('readyz 503', async () => {
+    const r = await readyz(node!.url);
+    return r.status === 503 ? r : undefined;
+  });
+  expect(down.body.ok).toBe(false);
+  expect(down.body.redis.ok).toBe(false);
+
+  redis = await startLocalRedis({ dir, port });
+  const back = await waitFor('readyz 200', async () => {
+    const r = await readyz(node!.url);
+    return r.status === 200 ? r : undefined;
+  }, 15_000);
+  expect(back.body.redis.ok).toBe(true);
+});
+
+it('/readyz refuses a Redis that may evict keys', async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-readyz-'));
+  redis = await startLocalRedis({ dir });
+  node = await startNode({}, redis.url);
+  await node.node.ctx.redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+  const r = await readyz(node.url);
+  expect(r.status).toBe(503);
+  expect(r.body.redis).toMatchObject({ ok: false, maxmemoryPolicy: 'allkeys-lru' });
+});

@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { Hawker } from '../../server/app.ts';
+import { loadConfig } from '../../server/config.ts';
+import { registerDomains } from '../../server/domains.ts';
+import { createLogger } from '../../server/infra/log.ts';
+
+/** A running test node and how to reach it. */
+export interface TestNode {
+  node: Hawker;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  port: number;
+  /** The node's Redis key prefix (random per node unless given). */
+  prefix: string;
+  close(): Promise<void>;
+}
+
+/** A random Redis key prefix, so tests sharing the run's Redis never see each other's keys. */
+export function randomPrefix(): string {
+  return `t${randomBytes(5).toString('hex')}:`;
+}
+
+/**
+ * Starts a full Hawker node (all domains) on 127.0.0.1, port 0, against the run's Redis (or `redisUrl`), with one
+ * mediasoup worker on random ports. `env` overrides any configuration variable.
+ */
+export async function startNode(env: Record<string, string> = {}, redisUrl = inject('redisUrl')): Promise<TestNode> {
+  const prefix = env.REDIS_KEY_PREFIX ?? randomPrefix();
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    MEDIASOUP_WORKERS: '1',
+    MEDIASOUP_PORT_BASE: '0',
+    REDIS_URL: redisUrl,
+    ...env,
+    REDIS_KEY_PREFIX: prefix,
+  });
+  const node = await Hawker.create(config, createLogger(config.LOG_LEVEL), redisUrl);
+  try {
+    await registerDomains(node);
+    const addr = await node.listen();
+    return { node, url: `http://127.0.0.1:${addr.port}`, port: addr.port, prefix, close: () => node.close() };
+  } catch (err) {
+    await node.close();
+    throw err;
+  }
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

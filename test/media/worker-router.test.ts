@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../server/infra/log.ts';
+import { WorkerPool } from '../../media/workerPool.ts';
+
+const log = createLogger('silent');
+let pool: WorkerPool | undefined;
+afterEach(() => {
+  pool?.close();
+  pool = undefined;
+});
+
+const start = (numWorkers: number, respawn = true) =>
+  WorkerPool.start({ numWorkers, logLevel: 'warn', listenIp: '127.0.0.1', portBase: 0, respawn, log });
+
+describe('mediasoup worker pool (real worker binary)', () => {
+  it('starts real workers, each with a WebRtcServer, and creates a router offering VP8, H264 and Opus', async () => {
+    pool = await start(2);
+    expect(pool.workers).toHaveLength(2);
+    for (const w of pool.workers) {
+      expect(w.worker.pid).toBeGreaterThan(0);
+      const dump = await w.webRtcServer.dump();
+      expect(dump.udpSockets.length + dump.tcpServers.length).toBe(2);
+    }
+    const { router } = await pool.createRouter();
+    const mimeTypes = router.rtpCapabilities.codecs!.map((c) => c.mimeType);
+    expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
+  });
+
+  it('places routers on the least-loaded worker and forgets closed ones', async () => {
+    pool = await start(2);
+    const a = await pool.createRouter();
+    const b = await pool.createRouter();
+    expect(a.pooled).not.toBe(b.pooled);
+    a.router.close();
+    expect(a.pooled.routers.size).toBe(0);
+    const c = await pool.createRouter();
+    expect(c.pooled).toBe(a.pooled);
+  });
+
+  it('replaces a worker that dies (SIGKILL) and reports the routers it lost', async () => {
+    pool = await start(1);
+    const { router } = await pool.createRouter();
+    const victim = pool.workers[0]!.worker;
+    const died = new Promise<number>((resolve) => pool!.once('workerdied', (_i, routers) => resolve(routers.length)));
+    const replaced = new Promise<number>((resolve) => pool!.once('workerreplaced', (w) => resolve(w.worker.pid)));
+    process.kill(victim.pid, 'SIGKILL');
+    expect(await died).toBe(1);
+    expect(router.closed).toBe(true);
+    expect(pool.health().ok).toBe(false);
+    const newPid = await replaced;
+    expect(newPid).not.toBe(victim.pid);
+    expect(pool.health()).toMatchObject({ ok: true, alive: 1 });
+    const again = await pool.createRouter();
+    expect(again.router.closed).toBe(false);
+  });
+
+  it('close() is idempotent and closes every worker', async () => {
+    pool = await start(2);
+    const workers = pool.workers.map((w) => w.worker);
+    pool.close();
+    pool.close();
+    expect(workers.every((w) => w.closed)).toBe(true);
+    expect(pool.health().ok).toBe(false);
+  });
+});

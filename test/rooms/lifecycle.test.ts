@@ -1,0 +1,51 @@
+import { afterEach, expect, it } from 'vitest';
+import type { Room, RoomSnapshot } from '../../server/protocol/index.ts';
+import { api, call, connect, devToken, next, ok, type ClientSocket } from '../helpers/clients.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const sockets: ClientSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  await node?.close();
+  node = undefined;
+});
+
+it('a creator creates a room, a viewer joins and gets a snapshot, go live is pushed, ending tells and disconnects the viewer', async () => {
+  node = await startNode();
+  const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
+  const viewer = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
+
+  const created = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Spring sale', coverUrl: 'https://example.com/c.jpg' });
+  expect(created.status).toBe(201);
+  expect(created.body).toMatchObject({ title: 'Spring sale', creatorId: 'c1', agencyId: 'ag1', status: 'scheduled' });
+  const roomId = created.body.id;
+
+  const vs = await connect(node.url, viewer);
+  sockets.push(vs);
+  const before = Date.now();
+  const snap = ok(await call(vs, 'room:join', { roomId })) as RoomSnapshot;
+  expect(snap.room.id).toBe(roomId);
+  expect(snap.you.userId).toBe('v1');
+  expect(snap.serverTime).toBeGreaterThanOrEqual(before - 1000);
+
+  const updated = next(vs, 'room:updated');
+  const live = await api<Room>(node.url, 'POST', `/api/rooms/${roomId}/live`, creator);
+  expect(live.body.status).toBe('live');
+  expect((await updated).room.status).toBe('live');
+
+  const listed = await api<{ rooms: Room[] }>(node.url, 'GET', '/api/rooms?status=live&agencyId=ag1', viewer);
+  expect(listed.body.rooms.map((r) => r.id)).toEqual([roomId]);
+
+  const ended = next(vs, 'room:ended');
+  const disconnected = new Promise<string>((r) => vs.once('disconnect', r));
+  const end = await api<Room>(node.url, 'POST', `/api/rooms/${roomId}/end`, creator, { reason: 'Sold out, see you tomorrow' });
+  expect(end.body.status).toBe('ended');
+  expect(await ended).toEqual({ roomId, reason: 'Sold out, see you tomorrow' });
+  expect(await disconnected).toBe('io server disconnect');
+
+  const again = await connect(node.url, viewer);
+  sockets.push(again);
+  const refused = await call(again, 'room:join', { roomId });
+  expect(refused).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+});
