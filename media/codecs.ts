@@ -5,26 +5,23 @@ import type { types } from 'mediasoup';
  * mode 1) covers Safari and hardware encoders; Opus for audio. Bitrate hints keep the first seconds of a stream sharp.
  */
 export const ROOM_MEDIA_CODECS: types.RouterRtpCodecCapability[] = [
-  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2, preferredPayloadType: 100 },
+  { kind: 'audio', mimeType: 'audio/opus', clockRate: 48000, channels: 2 },
   {
     kind: 'video',
     mimeType: 'video/VP8',
     clockRate: 90000,
-    preferredPayloadType: 101,
     parameters: { 'x-google-start-bitrate': 1000 },
   },
   {
     kind: 'video',
     mimeType: 'video/H264',
     clockRate: 90000,
-    preferredPayloadType: 102,
     parameters: { 'packetization-mode': 1, 'profile-level-id': '42e01f', 'level-asymmetry-allowed': 1, 'x-google-start-bitrate': 1000 },
   },
   {
     kind: 'video',
     mimeType: 'video/H264',
     clockRate: 90000,
-    preferredPayloadType: 104,
     parameters: { 'packetization-mode': 1, 'profile-level-id': '4d0032', 'level-asymmetry-allowed': 1, 'x-google-start-bitrate': 1000 },
   },
 ];

@@ -86,7 +86,10 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (!pooled) throw new Error('no live mediasoup worker');
     const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
     pooled.routers.add(router);
-    router.observer.once('close', () => pooled.routers.delete(router));
+    // A dying worker closes its routers before emitting 'died'; keep them in the set so onDied can report them.
+    router.observer.once('close', () => {
+      if (!pooled.worker.died) pooled.routers.delete(router);
+    });
     return { router, pooled };
   }
 
