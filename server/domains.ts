@@ -3,6 +3,7 @@ import { createAuth } from './auth/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
 import { createRooms } from './rooms/index.ts';
+import { createWeb } from './web/index.ts';
 
 /** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
 const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
@@ -23,6 +24,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     guardSocket(socket, SOCKET_EVENT_BUDGET);
     for (const handler of onConnection) handler(socket);
   });
+  node.add(await createWeb(ctx)); // the pages and their bundles (server/web)
   // Last: typed 404 and error responses for everything above.
   ctx.app.use(...restErrorHandlers(ctx.log));
 }

@@ -6,6 +6,8 @@
  * const room = await LiveRoom.join('http://localhost:3000', token, roomId);
  * room.on('room:ended', ({ reason }) => alert(reason));
  */
-export { HawkerError } from './errors.ts';
-export { LiveRoom, type JoinOptions, type LiveRoomEvents } from './liveRoom.ts';
+export { HawkerApi, type ApiOptions } from './api.ts';
+export type { ClientSocket, ConnectOptions, RequestName, RequestPayload, RequestResult, ServerPushes } from './connection.ts';
+export { HawkerError, type ClientErrorCode, type HawkerErrorCode } from './errors.ts';
+export { LiveRoom, type JoinOptions, type LiveRoomEvents, type LiveRoomStatus } from './liveRoom.ts';
 export type * from '../../server/protocol/index.ts';

@@ -1,0 +1,8 @@
+// Builds the web pages' script bundles ahead of time (server/web/build.ts), for deployments that install without dev
+// dependencies: run it where esbuild is installed, then ship server/web/public/build/ with the server.
+//   node --import tsx scripts/build-web.ts
+import { buildWeb } from '../server/web/build.ts';
+
+const started = performance.now();
+const build = await buildWeb();
+console.log(`web: ${build.built ? 'built' : 'up to date'} ${build.dir} in ${Math.round(performance.now() - started)} ms`);

@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The page scripts, one bundle each (`server/web/pages/<name>.ts` → `/build/<name>.js`). */
+export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console'] as const;
+
+/** Everything the bundles are made of: a change in any of these makes a new build. */
+const SOURCE_DIRS = ['server/web/pages', 'client-sdk/src', 'server/protocol'];
+const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild'];
+
+/** Where builds live: `server/web/public/build/<inputs hash>/` (gitignored). */
+export const BUILD_ROOT = path.join(root, 'server/web/public/build');
+
+/** A finished build of the page bundles. */
+export interface WebBuild {
+  /** Directory holding `<page>.js`, shared chunks and source maps. */
+  dir: string;
+  /** Hash of the inputs it was built from. */
+  key: string;
+  /** False when an identical build already existed (another process or an earlier start made it). */
+  built: boolean;
+}
+
+/**
+ * Bundles the page scripts (which import the SDK, socket.io-client and mediasoup-client) with esbuild, so the pages
+ * need nothing from outside the server at run time. Builds are content-addressed by a hash of every input, which makes
+ * this cheap when nothing changed (hash, find the directory, done) and safe when several processes start at once
+ * (each builds into a private directory and renames it into place; the loser of the race uses the winner's).
+ * esbuild is a development dependency: a deployment without it must ship a build made beforehand (scripts/build-web.ts).
+ */
+export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuild> {
+  const minify = opts.minify ?? true;
+  const key = await inputsHash(minify);
+  const dir = path.join(BUILD_ROOT, key);
+  if (await exists(path.join(dir, 'ok'))) return { dir, key, built: false };
+
+  let esbuild: typeof import('esbuild');
+  try {
+    esbuild = await import('esbuild');
+  } catch (cause) {
+    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed', { cause });
+  }
+  await fs.mkdir(BUILD_ROOT, { recursive: true });
+  const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  try {
+    await esbuild.build({
+      entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, 'server/web/pages', `${name}.ts`), out: name })),
+      outdir: tmp,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'browser',
+      target: ['chrome100', 'firefox100', 'safari15'],
+      minify,
+      sourcemap: 'linked',
+      chunkNames: 'chunks/[name]-[hash]',
+      legalComments: 'linked',
+      logLevel: 'silent',
+    });
+    await fs.writeFile(path.join(tmp, 'ok'), `${new Date().toISOString()}\n`);
+    await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
+      // Another process finished the same build first: theirs is identical, keep it.
+      if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+    });
+  } finally {
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+  await pruneOldBuilds(key);
+  return { dir, key, built: true };
+}
+
+/** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
+async function inputsHash(minify: boolean): Promise<string> {
+  const hash = createHash('sha256').update(`minify=${minify}\n`);
+  for (const dir of SOURCE_DIRS) {
+    for (const file of await listFiles(path.join(root, dir))) {
+      hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
+    }
+  }
+  for (const pkg of BUNDLED_PACKAGES) {
+    const manifest = await fs.readFile(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8').catch(() => '{}');
+    hash.update(`${pkg}@${(JSON.parse(manifest) as { version?: string }).version ?? 'missing'}\n`);
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+async function listFiles(dir: string): Promise<string[]> {
+  const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile())
+    // `parentPath` is Node 20.12+; earlier Node 20 releases call it `path`.
+    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+    .sort();
+}
+
+async function exists(p: string): Promise<boolean> {
+  return fs.stat(p).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Old builds pile up while pages are edited; keep the current one and anything a running process may still serve. */
+async function pruneOldBuilds(current: string): Promise<void> {
+  const cutoff = Date.now() - 10 * 60_000;
+  for (const name of await fs.readdir(BUILD_ROOT).catch(() => [])) {
+    if (name === current) continue;
+    const full = path.join(BUILD_ROOT, name);
+    const st = await fs.stat(full).catch(() => null);
+    if (st && st.mtimeMs < cutoff) await fs.rm(full, { recursive: true, force: true }).catch(() => {});
+  }
+}

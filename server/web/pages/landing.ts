@@ -1,0 +1,112 @@
+/** Landing page: pick a dev identity, see who is live, and go to the studio, a room or the console. */
+import { HawkerApi, type Role, type Room } from '../../../client-sdk/src/index.ts';
+import { byId, h, icon, replace } from './lib/dom.ts';
+import { loadIdentity, signIn } from './lib/identity.ts';
+import { describeError, renderTopbar } from './lib/ui.ts';
+
+const ROLES_WITH_AGENCY: readonly Role[] = ['creator', 'moderator', 'agency'];
+
+const form = byId<HTMLFormElement>('sign-in-form');
+const field = (name: string) => form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement;
+const errorBox = byId('sign-in-error');
+
+function slug(name: string): string {
+  return name.normalize('NFKD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, 48) || `user-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+function showIdentity(): void {
+  renderTopbar('/');
+  const identity = loadIdentity();
+  const pill = byId('identity-pill');
+  if (!identity) {
+    pill.textContent = 'Not signed in';
+    pill.className = 'pill pill-plain';
+    return;
+  }
+  const p = identity.principal;
+  pill.textContent = `${p.name} · ${p.role}${p.agencyId ? ` · ${p.agencyId}` : ''}`;
+  pill.className = 'pill pill-plain pill-ok';
+  field('name').value = p.name;
+  field('role').value = p.role;
+  field('agencyId').value = p.agencyId ?? '';
+  field('userId').value = p.userId;
+  updateAgencyField();
+}
+
+function updateAgencyField(): void {
+  byId('agency-field').hidden = !ROLES_WITH_AGENCY.includes(field('role').value as Role);
+}
+
+async function loadLiveRooms(): Promise<void> {
+  const list = byId('live-rooms');
+  const identity = loadIdentity();
+  if (!identity) {
+    replace(list, h('li', { class: 'empty', text: 'Sign in to see who is live.' }));
+    return;
+  }
+  try {
+    const rooms = await new HawkerApi(location.origin, identity.token).listRooms({ status: 'live', limit: 50 });
+    if (rooms.length === 0) {
+      replace(list, h('li', { class: 'empty', text: 'Nobody is live right now. Sign in as a creator and go live from the studio.' }));
+      return;
+    }
+    replace(list, ...rooms.map(roomItem));
+  } catch (err) {
+    replace(list, h('li', { class: 'empty', text: describeError(err) }));
+  }
+}
+
+function roomItem(room: Room): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'list-item', attrs: { 'data-testid': 'live-room', 'data-room-id': room.id } },
+    h('span', { class: 'pill pill-live', text: 'Live' }),
+    h('div', { class: 'grow' }, h('div', { class: 'title', text: room.title }), h('div', { class: 'muted small', text: `with ${room.creatorName}` })),
+    h('a', { class: 'btn btn-primary btn-sm', attrs: { href: `/room?id=${encodeURIComponent(room.id)}` } }, icon('play'), 'Watch'),
+  );
+}
+
+form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  errorBox.hidden = true;
+  const name = field('name').value.trim();
+  const role = field('role').value as Role;
+  const agencyId = field('agencyId').value.trim() || 'demo-agency';
+  const userId = field('userId').value.trim() || slug(name);
+  if (!name) {
+    errorBox.textContent = 'Enter a display name first.';
+    errorBox.hidden = false;
+    field('name').focus();
+    return;
+  }
+  const button = byId<HTMLButtonElement>('sign-in-button');
+  button.disabled = true;
+  signIn({ userId, name, role, ...(ROLES_WITH_AGENCY.includes(role) ? { agencyId } : {}) })
+    .then(() => {
+      const next = new URLSearchParams(location.search).get('next');
+      // Only same-site paths: `next` comes from the URL and must not send people elsewhere.
+      if (next && next.startsWith('/') && !next.startsWith('//')) {
+        location.href = next;
+        return;
+      }
+      showIdentity();
+      void loadLiveRooms();
+    })
+    .catch((err: unknown) => {
+      errorBox.textContent = describeError(err);
+      errorBox.hidden = false;
+    })
+    .finally(() => {
+      button.disabled = false;
+    });
+});
+
+field('role').addEventListener('change', updateAgencyField);
+byId('refresh-live').addEventListener('click', () => void loadLiveRooms());
+byId('icon-studio').replaceWith(icon('camera', 'tile-icon'));
+byId('icon-room').replaceWith(icon('play', 'tile-icon'));
+byId('icon-console').replaceWith(icon('shield', 'tile-icon'));
+byId('curl-example').textContent = byId('curl-example').textContent!.replace('http://localhost:3000', location.origin);
+showIdentity();
+updateAgencyField();
+void loadLiveRooms();

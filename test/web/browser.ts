@@ -1,0 +1,81 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { DevTokenResponse, Principal } from '../../server/protocol/index.ts';
+
+/** Debian's Chromium, driven headless with fake camera and microphone (never a downloaded browser build). */
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--use-fake-device-for-media-stream',
+  '--use-fake-ui-for-media-stream',
+];
+
+/** Where screenshots go (gitignored); copies that look right are kept in docs/screenshots/ for the README. */
+export const SCREENSHOT_DIR = path.resolve('test-artifacts/screenshots');
+
+/** A phone-sized viewport (iPhone 12-15 class). */
+export const PHONE = { width: 390, height: 844 };
+/** A laptop viewport. */
+export const DESKTOP = { width: 1280, height: 800 };
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+}
+
+/** A page with its own storage, signed in as `identity` (the dev token the landing page would have stored). */
+export interface TestPage {
+  page: Page;
+  context: BrowserContext;
+  /** Uncaught exceptions and console errors the page produced; tests assert it stays empty. */
+  errors: string[];
+}
+
+/** Mints a dev token through the node, in the shape the pages keep in localStorage. */
+export async function devIdentity(url: string, principal: Principal): Promise<DevTokenResponse> {
+  const res = await fetch(`${url}/api/dev/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(principal) });
+  if (res.status !== 201) throw new Error(`dev token failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as DevTokenResponse;
+}
+
+/**
+ * Opens a fresh browser context (own storage, camera allowed) at `viewport`, signed in as `identity` when given.
+ * Console errors and page errors are collected in `errors`, except those listed in `allowErrors` (expected ones, such
+ * as the 4xx of a refused action the test provokes).
+ */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  opts: { identity?: DevTokenResponse; viewport?: { width: number; height: number }; allowErrors?: RegExp[] } = {},
+): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
+  context.setDefaultTimeout(20_000);
+  if (opts.identity) {
+    const stored = JSON.stringify({ token: opts.identity.token, principal: opts.identity.principal, expiresAt: opts.identity.expiresAt });
+    await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
+  }
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
+  });
+  await page.goto(url);
+  return { page, context, errors };
+}
+
+/** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await fs.mkdir(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: false });
+  return file;
+}

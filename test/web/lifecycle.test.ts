@@ -1,0 +1,87 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Room } from '../../server/protocol/index.ts';
+import { api } from '../helpers/clients.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { devIdentity, launchBrowser, openPage, PHONE, screenshot, type TestPage } from './browser.ts';
+
+let browser: Browser;
+let node: TestNode | undefined;
+const pages: TestPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.context.close();
+  await node?.close();
+  node = undefined;
+});
+
+it('signs in on the landing page, creates a room in the studio, goes live, a viewer sees it live, and ending tells both', async () => {
+  node = await startNode();
+  const landing = await openPage(browser, `${node.url}/`);
+  pages.push(landing);
+  const { page } = landing;
+  await page.getByLabel('Display name').fill('Mia Chen');
+  await page.getByLabel('Role').selectOption('creator');
+  await page.getByLabel('Agency id').fill('ag-web');
+  await page.getByRole('button', { name: 'Get a dev token' }).click();
+  await expect.poll(() => page.getByTestId('identity-pill').textContent()).toBe('Mia Chen · creator · ag-web');
+  await screenshot(page, 'landing');
+
+  await page.getByTestId('tile-studio').click();
+  await page.getByLabel('Title of your next live').fill('Friday night skincare drop');
+  await page.getByTestId('create-room').click();
+  await page.getByTestId('room-title').waitFor();
+  expect(await page.getByTestId('room-title').textContent()).toBe('Friday night skincare drop');
+  const roomId = new URL(page.url()).searchParams.get('room')!;
+  expect(await page.getByTestId('room-status').textContent()).toBe('Not live yet');
+  // The camera preview runs (fake device) before going live.
+  await waitFor('camera preview', () => page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
+
+  await page.getByTestId('go-live').click();
+  await expect.poll(() => page.getByTestId('room-status').textContent()).toBe('Live');
+  const creatorToken = await page.evaluate(() => (JSON.parse(localStorage.getItem('hawker.identity')!) as { token: string }).token);
+  expect((await api<Room>(node.url, 'GET', `/api/rooms/${roomId}`, creatorToken)).body.status).toBe('live');
+
+  const viewer = await openPage(browser, `${node.url}/room?id=${roomId}`, {
+    identity: await devIdentity(node.url, { userId: 'v1', name: 'Ann', role: 'viewer' }),
+    viewport: PHONE,
+  });
+  pages.push(viewer);
+  await expect.poll(() => viewer.page.getByTestId('room-status').textContent()).toBe('Live');
+
+  const end = page.getByTestId('end-live');
+  await end.click();
+  await end.click(); // the second tap confirms
+  await page.getByTestId('live-ended').waitFor();
+  await viewer.page.getByTestId('room-ended').waitFor();
+  expect(await viewer.page.getByTestId('room-ended').textContent()).toContain('The creator ended the live');
+  expect(landing.errors).toEqual([]);
+  expect(viewer.errors).toEqual([]);
+});
+
+it('tells people who are not signed in, or have the wrong role, what to do', async () => {
+  node = await startNode();
+  const anonymous = await openPage(browser, `${node.url}/studio`);
+  pages.push(anonymous);
+  await anonymous.page.getByTestId('need-sign-in').waitFor();
+  expect(await anonymous.page.getByRole('link', { name: 'Sign in' }).last().getAttribute('href')).toBe('/?next=%2Fstudio#sign-in');
+
+  const viewer = await openPage(browser, `${node.url}/studio`, { identity: await devIdentity(node.url, { userId: 'v2', name: 'Bo', role: 'viewer' }) });
+  pages.push(viewer);
+  await viewer.page.getByTestId('wrong-role').waitFor();
+  expect(await viewer.page.getByTestId('wrong-role').textContent()).toContain('signed in as Bo (viewer)');
+
+  const missing = await openPage(browser, `${node.url}/room?id=nope`, {
+    identity: await devIdentity(node.url, { userId: 'v3', name: 'Cy', role: 'viewer' }),
+    viewport: PHONE,
+  });
+  pages.push(missing);
+  await missing.page.getByTestId('join-error').waitFor();
+  expect(await missing.page.getByTestId('join-error').textContent()).toContain('Room nope not found');
+});
