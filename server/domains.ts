@@ -1,5 +1,6 @@
 import type { Hawker } from './app.ts';
 import { createAuth } from './auth/index.ts';
+import { createConsole } from './console/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
 import { createRooms } from './rooms/index.ts';
@@ -17,8 +18,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const auth = createAuth(ctx);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
+  const agencyConsole = createConsole(ctx, rooms.service);
+  node.add(agencyConsole);
 
-  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection];
+  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection, agencyConsole.onConnection];
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

@@ -94,3 +94,163 @@ export class Emitter<Events extends object> {
     this.handlers.clear();
   }
 }
+
+/** Connection state of a {@link Session}: `reconnecting` while the SDK re-establishes it; `closed` is final. */
+export type SessionStatus = 'connected' | 'reconnecting' | 'closed';
+
+/** Why a session closed for good. */
+export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED';
+
+/** Lifecycle events every session emits besides the server's pushes. */
+export interface LifecycleEvents {
+  /** The connection dropped; the SDK is reconnecting by itself. Actions fail with NOT_CONNECTED meanwhile. */
+  disconnected: { reason: string };
+  /** Connected again; `recovered` is true when the server replayed the pushes missed meanwhile. A `resync` follows. */
+  reconnected: { recovered: boolean };
+  /** Nothing more will come: the room ended, you were removed, re-joining failed, or `close()` was called. */
+  closed: { reason: string; code: CloseCode };
+}
+
+/** Something a session owns and closes with itself (media sessions, batching timers). */
+export interface Child {
+  close(): void;
+}
+
+/**
+ * What {@link LiveRoom} and {@link AgencyConsole} share: a connection that reconnects by itself and then subscribes
+ * again (`resubscribe`), typed events, typed requests, and the children it owns. `close()` is idempotent.
+ */
+export abstract class Session<Events extends LifecycleEvents> {
+  protected readonly events = new Emitter<Events>();
+  private readonly children = new Set<Child>();
+  private state: SessionStatus = 'connected';
+
+  protected constructor(
+    /** The underlying Socket.IO socket (for advanced use; prefer the typed methods). */
+    readonly socket: ClientSocket,
+    protected readonly timeoutMs: number,
+  ) {}
+
+  /**
+   * `connected`, `reconnecting` (actions fail with NOT_CONNECTED until back), or `closed` (for good).
+   *
+   * @example
+   * button.disabled = session.status !== 'connected';
+   */
+  get status(): SessionStatus {
+    return this.state;
+  }
+
+  /**
+   * Subscribes to a push or lifecycle event; returns the unsubscribe function.
+   *
+   * @example
+   * const off = session.on('disconnected', ({ reason }) => showBanner(reason));
+   * off();
+   */
+  on<K extends keyof Events>(event: K, handler: (payload: Events[K]) => void): () => void {
+    return this.events.on(event, handler);
+  }
+
+  /**
+   * Sends any client event of the protocol and resolves with its acknowledged data, or rejects with a HawkerError.
+   * The typed methods are built on it.
+   *
+   * @example
+   * const snap = await room.request('room:join', { roomId });
+   */
+  request<E extends RequestName>(event: E, payload: RequestPayload<E>): Promise<RequestResult<E>> {
+    if (this.state === 'closed') return Promise.reject(new HawkerError('CLOSED', 'This connection is closed (the room ended, you left, or you were removed); join again to continue'));
+    return request(this.socket, event, payload, this.timeoutMs);
+  }
+
+  /**
+   * Registers something this session owns: it is closed with the session. Returns a function that unregisters it
+   * (for a child that closes on its own).
+   *
+   * @example
+   * const release = room.adopt({ close: () => clearInterval(timer) });
+   */
+  adopt(child: Child): () => void {
+    if (this.state === 'closed') {
+      child.close();
+      return () => {};
+    }
+    this.children.add(child);
+    return () => this.children.delete(child);
+  }
+
+  /**
+   * Closes the connection and everything it owns (media, timers). Idempotent.
+   *
+   * @example
+   * window.addEventListener('pagehide', () => session.close());
+   */
+  close(): void {
+    this.shutdown('Closed by this client', 'CLOSED_BY_CLIENT');
+  }
+
+  /** Ends the session for good: children, socket, then one `closed` event. */
+  protected shutdown(reason: string, code: CloseCode): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    for (const child of [...this.children]) {
+      try {
+        child.close();
+      } catch (err) {
+        console.error('[hawker] closing a child failed', err);
+      }
+    }
+    this.children.clear();
+    this.socket.disconnect();
+    this.emitLocal('closed', { reason, code });
+    this.events.clear();
+  }
+
+  protected emitLocal<K extends keyof LifecycleEvents>(event: K, payload: LifecycleEvents[K]): void {
+    (this.events as unknown as Emitter<LifecycleEvents>).emit(event, payload);
+  }
+
+  /** Every server push, before it is forwarded to subscribers (update local state here). */
+  protected abstract onPush(event: keyof ServerPushes, payload: unknown): void;
+
+  /**
+   * Subscribes again after a reconnect (join, watch) and resolves with a function that applies the fresh state and
+   * emits `resync`; it runs once the session is `connected` again, so `resync` handlers can act at once. A HawkerError
+   * other than NOT_CONNECTED/TIMEOUT ends the session.
+   */
+  protected abstract resubscribe(): Promise<() => void>;
+
+  /** Starts forwarding pushes and handling reconnects; called once the first subscription succeeded. */
+  protected wire(): void {
+    this.socket.onAny((event: keyof ServerPushes, payload: unknown) => {
+      this.onPush(event, payload);
+      if (this.state !== 'closed') (this.events as unknown as Emitter<ServerPushes>).emit(event, payload as never);
+    });
+    this.socket.on('disconnect', (reason) => {
+      if (this.state === 'closed') return;
+      this.state = 'reconnecting';
+      this.emitLocal('disconnected', { reason });
+      // The server cut us on purpose without ending the room or removing us (a node restarting, say): Socket.IO does
+      // not retry those by itself.
+      if (reason === 'io server disconnect') this.socket.connect();
+    });
+    // Only reconnects reach this handler: the first 'connect' happened before wire(). Always subscribe again: the
+    // server's leave-on-disconnect closed this connection's media and presence, and subscribing is idempotent.
+    this.socket.on('connect', () => {
+      if (this.state === 'closed') return;
+      this.emitLocal('reconnected', { recovered: this.socket.recovered });
+      this.resubscribe().then(
+        (apply) => {
+          if (this.state === 'closed') return;
+          this.state = 'connected';
+          apply();
+        },
+        (err: HawkerError) => {
+          // A refusal (ended, banned) is final; a connection problem brings another 'connect'.
+          if (err.code !== 'NOT_CONNECTED' && err.code !== 'TIMEOUT') this.shutdown(err.message, 'REJOIN_FAILED');
+        },
+      );
+    });
+  }
+}

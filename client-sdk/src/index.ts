@@ -7,7 +7,8 @@
  * room.on('room:ended', ({ reason }) => alert(reason));
  */
 export { HawkerApi, type ApiOptions } from './api.ts';
-export type { ClientSocket, ConnectOptions, RequestName, RequestPayload, RequestResult, ServerPushes } from './connection.ts';
+export { AgencyConsole, type AgencyConsoleEvents } from './agencyConsole.ts';
+export type { Child, ClientSocket, CloseCode, ConnectOptions, LifecycleEvents, RequestName, RequestPayload, RequestResult, ServerPushes, SessionStatus } from './connection.ts';
 export { HawkerError, type ClientErrorCode, type HawkerErrorCode } from './errors.ts';
-export { LiveRoom, type JoinOptions, type LiveRoomEvents, type LiveRoomStatus } from './liveRoom.ts';
+export { LiveRoom, type JoinOptions, type LiveRoomEvents } from './liveRoom.ts';
 export type * from '../../server/protocol/index.ts';

@@ -1,10 +1,6 @@
 import type { Room, RoomSnapshot } from '../../server/protocol/index.ts';
 import { HawkerApi } from './api.ts';
-import { Emitter, openSocket, request, type ClientSocket, type ConnectOptions, type RequestName, type RequestPayload, type RequestResult, type ServerPushes } from './connection.ts';
-import { HawkerError } from './errors.ts';
-
-/** Connection state of a {@link LiveRoom}. */
-export type LiveRoomStatus = 'connected' | 'reconnecting' | 'closed';
+import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
 
 /**
  * Events a LiveRoom emits: every server push of the protocol (typed by its schema), plus connection lifecycle.
@@ -13,24 +9,14 @@ export type LiveRoomStatus = 'connected' | 'reconnecting' | 'closed';
  * room.on('room:updated', ({ room }) => setStatus(room.status));
  * room.on('closed', ({ reason }) => showBanner(reason));
  */
-export type LiveRoomEvents = ServerPushes & {
-  /** A fresh snapshot replaced the state after a reconnect: re-render from it. */
-  resync: RoomSnapshot;
-  /** The connection dropped; the SDK is reconnecting by itself. Actions fail with NOT_CONNECTED meanwhile. */
-  disconnected: { reason: string };
-  /** Connected again; `recovered` is true when the server replayed the pushes missed meanwhile. A `resync` follows. */
-  reconnected: { recovered: boolean };
-  /** The room is over for this client: it ended, you were removed, or `close()` was called. Nothing more will come. */
-  closed: { reason: string; code: 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' };
-};
+export type LiveRoomEvents = ServerPushes &
+  LifecycleEvents & {
+    /** A fresh snapshot replaced the state after a reconnect: re-render from it. */
+    resync: RoomSnapshot;
+  };
 
 /** Options for {@link LiveRoom.join}. */
 export type JoinOptions = ConnectOptions;
-
-/** Something a LiveRoom owns and closes with itself (media sessions, batching timers). */
-interface Child {
-  close(): void;
-}
 
 /**
  * A joined live room: the current snapshot, typed live events, and typed actions. Reconnection is automatic: after a
@@ -42,24 +28,21 @@ interface Child {
  * room.on('room:ended', ({ reason }) => alert(reason));
  * room.on('resync', (snapshot) => render(snapshot));
  */
-export class LiveRoom {
+export class LiveRoom extends Session<LiveRoomEvents> {
   /** REST client with the same server and token (catalog, sales, analytics, room lifecycle). */
   readonly api: HawkerApi;
-  private readonly events = new Emitter<LiveRoomEvents>();
-  private readonly children = new Set<Child>();
   private current: RoomSnapshot;
   private offsetMs: number;
-  private state: LiveRoomStatus = 'connected';
 
   private constructor(
-    /** The underlying Socket.IO socket (for advanced use; prefer the typed methods). */
-    readonly socket: ClientSocket,
+    socket: ClientSocket,
     readonly roomId: string,
-    joined: { snapshot: RoomSnapshot; offsetMs: number },
-    readonly url: string,
+    joined: Joined,
+    url: string,
     token: string,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
+    super(socket, timeoutMs);
     this.current = joined.snapshot;
     this.offsetMs = joined.offsetMs;
     this.api = new HawkerApi(url, token, { timeoutMs });
@@ -79,7 +62,7 @@ export class LiveRoom {
     const socket = await openSocket(url, token, opts);
     try {
       const joined = await joinRoom(socket, roomId, timeoutMs);
-      const room = new LiveRoom(socket, roomId, joined, url.replace(/\/+$/, ''), token, timeoutMs);
+      const room = new LiveRoom(socket, roomId, joined, url, token, timeoutMs);
       room.wire();
       return room;
     } catch (err) {
@@ -109,16 +92,6 @@ export class LiveRoom {
   }
 
   /**
-   * `connected`, `reconnecting` (actions fail with NOT_CONNECTED until back), or `closed` (for good).
-   *
-   * @example
-   * button.disabled = liveRoom.status !== 'connected';
-   */
-  get status(): LiveRoomStatus {
-    return this.state;
-  }
-
-  /**
    * The server's clock now (ms epoch), estimated from the last snapshot: use it for countdowns so every viewer sees
    * the same second whatever their device clock says.
    *
@@ -127,29 +100,6 @@ export class LiveRoom {
    */
   serverNow(): number {
     return Date.now() + this.offsetMs;
-  }
-
-  /**
-   * Subscribes to a push or lifecycle event; returns the unsubscribe function.
-   *
-   * @example
-   * const off = room.on('room:updated', ({ room }) => console.log(room.status));
-   * off();
-   */
-  on<K extends keyof LiveRoomEvents>(event: K, handler: (payload: LiveRoomEvents[K]) => void): () => void {
-    return this.events.on(event, handler);
-  }
-
-  /**
-   * Sends any client event of the protocol and resolves with its acknowledged data, or rejects with a HawkerError.
-   * The typed methods (`chat`, `buy`...) are built on it.
-   *
-   * @example
-   * const snap = await room.request('room:join', { roomId });
-   */
-  request<E extends RequestName>(event: E, payload: RequestPayload<E>): Promise<RequestResult<E>> {
-    if (this.state === 'closed') return Promise.reject(closedError());
-    return request(this.socket, event, payload, this.timeoutMs);
   }
 
   /**
@@ -180,88 +130,41 @@ export class LiveRoom {
    * @example
    * window.addEventListener('pagehide', () => room.close());
    */
-  close(): void {
+  override close(): void {
     this.shutdown('You left the room', 'CLOSED_BY_CLIENT');
   }
 
-  /**
-   * Registers something this room owns: it is closed with the room. Returns a function that unregisters it (for a
-   * child closed on its own). Used by the media sessions and batchers; rarely needed directly.
-   *
-   * @example
-   * const release = room.adopt({ close: () => clearInterval(timer) });
-   */
-  adopt(child: Child): () => void {
-    if (this.state === 'closed') {
-      child.close();
-      return () => {};
+  protected override onPush(event: keyof ServerPushes, payload: unknown): void {
+    if (event === 'room:updated') {
+      const { room } = payload as ServerPushes['room:updated'];
+      if (room.id === this.roomId) this.current = { ...this.current, room };
     }
-    this.children.add(child);
-    return () => this.children.delete(child);
+    if (event === 'room:ended') {
+      const { roomId, reason } = payload as ServerPushes['room:ended'];
+      // Subscribers get the push itself first (forwarded after this), then `closed`.
+      if (roomId === this.roomId) queueMicrotask(() => this.shutdown(reason, 'ROOM_ENDED'));
+    }
   }
 
-  private shutdown(reason: string, code: LiveRoomEvents['closed']['code']): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    for (const child of [...this.children]) {
-      try {
-        child.close();
-      } catch (err) {
-        console.error('[hawker] closing a room child failed', err);
-      }
-    }
-    this.children.clear();
-    this.socket.disconnect();
-    this.events.emit('closed', { reason, code });
-    this.events.clear();
-  }
-
-  private wire(): void {
-    this.socket.onAny((event: string, payload: unknown) => {
-      if (event === 'room:updated') this.current = { ...this.current, room: (payload as ServerPushes['room:updated']).room };
-      this.events.emit(event as keyof ServerPushes, payload as never);
-      if (event === 'room:ended' && (payload as ServerPushes['room:ended']).roomId === this.roomId) {
-        this.shutdown((payload as ServerPushes['room:ended']).reason, 'ROOM_ENDED');
-      }
-    });
-    this.socket.on('disconnect', (reason) => {
-      if (this.state === 'closed') return;
-      this.state = 'reconnecting';
-      this.events.emit('disconnected', { reason });
-      // The server cut us on purpose without ending the room or removing us (e.g. a node restarting): Socket.IO does
-      // not retry those by itself.
-      if (reason === 'io server disconnect') this.socket.connect();
-    });
-    // Only reconnects reach this handler: the first 'connect' happened before wire(). Always re-join: the server's
-    // leave-on-disconnect closed this connection's media and presence, and a join is idempotent for the rest.
-    this.socket.on('connect', () => {
-      if (this.state === 'closed') return;
-      this.events.emit('reconnected', { recovered: this.socket.recovered });
-      joinRoom(this.socket, this.roomId, this.timeoutMs).then(
-        ({ snapshot, offsetMs }) => {
-          if (this.state === 'closed') return;
-          this.current = snapshot;
-          this.offsetMs = offsetMs;
-          this.state = 'connected';
-          this.events.emit('resync', snapshot);
-        },
-        (err: HawkerError) => {
-          // A refusal (ended, banned) is final; a connection problem will bring another 'connect'.
-          if (err.code !== 'NOT_CONNECTED' && err.code !== 'TIMEOUT') this.shutdown(err.message, 'REJOIN_FAILED');
-        },
-      );
-    });
+  protected override async resubscribe(): Promise<() => void> {
+    const { snapshot, offsetMs } = await joinRoom(this.socket, this.roomId, this.timeoutMs);
+    return () => {
+      this.current = snapshot;
+      this.offsetMs = offsetMs;
+      this.events.emit('resync', snapshot);
+    };
   }
 }
 
+interface Joined {
+  snapshot: RoomSnapshot;
+  offsetMs: number;
+}
+
 /** room:join, with the clock offset estimated at the midpoint of the round trip. */
-async function joinRoom(socket: ClientSocket, roomId: string, timeoutMs: number): Promise<{ snapshot: RoomSnapshot; offsetMs: number }> {
+async function joinRoom(socket: ClientSocket, roomId: string, timeoutMs: number): Promise<Joined> {
   const sent = Date.now();
   const snapshot = await request(socket, 'room:join', { roomId }, timeoutMs);
   const received = Date.now();
   return { snapshot, offsetMs: snapshot.serverTime - Math.round((sent + received) / 2) };
-}
-
-function closedError(): HawkerError {
-  return new HawkerError('CLOSED', 'This room is closed (it ended, you left, or you were removed); join again to continue');
 }

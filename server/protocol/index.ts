@@ -9,12 +9,14 @@ import { Principal } from './auth.ts';
 import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
+import { ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './rooms.ts';
+export * from './console.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -32,6 +34,9 @@ export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 export const clientEventSpecs = defineClientEvents({
   'room:join': { input: JoinRoomInput, output: RoomSnapshot },
   'room:leave': { input: LeaveRoomInput, output: z.object({ roomId: z.string() }) },
+  // Agency console (server/console)
+  'console:watch': { input: ConsoleWatchInput, output: ConsoleWatchResult },
+  'console:unwatch': { input: ConsoleWatchInput, output: z.object({ agencyId: z.string() }) },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -39,6 +44,9 @@ export type ClientEventName = keyof typeof clientEventSpecs;
 export const serverEventSpecs = defineServerEvents({
   'room:updated': RoomUpdated,
   'room:ended': RoomEnded,
+  // Agency console (server/console)
+  'console:roomLive': ConsoleRoomLive,
+  'console:roomEnded': ConsoleRoomEnded,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;

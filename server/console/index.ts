@@ -1,0 +1,95 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import { access } from '../auth/access.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import type { Principal } from '../protocol/auth.ts';
+import type { RoomSnapshot } from '../protocol/index.ts';
+import type { Room } from '../protocol/rooms.ts';
+import { roomChannel } from '../rooms/hooks.ts';
+import type { RoomService } from '../rooms/service.ts';
+
+const CONSOLE_PREFIX = 'console:';
+const ROOM_PREFIX = roomChannel('');
+
+/** The Socket.IO room of every console watching `agencyId`. */
+export const consoleChannel = (agencyId: string): string => `${CONSOLE_PREFIX}${agencyId}`;
+
+/** Most live rooms one console follows (one agency's rooms; far above any real agency's concurrent lives). */
+const MAX_ROOMS = 200;
+
+/**
+ * The agency console's server side: `console:watch` puts one connection in the Socket.IO channel of every live room
+ * of an agency, so it receives those rooms' pushes (chat, counts, pinned product, sales, status) without joining them:
+ * no presence, no viewer count, no join hooks. Rooms that go live later are added to every watching console (on any
+ * node, through the adapter); rooms that end are removed before viewers are cut, and the consoles are told. Moderation
+ * itself uses the ordinary `mod:*` events, which check the same agency access.
+ */
+export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & { onConnection(socket: HawkerSocket): void } {
+  const { io } = ctx;
+  const log = ctx.log.child({ module: 'console' });
+
+  /** What a join would return for `room`, built from the room hooks without joining (no presence, no ban check). */
+  const snapshotOf = async (room: Room, principal: Principal): Promise<RoomSnapshot> => {
+    const parts = await Promise.all(rooms.hooks.list().map((h) => h.snapshot?.(room, principal) ?? {}));
+    return Object.assign({ room, serverTime: Date.now(), you: principal }, ...parts) as RoomSnapshot;
+  };
+
+  rooms.hooks.add({
+    name: 'console',
+    async onLive(room) {
+      if (!room.agencyId) return;
+      const channel = consoleChannel(room.agencyId);
+      // Every watching console, on every node, joins the room's channel first, then is told about the room: pushes
+      // sent from now on reach it. fetchSockets also returns other nodes' sockets; their emit goes through the adapter.
+      const consoles = await io.in(channel).fetchSockets();
+      io.in(channel).socketsJoin(roomChannel(room.id));
+      await Promise.all(
+        consoles.map(async (s) => s.emit('console:roomLive', { agencyId: room.agencyId!, snapshot: await snapshotOf(room, s.data.principal) })),
+      );
+    },
+    async onEnded(roomId, reason) {
+      // Runs on every node. Leave before the room's viewers are disconnected, which would cut the consoles too.
+      const room = await rooms.store.get(roomId);
+      if (!room?.agencyId) return;
+      const channel = consoleChannel(room.agencyId);
+      io.in(channel).socketsLeave(roomChannel(roomId));
+      io.local.to(channel).emit('console:roomEnded', { agencyId: room.agencyId, roomId, reason });
+    },
+  });
+
+  return {
+    name: 'console',
+    onConnection(socket) {
+      // Leave console channels before Socket.IO saves the session for connection-state recovery: a recovered
+      // connection must not come back "in" rooms it never joined (the rooms domain would count it as a viewer). The
+      // SDK watches again after any reconnect. Console-only room channels are those without a room:join behind them.
+      socket.on('disconnecting', () => {
+        for (const channel of [...socket.rooms]) {
+          const consoleOnly = channel.startsWith(ROOM_PREFIX) && !socket.data.rooms.has(channel.slice(ROOM_PREFIX.length));
+          if (consoleOnly || channel.startsWith(CONSOLE_PREFIX)) void socket.leave(channel);
+        }
+      });
+
+      on(socket, 'console:watch', log, async ({ agencyId }) => {
+        const principal = socket.data.principal;
+        access.require(access.canModerateAgency(principal, agencyId), 'Only this agency\'s owner, its moderators and admins can watch its rooms');
+        // Into the agency channel first, then read the live rooms: a room going live in between is either in the list
+        // or announced by onLive (possibly both; the client keys rooms by id).
+        await socket.join(consoleChannel(agencyId));
+        const live = await rooms.store.list({ agencyId, status: 'live', limit: MAX_ROOMS });
+        await socket.join(live.map((room) => roomChannel(room.id)));
+        const snapshots = await Promise.all(live.map((room) => snapshotOf(room, principal)));
+        return { agencyId, serverTime: Date.now(), rooms: snapshots };
+      });
+
+      on(socket, 'console:unwatch', log, async ({ agencyId }) => {
+        if (!socket.rooms.has(consoleChannel(agencyId))) return { agencyId };
+        await socket.leave(consoleChannel(agencyId));
+        for (const room of await rooms.store.list({ agencyId, status: 'live', limit: MAX_ROOMS })) {
+          if (!socket.data.rooms.has(room.id)) await socket.leave(roomChannel(room.id));
+        }
+        return { agencyId };
+      });
+    },
+    async close() {},
+  };
+}

@@ -1,0 +1,93 @@
+import { afterEach, expect, it } from 'vitest';
+import type { Room } from '../../server/protocol/index.ts';
+import { api, call, connect, devToken, next, ok, type ClientSocket } from '../helpers/clients.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const sockets: ClientSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  await node?.close();
+  node = undefined;
+});
+
+async function liveRoom(url: string, token: string, title: string): Promise<Room> {
+  const created = await api<Room>(url, 'POST', '/api/rooms', token, { title });
+  expect(created.status).toBe(201);
+  const live = await api<Room>(url, 'POST', `/api/rooms/${created.body.id}/live`, token);
+  expect(live.body.status).toBe('live');
+  return live.body;
+}
+
+it('a moderator watches every live room of their agency from one connection; rooms appear and disappear as they go live and end', async () => {
+  node = await startNode();
+  const { url } = node;
+  const creatorA = await devToken(url, { userId: 'ca', name: 'Creator A', role: 'creator', agencyId: 'ag1' });
+  const creatorB = await devToken(url, { userId: 'cb', name: 'Creator B', role: 'creator', agencyId: 'ag1' });
+  const outsider = await devToken(url, { userId: 'co', name: 'Other agency', role: 'creator', agencyId: 'ag2' });
+  const first = await liveRoom(url, creatorA, 'First live');
+  await api<Room>(url, 'POST', '/api/rooms', creatorA, { title: 'Not live yet' });
+  await liveRoom(url, outsider, 'Someone else');
+
+  const mod = await connect(url, await devToken(url, { userId: 'm1', name: 'Mod', role: 'moderator', agencyId: 'ag1' }));
+  sockets.push(mod);
+  const watched = ok(await call(mod, 'console:watch', { agencyId: 'ag1' }));
+  expect(watched.agencyId).toBe('ag1');
+  expect(watched.rooms.map((s) => s.room.id)).toEqual([first.id]);
+  expect(watched.rooms[0]!.room.status).toBe('live');
+
+  // A room going live later is announced with its snapshot, and its own pushes reach the console from then on.
+  const created = await api<Room>(url, 'POST', '/api/rooms', creatorB, { title: 'Second live' });
+  const announced = next(mod, 'console:roomLive');
+  const updated = next(mod, 'room:updated');
+  await api<Room>(url, 'POST', `/api/rooms/${created.body.id}/live`, creatorB);
+  expect((await announced).snapshot.room).toMatchObject({ id: created.body.id, title: 'Second live', status: 'live' });
+  expect((await updated).room.id).toBe(created.body.id);
+
+  // Ending a room tells the console and removes it, but does not cut the console (viewers of that room are cut).
+  const viewer = await connect(url, await devToken(url, { userId: 'v1', name: 'Viewer', role: 'viewer' }));
+  sockets.push(viewer);
+  ok(await call(viewer, 'room:join', { roomId: first.id }));
+  const viewerCut = new Promise<string>((resolve) => viewer.once('disconnect', resolve));
+  const removed = next(mod, 'console:roomEnded');
+  await api<Room>(url, 'POST', `/api/rooms/${first.id}/end`, creatorA, { reason: 'Done for today' });
+  expect(await removed).toEqual({ agencyId: 'ag1', roomId: first.id, reason: 'Done for today' });
+  expect(await viewerCut).toBe('io server disconnect');
+  expect(mod.connected).toBe(true);
+  const again = ok(await call(mod, 'console:watch', { agencyId: 'ag1' }));
+  expect(again.rooms.map((s) => s.room.id)).toEqual([created.body.id]);
+});
+
+it('refuses other agencies and viewers; an admin may watch any agency', async () => {
+  node = await startNode();
+  const { url } = node;
+  const other = await connect(url, await devToken(url, { userId: 'm2', name: 'Other mod', role: 'moderator', agencyId: 'ag2' }));
+  const viewer = await connect(url, await devToken(url, { userId: 'v2', name: 'Viewer', role: 'viewer' }));
+  const creator = await connect(url, await devToken(url, { userId: 'c2', name: 'Creator', role: 'creator', agencyId: 'ag1' }));
+  const admin = await connect(url, await devToken(url, { userId: 'a1', name: 'Admin', role: 'admin' }));
+  sockets.push(other, viewer, creator, admin);
+  for (const s of [other, viewer, creator]) {
+    expect(await call(s, 'console:watch', { agencyId: 'ag1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  }
+  expect(await call(admin, 'console:watch', { agencyId: 'ag1' })).toMatchObject({ ok: true, data: { agencyId: 'ag1', rooms: [] } });
+  expect(await call(admin, 'console:watch', { agencyId: 'bad id!' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+});
+
+it('an unwatched agency sends nothing more', async () => {
+  node = await startNode();
+  const { url } = node;
+  const creator = await devToken(url, { userId: 'c3', name: 'Creator', role: 'creator', agencyId: 'ag3' });
+  const room = await liveRoom(url, creator, 'Watched then not');
+  const owner = await connect(url, await devToken(url, { userId: 'o3', name: 'Owner', role: 'agency', agencyId: 'ag3' }));
+  sockets.push(owner);
+  expect(ok(await call(owner, 'console:watch', { agencyId: 'ag3' })).rooms).toHaveLength(1);
+  expect(ok(await call(owner, 'console:unwatch', { agencyId: 'ag3' }))).toEqual({ agencyId: 'ag3' });
+  const heard: string[] = [];
+  owner.onAny((event: string) => heard.push(event));
+  const second = await liveRoom(url, creator, 'Second');
+  await api<Room>(url, 'POST', `/api/rooms/${room.id}/end`, creator);
+  await api<Room>(url, 'POST', `/api/rooms/${second.id}/end`, creator);
+  // A round trip after the pushes would have been sent: anything addressed to this socket has arrived by now.
+  ok(await call(owner, 'room:leave', { roomId: room.id }));
+  expect(heard).toEqual([]);
+});
