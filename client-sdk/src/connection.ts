@@ -153,6 +153,32 @@ export abstract class Session<Events extends LifecycleEvents> {
   }
 
   /**
+   * Resolves with the next `event`'s payload. Rejects with `CLOSED` if the session closes first, or `TIMEOUT` after
+   * `timeoutMs` when given.
+   *
+   * @example
+   * const { room } = await liveRoom.once('room:updated');
+   */
+  once<K extends keyof Events>(event: K, opts: { timeoutMs?: number } = {}): Promise<Events[K]> {
+    return new Promise((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const offs: (() => void)[] = [];
+      const settle = (fn: () => void) => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+        fn();
+      };
+      offs.push(this.events.on(event, (p) => settle(() => resolve(p))));
+      if (event !== 'closed') {
+        offs.push(this.events.on('closed', ({ reason }) => settle(() => reject(new HawkerError('CLOSED', `Closed before ${String(event)}: ${reason}`)))));
+      }
+      if (opts.timeoutMs !== undefined) {
+        timer = setTimeout(() => settle(() => reject(new HawkerError('TIMEOUT', `No ${String(event)} within ${opts.timeoutMs} ms`))), opts.timeoutMs);
+      }
+    });
+  }
+
+  /**
    * Sends any client event of the protocol and resolves with its acknowledged data, or rejects with a HawkerError.
    * The typed methods are built on it.
    *
