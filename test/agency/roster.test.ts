@@ -102,3 +102,22 @@ it('rooms are listed by agency and by creator', async () => {
   const byCreator = await api<{ rooms: Room[] }>(url, 'GET', '/api/rooms?creatorId=c2', owner1);
   expect(byCreator.body.rooms.map((r) => r.id)).toEqual([b.roomId]);
 });
+
+it('two agencies racing to sign the same creator: exactly one roster gets them', async () => {
+  node = await startNode();
+  const url = node.url;
+  const admin = await tokenFor(url, 'root', 'admin');
+  const owners: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    await api(url, 'POST', '/api/agencies', admin, { id: `ag${i}`, name: `A${i}`, ownerId: `owner${i}` });
+    owners.push(await tokenFor(url, `owner${i}`, 'agency', `ag${i}`));
+  }
+  const results = await Promise.all(owners.map((t, i) => api(url, 'PUT', `/api/agencies/ag${i}/creators/star`, t)));
+  expect(results.filter((r) => r.status === 200)).toHaveLength(1);
+  expect(results.filter((r) => r.status === 409)).toHaveLength(5);
+  const winner = results.findIndex((r) => r.status === 200);
+  const rosters = await Promise.all(owners.map((t, i) => api<AgencyRoster>(url, 'GET', `/api/agencies/ag${i}`, t)));
+  expect(rosters.map((r) => r.body.creators.includes('star'))).toEqual(owners.map((_, i) => i === winner));
+  const room = await api<Room>(url, 'POST', '/api/rooms', await tokenFor(url, 'star', 'creator'), { title: 's' });
+  expect(room.body.agencyId).toBe(`ag${winner}`);
+});

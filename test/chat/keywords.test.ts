@@ -89,3 +89,17 @@ it('a keyword list is capped: an edit that would exceed it changes nothing', asy
   expect(state.body.keywords.map((k) => k.word)).toContain('one-too-many');
   expect(state.body.keywords.map((k) => k.word)).not.toContain('w0-0');
 });
+
+it('concurrent edits never push a keyword list over its cap', async () => {
+  node = await startNode();
+  const { roomId, creator } = await liveRoom(node.url);
+  const editors = await Promise.all(Array.from({ length: 5 }, () => LiveClient.connect(node!.url, creator)));
+  clients.push(...editors);
+  const acks = await Promise.all(
+    editors.map((e, i) => call(e.socket, 'mod:roomKeywords', { roomId, add: Array.from({ length: 50 }, (_, j) => ({ word: `e${i}-${j}`, mode: 'block' as const })) })),
+  );
+  expect(acks.filter((a) => a.ok)).toHaveLength(4);
+  expect(acks.filter((a) => !a.ok && a.error.code === 'CONFLICT')).toHaveLength(1);
+  const state = await api<{ keywords: unknown[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
+  expect(state.body.keywords).toHaveLength(200);
+});

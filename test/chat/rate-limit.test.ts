@@ -39,3 +39,22 @@ it('the per-user chat rate limit holds across nodes and across the user\'s conne
   clients.push(late);
   expect((await late.join(roomId)).chat.map((m) => m.text)).toEqual(['1', '2', '3', 'me too']);
 });
+
+it('under a concurrent burst from one user on two nodes, exactly CHAT_RATE_BURST messages get through', async () => {
+  const prefix = randomPrefix();
+  const env = { REDIS_KEY_PREFIX: prefix, CHAT_RATE_BURST: '5', CHAT_RATE_PER_MIN: '1' };
+  const a = await startNode(env);
+  const b = await startNode(env);
+  nodes.push(a, b);
+  const { roomId } = await liveRoom(a.url);
+  const token = await tokenFor(a.url, 'flood');
+  const conns = await Promise.all([a, b, a, b].map((n) => LiveClient.connect(n.url, token)));
+  clients.push(...conns);
+  for (const c of conns) await c.join(roomId);
+  const acks = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 10 }, (_, j) => call(c.socket, 'chat:send', { roomId, text: `${i}-${j}` }))));
+  expect(acks.filter((x) => x.ok)).toHaveLength(5);
+  expect(acks.filter((x) => !x.ok && x.error.code === 'RATE_LIMITED')).toHaveLength(35);
+  const late = await LiveClient.connect(b.url, await tokenFor(b.url, 'late'));
+  clients.push(late);
+  expect((await late.join(roomId)).chat).toHaveLength(5);
+});
