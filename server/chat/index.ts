@@ -2,13 +2,11 @@ import type { Domain, HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
-import type { ModerationKeys } from '../moderation/keys.ts';
+import { userChannel, type ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';
 import type { ChatMessage } from '../protocol/chat.ts';
 import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
 import { ChatStore } from './store.ts';
-
-export { ChatStore, chatKeys } from './store.ts';
 
 /** How long an ended room's chat history stays readable. */
 const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
@@ -17,7 +15,7 @@ const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
  * The chat domain (弹幕). `chat:send` is judged and recorded in Redis at once (store.send); accepted messages wait in
  * this node's per-room buffer and go out as one `chat:batch` per room tick through the adapter, so a viewer's cost
  * is one packet per tick per node that had chat, whatever the chat rate. A message a shadow keyword caught goes to
- * its sender's connection only.
+ * its sender's connections only.
  */
 export function createChat(
   ctx: HawkerContext,
@@ -77,7 +75,8 @@ export function createChat(
         const p = socket.data.principal;
         const { message, shadowed } = await store.send(p, local.room, text, access.canModerateRoom(p, local.room));
         if (shadowed) {
-          socket.emit('chat:batch', { roomId, messages: [message] });
+          // Every connection of the sender (their history shows it too), nobody else's. Rare, so not batched.
+          io.to(userChannel(p.userId)).emit('chat:batch', { roomId, messages: [message] });
         } else if (local.closed) {
           // The room's local state went away while the message was being judged (its last local socket left): no
           // tick will flush this buffer, so the message goes out on its own.

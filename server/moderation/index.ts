@@ -10,8 +10,7 @@ import { userChannel, type ModerationKeys } from './keys.ts';
 import { moderationRoutes } from './routes.ts';
 import { ModerationService } from './service.ts';
 
-export { moderationKeys, userChannel, type ModerationKeys } from './keys.ts';
-export { ModerationService } from './service.ts';
+export { moderationKeys, type ModerationKeys } from './keys.ts';
 
 /** How long an ended room's moderation state (bans, mutes, keywords, slow mode) is kept. */
 const ENDED_ROOM_TTL_S = 7 * 24 * 3600;

@@ -1,3 +1,4 @@
+import type { ChainableCommander } from 'ioredis';
 import type { HawkerContext } from '../app.ts';
 import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
 import { access } from '../auth/access.ts';
@@ -206,7 +207,7 @@ export class ModerationService {
    * Runs a MULTI and returns its results. The commands cannot fail on keys this domain owns (right types, no
    * arguments from clients unparsed), so an error here is a Redis fault: logged and answered UNAVAILABLE.
    */
-  private async exec(m: ReturnType<HawkerContext['redis']['multi']>): Promise<unknown[]> {
+  private async exec(m: ChainableCommander): Promise<unknown[]> {
     const res = await m.exec();
     if (!res) throw AppError.unavailable('Redis aborted the transaction; retry');
     const failed = res.find(([err]) => err);

@@ -6,8 +6,7 @@ import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
 import { LocalRooms, type LocalRoom } from './localRooms.ts';
 import { PresenceStore } from './store.ts';
 
-export { LocalRooms, LocalRoom, type TickParticipant } from './localRooms.ts';
-export { PresenceStore } from './store.ts';
+export { LocalRooms } from './localRooms.ts';
 
 /**
  * The presence domain: which users are in which room on this node (LocalRooms, which also owns each room's one

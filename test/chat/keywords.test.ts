@@ -23,8 +23,9 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   const host = await LiveClient.connect(node.url, creator);
   clients.push(host);
   const spammer = await viewer('spammer');
+  const spammerPhone = await viewer('spammer');
   const other = await viewer('other');
-  for (const c of [host, spammer, other]) await c.join(roomId);
+  for (const c of [host, spammer, spammerPhone, other]) await c.join(roomId);
 
   const list = ok(await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'BadWord', mode: 'block' }, { word: 'cheap  pills', mode: 'shadow' }] }));
   expect(list).toEqual({ keywords: [{ word: 'badword', mode: 'block' }, { word: 'cheap pills', mode: 'shadow' }] });
@@ -35,6 +36,7 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   const visible = ok(await call(other.socket, 'chat:send', { roomId, text: 'hello' })) as { id: string };
 
   await spammer.until('the sender sees its shadowed message', (s) => s.chat.some((m) => m.id === shadowed.id));
+  await spammerPhone.until('on all of their connections', (s) => s.chat.some((m) => m.id === shadowed.id));
   await other.until('others see the normal message', (s) => s.chat.some((m) => m.id === visible.id));
   await host.until('the host sees the normal message', (s) => s.chat.some((m) => m.id === visible.id));
   expect(other.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
