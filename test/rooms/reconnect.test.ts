@@ -1,18 +1,21 @@
 import { Redis } from 'ioredis';
+import { io as ioClient } from 'socket.io-client';
 import { afterEach, expect, inject, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
 import { comparable, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
 
 let node: TestNode | undefined;
+let other: TestNode | undefined;
 let redis: Redis | undefined;
 const clients: LiveClient[] = [];
 afterEach(async () => {
   for (const c of clients.splice(0)) c.close();
   await node?.close();
+  await other?.close();
   redis?.disconnect();
-  node = redis = undefined;
+  node = other = redis = undefined;
 });
 
 /**
@@ -85,4 +88,41 @@ it('a connection cut mid-room is recovered (missed pushes replayed) and its stat
 
 it('when recovery is impossible the client re-joins and its state equals a fresh join\'s', async () => {
   await cutAndCompare({ breakRecovery: true });
+});
+
+it('a connection cut on one node recovers on another: the session and the missed pushes come from Redis', async () => {
+  const prefix = randomPrefix();
+  node = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
+  other = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const token = await tokenFor(node.url, 'viewer1');
+  const viewer = await LiveClient.connect(node.url, token);
+  const host = await LiveClient.connect(node.url, creator);
+  clients.push(viewer, host);
+  await viewer.join(roomId);
+  await host.join(roomId);
+  const before = ok(await call(host.socket, 'chat:send', { roomId, text: 'before the cut' })) as ChatMessage;
+  await viewer.until('viewer has it', (s) => s.chat.length === 1);
+
+  viewer.socket.io.engine.close();
+  await waitFor('node A to drop the viewer', () => node!.node.ctx.io.sockets.sockets.size === 1);
+  ok(await call(host.socket, 'chat:send', { roomId, text: 'while you were away' }));
+  ok(await call(host.socket, 'mod:delete', { roomId, messageId: before.id }));
+
+  // What a reconnect through a load balancer to another node does: the same session id and last offset, node B.
+  const internals = viewer.socket as unknown as { _pid: string; _lastOffset: string };
+  const moved = new LiveClient(
+    ioClient(other.url, { auth: { token, pid: internals._pid, offset: internals._lastOffset }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false }),
+  );
+  clients.push(moved);
+  moved.state = viewer.state; // the client keeps its state across the cut
+  const connected = new Promise<void>((resolve) => moved.socket.once('connect', () => resolve()));
+  moved.socket.connect();
+  await connected;
+  await moved.until('the missed pushes are replayed', (s) => s.chat.map((m) => m.text).join() === 'while you were away');
+  // Node B put the connection back in the room: it counts, and it may act there without joining again.
+  await host.until('counted again, through node B', (s) => s.stats.viewers === 2);
+  expect(other.node.ctx.io.sockets.sockets.size).toBe(1);
+  expect(ok(await call(moved.socket, 'like:tap', { roomId, count: 2 }))).toEqual({ accepted: 2 });
+  await host.until('its like counts', (s) => s.stats.likes === 2);
 });
