@@ -3,6 +3,7 @@ import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { Ack, ChatMessage, Principal, Room } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
+import { redisFingerprint } from '../helpers/redisState.ts';
 
 /**
  * Every protected REST route and socket event, tried by every role (including another agency's moderator and owner,
@@ -64,23 +65,7 @@ async function newRoom(live: boolean): Promise<Room> {
   return room;
 }
 
-/** Everything under the node's prefix except what moves on its own (presence heartbeats, the adapter's stream, like totals). */
-async function fingerprint(): Promise<Record<string, unknown>> {
-  const keys = (await redis.keys(`${node.prefix}*`)).filter((k) => !/^(presence|sio|likes)(:|$)/.test(k.slice(node.prefix.length))).sort();
-  const types = ((await redis.pipeline(keys.map((k) => ['type', k])).exec()) ?? []).map(([, t]) => String(t));
-  const reads = keys.map((k, i): [string, ...string[]] => {
-    switch (types[i]) {
-      case 'string': return ['get', k];
-      case 'hash': return ['hgetall', k];
-      case 'set': return ['smembers', k];
-      case 'zset': return ['zrange', k, '0', '-1', 'WITHSCORES'];
-      case 'stream': return ['xrange', k, '-', '+'];
-      default: return ['type', k];
-    }
-  });
-  const values = ((await redis.pipeline(reads).exec()) ?? []).map(([, v], i) => (types[i] === 'set' ? [...(v as string[])].sort() : v));
-  return Object.fromEntries(keys.map((k, i) => [k, values[i]]));
-}
+const fingerprint = () => redisFingerprint(redis, node.prefix);
 
 type Outcome = string; // 'ok' or the error code
 const rest = async (actor: ActorName, method: string, path: string, body?: unknown): Promise<Outcome> => {
