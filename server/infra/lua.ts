@@ -4,8 +4,9 @@ import type { Redis } from 'ioredis';
 /**
  * A domain's atomic Redis scripts. Each lives in a named `.lua` file whose header declares `-- KEYS: n` (plus what
  * KEYS, ARGV and the return value mean); `-- KEYS: n+` declares at least n keys, for scripts that also write a variable
- * list of keys (e.g. the audit streams an action lands in). Registered with ioredis `defineCommand`, so they run by EVALSHA and are
- * re-sent transparently after a Redis restart. Names are namespaced by domain to avoid clashes on a shared connection.
+ * list of keys (e.g. the audit streams an action lands in). Registered with ioredis `defineCommand`, so they run by
+ * EVALSHA and are re-sent transparently after a Redis restart. Names are namespaced by domain to avoid clashes on a
+ * shared connection.
  */
 export class LuaScripts<N extends string> {
   private readonly numKeys = new Map<N, { min: number; variadic: boolean }>();
