@@ -79,3 +79,31 @@ async function waitKicks(c: LiveClient, roomIds: string[]) {
     return roomIds.every((r) => kicked.includes(r)) && kicked.length === roomIds.length;
   });
 }
+
+it('a ban issued while the user\'s connection is cut takes effect when that connection is recovered', async () => {
+  node = await startNode({ STATS_TICK_MS: '50' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await client(creator);
+  const troll = await LiveClient.connect(node.url, await tokenFor(node.url, 'troll'), { reconnection: true });
+  clients.push(troll);
+  await host.join(roomId);
+  await troll.join(roomId);
+  await host.until('two viewers', (s) => s.stats.viewers === 2);
+  // Recovery resumes from the last broadcast the client received: make sure there is one.
+  ok(await call(host.socket, 'chat:send', { roomId, text: 'welcome' }));
+  await troll.until('got a broadcast', (s) => s.chat.length === 1);
+
+  const reconnected = new Promise<void>((resolve) => troll.socket.io.once('reconnect', () => resolve()));
+  troll.socket.io.engine.close();
+  await host.until('the troll is gone while cut', (s) => s.stats.viewers === 1);
+  ok(await call(host.socket, 'mod:ban', { roomId, userId: 'troll', reason: 'Banned while away' }));
+  await reconnected;
+  await waitFor('connected', () => troll.socket.connected);
+  expect(troll.socket.recovered).toBe(true);
+  await troll.until('told on recovery', (s) => s.closed === 'You are banned from this room');
+  expect(await call(troll.socket, 'chat:send', { roomId, text: 'back!' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(troll.socket, 'like:tap', { roomId, count: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/Join the room/) } });
+  // Not counted: one more stats push would have said 2.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(host.state!.stats.viewers).toBe(1);
+});
