@@ -71,6 +71,9 @@ export class Hawker {
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
       adapter: createAdapter(adapterRedis, {
         streamName: `${config.REDIS_KEY_PREFIX}sio`,
+        // Pub/sub channels (serverSideEmit, fetchSockets) too: without the prefix, deployments or test nodes sharing a
+        // Redis would receive each other's inter-node events.
+        channelPrefix: `${config.REDIS_KEY_PREFIX}sio`,
         sessionKeyPrefix: `${config.REDIS_KEY_PREFIX}sio:session:`,
         maxLen: 50_000,
         onlyPlaintext: true,

@@ -40,6 +40,19 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** Replace a mediasoup worker that dies (on by default; tests of the death path may turn it off). */
   MEDIASOUP_RESPAWN: bool.default(true),
+  // Live rooms (issue 3): chat, likes, presence.
+  /** Chat messages kept per room (Redis stream MAXLEN) and replayed on join; also the most one tick delivers. */
+  CHAT_HISTORY: z.coerce.number().int().min(10).max(1000).default(100),
+  /** Per-user chat rate limit (held in Redis, so across nodes): a burst of this many messages... */
+  CHAT_RATE_BURST: z.coerce.number().int().min(1).max(1000).default(5),
+  /** ...refilled at this many messages per minute. */
+  CHAT_RATE_PER_MIN: z.coerce.number().int().min(1).max(60_000).default(20),
+  /** Each room's tick on each node: chat goes out in one batch per tick. */
+  ROOM_TICK_MS: z.coerce.number().int().min(10).max(5_000).default(100),
+  /** How often viewer and like counts are refreshed and pushed (when they changed); a multiple of ROOM_TICK_MS. */
+  STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** A node that stops heartbeating (crash) drops out of every viewer count after this long. */
+  PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

@@ -1,5 +1,10 @@
 import type { Hawker } from './app.ts';
+import { createAgency } from './agency/index.ts';
 import { createAuth } from './auth/index.ts';
+import { createChat } from './chat/index.ts';
+import { createLikes } from './likes/index.ts';
+import { createModeration, moderationKeys } from './moderation/index.ts';
+import { createPresence } from './presence/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
 import { createRooms } from './rooms/index.ts';
@@ -13,11 +18,25 @@ const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
  */
 export async function registerDomains(node: Hawker): Promise<void> {
   const { ctx } = node;
-  const auth = createAuth(ctx);
+  // The agency roster comes first: auth asks it for the effective principal behind every token.
+  const agency = createAgency(ctx);
+  node.add(agency);
+  const auth = createAuth(ctx, { refine: (claims) => agency.store.effective(claims) });
+  agency.mount(auth);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
 
-  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection];
+  // Live rooms (issue 3): likes and chat do their per-room work on presence's one timer per room.
+  const likes = createLikes(ctx);
+  const presence = createPresence(ctx, likes.counter);
+  const modKeys = moderationKeys(ctx.config.REDIS_KEY_PREFIX);
+  const chat = createChat(ctx, presence.localRooms, modKeys);
+  const moderation = createModeration(ctx, { auth, keys: modKeys, rooms: rooms.service, agencies: agency.store, audit: agency.audit, chat: chat.store });
+  for (const d of [likes, presence, chat, moderation]) node.add(d);
+  // Moderation first: its beforeJoin refuses banned users before any other hook does work for them.
+  for (const hook of [moderation.hook, chat.hook, likes.hook, presence.hook]) rooms.service.hooks.add(hook);
+
+  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection, moderation.onConnection, chat.onConnection, likes.onConnection];
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

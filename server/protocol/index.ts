@@ -9,12 +9,20 @@ import { Principal } from './auth.ts';
 import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
+import { ChatBatch, ChatDeleted, ChatMessage, ChatMuted, ChatSendInput, ChatSettings, LikeTapInput, LikeTapResult, RoomKicked, RoomStats } from './chat.ts';
+import {
+  Done, KeywordList, ModAgencyBanInput, ModAgencyKeywordsInput, ModAgencyUserInput, ModBanInput, ModDeleteInput, ModDeleteResult, ModMuteInput,
+  ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
+} from './moderation.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './rooms.ts';
+export * from './chat.ts';
+export * from './moderation.ts';
+export * from './agency.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -25,6 +33,11 @@ export const RoomSnapshot = z.object({
   /** Server clock at snapshot time, for countdowns: offset = serverTime - Date.now() at receipt. */
   serverTime: EpochMs,
   you: Principal,
+  // Live rooms (issue 3): recent chat (shadowed messages only for their sender), chat rules, the joiner's mute, counts.
+  chat: z.array(ChatMessage),
+  chatSettings: ChatSettings,
+  mutedUntil: EpochMs.nullable(),
+  stats: RoomStats,
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
@@ -32,6 +45,19 @@ export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 export const clientEventSpecs = defineClientEvents({
   'room:join': { input: JoinRoomInput, output: RoomSnapshot },
   'room:leave': { input: LeaveRoomInput, output: z.object({ roomId: z.string() }) },
+  // Live rooms (issue 3)
+  'chat:send': { input: ChatSendInput, output: ChatMessage },
+  'like:tap': { input: LikeTapInput, output: LikeTapResult },
+  'mod:delete': { input: ModDeleteInput, output: ModDeleteResult },
+  'mod:mute': { input: ModMuteInput, output: ModMuteResult },
+  'mod:unmute': { input: ModUserInput, output: Done },
+  'mod:ban': { input: ModBanInput, output: Done },
+  'mod:unban': { input: ModUserInput, output: Done },
+  'mod:agencyBan': { input: ModAgencyBanInput, output: Done },
+  'mod:agencyUnban': { input: ModAgencyUserInput, output: Done },
+  'mod:slowMode': { input: ModSlowModeInput, output: ChatSettings },
+  'mod:roomKeywords': { input: ModRoomKeywordsInput, output: KeywordList },
+  'mod:agencyKeywords': { input: ModAgencyKeywordsInput, output: KeywordList },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -39,6 +65,13 @@ export type ClientEventName = keyof typeof clientEventSpecs;
 export const serverEventSpecs = defineServerEvents({
   'room:updated': RoomUpdated,
   'room:ended': RoomEnded,
+  // Live rooms (issue 3)
+  'chat:batch': ChatBatch,
+  'chat:deleted': ChatDeleted,
+  'chat:settings': ChatSettings,
+  'chat:muted': ChatMuted,
+  'room:stats': RoomStats,
+  'room:kicked': RoomKicked,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
@@ -48,4 +81,6 @@ export type ServerToClientEvents = ServerEventMap<typeof serverEventSpecs>;
 export interface InterServerEvents {
   /** A room ended on another node: local hooks (sales, media) clean up. */
   'room:ended': (roomId: string, reason: string) => void;
+  /** Moderation removed a user from one room (`roomId`) or from every room of an agency (`agencyId`): each node drops them. */
+  'mod:kick': (target: { userId: string; roomId: string | null; agencyId: string | null; reason: string }) => void;
 }
