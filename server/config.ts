@@ -40,6 +40,14 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** Replace a mediasoup worker that dies (on by default; tests of the death path may turn it off). */
   MEDIASOUP_RESPAWN: bool.default(true),
+  /** Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). */
+  MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Minimum gap between keyframe requests forwarded to a creator's encoder, however many viewers ask. */
+  MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Cap on what one creator may send, bits/s (simulcast 3 layers needs about 2.5 Mbit/s). */
+  MEDIASOUP_MAX_INCOMING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(5_000_000),
+  /** A viewer transport's starting bandwidth estimate, bits/s, before congestion control has measured. */
+  MEDIASOUP_INITIAL_OUTGOING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(1_000_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

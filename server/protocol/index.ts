@@ -9,12 +9,14 @@ import { Principal } from './auth.ts';
 import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
+import * as media from './media.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './rooms.ts';
+export * from './media.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -32,6 +34,19 @@ export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 export const clientEventSpecs = defineClientEvents({
   'room:join': { input: JoinRoomInput, output: RoomSnapshot },
   'room:leave': { input: LeaveRoomInput, output: z.object({ roomId: z.string() }) },
+  // Live video (protocol/media.ts): the calls a mediasoup-client Device makes, in order.
+  'media:capabilities': { input: media.MediaRoomInput, output: media.MediaCapabilities },
+  'media:createTransport': { input: media.CreateTransportInput, output: media.TransportParams },
+  'media:connectTransport': { input: media.ConnectTransportInput, output: media.MediaOk },
+  'media:closeTransport': { input: media.CloseTransportInput, output: media.MediaOk },
+  'media:produce': { input: media.ProduceInput, output: z.object({ id: media.MediaId }) },
+  'media:pauseProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:resumeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:closeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:consume': { input: media.ConsumeInput, output: media.ConsumerParams },
+  'media:resume': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:pause': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:setPreferredLayers': { input: media.SetPreferredLayersInput, output: media.PreferredLayers },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -39,6 +54,11 @@ export type ClientEventName = keyof typeof clientEventSpecs;
 export const serverEventSpecs = defineServerEvents({
   'room:updated': RoomUpdated,
   'room:ended': RoomEnded,
+  'media:producerAdded': media.ProducerAdded,
+  'media:producerState': media.ProducerState,
+  'media:producerClosed': media.ProducerClosed,
+  'media:consumerClosed': media.ConsumerClosed,
+  'media:reconnect': media.MediaReconnect,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
