@@ -95,7 +95,11 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (!pooled) throw new Error('no live mediasoup worker');
     const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
     pooled.routers.add(router);
-    router.observer.once('close', () => pooled.routers.delete(router));
+    // A worker that dies closes its routers before emitting 'died' (worker.died is already true then): keep them in the
+    // set so onDied can report them to the rooms that must reconnect.
+    router.observer.once('close', () => {
+      if (!pooled.worker.died) pooled.routers.delete(router);
+    });
     return { router, pooled };
   }
 
