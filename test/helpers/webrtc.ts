@@ -1,0 +1,170 @@
+/**
+ * A Node WebRTC client for media tests: msc-node (mediasoup-client's API over werift: real ICE, DTLS and SRTP) driven
+ * through Hawker's media:* signaling exactly as a browser SDK would drive mediasoup-client. Publishing feeds real VP8
+ * RTP from ffmpeg (testsrc, libvpx) into a werift track; receiving counts packets, bytes and VP8 keyframes.
+ * Everything binds to 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { Device, MediaStreamTrack, RTCRtpCodecParameters, RtpPacket, types as msc } from 'msc-node';
+import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
+import { call, ok, type ClientSocket } from './clients.ts';
+
+/** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
+const FFMPEG_VP8_PT = 101;
+
+/** A track this client receives, with live counters. */
+export interface Reception {
+  consumerId: string;
+  producerId: string;
+  consumer: msc.Consumer;
+  readonly counters: { packets: number; bytes: number; keyframes: number };
+}
+
+/** A VP8 track this client publishes from ffmpeg. */
+export interface Publication {
+  producerId: string;
+  producer: msc.Producer;
+  /** RTP packets handed to werift so far. */
+  readonly sent: { packets: number };
+  stop(): void;
+}
+
+/**
+ * True when an RTP payload starts a VP8 keyframe (RFC 7741): the payload descriptor's S bit with partition 0, then the
+ * VP8 frame tag's P bit clear.
+ */
+export function isVp8Keyframe(payload: Uint8Array): boolean {
+  if (payload.length < 2) return false;
+  const b0 = payload[0]!;
+  const start = (b0 & 0x10) !== 0 && (b0 & 0x0f) === 0;
+  if (!start) return false;
+  let i = 1;
+  if (b0 & 0x80) {
+    const ext = payload[i++]!;
+    if (ext & 0x80) i += payload[i]! & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    if (ext & 0x40) i += 1; // TL0PICIDX
+    if (ext & 0x30) i += 1; // TID / KEYIDX
+  }
+  return i < payload.length && (payload[i]! & 0x01) === 0;
+}
+
+/** One client connection's media in one room. `close()` closes its transports and stops its ffmpeg processes. */
+export class WebRtcPeer {
+  private readonly transports: msc.Transport[] = [];
+  private readonly stoppers: (() => void)[] = [];
+
+  private constructor(
+    readonly socket: ClientSocket,
+    readonly roomId: string,
+    readonly device: Device,
+  ) {}
+
+  /** media:capabilities, then Device.load with the router's capabilities. */
+  static async open(socket: ClientSocket, roomId: string): Promise<WebRtcPeer> {
+    const caps = ok(await call(socket, 'media:capabilities', { roomId }));
+    const device = new Device(
+      {
+        codecs: {
+          video: [
+            new RTCRtpCodecParameters({
+              mimeType: 'video/VP8',
+              clockRate: 90000,
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            }),
+          ],
+          audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+        },
+        // werift's PeerConfig, passed through by msc-node: gather and bind on loopback only.
+        iceInterfaceAddresses: { udp4: '127.0.0.1' },
+        iceAdditionalHostAddresses: ['127.0.0.1'],
+        iceUseIpv6: false,
+      } as ConstructorParameters<typeof Device>[0],
+      { handlerName: 'werift' },
+    );
+    await device.load({ routerRtpCapabilities: caps.routerRtpCapabilities as unknown as msc.RtpCapabilities });
+    return new WebRtcPeer(socket, roomId, device);
+  }
+
+  /** media:createTransport and the matching mediasoup-client transport, its callbacks wired to media:* events. */
+  async transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
+    const { roomId, socket } = this;
+    const params = ok(await call(socket, 'media:createTransport', { roomId, direction })) as TransportParams;
+    const options = params as unknown as msc.TransportOptions;
+    const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    this.transports.push(transport);
+    transport.on('connect', ({ dtlsParameters }: { dtlsParameters: unknown }, done: () => void, fail: (e: Error) => void) => {
+      call(socket, 'media:connectTransport', { roomId, transportId: transport.id, dtlsParameters: dtlsParameters as never })
+        .then((ack) => (ack.ok ? done() : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
+        .catch(fail);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: unknown }, done: (r: { id: string }) => void, fail: (e: Error) => void) => {
+        call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: rtpParameters as never })
+          .then((ack) => (ack.ok ? done({ id: ack.data.id }) : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
+          .catch(fail);
+      });
+    }
+    return transport;
+  }
+
+  /**
+   * Publishes real VP8: ffmpeg encodes testsrc with libvpx to RTP on a local UDP port; each packet is written into a
+   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). A keyframe every `gop` frames.
+   */
+  async publishVp8(transport: msc.Transport, opts: { seconds?: number; gop?: number } = {}): Promise<Publication> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const producer = await transport.produce({ track });
+    const sent = { packets: 0 };
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (buf) => {
+      // ffmpeg sends RTCP sender reports to the same port: only RTP payload types are forwarded.
+      if ((buf[1]! & 0x7f) !== FFMPEG_VP8_PT) return;
+      track.writeRtp(RtpPacket.deSerialize(buf));
+      sent.packets += 1;
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const ffmpeg: ChildProcess = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-t', String(opts.seconds ?? 60),
+        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', String(opts.gop ?? 30),
+        '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1100`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const stop = () => {
+      ffmpeg.kill('SIGKILL');
+      sock.close();
+    };
+    this.stoppers.push(stop);
+    return { producerId: producer.id, producer, sent, stop };
+  }
+
+  /** media:consume (paused on the server), the local consumer, then media:resume; counts what arrives. */
+  async consume(transport: msc.Transport, producerId: string): Promise<Reception> {
+    const { roomId, socket } = this;
+    const params = ok(await call(socket, 'media:consume', { roomId, transportId: transport.id, producerId, rtpCapabilities: this.device.rtpCapabilities as never })) as ConsumerParams;
+    const consumer = await transport.consume({
+      id: params.id,
+      producerId: params.producerId,
+      kind: params.kind,
+      rtpParameters: params.rtpParameters as unknown as msc.RtpParameters,
+    });
+    const counters = { packets: 0, bytes: 0, keyframes: 0 };
+    const track = consumer.track as unknown as MediaStreamTrack;
+    track.onReceiveRtp.subscribe((rtp) => {
+      counters.packets += 1;
+      counters.bytes += rtp.payload.length;
+      if (params.kind === 'video' && isVp8Keyframe(rtp.payload)) counters.keyframes += 1;
+    });
+    ok(await call(socket, 'media:resume', { roomId, consumerId: params.id }));
+    return { consumerId: params.id, producerId, consumer, counters };
+  }
+
+  /** Closes every transport (werift peer connections) and stops every ffmpeg this peer started. */
+  close(): void {
+    for (const stop of this.stoppers.splice(0)) stop();
+    for (const t of this.transports.splice(0)) t.close();
+  }
+}
