@@ -168,3 +168,22 @@ export class WebRtcPeer {
     for (const t of this.transports.splice(0)) t.close();
   }
 }
+
+/**
+ * What the node's mediasoup workers still hold, asked of the worker processes themselves (not our bookkeeping):
+ * routers, WebRTC transports on the WebRtcServers, and every other channel handler (transports, producers, consumers,
+ * pipes; the WebRtcServer's own is left out). All zero after every room's media is gone.
+ */
+export async function workerObjects(pool: { workers: { worker: { dump(): Promise<unknown> }; webRtcServer: { dump(): Promise<unknown> } }[] }) {
+  let routers = 0;
+  let webRtcTransports = 0;
+  let handlers = 0;
+  for (const w of pool.workers) {
+    const dump = (await w.worker.dump()) as { routerIds: string[]; webRtcServerIds: string[]; channelMessageHandlers: { channelRequestHandlers: string[] } };
+    const server = (await w.webRtcServer.dump()) as { webRtcTransportIds: string[] };
+    routers += dump.routerIds.length;
+    webRtcTransports += server.webRtcTransportIds.length;
+    handlers += dump.channelMessageHandlers.channelRequestHandlers.filter((id) => !dump.webRtcServerIds.includes(id)).length;
+  }
+  return { routers, webRtcTransports, handlers };
+}
