@@ -218,6 +218,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     const entry = this.transport(peerId, transportId);
     if (entry.direction !== 'send') throw MediaError.invalid('This is a recv transport; produce on a send transport');
     if (entry.peer.producers.size >= MAX_PRODUCERS_PER_PEER) throw MediaError.conflict(`At most ${MAX_PRODUCERS_PER_PEER} tracks per connection`);
+    // mediasoup matches codecs without looking at `kind`: an "audio" producer of VP8 would be accepted and then
+    // confuse every player.
+    const wrongKind = rtpParameters.codecs.find((c) => !c.mimeType.toLowerCase().startsWith(`${kind}/`));
+    if (wrongKind) throw MediaError.invalid(`produce: codec ${wrongKind.mimeType} is not ${kind}`);
     const producer = await withClientParams('produce', entry.transport, () =>
       entry.transport.produce({
         kind,

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { api, next } from '../helpers/clients.ts';
 import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { WebRtcPeer, workerObjects } from '../helpers/webrtc.ts';
+import { WebRtcPeer, workerObjects, type Reception } from '../helpers/webrtc.ts';
 
 let node: TestNode | undefined;
 let room: LiveRoom | undefined;
@@ -20,7 +20,7 @@ it('ending the room closes every consumer, tells each viewer, and leaves no rout
   const creator = await WebRtcPeer.open(await room.joinCreator(), room.roomId);
   peers.push(creator);
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
-  const viewers = [];
+  const viewers: { v: WebRtcPeer; r: Reception }[] = [];
   for (const name of ['v1', 'v2']) {
     const v = await WebRtcPeer.open(await room.join(name), room.roomId);
     peers.push(v);
