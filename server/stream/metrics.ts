@@ -2,23 +2,23 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MediaService } from '../../media/mediaService.ts';
 import type { RoomMediaStatsData } from '../../media/roomMedia.ts';
 
-/** How long one stats snapshot serves the gauges of a scrape (they are collected concurrently). */
-const SNAPSHOT_TTL_MS = 1_000;
-
 /**
  * Media metrics on the node's registry. Totals are read from memory at scrape time; per-room bitrates and loss come
  * from one `stats()` snapshot per room per scrape (worker round trips, so taken once and shared by every gauge).
- * Returns the worker-death counter's release function for the domain's close().
+ * Returns a function that detaches the worker-death counter from the pool, for the domain's close().
  */
 export function registerMediaMetrics(registry: Registry, service: MediaService): () => void {
-  let snapshot: { at: number; rooms: Promise<RoomMediaStatsData[]> } | undefined;
+  // prom-client calls every metric's collect() in one synchronous pass, then awaits them: the gauges of one scrape
+  // share the snapshot in flight, and the next scrape takes a fresh one.
+  let pending: Promise<RoomMediaStatsData[]> | undefined;
   const roomStats = (): Promise<RoomMediaStatsData[]> => {
-    if (!snapshot || Date.now() - snapshot.at > SNAPSHOT_TTL_MS) {
+    if (!pending) {
       // A room closing mid-scrape is left out of this scrape rather than failing it.
-      const rooms = Promise.all(service.list().map((r) => r.stats().catch(() => undefined))).then((all) => all.filter((s) => s !== undefined));
-      snapshot = { at: Date.now(), rooms };
+      const taking = Promise.all(service.list().map((r) => r.stats().catch(() => undefined))).then((all) => all.filter((s) => s !== undefined));
+      pending = taking;
+      void taking.then(() => (pending = undefined));
     }
-    return snapshot.rooms;
+    return pending;
   };
 
   const total = (name: string, help: string, pick: (t: ReturnType<MediaService['totals']>) => number) =>
