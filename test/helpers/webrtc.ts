@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { Device, MediaStreamTrack, RTCRtpCodecParameters, RtpPacket, types as msc } from 'msc-node';
+import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, types as msc } from 'msc-node';
 import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
 import { call, ok, type ClientSocket } from './clients.ts';
 
@@ -18,7 +18,11 @@ export interface Reception {
   consumerId: string;
   producerId: string;
   consumer: msc.Consumer;
+  /** mediasoup's consumer type: 'simple', or 'simulcast' for a layered producer. */
+  type: ConsumerParams['type'];
   readonly counters: { packets: number; bytes: number; keyframes: number };
+  /** Resolution of the last VP8 keyframe received (simulcast: tells which layer this viewer gets). */
+  lastKeyframe?: { width: number; height: number };
 }
 
 /** A VP8 track this client publishes from ffmpeg. */
@@ -31,28 +35,31 @@ export interface Publication {
 }
 
 /**
- * True when an RTP payload starts a VP8 keyframe (RFC 7741): the payload descriptor's S bit with partition 0, then the
- * VP8 frame tag's P bit clear.
+ * The frame size if an RTP payload starts a VP8 keyframe, else undefined. RFC 7741 payload descriptor (S bit,
+ * partition 0, optional extensions), then RFC 6386's frame tag with P = 0 (keyframe), start code 9d 01 2a and the
+ * 14-bit width and height.
  */
-export function isVp8Keyframe(payload: Uint8Array): boolean {
-  if (payload.length < 2) return false;
-  const b0 = payload[0]!;
-  const start = (b0 & 0x10) !== 0 && (b0 & 0x0f) === 0;
-  if (!start) return false;
+export function vp8KeyframeSize(payload: Uint8Array): { width: number; height: number } | undefined {
+  const b0 = payload[0] ?? 0;
+  if ((b0 & 0x10) === 0 || (b0 & 0x0f) !== 0) return undefined;
   let i = 1;
   if (b0 & 0x80) {
-    const ext = payload[i++]!;
-    if (ext & 0x80) i += payload[i]! & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    const ext = payload[i++] ?? 0;
+    if (ext & 0x80) i += (payload[i] ?? 0) & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
     if (ext & 0x40) i += 1; // TL0PICIDX
     if (ext & 0x30) i += 1; // TID / KEYIDX
   }
-  return i < payload.length && (payload[i]! & 0x01) === 0;
+  if (payload.length < i + 10 || (payload[i]! & 0x01) !== 0) return undefined;
+  if (payload[i + 3] !== 0x9d || payload[i + 4] !== 0x01 || payload[i + 5] !== 0x2a) return undefined;
+  return { width: (payload[i + 6]! | (payload[i + 7]! << 8)) & 0x3fff, height: (payload[i + 8]! | (payload[i + 9]! << 8)) & 0x3fff };
 }
 
 /** One client connection's media in one room. `close()` closes its transports and stops its ffmpeg processes. */
 export class WebRtcPeer {
   private readonly transports: msc.Transport[] = [];
   private readonly stoppers: (() => void)[] = [];
+  /** Encodings the next media:produce signals instead of mediasoup-client's (SSRC-signaled simulcast). */
+  private signaledEncodings: { ssrc: number }[] | undefined;
 
   private constructor(
     readonly socket: ClientSocket,
@@ -99,8 +106,11 @@ export class WebRtcPeer {
         .catch(fail);
     });
     if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: unknown }, done: (r: { id: string }) => void, fail: (e: Error) => void) => {
-        call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: rtpParameters as never })
+      transport.on('produce', ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: object }, done: (r: { id: string }) => void, fail: (e: Error) => void) => {
+        const encodings = this.signaledEncodings;
+        this.signaledEncodings = undefined;
+        const signaled = encodings ? { ...rtpParameters, encodings } : rtpParameters;
+        call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: signaled as never })
           .then((ack) => (ack.ok ? done({ id: ack.data.id }) : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
           .catch(fail);
       });
@@ -141,6 +151,55 @@ export class WebRtcPeer {
     return { producerId: producer.id, producer, sent, stop };
   }
 
+  /**
+   * Publishes VP8 simulcast as a browser does: one producer, one RTP stream per layer. Each layer is its own ffmpeg
+   * (its size, bitrate and SSRC), sent as-is through the transport's SRTP session (werift's own sender can send only
+   * one stream, so packets go straight to its DTLS transport), RTCP sender reports included (mediasoup needs them to
+   * switch a viewer between layers). Layers are signaled by SSRC in the encodings (as Chrome's SDP-munged simulcast
+   * does; browsers today signal RIDs, which needs header extensions werift does not send): mediasoup-client keeps
+   * only RIDs in encodings, so this client replaces them in the 'produce' callback.
+   */
+  async publishVp8Simulcast(transport: msc.Transport, layers: { width: number; height: number; bitrate: string }[]): Promise<Publication> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const ssrcs = layers.map((_, i) => 0x1000_0000 + i);
+    this.signaledEncodings = ssrcs.map((ssrc) => ({ ssrc }));
+    const producer = await transport.produce({ track, encodings: ssrcs.map(() => ({})) });
+    const sender = producer.rtpSender!;
+    const sent = { packets: 0 };
+    const stops: (() => void)[] = [];
+    for (const [i, layer] of layers.entries()) {
+      const sock = dgram.createSocket('udp4');
+      sock.on('message', (buf) => {
+        if (isRtcp(buf)) {
+          sender.dtlsTransport.sendRtcp(RtcpPacketConverter.deSerialize(buf)).catch(() => undefined); // best effort, as UDP
+          return;
+        }
+        const { header, payload } = RtpPacket.deSerialize(buf);
+        header.payloadType = sender.codec!.payloadType;
+        sender.dtlsTransport.sendRtp(payload, header).catch(() => undefined); // best effort, as UDP
+        sent.packets += 1;
+      });
+      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+      const port = sock.address().port;
+      const ffmpeg = spawn(
+        'ffmpeg',
+        [
+          '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${layer.width}x${layer.height}:rate=30`, '-t', '60',
+          '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', layer.bitrate, '-g', '30',
+          '-ssrc', String(ssrcs[i]), '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1100`,
+        ],
+        { stdio: 'ignore' },
+      );
+      stops.push(() => {
+        ffmpeg.kill('SIGKILL');
+        sock.close();
+      });
+    }
+    const stop = () => stops.forEach((s) => s());
+    this.stoppers.push(stop);
+    return { producerId: producer.id, producer, sent, stop };
+  }
+
   /** media:consume (paused on the server), the local consumer, then media:resume; counts what arrives. */
   async consume(transport: msc.Transport, producerId: string): Promise<Reception> {
     const { roomId, socket } = this;
@@ -151,15 +210,19 @@ export class WebRtcPeer {
       kind: params.kind,
       rtpParameters: params.rtpParameters as unknown as msc.RtpParameters,
     });
-    const counters = { packets: 0, bytes: 0, keyframes: 0 };
+    const reception: Reception = { consumerId: params.id, producerId, consumer, type: params.type, counters: { packets: 0, bytes: 0, keyframes: 0 } };
     const track = consumer.track as unknown as MediaStreamTrack;
     track.onReceiveRtp.subscribe((rtp) => {
-      counters.packets += 1;
-      counters.bytes += rtp.payload.length;
-      if (params.kind === 'video' && isVp8Keyframe(rtp.payload)) counters.keyframes += 1;
+      reception.counters.packets += 1;
+      reception.counters.bytes += rtp.payload.length;
+      const keyframe = params.kind === 'video' ? vp8KeyframeSize(rtp.payload) : undefined;
+      if (keyframe) {
+        reception.counters.keyframes += 1;
+        reception.lastKeyframe = keyframe;
+      }
     });
     ok(await call(socket, 'media:resume', { roomId, consumerId: params.id }));
-    return { consumerId: params.id, producerId, consumer, counters };
+    return reception;
   }
 
   /** Closes every transport (werift peer connections) and stops every ffmpeg this peer started. */
