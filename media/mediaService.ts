@@ -29,6 +29,7 @@ export interface MediaTotals {
 export class MediaService extends EventEmitter<MediaServiceEvents> {
   private readonly rooms = new Map<string, Promise<RoomMedia>>();
   private readonly open = new Map<string, RoomMedia>();
+  private capabilities: Promise<types.RtpCapabilities> | undefined;
   private closed = false;
   private readonly onWorkerDied = (index: number, routers: types.Router[]) => {
     const roomIds = new Set(routers.map((r) => r.appData.roomId).filter((id): id is string => typeof id === 'string'));
@@ -46,6 +47,26 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   ) {
     super();
     pool.on('workerdied', this.onWorkerDied);
+  }
+
+  /**
+   * What `Device.load()` needs. Every router is built from the same codec list, so their capabilities are identical:
+   * read once from a throwaway router, so that loading a device allocates nothing per room (a viewer opening many
+   * rooms' pages must not pin a router in each).
+   */
+  rtpCapabilities(): Promise<types.RtpCapabilities> {
+    this.capabilities ??= this.pool.createRouter({ probe: true }).then(
+      ({ router }) => {
+        const caps = router.rtpCapabilities;
+        router.close();
+        return caps;
+      },
+      (err: unknown) => {
+        this.capabilities = undefined;
+        throw MediaError.unavailable('No media worker is available; retry shortly', err);
+      },
+    );
+    return this.capabilities;
   }
 
   /** The room's media if this node has it. */

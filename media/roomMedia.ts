@@ -164,11 +164,6 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return origin;
   }
 
-  /** What `Device.load({ routerRtpCapabilities })` takes (identical on every router of the room). */
-  get rtpCapabilities(): types.RtpCapabilities {
-    return this.origin.router.rtpCapabilities;
-  }
-
   /** Published tracks, for a viewer arriving after the creator started. */
   listProducers(): ProducerSummary[] {
     return [...this.producers.values()].map(summary);

@@ -44,11 +44,6 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   const joined = (roomId: string) => {
     if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room (room:join) before using its media');
   };
-  /** Open (or create) the room's media after the membership check. */
-  const room = async (roomId: string) => {
-    joined(roomId);
-    return media(() => service.room(roomId));
-  };
   /** Only the room's creator publishes; checked against the stored room, not the client's word. */
   const creatorOnly = async (roomId: string) => {
     const r = await rooms.store.mustGet(roomId);
@@ -59,20 +54,21 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   const existing = (roomId: string) => {
     joined(roomId);
     const r = service.get(roomId);
-    if (!r) throw AppError.notFound('Media for this room (call media:capabilities first)');
+    if (!r) throw AppError.notFound('Media for this room on this server (create a transport with media:createTransport first)');
     return r;
   };
 
   on(socket, 'media:capabilities', log, async ({ roomId }) => {
-    const r = await room(roomId);
-    return { routerRtpCapabilities: r.rtpCapabilities, producers: r.listProducers() };
+    joined(roomId);
+    const routerRtpCapabilities = await media(() => service.rtpCapabilities());
+    return { routerRtpCapabilities, producers: service.get(roomId)?.listProducers() ?? [] };
   });
 
   on(socket, 'media:createTransport', log, async ({ roomId, direction }) => {
     joined(roomId);
     if (direction === 'send') await creatorOnly(roomId);
-    const r = await room(roomId);
-    return media(() => r.createTransport(peerId, direction));
+    // The first transport of a room on this node creates its media (origin router); docs/media.md, multi-node.
+    return media(async () => (await service.room(roomId)).createTransport(peerId, direction));
   });
 
   on(socket, 'media:connectTransport', log, async ({ roomId, transportId, dtlsParameters }) => {

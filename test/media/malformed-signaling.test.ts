@@ -113,6 +113,12 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
     expect(await errorCode(stranger, 'media:createTransport', { roomId: a.roomId, direction: 'recv' })).toBe('FORBIDDEN');
     expect(await errorCode(stranger, 'media:nope' as never, {})).toBe('UNKNOWN_EVENT');
     // Every refusal left the transports as they were: 2 per room.
-    expect((await workerObjects(node!.node.ctx.media)).webRtcTransports).toBe(4);
+    const held = await workerObjects(node!.node.ctx.media);
+    expect(held.webRtcTransports).toBe(4);
+    // Loading a device allocates nothing: a viewer browsing rooms pins no router in them.
+    const fresh = await liveRoom(node!, 'creator-fresh');
+    rooms.push(fresh);
+    ok(await call(await fresh.join('browser'), 'media:capabilities', { roomId: fresh.roomId }));
+    expect((await workerObjects(node!.node.ctx.media)).routers).toBe(held.routers);
   });
 });
