@@ -109,6 +109,8 @@ interface Peer {
   readonly transports: Map<string, TransportEntry>;
   readonly producers: Map<string, types.Producer>;
   readonly consumers: Map<string, types.Consumer>;
+  /** Producers this peer is being given a consumer of right now (so a double click cannot make two). */
+  readonly consuming: Set<string>;
 }
 
 /** Bounds per connection: a creator sends camera + microphone (+ maybe a screen); nobody needs more. */
@@ -269,17 +271,23 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (entry.direction !== 'recv') throw MediaError.invalid('This is a send transport; consume on a recv transport');
     const producer = this.producers.get(producerId);
     if (!producer) throw MediaError.notFound(`Producer ${producerId} in this room`);
-    for (const c of entry.peer.consumers.values()) {
-      if (c.producerId === producerId) throw MediaError.conflict(`Already consuming producer ${producerId} (consumer ${c.id})`);
+    const { peer } = entry;
+    if (peer.consuming.has(producerId) || [...peer.consumers.values()].some((c) => c.producerId === producerId)) {
+      throw MediaError.conflict(`Already consuming producer ${producerId}`);
     }
-    await this.pipe(producer, entry.home);
-    const { router } = entry.home;
-    if (!router.canConsume({ producerId, rtpCapabilities })) {
-      throw MediaError.invalid('Your device cannot receive this track (no common codec in rtpCapabilities)');
+    peer.consuming.add(producerId);
+    let consumer: types.Consumer;
+    try {
+      await this.pipe(producer, entry.home);
+      if (!entry.home.router.canConsume({ producerId, rtpCapabilities })) {
+        throw MediaError.invalid('Your device cannot receive this track (no common codec in rtpCapabilities)');
+      }
+      consumer = await withClientParams('consume', entry.transport, () =>
+        entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }),
+      );
+    } finally {
+      peer.consuming.delete(producerId);
     }
-    const consumer = await withClientParams('consume', entry.transport, () =>
-      entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }),
-    );
     entry.consumers.add(consumer);
     entry.peer.consumers.set(consumer.id, consumer);
     let reason: ConsumerCloseReason | undefined;
@@ -434,7 +442,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map() };
+      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map(), consuming: new Set() };
       this.peers.set(peerId, peer);
     }
     return peer;
