@@ -95,8 +95,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     if (!pooled) throw new Error('no live mediasoup worker');
     const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
     pooled.routers.add(router);
-    // A worker that dies closes its routers before emitting 'died' (worker.died is already true then): keep them in the
-    // set so onDied can report them to the rooms that must reconnect.
+    // A dying worker closes its routers before emitting 'died'; keep them in the set so onDied can report them.
     router.observer.once('close', () => {
       if (!pooled.worker.died) pooled.routers.delete(router);
     });

@@ -7,7 +7,7 @@ import { Server as IoServer } from 'socket.io';
 import { WorkerPool } from '../media/workerPool.ts';
 import type { Config } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
-import { createRedis } from './infra/redis.ts';
+import { createAdapterRedis, createRedis } from './infra/redis.ts';
 import type { Logger } from './infra/log.ts';
 import type { SocketData } from './infra/socketEdge.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from './protocol/index.ts';
@@ -64,7 +64,7 @@ export class Hawker {
     const server = http.createServer(app);
     // The streams adapter (not plain pub/sub) because it keeps recent packets in a Redis stream, which is what makes
     // Socket.IO's connection-state recovery work across nodes (docs/scaling.md). It blocks on XREAD: own connection.
-    const adapterRedis = createRedis(redisUrl, log.child({ module: 'adapter' }), { maxRetriesPerRequest: null });
+    const adapterRedis = createAdapterRedis(redisUrl, log.child({ module: 'adapter' }));
     const io: HawkerIo = new IoServer(server, {
       // Socket.IO's default 1 MB frame is far above any Hawker event; a small cap bounds what one bad client costs.
       maxHttpBufferSize: 64 * 1024,

@@ -58,3 +58,27 @@ export async function checkRedis(redis: Redis, timeoutMs = 1_000): Promise<Redis
     clearTimeout(timer);
   }
 }
+
+/**
+ * The connection handed to the Socket.IO streams adapter. The adapter fires SUBSCRIBE / PUBLISH on its duplicated
+ * clients without handling their promises, so a Redis blip (or a node closing while it subscribes) would surface as an
+ * unhandled rejection, which crashes Node. This client, and every duplicate of it, logs those failures instead; the
+ * adapter resubscribes when Redis is back.
+ */
+export function createAdapterRedis(url: string, log: Logger): Redis {
+  const guard = (client: Redis): Redis => {
+    client.on('error', (err: Error) => log.debug({ err: err.message }, 'adapter redis error'));
+    for (const cmd of ['subscribe', 'publish'] as const) {
+      const original = (client[cmd] as (...a: unknown[]) => Promise<unknown>).bind(client);
+      (client as unknown as Record<string, unknown>)[cmd] = (...args: unknown[]) => {
+        const p = original(...args);
+        p.catch((err: Error) => log.warn({ err: err.message }, `adapter ${cmd.toUpperCase()} failed; retried when Redis is back`));
+        return p;
+      };
+    }
+    const duplicate = client.duplicate.bind(client);
+    client.duplicate = (override) => guard(duplicate(override));
+    return client;
+  };
+  return guard(new Redis(url, { maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(50 * 2 ** n, 2_000) }));
+}

@@ -1,0 +1,38 @@
+import { expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+it('applies defaults and treats empty strings as unset', () => {
+  const c = loadConfig({ PORT: '', REDIS_URL: '' });
+  expect(c.PORT).toBe(3000);
+  expect(c.REDIS_URL).toBeUndefined();
+  expect(c.DEV_TOKENS).toBe(true);
+  expect(c.MEDIASOUP_WORKERS).toBeGreaterThanOrEqual(1);
+});
+
+it.each([
+  ['PORT', 'abc'],
+  ['PORT', '70000'],
+  ['REDIS_URL', 'http://localhost'],
+  ['MEDIASOUP_WORKERS', '0'],
+  ['MEDIASOUP_LISTEN_IP', 'not-an-ip'],
+  ['LOG_LEVEL', 'loud'],
+  ['JWT_SECRET', 'short'],
+  ['REDIS_KEY_PREFIX', 'has space'],
+])('rejects %s=%s with one line naming the variable', (name, value) => {
+  let err: unknown;
+  try {
+    loadConfig({ [name]: value });
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConfigError);
+  const msg = (err as Error).message;
+  expect(msg).toContain(name);
+  expect(msg.split('\n')).toHaveLength(1);
+});
+
+it('production requires a real token secret and turns dev tokens off', () => {
+  expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+  const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-long-production-secret' });
+  expect(c.DEV_TOKENS).toBe(false);
+});
