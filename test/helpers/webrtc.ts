@@ -120,9 +120,10 @@ export class WebRtcPeer {
 
   /**
    * Publishes real VP8: ffmpeg encodes testsrc with libvpx to RTP on a local UDP port; each packet is written into a
-   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). A keyframe every `gop` frames.
+   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). A keyframe every second (30 frames); ffmpeg stops
+   * by itself after 5 minutes at most, and at `stop()` / `close()`.
    */
-  async publishVp8(transport: msc.Transport, opts: { seconds?: number; gop?: number } = {}): Promise<Publication> {
+  async publishVp8(transport: msc.Transport): Promise<Publication> {
     const track = new MediaStreamTrack({ kind: 'video' });
     const producer = await transport.produce({ track });
     const sent = { packets: 0 };
@@ -137,8 +138,8 @@ export class WebRtcPeer {
     const ffmpeg: ChildProcess = spawn(
       'ffmpeg',
       [
-        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-t', String(opts.seconds ?? 60),
-        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', String(opts.gop ?? 30),
+        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-t', '300',
+        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '30',
         '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1100`,
       ],
       { stdio: 'ignore' },
@@ -184,7 +185,7 @@ export class WebRtcPeer {
       const ffmpeg = spawn(
         'ffmpeg',
         [
-          '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${layer.width}x${layer.height}:rate=30`, '-t', '60',
+          '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${layer.width}x${layer.height}:rate=30`, '-t', '300',
           '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', layer.bitrate, '-g', '30',
           '-ssrc', String(ssrcs[i]), '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1100`,
         ],
