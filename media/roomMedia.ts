@@ -172,14 +172,14 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   /** Routers, transports, producers and consumers this room holds now (metrics, leak checks). */
-  counts(): { routers: number; transports: number; producers: number; consumers: number; peers: number } {
+  counts(): { routers: number; transports: number; producers: number; consumers: number } {
     let transports = 0;
     let consumers = 0;
     for (const rr of this.routers) {
       transports += rr.transports.size;
       for (const t of rr.transports) consumers += t.consumers.size;
     }
-    return { routers: this.routers.length, transports, producers: this.producers.size, consumers, peers: this.peers.size };
+    return { routers: this.routers.length, transports, producers: this.producers.size, consumers };
   }
 
   /** Consumers this room has on `worker`'s routers. */

@@ -7,7 +7,7 @@ import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
 
 /** Maps media/'s refusals to the wire's typed errors; anything else passes through (and is logged as INTERNAL). */
-export function toAppError(err: unknown): unknown {
+function toAppError(err: unknown): unknown {
   if (!(err instanceof MediaError)) return err;
   switch (err.kind) {
     case 'invalid':
