@@ -15,7 +15,7 @@ afterEach(async () => {
   node = room = undefined;
 });
 
-const VIEWERS = 4;
+const VIEWERS = 5;
 
 /**
  * Viewers join one after another, each only once the previous one decoded a keyframe (so no request is still pending
@@ -44,8 +44,9 @@ async function keyframeRequestsFor(delayMs: number): Promise<number> {
 }
 
 it('keyframe requests from a stream of joining viewers are coalesced into one per MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS', async () => {
-  // Without a delay every joining viewer costs the encoder a keyframe...
-  expect(await keyframeRequestsFor(0)).toBeGreaterThanOrEqual(VIEWERS);
+  // Without a delay joining viewers cost the encoder a keyframe each (about one per viewer; mediasoup still merges a
+  // request made while an earlier one waits for its keyframe, which a loaded machine makes more likely)...
+  expect(await keyframeRequestsFor(0)).toBeGreaterThanOrEqual(3);
   // ...with one (longer than this test), the first request goes through and the rest wait for the delay to expire.
   // (At most one retry, if the first keyframe took over a second to arrive.)
   expect(await keyframeRequestsFor(60_000)).toBeLessThanOrEqual(2);
