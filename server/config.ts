@@ -53,6 +53,14 @@ const EnvSchema = z.object({
   STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** A node that stops heartbeating (crash) drops out of every viewer count after this long. */
   PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  /** Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). */
+  MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Minimum gap between keyframe requests forwarded to a creator's encoder, however many viewers ask. */
+  MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Cap on what one creator may send, bits/s (simulcast 3 layers needs about 2.5 Mbit/s). */
+  MEDIASOUP_MAX_INCOMING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(5_000_000),
+  /** A viewer transport's starting bandwidth estimate, bits/s, before congestion control has measured. */
+  MEDIASOUP_INITIAL_OUTGOING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(1_000_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

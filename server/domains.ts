@@ -5,9 +5,11 @@ import { createChat } from './chat/index.ts';
 import { createLikes } from './likes/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
+import { createMetrics } from './infra/metrics.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
 import { createRooms } from './rooms/index.ts';
+import { createStream } from './stream/index.ts';
 
 /** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
 const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
@@ -25,6 +27,9 @@ export async function registerDomains(node: Hawker): Promise<void> {
   agency.mount(auth);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
+  const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
+  const stream = createStream(ctx, auth, rooms.service, metrics);
+  node.add(stream);
 
   // Live rooms (issue 3): likes and chat do their per-room work on presence's one timer per room.
   const likes = createLikes(ctx);
@@ -36,7 +41,13 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Moderation first: its beforeJoin refuses banned users before any other hook does work for them.
   for (const hook of [moderation.hook, chat.hook, likes.hook, presence.hook]) rooms.service.hooks.add(hook);
 
-  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection, moderation.onConnection, chat.onConnection, likes.onConnection];
+  const onConnection: ((socket: HawkerSocket) => void)[] = [
+    rooms.onConnection,
+    moderation.onConnection,
+    chat.onConnection,
+    likes.onConnection,
+    stream.onConnection,
+  ];
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

@@ -14,6 +14,7 @@ import {
   Done, KeywordList, ModAgencyBanInput, ModAgencyKeywordsInput, ModAgencyUserInput, ModBanInput, ModDeleteInput, ModDeleteResult, ModMuteInput,
   ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
 } from './moderation.ts';
+import * as media from './media.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -23,6 +24,7 @@ export * from './rooms.ts';
 export * from './chat.ts';
 export * from './moderation.ts';
 export * from './agency.ts';
+export * from './media.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -58,6 +60,19 @@ export const clientEventSpecs = defineClientEvents({
   'mod:slowMode': { input: ModSlowModeInput, output: ChatSettings },
   'mod:roomKeywords': { input: ModRoomKeywordsInput, output: KeywordList },
   'mod:agencyKeywords': { input: ModAgencyKeywordsInput, output: KeywordList },
+  // Live video (protocol/media.ts): the calls a mediasoup-client Device makes, in order.
+  'media:capabilities': { input: media.MediaRoomInput, output: media.MediaCapabilities },
+  'media:createTransport': { input: media.CreateTransportInput, output: media.TransportParams },
+  'media:connectTransport': { input: media.ConnectTransportInput, output: media.MediaOk },
+  'media:closeTransport': { input: media.CloseTransportInput, output: media.MediaOk },
+  'media:produce': { input: media.ProduceInput, output: z.object({ id: media.MediaId }) },
+  'media:pauseProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:resumeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:closeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:consume': { input: media.ConsumeInput, output: media.ConsumerParams },
+  'media:resume': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:pause': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:setPreferredLayers': { input: media.SetPreferredLayersInput, output: media.PreferredLayers },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -72,6 +87,11 @@ export const serverEventSpecs = defineServerEvents({
   'chat:muted': ChatMuted,
   'room:stats': RoomStats,
   'room:kicked': RoomKicked,
+  'media:producerAdded': media.ProducerAdded,
+  'media:producerState': media.ProducerState,
+  'media:producerClosed': media.ProducerClosed,
+  'media:consumerClosed': media.ConsumerClosed,
+  'media:reconnect': media.MediaReconnect,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
