@@ -9,12 +9,17 @@ import { Principal } from './auth.ts';
 import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
+import {
+  FlashSale, Order, OrderIdInput, OrderUpdated, PinnedProduct, PlaceOrderInput, PlaceOrderResult, ProductEventInput, ProductEventResult,
+  ProductUnpinned, SaleEnded, SaleSoldOut, StockUpdate,
+} from './commerce.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './rooms.ts';
+export * from './commerce.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -25,6 +30,10 @@ export const RoomSnapshot = z.object({
   /** Server clock at snapshot time, for countdowns: offset = serverTime - Date.now() at receipt. */
   serverTime: EpochMs,
   you: Principal,
+  /** Commerce: the "now explaining" product card, if one is pinned. */
+  pinned: PinnedProduct.nullable(),
+  /** Commerce: the live flash sale, else the next scheduled one (countdown from serverTime), else null. */
+  flashSale: FlashSale.nullable(),
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
@@ -32,6 +41,11 @@ export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 export const clientEventSpecs = defineClientEvents({
   'room:join': { input: JoinRoomInput, output: RoomSnapshot },
   'room:leave': { input: LeaveRoomInput, output: z.object({ roomId: z.string() }) },
+  // Commerce (server/orders, server/analytics)
+  'order:place': { input: PlaceOrderInput, output: PlaceOrderResult },
+  'order:cancel': { input: OrderIdInput, output: Order },
+  'product:impression': { input: ProductEventInput, output: ProductEventResult },
+  'product:click': { input: ProductEventInput, output: ProductEventResult },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -39,6 +53,15 @@ export type ClientEventName = keyof typeof clientEventSpecs;
 export const serverEventSpecs = defineServerEvents({
   'room:updated': RoomUpdated,
   'room:ended': RoomEnded,
+  // Commerce (server/catalog, server/flash-sale, server/orders)
+  'product:pinned': PinnedProduct,
+  'product:unpinned': ProductUnpinned,
+  'sale:scheduled': FlashSale,
+  'sale:started': FlashSale,
+  'sale:soldout': SaleSoldOut,
+  'sale:ended': SaleEnded,
+  'stock:update': StockUpdate,
+  'order:updated': OrderUpdated,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
