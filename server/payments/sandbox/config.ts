@@ -8,8 +8,10 @@ export const SandboxSettings = z.strictObject({
   latencyMs: z.coerce.number().int().min(0).max(60_000),
   /** Share of charges declined (card_declined). */
   declineRate: rate,
-  /** Share of charge requests that time out: half are lost before processing, half are processed but not answered. */
+  /** Share of charge requests that time out (the connection is held open, then dropped, without an answer). */
   timeoutRate: rate,
+  /** Share of timed-out requests that were processed anyway (charged or declined); the rest were lost before that. */
+  timeoutProcessedRate: rate,
   /** How long a timed-out request is held open before the connection is dropped (make it exceed the client timeout). */
   hangMs: z.coerce.number().int().min(0).max(600_000),
   /** Where signed webhooks go; null: none are sent. */
@@ -32,6 +34,7 @@ const SandboxEnv = z.object({
   SANDBOX_LATENCY_MS: SandboxSettings.shape.latencyMs.default(150),
   SANDBOX_DECLINE_RATE: rate.default(0.1),
   SANDBOX_TIMEOUT_RATE: rate.default(0.05),
+  SANDBOX_TIMEOUT_PROCESSED_RATE: rate.default(0.5),
   SANDBOX_HANG_MS: SandboxSettings.shape.hangMs.default(8_000),
   /** Append-only JSON-lines ledger; charges and idempotency survive a sandbox restart. Unset: in memory only. */
   SANDBOX_LEDGER_FILE: z.string().min(1).optional(),

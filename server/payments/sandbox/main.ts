@@ -24,6 +24,7 @@ const gateway = await SandboxGateway.start(
     latencyMs: env.SANDBOX_LATENCY_MS,
     declineRate: env.SANDBOX_DECLINE_RATE,
     timeoutRate: env.SANDBOX_TIMEOUT_RATE,
+    timeoutProcessedRate: env.SANDBOX_TIMEOUT_PROCESSED_RATE,
     hangMs: env.SANDBOX_HANG_MS,
     ledgerFile: env.SANDBOX_LEDGER_FILE,
     log,

@@ -53,7 +53,14 @@ export class SandboxGateway {
   private closing: Promise<void> | undefined;
 
   private constructor(private readonly opts: SandboxOptions) {
-    this.settings = { latencyMs: opts.latencyMs, declineRate: opts.declineRate, timeoutRate: opts.timeoutRate, hangMs: opts.hangMs, webhookUrl: opts.webhookUrl };
+    this.settings = {
+      latencyMs: opts.latencyMs,
+      declineRate: opts.declineRate,
+      timeoutRate: opts.timeoutRate,
+      timeoutProcessedRate: opts.timeoutProcessedRate,
+      hangMs: opts.hangMs,
+      webhookUrl: opts.webhookUrl,
+    };
     if (opts.ledgerFile) this.reload(opts.ledgerFile);
   }
 
@@ -153,7 +160,7 @@ export class SandboxGateway {
     }
     const { settings } = this;
     const timeout = Math.random() < settings.timeoutRate;
-    if (timeout && Math.random() < 0.5) {
+    if (timeout && Math.random() >= settings.timeoutProcessedRate) {
       // Lost before processing: nothing is charged, the client waits in vain.
       await this.sleep(settings.hangMs);
       res.destroy();
