@@ -1,11 +1,15 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
 import { catalogKeys } from '../../server/catalog/store.ts';
 import { saleKeys } from '../../server/flash-sale/store.ts';
+import { orderKeys } from '../../server/orders/store.ts';
 import { createLogger } from '../../server/infra/log.ts';
 import { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
-import type { FlashSale, Order, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '../../server/protocol/index.ts';
+import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '../../server/protocol/index.ts';
 import { TERMINAL_ORDER_STATUSES } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, waitFor, type TestNode } from './node.ts';
@@ -89,6 +93,24 @@ export async function joinedViewer(node: TestNode, roomId: string, who: Partial<
   return { socket, token, snapshot };
 }
 
+/**
+ * `n` viewers (ids `${tag}0`...) join the room and each orders one unit of the sale. Returns their sockets (close them),
+ * the order ids, and every `order:updated` push they receive from then on.
+ */
+export async function buyersOrder(node: TestNode, roomId: string, saleId: string, n: number, tag = 'buyer') {
+  const sockets: ClientSocket[] = [];
+  const orderIds: string[] = [];
+  const updates: OrderUpdated[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = await joinedViewer(node, roomId, { userId: `${tag}${i}` });
+    sockets.push(v.socket);
+    v.socket.on('order:updated', (u) => updates.push(u));
+    const placed = ok(await call(v.socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-order-${i}` })) as PlaceOrderResult;
+    orderIds.push(placed.order.id);
+  }
+  return { sockets, orderIds, updates };
+}
+
 /** A direct Redis connection to the run's Redis, for reading counters (close it in afterEach). */
 export function inspector(): Redis {
   return new Redis(inject('redisUrl'), { maxRetriesPerRequest: 2 });
@@ -98,6 +120,37 @@ export function inspector(): Redis {
 export async function saleCounts(redis: Redis, prefix: string, saleId: string) {
   const [left, reserved, sold, returned, quantity] = (await redis.hmget(saleKeys(prefix).sale(saleId), 'left', 'reserved', 'sold', 'returned', 'quantity')).map(Number);
   return { left: left!, reserved: reserved!, sold: sold!, returned: returned!, quantity: quantity! };
+}
+
+/**
+ * Checks a sale's stock invariant in a loop until stopped: each check reads the counters atomically (one HMGET) and
+ * requires left + reserved + sold + returned = quantity with no negative counter and, with `perBuyerLimit`, that no
+ * buyer holds more active units than the limit. `stop()` resolves with what it found.
+ */
+export function watchSaleInvariant(redis: Redis, prefix: string, saleId: string, perBuyerLimit?: number) {
+  const violations: string[] = [];
+  let checks = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running && redis.status === 'ready') {
+      const c = await saleCounts(redis, prefix, saleId);
+      if (c.left + c.reserved + c.sold + c.returned !== c.quantity) violations.push(`sum ${JSON.stringify(c)}`);
+      if (c.left < 0 || c.reserved < 0 || c.sold < 0 || c.returned < 0) violations.push(`negative ${JSON.stringify(c)}`);
+      if (perBuyerLimit !== undefined) {
+        for (const [buyer, units] of Object.entries(await redis.hgetall(orderKeys(prefix).units(`sale:${saleId}`)))) {
+          if (Number(units) > perBuyerLimit) violations.push(`buyer ${buyer} holds ${units} units`);
+        }
+      }
+      checks++;
+    }
+  })();
+  return {
+    async stop(): Promise<{ violations: string[]; checks: number }> {
+      running = false;
+      await loop;
+      return { violations, checks };
+    },
+  };
 }
 
 /** The counters of a SKU's list-price stock pool. */
@@ -117,4 +170,19 @@ export async function waitFinal(node: TestNode, token: string, orderIds: readonl
     timeoutMs,
     100,
   );
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** A standalone payment worker process (server/payments/workerMain.ts), as an operator would run it. */
+export function spawnPaymentWorker(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/payments/workerMain.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  return { child, output: () => out, exited: once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]> };
 }

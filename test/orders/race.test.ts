@@ -1,11 +1,10 @@
 import type { Redis } from 'ioredis';
 import { afterEach, expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
-import { orderKeys } from '../../server/orders/store.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { Ack, PlaceOrderResult } from '../../server/protocol/index.ts';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
+import { inspector, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
 import type { TestNode } from '../helpers/node.ts';
 
 const BUYERS = 2_000;
@@ -15,10 +14,11 @@ const LIMIT = 2;
 let node: TestNode | undefined;
 let sandbox: SandboxGateway | undefined;
 let redis: Redis | undefined;
-let racing = false;
+let watcher: ReturnType<typeof watchSaleInvariant> | undefined;
 const sockets: ClientSocket[] = [];
 afterEach(async () => {
-  racing = false; // stops the invariant checker if the test failed midway
+  await watcher?.stop(); // if the test failed midway
+  watcher = undefined;
   for (const s of sockets.splice(0)) s.disconnect();
   await node?.close();
   await sandbox?.close();
@@ -51,22 +51,8 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
     buyers.push(...batch);
   }
 
-  // The invariant checker reads the sale's counters atomically (one HMGET) in a loop while the race runs.
-  const violations: string[] = [];
-  let checks = 0;
-  racing = true;
-  const checker = (async () => {
-    const unitsKey = orderKeys(node!.prefix).units(`sale:${sale.id}`);
-    while (racing && redis) {
-      const c = await saleCounts(redis!, node!.prefix, sale.id);
-      if (c.left + c.reserved + c.sold + c.returned !== QUANTITY) violations.push(`sum ${JSON.stringify(c)}`);
-      if (c.sold > QUANTITY || c.left < 0 || c.reserved < 0) violations.push(`bounds ${JSON.stringify(c)}`);
-      for (const [buyer, units] of Object.entries(await redis!.hgetall(unitsKey))) {
-        if (Number(units) > LIMIT) violations.push(`buyer ${buyer} holds ${units} units`);
-      }
-      checks++;
-    }
-  })();
+  // The invariant checker reads the sale's counters atomically in a loop while the race runs.
+  watcher = watchSaleInvariant(redis, node.prefix, sale.id, LIMIT);
 
   // Phase 1, the burst: every buyer fires four requests at once: one unit each under keys A, B and C (the third
   // exceeds the limit of two when the first two succeed) and a replay of key A.
@@ -116,8 +102,7 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
 
   // Every order is final; stop checking.
   const orders = [...burstOrders, ...(await waitFinal(node, creator, orderIdsOf(second), 60_000))];
-  racing = false;
-  await checker;
+  const { violations, checks } = await watcher.stop();
   expect(violations).toEqual([]);
   expect(checks).toBeGreaterThan(10);
 
