@@ -28,6 +28,7 @@ export function startSandbox(settings: Partial<SandboxSettings> = {}): Promise<S
     timeoutRate: 0,
     timeoutProcessedRate: 0.5,
     hangMs: 1_000,
+    outage: false,
     webhookUrl: null,
     log: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent', 'sandbox'),
     ...settings,

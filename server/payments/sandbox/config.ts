@@ -14,6 +14,8 @@ export const SandboxSettings = z.strictObject({
   timeoutProcessedRate: rate,
   /** How long a timed-out request is held open before the connection is dropped (make it exceed the client timeout). */
   hangMs: z.coerce.number().int().min(0).max(600_000),
+  /** Simulated outage: every API call answers 503 until turned off. */
+  outage: z.boolean(),
   /** Where signed webhooks go; null: none are sent. */
   webhookUrl: z.url({ protocol: /^https?$/ }).nullable(),
 });

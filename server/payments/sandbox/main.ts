@@ -26,6 +26,7 @@ const gateway = await SandboxGateway.start(
     timeoutRate: env.SANDBOX_TIMEOUT_RATE,
     timeoutProcessedRate: env.SANDBOX_TIMEOUT_PROCESSED_RATE,
     hangMs: env.SANDBOX_HANG_MS,
+    outage: false,
     ledgerFile: env.SANDBOX_LEDGER_FILE,
     log,
   },

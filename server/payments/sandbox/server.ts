@@ -10,7 +10,7 @@
  *   POST /v1/charges/:key/cancel  closes the key: returns the standing record (succeeded or declined) or records
  *                                 `cancelled`, after which charges with this key answer `cancelled`.
  *   GET  /v1/ledger               every final record, in order (money moved = status succeeded).
- *   PUT  /v1/settings             change latency / decline and timeout rates / webhook URL at runtime.
+ *   PUT  /v1/settings             change latency, decline and timeout rates, outage, webhook URL at runtime.
  *
  * Each final record is also sent as a webhook (charge.succeeded | charge.declined | charge.cancelled), signed with
  * HMAC-SHA256 (signature.ts) and retried with backoff until the merchant answers 2xx.
@@ -59,6 +59,7 @@ export class SandboxGateway {
       timeoutRate: opts.timeoutRate,
       timeoutProcessedRate: opts.timeoutProcessedRate,
       hangMs: opts.hangMs,
+      outage: opts.outage,
       webhookUrl: opts.webhookUrl,
     };
     if (opts.ledgerFile) this.reload(opts.ledgerFile);
@@ -116,6 +117,7 @@ export class SandboxGateway {
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.use('/v1', (req, res, next) => {
       if (req.headers.authorization !== `Bearer ${this.opts.apiKey}`) return void fail(res, 401, 'unauthorized', 'Send Authorization: Bearer <api key>');
+      if (this.settings.outage && req.path !== '/settings' && req.path !== '/ledger') return void fail(res, 503, 'outage', 'Simulated outage');
       next();
     });
     app.post('/v1/charges', (req, res) => void this.charge(req, res));
