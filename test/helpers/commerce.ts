@@ -19,7 +19,7 @@ export const GATEWAY_KEY = 'sk_test_hawker_key';
 export const WEBHOOK_SECRET = 'whsec_test_hawker_secret';
 
 /** An in-process sandbox gateway on a free loopback port (fast, no declines or timeouts unless asked). */
-export function startSandbox(settings: Partial<SandboxSettings> = {}): Promise<SandboxGateway> {
+export function startSandbox(settings: Partial<SandboxSettings> & { ledgerFile?: string } = {}): Promise<SandboxGateway> {
   return SandboxGateway.start({
     apiKey: GATEWAY_KEY,
     webhookSecret: WEBHOOK_SECRET,
