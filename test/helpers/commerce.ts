@@ -14,6 +14,9 @@ import { TERMINAL_ORDER_STATUSES } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, waitFor, type TestNode } from './node.ts';
 
+/** Anything with a node's base URL (a TestNode, or a server started as a child process). */
+export type Reachable = Pick<TestNode, 'url'>;
+
 /** API key and webhook secret shared by test nodes and test sandboxes. */
 export const GATEWAY_KEY = 'sk_test_hawker_key';
 export const WEBHOOK_SECRET = 'whsec_test_hawker_secret';
@@ -49,7 +52,7 @@ export async function startCommerceNode(sandbox: SandboxGateway | null, env: Rec
 
 /** A live room with one product (SKU "std"), created by creator `c1` of agency `ag1`. */
 export async function liveRoomWithProduct(
-  node: TestNode,
+  node: Reachable,
   opts: { stock?: number; price?: number; maxPerBuyer?: number; live?: boolean } = {},
 ): Promise<{ creator: string; room: Room; product: Product }> {
   const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
@@ -72,7 +75,7 @@ export async function liveRoomWithProduct(
 }
 
 /** Schedules a flash sale on the product's "std" SKU (default: starts now, 60 s, 10 units, limit 2). */
-export async function scheduleSale(node: TestNode, creator: string, roomId: string, productId: string, body: Partial<ScheduleSaleBody> = {}): Promise<FlashSale> {
+export async function scheduleSale(node: Reachable, creator: string, roomId: string, productId: string, body: Partial<ScheduleSaleBody> = {}): Promise<FlashSale> {
   const res = await api<FlashSale>(node.url, 'POST', `/api/rooms/${roomId}/sales`, creator, {
     productId,
     skuId: 'std',
@@ -87,7 +90,7 @@ export async function scheduleSale(node: TestNode, creator: string, roomId: stri
 }
 
 /** A connected viewer that joined `roomId`. */
-export async function joinedViewer(node: TestNode, roomId: string, who: Partial<Principal> & { userId: string }): Promise<{ socket: ClientSocket; token: string; snapshot: RoomSnapshot }> {
+export async function joinedViewer(node: Reachable, roomId: string, who: Partial<Principal> & { userId: string }): Promise<{ socket: ClientSocket; token: string; snapshot: RoomSnapshot }> {
   const token = await devToken(node.url, { name: who.userId, role: 'viewer', ...who });
   const socket = await connect(node.url, token);
   const snapshot = ok(await call(socket, 'room:join', { roomId })) as RoomSnapshot;
@@ -98,7 +101,7 @@ export async function joinedViewer(node: TestNode, roomId: string, who: Partial<
  * `n` viewers (ids `${tag}0`...) join the room and each orders one unit of the sale. Returns their sockets (close them),
  * the order ids, and every `order:updated` push they receive from then on.
  */
-export async function buyersOrder(node: TestNode, roomId: string, saleId: string, n: number, tag = 'buyer') {
+export async function buyersOrder(node: Reachable, roomId: string, saleId: string, n: number, tag = 'buyer') {
   const sockets: ClientSocket[] = [];
   const orderIds: string[] = [];
   const updates: OrderUpdated[] = [];
@@ -161,7 +164,7 @@ export async function skuCounts(redis: Redis, prefix: string, productId: string,
 }
 
 /** Fetches orders by id through the REST API (as the room's manager) until every one is final. */
-export async function waitFinal(node: TestNode, token: string, orderIds: readonly string[], timeoutMs = 30_000): Promise<Order[]> {
+export async function waitFinal(node: Reachable, token: string, orderIds: readonly string[], timeoutMs = 30_000): Promise<Order[]> {
   return waitFor(
     `${orderIds.length} orders final`,
     async () => {
