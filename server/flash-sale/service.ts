@@ -47,7 +47,7 @@ export class SaleService {
     access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can end sales");
     const sale = await this.store.mustGet(roomId, saleId);
     if (sale.state === 'ended') throw AppError.conflict('This sale has already ended');
-    const ended = await this.store.end(saleId, 'force', sale.state === 'scheduled' ? 'cancelled by the host' : 'ended by the host');
+    const ended = await this.store.end(saleId, 'force', Date.now() < sale.startsAt ? 'cancelled by the host' : 'ended by the host');
     if (!ended) throw AppError.conflict('This sale has already ended');
     this.announceEnd(ended);
     return ended;

@@ -134,8 +134,11 @@ export class SaleStore {
   }
 }
 
-function toView(h: Record<string, string>): FlashSale {
+function toView(h: Record<string, string>, now = Date.now()): FlashSale {
   const n = (k: string) => Number(h[k] ?? 0);
+  // Selling opens by time (the order script checks the window), so a sale whose start has passed is live even if the
+  // scheduler tick that announces it has not run yet.
+  const state = h.state === 'scheduled' && now >= n('start') ? 'live' : (h.state as SaleState);
   return {
     id: h.saleId!,
     roomId: h.roomId!,
@@ -150,7 +153,7 @@ function toView(h: Record<string, string>): FlashSale {
     perBuyerLimit: n('limit'),
     startsAt: n('start'),
     endsAt: n('end'),
-    state: h.state as SaleState,
+    state,
     left: n('left'),
     reserved: n('reserved'),
     sold: n('sold'),
