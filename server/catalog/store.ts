@@ -173,9 +173,9 @@ export class CatalogStore {
   /** Stops list-price selling of every product of a room (the room ended). */
   async closeRoom(roomId: string): Promise<void> {
     const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, -1);
-    const recs = await Promise.all(ids.map((id) => this.record(id)));
+    const recs = (await Promise.all(ids.map((id) => this.record(id)))).filter((r): r is ProductRecord => r !== null);
     const m = this.redis.multi();
-    for (const rec of recs) for (const sku of rec?.skus ?? []) m.hset(this.keys.stock(rec!.id, sku.id), 'state', 'ended');
+    for (const rec of recs) for (const sku of rec.skus) m.hset(this.keys.stock(rec.id, sku.id), 'state', 'ended');
     await m.exec();
   }
 

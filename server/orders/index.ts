@@ -37,7 +37,8 @@ export function createOrders(
     name: 'orders',
     service,
     onConnection(socket) {
-      void socket.join(userChannel(socket.data.principal.userId));
+      const userId = socket.data.principal.userId;
+      Promise.resolve(socket.join(userChannel(userId))).catch((err: Error) => log.error({ err, userId }, 'joining the user channel failed; order pushes will not reach this socket'));
       on(socket, 'order:place', log, (input) => service.place(socket.data.principal, socket.data.rooms, input));
       on(socket, 'order:cancel', log, ({ orderId }) => service.cancel(socket.data.principal, orderId));
     },

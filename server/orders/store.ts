@@ -133,8 +133,10 @@ export class OrderStore {
         throw orderRefusal('IDEMPOTENCY_KEY_REUSED', { orderId: String(res[1]) });
       case -6:
         throw AppError.notFound('Product or sale');
-      default:
+      case -7:
         throw orderRefusal('INSUFFICIENT_STOCK', { left: Number(res[1]) });
+      default:
+        throw new Error(`reserve.lua returned ${JSON.stringify(res)}`);
     }
   }
 
