@@ -76,13 +76,22 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return this.closed;
   }
 
-  /** Creates a router with Hawker's codecs on the worker with the fewest routers (ties: lowest index). */
-  async createRouter(appData: types.AppData = {}, exclude?: PooledWorker): Promise<{ router: types.Router; pooled: PooledWorker }> {
-    const candidates = this.workers.filter((w) => w !== exclude);
-    const pooled = (candidates.length > 0 ? candidates : this.workers).reduce<PooledWorker | undefined>(
-      (best, w) => (best === undefined || w.routers.size < best.routers.size ? w : best),
-      undefined,
-    );
+  /**
+   * Creates a router with Hawker's codecs on the least-loaded worker not in `exclude` (all workers if every one is
+   * excluded). Load is `load(worker)` when given (room media passes consumers per worker), then the number of routers;
+   * ties go to the lowest index.
+   */
+  async createRouter(
+    appData: types.AppData = {},
+    opts: { exclude?: ReadonlySet<PooledWorker>; load?: (w: PooledWorker) => number } = {},
+  ): Promise<{ router: types.Router; pooled: PooledWorker }> {
+    const candidates = this.workers.filter((w) => !opts.exclude?.has(w));
+    const load = (w: PooledWorker): [number, number] => [opts.load?.(w) ?? 0, w.routers.size];
+    const pooled = (candidates.length > 0 ? candidates : this.workers).reduce<PooledWorker | undefined>((best, w) => {
+      if (best === undefined) return w;
+      const [a, b] = [load(w), load(best)];
+      return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]) ? w : best;
+    }, undefined);
     if (!pooled) throw new Error('no live mediasoup worker');
     const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
     pooled.routers.add(router);

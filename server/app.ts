@@ -15,6 +15,9 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } fr
 /** The typed Socket.IO server every domain registers its handlers on. */
 export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** An incoming request whose JSON body's raw bytes were kept (see the JSON parser in Hawker.create). */
+export type RawBodyRequest = http.IncomingMessage & { rawBody?: Buffer };
+
 /** What a domain module gets to wire itself in. */
 export interface HawkerContext {
   readonly config: Config;
@@ -71,6 +74,9 @@ export class Hawker {
       connectionStateRecovery: { maxDisconnectionDuration: 2 * 60_000, skipMiddlewares: false },
       adapter: createAdapter(adapterRedis, {
         streamName: `${config.REDIS_KEY_PREFIX}sio`,
+        // Pub/sub channels (serverSideEmit, fetchSockets) too: without the prefix, deployments or test nodes sharing a
+        // Redis would receive each other's inter-node events.
+        channelPrefix: `${config.REDIS_KEY_PREFIX}sio`,
         sessionKeyPrefix: `${config.REDIS_KEY_PREFIX}sio:session:`,
         maxLen: 50_000,
         onlyPlaintext: true,
@@ -78,7 +84,8 @@ export class Hawker {
     });
     const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media };
     const node = new Hawker(ctx, server, adapterRedis);
-    app.use(express.json({ limit: '64kb' }));
+    // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
+    app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
     app.use(healthRoutes({ redis, media, startedAt: Date.now() }));
     return node;
   }

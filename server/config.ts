@@ -40,6 +40,47 @@ const EnvSchema = z.object({
   NODE_ENV: z.string().optional(),
   /** Replace a mediasoup worker that dies (on by default; tests of the death path may turn it off). */
   MEDIASOUP_RESPAWN: bool.default(true),
+  // Live rooms (issue 3): chat, likes, presence.
+  /** Chat messages kept per room (Redis stream MAXLEN) and replayed on join; also the most one tick delivers. */
+  CHAT_HISTORY: z.coerce.number().int().min(10).max(1000).default(100),
+  /** Per-user chat rate limit (held in Redis, so across nodes): a burst of this many messages... */
+  CHAT_RATE_BURST: z.coerce.number().int().min(1).max(1000).default(5),
+  /** ...refilled at this many messages per minute. */
+  CHAT_RATE_PER_MIN: z.coerce.number().int().min(1).max(60_000).default(20),
+  /** Each room's tick on each node: chat goes out in one batch per tick. */
+  ROOM_TICK_MS: z.coerce.number().int().min(10).max(5_000).default(100),
+  /** How often viewer and like counts are refreshed and pushed (when they changed); a multiple of ROOM_TICK_MS. */
+  STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /** A node that stops heartbeating (crash) drops out of every viewer count after this long. */
+  PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
+  /** Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). */
+  MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(500),
+  /** Minimum gap between keyframe requests forwarded to a creator's encoder, however many viewers ask. */
+  MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Cap on what one creator may send, bits/s (simulcast 3 layers needs about 2.5 Mbit/s). */
+  MEDIASOUP_MAX_INCOMING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(5_000_000),
+  /** A viewer transport's starting bandwidth estimate, bits/s, before congestion control has measured. */
+  MEDIASOUP_INITIAL_OUTGOING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(1_000_000),
+  // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
+  /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
+  COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),
+  /** How long a reservation waits for its payment before it expires and its stock returns. */
+  ORDER_PAYMENT_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(300_000),
+  /** The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing. */
+  PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PAYMENT_GATEWAY_API_KEY: z.string().min(8).default('sk_sandbox_hawker_dev'),
+  /** HMAC secret of the gateway's webhooks. */
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default('whsec_hawker_dev_change_me'),
+  /** Run a payment worker in this process (turn off when running `server/payments/workerMain.ts` separately). */
+  PAYMENT_WORKER: bool.default(true),
+  PAYMENT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Charge attempts per order before the worker gives up (the order then fails and its stock returns). */
+  PAYMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** First retry delay; doubles per attempt, capped at 32x, with jitter. */
+  PAYMENT_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  PAYMENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** A job whose worker stops renewing its lock for this long (crash, SIGKILL) is retried by another worker. */
+  PAYMENT_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };
@@ -65,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = data.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET && !data.JWT_JWKS_URL) {
     throw new ConfigError('Invalid configuration: JWT_SECRET or JWT_JWKS_URL must be set when NODE_ENV=production (see README.md, Configuration)');
+  }
+  if (production && data.PAYMENT_GATEWAY_URL && (!env.PAYMENT_GATEWAY_API_KEY || !env.PAYMENT_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: PAYMENT_GATEWAY_API_KEY and PAYMENT_WEBHOOK_SECRET must be set with PAYMENT_GATEWAY_URL when NODE_ENV=production (see README.md, Configuration)');
   }
   return { ...data, DEV_TOKENS: data.DEV_TOKENS ?? !production, dataDir: path.resolve(data.DATA_DIR) };
 }

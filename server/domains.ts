@@ -1,10 +1,22 @@
 import type { Hawker } from './app.ts';
+import { createAgency } from './agency/index.ts';
 import { createAuth } from './auth/index.ts';
 import { createConsole } from './console/index.ts';
+import { createChat } from './chat/index.ts';
+import { createLikes } from './likes/index.ts';
+import { createModeration, moderationKeys } from './moderation/index.ts';
+import { createPresence } from './presence/index.ts';
+import { createMetrics } from './infra/metrics.ts';
+import { createAnalytics } from './analytics/index.ts';
+import { createCatalog } from './catalog/index.ts';
+import { createFlashSales } from './flash-sale/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
+import { createOrders } from './orders/index.ts';
+import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createWeb } from './web/index.ts';
+import { createStream } from './stream/index.ts';
 
 /** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
 const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
@@ -15,13 +27,47 @@ const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
  */
 export async function registerDomains(node: Hawker): Promise<void> {
   const { ctx } = node;
-  const auth = createAuth(ctx);
+  // The agency roster comes first: auth asks it for the effective principal behind every token.
+  const agency = createAgency(ctx);
+  node.add(agency);
+  const auth = createAuth(ctx, { refine: (claims) => agency.store.effective(claims) });
+  agency.mount(auth);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
   const agencyConsole = createConsole(ctx, rooms.service);
   node.add(agencyConsole);
 
-  const onConnection: ((socket: HawkerSocket) => void)[] = [rooms.onConnection, agencyConsole.onConnection];
+  const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
+  const stream = createStream(ctx, auth, rooms.service, metrics);
+  node.add(stream);
+
+  // Live rooms (issue 3): likes and chat do their per-room work on presence's one timer per room.
+  const likes = createLikes(ctx);
+  const presence = createPresence(ctx, likes.counter);
+  const modKeys = moderationKeys(ctx.config.REDIS_KEY_PREFIX);
+  const chat = createChat(ctx, presence.localRooms, modKeys);
+  const moderation = createModeration(ctx, { auth, keys: modKeys, rooms: rooms.service, agencies: agency.store, audit: agency.audit, chat: chat.store });
+  for (const d of [likes, presence, chat, moderation]) node.add(d);
+  // Moderation first: its beforeJoin refuses banned users before any other hook does work for them.
+  for (const hook of [moderation.hook, chat.hook, likes.hook, presence.hook]) rooms.service.hooks.add(hook);
+
+  const onConnection: ((socket: HawkerSocket) => void)[] = [
+    rooms.onConnection,
+    moderation.onConnection,
+    chat.onConnection,
+    likes.onConnection,
+    stream.onConnection,
+    agencyConsole.onConnection,
+  ];
+
+  // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
+  const catalog = createCatalog(ctx, auth, rooms.service);
+  const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
+  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store);
+  const payments = createPayments(ctx, auth);
+  const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
+  for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
+  onConnection.push(orders.onConnection, analytics.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

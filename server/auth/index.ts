@@ -14,8 +14,9 @@ export { TokenService } from './tokens.ts';
  * `auth: { token }`. In development (DEV_TOKENS=true) POST /api/dev/tokens mints tokens so the demo needs no identity
  * provider; production deployments turn that off and verify their own tokens (JWT_SECRET or JWT_JWKS_URL).
  */
-export function createAuth(ctx: HawkerContext) {
+export function createAuth(ctx: HawkerContext, opts: AuthOptions = {}) {
   const { config, log, app, io } = ctx;
+  const refine = opts.refine ?? (async (p: Principal) => p);
   const tokens = new TokenService(
     config.JWT_JWKS_URL
       ? { kind: 'jwks', jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }
@@ -25,7 +26,7 @@ export function createAuth(ctx: HawkerContext) {
   const authenticate: Authenticate = async (req: Request): Promise<Principal> => {
     const header = req.headers.authorization;
     if (!header?.startsWith('Bearer ')) throw AppError.unauthenticated('Send Authorization: Bearer <token>');
-    return tokens.verify(header.slice(7));
+    return refine(await tokens.verify(header.slice(7)));
   };
   const rest = restFactory(authenticate, log);
 
@@ -42,7 +43,7 @@ export function createAuth(ctx: HawkerContext) {
 
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    tokens.verify(token).then(
+    tokens.verify(token).then(refine).then(
       (principal) => {
         socket.data.principal = principal;
         socket.data.rooms ??= new Set();
@@ -60,3 +61,11 @@ export function createAuth(ctx: HawkerContext) {
   return { tokens, authenticate, rest };
 }
 export type Auth = ReturnType<typeof createAuth>;
+
+export interface AuthOptions {
+  /**
+   * Turns a verified token's claims into the principal every access check sees (e.g. the agency roster confirms or
+   * drops an agency claim). Runs on every REST request and on every socket connection.
+   */
+  refine?: (claims: Principal) => Promise<Principal>;
+}

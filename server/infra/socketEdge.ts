@@ -4,6 +4,7 @@ import { AppError, toWireError } from '../errors.ts';
 import type { Principal } from '../protocol/auth.ts';
 import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '../protocol/index.ts';
 import type { Logger } from './log.ts';
+import { TokenBucket } from './tokenBucket.ts';
 
 /** Per-connection server-side state. */
 export interface SocketData {
@@ -62,20 +63,15 @@ export function on<K extends ClientEventName>(
  * with UNKNOWN_EVENT, and a per-socket token bucket bounds how many events one client can make the server process.
  */
 export function guardSocket(socket: HawkerSocket, opts: { ratePerSec: number; burst: number }): void {
-  let tokens = opts.burst;
-  let last = Date.now();
+  const budget = new TokenBucket(opts);
   socket.use((packet, next) => {
     const [event] = packet;
     const ack = packet.at(-1);
     const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : undefined;
-    const now = Date.now();
-    tokens = Math.min(opts.burst, tokens + ((now - last) / 1000) * opts.ratePerSec);
-    last = now;
-    if (tokens < 1) {
+    if (budget.take() < 1) {
       reply?.({ ok: false, error: AppError.rateLimited(Math.ceil(1000 / opts.ratePerSec), 'Too many events from this connection').toWire() });
       return;
     }
-    tokens -= 1;
     if (typeof event !== 'string' || !Object.hasOwn(clientEventSpecs, event)) {
       reply?.({ ok: false, error: { code: ErrorCode.UNKNOWN_EVENT, message: `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}; see the protocol module` } });
       return;

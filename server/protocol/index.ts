@@ -10,6 +10,16 @@ import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
 import { ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
+import { ChatBatch, ChatDeleted, ChatMessage, ChatMuted, ChatSendInput, ChatSettings, LikeTapInput, LikeTapResult, RoomKicked, RoomStats } from './chat.ts';
+import {
+  Done, KeywordList, ModAgencyBanInput, ModAgencyKeywordsInput, ModAgencyUserInput, ModBanInput, ModDeleteInput, ModDeleteResult, ModMuteInput,
+  ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
+} from './moderation.ts';
+import * as media from './media.ts';
+import {
+  FlashSale, Order, OrderIdInput, OrderUpdated, PinnedProduct, PlaceOrderInput, PlaceOrderResult, ProductEventInput, ProductEventResult,
+  ProductUnpinned, SaleEnded, SaleSoldOut, StockUpdate,
+} from './commerce.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -17,6 +27,11 @@ export * from './errors.ts';
 export * from './events.ts';
 export * from './rooms.ts';
 export * from './console.ts';
+export * from './chat.ts';
+export * from './moderation.ts';
+export * from './agency.ts';
+export * from './media.ts';
+export * from './commerce.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -27,6 +42,15 @@ export const RoomSnapshot = z.object({
   /** Server clock at snapshot time, for countdowns: offset = serverTime - Date.now() at receipt. */
   serverTime: EpochMs,
   you: Principal,
+  // Live rooms (issue 3): recent chat (shadowed messages only for their sender), chat rules, the joiner's mute, counts.
+  chat: z.array(ChatMessage),
+  chatSettings: ChatSettings,
+  mutedUntil: EpochMs.nullable(),
+  stats: RoomStats,
+  /** Commerce: the "now explaining" product card, if one is pinned. */
+  pinned: PinnedProduct.nullable(),
+  /** Commerce: the live flash sale, else the next scheduled one (countdown from serverTime), else null. */
+  flashSale: FlashSale.nullable(),
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
@@ -37,6 +61,37 @@ export const clientEventSpecs = defineClientEvents({
   // Agency console (server/console)
   'console:watch': { input: ConsoleWatchInput, output: ConsoleWatchResult },
   'console:unwatch': { input: ConsoleWatchInput, output: z.object({ agencyId: z.string() }) },
+  // Live rooms (issue 3)
+  'chat:send': { input: ChatSendInput, output: ChatMessage },
+  'like:tap': { input: LikeTapInput, output: LikeTapResult },
+  'mod:delete': { input: ModDeleteInput, output: ModDeleteResult },
+  'mod:mute': { input: ModMuteInput, output: ModMuteResult },
+  'mod:unmute': { input: ModUserInput, output: Done },
+  'mod:ban': { input: ModBanInput, output: Done },
+  'mod:unban': { input: ModUserInput, output: Done },
+  'mod:agencyBan': { input: ModAgencyBanInput, output: Done },
+  'mod:agencyUnban': { input: ModAgencyUserInput, output: Done },
+  'mod:slowMode': { input: ModSlowModeInput, output: ChatSettings },
+  'mod:roomKeywords': { input: ModRoomKeywordsInput, output: KeywordList },
+  'mod:agencyKeywords': { input: ModAgencyKeywordsInput, output: KeywordList },
+  // Live video (protocol/media.ts): the calls a mediasoup-client Device makes, in order.
+  'media:capabilities': { input: media.MediaRoomInput, output: media.MediaCapabilities },
+  'media:createTransport': { input: media.CreateTransportInput, output: media.TransportParams },
+  'media:connectTransport': { input: media.ConnectTransportInput, output: media.MediaOk },
+  'media:closeTransport': { input: media.CloseTransportInput, output: media.MediaOk },
+  'media:produce': { input: media.ProduceInput, output: z.object({ id: media.MediaId }) },
+  'media:pauseProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:resumeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:closeProducer': { input: media.ProducerInput, output: media.MediaOk },
+  'media:consume': { input: media.ConsumeInput, output: media.ConsumerParams },
+  'media:resume': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:pause': { input: media.ConsumerInput, output: media.MediaOk },
+  'media:setPreferredLayers': { input: media.SetPreferredLayersInput, output: media.PreferredLayers },
+  // Commerce (server/orders, server/analytics)
+  'order:place': { input: PlaceOrderInput, output: PlaceOrderResult },
+  'order:cancel': { input: OrderIdInput, output: Order },
+  'product:impression': { input: ProductEventInput, output: ProductEventResult },
+  'product:click': { input: ProductEventInput, output: ProductEventResult },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -47,6 +102,27 @@ export const serverEventSpecs = defineServerEvents({
   // Agency console (server/console)
   'console:roomLive': ConsoleRoomLive,
   'console:roomEnded': ConsoleRoomEnded,
+  // Live rooms (issue 3)
+  'chat:batch': ChatBatch,
+  'chat:deleted': ChatDeleted,
+  'chat:settings': ChatSettings,
+  'chat:muted': ChatMuted,
+  'room:stats': RoomStats,
+  'room:kicked': RoomKicked,
+  'media:producerAdded': media.ProducerAdded,
+  'media:producerState': media.ProducerState,
+  'media:producerClosed': media.ProducerClosed,
+  'media:consumerClosed': media.ConsumerClosed,
+  'media:reconnect': media.MediaReconnect,
+  // Commerce (server/catalog, server/flash-sale, server/orders)
+  'product:pinned': PinnedProduct,
+  'product:unpinned': ProductUnpinned,
+  'sale:scheduled': FlashSale,
+  'sale:started': FlashSale,
+  'sale:soldout': SaleSoldOut,
+  'sale:ended': SaleEnded,
+  'stock:update': StockUpdate,
+  'order:updated': OrderUpdated,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
@@ -56,4 +132,6 @@ export type ServerToClientEvents = ServerEventMap<typeof serverEventSpecs>;
 export interface InterServerEvents {
   /** A room ended on another node: local hooks (sales, media) clean up. */
   'room:ended': (roomId: string, reason: string) => void;
+  /** Moderation removed a user from one room (`roomId`) or from every room of an agency (`agencyId`): each node drops them. */
+  'mod:kick': (target: { userId: string; roomId: string | null; agencyId: string | null; reason: string }) => void;
 }

@@ -16,6 +16,8 @@ export function createRooms(ctx: HawkerContext, auth: Auth): Domain & { service:
     name: 'rooms',
     service,
     onConnection(socket) {
+      // First, synchronously: a recovered connection's room bookkeeping must be rebuilt before any handler runs.
+      if (socket.recovered) service.resume(socket).catch((err: Error) => log.error({ err }, 'resuming a recovered connection failed'));
       on(socket, 'room:join', log, ({ roomId }) => service.join(socket, roomId));
       on(socket, 'room:leave', log, async ({ roomId }) => {
         await service.leave(socket, roomId);

@@ -6,7 +6,7 @@ import type { Principal } from '../protocol/auth.ts';
 import type { RoomSnapshot } from '../protocol/index.ts';
 import type { CreateRoomBody, Room } from '../protocol/rooms.ts';
 import { AppError } from '../errors.ts';
-import { roomChannel, RoomHooks } from './hooks.ts';
+import { roomChannel, roomIdOfChannel, RoomHooks } from './hooks.ts';
 import { RoomStore } from './store.ts';
 
 /** Room lifecycle and membership: create, go live, end, join, leave. Features plug in through `hooks`. */
@@ -60,11 +60,58 @@ export class RoomService {
     const hooks = this.hooks.list();
     for (const h of hooks) await h.beforeJoin?.(room, socket);
     const principal = socket.data.principal;
-    const parts = await Promise.all(hooks.map((h) => h.snapshot?.(room, principal) ?? {}));
-    await socket.join(roomChannel(roomId));
+    // Into the channel before the snapshot is read: a push sent in between then reaches the client (which applies
+    // what arrives before the ack on top of the snapshot, deduplicated) instead of falling between the two.
+    const channel = roomChannel(roomId);
+    const wasIn = socket.rooms.has(channel);
+    await socket.join(channel);
+    let parts: Partial<RoomSnapshot>[];
+    try {
+      parts = await Promise.all(hooks.map((h) => h.snapshot?.(room, principal) ?? {}));
+    } catch (err) {
+      if (!wasIn) await socket.leave(channel);
+      throw err;
+    }
     socket.data.rooms.add(roomId);
     for (const h of hooks) await h.afterJoin?.(room, socket);
     return Object.assign({ room, serverTime: Date.now(), you: principal }, ...parts) as RoomSnapshot;
+  }
+
+  /**
+   * A connection Socket.IO recovered after a short cut is back in its rooms' channels, with the broadcasts it missed
+   * replayed, but this node has not seen it join. Rebuilds `socket.data.rooms` from the channels at once (the adapter
+   * restores `socket.data` through msgpack, which turns the Set into a plain object), then re-checks each room as a
+   * join would (ended meanwhile? banned meanwhile?) and runs the afterJoin hooks so features count it again.
+   */
+  resume(socket: HawkerSocket): Promise<void> {
+    const roomIds = [...socket.rooms].map(roomIdOfChannel).filter((id): id is string => id !== null);
+    socket.data.rooms = new Set(roomIds);
+    return (async () => {
+      for (const roomId of roomIds) await this.rejoin(socket, roomId);
+    })();
+  }
+
+  private async rejoin(socket: HawkerSocket, roomId: string): Promise<void> {
+    const drop = async () => {
+      socket.data.rooms.delete(roomId);
+      await socket.leave(roomChannel(roomId));
+    };
+    const room = await this.store.get(roomId);
+    if (!room || room.status === 'ended') {
+      await drop();
+      socket.emit('room:ended', { roomId, reason: room?.endReason ?? 'This live has ended' });
+      return;
+    }
+    try {
+      for (const h of this.hooks.list()) await h.beforeJoin?.(room, socket);
+    } catch (err) {
+      await drop();
+      if (!(err instanceof AppError)) throw err;
+      socket.emit('room:kicked', { roomId, reason: err.message });
+      return;
+    }
+    if (!socket.connected) return; // cut again while we checked: the disconnect handler already left its rooms
+    for (const h of this.hooks.list()) await h.afterJoin?.(room, socket);
   }
 
   async leave(socket: HawkerSocket, roomId: string): Promise<void> {

@@ -1,0 +1,46 @@
+/**
+ * Why a media operation was refused. media/ knows nothing of the server's error codes; the signaling layer maps these
+ * one to one: `invalid` → BAD_REQUEST, `notFound` → NOT_FOUND, `conflict` → CONFLICT, `unavailable` → UNAVAILABLE.
+ */
+export type MediaErrorKind = 'invalid' | 'notFound' | 'conflict' | 'unavailable';
+
+/** A refused media operation, with a message meant for the client. */
+export class MediaError extends Error {
+  override readonly name = 'MediaError';
+  constructor(
+    readonly kind: MediaErrorKind,
+    message: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super(message, options);
+  }
+
+  static invalid(message: string, cause?: unknown): MediaError {
+    return new MediaError('invalid', message, { cause });
+  }
+  static notFound(what: string): MediaError {
+    return new MediaError('notFound', `${what} not found`);
+  }
+  static conflict(message: string): MediaError {
+    return new MediaError('conflict', message);
+  }
+  static unavailable(message: string, cause?: unknown): MediaError {
+    return new MediaError('unavailable', message, { cause });
+  }
+}
+
+/**
+ * Runs a mediasoup call whose arguments came from a client (RTP parameters, capabilities, DTLS parameters). mediasoup
+ * rejects bad ones with TypeError / UnsupportedError (its own checks) or a plain Error relayed from the worker; all of
+ * those mean "your parameters are wrong". An InvalidStateError, or the object closing meanwhile, means it went away.
+ */
+export async function withClientParams<T>(what: string, target: { readonly closed: boolean }, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof MediaError) throw err;
+    // mediasoup does not export its error classes as values; their `name` is stable.
+    if ((err as Error).name === 'InvalidStateError' || target.closed) throw MediaError.unavailable(`${what}: media closed meanwhile; reconnect media`, err);
+    throw MediaError.invalid(`${what}: ${(err as Error).message}`, err);
+  }
+}

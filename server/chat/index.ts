@@ -1,0 +1,97 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import { access } from '../auth/access.ts';
+import { AppError } from '../errors.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { userChannel, type ModerationKeys } from '../moderation/keys.ts';
+import type { LocalRooms } from '../presence/index.ts';
+import type { ChatMessage } from '../protocol/chat.ts';
+import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
+import { ChatStore } from './store.ts';
+
+/** How long an ended room's chat history stays readable. */
+const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
+
+/**
+ * The chat domain (弹幕). `chat:send` is judged and recorded in Redis at once (store.send); accepted messages wait in
+ * this node's per-room buffer and go out as one `chat:batch` per room tick through the adapter, so a viewer's cost
+ * is one packet per tick per node that had chat, whatever the chat rate. A message a shadow keyword caught goes to
+ * its sender's connections only.
+ */
+export function createChat(
+  ctx: HawkerContext,
+  localRooms: LocalRooms,
+  modKeys: ModerationKeys,
+): Domain & { store: ChatStore; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+  const { config, io } = ctx;
+  const log = ctx.log.child({ module: 'chat' });
+  const store = new ChatStore(ctx.redis, config.REDIS_KEY_PREFIX, modKeys, {
+    history: config.CHAT_HISTORY,
+    rateBurst: config.CHAT_RATE_BURST,
+    ratePerMin: config.CHAT_RATE_PER_MIN,
+  });
+  const buffers = new Map<string, ChatMessage[]>();
+
+  localRooms.addParticipant({
+    name: 'chat',
+    async tick(local) {
+      const roomId = local.room.id;
+      const pending = buffers.get(roomId);
+      if (!pending?.length) return;
+      buffers.delete(roomId);
+      let alive: Set<string>;
+      try {
+        // A moderator may have deleted a message (on any node) since it was accepted: only what is still in history
+        // goes out. More than a tick's worth of history was trimmed unseen: the newest CHAT_HISTORY reach viewers.
+        alive = await store.stillInHistory(roomId, pending.map((m) => m.id));
+      } catch (err) {
+        buffers.set(roomId, [...pending, ...(buffers.get(roomId) ?? [])].slice(-config.CHAT_HISTORY));
+        throw err;
+      }
+      const messages = pending.filter((m) => alive.has(m.id));
+      if (messages.length > 0) io.to(roomChannel(roomId)).emit('chat:batch', { roomId, messages });
+    },
+    dispose: (roomId) => buffers.delete(roomId),
+  });
+
+  const hook: RoomHook = {
+    name: 'chat',
+    async snapshot(room, principal) {
+      return { chat: await store.recent(room.id, principal.userId) };
+    },
+    async onEnded(roomId) {
+      buffers.delete(roomId);
+      await store.expire(roomId, ENDED_ROOM_TTL_S);
+    },
+  };
+
+  return {
+    name: 'chat',
+    store,
+    hook,
+    onConnection(socket) {
+      on(socket, 'chat:send', log, async ({ roomId, text }) => {
+        const local = localRooms.get(roomId);
+        if (!socket.data.rooms.has(roomId) || !local) throw AppError.forbidden('Join the room before chatting');
+        const p = socket.data.principal;
+        const { message, shadowed } = await store.send(p, local.room, text, access.canModerateRoom(p, local.room));
+        if (shadowed) {
+          // Every connection of the sender (their history shows it too), nobody else's. Rare, so not batched.
+          io.to(userChannel(p.userId)).emit('chat:batch', { roomId, messages: [message] });
+        } else if (local.closed) {
+          // The room's local state went away while the message was being judged (its last local socket left): no
+          // tick will flush this buffer, so the message goes out on its own.
+          io.to(roomChannel(roomId)).emit('chat:batch', { roomId, messages: [message] });
+        } else {
+          const buffer = buffers.get(roomId) ?? [];
+          buffer.push(message);
+          // More than CHAT_HISTORY in one tick: the older ones are already trimmed from history and would be dropped.
+          buffers.set(roomId, buffer.length > config.CHAT_HISTORY ? buffer.slice(-config.CHAT_HISTORY) : buffer);
+        }
+        return message;
+      });
+    },
+    async close() {
+      buffers.clear();
+    },
+  };
+}

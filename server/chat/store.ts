@@ -1,0 +1,112 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+import { LuaScripts } from '../infra/lua.ts';
+import type { ModerationKeys } from '../moderation/keys.ts';
+import type { Principal } from '../protocol/auth.ts';
+import { compareMessageIds, type ChatMessage } from '../protocol/chat.ts';
+import { normalizeForMatch } from '../protocol/moderation.ts';
+import type { Room } from '../protocol/rooms.ts';
+
+/** Redis keys owned by the chat domain. */
+export const chatKeys = (p: string) => ({
+  /** Stream of the room's last CHAT_HISTORY messages (fields u, n, r, t; s=1 if shadowed). */
+  history: (roomId: string) => `${p}chat:history:${roomId}`,
+  /** Hash token bucket of one user's messages, across rooms and nodes. */
+  rate: (userId: string) => `${p}chat:rate:${userId}`,
+  /** Present while the user must wait out the room's slow mode. */
+  slow: (roomId: string, userId: string) => `${p}chat:slow:${roomId}:${userId}`,
+});
+
+/** Why send.lua refused a message, mapped to the typed error the sender gets. */
+export function chatRefusal(code: number, value: number | undefined): AppError {
+  switch (code) {
+    case -1:
+      return AppError.forbidden('You are banned from this room');
+    case -2:
+      return new AppError('FORBIDDEN', 'You are muted in this room', { details: { mutedUntil: value } });
+    case -3:
+      return AppError.rateLimited(value ?? 1000, 'You are sending messages too fast');
+    case -4:
+      return new AppError('RATE_LIMITED', 'Slow mode is on in this room', { details: { retryAfterMs: value, slowMode: true } });
+    case -5:
+      return AppError.forbidden('Your message contains a word that is not allowed here');
+    default:
+      return new AppError('INTERNAL', `chat send returned ${code}`);
+  }
+}
+
+export interface ChatLimits {
+  history: number;
+  rateBurst: number;
+  ratePerMin: number;
+}
+
+/** Room chat in Redis: the judged append (lua/send.lua), history replay, and the existence check flushes rely on. */
+export class ChatStore {
+  readonly keys: ReturnType<typeof chatKeys>;
+  private readonly lua: LuaScripts<'send'>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly mod: ModerationKeys,
+    readonly limits: ChatLimits,
+  ) {
+    this.keys = chatKeys(prefix);
+    this.lua = new LuaScripts(redis, 'chat', new URL('./lua/', import.meta.url), ['send']);
+  }
+
+  /** Judges and records a message. Throws the typed refusal; `shadowed` messages must be shown to the sender only. */
+  async send(p: Principal, room: Room, text: string, staff: boolean): Promise<{ message: ChatMessage; shadowed: boolean }> {
+    const k = this.keys;
+    const m = this.mod;
+    const keys = [k.history(room.id), m.roomBans(room.id), m.mutes(room.id), m.settings(room.id), m.roomKeywords(room.id), k.rate(p.userId), k.slow(room.id, p.userId)];
+    if (room.agencyId) keys.push(m.agencyBans(room.agencyId), m.agencyKeywords(room.agencyId));
+    const { history, rateBurst, ratePerMin } = this.limits;
+    const res = (await this.lua.run('send', keys, [p.userId, staff ? '1' : '0', rateBurst, ratePerMin, history, normalizeForMatch(text), p.name, p.role, text])) as [number, (string | number)?];
+    const [code, value] = res;
+    if (code < 0) throw chatRefusal(code, typeof value === 'number' ? value : undefined);
+    const id = String(value);
+    return { message: { id, roomId: room.id, userId: p.userId, name: p.name, role: p.role, text, at: idTime(id) }, shadowed: code === 2 };
+  }
+
+  /** The room's recent messages as `viewerId` may see them (shadowed ones only if they sent them), oldest first. */
+  async recent(roomId: string, viewerId: string): Promise<ChatMessage[]> {
+    const rows = await this.redis.xrevrange(this.keys.history(roomId), '+', '-', 'COUNT', this.limits.history);
+    const out: ChatMessage[] = [];
+    for (const [id, fields] of rows.reverse()) {
+      const f = fieldMap(fields);
+      if (f.s && f.u !== viewerId) continue;
+      out.push({ id, roomId, userId: f.u ?? '', name: f.n ?? '', role: (f.r ?? 'viewer') as ChatMessage['role'], text: f.t ?? '', at: idTime(id) });
+    }
+    return out;
+  }
+
+  /** Which of `ids` are still in the room's history (not deleted, not trimmed). */
+  async stillInHistory(roomId: string, ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const sorted = [...ids].sort(compareMessageIds);
+    const rows = await this.redis.xrange(this.keys.history(roomId), sorted[0]!, sorted.at(-1)!);
+    return new Set(rows.map(([id]) => id));
+  }
+
+  /** Queues a message's removal from history on the caller's MULTI (moderation deletes it with its audit entry). */
+  remove(multi: ChainableCommander, roomId: string, messageId: string): ChainableCommander {
+    return multi.xdel(this.keys.history(roomId), messageId);
+  }
+
+  /** Keeps an ended room's history readable for `seconds`, then lets Redis drop it. */
+  async expire(roomId: string, seconds: number): Promise<void> {
+    await this.redis.expire(this.keys.history(roomId), seconds);
+  }
+}
+
+function idTime(id: string): number {
+  return Number(id.split('-')[0]);
+}
+
+function fieldMap(fields: string[]): Record<string, string | undefined> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) out[fields[i]!] = fields[i + 1]!;
+  return out;
+}

@@ -1,0 +1,83 @@
+import type { Redis } from 'ioredis';
+import type { Domain, HawkerContext } from '../app.ts';
+import { AppError } from '../errors.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { TokenBucket } from '../infra/tokenBucket.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
+
+/** Redis keys owned by the likes domain. */
+export const likeKeys = (p: string) => ({ total: (roomId: string) => `${p}likes:${roomId}` });
+
+/** Taps one connection may add: a generous human tapping rate, so scripts cannot inflate counts at wire speed. */
+const TAPS_PER_CONNECTION = { ratePerSec: 15, burst: 45 };
+
+/** How long an ended room's like total stays readable. */
+const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
+
+/**
+ * Like totals. Taps are only added to an in-memory per-room delta; presence's stats tick folds the delta into Redis
+ * with one INCRBY per room per tick on each node and pushes the totals. Cost never grows with the tap rate: no
+ * per-tap Redis command and no per-tap packet.
+ */
+export class LikeCounter {
+  readonly keys: ReturnType<typeof likeKeys>;
+  private readonly pending = new Map<string, number>();
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = likeKeys(prefix);
+  }
+
+  add(roomId: string, taps: number): void {
+    this.pending.set(roomId, (this.pending.get(roomId) ?? 0) + taps);
+  }
+
+  /** Folds this node's pending taps into the room total; returns the total. On failure the taps stay pending. */
+  async flush(roomId: string): Promise<number> {
+    const delta = this.pending.get(roomId) ?? 0;
+    if (delta === 0) return Number((await this.redis.get(this.keys.total(roomId))) ?? 0);
+    this.pending.delete(roomId);
+    try {
+      return await this.redis.incrby(this.keys.total(roomId), delta);
+    } catch (err) {
+      this.add(roomId, delta);
+      throw err;
+    }
+  }
+
+  /** The total as this node knows it right now (stored plus not yet flushed), for join snapshots. */
+  async total(roomId: string): Promise<number> {
+    return Number((await this.redis.get(this.keys.total(roomId))) ?? 0) + (this.pending.get(roomId) ?? 0);
+  }
+
+  /** Drops this node's pending taps (the room ended or has no local participant any more). */
+  drop(roomId: string): void {
+    this.pending.delete(roomId);
+  }
+}
+
+/** The likes domain: the like:tap event and the counter presence pushes from. */
+export function createLikes(ctx: HawkerContext): Domain & { counter: LikeCounter; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+  const counter = new LikeCounter(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
+  const log = ctx.log.child({ module: 'likes' });
+  return {
+    name: 'likes',
+    counter,
+    hook: {
+      name: 'likes',
+      async onEnded(roomId) {
+        counter.drop(roomId);
+        await ctx.redis.expire(counter.keys.total(roomId), ENDED_ROOM_TTL_S);
+      },
+    },
+    onConnection(socket) {
+      const taps = new TokenBucket(TAPS_PER_CONNECTION);
+      on(socket, 'like:tap', log, ({ roomId, count }) => {
+        if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room before liking it');
+        const accepted = taps.take(count);
+        if (accepted > 0) counter.add(roomId, accepted);
+        return { accepted };
+      });
+    },
+    async close() {},
+  };
+}

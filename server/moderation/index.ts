@@ -1,0 +1,93 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import type { AgencyStore, AuditLog } from '../agency/index.ts';
+import type { Auth } from '../auth/index.ts';
+import type { ChatStore } from '../chat/store.ts';
+import { AppError } from '../errors.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { userChannel, type ModerationKeys } from './keys.ts';
+import { moderationRoutes } from './routes.ts';
+import { ModerationService } from './service.ts';
+
+export { moderationKeys, type ModerationKeys } from './keys.ts';
+
+/** How long an ended room's moderation state (bans, mutes, keywords, slow mode) is kept. */
+const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
+
+/**
+ * The moderation domain: `mod:*` socket events (delete, mute, ban, agency ban, slow mode, keyword lists), the REST
+ * reads for consoles, the join-time ban check, and kicks that reach the user's connections on every node.
+ */
+export function createModeration(
+  ctx: HawkerContext,
+  deps: { auth: Auth; keys: ModerationKeys; rooms: RoomService; agencies: AgencyStore; audit: AuditLog; chat: ChatStore },
+): Domain & { service: ModerationService; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+  const log = ctx.log.child({ module: 'moderation' });
+  const service = new ModerationService(ctx, deps.keys, deps.rooms, deps.agencies, deps.audit, deps.chat);
+  ctx.app.use(moderationRoutes(service, deps.audit, deps.auth));
+  ctx.io.on('mod:kick', (target) => {
+    service.kickLocal(target).catch((err: Error) => log.error({ err, target }, 'kick from another node failed'));
+  });
+
+  const hook: RoomHook = {
+    name: 'moderation',
+    async beforeJoin(room, socket) {
+      if (await service.isBanned(room, socket.data.principal.userId)) throw AppError.forbidden('You are banned from this room');
+    },
+    async snapshot(room, principal) {
+      return service.joinState(room.id, principal.userId);
+    },
+    async onEnded(roomId) {
+      const k = deps.keys;
+      await ctx.redis
+        .multi()
+        .expire(k.roomBans(roomId), ENDED_ROOM_TTL_S)
+        .expire(k.mutes(roomId), ENDED_ROOM_TTL_S)
+        .expire(k.settings(roomId), ENDED_ROOM_TTL_S)
+        .expire(k.roomKeywords(roomId), ENDED_ROOM_TTL_S)
+        .exec();
+    },
+  };
+
+  return {
+    name: 'moderation',
+    service,
+    hook,
+    onConnection(socket) {
+      const p = () => socket.data.principal;
+      // Every connection is in its user's channel (mute notices, kicks). A recovered connection comes back with the
+      // channels of the session it resumed: keep only its own user's.
+      const own = userChannel(p().userId);
+      for (const channel of socket.rooms) if (channel.startsWith('user:') && channel !== own) void socket.leave(channel);
+      void socket.join(own);
+
+      on(socket, 'mod:delete', log, ({ roomId, messageId }) => service.deleteMessage(p(), roomId, messageId));
+      on(socket, 'mod:mute', log, ({ roomId, userId, durationS, reason }) => service.mute(p(), roomId, userId, durationS, reason));
+      on(socket, 'mod:unmute', log, async ({ roomId, userId }) => {
+        await service.unmute(p(), roomId, userId);
+        return { ok: true as const };
+      });
+      on(socket, 'mod:ban', log, async ({ roomId, userId, reason }) => {
+        await service.ban(p(), roomId, userId, reason);
+        return { ok: true as const };
+      });
+      on(socket, 'mod:unban', log, async ({ roomId, userId }) => {
+        await service.unban(p(), roomId, userId);
+        return { ok: true as const };
+      });
+      on(socket, 'mod:agencyBan', log, async ({ agencyId, userId, reason }) => {
+        await service.agencyBan(p(), agencyId, userId, reason);
+        return { ok: true as const };
+      });
+      on(socket, 'mod:agencyUnban', log, async ({ agencyId, userId }) => {
+        await service.agencyUnban(p(), agencyId, userId);
+        return { ok: true as const };
+      });
+      on(socket, 'mod:slowMode', log, ({ roomId, seconds }) => service.slowMode(p(), roomId, seconds));
+      on(socket, 'mod:roomKeywords', log, ({ roomId, add, remove }) => service.roomKeywords(p(), roomId, add, remove));
+      on(socket, 'mod:agencyKeywords', log, ({ agencyId, add, remove }) => service.agencyKeywords(p(), agencyId, add, remove));
+    },
+    async close() {},
+  };
+}

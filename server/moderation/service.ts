@@ -1,0 +1,226 @@
+import type { ChainableCommander } from 'ioredis';
+import type { HawkerContext } from '../app.ts';
+import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
+import { access } from '../auth/access.ts';
+import type { ChatStore } from '../chat/store.ts';
+import { AppError } from '../errors.ts';
+import { LuaScripts } from '../infra/lua.ts';
+import type { HawkerSocket } from '../infra/socketEdge.ts';
+import type { Logger } from '../infra/log.ts';
+import type { Principal } from '../protocol/auth.ts';
+import { CHAT_MAX_LENGTH, type ChatSettings } from '../protocol/chat.ts';
+import { MAX_KEYWORDS, type AgencyModerationState, type Keyword, type KeywordList, type RoomModerationState } from '../protocol/moderation.ts';
+import type { Room } from '../protocol/rooms.ts';
+import { roomChannel } from '../rooms/hooks.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { userChannel, type ModerationKeys } from './keys.ts';
+
+/** Who to remove from where: one room, or every room of an agency. */
+export interface KickTarget {
+  userId: string;
+  roomId: string | null;
+  agencyId: string | null;
+  reason: string;
+}
+
+/**
+ * Moderation actions and state. Every action: re-reads the actor's effective principal (a moderator removed from the
+ * roster loses access at once), checks it with the access policy, writes its change and its audit entry in one atomic
+ * step (MULTI or Lua), then tells the affected clients. Chat enforces the state in its send script.
+ */
+export class ModerationService {
+  private readonly lua: LuaScripts<'keywords'>;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly ctx: HawkerContext,
+    private readonly keys: ModerationKeys,
+    private readonly rooms: RoomService,
+    private readonly agencies: AgencyStore,
+    private readonly audit: AuditLog,
+    private readonly chat: ChatStore,
+  ) {
+    this.lua = new LuaScripts(ctx.redis, 'moderation', new URL('./lua/', import.meta.url), ['keywords']);
+    this.log = ctx.log.child({ module: 'moderation' });
+  }
+
+  /** The room, once the actor is known to be allowed to moderate it. */
+  async authorizeRoom(p: Principal, roomId: string): Promise<{ room: Room; actor: Principal }> {
+    const [room, actor] = await Promise.all([this.rooms.store.mustGet(roomId), this.agencies.effective(p)]);
+    access.require(access.canModerateRoom(actor, room), "Only the room's creator, its agency's owner and moderators, or an admin can moderate it");
+    return { room, actor };
+  }
+
+  async authorizeAgency(p: Principal, agencyId: string): Promise<Principal> {
+    const actor = await this.agencies.effective(p);
+    access.require(access.canModerateAgency(actor, agencyId), "Only the agency's owner and moderators, or an admin, can do this");
+    return actor;
+  }
+
+  /** Removes a message from history and from every screen. Idempotent: an unknown or trimmed id is still broadcast. */
+  async deleteMessage(p: Principal, roomId: string, messageId: string): Promise<{ removedFromHistory: boolean }> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    const m = this.chat.remove(this.ctx.redis.multi(), roomId, messageId);
+    const res = await this.exec(this.audit.append(m, { actor, action: 'chat.delete', roomId, agencyId: room.agencyId, details: { messageId } }));
+    this.ctx.io.to(roomChannel(roomId)).emit('chat:deleted', { roomId, ids: [messageId] });
+    return { removedFromHistory: res[0] === 1 };
+  }
+
+  async mute(p: Principal, roomId: string, userId: string, durationS: number, reason?: string): Promise<{ until: number }> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    const now = Date.now();
+    const until = now + durationS * 1000;
+    // Expired entries are pruned on every write, so the zset stays the size of the currently muted.
+    const m = this.ctx.redis.multi().zremrangebyscore(this.keys.mutes(roomId), '-inf', now).zadd(this.keys.mutes(roomId), until, userId);
+    await this.exec(this.audit.append(m, { actor, action: 'user.mute', roomId, agencyId: room.agencyId, targetUserId: userId, details: { durationS, reason: reason ?? null } }));
+    this.ctx.io.to(userChannel(userId)).emit('chat:muted', { roomId, until });
+    return { until };
+  }
+
+  async unmute(p: Principal, roomId: string, userId: string): Promise<void> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    const m = this.ctx.redis.multi().zrem(this.keys.mutes(roomId), userId);
+    await this.exec(this.audit.append(m, { actor, action: 'user.unmute', roomId, agencyId: room.agencyId, targetUserId: userId }));
+    this.ctx.io.to(userChannel(userId)).emit('chat:muted', { roomId, until: null });
+  }
+
+  async ban(p: Principal, roomId: string, userId: string, reason?: string): Promise<void> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    if (userId === room.creatorId) throw AppError.conflict("The room's creator cannot be banned from their own room");
+    const m = this.ctx.redis.multi().sadd(this.keys.roomBans(roomId), userId);
+    await this.exec(this.audit.append(m, { actor, action: 'user.ban', roomId, agencyId: room.agencyId, targetUserId: userId, details: { reason: reason ?? null } }));
+    await this.kick({ userId, roomId, agencyId: null, reason: reason ?? 'You were banned from this room' });
+  }
+
+  async unban(p: Principal, roomId: string, userId: string): Promise<void> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    const m = this.ctx.redis.multi().srem(this.keys.roomBans(roomId), userId);
+    await this.exec(this.audit.append(m, { actor, action: 'user.unban', roomId, agencyId: room.agencyId, targetUserId: userId }));
+  }
+
+  async agencyBan(p: Principal, agencyId: string, userId: string, reason?: string): Promise<void> {
+    const actor = await this.authorizeAgency(p, agencyId);
+    const m = this.ctx.redis.multi().sadd(this.keys.agencyBans(agencyId), userId);
+    await this.exec(this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }));
+    await this.kick({ userId, roomId: null, agencyId, reason: reason ?? "You were banned from this agency's rooms" });
+  }
+
+  async agencyUnban(p: Principal, agencyId: string, userId: string): Promise<void> {
+    const actor = await this.authorizeAgency(p, agencyId);
+    const m = this.ctx.redis.multi().srem(this.keys.agencyBans(agencyId), userId);
+    await this.exec(this.audit.append(m, { actor, action: 'agency.unban', agencyId, targetUserId: userId }));
+  }
+
+  async slowMode(p: Principal, roomId: string, seconds: number): Promise<ChatSettings> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    const m = this.ctx.redis.multi().hset(this.keys.settings(roomId), 'slowModeS', seconds);
+    await this.exec(this.audit.append(m, { actor, action: 'room.slowMode', roomId, agencyId: room.agencyId, details: { seconds } }));
+    const settings: ChatSettings = { roomId, slowModeS: seconds, maxLength: CHAT_MAX_LENGTH };
+    this.ctx.io.to(roomChannel(roomId)).emit('chat:settings', settings);
+    return settings;
+  }
+
+  async roomKeywords(p: Principal, roomId: string, add: Keyword[], remove: string[]): Promise<KeywordList> {
+    const { room, actor } = await this.authorizeRoom(p, roomId);
+    return this.editKeywords(this.keys.roomKeywords(roomId), add, remove, { actor, action: 'room.keywords', roomId, agencyId: room.agencyId });
+  }
+
+  async agencyKeywords(p: Principal, agencyId: string, add: Keyword[], remove: string[]): Promise<KeywordList> {
+    const actor = await this.authorizeAgency(p, agencyId);
+    return this.editKeywords(this.keys.agencyKeywords(agencyId), add, remove, { actor, action: 'agency.keywords', agencyId });
+  }
+
+  /** Whether `userId` is banned from `room` (directly or through its agency). */
+  async isBanned(room: Room, userId: string): Promise<boolean> {
+    const m = this.ctx.redis.multi().sismember(this.keys.roomBans(room.id), userId);
+    if (room.agencyId) m.sismember(this.keys.agencyBans(room.agencyId), userId);
+    return (await this.exec(m)).some((v) => v === 1);
+  }
+
+  /** What a joiner needs to know: the room's chat rules and whether they are muted. */
+  async joinState(roomId: string, userId: string): Promise<{ chatSettings: ChatSettings; mutedUntil: number | null }> {
+    const [slow, until] = await Promise.all([this.ctx.redis.hget(this.keys.settings(roomId), 'slowModeS'), this.ctx.redis.zscore(this.keys.mutes(roomId), userId)]);
+    const mutedUntil = until !== null && Number(until) > Date.now() ? Number(until) : null;
+    return { chatSettings: { roomId, slowModeS: Number(slow ?? 0), maxLength: CHAT_MAX_LENGTH }, mutedUntil };
+  }
+
+  async roomState(p: Principal, roomId: string): Promise<RoomModerationState> {
+    await this.authorizeRoom(p, roomId);
+    const k = this.keys;
+    const now = Date.now();
+    const [slow, keywords, bans, mutes] = await Promise.all([
+      this.ctx.redis.hget(k.settings(roomId), 'slowModeS'),
+      this.ctx.redis.hgetall(k.roomKeywords(roomId)),
+      this.ctx.redis.smembers(k.roomBans(roomId)),
+      this.ctx.redis.zrangebyscore(k.mutes(roomId), `(${now}`, '+inf', 'WITHSCORES'),
+    ]);
+    const muted: { userId: string; until: number }[] = [];
+    for (let i = 0; i + 1 < mutes.length; i += 2) muted.push({ userId: mutes[i]!, until: Number(mutes[i + 1]) });
+    return { roomId, slowModeS: Number(slow ?? 0), keywords: toKeywordList(keywords), bans: bans.sort(), mutes: muted };
+  }
+
+  async agencyState(p: Principal, agencyId: string): Promise<AgencyModerationState> {
+    await this.authorizeAgency(p, agencyId);
+    const [keywords, bans] = await Promise.all([this.ctx.redis.hgetall(this.keys.agencyKeywords(agencyId)), this.ctx.redis.smembers(this.keys.agencyBans(agencyId))]);
+    return { agencyId, keywords: toKeywordList(keywords), bans: bans.sort() };
+  }
+
+  /** Removes the user from the room(s) on every node: this one now, the others through the adapter. */
+  async kick(target: KickTarget): Promise<void> {
+    this.ctx.io.serverSideEmit('mod:kick', target);
+    await this.kickLocal(target);
+  }
+
+  /** This node's part of a kick: each of the user's sockets here leaves the affected rooms and is told why. */
+  async kickLocal(target: KickTarget): Promise<void> {
+    const { io } = this.ctx;
+    const agencyOf = new Map<string, string | null>();
+    for (const socketId of io.sockets.adapter.rooms.get(userChannel(target.userId)) ?? []) {
+      const socket = io.sockets.sockets.get(socketId) as HawkerSocket | undefined;
+      if (!socket) continue;
+      for (const roomId of [...socket.data.rooms]) {
+        if (target.roomId !== null ? roomId !== target.roomId : !(await this.inAgency(roomId, target.agencyId, agencyOf))) continue;
+        socket.emit('room:kicked', { roomId, reason: target.reason });
+        await this.rooms.leave(socket, roomId);
+      }
+    }
+  }
+
+  private async inAgency(roomId: string, agencyId: string | null, cache: Map<string, string | null>): Promise<boolean> {
+    if (!cache.has(roomId)) cache.set(roomId, (await this.rooms.store.get(roomId))?.agencyId ?? null);
+    return agencyId !== null && cache.get(roomId) === agencyId;
+  }
+
+  private async editKeywords(key: string, add: Keyword[], remove: string[], record: AuditRecord): Promise<KeywordList> {
+    const details = { added: add.map((k) => `${k.word}:${k.mode}`).join(', '), removed: remove.join(', ') };
+    const audited = { ...record, details };
+    const args = [MAX_KEYWORDS, remove.length, ...remove, add.length, ...add.flatMap((k) => [k.word, k.mode]), ...this.audit.luaArgs(audited)];
+    const [code, value] = (await this.lua.run('keywords', [key, ...this.audit.luaKeys(audited)], args)) as [number, string[] | number];
+    if (code === -1) throw AppError.conflict(`A keyword list holds at most ${MAX_KEYWORDS} words (this edit would make ${String(value)})`);
+    const flat = value as string[];
+    const list: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) list[flat[i]!] = flat[i + 1]!;
+    return { keywords: toKeywordList(list) };
+  }
+
+  /**
+   * Runs a MULTI and returns its results. The commands cannot fail on keys this domain owns (right types, no
+   * arguments from clients unparsed), so an error here is a Redis fault: logged and answered UNAVAILABLE.
+   */
+  private async exec(m: ChainableCommander): Promise<unknown[]> {
+    const res = await m.exec();
+    if (!res) throw AppError.unavailable('Redis aborted the transaction; retry');
+    const failed = res.find(([err]) => err);
+    if (failed) {
+      this.log.error({ err: failed[0] }, 'moderation transaction failed');
+      throw AppError.unavailable('Could not save the moderation change; retry', failed[0]);
+    }
+    return res.map(([, v]) => v);
+  }
+}
+
+function toKeywordList(h: Record<string, string>): KeywordList['keywords'] {
+  return Object.entries(h)
+    .map(([word, mode]) => ({ word, mode: mode === 'shadow' ? ('shadow' as const) : ('block' as const) }))
+    .sort((a, b) => a.word.localeCompare(b.word));
+}

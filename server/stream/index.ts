@@ -1,0 +1,78 @@
+import type { Registry } from 'prom-client';
+import { MediaService } from '../../media/mediaService.ts';
+import type { RoomMedia } from '../../media/roomMedia.ts';
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import type { HawkerSocket } from '../infra/socketEdge.ts';
+import { roomChannel } from '../rooms/hooks.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { registerMediaMetrics } from './metrics.ts';
+import { mediaRoutes } from './routes.ts';
+import { registerSignaling } from './signaling.ts';
+
+/**
+ * Live video (issue 5): wires media/ (mediasoup, no Socket.IO) to the room's connection. Signaling events are in
+ * protocol/media.ts; room hooks close a leaving connection's media and a room's media when it ends; room media events
+ * become pushes (new/paused/closed tracks to the room, closed consumers and "reconnect media" to the viewers concerned).
+ */
+export function createStream(
+  ctx: HawkerContext,
+  auth: Auth,
+  rooms: RoomService,
+  metrics: Registry,
+): Domain & { media: MediaService; onConnection(socket: HawkerSocket): void } {
+  const { config, io } = ctx;
+  const log = ctx.log.child({ module: 'stream' });
+  const media = new MediaService(
+    ctx.media,
+    {
+      consumersPerRouter: config.MEDIASOUP_CONSUMERS_PER_ROUTER,
+      keyFrameRequestDelayMs: config.MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS,
+      maxIncomingBitrate: config.MEDIASOUP_MAX_INCOMING_BITRATE,
+      initialAvailableOutgoingBitrate: config.MEDIASOUP_INITIAL_OUTGOING_BITRATE,
+    },
+    ctx.log.child({ module: 'media' }),
+  );
+
+  /** Pushes to one local connection (a room's media and its peers are always on this node). */
+  const toPeer = (peerId: string) => io.sockets.sockets.get(peerId);
+
+  media.on('room', (room: RoomMedia) => {
+    const { roomId } = room;
+    const channel = roomChannel(roomId);
+    room.on('produceradded', (producer) => io.to(channel).emit('media:producerAdded', { roomId, producer }));
+    room.on('producerstate', (producerId, paused) => io.to(channel).emit('media:producerState', { roomId, producerId, paused }));
+    room.on('producerclosed', (producerId) => io.to(channel).emit('media:producerClosed', { roomId, producerId }));
+    room.on('consumerclosed', (peerId, consumerId, producerId, reason) =>
+      toPeer(peerId)?.emit('media:consumerClosed', { roomId, consumerId, producerId, reason }),
+    );
+    room.on('reconnect', (peerIds, reason) => {
+      for (const peerId of peerIds) toPeer(peerId)?.emit('media:reconnect', { roomId, reason });
+    });
+  });
+
+  rooms.hooks.add({
+    name: 'media',
+    async afterLeave(roomId, socket) {
+      media.get(roomId)?.closePeer(socket.id);
+    },
+    async onEnded(roomId) {
+      media.closeRoom(roomId, 'roomClosed');
+    },
+  });
+
+  ctx.app.use(mediaRoutes(media, rooms, auth));
+  const releaseMetrics = registerMediaMetrics(metrics, media);
+
+  return {
+    name: 'stream',
+    media,
+    onConnection(socket) {
+      registerSignaling(socket, { media, rooms, log });
+    },
+    async close() {
+      releaseMetrics();
+      media.close();
+    },
+  };
+}

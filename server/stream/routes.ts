@@ -1,0 +1,26 @@
+import { Router } from 'express';
+import type { MediaService } from '../../media/mediaService.ts';
+import { access } from '../auth/access.ts';
+import type { Auth } from '../auth/index.ts';
+import { AppError } from '../errors.ts';
+import { RoomIdParams } from '../protocol/rooms.ts';
+import type { RoomService } from '../rooms/service.ts';
+
+/**
+ * GET /api/rooms/:roomId/media/stats: bitrate in and out, loss, keyframe requests, routers and consumers per worker,
+ * for whoever may moderate the room. A room's media lives on one node (docs/media.md); other nodes answer 404.
+ */
+export function mediaRoutes(media: MediaService, rooms: RoomService, { rest }: Auth): Router {
+  const r = Router();
+  r.get(
+    '/api/rooms/:roomId/media/stats',
+    rest({ params: RoomIdParams }, async ({ params, principal }) => {
+      const room = await rooms.store.mustGet(params.roomId);
+      access.require(access.canModerateRoom(principal, room), 'Only the room\'s creator, its agency\'s staff or an admin can see its media stats');
+      const roomMedia = media.get(params.roomId);
+      if (!roomMedia) throw AppError.notFound('Media for this room on this node');
+      return roomMedia.stats();
+    }),
+  );
+  return r;
+}

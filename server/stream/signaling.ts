@@ -1,0 +1,125 @@
+import type { types } from 'mediasoup';
+import { MediaError } from '../../media/errors.ts';
+import type { MediaService } from '../../media/mediaService.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../infra/log.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import type { RoomService } from '../rooms/service.ts';
+
+/** Maps media/'s refusals to the wire's typed errors; anything else passes through (and is logged as INTERNAL). */
+function toAppError(err: unknown): unknown {
+  if (!(err instanceof MediaError)) return err;
+  switch (err.kind) {
+    case 'invalid':
+      return AppError.badRequest(err.message);
+    case 'notFound':
+      return new AppError('NOT_FOUND', err.message);
+    case 'conflict':
+      return AppError.conflict(err.message);
+    case 'unavailable':
+      return AppError.unavailable(err.message, err);
+  }
+}
+
+/** Runs a media operation, turning MediaErrors into AppErrors. */
+async function media<T>(fn: () => Promise<T> | T): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toAppError(err);
+  }
+}
+
+/**
+ * The media:* handlers for one connection. The peer id in room media is the socket id, so a connection only ever
+ * touches its own transports, producers and consumers, and only in rooms it joined. Payloads are bounded by the zod
+ * schemas in protocol/media.ts; the mediasoup structures in them are then checked by mediasoup itself, and what it
+ * rejects comes back as BAD_REQUEST (the cast to mediasoup's types is only the hand-over to that check).
+ */
+export function registerSignaling(socket: HawkerSocket, deps: { media: MediaService; rooms: RoomService; log: Logger }): void {
+  const { media: service, rooms, log } = deps;
+  const peerId = socket.id;
+
+  /** Every media event needs room membership first (room:join checks bans, ended rooms...). */
+  const joined = (roomId: string) => {
+    if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room (room:join) before using its media');
+  };
+  /** Only the room's creator publishes; checked against the stored room, not the client's word. */
+  const creatorOnly = async (roomId: string) => {
+    const r = await rooms.store.mustGet(roomId);
+    if (r.creatorId !== socket.data.principal.userId) throw AppError.forbidden('Only the room\'s creator can publish video or audio');
+    if (r.status === 'ended') throw AppError.conflict('This live has ended');
+  };
+  /** Operations on existing media: the room's media must exist on this node already. */
+  const existing = (roomId: string) => {
+    joined(roomId);
+    const r = service.get(roomId);
+    if (!r) throw AppError.notFound('Media for this room on this server (create a transport with media:createTransport first)');
+    return r;
+  };
+
+  on(socket, 'media:capabilities', log, async ({ roomId }) => {
+    joined(roomId);
+    const routerRtpCapabilities = await media(() => service.rtpCapabilities());
+    return { routerRtpCapabilities, producers: service.get(roomId)?.listProducers() ?? [] };
+  });
+
+  on(socket, 'media:createTransport', log, async ({ roomId, direction }) => {
+    joined(roomId);
+    if (direction === 'send') await creatorOnly(roomId);
+    // The first transport of a room on this node creates its media (origin router); docs/media.md, multi-node.
+    return media(async () => (await service.room(roomId)).createTransport(peerId, direction));
+  });
+
+  on(socket, 'media:connectTransport', log, async ({ roomId, transportId, dtlsParameters }) => {
+    await media(() => existing(roomId).connectTransport(peerId, transportId, dtlsParameters as types.DtlsParameters));
+    return {};
+  });
+
+  on(socket, 'media:closeTransport', log, async ({ roomId, transportId }) => {
+    await media(() => existing(roomId).closeTransport(peerId, transportId));
+    return {};
+  });
+
+  on(socket, 'media:produce', log, async ({ roomId, transportId, kind, rtpParameters, paused }) => {
+    joined(roomId);
+    await creatorOnly(roomId);
+    return media(() => existing(roomId).produce(peerId, transportId, kind, rtpParameters as types.RtpParameters, paused));
+  });
+
+  on(socket, 'media:pauseProducer', log, async ({ roomId, producerId }) => {
+    await media(() => existing(roomId).pauseProducer(peerId, producerId));
+    return {};
+  });
+
+  on(socket, 'media:resumeProducer', log, async ({ roomId, producerId }) => {
+    await media(() => existing(roomId).resumeProducer(peerId, producerId));
+    return {};
+  });
+
+  on(socket, 'media:closeProducer', log, async ({ roomId, producerId }) => {
+    await media(() => existing(roomId).closeProducer(peerId, producerId));
+    return {};
+  });
+
+  on(socket, 'media:consume', log, ({ roomId, transportId, producerId, rtpCapabilities }) =>
+    media(() => existing(roomId).consume(peerId, transportId, producerId, rtpCapabilities as types.RtpCapabilities)),
+  );
+
+  on(socket, 'media:resume', log, async ({ roomId, consumerId }) => {
+    await media(() => existing(roomId).resumeConsumer(peerId, consumerId));
+    return {};
+  });
+
+  on(socket, 'media:pause', log, async ({ roomId, consumerId }) => {
+    await media(() => existing(roomId).pauseConsumer(peerId, consumerId));
+    return {};
+  });
+
+  on(socket, 'media:setPreferredLayers', log, async ({ roomId, consumerId, spatialLayer, temporalLayer }) => {
+    const layers = await media(() =>
+      existing(roomId).setPreferredLayers(peerId, consumerId, temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer }),
+    );
+    return { preferredLayers: layers ?? null };
+  });
+}

@@ -1,0 +1,35 @@
+import { afterEach, expect, it } from 'vitest';
+import { compareMessageIds, type ChatBatch } from '../../server/protocol/index.ts';
+import { call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const clients: LiveClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await node?.close();
+  node = undefined;
+});
+
+it('a burst of messages from many senders reaches a viewer as a few batches, complete and in id order', async () => {
+  node = await startNode({ ROOM_TICK_MS: '250' });
+  const { roomId } = await liveRoom(node.url);
+  const watcher = await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher'));
+  clients.push(watcher);
+  await watcher.join(roomId);
+  const senders = await Promise.all(Array.from({ length: 30 }, async (_, i) => LiveClient.connect(node!.url, await tokenFor(node!.url, `s${i}`))));
+  clients.push(...senders);
+  for (const s of senders) await s.join(roomId);
+
+  const acks = await Promise.all(senders.map((s, i) => call(s.socket, 'chat:send', { roomId, text: `msg ${i}` })));
+  const ids = acks.map((a) => (ok(a) as { id: string }).id);
+  await watcher.until('all 30 messages shown', (s) => s.chat.length === 30);
+  const batches = watcher.pushes.filter((p) => p.event === 'chat:batch').map((p) => p.payload as ChatBatch);
+  expect(batches.flatMap((b) => b.messages.map((m) => m.id)).sort(compareMessageIds)).toEqual([...ids].sort(compareMessageIds));
+  expect(batches.length).toBeLessThanOrEqual(5); // 30 messages, a handful of packets
+  for (const b of batches) {
+    const inBatch = b.messages.map((m) => m.id);
+    expect(inBatch).toEqual([...inBatch].sort(compareMessageIds));
+  }
+});

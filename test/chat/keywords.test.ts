@@ -1,0 +1,107 @@
+import { afterEach, expect, it } from 'vitest';
+import { api, call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const clients: LiveClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await node?.close();
+  node = undefined;
+});
+
+async function viewer(userId: string) {
+  const c = await LiveClient.connect(node!.url, await tokenFor(node!.url, userId));
+  clients.push(c);
+  return c;
+}
+
+it('room keywords: block refuses the message; shadow shows it to its sender only, in history too; variants are caught', async () => {
+  node = await startNode({ CHAT_RATE_BURST: '20' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await LiveClient.connect(node.url, creator);
+  clients.push(host);
+  const spammer = await viewer('spammer');
+  const spammerPhone = await viewer('spammer');
+  const other = await viewer('other');
+  for (const c of [host, spammer, spammerPhone, other]) await c.join(roomId);
+
+  const list = ok(await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'BadWord', mode: 'block' }, { word: 'cheap  pills', mode: 'shadow' }] }));
+  expect(list).toEqual({ keywords: [{ word: 'badword', mode: 'block' }, { word: 'cheap pills', mode: 'shadow' }] });
+
+  // Full-width letters and case are normalised before matching.
+  expect(await call(spammer.socket, 'chat:send', { roomId, text: 'what a ＢＡＤword' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  const shadowed = ok(await call(spammer.socket, 'chat:send', { roomId, text: 'Buy CHEAP pills here' })) as { id: string };
+  const visible = ok(await call(other.socket, 'chat:send', { roomId, text: 'hello' })) as { id: string };
+
+  await spammer.until('the sender sees its shadowed message', (s) => s.chat.some((m) => m.id === shadowed.id));
+  await spammerPhone.until('on all of their connections', (s) => s.chat.some((m) => m.id === shadowed.id));
+  await other.until('others see the normal message', (s) => s.chat.some((m) => m.id === visible.id));
+  await host.until('the host sees the normal message', (s) => s.chat.some((m) => m.id === visible.id));
+  expect(other.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
+  expect(host.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
+  // History: the sender's replay has it, everybody else's does not.
+  const spammer2 = await viewer('spammer');
+  expect((await spammer2.join(roomId)).chat.map((m) => m.text)).toEqual(['Buy CHEAP pills here', 'hello']);
+  const third = await viewer('third');
+  expect((await third.join(roomId)).chat.map((m) => m.text)).toEqual(['hello']);
+
+  // Removing a word lifts it.
+  ok(await call(host.socket, 'mod:roomKeywords', { roomId, remove: ['badword'] }));
+  expect(await call(spammer.socket, 'chat:send', { roomId, text: 'badword is fine now' })).toMatchObject({ ok: true });
+});
+
+it('agency keywords apply to every room of the agency\'s creators and to no other room', async () => {
+  node = await startNode();
+  const admin = await tokenFor(node.url, 'root', 'admin');
+  expect((await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' })).status).toBe(201);
+  const owner = await tokenFor(node.url, 'owner1', 'agency', 'ag1');
+  for (const c of ['c1', 'c2']) expect((await api(node.url, 'PUT', `/api/agencies/ag1/creators/${c}`, owner)).status).toBe(200);
+  const room1 = await liveRoom(node.url, { creatorId: 'c1' });
+  const room2 = await liveRoom(node.url, { creatorId: 'c2' });
+  const outside = await liveRoom(node.url, { creatorId: 'indie' });
+
+  const ownerClient = await LiveClient.connect(node.url, owner);
+  clients.push(ownerClient);
+  ok(await call(ownerClient.socket, 'mod:agencyKeywords', { agencyId: 'ag1', add: [{ word: 'competitor', mode: 'block' }] }));
+  const v = await viewer('v');
+  for (const r of [room1, room2, outside]) await v.join(r.roomId);
+  expect(await call(v.socket, 'chat:send', { roomId: room1.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(v.socket, 'chat:send', { roomId: room2.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(v.socket, 'chat:send', { roomId: outside.roomId, text: 'go to competitor' })).toMatchObject({ ok: true });
+});
+
+it('a keyword list is capped: an edit that would exceed it changes nothing', async () => {
+  node = await startNode();
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await LiveClient.connect(node.url, creator);
+  clients.push(host);
+  for (let batch = 0; batch < 4; batch++) {
+    const add = Array.from({ length: 50 }, (_, i) => ({ word: `w${batch}-${i}`, mode: 'block' as const }));
+    ok(await call(host.socket, 'mod:roomKeywords', { roomId, add }));
+  }
+  const over = await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'one-too-many', mode: 'block' }] });
+  expect(over).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+  // Replacing a word in the same edit fits.
+  const swapped = ok(await call(host.socket, 'mod:roomKeywords', { roomId, remove: ['w0-0'], add: [{ word: 'one-too-many', mode: 'shadow' }] })) as { keywords: { word: string }[] };
+  expect(swapped.keywords).toHaveLength(200);
+  const state = await api<{ keywords: { word: string }[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
+  expect(state.body.keywords).toHaveLength(200);
+  expect(state.body.keywords.map((k) => k.word)).toContain('one-too-many');
+  expect(state.body.keywords.map((k) => k.word)).not.toContain('w0-0');
+});
+
+it('concurrent edits never push a keyword list over its cap', async () => {
+  node = await startNode();
+  const { roomId, creator } = await liveRoom(node.url);
+  const editors = await Promise.all(Array.from({ length: 5 }, () => LiveClient.connect(node!.url, creator)));
+  clients.push(...editors);
+  const acks = await Promise.all(
+    editors.map((e, i) => call(e.socket, 'mod:roomKeywords', { roomId, add: Array.from({ length: 50 }, (_, j) => ({ word: `e${i}-${j}`, mode: 'block' as const })) })),
+  );
+  expect(acks.filter((a) => a.ok)).toHaveLength(4);
+  expect(acks.filter((a) => !a.ok && a.error.code === 'CONFLICT')).toHaveLength(1);
+  const state = await api<{ keywords: unknown[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
+  expect(state.body.keywords).toHaveLength(200);
+});

@@ -1,0 +1,51 @@
+import type { Room } from '../../server/protocol/index.ts';
+import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
+import type { TestNode } from './node.ts';
+
+/** A live room on a test node, and a way to bring people into it over real sockets. */
+export interface LiveRoom {
+  roomId: string;
+  creatorToken: string;
+  /** Every socket opened through this helper, for teardown. */
+  sockets: ClientSocket[];
+  /** Connects as `userId` (role viewer unless given) and joins the room with room:join. */
+  join(userId: string, role?: 'viewer' | 'creator' | 'moderator' | 'admin'): Promise<ClientSocket>;
+  /** Connects the room's creator and joins. */
+  joinCreator(): Promise<ClientSocket>;
+  /** Connects without joining (for "must join first" checks). */
+  connectOnly(userId: string): Promise<ClientSocket>;
+  /** Disconnects every socket opened here. */
+  close(): void;
+}
+
+/** Creates a room as creator `creatorId` (agency `ag1`), takes it live, and returns the helper. */
+export async function liveRoom(node: TestNode, creatorId = 'creator1'): Promise<LiveRoom> {
+  const creatorToken = await devToken(node.url, { userId: creatorId, name: 'Creator', role: 'creator', agencyId: 'ag1' });
+  const created = await api<Room>(node.url, 'POST', '/api/rooms', creatorToken, { title: 'Live test' });
+  if (created.status !== 201) throw new Error(`create room: ${created.status}`);
+  const roomId = created.body.id;
+  const live = await api<Room>(node.url, 'POST', `/api/rooms/${roomId}/live`, creatorToken);
+  if (live.status !== 200) throw new Error(`go live: ${live.status}`);
+  const sockets: ClientSocket[] = [];
+  const open = async (token: string) => {
+    const s = await connect(node.url, token);
+    sockets.push(s);
+    return s;
+  };
+  const joinWith = async (token: string) => {
+    const s = await open(token);
+    ok(await call(s, 'room:join', { roomId }));
+    return s;
+  };
+  return {
+    roomId,
+    creatorToken,
+    sockets,
+    join: async (userId, role = 'viewer') => joinWith(await devToken(node.url, { userId, name: userId, role })),
+    joinCreator: () => joinWith(creatorToken),
+    connectOnly: async (userId) => open(await devToken(node.url, { userId, name: userId, role: 'viewer' })),
+    close() {
+      for (const s of sockets.splice(0)) s.disconnect();
+    },
+  };
+}

@@ -1,0 +1,253 @@
+/**
+ * A Node WebRTC client for media tests: msc-node (mediasoup-client's API over werift: real ICE, DTLS and SRTP) driven
+ * through Hawker's media:* signaling exactly as a browser SDK would drive mediasoup-client. Publishing feeds real VP8
+ * RTP from ffmpeg (testsrc, libvpx) into a werift track; receiving counts packets, bytes and VP8 keyframes.
+ * Everything binds to 127.0.0.1.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import dgram from 'node:dgram';
+import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, types as msc } from 'msc-node';
+import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
+import { call, ok, type ClientSocket } from './clients.ts';
+
+/** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
+const FFMPEG_VP8_PT = 101;
+
+/** A track this client receives, with live counters. */
+export interface Reception {
+  consumerId: string;
+  producerId: string;
+  consumer: msc.Consumer;
+  /** mediasoup's consumer type: 'simple', or 'simulcast' for a layered producer. */
+  type: ConsumerParams['type'];
+  readonly counters: { packets: number; bytes: number; keyframes: number };
+  /** Resolution of the last VP8 keyframe received (simulcast: tells which layer this viewer gets). */
+  lastKeyframe?: { width: number; height: number };
+}
+
+/** A VP8 track this client publishes from ffmpeg. */
+export interface Publication {
+  producerId: string;
+  producer: msc.Producer;
+  /** RTP packets handed to werift so far. */
+  readonly sent: { packets: number };
+  stop(): void;
+}
+
+/**
+ * The frame size if an RTP payload starts a VP8 keyframe, else undefined. RFC 7741 payload descriptor (S bit,
+ * partition 0, optional extensions), then RFC 6386's frame tag with P = 0 (keyframe), start code 9d 01 2a and the
+ * 14-bit width and height.
+ */
+export function vp8KeyframeSize(payload: Uint8Array): { width: number; height: number } | undefined {
+  const b0 = payload[0] ?? 0;
+  if ((b0 & 0x10) === 0 || (b0 & 0x0f) !== 0) return undefined;
+  let i = 1;
+  if (b0 & 0x80) {
+    const ext = payload[i++] ?? 0;
+    if (ext & 0x80) i += (payload[i] ?? 0) & 0x80 ? 2 : 1; // PictureID, 7 or 15 bits
+    if (ext & 0x40) i += 1; // TL0PICIDX
+    if (ext & 0x30) i += 1; // TID / KEYIDX
+  }
+  if (payload.length < i + 10 || (payload[i]! & 0x01) !== 0) return undefined;
+  if (payload[i + 3] !== 0x9d || payload[i + 4] !== 0x01 || payload[i + 5] !== 0x2a) return undefined;
+  return { width: (payload[i + 6]! | (payload[i + 7]! << 8)) & 0x3fff, height: (payload[i + 8]! | (payload[i + 9]! << 8)) & 0x3fff };
+}
+
+/** One client connection's media in one room. `close()` closes its transports and stops its ffmpeg processes. */
+export class WebRtcPeer {
+  private readonly transports: msc.Transport[] = [];
+  private readonly stoppers: (() => void)[] = [];
+  /** Encodings the next media:produce signals instead of mediasoup-client's (SSRC-signaled simulcast). */
+  private signaledEncodings: { ssrc: number }[] | undefined;
+
+  private constructor(
+    readonly socket: ClientSocket,
+    readonly roomId: string,
+    readonly device: Device,
+  ) {}
+
+  /** media:capabilities, then Device.load with the router's capabilities. */
+  static async open(socket: ClientSocket, roomId: string): Promise<WebRtcPeer> {
+    const caps = ok(await call(socket, 'media:capabilities', { roomId }));
+    const device = new Device(
+      {
+        codecs: {
+          video: [
+            new RTCRtpCodecParameters({
+              mimeType: 'video/VP8',
+              clockRate: 90000,
+              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
+            }),
+          ],
+          audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
+        },
+        // werift's PeerConfig, passed through by msc-node: gather and bind on loopback only.
+        iceInterfaceAddresses: { udp4: '127.0.0.1' },
+        iceAdditionalHostAddresses: ['127.0.0.1'],
+        iceUseIpv6: false,
+      } as ConstructorParameters<typeof Device>[0],
+      { handlerName: 'werift' },
+    );
+    await device.load({ routerRtpCapabilities: caps.routerRtpCapabilities as unknown as msc.RtpCapabilities });
+    return new WebRtcPeer(socket, roomId, device);
+  }
+
+  /** media:createTransport and the matching mediasoup-client transport, its callbacks wired to media:* events. */
+  async transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
+    const { roomId, socket } = this;
+    const params = ok(await call(socket, 'media:createTransport', { roomId, direction })) as TransportParams;
+    const options = params as unknown as msc.TransportOptions;
+    const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    this.transports.push(transport);
+    transport.on('connect', ({ dtlsParameters }: { dtlsParameters: unknown }, done: () => void, fail: (e: Error) => void) => {
+      call(socket, 'media:connectTransport', { roomId, transportId: transport.id, dtlsParameters: dtlsParameters as never })
+        .then((ack) => (ack.ok ? done() : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
+        .catch(fail);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: object }, done: (r: { id: string }) => void, fail: (e: Error) => void) => {
+        const encodings = this.signaledEncodings;
+        this.signaledEncodings = undefined;
+        const signaled = encodings ? { ...rtpParameters, encodings } : rtpParameters;
+        call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: signaled as never })
+          .then((ack) => (ack.ok ? done({ id: ack.data.id }) : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
+          .catch(fail);
+      });
+    }
+    return transport;
+  }
+
+  /**
+   * Publishes real VP8: ffmpeg encodes testsrc with libvpx to RTP on a local UDP port; each packet is written into a
+   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). A keyframe every second (30 frames); ffmpeg stops
+   * by itself after 5 minutes at most, and at `stop()` / `close()`.
+   */
+  async publishVp8(transport: msc.Transport): Promise<Publication> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const producer = await transport.produce({ track });
+    const sent = { packets: 0 };
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (buf) => {
+      // ffmpeg sends RTCP sender reports to the same port: only RTP payload types are forwarded.
+      if ((buf[1]! & 0x7f) !== FFMPEG_VP8_PT) return;
+      track.writeRtp(RtpPacket.deSerialize(buf));
+      sent.packets += 1;
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const ffmpeg: ChildProcess = spawn(
+      'ffmpeg',
+      [
+        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-t', '300',
+        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '30',
+        '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1100`,
+      ],
+      { stdio: 'ignore' },
+    );
+    const stop = () => {
+      ffmpeg.kill('SIGKILL');
+      sock.close();
+    };
+    this.stoppers.push(stop);
+    return { producerId: producer.id, producer, sent, stop };
+  }
+
+  /**
+   * Publishes VP8 simulcast as a browser does: one producer, one RTP stream per layer. Each layer is its own ffmpeg
+   * (its size, bitrate and SSRC), sent as-is through the transport's SRTP session (werift's own sender can send only
+   * one stream, so packets go straight to its DTLS transport), RTCP sender reports included (mediasoup needs them to
+   * switch a viewer between layers). Layers are signaled by SSRC in the encodings (as Chrome's SDP-munged simulcast
+   * does; browsers today signal RIDs, which needs header extensions werift does not send): mediasoup-client keeps
+   * only RIDs in encodings, so this client replaces them in the 'produce' callback.
+   */
+  async publishVp8Simulcast(transport: msc.Transport, layers: { width: number; height: number; bitrate: string }[]): Promise<Publication> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const ssrcs = layers.map((_, i) => 0x1000_0000 + i);
+    this.signaledEncodings = ssrcs.map((ssrc) => ({ ssrc }));
+    const producer = await transport.produce({ track, encodings: ssrcs.map(() => ({})) });
+    const sender = producer.rtpSender!;
+    const sent = { packets: 0 };
+    const stops: (() => void)[] = [];
+    for (const [i, layer] of layers.entries()) {
+      const sock = dgram.createSocket('udp4');
+      sock.on('message', (buf) => {
+        if (isRtcp(buf)) {
+          sender.dtlsTransport.sendRtcp(RtcpPacketConverter.deSerialize(buf)).catch(() => undefined); // best effort, as UDP
+          return;
+        }
+        const { header, payload } = RtpPacket.deSerialize(buf);
+        header.payloadType = sender.codec!.payloadType;
+        sender.dtlsTransport.sendRtp(payload, header).catch(() => undefined); // best effort, as UDP
+        sent.packets += 1;
+      });
+      await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+      const port = sock.address().port;
+      const ffmpeg = spawn(
+        'ffmpeg',
+        [
+          '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${layer.width}x${layer.height}:rate=30`, '-t', '300',
+          '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', layer.bitrate, '-g', '30',
+          '-ssrc', String(ssrcs[i]), '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1100`,
+        ],
+        { stdio: 'ignore' },
+      );
+      stops.push(() => {
+        ffmpeg.kill('SIGKILL');
+        sock.close();
+      });
+    }
+    const stop = () => stops.forEach((s) => s());
+    this.stoppers.push(stop);
+    return { producerId: producer.id, producer, sent, stop };
+  }
+
+  /** media:consume (paused on the server), the local consumer, then media:resume; counts what arrives. */
+  async consume(transport: msc.Transport, producerId: string): Promise<Reception> {
+    const { roomId, socket } = this;
+    const params = ok(await call(socket, 'media:consume', { roomId, transportId: transport.id, producerId, rtpCapabilities: this.device.rtpCapabilities as never })) as ConsumerParams;
+    const consumer = await transport.consume({
+      id: params.id,
+      producerId: params.producerId,
+      kind: params.kind,
+      rtpParameters: params.rtpParameters as unknown as msc.RtpParameters,
+    });
+    const reception: Reception = { consumerId: params.id, producerId, consumer, type: params.type, counters: { packets: 0, bytes: 0, keyframes: 0 } };
+    const track = consumer.track as unknown as MediaStreamTrack;
+    track.onReceiveRtp.subscribe((rtp) => {
+      reception.counters.packets += 1;
+      reception.counters.bytes += rtp.payload.length;
+      const keyframe = params.kind === 'video' ? vp8KeyframeSize(rtp.payload) : undefined;
+      if (keyframe) {
+        reception.counters.keyframes += 1;
+        reception.lastKeyframe = keyframe;
+      }
+    });
+    ok(await call(socket, 'media:resume', { roomId, consumerId: params.id }));
+    return reception;
+  }
+
+  /** Closes every transport (werift peer connections) and stops every ffmpeg this peer started. */
+  close(): void {
+    for (const stop of this.stoppers.splice(0)) stop();
+    for (const t of this.transports.splice(0)) t.close();
+  }
+}
+
+/**
+ * What the node's mediasoup workers still hold, asked of the worker processes themselves (not our bookkeeping):
+ * routers, WebRTC transports on the WebRtcServers, and every other channel handler (transports, producers, consumers,
+ * pipes; the WebRtcServer's own is left out). All zero after every room's media is gone.
+ */
+export async function workerObjects(pool: { workers: { worker: { dump(): Promise<unknown> }; webRtcServer: { dump(): Promise<unknown> } }[] }) {
+  let routers = 0;
+  let webRtcTransports = 0;
+  let handlers = 0;
+  for (const w of pool.workers) {
+    const dump = (await w.worker.dump()) as { routerIds: string[]; webRtcServerIds: string[]; channelMessageHandlers: { channelRequestHandlers: string[] } };
+    const server = (await w.webRtcServer.dump()) as { webRtcTransportIds: string[] };
+    routers += dump.routerIds.length;
+    webRtcTransports += server.webRtcTransportIds.length;
+    handlers += dump.channelMessageHandlers.channelRequestHandlers.filter((id) => !dump.webRtcServerIds.includes(id)).length;
+  }
+  return { routers, webRtcTransports, handlers };
+}

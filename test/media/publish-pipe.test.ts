@@ -1,0 +1,59 @@
+import { afterEach, expect, it } from 'vitest';
+import type { RoomMediaStats } from '../../server/protocol/index.ts';
+import { api } from '../helpers/clients.ts';
+import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { WebRtcPeer } from '../helpers/webrtc.ts';
+
+let node: TestNode | undefined;
+let room: LiveRoom | undefined;
+const peers: WebRtcPeer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.close();
+  room?.close();
+  await node?.close();
+  node = room = undefined;
+});
+
+it('a creator publishes real VP8 over ICE/DTLS/SRTP; two viewers receive it, one on another worker through pipeToRouter', async () => {
+  // One consumer per router: the second viewer cannot fit on the origin router and must be piped to the other worker.
+  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
+  room = await liveRoom(node);
+  const creator = await WebRtcPeer.open(await room.joinCreator(), room.roomId);
+  peers.push(creator);
+  const publication = await creator.publishVp8(await creator.transport('send'));
+
+  const viewers: WebRtcPeer[] = [];
+  for (const name of ['v1', 'v2']) {
+    const v = await WebRtcPeer.open(await room.join(name), room.roomId);
+    peers.push(v);
+    viewers.push(v);
+  }
+  const receptions = [];
+  for (const v of viewers) receptions.push(await v.consume(await v.transport('recv'), publication.producerId));
+
+  for (const r of receptions) {
+    await waitFor('RTP at the viewer', () => r.counters.bytes > 20_000, 20_000);
+    await waitFor('a VP8 keyframe at the viewer', () => r.counters.keyframes > 0, 20_000);
+    // The detector finds keyframe starts, not every packet (a keyframe every 30 frames, each frame 1+ packets).
+    expect(r.counters.keyframes).toBeLessThan(r.counters.packets / 10);
+    const before = r.counters.bytes;
+    await waitFor('bytes to keep rising', () => r.counters.bytes > before, 10_000);
+  }
+
+  const stats = await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken);
+  expect(stats.status).toBe(200);
+  const { routers } = stats.body;
+  expect(routers).toHaveLength(2);
+  const origin = routers.find((r) => r.origin)!;
+  const piped = routers.find((r) => !r.origin)!;
+  expect(origin.workerIndex).not.toBe(piped.workerIndex);
+  expect(origin.consumers).toBe(1);
+  expect(piped.consumers).toBe(1);
+  expect(stats.body.consumersPerWorker).toEqual({ [origin.workerIndex]: 1, [piped.workerIndex]: 1 });
+  // The viewer on the second worker consumes the same producer id: piping is invisible to clients.
+  expect(receptions.map((r) => r.producerId)).toEqual([publication.producerId, publication.producerId]);
+  const [producer] = stats.body.producers;
+  expect(producer).toMatchObject({ id: publication.producerId, kind: 'video' });
+  expect(producer!.byteCount).toBeGreaterThan(0);
+});

@@ -1,0 +1,53 @@
+import { afterEach, expect, it } from 'vitest';
+import type { RoomMediaStats } from '../../server/protocol/index.ts';
+import { api, call, ok } from '../helpers/clients.ts';
+import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { WebRtcPeer } from '../helpers/webrtc.ts';
+
+let node: TestNode | undefined;
+let room: LiveRoom | undefined;
+const peers: WebRtcPeer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.close();
+  room?.close();
+  await node?.close();
+  node = room = undefined;
+});
+
+it('a simulcast creator: each viewer gets the layer its bandwidth allows, and switches down when it caps its layers', async () => {
+  node = await startNode();
+  room = await liveRoom(node);
+  const { roomId } = room;
+  const creator = await WebRtcPeer.open(await room.joinCreator(), roomId);
+  peers.push(creator);
+  const { producerId } = await creator.publishVp8Simulcast(await creator.transport('send'), [
+    { width: 160, height: 120, bitrate: '100k' },
+    { width: 320, height: 240, bitrate: '250k' },
+    { width: 640, height: 480, bitrate: '500k' },
+  ]);
+  const small = await WebRtcPeer.open(await room.join('small'), roomId);
+  const big = await WebRtcPeer.open(await room.join('big'), roomId);
+  peers.push(small, big);
+  const smallR = await small.consume(await small.transport('recv'), producerId);
+  const bigR = await big.consume(await big.transport('recv'), producerId);
+  expect([smallR.type, bigR.type]).toEqual(['simulcast', 'simulcast']);
+
+  // Both viewers start free: over loopback their bandwidth estimate allows the top layer.
+  await waitFor('viewer 1 at 640x480', () => smallR.lastKeyframe?.width === 640, 20_000);
+  await waitFor('viewer 2 at 640x480', () => bigR.lastKeyframe?.width === 640, 20_000);
+
+  // One shrinks to a thumbnail and caps itself at the lowest layer: it switches at that layer's next keyframe, while
+  // the other viewer keeps the top layer. (Raising a cap again waits for mediasoup's bandwidth probing to climb.)
+  expect(ok(await call(small.socket, 'media:setPreferredLayers', { roomId, consumerId: smallR.consumerId, spatialLayer: 0 }))).toEqual({
+    preferredLayers: { spatialLayer: 0, temporalLayer: 0 },
+  });
+  await waitFor('the capped viewer to get 160x120', () => smallR.lastKeyframe?.width === 160, 20_000);
+  expect(smallR.lastKeyframe).toEqual({ width: 160, height: 120 });
+  const bigKeyframes = bigR.counters.keyframes;
+  await waitFor('another keyframe at the free viewer', () => bigR.counters.keyframes > bigKeyframes, 30_000);
+  expect(bigR.lastKeyframe).toEqual({ width: 640, height: 480 });
+
+  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${roomId}/media/stats`, room.creatorToken)).body;
+  expect(stats.producers).toEqual([expect.objectContaining({ id: producerId, type: 'simulcast' })]);
+}, 120_000); // a loaded 2-core box runs 3 encoders and 2 werift receivers here

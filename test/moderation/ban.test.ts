@@ -1,0 +1,109 @@
+import { afterEach, expect, it } from 'vitest';
+import { api, call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const clients: LiveClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await node?.close();
+  node = undefined;
+});
+
+async function client(token: string) {
+  const c = await LiveClient.connect(node!.url, token);
+  clients.push(c);
+  return c;
+}
+
+it('a room ban removes every connection of the user from the room, refuses their joins and chat, and can be lifted', async () => {
+  node = await startNode({ STATS_TICK_MS: '50' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await client(creator);
+  const trollToken = await tokenFor(node.url, 'troll');
+  const phone = await client(trollToken);
+  const laptop = await client(trollToken);
+  for (const c of [host, phone, laptop]) await c.join(roomId);
+  await host.until('two viewers', (s) => s.stats.viewers === 2);
+
+  ok(await call(host.socket, 'mod:ban', { roomId, userId: 'troll', reason: 'Spamming links' }));
+  for (const c of [phone, laptop]) await c.until('removed', (s) => s.closed === 'Spamming links');
+  expect(phone.pushes.find((p) => p.event === 'room:kicked')?.payload).toEqual({ roomId, reason: 'Spamming links' });
+  await host.until('the troll no longer counts', (s) => s.stats.viewers === 1);
+  expect(await call(phone.socket, 'chat:send', { roomId, text: 'let me in' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(phone.socket, 'room:join', { roomId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(phone.socket.connected).toBe(true); // removed from the room, not from the server
+
+  const state = await api<{ bans: string[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
+  expect(state.body.bans).toEqual(['troll']);
+  expect(await call(host.socket, 'mod:ban', { roomId, userId: 'creator1' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+
+  ok(await call(host.socket, 'mod:unban', { roomId, userId: 'troll' }));
+  await phone.join(roomId);
+  expect(await call(phone.socket, 'chat:send', { roomId, text: 'sorry' })).toMatchObject({ ok: true });
+});
+
+it('an agency ban removes the user from every room of the agency\'s creators, now and later, and from no other room', async () => {
+  node = await startNode();
+  const admin = await tokenFor(node.url, 'root', 'admin');
+  await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' });
+  const owner = await tokenFor(node.url, 'owner1', 'agency', 'ag1');
+  for (const c of ['c1', 'c2', 'c3']) await api(node.url, 'PUT', `/api/agencies/ag1/creators/${c}`, owner);
+  await api(node.url, 'PUT', '/api/agencies/ag1/moderators/mod1', owner);
+  const r1 = await liveRoom(node.url, { creatorId: 'c1' });
+  const r2 = await liveRoom(node.url, { creatorId: 'c2' });
+  const indie = await liveRoom(node.url, { creatorId: 'indie' });
+
+  const troll = await client(await tokenFor(node.url, 'troll'));
+  for (const r of [r1, r2, indie]) await troll.join(r.roomId);
+  const moderator = await client(await tokenFor(node.url, 'mod1', 'moderator', 'ag1'));
+  ok(await call(moderator.socket, 'mod:agencyBan', { agencyId: 'ag1', userId: 'troll', reason: 'Banned agency-wide' }));
+
+  await waitKicks(troll, [r1.roomId, r2.roomId]);
+  expect(await call(troll.socket, 'chat:send', { roomId: indie.roomId, text: 'still here' })).toMatchObject({ ok: true });
+  expect(await call(troll.socket, 'room:join', { roomId: r1.roomId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  // A room the agency's creator starts later refuses them too.
+  const r3 = await liveRoom(node.url, { creatorId: 'c3' });
+  expect(await call(troll.socket, 'room:join', { roomId: r3.roomId })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  const state = await api<{ bans: string[] }>(node.url, 'GET', '/api/agencies/ag1/moderation', owner);
+  expect(state.body.bans).toEqual(['troll']);
+
+  ok(await call(moderator.socket, 'mod:agencyUnban', { agencyId: 'ag1', userId: 'troll' }));
+  expect(await call(troll.socket, 'room:join', { roomId: r3.roomId })).toMatchObject({ ok: true });
+});
+
+async function waitKicks(c: LiveClient, roomIds: string[]) {
+  await waitFor('kicked from the agency rooms', () => {
+    const kicked = c.pushes.filter((p) => p.event === 'room:kicked').map((p) => (p.payload as { roomId: string }).roomId);
+    return roomIds.every((r) => kicked.includes(r)) && kicked.length === roomIds.length;
+  });
+}
+
+it('a ban issued while the user\'s connection is cut takes effect when that connection is recovered', async () => {
+  node = await startNode({ STATS_TICK_MS: '50' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await client(creator);
+  const troll = await LiveClient.connect(node.url, await tokenFor(node.url, 'troll'), { reconnection: true });
+  clients.push(troll);
+  await host.join(roomId);
+  await troll.join(roomId);
+  await host.until('two viewers', (s) => s.stats.viewers === 2);
+  // Recovery resumes from the last broadcast the client received: make sure there is one.
+  ok(await call(host.socket, 'chat:send', { roomId, text: 'welcome' }));
+  await troll.until('got a broadcast', (s) => s.chat.length === 1);
+
+  const reconnected = new Promise<void>((resolve) => troll.socket.io.once('reconnect', () => resolve()));
+  troll.socket.io.engine.close();
+  await host.until('the troll is gone while cut', (s) => s.stats.viewers === 1);
+  ok(await call(host.socket, 'mod:ban', { roomId, userId: 'troll', reason: 'Banned while away' }));
+  await reconnected;
+  await waitFor('connected', () => troll.socket.connected);
+  expect(troll.socket.recovered).toBe(true);
+  await troll.until('told on recovery', (s) => s.closed === 'You are banned from this room');
+  expect(await call(troll.socket, 'chat:send', { roomId, text: 'back!' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(troll.socket, 'like:tap', { roomId, count: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/Join the room/) } });
+  // Not counted: one more stats push would have said 2.
+  await new Promise((r) => setTimeout(r, 300));
+  expect(host.state!.stats.viewers).toBe(1);
+});

@@ -1,0 +1,56 @@
+import { afterEach, expect, it } from 'vitest';
+import type { ChatMessage } from '../../server/protocol/index.ts';
+import { call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const clients: LiveClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await node?.close();
+  node = undefined;
+});
+
+it('a deleted message disappears from every screen and from history; deleting again or an unknown id is harmless', async () => {
+  node = await startNode();
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await LiveClient.connect(node.url, creator);
+  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer'));
+  clients.push(host, viewer);
+  await host.join(roomId);
+  await viewer.join(roomId);
+  const bad = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'rude' })) as ChatMessage;
+  const good = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'nice' })) as ChatMessage;
+  await host.until('host sees both', (s) => s.chat.length === 2);
+
+  expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: bad.id }))).toEqual({ removedFromHistory: true });
+  await viewer.until('gone for the viewer too', (s) => s.chat.map((m) => m.id).join() === good.id);
+  await host.until('gone for the host', (s) => s.chat.map((m) => m.id).join() === good.id);
+  const late = await LiveClient.connect(node.url, await tokenFor(node.url, 'late'));
+  clients.push(late);
+  expect((await late.join(roomId)).chat).toEqual([good]);
+
+  expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: bad.id }))).toEqual({ removedFromHistory: false });
+  expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: '1-0' }))).toEqual({ removedFromHistory: false });
+  expect(await call(host.socket, 'mod:delete', { roomId, messageId: 'not-an-id' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  expect(await call(viewer.socket, 'mod:delete', { roomId, messageId: good.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect((await late.join(roomId)).chat).toEqual([good]);
+});
+
+it('a message deleted before its batch went out is never broadcast', async () => {
+  // A long tick keeps the message in the sender node's buffer while the moderator deletes it.
+  node = await startNode({ ROOM_TICK_MS: '1500' });
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await LiveClient.connect(node.url, creator);
+  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer'));
+  clients.push(host, viewer);
+  await host.join(roomId);
+  await viewer.join(roomId);
+  const doomed = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'deleted at once' })) as ChatMessage;
+  const kept = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'kept' })) as ChatMessage;
+  ok(await call(host.socket, 'mod:delete', { roomId, messageId: doomed.id }));
+  await host.until('the batch arrives', (s) => s.chat.some((m) => m.id === kept.id), 5_000);
+  const broadcast = host.pushes.filter((p) => p.event === 'chat:batch').flatMap((p) => (p.payload as { messages: ChatMessage[] }).messages.map((m) => m.id));
+  expect(broadcast).toEqual([kept.id]);
+});

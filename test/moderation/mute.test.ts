@@ -1,0 +1,45 @@
+import { afterEach, expect, it } from 'vitest';
+import { api, call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const clients: LiveClient[] = [];
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  await node?.close();
+  node = undefined;
+});
+
+it('a timed mute stops a user chatting in that room only, tells them, shows in their snapshot, and can be lifted', async () => {
+  node = await startNode();
+  const { roomId, creator } = await liveRoom(node.url);
+  const other = await liveRoom(node.url, { creatorId: 'creator2' });
+  const host = await LiveClient.connect(node.url, creator);
+  const loud = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
+  clients.push(host, loud);
+  await host.join(roomId);
+  await loud.join(roomId);
+
+  const before = Date.now();
+  const { until } = ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 600, reason: 'calm down' })) as { until: number };
+  expect(until).toBeGreaterThanOrEqual(before + 600_000);
+  await loud.until('told about the mute', (s) => s.mutedUntil === until);
+  const refused = await call(loud.socket, 'chat:send', { roomId, text: 'hey' });
+  expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { mutedUntil: until } } });
+
+  // Another room is unaffected.
+  const loud2 = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
+  clients.push(loud2);
+  await loud2.join(other.roomId);
+  expect(await call(loud2.socket, 'chat:send', { roomId: other.roomId, text: 'hi elsewhere' })).toMatchObject({ ok: true });
+  // A new connection of the muted user learns it from the snapshot.
+  expect((await loud2.join(roomId)).mutedUntil).toBe(until);
+
+  const state = await api<{ mutes: { userId: string; until: number }[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
+  expect(state.body.mutes).toEqual([{ userId: 'loud', until }]);
+
+  ok(await call(host.socket, 'mod:unmute', { roomId, userId: 'loud' }));
+  await loud.until('told about the unmute', (s) => s.mutedUntil === null);
+  expect(await call(loud.socket, 'chat:send', { roomId, text: 'thanks' })).toMatchObject({ ok: true });
+});

@@ -1,0 +1,91 @@
+import { expect, it } from 'vitest';
+import { createLogger } from '../../server/infra/log.ts';
+import { LocalRooms, type LocalRoom } from '../../server/presence/localRooms.ts';
+import type { Room } from '../../server/protocol/index.ts';
+import { waitFor } from '../helpers/node.ts';
+
+const room = (id: string): Room => ({
+  id, title: id, coverUrl: null, creatorId: 'c', creatorName: 'C', agencyId: null, status: 'live',
+  scheduledAt: null, startedAt: 1, endedAt: null, endReason: null, createdAt: 1,
+});
+
+/** A participant that records what each tick saw. */
+function recorder() {
+  const ticks: { roomId: string; users: number; stats: boolean }[] = [];
+  const disposed: string[] = [];
+  return {
+    ticks,
+    disposed,
+    participant: {
+      name: 'recorder',
+      async tick(local: LocalRoom, stats: boolean) {
+        ticks.push({ roomId: local.room.id, users: local.distinctUsers, stats });
+      },
+      dispose: (roomId: string) => disposed.push(roomId),
+    },
+  };
+}
+
+it('a room has one timer on a node from its first local participant to the final flush after its last one leaves', async () => {
+  const rooms = new LocalRooms({ tickMs: 10, statsTickMs: 30 }, createLogger('silent'));
+  const r = recorder();
+  rooms.addParticipant(r.participant);
+  rooms.enter(room('a'), 'u1', 's1');
+  rooms.enter(room('a'), 'u1', 's2'); // second socket of the same user: same room state, same timer
+  rooms.enter(room('a'), 'u2', 's3');
+  await waitFor('ticks with stats', () => r.ticks.filter((t) => t.stats).length >= 2);
+  expect(rooms.get('a')!.distinctUsers).toBe(2);
+  // Every third tick is a stats tick (30 / 10).
+  const firstSix = r.ticks.slice(0, 6).map((t) => t.stats);
+  expect(firstSix).toEqual([false, false, true, false, false, true]);
+
+  rooms.exit('a', 'u1', 's1');
+  rooms.exit('a', 'u1', 's2');
+  rooms.exit('a', 'u2', 's3');
+  await waitFor('room disposed', () => r.disposed.includes('a'));
+  expect(rooms.get('a')).toBeUndefined();
+  // The last tick saw nobody and was a stats tick (the final flush that removes this node's share).
+  expect(r.ticks.at(-1)).toEqual({ roomId: 'a', users: 0, stats: true });
+  const count = r.ticks.length;
+  await new Promise((res) => setTimeout(res, 60));
+  expect(r.ticks.length).toBe(count); // the timer is gone
+  await rooms.close();
+});
+
+it('ending a room stops its timer at once; closing stops all of them and refuses new rooms', async () => {
+  const rooms = new LocalRooms({ tickMs: 10, statsTickMs: 10 }, createLogger('silent'));
+  const r = recorder();
+  rooms.addParticipant(r.participant);
+  rooms.enter(room('a'), 'u1', 's1');
+  rooms.enter(room('b'), 'u1', 's1');
+  await waitFor('both rooms ticking', () => r.ticks.some((t) => t.roomId === 'a') && r.ticks.some((t) => t.roomId === 'b'));
+  rooms.end('a');
+  expect(r.disposed).toEqual(['a']);
+  const aTicks = r.ticks.filter((t) => t.roomId === 'a').length;
+  await rooms.close();
+  expect(r.disposed.sort()).toEqual(['a', 'b']);
+  const total = r.ticks.length;
+  await new Promise((res) => setTimeout(res, 50));
+  expect(r.ticks.length).toBe(total);
+  expect(r.ticks.filter((t) => t.roomId === 'a').length).toBe(aTicks);
+  expect(() => rooms.enter(room('c'), 'u1', 's1')).toThrow(/shutting down/);
+  await rooms.close(); // idempotent
+});
+
+it('a tick that fails is retried on the next one and never skips the final flush', async () => {
+  const rooms = new LocalRooms({ tickMs: 10, statsTickMs: 10 }, createLogger('silent'));
+  let failures = 2;
+  const flushed: number[] = [];
+  rooms.addParticipant({
+    name: 'flaky',
+    async tick(local) {
+      if (local.distinctUsers === 0 && failures-- > 0) throw new Error('redis down');
+      if (local.distinctUsers === 0) flushed.push(Date.now());
+    },
+  });
+  rooms.enter(room('a'), 'u1', 's1');
+  rooms.exit('a', 'u1', 's1');
+  await waitFor('the final flush to succeed', () => flushed.length === 1 && rooms.get('a') === undefined);
+  expect(failures).toBe(-1);
+  await rooms.close();
+});

@@ -1,0 +1,50 @@
+import { Redis } from 'ioredis';
+import { afterEach, expect, inject, it } from 'vitest';
+import { api, call, ok } from '../helpers/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
+
+const nodes: TestNode[] = [];
+const clients: LiveClient[] = [];
+let redis: Redis | undefined;
+afterEach(async () => {
+  for (const c of clients.splice(0)) c.close();
+  for (const n of nodes.splice(0)) await n.close();
+  redis?.disconnect();
+  redis = undefined;
+});
+
+it('ending a room tells viewers on every node, stops its live state there, and leaves its chat readable for a while', async () => {
+  const prefix = randomPrefix();
+  const a = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50' });
+  const b = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50' });
+  nodes.push(a, b);
+  redis = new Redis(inject('redisUrl'));
+  const { roomId, creator } = await liveRoom(a.url);
+  const host = await LiveClient.connect(a.url, creator);
+  const viewer = await LiveClient.connect(b.url, await tokenFor(b.url, 'v1'));
+  clients.push(host, viewer);
+  await host.join(roomId);
+  await viewer.join(roomId);
+  ok(await call(viewer.socket, 'chat:send', { roomId, text: 'bye' }));
+  ok(await call(viewer.socket, 'like:tap', { roomId, count: 3 }));
+  ok(await call(host.socket, 'mod:mute', { roomId, userId: 'troll', durationS: 60 }));
+  await host.until('counts settle', (s) => s.stats.viewers === 2 && s.stats.likes === 3);
+  expect(await redis.exists(`${prefix}presence:room:${roomId}`)).toBe(1);
+
+  const disconnected = new Promise<string>((resolve) => viewer.socket.once('disconnect', resolve));
+  expect((await api(a.url, 'POST', `/api/rooms/${roomId}/end`, creator, { reason: 'See you tomorrow' })).status).toBe(200);
+  await viewer.until('the viewer on the other node is told', (s) => s.closed === 'See you tomorrow');
+  expect(await disconnected).toBe('io server disconnect');
+
+  // Every node dropped the room's presence share, and nothing writes it again.
+  await waitFor('presence gone', async () => (await redis!.exists(`${prefix}presence:room:${roomId}`)) === 0);
+  await new Promise((r) => setTimeout(r, 200)); // several stats ticks
+  expect(await redis.exists(`${prefix}presence:room:${roomId}`)).toBe(0);
+  // History, likes and moderation state stay for a week, then Redis drops them.
+  for (const key of [`chat:history:${roomId}`, `likes:${roomId}`, `mod:mutes:${roomId}`]) {
+    const ttl = await redis.ttl(`${prefix}${key}`);
+    expect(ttl, key).toBeGreaterThan(6 * 24 * 3600);
+    expect(ttl, key).toBeLessThanOrEqual(7 * 24 * 3600);
+  }
+});
