@@ -1,5 +1,8 @@
 import type { ConsoleWatchResult, RoomSnapshot } from '../../server/protocol/index.ts';
 import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
+import { Player, type WatchOptions } from './media.ts';
+import { RoomModeration, type KeywordEdit } from './moderation.ts';
+import type { KeywordList } from '../../server/protocol/index.ts';
 
 /**
  * Events an AgencyConsole emits: the pushes of every watched room (each payload carries its `roomId`), the console's
@@ -34,9 +37,11 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
     socket: ClientSocket,
     readonly agencyId: string,
     watched: ConsoleWatchResult,
-    timeoutMs: number,
+    private readonly url: string,
+    private readonly token: string,
+    private readonly opts: ConnectOptions,
   ) {
-    super(socket, timeoutMs);
+    super(socket, opts.timeoutMs ?? 10_000);
     this.offsetMs = watched.serverTime - Date.now();
     for (const s of watched.rooms) this.live.set(s.room.id, s);
   }
@@ -53,7 +58,7 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
     const socket = await openSocket(url, token, opts);
     try {
       const watched = await request(socket, 'console:watch', { agencyId }, timeoutMs);
-      const agency = new AgencyConsole(socket, agencyId, watched, timeoutMs);
+      const agency = new AgencyConsole(socket, agencyId, watched, url, token, opts);
       agency.wire();
       return agency;
     } catch (err) {
@@ -82,6 +87,69 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
     return Date.now() + this.offsetMs;
   }
 
+  /**
+   * Moderation of one of the agency's rooms (delete, mute, ban, slow mode, room keywords).
+   *
+   * @example
+   * await agency.moderation(roomId).deleteMessage(messageId);
+   */
+  moderation(roomId: string): RoomModeration {
+    return new RoomModeration(this, roomId);
+  }
+
+  /**
+   * Edits the agency's keyword list, which applies to every room of its creators; resolves with the whole list.
+   *
+   * @example
+   * await agency.agencyKeywords({ add: [{ word: 'fake giveaway', mode: 'shadow' }] });
+   */
+  agencyKeywords(edit: KeywordEdit): Promise<KeywordList> {
+    return this.request('mod:agencyKeywords', { agencyId: this.agencyId, add: edit.add ?? [], remove: edit.remove ?? [] });
+  }
+
+  /**
+   * Bans a user from every room of the agency's creators, present and future.
+   *
+   * @example
+   * await agency.agencyBan(userId, 'Scam links in many rooms');
+   */
+  async agencyBan(userId: string, reason?: string): Promise<void> {
+    await this.request('mod:agencyBan', { agencyId: this.agencyId, userId, ...(reason ? { reason } : {}) });
+  }
+
+  /**
+   * Lifts an agency-wide ban.
+   *
+   * @example
+   * await agency.agencyUnban(userId);
+   */
+  async agencyUnban(userId: string): Promise<void> {
+    await this.request('mod:agencyUnban', { agencyId: this.agencyId, userId });
+  }
+
+  /**
+   * Plays one of the agency's live rooms in `video` (muted; `maxSpatialLayer: 0` by default, the light quality a
+   * thumbnail needs) without joining it as a viewer. Opens a media connection for that room (a room's video lives on
+   * one server node); it closes with the player, with the room's end, or with this console.
+   *
+   * @example
+   * const player = await agency.watchRoom(roomId, tile.querySelector('video')!);
+   */
+  async watchRoom(roomId: string, video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
+    const link = await MediaLink.open(this.url, this.token, roomId, this.opts);
+    this.adopt(link);
+    try {
+      const player = await Player.start(link, video, { maxSpatialLayer: 0, ...opts });
+      player.on('state', (s) => {
+        if (s === 'closed') link.close();
+      });
+      return player;
+    } catch (err) {
+      link.close();
+      throw err;
+    }
+  }
+
   protected override onPush(event: keyof ServerPushes, payload: unknown): void {
     if (event === 'console:roomLive') {
       const { snapshot } = payload as ServerPushes['console:roomLive'];
@@ -103,5 +171,44 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
       for (const s of watched.rooms) this.live.set(s.room.id, s);
       this.events.emit('resync', watched);
     };
+  }
+}
+
+/** Events of a {@link MediaLink}: the room's pushes, lifecycle, and `resync` after it re-attached. */
+type MediaLinkEvents = ServerPushes & LifecycleEvents & { resync: { roomId: string } };
+
+/** A console's connection to one room's media (`console:media`): what a thumbnail {@link Player} signals over. */
+class MediaLink extends Session<MediaLinkEvents> {
+  private constructor(
+    socket: ClientSocket,
+    readonly roomId: string,
+    timeoutMs: number,
+  ) {
+    super(socket, timeoutMs);
+  }
+
+  static async open(url: string, token: string, roomId: string, opts: ConnectOptions): Promise<MediaLink> {
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    const socket = await openSocket(url, token, opts, { room: roomId });
+    try {
+      await request(socket, 'console:media', { roomId }, timeoutMs);
+      const link = new MediaLink(socket, roomId, timeoutMs);
+      link.wire();
+      return link;
+    } catch (err) {
+      socket.disconnect();
+      throw err;
+    }
+  }
+
+  protected override onPush(event: keyof ServerPushes, payload: unknown): void {
+    if (event === 'room:ended' && (payload as ServerPushes['room:ended']).roomId === this.roomId) {
+      queueMicrotask(() => this.shutdown('The live ended', 'ROOM_ENDED'));
+    }
+  }
+
+  protected override async resubscribe(): Promise<() => void> {
+    await request(this.socket, 'console:media', { roomId: this.roomId }, this.timeoutMs);
+    return () => this.events.emit('resync', { roomId: this.roomId });
   }
 }

@@ -1,5 +1,8 @@
 import type { z } from 'zod';
-import type { CreateRoomBody, DevTokenRequest, DevTokenResponse, ListRoomsQuery, Room, WireError } from '../../server/protocol/index.ts';
+import type {
+  AgencyAnalytics, AgencyModerationState, CreateProductBody, CreateRoomBody, DevTokenRequest, DevTokenResponse, FlashSale, ListOrdersQuery, ListRoomsQuery,
+  Order, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError,
+} from '../../server/protocol/index.ts';
 import { HawkerError } from './errors.ts';
 
 /** Options for {@link HawkerApi}. */
@@ -61,7 +64,7 @@ export class HawkerApi {
    * const { status } = await api.getRoom(roomId);
    */
   getRoom(roomId: string): Promise<Room> {
-    return this.call('GET', `/api/rooms/${encodeURIComponent(roomId)}`);
+    return this.call('GET', roomPath(roomId));
   }
 
   /**
@@ -71,8 +74,7 @@ export class HawkerApi {
    * const live = await api.listRooms({ status: 'live', agencyId: 'ag1' });
    */
   async listRooms(query: z.input<typeof ListRoomsQuery> = {}): Promise<Room[]> {
-    const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    const res = await this.call<{ rooms: Room[] }>('GET', `/api/rooms${qs.size ? `?${qs}` : ''}`);
+    const res = await this.call<{ rooms: Room[] }>('GET', `/api/rooms${queryString(query)}`);
     return res.rooms;
   }
 
@@ -83,7 +85,7 @@ export class HawkerApi {
    * await api.goLive(room.id);
    */
   goLive(roomId: string): Promise<Room> {
-    return this.call('POST', `/api/rooms/${encodeURIComponent(roomId)}/live`);
+    return this.call('POST', `${roomPath(roomId)}/live`);
   }
 
   /**
@@ -93,7 +95,129 @@ export class HawkerApi {
    * await api.endRoom(room.id, 'Thanks for watching!');
    */
   endRoom(roomId: string, reason?: string): Promise<Room> {
-    return this.call('POST', `/api/rooms/${encodeURIComponent(roomId)}/end`, reason === undefined ? {} : { reason });
+    return this.call('POST', `${roomPath(roomId)}/end`, reason === undefined ? {} : { reason });
+  }
+
+  /**
+   * The room's products with live stock per SKU.
+   *
+   * @example
+   * const products = await api.listProducts(roomId);
+   */
+  async listProducts(roomId: string): Promise<Product[]> {
+    return (await this.call<{ products: Product[] }>('GET', `${roomPath(roomId)}/products`)).products;
+  }
+
+  /**
+   * Adds a product to the room's catalog (its creator, agency or an admin). Prices are integer minor units.
+   *
+   * @example
+   * await api.createProduct(roomId, { title: 'Silk scarf', imageUrl, price: 1999, currency: 'USD', skus: [{ id: 'std', label: 'One size', stock: 100 }] });
+   */
+  createProduct(roomId: string, body: z.input<typeof CreateProductBody>): Promise<Product> {
+    return this.call('POST', `${roomPath(roomId)}/products`, body);
+  }
+
+  /**
+   * Pins a product: every viewer's "now explaining" card switches to it (`product:pinned`).
+   *
+   * @example
+   * await api.pin(roomId, productId);
+   */
+  pin(roomId: string, productId: string): Promise<PinnedProduct> {
+    return this.call('PUT', `${roomPath(roomId)}/pin`, { productId });
+  }
+
+  /**
+   * Removes the pinned card (`product:unpinned`).
+   *
+   * @example
+   * await api.unpin(roomId);
+   */
+  unpin(roomId: string): Promise<unknown> {
+    return this.call('DELETE', `${roomPath(roomId)}/pin`);
+  }
+
+  /**
+   * Schedules a flash sale (starts at once without `startsAt`): its units are taken from the SKU's stock, and every
+   * viewer gets the countdown (`sale:scheduled`, `sale:started`) and live stock (`stock:update`).
+   *
+   * @example
+   * await api.scheduleSale(roomId, { productId, skuId: 'std', durationMs: 60_000, salePrice: 999, quantity: 50, perBuyerLimit: 2 });
+   */
+  scheduleSale(roomId: string, body: z.input<typeof ScheduleSaleBody>): Promise<FlashSale> {
+    return this.call('POST', `${roomPath(roomId)}/sales`, body);
+  }
+
+  /**
+   * The room's flash sales, past and upcoming.
+   *
+   * @example
+   * const sales = await api.listSales(roomId);
+   */
+  async listSales(roomId: string): Promise<FlashSale[]> {
+    return (await this.call<{ sales: FlashSale[] }>('GET', `${roomPath(roomId)}/sales`)).sales;
+  }
+
+  /**
+   * Ends a flash sale early; unsold units return to the SKU.
+   *
+   * @example
+   * await api.endSale(roomId, saleId);
+   */
+  endSale(roomId: string, saleId: string): Promise<FlashSale> {
+    return this.call('POST', `${roomPath(roomId)}/sales/${encodeURIComponent(saleId)}/end`);
+  }
+
+  /**
+   * The room's commerce counters: impressions, clicks, orders, units, paid orders, GMV per currency.
+   *
+   * @example
+   * const { orders, gmv } = await api.roomAnalytics(roomId);
+   */
+  roomAnalytics(roomId: string): Promise<RoomAnalytics> {
+    return this.call('GET', `${roomPath(roomId)}/analytics`);
+  }
+
+  /**
+   * The agency's commerce counters over all its rooms (owner, moderators, admins).
+   *
+   * @example
+   * const { gmv } = await api.agencyAnalytics('ag1');
+   */
+  agencyAnalytics(agencyId: string): Promise<AgencyAnalytics> {
+    return this.call('GET', `/api/agencies/${encodeURIComponent(agencyId)}/analytics`);
+  }
+
+  /**
+   * A room's moderation state: slow mode, keywords, bans, mutes (its staff and agency moderators).
+   *
+   * @example
+   * const { keywords } = await api.roomModeration(roomId);
+   */
+  roomModeration(roomId: string): Promise<RoomModerationState> {
+    return this.call('GET', `${roomPath(roomId)}/moderation`);
+  }
+
+  /**
+   * An agency's moderation state: its keyword list and agency-wide bans.
+   *
+   * @example
+   * const { keywords } = await api.agencyModeration('ag1');
+   */
+  agencyModeration(agencyId: string): Promise<AgencyModerationState> {
+    return this.call('GET', `/api/agencies/${encodeURIComponent(agencyId)}/moderation`);
+  }
+
+  /**
+   * The signed-in buyer's orders, newest first.
+   *
+   * @example
+   * const paid = await api.myOrders({ status: 'paid' });
+   */
+  async myOrders(query: z.input<typeof ListOrdersQuery> = {}): Promise<Order[]> {
+    const res = await this.call<{ orders: Order[] }>('GET', `/api/orders${queryString(query)}`);
+    return res.orders;
   }
 
   /**
@@ -132,4 +256,11 @@ export class HawkerApi {
     }
     return parsed as T;
   }
+}
+
+const roomPath = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
+
+function queryString(query: Record<string, unknown>): string {
+  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return qs.size ? `?${qs}` : '';
 }

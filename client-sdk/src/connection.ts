@@ -23,10 +23,11 @@ export interface ConnectOptions {
 }
 
 /** Opens an authenticated Socket.IO connection that reconnects by itself; rejects with a typed error. */
-export async function openSocket(url: string, token: string, opts: ConnectOptions): Promise<ClientSocket> {
+export async function openSocket(url: string, token: string, opts: ConnectOptions, query: Record<string, string> = {}): Promise<ClientSocket> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const socket: ClientSocket = io(url, {
     auth: { token },
+    query,
     transports: opts.transports ?? ['websocket', 'polling'],
     forceNew: true,
     timeout: timeoutMs,

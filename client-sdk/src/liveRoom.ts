@@ -1,5 +1,9 @@
-import type { Room, RoomSnapshot } from '../../server/protocol/index.ts';
+import type { z } from 'zod';
+import type { ChatMessage, FlashSale, Order, PinnedProduct, PlaceOrderResult, Room, RoomSnapshot, ScheduleSaleBody } from '../../server/protocol/index.ts';
 import { HawkerApi } from './api.ts';
+import { HawkerError } from './errors.ts';
+import { RoomModeration } from './moderation.ts';
+import { Player, Publisher, type PublishOptions, type WatchOptions } from './media.ts';
 import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
 
 /**
@@ -19,6 +23,17 @@ export type LiveRoomEvents = ServerPushes &
 export type JoinOptions = ConnectOptions;
 
 /**
+ * What {@link LiveRoom.buy} orders: units of a flash sale (sale price and limits), or of a catalog SKU at list price.
+ * Prices never come from the client.
+ */
+export type BuyInput = { saleId: string; quantity?: number } | { productId: string; skuId: string; quantity?: number };
+
+/** Taps are sent at most this often, whatever the tapping rate (the server counts them per room per tick anyway). */
+const LIKE_FLUSH_MS = 250;
+/** Most taps one like:tap may carry. */
+const LIKE_MAX_BATCH = 50;
+
+/**
  * A joined live room: the current snapshot, typed live events, and typed actions. Reconnection is automatic: after a
  * dropped connection the SDK reconnects, re-joins, emits `resync` with a fresh snapshot, and restarts the media it
  * owned. `close()` leaves, stops every timer and media session, and is idempotent.
@@ -31,8 +46,16 @@ export type JoinOptions = ConnectOptions;
 export class LiveRoom extends Session<LiveRoomEvents> {
   /** REST client with the same server and token (catalog, sales, analytics, room lifecycle). */
   readonly api: HawkerApi;
+  /**
+   * Moderation of this room (its creator, agency staff, admins): delete messages, mute, ban, slow mode, keywords.
+   *
+   * @example
+   * await room.moderation.deleteMessage(msg.id);
+   */
+  readonly moderation: RoomModeration;
   private current: RoomSnapshot;
   private offsetMs: number;
+  private likes: { taps: number; timer: ReturnType<typeof setTimeout>; done: Promise<number>; resolve(n: number): void; reject(e: unknown): void } | null = null;
 
   private constructor(
     socket: ClientSocket,
@@ -46,6 +69,7 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     this.current = joined.snapshot;
     this.offsetMs = joined.offsetMs;
     this.api = new HawkerApi(url, token, { timeoutMs });
+    this.moderation = new RoomModeration(this, roomId);
   }
 
   /**
@@ -59,7 +83,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    */
   static async join(url: string, token: string, roomId: string, opts: JoinOptions = {}): Promise<LiveRoom> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    const socket = await openSocket(url, token, opts);
+    // `room` lets a load balancer keep a room's connections on one node, where its media lives (docs/media.md).
+    const socket = await openSocket(url, token, opts, { room: roomId });
     try {
       const joined = await joinRoom(socket, roomId, timeoutMs);
       const room = new LiveRoom(socket, roomId, joined, url, token, timeoutMs);
@@ -125,6 +150,131 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   }
 
   /**
+   * Sends a chat message (弹幕). Resolves with the message as stored; everyone, you included, also gets it in the next
+   * `chat:batch`. Rejects with `RATE_LIMITED` (slow mode; `retryAfterMs`), `FORBIDDEN` (muted, or a blocked word),
+   * `BAD_REQUEST` (empty or too long).
+   *
+   * @example
+   * await room.chat('Is the blue one in stock?');
+   */
+  chat(text: string): Promise<ChatMessage> {
+    return this.request('chat:send', { roomId: this.roomId, text });
+  }
+
+  /**
+   * Taps the heart `count` times. Rapid taps are sent together (one packet per quarter second at most); resolves with
+   * how many of the batch the server counted.
+   *
+   * @example
+   * heart.onclick = () => void room.like();
+   */
+  like(count = 1): Promise<number> {
+    if (this.status === 'closed') return Promise.reject(new HawkerError('CLOSED', 'This room is closed; join again to like it'));
+    if (!this.likes) {
+      let resolve!: (n: number) => void;
+      let reject!: (e: unknown) => void;
+      const done = new Promise<number>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      const timer = setTimeout(() => this.flushLikes(), LIKE_FLUSH_MS);
+      this.likes = { taps: 0, timer, done, resolve, reject };
+      const batch = this.likes;
+      // Closing the room drops unsent taps: the batch then counts 0.
+      const release = this.adopt({
+        close: () => {
+          clearTimeout(batch.timer);
+          batch.resolve(0);
+        },
+      });
+      void done.then(release, release);
+    }
+    this.likes.taps += Math.max(1, Math.floor(count));
+    return this.likes.done;
+  }
+
+  /**
+   * Orders from a flash sale or the catalog. Resolves with the order as reserved (stock is held for you); its status
+   * then arrives in `order:updated` pushes (`pending_payment`, `paid`, or `failed` / `expired`). Safe to retry: a
+   * retried call with the same `idempotencyKey` returns the same order. Refusals are `CONFLICT` errors whose `reason`
+   * says why: `SOLD_OUT`, `INSUFFICIENT_STOCK`, `LIMIT_REACHED`, `NOT_STARTED`, `ENDED`.
+   *
+   * @example
+   * room.on('order:updated', (u) => showStatus(u.orderId, u.status));
+   * const { order } = await room.buy({ saleId: sale.id, quantity: 1 });
+   */
+  buy(input: BuyInput, idempotencyKey: string = newIdempotencyKey()): Promise<PlaceOrderResult> {
+    const quantity = input.quantity ?? 1;
+    const payload = 'saleId' in input ? { roomId: this.roomId, saleId: input.saleId, quantity, idempotencyKey } : { roomId: this.roomId, productId: input.productId, skuId: input.skuId, quantity, idempotencyKey };
+    return this.request('order:place', payload);
+  }
+
+  /**
+   * Cancels one of your orders that is not paid yet; its stock returns.
+   *
+   * @example
+   * await room.cancelOrder(order.id);
+   */
+  cancelOrder(orderId: string): Promise<Order> {
+    return this.request('order:cancel', { orderId });
+  }
+
+  /**
+   * Pins a product of this room (its creator, agency, admins): every viewer's product card switches to it.
+   *
+   * @example
+   * await studio.pin(product.id);
+   */
+  pin(productId: string): Promise<PinnedProduct> {
+    return this.api.pin(this.roomId, productId);
+  }
+
+  /**
+   * Removes the pinned product card.
+   *
+   * @example
+   * await studio.unpin();
+   */
+  async unpin(): Promise<void> {
+    await this.api.unpin(this.roomId);
+  }
+
+  /**
+   * Launches a flash sale in this room (starts at once unless `startsAt` is given).
+   *
+   * @example
+   * await studio.startSale({ productId, skuId: 'std', durationMs: 60_000, salePrice: 999, quantity: 50, perBuyerLimit: 2 });
+   */
+  startSale(body: z.input<typeof ScheduleSaleBody>): Promise<FlashSale> {
+    return this.api.scheduleSale(this.roomId, body);
+  }
+
+  /**
+   * Sends `stream` (camera and microphone) to the room's viewers: the room's creator only. The room owns the
+   * publisher: it re-publishes after reconnects and stops when the room closes. The caller keeps the tracks (stop them
+   * when done with the camera). Rejects with `MEDIA_UNSUPPORTED` without WebRTC, `FORBIDDEN` for anyone else.
+   *
+   * @example
+   * const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+   * const publisher = await room.publish(stream);
+   */
+  publish(stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
+    return Publisher.start(this, stream, opts);
+  }
+
+  /**
+   * Plays the room's live video in `video` (muted until you set `player.muted = false` from a user gesture, as browsers
+   * require). Waits for the creator if nothing is published yet, follows camera off/on, and recovers after reconnects.
+   *
+   * @example
+   * const player = await room.watch(document.querySelector('video')!);
+   * player.on('state', (s) => console.log(s)); // 'waiting' | 'playing' | 'paused'
+   */
+  watch(video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
+    return Player.start(this, video, opts);
+  }
+
+  /**
    * Leaves the room and closes the connection, every media session and timer it owns. Idempotent.
    *
    * @example
@@ -134,7 +284,21 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     this.shutdown('You left the room', 'CLOSED_BY_CLIENT');
   }
 
+  private flushLikes(): void {
+    const batch = this.likes;
+    if (!batch) return;
+    this.likes = null;
+    const sends: Promise<number>[] = [];
+    for (let left = batch.taps; left > 0; left -= LIKE_MAX_BATCH) {
+      sends.push(this.request('like:tap', { roomId: this.roomId, count: Math.min(left, LIKE_MAX_BATCH) }).then((r) => r.accepted));
+    }
+    Promise.all(sends).then((n) => batch.resolve(n.reduce((a, b) => a + b, 0)), batch.reject);
+  }
+
   protected override onPush(event: keyof ServerPushes, payload: unknown): void {
+    if (event === 'room:kicked' && (payload as ServerPushes['room:kicked']).roomId === this.roomId) {
+      queueMicrotask(() => this.shutdown((payload as ServerPushes['room:kicked']).reason, 'KICKED'));
+    }
     if (event === 'room:updated') {
       const { room } = payload as ServerPushes['room:updated'];
       if (room.id === this.roomId) this.current = { ...this.current, room };
@@ -167,4 +331,11 @@ async function joinRoom(socket: ClientSocket, roomId: string, timeoutMs: number)
   const snapshot = await request(socket, 'room:join', { roomId }, timeoutMs);
   const received = Date.now();
   return { snapshot, offsetMs: snapshot.serverTime - Math.round((sent + received) / 2) };
+}
+
+/** A fresh key for one order attempt (8-64 chars of A-Z a-z 0-9 _ -). */
+function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }

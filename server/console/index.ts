@@ -1,5 +1,6 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
+import { AppError } from '../errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '../protocol/auth.ts';
 import type { RoomSnapshot } from '../protocol/index.ts';
@@ -29,7 +30,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
 
   /** What a join would return for `room`, built from the room hooks without joining (no presence, no ban check). */
   const snapshotOf = async (room: Room, principal: Principal): Promise<RoomSnapshot> => {
-    const parts = await Promise.all(rooms.hooks.list().map((h) => h.snapshot?.(room, principal) ?? {}));
+    const parts = await Promise.all(rooms.hooks.list().map((h) => h.snapshot?.(room, principal, { observer: true }) ?? {}));
     return Object.assign({ room, serverTime: Date.now(), you: principal }, ...parts) as RoomSnapshot;
   };
 
@@ -59,12 +60,15 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
   return {
     name: 'console',
     onConnection(socket) {
+      /** Rooms this connection uses the media of through console:media (in `data.rooms`, without a join). */
+      const mediaRooms = new Set<string>();
       // Leave console channels before Socket.IO saves the session for connection-state recovery: a recovered
       // connection must not come back "in" rooms it never joined (the rooms domain would count it as a viewer). The
       // SDK watches again after any reconnect. Console-only room channels are those without a room:join behind them.
       socket.on('disconnecting', () => {
         for (const channel of [...socket.rooms]) {
-          const consoleOnly = channel.startsWith(ROOM_PREFIX) && !socket.data.rooms.has(channel.slice(ROOM_PREFIX.length));
+          const roomId = channel.startsWith(ROOM_PREFIX) ? channel.slice(ROOM_PREFIX.length) : null;
+          const consoleOnly = roomId !== null && (!socket.data.rooms.has(roomId) || mediaRooms.has(roomId));
           if (consoleOnly || channel.startsWith(CONSOLE_PREFIX)) void socket.leave(channel);
         }
       });
@@ -79,6 +83,18 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
         await socket.join(live.map((room) => roomChannel(room.id)));
         const snapshots = await Promise.all(live.map((room) => snapshotOf(room, principal)));
         return { agencyId, serverTime: Date.now(), rooms: snapshots };
+      });
+
+      on(socket, 'console:media', log, async ({ roomId }) => {
+        const room = await rooms.store.mustGet(roomId);
+        access.require(access.canModerateRoom(socket.data.principal, room), 'Only this room\'s agency, its creator and admins can watch it from a console');
+        if (room.status !== 'live') throw AppError.conflict(room.status === 'ended' ? 'This live has ended' : 'This room is not live yet');
+        // Membership for the media events only: no join hooks run, so no presence and no viewer count. The rooms
+        // domain's leave-on-disconnect still runs the leave hooks, which is what closes this connection's media.
+        await socket.join(roomChannel(roomId));
+        socket.data.rooms.add(roomId);
+        mediaRooms.add(roomId);
+        return { roomId };
       });
 
       on(socket, 'console:unwatch', log, async ({ agencyId }) => {

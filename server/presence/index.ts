@@ -51,11 +51,12 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
 
   const hook: RoomHook = {
     name: 'presence',
-    async snapshot(room, principal) {
+    async snapshot(room, principal, opts) {
       // The joiner is not in LocalRooms yet (afterJoin runs later): count them now so the snapshot matches what the
-      // next stats push will say.
+      // next stats push will say. An observer (agency console) is never counted: this node's true share is reported.
       const local = localRooms.get(room.id);
-      const users = (local?.distinctUsers ?? 0) + (local?.users.has(principal.userId) ? 0 : 1);
+      const joining = !opts?.observer && !local?.users.has(principal.userId);
+      const users = (local?.distinctUsers ?? 0) + (joining ? 1 : 0);
       const [viewers, likeTotal] = await Promise.all([store.report(room.id, users), likes.total(room.id)]);
       return { stats: { roomId: room.id, viewers, likes: likeTotal } };
     },

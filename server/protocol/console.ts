@@ -13,6 +13,13 @@ import type { RoomSnapshot } from './index.ts';
 /** console:watch / console:unwatch payload. */
 export const ConsoleWatchInput = z.strictObject({ agencyId: Id });
 
+/**
+ * console:media: lets this connection use one live room's media (`media:*`) to show its video, as a moderator: not
+ * counted, not in presence. A room's media lives on one node, so consoles open one such connection per thumbnail,
+ * routed by room like a viewer's (docs/media.md).
+ */
+export const ConsoleMediaInput = z.strictObject({ roomId: Id });
+
 // The snapshot schema lives in protocol/index.ts, which imports this file; a type-only import keeps modules acyclic.
 // These are server outputs (typed for both ends, never parsed), so the precise type is what matters here.
 const Snapshot = z.custom<RoomSnapshot>();

@@ -9,7 +9,7 @@ import { Principal } from './auth.ts';
 import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
-import { ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
+import { ConsoleMediaInput, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
 import { ChatBatch, ChatDeleted, ChatMessage, ChatMuted, ChatSendInput, ChatSettings, LikeTapInput, LikeTapResult, RoomKicked, RoomStats } from './chat.ts';
 import {
   Done, KeywordList, ModAgencyBanInput, ModAgencyKeywordsInput, ModAgencyUserInput, ModBanInput, ModDeleteInput, ModDeleteResult, ModMuteInput,
@@ -61,6 +61,7 @@ export const clientEventSpecs = defineClientEvents({
   // Agency console (server/console)
   'console:watch': { input: ConsoleWatchInput, output: ConsoleWatchResult },
   'console:unwatch': { input: ConsoleWatchInput, output: z.object({ agencyId: z.string() }) },
+  'console:media': { input: ConsoleMediaInput, output: z.object({ roomId: z.string() }) },
   // Live rooms (issue 3)
   'chat:send': { input: ChatSendInput, output: ChatMessage },
   'like:tap': { input: LikeTapInput, output: LikeTapResult },

@@ -12,8 +12,11 @@ export interface RoomHook {
   readonly name: string;
   /** May throw an AppError to refuse the join (banned, room full...). */
   beforeJoin?(room: Room, socket: HawkerSocket): Promise<void>;
-  /** Adds this feature's slot to the join snapshot. */
-  snapshot?(room: Room, principal: Principal): Promise<Partial<RoomSnapshot>>;
+  /**
+   * Adds this feature's slot to the join snapshot. `observer`: the snapshot is for someone reading the room without
+   * joining it (the agency console), who must not be counted.
+   */
+  snapshot?(room: Room, principal: Principal, opts?: { observer?: boolean }): Promise<Partial<RoomSnapshot>>;
   afterJoin?(room: Room, socket: HawkerSocket): Promise<void>;
   /** The socket left the room (leave event, disconnect, or room end). */
   afterLeave?(roomId: string, socket: HawkerSocket): Promise<void>;

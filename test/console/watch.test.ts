@@ -91,3 +91,54 @@ it('an unwatched agency sends nothing more', async () => {
   ok(await call(owner, 'room:leave', { roomId: room.id }));
   expect(heard).toEqual([]);
 });
+
+it('a watching console is not counted as a viewer, even on a node where the room has nobody', async () => {
+  node = await startNode();
+  const other = await startNode({ REDIS_KEY_PREFIX: node.prefix });
+  try {
+    const creator = await devToken(node.url, { userId: 'c4', name: 'Creator', role: 'creator', agencyId: 'ag4' });
+    const room = await liveRoom(node.url, creator, 'Counted right');
+    const v1 = await connect(node.url, await devToken(node.url, { userId: 'v41', name: 'V1', role: 'viewer' }));
+    sockets.push(v1);
+    expect(ok(await call(v1, 'room:join', { roomId: room.id })).stats.viewers).toBe(1);
+
+    // The console is on the other node, where this room has no participant.
+    const mod = await connect(other.url, await devToken(other.url, { userId: 'm4', name: 'Mod', role: 'moderator', agencyId: 'ag4' }));
+    sockets.push(mod);
+    const watched = ok(await call(mod, 'console:watch', { agencyId: 'ag4' }));
+    expect(watched.rooms[0]!.stats.viewers).toBe(1);
+
+    const v2 = await connect(node.url, await devToken(node.url, { userId: 'v42', name: 'V2', role: 'viewer' }));
+    sockets.push(v2);
+    expect(ok(await call(v2, 'room:join', { roomId: room.id })).stats.viewers).toBe(2);
+  } finally {
+    for (const s of sockets.splice(0)) s.disconnect();
+    await other.close();
+  }
+});
+
+it('console:media gives a moderator the room\'s media without joining; other agencies and rooms that are not live are refused', async () => {
+  node = await startNode();
+  const { url } = node;
+  const creator = await devToken(url, { userId: 'c5', name: 'Creator', role: 'creator', agencyId: 'ag5' });
+  const room = await liveRoom(url, creator, 'Thumbnail');
+  const scheduled = await api<Room>(url, 'POST', '/api/rooms', creator, { title: 'Later' });
+  const mod = await connect(url, await devToken(url, { userId: 'm5', name: 'Mod', role: 'moderator', agencyId: 'ag5' }));
+  const outsider = await connect(url, await devToken(url, { userId: 'm6', name: 'Other', role: 'moderator', agencyId: 'ag6' }));
+  sockets.push(mod, outsider);
+
+  expect(await call(mod, 'media:capabilities', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(outsider, 'console:media', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(mod, 'console:media', { roomId: scheduled.body.id })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+  expect(ok(await call(mod, 'console:media', { roomId: room.id }))).toEqual({ roomId: room.id });
+  const caps = ok(await call(mod, 'media:capabilities', { roomId: room.id }));
+  expect(caps.producers).toEqual([]);
+  expect(ok(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'recv' })).id).toBeTruthy();
+  // Publishing stays the creator's.
+  expect(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+
+  // Not a viewer: a viewer joining now is the only one counted.
+  const viewer = await connect(url, await devToken(url, { userId: 'v5', name: 'Viewer', role: 'viewer' }));
+  sockets.push(viewer);
+  expect(ok(await call(viewer, 'room:join', { roomId: room.id })).stats.viewers).toBe(1);
+});

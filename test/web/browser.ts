@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 import type { DevTokenResponse, Principal } from '../../server/protocol/index.ts';
 
 /** Debian's Chromium, driven headless with fake camera and microphone (never a downloaded browser build). */
@@ -78,4 +79,12 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const file = path.join(SCREENSHOT_DIR, `${name}.png`);
   await page.screenshot({ path: file, fullPage: false });
   return file;
+}
+
+/**
+ * `expect.poll` with a timeout suited to browser pages on a busy 2-core machine (vitest's default is 1 s). It waits
+ * for a condition; the assertion itself is about correctness, not speed.
+ */
+export function poll<T>(fn: () => Promise<T> | T, timeout = 20_000) {
+  return expect.poll(fn, { timeout, interval: 100 });
 }

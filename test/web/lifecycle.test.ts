@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import type { Room } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, screenshot, type TestPage } from './browser.ts';
+import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
 
 let browser: Browser;
 let node: TestNode | undefined;
@@ -30,7 +30,7 @@ it('signs in on the landing page, creates a room in the studio, goes live, a vie
   await page.getByLabel('Role').selectOption('creator');
   await page.getByLabel('Agency id').fill('ag-web');
   await page.getByRole('button', { name: 'Get a dev token' }).click();
-  await expect.poll(() => page.getByTestId('identity-pill').textContent()).toBe('Mia Chen · creator · ag-web');
+  await poll(() => page.getByTestId('identity-pill').textContent()).toBe('Mia Chen · creator · ag-web');
   await screenshot(page, 'landing');
 
   await page.getByTestId('tile-studio').click();
@@ -44,7 +44,7 @@ it('signs in on the landing page, creates a room in the studio, goes live, a vie
   await waitFor('camera preview', () => page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
 
   await page.getByTestId('go-live').click();
-  await expect.poll(() => page.getByTestId('room-status').textContent()).toBe('Live');
+  await poll(() => page.getByTestId('room-status').textContent()).toBe('Live');
   const creatorToken = await page.evaluate(() => (JSON.parse(localStorage.getItem('hawker.identity')!) as { token: string }).token);
   expect((await api<Room>(node.url, 'GET', `/api/rooms/${roomId}`, creatorToken)).body.status).toBe('live');
 
@@ -53,7 +53,7 @@ it('signs in on the landing page, creates a room in the studio, goes live, a vie
     viewport: PHONE,
   });
   pages.push(viewer);
-  await expect.poll(() => viewer.page.getByTestId('room-status').textContent()).toBe('Live');
+  await poll(() => viewer.page.getByTestId('room-status').textContent()).toBe('Live');
 
   const end = page.getByTestId('end-live');
   await end.click();

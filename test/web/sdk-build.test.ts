@@ -110,4 +110,4 @@ it('builds the SDK on its own; Node imports dist/ and talks to a real node; the 
   );
   // Unused @ts-expect-error lines are errors too: this fails if the types were loosened to `any`.
   await run(process.execPath, [tsc, '-p', path.join(work, 'tsconfig.json')], { cwd: root });
-});
+}, 180_000); // two TypeScript compilations and a bundle: slow on a busy 2-core machine, not a timing check

@@ -2,9 +2,11 @@
  * Creator studio: pick or create a room, preview the camera, go live and end; products, flash sales, chat moderation
  * and live counters for the open room.
  */
-import { HawkerApi, LiveRoom, type Room } from '../../../client-sdk/src/index.ts';
+import { HawkerApi, LiveRoom, type FlashSale, type Product, type Publisher, type Room, type RoomAnalytics } from '../../../client-sdk/src/index.ts';
+import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
-import { clock } from './lib/format.ts';
+import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
+import { unitsLeft } from './lib/shop.ts';
 import type { Identity } from './lib/identity.ts';
 import { armedButton, ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
 
@@ -95,17 +97,76 @@ class Studio {
   private readonly endButton = h('button', { class: 'btn btn-danger', text: 'End live', attrs: { type: 'button', 'data-testid': 'end-live' } });
   private readonly preview = h('video', { attrs: { autoplay: true, muted: true, playsinline: true, 'data-testid': 'preview' } });
   private readonly previewNote = h('div', { class: 'placeholder', text: 'Starting your camera…' });
+  private readonly camButton = h('button', { class: 'btn btn-ghost btn-sm', text: 'Camera off', attrs: { type: 'button', 'data-testid': 'toggle-camera' } });
+  private readonly micButton = h('button', { class: 'btn btn-ghost btn-sm', text: 'Mute mic', attrs: { type: 'button', 'data-testid': 'toggle-mic' } });
   private camera: MediaStream | null = null;
+  private publisher: Publisher | null = null;
+  private readonly counters = {
+    viewers: h('b', { text: '0', attrs: { 'data-testid': 'count-viewers' } }),
+    likes: h('b', { text: '0', attrs: { 'data-testid': 'count-likes' } }),
+    orders: h('b', { text: '0', attrs: { 'data-testid': 'count-orders' } }),
+    gmv: h('b', { text: '—', attrs: { 'data-testid': 'count-gmv' } }),
+  };
+  private readonly productList = h('ul', { class: 'list', attrs: { 'data-testid': 'products' } });
+  private readonly saleInfo = h('div', { attrs: { 'data-testid': 'studio-sale' } });
+  private readonly chat: ChatPanel;
+  private products: Product[] = [];
+  private pinnedId: string | null;
+  private sale: FlashSale | null;
+  private readonly timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(private readonly room: LiveRoom) {
+    const snap = room.snapshot;
+    this.pinnedId = snap.pinned?.product.id ?? null;
+    this.sale = snap.flashSale;
+    this.chat = new ChatPanel(snap, { mod: { moderation: room.moderation, selfId: snap.you.userId }, send: (text) => room.chat(text) });
     this.render();
+    this.renderStats(snap.stats);
     this.preview.muted = true; // the creator must not hear themselves
     void this.startCamera();
+    void this.loadProducts();
+    void this.refreshAnalytics();
+    // Orders and payments are not pushed to the creator one by one: the counters follow stock moves, and a slow poll
+    // picks up payments that complete later.
+    this.timers.push(setInterval(() => void this.refreshAnalytics(), 5_000), setInterval(() => this.renderSale(), 500));
+    room.adopt({ close: () => this.timers.forEach(clearInterval) });
+    for (const event of CHAT_EVENTS) room.on(event, (payload) => this.chat.apply({ event, payload } as never));
+    room.on('room:stats', (st) => this.renderStats(st));
+    room.on('product:pinned', (p) => {
+      this.pinnedId = p.product.id;
+      this.renderProducts();
+    });
+    room.on('product:unpinned', () => {
+      this.pinnedId = null;
+      this.renderProducts();
+    });
+    for (const e of ['sale:scheduled', 'sale:started'] as const) {
+      room.on(e, (sale) => {
+        this.sale = sale;
+        this.renderSale();
+      });
+    }
+    room.on('sale:ended', () => void this.loadProducts());
+    room.on('stock:update', (u) => {
+      if (this.sale) {
+        const x = u.sales.find((y) => y.saleId === this.sale!.id);
+        if (x) this.sale = { ...this.sale, left: x.left, sold: x.sold };
+      }
+      this.products = this.products.map((p) => ({ ...p, skus: p.skus.map((sku) => ({ ...sku, left: u.skus.find((y) => y.productId === p.id && y.skuId === sku.id)?.left ?? sku.left })) }));
+      this.renderProducts();
+      this.renderSale();
+      void this.refreshAnalytics();
+    });
     room.on('room:updated', () => this.renderStatus());
     room.on('disconnected', () => this.banner.show('Connection lost: reconnecting… Your viewers keep watching once you are back.'));
-    room.on('resync', () => {
+    room.on('resync', (snapshot) => {
       this.banner.hide();
+      this.chat.reset(snapshot);
+      this.renderStats(snapshot.stats);
+      this.pinnedId = snapshot.pinned?.product.id ?? null;
+      this.sale = snapshot.flashSale;
       this.renderStatus();
+      void this.loadProducts();
     });
     room.on('closed', ({ code, reason }) => {
       this.stopCamera();
@@ -141,15 +202,198 @@ class Studio {
           'div',
           { class: 'studio' },
           h(
-            'div',
-            { class: 'stack' },
-            h('section', { class: 'card stack' }, h('div', { class: 'video-frame' }, this.preview, this.previewNote, h('div', { class: 'overlay-tl' }, this.statusPill)), h('div', { class: 'row end' }, this.goLiveButton, this.endButton)),
+            'section',
+            { class: 'card stack' },
+            h('div', { class: 'video-frame' }, this.preview, this.previewNote, h('div', { class: 'overlay-tl' }, this.statusPill)),
+            h('div', { class: 'row' }, this.camButton, this.micButton, h('div', { class: 'grow' }), this.goLiveButton, this.endButton),
+            h(
+              'div',
+              { class: 'counters' },
+              h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: 'Viewers' })),
+              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: 'Likes' })),
+              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: 'Orders' })),
+              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: 'GMV (paid)' })),
+            ),
           ),
-          h('div', { class: 'stack', attrs: { id: 'studio-side' } }),
+          h('section', { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } }, h('div', { class: 'card-head' }, h('h2', { text: 'Live chat' }), h('span', { class: 'muted small', text: 'hover a message to moderate' })), this.chat.element),
+          h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Products' })), this.productList, this.productForm()),
+          h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Flash sale' })), this.saleInfo, this.saleForm()),
         ),
       ),
     );
+    this.camButton.addEventListener('click', () => void withButton(this.camButton, () => this.toggle('video', this.camButton)));
+    this.micButton.addEventListener('click', () => void withButton(this.micButton, () => this.toggle('audio', this.micButton)));
     this.renderStatus();
+  }
+
+  /** Camera or microphone off/on: the track stops rendering locally and the publisher pauses it for viewers. */
+  private async toggle(kind: 'video' | 'audio', button: HTMLButtonElement): Promise<void> {
+    const track = kind === 'video' ? this.camera?.getVideoTracks()[0] : this.camera?.getAudioTracks()[0];
+    if (!track) return;
+    track.enabled = !track.enabled;
+    if (track.enabled) await this.publisher?.resume(kind);
+    else await this.publisher?.pause(kind);
+    button.textContent = kind === 'video' ? (track.enabled ? 'Camera off' : 'Camera on') : track.enabled ? 'Mute mic' : 'Unmute mic';
+    button.classList.toggle('btn-primary', !track.enabled);
+  }
+
+  private renderStats(st: { viewers: number; likes: number }): void {
+    this.counters.viewers.textContent = compact(st.viewers);
+    this.counters.likes.textContent = compact(st.likes);
+  }
+
+  private async refreshAnalytics(): Promise<void> {
+    let a: RoomAnalytics;
+    try {
+      a = await this.room.api.roomAnalytics(this.room.roomId);
+    } catch {
+      return; // counters keep their last value; the next poll retries
+    }
+    this.counters.orders.textContent = compact(a.orders);
+    this.counters.gmv.textContent = moneyTotals(a.gmv);
+  }
+
+  private async loadProducts(): Promise<void> {
+    try {
+      this.products = await this.room.api.listProducts(this.room.roomId);
+      const sales = await this.room.api.listSales(this.room.roomId);
+      this.sale = sales.find((x) => x.state === 'live') ?? sales.find((x) => x.state === 'scheduled') ?? this.sale;
+    } catch (err) {
+      toast(describeError(err), 'error');
+    }
+    this.renderProducts();
+    this.renderSale();
+  }
+
+  private renderProducts(): void {
+    if (this.products.length === 0) {
+      replace(this.productList, h('li', { class: 'empty', text: 'No products yet: add the first one below.' }));
+      return;
+    }
+    replace(
+      this.productList,
+      ...this.products.map((p) => {
+        const pinned = p.id === this.pinnedId;
+        const button = h('button', { class: pinned ? 'btn btn-sm btn-primary' : 'btn btn-sm', text: pinned ? 'Unpin' : 'Pin', attrs: { type: 'button', 'data-testid': 'pin' } });
+        button.addEventListener('click', () => void withButton<unknown>(button, () => (pinned ? this.room.unpin() : this.room.pin(p.id))));
+        return h(
+          'li',
+          { class: 'list-item product', attrs: { 'data-testid': 'product', 'data-product-id': p.id } },
+          h('img', { attrs: { src: p.imageUrl, alt: '' } }),
+          h('div', { class: 'meta' }, h('div', { class: 'title', text: p.title }), h('div', { class: 'small muted' }, h('span', { class: 'price', text: money(p.price, p.currency) }), ` · ${unitsLeft(p)} in stock`)),
+          pinned ? h('span', { class: 'pill pill-live', text: 'Pinned' }) : null,
+          button,
+        );
+      }),
+    );
+    this.renderSaleProducts();
+  }
+
+  private productForm(): HTMLElement {
+    const samples = ['scarf', 'sneaker', 'lipstick', 'headphones'];
+    const title = h('input', { attrs: { name: 'title', maxlength: 120, placeholder: 'Silk scarf', 'data-testid': 'product-title' } });
+    const price = h('input', { attrs: { name: 'price', type: 'number', min: '0.01', step: '0.01', placeholder: '19.99', 'data-testid': 'product-price' } });
+    const stock = h('input', { attrs: { name: 'stock', type: 'number', min: '1', step: '1', value: '100', 'data-testid': 'product-stock' } });
+    const image = h('select', { attrs: { name: 'image', 'data-testid': 'product-image' } }, ...samples.map((x) => h('option', { text: x, attrs: { value: x } })));
+    const add = h('button', { class: 'btn', text: 'Add product', attrs: { type: 'submit', 'data-testid': 'add-product' } });
+    return h(
+      'form',
+      {
+        class: 'form-grid spaced',
+        on: {
+          submit: (e) => {
+            e.preventDefault();
+            const cents = Math.round(Number(price.value) * 100);
+            if (!title.value.trim() || !(cents > 0)) {
+              toast('Give the product a name and a price above 0.', 'error');
+              return;
+            }
+            void withButton(add, async () => {
+              await this.room.api.createProduct(this.room.roomId, {
+                title: title.value.trim(),
+                imageUrl: `${location.origin}/samples/${image.value}.svg`,
+                price: cents,
+                currency: 'USD',
+                skus: [{ id: 'std', label: 'Standard', stock: Math.max(1, Math.floor(Number(stock.value) || 1)) }],
+              });
+              title.value = '';
+              price.value = '';
+              await this.loadProducts();
+            });
+          },
+        },
+      },
+      h('label', { class: 'field' }, 'Name', title),
+      h('label', { class: 'field' }, 'Price (USD)', price),
+      h('label', { class: 'field' }, 'Stock', stock),
+      h('label', { class: 'field' }, 'Picture', image),
+      add,
+    );
+  }
+
+  private readonly saleProduct = h('select', { attrs: { 'data-testid': 'sale-product' } });
+
+  private renderSaleProducts(): void {
+    const current = this.saleProduct.value;
+    replace(this.saleProduct, ...this.products.map((p) => h('option', { text: p.title, attrs: { value: p.id, selected: p.id === current } })));
+  }
+
+  private saleForm(): HTMLElement {
+    const price = h('input', { attrs: { type: 'number', min: '0.01', step: '0.01', placeholder: '9.99', 'data-testid': 'sale-price' } });
+    const qty = h('input', { attrs: { type: 'number', min: '1', step: '1', value: '20', 'data-testid': 'sale-quantity' } });
+    const minutes = h('select', { attrs: { 'data-testid': 'sale-duration' } }, ...[1, 2, 5, 10, 30].map((m) => h('option', { text: `${m} min`, attrs: { value: String(m), selected: m === 2 } })));
+    const limit = h('input', { attrs: { type: 'number', min: '1', max: '99', step: '1', value: '2', 'data-testid': 'sale-limit' } });
+    const launch = h('button', { class: 'btn btn-primary', text: 'Launch flash sale', attrs: { type: 'submit', 'data-testid': 'launch-sale' } });
+    return h(
+      'form',
+      {
+        class: 'form-grid spaced',
+        on: {
+          submit: (e) => {
+            e.preventDefault();
+            const product = this.products.find((p) => p.id === this.saleProduct.value);
+            const cents = Math.round(Number(price.value) * 100);
+            if (!product || !(cents > 0)) {
+              toast(product ? 'Set a sale price above 0.' : 'Add a product first, then pick it here.', 'error');
+              return;
+            }
+            void withButton(launch, async () => {
+              this.sale = await this.room.startSale({
+                productId: product.id,
+                skuId: product.skus[0]!.id,
+                salePrice: cents,
+                quantity: Math.max(1, Math.floor(Number(qty.value) || 1)),
+                durationMs: Number(minutes.value) * 60_000,
+                perBuyerLimit: Math.min(99, Math.max(1, Math.floor(Number(limit.value) || 1))),
+              });
+              this.renderSale();
+              toast('Flash sale launched!', 'ok');
+              await this.loadProducts();
+            });
+          },
+        },
+      },
+      h('label', { class: 'field' }, 'Product', this.saleProduct),
+      h('label', { class: 'field' }, 'Sale price (USD)', price),
+      h('label', { class: 'field' }, 'Units', qty),
+      h('label', { class: 'field' }, 'Duration', minutes),
+      h('label', { class: 'field' }, 'Limit per buyer', limit),
+      launch,
+    );
+  }
+
+  private renderSale(): void {
+    const sale = this.sale;
+    if (!sale || sale.state === 'ended') {
+      replace(this.saleInfo, h('p', { class: 'muted small', text: sale ? `Last sale ended: ${sale.sold} sold.` : 'No flash sale running. Launch one to create urgency: viewers see a countdown and live stock.' }));
+      return;
+    }
+    const now = this.room.serverNow();
+    const left = sale.state === 'live' ? `ends in ${countdown(sale.endsAt - now)}` : `starts in ${countdown(sale.startsAt - now)}`;
+    replace(
+      this.saleInfo,
+      h('div', { class: 'banner banner-info' }, h('span', { class: 'pill pill-live', text: sale.state === 'live' ? 'On sale' : 'Scheduled' }), h('span', { class: 'grow', text: `${sale.title} at ${money(sale.salePrice, sale.currency)} · ${sale.left}/${sale.quantity} left · ${left}` })),
+    );
   }
 
   private renderStatus(): void {
@@ -165,6 +409,8 @@ class Studio {
       toast('Your camera is not on: allow camera access for this site, then reload the page.', 'error', 7000);
       return;
     }
+    // Publish first, so viewers arriving with the `live` push find the video already there.
+    this.publisher ??= await this.room.publish(this.camera, { simulcast: true });
     await this.room.goLive();
     this.renderStatus();
     toast('You are live!', 'ok');
@@ -175,6 +421,11 @@ class Studio {
       this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: true });
       this.preview.srcObject = this.camera;
       this.previewNote.hidden = true;
+      // Back in the studio of a room that is already live (a reload): send the camera again at once.
+      if (this.room.room.status === 'live') this.publisher = await this.room.publish(this.camera, { simulcast: true }).catch((err: unknown) => {
+        toast(describeError(err), 'error', 8000);
+        return null;
+      });
     } catch (err) {
       const name = (err as DOMException).name;
       this.previewNote.textContent =

@@ -1,0 +1,501 @@
+import { Device, type types } from 'mediasoup-client';
+import type { ProducerInfo } from '../../server/protocol/index.ts';
+import type { Child, LifecycleEvents, RequestName, RequestPayload, RequestResult, ServerPushes } from './connection.ts';
+import { Emitter } from './connection.ts';
+import { HawkerError } from './errors.ts';
+
+/**
+ * What a media session needs from the connection it signals over: a {@link LiveRoom} (creator, viewer), or the
+ * media link an {@link AgencyConsole} opens per thumbnail.
+ */
+export interface MediaHost {
+  readonly roomId: string;
+  request<E extends RequestName>(event: E, payload: RequestPayload<E>): Promise<RequestResult<E>>;
+  on<K extends keyof (ServerPushes & LifecycleEvents & { resync: unknown })>(
+    event: K,
+    handler: (payload: (ServerPushes & LifecycleEvents & { resync: unknown })[K]) => void,
+  ): () => void;
+  adopt(child: Child): () => void;
+}
+
+/** Options shared by publish and watch. */
+export interface MediaOptions {
+  /**
+   * mediasoup-client handler factory, for environments without a browser WebRTC stack (e.g. Node with a WebRTC
+   * implementation). Browsers need nothing here.
+   */
+  handlerFactory?: types.HandlerFactory;
+}
+
+/** Options for {@link LiveRoom.publish}. */
+export interface PublishOptions extends MediaOptions {
+  /**
+   * Send the camera in two qualities (full and half resolution) so viewers on slow networks and small players get the
+   * lighter one (default true). Costs the creator's machine a second encode.
+   */
+  simulcast?: boolean;
+}
+
+/** Options for {@link LiveRoom.watch}. */
+export interface WatchOptions extends MediaOptions {
+  /**
+   * Highest simulcast layer to receive: 0 is the lightest. Thumbnails use 0; the default is the best the network
+   * allows.
+   */
+  maxSpatialLayer?: number;
+  /** Start muted (default true: browsers only autoplay muted video). Unmute with `player.muted = false`. */
+  muted?: boolean;
+}
+
+/** What a {@link Player} shows: nothing published yet, the creator's video, or the creator's camera paused. */
+export type PlayerState = 'waiting' | 'playing' | 'paused' | 'closed';
+
+/** Events of a {@link Player} or {@link Publisher}. */
+export interface MediaEvents {
+  /** The player's state changed. */
+  state: PlayerState;
+  /** Media failed and is being restarted (a worker died, the connection dropped); `error` says why. */
+  restarting: { reason: string };
+  /** A start or restart failed for good; the session is closed. */
+  error: HawkerError;
+}
+
+/** A mediasoup-client Device loaded with the room router's capabilities. */
+async function loadDevice(routerRtpCapabilities: unknown, opts: MediaOptions): Promise<types.Device> {
+  let device: types.Device;
+  try {
+    device = new Device(opts.handlerFactory ? { handlerFactory: opts.handlerFactory } : {});
+  } catch (err) {
+    throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot play or send live video (${(err as Error).message}); use a recent Chrome, Edge, Firefox or Safari`);
+  }
+  await device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
+  return device;
+}
+
+/** Creates a transport on the server and its mediasoup-client twin, wired to the signaling events. */
+async function openTransport(host: MediaHost, device: types.Device, direction: 'send' | 'recv'): Promise<types.Transport> {
+  const { roomId } = host;
+  const params = await host.request('media:createTransport', { roomId, direction });
+  const options = params as unknown as types.TransportOptions;
+  const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
+  transport.on('connect', ({ dtlsParameters }, done, fail) => {
+    host.request('media:connectTransport', { roomId, transportId: transport.id, dtlsParameters: dtlsParameters as RequestPayload<'media:connectTransport'>['dtlsParameters'] }).then(() => done(), fail);
+  });
+  if (direction === 'send') {
+    transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
+      host
+        .request('media:produce', { roomId, transportId: transport.id, kind, rtpParameters: rtpParameters as RequestPayload<'media:produce'>['rtpParameters'] })
+        .then(({ id }) => done({ id }), fail);
+    });
+  }
+  return transport;
+}
+
+/**
+ * Shared life of a publisher and a player: start, restart from scratch when the server says the media is gone
+ * (`media:reconnect`) or the connection came back (`resync`), and close everything it made. Each (re)start is a new
+ * generation; work of an older generation that finishes late is thrown away.
+ */
+abstract class MediaSession {
+  protected readonly emitter = new Emitter<MediaEvents>();
+  protected generation = 0;
+  private transports: types.Transport[] = [];
+  /** Unsubscribes from the host's events, run on close. */
+  protected readonly offs: (() => void)[] = [];
+  private readonly release: () => void;
+  protected closed = false;
+
+  protected constructor(
+    protected readonly host: MediaHost,
+    protected readonly opts: MediaOptions,
+  ) {
+    this.release = host.adopt(this);
+    this.offs.push(
+      host.on('resync', () => this.restart('reconnected')),
+      host.on('media:reconnect', ({ roomId, reason }) => {
+        if (roomId === host.roomId) this.restart(reason);
+      }),
+    );
+  }
+
+  /**
+   * Subscribes to the session's events; returns the unsubscribe function.
+   *
+   * @example
+   * player.on('state', (s) => (spinner.hidden = s !== 'waiting'));
+   */
+  on<K extends keyof MediaEvents>(event: K, handler: (payload: MediaEvents[K]) => void): () => void {
+    return this.emitter.on(event, handler);
+  }
+
+  /**
+   * Stops sending or receiving and releases every transport. Idempotent; also called when the room closes.
+   *
+   * @example
+   * player.close();
+   */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.generation += 1;
+    for (const off of this.offs.splice(0)) off();
+    this.teardown();
+    this.release();
+    this.onClosed();
+    this.emitter.clear();
+  }
+
+  /** (Re)builds the media for the current generation; must check `stale(gen)` after every await. */
+  protected abstract setup(gen: number): Promise<void>;
+  /** Local cleanup after the transports closed (tracks, element, state). */
+  protected abstract onClosed(): void;
+
+  protected stale(gen: number): boolean {
+    return this.closed || gen !== this.generation;
+  }
+
+  protected async start(): Promise<void> {
+    const gen = ++this.generation;
+    await this.setup(gen);
+  }
+
+  protected async transport(gen: number, device: types.Device, direction: 'send' | 'recv'): Promise<types.Transport> {
+    const t = await openTransport(this.host, device, direction);
+    if (this.stale(gen)) {
+      t.close();
+      throw new HawkerError('CLOSED', 'superseded');
+    }
+    this.transports.push(t);
+    return t;
+  }
+
+  protected device(gen: number, routerRtpCapabilities: unknown): Promise<types.Device> {
+    return loadDevice(routerRtpCapabilities, this.opts).then((d) => {
+      if (this.stale(gen)) throw new HawkerError('CLOSED', 'superseded');
+      return d;
+    });
+  }
+
+  /** Closes the local transports (their producers and consumers close with them). The server side is the server's. */
+  protected teardown(): void {
+    for (const t of this.transports.splice(0)) t.close();
+  }
+
+  private restart(reason: string): void {
+    if (this.closed) return;
+    this.emitter.emit('restarting', { reason });
+    this.teardown();
+    this.start().catch((err: unknown) => this.fail(err));
+  }
+
+  protected fail(err: unknown): void {
+    if (this.closed || (err instanceof HawkerError && err.message === 'superseded')) return;
+    // A dropped connection brings a `resync`, which restarts us; anything else is final.
+    if (err instanceof HawkerError && (err.code === 'NOT_CONNECTED' || err.code === 'TIMEOUT')) return;
+    this.emitter.emit('error', err instanceof HawkerError ? err : new HawkerError('INTERNAL', (err as Error).message));
+    this.close();
+  }
+}
+
+/**
+ * The creator's camera and microphone, sent to the room's viewers. Made by {@link LiveRoom.publish}; owned by the room
+ * (closed with it). Publishes again by itself after a reconnect or a server-side media loss.
+ *
+ * @example
+ * const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
+ * const publisher = await room.publish(stream);
+ * cameraOffButton.onclick = () => publisher.pause('video');
+ */
+export class Publisher extends MediaSession {
+  private producers = new Map<types.MediaKind, types.Producer>();
+  private readonly paused = new Set<types.MediaKind>();
+
+  private constructor(
+    host: MediaHost,
+    /** The stream being published (the caller keeps ownership of its tracks). */
+    readonly stream: MediaStream,
+    private readonly publishOpts: PublishOptions,
+  ) {
+    super(host, publishOpts);
+  }
+
+  /** @internal Use {@link LiveRoom.publish}. */
+  static async start(host: MediaHost, stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
+    if (stream.getTracks().length === 0) throw new HawkerError('BAD_REQUEST', 'The stream has no audio or video track to publish');
+    const p = new Publisher(host, stream, opts);
+    try {
+      await p.start();
+    } catch (err) {
+      p.close();
+      throw err;
+    }
+    return p;
+  }
+
+  /**
+   * The server's ids of what is being sent, by kind.
+   *
+   * @example
+   * console.log(publisher.producerIds.video);
+   */
+  get producerIds(): Partial<Record<types.MediaKind, string>> {
+    return Object.fromEntries([...this.producers].map(([kind, p]) => [kind, p.id]));
+  }
+
+  /**
+   * Stops sending one kind (camera or microphone off) without tearing anything down; viewers see it paused.
+   *
+   * @example
+   * await publisher.pause('video');
+   */
+  async pause(kind: types.MediaKind): Promise<void> {
+    this.paused.add(kind);
+    const p = this.producers.get(kind);
+    if (!p || p.paused) return;
+    p.pause();
+    await this.host.request('media:pauseProducer', { roomId: this.host.roomId, producerId: p.id });
+  }
+
+  /**
+   * Sends one kind again after {@link Publisher.pause}.
+   *
+   * @example
+   * await publisher.resume('video');
+   */
+  async resume(kind: types.MediaKind): Promise<void> {
+    this.paused.delete(kind);
+    const p = this.producers.get(kind);
+    if (!p || !p.paused) return;
+    p.resume();
+    await this.host.request('media:resumeProducer', { roomId: this.host.roomId, producerId: p.id });
+  }
+
+  protected override async setup(gen: number): Promise<void> {
+    const { roomId } = this.host;
+    const caps = await this.host.request('media:capabilities', { roomId });
+    const device = await this.device(gen, caps.routerRtpCapabilities);
+    const transport = await this.transport(gen, device, 'send');
+    const producers = new Map<types.MediaKind, types.Producer>();
+    for (const track of this.stream.getTracks()) {
+      if (track.readyState === 'ended') continue;
+      const kind = track.kind as types.MediaKind;
+      if (!device.canProduce(kind)) throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot send ${kind} in a format the server accepts`);
+      const simulcast = kind === 'video' && this.publishOpts.simulcast !== false;
+      const producer = await transport.produce({
+        track,
+        // Stop the browser from ending the shared track when this producer closes: the page owns the camera.
+        stopTracks: false,
+        ...(simulcast
+          ? {
+              encodings: [
+                { rid: 'r0', scaleResolutionDownBy: 2, maxBitrate: 350_000 },
+                { rid: 'r1', scaleResolutionDownBy: 1, maxBitrate: 1_500_000 },
+              ],
+            }
+          : {}),
+        ...(kind === 'audio' ? { codecOptions: { opusStereo: false, opusDtx: true } } : {}),
+      });
+      if (this.stale(gen)) return;
+      producers.set(kind, producer);
+      if (this.paused.has(kind)) {
+        producer.pause();
+        await this.host.request('media:pauseProducer', { roomId, producerId: producer.id });
+      }
+    }
+    this.producers = producers;
+  }
+
+  protected override onClosed(): void {
+    this.producers.clear();
+  }
+}
+
+/**
+ * The room's live video (and audio) in a `<video>` element. Made by {@link LiveRoom.watch}; owned by the room (closed
+ * with it). Follows the creator: starts when they publish, shows `paused` when their camera is off, `waiting` when
+ * they stop, and recovers by itself after a reconnect or a server-side media loss.
+ *
+ * @example
+ * const player = await room.watch(document.querySelector('video')!);
+ * player.on('state', (s) => (overlay.textContent = s === 'waiting' ? 'Starting soon' : ''));
+ * unmuteButton.onclick = () => (player.muted = false);
+ */
+export class Player extends MediaSession {
+  private recv: { device: types.Device; transport: types.Transport } | null = null;
+  private readonly consumers = new Map<string, types.Consumer>();
+  private readonly producers = new Map<string, ProducerInfo>();
+  /** Tracks announced while the receive transport was being made. */
+  private readonly pending = new Map<string, ProducerInfo>();
+  private current: PlayerState = 'waiting';
+  /** Serializes consumes: pushes and starts can race, and one consumer per producer must result. */
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(
+    host: MediaHost,
+    /** The element the video plays in. */
+    readonly video: HTMLVideoElement,
+    private readonly watchOpts: WatchOptions,
+  ) {
+    super(host, watchOpts);
+    video.muted = watchOpts.muted ?? true;
+    video.playsInline = true;
+    video.autoplay = true;
+    const roomId = host.roomId;
+    const mine = <T extends { roomId: string }>(fn: (p: T) => void) => (p: T) => {
+      if (p.roomId === roomId) fn(p);
+    };
+    this.offs.push(
+      host.on('media:producerAdded', mine(({ producer }) => this.added(producer))),
+      host.on('media:producerClosed', mine(({ producerId }) => this.dropProducer(producerId))),
+      host.on('media:consumerClosed', mine(({ producerId }) => this.dropProducer(producerId))),
+      host.on('media:producerState', mine(({ producerId, paused }) => this.producerState(producerId, paused))),
+    );
+  }
+
+  /** @internal Use {@link LiveRoom.watch}. */
+  static async start(host: MediaHost, video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
+    const p = new Player(host, video, opts);
+    try {
+      await p.start();
+    } catch (err) {
+      p.close();
+      throw err;
+    }
+    return p;
+  }
+
+  /**
+   * `waiting` (nothing published), `playing`, `paused` (the creator's camera is off) or `closed`.
+   *
+   * @example
+   * if (player.state === 'waiting') showCountdown();
+   */
+  get state(): PlayerState {
+    return this.current;
+  }
+
+  /**
+   * Whether the audio is muted (browsers only autoplay muted video: unmute from a user gesture).
+   *
+   * @example
+   * unmute.onclick = () => (player.muted = false);
+   */
+  get muted(): boolean {
+    return this.video.muted;
+  }
+
+  set muted(value: boolean) {
+    this.video.muted = value;
+    if (!value) void this.video.play().catch(() => {});
+  }
+
+  protected override async setup(gen: number): Promise<void> {
+    this.consumers.clear();
+    this.producers.clear();
+    this.recv = null;
+    const caps = await this.host.request('media:capabilities', { roomId: this.host.roomId });
+    const device = await this.device(gen, caps.routerRtpCapabilities);
+    const transport = await this.transport(gen, device, 'recv');
+    this.recv = { device, transport };
+    for (const producer of [...caps.producers, ...this.pending.values()]) this.enqueue((g) => this.consume(g, producer));
+    this.pending.clear();
+    await this.queue;
+    this.updateState();
+  }
+
+  protected override onClosed(): void {
+    this.consumers.clear();
+    this.producers.clear();
+    this.video.srcObject = null;
+    this.setState('closed');
+  }
+
+  protected override teardown(): void {
+    super.teardown();
+    this.consumers.clear();
+    this.recv = null;
+  }
+
+  /** A track was published: consume it now, or once the receive transport exists. */
+  private added(producer: ProducerInfo): void {
+    if (this.recv) this.enqueue((gen) => this.consume(gen, producer));
+    else this.pending.set(producer.id, producer);
+  }
+
+  private enqueue(task: (gen: number) => Promise<void>): void {
+    const gen = this.generation;
+    this.queue = this.queue.then(() => (this.stale(gen) ? undefined : task(gen))).catch((err: unknown) => this.fail(err));
+  }
+
+  private async consume(gen: number, producer: ProducerInfo): Promise<void> {
+    const recv = this.recv;
+    if (!recv || this.consumers.has(producer.id)) return;
+    const { roomId } = this.host;
+    const params = await this.host.request('media:consume', {
+      roomId,
+      transportId: recv.transport.id,
+      producerId: producer.id,
+      rtpCapabilities: recv.device.recvRtpCapabilities as RequestPayload<'media:consume'>['rtpCapabilities'],
+    });
+    if (this.stale(gen)) return;
+    const consumer = await recv.transport.consume({
+      id: params.id,
+      producerId: params.producerId,
+      kind: params.kind,
+      rtpParameters: params.rtpParameters as unknown as types.RtpParameters,
+    });
+    if (this.stale(gen)) {
+      consumer.close();
+      return;
+    }
+    this.consumers.set(producer.id, consumer);
+    this.producers.set(producer.id, { ...producer, paused: params.producerPaused });
+    this.attach();
+    // The server starts consumers paused so no packet is lost before the track is attached; resume now.
+    await this.host.request('media:resume', { roomId, consumerId: consumer.id });
+    if (params.kind === 'video' && params.type === 'simulcast' && this.watchOpts.maxSpatialLayer !== undefined) {
+      await this.host.request('media:setPreferredLayers', { roomId, consumerId: consumer.id, spatialLayer: this.watchOpts.maxSpatialLayer });
+    }
+    this.updateState();
+  }
+
+  private dropProducer(producerId: string): void {
+    this.pending.delete(producerId);
+    this.consumers.get(producerId)?.close();
+    this.consumers.delete(producerId);
+    this.producers.delete(producerId);
+    this.attach();
+    this.updateState();
+  }
+
+  private producerState(producerId: string, paused: boolean): void {
+    const p = this.producers.get(producerId);
+    if (!p) return;
+    this.producers.set(producerId, { ...p, paused });
+    this.updateState();
+  }
+
+  /** Puts every live consumer track in one MediaStream on the element. */
+  private attach(): void {
+    const tracks = [...this.consumers.values()].map((c) => c.track);
+    if (tracks.length === 0) {
+      this.video.srcObject = null;
+      return;
+    }
+    this.video.srcObject = new MediaStream(tracks);
+    void this.video.play().catch(() => {
+      // Autoplay refused (unmuted without a gesture): the page shows its unmute control; nothing else to do.
+    });
+  }
+
+  private updateState(): void {
+    const video = [...this.producers.values()].find((p) => p.kind === 'video');
+    this.setState(!video ? 'waiting' : video.paused ? 'paused' : 'playing');
+  }
+
+  private setState(s: PlayerState): void {
+    if (s === this.current) return;
+    this.current = s;
+    this.emitter.emit('state', s);
+  }
+}

@@ -1,0 +1,225 @@
+import { HawkerError, type FlashSale, type OrderStatus, type OrderUpdated, type PinnedProduct, type Product, type StockUpdate } from '../../../../client-sdk/src/index.ts';
+import { h, icon, replace } from './dom.ts';
+import { countdown, money } from './format.ts';
+import { describeError } from './ui.ts';
+
+/** Words for order statuses, as a buyer reads them. */
+export const ORDER_STATUS_TEXT: Record<OrderStatus, string> = {
+  reserved: 'Reserved for you',
+  pending_payment: 'Paying…',
+  paid: 'Paid',
+  failed: 'Payment failed',
+  expired: 'Expired (not paid in time)',
+  cancelled: 'Cancelled',
+};
+
+/** What a refused order means for the buyer, and what they can do. */
+export function describeOrderError(err: unknown): string {
+  if (err instanceof HawkerError && err.code === 'CONFLICT') {
+    switch (err.reason) {
+      case 'SOLD_OUT':
+        return 'Sold out! Keep watching: the creator may restock or start another sale.';
+      case 'INSUFFICIENT_STOCK':
+        return 'Not enough left for that many. Try a smaller quantity.';
+      case 'LIMIT_REACHED':
+        return 'You reached the limit per buyer for this item.';
+      case 'NOT_STARTED':
+        return 'The flash sale has not started yet. Wait for the countdown.';
+      case 'ENDED':
+        return 'The flash sale has ended.';
+      default:
+        return err.message;
+    }
+  }
+  return describeError(err);
+}
+
+/** Units left of a product (all SKUs). */
+export function unitsLeft(p: Product): number {
+  return p.skus.reduce((n, s) => n + s.left, 0);
+}
+
+/**
+ * The viewer's shop strip: the flash sale (countdown on the server clock, stock bar, buy), the pinned product card
+ * (buy at list price), and the buyer's latest order with its status as it changes.
+ */
+export class ShopStrip {
+  readonly element: HTMLElement;
+  private readonly saleBox = h('section', { class: 'sale', attrs: { 'data-testid': 'sale', hidden: true, 'aria-live': 'polite' } });
+  private readonly pinnedBox = h('section', { attrs: { 'data-testid': 'pinned', hidden: true } });
+  private readonly orderBox = h('section', { class: 'banner order', attrs: { 'data-testid': 'order', hidden: true, role: 'status' } });
+  private sale: FlashSale | null;
+  private pinned: PinnedProduct | null;
+  private readonly clock: ReturnType<typeof setInterval>;
+  private lastOrderId: string | null = null;
+  /** Latest pushed status per order: a push can overtake the order's own acknowledgement. */
+  private readonly statuses = new Map<string, { status: OrderStatus; reason: string | null }>();
+
+  constructor(
+    init: { pinned: PinnedProduct | null; flashSale: FlashSale | null },
+    private readonly deps: { serverNow: () => number; buy: (what: { saleId: string } | { productId: string; skuId: string }) => Promise<{ order: { id: string; status: OrderStatus; amount: number; currency: string; title: string } }> },
+  ) {
+    this.sale = init.flashSale;
+    this.pinned = init.pinned;
+    this.element = h('div', { class: 'shop stack' }, this.saleBox, this.pinnedBox, this.orderBox);
+    // One clock for the countdown; the numbers come from the server clock, so every viewer sees the same second.
+    this.clock = setInterval(() => this.renderSaleClock(), 250);
+    this.renderSale();
+    this.renderPinned();
+  }
+
+  close(): void {
+    clearInterval(this.clock);
+  }
+
+  reset(init: { pinned: PinnedProduct | null; flashSale: FlashSale | null }): void {
+    this.sale = init.flashSale;
+    this.pinned = init.pinned;
+    this.renderSale();
+    this.renderPinned();
+  }
+
+  onPinned(p: PinnedProduct): void {
+    this.pinned = p;
+    this.renderPinned();
+  }
+
+  onUnpinned(): void {
+    this.pinned = null;
+    this.renderPinned();
+  }
+
+  onSale(sale: FlashSale): void {
+    this.sale = sale;
+    this.renderSale();
+  }
+
+  onSaleSoldOut(saleId: string): void {
+    if (this.sale?.id !== saleId) return;
+    this.sale = { ...this.sale, left: 0 };
+    this.renderSale();
+  }
+
+  onSaleEnded(saleId: string, reason: string): void {
+    if (this.sale?.id !== saleId) return;
+    this.sale = { ...this.sale, state: 'ended', endedReason: reason };
+    this.renderSale();
+  }
+
+  onStock(u: StockUpdate): void {
+    const s = u.sales.find((x) => x.saleId === this.sale?.id);
+    if (s && this.sale) {
+      this.sale = { ...this.sale, left: s.left, sold: s.sold };
+      this.renderSale();
+    }
+    if (this.pinned) {
+      const skus = this.pinned.product.skus.map((sku) => {
+        const x = u.skus.find((y) => y.productId === this.pinned!.product.id && y.skuId === sku.id);
+        return x ? { ...sku, left: x.left } : sku;
+      });
+      this.pinned = { ...this.pinned, product: { ...this.pinned.product, skus } };
+      this.renderPinned();
+    }
+  }
+
+  onOrder(u: OrderUpdated): void {
+    this.statuses.set(u.orderId, { status: u.status, reason: u.reason });
+    if (u.orderId === this.lastOrderId) this.showOrder(u.status, u.reason);
+  }
+
+  private renderSale(): void {
+    const sale = this.sale;
+    if (!sale || sale.state === 'ended') {
+      this.saleBox.hidden = !sale;
+      if (sale) replace(this.saleBox, h('div', { class: 'row' }, h('b', { text: 'Flash sale ended' }), h('span', { class: 'small', text: sale.endedReason ?? '' })));
+      return;
+    }
+    const soldOut = sale.left <= 0 && sale.state === 'live';
+    const pct = sale.quantity > 0 ? Math.round((sale.left / sale.quantity) * 100) : 0;
+    const label = soldOut ? 'Sold out' : sale.state === 'live' ? `Buy now · ${money(sale.salePrice, sale.currency)}` : 'Starts soon';
+    const buy = h('button', { class: 'btn buy-sale', attrs: { type: 'button', 'data-testid': 'buy-sale', disabled: soldOut || sale.state !== 'live' } }, icon('bag'), label);
+    buy.addEventListener('click', () => void this.buy(buy, { saleId: sale.id }));
+    replace(
+      this.saleBox,
+      h(
+        'div',
+        { class: 'row' },
+        h('div', {}, h('div', { class: 'small', text: sale.state === 'live' ? 'FLASH SALE · ends in' : 'FLASH SALE · starts in' }), h('div', { class: 'clock', attrs: { 'data-testid': 'sale-clock' } })),
+        h('div', { class: 'right' }, h('div', { class: 'price-now', text: money(sale.salePrice, sale.currency) }), h('div', { class: 'small', text: `was ${money(sale.listPrice, sale.currency)}` })),
+      ),
+      h('div', { class: 'small', text: `${sale.title} · ${soldOut ? 'sold out' : `${sale.left} of ${sale.quantity} left`} · limit ${sale.perBuyerLimit} per person`, attrs: { 'data-testid': 'sale-stock' } }),
+      stockBar(pct),
+      buy,
+    );
+    this.saleBox.hidden = false;
+    this.renderSaleClock();
+  }
+
+  private renderSaleClock(): void {
+    const sale = this.sale;
+    const el = this.saleBox.querySelector('.clock');
+    if (!sale || !el) return;
+    const now = this.deps.serverNow();
+    const target = sale.state === 'live' ? sale.endsAt : sale.startsAt;
+    el.textContent = countdown(target - now);
+  }
+
+  private renderPinned(): void {
+    const p = this.pinned?.product;
+    this.pinnedBox.hidden = !p;
+    if (!p) return;
+    const sku = p.skus.find((s) => s.left > 0) ?? p.skus[0];
+    const left = unitsLeft(p);
+    const buy = h('button', { class: 'btn btn-primary btn-sm', attrs: { type: 'button', 'data-testid': 'buy-pinned', disabled: left <= 0 || !sku } }, icon('bag'), left > 0 ? 'Buy' : 'Sold out');
+    if (sku) buy.addEventListener('click', () => void this.buy(buy, { productId: p.id, skuId: sku.id }));
+    replace(
+      this.pinnedBox,
+      h(
+        'div',
+        { class: 'pinned' },
+        h('img', { attrs: { src: p.imageUrl, alt: '', loading: 'lazy' } }),
+        h(
+          'div',
+          { class: 'meta' },
+          h('span', { class: 'tag', text: 'NOW EXPLAINING' }),
+          h('div', { class: 'title', text: p.title, attrs: { 'data-testid': 'pinned-title' } }),
+          h('div', {}, h('span', { class: 'price', text: money(p.price, p.currency) }), h('span', { class: 'left', text: left > 0 ? `${left} left` : 'sold out' })),
+        ),
+        buy,
+      ),
+    );
+  }
+
+  private async buy(button: HTMLButtonElement, what: { saleId: string } | { productId: string; skuId: string }): Promise<void> {
+    button.disabled = true;
+    try {
+      const { order } = await this.deps.buy(what);
+      this.lastOrderId = order.id;
+      replace(this.orderBox, icon('bag'), h('span', { class: 'grow', text: `${order.title} · ${money(order.amount, order.currency)}` }), h('span', { class: 'pill', attrs: { 'data-testid': 'order-status' } }));
+      const pushed = this.statuses.get(order.id);
+      this.showOrder(pushed?.status ?? order.status, pushed?.reason ?? null);
+    } catch (err) {
+      replace(this.orderBox, h('span', { text: describeOrderError(err), attrs: { 'data-testid': 'order-error' } }));
+      this.orderBox.className = 'banner banner-error order';
+      this.orderBox.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  private showOrder(status: OrderStatus, reason: string | null): void {
+    const pill = this.orderBox.querySelector<HTMLElement>('[data-testid="order-status"]');
+    if (!pill) return;
+    pill.textContent = ORDER_STATUS_TEXT[status] + (reason && status !== 'paid' ? `: ${reason}` : '');
+    pill.className = status === 'paid' ? 'pill pill-ok' : status === 'failed' || status === 'expired' || status === 'cancelled' ? 'pill pill-bad' : 'pill pill-warn';
+    this.orderBox.className = `banner order ${status === 'paid' ? 'banner-info' : ''}`;
+    this.orderBox.hidden = false;
+  }
+}
+
+/** A stock bar `pct` percent full (set through the CSSOM: the pages' CSP allows no inline style attributes). */
+function stockBar(pct: number): HTMLElement {
+  const fill = h('i');
+  fill.style.width = `${pct}%`;
+  return h('div', { class: 'stock-bar' }, fill);
+}

@@ -1,0 +1,76 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import type { Product, Room } from '../../server/protocol/index.ts';
+import { api } from '../helpers/clients.ts';
+import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
+import type { TestNode } from '../helpers/node.ts';
+import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+
+let browser: Browser;
+let node: TestNode | undefined;
+let sandbox: SandboxGateway | undefined;
+const pages: TestPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.context.close();
+  await node?.close();
+  await sandbox?.close();
+  node = sandbox = undefined;
+});
+
+it('the creator pins a product and launches a flash sale from the studio; a phone viewer sees both, buys, and sees the order paid', async () => {
+  sandbox = await startSandbox();
+  node = await startCommerceNode(sandbox);
+  const creator = await devIdentity(node.url, { userId: 'c-shop', name: 'Mia Chen', role: 'creator', agencyId: 'ag-shop' });
+  const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Scarf Friday' })).body;
+  const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator.token, {
+    title: 'Silk scarf',
+    imageUrl: `${node.url}/samples/scarf.svg`,
+    price: 2999,
+    currency: 'USD',
+    skus: [{ id: 'std', label: 'Standard', stock: 40 }],
+  });
+  expect(product.status).toBe(201);
+  await api(node.url, 'POST', `/api/rooms/${room.id}/live`, creator.token);
+
+  const viewer = await openPage(browser, `${node.url}/room?id=${room.id}`, {
+    identity: await devIdentity(node.url, { userId: 'v-shop', name: 'Ann', role: 'viewer' }),
+    viewport: PHONE,
+  });
+  pages.push(viewer);
+  await viewer.page.getByTestId('chat-log').waitFor();
+  expect(await viewer.page.getByTestId('pinned').isHidden()).toBe(true);
+
+  const studio = await openPage(browser, `${node.url}/studio?room=${room.id}`, { identity: creator });
+  pages.push(studio);
+  const row = studio.page.getByTestId('product').filter({ hasText: 'Silk scarf' });
+  await row.getByTestId('pin').click();
+  await poll(() => viewer.page.getByTestId('pinned-title').textContent()).toBe('Silk scarf');
+
+  await studio.page.getByTestId('sale-product').selectOption(product.body.id);
+  await studio.page.getByTestId('sale-price').fill('9.90');
+  await studio.page.getByTestId('sale-quantity').fill('10');
+  await studio.page.getByTestId('launch-sale').click();
+  await poll(() => viewer.page.getByTestId('sale-stock').textContent()).toContain('10 of 10 left');
+  expect(await viewer.page.getByTestId('sale').textContent()).toContain('$9.90');
+
+  await viewer.page.getByTestId('buy-sale').click();
+  await poll(() => viewer.page.getByTestId('order-status').textContent()).toBe('Paid');
+  await poll(() => viewer.page.getByTestId('sale-stock').textContent()).toContain('9 of 10 left');
+  // The studio's counters follow: one order, paid.
+  await poll(() => studio.page.getByTestId('count-orders').textContent()).toBe('1');
+  await poll(() => studio.page.getByTestId('count-gmv').textContent()).toBe('$9.90');
+  expect(sandbox.ledger()).toHaveLength(1);
+
+  await screenshot(viewer.page, 'room-phone-shop');
+  await screenshot(studio.page, 'studio-shop');
+  expect(viewer.errors).toEqual([]);
+  expect(studio.errors).toEqual([]);
+});

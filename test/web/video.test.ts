@@ -1,0 +1,59 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import type { Room } from '../../server/protocol/index.ts';
+import { api } from '../helpers/clients.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+
+let browser: Browser;
+let node: TestNode | undefined;
+const pages: TestPage[] = [];
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+afterEach(async () => {
+  for (const p of pages.splice(0)) await p.context.close();
+  await node?.close();
+  node = undefined;
+});
+
+/** Decoded frames of the page's video so far (the browser's own count). */
+function decodedFrames(page: Page, testId: string): Promise<number> {
+  return page.getByTestId(testId).evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+it('the creator goes live from the studio and a phone viewer sees moving video', async () => {
+  node = await startNode();
+  const creator = await devIdentity(node.url, { userId: 'c-video', name: 'Mia Chen', role: 'creator', agencyId: 'ag-video' });
+  const created = await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Sneaker drop' });
+  const studio = await openPage(browser, `${node.url}/studio?room=${created.body.id}`, { identity: creator });
+  pages.push(studio);
+  await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
+  await studio.page.getByTestId('go-live').click();
+  await poll(() => studio.page.getByTestId('room-status').textContent()).toBe('Live');
+
+  const viewer = await openPage(browser, `${node.url}/room?id=${created.body.id}`, {
+    identity: await devIdentity(node.url, { userId: 'v-video', name: 'Ann', role: 'viewer' }),
+    viewport: PHONE,
+  });
+  pages.push(viewer);
+  await waitFor('video dimensions', () => viewer.page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 30_000);
+  const first = await decodedFrames(viewer.page, 'video');
+  await waitFor('more decoded frames', async () => (await decodedFrames(viewer.page, 'video')) > first + 10, 30_000);
+  expect(await viewer.page.getByTestId('stage-note').isHidden()).toBe(true);
+
+  // Camera off in the studio: the viewer is told, not left with a frozen picture; camera on: playing again.
+  await studio.page.getByTestId('toggle-camera').click();
+  await poll(() => viewer.page.getByTestId('stage-note').textContent()).toContain('paused the camera');
+  await studio.page.getByTestId('toggle-camera').click();
+  await poll(() => viewer.page.getByTestId('stage-note').isHidden()).toBe(true);
+
+  await screenshot(studio.page, 'studio');
+  await screenshot(viewer.page, 'room-phone');
+  expect(studio.errors).toEqual([]);
+  expect(viewer.errors).toEqual([]);
+});
