@@ -32,7 +32,9 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
   node = await startCommerceNode(sandbox, { PAYMENT_WORKER_CONCURRENCY: '32' });
   redis = inspector();
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 500 });
-  const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: QUANTITY, perBuyerLimit: LIMIT });
+  // A long window: connecting 2,000 sockets on a loaded 2-core box can take a minute, and the sale must still be open
+  // when phase 2 runs (an ended sale returns its unsold units to the SKU, which is a different check).
+  const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: QUANTITY, perBuyerLimit: LIMIT, durationMs: 30 * 60_000 });
 
   // Real sockets, one identity each, connected and joined in bounded batches.
   const signer = new TokenService({ kind: 'secret', secret: node.node.ctx.config.JWT_SECRET });
