@@ -1,5 +1,6 @@
 import type { ConsoleWatchResult, RoomSnapshot } from '../../server/protocol/index.ts';
 import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
+import { HawkerApi } from './api.ts';
 import { Player, type WatchOptions } from './media.ts';
 import { RoomModeration, type KeywordEdit } from './moderation.ts';
 import type { KeywordList } from '../../server/protocol/index.ts';
@@ -30,6 +31,8 @@ export type AgencyConsoleEvents = ServerPushes &
  * agency.on('console:roomLive', ({ snapshot }) => addTile(snapshot));
  */
 export class AgencyConsole extends Session<AgencyConsoleEvents> {
+  /** REST client with the same server and token (agency and room analytics, moderation state). */
+  readonly api: HawkerApi;
   private readonly live = new Map<string, RoomSnapshot>();
   private offsetMs: number;
 
@@ -42,6 +45,7 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
     private readonly opts: ConnectOptions,
   ) {
     super(socket, opts.timeoutMs ?? 10_000);
+    this.api = new HawkerApi(url, token, { timeoutMs: this.timeoutMs });
     this.offsetMs = watched.serverTime - Date.now();
     for (const s of watched.rooms) this.live.set(s.room.id, s);
   }
