@@ -215,7 +215,7 @@ class Studio {
               h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: 'GMV (paid)' })),
             ),
           ),
-          h('section', { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } }, h('div', { class: 'card-head' }, h('h2', { text: 'Live chat' }), h('span', { class: 'muted small', text: 'hover a message to moderate' })), this.chat.element),
+          h('section', { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } }, h('div', { class: 'card-head' }, h('h2', { text: 'Live chat' }), h('span', { class: 'muted small hover-hint', text: 'hover a message to moderate' })), this.chat.element),
           h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Products' })), this.productList, this.productForm()),
           h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Flash sale' })), this.saleInfo, this.saleForm()),
         ),
