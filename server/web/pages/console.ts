@@ -261,10 +261,11 @@ class RoomTile {
       'article',
       { class: 'card room-tile', attrs: { 'data-testid': 'room-tile', 'data-room-id': r.id } },
       h('div', { class: 'video-frame' }, this.video, this.videoNote, h('div', { class: 'overlay-tl' }, h('span', { class: 'pill pill-live', text: 'Live' }))),
+      h('div', { class: 'title', text: r.title, attrs: { 'data-testid': 'tile-title' } }),
       h(
         'div',
         { class: 'row' },
-        h('div', { class: 'grow' }, h('div', { class: 'title', text: r.title, attrs: { 'data-testid': 'tile-title' } }), h('div', { class: 'muted small', text: `${r.creatorName}` })),
+        h('div', { class: 'grow muted small', text: `with ${r.creatorName}` }),
         slow,
         h('a', { class: 'btn btn-ghost btn-sm', attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank' } }, icon('eye'), 'Open'),
       ),
