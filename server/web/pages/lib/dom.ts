@@ -54,7 +54,6 @@ const ICONS = {
   eye: 'M2 12s3.6-6.5 10-6.5S22 12 22 12s-3.6 6.5-10 6.5S2 12 2 12z M12 9a3 3 0 1 0 0 6 3 3 0 0 0 0-6z',
   bag: 'M5 8h14l-1 12.5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 6 20.5z M9 8V6.5a3 3 0 0 1 6 0V8',
   plug: 'M9 3v5 M15 3v5 M6.5 8h11v3a5.5 5.5 0 0 1-11 0z M12 16.5V21',
-  send: 'M3.4 20.4 21 12 3.4 3.6 3.4 10.2 15 12 3.4 13.8z',
 } as const;
 
 /** An inline SVG icon (no icon font, no network). */
@@ -66,7 +65,7 @@ export function icon(name: keyof typeof ICONS, cls = ''): SVGSVGElement {
   if (cls) svg.setAttribute('class', cls);
   const path = document.createElementNS(ns, 'path');
   path.setAttribute('d', ICONS[name]);
-  const filled = name === 'heart' || name === 'play' || name === 'logo' || name === 'camera' || name === 'send';
+  const filled = name === 'heart' || name === 'play' || name === 'logo' || name === 'camera';
   path.setAttribute('fill', filled ? 'currentColor' : 'none');
   path.setAttribute('stroke', filled ? 'none' : 'currentColor');
   path.setAttribute('stroke-width', '1.8');

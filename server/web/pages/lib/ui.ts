@@ -1,5 +1,5 @@
 import { HawkerError, type Role } from '../../../../client-sdk/src/index.ts';
-import { append, byId, h, icon, replace } from './dom.ts';
+import { byId, h, icon, replace } from './dom.ts';
 import { initials } from './format.ts';
 import { hasRole, loadIdentity, signOut, type Identity } from './identity.ts';
 
@@ -135,10 +135,9 @@ export class ConnectionBanner {
     document.body.appendChild(this.el);
   }
 
-  show(message: string, kind: 'warn' | 'error' = 'warn', action?: { label: string; href: string }): void {
+  show(message: string, kind: 'warn' | 'error' = 'warn'): void {
     this.el.className = `banner banner-${kind} conn-banner`;
     replace(this.el, icon('plug'), h('span', { text: message }));
-    if (action) append(this.el, h('a', { class: 'btn btn-sm', text: action.label, attrs: { href: action.href } }));
     this.el.hidden = false;
   }
 
