@@ -8,7 +8,9 @@ export default defineConfig({
     // parallelism modest so timing-sensitive paths (ICE, RTP) are not starved.
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    maxWorkers: 2,
+    // CI runs files one at a time: several files each starting mediasoup workers, Redis-backed nodes and thousands of
+    // sockets on 2 cores make ICE, bandwidth estimation and handshakes slow enough to flake. Locally, 2 at a time.
+    maxWorkers: process.env.CI ? 1 : 2,
     reporters: ['default'],
   },
 });

@@ -59,8 +59,24 @@ export class AppError extends Error {
   }
 }
 
-/** Maps any thrown value to a wire error; unexpected ones become INTERNAL (the caller logs them). */
+/**
+ * ioredis errors that mean "Redis is unreachable right now" (not a bug): commands that ran out of retries while
+ * disconnected, or were cut by a closing connection. Clients get UNAVAILABLE and can retry, not INTERNAL.
+ */
+function isRedisUnavailable(err: unknown): boolean {
+  const e = err as { name?: unknown; message?: unknown } | null;
+  if (!e || typeof e.message !== 'string') return false;
+  return e.name === 'MaxRetriesPerRequestError' || e.message === 'Connection is closed.' || /ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(e.message);
+}
+
+/** Normalises anything thrown to an AppError: AppErrors as they are, Redis outages as UNAVAILABLE, the rest INTERNAL. */
+export function asAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (isRedisUnavailable(err)) return AppError.unavailable('Storage is briefly unavailable; retry in a moment', err);
+  return new AppError(ErrorCode.INTERNAL, 'Internal error; it has been logged. Retry, and report it if it persists', { cause: err });
+}
+
+/** Maps any thrown value to a wire error (see asAppError); the caller logs the unexpected ones. */
 export function toWireError(err: unknown): WireError {
-  if (err instanceof AppError) return err.toWire();
-  return { code: ErrorCode.INTERNAL, message: 'Internal error; it has been logged. Retry, and report it if it persists' };
+  return asAppError(err).toWire();
 }

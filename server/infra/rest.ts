@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { AppError, toWireError } from '../errors.ts';
+import { AppError, asAppError } from '../errors.ts';
 import type { Principal } from '../protocol/auth.ts';
 import type { Logger } from './log.ts';
 
@@ -62,7 +62,8 @@ export function sendError(res: Response, err: unknown, log: Logger, next?: NextF
     return;
   }
   if (!(err instanceof AppError)) log.error({ err }, 'unhandled error in REST handler');
-  res.status(err instanceof AppError ? err.httpStatus : 500).json({ error: toWireError(err) });
+  const appErr = asAppError(err);
+  res.status(appErr.httpStatus).json({ error: appErr.toWire() });
 }
 
 /** Final express middleware: malformed JSON bodies, oversized bodies and unknown routes get typed errors too. */

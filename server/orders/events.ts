@@ -15,6 +15,9 @@ export const userChannel = (userId: string): string => `user:${userId}`;
 export class OrderEventsPusher {
   private stopped = false;
   private loop: Promise<void> | undefined;
+  /** Resolves on close(): the loop races every Redis call against it (see `untilStopped`). */
+  private stopNow: () => void = () => {};
+  private readonly stopped$ = new Promise<undefined>((resolve) => (this.stopNow = () => resolve(undefined)));
 
   /** `conn` is a dedicated connection (it blocks in XREAD); the pusher owns it and closes it. */
   constructor(
@@ -34,8 +37,9 @@ export class OrderEventsPusher {
     while (!this.stopped) {
       try {
         // Start after the newest entry: a node pushes what happens while it runs.
-        last ??= ((await this.conn.xrevrange(this.streamKey, '+', '-', 'COUNT', 1))[0]?.[0] as string | undefined) ?? '0-0';
-        const res = (await this.conn.xread('COUNT', 500, 'BLOCK', 1_000, 'STREAMS', this.streamKey, last)) as [string, [string, string[]][]][] | null;
+        last ??= ((await this.untilStopped(this.conn.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)))?.[0]?.[0] as string | undefined) ?? '0-0';
+        if (this.stopped) break;
+        const res = (await this.untilStopped(this.conn.xread('COUNT', 500, 'BLOCK', 1_000, 'STREAMS', this.streamKey, last))) as [string, [string, string[]][]][] | null | undefined;
         for (const [id, fields] of res?.[0]?.[1] ?? []) {
           last = id;
           this.push(fields);
@@ -65,9 +69,20 @@ export class OrderEventsPusher {
     });
   }
 
+  /**
+   * A command queued while the connection is reconnecting never settles if the connection is then closed (ioredis
+   * does not flush its offline queue when disconnect() lands during a reconnect back-off), so close() must not wait
+   * on it: the loop waits for whichever comes first, the reply or close().
+   */
+  private untilStopped<T>(cmd: Promise<T>): Promise<T | undefined> {
+    cmd.catch(() => {}); // after close() nobody awaits it; its rejection is expected
+    return Promise.race([cmd, this.stopped$]);
+  }
+
   /** Idempotent; waits for the read loop to stop. */
   async close(): Promise<void> {
     this.stopped = true;
+    this.stopNow();
     this.conn.disconnect(); // interrupts the blocking XREAD
     await this.loop;
   }

@@ -50,6 +50,11 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
   } else if (o.runWorker) {
     log.warn('PAYMENT_GATEWAY_URL is not set: orders are reserved but not charged here (they expire unless a payment worker runs)');
   }
+  // BullMQ checks the Redis version as it connects and nobody awaits that promise; a process that closes (or loses
+  // Redis) before it settles would crash on the unhandled rejection. Handled here; close() also waits for it briefly.
+  const ready = Promise.all([queue.queue.waitUntilReady(), worker?.waitUntilReady()]).catch((err: Error) =>
+    log.warn({ err: err.message }, 'payment queue could not finish connecting to Redis'),
+  );
   const recheckMs = Math.max(5_000, config.PAYMENT_LOCK_MS);
   const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () => superviseOrders(store, queue, log, recheckMs)).start();
   let closing: Promise<void> | undefined;
@@ -61,6 +66,7 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     close() {
       closing ??= (async () => {
         await supervisor.stop();
+        await Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())]);
         await worker?.close();
         await queue.close();
         for (const conn of [workerConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { startLocalRedis, type LocalRedis } from '../../server/infra/localRedis.ts';
+import { api, devToken } from '../helpers/clients.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
 
 let redis: LocalRedis | undefined;
@@ -32,6 +33,7 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
   redis = await startLocalRedis({ dir });
   node = await startNode({ MEDIASOUP_WORKERS: '2' }, redis.url);
 
+  const token = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
   const up = await readyz(node.url);
   expect(up.status).toBe(200);
   expect(up.body).toMatchObject({ ok: true, redis: { ok: true, maxmemoryPolicy: 'noeviction' }, workers: { ok: true, alive: 2, expected: 2 } });
@@ -44,6 +46,10 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
   });
   expect(down.body.ok).toBe(false);
   expect(down.body.redis.ok).toBe(false);
+  // Requests that need Redis meanwhile get a typed, retryable error, not INTERNAL.
+  const rooms = await api<{ error: { code: string } }>(node.url, 'GET', '/api/rooms', token);
+  expect(rooms.status).toBe(503);
+  expect(rooms.body.error.code).toBe('UNAVAILABLE');
 
   redis = await startLocalRedis({ dir, port });
   const back = await waitFor('readyz 200', async () => {

@@ -12,7 +12,8 @@ export async function devToken(url: string, principal: Principal): Promise<strin
 
 /** Opens a real socket.io-client connection (websocket transport) and waits until it is connected. */
 export async function connect(url: string, token: string, opts: { reconnection?: boolean } = {}): Promise<ClientSocket> {
-  const socket: ClientSocket = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: opts.reconnection ?? false, forceNew: true });
+  // A generous handshake timeout: tests that open thousands of sockets on a loaded 2-core box must not fail on it.
+  const socket: ClientSocket = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: opts.reconnection ?? false, forceNew: true, timeout: 60_000 });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
