@@ -5,7 +5,12 @@ import type {
 } from '../../server/protocol/index.ts';
 import { HawkerError } from './errors.ts';
 
-/** Options for {@link HawkerApi}. */
+/**
+ * Options for {@link HawkerApi}.
+ *
+ * @example
+ * const api = new HawkerApi(url, token, { timeoutMs: 5_000 });
+ */
 export interface ApiOptions {
   /** Milliseconds to wait for each response (default 10 s). */
   timeoutMs?: number;

@@ -2,19 +2,49 @@ import { io, type Socket } from 'socket.io-client';
 import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../server/protocol/index.ts';
 import { HawkerError } from './errors.ts';
 
-/** The typed Socket.IO client socket the SDK speaks through. */
+/**
+ * The typed Socket.IO client socket the SDK speaks through.
+ *
+ * @example
+ * room.socket.io.on('reconnect_attempt', (n) => console.log('attempt', n));
+ */
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** Every client→server event name of the protocol. */
+/**
+ * Every client→server event name of the protocol.
+ *
+ * @example
+ * const event: RequestName = 'chat:send';
+ */
 export type RequestName = keyof ClientToServerEvents;
-/** What `event` sends. */
+/**
+ * What `event` sends.
+ *
+ * @example
+ * const payload: RequestPayload<'chat:send'> = { roomId, text: 'hi' };
+ */
 export type RequestPayload<E extends RequestName> = Parameters<ClientToServerEvents[E]>[0];
-/** What `event`'s acknowledgement carries on success. */
+/**
+ * What `event`'s acknowledgement carries on success.
+ *
+ * @example
+ * const message: RequestResult<'chat:send'> = await room.request('chat:send', { roomId, text: 'hi' });
+ */
 export type RequestResult<E extends RequestName> = Parameters<Parameters<ClientToServerEvents[E]>[1]>[0] extends Ack<infer T> ? T : never;
-/** Every server→client push, by name, with its payload type. */
+/**
+ * Every server→client push, by name, with its payload type.
+ *
+ * @example
+ * function onStock(update: ServerPushes['stock:update']) { render(update.sales); }
+ */
 export type ServerPushes = { [K in keyof ServerToClientEvents]: Parameters<ServerToClientEvents[K]>[0] };
 
-/** Connection options shared by {@link LiveRoom.join} and {@link AgencyConsole.connect}. */
+/**
+ * Connection options shared by {@link LiveRoom.join} and {@link AgencyConsole.connect}.
+ *
+ * @example
+ * await LiveRoom.join(url, token, roomId, { timeoutMs: 5_000, transports: ['websocket'] });
+ */
 export interface ConnectOptions {
   /** Milliseconds to wait for the connection and for each acknowledgement (default 10 s). */
   timeoutMs?: number;
@@ -96,13 +126,28 @@ export class Emitter<Events extends object> {
   }
 }
 
-/** Connection state of a {@link Session}: `reconnecting` while the SDK re-establishes it; `closed` is final. */
+/**
+ * Connection state of a {@link Session}: `reconnecting` while the SDK re-establishes it; `closed` is final.
+ *
+ * @example
+ * if (room.status === 'reconnecting') showSpinner();
+ */
 export type SessionStatus = 'connected' | 'reconnecting' | 'closed';
 
-/** Why a session closed for good. */
+/**
+ * Why a session closed for good.
+ *
+ * @example
+ * room.on('closed', ({ code }) => { if (code === 'KICKED') showRemoved(); });
+ */
 export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED';
 
-/** Lifecycle events every session emits besides the server's pushes. */
+/**
+ * Lifecycle events every session emits besides the server's pushes.
+ *
+ * @example
+ * room.on('disconnected', () => banner.show('Reconnecting…'));
+ */
 export interface LifecycleEvents {
   /** The connection dropped; the SDK is reconnecting by itself. Actions fail with NOT_CONNECTED meanwhile. */
   disconnected: { reason: string };
@@ -112,13 +157,20 @@ export interface LifecycleEvents {
   closed: { reason: string; code: CloseCode };
 }
 
-/** Something a session owns and closes with itself (media sessions, batching timers). */
+/**
+ * Something a session owns and closes with itself (media sessions, batching timers).
+ *
+ * @example
+ * const timer = setInterval(poll, 5_000);
+ * room.adopt({ close: () => clearInterval(timer) });
+ */
 export interface Child {
   close(): void;
 }
 
 /**
- * What {@link LiveRoom} and {@link AgencyConsole} share: a connection that reconnects by itself and then subscribes
+ * What {@link LiveRoom} and {@link AgencyConsole} share (not constructed directly: use `LiveRoom.join` or
+ * `AgencyConsole.connect`): a connection that reconnects by itself and then subscribes
  * again (`resubscribe`), typed events, typed requests, and the children it owns. `close()` is idempotent.
  */
 export abstract class Session<Events extends LifecycleEvents> {

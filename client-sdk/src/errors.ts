@@ -6,10 +6,18 @@ import type { ErrorCode, WireError } from '../../server/protocol/errors.ts';
  * - `TIMEOUT`: the server did not answer in time.
  * - `CLOSED`: this object was closed, or the room ended or removed you; join again to continue.
  * - `MEDIA_UNSUPPORTED`: this environment has no WebRTC (or no camera access) for publish/watch.
+ *
+ * @example
+ * if (e.code === 'NOT_CONNECTED') showOffline();
  */
 export type ClientErrorCode = 'NOT_CONNECTED' | 'TIMEOUT' | 'CLOSED' | 'MEDIA_UNSUPPORTED';
 
-/** Every code a {@link HawkerError} can carry: the server's closed set plus the SDK's own. */
+/**
+ * Every code a {@link HawkerError} can carry: the server's closed set plus the SDK's own.
+ *
+ * @example
+ * const retryable: HawkerErrorCode[] = ['NOT_CONNECTED', 'TIMEOUT', 'UNAVAILABLE'];
+ */
 export type HawkerErrorCode = ErrorCode | ClientErrorCode;
 
 /**

@@ -19,12 +19,20 @@ export type LiveRoomEvents = ServerPushes &
     resync: RoomSnapshot;
   };
 
-/** Options for {@link LiveRoom.join}. */
+/**
+ * Options for {@link LiveRoom.join}.
+ *
+ * @example
+ * await LiveRoom.join(url, token, roomId, { timeoutMs: 5_000 });
+ */
 export type JoinOptions = ConnectOptions;
 
 /**
  * What {@link LiveRoom.buy} orders: units of a flash sale (sale price and limits), or of a catalog SKU at list price.
  * Prices never come from the client.
+ *
+ * @example
+ * await room.buy({ productId: p.id, skuId: p.skus[0].id, quantity: 2 });
  */
 export type BuyInput = { saleId: string; quantity?: number } | { productId: string; skuId: string; quantity?: number };
 

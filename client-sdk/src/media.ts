@@ -6,7 +6,10 @@ import { HawkerError } from './errors.ts';
 
 /**
  * What a media session needs from the connection it signals over: a {@link LiveRoom} (creator, viewer), or the
- * media link an {@link AgencyConsole} opens per thumbnail.
+ * media link an {@link AgencyConsole} opens per thumbnail. You rarely need it: `room.publish` and `room.watch` pass it.
+ *
+ * @example
+ * const player = await Player.start(room, video); // what room.watch(video) does
  */
 export interface MediaHost {
   readonly roomId: string;
@@ -18,7 +21,12 @@ export interface MediaHost {
   adopt(child: Child): () => void;
 }
 
-/** Options shared by publish and watch. */
+/**
+ * Options shared by publish and watch.
+ *
+ * @example
+ * await room.watch(video, { handlerFactory }); // Node, with a WebRTC implementation
+ */
 export interface MediaOptions {
   /**
    * mediasoup-client handler factory, for environments without a browser WebRTC stack (e.g. Node with a WebRTC
@@ -27,7 +35,12 @@ export interface MediaOptions {
   handlerFactory?: types.HandlerFactory;
 }
 
-/** Options for {@link LiveRoom.publish}. */
+/**
+ * Options for {@link LiveRoom.publish}.
+ *
+ * @example
+ * await room.publish(stream, { simulcast: false });
+ */
 export interface PublishOptions extends MediaOptions {
   /**
    * Send the camera in two qualities (full and half resolution) so viewers on slow networks and small players get the
@@ -36,7 +49,12 @@ export interface PublishOptions extends MediaOptions {
   simulcast?: boolean;
 }
 
-/** Options for {@link LiveRoom.watch}. */
+/**
+ * Options for {@link LiveRoom.watch}.
+ *
+ * @example
+ * await room.watch(thumbnail, { maxSpatialLayer: 0 });
+ */
 export interface WatchOptions extends MediaOptions {
   /**
    * Highest simulcast layer to receive: 0 is the lightest. Thumbnails use 0; the default is the best the network
@@ -47,10 +65,20 @@ export interface WatchOptions extends MediaOptions {
   muted?: boolean;
 }
 
-/** What a {@link Player} shows: nothing published yet, the creator's video, or the creator's camera paused. */
+/**
+ * What a {@link Player} shows: nothing published yet, the creator's video, or the creator's camera paused.
+ *
+ * @example
+ * player.on('state', (s: PlayerState) => (overlay.hidden = s === 'playing'));
+ */
 export type PlayerState = 'waiting' | 'playing' | 'paused' | 'closed';
 
-/** Events of a {@link Player} or {@link Publisher}. */
+/**
+ * Events of a {@link Player} or {@link Publisher}.
+ *
+ * @example
+ * player.on('error', (e) => showError(e.message));
+ */
 export interface MediaEvents {
   /** The player's state changed. */
   state: PlayerState;

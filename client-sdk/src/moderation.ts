@@ -2,7 +2,12 @@ import type { z } from 'zod';
 import type { ChatSettings, Keyword, KeywordList } from '../../server/protocol/index.ts';
 import type { RequestName, RequestPayload, RequestResult } from './connection.ts';
 
-/** Keyword edits: removals first, then additions (which replace a word's mode). */
+/**
+ * Keyword edits: removals first, then additions (which replace a word's mode).
+ *
+ * @example
+ * const edit: KeywordEdit = { add: [{ word: 'spam', mode: 'block' }], remove: ['old word'] };
+ */
 export interface KeywordEdit {
   add?: z.input<typeof Keyword>[];
   remove?: string[];

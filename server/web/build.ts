@@ -42,7 +42,11 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
   try {
     esbuild = await import('esbuild');
   } catch (cause) {
-    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed', { cause });
+    // No bundler here (a production install without dev dependencies): the inputs hash cannot match a build made
+    // where they were installed, so serve the newest build shipped with the server (scripts/build-web.ts).
+    const shipped = await newestBuild();
+    if (shipped) return { dir: path.join(BUILD_ROOT, shipped), key: shipped, built: false };
+    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed, and ship server/web/public/build/', { cause });
   }
   await fs.mkdir(BUILD_ROOT, { recursive: true });
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -102,6 +106,16 @@ async function exists(p: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** The most recently finished build, if any. */
+async function newestBuild(): Promise<string | null> {
+  let best: { name: string; at: number } | null = null;
+  for (const name of await fs.readdir(BUILD_ROOT).catch(() => [])) {
+    const st = await fs.stat(path.join(BUILD_ROOT, name, 'ok')).catch(() => null);
+    if (st && (!best || st.mtimeMs > best.at)) best = { name, at: st.mtimeMs };
+  }
+  return best?.name ?? null;
 }
 
 /** Old builds pile up while pages are edited; keep the current one and anything a running process may still serve. */

@@ -21,9 +21,9 @@ afterEach(async () => {
   node = undefined;
 });
 
-it('signs in on the landing page, creates a room in the studio, goes live, a viewer sees it live, and ending tells both', async () => {
+it('on a phone: signs in on the landing page, creates a room in the studio, goes live, a viewer sees it live, and ending tells both', async () => {
   node = await startNode();
-  const landing = await openPage(browser, `${node.url}/`);
+  const landing = await openPage(browser, `${node.url}/`, { viewport: PHONE });
   pages.push(landing);
   const { page } = landing;
   await page.getByLabel('Display name').fill('Mia Chen');
@@ -31,7 +31,7 @@ it('signs in on the landing page, creates a room in the studio, goes live, a vie
   await page.getByLabel('Agency id').fill('ag-web');
   await page.getByRole('button', { name: 'Get a dev token' }).click();
   await poll(() => page.getByTestId('identity-pill').textContent()).toBe('Mia Chen · creator · ag-web');
-  await screenshot(page, 'landing');
+  await screenshot(page, 'landing-phone');
 
   await page.getByTestId('tile-studio').click();
   await page.getByLabel('Title of your next live').fill('Friday night skincare drop');
