@@ -52,6 +52,22 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   await studio.page.getByTestId('toggle-camera').click();
   await poll(() => viewer.page.getByTestId('stage-note').isHidden()).toBe(true);
 
+  // The viewer's connection drops (the server side cuts the transport): the page reconnects, re-joins, and the player
+  // consumes again on the new connection (the old one's media was closed by the server), so frames keep coming.
+  const { io } = node.node.ctx;
+  const viewerSocket = () => [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'v-video');
+  const before = viewerSocket()!;
+  before.conn.close();
+  const after = await waitFor('the viewer back in the room on a new connection', () => {
+    const s = viewerSocket();
+    // Connection-state recovery may give the new connection the old id: compare the server-side socket objects.
+    return s && s !== before && s.data.rooms.has(created.body.id) ? s : undefined;
+  }, 30_000);
+  expect(after.connected).toBe(true);
+  const resumed = await decodedFrames(viewer.page, 'video');
+  await waitFor('frames after the reconnect', async () => (await decodedFrames(viewer.page, 'video')) > resumed + 10, 30_000);
+  expect(await viewer.page.getByTestId('connection-banner').isHidden()).toBe(true);
+
   await screenshot(studio.page, 'studio');
   await screenshot(viewer.page, 'room-phone');
   expect(studio.errors).toEqual([]);
