@@ -5,11 +5,10 @@ import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '../protocol/auth.ts';
 import type { RoomSnapshot } from '../protocol/index.ts';
 import type { Room } from '../protocol/rooms.ts';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel, roomIdOfChannel } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 
 const CONSOLE_PREFIX = 'console:';
-const ROOM_PREFIX = roomChannel('');
 
 /** The Socket.IO room of every console watching `agencyId`. */
 export const consoleChannel = (agencyId: string): string => `${CONSOLE_PREFIX}${agencyId}`;
@@ -67,7 +66,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
       // SDK watches again after any reconnect. Console-only room channels are those without a room:join behind them.
       socket.on('disconnecting', () => {
         for (const channel of [...socket.rooms]) {
-          const roomId = channel.startsWith(ROOM_PREFIX) ? channel.slice(ROOM_PREFIX.length) : null;
+          const roomId = roomIdOfChannel(channel);
           const consoleOnly = roomId !== null && (!socket.data.rooms.has(roomId) || mediaRooms.has(roomId));
           if (consoleOnly || channel.startsWith(CONSOLE_PREFIX)) void socket.leave(channel);
         }

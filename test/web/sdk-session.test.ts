@@ -66,14 +66,25 @@ it('an AgencyConsole re-watches after a reconnect, and its room map follows room
   node = await startNode();
   const { creator, mod } = await tokens(node.url);
   const first = await creator.createRoom({ title: 'First' });
-  await creator.goLive(first.id);
   const agency = await AgencyConsole.connect(node.url, mod, 'ag1');
   closers.push(agency);
+  expect(agency.rooms.size).toBe(0);
+  const firstLive = agency.once('room:updated');
+  await creator.goLive(first.id);
+  await firstLive; // a broadcast seen: Socket.IO can now recover this session after a drop
   expect([...agency.rooms.keys()]).toEqual([first.id]);
 
   const resynced = agency.once('resync');
+  const back = agency.once('reconnected');
   agency.socket.io.engine.close();
+  expect((await back).recovered).toBe(true);
   expect((await resynced).rooms.map((s) => s.room.id)).toEqual([first.id]);
+  // The recovered session did not bring the console back as a member of the room: a viewer joining now is the only
+  // one counted.
+  const viewerToken = (await HawkerApi.devToken(node.url, { userId: 'v9', name: 'Viewer', role: 'viewer' })).token;
+  const watcher = await LiveRoom.join(node.url, viewerToken, first.id);
+  closers.push(watcher);
+  expect(watcher.snapshot.stats.viewers).toBe(1);
 
   const second = await creator.createRoom({ title: 'Second' });
   const live = agency.once('console:roomLive');
