@@ -1,0 +1,75 @@
+/**
+ * Chat benchmark load process: `count` viewers join one room and count the chat they receive. Every `probeEvery`-th
+ * viewer is a probe: standard parser, and the delivery latency of every message (receive time minus the send time
+ * stamped in its text; same host, same clock).
+ */
+import { call, ok, type ClientSocket } from '../../test/helpers/clients.ts';
+import type { ChatBatch } from '../../server/protocol/index.ts';
+import { emitEvent, serveLoad } from '../lib/procs.ts';
+import { counted, open, pool, sentAt, signer } from './clients.ts';
+
+interface Init {
+  url: string;
+  roomId: string;
+  secret: string;
+  /** User ids are `${idPrefix}${i}` for i in [0, count). */
+  idPrefix: string;
+  count: number;
+  probeEvery: number;
+}
+
+serveLoad<Init>((init) => {
+  const sockets: ClientSocket[] = [];
+  const latencies: number[] = [];
+  let probeMessages = 0;
+  let probes = 0;
+  return {
+    async connect() {
+      const sign = signer(init.secret);
+      const ids = Array.from({ length: init.count }, (_, i) => i);
+      let done = 0;
+      await pool(ids, 50, async (i) => {
+        const userId = `${init.idPrefix}${i}`;
+        const probe = i % init.probeEvery === 0;
+        const socket = await open(init.url, await sign(userId), userId, !probe);
+        sockets.push(socket);
+        if (probe) {
+          probes += 1;
+          socket.on('chat:batch', (batch: ChatBatch) => {
+            const now = Date.now();
+            for (const m of batch.messages) {
+              const t = sentAt(m.text);
+              if (t === undefined) continue;
+              probeMessages += 1;
+              latencies.push(now - t);
+            }
+          });
+        }
+        ok(await call(socket, 'room:join', { roomId: init.roomId }, 60_000));
+        done += 1;
+        if (done % 250 === 0) emitEvent({ connected: done });
+      });
+      return { connected: sockets.length, probes };
+    },
+    reset() {
+      counted.messages = 0;
+      counted.lastAt = 0;
+      probeMessages = 0;
+      latencies.length = 0;
+      return {};
+    },
+    /** What arrived since the last reset; latencies only when asked (they are many). */
+    report({ withLatencies }: { withLatencies?: boolean }) {
+      return {
+        // Probes' deliveries are counted by their listener, everyone else's by the counting parser.
+        deliveries: counted.messages + probeMessages,
+        probeDeliveries: probeMessages,
+        lastAt: Math.max(counted.lastAt, 0),
+        ...(withLatencies ? { latencies } : {}),
+      };
+    },
+    exit() {
+      for (const s of sockets) s.disconnect();
+    },
+  };
+});
