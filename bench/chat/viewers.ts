@@ -1,12 +1,12 @@
 /**
- * Chat benchmark load process: `count` viewers join one room and count the chat they receive. Every `probeEvery`-th
- * viewer is a probe: standard parser, and the delivery latency of every message (receive time minus the send time
+ * Chat benchmark load process: `count` viewers join one room and count the chat they receive (wire-level clients,
+ * see `openWire`). Every `probeEvery`-th viewer is a probe: a socket.io-client connection that records the delivery latency of every message (receive time minus the send time
  * stamped in its text; same host, same clock).
  */
-import { call, ok, type ClientSocket } from '../../test/helpers/clients.ts';
+import { call, ok } from '../../test/helpers/clients.ts';
 import type { ChatBatch } from '../../server/protocol/index.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
-import { counted, open, pool, sentAt, signer } from './clients.ts';
+import { counted, open, openWire, pool, sentAt, signer } from './clients.ts';
 
 interface Init {
   url: string;
@@ -19,7 +19,7 @@ interface Init {
 }
 
 serveLoad<Init>((init) => {
-  const sockets: ClientSocket[] = [];
+  const sockets: { close(): void }[] = [];
   const latencies: number[] = [];
   let probeMessages = 0;
   let probes = 0;
@@ -30,10 +30,11 @@ serveLoad<Init>((init) => {
       let done = 0;
       await pool(ids, 50, async (i) => {
         const userId = `${init.idPrefix}${i}`;
-        const probe = i % init.probeEvery === 0;
-        const socket = await open(init.url, await sign(userId), userId, !probe);
-        sockets.push(socket);
-        if (probe) {
+        if (i % init.probeEvery !== 0) {
+          sockets.push(await openWire(init.url, await sign(userId), init.roomId));
+        } else {
+          const socket = await open(init.url, await sign(userId), userId, false);
+          sockets.push({ close: () => socket.disconnect() });
           probes += 1;
           socket.on('chat:batch', (batch: ChatBatch) => {
             const now = Date.now();
@@ -44,8 +45,8 @@ serveLoad<Init>((init) => {
               latencies.push(now - t);
             }
           });
+          ok(await call(socket, 'room:join', { roomId: init.roomId }, 60_000));
         }
-        ok(await call(socket, 'room:join', { roomId: init.roomId }, 60_000));
         done += 1;
         if (done % 250 === 0) emitEvent({ connected: done });
       });
@@ -61,7 +62,7 @@ serveLoad<Init>((init) => {
     /** What arrived since the last reset; latencies only when asked (they are many). */
     report({ withLatencies }: { withLatencies?: boolean }) {
       return {
-        // Probes' deliveries are counted by their listener, everyone else's by the counting parser.
+        // Probes' deliveries are counted by their listener, everyone else's by their wire client.
         deliveries: counted.messages + probeMessages,
         probeDeliveries: probeMessages,
         lastAt: Math.max(counted.lastAt, 0),
@@ -69,7 +70,7 @@ serveLoad<Init>((init) => {
       };
     },
     exit() {
-      for (const s of sockets) s.disconnect();
+      for (const s of sockets) s.close();
     },
   };
 });
