@@ -6,6 +6,7 @@
  *   npm run bench:chat -- [--viewers 5000] [--rate 500] [--seconds 10] [--procs 4] [--only hawker|baseline]
  */
 import { once } from 'node:events';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { api, devToken } from '../test/helpers/clients.ts';
 import { spawnNode } from '../test/helpers/nodeProcess.ts';
@@ -51,6 +52,8 @@ interface PhaseResult {
   completeness: number;
   latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
   serverCpuCores: number;
+  /** The load generators' CPU (viewers and senders), on the same cores. */
+  loadCpuCores: number;
   redisCpuCores?: number;
   serverPeakRssMiB: number;
   abortedForMemory: boolean;
@@ -129,7 +132,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     progress(`${target.system}: ${total} viewers (${joined.reduce((n, j) => n + j.probes, 0)} probes) in the room; sending ${RATE} msg/s for ${SECONDS} s`);
     await new Promise((r) => setTimeout(r, 1_000)); // let join-time pushes settle
     await Promise.all(viewers.map((v) => v.call('reset')));
-    const cpu = new CpuMeter(target.pids);
+    const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries([...viewers, senders].map((p) => [p.name, p.pid])) });
     let peakRss = 0;
     let abortedForMemory = false;
     // A server that cannot keep up buffers every undelivered packet: stop sending before it eats the machine.
@@ -177,6 +180,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
       completeness: expected > 0 ? deliveries / expected : 0,
       latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
       serverCpuCores: cores.server!,
+      loadCpuCores: [...viewers, senders].reduce((n, p) => n + (cores[p.name] ?? 0), 0),
       ...(cores.redis !== undefined ? { redisCpuCores: cores.redis } : {}),
       serverPeakRssMiB: Math.round(peakRss),
       abortedForMemory,
@@ -192,7 +196,7 @@ runMain('bench:chat', async () => {
   if (opt.only !== 'baseline') results.push(await phase(hawker));
   if (opt.only !== 'hawker') results.push(await phase(baseline));
   printTable(`P2 chat fan-out: ${VIEWERS} viewers, ${RATE} msg/s offered for ${SECONDS} s, one node`, [
-    ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'peak RSS MiB'],
+    ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'load CPU', 'peak RSS MiB'],
     ...results.map((r) => [
       r.system,
       r.accepted,
@@ -202,6 +206,7 @@ runMain('bench:chat', async () => {
       r.latencyMs.p99,
       `${round(r.serverCpuCores * 100)}%`,
       r.redisCpuCores !== undefined ? `${round(r.redisCpuCores * 100)}%` : '-',
+      `${round(r.loadCpuCores * 100)}%`,
       r.serverPeakRssMiB,
     ]),
   ]);
@@ -209,5 +214,6 @@ runMain('bench:chat', async () => {
   const ratios = h && b ? { deliveredPerSec: h.deliveredPerSec / b.deliveredPerSec, p99: b.latencyMs.p99 / h.latencyMs.p99 } : undefined;
   if (ratios) console.log(`\nhawker / baseline: ${round(ratios.deliveredPerSec, 2)}x delivered messages/s; baseline p99 is ${round(ratios.p99, 1)}x hawker's`);
   if (h) console.log(`goal p99 <= 250 ms at 5,000 x 500/s: ${h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`);
+  console.log(`machine load average during the run: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
   console.log(`\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY }, results, ratios })}`);
 }, 900);
