@@ -15,6 +15,9 @@ import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } fr
 /** The typed Socket.IO server every domain registers its handlers on. */
 export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
+/** An incoming request whose JSON body's raw bytes were kept (see the JSON parser in Hawker.create). */
+export type RawBodyRequest = http.IncomingMessage & { rawBody?: Buffer };
+
 /** What a domain module gets to wire itself in. */
 export interface HawkerContext {
   readonly config: Config;
@@ -81,7 +84,8 @@ export class Hawker {
     });
     const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media };
     const node = new Hawker(ctx, server, adapterRedis);
-    app.use(express.json({ limit: '64kb' }));
+    // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
+    app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
     app.use(healthRoutes({ redis, media, startedAt: Date.now() }));
     return node;
   }

@@ -61,6 +61,26 @@ const EnvSchema = z.object({
   MEDIASOUP_MAX_INCOMING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(5_000_000),
   /** A viewer transport's starting bandwidth estimate, bits/s, before congestion control has measured. */
   MEDIASOUP_INITIAL_OUTGOING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(1_000_000),
+  // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
+  /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
+  COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),
+  /** How long a reservation waits for its payment before it expires and its stock returns. */
+  ORDER_PAYMENT_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(300_000),
+  /** The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing. */
+  PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PAYMENT_GATEWAY_API_KEY: z.string().min(8).default('sk_sandbox_hawker_dev'),
+  /** HMAC secret of the gateway's webhooks. */
+  PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default('whsec_hawker_dev_change_me'),
+  /** Run a payment worker in this process (turn off when running `server/payments/workerMain.ts` separately). */
+  PAYMENT_WORKER: bool.default(true),
+  PAYMENT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  /** Charge attempts per order before the worker gives up (the order then fails and its stock returns). */
+  PAYMENT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  /** First retry delay; doubles per attempt, capped at 32x, with jitter. */
+  PAYMENT_BACKOFF_MS: z.coerce.number().int().min(10).max(60_000).default(1_000),
+  PAYMENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /** A job whose worker stops renewing its lock for this long (crash, SIGKILL) is retried by another worker. */
+  PAYMENT_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };
@@ -86,6 +106,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = data.NODE_ENV === 'production';
   if (production && !env.JWT_SECRET && !data.JWT_JWKS_URL) {
     throw new ConfigError('Invalid configuration: JWT_SECRET or JWT_JWKS_URL must be set when NODE_ENV=production (see README.md, Configuration)');
+  }
+  if (production && data.PAYMENT_GATEWAY_URL && (!env.PAYMENT_GATEWAY_API_KEY || !env.PAYMENT_WEBHOOK_SECRET)) {
+    throw new ConfigError('Invalid configuration: PAYMENT_GATEWAY_API_KEY and PAYMENT_WEBHOOK_SECRET must be set with PAYMENT_GATEWAY_URL when NODE_ENV=production (see README.md, Configuration)');
   }
   return { ...data, DEV_TOKENS: data.DEV_TOKENS ?? !production, dataDir: path.resolve(data.DATA_DIR) };
 }

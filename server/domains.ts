@@ -6,8 +6,13 @@ import { createLikes } from './likes/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
 import { createMetrics } from './infra/metrics.ts';
+import { createAnalytics } from './analytics/index.ts';
+import { createCatalog } from './catalog/index.ts';
+import { createFlashSales } from './flash-sale/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
 import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
+import { createOrders } from './orders/index.ts';
+import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createStream } from './stream/index.ts';
 
@@ -48,6 +53,15 @@ export async function registerDomains(node: Hawker): Promise<void> {
     likes.onConnection,
     stream.onConnection,
   ];
+
+  // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
+  const catalog = createCatalog(ctx, auth, rooms.service);
+  const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
+  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store);
+  const payments = createPayments(ctx, auth);
+  const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
+  for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
+  onConnection.push(orders.onConnection, analytics.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

@@ -8,6 +8,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './infra/log.ts';
 import { startLocalRedis, type LocalRedis } from './infra/localRedis.ts';
 import { registerDomains } from './domains.ts';
+import { launchSandbox, type LaunchedSandbox } from './payments/sandbox/launch.ts';
 
 let config: Config;
 try {
@@ -22,6 +23,7 @@ try {
 
 const log = createLogger(config.LOG_LEVEL);
 let localRedis: LocalRedis | undefined;
+let sandbox: LaunchedSandbox | undefined;
 let node: Hawker | undefined;
 
 async function start(): Promise<void> {
@@ -31,9 +33,21 @@ async function start(): Promise<void> {
     redisUrl = localRedis.url;
     log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
   }
+  if (!config.PAYMENT_GATEWAY_URL) {
+    sandbox = await launchSandbox({
+      apiKey: config.PAYMENT_GATEWAY_API_KEY,
+      webhookSecret: config.PAYMENT_WEBHOOK_SECRET,
+      ledgerFile: path.join(config.dataDir, 'sandbox', 'ledger.jsonl'),
+      log: log.child({ module: 'sandbox-gateway' }),
+    });
+    config = { ...config, PAYMENT_GATEWAY_URL: sandbox.url };
+    log.info({ url: sandbox.url, pid: sandbox.pid }, 'started the sandbox payment gateway; set PAYMENT_GATEWAY_URL to use a real one');
+  }
   node = await Hawker.create(config, log, redisUrl);
   await registerDomains(node);
   const addr = await node.listen();
+  const local = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
+  await sandbox?.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${addr.port}/api/payments/webhook`);
   const shown = addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.address;
   log.info({ port: addr.port }, `Hawker listening: http://${shown}:${addr.port}/ (health: /readyz)`);
 }
@@ -45,6 +59,7 @@ async function stop(signal: string, code = 0): Promise<never> {
   log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
   const deadline = setTimeout(() => {
     log.error('graceful shutdown timed out; exiting anyway');
+    sandbox?.stop(0).catch(() => {});
     localRedis?.stop(0).catch(() => {});
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
@@ -55,6 +70,7 @@ async function stop(signal: string, code = 0): Promise<never> {
     log.error({ err }, 'error while closing the node');
     code = 1;
   }
+  await sandbox?.stop().catch((err: Error) => log.error({ err }, 'error while stopping the sandbox gateway'));
   await localRedis?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local redis'));
   log.info('stopped');
   process.exit(code);

@@ -15,6 +15,10 @@ import {
   ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
 } from './moderation.ts';
 import * as media from './media.ts';
+import {
+  FlashSale, Order, OrderIdInput, OrderUpdated, PinnedProduct, PlaceOrderInput, PlaceOrderResult, ProductEventInput, ProductEventResult,
+  ProductUnpinned, SaleEnded, SaleSoldOut, StockUpdate,
+} from './commerce.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -25,6 +29,7 @@ export * from './chat.ts';
 export * from './moderation.ts';
 export * from './agency.ts';
 export * from './media.ts';
+export * from './commerce.ts';
 
 /**
  * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
@@ -40,6 +45,10 @@ export const RoomSnapshot = z.object({
   chatSettings: ChatSettings,
   mutedUntil: EpochMs.nullable(),
   stats: RoomStats,
+  /** Commerce: the "now explaining" product card, if one is pinned. */
+  pinned: PinnedProduct.nullable(),
+  /** Commerce: the live flash sale, else the next scheduled one (countdown from serverTime), else null. */
+  flashSale: FlashSale.nullable(),
 });
 export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
@@ -73,6 +82,11 @@ export const clientEventSpecs = defineClientEvents({
   'media:resume': { input: media.ConsumerInput, output: media.MediaOk },
   'media:pause': { input: media.ConsumerInput, output: media.MediaOk },
   'media:setPreferredLayers': { input: media.SetPreferredLayersInput, output: media.PreferredLayers },
+  // Commerce (server/orders, server/analytics)
+  'order:place': { input: PlaceOrderInput, output: PlaceOrderResult },
+  'order:cancel': { input: OrderIdInput, output: Order },
+  'product:impression': { input: ProductEventInput, output: ProductEventResult },
+  'product:click': { input: ProductEventInput, output: ProductEventResult },
 });
 export type ClientEventName = keyof typeof clientEventSpecs;
 
@@ -92,6 +106,15 @@ export const serverEventSpecs = defineServerEvents({
   'media:producerClosed': media.ProducerClosed,
   'media:consumerClosed': media.ConsumerClosed,
   'media:reconnect': media.MediaReconnect,
+  // Commerce (server/catalog, server/flash-sale, server/orders)
+  'product:pinned': PinnedProduct,
+  'product:unpinned': ProductUnpinned,
+  'sale:scheduled': FlashSale,
+  'sale:started': FlashSale,
+  'sale:soldout': SaleSoldOut,
+  'sale:ended': SaleEnded,
+  'stock:update': StockUpdate,
+  'order:updated': OrderUpdated,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;

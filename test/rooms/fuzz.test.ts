@@ -129,7 +129,7 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
           continue;
         }
         acks.push(
-          (s.timeout(10_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload).then((ack) => {
+          (s.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload).then((ack) => {
             const key = ack.ok ? `${event}:ok` : ack.error.code;
             outcomes[key] = (outcomes[key] ?? 0) + 1;
             if (ack.ok) {

@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import type { CatalogStore } from '../catalog/store.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { Ticker } from '../infra/ticker.ts';
+import { AgencyParams } from '../protocol/agency.ts';
+import { RoomIdParams } from '../protocol/rooms.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { analyticsKeys } from './keys.ts';
+import { AnalyticsService } from './service.ts';
+
+export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
+
+/**
+ * Room and agency commerce analytics: `product:impression` / `product:click` socket events, batched per tick, and
+ * GET /api/rooms/:roomId/analytics, GET /api/agencies/:agencyId/analytics.
+ */
+export function createAnalytics(ctx: HawkerContext, { rest }: Auth, rooms: RoomService, catalog: CatalogStore): Domain & { onConnection(socket: HawkerSocket): void } {
+  const log = ctx.log.child({ module: 'analytics' });
+  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog);
+  const r = Router();
+  r.get('/api/rooms/:roomId/analytics', rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)));
+  r.get('/api/agencies/:agencyId/analytics', rest({ params: AgencyParams }, ({ params, principal }) => service.agency(principal, params.agencyId)));
+  ctx.app.use(r);
+  const ticker = new Ticker('analytics', ctx.config.COMMERCE_TICK_MS, log, () => service.flush()).start();
+  return {
+    name: 'analytics',
+    onConnection(socket) {
+      on(socket, 'product:impression', log, ({ roomId, productId }) => service.impression(socket, roomId, productId));
+      on(socket, 'product:click', log, ({ roomId, productId }) => service.click(socket, roomId, productId));
+    },
+    async close() {
+      await ticker.stop();
+      await service.flush(); // the last batch
+    },
+  };
+}

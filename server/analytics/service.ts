@@ -1,0 +1,135 @@
+import type { Redis } from 'ioredis';
+import { access } from '../auth/access.ts';
+import type { CatalogStore } from '../catalog/store.ts';
+import { AppError } from '../errors.ts';
+import type { HawkerSocket } from '../infra/socketEdge.ts';
+import type { Principal } from '../protocol/auth.ts';
+import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '../protocol/commerce.ts';
+import type { RoomService } from '../rooms/service.ts';
+import type { AnalyticsKeys } from './keys.ts';
+
+/** How long a node trusts its cached view of a room's agency and product ids. */
+const ROOM_CACHE_MS = 2_000;
+const ROOM_CACHE_MAX = 10_000;
+
+interface RoomInfo {
+  at: number;
+  agencyId: string | null;
+  productIds: Set<string>;
+}
+
+interface Pending {
+  agencyId: string | null;
+  impressions: Map<string, number>;
+  clicks: Map<string, number>;
+}
+
+/**
+ * Commerce counters per room and per agency (what the agency console shows). Order, payment and GMV counters are
+ * written by the order scripts (exact); card impressions and clicks arrive as socket events from every viewer, so they
+ * are validated against the room's products, deduplicated (one impression per connection and product), summed in
+ * memory and written once per tick as one pipeline of HINCRBYs: Redis load is per tick, not per viewer.
+ * A node that crashes loses at most one tick of impressions and clicks, never money counters.
+ */
+export class AnalyticsService {
+  private readonly rooms = new Map<string, RoomInfo>();
+  private pending = new Map<string, Pending>();
+  private readonly seen = new WeakMap<HawkerSocket, Set<string>>();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: AnalyticsKeys,
+    private readonly roomService: RoomService,
+    private readonly catalog: CatalogStore,
+  ) {}
+
+  /** Counts a product card impression; false when this connection already counted one for the product. */
+  async impression(socket: HawkerSocket, roomId: string, productId: string): Promise<{ counted: boolean }> {
+    const info = await this.check(socket, roomId, productId);
+    let seen = this.seen.get(socket);
+    if (!seen) this.seen.set(socket, (seen = new Set()));
+    const key = `${roomId}:${productId}`;
+    if (seen.has(key)) return { counted: false };
+    seen.add(key);
+    this.add(roomId, info.agencyId, 'impressions', productId);
+    return { counted: true };
+  }
+
+  /** Counts a click on a product card (the connection's event budget bounds the rate). */
+  async click(socket: HawkerSocket, roomId: string, productId: string): Promise<{ counted: boolean }> {
+    const info = await this.check(socket, roomId, productId);
+    this.add(roomId, info.agencyId, 'clicks', productId);
+    return { counted: true };
+  }
+
+  /** Writes the counted impressions and clicks (analytics tick). */
+  async flush(): Promise<void> {
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const m = this.redis.pipeline();
+    for (const [roomId, p] of batch) {
+      for (const [field, counts, prefix] of [['impressions', p.impressions, 'imp'], ['clicks', p.clicks, 'clk']] as const) {
+        let total = 0;
+        for (const [productId, n] of counts) {
+          m.hincrby(this.keys.room(roomId), `${prefix}:${productId}`, n);
+          total += n;
+        }
+        if (total === 0) continue;
+        m.hincrby(this.keys.room(roomId), field, total);
+        if (p.agencyId) m.hincrby(this.keys.agency(p.agencyId), field, total);
+      }
+    }
+    const results = (await m.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0]!;
+  }
+
+  async room(p: Principal, roomId: string): Promise<RoomAnalytics> {
+    const room = await this.roomService.store.mustGet(roomId);
+    const allowed = access.canManageRoom(p, room) || (room.agencyId !== null && access.canModerateAgency(p, room.agencyId));
+    access.require(allowed, "Only the room's creator, its agency or an admin can see its analytics");
+    const h = await this.redis.hgetall(this.keys.room(roomId));
+    const products: RoomAnalytics['products'] = {};
+    for (const [field, v] of Object.entries(h)) {
+      const m = /^(imp|clk):(.+)$/.exec(field);
+      if (!m) continue;
+      const entry = (products[m[2]!] ??= { impressions: 0, clicks: 0 });
+      entry[m[1] === 'imp' ? 'impressions' : 'clicks'] = Number(v);
+    }
+    return { roomId, ...counters(h), products };
+  }
+
+  async agency(p: Principal, agencyId: string): Promise<AgencyAnalytics> {
+    access.require(access.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its analytics");
+    return { agencyId, ...counters(await this.redis.hgetall(this.keys.agency(agencyId))) };
+  }
+
+  private add(roomId: string, agencyId: string | null, kind: 'impressions' | 'clicks', productId: string): void {
+    let p = this.pending.get(roomId);
+    if (!p) this.pending.set(roomId, (p = { agencyId, impressions: new Map(), clicks: new Map() }));
+    p[kind].set(productId, (p[kind].get(productId) ?? 0) + 1);
+  }
+
+  /** The socket must be in the room, and the product one of the room's (bogus ids would grow the counters hash). */
+  private async check(socket: HawkerSocket, roomId: string, productId: string): Promise<RoomInfo> {
+    if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room first');
+    let info = this.rooms.get(roomId);
+    if (!info || Date.now() - info.at > ROOM_CACHE_MS) {
+      const [room, ids] = await Promise.all([this.roomService.store.mustGet(roomId), this.catalog.productIds(roomId)]);
+      info = { at: Date.now(), agencyId: room.agencyId, productIds: new Set(ids) };
+      this.rooms.delete(roomId);
+      if (this.rooms.size >= ROOM_CACHE_MAX) this.rooms.delete(this.rooms.keys().next().value!);
+      this.rooms.set(roomId, info);
+    }
+    if (!info.productIds.has(productId)) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
+    return info;
+  }
+}
+
+function counters(h: Record<string, string>): CommerceCounters {
+  const n = (k: string) => Number(h[k] ?? 0);
+  const gmv: Record<string, number> = {};
+  for (const [field, v] of Object.entries(h)) if (field.startsWith('gmv:')) gmv[field.slice(4)] = Number(v);
+  return { impressions: n('impressions'), clicks: n('clicks'), orders: n('orders'), units: n('units'), paidOrders: n('paidOrders'), paidUnits: n('paidUnits'), gmv };
+}

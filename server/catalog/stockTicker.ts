@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { HawkerIo } from '../app.ts';
+import type { StockUpdate } from '../protocol/commerce.ts';
+import { roomChannel } from '../rooms/hooks.ts';
+import type { CatalogKeys } from './store.ts';
+
+/** Pools drained per tick; the rest wait for the next tick (bounds one tick's work). */
+const MAX_POOLS_PER_TICK = 1_000;
+
+/**
+ * Live stock for big rooms: every script that changes a pool's counters adds the pool's key to the `stockDirty` set;
+ * each tick, one node atomically takes the dirty keys (SPOP, so two nodes never announce the same change), reads their
+ * counters, and sends each room ONE `stock:update` packet for all its changed pools. The broadcast rate is therefore
+ * bounded by the tick, never by the order rate. A sale that reaches zero left is announced once with `sale:soldout`
+ * (HSETNX on the pool; reservation releases clear the flag so a sale can sell out again).
+ *
+ * Best effort by design: a node dying between SPOP and emit loses that tick's display update (the next change or a
+ * fresh join snapshot corrects it); stock itself is never affected.
+ */
+export async function stockTick(redis: Redis, keys: CatalogKeys, io: HawkerIo): Promise<void> {
+  const poolKeys = (await redis.spop(keys.stockDirty, MAX_POOLS_PER_TICK)) as string[];
+  if (poolKeys.length === 0) return;
+  const reads = redis.pipeline();
+  for (const key of poolKeys) reads.hmget(key, 'kind', 'roomId', 'productId', 'skuId', 'saleId', 'left', 'sold', 'state');
+  const rows = ((await reads.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+
+  const updates = new Map<string, StockUpdate>();
+  const soldOut: { key: string; roomId: string; saleId: string }[] = [];
+  rows.forEach(([kind, roomId, productId, skuId, saleId, left, sold, state], i) => {
+    if (!roomId || !productId || !skuId) return; // pool vanished (should not happen: pools are never deleted)
+    let u = updates.get(roomId);
+    if (!u) updates.set(roomId, (u = { roomId, sales: [], skus: [] }));
+    if (kind === 'sale' && saleId) {
+      u.sales.push({ saleId, left: Number(left), sold: Number(sold) });
+      if (Number(left) === 0 && state !== 'ended') soldOut.push({ key: poolKeys[i]!, roomId, saleId });
+    } else {
+      u.skus.push({ productId, skuId, left: Number(left) });
+    }
+  });
+  for (const u of updates.values()) io.to(roomChannel(u.roomId)).emit('stock:update', u);
+
+  if (soldOut.length === 0) return;
+  const flags = redis.pipeline();
+  for (const s of soldOut) flags.hsetnx(s.key, 'soldOutPushed', '1');
+  const set = (await flags.exec()) ?? [];
+  soldOut.forEach((s, i) => {
+    if (set[i]?.[1] === 1) io.to(roomChannel(s.roomId)).emit('sale:soldout', { roomId: s.roomId, saleId: s.saleId });
+  });
+}

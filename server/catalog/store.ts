@@ -1,0 +1,255 @@
+import type { Redis } from 'ioredis';
+import { AppError } from '../errors.ts';
+import { LuaScripts } from '../infra/lua.ts';
+import type { CreateProductBody, PinnedProduct, Product, SkuView, UpdateProductBody } from '../protocol/commerce.ts';
+import { newId } from '../rooms/store.ts';
+import { POOL_COUNT_FIELDS, poolCounts } from './pool.ts';
+
+/** Redis keys owned by the catalog domain. */
+export const catalogKeys = (p: string) => ({
+  /** Hash: the product's descriptive fields (see toHash). */
+  product: (productId: string) => `${p}catalog:product:${productId}`,
+  /** Hash: one SKU's list-price stock pool (server/catalog/pool.ts). */
+  stock: (productId: string, skuId: string) => `${p}catalog:stock:${productId}:${skuId}`,
+  /** Sorted set: a room's products by creation time. */
+  roomProducts: (roomId: string) => `${p}catalog:room:${roomId}:products`,
+  /** String: JSON {productId, pinnedAt} of the room's pinned product. */
+  pin: (roomId: string) => `${p}catalog:room:${roomId}:pin`,
+  /** Set: keys of stock pools whose counters changed since the last stock tick (every stock script adds to it). */
+  stockDirty: `${p}catalog:stock-dirty`,
+});
+export type CatalogKeys = ReturnType<typeof catalogKeys>;
+
+/** A room holds at most this many products (a soft cap checked before each create). */
+export const MAX_PRODUCTS_PER_ROOM = 200;
+
+interface ProductRecord {
+  id: string;
+  roomId: string;
+  title: string;
+  imageUrl: string;
+  price: number;
+  currency: string;
+  maxPerBuyer: number | null;
+  skus: { id: string; label: string }[];
+  createdAt: number;
+  updatedAt: number;
+  removed: boolean;
+}
+
+/**
+ * Products and their SKU stock pools in Redis. Descriptive fields live in one hash per product; each SKU's stock is its
+ * own pool hash so that orders reserve from it atomically (server/orders/lua/reserve.lua). Stock counters are only
+ * written by Lua scripts (adjust here, schedule/end in flash-sale, reserve/transition in orders).
+ */
+export class CatalogStore {
+  readonly keys: CatalogKeys;
+  private readonly lua: LuaScripts<'adjust'>;
+
+  constructor(private readonly redis: Redis, prefix: string) {
+    this.keys = catalogKeys(prefix);
+    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['adjust']);
+  }
+
+  async create(roomId: string, body: CreateProductBody, now = Date.now()): Promise<Product> {
+    const k = this.keys;
+    if ((await this.redis.zcard(k.roomProducts(roomId))) >= MAX_PRODUCTS_PER_ROOM) {
+      throw AppError.conflict(`A room holds at most ${MAX_PRODUCTS_PER_ROOM} products; remove one first`);
+    }
+    const rec: ProductRecord = {
+      id: newId(),
+      roomId,
+      title: body.title,
+      imageUrl: body.imageUrl,
+      price: body.price,
+      currency: body.currency,
+      maxPerBuyer: body.maxPerBuyer ?? null,
+      skus: body.skus.map((s) => ({ id: s.id, label: s.label })),
+      createdAt: now,
+      updatedAt: now,
+      removed: false,
+    };
+    const m = this.redis.multi().hset(k.product(rec.id), toHash(rec));
+    for (const sku of body.skus) {
+      m.hset(k.stock(rec.id, sku.id), {
+        kind: 'sku',
+        roomId,
+        productId: rec.id,
+        skuId: sku.id,
+        title: rec.title,
+        price: rec.price,
+        currency: rec.currency,
+        state: 'live',
+        start: 0,
+        end: 0,
+        limit: rec.maxPerBuyer ?? 0,
+        left: sku.stock,
+        reserved: 0,
+        sold: 0,
+        allocated: 0,
+        total: sku.stock,
+      });
+    }
+    m.zadd(k.roomProducts(roomId), now, rec.id);
+    await m.exec();
+    return this.view(rec);
+  }
+
+  /** The product if it exists in this room and was not removed. */
+  async get(roomId: string, productId: string): Promise<Product | null> {
+    const rec = await this.record(productId);
+    return rec && rec.roomId === roomId && !rec.removed ? this.view(rec) : null;
+  }
+
+  async mustGet(roomId: string, productId: string): Promise<Product> {
+    const p = await this.get(roomId, productId);
+    if (!p) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
+    return p;
+  }
+
+  async list(roomId: string): Promise<Product[]> {
+    const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, MAX_PRODUCTS_PER_ROOM - 1);
+    const products = await Promise.all(ids.map((id) => this.get(roomId, id)));
+    return products.filter((p): p is Product => p !== null);
+  }
+
+  /** Ids of the room's current products (for cheap membership checks). */
+  productIds(roomId: string): Promise<string[]> {
+    return this.redis.zrange(this.keys.roomProducts(roomId), 0, MAX_PRODUCTS_PER_ROOM - 1);
+  }
+
+  /**
+   * Edits descriptive fields. A new price applies to orders reserved from now on (each order copies the unit price
+   * from its pool atomically when it reserves), so orders already placed keep theirs.
+   */
+  async update(roomId: string, productId: string, body: UpdateProductBody, now = Date.now()): Promise<Product> {
+    const rec = await this.record(productId);
+    if (!rec || rec.roomId !== roomId || rec.removed) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
+    const next: ProductRecord = {
+      ...rec,
+      title: body.title ?? rec.title,
+      imageUrl: body.imageUrl ?? rec.imageUrl,
+      price: body.price ?? rec.price,
+      maxPerBuyer: body.maxPerBuyer === undefined ? rec.maxPerBuyer : body.maxPerBuyer,
+      updatedAt: now,
+    };
+    const m = this.redis.multi().hset(this.keys.product(productId), toHash(next));
+    for (const sku of rec.skus) {
+      m.hset(this.keys.stock(productId, sku.id), { title: next.title, price: next.price, limit: next.maxPerBuyer ?? 0 });
+    }
+    await m.exec();
+    return this.view(next);
+  }
+
+  /** Atomic restock / withdrawal (lua/adjust.lua). */
+  async adjustStock(roomId: string, productId: string, skuId: string, delta: number): Promise<Product> {
+    const rec = await this.record(productId);
+    if (!rec || rec.roomId !== roomId || rec.removed || !rec.skus.some((s) => s.id === skuId)) {
+      throw AppError.notFound(`SKU ${skuId} of product ${productId} in room ${roomId}`);
+    }
+    const res = (await this.lua.run('adjust', [this.keys.stock(productId, skuId), this.keys.stockDirty], [delta])) as number[];
+    if (res[0] === -1) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
+    if (res[0] === -2) throw AppError.conflict(`Only ${res[1]} unsold units are left to withdraw`);
+    return this.view(rec);
+  }
+
+  /**
+   * Takes a product off the room: its pools stop selling (orders already reserved still complete or release normally,
+   * their counters stay exact), it leaves the room's list, and it is unpinned if pinned. Returns whether it was pinned.
+   */
+  async remove(roomId: string, productId: string, now = Date.now()): Promise<{ wasPinned: boolean }> {
+    const rec = await this.record(productId);
+    if (!rec || rec.roomId !== roomId || rec.removed) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
+    const k = this.keys;
+    const m = this.redis.multi().hset(k.product(productId), { removed: 1, updatedAt: now }).zrem(k.roomProducts(roomId), productId);
+    for (const sku of rec.skus) m.hset(k.stock(productId, sku.id), 'state', 'ended');
+    await m.exec();
+    const pin = await this.pinned(roomId);
+    const wasPinned = pin?.productId === productId;
+    if (wasPinned) await this.unpin(roomId);
+    return { wasPinned };
+  }
+
+  /** Stops list-price selling of every product of a room (the room ended). */
+  async closeRoom(roomId: string): Promise<void> {
+    const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, -1);
+    const recs = (await Promise.all(ids.map((id) => this.record(id)))).filter((r): r is ProductRecord => r !== null);
+    const m = this.redis.multi();
+    for (const rec of recs) for (const sku of rec.skus) m.hset(this.keys.stock(rec.id, sku.id), 'state', 'ended');
+    await m.exec();
+  }
+
+  async pin(roomId: string, productId: string, now = Date.now()): Promise<PinnedProduct> {
+    const product = await this.mustGet(roomId, productId);
+    await this.redis.set(this.keys.pin(roomId), JSON.stringify({ productId, pinnedAt: now }));
+    return { roomId, product, pinnedAt: now };
+  }
+
+  /** Clears the pin; returns the product id that was pinned, if any. */
+  async unpin(roomId: string): Promise<string | null> {
+    const raw = await this.redis.getdel(this.keys.pin(roomId));
+    return raw ? (JSON.parse(raw) as { productId: string }).productId : null;
+  }
+
+  private async pinned(roomId: string): Promise<{ productId: string; pinnedAt: number } | null> {
+    const raw = await this.redis.get(this.keys.pin(roomId));
+    return raw ? (JSON.parse(raw) as { productId: string; pinnedAt: number }) : null;
+  }
+
+  /** The pinned card with live stock, or null (also when the pinned product was removed meanwhile). */
+  async pinnedCard(roomId: string): Promise<PinnedProduct | null> {
+    const pin = await this.pinned(roomId);
+    if (!pin) return null;
+    const product = await this.get(roomId, pin.productId);
+    return product ? { roomId, product, pinnedAt: pin.pinnedAt } : null;
+  }
+
+  private async record(productId: string): Promise<ProductRecord | null> {
+    const h = await this.redis.hgetall(this.keys.product(productId));
+    return h.id ? fromHash(h) : null;
+  }
+
+  private async view(rec: ProductRecord): Promise<Product> {
+    const m = this.redis.multi();
+    for (const sku of rec.skus) m.hmget(this.keys.stock(rec.id, sku.id), ...POOL_COUNT_FIELDS);
+    const rows = (await m.exec()) ?? [];
+    const skus: SkuView[] = rec.skus.map((sku, i) => {
+      const c = poolCounts((rows[i]?.[1] as (string | null)[] | undefined) ?? []);
+      return { id: sku.id, label: sku.label, left: c.left, reserved: c.reserved, sold: c.sold, allocated: c.allocated, total: c.total };
+    });
+    const { removed: _removed, ...rest } = rec;
+    return { ...rest, skus };
+  }
+}
+
+function toHash(r: ProductRecord): Record<string, string | number> {
+  return {
+    id: r.id,
+    roomId: r.roomId,
+    title: r.title,
+    imageUrl: r.imageUrl,
+    price: r.price,
+    currency: r.currency,
+    maxPerBuyer: r.maxPerBuyer ?? '',
+    skus: JSON.stringify(r.skus),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    removed: r.removed ? 1 : 0,
+  };
+}
+
+function fromHash(h: Record<string, string>): ProductRecord {
+  return {
+    id: h.id!,
+    roomId: h.roomId!,
+    title: h.title ?? '',
+    imageUrl: h.imageUrl ?? '',
+    price: Number(h.price),
+    currency: h.currency!,
+    maxPerBuyer: h.maxPerBuyer ? Number(h.maxPerBuyer) : null,
+    skus: JSON.parse(h.skus ?? '[]') as { id: string; label: string }[],
+    createdAt: Number(h.createdAt),
+    updatedAt: Number(h.updatedAt),
+    removed: h.removed === '1',
+  };
+}

@@ -1,0 +1,30 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import type { CatalogService } from '../catalog/service.ts';
+import { Ticker } from '../infra/ticker.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { saleRoutes } from './routes.ts';
+import { SaleService } from './service.ts';
+import { SaleStore } from './store.ts';
+
+export { saleKeys, SaleStore, type SaleKeys } from './store.ts';
+export { SaleService } from './service.ts';
+
+/**
+ * The flash-sale domain: REST scheduling, the scheduler tick (started / ended pushes), the `flashSale` snapshot slot,
+ * and stopping a room's sales when it ends.
+ */
+export function createFlashSales(ctx: HawkerContext, auth: Auth, rooms: RoomService, catalog: CatalogService): Domain & { service: SaleService } {
+  const log = ctx.log.child({ module: 'flash-sale' });
+  const store = new SaleStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, catalog.store.keys);
+  const service = new SaleService(store, catalog.store, rooms, ctx.io, log);
+  ctx.app.use(saleRoutes(service, auth));
+  catalog.addRemovalGuard((roomId, productId) => service.guardProductRemoval(roomId, productId));
+  rooms.hooks.add({
+    name: 'flash-sale',
+    snapshot: async (room) => ({ flashSale: await service.current(room.id) }),
+    onEnded: (roomId) => service.endRoom(roomId),
+  });
+  const ticker = new Ticker('flash-sale', ctx.config.COMMERCE_TICK_MS, log, () => service.tick()).start();
+  return { name: 'flash-sale', service, close: () => ticker.stop() };
+}

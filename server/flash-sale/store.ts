@@ -1,0 +1,163 @@
+import type { Redis } from 'ioredis';
+import type { CatalogKeys } from '../catalog/store.ts';
+import { AppError } from '../errors.ts';
+import { LuaScripts } from '../infra/lua.ts';
+import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '../protocol/commerce.ts';
+import { newId } from '../rooms/store.ts';
+
+/** Redis keys owned by the flash-sale domain. */
+export const saleKeys = (p: string) => ({
+  /** Hash: the sale's fields and its stock pool counters (server/catalog/pool.ts). */
+  sale: (saleId: string) => `${p}sale:${saleId}`,
+  /** Hash saleId -> "start:end" of the room's scheduled and live sales (overlap checks, snapshot). */
+  roomActive: (roomId: string) => `${p}sales:room:${roomId}:active`,
+  /** Sorted set of every sale of the room by start. */
+  roomHistory: (roomId: string) => `${p}sales:room:${roomId}:all`,
+  /** Sorted sets of sale ids by start / end time, for the scheduler tick on every node. */
+  starts: `${p}sales:starts`,
+  ends: `${p}sales:ends`,
+});
+export type SaleKeys = ReturnType<typeof saleKeys>;
+
+/** At most this many scheduled or live sales per room (they may not overlap anyway). */
+export const MAX_ACTIVE_SALES_PER_ROOM = 20;
+/** Sales the scheduler claims per tick and kind (start, end). */
+const DUE_PER_TICK = 200;
+
+type Scripts = 'schedule' | 'start' | 'end';
+
+/** Flash sales in Redis; every stock movement goes through this domain's Lua scripts (lua/*.lua). */
+export class SaleStore {
+  readonly keys: SaleKeys;
+  private readonly lua: LuaScripts<Scripts>;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly catalogKeys: CatalogKeys,
+  ) {
+    this.keys = saleKeys(prefix);
+    this.lua = new LuaScripts(redis, 'sales', new URL('./lua/', import.meta.url), ['schedule', 'start', 'end']);
+  }
+
+  /** Atomically takes `quantity` from the SKU and creates the sale (lua/schedule.lua). */
+  async schedule(product: Product, body: ScheduleSaleBody): Promise<FlashSale> {
+    const sku = product.skus.find((s) => s.id === body.skuId);
+    if (!sku) throw AppError.notFound(`SKU ${body.skuId} of product ${product.id}`);
+    const id = newId();
+    const k = this.keys;
+    const fields = {
+      roomId: product.roomId,
+      productId: product.id,
+      skuId: sku.id,
+      title: `${product.title} · ${sku.label}`,
+      imageUrl: product.imageUrl,
+      currency: product.currency,
+      listPrice: product.price,
+      price: body.salePrice,
+      limit: body.perBuyerLimit,
+      endedReason: '',
+    };
+    const res = (await this.lua.run(
+      'schedule',
+      [this.catalogKeys.stock(product.id, sku.id), k.sale(id), k.roomActive(product.roomId), k.roomHistory(product.roomId), k.starts, k.ends, this.catalogKeys.stockDirty],
+      [id, body.quantity, body.startsAt ?? 0, body.durationMs, MAX_ACTIVE_SALES_PER_ROOM, ...Object.entries(fields).flat()],
+    )) as [number, (number | string)?];
+    switch (res[0]) {
+      case 1:
+        return this.mustGet(product.roomId, id);
+      case -1:
+        throw AppError.conflict('This product is no longer on sale');
+      case -2:
+        throw AppError.conflict(`The sale window overlaps sale ${res[1]}; a room runs one flash sale at a time`);
+      case -3:
+        throw AppError.conflict(`Only ${res[1]} units of this SKU are unallocated; restock or lower the quantity`);
+      default:
+        throw AppError.conflict(`A room can have at most ${MAX_ACTIVE_SALES_PER_ROOM} scheduled sales`);
+    }
+  }
+
+  async get(saleId: string): Promise<FlashSale | null> {
+    const h = await this.redis.hgetall(this.keys.sale(saleId));
+    return h.saleId ? toView(h) : null;
+  }
+
+  /** The sale, if it belongs to `roomId` (otherwise NOT_FOUND: ids from other rooms are not honoured). */
+  async mustGet(roomId: string, saleId: string): Promise<FlashSale> {
+    const sale = await this.get(saleId);
+    if (!sale || sale.roomId !== roomId) throw AppError.notFound(`Flash sale ${saleId} in room ${roomId}`);
+    return sale;
+  }
+
+  /** Every sale of the room, newest start first. */
+  async list(roomId: string, limit = 100): Promise<FlashSale[]> {
+    const ids = await this.redis.zrevrange(this.keys.roomHistory(roomId), 0, limit - 1);
+    const sales = await Promise.all(ids.map((id) => this.get(id)));
+    return sales.filter((s): s is FlashSale => s !== null);
+  }
+
+  /** Scheduled and live sales of the room (ids and windows). */
+  async active(roomId: string): Promise<{ saleId: string; start: number; end: number }[]> {
+    const h = await this.redis.hgetall(this.keys.roomActive(roomId));
+    return Object.entries(h).map(([saleId, w]) => {
+      const [start, end] = w.split(':').map(Number);
+      return { saleId, start: start!, end: end! };
+    });
+  }
+
+  /** Claims a due start (lua/start.lua): true when this caller flipped it to live and must announce it. */
+  async claimStart(saleId: string): Promise<boolean> {
+    const res = (await this.lua.run('start', [this.keys.sale(saleId), this.keys.starts], [saleId])) as number[];
+    return res[0] === 1;
+  }
+
+  /**
+   * Ends a sale (lua/end.lua). `due`: only if its window is over (scheduler); `force`: now (host, room end).
+   * Returns the sale if this caller ended it, null if it was already ended or not due.
+   */
+  async end(saleId: string, mode: 'due' | 'force', reason: string): Promise<FlashSale | null> {
+    const h = await this.redis.hmget(this.keys.sale(saleId), 'roomId', 'productId', 'skuId');
+    const [roomId, productId, skuId] = h;
+    if (!roomId || !productId || !skuId) return null;
+    const k = this.keys;
+    const res = (await this.lua.run(
+      'end',
+      [k.sale(saleId), this.catalogKeys.stock(productId, skuId), k.roomActive(roomId), k.starts, k.ends, this.catalogKeys.stockDirty],
+      [saleId, mode, reason],
+    )) as number[];
+    return res[0] === 1 ? this.get(saleId) : null;
+  }
+
+  /** Sale ids whose start (or end) is due by the node's clock; the Lua claim re-checks against Redis's clock. */
+  due(which: 'starts' | 'ends', now = Date.now()): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys[which], '-inf', now, 'LIMIT', 0, DUE_PER_TICK);
+  }
+}
+
+function toView(h: Record<string, string>, now = Date.now()): FlashSale {
+  const n = (k: string) => Number(h[k] ?? 0);
+  // Selling opens by time (the order script checks the window), so a sale whose start has passed is live even if the
+  // scheduler tick that announces it has not run yet.
+  const state = h.state === 'scheduled' && now >= n('start') ? 'live' : (h.state as SaleState);
+  return {
+    id: h.saleId!,
+    roomId: h.roomId!,
+    productId: h.productId!,
+    skuId: h.skuId!,
+    title: h.title ?? '',
+    imageUrl: h.imageUrl ?? '',
+    currency: h.currency!,
+    listPrice: n('listPrice'),
+    salePrice: n('price'),
+    quantity: n('quantity'),
+    perBuyerLimit: n('limit'),
+    startsAt: n('start'),
+    endsAt: n('end'),
+    state,
+    left: n('left'),
+    reserved: n('reserved'),
+    sold: n('sold'),
+    returned: n('returned'),
+    endedReason: h.endedReason || null,
+  };
+}

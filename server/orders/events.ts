@@ -1,0 +1,74 @@
+import type { Redis } from 'ioredis';
+import type { HawkerIo } from '../app.ts';
+import type { Logger } from '../infra/log.ts';
+import { OrderStatus } from '../protocol/commerce.ts';
+
+/** The Socket.IO room of all of one user's connections (order pushes go there). */
+export const userChannel = (userId: string): string => `user:${userId}`;
+
+/**
+ * Pushes `order:updated` to buyers. Order transitions can happen in any process (a node, the webhook, a separate payment
+ * worker), so the Lua scripts append each change to a Redis stream; every node tails the stream and emits to the
+ * buyer's sockets *on that node* (`io.local`), so each buyer gets each change exactly once per connection, with one
+ * packet per buyer, never a room broadcast. Best effort: the order in Redis is the truth (GET /api/orders/:id).
+ */
+export class OrderEventsPusher {
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+
+  /** `conn` is a dedicated connection (it blocks in XREAD); the pusher owns it and closes it. */
+  constructor(
+    private readonly conn: Redis,
+    private readonly streamKey: string,
+    private readonly io: HawkerIo,
+    private readonly log: Logger,
+  ) {}
+
+  start(): this {
+    this.loop ??= this.run();
+    return this;
+  }
+
+  private async run(): Promise<void> {
+    let last: string | undefined;
+    while (!this.stopped) {
+      try {
+        // Start after the newest entry: a node pushes what happens while it runs.
+        last ??= ((await this.conn.xrevrange(this.streamKey, '+', '-', 'COUNT', 1))[0]?.[0] as string | undefined) ?? '0-0';
+        const res = (await this.conn.xread('COUNT', 500, 'BLOCK', 1_000, 'STREAMS', this.streamKey, last)) as [string, [string, string[]][]][] | null;
+        for (const [id, fields] of res?.[0]?.[1] ?? []) {
+          last = id;
+          this.push(fields);
+        }
+      } catch (err) {
+        if (this.stopped) break;
+        this.log.warn({ err: (err as Error).message }, 'order events stream read failed; retrying');
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+  }
+
+  private push(fields: string[]): void {
+    const f: Record<string, string> = {};
+    for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+    const status = OrderStatus.safeParse(f.status);
+    if (!f.orderId || !f.buyerId || !status.success) {
+      this.log.error({ fields }, 'malformed order event skipped');
+      return;
+    }
+    this.io.local.to(userChannel(f.buyerId)).emit('order:updated', {
+      orderId: f.orderId,
+      status: status.data,
+      reason: f.reason || null,
+      chargeId: f.chargeId || null,
+      updatedAt: Number(f.updatedAt),
+    });
+  }
+
+  /** Idempotent; waits for the read loop to stop. */
+  async close(): Promise<void> {
+    this.stopped = true;
+    this.conn.disconnect(); // interrupts the blocking XREAD
+    await this.loop;
+  }
+}

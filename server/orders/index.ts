@@ -1,0 +1,47 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import type { CatalogStore } from '../catalog/store.ts';
+import type { SaleStore } from '../flash-sale/store.ts';
+import { createRedis } from '../infra/redis.ts';
+import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import type { RoomService } from '../rooms/service.ts';
+import { OrderEventsPusher, userChannel } from './events.ts';
+import { orderRoutes } from './routes.ts';
+import { OrderService, type PaymentEnqueuer } from './service.ts';
+import { OrderStore } from './store.ts';
+
+export { userChannel } from './events.ts';
+export { orderKeys, OrderStore, type OrderRecord, type TransitionAction } from './store.ts';
+export { OrderService, type PaymentEnqueuer } from './service.ts';
+
+/**
+ * The orders domain: `order:place` / `order:cancel` on sockets, order REST, and `order:updated` pushes to each buyer
+ * (every socket joins its user's channel on connect).
+ */
+export function createOrders(
+  ctx: HawkerContext,
+  auth: Auth,
+  deps: { rooms: RoomService; catalog: CatalogStore; sales: SaleStore; payments: PaymentEnqueuer },
+): Domain & { service: OrderService; onConnection(socket: HawkerSocket): void } {
+  const log = ctx.log.child({ module: 'orders' });
+  const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
+  const service = new OrderService(store, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
+  ctx.app.use(orderRoutes(service, auth));
+  const pusher = new OrderEventsPusher(
+    createRedis(ctx.redisUrl, log.child({ conn: 'order-events' }), { maxRetriesPerRequest: null }),
+    store.keys.events,
+    ctx.io,
+    log,
+  ).start();
+  return {
+    name: 'orders',
+    service,
+    onConnection(socket) {
+      const userId = socket.data.principal.userId;
+      Promise.resolve(socket.join(userChannel(userId))).catch((err: Error) => log.error({ err, userId }, 'joining the user channel failed; order pushes will not reach this socket'));
+      on(socket, 'order:place', log, (input) => service.place(socket.data.principal, socket.data.rooms, input));
+      on(socket, 'order:cancel', log, ({ orderId }) => service.cancel(socket.data.principal, orderId));
+    },
+    close: () => pusher.close(),
+  };
+}

@@ -1,0 +1,70 @@
+-- KEYS: 12
+-- Reserves stock for one order, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
+-- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
+-- KEYS[1]  stock pool hash (a SKU pool or a flash sale, see server/catalog/pool.ts)
+-- KEYS[2]  units per buyer in this pool (hash buyerId -> active units: reserved, paying or paid)
+-- KEYS[3]  idempotency record (string "orderId|fingerprint", per buyer and key)
+-- KEYS[4]  the new order's hash          KEYS[5] payment deadlines (zset orderId by deadline ms)
+-- KEYS[6]  not-yet-queued orders (zset orderId by creation ms; the enqueue path removes them)
+-- KEYS[7]  buyer's orders (zset)         KEYS[8] room's orders (zset)
+-- KEYS[9]  stock dirty set (live stock ticker)
+-- KEYS[10] room analytics hash           KEYS[11] agency analytics hash (ignored unless ARGV[7] == "1")
+-- KEYS[12] order events stream (status pushes to the buyer)
+-- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
+-- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7] "1" if the room has an agency
+-- ARGV[8] events stream max length   ARGV[9..] field, value pairs copied onto the order (ids, title)
+-- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
+--   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
+--   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked.
+-- Invariant kept: left moves to reserved unit for unit, so pool totals are unchanged and left never goes below 0.
+-- The buyer's active units never exceed the pool's limit (when it has one).
+local prior = redis.call('GET', KEYS[3])
+if prior then
+  local sep = string.find(prior, '|', 1, true)
+  local orderId = string.sub(prior, 1, sep - 1)
+  if string.sub(prior, sep + 1) ~= ARGV[4] then return {-5, orderId} end
+  return {2, orderId}
+end
+local pool = redis.call('HMGET', KEYS[1], 'state', 'start', 'end', 'limit', 'left', 'price', 'currency', 'title')
+local state = pool[1]
+if not state then return {-6} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if state == 'ended' then return {-4} end
+local start, finish = tonumber(pool[2]), tonumber(pool[3])
+if now < start then return {-3, start} end
+if finish > 0 and now >= finish then return {-4} end
+local q = tonumber(ARGV[3])
+local limit = tonumber(pool[4])
+local had = tonumber(redis.call('HGET', KEYS[2], ARGV[2]) or '0')
+if limit > 0 and had + q > limit then return {-2, math.max(limit - had, 0)} end
+local left = tonumber(pool[5])
+if left == 0 then return {-1} end
+if left < q then return {-7, left} end
+
+redis.call('HINCRBY', KEYS[1], 'left', -q)
+redis.call('HINCRBY', KEYS[1], 'reserved', q)
+redis.call('HINCRBY', KEYS[2], ARGV[2], q)
+local price = tonumber(pool[6])
+local deadline = now + tonumber(ARGV[5])
+local orderId = ARGV[1]
+local fields = {}
+for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[4], unpack(fields))
+redis.call('HSET', KEYS[4], 'id', orderId, 'buyerId', ARGV[2], 'quantity', q, 'unitPrice', price, 'amount', price * q,
+  'currency', pool[7], 'title', pool[8], 'status', 'reserved', 'createdAt', now, 'updatedAt', now, 'deadline', deadline)
+redis.call('SET', KEYS[3], orderId .. '|' .. ARGV[4], 'PX', ARGV[6])
+redis.call('ZADD', KEYS[5], deadline, orderId)
+redis.call('ZADD', KEYS[6], now, orderId)
+redis.call('ZADD', KEYS[7], now, orderId)
+redis.call('ZADD', KEYS[8], now, orderId)
+redis.call('SADD', KEYS[9], KEYS[1])
+redis.call('HINCRBY', KEYS[10], 'orders', 1)
+redis.call('HINCRBY', KEYS[10], 'units', q)
+if ARGV[7] == '1' then
+  redis.call('HINCRBY', KEYS[11], 'orders', 1)
+  redis.call('HINCRBY', KEYS[11], 'units', q)
+end
+redis.call('XADD', KEYS[12], 'MAXLEN', '~', ARGV[8], '*', 'orderId', orderId, 'buyerId', ARGV[2], 'status', 'reserved',
+  'updatedAt', now)
+return {1, orderId}

@@ -1,0 +1,18 @@
+import { Router } from 'express';
+import type { Auth } from '../auth/index.ts';
+import { ListOrdersQuery, OrderParams } from '../protocol/commerce.ts';
+import { RoomIdParams } from '../protocol/rooms.ts';
+import type { OrderService } from './service.ts';
+
+/** REST for orders (docs/api.md, "Commerce"). Placing an order is the socket event `order:place`. */
+export function orderRoutes(orders: OrderService, { rest }: Auth): Router {
+  const r = Router();
+  r.get('/api/orders', rest({ query: ListOrdersQuery }, async ({ query, principal }) => ({ orders: await orders.listMine(principal, query) })));
+  r.get('/api/orders/:orderId', rest({ params: OrderParams }, ({ params, principal }) => orders.get(principal, params.orderId)));
+  r.post('/api/orders/:orderId/cancel', rest({ params: OrderParams }, ({ params, principal }) => orders.cancel(principal, params.orderId)));
+  r.get(
+    '/api/rooms/:roomId/orders',
+    rest({ params: RoomIdParams, query: ListOrdersQuery }, async ({ params, query, principal }) => ({ orders: await orders.listRoom(principal, params.roomId, query) })),
+  );
+  return r;
+}

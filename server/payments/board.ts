@@ -1,0 +1,61 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
+import type { Queue } from 'bullmq';
+import type { Express, Request, RequestHandler } from 'express';
+import type { TokenService } from '../auth/tokens.ts';
+import { AppError } from '../errors.ts';
+import type { Logger } from '../infra/log.ts';
+import { sendError } from '../infra/rest.ts';
+
+/** Where Bull Board is served. */
+export const BOARD_PATH = '/admin/queues';
+/** Cookie holding the admin's token for the board's page loads, scoped to BOARD_PATH. */
+export const BOARD_COOKIE = 'hawker_admin';
+
+/**
+ * Mounts Bull Board (the BullMQ dashboard) for admins only. A browser cannot set an Authorization header on a page
+ * load, so the board accepts, in order: `Authorization: Bearer <token>` (curl, scripts); `?token=<token>` on the first
+ * visit, which sets an HttpOnly, SameSite=Strict cookie scoped to the board and redirects to the same URL without the
+ * token (so it does not linger in history or logs); then that cookie. The token must verify and carry role `admin`.
+ */
+export function mountBullBoard(app: Express, queues: Queue[], tokens: TokenService, log: Logger): void {
+  const adapter = new ExpressAdapter();
+  adapter.setBasePath(BOARD_PATH);
+  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'Hawker payments' } } });
+  app.use(BOARD_PATH, adminOnly(tokens, log), adapter.getRouter() as RequestHandler);
+}
+
+function adminOnly(tokens: TokenService, log: Logger): RequestHandler {
+  return (req, res, next) => {
+    const fromQuery = typeof req.query.token === 'string' ? req.query.token : undefined;
+    const token = bearer(req) ?? fromQuery ?? cookie(req, BOARD_COOKIE);
+    tokens
+      .verify(token)
+      .then((p) => {
+        if (p.role !== 'admin') throw AppError.forbidden('The queue dashboard is for admins only');
+        if (fromQuery) {
+          res.cookie(BOARD_COOKIE, fromQuery, { httpOnly: true, sameSite: 'strict', path: BOARD_PATH, secure: req.secure });
+          const url = new URL(req.originalUrl, 'http://x');
+          url.searchParams.delete('token');
+          res.redirect(303, url.pathname + url.search);
+          return;
+        }
+        next();
+      })
+      .catch((err: unknown) => sendError(res, err, log));
+  };
+}
+
+function bearer(req: Request): string | undefined {
+  const h = req.headers.authorization;
+  return h?.startsWith('Bearer ') ? h.slice(7) : undefined;
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}

@@ -1,0 +1,21 @@
+import type { Domain, HawkerContext } from '../app.ts';
+import type { Auth } from '../auth/index.ts';
+import { mountBullBoard } from './board.ts';
+import { startPaymentRuntime } from './runtime.ts';
+import type { PaymentQueue } from './queue.ts';
+import { webhookRoutes } from './webhook.ts';
+
+export type { PaymentGateway } from './gateway.ts';
+export { PaymentQueue } from './queue.ts';
+
+/**
+ * The payments domain in a node: the BullMQ payment queue (orders go in with job id = order id), the order supervisor,
+ * a payment worker unless PAYMENT_WORKER=false, the gateway's webhook endpoint, and Bull Board for admins.
+ */
+export function createPayments(ctx: HawkerContext, auth: Auth): Domain & { queue: PaymentQueue } {
+  const log = ctx.log.child({ module: 'payments' });
+  const runtime = startPaymentRuntime({ config: ctx.config, log, redis: ctx.redis, redisUrl: ctx.redisUrl, runWorker: ctx.config.PAYMENT_WORKER });
+  ctx.app.use(webhookRoutes(runtime.store, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
+  mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
+  return { name: 'payments', queue: runtime.queue, close: () => runtime.close() };
+}

@@ -1,0 +1,71 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config.ts';
+import type { Logger } from '../infra/log.ts';
+import { createRedis } from '../infra/redis.ts';
+import { Ticker } from '../infra/ticker.ts';
+import { OrderStore } from '../orders/store.ts';
+import { HttpPaymentGateway, type PaymentGateway } from './gateway.ts';
+import { PaymentProcessor } from './processor.ts';
+import { PaymentQueue, type PaymentJobData } from './queue.ts';
+import { superviseOrders } from './supervisor.ts';
+import { startPaymentWorker } from './worker.ts';
+
+/** The payment machinery of one process: queue, supervisor, and (optionally) a worker. */
+export interface PaymentRuntime {
+  readonly queue: PaymentQueue;
+  readonly store: OrderStore;
+  readonly gateway: PaymentGateway | null;
+  readonly worker: Worker<PaymentJobData> | null;
+  /** Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the payment runtime on `redis` (the process's shared command connection, not closed here). Used by a Hawker
+ * node (server/payments/index.ts) and by the standalone worker process (server/payments/workerMain.ts), so both run
+ * exactly the same code.
+ */
+export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; runWorker: boolean }): PaymentRuntime {
+  const { config, log } = o;
+  const store = new OrderStore(o.redis, config.REDIS_KEY_PREFIX, config.ORDER_PAYMENT_WINDOW_MS);
+  const queueConn = createRedis(o.redisUrl, log.child({ conn: 'payment-queue' }), { maxRetriesPerRequest: null });
+  const queue = new PaymentQueue(queueConn, config.REDIS_KEY_PREFIX, config.PAYMENT_MAX_ATTEMPTS);
+  const gateway = config.PAYMENT_GATEWAY_URL
+    ? new HttpPaymentGateway({ baseUrl: config.PAYMENT_GATEWAY_URL, apiKey: config.PAYMENT_GATEWAY_API_KEY, timeoutMs: config.PAYMENT_REQUEST_TIMEOUT_MS })
+    : null;
+  let workerConn: Redis | undefined;
+  let worker: Worker<PaymentJobData> | null = null;
+  if (o.runWorker && gateway) {
+    workerConn = createRedis(o.redisUrl, log.child({ conn: 'payment-worker' }), { maxRetriesPerRequest: null });
+    worker = startPaymentWorker({
+      connection: workerConn,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      processor: new PaymentProcessor(store, gateway, log),
+      concurrency: config.PAYMENT_WORKER_CONCURRENCY,
+      lockMs: config.PAYMENT_LOCK_MS,
+      backoffMs: config.PAYMENT_BACKOFF_MS,
+      log,
+    });
+  } else if (o.runWorker) {
+    log.warn('PAYMENT_GATEWAY_URL is not set: orders are reserved but not charged here (they expire unless a payment worker runs)');
+  }
+  const recheckMs = Math.max(5_000, config.PAYMENT_LOCK_MS);
+  const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () => superviseOrders(store, queue, log, recheckMs)).start();
+  let closing: Promise<void> | undefined;
+  return {
+    queue,
+    store,
+    gateway,
+    worker,
+    close() {
+      closing ??= (async () => {
+        await supervisor.stop();
+        await worker?.close();
+        await queue.close();
+        for (const conn of [workerConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * Commerce wire contract: catalog, pinned product, flash sales, orders, analytics, and the payment gateway's HTTP
+ * contract (what the sandbox gateway serves, what Hawker's gateway client and webhook endpoint parse).
+ *
+ * Money is always an integer number of minor units (cents, fen) plus an ISO 4217 currency code: no floats anywhere.
+ */
+import { z } from 'zod';
+import { EpochMs, HttpUrl, Id, PlainText } from './common.ts';
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Shared scalars
+
+/** A price or amount in minor units. Bounded so qty × price stays far below 2^53 (exact in JS and Redis Lua). */
+export const MinorUnits = z.number().int().min(0).max(1_000_000_000);
+/** ISO 4217 code, upper case. */
+export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD or CNY');
+/** Units of one SKU a room can hold. */
+export const StockCount = z.number().int().min(0).max(1_000_000);
+/** Units in one order. */
+export const OrderQuantity = z.number().int().min(1).max(99);
+/** Client-chosen key making an order request safe to retry: same key + same request = the same order. */
+export const IdempotencyKey = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'must be 8-64 chars of A-Z a-z 0-9 _ -');
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Catalog
+
+export const SkuInput = z.strictObject({ id: Id, label: PlainText(60), stock: StockCount });
+
+/** POST /api/rooms/:roomId/products */
+export const CreateProductBody = z
+  .strictObject({
+    title: PlainText(120),
+    imageUrl: HttpUrl,
+    /** List price per unit, minor units. */
+    price: MinorUnits.min(1),
+    currency: Currency,
+    skus: z.array(SkuInput).min(1).max(50),
+    /** Per-buyer cap on units bought at list price (active orders); unset: only the per-order cap of 99. */
+    maxPerBuyer: OrderQuantity.optional(),
+  })
+  .refine((b) => new Set(b.skus.map((s) => s.id)).size === b.skus.length, { message: 'SKU ids must be unique', path: ['skus'] });
+export type CreateProductBody = z.infer<typeof CreateProductBody>;
+
+/** PATCH /api/rooms/:roomId/products/:productId (currency and SKUs are fixed; stock moves through /stock). */
+export const UpdateProductBody = z
+  .strictObject({
+    title: PlainText(120).optional(),
+    imageUrl: HttpUrl.optional(),
+    price: MinorUnits.min(1).optional(),
+    maxPerBuyer: OrderQuantity.nullable().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
+export type UpdateProductBody = z.infer<typeof UpdateProductBody>;
+
+/** POST /api/rooms/:roomId/products/:productId/stock: restock (delta > 0) or withdraw unsold units (delta < 0). */
+export const AdjustStockBody = z.strictObject({
+  skuId: Id,
+  delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'must not be 0'),
+});
+export type AdjustStockBody = z.infer<typeof AdjustStockBody>;
+
+export const ProductParams = z.strictObject({ roomId: Id, productId: Id });
+
+/**
+ * One SKU's stock as everyone sees it. `total` = left + reserved + sold + allocated always holds (allocated: units
+ * handed to flash sales and not returned yet).
+ */
+export const SkuView = z.object({
+  id: Id,
+  label: z.string(),
+  left: z.number().int(),
+  reserved: z.number().int(),
+  sold: z.number().int(),
+  allocated: z.number().int(),
+  total: z.number().int(),
+});
+export type SkuView = z.infer<typeof SkuView>;
+
+export const Product = z.object({
+  id: Id,
+  roomId: Id,
+  title: z.string(),
+  imageUrl: z.string(),
+  price: z.number().int(),
+  currency: Currency,
+  maxPerBuyer: z.number().int().nullable(),
+  skus: z.array(SkuView),
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+});
+export type Product = z.infer<typeof Product>;
+
+/** PUT /api/rooms/:roomId/pin */
+export const PinProductBody = z.strictObject({ productId: Id });
+
+/** The "now explaining" card: join snapshot slot `pinned` and the `product:pinned` push. */
+export const PinnedProduct = z.object({ roomId: Id, product: Product, pinnedAt: EpochMs });
+export type PinnedProduct = z.infer<typeof PinnedProduct>;
+
+export const ProductUnpinned = z.object({ roomId: Id, productId: Id });
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Flash sales
+
+export const SaleState = z.enum(['scheduled', 'live', 'ended']);
+export type SaleState = z.infer<typeof SaleState>;
+
+/** POST /api/rooms/:roomId/sales. The quantity is taken from the SKU's stock when the sale is scheduled. */
+export const ScheduleSaleBody = z.strictObject({
+  productId: Id,
+  skuId: Id,
+  /** Start (server clock, ms epoch); omitted or past: starts at once. */
+  startsAt: EpochMs.optional(),
+  durationMs: z.number().int().min(5_000).max(24 * 3600_000),
+  salePrice: MinorUnits.min(1),
+  quantity: z.number().int().min(1).max(100_000),
+  perBuyerLimit: OrderQuantity,
+});
+export type ScheduleSaleBody = z.infer<typeof ScheduleSaleBody>;
+
+export const SaleParams = z.strictObject({ roomId: Id, saleId: Id });
+
+/** A flash sale with live counts. quantity = left + reserved + sold + returned always holds. */
+export const FlashSale = z.object({
+  id: Id,
+  roomId: Id,
+  productId: Id,
+  skuId: Id,
+  title: z.string(),
+  imageUrl: z.string(),
+  currency: Currency,
+  listPrice: z.number().int(),
+  salePrice: z.number().int(),
+  quantity: z.number().int(),
+  perBuyerLimit: z.number().int(),
+  startsAt: EpochMs,
+  endsAt: EpochMs,
+  state: SaleState,
+  left: z.number().int(),
+  reserved: z.number().int(),
+  sold: z.number().int(),
+  /** Units given back to the SKU after the sale ended (unsold, or released reservations). */
+  returned: z.number().int(),
+  endedReason: z.string().nullable(),
+});
+export type FlashSale = z.infer<typeof FlashSale>;
+
+export const SaleSoldOut = z.object({ roomId: Id, saleId: Id });
+export const SaleEnded = z.object({ roomId: Id, saleId: Id, reason: z.string(), sold: z.number().int() });
+
+/** Coalesced live stock: at most one packet per room per tick, whatever the order rate. */
+export const StockUpdate = z.object({
+  roomId: Id,
+  sales: z.array(z.object({ saleId: Id, left: z.number().int(), sold: z.number().int() })),
+  skus: z.array(z.object({ productId: Id, skuId: Id, left: z.number().int() })),
+});
+export type StockUpdate = z.infer<typeof StockUpdate>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Orders
+
+export const OrderStatus = z.enum(['reserved', 'pending_payment', 'paid', 'failed', 'expired', 'cancelled']);
+export type OrderStatus = z.infer<typeof OrderStatus>;
+export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = ['paid', 'failed', 'expired', 'cancelled'];
+
+/** order:place from a flash sale (sale price, sale limits). */
+export const PlaceSaleOrder = z.strictObject({ roomId: Id, saleId: Id, quantity: OrderQuantity, idempotencyKey: IdempotencyKey });
+/** order:place at list price from the room's catalog. */
+export const PlaceListOrder = z.strictObject({ roomId: Id, productId: Id, skuId: Id, quantity: OrderQuantity, idempotencyKey: IdempotencyKey });
+/** order:place payload. Prices never come from the client: the server reads them atomically with the stock. */
+export const PlaceOrderInput = z.union([PlaceSaleOrder, PlaceListOrder]);
+export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
+
+export const Order = z.object({
+  id: Id,
+  roomId: Id,
+  buyerId: Id,
+  productId: Id,
+  skuId: Id,
+  saleId: Id.nullable(),
+  title: z.string(),
+  quantity: z.number().int(),
+  unitPrice: z.number().int(),
+  amount: z.number().int(),
+  currency: Currency,
+  status: OrderStatus,
+  createdAt: EpochMs,
+  updatedAt: EpochMs,
+  /** Pay by then or the reservation expires and its stock returns. */
+  deadline: EpochMs,
+  chargeId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+});
+export type Order = z.infer<typeof Order>;
+
+/** order:place ack data. `replayed`: the idempotency key was seen before; this is the order it created. */
+export const PlaceOrderResult = z.object({ order: Order, replayed: z.boolean() });
+export type PlaceOrderResult = z.infer<typeof PlaceOrderResult>;
+
+/**
+ * Why an order was refused, in `error.details.reason` of a CONFLICT answer. The order attempt changed nothing.
+ */
+export const OrderRefusal = z.enum(['SOLD_OUT', 'INSUFFICIENT_STOCK', 'LIMIT_REACHED', 'NOT_STARTED', 'ENDED', 'IDEMPOTENCY_KEY_REUSED']);
+export type OrderRefusal = z.infer<typeof OrderRefusal>;
+
+export const OrderIdInput = z.strictObject({ orderId: Id });
+export const OrderParams = z.strictObject({ orderId: Id });
+
+/** Pushed to the buyer (all their sockets) whenever one of their orders changes status. */
+export const OrderUpdated = z.object({
+  orderId: Id,
+  status: OrderStatus,
+  reason: z.string().nullable(),
+  chargeId: z.string().nullable(),
+  updatedAt: EpochMs,
+});
+export type OrderUpdated = z.infer<typeof OrderUpdated>;
+
+/** GET /api/orders and GET /api/rooms/:roomId/orders: newest first. */
+export const ListOrdersQuery = z.strictObject({
+  status: OrderStatus.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** Paging: only orders created before this time. */
+  before: z.coerce.number().int().min(0).optional(),
+});
+export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Analytics
+
+/** product:impression / product:click payload. */
+export const ProductEventInput = z.strictObject({ roomId: Id, productId: Id });
+export const ProductEventResult = z.object({ counted: z.boolean() });
+
+export const CommerceCounters = z.object({
+  impressions: z.number().int(),
+  clicks: z.number().int(),
+  /** Orders reserved (every accepted order counts once, whatever its outcome). */
+  orders: z.number().int(),
+  units: z.number().int(),
+  paidOrders: z.number().int(),
+  paidUnits: z.number().int(),
+  /** Paid amount per currency, minor units. */
+  gmv: z.record(z.string(), z.number().int()),
+});
+export type CommerceCounters = z.infer<typeof CommerceCounters>;
+
+export const RoomAnalytics = CommerceCounters.extend({
+  roomId: Id,
+  products: z.record(z.string(), z.object({ impressions: z.number().int(), clicks: z.number().int() })),
+});
+export type RoomAnalytics = z.infer<typeof RoomAnalytics>;
+
+export const AgencyAnalytics = CommerceCounters.extend({ agencyId: Id });
+export type AgencyAnalytics = z.infer<typeof AgencyAnalytics>;
+
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Payment gateway HTTP contract (the sandbox serves it; server/payments/gateway.ts speaks it)
+
+/** POST /v1/charges body; the `Idempotency-Key` header carries the order id. */
+export const GatewayChargeRequest = z.strictObject({
+  amount: z.number().int().min(1).max(100_000_000_000),
+  currency: Currency,
+  /** The merchant's reference (Hawker: the order id). */
+  reference: z.string().min(1).max(128),
+  description: z.string().max(200).optional(),
+});
+export type GatewayChargeRequest = z.infer<typeof GatewayChargeRequest>;
+
+export const GatewayChargeStatus = z.enum(['succeeded', 'declined', 'cancelled']);
+export type GatewayChargeStatus = z.infer<typeof GatewayChargeStatus>;
+
+/** A charge attempt's final record: what the gateway answers and what its ledger holds. */
+export const GatewayCharge = z.object({
+  id: z.string(),
+  idempotencyKey: z.string(),
+  reference: z.string(),
+  amount: z.number().int(),
+  currency: Currency,
+  status: GatewayChargeStatus,
+  /** Decline code (e.g. card_declined) when status is declined. */
+  declineCode: z.string().nullable(),
+  createdAt: EpochMs,
+});
+export type GatewayCharge = z.infer<typeof GatewayCharge>;
+
+/** Webhook body, POSTed to the merchant with `Webhook-Signature: t=<ms>,v1=<hex HMAC-SHA256 of "t.body">`. */
+export const GatewayWebhookEvent = z.object({
+  id: z.string().min(1).max(64),
+  type: z.enum(['charge.succeeded', 'charge.declined', 'charge.cancelled']),
+  createdAt: EpochMs,
+  data: GatewayCharge,
+});
+export type GatewayWebhookEvent = z.infer<typeof GatewayWebhookEvent>;

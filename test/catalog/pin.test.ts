@@ -1,0 +1,62 @@
+import { afterEach, expect, it } from 'vitest';
+import type { PinnedProduct, Product } from '../../server/protocol/index.ts';
+import { api, devToken, next, type ClientSocket } from '../helpers/clients.ts';
+import { joinedViewer, liveRoomWithProduct } from '../helpers/commerce.ts';
+import { startNode, type TestNode } from '../helpers/node.ts';
+
+let node: TestNode | undefined;
+const sockets: ClientSocket[] = [];
+afterEach(async () => {
+  for (const s of sockets.splice(0)) s.disconnect();
+  await node?.close();
+  node = undefined;
+});
+
+it('pinning pushes the product card to every viewer at once, is part of the join snapshot, and unpinning clears it', async () => {
+  node = await startNode();
+  const { creator, room, product } = await liveRoomWithProduct(node, { stock: 7 });
+  const second = (await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
+    title: 'Tea set', imageUrl: 'https://img.example.com/tea.jpg', price: 4500, currency: 'USD', skus: [{ id: 'std', label: 'Set', stock: 2 }],
+  })).body;
+  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
+  const v2 = await joinedViewer(node, room.id, { userId: 'v2' });
+  sockets.push(v1.socket, v2.socket);
+  expect(v1.snapshot.pinned).toBeNull();
+
+  const pushed = Promise.all([next(v1.socket, 'product:pinned'), next(v2.socket, 'product:pinned')]);
+  const pin = await api<PinnedProduct>(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator, { productId: product.id });
+  expect(pin.status).toBe(200);
+  for (const card of await pushed) {
+    expect(card).toEqual(pin.body);
+    expect(card.product).toMatchObject({ id: product.id, title: 'Silk scarf', price: 1999, skus: [{ id: 'std', left: 7 }] });
+  }
+
+  const late = await joinedViewer(node, room.id, { userId: 'v3' });
+  sockets.push(late.socket);
+  expect(late.snapshot.pinned).toEqual(pin.body);
+
+  // Pinning another product replaces the card.
+  const replaced = next(v1.socket, 'product:pinned');
+  await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator, { productId: second.id });
+  expect((await replaced).product.id).toBe(second.id);
+
+  // Only managers pin; only the room's products can be pinned; bad bodies are typed errors.
+  const viewer = await devToken(node.url, { userId: 'v9', name: 'V', role: 'viewer' });
+  expect((await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, viewer, { productId: product.id })).status).toBe(403);
+  expect((await api(node.url, 'DELETE', `/api/rooms/${room.id}/pin`, viewer)).status).toBe(403);
+  expect((await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator, { productId: 'nosuchproduct' })).status).toBe(404);
+  expect((await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator, { productId: 42 })).status).toBe(400);
+
+  const unpinned = Promise.all([next(v1.socket, 'product:unpinned'), next(v2.socket, 'product:unpinned')]);
+  expect((await api(node.url, 'DELETE', `/api/rooms/${room.id}/pin`, creator)).body).toEqual({ productId: second.id });
+  expect(await unpinned).toEqual([{ roomId: room.id, productId: second.id }, { roomId: room.id, productId: second.id }]);
+  const after = await joinedViewer(node, room.id, { userId: 'v4' });
+  sockets.push(after.socket);
+  expect(after.snapshot.pinned).toBeNull();
+
+  // Removing the pinned product unpins it for everyone.
+  await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator, { productId: product.id });
+  const gone = next(v2.socket, 'product:unpinned');
+  await api(node.url, 'DELETE', `/api/rooms/${room.id}/products/${product.id}`, creator);
+  expect(await gone).toEqual({ roomId: room.id, productId: product.id });
+});
