@@ -1,12 +1,8 @@
-/**
- * What the chat benchmark's load processes share: signing tokens locally (thousands of connections would otherwise
- * queue on the dev-token route) and a socket.io-client parser for viewers that only count chat.
- */
+/** What the chat benchmark's load processes share: counting chat without parsing it, and stamping send times. */
 import { WebSocket } from 'ws';
-import { io as ioClient } from 'socket.io-client';
 import { Decoder, Encoder, protocol } from 'socket.io-parser';
-import { TokenService } from '../../server/auth/tokens.ts';
 import type { ClientSocket } from '../../test/helpers/clients.ts';
+import { open as openSocket } from '../lib/sockets.ts';
 
 /** Deliveries counted by the counting parser in this process, and when the last one arrived. */
 export const counted = { messages: 0, lastAt: 0 };
@@ -34,6 +30,12 @@ class CountingDecoder extends Decoder {
 }
 
 const countingParser = { protocol, Encoder, Decoder: CountingDecoder };
+
+/** A socket.io-client connection; with `counting`, chat batches are only counted (see CountingDecoder). */
+export function open(url: string, token: string, userId: string, counting: boolean): Promise<ClientSocket> {
+  return openSocket(url, token, userId, counting ? { parser: countingParser } : {});
+}
+
 
 const WIRE_BATCH_PREFIX = Buffer.from(`4${BATCH_PREFIX}`);
 const WIRE_MESSAGE_MARK = Buffer.from(MESSAGE_MARK);
@@ -79,44 +81,6 @@ export function openWire(url: string, token: string, roomId: string): Promise<{ 
       }
     });
   });
-}
-
-/** Connects (websocket only, no reconnection) with the standard parser, or the counting one. */
-export function open(url: string, token: string, userId: string, counting: boolean): Promise<ClientSocket> {
-  const socket: ClientSocket = ioClient(url, {
-    auth: { token, userId }, // userId: only the baseline server reads it (it checks no tokens)
-    transports: ['websocket'],
-    reconnection: false,
-    forceNew: true,
-    timeout: 60_000,
-    ...(counting ? { parser: countingParser } : {}),
-  });
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', (err) => {
-      socket.disconnect();
-      reject(err);
-    });
-  });
-}
-
-/** Signs viewer tokens with the node's HS256 secret. */
-export function signer(secret: string): (userId: string) => Promise<string> {
-  const tokens = new TokenService({ kind: 'secret', secret });
-  return async (userId) => (await tokens.sign({ userId, name: userId, role: 'viewer' })).token;
-}
-
-/** Runs `fn` over `items` with at most `limit` in flight. */
-export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        await fn(items[i]!, i);
-      }
-    }),
-  );
 }
 
 /** A chat text that carries its send time: `m <epoch ms> <seq> ` padded to a typical 40 characters. */

@@ -4,7 +4,8 @@
  */
 import { call, type ClientSocket } from '../../test/helpers/clients.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
-import { open, pool, signer, stampedText } from './clients.ts';
+import { pool, signer } from '../lib/sockets.ts';
+import { open, stampedText } from './clients.ts';
 
 interface Init {
   url: string;

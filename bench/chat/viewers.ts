@@ -6,7 +6,8 @@
 import { call, ok } from '../../test/helpers/clients.ts';
 import type { ChatBatch } from '../../server/protocol/index.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
-import { counted, open, openWire, pool, sentAt, signer } from './clients.ts';
+import { pool, signer } from '../lib/sockets.ts';
+import { counted, open, openWire, sentAt } from './clients.ts';
 
 interface Init {
   url: string;
