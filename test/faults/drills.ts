@@ -11,9 +11,10 @@ import { Redis } from 'ioredis';
 import { orderKeys } from '../../server/orders/store.ts';
 import { startLocalRedis } from '../../server/infra/localRedis.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import { TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '../../server/protocol/index.ts';
+import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, type ClientSocket } from '../helpers/clients.ts';
 import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from '../helpers/commerce.ts';
+import { generator, rng } from '../helpers/fuzz.ts';
 import { waitFor } from '../helpers/node.ts';
 import { spawnNode, type NodeProcess } from '../helpers/nodeProcess.ts';
 
@@ -170,7 +171,7 @@ async function clientsConsistent(node: Reachable, redis: Redis, prefix: string, 
 async function saleRoom(node: Reachable, quantity: number) {
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: quantity * 2 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity, perBuyerLimit: 1, durationMs: 30 * 60_000 });
-  return { roomId: room.id, saleId: sale.id };
+  return { roomId: room.id, saleId: sale.id, productId: product.id };
 }
 
 /**
@@ -301,6 +302,120 @@ export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string
     const report = await audit(redis, opts.prefix, roomId, saleId, sandbox, placed);
     report.violations.push(...(await clientsConsistent(node, redis, opts.prefix, roomId, saleId, ids)));
     report.figures = { ...report.figures, settleMsAfterRecovery: settleMs };
+    return report;
+  } finally {
+    await down.run();
+  }
+}
+
+/** Routes the REST fuzz aims at (`:id` segments get the room's real ids or garbage). */
+const FUZZ_ROUTES: [string, string][] = [
+  ['POST', '/api/rooms'], ['POST', '/api/rooms/:roomId/products'], ['POST', '/api/rooms/:roomId/sales'], ['POST', '/api/rooms/:roomId/live'],
+  ['POST', '/api/rooms/:roomId/end'], ['PUT', '/api/rooms/:roomId/pin'], ['DELETE', '/api/rooms/:roomId/pin'], ['POST', '/api/rooms/:roomId/sales/:saleId/end'],
+  ['POST', '/api/orders/:orderId/cancel'], ['GET', '/api/orders/:orderId'], ['GET', '/api/orders'], ['POST', '/api/payments/webhook'],
+  ['POST', '/api/dev/tokens'], ['POST', '/api/agencies'], ['PUT', '/api/agencies/ag1/creators/:userId'], ['GET', '/api/rooms/:roomId/analytics'],
+];
+
+/**
+ * Random and malformed input during a flash sale: `events` socket packets from `connections` fuzzing connections
+ * (viewers and other agencies' staff, half of them in the room) and `restBodies` REST requests with random bodies,
+ * broken JSON and bad tokens, while legitimate buyers order. Every answer must be typed (never INTERNAL or a 5xx),
+ * the node must keep serving, and the money and stock audit must hold.
+ */
+export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events: number; restBodies: number; connections: number; buyers: number; quantity: number; seed: number; log?: (m: string) => void }): Promise<DrillReport> {
+  const log = opts.log ?? (() => {});
+  const down = new Teardown();
+  try {
+    const sandbox = await startSandbox({ latencyMs: 50, declineRate: 0.2 });
+    down.add(() => sandbox.close());
+    const node = await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl);
+    down.add(() => node.close());
+    sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
+    const redis = new Redis(opts.redisUrl);
+    down.add(() => redis.disconnect());
+    const { roomId, saleId, productId } = await saleRoom(node, opts.quantity);
+    const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
+    const buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
+    down.add(() => buyers.forEach((x) => x.socket.disconnect()));
+    const roles = [['viewer'], ['moderator', 'ag2'], ['agency', 'ag2'], ['creator']] as const;
+    const fuzzers: ClientSocket[] = [];
+    for (let i = 0; i < opts.connections; i++) {
+      const [role, agencyId] = roles[i % roles.length]!;
+      const socket = await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) }));
+      fuzzers.push(socket);
+      if (i % 2 === 0) await call(socket, 'room:join', { roomId });
+    }
+    down.add(() => fuzzers.forEach((f) => f.disconnect()));
+    const viewerToken = await devToken(node.url, { userId: 'fuzzrest', name: 'fuzzrest', role: 'viewer' });
+    log(`fuzz: ${opts.events} socket packets over ${opts.connections} connections and ${opts.restBodies} REST requests (seed ${opts.seed}), ${opts.buyers} buyers ordering`);
+
+    const violations: string[] = [];
+    const codes = new Set<string>(Object.values(ErrorCode));
+    const socketOutcomes: Record<string, number> = {};
+    const restOutcomes: Record<string, number> = {};
+    const buying = placeAll(buyers, roomId, saleId, 'k1');
+    const known = { saleId, productId, skuId: 'std' };
+    const perConnection = Math.ceil(opts.events / opts.connections);
+    const sockets = Promise.all(
+      fuzzers.map(async (socket, i) => {
+        const gen = generator(opts.seed + i, roomId, known);
+        const acks: Promise<void>[] = [];
+        for (let n = 0; n < perConnection; n++) {
+          // Past the 60-packet burst, stay under the 20 events/s connection budget so packets reach validation.
+          if (n >= 60) await new Promise((r) => setTimeout(r, 55));
+          const { event, payload, withAck } = gen.packet();
+          if (!withAck) {
+            (socket as unknown as { emit(e: string, p: unknown): void }).emit(event, payload);
+            continue;
+          }
+          acks.push(
+            (socket.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload).then(
+              (ack) => {
+                const key = ack.ok ? 'ok' : ack.error.code;
+                socketOutcomes[key] = (socketOutcomes[key] ?? 0) + 1;
+                if (!ack.ok && (!codes.has(ack.error.code) || ack.error.code === 'INTERNAL')) violations.push(`${event} answered ${JSON.stringify(ack).slice(0, 200)} (seed ${opts.seed + i})`);
+              },
+              // An oversized frame closes its connection by design; no answer is then expected.
+              () => void (socketOutcomes.NO_ACK = (socketOutcomes.NO_ACK ?? 0) + 1),
+            ),
+          );
+        }
+        await Promise.all(acks);
+      }),
+    );
+    const r = rng(opts.seed);
+    const gen = generator(opts.seed, roomId, known);
+    let nextRest = 0;
+    const rest = Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (nextRest < opts.restBodies) {
+          nextRest += 1;
+          const [method, route] = r.pick(FUZZ_ROUTES);
+          const path = route.replace(':roomId', r.next() < 0.8 ? roomId : 'nope').replace(':saleId', saleId).replace(':orderId', r.pick(['o1', '..', 'x'.repeat(70)])).replace(':userId', 'u1');
+          const body = r.pick([JSON.stringify(gen.packet().payload ?? null), '{"broken', 'x'.repeat(r.pick([10, 70_000])), '[]', 'null', JSON.stringify({ roomId, saleId, title: 'x', price: -1 })]);
+          const token = r.pick([viewerToken, 'garbage', undefined]);
+          const res = await fetch(`${node.url}${path}`, {
+            method,
+            headers: { 'content-type': r.pick(['application/json', 'text/plain']), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+            ...(method === 'GET' ? {} : { body }),
+          });
+          const text = await res.text();
+          restOutcomes[res.status] = (restOutcomes[res.status] ?? 0) + 1;
+          if (res.status >= 500) violations.push(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`);
+          else if (res.status >= 400 && !codes.has((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? '')) violations.push(`${method} ${path} answered ${res.status} untyped: ${text.slice(0, 200)}`);
+        }
+      }),
+    );
+    const placed = await buying;
+    await Promise.all([sockets, rest]);
+    log('fuzz: done; settling orders');
+    if ((await fetch(`${node.url}/healthz`)).status !== 200) violations.push('the node stopped serving /healthz');
+    await waitSettled(redis, opts.prefix, roomId, 60_000);
+    const report = await audit(redis, opts.prefix, roomId, saleId, sandbox, placed);
+    report.violations.unshift(...violations);
+    report.violations.push(...(await clientsConsistent(node, redis, opts.prefix, roomId, saleId, ids)));
+    const sent = Object.values(socketOutcomes).reduce((a, b) => a + b, 0);
+    report.figures = { ...report.figures, socketAnswers: sent, socketOutcomes, restRequests: nextRest, restOutcomes };
     return report;
   } finally {
     await down.run();
