@@ -40,9 +40,9 @@ export function createChat(
       buffers.delete(roomId);
       let alive: Set<string>;
       try {
-        // A moderator may have deleted a message (on any node) since it was accepted: only what is still in history
-        // goes out. More than a tick's worth of history was trimmed unseen: the newest CHAT_HISTORY reach viewers.
-        alive = await store.stillInHistory(roomId, pending.map((m) => m.id));
+        // A moderator may have deleted a message (on any node) since it was accepted: those stay out. Messages that
+        // newer chat trimmed from history meanwhile still go (the buffer already keeps at most CHAT_HISTORY).
+        alive = await store.notDeleted(roomId, pending.map((m) => m.id));
       } catch (err) {
         buffers.set(roomId, [...pending, ...(buffers.get(roomId) ?? [])].slice(-config.CHAT_HISTORY));
         throw err;

@@ -3,7 +3,7 @@ import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
 import type { ModerationKeys } from '../moderation/keys.ts';
 import type { Principal } from '../protocol/auth.ts';
-import { compareMessageIds, type ChatMessage } from '../protocol/chat.ts';
+import type { ChatMessage } from '../protocol/chat.ts';
 import { normalizeForMatch } from '../protocol/moderation.ts';
 import type { Room } from '../protocol/rooms.ts';
 
@@ -13,6 +13,8 @@ export const chatKeys = (p: string) => ({
   history: (roomId: string) => `${p}chat:history:${roomId}`,
   /** Hash token bucket of one user's messages, across rooms and nodes. */
   rate: (userId: string) => `${p}chat:rate:${userId}`,
+  /** Zset of message ids moderators deleted (score: when), kept DELETED_KEEP_MS: what a pending batch must skip. */
+  deleted: (roomId: string) => `${p}chat:deleted:${roomId}`,
   /** Present while the user must wait out the room's slow mode. */
   slow: (roomId: string, userId: string) => `${p}chat:slow:${roomId}:${userId}`,
 });
@@ -34,6 +36,12 @@ export function chatRefusal(code: number, value: number | undefined): AppError {
       return new AppError('INTERNAL', `chat send returned ${code}`);
   }
 }
+
+/**
+ * How long a deletion is remembered for batches still waiting on a node. A batch waits one tick (100 ms), a few
+ * seconds on a node in trouble; deletions are human-paced, so the set stays tiny.
+ */
+const DELETED_KEEP_MS = 10 * 60_000;
 
 export interface ChatLimits {
   history: number;
@@ -82,22 +90,32 @@ export class ChatStore {
     return out;
   }
 
-  /** Which of `ids` are still in the room's history (not deleted, not trimmed). */
-  async stillInHistory(roomId: string, ids: readonly string[]): Promise<Set<string>> {
+  /**
+   * Which of `ids` no moderator has deleted. Deletions are recorded explicitly rather than inferred from absence in
+   * history: history is capped, and a busy room trims messages that a late tick has not broadcast yet, which are not
+   * deleted and must still go out.
+   */
+  async notDeleted(roomId: string, ids: readonly string[]): Promise<Set<string>> {
     if (ids.length === 0) return new Set();
-    const sorted = [...ids].sort(compareMessageIds);
-    const rows = await this.redis.xrange(this.keys.history(roomId), sorted[0]!, sorted.at(-1)!);
-    return new Set(rows.map(([id]) => id));
+    const scores = await this.redis.zmscore(this.keys.deleted(roomId), ...ids);
+    return new Set(ids.filter((_, i) => scores[i] === null));
   }
 
-  /** Queues a message's removal from history on the caller's MULTI (moderation deletes it with its audit entry). */
+  /** Queues a message's removal from history, and the record pending batches check, on the caller's MULTI. */
   remove(multi: ChainableCommander, roomId: string, messageId: string): ChainableCommander {
-    return multi.xdel(this.keys.history(roomId), messageId);
+    const now = Date.now();
+    const deleted = this.keys.deleted(roomId);
+    return multi
+      .xdel(this.keys.history(roomId), messageId)
+      .zadd(deleted, now, messageId)
+      .zremrangebyscore(deleted, '-inf', now - DELETED_KEEP_MS)
+      .pexpire(deleted, DELETED_KEEP_MS);
   }
 
   /** Keeps an ended room's history readable for `seconds`, then lets Redis drop it. */
   async expire(roomId: string, seconds: number): Promise<void> {
     await this.redis.expire(this.keys.history(roomId), seconds);
+    await this.redis.pexpire(this.keys.deleted(roomId), Math.min(seconds * 1000, DELETED_KEEP_MS));
   }
 }
 

@@ -1,0 +1,219 @@
+/**
+ * P2 chat fan-out: V viewers in one room on one node, M messages/s in; delivered messages/s, p50/p99 delivery latency,
+ * server CPU. Run twice in the same process with the same load generators: Hawker (chat batched per room tick), then
+ * a bare Socket.IO server broadcasting each message as it arrives (bench/chat/baselineServer.ts).
+ *
+ *   npm run bench:chat -- [--viewers 5000] [--rate 500] [--seconds 10] [--procs 4] [--only hawker|baseline]
+ */
+import { once } from 'node:events';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { api, devToken } from '../test/helpers/clients.ts';
+import { spawnNode } from '../test/helpers/nodeProcess.ts';
+import type { Room } from '../server/protocol/index.ts';
+import { CpuMeter, rssMiB } from './lib/cpu.ts';
+import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
+import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { benchRedis } from './lib/setup.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    viewers: { type: 'string', default: '5000' },
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '10' },
+    procs: { type: 'string', default: '4' },
+    'probe-every': { type: 'string', default: '50' },
+    'drain-seconds': { type: 'string', default: '10' },
+    'max-rss-mib': { type: 'string', default: '4096' },
+    only: { type: 'string' },
+  },
+});
+const VIEWERS = Number(opt.viewers);
+const RATE = Number(opt.rate);
+const SECONDS = Number(opt.seconds);
+const PROCS = Number(opt.procs);
+const PROBE_EVERY = Number(opt['probe-every']);
+const DRAIN_S = Number(opt['drain-seconds']);
+const MAX_RSS = Number(opt['max-rss-mib']);
+// The per-connection event budget is 20/s: enough senders that each stays well under it.
+const SENDERS = Math.max(10, Math.ceil(RATE / 10));
+const SECRET = 'bench-secret-0123456789abcdef';
+
+interface PhaseResult {
+  system: string;
+  viewers: number;
+  offeredRate: number;
+  sent: number;
+  accepted: number;
+  refused: Record<string, number>;
+  expectedDeliveries: number;
+  deliveries: number;
+  deliveredPerSec: number;
+  completeness: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  serverCpuCores: number;
+  /** The load generators' CPU (viewers and senders), on the same cores. */
+  loadCpuCores: number;
+  redisCpuCores?: number;
+  serverPeakRssMiB: number;
+  abortedForMemory: boolean;
+}
+
+type Target = { system: string; url: string; roomId: string; pids: Record<string, number>; serverPid: number; close(): Promise<void> };
+
+async function hawker(): Promise<Target> {
+  const redis = await benchRedis('chat');
+  const env = {
+    JWT_SECRET: SECRET,
+    LOG_LEVEL: 'warn',
+    MEDIASOUP_WORKERS: '1',
+    // One room's chat at RATE messages/s from SENDERS users: lift the per-user rate limit, which is not under test.
+    CHAT_RATE_BURST: '1000',
+    CHAT_RATE_PER_MIN: '60000',
+  };
+  const node = await spawnNode(env, redis.url);
+  onCleanup(() => node.kill());
+  const creator = await devToken(node.url, { userId: 'creator1', name: 'Creator', role: 'creator' });
+  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Chat bench' });
+  await api(node.url, 'POST', `/api/rooms/${room.body.id}/live`, creator);
+  return {
+    system: 'hawker (batched per 100 ms tick)',
+    url: node.url,
+    roomId: room.body.id,
+    serverPid: node.pid,
+    pids: { server: node.pid, redis: redis.pid },
+    close: async () => {
+      await node.close();
+      await redis.stop();
+    },
+  };
+}
+
+async function baseline(): Promise<Target> {
+  const child = forkTs('bench/chat/baselineServer.ts');
+  const [ready] = (await once(child, 'message')) as [{ url: string }];
+  return {
+    system: 'baseline (one broadcast per message)',
+    url: ready.url,
+    roomId: 'bench',
+    serverPid: child.pid!,
+    pids: { server: child.pid! },
+    close: async () => {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
+  const target = await start();
+  progress(`${target.system}: server at ${target.url}, connecting ${VIEWERS} viewers over ${PROCS} processes and ${SENDERS} senders`);
+  const per = Math.ceil(VIEWERS / PROCS);
+  let connected = 0;
+  const viewers = Array.from({ length: PROCS }, (_, p) =>
+    LoadProcess.start(`viewers${p}`, 'bench/chat/viewers.ts', {
+      url: target.url,
+      roomId: target.roomId,
+      secret: SECRET,
+      idPrefix: `v${p}_`,
+      count: Math.min(per, VIEWERS - p * per),
+      probeEvery: PROBE_EVERY,
+    }, (e) => {
+      if ((e as { connected?: number }).connected) progress(`  ${(connected += 250)} viewers connected`);
+    }),
+  );
+  const senders = LoadProcess.start('senders', 'bench/chat/senders.ts', { url: target.url, roomId: target.roomId, secret: SECRET, senders: SENDERS }, (e) =>
+    progress(`  sent ${(e as { sent: number }).sent}, accepted ${(e as { accepted: number }).accepted}`),
+  );
+  try {
+    const joined = await Promise.all(viewers.map((v) => v.call<{ connected: number; probes: number }>('connect', {}, 300_000)));
+    await senders.call('connect', {}, 120_000);
+    const total = joined.reduce((n, j) => n + j.connected, 0);
+    progress(`${target.system}: ${total} viewers (${joined.reduce((n, j) => n + j.probes, 0)} probes) in the room; sending ${RATE} msg/s for ${SECONDS} s`);
+    await new Promise((r) => setTimeout(r, 1_000)); // let join-time pushes settle
+    await Promise.all(viewers.map((v) => v.call('reset')));
+    const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries([...viewers, senders].map((p) => [p.name, p.pid])) });
+    let peakRss = 0;
+    let abortedForMemory = false;
+    // A server that cannot keep up buffers every undelivered packet: stop sending before it eats the machine.
+    const guard = setInterval(() => {
+      const rss = rssMiB(target.serverPid) ?? 0;
+      peakRss = Math.max(peakRss, rss);
+      if (rss > MAX_RSS && !abortedForMemory) {
+        abortedForMemory = true;
+        progress(`  server RSS ${Math.round(rss)} MiB > ${MAX_RSS}: stopping the senders`);
+        void senders.call('abort');
+      }
+    }, 250);
+    cpu.start();
+    const t0 = Date.now();
+    const outcome = await senders.call<{ sent: number; accepted: number; refused: Record<string, number>; endedAt: number }>('send', { rate: RATE, seconds: SECONDS }, (SECONDS + 60) * 1000);
+    // Unanswered sends may have been broadcast (an overloaded server answers late): count them as expected too.
+    const refusedForSure = Object.entries(outcome.refused).reduce((n, [code, k]) => (code === 'NO_ACK' ? n : n + k), 0);
+    const expected = (outcome.sent - refusedForSure) * total;
+    // Drain: wait (bounded) until every accepted message reached every viewer.
+    let reports: { deliveries: number; lastAt: number }[] = [];
+    const drainUntil = Date.now() + DRAIN_S * 1000;
+    for (;;) {
+      reports = await Promise.all(viewers.map((v) => v.call<{ deliveries: number; lastAt: number }>('report', {})));
+      const got = reports.reduce((n, r) => n + r.deliveries, 0);
+      if (got >= expected || Date.now() > drainUntil) break;
+      progress(`  draining: ${got.toLocaleString()} of ${expected.toLocaleString()} deliveries`);
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+    const cores = cpu.stop();
+    clearInterval(guard);
+    const finals = await Promise.all(viewers.map((v) => v.call<{ deliveries: number; lastAt: number; latencies: number[] }>('report', { withLatencies: true })));
+    const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
+    const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
+    const latencies = finals.flatMap((r) => r.latencies);
+    return {
+      system: target.system,
+      viewers: total,
+      offeredRate: RATE,
+      sent: outcome.sent,
+      accepted: outcome.accepted,
+      refused: outcome.refused,
+      expectedDeliveries: expected,
+      deliveries,
+      deliveredPerSec: deliveries / ((lastAt - t0) / 1000),
+      completeness: expected > 0 ? deliveries / expected : 0,
+      latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
+      serverCpuCores: cores.server!,
+      loadCpuCores: [...viewers, senders].reduce((n, p) => n + (cores[p.name] ?? 0), 0),
+      ...(cores.redis !== undefined ? { redisCpuCores: cores.redis } : {}),
+      serverPeakRssMiB: Math.round(peakRss),
+      abortedForMemory,
+    };
+  } finally {
+    await Promise.all([...viewers, senders].map((p) => p.stop()));
+    await target.close();
+  }
+}
+
+runMain('bench:chat', async () => {
+  const results: PhaseResult[] = [];
+  if (opt.only !== 'baseline') results.push(await phase(hawker));
+  if (opt.only !== 'hawker') results.push(await phase(baseline));
+  printTable(`P2 chat fan-out: ${VIEWERS} viewers, ${RATE} msg/s offered for ${SECONDS} s, one node`, [
+    ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'load CPU', 'peak RSS MiB'],
+    ...results.map((r) => [
+      r.system,
+      r.accepted,
+      Math.round(r.deliveredPerSec),
+      `${round(r.completeness * 100)}%`,
+      r.latencyMs.p50,
+      r.latencyMs.p99,
+      `${round(r.serverCpuCores * 100)}%`,
+      r.redisCpuCores !== undefined ? `${round(r.redisCpuCores * 100)}%` : '-',
+      `${round(r.loadCpuCores * 100)}%`,
+      r.serverPeakRssMiB,
+    ]),
+  ]);
+  const [h, b] = results;
+  const ratios = h && b ? { deliveredPerSec: h.deliveredPerSec / b.deliveredPerSec, p99: b.latencyMs.p99 / h.latencyMs.p99 } : undefined;
+  if (ratios) console.log(`\nhawker / baseline: ${round(ratios.deliveredPerSec, 2)}x delivered messages/s; baseline p99 is ${round(ratios.p99, 1)}x hawker's`);
+  if (h) console.log(`goal p99 <= 250 ms at 5,000 x 500/s: ${h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`);
+  console.log(`machine load average during the run: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
+  console.log(`\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY }, results, ratios })}`);
+}, 900);

@@ -1,0 +1,76 @@
+/**
+ * Chat benchmark load process: `senders` users join the room and send `rate` messages/s in total for `seconds`,
+ * round-robin, each text stamped with its send time. Counts what the server accepted and refused.
+ */
+import { call, type ClientSocket } from '../../test/helpers/clients.ts';
+import { emitEvent, serveLoad } from '../lib/procs.ts';
+import { pool, signer } from '../lib/sockets.ts';
+import { open, stampedText } from './clients.ts';
+
+interface Init {
+  url: string;
+  roomId: string;
+  secret: string;
+  senders: number;
+}
+
+serveLoad<Init>((init) => {
+  const sockets: ClientSocket[] = [];
+  let aborted = false;
+  return {
+    async connect() {
+      const sign = signer(init.secret);
+      await pool(Array.from({ length: init.senders }, (_, i) => i), 20, async (i) => {
+        const userId = `sender${i}`;
+        const socket = await open(init.url, await sign(userId), userId, true);
+        sockets.push(socket);
+        const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
+        if (!ack.ok) throw new Error(`sender join refused: ${JSON.stringify(ack)}`);
+      });
+      return { connected: sockets.length };
+    },
+    abort() {
+      aborted = true;
+      return {};
+    },
+    async send({ rate, seconds }: { rate: number; seconds: number }) {
+      const t0 = performance.now();
+      const acks: Promise<void>[] = [];
+      const outcome = { sent: 0, accepted: 0, refused: {} as Record<string, number>, startedAt: Date.now(), endedAt: 0 };
+      let lastProgress = t0;
+      // Every 5 ms, send whatever the schedule says is due: a steady `rate`, not bursts of a second.
+      while (!aborted) {
+        const elapsed = (performance.now() - t0) / 1000;
+        if (elapsed >= seconds) break;
+        const due = Math.floor(elapsed * rate) - outcome.sent;
+        for (let k = 0; k < due; k++) {
+          const socket = sockets[outcome.sent % sockets.length]!;
+          const text = stampedText(outcome.sent);
+          outcome.sent += 1;
+          acks.push(
+            call(socket, 'chat:send', { roomId: init.roomId, text }, 30_000).then(
+              (ack) => {
+                if (ack.ok) outcome.accepted += 1;
+                else outcome.refused[ack.error.code] = (outcome.refused[ack.error.code] ?? 0) + 1;
+              },
+              () => {
+                outcome.refused.NO_ACK = (outcome.refused.NO_ACK ?? 0) + 1;
+              },
+            ),
+          );
+        }
+        if (performance.now() - lastProgress > 2_000) {
+          lastProgress = performance.now();
+          emitEvent({ sent: outcome.sent, accepted: outcome.accepted });
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      outcome.endedAt = Date.now();
+      await Promise.all(acks);
+      return outcome;
+    },
+    exit() {
+      for (const s of sockets) s.disconnect();
+    },
+  };
+});

@@ -1,0 +1,179 @@
+/**
+ * P1 flash sale: B buyers on real sockets (one identity each) race for U units of one flash sale; attempts/s,
+ * p50/p99 time to answer, oversell. Then the same buyers, same load processes, same Redis, against a naive
+ * read-then-decrement implementation of the same rules (bench/flash-sale/naiveServer.ts), which oversells.
+ *
+ *   npm run bench:flash-sale -- [--buyers 10000] [--units 1000] [--attempts 2] [--procs 4] [--only hawker|naive]
+ */
+import { once } from 'node:events';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { liveRoomWithProduct, saleCounts, scheduleSale } from '../test/helpers/commerce.ts';
+import { spawnNode } from '../test/helpers/nodeProcess.ts';
+import { CpuMeter } from './lib/cpu.ts';
+import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
+import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { benchRedis } from './lib/setup.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    buyers: { type: 'string', default: '10000' },
+    units: { type: 'string', default: '1000' },
+    attempts: { type: 'string', default: '2' },
+    procs: { type: 'string', default: '4' },
+    only: { type: 'string' },
+  },
+});
+const BUYERS = Number(opt.buyers);
+const UNITS = Number(opt.units);
+const ATTEMPTS = Number(opt.attempts);
+const PROCS = Number(opt.procs);
+const LIMIT = 1;
+const SECRET = 'bench-secret-0123456789abcdef';
+
+interface Target {
+  system: string;
+  url: string;
+  roomId: string;
+  saleId: string;
+  pids: Record<string, number>;
+  /** Units actually taken, from Redis: what the store says after the race. */
+  counters(): Promise<{ taken: number; left: number; conserved: boolean; detail: unknown }>;
+  close(): Promise<void>;
+}
+
+async function hawker(redisUrl: string, redisPid: number): Promise<Target> {
+  // Payments are P3's subject: no worker here, so the race measures reservation alone.
+  const node = await spawnNode({ JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER: 'false' }, redisUrl);
+  onCleanup(() => node.kill());
+  const { creator, room, product } = await liveRoomWithProduct(node, { stock: UNITS * 2 });
+  const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: UNITS, perBuyerLimit: LIMIT, durationMs: 30 * 60_000 });
+  const redis = new Redis(redisUrl);
+  return {
+    system: 'hawker (one reserve script)',
+    url: node.url,
+    roomId: room.id,
+    saleId: sale.id,
+    pids: { server: node.pid, redis: redisPid },
+    async counters() {
+      const c = await saleCounts(redis, node.prefix, sale.id);
+      return { taken: c.reserved + c.sold, left: c.left, conserved: c.left + c.reserved + c.sold + c.returned === c.quantity && c.left >= 0, detail: c };
+    },
+    async close() {
+      redis.disconnect();
+      await node.close();
+    },
+  };
+}
+
+async function naive(redisUrl: string, redisPid: number): Promise<Target> {
+  const prefix = 'naive:';
+  const redis = new Redis(redisUrl);
+  await redis.set(`${prefix}stock:sale1`, UNITS);
+  const child = forkTs('bench/flash-sale/naiveServer.ts', [JSON.stringify({ redisUrl, prefix, limit: LIMIT })]);
+  const [ready] = (await once(child, 'message')) as [{ url: string }];
+  return {
+    system: 'naive (GET, check, DECR)',
+    url: ready.url,
+    roomId: 'room1',
+    saleId: 'sale1',
+    pids: { server: child.pid!, redis: redisPid },
+    async counters() {
+      const [left, sold] = (await redis.mget(`${prefix}stock:sale1`, `${prefix}sold:sale1`)).map(Number);
+      return { taken: sold!, left: left!, conserved: left! + sold! === UNITS && left! >= 0, detail: { left, sold } };
+    },
+    async close() {
+      redis.disconnect();
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function race(target: Target) {
+  progress(`${target.system}: connecting ${BUYERS} buyers over ${PROCS} processes to ${target.url}`);
+  const per = Math.ceil(BUYERS / PROCS);
+  let connected = 0;
+  const procs = Array.from({ length: PROCS }, (_, p) =>
+    LoadProcess.start(`buyers${p}`, 'bench/flash-sale/buyers.ts', {
+      url: target.url,
+      roomId: target.roomId,
+      saleId: target.saleId,
+      secret: SECRET,
+      idPrefix: `b${p}_`,
+      count: Math.min(per, BUYERS - p * per),
+      attempts: ATTEMPTS,
+    }, () => progress(`  ${(connected += 500)} buyers in the room`)),
+  );
+  try {
+    await Promise.all(procs.map((p) => p.call('connect', {}, 600_000)));
+    progress(`${target.system}: go: ${BUYERS} buyers x ${ATTEMPTS} attempts for ${UNITS} units`);
+    const cpu = new CpuMeter({ ...target.pids });
+    cpu.start();
+    const runs = await Promise.all(
+      procs.map((p) => p.call<{ firstSent: number; lastAnswer: number; latencies: number[]; outcomes: Record<string, number>; reserved: string[] }>('fire', { at: Date.now() + 500 }, 300_000)),
+    );
+    const cores = cpu.stop();
+    const latencies = runs.flatMap((r) => r.latencies);
+    const outcomes: Record<string, number> = {};
+    for (const r of runs) for (const [k, n] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
+    const seconds = (Math.max(...runs.map((r) => r.lastAnswer)) - Math.min(...runs.map((r) => r.firstSent))) / 1000;
+    const store = await target.counters();
+    const reservedAcks = outcomes.reserved ?? 0;
+    return {
+      system: target.system,
+      buyers: BUYERS,
+      attempts: latencies.length,
+      seconds,
+      attemptsPerSec: latencies.length / seconds,
+      latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
+      outcomes,
+      reservedAcks,
+      store,
+      // Units promised to buyers beyond what existed: from the answers buyers got, and from the store's own counters.
+      oversell: Math.max(0, reservedAcks - UNITS, store.taken - UNITS),
+      serverCpuCores: cores.server!,
+      redisCpuCores: cores.redis!,
+    };
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+  }
+}
+
+runMain('bench:flash-sale', async () => {
+  const redis = await benchRedis('flash');
+  const results = [];
+  for (const [name, start] of [['hawker', hawker], ['naive', naive]] as const) {
+    if (opt.only && opt.only !== name) continue;
+    const target = await start(redis.url, redis.pid);
+    try {
+      results.push(await race(target));
+    } finally {
+      await target.close();
+    }
+  }
+  printTable(`P1 flash sale: ${BUYERS} buyers on real sockets x ${ATTEMPTS} attempts, ${UNITS} units, limit ${LIMIT} per buyer`, [
+    ['system', 'attempts', 'attempts/s', 'p50 ms', 'p99 ms', 'reserved', 'oversell', 'stock conserved', 'server CPU', 'redis CPU'],
+    ...results.map((r) => [
+      r.system,
+      r.attempts,
+      Math.round(r.attemptsPerSec),
+      round(r.latencyMs.p50),
+      round(r.latencyMs.p99),
+      r.reservedAcks,
+      r.oversell,
+      r.store.conserved ? 'yes' : `NO ${JSON.stringify(r.store.detail)}`,
+      `${round(r.serverCpuCores * 100)}%`,
+      `${round(r.redisCpuCores * 100)}%`,
+    ]),
+  ]);
+  for (const r of results) console.log(`${r.system}: answers ${JSON.stringify(r.outcomes)}`);
+  const [h, n] = results;
+  const ratio = h && n && h.system.startsWith('hawker') ? h.attemptsPerSec / n.attemptsPerSec : undefined;
+  if (ratio !== undefined) console.log(`\nhawker / naive attempts/s: ${round(ratio, 2)}x; naive oversold by ${n!.oversell} units (${round((n!.oversell / UNITS) * 100)}%)`);
+  if (h?.system.startsWith('hawker')) console.log(`goal >= 10,000 attempts/s and 0 oversell: ${h.attemptsPerSec >= 10_000 ? 'met' : 'NOT met'} (${Math.round(h.attemptsPerSec)}/s), oversell ${h.oversell}`);
+  console.log(`machine load average: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
+  console.log(`\nwrote ${writeResult('flash-sale', { options: { BUYERS, UNITS, ATTEMPTS, PROCS, LIMIT }, results, ratio })}`);
+  if (h?.system.startsWith('hawker') && h.oversell > 0) throw new Error(`Hawker oversold by ${h.oversell}`);
+}, 900);

@@ -1,0 +1,12 @@
+/**
+ * A Hawker node as a process of its own (for benchmarks and fault drills that measure it, SIGKILL it, or run several):
+ * `startNode` with the configuration given as a JSON argument, then reports `{ ready, url, port, prefix, workerPids }`
+ * to the parent over IPC. Exits after a graceful close on SIGTERM, and at once if the parent goes away.
+ */
+import { startNode } from './node.ts';
+
+const { env, redisUrl } = JSON.parse(process.argv[2] ?? '{}') as { env: Record<string, string>; redisUrl: string };
+const node = await startNode(env, redisUrl);
+process.send?.({ ready: true, url: node.url, port: node.port, prefix: node.prefix, workerPids: node.node.ctx.media.workers.map((w) => w.worker.pid) });
+process.on('SIGTERM', () => void node.close().finally(() => process.exit(0)));
+process.on('disconnect', () => process.exit(0));

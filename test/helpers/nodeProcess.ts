@@ -1,0 +1,62 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+
+/** A Hawker node running in a child process (test/helpers/nodeMain.ts). */
+export interface NodeProcess {
+  url: string;
+  port: number;
+  prefix: string;
+  pid: number;
+  /** Its mediasoup worker processes. */
+  workerPids: number[];
+  child: ChildProcess;
+  /** Resolves when the process has exited (code or signal). */
+  exited: Promise<[number | null, NodeJS.Signals | null]>;
+  /** SIGKILL: no cleanup at all, as a crash. */
+  kill(): Promise<void>;
+  /** SIGTERM (graceful close), SIGKILL after `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/**
+ * Starts a full node (every domain, like `startNode`) as a child process against `redisUrl`, with `env` as its
+ * configuration (a random key prefix unless REDIS_KEY_PREFIX is given; pass the same one to nodes meant to share
+ * state). Rejects if it exits or does not report ready within `timeoutMs`.
+ */
+export async function spawnNode(env: Record<string, string>, redisUrl: string, timeoutMs = 30_000): Promise<NodeProcess> {
+  const child = fork(path.join(root, 'test/helpers/nodeMain.ts'), [JSON.stringify({ env, redisUrl })], {
+    cwd: root,
+    // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
+    execArgv: ['--import', 'tsx', ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : [])],
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+  const stopWith = async (signal: NodeJS.Signals, timeoutMs2: number) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs2);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    const ready = await new Promise<{ url: string; port: number; prefix: string; workerPids: number[] }>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`node process not ready within ${timeoutMs} ms`)), timeoutMs);
+      child.once('message', (m) => {
+        clearTimeout(timer);
+        resolve(m as never);
+      });
+      void exited.then(([code, signal]) => {
+        clearTimeout(timer);
+        reject(new Error(`node process exited during start-up (${code ?? signal})`));
+      });
+    });
+    return { ...ready, pid: child.pid!, child, exited, kill: () => stopWith('SIGKILL', 0), close: (t = 10_000) => stopWith('SIGTERM', t) };
+  } catch (err) {
+    await stopWith('SIGKILL', 0);
+    throw err;
+  }
+}
