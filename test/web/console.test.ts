@@ -60,6 +60,16 @@ it('the agency console shows its live rooms with video, deletes a viewer\'s mess
   await spamOnConsole.waitFor({ state: 'detached' });
   expect(await viewer.page.getByTestId('chat-msg').allTextContents()).toEqual([expect.stringContaining('Love this!')]);
 
+  // A word blocked in this room from the console: the viewer's next message with it is refused, and they are told.
+  await tile.getByTestId('room-keyword-input').fill('followers');
+  await tile.getByTestId('room-keyword-add').click();
+  await poll(() => tile.getByTestId('room-keywords').textContent()).toContain('followers · block');
+  await viewer.page.getByTestId('chat-input').fill('free followers here');
+  await viewer.page.getByTestId('chat-send').click();
+  await viewer.page.getByTestId('toast').first().waitFor();
+  expect(await viewer.page.getByTestId('chat-input').inputValue()).toBe('free followers here'); // kept, to edit
+  expect(await viewer.page.getByTestId('chat-msg').allTextContents()).toEqual([expect.stringContaining('Love this!')]);
+
   // A second creator of the agency goes live: a tile appears; ending it removes the tile.
   const other = await devIdentity(node.url, { userId: 'c-con2', name: 'Jo Park', role: 'creator', agencyId: 'ag-con' });
   const second = (await api<Room>(node.url, 'POST', '/api/rooms', other.token, { title: 'Sneaker corner' })).body;

@@ -69,6 +69,11 @@ it('the creator pins a product and launches a flash sale from the studio; a phon
   await poll(() => studio.page.getByTestId('count-gmv').textContent()).toBe('$9.90');
   expect(sandbox.ledger()).toHaveLength(1);
 
+  // Likes: rapid taps go out batched and the creator's counter follows.
+  for (let i = 0; i < 3; i++) await viewer.page.getByTestId('like').click();
+  await poll(() => studio.page.getByTestId('count-likes').textContent()).toBe('3');
+  await poll(() => viewer.page.getByTestId('likes').textContent()).toBe('3');
+
   await screenshot(viewer.page, 'room-phone-shop');
   await screenshot(studio.page, 'studio-shop');
   expect(viewer.errors).toEqual([]);

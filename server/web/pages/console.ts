@@ -257,6 +257,29 @@ class RoomTile {
         slow.textContent = slowOn ? 'Slow mode off' : 'Slow mode 10 s';
       }),
     );
+    const word = h('input', { attrs: { maxlength: 40, placeholder: 'Block a word in this room', 'aria-label': 'Word to block in this room', 'data-testid': 'room-keyword-input' } });
+    const block = h('button', { class: 'btn btn-sm', text: 'Block', attrs: { type: 'submit', 'data-testid': 'room-keyword-add' } });
+    const blocked = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'room-keywords' } });
+    const showRoomKeywords = (list: KeywordList) =>
+      replace(blocked, ...list.keywords.map((k) => h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${k.mode}`)));
+    const keywordForm = h(
+      'form',
+      {
+        class: 'row',
+        on: {
+          submit: (e) => {
+            e.preventDefault();
+            if (!word.value.trim()) return;
+            void withButton(block, async () => {
+              showRoomKeywords(await agency.moderation(r.id).keywords({ add: [{ word: word.value.trim(), mode: 'block' }] }));
+              word.value = '';
+            });
+          },
+        },
+      },
+      h('div', { class: 'grow' }, word),
+      block,
+    );
     this.element = h(
       'article',
       { class: 'card room-tile', attrs: { 'data-testid': 'room-tile', 'data-room-id': r.id } },
@@ -271,6 +294,8 @@ class RoomTile {
       ),
       h('div', { class: 'counters' }, counter(this.counters.viewers, 'Viewers'), counter(this.counters.likes, 'Likes'), counter(this.counters.orders, 'Orders'), counter(this.counters.gmv, 'GMV')),
       this.chat.element,
+      blocked,
+      keywordForm,
     );
     this.stats(snapshot.stats);
     void this.startVideo();
