@@ -68,6 +68,17 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   await waitFor('frames after the reconnect', async () => (await decodedFrames(viewer.page, 'video')) > resumed + 10, 30_000);
   expect(await viewer.page.getByTestId('connection-banner').isHidden()).toBe(true);
 
+  // The creator's connection drops: the studio re-joins and publishes again, and the viewer's player picks up the new
+  // tracks by itself.
+  const creatorSocket = [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'c-video')!;
+  creatorSocket.conn.close();
+  await waitFor('the creator back on a new connection', () => {
+    const s = [...io.sockets.sockets.values()].find((x) => x.data.principal?.userId === 'c-video');
+    return s && s !== creatorSocket && s.data.rooms.has(created.body.id);
+  }, 30_000);
+  const republished = await decodedFrames(viewer.page, 'video');
+  await waitFor('frames from the republished camera', async () => (await decodedFrames(viewer.page, 'video')) > republished + 10, 30_000);
+
   await screenshot(studio.page, 'studio');
   await screenshot(viewer.page, 'room-phone');
   expect(studio.errors).toEqual([]);
