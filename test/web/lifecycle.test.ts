@@ -85,3 +85,13 @@ it('tells people who are not signed in, or have the wrong role, what to do', asy
   await missing.page.getByTestId('join-error').waitFor();
   expect(await missing.page.getByTestId('join-error').textContent()).toContain('Room nope not found');
 });
+
+it('the landing page explains that a server without development tokens needs another way to sign in', async () => {
+  node = await startNode({ DEV_TOKENS: 'false' });
+  const landing = await openPage(browser, `${node.url}/`, { viewport: PHONE, allowErrors: [/404/] });
+  pages.push(landing);
+  await landing.page.getByLabel('Display name').fill('Mia Chen');
+  await landing.page.getByRole('button', { name: 'Get a dev token' }).click();
+  await poll(() => landing.page.locator('#sign-in-error').textContent()).toContain('does not hand out development tokens');
+  expect(landing.errors).toEqual([]);
+});

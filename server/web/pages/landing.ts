@@ -1,5 +1,5 @@
 /** Landing page: pick a dev identity, see who is live, and go to the studio, a room or the console. */
-import { HawkerApi, type Role, type Room } from '../../../client-sdk/src/index.ts';
+import { HawkerApi, HawkerError, type Role, type Room } from '../../../client-sdk/src/index.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
 import { describeError, renderTopbar } from './lib/ui.ts';
@@ -93,7 +93,11 @@ form.addEventListener('submit', (e) => {
       void loadLiveRooms();
     })
     .catch((err: unknown) => {
-      errorBox.textContent = describeError(err);
+      // No dev signer on this server (DEV_TOKENS=false, the production default): say so instead of "not found".
+      errorBox.textContent =
+        err instanceof HawkerError && err.code === 'NOT_FOUND'
+          ? 'This server does not hand out development tokens (DEV_TOKENS=false). Sign in through your platform, or ask its operator for a token.'
+          : describeError(err);
       errorBox.hidden = false;
     })
     .finally(() => {
