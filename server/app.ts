@@ -61,7 +61,9 @@ export class Hawker {
       respawn: config.MEDIASOUP_RESPAWN,
       log: log.child({ module: 'media' }),
     });
-    const redis = createRedis(redisUrl, log.child({ module: 'redis' }));
+    // Auto-pipelining: commands issued in one event-loop turn go out in one write. Under a flash sale thousands of
+    // handlers each send a command per turn; one write syscall per command was ~15% of the node's CPU (docs/benchmarks.md).
+    const redis = createRedis(redisUrl, log.child({ module: 'redis' }), { enableAutoPipelining: true });
     const app = express();
     app.disable('x-powered-by');
     const server = http.createServer(app);

@@ -37,9 +37,12 @@ export class CpuMeter {
     for (const pid of Object.values(this.pids)) this.c0.set(pid, cpuSeconds(pid) ?? 0);
   }
 
-  /** Cores used per named process since `start()`. */
+  /** Length of the last measured window, seconds (set by `stop()`). */
+  wallSeconds = 0;
+
+  /** Cores used per named process since `start()` (CPU seconds = cores x `wallSeconds`). */
   stop(): Record<string, number> {
-    const wall = (performance.now() - this.t0) / 1000;
+    const wall = (this.wallSeconds = (performance.now() - this.t0) / 1000);
     return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, ((cpuSeconds(pid) ?? 0) - (this.c0.get(pid) ?? 0)) / wall]));
   }
 }

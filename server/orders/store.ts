@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
 import { LuaScripts } from '../infra/lua.ts';
 import type { ListOrdersQuery, Order, OrderStatus } from '../protocol/commerce.ts';
-import { newId } from '../rooms/store.ts';
+import { newId, roomKeys, type RoomKeys } from '../rooms/store.ts';
 import { orderRefusal } from './errors.ts';
 
 /** Redis keys owned by the orders domain. */
@@ -63,6 +63,7 @@ export class OrderStore {
   private readonly catalog: CatalogKeys;
   private readonly sales: SaleKeys;
   private readonly stats: AnalyticsKeys;
+  private readonly rooms: RoomKeys;
 
   constructor(
     private readonly redis: Redis,
@@ -73,6 +74,7 @@ export class OrderStore {
     this.catalog = catalogKeys(prefix);
     this.sales = saleKeys(prefix);
     this.stats = analyticsKeys(prefix);
+    this.rooms = roomKeys(prefix);
     this.lua = new LuaScripts(redis, 'orders', new URL('./lua/', import.meta.url), ['reserve', 'transition']);
   }
 
@@ -100,6 +102,7 @@ export class OrderStore {
         statsRoom,
         r.agencyId ? this.stats.agency(r.agencyId) : statsRoom,
         k.events,
+        this.rooms.room(r.roomId),
       ],
       [
         orderId,
@@ -135,6 +138,8 @@ export class OrderStore {
         throw AppError.notFound('Product or sale');
       case -7:
         throw orderRefusal('INSUFFICIENT_STOCK', { left: Number(res[1]) });
+      case -8:
+        throw orderRefusal('NOT_STARTED', { startsAt: res[1] ? Number(res[1]) : null });
       default:
         throw new Error(`reserve.lua returned ${JSON.stringify(res)}`);
     }

@@ -53,10 +53,10 @@ export async function startCommerceNode(sandbox: SandboxGateway | null, env: Rec
 /** A live room with one product (SKU "std"), created by creator `c1` of agency `ag1`. */
 export async function liveRoomWithProduct(
   node: Reachable,
-  opts: { stock?: number; price?: number; maxPerBuyer?: number; live?: boolean } = {},
+  opts: { stock?: number; price?: number; maxPerBuyer?: number; live?: boolean; scheduledAt?: number } = {},
 ): Promise<{ creator: string; room: Room; product: Product }> {
   const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
-  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Flash sale night' });
+  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Flash sale night', ...(opts.scheduledAt ? { scheduledAt: opts.scheduledAt } : {}) });
   if (room.status !== 201) throw new Error(`room: ${JSON.stringify(room.body)}`);
   const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.body.id}/products`, creator, {
     title: 'Silk scarf',

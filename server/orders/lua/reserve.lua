@@ -1,4 +1,4 @@
--- KEYS: 12
+-- KEYS: 13
 -- Reserves stock for one order, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
 -- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
 -- KEYS[1]  stock pool hash (a SKU pool or a flash sale, see server/catalog/pool.ts)
@@ -10,12 +10,14 @@
 -- KEYS[9]  stock dirty set (live stock ticker)
 -- KEYS[10] room analytics hash           KEYS[11] agency analytics hash (ignored unless ARGV[7] == "1")
 -- KEYS[12] order events stream (status pushes to the buyer)
+-- KEYS[13] the room's hash (rooms domain): a room that has not gone live sells nothing yet
 -- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
 -- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7] "1" if the room has an agency
 -- ARGV[8] events stream max length   ARGV[9..] field, value pairs copied onto the order (ids, title)
 -- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
 --   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
---   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked.
+--   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked;
+--   {-8, scheduledAt or ''} the room has not gone live yet.
 -- Invariant kept: left moves to reserved unit for unit, so pool totals are unchanged and left never goes below 0.
 -- The buyer's active units never exceed the pool's limit (when it has one).
 local prior = redis.call('GET', KEYS[3])
@@ -25,6 +27,8 @@ if prior then
   if string.sub(prior, sep + 1) ~= ARGV[4] then return {-5, orderId} end
   return {2, orderId}
 end
+local room = redis.call('HMGET', KEYS[13], 'status', 'scheduledAt')
+if room[1] == 'scheduled' then return {-8, room[2] or ''} end
 local pool = redis.call('HMGET', KEYS[1], 'state', 'start', 'end', 'limit', 'left', 'price', 'currency', 'title')
 local state = pool[1]
 if not state then return {-6} end
