@@ -8,7 +8,9 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { bullPrefix, PAYMENT_QUEUE_NAME } from '../server/payments/queue.ts';
 import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox } from '../test/helpers/commerce.ts';
 import { spawnNode } from '../test/helpers/nodeProcess.ts';
 import { CpuMeter } from './lib/cpu.ts';
@@ -68,7 +70,8 @@ runMain('bench:orders', async () => {
   );
   await Promise.all(procs.map((p) => p.call('connect', {}, 600_000)));
   progress(`go: ${BUYERS} orders`);
-  const cpu = new CpuMeter({ server: node.pid, redis: redis.pid });
+  // The sandbox gateway runs in this process: metered as "gateway" (with this process's small bookkeeping).
+  const cpu = new CpuMeter({ server: node.pid, redis: redis.pid, gateway: process.pid, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
   cpu.start();
   const runs = await Promise.all(procs.map((p) => p.call<Fired>('fire', { at: Date.now() + 500 }, 300_000)));
   const cores = cpu.stop();
@@ -90,6 +93,7 @@ runMain('bench:orders', async () => {
   const chargedTwice = [...charges.values()].filter((n) => n > 1).length;
   const inspect = new Redis(redis.url);
   const counts = await saleCounts(inspect, node.prefix, sale.id);
+  const stages = await jobStages(inspect, node.prefix);
   inspect.disconnect();
 
   const result = {
@@ -107,17 +111,48 @@ runMain('bench:orders', async () => {
     sale: counts,
     serverCpuCores: cores.server!,
     redisCpuCores: cores.redis!,
+    gatewayCpuCores: cores.gateway!,
+    loadCpuCores: procs.reduce((sum, _, i) => sum + cores[`load${i}`]!, 0),
+    serverCpuMsPerOrder: (cores.server! * cpu.wallSeconds * 1000) / reserved,
+    stages,
   };
   printTable(`P3 orders end to end: ${BUYERS} buyers, one order each; sandbox gateway ${LATENCY} ms, worker concurrency ${CONCURRENCY}`, [
     ['stage', 'orders', 'orders/s', 'p50 ms', 'p99 ms'],
     ['reserve (answer to order:place)', reserved, Math.round(result.reservePerSec), round(result.reserveAnswerMs.p50), round(result.reserveAnswerMs.p99)],
     ['reserve -> queue -> gateway -> paid push', paid.length, Math.round(result.paidPerSec), round(result.endToEndMs.p50), round(result.endToEndMs.p99)],
   ]);
+  printTable('Where a paid order spends its time (BullMQ job timestamps, all processes on this host clock)', [
+    ['stage', 'p50 ms', 'p99 ms', 'max ms'],
+    ...Object.entries(stages).map(([name, d]) => [name, round(d.p50), round(d.p99), round(d.max)]),
+  ]);
   console.log(`\nsettled ${settled.length} of ${reserved} (${result.unsettled} unsettled); ledger: ${ledger.length} successful charges, ${chargedTwice} orders charged twice; sale ${JSON.stringify(counts)}`);
-  console.log(`server CPU ${round(result.serverCpuCores * 100)}%, redis CPU ${round(result.redisCpuCores * 100)}%; paid stage / reserve stage: ${round(result.paidPerSec / result.reservePerSec, 2)}x`);
+  console.log(
+    `CPU over the run: server ${round(result.serverCpuCores * 100)}% (${round(result.serverCpuMsPerOrder, 2)} ms per order), redis ${round(result.redisCpuCores * 100)}%, ` +
+      `sandbox gateway ${round(result.gatewayCpuCores * 100)}%, buyers ${round(result.loadCpuCores * 100)}%; paid stage / reserve stage: ${round(result.paidPerSec / result.reservePerSec, 2)}x`,
+  );
   console.log(`goal >= 1,000 orders/s: ${result.paidPerSec >= 1000 ? 'met' : 'NOT met'} (${Math.round(result.paidPerSec)}/s)`);
   console.log(`machine load average: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
   console.log(`\nwrote ${writeResult('orders', { options: { BUYERS, LATENCY, CONCURRENCY, PROCS }, result })}`);
   await node.close();
   if (chargedTwice > 0 || paid.length !== ledger.length) throw new Error('money check failed: see the ledger line above');
 }, 900);
+
+/**
+ * Splits each completed payment job's life by its BullMQ timestamps: reserved order queued -> picked up by the worker
+ * (queue wait), picked up -> finished (the processor: Redis steps and the gateway call).
+ */
+async function jobStages(redis: Redis, prefix: string) {
+  const queue = new Queue(PAYMENT_QUEUE_NAME, { connection: redis.duplicate(), prefix: bullPrefix(prefix) });
+  try {
+    const jobs = await queue.getJobs(['completed'], 0, -1);
+    const of = (xs: number[]) => ({ p50: percentile(xs, 50), p99: percentile(xs, 99), max: percentile(xs, 100) });
+    const firstQueued = Math.min(...jobs.map((j) => j.timestamp));
+    return {
+      'queued -> picked up by the worker': of(jobs.map((j) => j.processedOn! - j.timestamp)),
+      'picked up -> job finished (processor)': of(jobs.map((j) => j.finishedOn! - j.processedOn!)),
+      'first job queued -> this job finished': of(jobs.map((j) => j.finishedOn! - firstQueued)),
+    };
+  } finally {
+    await queue.close();
+  }
+}

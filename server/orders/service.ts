@@ -82,7 +82,7 @@ export class OrderService {
   async cancel(p: Principal, orderId: string): Promise<Order> {
     const rec = await this.store.record(orderId);
     if (!rec || rec.buyerId !== p.userId) throw AppError.notFound(`Order ${orderId}`);
-    const res = await this.store.transition(orderId, 'cancel', { reason: 'cancelled by the buyer' });
+    const res = await this.store.transition(rec, 'cancel', { reason: 'cancelled by the buyer' });
     if (!res.changed) throw AppError.conflict(`This order is ${res.status}; only a reserved order whose payment has not started can be cancelled`);
     return (await this.store.get(orderId))!;
   }

@@ -148,10 +148,15 @@ export class OrderStore {
   /**
    * Applies a state-machine action (lua/transition.lua). `changed: false` means the order's current status does not
    * allow it (e.g. it already reached a final state by another path); nothing was changed then.
+   *
+   * `order` is the order id, or a record of it the caller already read: the script needs only fields that never change
+   * (room, pool, agency) to name its keys, and checks the current status itself, so a stale record is safe and saves
+   * a read on the payment path.
    */
-  async transition(orderId: string, action: TransitionAction, opts: { reason?: string; chargeId?: string } = {}): Promise<{ changed: boolean; status: OrderStatus }> {
-    const rec = await this.record(orderId);
-    if (!rec) throw AppError.notFound(`Order ${orderId}`);
+  async transition(order: string | OrderRecord, action: TransitionAction, opts: { reason?: string; chargeId?: string } = {}): Promise<{ changed: boolean; status: OrderStatus }> {
+    const rec = typeof order === 'string' ? await this.record(order) : order;
+    if (!rec) throw AppError.notFound(`Order ${order as string}`);
+    const orderId = rec.id;
     const pool: PoolRef =
       rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId };
     const statsRoom = this.stats.room(rec.roomId);

@@ -37,7 +37,7 @@ export class PaymentProcessor {
     }
     if (TERMINAL_ORDER_STATUSES.includes(order.status)) return order.status;
     if (order.status === 'reserved') {
-      const begun = await this.store.transition(orderId, 'begin', { reason: 'payment window elapsed before payment started' });
+      const begun = await this.store.transition(order, 'begin', { reason: 'payment window elapsed before payment started' });
       if (begun.status !== 'pending_payment') return begun.status;
     }
     if (Date.now() >= order.deadline) return this.stop(order, 'expire', 'payment window elapsed');
@@ -66,13 +66,13 @@ export class PaymentProcessor {
     }
     let res;
     if (charge.status === 'succeeded') {
-      res = await this.store.transition(order.id, 'paid', { chargeId: charge.id });
+      res = await this.store.transition(order, 'paid', { chargeId: charge.id });
       if (res.status !== 'paid') this.log.error({ orderId: order.id, chargeId: charge.id, status: res.status }, 'charged an order that is not payable: refund needed');
     } else if (charge.status === 'declined') {
-      res = await this.store.transition(order.id, 'fail', { reason: charge.declineCode ?? 'declined' });
+      res = await this.store.transition(order, 'fail', { reason: charge.declineCode ?? 'declined' });
     } else {
       // Someone (an earlier run of this job) cancelled the key: no charge exists and none can happen.
-      res = await this.store.transition(order.id, Date.now() >= order.deadline ? 'expire' : 'fail', { reason: 'payment cancelled' });
+      res = await this.store.transition(order, Date.now() >= order.deadline ? 'expire' : 'fail', { reason: 'payment cancelled' });
     }
     return res.status;
   }
@@ -85,6 +85,6 @@ export class PaymentProcessor {
   private async stop(order: OrderRecord, outcome: 'expire' | 'fail', reason: string): Promise<OrderStatus> {
     const record = await this.gateway.cancel(order.id);
     if (record.status === 'succeeded' || record.status === 'declined') return this.settle(order, record);
-    return (await this.store.transition(order.id, outcome, { reason })).status;
+    return (await this.store.transition(order, outcome, { reason })).status;
   }
 }

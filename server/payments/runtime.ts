@@ -5,7 +5,7 @@ import type { Logger } from '../infra/log.ts';
 import { createRedis } from '../infra/redis.ts';
 import { Ticker } from '../infra/ticker.ts';
 import { OrderStore } from '../orders/store.ts';
-import { HttpPaymentGateway, type PaymentGateway } from './gateway.ts';
+import { HttpPaymentGateway } from './gateway.ts';
 import { PaymentProcessor } from './processor.ts';
 import { PaymentQueue, type PaymentJobData } from './queue.ts';
 import { superviseOrders } from './supervisor.ts';
@@ -15,7 +15,7 @@ import { startPaymentWorker } from './worker.ts';
 export interface PaymentRuntime {
   readonly queue: PaymentQueue;
   readonly store: OrderStore;
-  readonly gateway: PaymentGateway | null;
+  readonly gateway: HttpPaymentGateway | null;
   readonly worker: Worker<PaymentJobData> | null;
   /** Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. */
   close(): Promise<void>;
@@ -68,6 +68,7 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
         await supervisor.stop();
         await Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())]);
         await worker?.close();
+        gateway?.close();
         await queue.close();
         for (const conn of [workerConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());
       })();

@@ -26,7 +26,7 @@ export async function superviseOrders(store: OrderStore, queue: PaymentQueue, lo
   for (const orderId of await store.due(now, BATCH)) {
     const order = await store.record(orderId);
     if (order?.status === 'reserved') {
-      const res = await store.transition(orderId, 'expire', { reason: 'payment window elapsed' });
+      const res = await store.transition(order, 'expire', { reason: 'payment window elapsed' });
       if (res.changed) log.info({ orderId }, 'reservation expired; stock returned');
     } else if (order?.status === 'pending_payment') {
       const did = await queue.ensure(orderId);

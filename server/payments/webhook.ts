@@ -29,11 +29,11 @@ export function webhookRoutes(store: OrderStore, secret: string, { rest }: Auth,
         return { received: true, applied: false };
       }
       if (body.type === 'charge.succeeded') {
-        const res = await store.transition(order.id, 'paid', { chargeId: charge.id });
+        const res = await store.transition(order, 'paid', { chargeId: charge.id });
         if (res.status !== 'paid') log.error({ orderId: order.id, chargeId: charge.id, status: res.status }, 'charged an order that is not payable: refund needed');
         return { received: true, applied: res.changed };
       }
-      const res = await store.transition(order.id, 'fail', { reason: charge.declineCode ?? 'declined' });
+      const res = await store.transition(order, 'fail', { reason: charge.declineCode ?? 'declined' });
       return { received: true, applied: res.changed };
     }),
   );
