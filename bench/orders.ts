@@ -46,7 +46,10 @@ runMain('bench:orders', async () => {
   const redis = await benchRedis('orders');
   const sandbox = await startSandbox({ latencyMs: LATENCY });
   onCleanup(() => sandbox.close());
-  const node = await spawnNode({ ...gatewayEnv(sandbox), JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER_CONCURRENCY: String(CONCURRENCY) }, redis.url);
+  // Production timeouts and back-off, not the tests' short ones: on a busy box a 2 s timeout with 50 ms back-off turns
+  // slow answers into a retry storm that measures the storm, not the pipeline.
+  const env = { ...gatewayEnv(sandbox), PAYMENT_REQUEST_TIMEOUT_MS: '5000', PAYMENT_BACKOFF_MS: '1000' };
+  const node = await spawnNode({ ...env, JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER_CONCURRENCY: String(CONCURRENCY) }, redis.url);
   onCleanup(() => node.kill());
   sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: BUYERS });
