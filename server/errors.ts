@@ -1,3 +1,4 @@
+import type { Logger } from './infra/log.ts';
 import { ErrorCode, type WireError } from './protocol/errors.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
@@ -76,7 +77,15 @@ export function asAppError(err: unknown): AppError {
   return new AppError(ErrorCode.INTERNAL, 'Internal error; it has been logged. Retry, and report it if it persists', { cause: err });
 }
 
-/** Maps any thrown value to a wire error (see asAppError); the caller logs the unexpected ones. */
-export function toWireError(err: unknown): WireError {
-  return asAppError(err).toWire();
+/**
+ * What an edge (socket handler, REST route) answers for anything a handler threw, logging what an operator must see:
+ * a bug (INTERNAL) at error level with its stack; a Redis outage at warn, one line without a stack, because until
+ * Redis is back every request fails the same way and a stack per request would bury the log.
+ */
+export function answerFor(err: unknown, log: Logger, context: Record<string, unknown>, where: string): AppError {
+  const appErr = asAppError(err);
+  if (err instanceof AppError) return appErr;
+  if (appErr.code === ErrorCode.UNAVAILABLE) log.warn({ ...context, err: (err as Error).message }, `Redis unavailable in ${where}; answered UNAVAILABLE`);
+  else log.error({ ...context, err }, `unhandled error in ${where}`);
+  return appErr;
 }

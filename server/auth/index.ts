@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { HawkerContext } from '../app.ts';
-import { AppError, toWireError } from '../errors.ts';
+import { AppError, answerFor } from '../errors.ts';
 import type { Authenticate } from '../infra/rest.ts';
 import { restFactory } from '../infra/rest.ts';
 import { DevTokenRequest, type Principal } from '../protocol/auth.ts';
@@ -52,7 +52,7 @@ export function createAuth(ctx: HawkerContext, opts: AuthOptions = {}) {
       (err: unknown) => {
         // The client sees connect_error with err.data = { code, message }.
         const e = new Error((err as Error).message) as Error & { data?: unknown };
-        e.data = toWireError(err);
+        e.data = answerFor(err, log, { handshake: socket.id }, 'socket authentication').toWire();
         next(e);
       },
     );

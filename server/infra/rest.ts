@@ -1,6 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { AppError, asAppError } from '../errors.ts';
+import { AppError, answerFor } from '../errors.ts';
 import type { Principal } from '../protocol/auth.ts';
 import type { Logger } from './log.ts';
 
@@ -55,14 +55,13 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, where: s
   return r.data as Out<S>;
 }
 
-/** Sends an error response in the wire shape; unexpected errors are logged with their stack. */
+/** Sends an error response in the wire shape; unexpected errors are logged (see answerFor). */
 export function sendError(res: Response, err: unknown, log: Logger, next?: NextFunction): void {
   if (res.headersSent) {
     next?.(err);
     return;
   }
-  if (!(err instanceof AppError)) log.error({ err }, 'unhandled error in REST handler');
-  const appErr = asAppError(err);
+  const appErr = answerFor(err, log, {}, 'REST handler');
   res.status(appErr.httpStatus).json({ error: appErr.toWire() });
 }
 

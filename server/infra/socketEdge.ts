@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError, toWireError } from '../errors.ts';
+import { AppError, answerFor } from '../errors.ts';
 import type { Principal } from '../protocol/auth.ts';
 import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '../protocol/index.ts';
 import type { Logger } from './log.ts';
@@ -49,10 +49,7 @@ export function on<K extends ClientEventName>(
       .then(() => handler(parsed.data as Input<K>))
       .then(
         (data) => reply?.({ ok: true, data }),
-        (err: unknown) => {
-          if (!(err instanceof AppError)) log.error({ err, event, userId: socket.data.principal?.userId }, 'unhandled error in socket handler');
-          reply?.({ ok: false, error: toWireError(err) });
-        },
+        (err: unknown) => reply?.({ ok: false, error: answerFor(err, log, { event, userId: socket.data.principal?.userId }, 'socket handler').toWire() }),
       );
   };
   (socket as unknown as { on(e: string, l: (...a: unknown[]) => void): void }).on(event, listener);
