@@ -17,6 +17,8 @@ export interface MediaTotals {
   transports: number;
   producers: number;
   consumers: number;
+  /** Publishers whose connection dropped, their media held for a reconnect. */
+  held: number;
   /** Consumers per worker index, across rooms. */
   consumersPerWorker: Map<number, number>;
 }
@@ -126,7 +128,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   }
 
   totals(): MediaTotals {
-    const t: MediaTotals = { rooms: 0, routers: 0, transports: 0, producers: 0, consumers: 0, consumersPerWorker: new Map() };
+    const t: MediaTotals = { rooms: 0, routers: 0, transports: 0, producers: 0, consumers: 0, held: 0, consumersPerWorker: new Map() };
     for (const room of this.open.values()) {
       const c = room.counts();
       t.rooms += 1;
@@ -134,6 +136,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
       t.transports += c.transports;
       t.producers += c.producers;
       t.consumers += c.consumers;
+      t.held += c.held;
     }
     for (const w of this.pool.workers) t.consumersPerWorker.set(w.index, this.consumersOn(w));
     return t;

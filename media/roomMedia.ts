@@ -7,6 +7,13 @@ import type { PooledWorker, WorkerPool } from './workerPool.ts';
 /** Why a consumer closed; the signaling layer tells its viewer. */
 export type ConsumerCloseReason = 'producerClosed' | 'transportClosed' | 'roomClosed' | 'workerDied';
 
+/**
+ * How a publisher's held media (see `RoomMedia.detachPeer`) came to an end, or that it began: `started`; `resumed`
+ * (its client came back and reattached); or it closed: `expired` (no reconnect in time), `mediaFailed` (ICE or DTLS
+ * failed, or a transport closed), `superseded` (a new publication replaced it), `roomClosed`.
+ */
+export type GraceEvent = 'started' | 'resumed' | 'expired' | 'mediaFailed' | 'superseded' | 'roomClosed';
+
 /** Tuning shared by every room on a node (from the MEDIASOUP_* configuration). */
 export interface RoomMediaOptions {
   /**
@@ -79,6 +86,8 @@ export interface RoomMediaEvents {
   consumerclosed: [peerId: string, consumerId: string, producerId: string, reason: ConsumerCloseReason];
   /** These peers lost their media (a worker died) and must start again from the capabilities. */
   reconnect: [peerIds: string[], reason: string];
+  /** A publisher's media started or stopped being held for its reconnect (metrics). */
+  grace: [event: GraceEvent];
   /** The room's media is gone (room ended, idle, or its origin worker died). */
   closed: [reason: string];
 }
@@ -98,7 +107,8 @@ interface RoomRouter {
 interface TransportEntry {
   readonly transport: types.WebRtcTransport;
   readonly direction: 'send' | 'recv';
-  readonly peer: Peer;
+  /** Its owner; changes when a publisher's new connection reattaches (`claimPeer`). */
+  peer: Peer;
   readonly home: RoomRouter;
   readonly consumers: Set<types.Consumer>;
 }
@@ -111,6 +121,8 @@ interface Peer {
   readonly consumers: Map<string, types.Consumer>;
   /** Producers this peer is being given a consumer of right now (so a double click cannot make two). */
   readonly consuming: Set<string>;
+  /** Set while the peer's connection is gone and its media is held for its reconnect (`detachPeer`). */
+  hold: { readonly timer: NodeJS.Timeout; readonly since: number } | undefined;
 }
 
 /** Bounds per connection: a creator sends camera + microphone (+ maybe a screen); nobody needs more. */
@@ -124,7 +136,8 @@ const MAX_PRODUCERS_PER_PEER = 4;
  * piping keeps producer ids, so a viewer on any router consumes the same ids.
  *
  * Ownership: `close()` is idempotent and closes every router, which mediasoup cascades to transports, producers and
- * consumers; each of those removes itself from the sets here when it closes, whatever closed it.
+ * consumers; each of those removes itself from the sets here when it closes, whatever closed it. The grace timers of
+ * held publishers (`detachPeer`) belong to their peer: closing the peer or the room clears them.
  */
 export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   private readonly routers: RoomRouter[] = [];
@@ -171,15 +184,16 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return [...this.producers.values()].map(summary);
   }
 
-  /** Routers, transports, producers and consumers this room holds now (metrics, leak checks). */
-  counts(): { routers: number; transports: number; producers: number; consumers: number } {
+  /** Routers, transports, producers and consumers this room holds now, and peers held for a reconnect (metrics, leak checks). */
+  counts(): { routers: number; transports: number; producers: number; consumers: number; held: number } {
     let transports = 0;
     let consumers = 0;
     for (const rr of this.routers) {
       transports += rr.transports.size;
       for (const t of rr.transports) consumers += t.consumers.size;
     }
-    return { routers: this.routers.length, transports, producers: this.producers.size, consumers };
+    const held = [...this.peers.values()].filter((p) => p.hold).length;
+    return { routers: this.routers.length, transports, producers: this.producers.size, consumers, held };
   }
 
   /** Consumers this room has on `worker`'s routers. */
@@ -208,6 +222,16 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 
   closeTransport(peerId: string, transportId: string): void {
     this.transport(peerId, transportId).transport.close();
+  }
+
+  /** New ICE credentials for one of the peer's transports, for a client whose network path changed. */
+  async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
+    const { transport } = this.transport(peerId, transportId);
+    try {
+      return await transport.restartIce();
+    } catch (err) {
+      throw MediaError.unavailable('restartIce: the transport closed meanwhile; reconnect media', err);
+    }
   }
 
   /** Publishes a track on one of the peer's send transports (the signaling layer allows only the room's creator). */
@@ -324,14 +348,80 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 
   /**
    * The connection left the room: close its transports (cascading to its producers and consumers). When the last
-   * peer goes, the room's media closes too, so abandoned rooms hold no routers.
+   * peer goes, the room's media closes too, so abandoned rooms hold no routers. Also ends a hold (`detachPeer`).
    */
   closePeer(peerId: string): void {
     const peer = this.peers.get(peerId);
     if (!peer) return;
+    // First, so the transports closing below do not read as a held publisher's media failing.
+    if (peer.hold) clearTimeout(peer.hold.timer);
+    peer.hold = undefined;
     for (const t of [...peer.transports.values()]) t.transport.close();
     this.peers.delete(peerId);
     if (this.peers.size === 0) this.close('idle');
+  }
+
+  /**
+   * The peer's signaling connection broke; its client is probably reconnecting. A publisher (a peer with producers)
+   * keeps its send transports and producers for `graceMs`, so viewers keep watching while its client comes back and
+   * takes them again (`reattachPeer`, `claimPeer`); its recv transports close now. Its media closes at once if the
+   * media path is down already or goes down during the grace (ICE disconnected, DTLS failed or closed, a transport
+   * closed), and when the grace runs out. Any other peer closes at once, as on `closePeer`: a viewer's consumers are
+   * cheap to make again, and held ones would spend the node's uplink on a viewer who is not there.
+   */
+  detachPeer(peerId: string, graceMs: number): void {
+    const peer = this.peers.get(peerId);
+    if (!peer || peer.hold) return;
+    if (peer.producers.size === 0 || graceMs <= 0) return this.closePeer(peerId);
+    for (const t of [...peer.transports.values()]) if (t.direction === 'recv') t.transport.close();
+    const down = [...peer.transports.values()].map((t) => pathDown(t.transport)).find((why) => why !== undefined);
+    if (down) {
+      this.log.info({ peerId, why: down }, 'publisher connection dropped with its media path down; closing its media now');
+      return this.closePeer(peerId);
+    }
+    // unref: a pending grace never keeps the process alive (close() clears it on shutdown anyway).
+    const timer = setTimeout(() => this.endHold(peer, 'expired'), graceMs).unref();
+    peer.hold = { timer, since: Date.now() };
+    this.log.info({ peerId, graceMs, producers: [...peer.producers.keys()] }, 'publisher connection dropped; holding its media for the grace period');
+    this.emit('grace', 'started');
+  }
+
+  /** The peer's connection is back under the same id (Socket.IO recovered it): its held media carries on. */
+  reattachPeer(peerId: string): void {
+    const peer = this.peers.get(peerId);
+    if (peer) this.resumeHold(peer, peer);
+  }
+
+  /**
+   * A publisher's new connection takes its media back: the peer owning send transport `transportId` moves to `peerId`
+   * with its send transports and producers (ids unchanged, RTP never stopped), and its grace ends. That peer is held
+   * (its connection dropped), or still on a connection the server has not seen drop yet (a half-open TCP connection,
+   * noticed only at the ping timeout); its recv transports close. The transport id is the claim: only the connection
+   * that created the transport was ever told it. Returns the tracks `peerId` now publishes.
+   */
+  claimPeer(peerId: string, transportId: string): ProducerSummary[] {
+    if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
+    const entry = [...this.peers.values()].map((p) => p.transports.get(transportId)).find((t) => t !== undefined);
+    if (!entry || entry.direction !== 'send') throw MediaError.notFound(`Send transport ${transportId} in this room (its media closed: publish again)`);
+    const from = entry.peer;
+    let to = from;
+    if (from.id !== peerId) {
+      const existing = this.peers.get(peerId);
+      const sends = [...from.transports.values()].filter((t) => t.direction === 'send').length;
+      if (existing && (existing.transports.size + sends > MAX_TRANSPORTS_PER_PEER || existing.producers.size + from.producers.size > MAX_PRODUCERS_PER_PEER)) {
+        throw MediaError.conflict(`Reattaching would exceed ${MAX_TRANSPORTS_PER_PEER} transports or ${MAX_PRODUCERS_PER_PEER} tracks on this connection; close some first`);
+      }
+      if (!from.hold) this.log.info({ peerId, previousPeerId: from.id }, 'publisher\'s new connection takes over its media before its old one was seen to drop');
+      to = existing ?? this.peer(peerId);
+      this.movePeer(from, to);
+    }
+    this.resumeHold(from, to);
+    return [...to.producers.values()].map(summary);
+  }
+
+  /** Closes every held publisher's media now: a new publication replaces it (the signaling layer's policy). */
+  closeHeld(): void {
+    for (const peer of [...this.peers.values()]) if (peer.hold) this.endHold(peer, 'superseded');
   }
 
   /**
@@ -359,11 +449,21 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (this.peers.size === 0) this.close('idle');
   }
 
-  /** Closes every router (and with them everything else). Consumers report `roomClosed` (or `workerDied`). Idempotent. */
+  /**
+   * Closes every router (and with them everything else) and ends every hold. Consumers report `roomClosed` (or
+   * `workerDied`). Idempotent.
+   */
   close(reason = 'roomClosed'): void {
     if (this.closedFlag) return;
     this.closedFlag = true;
     this.closeReason = reason === 'workerDied' ? 'workerDied' : 'roomClosed';
+    for (const peer of this.peers.values()) {
+      if (!peer.hold) continue;
+      clearTimeout(peer.hold.timer);
+      peer.hold = undefined;
+      this.log.info({ peerId: peer.id, reason }, 'room media closed during a publisher\'s grace period');
+      this.emit('grace', 'roomClosed');
+    }
     for (const rr of [...this.routers].reverse()) rr.router.close();
     this.routers.length = 0;
     this.lost.clear();
@@ -442,7 +542,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
     let peer = this.peers.get(peerId);
     if (!peer) {
-      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map(), consuming: new Set() };
+      peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map(), consuming: new Set(), hold: undefined };
       this.peers.set(peerId, peer);
     }
     return peer;
@@ -487,11 +587,20 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     const entry: TransportEntry = { transport, direction, peer, home, consumers: new Set() };
     peer.transports.set(transport.id, entry);
     home.transports.add(entry);
+    // A held publisher's media path failing means its client cannot simply take it back: end the grace now.
+    const onPathChange = () => {
+      const why = pathDown(transport);
+      if (why && entry.peer.hold) this.endHold(entry.peer, 'mediaFailed', why);
+    };
+    transport.on('icestatechange', onPathChange);
+    transport.on('dtlsstatechange', onPathChange);
     transport.observer.once('close', () => {
-      peer.transports.delete(transport.id);
+      entry.peer.transports.delete(transport.id);
       home.transports.delete(entry);
       // Router closed under us, not by us: its worker died (the router is closed before its transports).
-      if (home.router.closed && !this.closedFlag) home.lostPeers.add(peer.id);
+      if (home.router.closed && !this.closedFlag) home.lostPeers.add(entry.peer.id);
+      // A held publisher's transport closed (not by closePeer, which ends the hold first): nothing left to hand back.
+      if (entry.peer.hold) this.endHold(entry.peer, 'mediaFailed', 'transport closed');
       // An empty viewer router is only cost (pipes, worker memory): drop it; the next crowd gets a fresh one.
       if (!home.origin && home.transports.size === 0 && !this.closedFlag) this.dropRouter(home);
     });
@@ -532,6 +641,40 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return rr;
   }
 
+  /** Ends a hold by closing the held peer's media (viewers get producerClosed / consumerClosed as usual). */
+  private endHold(peer: Peer, event: Exclude<GraceEvent, 'started' | 'resumed' | 'roomClosed'>, why?: string): void {
+    if (!peer.hold || this.peers.get(peer.id) !== peer) return;
+    this.log.info({ peerId: peer.id, event, why, heldMs: Date.now() - peer.hold.since }, 'publisher grace period over; closing its media');
+    this.emit('grace', event);
+    this.closePeer(peer.id);
+  }
+
+  /** `from`'s hold, if any, ends because its media now belongs to `to` (the same peer when its connection recovered). */
+  private resumeHold(from: Peer, to: Peer): void {
+    if (!from.hold) return;
+    clearTimeout(from.hold.timer);
+    this.log.info({ peerId: to.id, previousPeerId: from.id, heldMs: Date.now() - from.hold.since }, 'publisher reconnected within its grace period; its media carries on');
+    from.hold = undefined;
+    this.emit('grace', 'resumed');
+  }
+
+  /** Hands `from`'s send transports and producers to `to`; `from`'s recv transports close and `from` is forgotten. */
+  private movePeer(from: Peer, to: Peer): void {
+    for (const t of [...from.transports.values()]) if (t.direction === 'recv') t.transport.close();
+    for (const [id, t] of from.transports) {
+      t.peer = to;
+      t.transport.appData.peerId = to.id;
+      to.transports.set(id, t);
+    }
+    for (const [id, p] of from.producers) {
+      p.appData.peerId = to.id;
+      to.producers.set(id, p);
+    }
+    from.transports.clear();
+    from.producers.clear();
+    this.peers.delete(from.id);
+  }
+
   private dropRouter(rr: RoomRouter): void {
     rr.router.close(); // closes its pipe transport, whose pair on the origin closes with it
   }
@@ -557,6 +700,13 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     }
     return pending;
   }
+}
+
+/** Why a transport's media path is down (ICE gone, DTLS failed or closed), or undefined while it may still work. */
+function pathDown(t: types.WebRtcTransport): string | undefined {
+  if (t.iceState === 'disconnected' || t.iceState === 'closed') return `ICE ${t.iceState}`;
+  if (t.dtlsState === 'failed' || t.dtlsState === 'closed') return `DTLS ${t.dtlsState}`;
+  return undefined;
 }
 
 function summary(p: types.Producer): ProducerSummary {

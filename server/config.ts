@@ -61,6 +61,11 @@ const EnvSchema = z.object({
   MEDIASOUP_MAX_INCOMING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(5_000_000),
   /** A viewer transport's starting bandwidth estimate, bits/s, before congestion control has measured. */
   MEDIASOUP_INITIAL_OUTGOING_BITRATE: z.coerce.number().int().min(100_000).max(100_000_000).default(1_000_000),
+  /**
+   * How long a creator's media outlives a dropped signaling connection, so a websocket blip does not end the video for
+   * every viewer; a reconnect within it takes the same tracks back. 0: close at once (docs/media.md).
+   */
+  STREAM_RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
   // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),

@@ -315,7 +315,8 @@ export abstract class Session<Events extends LifecycleEvents> {
       if (reason === 'io server disconnect') this.socket.connect();
     });
     // Only reconnects reach this handler: the first 'connect' happened before wire(). Always subscribe again: the
-    // server's leave-on-disconnect closed this connection's media and presence, and subscribing is idempotent.
+    // server's leave-on-disconnect closed this connection's presence and viewer media (a publisher's tracks are held
+    // for a grace period, and the Publisher takes them back on `resync`), and subscribing is idempotent.
     this.socket.on('connect', () => {
       if (this.state === 'closed') return;
       this.emitLocal('reconnected', { recovered: this.socket.recovered });

@@ -43,8 +43,9 @@ const LIKE_MAX_BATCH = 50;
 
 /**
  * A joined live room: the current snapshot, typed live events, and typed actions. Reconnection is automatic: after a
- * dropped connection the SDK reconnects, re-joins, emits `resync` with a fresh snapshot, and restarts the media it
- * owned. `close()` leaves, stops every timer and media session, and is idempotent.
+ * dropped connection the SDK reconnects, re-joins, emits `resync` with a fresh snapshot, and recovers the media it
+ * owned (a publisher takes back the tracks the server held for it, a player consumes again). `close()` leaves, stops
+ * every timer and media session, and is idempotent.
  *
  * @example
  * const room = await LiveRoom.join('https://live.example.com', token, roomId);
@@ -259,8 +260,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
 
   /**
    * Sends `stream` (camera and microphone) to the room's viewers: the room's creator only. The room owns the
-   * publisher: it re-publishes after reconnects and stops when the room closes. The caller keeps the tracks (stop them
-   * when done with the camera). Rejects with `MEDIA_UNSUPPORTED` without WebRTC, `FORBIDDEN` for anyone else.
+   * publisher: it keeps publishing across reconnects (viewers keep the video through a short drop) and stops when the
+   * room closes. The caller keeps the tracks (stop them when done with the camera). Rejects with `MEDIA_UNSUPPORTED` without WebRTC, `FORBIDDEN` for anyone else.
    *
    * @example
    * const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });

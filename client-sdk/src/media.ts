@@ -121,8 +121,9 @@ async function openTransport(host: MediaHost, device: types.Device, direction: '
 
 /**
  * Shared life of a publisher and a player: start, restart from scratch when the server says the media is gone
- * (`media:reconnect`) or the connection came back (`resync`), and close everything it made. Each (re)start is a new
- * generation; work of an older generation that finishes late is thrown away.
+ * (`media:reconnect`) or the connection came back (`resync`; a publisher first tries to take its media back), and
+ * close everything it made. Each (re)start is a new generation; work of an older generation that finishes late is
+ * thrown away.
  */
 abstract class MediaSession {
   protected readonly emitter = new Emitter<MediaEvents>();
@@ -139,7 +140,7 @@ abstract class MediaSession {
   ) {
     this.release = host.adopt(this);
     this.offs.push(
-      host.on('resync', () => this.restart('reconnected')),
+      host.on('resync', () => this.reconnected()),
       host.on('media:reconnect', ({ roomId, reason }) => {
         if (roomId === host.roomId) this.restart(reason);
       }),
@@ -209,7 +210,12 @@ abstract class MediaSession {
     for (const t of this.transports.splice(0)) t.close();
   }
 
-  private restart(reason: string): void {
+  /** The connection came back (`resync`): by default, start again from scratch. */
+  protected reconnected(): void {
+    this.restart('reconnected');
+  }
+
+  protected restart(reason: string): void {
     if (this.closed) return;
     this.emitter.emit('restarting', { reason });
     this.teardown();
@@ -227,7 +233,8 @@ abstract class MediaSession {
 
 /**
  * The creator's camera and microphone, sent to the room's viewers. Made by {@link LiveRoom.publish}; owned by the room
- * (closed with it). Publishes again by itself after a reconnect or a server-side media loss.
+ * (closed with it). After a dropped connection it takes back the tracks the server held for it (viewers see no gap);
+ * if the server no longer has them (a long outage) or lost its media, it publishes again by itself.
  *
  * @example
  * const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
@@ -237,6 +244,8 @@ abstract class MediaSession {
 export class Publisher extends MediaSession {
   private producers = new Map<types.MediaKind, types.Producer>();
   private readonly paused = new Set<types.MediaKind>();
+  /** The send transport once every track of the current generation is published: what a reconnect takes back. */
+  private sending: types.Transport | null = null;
 
   private constructor(
     host: MediaHost,
@@ -331,10 +340,69 @@ export class Publisher extends MediaSession {
       }
     }
     this.producers = producers;
+    this.sending = transport;
+  }
+
+  protected override teardown(): void {
+    super.teardown();
+    this.sending = null;
   }
 
   protected override onClosed(): void {
     this.producers.clear();
+  }
+
+  /**
+   * Back on a connection after a drop: the server held this publisher's transport and tracks for a grace period
+   * (STREAM_RECONNECT_GRACE_MS), so take them back; publish again only if they are gone.
+   */
+  protected override reconnected(): void {
+    const transport = this.sending;
+    if (!transport || transport.closed) {
+      super.reconnected();
+      return;
+    }
+    const gen = this.generation;
+    this.reattach(gen, transport).then(
+      (kept) => {
+        if (!kept && !this.stale(gen)) this.restart('reconnected');
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  /** `media:reattach`, then the server brought in line with what changed here meanwhile; false: publish again. */
+  private async reattach(gen: number, transport: types.Transport): Promise<boolean> {
+    const { roomId } = this.host;
+    let held: ProducerInfo[];
+    try {
+      held = (await this.host.request('media:reattach', { roomId, transportId: transport.id })).producers;
+    } catch (err) {
+      // The grace ran out, the media path failed, or the room's media closed: the server has nothing to give back.
+      if (err instanceof HawkerError && err.code === 'NOT_FOUND') return false;
+      throw err;
+    }
+    if (this.stale(gen)) return true;
+    const mine = [...this.producers];
+    if (held.length !== mine.length || !mine.every(([, p]) => held.some((h) => h.id === p.id))) {
+      // Not the tracks this publisher sends (say, one ended meanwhile): drop the server's copy and publish afresh.
+      await this.host.request('media:closeTransport', { roomId, transportId: transport.id });
+      return false;
+    }
+    // Camera or microphone toggled while disconnected: the server still has the state from before.
+    for (const [kind, p] of mine) {
+      const want = this.paused.has(kind);
+      if (held.find((h) => h.id === p.id)?.paused === want) continue;
+      await this.host.request(want ? 'media:pauseProducer' : 'media:resumeProducer', { roomId, producerId: p.id });
+      if (this.stale(gen)) return true;
+    }
+    // The network changed under the connection (Wi-Fi to mobile data): new ICE credentials let it find the new path.
+    if (transport.connectionState === 'disconnected' || transport.connectionState === 'failed') {
+      const { iceParameters } = await this.host.request('media:restartIce', { roomId, transportId: transport.id });
+      if (this.stale(gen)) return true;
+      await transport.restartIce({ iceParameters: iceParameters as unknown as types.IceParameters });
+    }
+    return true;
   }
 }
 

@@ -181,7 +181,7 @@ export class ModerationService {
       for (const roomId of [...socket.data.rooms]) {
         if (target.roomId !== null ? roomId !== target.roomId : !(await this.inAgency(roomId, target.agencyId, agencyOf))) continue;
         socket.emit('room:kicked', { roomId, reason: target.reason });
-        await this.rooms.leave(socket, roomId);
+        await this.rooms.leave(socket, roomId, 'left');
       }
     }
   }

@@ -4,7 +4,9 @@
  * A publisher: `media:capabilities` → `Device.load({ routerRtpCapabilities })` → `media:createTransport` (send) →
  * `device.createSendTransport(params)`; its 'connect' callback sends `media:connectTransport`, its 'produce' callback
  * `media:produce`. A viewer: capabilities → createTransport (recv) → `media:consume` (the consumer starts paused) →
- * `transport.consume(params)` → `media:resume`. Every mediasoup structure is bounded here (sizes, counts, ranges);
+ * `transport.consume(params)` → `media:resume`. A publisher whose connection dropped and came back within the grace
+ * period keeps its transport and tracks: `media:reattach` with its send transport's id (and `media:restartIce` if the
+ * network path changed meanwhile) instead of publishing again. Every mediasoup structure is bounded here (sizes, counts, ranges);
  * mediasoup then checks its semantics, and what it rejects comes back as BAD_REQUEST.
  */
 import { z } from 'zod';
@@ -106,7 +108,8 @@ const Layers = z.object({ spatialLayer: z.number().int().min(0).max(3), temporal
 export const MediaRoomInput = z.strictObject({ roomId: Id });
 export const CreateTransportInput = z.strictObject({ roomId: Id, direction: z.enum(['send', 'recv']) });
 export const ConnectTransportInput = z.strictObject({ roomId: Id, transportId: MediaId, dtlsParameters: DtlsParameters });
-export const CloseTransportInput = z.strictObject({ roomId: Id, transportId: MediaId });
+/** media:closeTransport, media:restartIce, media:reattach: one of the connection's transports. */
+export const TransportInput = z.strictObject({ roomId: Id, transportId: MediaId });
 export const ProduceInput = z.strictObject({
   roomId: Id,
   transportId: MediaId,
@@ -155,6 +158,18 @@ export const ConsumerParams = z.object({
 export type ConsumerParams = z.infer<typeof ConsumerParams>;
 
 export const MediaOk = z.object({});
+
+/** `media:restartIce`: new ICE credentials for `transport.restartIce({ iceParameters })` (the network path changed). */
+export const RestartIceResult = z.object({ iceParameters: z.record(z.string(), z.unknown()) });
+export type RestartIceResult = z.infer<typeof RestartIceResult>;
+
+/**
+ * `media:reattach`: the publisher's tracks this connection now controls, taken back from the connection that created
+ * the transport (its signaling dropped, the server held its media for STREAM_RECONNECT_GRACE_MS). Producer ids are
+ * unchanged and viewers saw no gap; `paused` is the server's state of each track.
+ */
+export const ReattachResult = z.object({ producers: z.array(ProducerInfo) });
+export type ReattachResult = z.infer<typeof ReattachResult>;
 export const PreferredLayers = z.object({ preferredLayers: Layers.nullable() });
 
 // ---- server → client pushes -------------------------------------------------------------------------------------

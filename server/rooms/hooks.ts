@@ -1,3 +1,4 @@
+import type { DisconnectReason } from 'socket.io';
 import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '../protocol/auth.ts';
 import type { RoomSnapshot } from '../protocol/index.ts';
@@ -18,12 +19,29 @@ export interface RoomHook {
    */
   snapshot?(room: Room, principal: Principal, opts?: { observer?: boolean }): Promise<Partial<RoomSnapshot>>;
   afterJoin?(room: Room, socket: HawkerSocket): Promise<void>;
-  /** The socket left the room (leave event, disconnect, or room end). */
-  afterLeave?(roomId: string, socket: HawkerSocket): Promise<void>;
+  /** The socket left the room (leave event, kick, disconnect, or room end); `cause` says whether it may be back soon. */
+  afterLeave?(roomId: string, socket: HawkerSocket, cause: LeaveCause): Promise<void>;
   onLive?(room: Room): Promise<void>;
   /** Runs on every node when a room ends. */
   onEnded?(roomId: string, reason: string): Promise<void>;
 }
+
+/**
+ * Why a connection left a room. `dropped`: the connection broke (network cut, ping timeout) and its client is most
+ * likely reconnecting, so a feature may hold what the connection had for a while (media does: docs/media.md);
+ * `left`: it is gone on purpose (room:leave, a kick, the client or the server closed the connection, the room ended).
+ */
+export type LeaveCause = 'left' | 'dropped';
+
+/**
+ * Disconnect reasons that mean a broken connection rather than one closed by either end: the reasons Socket.IO's
+ * connection-state recovery treats as recoverable, minus the server itself stopping ("server shutting down",
+ * "forced server close"), when nothing on this node should be held.
+ */
+const DROPPED: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>(['transport error', 'transport close', 'forced close', 'ping timeout']);
+
+/** The leave cause of a socket's disconnect reason. */
+export const leaveCause = (reason: DisconnectReason): LeaveCause => (DROPPED.has(reason) ? 'dropped' : 'left');
 
 /** The ordered list of hooks; domains add theirs at start-up. */
 export class RoomHooks {

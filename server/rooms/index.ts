@@ -1,6 +1,7 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { leaveCause } from './hooks.ts';
 import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';
 
@@ -20,12 +21,13 @@ export function createRooms(ctx: HawkerContext, auth: Auth): Domain & { service:
       if (socket.recovered) service.resume(socket).catch((err: Error) => log.error({ err }, 'resuming a recovered connection failed'));
       on(socket, 'room:join', log, ({ roomId }) => service.join(socket, roomId));
       on(socket, 'room:leave', log, async ({ roomId }) => {
-        await service.leave(socket, roomId);
+        await service.leave(socket, roomId, 'left');
         return { roomId };
       });
-      socket.on('disconnect', () => {
+      socket.on('disconnect', (reason) => {
+        const cause = leaveCause(reason);
         for (const roomId of [...socket.data.rooms]) {
-          service.leave(socket, roomId).catch((err: Error) => log.error({ err, roomId }, 'leave on disconnect failed'));
+          service.leave(socket, roomId, cause).catch((err: Error) => log.error({ err, roomId }, 'leave on disconnect failed'));
         }
       });
     },

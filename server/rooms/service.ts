@@ -6,7 +6,7 @@ import type { Principal } from '../protocol/auth.ts';
 import type { RoomSnapshot } from '../protocol/index.ts';
 import type { CreateRoomBody, Room } from '../protocol/rooms.ts';
 import { AppError } from '../errors.ts';
-import { roomChannel, roomIdOfChannel, RoomHooks } from './hooks.ts';
+import { roomChannel, roomIdOfChannel, RoomHooks, type LeaveCause } from './hooks.ts';
 import { RoomStore } from './store.ts';
 
 /** Room lifecycle and membership: create, go live, end, join, leave. Features plug in through `hooks`. */
@@ -114,11 +114,12 @@ export class RoomService {
     for (const h of this.hooks.list()) await h.afterJoin?.(room, socket);
   }
 
-  async leave(socket: HawkerSocket, roomId: string): Promise<void> {
+  /** Takes the socket out of the room; `cause` tells the hooks whether it may be back soon (see LeaveCause). */
+  async leave(socket: HawkerSocket, roomId: string, cause: LeaveCause): Promise<void> {
     if (!socket.data.rooms.delete(roomId)) return;
     await socket.leave(roomChannel(roomId));
     for (const h of this.hooks.list()) {
-      await h.afterLeave?.(roomId, socket).catch((err: Error) => this.log.error({ err, hook: h.name, roomId }, 'afterLeave hook failed'));
+      await h.afterLeave?.(roomId, socket, cause).catch((err: Error) => this.log.error({ err, hook: h.name, roomId }, 'afterLeave hook failed'));
     }
   }
 

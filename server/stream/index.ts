@@ -12,8 +12,9 @@ import { registerSignaling } from './signaling.ts';
 
 /**
  * Live video (issue 5): wires media/ (mediasoup, no Socket.IO) to the room's connection. Signaling events are in
- * protocol/media.ts; room hooks close a leaving connection's media and a room's media when it ends; room media events
- * become pushes (new/paused/closed tracks to the room, closed consumers and "reconnect media" to the viewers concerned).
+ * protocol/media.ts; room hooks close a leaving connection's media (a creator's dropped connection: after the reconnect
+ * grace, unless it comes back) and a room's media when it ends; room media events become pushes (new/paused/closed
+ * tracks to the room, closed consumers and "reconnect media" to the viewers concerned).
  */
 export function createStream(
   ctx: HawkerContext,
@@ -53,8 +54,15 @@ export function createStream(
 
   rooms.hooks.add({
     name: 'media',
-    async afterLeave(roomId, socket) {
-      media.get(roomId)?.closePeer(socket.id);
+    async afterJoin(room, socket) {
+      // Socket.IO recovered this connection under its old id: the same peer is back, and keeps the media held for it.
+      if (socket.recovered) media.get(room.id)?.reattachPeer(socket.id);
+    },
+    async afterLeave(roomId, socket, cause) {
+      // A broken connection's client is probably reconnecting: a publisher's tracks are held for it meanwhile (viewers
+      // keep watching); leaving on purpose closes at once.
+      if (cause === 'dropped') media.get(roomId)?.detachPeer(socket.id, config.STREAM_RECONNECT_GRACE_MS);
+      else media.get(roomId)?.closePeer(socket.id);
     },
     async onEnded(roomId) {
       media.closeRoom(roomId, 'roomClosed');

@@ -1,11 +1,11 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { MediaService } from '../../media/mediaService.ts';
-import type { RoomMediaStatsData } from '../../media/roomMedia.ts';
+import type { GraceEvent, RoomMedia, RoomMediaStatsData } from '../../media/roomMedia.ts';
 
 /**
  * Media metrics on the node's registry. Totals are read from memory at scrape time; per-room bitrates and loss come
  * from one `stats()` snapshot per room per scrape (worker round trips, so taken once and shared by every gauge).
- * Returns a function that detaches the worker-death counter from the pool, for the domain's close().
+ * Returns a function that detaches the event counters from the pool and the service, for the domain's close().
  */
 export function registerMediaMetrics(registry: Registry, service: MediaService): () => void {
   // prom-client calls every metric's collect() in one synchronous pass, then awaits them: the gauges of one scrape
@@ -34,6 +34,7 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
   total('hawker_media_routers', 'mediasoup routers (origin and viewer routers) of all rooms', (t) => t.routers);
   total('hawker_media_transports', 'WebRTC transports of all rooms', (t) => t.transports);
   total('hawker_media_producers', 'Published tracks', (t) => t.producers);
+  total('hawker_media_publishers_held', 'Publishers whose connection dropped, their media held for STREAM_RECONNECT_GRACE_MS', (t) => t.held);
   new Gauge({
     name: 'hawker_media_workers_alive',
     help: 'mediasoup workers alive',
@@ -77,5 +78,16 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
   const deaths = new Counter({ name: 'hawker_media_worker_deaths_total', help: 'mediasoup workers that died', registers: [registry] });
   const onDied = () => deaths.inc();
   service.pool.on('workerdied', onDied);
-  return () => service.pool.off('workerdied', onDied);
+  const grace = new Counter({
+    name: 'hawker_media_publisher_grace_total',
+    help: 'Publisher reconnect grace periods: started, then resumed, or closed (expired, mediaFailed, superseded, roomClosed)',
+    labelNames: ['event'],
+    registers: [registry],
+  });
+  const onRoom = (room: RoomMedia) => room.on('grace', (event: GraceEvent) => grace.inc({ event }));
+  service.on('room', onRoom);
+  return () => {
+    service.pool.off('workerdied', onDied);
+    service.off('room', onRoom);
+  };
 }

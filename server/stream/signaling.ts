@@ -32,9 +32,11 @@ async function media<T>(fn: () => Promise<T> | T): Promise<T> {
 
 /**
  * The media:* handlers for one connection. The peer id in room media is the socket id, so a connection only ever
- * touches its own transports, producers and consumers, and only in rooms it joined. Payloads are bounded by the zod
- * schemas in protocol/media.ts; the mediasoup structures in them are then checked by mediasoup itself, and what it
- * rejects comes back as BAD_REQUEST (the cast to mediasoup's types is only the hand-over to that check).
+ * touches its own transports, producers and consumers, and only in rooms it joined; the one hand-over is
+ * `media:reattach`, by which the creator's new connection takes the tracks its dropped one left (naming the send
+ * transport only that connection was told of). Payloads are bounded by the zod schemas in protocol/media.ts; the
+ * mediasoup structures in them are then checked by mediasoup itself, and what it rejects comes back as BAD_REQUEST
+ * (the cast to mediasoup's types is only the hand-over to that check).
  */
 export function registerSignaling(socket: HawkerSocket, deps: { media: MediaService; rooms: RoomService; log: Logger }): void {
   const { media: service, rooms, log } = deps;
@@ -81,10 +83,26 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
     return {};
   });
 
+  on(socket, 'media:restartIce', log, async ({ roomId, transportId }) => ({
+    iceParameters: await media(() => existing(roomId).restartIce(peerId, transportId)),
+  }));
+
+  // The creator's client back on a new connection takes its held transport and tracks (docs/media.md, reconnect grace).
+  on(socket, 'media:reattach', log, async ({ roomId, transportId }) => {
+    joined(roomId);
+    await creatorOnly(roomId);
+    return { producers: await media(() => existing(roomId).claimPeer(peerId, transportId)) };
+  });
+
   on(socket, 'media:produce', log, async ({ roomId, transportId, kind, rtpParameters, paused }) => {
     joined(roomId);
     await creatorOnly(roomId);
-    return media(() => existing(roomId).produce(peerId, transportId, kind, rtpParameters as types.RtpParameters, paused));
+    const room = existing(roomId);
+    const produced = await media(() => room.produce(peerId, transportId, kind, rtpParameters as types.RtpParameters, paused));
+    // A room has one publisher, its creator: publishing anew (say, the studio page reloaded, which cannot reattach)
+    // replaces tracks still held from a dropped connection, so viewers do not watch a frozen picture until it expires.
+    room.closeHeld();
+    return produced;
   });
 
   on(socket, 'media:pauseProducer', log, async ({ roomId, producerId }) => {

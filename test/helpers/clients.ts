@@ -58,3 +58,16 @@ export function next<E extends keyof ServerToClientEvents>(socket: ClientSocket,
     });
   });
 }
+
+/** Scrapes the node's GET /metrics and parses the Prometheus text into `name{labels}` → value. */
+export async function scrapeMetrics(url: string): Promise<Map<string, number>> {
+  const res = await fetch(`${url}/metrics`);
+  const type = res.headers.get('content-type') ?? '';
+  if (res.status !== 200 || !type.startsWith('text/plain')) throw new Error(`GET /metrics: ${res.status} ${type}`);
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split('\n')) {
+    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
+    if (m) out.set(m[1]!, Number(m[2]));
+  }
+  return out;
+}

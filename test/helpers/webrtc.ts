@@ -9,6 +9,7 @@ import dgram from 'node:dgram';
 import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, types as msc } from 'msc-node';
 import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
 import { call, ok, type ClientSocket } from './clients.ts';
+import { waitFor } from './node.ts';
 
 /** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
 const FFMPEG_VP8_PT = 101;
@@ -231,6 +232,34 @@ export class WebRtcPeer {
     for (const stop of this.stoppers.splice(0)) stop();
     for (const t of this.transports.splice(0)) t.close();
   }
+}
+
+/** A creator publishing real VP8 and viewers watching it, as `broadcast` leaves them: video reaches every viewer. */
+export interface Broadcast {
+  creator: WebRtcPeer;
+  /** The creator's send transport (its id is what `media:reattach` names). */
+  send: msc.Transport;
+  publication: Publication;
+  viewers: { peer: WebRtcPeer; reception: Reception }[];
+}
+
+/**
+ * The creator on `creatorSocket` publishes VP8 in `roomId`, each of `viewerSockets` consumes it, and this resolves once
+ * video reaches every viewer. Every peer made is added to `peers`, for the test's teardown.
+ */
+export async function broadcast(roomId: string, creatorSocket: ClientSocket, viewerSockets: ClientSocket[], peers: WebRtcPeer[]): Promise<Broadcast> {
+  const creator = await WebRtcPeer.open(creatorSocket, roomId);
+  peers.push(creator);
+  const send = await creator.transport('send');
+  const publication = await creator.publishVp8(send);
+  const viewers: Broadcast['viewers'] = [];
+  for (const socket of viewerSockets) {
+    const peer = await WebRtcPeer.open(socket, roomId);
+    peers.push(peer);
+    viewers.push({ peer, reception: await peer.consume(await peer.transport('recv'), publication.producerId) });
+  }
+  for (const { reception } of viewers) await waitFor('video flowing', () => reception.counters.bytes > 5_000, 20_000);
+  return { creator, send, publication, viewers };
 }
 
 /**

@@ -2,7 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { call, next, ok } from '../helpers/clients.ts';
 import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { WebRtcPeer, workerObjects, type Reception } from '../helpers/webrtc.ts';
+import { broadcast, WebRtcPeer, workerObjects, type Reception } from '../helpers/webrtc.ts';
 
 let node: TestNode | undefined;
 let room: LiveRoom | undefined;
@@ -14,8 +14,9 @@ afterEach(async () => {
   node = room = undefined;
 });
 
-it('the creator leaving closes their producer and every consumer of it (piped ones too), each viewer is told; the last viewer leaving frees everything', async () => {
-  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
+it('the creator leaving closes their producer and every consumer of it (piped ones too) at once, each viewer is told; the last viewer leaving frees everything', async () => {
+  // A long reconnect grace: leaving on purpose must not wait for it.
+  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: '60000' });
   room = await liveRoom(node);
   const creatorSocket = await room.joinCreator();
   const creator = await WebRtcPeer.open(creatorSocket, room.roomId);
@@ -29,7 +30,7 @@ it('the creator leaving closes their producer and every consumer of it (piped on
   }
   for (const { r } of viewers) await waitFor('video flowing', () => r.counters.bytes > 5_000, 20_000);
 
-  const told = viewers.map(({ v }) => Promise.all([next(v.socket, 'media:consumerClosed'), next(v.socket, 'media:producerClosed')]));
+  const told = viewers.map(({ v }) => Promise.all([next(v.socket, 'media:consumerClosed', 2_000), next(v.socket, 'media:producerClosed', 2_000)]));
   ok(await call(creatorSocket, 'room:leave', { roomId: room.roomId }));
   const messages = await Promise.all(told);
   messages.forEach(([closed, gone], i) => {
@@ -45,4 +46,15 @@ it('the creator leaving closes their producer and every consumer of it (piped on
     return left.routers + left.webRtcTransports + left.handlers === 0 ? left : undefined;
   });
   expect(after).toEqual({ routers: 0, webRtcTransports: 0, handlers: 0 });
+});
+
+it('the creator closing their connection on purpose (not a drop) closes their track at once', async () => {
+  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' });
+  room = await liveRoom(node);
+  const creatorSocket = await room.joinCreator();
+  const { publication, viewers } = await broadcast(room.roomId, creatorSocket, [await room.join('v1')], peers);
+  const gone = next(viewers[0]!.peer.socket, 'media:producerClosed', 2_000);
+  creatorSocket.disconnect(); // what the SDK's close() does: a clean Socket.IO disconnect, no reconnect coming
+  expect(await gone).toEqual({ roomId: room.roomId, producerId: publication.producerId });
+  await waitFor('creator transport closed', async () => (await workerObjects(node!.node.ctx.media)).webRtcTransports === 1);
 });

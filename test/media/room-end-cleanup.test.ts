@@ -1,8 +1,8 @@
 import { afterEach, expect, it } from 'vitest';
-import { api, next } from '../helpers/clients.ts';
+import { api, next, scrapeMetrics } from '../helpers/clients.ts';
 import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { WebRtcPeer, workerObjects, type Reception } from '../helpers/webrtc.ts';
+import { broadcast, WebRtcPeer, workerObjects, type Reception } from '../helpers/webrtc.ts';
 
 let node: TestNode | undefined;
 let room: LiveRoom | undefined;
@@ -45,4 +45,25 @@ it('ending the room closes every consumer, tells each viewer, and leaves no rout
     return left.routers + left.webRtcTransports + left.handlers === 0 ? left : undefined;
   });
   expect(after).toEqual({ routers: 0, webRtcTransports: 0, handlers: 0 });
+});
+
+it('ending the room while the creator\'s dropped connection has its media held closes it at once, grace timer and all', async () => {
+  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' });
+  room = await liveRoom(node);
+  const creatorSocket = await room.joinCreator();
+  const { publication, viewers } = await broadcast(room.roomId, creatorSocket, [await room.join('v1')], peers);
+  creatorSocket.io.engine.close();
+  await waitFor('the hold to start', async () => (await scrapeMetrics(node!.url)).get('hawker_media_publishers_held') === 1);
+
+  const closed = next(viewers[0]!.peer.socket, 'media:consumerClosed', 2_000);
+  expect((await api(node.url, 'POST', `/api/rooms/${room.roomId}/end`, room.creatorToken, {})).status).toBe(200);
+  expect(await closed).toMatchObject({ producerId: publication.producerId, reason: 'roomClosed' });
+  // The hold ended with the room's media (its timer cleared there), not by expiring.
+  const m = await scrapeMetrics(node.url);
+  expect(m.get('hawker_media_publishers_held')).toBe(0);
+  expect(m.get('hawker_media_publisher_grace_total{event="roomClosed"}')).toBe(1);
+  await waitFor('workers to hold nothing', async () => {
+    const left = await workerObjects(node!.node.ctx.media);
+    return left.routers + left.webRtcTransports + left.handlers === 0;
+  });
 });

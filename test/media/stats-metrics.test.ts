@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
-import { api, devToken } from '../helpers/clients.ts';
+import { api, devToken, scrapeMetrics } from '../helpers/clients.ts';
 import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
@@ -14,19 +14,6 @@ afterEach(async () => {
   await node?.close();
   node = room = undefined;
 });
-
-/** Parses Prometheus text exposition into `name{labels}` → value. */
-async function scrape(url: string): Promise<Map<string, number>> {
-  const res = await fetch(`${url}/metrics`);
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
-  const out = new Map<string, number>();
-  for (const line of (await res.text()).split('\n')) {
-    const m = /^([a-z_]+(?:\{[^}]*\})?) (\S+)$/.exec(line);
-    if (m) out.set(m[1]!, Number(m[2]));
-  }
-  return out;
-}
 
 it('per-room media stats over REST (for the room\'s staff) and as Prometheus metrics: bitrate in and out, consumers per worker, loss', async () => {
   node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
@@ -63,12 +50,13 @@ it('per-room media stats over REST (for the room\'s staff) and as Prometheus met
   expect((await api(node.url, 'GET', statsUrl)).status).toBe(401);
   expect((await api(node.url, 'GET', '/api/rooms/nope/media/stats', moderator)).status).toBe(404);
 
-  const m = await scrape(node.url);
+  const m = await scrapeMetrics(node.url);
   expect(m.get('hawker_media_workers_alive')).toBe(2);
   expect(m.get('hawker_media_rooms')).toBe(1);
   expect(m.get('hawker_media_routers')).toBe(2);
   expect(m.get('hawker_media_transports')).toBe(3);
   expect(m.get('hawker_media_producers')).toBe(1);
+  expect(m.get('hawker_media_publishers_held')).toBe(0);
   expect(m.get('hawker_media_worker_consumers{worker="0"}')).toBe(1);
   expect(m.get('hawker_media_worker_consumers{worker="1"}')).toBe(1);
   expect(m.get(`hawker_media_room_consumers{room="${roomId}"}`)).toBe(2);
@@ -80,7 +68,7 @@ it('per-room media stats over REST (for the room\'s staff) and as Prometheus met
 
   // When the room ends its series go away.
   await api(node.url, 'POST', `/api/rooms/${roomId}/end`, room.creatorToken, {});
-  const after = await scrape(node.url);
+  const after = await scrapeMetrics(node.url);
   expect(after.get('hawker_media_rooms')).toBe(0);
   expect(after.has(`hawker_media_room_consumers{room="${roomId}"}`)).toBe(false);
 });

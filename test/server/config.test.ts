@@ -18,6 +18,7 @@ it.each([
   ['LOG_LEVEL', 'loud'],
   ['JWT_SECRET', 'short'],
   ['REDIS_KEY_PREFIX', 'has space'],
+  ['STREAM_RECONNECT_GRACE_MS', '-1'],
 ])('rejects %s=%s with one line naming the variable', (name, value) => {
   let err: unknown;
   try {

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { Room } from '../../server/protocol/index.ts';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
+import type { Room, RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
 import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
 import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
@@ -68,16 +69,31 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   await waitFor('frames after the reconnect', async () => (await decodedFrames(viewer.page, 'video')) > resumed + 10, 30_000);
   expect(await viewer.page.getByTestId('connection-banner').isHidden()).toBe(true);
 
-  // The creator's connection drops: the studio re-joins and publishes again, and the viewer's player picks up the new
-  // tracks by itself.
+  // The creator's connection drops: the server holds the studio's tracks for the reconnect grace, the studio re-joins
+  // on a brand-new connection (Socket.IO recovery broken: its session is deleted as soon as it is stored) and takes
+  // them back with media:reattach, so the viewer's player goes on with the same tracks.
+  const producerIds = async () =>
+    (await api<RoomMediaStats>(node!.url, 'GET', `/api/rooms/${created.body.id}/media/stats`, creator.token)).body.producers.map((p) => p.id).sort();
+  const published = await producerIds();
+  expect(published).toHaveLength(2); // camera and microphone
   const creatorSocket = [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'c-video')!;
-  creatorSocket.conn.close();
-  await waitFor('the creator back on a new connection', () => {
+  const session = `${node.prefix}sio:session:${(creatorSocket as unknown as { pid: string }).pid}`;
+  const redis = new Redis(inject('redisUrl'));
+  try {
+    creatorSocket.conn.close();
+    await waitFor('the recovery session to delete', async () => (await redis.del(session)) === 1, 5_000, 5);
+  } finally {
+    redis.disconnect();
+  }
+  const back = await waitFor('the creator back on a new connection', () => {
     const s = [...io.sockets.sockets.values()].find((x) => x.data.principal?.userId === 'c-video');
-    return s && s !== creatorSocket && s.data.rooms.has(created.body.id);
+    return s && s.id !== creatorSocket.id && s.data.rooms.has(created.body.id) ? s : undefined;
   }, 30_000);
-  const republished = await decodedFrames(viewer.page, 'video');
-  await waitFor('frames from the republished camera', async () => (await decodedFrames(viewer.page, 'video')) > republished + 10, 30_000);
+  expect(back.recovered).toBe(false);
+  const resumedCamera = await decodedFrames(viewer.page, 'video');
+  await waitFor('frames after the creator is back', async () => (await decodedFrames(viewer.page, 'video')) > resumedCamera + 10, 30_000);
+  expect(await producerIds()).toEqual(published);
+  await poll(() => studio.page.getByTestId('connection-banner').isHidden()).toBe(true);
 
   await screenshot(studio.page, 'studio');
   await screenshot(viewer.page, 'room-phone');

@@ -158,7 +158,7 @@ class Studio {
       void this.refreshAnalytics();
     });
     room.on('room:updated', () => this.renderStatus());
-    room.on('disconnected', () => this.banner.show('Connection lost: reconnecting… Your viewers get the video back as soon as you are.'));
+    room.on('disconnected', () => this.banner.show('Connection lost: reconnecting… Your video keeps going to viewers for a few seconds; stay on this page.'));
     room.on('resync', (snapshot) => {
       this.banner.hide();
       this.chat.reset(snapshot);

@@ -1,0 +1,138 @@
+import { afterEach, expect, it } from 'vitest';
+import type { ServerToClientEvents } from '../../server/protocol/index.ts';
+import { call, connect, next, ok, type ClientSocket } from '../helpers/clients.ts';
+import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
+import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
+
+let node: TestNode | undefined;
+let room: LiveRoom | undefined;
+const peers: WebRtcPeer[] = [];
+afterEach(async () => {
+  for (const p of peers.splice(0)) p.close();
+  room?.close();
+  await node?.close();
+  node = room = undefined;
+});
+
+/** The creator's socket, joined, kept with the room's sockets for teardown. */
+async function creatorSocket(opts: { reconnection: boolean }): Promise<ClientSocket> {
+  const socket = await connect(node!.url, room!.creatorToken, opts);
+  room!.sockets.push(socket);
+  ok(await call(socket, 'room:join', { roomId: room!.roomId }));
+  return socket;
+}
+
+/** Records every push of `event` on a socket. */
+function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E): Parameters<ServerToClientEvents[E]>[0][] {
+  const seen: Parameters<ServerToClientEvents[E]>[0][] = [];
+  (socket as unknown as { on(e: string, l: (p: never) => void): void }).on(event, (p) => seen.push(p));
+  return seen;
+}
+
+/** The server has no connection of the creator left. */
+const serverLostCreator = () =>
+  waitFor('the server to see the creator drop', () => ![...node!.node.ctx.io.sockets.sockets.values()].some((s) => s.data.principal?.userId === 'creator1'));
+
+/** Waits until `packets` more RTP packets reached the viewer. */
+const arrive = (r: Reception, packets: number) => {
+  const from = r.counters.packets;
+  return waitFor(`${packets} more packets at the viewer`, () => r.counters.packets >= from + packets, 15_000);
+};
+
+it('the creator\'s connection drops and Socket.IO recovers it: the viewer receives throughout, the same track outlives the grace period, and the creator still controls it', async () => {
+  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '4000' });
+  room = await liveRoom(node);
+  const { roomId } = room;
+  const socket = await creatorSocket({ reconnection: true });
+  const { publication, viewers } = await broadcast(roomId, socket, [await room.join('v1')], peers);
+  const { producerId } = publication;
+  const { peer: viewer, reception } = viewers[0]!;
+  const closed = record(viewer.socket, 'media:producerClosed');
+  // The creator's socket has had a broadcast (media:producerAdded), so Socket.IO can recover it; coming back after a
+  // fixed 2 s leaves time to see video arrive while it is away.
+  socket.io.reconnectionDelay(2_000);
+  socket.io.randomizationFactor(0);
+  const back = new Promise<number>((resolve) => socket.io.once('reconnect', () => resolve(reception.counters.packets)));
+
+  socket.io.engine.close(); // a network cut, as far as both ends can tell
+  await serverLostCreator();
+  const cutAt = Date.now();
+  const atCut = reception.counters.packets;
+  expect(await back).toBeGreaterThan(atCut + 10); // video kept arriving while the creator was away
+  await waitFor('the creator connected', () => socket.connected);
+  expect(socket.recovered).toBe(true);
+  // Past the end of the grace period: the recovered connection took its media back, so nothing closes.
+  await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 5_000 - Date.now())));
+  await arrive(reception, 30);
+  expect(closed).toEqual([]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+
+  const paused = next(viewer.socket, 'media:producerState');
+  ok(await call(socket, 'media:pauseProducer', { roomId, producerId }));
+  expect(await paused).toEqual({ roomId, producerId, paused: true });
+  const resumed = next(viewer.socket, 'media:producerState');
+  ok(await call(socket, 'media:resumeProducer', { roomId, producerId }));
+  expect(await resumed).toEqual({ roomId, producerId, paused: false });
+  await arrive(reception, 30);
+});
+
+it('the creator comes back on a brand-new connection: media:reattach hands it the held transport and track (same producer id) and it controls them', async () => {
+  node = await startNode(); // the default grace (15 s)
+  room = await liveRoom(node);
+  const { roomId } = room;
+  const old = await creatorSocket({ reconnection: false });
+  const { send, publication, viewers } = await broadcast(roomId, old, [await room.join('v1')], peers);
+  const { producerId } = publication;
+  const { peer: viewer, reception } = viewers[0]!;
+  const closed = record(viewer.socket, 'media:producerClosed');
+
+  old.io.engine.close();
+  await serverLostCreator();
+  await arrive(reception, 30); // viewers keep the video while the creator is away
+
+  const fresh = await creatorSocket({ reconnection: false });
+  // Before reattaching, the new connection owns nothing; naming the transport is the creator's alone.
+  expect(await call(fresh, 'media:pauseProducer', { roomId, producerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  expect(await call(viewer.socket, 'media:reattach', { roomId, transportId: send.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id }))).toEqual({ producers: [{ id: producerId, kind: 'video', paused: false }] });
+  // Reattaching again is harmless: the connection already owns it.
+  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+  await arrive(reception, 30);
+
+  const paused = next(viewer.socket, 'media:producerState');
+  ok(await call(fresh, 'media:pauseProducer', { roomId, producerId }));
+  expect(await paused).toEqual({ roomId, producerId, paused: true });
+  const resumed = next(viewer.socket, 'media:producerState');
+  ok(await call(fresh, 'media:resumeProducer', { roomId, producerId }));
+  expect(await resumed).toEqual({ roomId, producerId, paused: false });
+  // New ICE credentials for a changed network path; the client applies them and the video goes on.
+  const { iceParameters } = ok(await call(fresh, 'media:restartIce', { roomId, transportId: send.id }));
+  expect(iceParameters).toMatchObject({ usernameFragment: expect.any(String), password: expect.any(String) });
+  await send.restartIce({ iceParameters: iceParameters as never });
+  await arrive(reception, 30);
+  // And it may open more transports, within the per-connection bound that now counts the reattached one.
+  ok(await call(fresh, 'media:createTransport', { roomId, direction: 'send' }));
+  expect(closed).toEqual([]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+});
+
+it('the creator comes back as a fresh client that cannot reattach (say, the studio page reloaded): publishing again replaces the held track at once', async () => {
+  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' });
+  room = await liveRoom(node);
+  const { roomId } = room;
+  const old = await creatorSocket({ reconnection: false });
+  const { publication, viewers } = await broadcast(roomId, old, [await room.join('v1')], peers);
+  const viewer = viewers[0]!.peer;
+  old.io.engine.close();
+  await serverLostCreator();
+
+  const added = next(viewer.socket, 'media:producerAdded');
+  const gone = next(viewer.socket, 'media:producerClosed', 5_000);
+  const fresh = await WebRtcPeer.open(await creatorSocket({ reconnection: false }), roomId);
+  peers.push(fresh);
+  const republished = await fresh.publishVp8(await fresh.transport('send'));
+  expect((await added).producer.id).toBe(republished.producerId);
+  expect(await gone).toEqual({ roomId, producerId: publication.producerId }); // not after the 60 s grace
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: republished.producerId, kind: 'video', paused: false }]);
+});
