@@ -24,6 +24,11 @@ export class LocalRoom {
   closed = false;
   /** Last counts pushed to this node's sockets (presence pushes only changes). */
   lastStats: { viewers: number; likes: number } | undefined;
+  /**
+   * Users who entered (first socket here) or left (last socket here) since presence last wrote this node's share of
+   * the room to Redis; presence takes them, and puts them back if the write fails.
+   */
+  readonly changed = new Set<string>();
 
   constructor(public room: Room) {}
 
@@ -78,7 +83,10 @@ export class LocalRooms {
     }
     local.room = room;
     let sockets = local.users.get(userId);
-    if (!sockets) local.users.set(userId, (sockets = new Set()));
+    if (!sockets) {
+      local.users.set(userId, (sockets = new Set()));
+      local.changed.add(userId);
+    }
     sockets.add(socketId);
     return local;
   }
@@ -89,7 +97,10 @@ export class LocalRooms {
     const sockets = local?.users.get(userId);
     if (!local || !sockets) return;
     sockets.delete(socketId);
-    if (sockets.size === 0) local.users.delete(userId);
+    if (sockets.size === 0) {
+      local.users.delete(userId);
+      local.changed.add(userId);
+    }
   }
 
   /** The room ended: stop now, nothing left to flush to. */
