@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import type { Room } from '../protocol/rooms.ts';
 
-/** Something that does per-room work on each tick: chat flushes its batch, presence pushes counts. */
+/** Something that does per-room work on each tick: chat flushes its batch, presence writes its share and likes. */
 export interface TickParticipant {
   readonly name: string;
   /**
@@ -22,8 +22,6 @@ export class LocalRoom {
   inflight: Promise<void> | undefined;
   ticks = 0;
   closed = false;
-  /** Last counts pushed to this node's sockets (presence pushes only changes). */
-  lastStats: { viewers: number; likes: number } | undefined;
   /**
    * Users who entered (first socket here) or left (last socket here) since presence last wrote this node's share of
    * the room to Redis; presence takes them, and puts them back if the write fails.
