@@ -1,5 +1,6 @@
 import type { HawkerIo } from '../app.ts';
 import type { LikeCounter } from '../likes/index.ts';
+import type { RoomStats } from '../protocol/chat.ts';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { PresenceStore } from './store.ts';
 
@@ -18,7 +19,8 @@ const MAX_ROOMS_PER_TICK = 1_000;
  *   them) and viewers on a node that has not ticked the room yet.
  * - From one node: every node broadcasting through the adapter would send each watcher the same numbers once per node.
  * - Per tick, only for rooms that changed: a room gets at most one `room:stats` per tick whatever its join, leave and tap
- *   rate and however many nodes serve it, and a quiet room gets none.
+ *   rate and however many nodes serve it, and a quiet room gets none (the last numbers sent are kept in Redis, so a
+ *   new claim holder does not repeat them either).
  *
  * Best effort, like the stock ticker: a failed read puts the rooms back for the next tick; a node dying between the SPOP
  * and the emit loses that update until the room's numbers move again (join snapshots are always current).
@@ -27,14 +29,17 @@ export async function statsTick(store: PresenceStore, likes: LikeCounter, io: Ha
   if (!(await store.claimBroadcast(claimMs))) return;
   const roomIds = await store.takeChanged(MAX_ROOMS_PER_TICK);
   if (roomIds.length === 0) return;
-  let viewers: number[];
-  let totals: number[];
+  let fresh: RoomStats[];
   try {
-    [viewers, totals] = await Promise.all([store.counts(roomIds), likes.totals(roomIds)]);
+    const [viewers, totals] = await Promise.all([store.counts(roomIds), likes.totals(roomIds)]);
+    // A room marked changed again between the SPOP and these reads was read with that change already in: its next
+    // turn would re-send the same numbers. So would a change undone within a tick. Only differing numbers go out.
+    fresh = await store.unsent(roomIds.map((roomId, i) => ({ roomId, viewers: viewers[i]!, likes: totals[i]! })));
   } catch (err) {
     // Redis is failing: putting the rooms back may fail too, and then only the original error is worth reporting.
     await store.markChanged(roomIds).catch(() => {});
     throw err;
   }
-  roomIds.forEach((roomId, i) => io.to(roomChannel(roomId)).emit('room:stats', { roomId, viewers: viewers[i]!, likes: totals[i]! }));
+  for (const stats of fresh) io.to(roomChannel(stats.roomId)).emit('room:stats', stats);
+  await store.recordSent(fresh);
 }

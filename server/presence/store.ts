@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../infra/lua.ts';
+import type { RoomStats } from '../protocol/chat.ts';
 
 /** Redis keys owned by the presence domain. */
 export const presenceKeys = (p: string) => ({
@@ -15,6 +16,8 @@ export const presenceKeys = (p: string) => ({
   changed: `${p}presence:changed`,
   /** String: the node that broadcasts stats (expiring claim, lua/claim.lua). */
   broadcaster: `${p}presence:broadcaster`,
+  /** Hash: room id -> "viewers likes" last broadcast (a change marked and undone, or marked twice, is not re-sent). */
+  sent: `${p}presence:sent`,
 });
 
 /** Membership changes one node writes for one room (see lua/sync.lua). */
@@ -31,6 +34,8 @@ export interface ShareChanges {
 
 /** Dead nodes listed per heartbeat (more are listed by the next one). */
 const MAX_DEAD_PER_BEAT = 20;
+
+const sentValue = (s: RoomStats): string => `${s.viewers} ${s.likes}`;
 
 /**
  * Viewer counts that count distinct users across nodes and survive node crashes. Each node writes only its own share of
@@ -113,6 +118,18 @@ export class PresenceStore {
     return (await this.redis.spop(this.keys.changed, max)) as string[];
   }
 
+  /** The stats that differ from what was last broadcast for their room. */
+  async unsent(stats: readonly RoomStats[]): Promise<RoomStats[]> {
+    if (stats.length === 0) return [];
+    const sent = await this.redis.hmget(this.keys.sent, ...stats.map((s) => s.roomId));
+    return stats.filter((s, i) => sent[i] !== sentValue(s));
+  }
+
+  /** Records stats as broadcast. */
+  async recordSent(stats: readonly RoomStats[]): Promise<void> {
+    if (stats.length > 0) await this.redis.hset(this.keys.sent, Object.fromEntries(stats.map((s) => [s.roomId, sentValue(s)])));
+  }
+
   /** Puts rooms back in the changed set (their broadcast failed). */
   async markChanged(roomIds: readonly string[]): Promise<void> {
     if (roomIds.length > 0) await this.redis.sadd(this.keys.changed, ...roomIds);
@@ -138,6 +155,7 @@ export class PresenceStore {
       .del(k.viewers(roomId), k.share(this.nodeId, roomId))
       .srem(k.nodeRooms(this.nodeId), roomId)
       .srem(k.changed, roomId)
+      .hdel(k.sent, roomId)
       .exec();
   }
 }
