@@ -51,7 +51,7 @@ const EnvSchema = z.object({
   ROOM_TICK_MS: z.coerce.number().int().min(10).max(5_000).default(100),
   /** How often viewer and like counts are refreshed and pushed (when they changed); a multiple of ROOM_TICK_MS. */
   STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
-  /** A node that stops heartbeating (crash) drops out of every viewer count after this long. */
+  /** A node that stops heartbeating (crash) drops out of every viewer count after this long (plus up to a third of it). */
   PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
   /** Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). */
   MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(500),

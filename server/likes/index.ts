@@ -16,8 +16,8 @@ const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
 
 /**
  * Like totals. Taps are only added to an in-memory per-room delta; presence's stats tick folds the delta into Redis
- * with one INCRBY per room per tick on each node and pushes the totals. Cost never grows with the tap rate: no
- * per-tap Redis command and no per-tap packet.
+ * with one INCRBY per room per tick on each node, and presence's stats broadcast pushes the totals. Cost never grows
+ * with the tap rate: no per-tap Redis command and no per-tap packet.
  */
 export class LikeCounter {
   readonly keys: ReturnType<typeof likeKeys>;
@@ -31,17 +31,27 @@ export class LikeCounter {
     this.pending.set(roomId, (this.pending.get(roomId) ?? 0) + taps);
   }
 
-  /** Folds this node's pending taps into the room total; returns the total. On failure the taps stay pending. */
+  /**
+   * Folds this node's pending taps into the room total; returns how many were folded (0: the total did not move
+   * because of this node). On failure the taps stay pending.
+   */
   async flush(roomId: string): Promise<number> {
     const delta = this.pending.get(roomId) ?? 0;
-    if (delta === 0) return Number((await this.redis.get(this.keys.total(roomId))) ?? 0);
+    if (delta === 0) return 0;
     this.pending.delete(roomId);
     try {
-      return await this.redis.incrby(this.keys.total(roomId), delta);
+      await this.redis.incrby(this.keys.total(roomId), delta);
+      return delta;
     } catch (err) {
       this.add(roomId, delta);
       throw err;
     }
+  }
+
+  /** The stored totals of several rooms, in order (what every node has flushed), for stats broadcasts. */
+  async totals(roomIds: readonly string[]): Promise<number[]> {
+    if (roomIds.length === 0) return [];
+    return (await this.redis.mget(roomIds.map((roomId) => this.keys.total(roomId)))).map((v) => Number(v ?? 0));
   }
 
   /** The total as this node knows it right now (stored plus not yet flushed), for join snapshots. */

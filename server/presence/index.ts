@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import type { Domain, HawkerContext } from '../app.ts';
+import { Ticker } from '../infra/ticker.ts';
 import type { LikeCounter } from '../likes/index.ts';
-import type { RoomStats } from '../protocol/chat.ts';
-import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
 import { LocalRooms, type LocalRoom } from './localRooms.ts';
+import { statsTick } from './statsTicker.ts';
 import { PresenceStore } from './store.ts';
 
 export { LocalRooms } from './localRooms.ts';
 
 /**
  * The presence domain: which users are in which room on this node (LocalRooms, which also owns each room's one
- * timer), viewer counts across nodes (PresenceStore), and the stats push. Joins and leaves are never broadcast one by
- * one: each node, on each stats tick, writes its share, reads the room's totals (viewers, likes) and, only if they
- * changed, pushes one `room:stats` packet to its own sockets in the room. Pushing locally (not through the adapter)
- * means a viewer gets one stats packet per tick however many nodes serve the room.
+ * timer), distinct viewers per room across nodes (PresenceStore), and the stats broadcast. Each node writes its share
+ * of a room (who is there through it) when a user joins and on each stats tick, and folds its like taps in; the room is
+ * then marked changed. Joins and leaves are never broadcast one by one: once per stats tick, one node sends every
+ * changed room one `room:stats` through the adapter, which reaches every socket watching the room on every node
+ * (statsTicker.ts says why).
  */
 export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain & { localRooms: LocalRooms; store: PresenceStore; hook: RoomHook } {
   const { config, io } = ctx;
@@ -21,43 +23,73 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
   const nodeId = randomBytes(6).toString('base64url');
   const store = new PresenceStore(ctx.redis, config.REDIS_KEY_PREFIX, nodeId, config.PRESENCE_TTL_MS);
   const localRooms = new LocalRooms({ tickMs: config.ROOM_TICK_MS, statsTickMs: config.STATS_TICK_MS }, log);
+  /** Rooms whose like total this node moved and has not yet marked changed (the mark rides on the next share write). */
+  const likesMoved = new Set<string>();
 
-  const readStats = async (local: LocalRoom, localUsers = local.distinctUsers): Promise<RoomStats> => {
+  /**
+   * Writes the room's pending membership changes on this node (and whether its likes moved) into this node's share in
+   * Redis. On failure the changes stay pending for the next write.
+   */
+  const writeShare = async (local: LocalRoom): Promise<void> => {
     const roomId = local.room.id;
-    const [viewers, likeTotal] = await Promise.all([store.report(roomId, localUsers), likes.flush(roomId)]);
-    return { roomId, viewers, likes: likeTotal };
-  };
-  const push = (local: LocalRoom, stats: RoomStats): void => {
-    const last = local.lastStats;
-    if (last && last.viewers === stats.viewers && last.likes === stats.likes) return;
-    local.lastStats = { viewers: stats.viewers, likes: stats.likes };
-    io.local.to(roomChannel(stats.roomId)).emit('room:stats', stats);
+    const changed = [...local.changed];
+    local.changed.clear();
+    const moved = likesMoved.delete(roomId);
+    // Taken with the changes: once this write has run, the share in Redis must have exactly this many users (writes go
+    // out on one connection, in order, and each carries every change made before it was taken).
+    const expected = local.distinctUsers;
+    let share: number;
+    try {
+      share = await store.sync(roomId, {
+        joined: changed.filter((u) => local.users.has(u)),
+        left: changed.filter((u) => !local.users.has(u)),
+        likesMoved: moved,
+      });
+    } catch (err) {
+      for (const u of changed) local.changed.add(u);
+      if (moved) likesMoved.add(roomId);
+      throw err;
+    }
+    if (share === expected) return;
+    // The share is not what this node wrote: other nodes reaped it while this one was too slow to heartbeat, Redis lost
+    // data, or an earlier write failed after this one was taken. Rewrite it whole from what this node knows.
+    log.warn({ roomId, share, expected }, 'presence share out of step; rewriting it');
+    await store.sync(roomId, { joined: [...local.users.keys()], left: [], likesMoved: false, rewrite: true });
   };
 
   localRooms.addParticipant({
     name: 'presence',
+    // Every stats tick, changes or not: the write also checks that this node's share is still intact (one script call
+    // per room per node per stats tick, whatever the room's size).
     async tick(local, statsTick) {
       if (!statsTick) return;
-      push(local, await readStats(local));
+      if ((await likes.flush(local.room.id)) > 0) likesMoved.add(local.room.id);
+      await writeShare(local);
     },
-    dispose: (roomId) => likes.drop(roomId),
+    dispose: (roomId) => {
+      likes.drop(roomId);
+      likesMoved.delete(roomId);
+    },
   });
 
-  // Liveness: a node that stops calling this (crash, partition) stops counting after PRESENCE_TTL_MS.
-  const beat = () => store.heartbeat().catch((err: Error) => log.warn({ err }, 'presence heartbeat failed; retrying'));
-  const heartbeat = setInterval(beat, Math.max(100, Math.floor(config.PRESENCE_TTL_MS / 3)));
-  heartbeat.unref();
-  void beat();
+  // Liveness: a node that stops heartbeating (crash, partition) is reaped by the first live node whose heartbeat finds
+  // it PRESENCE_TTL_MS after its last beat: its users leave every count, with nothing run on its behalf.
+  const heartbeat = new Ticker('presence-heartbeat', Math.max(100, Math.floor(config.PRESENCE_TTL_MS / 3)), log, async () => {
+    for (const dead of await store.heartbeat()) {
+      const dropped = await store.reap(dead);
+      if (dropped > 0) log.info({ deadNode: dead, dropped }, 'took a dead node\'s viewers out of the counts');
+    }
+  }).start();
+  void heartbeat.tick();
+  // Claimed for two ticks: if its holder stops, another node broadcasts within two ticks.
+  const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () => statsTick(store, likes, io, 2 * config.STATS_TICK_MS)).start();
 
   const hook: RoomHook = {
     name: 'presence',
     async snapshot(room, principal, opts) {
-      // The joiner is not in LocalRooms yet (afterJoin runs later): count them now so the snapshot matches what the
-      // next stats push will say. An observer (agency console) is never counted: this node's true share is reported.
-      const local = localRooms.get(room.id);
-      const joining = !opts?.observer && !local?.users.has(principal.userId);
-      const users = (local?.distinctUsers ?? 0) + (joining ? 1 : 0);
-      const [viewers, likeTotal] = await Promise.all([store.report(room.id, users), likes.total(room.id)]);
+      // The joiner's share is written in afterJoin, later: count them now so the snapshot matches the next broadcast.
+      // An observer (agency console) is never counted.
+      const [viewers, likeTotal] = await Promise.all([store.count(room.id, opts?.observer ? undefined : principal.userId), likes.total(room.id)]);
       return { stats: { roomId: room.id, viewers, likes: likeTotal } };
     },
     async afterJoin(room, socket) {
@@ -65,9 +97,10 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
       // a viewer behind that nothing ever removes.
       if (!socket.connected) return;
       const local = localRooms.enter(room, socket.data.principal.userId, socket.id);
-      // A recovered connection got the chat it missed replayed, but counts are pushed per node and are not replayed:
-      // send this socket the current ones.
-      if (socket.recovered) socket.emit('room:stats', await readStats(local));
+      // Written now rather than at the next stats tick, so that snapshots read on any node from now on count this user
+      // (one script call per join, like the snapshot's read). A recovered connection needs nothing more: stats are
+      // adapter broadcasts, so the ones it missed were replayed with its chat.
+      await writeShare(local).catch((err: Error) => log.warn({ err, roomId: room.id }, 'presence write failed; the room tick retries'));
     },
     async afterLeave(roomId, socket) {
       localRooms.exit(roomId, socket.data.principal.userId, socket.id);
@@ -84,10 +117,12 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
     store,
     hook,
     async close() {
-      clearInterval(heartbeat);
-      const roomIds = localRooms.ids();
+      // Heartbeat first: a beat landing after removeNode would make this node alive again. Then the room ticks (and
+      // joins: LocalRooms refuses them once closed), the last writers of this node's shares. The broadcast claim is
+      // left to lapse (two ticks).
+      await Promise.all([heartbeat.stop(), broadcast.stop()]);
       await localRooms.close();
-      await store.removeNode(roomIds);
+      await store.removeNode();
     },
   };
 }

@@ -2,7 +2,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import type { Room } from '../protocol/rooms.ts';
 
-/** Something that does per-room work on each tick: chat flushes its batch, presence pushes counts. */
+/** Something that does per-room work on each tick: chat flushes its batch, presence writes its share and likes. */
 export interface TickParticipant {
   readonly name: string;
   /**
@@ -22,8 +22,11 @@ export class LocalRoom {
   inflight: Promise<void> | undefined;
   ticks = 0;
   closed = false;
-  /** Last counts pushed to this node's sockets (presence pushes only changes). */
-  lastStats: { viewers: number; likes: number } | undefined;
+  /**
+   * Users who entered (first socket here) or left (last socket here) since presence last wrote this node's share of
+   * the room to Redis; presence takes them, and puts them back if the write fails.
+   */
+  readonly changed = new Set<string>();
 
   constructor(public room: Room) {}
 
@@ -78,7 +81,10 @@ export class LocalRooms {
     }
     local.room = room;
     let sockets = local.users.get(userId);
-    if (!sockets) local.users.set(userId, (sockets = new Set()));
+    if (!sockets) {
+      local.users.set(userId, (sockets = new Set()));
+      local.changed.add(userId);
+    }
     sockets.add(socketId);
     return local;
   }
@@ -89,7 +95,10 @@ export class LocalRooms {
     const sockets = local?.users.get(userId);
     if (!local || !sockets) return;
     sockets.delete(socketId);
-    if (sockets.size === 0) local.users.delete(userId);
+    if (sockets.size === 0) {
+      local.users.delete(userId);
+      local.changed.add(userId);
+    }
   }
 
   /** The room ended: stop now, nothing left to flush to. */

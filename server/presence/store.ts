@@ -1,22 +1,52 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../infra/lua.ts';
+import type { RoomStats } from '../protocol/chat.ts';
 
 /** Redis keys owned by the presence domain. */
 export const presenceKeys = (p: string) => ({
-  /** Hash: node id -> distinct users in the room through that node. */
-  room: (roomId: string) => `${p}presence:room:${roomId}`,
+  /** Hash: user id -> number of nodes whose share of the room holds the user. Its length is the viewer count. */
+  viewers: (roomId: string) => `${p}presence:viewers:${roomId}`,
+  /** Set: the users with a socket in the room through one node (that node's share). */
+  share: (nodeId: string, roomId: string) => `${p}presence:share:${nodeId}:${roomId}`,
+  /** Set: the rooms where a node's share is not empty (what to take back when the node dies). */
+  nodeRooms: (nodeId: string) => `${p}presence:rooms:${nodeId}`,
   /** Zset: node id -> alive-until (ms, Redis clock). */
   nodes: `${p}presence:nodes`,
+  /** Set: rooms whose stats changed since they were last broadcast. */
+  changed: `${p}presence:changed`,
+  /** String: the node that broadcasts stats (expiring claim, lua/claim.lua). */
+  broadcaster: `${p}presence:broadcaster`,
+  /** Hash: room id -> "viewers likes" last broadcast (a change marked and undone, or marked twice, is not re-sent). */
+  sent: `${p}presence:sent`,
 });
 
+/** Membership changes one node writes for one room (see lua/sync.lua). */
+export interface ShareChanges {
+  /** Users whose first socket on this node entered the room. */
+  joined: readonly string[];
+  /** Users whose last socket on this node left the room. */
+  left: readonly string[];
+  /** The room's like total moved (its stats must be broadcast even if the viewer count did not change). */
+  likesMoved: boolean;
+  /** Empty this node's share first: `joined` is then the whole share. */
+  rewrite?: boolean;
+}
+
+/** Dead nodes listed per heartbeat (more are listed by the next one). */
+const MAX_DEAD_PER_BEAT = 20;
+
+const sentValue = (s: RoomStats): string => `${s.viewers} ${s.likes}`;
+
 /**
- * Viewer counts that are right across nodes and survive node crashes. Each node writes only its own share per room and
- * heartbeats its liveness; a count sums the shares of nodes still alive (lua/count.lua), so a crashed node's viewers
- * disappear from every count within PRESENCE_TTL_MS, with nothing to clean up.
+ * Viewer counts that count distinct users across nodes and survive node crashes. Each node writes only its own share of
+ * each room (the users with a socket there through it); a per-room hash counts, for every user, the shares holding
+ * them, so its length is the number of distinct users however many nodes or tabs they use (lua/sync.lua). Nodes
+ * heartbeat their liveness; the shares of a node that stopped are taken back by whichever node notices first
+ * (lua/reap.lua), so a crashed node's viewers disappear from every count with nothing to run on its behalf.
  */
 export class PresenceStore {
   readonly keys: ReturnType<typeof presenceKeys>;
-  private readonly lua: LuaScripts<'heartbeat' | 'count'>;
+  private readonly lua: LuaScripts<'heartbeat' | 'sync' | 'reap' | 'claim'>;
 
   constructor(
     private readonly redis: Redis,
@@ -25,27 +55,107 @@ export class PresenceStore {
     private readonly ttlMs: number,
   ) {
     this.keys = presenceKeys(prefix);
-    this.lua = new LuaScripts(redis, 'presence', new URL('./lua/', import.meta.url), ['heartbeat', 'count']);
+    this.lua = new LuaScripts(redis, 'presence', new URL('./lua/', import.meta.url), ['heartbeat', 'sync', 'reap', 'claim']);
   }
 
-  async heartbeat(): Promise<void> {
-    await this.lua.run('heartbeat', [this.keys.nodes], [this.nodeId, this.ttlMs]);
+  /** Marks this node alive for another PRESENCE_TTL_MS; returns the ids of dead nodes, for `reap`. */
+  async heartbeat(): Promise<string[]> {
+    return (await this.lua.run('heartbeat', [this.keys.nodes], [this.nodeId, this.ttlMs, MAX_DEAD_PER_BEAT])) as string[];
   }
 
-  /** Writes this node's share of the room (0 removes it) and returns the room's viewer count. */
-  async report(roomId: string, localUsers: number): Promise<number> {
-    return Number(await this.lua.run('count', [this.keys.room(roomId), this.keys.nodes], [this.nodeId, localUsers]));
+  /**
+   * Writes this node's membership changes for the room (marking the room changed if its count moved or `likesMoved`);
+   * returns the size of this node's share in Redis afterwards.
+   */
+  async sync(roomId: string, c: ShareChanges): Promise<number> {
+    const k = this.keys;
+    return Number(
+      await this.lua.run(
+        'sync',
+        [k.viewers(roomId), k.share(this.nodeId, roomId), k.nodeRooms(this.nodeId), k.changed],
+        [roomId, c.likesMoved ? 1 : 0, c.rewrite ? 1 : 0, c.joined.length, ...c.joined, ...c.left],
+      ),
+    );
   }
 
-  /** Graceful leave: this node's shares and liveness go at once instead of after the TTL. */
-  async removeNode(roomIds: readonly string[]): Promise<void> {
-    const m = this.redis.multi().zrem(this.keys.nodes, this.nodeId);
-    for (const roomId of roomIds) m.hdel(this.keys.room(roomId), this.nodeId);
-    await m.exec();
+  /** The room's viewer count, counting `userId` as present if given (a joiner whose share is not written yet). */
+  async count(roomId: string, userId?: string): Promise<number> {
+    const key = this.keys.viewers(roomId);
+    if (userId === undefined) return this.redis.hlen(key);
+    // One transaction: the user's other node leaving between the two reads would otherwise count them twice.
+    const [[, viewers], [, counted]] = (await this.redis.multi().hlen(key).hexists(key, userId).exec()) as [[null, number], [null, number]];
+    return viewers + (counted ? 0 : 1);
   }
 
-  /** The room ended: its counts are meaningless now. */
+  /** Viewer counts of several rooms, in order. */
+  async counts(roomIds: readonly string[]): Promise<number[]> {
+    const reads = this.redis.pipeline();
+    for (const roomId of roomIds) reads.hlen(this.keys.viewers(roomId));
+    return ((await reads.exec()) ?? []).map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    });
+  }
+
+  /**
+   * Takes a dead node's users out of every room it served (idempotent; nothing happens if it turns out alive). Returns
+   * how many users were taken out, or -1 if the node is alive.
+   */
+  async reap(nodeId: string): Promise<number> {
+    const k = this.keys;
+    const roomIds = await this.redis.smembers(k.nodeRooms(nodeId));
+    const pairs = roomIds.flatMap((roomId) => [k.viewers(roomId), k.share(nodeId, roomId)]);
+    return Number(await this.lua.run('reap', [k.nodes, k.nodeRooms(nodeId), k.changed, ...pairs], [nodeId, ...roomIds]));
+  }
+
+  /** Claims (or renews) the stats broadcast for `ms`; false while another node holds it. */
+  async claimBroadcast(ms: number): Promise<boolean> {
+    return Number(await this.lua.run('claim', [this.keys.broadcaster], [this.nodeId, ms])) === 1;
+  }
+
+  /** Takes up to `max` rooms whose stats changed; SPOP, so two nodes never take the same change. */
+  async takeChanged(max: number): Promise<string[]> {
+    return (await this.redis.spop(this.keys.changed, max)) as string[];
+  }
+
+  /** The stats that differ from what was last broadcast for their room. */
+  async unsent(stats: readonly RoomStats[]): Promise<RoomStats[]> {
+    if (stats.length === 0) return [];
+    const sent = await this.redis.hmget(this.keys.sent, ...stats.map((s) => s.roomId));
+    return stats.filter((s, i) => sent[i] !== sentValue(s));
+  }
+
+  /** Records stats as broadcast. */
+  async recordSent(stats: readonly RoomStats[]): Promise<void> {
+    if (stats.length > 0) await this.redis.hset(this.keys.sent, Object.fromEntries(stats.map((s) => [s.roomId, sentValue(s)])));
+  }
+
+  /** Puts rooms back in the changed set (their broadcast failed). */
+  async markChanged(roomIds: readonly string[]): Promise<void> {
+    if (roomIds.length > 0) await this.redis.sadd(this.keys.changed, ...roomIds);
+  }
+
+  /**
+   * Graceful leave: this node stops being alive and its shares are taken back now instead of after the TTL. Call it once
+   * nothing writes shares any more: writes sent earlier on this connection run before it.
+   */
+  async removeNode(): Promise<void> {
+    await this.redis.zrem(this.keys.nodes, this.nodeId);
+    await this.reap(this.nodeId);
+  }
+
+  /**
+   * The room ended: its count and this node's share go (every node runs this for its own share; a dead node's share is
+   * reaped with the node).
+   */
   async forget(roomId: string): Promise<void> {
-    await this.redis.del(this.keys.room(roomId));
+    const k = this.keys;
+    await this.redis
+      .multi()
+      .del(k.viewers(roomId), k.share(this.nodeId, roomId))
+      .srem(k.nodeRooms(this.nodeId), roomId)
+      .srem(k.changed, roomId)
+      .hdel(k.sent, roomId)
+      .exec();
   }
 }

@@ -62,7 +62,7 @@ export const LikeTapResult = z.object({ accepted: z.number().int().min(0) });
 /** Viewer and like counts, pushed at most once per stats tick and only when they changed. */
 export const RoomStats = z.object({
   roomId: Id,
-  /** Distinct users connected to the room, summed over every live node. */
+  /** Distinct users connected to the room through any live node (a user with several connections counts once). */
   viewers: z.number().int().min(0),
   likes: z.number().int().min(0),
 });

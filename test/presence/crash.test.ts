@@ -28,12 +28,16 @@ it('viewers of a node that crashes (SIGKILL: no cleanup at all) drop out of the 
   const prefix = randomPrefix();
   const env = { REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100', PRESENCE_TTL_MS: '1500' };
   node = await startNode(env);
-  // The node that will crash is a real separate process, started like `npm start` does.
+  // The node that will crash is a real separate process, started like `npm start` does. With a gateway URL (nothing
+  // listens there; this test places no order), main.ts launches no sandbox gateway child, which the SIGKILL would orphan.
   const port = await freePort();
   dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-crash-'));
   child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent' },
+    env: {
+      PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir,
+      MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent', PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
+    },
     stdio: 'ignore',
   });
   const doomedUrl = `http://127.0.0.1:${port}`;

@@ -89,3 +89,18 @@ it('a tick that fails is retried on the next one and never skips the final flush
   expect(failures).toBe(-1);
   await rooms.close();
 });
+
+it('records the users whose presence on this node changed: a first socket in, a last socket out, never a second tab', async () => {
+  const rooms = new LocalRooms({ tickMs: 10_000, statsTickMs: 10_000 }, createLogger('silent'));
+  const local = rooms.enter(room('a'), 'u1', 's1');
+  rooms.enter(room('a'), 'u2', 's2');
+  expect([...local.changed]).toEqual(['u1', 'u2']);
+  local.changed.clear(); // what presence does when it writes the share
+  rooms.enter(room('a'), 'u1', 's3'); // u1's second tab: u1 was already here
+  rooms.exit('a', 'u1', 's1'); // ...and is still here through s3
+  expect([...local.changed]).toEqual([]);
+  rooms.exit('a', 'u1', 's3');
+  expect([...local.changed]).toEqual(['u1']);
+  expect(local.distinctUsers).toBe(1);
+  await rooms.close();
+});

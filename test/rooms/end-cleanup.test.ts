@@ -30,17 +30,22 @@ it('ending a room tells viewers on every node, stops its live state there, and l
   ok(await call(viewer.socket, 'like:tap', { roomId, count: 3 }));
   ok(await call(host.socket, 'mod:mute', { roomId, userId: 'troll', durationS: 60 }));
   await host.until('counts settle', (s) => s.stats.viewers === 2 && s.stats.likes === 3);
-  expect(await redis.exists(`${prefix}presence:room:${roomId}`)).toBe(1);
+  // The room's count, and each node's share of it (the host's node and the viewer's).
+  const presenceKeys = async () => [
+    ...(await redis!.keys(`${prefix}presence:viewers:${roomId}`)),
+    ...(await redis!.keys(`${prefix}presence:share:*:${roomId}`)),
+  ];
+  expect(await presenceKeys()).toHaveLength(3);
 
   const disconnected = new Promise<string>((resolve) => viewer.socket.once('disconnect', resolve));
   expect((await api(a.url, 'POST', `/api/rooms/${roomId}/end`, creator, { reason: 'See you tomorrow' })).status).toBe(200);
   await viewer.until('the viewer on the other node is told', (s) => s.closed === 'See you tomorrow');
   expect(await disconnected).toBe('io server disconnect');
 
-  // Every node dropped the room's presence share, and nothing writes it again.
-  await waitFor('presence gone', async () => (await redis!.exists(`${prefix}presence:room:${roomId}`)) === 0);
+  // Every node dropped the room's count and its presence share, and nothing writes them again.
+  await waitFor('presence gone', async () => (await presenceKeys()).length === 0);
   await new Promise((r) => setTimeout(r, 200)); // several stats ticks
-  expect(await redis.exists(`${prefix}presence:room:${roomId}`)).toBe(0);
+  expect(await presenceKeys()).toEqual([]);
   // History, likes and moderation state stay for a week, then Redis drops them.
   for (const key of [`chat:history:${roomId}`, `likes:${roomId}`, `mod:mutes:${roomId}`]) {
     const ttl = await redis.ttl(`${prefix}${key}`);
