@@ -1,23 +1,17 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a timed mute stops a user chatting in that room only, tells them, shows in their snapshot, and can be lifted', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId, creator } = await liveRoom(node.url);
   const other = await liveRoom(node.url, { creatorId: 'creator2' });
-  const host = await LiveClient.connect(node.url, creator);
-  const loud = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
-  clients.push(host, loud);
+  const host = t.add(await LiveClient.connect(node.url, creator));
+  const loud = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'loud')));
   await host.join(roomId);
   await loud.join(roomId);
 
@@ -29,8 +23,7 @@ it('a timed mute stops a user chatting in that room only, tells them, shows in t
   expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { mutedUntil: until } } });
 
   // Another room is unaffected.
-  const loud2 = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
-  clients.push(loud2);
+  const loud2 = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'loud')));
   await loud2.join(other.roomId);
   expect(await call(loud2.socket, 'chat:send', { roomId: other.roomId, text: 'hi elsewhere' })).toMatchObject({ ok: true });
   // A new connection of the muted user learns it from the snapshot.
