@@ -8,6 +8,7 @@ import type { GatewayCharge, Order, PlaceOrderResult } from '../../server/protoc
 import { api, call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
 import { randomPrefix, waitFor } from '../helpers/node.ts';
+import { stopProcess } from '../helpers/nodeProcess.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -25,7 +26,8 @@ it('without PAYMENT_GATEWAY_URL the server starts the sandbox gateway as a child
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
-    (c) => c.kill('SIGKILL'), // should the test fail before its SIGTERM; a no-op once it has exited
+    // Should the test fail before its own SIGTERM: SIGTERM first, so the server stops the sandbox it launched too.
+    (c) => stopProcess(c),
   );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
