@@ -1,6 +1,7 @@
 import type { Room } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
-import type { TestNode } from './node.ts';
+import { startNode, type TestNode } from './node.ts';
+import type { Teardown } from './teardown.ts';
 
 /** A live room on a test node, and a way to bring people into it over real sockets. */
 export interface LiveRoom {
@@ -45,4 +46,14 @@ export async function liveRoom(node: TestNode, creatorId = 'creator1'): Promise<
       for (const s of sockets.splice(0)) s.disconnect();
     },
   };
+}
+
+/**
+ * Starts a node (`env` as for `startNode`) and a live room on it; `t` closes the room's sockets, then the node, after
+ * the test.
+ */
+export async function startLiveRoom(t: Teardown, env: Record<string, string> = {}): Promise<{ node: TestNode; room: LiveRoom }> {
+  const node = t.add(await startNode(env));
+  const room = t.add(await liveRoom(node));
+  return { node, room };
 }

@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { expect, it } from 'vitest';
 import { next, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
+import { liveRoom, startLiveRoom } from '../helpers/liveRoom.ts';
 import { startNode, waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, workerObjects } from '../helpers/webrtc.ts';
@@ -11,8 +11,7 @@ const t = useTeardown();
 const GRACE_MS = 3_000;
 
 it('a creator who does not come back: the track closes when the grace period ends, every viewer is told, and the workers keep nothing of the creator', async () => {
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: String(GRACE_MS) }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: String(GRACE_MS) });
   const { roomId } = room;
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, roomId, creatorSocket, [await room.join('v1'), await room.join('v2')]);

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { call, next, ok } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, workerObjects } from '../helpers/webrtc.ts';
 
@@ -9,8 +9,7 @@ const t = useTeardown();
 
 it('the creator leaving closes their producer and every consumer of it (piped ones too) at once, each viewer is told; the last viewer leaving frees everything', async () => {
   // A long reconnect grace: leaving on purpose must not wait for it.
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: '60000' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: '60000' });
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, room.roomId, creatorSocket, [await room.join('v1'), await room.join('v2')]);
   const { producerId } = publication;
@@ -34,8 +33,7 @@ it('the creator leaving closes their producer and every consumer of it (piped on
 });
 
 it('the creator closing their connection on purpose (not a drop) closes their track at once', async () => {
-  const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '60000' });
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, room.roomId, creatorSocket, [await room.join('v1')]);
   const gone = next(viewers[0]!.peer.socket, 'media:producerClosed', 2_000);

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { ServerToClientEvents } from '../../server/protocol/index.ts';
 import { call, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor, type TestNode } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
 
@@ -26,8 +26,7 @@ const arrive = (r: Reception, packets: number) => {
 };
 
 it('the creator\'s connection drops and Socket.IO recovers it: the viewer receives throughout, the same track outlives the grace period, and the creator still controls it', async () => {
-  const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '4000' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '4000' });
   const { roomId } = room;
   const socket = await room.joinCreator({ reconnection: true });
   const { publication, viewers } = await broadcast(t, roomId, socket, [await room.join('v1')]);
@@ -63,8 +62,7 @@ it('the creator\'s connection drops and Socket.IO recovers it: the viewer receiv
 });
 
 it('the creator comes back on a brand-new connection: media:reattach hands it the held transport and track (same producer id) and it controls them', async () => {
-  const node = t.add(await startNode()); // the default grace (15 s)
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t); // the default grace (15 s)
   const { roomId } = room;
   const old = await room.joinCreator();
   const { send, publication, viewers } = await broadcast(t, roomId, old, [await room.join('v1')]);
@@ -103,8 +101,7 @@ it('the creator comes back on a brand-new connection: media:reattach hands it th
 });
 
 it('the creator comes back as a fresh client that cannot reattach (say, the studio page reloaded): publishing again replaces the held track at once', async () => {
-  const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '60000' });
   const { roomId } = room;
   const old = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, roomId, old, [await room.join('v1')]);

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
@@ -16,8 +16,7 @@ const VIEWERS = 5;
  * (PLI + FIR) reached the creator's encoder.
  */
 async function keyframeRequestsFor(delayMs: number): Promise<number> {
-  const node = t.add(await startNode({ MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: String(delayMs) }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: String(delayMs) });
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
   for (let i = 0; i < VIEWERS; i++) {

@@ -1,15 +1,14 @@
 import { expect, it } from 'vitest';
 import { call, next, ok } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
 it('the creator pauses, resumes and closes a track; a viewer pauses and resumes their consumer; everyone concerned is told', async () => {
-  const node = t.add(await startNode());
-  const room = t.add(await liveRoom(node));
+  const { room } = await startLiveRoom(t);
   const { roomId } = room;
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const publication = await creator.publishVp8(await creator.transport('send'));

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
@@ -10,8 +10,7 @@ const t = useTeardown();
 
 it('a creator publishes real VP8 over ICE/DTLS/SRTP; two viewers receive it, one on another worker through pipeToRouter', async () => {
   // One consumer per router: the second viewer cannot fit on the origin router and must be piped to the other worker.
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const publication = await creator.publishVp8(await creator.transport('send'));
 

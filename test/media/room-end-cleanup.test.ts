@@ -1,15 +1,14 @@
 import { expect, it } from 'vitest';
 import { api, next, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, workerObjects } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
 it('ending the room closes every consumer, tells each viewer, and leaves no router or transport on any worker', async () => {
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
   const { producerId } = publication;
   const before = await workerObjects(node.node.ctx.media);
@@ -33,8 +32,7 @@ it('ending the room closes every consumer, tells each viewer, and leaves no rout
 });
 
 it('ending the room while the creator\'s dropped connection has its media held closes it at once, grace timer and all', async () => {
-  const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '60000' });
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, room.roomId, creatorSocket, [await room.join('v1')]);
   creatorSocket.io.engine.close();

@@ -1,16 +1,15 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api, call, ok } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
 it('a simulcast creator: each viewer gets the layer its bandwidth allows, and switches down when it caps its layers', async () => {
-  const node = t.add(await startNode());
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t);
   const { roomId } = room;
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const { producerId } = await creator.publishVp8Simulcast(await creator.transport('send'), [

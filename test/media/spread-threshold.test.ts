@@ -1,16 +1,15 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
 it('with 3 consumers per router, 7 viewers arriving together spread over all 3 workers and every one receives video', async () => {
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '3', MEDIASOUP_CONSUMERS_PER_ROUTER: '3' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '3', MEDIASOUP_CONSUMERS_PER_ROUTER: '3' });
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
 

@@ -1,16 +1,15 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api, devToken, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
 it('per-room media stats over REST (for the room\'s staff) and as Prometheus metrics: bitrate in and out, consumers per worker, loss', async () => {
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { roomId } = room;
   const statsUrl = `/api/rooms/${roomId}/media/stats`;
   expect((await api(node.url, 'GET', statsUrl, room.creatorToken)).status).toBe(404); // no media yet on this node

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api, next, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
 
@@ -10,8 +10,7 @@ const t = useTeardown();
 
 /** A node with two workers: the creator publishing, v1 on the origin router, v2 piped to the other worker; who is where. */
 async function broadcastOnTwoWorkers() {
-  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' }));
-  const room = t.add(await liveRoom(node));
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { creator, publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
   const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken)).body;
   const pid = (origin: boolean) => stats.routers.find((r) => r.origin === origin)!.workerPid;
