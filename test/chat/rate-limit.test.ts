@@ -6,11 +6,14 @@ import { useTeardown } from '../helpers/teardown.ts';
 
 const t = useTeardown();
 
+/** Two nodes of one deployment (one key prefix) letting each user send `burst` messages, then one a minute. */
+async function twoNodes(burst: number) {
+  const env = { REDIS_KEY_PREFIX: randomPrefix(), CHAT_RATE_BURST: String(burst), CHAT_RATE_PER_MIN: '1' };
+  return [t.add(await startNode(env)), t.add(await startNode(env))] as const;
+}
+
 it('the per-user chat rate limit holds across nodes and across the user\'s connections; other users are unaffected', async () => {
-  const prefix = randomPrefix();
-  const env = { REDIS_KEY_PREFIX: prefix, CHAT_RATE_BURST: '3', CHAT_RATE_PER_MIN: '1' };
-  const a = t.add(await startNode(env));
-  const b = t.add(await startNode(env));
+  const [a, b] = await twoNodes(3);
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'chatty');
   const onA = t.add(await LiveClient.connect(a.url, token));
@@ -34,10 +37,7 @@ it('the per-user chat rate limit holds across nodes and across the user\'s conne
 });
 
 it('under a concurrent burst from one user on two nodes, exactly CHAT_RATE_BURST messages get through', async () => {
-  const prefix = randomPrefix();
-  const env = { REDIS_KEY_PREFIX: prefix, CHAT_RATE_BURST: '5', CHAT_RATE_PER_MIN: '1' };
-  const a = t.add(await startNode(env));
-  const b = t.add(await startNode(env));
+  const [a, b] = await twoNodes(5);
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'flood');
   const conns = await Promise.all([a, b, a, b].map(async (n) => t.add(await LiveClient.connect(n.url, token))));

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { hostAndViewer, LiveClient, tokenFor } from '../helpers/live.ts';
 import { startNode } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -8,11 +8,7 @@ const t = useTeardown();
 
 it('slow mode spaces each viewer\'s messages, is pushed to the room, exempts staff, and can be turned off', async () => {
   const node = t.add(await startNode({ CHAT_RATE_BURST: '20' }));
-  const { roomId, creator } = await liveRoom(node.url);
-  const host = t.add(await LiveClient.connect(node.url, creator));
-  const viewer = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer')));
-  await host.join(roomId);
-  await viewer.join(roomId);
+  const { roomId, host, viewer } = await hostAndViewer(t, node.url);
 
   expect(ok(await call(host.socket, 'mod:slowMode', { roomId, seconds: 30 }))).toEqual({ roomId, slowModeS: 30, maxLength: 200 });
   await viewer.until('viewer learns slow mode', (s) => s.slowModeS === 30);

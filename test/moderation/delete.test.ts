@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { hostAndViewer, LiveClient, tokenFor } from '../helpers/live.ts';
 import { startNode } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -9,11 +9,7 @@ const t = useTeardown();
 
 it('a deleted message disappears from every screen and from history; deleting again or an unknown id is harmless', async () => {
   const node = t.add(await startNode());
-  const { roomId, creator } = await liveRoom(node.url);
-  const host = t.add(await LiveClient.connect(node.url, creator));
-  const viewer = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer')));
-  await host.join(roomId);
-  await viewer.join(roomId);
+  const { roomId, host, viewer } = await hostAndViewer(t, node.url);
   const bad = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'rude' })) as ChatMessage;
   const good = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'nice' })) as ChatMessage;
   await host.until('host sees both', (s) => s.chat.length === 2);
@@ -34,11 +30,7 @@ it('a deleted message disappears from every screen and from history; deleting ag
 it('a message deleted before its batch went out is never broadcast', async () => {
   // A long tick keeps the message in the sender node's buffer while the moderator deletes it.
   const node = t.add(await startNode({ ROOM_TICK_MS: '1500' }));
-  const { roomId, creator } = await liveRoom(node.url);
-  const host = t.add(await LiveClient.connect(node.url, creator));
-  const viewer = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer')));
-  await host.join(roomId);
-  await viewer.join(roomId);
+  const { roomId, host, viewer } = await hostAndViewer(t, node.url);
   const doomed = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'deleted at once' })) as ChatMessage;
   const kept = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'kept' })) as ChatMessage;
   ok(await call(host.socket, 'mod:delete', { roomId, messageId: doomed.id }));

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { hostAndViewer, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { startNode } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -8,12 +8,8 @@ const t = useTeardown();
 
 it('a timed mute stops a user chatting in that room only, tells them, shows in their snapshot, and can be lifted', async () => {
   const node = t.add(await startNode());
-  const { roomId, creator } = await liveRoom(node.url);
+  const { roomId, creator, host, viewer: loud } = await hostAndViewer(t, node.url, 'loud');
   const other = await liveRoom(node.url, { creatorId: 'creator2' });
-  const host = t.add(await LiveClient.connect(node.url, creator));
-  const loud = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'loud')));
-  await host.join(roomId);
-  await loud.join(roomId);
 
   const before = Date.now();
   const { until } = ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 600, reason: 'calm down' })) as { until: number };
