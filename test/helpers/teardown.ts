@@ -29,6 +29,7 @@ export class Teardown {
   /** Registers `resource`, closed by `close(resource)`, and returns it. */
   add<T>(resource: T, close: (resource: T) => unknown): T;
   add<T>(resource: T, close?: (resource: T) => unknown): T {
+    // Without `close`, only the first overload matches: `resource` is Closable.
     this.closers.push(close ? () => close(resource) : closerOf(resource as T & Closable));
     return resource;
   }

@@ -8,7 +8,10 @@ import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
 
 const t = useTeardown();
 
-/** A node with two workers: the creator publishing, v1 on the origin router, v2 piped to the other worker; who is where. */
+/**
+ * A node with two workers, the creator publishing, v1 watching on the origin router and v2 on the other worker's
+ * (piped); returns who is where.
+ */
 async function broadcastOnTwoWorkers() {
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { creator, publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
