@@ -1,19 +1,14 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Agency, AgencyRoster, Room } from '../../server/protocol/index.ts';
 import { api, call } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('admins register agencies; owners manage their roster; a creator is on at most one roster', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');
   const owner1 = await tokenFor(url, 'owner1', 'agency', 'ag1');
@@ -48,7 +43,7 @@ it('admins register agencies; owners manage their roster; a creator is on at mos
 });
 
 it('the roster, not the token claim, decides a registered agency\'s membership', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');
   await api(url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'One', ownerId: 'owner1' });
@@ -67,10 +62,9 @@ it('the roster, not the token claim, decides a registered agency\'s membership',
   expect(external.body.agencyId).toBe('ext');
 
   const roomId = rostered.body.id;
-  const m1 = await LiveClient.connect(url, await tokenFor(url, 'm1', 'moderator', 'ag1'));
-  const impostor = await LiveClient.connect(url, await tokenFor(url, 'm2', 'moderator', 'ag1'));
-  const fakeOwner = await LiveClient.connect(url, await tokenFor(url, 'owner9', 'agency', 'ag1'));
-  clients.push(m1, impostor, fakeOwner);
+  const m1 = t.add(await LiveClient.connect(url, await tokenFor(url, 'm1', 'moderator', 'ag1')));
+  const impostor = t.add(await LiveClient.connect(url, await tokenFor(url, 'm2', 'moderator', 'ag1')));
+  const fakeOwner = t.add(await LiveClient.connect(url, await tokenFor(url, 'owner9', 'agency', 'ag1')));
   expect(await call(m1.socket, 'mod:slowMode', { roomId, seconds: 5 })).toMatchObject({ ok: true });
   expect(await call(impostor.socket, 'mod:slowMode', { roomId, seconds: 5 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   expect(await call(fakeOwner.socket, 'mod:slowMode', { roomId, seconds: 5 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -80,13 +74,12 @@ it('the roster, not the token claim, decides a registered agency\'s membership',
   await api(url, 'DELETE', '/api/agencies/ag1/moderators/m1', owner1);
   expect(await call(m1.socket, 'mod:slowMode', { roomId, seconds: 0 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   const { roomId: extRoom } = await liveRoom(url, { creatorId: 'c4', agencyId: 'ext' });
-  const extMod = await LiveClient.connect(url, await tokenFor(url, 'em', 'moderator', 'ext'));
-  clients.push(extMod);
+  const extMod = t.add(await LiveClient.connect(url, await tokenFor(url, 'em', 'moderator', 'ext')));
   expect(await call(extMod.socket, 'mod:slowMode', { roomId: extRoom, seconds: 5 })).toMatchObject({ ok: true });
 });
 
 it('rooms are listed by agency and by creator', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');
   await api(url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'One', ownerId: 'owner1' });
@@ -104,7 +97,7 @@ it('rooms are listed by agency and by creator', async () => {
 });
 
 it('two agencies racing to sign the same creator: exactly one roster gets them', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');
   const owners: string[] = [];

@@ -1,23 +1,15 @@
-import { afterEach, expect, it } from 'vitest';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { expect, it } from 'vitest';
 import type { AgencyAnalytics, PlaceOrderResult, Product, Room, RoomAnalytics } from '../../server/protocol/index.ts';
-import { api, call, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
+import { api, call, devToken, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  node = sandbox = undefined;
-});
+const t = useTeardown();
 
 it('counts card impressions (once per viewer connection), clicks, orders, paid orders and GMV per room and per agency', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
+  const sandbox = t.add(await startSandbox());
+  const node = t.add(await startCommerceNode(sandbox));
   const one = await liveRoomWithProduct(node, { price: 2500 });
   // A second room of the same creator (same agency), with its own product.
   const room2 = (await api<Room>(node.url, 'POST', '/api/rooms', one.creator, { title: 'Second show' })).body;
@@ -26,10 +18,9 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
     title: 'Fan', imageUrl: 'https://img.example.com/fan.jpg', price: 800, currency: 'USD', skus: [{ id: 'std', label: 'Fan', stock: 9 }],
   })).body;
 
-  const v1 = await joinedViewer(node, one.room.id, { userId: 'v1' });
-  const v2 = await joinedViewer(node, one.room.id, { userId: 'v2' });
-  const v3 = await joinedViewer(node, room2.id, { userId: 'v3' });
-  sockets.push(v1.socket, v2.socket, v3.socket);
+  const v1 = await joinedViewer(t, node, one.room.id, { userId: 'v1' });
+  const v2 = await joinedViewer(t, node, one.room.id, { userId: 'v2' });
+  const v3 = await joinedViewer(t, node, room2.id, { userId: 'v3' });
   const p1 = { roomId: one.room.id, productId: one.product.id };
 
   expect(ok(await call(v1.socket, 'product:impression', p1))).toEqual({ counted: true });
@@ -51,7 +42,7 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
   const roomStats = await waitFor(
     'room counters',
     async () => {
-      const r = await api<RoomAnalytics>(node!.url, 'GET', `/api/rooms/${one.room.id}/analytics`, one.creator);
+      const r = await api<RoomAnalytics>(node.url, 'GET', `/api/rooms/${one.room.id}/analytics`, one.creator);
       return r.body.impressions === 2 && r.body.clicks === 4 ? r.body : undefined;
     },
     10_000,
@@ -64,7 +55,7 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
   const agencyOwner = await devToken(node.url, { userId: 'a1', name: 'Agency', role: 'agency', agencyId: 'ag1' });
   const moderator = await devToken(node.url, { userId: 'm1', name: 'Mod', role: 'moderator', agencyId: 'ag1' });
   const agency = await waitFor('agency counters', async () => {
-    const r = await api<AgencyAnalytics>(node!.url, 'GET', '/api/agencies/ag1/analytics', moderator);
+    const r = await api<AgencyAnalytics>(node.url, 'GET', '/api/agencies/ag1/analytics', moderator);
     return r.body.impressions === 3 ? r.body : undefined;
   });
   expect(agency).toEqual({ agencyId: 'ag1', impressions: 3, clicks: 4, orders: 1, units: 2, paidOrders: 1, paidUnits: 2, gmv: { USD: 5000 } });

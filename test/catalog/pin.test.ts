@@ -1,26 +1,20 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PinnedProduct, Product } from '../../server/protocol/index.ts';
-import { api, devToken, next, type ClientSocket } from '../helpers/clients.ts';
+import { api, devToken, next } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct } from '../helpers/commerce.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('pinning pushes the product card to every viewer at once, is part of the join snapshot, and unpinning clears it', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 7 });
   const second = (await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
     title: 'Tea set', imageUrl: 'https://img.example.com/tea.jpg', price: 4500, currency: 'USD', skus: [{ id: 'std', label: 'Set', stock: 2 }],
   })).body;
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  const v2 = await joinedViewer(node, room.id, { userId: 'v2' });
-  sockets.push(v1.socket, v2.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
+  const v2 = await joinedViewer(t, node, room.id, { userId: 'v2' });
   expect(v1.snapshot.pinned).toBeNull();
 
   const pushed = Promise.all([next(v1.socket, 'product:pinned'), next(v2.socket, 'product:pinned')]);
@@ -31,8 +25,7 @@ it('pinning pushes the product card to every viewer at once, is part of the join
     expect(card.product).toMatchObject({ id: product.id, title: 'Silk scarf', price: 1999, skus: [{ id: 'std', left: 7 }] });
   }
 
-  const late = await joinedViewer(node, room.id, { userId: 'v3' });
-  sockets.push(late.socket);
+  const late = await joinedViewer(t, node, room.id, { userId: 'v3' });
   expect(late.snapshot.pinned).toEqual(pin.body);
 
   // Pinning another product replaces the card.
@@ -50,8 +43,7 @@ it('pinning pushes the product card to every viewer at once, is part of the join
   const unpinned = Promise.all([next(v1.socket, 'product:unpinned'), next(v2.socket, 'product:unpinned')]);
   expect((await api(node.url, 'DELETE', `/api/rooms/${room.id}/pin`, creator)).body).toEqual({ productId: second.id });
   expect(await unpinned).toEqual([{ roomId: room.id, productId: second.id }, { roomId: room.id, productId: second.id }]);
-  const after = await joinedViewer(node, room.id, { userId: 'v4' });
-  sockets.push(after.socket);
+  const after = await joinedViewer(t, node, room.id, { userId: 'v4' });
   expect(after.snapshot.pinned).toBeNull();
 
   // Removing the pinned product unpins it for everyone.

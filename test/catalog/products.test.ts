@@ -1,19 +1,16 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Product, Room } from '../../server/protocol/index.ts';
 import { api, devToken } from '../helpers/clients.ts';
 import { liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-afterEach(async () => {
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 const valid = { title: 'Jade bracelet', imageUrl: 'https://img.example.com/jade.jpg', price: 12900, currency: 'CNY', skus: [{ id: 'S', label: 'Small', stock: 5 }, { id: 'L', label: 'Large', stock: 3 }] };
 
 it('managers attach, edit, restock and remove products with validation; others are refused', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { creator, room, product: first } = await liveRoomWithProduct(node, { live: false });
   const url = node.url;
   const base = `/api/rooms/${room.id}/products`;

@@ -1,25 +1,18 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { compareMessageIds, type ChatBatch } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a burst of messages from many senders reaches a viewer as a few batches, complete and in id order', async () => {
-  node = await startNode({ ROOM_TICK_MS: '250' });
+  const node = t.add(await startNode({ ROOM_TICK_MS: '250' }));
   const { roomId } = await liveRoom(node.url);
-  const watcher = await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher'));
-  clients.push(watcher);
+  const watcher = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher')));
   await watcher.join(roomId);
-  const senders = await Promise.all(Array.from({ length: 30 }, async (_, i) => LiveClient.connect(node!.url, await tokenFor(node!.url, `s${i}`))));
-  clients.push(...senders);
+  const senders = await Promise.all(Array.from({ length: 30 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `s${i}`)))));
   for (const s of senders) await s.join(roomId);
 
   const acks = await Promise.all(senders.map((s, i) => call(s.socket, 'chat:send', { roomId, text: `msg ${i}` })));

@@ -1,30 +1,23 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
-async function viewer(userId: string) {
-  const c = await LiveClient.connect(node!.url, await tokenFor(node!.url, userId));
-  clients.push(c);
-  return c;
+/** A viewer's live client on the node at `url`, closed after the test. */
+async function viewer(url: string, userId: string) {
+  return t.add(await LiveClient.connect(url, await tokenFor(url, userId)));
 }
 
 it('room keywords: block refuses the message; shadow shows it to its sender only, in history too; variants are caught', async () => {
-  node = await startNode({ CHAT_RATE_BURST: '20' });
+  const node = t.add(await startNode({ CHAT_RATE_BURST: '20' }));
   const { roomId, creator } = await liveRoom(node.url);
-  const host = await LiveClient.connect(node.url, creator);
-  clients.push(host);
-  const spammer = await viewer('spammer');
-  const spammerPhone = await viewer('spammer');
-  const other = await viewer('other');
+  const host = t.add(await LiveClient.connect(node.url, creator));
+  const spammer = await viewer(node.url, 'spammer');
+  const spammerPhone = await viewer(node.url, 'spammer');
+  const other = await viewer(node.url, 'other');
   for (const c of [host, spammer, spammerPhone, other]) await c.join(roomId);
 
   const list = ok(await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'BadWord', mode: 'block' }, { word: 'cheap  pills', mode: 'shadow' }] }));
@@ -42,9 +35,9 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   expect(other.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
   expect(host.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
   // History: the sender's replay has it, everybody else's does not.
-  const spammer2 = await viewer('spammer');
+  const spammer2 = await viewer(node.url, 'spammer');
   expect((await spammer2.join(roomId)).chat.map((m) => m.text)).toEqual(['Buy CHEAP pills here', 'hello']);
-  const third = await viewer('third');
+  const third = await viewer(node.url, 'third');
   expect((await third.join(roomId)).chat.map((m) => m.text)).toEqual(['hello']);
 
   // Removing a word lifts it.
@@ -53,7 +46,7 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
 });
 
 it('agency keywords apply to every room of the agency\'s creators and to no other room', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const admin = await tokenFor(node.url, 'root', 'admin');
   expect((await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' })).status).toBe(201);
   const owner = await tokenFor(node.url, 'owner1', 'agency', 'ag1');
@@ -62,10 +55,9 @@ it('agency keywords apply to every room of the agency\'s creators and to no othe
   const room2 = await liveRoom(node.url, { creatorId: 'c2' });
   const outside = await liveRoom(node.url, { creatorId: 'indie' });
 
-  const ownerClient = await LiveClient.connect(node.url, owner);
-  clients.push(ownerClient);
+  const ownerClient = t.add(await LiveClient.connect(node.url, owner));
   ok(await call(ownerClient.socket, 'mod:agencyKeywords', { agencyId: 'ag1', add: [{ word: 'competitor', mode: 'block' }] }));
-  const v = await viewer('v');
+  const v = await viewer(node.url, 'v');
   for (const r of [room1, room2, outside]) await v.join(r.roomId);
   expect(await call(v.socket, 'chat:send', { roomId: room1.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   expect(await call(v.socket, 'chat:send', { roomId: room2.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -73,10 +65,9 @@ it('agency keywords apply to every room of the agency\'s creators and to no othe
 });
 
 it('a keyword list is capped: an edit that would exceed it changes nothing', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId, creator } = await liveRoom(node.url);
-  const host = await LiveClient.connect(node.url, creator);
-  clients.push(host);
+  const host = t.add(await LiveClient.connect(node.url, creator));
   for (let batch = 0; batch < 4; batch++) {
     const add = Array.from({ length: 50 }, (_, i) => ({ word: `w${batch}-${i}`, mode: 'block' as const }));
     ok(await call(host.socket, 'mod:roomKeywords', { roomId, add }));
@@ -93,10 +84,9 @@ it('a keyword list is capped: an edit that would exceed it changes nothing', asy
 });
 
 it('concurrent edits never push a keyword list over its cap', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId, creator } = await liveRoom(node.url);
-  const editors = await Promise.all(Array.from({ length: 5 }, () => LiveClient.connect(node!.url, creator)));
-  clients.push(...editors);
+  const editors = await Promise.all(Array.from({ length: 5 }, async () => t.add(await LiveClient.connect(node.url, creator))));
   const acks = await Promise.all(
     editors.map((e, i) => call(e.socket, 'mod:roomKeywords', { roomId, add: Array.from({ length: 50 }, (_, j) => ({ word: `e${i}-${j}`, mode: 'block' as const })) })),
   );

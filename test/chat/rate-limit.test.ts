@@ -1,27 +1,24 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { call } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, type TestNode } from '../helpers/node.ts';
+import { randomPrefix, startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const n of nodes.splice(0)) await n.close();
-});
+const t = useTeardown();
+
+/** Two nodes of one deployment (one key prefix) letting each user send `burst` messages, then one a minute. */
+async function twoNodes(burst: number) {
+  const env = { REDIS_KEY_PREFIX: randomPrefix(), CHAT_RATE_BURST: String(burst), CHAT_RATE_PER_MIN: '1' };
+  return [t.add(await startNode(env)), t.add(await startNode(env))] as const;
+}
 
 it('the per-user chat rate limit holds across nodes and across the user\'s connections; other users are unaffected', async () => {
-  const prefix = randomPrefix();
-  const env = { REDIS_KEY_PREFIX: prefix, CHAT_RATE_BURST: '3', CHAT_RATE_PER_MIN: '1' };
-  const a = await startNode(env);
-  const b = await startNode(env);
-  nodes.push(a, b);
+  const [a, b] = await twoNodes(3);
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'chatty');
-  const onA = await LiveClient.connect(a.url, token);
-  const onB = await LiveClient.connect(b.url, token);
-  const other = await LiveClient.connect(b.url, await tokenFor(b.url, 'calm'));
-  clients.push(onA, onB, other);
+  const onA = t.add(await LiveClient.connect(a.url, token));
+  const onB = t.add(await LiveClient.connect(b.url, token));
+  const other = t.add(await LiveClient.connect(b.url, await tokenFor(b.url, 'calm')));
   for (const c of [onA, onB, other]) await c.join(roomId);
 
   expect(await call(onA.socket, 'chat:send', { roomId, text: '1' })).toMatchObject({ ok: true });
@@ -35,26 +32,19 @@ it('the per-user chat rate limit holds across nodes and across the user\'s conne
   expect(await call(other.socket, 'chat:send', { roomId, text: 'me too' })).toMatchObject({ ok: true });
 
   // The refused message is nowhere.
-  const late = await LiveClient.connect(a.url, await tokenFor(a.url, 'late'));
-  clients.push(late);
+  const late = t.add(await LiveClient.connect(a.url, await tokenFor(a.url, 'late')));
   expect((await late.join(roomId)).chat.map((m) => m.text)).toEqual(['1', '2', '3', 'me too']);
 });
 
 it('under a concurrent burst from one user on two nodes, exactly CHAT_RATE_BURST messages get through', async () => {
-  const prefix = randomPrefix();
-  const env = { REDIS_KEY_PREFIX: prefix, CHAT_RATE_BURST: '5', CHAT_RATE_PER_MIN: '1' };
-  const a = await startNode(env);
-  const b = await startNode(env);
-  nodes.push(a, b);
+  const [a, b] = await twoNodes(5);
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'flood');
-  const conns = await Promise.all([a, b, a, b].map((n) => LiveClient.connect(n.url, token)));
-  clients.push(...conns);
+  const conns = await Promise.all([a, b, a, b].map(async (n) => t.add(await LiveClient.connect(n.url, token))));
   for (const c of conns) await c.join(roomId);
   const acks = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 10 }, (_, j) => call(c.socket, 'chat:send', { roomId, text: `${i}-${j}` }))));
   expect(acks.filter((x) => x.ok)).toHaveLength(5);
   expect(acks.filter((x) => !x.ok && x.error.code === 'RATE_LIMITED')).toHaveLength(35);
-  const late = await LiveClient.connect(b.url, await tokenFor(b.url, 'late'));
-  clients.push(late);
+  const late = t.add(await LiveClient.connect(b.url, await tokenFor(b.url, 'late')));
   expect((await late.join(roomId)).chat).toHaveLength(5);
 });

@@ -1,23 +1,17 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a message reaches every viewer in a batch, is cleaned of control characters, and is replayed to later joiners', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId } = await liveRoom(node.url);
-  const alice = await LiveClient.connect(node.url, await tokenFor(node.url, 'alice'));
-  const bob = await LiveClient.connect(node.url, await tokenFor(node.url, 'bob'));
-  clients.push(alice, bob);
+  const alice = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'alice')));
+  const bob = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bob')));
   await alice.join(roomId);
   await bob.join(roomId);
 
@@ -28,21 +22,18 @@ it('a message reaches every viewer in a batch, is cleaned of control characters,
   const batch = bob.pushes.find((p) => p.event === 'chat:batch');
   expect(batch?.payload).toEqual({ roomId, messages: [sent] });
 
-  const carol = await LiveClient.connect(node.url, await tokenFor(node.url, 'carol'));
-  clients.push(carol);
+  const carol = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'carol')));
   const snap = await carol.join(roomId);
   expect(snap.chat).toEqual([sent]);
 });
 
 it('only the last CHAT_HISTORY messages are kept and replayed, oldest first', async () => {
-  node = await startNode({ CHAT_HISTORY: '10', CHAT_RATE_BURST: '100' });
+  const node = t.add(await startNode({ CHAT_HISTORY: '10', CHAT_RATE_BURST: '100' }));
   const { roomId } = await liveRoom(node.url);
-  const alice = await LiveClient.connect(node.url, await tokenFor(node.url, 'alice'), { historyLimit: 10 });
-  clients.push(alice);
+  const alice = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'alice'), { historyLimit: 10 }));
   await alice.join(roomId);
   for (let i = 0; i < 25; i++) ok(await call(alice.socket, 'chat:send', { roomId, text: `m${i}` }));
-  const late = await LiveClient.connect(node.url, await tokenFor(node.url, 'late'), { historyLimit: 10 });
-  clients.push(late);
+  const late = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'late'), { historyLimit: 10 }));
   const snap = await late.join(roomId);
   expect(snap.chat.map((m) => m.text)).toEqual(Array.from({ length: 10 }, (_, i) => `m${i + 15}`));
   await alice.until('alice has the last 10', (s) => s.chat.at(-1)?.text === 'm24');
@@ -50,16 +41,14 @@ it('only the last CHAT_HISTORY messages are kept and replayed, oldest first', as
 });
 
 it('refuses chat from a socket that has not joined the room, and empty or oversized text, changing nothing', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId } = await liveRoom(node.url);
-  const alice = await LiveClient.connect(node.url, await tokenFor(node.url, 'alice'));
-  clients.push(alice);
+  const alice = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'alice')));
   expect(await call(alice.socket, 'chat:send', { roomId, text: 'not joined' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   await alice.join(roomId);
   expect(await call(alice.socket, 'chat:send', { roomId, text: '\u0000\u0001   ' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   expect(await call(alice.socket, 'chat:send', { roomId, text: 'x'.repeat(201) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
   expect(await call(alice.socket, 'chat:send', { roomId, text: 'x'.repeat(200) })).toMatchObject({ ok: true });
-  const again = await LiveClient.connect(node.url, await tokenFor(node.url, 'bob'));
-  clients.push(again);
+  const again = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bob')));
   expect((await again.join(roomId)).chat.map((m) => m.text)).toEqual(['x'.repeat(200)]);
 });

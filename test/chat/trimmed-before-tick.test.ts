@@ -1,19 +1,14 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatBatch, ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, type TestNode } from '../helpers/node.ts';
+import { randomPrefix, startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const n of nodes.splice(0)) await n.close();
-});
+const t = useTeardown();
 
 async function joined(url: string, userId: string, roomId: string): Promise<LiveClient> {
-  const c = await LiveClient.connect(url, await tokenFor(url, userId));
-  clients.push(c);
+  const c = t.add(await LiveClient.connect(url, await tokenFor(url, userId)));
   await c.join(roomId);
   return c;
 }
@@ -24,9 +19,8 @@ async function joined(url: string, userId: string, roomId: string): Promise<Live
 it('messages still waiting for their node\'s tick are broadcast even if newer chat has pushed them out of history', async () => {
   // One deployment, two nodes: A ticks slowly, B accepts enough chat meanwhile to trim A's pending messages.
   const prefix = randomPrefix();
-  const a = await startNode({ REDIS_KEY_PREFIX: prefix, CHAT_HISTORY: '10', ROOM_TICK_MS: '2000', STATS_TICK_MS: '2000', CHAT_RATE_BURST: '50' });
-  const b = await startNode({ REDIS_KEY_PREFIX: prefix, CHAT_HISTORY: '10', CHAT_RATE_BURST: '50' });
-  nodes.push(a, b);
+  const a = t.add(await startNode({ REDIS_KEY_PREFIX: prefix, CHAT_HISTORY: '10', ROOM_TICK_MS: '2000', STATS_TICK_MS: '2000', CHAT_RATE_BURST: '50' }));
+  const b = t.add(await startNode({ REDIS_KEY_PREFIX: prefix, CHAT_HISTORY: '10', CHAT_RATE_BURST: '50' }));
   const { roomId } = await liveRoom(a.url);
   const onA = await joined(a.url, 'senderA', roomId);
   const onB = await joined(b.url, 'senderB', roomId);

@@ -5,7 +5,6 @@
  * that fits `npm test`; `npm run drill:<name>` (bench/drill.ts) runs them bigger and prints the figures.
  */
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { orderKeys } from '../../server/orders/store.ts';
@@ -17,6 +16,7 @@ import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox
 import { generator, rng } from '../helpers/fuzz.ts';
 import { waitFor } from '../helpers/node.ts';
 import { spawnNode, type NodeProcess } from '../helpers/nodeProcess.ts';
+import { Teardown } from '../helpers/teardown.ts';
 
 /** What a drill found: figures to print, and every broken promise (empty when all held). */
 export interface DrillReport {
@@ -24,15 +24,12 @@ export interface DrillReport {
   violations: string[];
 }
 
-/** Everything a drill started, stopped in reverse order whatever happened. */
-class Teardown {
-  private readonly steps: (() => Promise<unknown> | unknown)[] = [];
-  add(step: () => Promise<unknown> | unknown): void {
-    this.steps.push(step);
-  }
-  async run(): Promise<void> {
-    for (const step of this.steps.splice(0).reverse()) await Promise.resolve().then(step).catch(() => {});
-  }
+/**
+ * Stops everything a drill started (`down`), last started first, whatever happened. A drill's result is its report:
+ * a part that fails to stop (one the drill broke on purpose, say) is logged, not thrown over the report.
+ */
+async function tearDown(down: Teardown, log: (m: string) => void): Promise<void> {
+  await down.run().catch((err: Error) => log(`teardown: ${err.message}`));
 }
 
 /** Node settings shared by the drills: a fast commerce tick and short payment locks, so recovery fits the drill. */
@@ -183,19 +180,15 @@ export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; bu
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
-    const sandbox = await startSandbox({ latencyMs: 400, declineRate: 0.2 });
-    down.add(() => sandbox.close());
-    const a = await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl);
-    down.add(() => a.kill());
-    const b = await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl);
-    down.add(() => b.close());
+    const sandbox = down.add(await startSandbox({ latencyMs: 400, declineRate: 0.2 }));
+    const a = down.add(await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl), (n) => n.kill());
+    const b = down.add(await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl));
     sandbox.update({ webhookUrl: `${b.url}/api/payments/webhook` });
-    const redis = new Redis(opts.redisUrl);
-    down.add(() => redis.disconnect());
+    const redis = down.add(new Redis(opts.redisUrl));
     const { roomId, saleId } = await saleRoom(a, opts.quantity);
     const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
     const buyers = await Promise.all(ids.map((id, i) => buyer(i % 2 === 0 ? a : b, roomId, id)));
-    down.add(() => buyers.forEach((x) => x.socket.disconnect()));
+    down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
     log(`node kill: ${opts.buyers} buyers on two nodes race for ${opts.quantity} units`);
 
     const placing = placeAll(buyers, roomId, saleId, 'k1');
@@ -214,7 +207,7 @@ export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; bu
     report.figures = { ...report.figures, inFlightAtKill: inFlight, settleMsAfterKill: settleMs };
     return report;
   } finally {
-    await down.run();
+    await tearDown(down, log);
   }
 }
 
@@ -225,24 +218,20 @@ export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; bu
 export async function redisRestartDrill(opts: { buyers: number; quantity: number; downMs: number; log?: (m: string) => void }): Promise<DrillReport> {
   const log = opts.log ?? (() => {});
   const down = new Teardown();
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-drill-redis-'));
-  down.add(() => fs.rm(dir, { recursive: true, force: true }));
   try {
+    const dir = await down.tempDir('hawker-drill-redis-');
     let redisServer = await startLocalRedis({ dir });
-    down.add(() => redisServer.stop());
+    down.defer(() => redisServer.stop()); // whichever runs at the end: the drill restarts it
     const prefix = 'drill:';
-    const sandbox = await startSandbox({ latencyMs: 300, declineRate: 0.2 });
-    down.add(() => sandbox.close());
-    const node = await spawnNode(nodeEnv(sandbox, prefix), redisServer.url);
-    down.add(() => node.close());
+    const sandbox = down.add(await startSandbox({ latencyMs: 300, declineRate: 0.2 }));
+    const node = down.add(await spawnNode(nodeEnv(sandbox, prefix), redisServer.url));
     sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
-    const redis = new Redis(redisServer.url);
+    const redis = down.add(new Redis(redisServer.url));
     redis.on('error', () => {}); // it goes away on purpose
-    down.add(() => redis.disconnect());
     const { roomId, saleId } = await saleRoom(node, opts.quantity);
     const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
     const buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
-    down.add(() => buyers.forEach((x) => x.socket.disconnect()));
+    down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
     const half = Math.floor(buyers.length / 2);
     log(`redis restart: ${opts.buyers} buyers race for ${opts.quantity} units`);
 
@@ -266,7 +255,7 @@ export async function redisRestartDrill(opts: { buyers: number; quantity: number
     report.figures = { ...report.figures, settleMsAfterRestart: settleMs };
     return report;
   } finally {
-    await down.run();
+    await tearDown(down, log);
   }
 }
 
@@ -278,16 +267,13 @@ export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
-    const sandbox = await startSandbox({ latencyMs: 100, declineRate: 0.3, timeoutRate: 0.3, timeoutProcessedRate: 0.5, hangMs: 3_000, webhookUrl: null });
-    down.add(() => sandbox.close());
-    const node: NodeProcess = await spawnNode(nodeEnv(sandbox, opts.prefix, { PAYMENT_REQUEST_TIMEOUT_MS: '1000', PAYMENT_BACKOFF_MS: '100' }), opts.redisUrl);
-    down.add(() => node.close());
-    const redis = new Redis(opts.redisUrl);
-    down.add(() => redis.disconnect());
+    const sandbox = down.add(await startSandbox({ latencyMs: 100, declineRate: 0.3, timeoutRate: 0.3, timeoutProcessedRate: 0.5, hangMs: 3_000, webhookUrl: null }));
+    const node: NodeProcess = down.add(await spawnNode(nodeEnv(sandbox, opts.prefix, { PAYMENT_REQUEST_TIMEOUT_MS: '1000', PAYMENT_BACKOFF_MS: '100' }), opts.redisUrl));
+    const redis = down.add(new Redis(opts.redisUrl));
     const { roomId, saleId } = await saleRoom(node, opts.quantity);
     const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
     const buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
-    down.add(() => buyers.forEach((x) => x.socket.disconnect()));
+    down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
     log(`gateway storm: ${opts.buyers} buyers race for ${opts.quantity} units; 30% declines, 30% timeouts, webhooks dropped`);
     const placed = await placeAll(buyers, roomId, saleId, 'k1');
     await new Promise((r) => setTimeout(r, opts.stormMs / 2));
@@ -304,7 +290,7 @@ export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string
     report.figures = { ...report.figures, settleMsAfterRecovery: settleMs };
     return report;
   } finally {
-    await down.run();
+    await tearDown(down, log);
   }
 }
 
@@ -326,17 +312,14 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
-    const sandbox = await startSandbox({ latencyMs: 50, declineRate: 0.2 });
-    down.add(() => sandbox.close());
-    const node = await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl);
-    down.add(() => node.close());
+    const sandbox = down.add(await startSandbox({ latencyMs: 50, declineRate: 0.2 }));
+    const node = down.add(await spawnNode(nodeEnv(sandbox, opts.prefix), opts.redisUrl));
     sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
-    const redis = new Redis(opts.redisUrl);
-    down.add(() => redis.disconnect());
+    const redis = down.add(new Redis(opts.redisUrl));
     const { roomId, saleId, productId } = await saleRoom(node, opts.quantity);
     const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
     const buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
-    down.add(() => buyers.forEach((x) => x.socket.disconnect()));
+    down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
     const roles = [['viewer'], ['moderator', 'ag2'], ['agency', 'ag2'], ['creator']] as const;
     const fuzzers: ClientSocket[] = [];
     for (let i = 0; i < opts.connections; i++) {
@@ -345,7 +328,7 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
       fuzzers.push(socket);
       if (i % 2 === 0) await call(socket, 'room:join', { roomId });
     }
-    down.add(() => fuzzers.forEach((f) => f.disconnect()));
+    down.defer(() => fuzzers.forEach((f) => f.disconnect()));
     const viewerToken = await devToken(node.url, { userId: 'fuzzrest', name: 'fuzzrest', role: 'viewer' });
     log(`fuzz: ${opts.events} socket packets over ${opts.connections} connections and ${opts.restBodies} REST requests (seed ${opts.seed}), ${opts.buyers} buyers ordering`);
 
@@ -418,6 +401,6 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
     report.figures = { ...report.figures, socketAnswers: sent, socketOutcomes, restRequests: nextRest, restOutcomes };
     return report;
   } finally {
-    await down.run();
+    await tearDown(down, log);
   }
 }

@@ -1,30 +1,15 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { FlashSale, PlaceOrderResult } from '../../server/protocol/index.ts';
-import { api, call, devToken, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { api, call, devToken, next, ok } from '../helpers/clients.ts';
+import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, startCommerceNode, waitFinal } from '../helpers/commerce.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it('a scheduled sale counts down on server time, starts, sells at the sale price, ends on time and returns unsold units', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
-  redis = inspector();
+  const { node, redis } = await startCommerce(t);
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 30 });
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  sockets.push(v1.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
 
   const announced = next(v1.socket, 'sale:scheduled');
   const startsAt = Date.now() + 1_500;
@@ -34,8 +19,7 @@ it('a scheduled sale counts down on server time, starts, sells at the sale price
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 18, reserved: 0, sold: 0, allocated: 12, total: 30 });
 
   // A viewer joining now sees the upcoming sale and the server's clock to count down from.
-  const v2 = await joinedViewer(node, room.id, { userId: 'v2' });
-  sockets.push(v2.socket);
+  const v2 = await joinedViewer(t, node, room.id, { userId: 'v2' });
   expect(v2.snapshot.flashSale).toMatchObject({ id: sale.id, state: 'scheduled' });
   expect(v2.snapshot.flashSale!.startsAt - v2.snapshot.serverTime).toBeGreaterThan(0);
 
@@ -61,8 +45,8 @@ it('a scheduled sale counts down on server time, starts, sells at the sale price
 });
 
 it('scheduling is validated: managers only, no overlap, never more than the SKU has; hosts can end or cancel early', async () => {
-  node = await startCommerceNode(null);
-  redis = inspector();
+  const node = t.add(await startCommerceNode(null));
+  const redis = t.add(inspector());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 10 });
   const base = `/api/rooms/${room.id}/sales`;
   const body = { productId: product.id, skuId: 'std', durationMs: 60_000, salePrice: 900, quantity: 4, perBuyerLimit: 1 };

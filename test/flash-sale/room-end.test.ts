@@ -1,28 +1,18 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
 import type { PlaceOrderResult } from '../../server/protocol/index.ts';
-import { api, call, next, ok, type ClientSocket } from '../helpers/clients.ts';
+import { api, call, next, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  redis?.disconnect();
-  node = redis = undefined;
-});
+const t = useTeardown();
 
 it('ending the room ends its sales and selling; units of reservations released later go back to the SKU', async () => {
-  node = await startCommerceNode(null); // no gateway: reservations stay open until released
-  redis = inspector();
+  const node = t.add(await startCommerceNode(null)); // no gateway: reservations stay open until released
+  const redis = t.add(inspector());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 20 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 5, perBuyerLimit: 5 });
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  sockets.push(v1.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
   const fromSale = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'sale-order-1' })) as PlaceOrderResult;
   const atList = ok(await call(v1.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'list-order-1' })) as PlaceOrderResult;
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 14, reserved: 1, sold: 0, allocated: 5, total: 20 });

@@ -1,26 +1,19 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { StockUpdate } from '../../server/protocol/index.ts';
-import { call, type ClientSocket } from '../helpers/clients.ts';
+import { call } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const TICK_MS = 1_000;
-let node: TestNode | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('live stock reaches viewers coalesced: at most one stock packet per room per tick, sold-out announced once', async () => {
-  node = await startCommerceNode(null, { COMMERCE_TICK_MS: String(TICK_MS) });
+  const node = t.add(await startCommerceNode(null, { COMMERCE_TICK_MS: String(TICK_MS) }));
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 40 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 20, perBuyerLimit: 1 });
-  const watcher = await joinedViewer(node, room.id, { userId: 'watcher' });
-  sockets.push(watcher.socket);
-  const buyers = await Promise.all(Array.from({ length: 21 }, (_, i) => joinedViewer(node!, room.id, { userId: `buyer${i}` })));
-  sockets.push(...buyers.map((b) => b.socket));
+  const watcher = await joinedViewer(t, node, room.id, { userId: 'watcher' });
+  const buyers = await Promise.all(Array.from({ length: 21 }, (_, i) => joinedViewer(t, node, room.id, { userId: `buyer${i}` })));
 
   const packets: { update: StockUpdate }[] = [];
   let soldOut = 0;

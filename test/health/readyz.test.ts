@@ -1,20 +1,10 @@
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
-import { startLocalRedis, type LocalRedis } from '../../server/infra/localRedis.ts';
+import { expect, it } from 'vitest';
+import { startLocalRedis } from '../../server/infra/localRedis.ts';
 import { api, devToken } from '../helpers/clients.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let redis: LocalRedis | undefined;
-let node: TestNode | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  await node?.close();
-  await redis?.stop();
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  node = redis = dir = undefined;
-});
+const t = useTeardown();
 
 const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
@@ -22,16 +12,17 @@ const readyz = async (url: string) => {
 };
 
 it('/healthz answers while the process is up', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const res = await fetch(`${node.url}/healthz`);
   expect(res.status).toBe(200);
   expect(await res.json()).toMatchObject({ ok: true });
 });
 
 it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again when it returns', async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-readyz-'));
-  redis = await startLocalRedis({ dir });
-  node = await startNode({ MEDIASOUP_WORKERS: '2' }, redis.url);
+  const dir = await t.tempDir('hawker-readyz-');
+  let redis = await startLocalRedis({ dir });
+  t.defer(() => redis.stop()); // whichever redis-server runs at the end: this test restarts it
+  const node = t.add(await startNode({ MEDIASOUP_WORKERS: '2' }, redis.url));
 
   const token = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
   const up = await readyz(node.url);
@@ -41,7 +32,7 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
   const port = redis.port;
   await redis.stop();
   const down = await waitFor('readyz 503', async () => {
-    const r = await readyz(node!.url);
+    const r = await readyz(node.url);
     return r.status === 503 ? r : undefined;
   });
   expect(down.body.ok).toBe(false);
@@ -53,16 +44,15 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
 
   redis = await startLocalRedis({ dir, port });
   const back = await waitFor('readyz 200', async () => {
-    const r = await readyz(node!.url);
+    const r = await readyz(node.url);
     return r.status === 200 ? r : undefined;
   }, 15_000);
   expect(back.body.redis.ok).toBe(true);
 });
 
 it('/readyz refuses a Redis that may evict keys', async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-readyz-'));
-  redis = await startLocalRedis({ dir });
-  node = await startNode({}, redis.url);
+  const redis = t.add(await startLocalRedis({ dir: await t.tempDir('hawker-readyz-') }));
+  const node = t.add(await startNode({}, redis.url));
   await node.node.ctx.redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
   const r = await readyz(node.url);
   expect(r.status).toBe(503);

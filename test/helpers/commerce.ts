@@ -13,6 +13,7 @@ import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Produ
 import { TERMINAL_ORDER_STATUSES } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, waitFor, type TestNode } from './node.ts';
+import type { Teardown } from './teardown.ts';
 
 /** Anything with a node's base URL (a TestNode, or a server started as a child process). */
 export type Reachable = Pick<TestNode, 'url'>;
@@ -48,6 +49,17 @@ export async function startCommerceNode(sandbox: SandboxGateway | null, env: Rec
   const node = await startNode({ COMMERCE_TICK_MS: '100', ...(sandbox ? gatewayEnv(sandbox) : {}), ...env });
   sandbox?.update({ webhookUrl: `${node.url}/api/payments/webhook` });
   return node;
+}
+
+/**
+ * The usual commerce test bench, closed by `t` after the test: a sandbox gateway (`gateway` overrides its settings), a
+ * node paying through it (`env` overrides the node's configuration), and an inspector connection to the run's Redis.
+ */
+export async function startCommerce(t: Teardown, opts: { gateway?: Partial<SandboxSettings>; env?: Record<string, string> } = {}) {
+  const sandbox = t.add(await startSandbox(opts.gateway));
+  const node = t.add(await startCommerceNode(sandbox, opts.env));
+  const redis = t.add(inspector());
+  return { sandbox, node, redis };
 }
 
 /** A live room with one product (SKU "std"), created by creator `c1` of agency `ag1`. */
@@ -89,33 +101,36 @@ export async function scheduleSale(node: Reachable, creator: string, roomId: str
   return res.body;
 }
 
-/** A connected viewer that joined `roomId`. */
-export async function joinedViewer(node: Reachable, roomId: string, who: Partial<Principal> & { userId: string }): Promise<{ socket: ClientSocket; token: string; snapshot: RoomSnapshot }> {
+/** A connected viewer that joined `roomId`; `t` disconnects it after the test. */
+export async function joinedViewer(
+  t: Teardown,
+  node: Reachable,
+  roomId: string,
+  who: Partial<Principal> & { userId: string },
+): Promise<{ socket: ClientSocket; token: string; snapshot: RoomSnapshot }> {
   const token = await devToken(node.url, { name: who.userId, role: 'viewer', ...who });
-  const socket = await connect(node.url, token);
+  const socket = t.add(await connect(node.url, token));
   const snapshot = ok(await call(socket, 'room:join', { roomId })) as RoomSnapshot;
   return { socket, token, snapshot };
 }
 
 /**
- * `n` viewers (ids `${tag}0`...) join the room and each orders one unit of the sale. Returns their sockets (close them),
- * the order ids, and every `order:updated` push they receive from then on.
+ * `n` viewers (ids `${tag}0`...) join the room and each orders one unit of the sale (`t` disconnects them after the
+ * test). Returns the order ids, and every `order:updated` push they receive from then on.
  */
-export async function buyersOrder(node: Reachable, roomId: string, saleId: string, n: number, tag = 'buyer') {
-  const sockets: ClientSocket[] = [];
+export async function buyersOrder(t: Teardown, node: Reachable, roomId: string, saleId: string, n: number, tag = 'buyer') {
   const orderIds: string[] = [];
   const updates: OrderUpdated[] = [];
   for (let i = 0; i < n; i++) {
-    const v = await joinedViewer(node, roomId, { userId: `${tag}${i}` });
-    sockets.push(v.socket);
+    const v = await joinedViewer(t, node, roomId, { userId: `${tag}${i}` });
     v.socket.on('order:updated', (u) => updates.push(u));
     const placed = ok(await call(v.socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-order-${i}` })) as PlaceOrderResult;
     orderIds.push(placed.order.id);
   }
-  return { sockets, orderIds, updates };
+  return { orderIds, updates };
 }
 
-/** A direct Redis connection to the run's Redis, for reading counters (close it in afterEach). */
+/** A direct Redis connection to the run's Redis, for reading counters (register it with the test's Teardown). */
 export function inspector(): Redis {
   return new Redis(inject('redisUrl'), { maxRetriesPerRequest: 2 });
 }
@@ -178,13 +193,19 @@ export async function waitFinal(node: Reachable, token: string, orderIds: readon
 
 const root = path.resolve(import.meta.dirname, '../..');
 
-/** A standalone payment worker process (server/payments/workerMain.ts), as an operator would run it. */
-export function spawnPaymentWorker(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/payments/workerMain.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * A standalone payment worker process (server/payments/workerMain.ts), as an operator would run it; `t` SIGKILLs it
+ * after the test if it is still running.
+ */
+export function spawnPaymentWorker(t: Teardown, env: Record<string, string>) {
+  const child = t.add(
+    spawn(process.execPath, ['--import', 'tsx', 'server/payments/workerMain.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    (c) => c.kill('SIGKILL'), // a no-op once it has exited
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

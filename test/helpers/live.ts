@@ -10,6 +10,7 @@ import {
 } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { waitFor } from './node.ts';
+import type { Teardown } from './teardown.ts';
 
 /** Every push the live-room reducer understands. */
 export const LIVE_EVENTS: readonly LiveEvent['event'][] = ['chat:batch', 'chat:deleted', 'chat:settings', 'chat:muted', 'room:stats', 'room:updated', 'room:ended', 'room:kicked'];
@@ -105,4 +106,17 @@ export async function liveRoom(url: string, opts: { agencyId?: string; live?: bo
 /** Mints a token for a principal given in short form. */
 export function tokenFor(url: string, userId: string, role: Principal['role'] = 'viewer', agencyId?: string): Promise<string> {
   return devToken(url, { userId, name: userId, role, ...(agencyId ? { agencyId } : {}) });
+}
+
+/**
+ * A live room (as `liveRoom` makes it) with its creator's client and a viewer's (`viewerId`) connected and joined;
+ * `t` closes both clients after the test.
+ */
+export async function hostAndViewer(t: Teardown, url: string, viewerId = 'viewer') {
+  const { roomId, creator } = await liveRoom(url);
+  const host = t.add(await LiveClient.connect(url, creator));
+  const viewer = t.add(await LiveClient.connect(url, await tokenFor(url, viewerId)));
+  await host.join(roomId);
+  await viewer.join(roomId);
+  return { roomId, creator, host, viewer };
 }

@@ -22,6 +22,19 @@ export interface NodeProcess {
 const root = path.resolve(import.meta.dirname, '../..');
 
 /**
+ * Stops a child process: `signal`, then SIGKILL if it has not exited `killAfterMs` later. Resolves once it has exited
+ * (at once if it already had).
+ */
+export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', killAfterMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
  * Starts a full node (every domain, like `startNode`) as a child process against `redisUrl`, with `env` as its
  * configuration (a random key prefix unless REDIS_KEY_PREFIX is given; pass the same one to nodes meant to share
  * state). Rejects if it exits or does not report ready within `timeoutMs`.
@@ -35,13 +48,6 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
-  const stopWith = async (signal: NodeJS.Signals, timeoutMs2: number) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs2);
-    await exited;
-    clearTimeout(timer);
-  };
   try {
     const ready = await new Promise<{ url: string; port: number; prefix: string; workerPids: number[] }>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`node process not ready within ${timeoutMs} ms`)), timeoutMs);
@@ -54,9 +60,9 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
         reject(new Error(`node process exited during start-up (${code ?? signal})`));
       });
     });
-    return { ...ready, pid: child.pid!, child, exited, kill: () => stopWith('SIGKILL', 0), close: (t = 10_000) => stopWith('SIGTERM', t) };
+    return { ...ready, pid: child.pid!, child, exited, kill: () => stopProcess(child, 'SIGKILL', 0), close: (t = 10_000) => stopProcess(child, 'SIGTERM', t) };
   } catch (err) {
-    await stopWith('SIGKILL', 0);
+    await stopProcess(child, 'SIGKILL', 0);
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConv
 import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
 import { call, ok, type ClientSocket } from './clients.ts';
 import { waitFor } from './node.ts';
+import type { Teardown } from './teardown.ts';
 
 /** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
 const FFMPEG_VP8_PT = 101;
@@ -244,18 +245,16 @@ export interface Broadcast {
 }
 
 /**
- * The creator on `creatorSocket` publishes VP8 in `roomId`, each of `viewerSockets` consumes it, and this resolves once
- * video reaches every viewer. Every peer made is added to `peers`, for the test's teardown.
+ * The creator on `creatorSocket` publishes VP8 in `roomId`, each of `viewerSockets` consumes it in turn, and this
+ * resolves once video reaches every viewer. `t` closes every peer made here after the test.
  */
-export async function broadcast(roomId: string, creatorSocket: ClientSocket, viewerSockets: ClientSocket[], peers: WebRtcPeer[]): Promise<Broadcast> {
-  const creator = await WebRtcPeer.open(creatorSocket, roomId);
-  peers.push(creator);
+export async function broadcast(t: Teardown, roomId: string, creatorSocket: ClientSocket, viewerSockets: ClientSocket[]): Promise<Broadcast> {
+  const creator = t.add(await WebRtcPeer.open(creatorSocket, roomId));
   const send = await creator.transport('send');
   const publication = await creator.publishVp8(send);
   const viewers: Broadcast['viewers'] = [];
   for (const socket of viewerSockets) {
-    const peer = await WebRtcPeer.open(socket, roomId);
-    peers.push(peer);
+    const peer = t.add(await WebRtcPeer.open(socket, roomId));
     viewers.push({ peer, reception: await peer.consume(await peer.transport('recv'), publication.producerId) });
   }
   for (const { reception } of viewers) await waitFor('video flowing', () => reception.counters.bytes > 5_000, 20_000);

@@ -1,35 +1,27 @@
 import type { types } from 'mediasoup';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { next, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { broadcast, workerObjects, WebRtcPeer } from '../helpers/webrtc.ts';
+import { liveRoom, startLiveRoom } from '../helpers/liveRoom.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { broadcast, workerObjects } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 const GRACE_MS = 3_000;
 
 it('a creator who does not come back: the track closes when the grace period ends, every viewer is told, and the workers keep nothing of the creator', async () => {
-  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: String(GRACE_MS) });
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: String(GRACE_MS) });
   const { roomId } = room;
   const creatorSocket = await room.joinCreator();
-  const { publication, viewers } = await broadcast(roomId, creatorSocket, [await room.join('v1'), await room.join('v2')], peers);
+  const { publication, viewers } = await broadcast(t, roomId, creatorSocket, [await room.join('v1'), await room.join('v2')]);
   const { producerId } = publication;
   const told = viewers.map(({ peer }) => Promise.all([next(peer.socket, 'media:consumerClosed', 10_000), next(peer.socket, 'media:producerClosed', 10_000)]));
 
   const cutAt = Date.now();
   creatorSocket.io.engine.close(); // the network drops, and the creator never returns
   // Held meanwhile: both viewers (one on the origin router, one on a piped router) keep receiving.
-  await waitFor('the hold to start', async () => (await scrapeMetrics(node!.url)).get('hawker_media_publishers_held') === 1);
+  await waitFor('the hold to start', async () => (await scrapeMetrics(node.url)).get('hawker_media_publishers_held') === 1);
   await Promise.all(
     viewers.map(({ reception }) => {
       const from = reception.counters.packets;
@@ -44,7 +36,7 @@ it('a creator who does not come back: the track closes when the grace period end
     expect(gone).toEqual({ roomId, producerId });
   });
   // The creator's send transport is gone; the viewers' recv transports stay for the next broadcast.
-  await waitFor('creator transport closed', async () => (await workerObjects(node!.node.ctx.media)).webRtcTransports === 2);
+  await waitFor('creator transport closed', async () => (await workerObjects(node.node.ctx.media)).webRtcTransports === 2);
   const m = await scrapeMetrics(node.url);
   expect(m.get('hawker_media_publishers_held')).toBe(0);
   expect(m.get('hawker_media_publisher_grace_total{event="started"}')).toBe(1);
@@ -53,14 +45,14 @@ it('a creator who does not come back: the track closes when the grace period end
 
   for (const { peer } of viewers) peer.socket.disconnect();
   const after = await waitFor('workers to hold nothing', async () => {
-    const left = await workerObjects(node!.node.ctx.media);
+    const left = await workerObjects(node.node.ctx.media);
     return left.routers + left.webRtcTransports + left.handlers === 0 ? left : undefined;
   });
   expect(after).toEqual({ routers: 0, webRtcTransports: 0, handlers: 0 });
 });
 
 it('the held transport closing during the grace period (the media path is gone) closes the creator\'s track at once', async () => {
-  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' });
+  const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' }));
   // The creator's server-side send transport, as mediasoup hands it out.
   const sends: types.WebRtcTransport[] = [];
   for (const { worker } of node.node.ctx.media.workers) {
@@ -70,15 +62,15 @@ it('the held transport closing during the grace period (the media path is gone) 
       }),
     );
   }
-  room = await liveRoom(node);
+  const room = t.add(await liveRoom(node));
   const { roomId } = room;
   const creatorSocket = await room.joinCreator();
-  const { publication, viewers } = await broadcast(roomId, creatorSocket, [await room.join('v1')], peers);
+  const { publication, viewers } = await broadcast(t, roomId, creatorSocket, [await room.join('v1')]);
   const viewer = viewers[0]!.peer;
   expect(sends).toHaveLength(1);
 
   creatorSocket.io.engine.close();
-  await waitFor('the hold to start', async () => (await scrapeMetrics(node!.url)).get('hawker_media_publishers_held') === 1);
+  await waitFor('the hold to start', async () => (await scrapeMetrics(node.url)).get('hawker_media_publishers_held') === 1);
   const gone = next(viewer.socket, 'media:producerClosed');
   const closedAt = Date.now();
   sends[0]!.close();

@@ -1,27 +1,12 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ServerToClientEvents } from '../../server/protocol/index.ts';
-import { call, connect, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { call, next, ok, type ClientSocket } from '../helpers/clients.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor, type TestNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
-
-/** The creator's socket, joined, kept with the room's sockets for teardown. */
-async function creatorSocket(opts: { reconnection: boolean }): Promise<ClientSocket> {
-  const socket = await connect(node!.url, room!.creatorToken, opts);
-  room!.sockets.push(socket);
-  ok(await call(socket, 'room:join', { roomId: room!.roomId }));
-  return socket;
-}
+const t = useTeardown();
 
 /** Records every push of `event` on a socket. */
 function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E): Parameters<ServerToClientEvents[E]>[0][] {
@@ -31,8 +16,8 @@ function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, even
 }
 
 /** The server has no connection of the creator left. */
-const serverLostCreator = () =>
-  waitFor('the server to see the creator drop', () => ![...node!.node.ctx.io.sockets.sockets.values()].some((s) => s.data.principal?.userId === 'creator1'));
+const serverLostCreator = (node: TestNode) =>
+  waitFor('the server to see the creator drop', () => ![...node.node.ctx.io.sockets.sockets.values()].some((s) => s.data.principal?.userId === 'creator1'));
 
 /** Waits until `packets` more RTP packets reached the viewer. */
 const arrive = (r: Reception, packets: number) => {
@@ -41,11 +26,10 @@ const arrive = (r: Reception, packets: number) => {
 };
 
 it('the creator\'s connection drops and Socket.IO recovers it: the viewer receives throughout, the same track outlives the grace period, and the creator still controls it', async () => {
-  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '4000' });
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '4000' });
   const { roomId } = room;
-  const socket = await creatorSocket({ reconnection: true });
-  const { publication, viewers } = await broadcast(roomId, socket, [await room.join('v1')], peers);
+  const socket = await room.joinCreator({ reconnection: true });
+  const { publication, viewers } = await broadcast(t, roomId, socket, [await room.join('v1')]);
   const { producerId } = publication;
   const { peer: viewer, reception } = viewers[0]!;
   const closed = record(viewer.socket, 'media:producerClosed');
@@ -56,7 +40,7 @@ it('the creator\'s connection drops and Socket.IO recovers it: the viewer receiv
   const back = new Promise<number>((resolve) => socket.io.once('reconnect', () => resolve(reception.counters.packets)));
 
   socket.io.engine.close(); // a network cut, as far as both ends can tell
-  await serverLostCreator();
+  await serverLostCreator(node);
   const cutAt = Date.now();
   const atCut = reception.counters.packets;
   expect(await back).toBeGreaterThan(atCut + 10); // video kept arriving while the creator was away
@@ -78,20 +62,19 @@ it('the creator\'s connection drops and Socket.IO recovers it: the viewer receiv
 });
 
 it('the creator comes back on a brand-new connection: media:reattach hands it the held transport and track (same producer id) and it controls them', async () => {
-  node = await startNode(); // the default grace (15 s)
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t); // the default grace (15 s)
   const { roomId } = room;
-  const old = await creatorSocket({ reconnection: false });
-  const { send, publication, viewers } = await broadcast(roomId, old, [await room.join('v1')], peers);
+  const old = await room.joinCreator();
+  const { send, publication, viewers } = await broadcast(t, roomId, old, [await room.join('v1')]);
   const { producerId } = publication;
   const { peer: viewer, reception } = viewers[0]!;
   const closed = record(viewer.socket, 'media:producerClosed');
 
   old.io.engine.close();
-  await serverLostCreator();
+  await serverLostCreator(node);
   await arrive(reception, 30); // viewers keep the video while the creator is away
 
-  const fresh = await creatorSocket({ reconnection: false });
+  const fresh = await room.joinCreator();
   // Before reattaching, the new connection owns nothing; naming the transport is the creator's alone.
   expect(await call(fresh, 'media:pauseProducer', { roomId, producerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
   expect(await call(viewer.socket, 'media:reattach', { roomId, transportId: send.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -118,19 +101,17 @@ it('the creator comes back on a brand-new connection: media:reattach hands it th
 });
 
 it('the creator comes back as a fresh client that cannot reattach (say, the studio page reloaded): publishing again replaces the held track at once', async () => {
-  node = await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' });
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '60000' });
   const { roomId } = room;
-  const old = await creatorSocket({ reconnection: false });
-  const { publication, viewers } = await broadcast(roomId, old, [await room.join('v1')], peers);
+  const old = await room.joinCreator();
+  const { publication, viewers } = await broadcast(t, roomId, old, [await room.join('v1')]);
   const viewer = viewers[0]!.peer;
   old.io.engine.close();
-  await serverLostCreator();
+  await serverLostCreator(node);
 
   const added = next(viewer.socket, 'media:producerAdded');
   const gone = next(viewer.socket, 'media:producerClosed', 5_000);
-  const fresh = await WebRtcPeer.open(await creatorSocket({ reconnection: false }), roomId);
-  peers.push(fresh);
+  const fresh = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const republished = await fresh.publishVp8(await fresh.transport('send'));
   expect((await added).producer.id).toBe(republished.producerId);
   expect(await gone).toEqual({ roomId, producerId: publication.producerId }); // not after the 60 s grace

@@ -1,19 +1,12 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 const VIEWERS = 5;
 
@@ -23,23 +16,17 @@ const VIEWERS = 5;
  * (PLI + FIR) reached the creator's encoder.
  */
 async function keyframeRequestsFor(delayMs: number): Promise<number> {
-  node = await startNode({ MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: String(delayMs) });
-  room = await liveRoom(node);
-  const creator = await WebRtcPeer.open(await room.joinCreator(), room.roomId);
-  peers.push(creator);
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: String(delayMs) });
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
   for (let i = 0; i < VIEWERS; i++) {
-    const v = await WebRtcPeer.open(await room.join(`viewer${i}`), room.roomId);
-    peers.push(v);
+    const v = t.add(await WebRtcPeer.open(await room.join(`viewer${i}`), room.roomId));
     const r = await v.consume(await v.transport('recv'), producerId);
     await waitFor('a keyframe at the viewer', () => r.counters.keyframes > 0, 20_000);
   }
   const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken)).body;
   const requests = stats.producers[0]!.keyFrameRequests;
-  for (const p of peers.splice(0)) p.close();
-  room.close();
-  await node.close();
-  node = room = undefined;
+  await t.run(); // close this node now: the next measurement starts on a fresh one
   return requests;
 }
 

@@ -1,25 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
+import { liveRoom } from '../helpers/liveRoom.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { workerObjects } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-const rooms: LiveRoom[] = [];
-afterEach(async () => {
-  for (const r of rooms.splice(0)) r.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 const VP8 = { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1111 }] };
 
-/** A live room whose creator has a send transport and a viewer a recv transport (signaling only, no WebRTC). */
-async function setup() {
-  node ??= await startNode();
-  const room = await liveRoom(node, `creator${rooms.length}`);
-  rooms.push(room);
+/**
+ * A live room of `creatorId` on `node` whose creator has a send transport and a viewer a recv transport (signaling
+ * only, no WebRTC).
+ */
+async function setup(node: TestNode, creatorId = 'creator0') {
+  const room = t.add(await liveRoom(node, creatorId));
   const { roomId } = room;
   const creator = await room.joinCreator();
   const viewer = await room.join(`viewer-${roomId}`);
@@ -38,7 +34,7 @@ const errorCode = async (socket: ClientSocket, event: Parameters<typeof call>[1]
 
 describe('malformed media signaling gets typed errors and changes nothing', () => {
   it('bad rtpParameters: shape errors from the schema, semantic errors from mediasoup, both BAD_REQUEST', async () => {
-    const { roomId, creator, viewer, send } = await setup();
+    const { roomId, creator, viewer, send } = await setup(t.add(await startNode()));
     const produce = (rtpParameters: unknown, kind = 'video') => errorCode(creator, 'media:produce', { roomId, transportId: send, kind, rtpParameters });
     // Shape (zod): no codecs, out-of-range payload type, absurd sizes, wrong types.
     expect(await produce({ codecs: [] })).toBe('BAD_REQUEST');
@@ -58,7 +54,7 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
   });
 
   it('bad dtlsParameters and rtpCapabilities are refused', async () => {
-    const { roomId, creator, viewer, send, recv } = await setup();
+    const { roomId, creator, viewer, send, recv } = await setup(t.add(await startNode()));
     expect(await errorCode(creator, 'media:connectTransport', { roomId, transportId: send, dtlsParameters: { fingerprints: [] } })).toBe('BAD_REQUEST');
     expect(
       await errorCode(creator, 'media:connectTransport', { roomId, transportId: send, dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'md5', value: 'AA:BB' }] } }),
@@ -71,7 +67,7 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
   });
 
   it('consuming without a transport, or on a send transport, or an unknown producer', async () => {
-    const { room, roomId, creator, send } = await setup();
+    const { room, roomId, creator, send } = await setup(t.add(await startNode()));
     const late = await room.join('late-viewer');
     const caps = ok(await call(late, 'media:capabilities', { roomId })).routerRtpCapabilities as never;
     const { id: producerId } = ok(await call(creator, 'media:produce', { roomId, transportId: send, kind: 'video', rtpParameters: VP8 }));
@@ -89,7 +85,7 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
   });
 
   it('a viewer cannot produce: no send transport, and producing on their recv transport is forbidden', async () => {
-    const { room, roomId, viewer, recv } = await setup();
+    const { room, roomId, viewer, recv } = await setup(t.add(await startNode()));
     expect(await errorCode(viewer, 'media:createTransport', { roomId, direction: 'send' })).toBe('FORBIDDEN');
     expect(await errorCode(viewer, 'media:produce', { roomId, transportId: recv, kind: 'video', rtpParameters: VP8 })).toBe('FORBIDDEN');
     // Not even a moderator of the agency or an admin: only the creator's own camera goes out.
@@ -98,8 +94,9 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
   });
 
   it('another room\'s (or another connection\'s) transport id is not found; media before room:join is forbidden', async () => {
-    const a = await setup();
-    const b = await setup();
+    const node = t.add(await startNode());
+    const a = await setup(node);
+    const b = await setup(node, 'creator1');
     // Room B's creator, also joined to room A, names B's transport while acting in room A.
     ok(await call(b.creator, 'room:join', { roomId: a.roomId }));
     expect(await errorCode(b.creator, 'media:produce', { roomId: a.roomId, transportId: b.send, kind: 'video', rtpParameters: VP8 })).toBe('FORBIDDEN');
@@ -116,12 +113,11 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
     expect(await errorCode(stranger, 'media:createTransport', { roomId: a.roomId, direction: 'recv' })).toBe('FORBIDDEN');
     expect(await errorCode(stranger, 'media:nope' as never, {})).toBe('UNKNOWN_EVENT');
     // Every refusal left the transports as they were: 2 per room.
-    const held = await workerObjects(node!.node.ctx.media);
+    const held = await workerObjects(node.node.ctx.media);
     expect(held.webRtcTransports).toBe(4);
     // Loading a device allocates nothing: a viewer browsing rooms pins no router in them.
-    const fresh = await liveRoom(node!, 'creator-fresh');
-    rooms.push(fresh);
+    const fresh = t.add(await liveRoom(node, 'creator-fresh'));
     ok(await call(await fresh.join('browser'), 'media:capabilities', { roomId: fresh.roomId }));
-    expect((await workerObjects(node!.node.ctx.media)).routers).toBe(held.routers);
+    expect((await workerObjects(node.node.ctx.media)).routers).toBe(held.routers);
   });
 });

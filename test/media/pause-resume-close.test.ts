@@ -1,29 +1,19 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { call, next, ok } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 it('the creator pauses, resumes and closes a track; a viewer pauses and resumes their consumer; everyone concerned is told', async () => {
-  node = await startNode();
-  room = await liveRoom(node);
+  const { room } = await startLiveRoom(t);
   const { roomId } = room;
-  const creator = await WebRtcPeer.open(await room.joinCreator(), roomId);
-  peers.push(creator);
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const publication = await creator.publishVp8(await creator.transport('send'));
   const { producerId } = publication;
-  const viewer = await WebRtcPeer.open(await room.join('v1'), roomId);
-  peers.push(viewer);
+  const viewer = t.add(await WebRtcPeer.open(await room.join('v1'), roomId));
   const r = await viewer.consume(await viewer.transport('recv'), producerId);
   await waitFor('video flowing', () => r.counters.bytes > 5_000, 20_000);
 

@@ -1,34 +1,21 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 it('a creator publishes real VP8 over ICE/DTLS/SRTP; two viewers receive it, one on another worker through pipeToRouter', async () => {
   // One consumer per router: the second viewer cannot fit on the origin router and must be piped to the other worker.
-  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
-  room = await liveRoom(node);
-  const creator = await WebRtcPeer.open(await room.joinCreator(), room.roomId);
-  peers.push(creator);
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const publication = await creator.publishVp8(await creator.transport('send'));
 
   const viewers: WebRtcPeer[] = [];
-  for (const name of ['v1', 'v2']) {
-    const v = await WebRtcPeer.open(await room.join(name), room.roomId);
-    peers.push(v);
-    viewers.push(v);
-  }
+  for (const name of ['v1', 'v2']) viewers.push(t.add(await WebRtcPeer.open(await room.join(name), room.roomId)));
   const receptions = [];
   for (const v of viewers) receptions.push(await v.consume(await v.transport('recv'), publication.producerId));
 

@@ -1,34 +1,24 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api, call, ok } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 it('a simulcast creator: each viewer gets the layer its bandwidth allows, and switches down when it caps its layers', async () => {
-  node = await startNode();
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t);
   const { roomId } = room;
-  const creator = await WebRtcPeer.open(await room.joinCreator(), roomId);
-  peers.push(creator);
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const { producerId } = await creator.publishVp8Simulcast(await creator.transport('send'), [
     { width: 160, height: 120, bitrate: '100k' },
     { width: 320, height: 240, bitrate: '250k' },
     { width: 640, height: 480, bitrate: '500k' },
   ]);
-  const small = await WebRtcPeer.open(await room.join('small'), roomId);
-  const big = await WebRtcPeer.open(await room.join('big'), roomId);
-  peers.push(small, big);
+  const small = t.add(await WebRtcPeer.open(await room.join('small'), roomId));
+  const big = t.add(await WebRtcPeer.open(await room.join('big'), roomId));
   const smallR = await small.consume(await small.transport('recv'), producerId);
   const bigR = await big.consume(await big.transport('recv'), producerId);
   expect([smallR.type, bigR.type]).toEqual(['simulcast', 'simulcast']);

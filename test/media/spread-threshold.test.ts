@@ -1,32 +1,22 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 it('with 3 consumers per router, 7 viewers arriving together spread over all 3 workers and every one receives video', async () => {
-  node = await startNode({ MEDIASOUP_WORKERS: '3', MEDIASOUP_CONSUMERS_PER_ROUTER: '3' });
-  room = await liveRoom(node);
-  const creator = await WebRtcPeer.open(await room.joinCreator(), room.roomId);
-  peers.push(creator);
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '3', MEDIASOUP_CONSUMERS_PER_ROUTER: '3' });
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), room.roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
 
   // Concurrent arrivals: placement must count transports that have not consumed yet, or all 7 would land on one router.
   const viewers = await Promise.all(
     Array.from({ length: 7 }, async (_, i) => {
-      const v = await WebRtcPeer.open(await room!.join(`viewer${i}`), room!.roomId);
-      peers.push(v);
+      const v = t.add(await WebRtcPeer.open(await room.join(`viewer${i}`), room.roomId));
       return { v, transport: await v.transport('recv') };
     }),
   );

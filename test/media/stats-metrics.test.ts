@@ -1,40 +1,30 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '../../server/protocol/index.ts';
 import { api, devToken, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom, type LiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startLiveRoom } from '../helpers/liveRoom.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 import { WebRtcPeer } from '../helpers/webrtc.ts';
 
-let node: TestNode | undefined;
-let room: LiveRoom | undefined;
-const peers: WebRtcPeer[] = [];
-afterEach(async () => {
-  for (const p of peers.splice(0)) p.close();
-  room?.close();
-  await node?.close();
-  node = room = undefined;
-});
+const t = useTeardown();
 
 it('per-room media stats over REST (for the room\'s staff) and as Prometheus metrics: bitrate in and out, consumers per worker, loss', async () => {
-  node = await startNode({ MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
-  room = await liveRoom(node);
+  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { roomId } = room;
   const statsUrl = `/api/rooms/${roomId}/media/stats`;
   expect((await api(node.url, 'GET', statsUrl, room.creatorToken)).status).toBe(404); // no media yet on this node
 
-  const creator = await WebRtcPeer.open(await room.joinCreator(), roomId);
-  peers.push(creator);
+  const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
   for (const name of ['v1', 'v2']) {
-    const v = await WebRtcPeer.open(await room.join(name), roomId);
-    peers.push(v);
+    const v = t.add(await WebRtcPeer.open(await room.join(name), roomId));
     const r = await v.consume(await v.transport('recv'), producerId);
     await waitFor('video flowing', () => r.counters.bytes > 5_000, 20_000);
   }
 
   // mediasoup's bitrates are measured over a sliding window: wait until both directions show traffic.
   const stats = await waitFor('bitrates measured', async () => {
-    const s = (await api<RoomMediaStats>(node!.url, 'GET', statsUrl, room!.creatorToken)).body;
+    const s = (await api<RoomMediaStats>(node.url, 'GET', statsUrl, room.creatorToken)).body;
     return s.bitrateIn > 0 && s.bitrateOut > 0 ? s : undefined;
   });
   expect(stats).toMatchObject({ roomId, consumers: 2, lossIn: expect.any(Number), lossOut: expect.any(Number) });

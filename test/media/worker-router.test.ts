@@ -1,20 +1,18 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { WorkerPool } from '../../media/workerPool.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const log = createLogger('silent');
-let pool: WorkerPool | undefined;
-afterEach(() => {
-  pool?.close();
-  pool = undefined;
-});
+const t = useTeardown();
 
-const start = (numWorkers: number, respawn = true) =>
-  WorkerPool.start({ numWorkers, logLevel: 'warn', listenIp: '127.0.0.1', portBase: 0, respawn, log });
+/** A pool of real workers, closed after the test. */
+const start = async (numWorkers: number, respawn = true) =>
+  t.add(await WorkerPool.start({ numWorkers, logLevel: 'warn', listenIp: '127.0.0.1', portBase: 0, respawn, log }));
 
 describe('mediasoup worker pool (real worker binary)', () => {
   it('starts real workers, each with a WebRtcServer, and creates a router offering VP8, H264 and Opus', async () => {
-    pool = await start(2);
+    const pool = await start(2);
     expect(pool.workers).toHaveLength(2);
     for (const w of pool.workers) {
       expect(w.worker.pid).toBeGreaterThan(0);
@@ -27,7 +25,7 @@ describe('mediasoup worker pool (real worker binary)', () => {
   });
 
   it('places routers on the least-loaded worker and forgets closed ones', async () => {
-    pool = await start(2);
+    const pool = await start(2);
     const a = await pool.createRouter();
     const b = await pool.createRouter();
     expect(a.pooled).not.toBe(b.pooled);
@@ -38,11 +36,11 @@ describe('mediasoup worker pool (real worker binary)', () => {
   });
 
   it('replaces a worker that dies (SIGKILL) and reports the routers it lost', async () => {
-    pool = await start(1);
+    const pool = await start(1);
     const { router } = await pool.createRouter();
     const victim = pool.workers[0]!.worker;
-    const died = new Promise<number>((resolve) => pool!.once('workerdied', (_i, routers) => resolve(routers.length)));
-    const replaced = new Promise<number>((resolve) => pool!.once('workerreplaced', (w) => resolve(w.worker.pid)));
+    const died = new Promise<number>((resolve) => pool.once('workerdied', (_i, routers) => resolve(routers.length)));
+    const replaced = new Promise<number>((resolve) => pool.once('workerreplaced', (w) => resolve(w.worker.pid)));
     process.kill(victim.pid, 'SIGKILL');
     expect(await died).toBe(1);
     expect(router.closed).toBe(true);
@@ -55,7 +53,7 @@ describe('mediasoup worker pool (real worker binary)', () => {
   });
 
   it('close() is idempotent and closes every worker', async () => {
-    pool = await start(2);
+    const pool = await start(2);
     const workers = pool.workers.map((w) => w.worker);
     pool.close();
     pool.close();

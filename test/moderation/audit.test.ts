@@ -1,19 +1,14 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { AuditEntry, AuditPage, ChatMessage } from '../../server/protocol/index.ts';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('every moderation and roster action lands in the audit log: who, what, when, which room; readable by the right people', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');
   const owner = await tokenFor(url, 'owner1', 'agency', 'ag1');
@@ -22,10 +17,9 @@ it('every moderation and roster action lands in the audit log: who, what, when, 
   await api(url, 'PUT', '/api/agencies/ag1/creators/c1', owner);
   await api(url, 'PUT', '/api/agencies/ag1/moderators/mod1', owner);
   const { roomId, creator } = await liveRoom(url, { creatorId: 'c1' });
-  const host = await LiveClient.connect(url, creator);
-  const moderator = await LiveClient.connect(url, await tokenFor(url, 'mod1', 'moderator', 'ag1'));
-  const viewer = await LiveClient.connect(url, await tokenFor(url, 'v1'));
-  clients.push(host, moderator, viewer);
+  const host = t.add(await LiveClient.connect(url, creator));
+  const moderator = t.add(await LiveClient.connect(url, await tokenFor(url, 'mod1', 'moderator', 'ag1')));
+  const viewer = t.add(await LiveClient.connect(url, await tokenFor(url, 'v1')));
   await viewer.join(roomId);
   const msg = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'oops' })) as ChatMessage;
 
@@ -86,14 +80,12 @@ it('every moderation and roster action lands in the audit log: who, what, when, 
 });
 
 it('a refused action leaves no audit entry', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId, creator } = await liveRoom(node.url);
-  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'v1'));
-  clients.push(viewer);
+  const viewer = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'v1')));
   expect(await call(viewer.socket, 'mod:ban', { roomId, userId: 'v2' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   expect(await call(viewer.socket, 'mod:slowMode', { roomId, seconds: -1 })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-  const host = await LiveClient.connect(node.url, creator);
-  clients.push(host);
+  const host = t.add(await LiveClient.connect(node.url, creator));
   expect(await call(host.socket, 'mod:ban', { roomId, userId: 'creator1' })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
   const log = await api<AuditPage>(node.url, 'GET', `/api/rooms/${roomId}/audit`, creator);
   expect(log.body.entries).toEqual([]);

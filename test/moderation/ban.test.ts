@@ -1,29 +1,23 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
-async function client(token: string) {
-  const c = await LiveClient.connect(node!.url, token);
-  clients.push(c);
-  return c;
+/** A live client on the node at `url`, closed after the test. */
+async function client(url: string, token: string) {
+  return t.add(await LiveClient.connect(url, token));
 }
 
 it('a room ban removes every connection of the user from the room, refuses their joins and chat, and can be lifted', async () => {
-  node = await startNode({ STATS_TICK_MS: '50' });
+  const node = t.add(await startNode({ STATS_TICK_MS: '50' }));
   const { roomId, creator } = await liveRoom(node.url);
-  const host = await client(creator);
+  const host = await client(node.url, creator);
   const trollToken = await tokenFor(node.url, 'troll');
-  const phone = await client(trollToken);
-  const laptop = await client(trollToken);
+  const phone = await client(node.url, trollToken);
+  const laptop = await client(node.url, trollToken);
   for (const c of [host, phone, laptop]) await c.join(roomId);
   await host.until('two viewers', (s) => s.stats.viewers === 2);
 
@@ -45,7 +39,7 @@ it('a room ban removes every connection of the user from the room, refuses their
 });
 
 it('an agency ban removes the user from every room of the agency\'s creators, now and later, and from no other room', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const admin = await tokenFor(node.url, 'root', 'admin');
   await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' });
   const owner = await tokenFor(node.url, 'owner1', 'agency', 'ag1');
@@ -55,9 +49,9 @@ it('an agency ban removes the user from every room of the agency\'s creators, no
   const r2 = await liveRoom(node.url, { creatorId: 'c2' });
   const indie = await liveRoom(node.url, { creatorId: 'indie' });
 
-  const troll = await client(await tokenFor(node.url, 'troll'));
+  const troll = await client(node.url, await tokenFor(node.url, 'troll'));
   for (const r of [r1, r2, indie]) await troll.join(r.roomId);
-  const moderator = await client(await tokenFor(node.url, 'mod1', 'moderator', 'ag1'));
+  const moderator = await client(node.url, await tokenFor(node.url, 'mod1', 'moderator', 'ag1'));
   ok(await call(moderator.socket, 'mod:agencyBan', { agencyId: 'ag1', userId: 'troll', reason: 'Banned agency-wide' }));
 
   await waitKicks(troll, [r1.roomId, r2.roomId]);
@@ -81,11 +75,10 @@ async function waitKicks(c: LiveClient, roomIds: string[]) {
 }
 
 it('a ban issued while the user\'s connection is cut takes effect when that connection is recovered', async () => {
-  node = await startNode({ STATS_TICK_MS: '50' });
+  const node = t.add(await startNode({ STATS_TICK_MS: '50' }));
   const { roomId, creator } = await liveRoom(node.url);
-  const host = await client(creator);
-  const troll = await LiveClient.connect(node.url, await tokenFor(node.url, 'troll'), { reconnection: true });
-  clients.push(troll);
+  const host = await client(node.url, creator);
+  const troll = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'troll'), { reconnection: true }));
   await host.join(roomId);
   await troll.join(roomId);
   await host.until('two viewers', (s) => s.stats.viewers === 2);

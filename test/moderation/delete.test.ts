@@ -1,25 +1,15 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { hostAndViewer, LiveClient, tokenFor } from '../helpers/live.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a deleted message disappears from every screen and from history; deleting again or an unknown id is harmless', async () => {
-  node = await startNode();
-  const { roomId, creator } = await liveRoom(node.url);
-  const host = await LiveClient.connect(node.url, creator);
-  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer'));
-  clients.push(host, viewer);
-  await host.join(roomId);
-  await viewer.join(roomId);
+  const node = t.add(await startNode());
+  const { roomId, host, viewer } = await hostAndViewer(t, node.url);
   const bad = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'rude' })) as ChatMessage;
   const good = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'nice' })) as ChatMessage;
   await host.until('host sees both', (s) => s.chat.length === 2);
@@ -27,8 +17,7 @@ it('a deleted message disappears from every screen and from history; deleting ag
   expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: bad.id }))).toEqual({ removedFromHistory: true });
   await viewer.until('gone for the viewer too', (s) => s.chat.map((m) => m.id).join() === good.id);
   await host.until('gone for the host', (s) => s.chat.map((m) => m.id).join() === good.id);
-  const late = await LiveClient.connect(node.url, await tokenFor(node.url, 'late'));
-  clients.push(late);
+  const late = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'late')));
   expect((await late.join(roomId)).chat).toEqual([good]);
 
   expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: bad.id }))).toEqual({ removedFromHistory: false });
@@ -40,13 +29,8 @@ it('a deleted message disappears from every screen and from history; deleting ag
 
 it('a message deleted before its batch went out is never broadcast', async () => {
   // A long tick keeps the message in the sender node's buffer while the moderator deletes it.
-  node = await startNode({ ROOM_TICK_MS: '1500' });
-  const { roomId, creator } = await liveRoom(node.url);
-  const host = await LiveClient.connect(node.url, creator);
-  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer'));
-  clients.push(host, viewer);
-  await host.join(roomId);
-  await viewer.join(roomId);
+  const node = t.add(await startNode({ ROOM_TICK_MS: '1500' }));
+  const { roomId, host, viewer } = await hostAndViewer(t, node.url);
   const doomed = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'deleted at once' })) as ChatMessage;
   const kept = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'kept' })) as ChatMessage;
   ok(await call(host.socket, 'mod:delete', { roomId, messageId: doomed.id }));

@@ -1,25 +1,15 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { hostAndViewer, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a timed mute stops a user chatting in that room only, tells them, shows in their snapshot, and can be lifted', async () => {
-  node = await startNode();
-  const { roomId, creator } = await liveRoom(node.url);
+  const node = t.add(await startNode());
+  const { roomId, creator, host, viewer: loud } = await hostAndViewer(t, node.url, 'loud');
   const other = await liveRoom(node.url, { creatorId: 'creator2' });
-  const host = await LiveClient.connect(node.url, creator);
-  const loud = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
-  clients.push(host, loud);
-  await host.join(roomId);
-  await loud.join(roomId);
 
   const before = Date.now();
   const { until } = ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 600, reason: 'calm down' })) as { until: number };
@@ -29,8 +19,7 @@ it('a timed mute stops a user chatting in that room only, tells them, shows in t
   expect(refused).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', details: { mutedUntil: until } } });
 
   // Another room is unaffected.
-  const loud2 = await LiveClient.connect(node.url, await tokenFor(node.url, 'loud'));
-  clients.push(loud2);
+  const loud2 = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'loud')));
   await loud2.join(other.roomId);
   expect(await call(loud2.socket, 'chat:send', { roomId: other.roomId, text: 'hi elsewhere' })).toMatchObject({ ok: true });
   // A new connection of the muted user learns it from the snapshot.

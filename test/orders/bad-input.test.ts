@@ -1,23 +1,11 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { signWebhook } from '../../server/payments/signature.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { Order, PlaceOrderResult } from '../../server/protocol/index.ts';
 import { api, call, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 /** Emits a raw event (payload of any shape, as a hostile client could) and returns its ack. */
 function raw(socket: ClientSocket, event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; details?: { reason?: string } } }> {
@@ -25,9 +13,7 @@ function raw(socket: ClientSocket, event: string, payload: unknown): Promise<{ o
 }
 
 it('malformed, forged, oversized and replayed orders get typed errors and change nothing', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t);
   const a = await liveRoomWithProduct(node, { stock: 50 });
   const saleA = await scheduleSale(node, a.creator, a.room.id, a.product.id, { quantity: 10, perBuyerLimit: 2 });
   // Room B belongs to another creator; its ids must not be usable from room A.
@@ -39,9 +25,8 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
   })).body;
   const saleB = await scheduleSale(node, c2, roomB.id, productB.id, { quantity: 5 });
 
-  const v1 = await joinedViewer(node, a.room.id, { userId: 'v1' });
-  const v2 = await joinedViewer(node, a.room.id, { userId: 'v2' });
-  sockets.push(v1.socket, v2.socket);
+  const v1 = await joinedViewer(t, node, a.room.id, { userId: 'v1' });
+  const v2 = await joinedViewer(t, node, a.room.id, { userId: 'v2' });
   const legit = ok(await call(v1.socket, 'order:place', { roomId: a.room.id, saleId: saleA.id, quantity: 1, idempotencyKey: 'legit-key-1' })) as PlaceOrderResult;
   await waitFinal(node, v1.token, [legit.order.id]);
 
@@ -102,7 +87,7 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
     id: 'evt_forged', type: 'charge.succeeded', createdAt: Date.now(),
     data: { id: 'ch_forged', idempotencyKey: legit.order.id, reference: legit.order.id, amount: 1, currency: 'USD', status: 'succeeded', declineCode: null, createdAt: Date.now() },
   });
-  const post = (body: string, headers: Record<string, string>) => fetch(`${node!.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (body: string, headers: Record<string, string>) => fetch(`${node.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   expect((await post(event, {})).status).toBe(401);
   expect((await post(event, { 'webhook-signature': signWebhook('not-the-real-secret-at-all', event) })).status).toBe(401);
   expect((await post('{"id":', {})).status).toBe(400);

@@ -1,33 +1,19 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { expect, it } from 'vitest';
 import type { Order, OrderUpdated, PlaceOrderResult, RoomAnalytics } from '../../server/protocol/index.ts';
-import { api, call, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { api, call, ok } from '../helpers/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it('a viewer buys from a flash sale: reserved at once, then pushed pending_payment and paid; one charge; counters move', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t);
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 50 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 10, perBuyerLimit: 3, salePrice: 990 });
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 40, reserved: 0, sold: 0, allocated: 10, total: 50 });
 
-  const v = await joinedViewer(node, room.id, { userId: 'v1' });
-  sockets.push(v.socket);
+  const v = await joinedViewer(t, node, room.id, { userId: 'v1' });
   expect(v.snapshot.flashSale?.id).toBe(sale.id);
   const updates: OrderUpdated[] = [];
   v.socket.on('order:updated', (u) => updates.push(u));

@@ -1,29 +1,20 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Order, OrderUpdated, PlaceOrderResult } from '../../server/protocol/index.ts';
-import { api, call, ok, type ClientSocket } from '../helpers/clients.ts';
+import { api, call, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  redis?.disconnect();
-  node = redis = undefined;
-});
+const t = useTeardown();
 
 it('an unpaid reservation expires at its deadline, its units and the buyer limit return; a buyer can cancel before paying', async () => {
   // No payment gateway and no worker: nothing pays, so only the deadline and the buyer decide.
-  node = await startCommerceNode(null, { ORDER_PAYMENT_WINDOW_MS: '1500' });
-  redis = inspector();
+  const node = t.add(await startCommerceNode(null, { ORDER_PAYMENT_WINDOW_MS: '1500' }));
+  const redis = t.add(inspector());
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 5, perBuyerLimit: 2 });
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  const v2 = await joinedViewer(node, room.id, { userId: 'v2' });
-  sockets.push(v1.socket, v2.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
+  const v2 = await joinedViewer(t, node, room.id, { userId: 'v2' });
   const pushes: OrderUpdated[] = [];
   v1.socket.on('order:updated', (u) => pushes.push(u));
 

@@ -1,36 +1,19 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { Ack, PlaceOrderResult } from '../../server/protocol/index.ts';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode, startSandbox, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
+import { liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const BUYERS = 2_000;
 const QUANTITY = 100;
 const LIMIT = 2;
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-let watcher: ReturnType<typeof watchSaleInvariant> | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  await watcher?.stop(); // if the test failed midway
-  watcher = undefined;
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the units declined payments return: no oversell, invariant at every check, limits hold, everyone answered`, async () => {
   // Payments run during the race (30% declines release stock back into it), so the counters move in every direction.
-  sandbox = await startSandbox({ latencyMs: 5, declineRate: 0.3 });
-  node = await startCommerceNode(sandbox, { PAYMENT_WORKER_CONCURRENCY: '32' });
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t, { gateway: { latencyMs: 5, declineRate: 0.3 }, env: { PAYMENT_WORKER_CONCURRENCY: '32' } });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 500 });
   // A long window: connecting 2,000 sockets on a loaded 2-core box can take a minute, and the sale must still be open
   // when phase 2 runs (an ended sale returns its unsold units to the SKU, which is a different check).
@@ -44,8 +27,7 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
       Array.from({ length: Math.min(100, BUYERS - i) }, async (_, j) => {
         const id = `b${i + j}`;
         const { token } = await signer.sign({ userId: id, name: id, role: 'viewer' });
-        const socket = await connect(node!.url, token);
-        sockets.push(socket);
+        const socket = t.add(await connect(node.url, token));
         ok(await call(socket, 'room:join', { roomId: room.id }, 30_000));
         return { id, socket };
       }),
@@ -54,7 +36,8 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
   }
 
   // The invariant checker reads the sale's counters atomically in a loop while the race runs.
-  watcher = watchSaleInvariant(redis, node.prefix, sale.id, LIMIT);
+  // Stopped at teardown too, should the test fail midway.
+  const watcher = t.add(watchSaleInvariant(redis, node.prefix, sale.id, LIMIT), (w) => w.stop());
 
   // Phase 1, the burst: every buyer fires four requests at once: one unit each under keys A, B and C (the third
   // exceeds the limit of two when the first two succeed) and a replay of key A.

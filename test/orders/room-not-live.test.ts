@@ -1,27 +1,17 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { PlaceOrderResult } from '../../server/protocol/index.ts';
-import { api, call, ok, type ClientSocket } from '../helpers/clients.ts';
+import { api, call, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  redis?.disconnect();
-  node = redis = undefined;
-});
+const t = useTeardown();
 
 it('a room that has not gone live refuses orders with NOT_STARTED and its start time, changing nothing; once live it sells', async () => {
-  node = await startCommerceNode(null);
-  redis = inspector();
+  const node = t.add(await startCommerceNode(null));
+  const redis = t.add(inspector());
   const scheduledAt = Date.now() + 3_600_000;
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 5, live: false, scheduledAt });
-  const v = await joinedViewer(node, room.id, { userId: 'early-bird' });
-  sockets.push(v.socket);
+  const v = await joinedViewer(t, node, room.id, { userId: 'early-bird' });
   const order = { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'early-0001' };
 
   const early = await call(v.socket, 'order:place', order);

@@ -1,34 +1,23 @@
-import { afterEach, expect, it } from 'vitest';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { expect, it } from 'vitest';
 import type { FlashSale, OrderUpdated, PlaceOrderResult } from '../../server/protocol/index.ts';
-import { call, ok, type ClientSocket } from '../helpers/clients.ts';
+import { call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { randomPrefix, waitFor, type TestNode } from '../helpers/node.ts';
+import { randomPrefix, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-let sandbox: SandboxGateway | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  for (const n of nodes.splice(0)) await n.close();
-  await sandbox?.close();
-  sandbox = undefined;
-});
+const t = useTeardown();
 
 it('two nodes: each sale start is announced once, the buyer on one node hears about a payment made on the other', async () => {
-  sandbox = await startSandbox();
+  const sandbox = t.add(await startSandbox());
   const prefix = randomPrefix();
   // Node A serves the buyer and runs no payment worker; node B pays. Both run the sale scheduler.
-  const a = await startCommerceNode(sandbox, { REDIS_KEY_PREFIX: prefix, PAYMENT_WORKER: 'false' });
-  nodes.push(a);
-  const b = await startCommerceNode(sandbox, { REDIS_KEY_PREFIX: prefix });
-  nodes.push(b);
+  const a = t.add(await startCommerceNode(sandbox, { REDIS_KEY_PREFIX: prefix, PAYMENT_WORKER: 'false' }));
+  const b = t.add(await startCommerceNode(sandbox, { REDIS_KEY_PREFIX: prefix }));
   sandbox.update({ webhookUrl: null }); // only B's worker settles payments
 
   const { creator, room, product } = await liveRoomWithProduct(a);
-  const onA = await joinedViewer(a, room.id, { userId: 'buyer' });
-  const onB = await joinedViewer(b, room.id, { userId: 'watcher' });
-  sockets.push(onA.socket, onB.socket);
+  const onA = await joinedViewer(t, a, room.id, { userId: 'buyer' });
+  const onB = await joinedViewer(t, b, room.id, { userId: 'watcher' });
   const started: FlashSale[] = [];
   onA.socket.on('sale:started', (s) => started.push(s));
   onB.socket.on('sale:started', (s) => started.push(s));

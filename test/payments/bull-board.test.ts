@@ -1,19 +1,16 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { devToken } from '../helpers/clients.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-afterEach(async () => {
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('Bull Board is served to admins only: bearer header, or ?token= once which becomes an HttpOnly cookie', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const admin = await devToken(node.url, { userId: 'root', name: 'Root', role: 'admin' });
   const viewer = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
   const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${node!.url}${path}`, { headers, redirect: 'manual' });
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${node.url}${path}`, { headers, redirect: 'manual' });
 
   const anonymous = await get('/admin/queues');
   expect(anonymous.status).toBe(401);

@@ -1,35 +1,19 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import type { ClientSocket } from '../helpers/clients.ts';
-import { buyersOrder, inspector, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode, startSandbox, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { buyersOrder, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-let watcher: ReturnType<typeof watchSaleInvariant> | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  await watcher?.stop();
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = watcher = undefined;
-});
+const t = useTeardown();
 
 /** A live sale of 10 units, 8 buyers ordering one each, with the invariant watched from before the first order. */
-async function sellWith(settings: Partial<SandboxSettings>, env: Record<string, string> = {}) {
-  sandbox = await startSandbox(settings);
-  node = await startCommerceNode(sandbox, env);
-  redis = inspector();
+async function sellWith(gateway: Partial<SandboxSettings>, env: Record<string, string> = {}) {
+  const { sandbox, node, redis } = await startCommerce(t, { gateway, env });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 20 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 10, perBuyerLimit: 1 });
-  watcher = watchSaleInvariant(redis, node.prefix, sale.id, 1);
-  const bought = await buyersOrder(node, room.id, sale.id, 8);
-  sockets.push(...bought.sockets);
+  // Stopped at teardown too, should the test fail midway.
+  const watcher = t.add(watchSaleInvariant(redis, node.prefix, sale.id, 1), (w) => w.stop());
+  const bought = await buyersOrder(t, node, room.id, sale.id, 8);
   const orders = await waitFinal(node, creator, bought.orderIds, 45_000);
   const { violations, checks } = await watcher.stop();
   expect(violations).toEqual([]);

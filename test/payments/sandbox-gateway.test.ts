@@ -1,29 +1,18 @@
-import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../server/payments/signature.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { GatewayCharge, GatewayWebhookEvent } from '../../server/protocol/index.ts';
 import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const gateways: SandboxGateway[] = [];
-let receiver: http.Server | undefined;
-let dir: string | undefined;
-afterEach(async () => {
-  for (const g of gateways.splice(0)) await g.close();
-  await new Promise((r) => (receiver ? receiver.close(r) : r(undefined)));
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  receiver = dir = undefined;
-});
+const t = useTeardown();
 
 async function sandboxWith(settings: Parameters<typeof startSandbox>[0] = {}) {
-  const g = await startSandbox(settings);
-  gateways.push(g);
-  return g;
+  return t.add(await startSandbox(settings));
 }
 
 function charge(g: SandboxGateway, key: string | null, body: unknown, opts: { apiKey?: string; signal?: AbortSignal } = {}) {
@@ -79,15 +68,19 @@ it('timeouts hold the connection; a processed-but-unanswered charge is found by 
 
 it('sends HMAC-signed webhooks and retries them until the merchant accepts', async () => {
   const received: { sig: string | undefined; body: Buffer }[] = [];
-  receiver = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ sig: req.headers[SIGNATURE_HEADER] as string | undefined, body: Buffer.concat(chunks) });
-      res.writeHead(received.length === 1 ? 500 : 204).end(); // the first delivery fails
-    });
-  });
-  await new Promise<void>((r) => receiver!.listen(0, '127.0.0.1', r));
+  const receiver = t.add(
+    http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        received.push({ sig: req.headers[SIGNATURE_HEADER] as string | undefined, body: Buffer.concat(chunks) });
+        res.writeHead(received.length === 1 ? 500 : 204).end(); // the first delivery fails
+      });
+    }),
+    // close() alone returns before the server has closed: wait for its callback.
+    (server) => new Promise((resolve) => server.close(resolve)),
+  );
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
   const g = await sandboxWith({ webhookUrl: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook` });
   const c = await charge(g, 'kw', usd(700));
   await waitFor('two deliveries', () => received.length === 2);
@@ -100,8 +93,7 @@ it('sends HMAC-signed webhooks and retries them until the merchant accepts', asy
 });
 
 it('keeps its ledger and idempotency records across a restart when given a ledger file', async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-sandbox-'));
-  const ledgerFile = path.join(dir, 'ledger.jsonl');
+  const ledgerFile = path.join(await t.tempDir('hawker-sandbox-'), 'ledger.jsonl');
   const first = await sandboxWith({ ledgerFile });
   const c = await charge(first, 'kp', usd(900));
   await first.close();

@@ -1,29 +1,16 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
 import { bullPrefix } from '../../server/payments/queue.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { PlaceOrderResult } from '../../server/protocol/index.ts';
-import { call, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { call, ok } from '../helpers/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal } from '../helpers/commerce.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it('an order reserved by a process that died before queuing its payment is queued by the supervisor and paid', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t);
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id);
   // The reserve script alone, exactly as order:place runs it, but the "process" stops before queuing the job.
@@ -38,19 +25,19 @@ it('an order reserved by a process that died before queuing its payment is queue
 });
 
 it('a payment job that gave up during a gateway outage is re-run after the deadline and settles its order', async () => {
-  sandbox = await startSandbox({ outage: true });
-  node = await startCommerceNode(sandbox, { PAYMENT_MAX_ATTEMPTS: '2', ORDER_PAYMENT_WINDOW_MS: '1500', PAYMENT_LOCK_MS: '1000' });
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t, {
+    gateway: { outage: true },
+    env: { PAYMENT_MAX_ATTEMPTS: '2', ORDER_PAYMENT_WINDOW_MS: '1500', PAYMENT_LOCK_MS: '1000' },
+  });
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id);
   const store = new OrderStore(redis, node.prefix, 1_500);
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  sockets.push(v1.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
   const { order } = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'outage-order-1' })) as PlaceOrderResult;
 
   // Both attempts (and the last attempt's cancel) hit the outage: the job fails with the order still paying.
   const failedJobs = `${bullPrefix(node.prefix)}:payments:failed`;
-  await waitFor('the payment job to fail', async () => (await redis!.zscore(failedJobs, order.id)) !== null, 20_000);
+  await waitFor('the payment job to fail', async () => (await redis.zscore(failedJobs, order.id)) !== null, 20_000);
   expect((await store.get(order.id))!.status).toBe('pending_payment');
   expect(await saleCounts(redis, node.prefix, sale.id)).toMatchObject({ left: 9, reserved: 1 });
 

@@ -1,35 +1,21 @@
-import type { Redis } from 'ioredis';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
 import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
 import { signWebhook } from '../../server/payments/signature.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { GatewayWebhookEvent, OrderUpdated, PlaceOrderResult } from '../../server/protocol/index.ts';
-import { call, ok, type ClientSocket } from '../helpers/clients.ts';
-import { GATEWAY_KEY, inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { call, ok } from '../helpers/clients.ts';
+import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, WEBHOOK_SECRET } from '../helpers/commerce.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it("the gateway's signed webhooks settle orders whose worker vanished mid-charge; forged, stale and replayed ones change nothing", async () => {
-  sandbox = await startSandbox();
   // No worker here: after a charge starts, only the webhook can settle the order.
-  node = await startCommerceNode(sandbox, { PAYMENT_WORKER: 'false' });
-  redis = inspector();
+  const { sandbox, node, redis } = await startCommerce(t, { env: { PAYMENT_WORKER: 'false' } });
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 10, perBuyerLimit: 5 });
-  const v1 = await joinedViewer(node, room.id, { userId: 'v1' });
-  sockets.push(v1.socket);
+  const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
   const pushes: OrderUpdated[] = [];
   v1.socket.on('order:updated', (u) => pushes.push(u));
   const store = new OrderStore(redis, node.prefix, 60_000);
@@ -58,7 +44,7 @@ it("the gateway's signed webhooks settle orders whose worker vanished mid-charge
   const post = (event: unknown, sign: (body: string) => string | undefined = (b) => signWebhook(WEBHOOK_SECRET, b)) => {
     const body = JSON.stringify(event);
     const sig = sign(body);
-    return fetch(`${node!.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...(sig ? { 'webhook-signature': sig } : {}) }, body }).then(
+    return fetch(`${node.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...(sig ? { 'webhook-signature': sig } : {}) }, body }).then(
       async (r) => ({ status: r.status, body: (await r.json()) as { applied?: boolean; error?: { code: string } } }),
     );
   };

@@ -1,52 +1,31 @@
-import type { ChildProcess } from 'node:child_process';
-import type { Redis } from 'ioredis';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { orderKeys } from '../../server/orders/store.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import type { ClientSocket } from '../helpers/clients.ts';
-import { buyersOrder, gatewayEnv, inspector, liveRoomWithProduct, saleCounts, scheduleSale, spawnPaymentWorker, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
+import { buyersOrder, gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, spawnPaymentWorker, startCommerce, waitFinal } from '../helpers/commerce.ts';
+import { waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-let redis: Redis | undefined;
-const children: ChildProcess[] = [];
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  await sandbox?.close();
-  redis?.disconnect();
-  node = sandbox = redis = undefined;
-});
+const t = useTeardown();
 
 it('a payment worker process SIGKILLed mid-charge: another worker finishes every order and no order is charged twice', async () => {
   // Slow charges so the kill lands while several are in flight; webhooks off, so only workers can settle orders and
   // the second worker has to recover the charges the first one started.
-  sandbox = await startSandbox({ latencyMs: 600, declineRate: 0.1 });
-  node = await startCommerceNode(sandbox, { PAYMENT_WORKER: 'false' });
+  const { sandbox, node, redis } = await startCommerce(t, { gateway: { latencyMs: 600, declineRate: 0.1 }, env: { PAYMENT_WORKER: 'false' } });
   sandbox.update({ webhookUrl: null });
-  redis = inspector();
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 100 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 40, perBuyerLimit: 1 });
 
-  const bought = await buyersOrder(node, room.id, sale.id, 30);
-  sockets.push(...bought.sockets);
-  const { orderIds } = bought;
+  const { orderIds } = await buyersOrder(t, node, room.id, sale.id, 30);
 
   const env = { ...gatewayEnv(sandbox), REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: node.prefix, PAYMENT_LOCK_MS: '1000', PAYMENT_WORKER_CONCURRENCY: '8', COMMERCE_TICK_MS: '100' };
-  const first = spawnPaymentWorker(env);
-  children.push(first.child);
-  await waitFor('six charges in flight at the gateway', () => sandbox!.inFlight >= 6, 30_000, 5);
+  const first = spawnPaymentWorker(t, env);
+  await waitFor('six charges in flight at the gateway', () => sandbox.inFlight >= 6, 30_000, 5);
   first.child.kill('SIGKILL');
   expect((await first.exited)[1]).toBe('SIGKILL');
-  const statusAtKill = new Map(await Promise.all(orderIds.map(async (id) => [id, await redis!.hget(orderKeys(node!.prefix).order(id), 'status')] as const)));
+  const statusAtKill = new Map(await Promise.all(orderIds.map(async (id) => [id, await redis.hget(orderKeys(node.prefix).order(id), 'status')] as const)));
   const pendingAtKill = orderIds.filter((id) => statusAtKill.get(id) === 'pending_payment');
   expect(pendingAtKill.length).toBeGreaterThanOrEqual(6);
 
-  const second = spawnPaymentWorker(env);
-  children.push(second.child);
+  const second = spawnPaymentWorker(t, env);
   const orders = await waitFinal(node, creator, orderIds, 60_000);
   second.child.kill('SIGTERM');
   expect((await second.exited)[0], second.output()).toBe(0);

@@ -1,26 +1,27 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
 import { waitFor } from '../helpers/node.ts';
+import { stopProcess } from '../helpers/nodeProcess.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-let dir: string | undefined;
-afterEach(async () => {
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const t = useTeardown();
 
-/** Runs the real entry point, as `npm start` does after setup. */
+/** Runs the real entry point, as `npm start` does after setup (stopped after the test if still running). */
 function runServer(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = t.add(
+    spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+    // SIGTERM first, so that a server left running by a failed test stops the redis-server it started too.
+    (c) => stopProcess(c),
+  );
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -37,7 +38,7 @@ it('PORT=abc exits non-zero with one line naming PORT', async () => {
 });
 
 it('starts its own Redis when REDIS_URL is unset, becomes ready, and shuts down cleanly on SIGTERM (Redis too)', async () => {
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-start-'));
+  const dir = await t.tempDir('hawker-start-');
   const port = await freePort();
   const s = runServer({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0' });
   const body = await waitFor('readyz 200', async () => {
@@ -49,7 +50,7 @@ it('starts its own Redis when REDIS_URL is unset, becomes ready, and shuts down 
   const redisPid = Number(await fs.readFile(path.join(dir, 'redis', 'redis.pid'), 'utf8'));
   expect(redisPid).toBeGreaterThan(0);
   // AOF on, data under DATA_DIR
-  await waitFor('AOF files', async () => (await fs.readdir(path.join(dir!, 'redis'))).some((f) => f.startsWith('appendonly')));
+  await waitFor('AOF files', async () => (await fs.readdir(path.join(dir, 'redis'))).some((f) => f.startsWith('appendonly')));
 
   s.child.kill('SIGTERM');
   const [code] = await s.exited;

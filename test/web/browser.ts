@@ -1,8 +1,9 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { DevTokenResponse, Principal } from '../../server/protocol/index.ts';
+import type { Teardown } from '../helpers/teardown.ts';
 
 /** Debian's Chromium, driven headless with fake camera and microphone (never a downloaded browser build). */
 const CHROMIUM = '/usr/bin/chromium';
@@ -27,14 +28,9 @@ export const PHONE = { width: 390, height: 844 };
 /** A laptop viewport. */
 export const DESKTOP = { width: 1280, height: 800 };
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
-}
-
 /** A page with its own storage, signed in as `identity` (the dev token the landing page would have stored). */
 export interface TestPage {
   page: Page;
-  context: BrowserContext;
   /** Uncaught exceptions and console errors the page produced; tests assert it stays empty. */
   errors: string[];
 }
@@ -46,31 +42,48 @@ export async function devIdentity(url: string, principal: Principal): Promise<De
   return (await res.json()) as DevTokenResponse;
 }
 
+/** How the `openPage` of `useBrowser` opens a page. */
+export interface PageOptions {
+  /** Signed in as this identity; nobody when absent. */
+  identity?: DevTokenResponse;
+  /** DESKTOP when absent. */
+  viewport?: { width: number; height: number };
+  /** Console errors the test provokes on purpose (the 4xx of a refused action...), left out of `errors`. */
+  allowErrors?: RegExp[];
+}
+
 /**
- * Opens a fresh browser context (own storage, camera allowed) at `viewport`, signed in as `identity` when given.
- * Console errors and page errors are collected in `errors`, except those listed in `allowErrors` (expected ones, such
- * as the 4xx of a refused action the test provokes).
+ * One Chromium for every test of the file (launched before the first, closed after the last), and the `openPage` that
+ * opens pages in it. Each page gets a fresh browser context (own storage, camera allowed) at `viewport`, signed in as
+ * `identity` when given, which `t` closes after the test. Console errors and page errors are collected in `errors`,
+ * except those listed in `allowErrors`.
  */
-export async function openPage(
-  browser: Browser,
-  url: string,
-  opts: { identity?: DevTokenResponse; viewport?: { width: number; height: number }; allowErrors?: RegExp[] } = {},
-): Promise<TestPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
-  context.setDefaultTimeout(20_000);
-  if (opts.identity) {
-    const stored = JSON.stringify({ token: opts.identity.token, principal: opts.identity.principal, expiresAt: opts.identity.expiresAt });
-    await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
-  }
-  const page = await context.newPage();
-  const errors: string[] = [];
-  const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
+export function useBrowser(t: Teardown): (url: string, opts?: PageOptions) => Promise<TestPage> {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
   });
-  await page.goto(url);
-  return { page, context, errors };
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return async (url, opts = {}) => {
+    if (!browser) throw new Error('Chromium is not running: its launch in beforeAll failed');
+    const context = t.add(await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] }));
+    context.setDefaultTimeout(20_000);
+    if (opts.identity) {
+      const stored = JSON.stringify({ token: opts.identity.token, principal: opts.identity.principal, expiresAt: opts.identity.expiresAt });
+      await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
+    }
+    const page = await context.newPage();
+    const errors: string[] = [];
+    const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
+    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
+    });
+    await page.goto(url);
+    return { page, errors };
+  };
 }
 
 /** Saves a full-page screenshot as test-artifacts/screenshots/<name>.png. */

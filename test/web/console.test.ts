@@ -1,41 +1,26 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Room } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
 
-let browser: Browser;
-let node: TestNode | undefined;
-const pages: TestPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
+const openPage = useBrowser(t);
 
 it('the agency console shows its live rooms with video, deletes a viewer\'s message everywhere, and follows rooms going live and ending', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const creator = await devIdentity(node.url, { userId: 'c-con', name: 'Mia Chen', role: 'creator', agencyId: 'ag-con' });
   const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Night market' })).body;
-  const studio = await openPage(browser, `${node.url}/studio?room=${room.id}`, { identity: creator });
-  pages.push(studio);
+  const studio = await openPage(`${node.url}/studio?room=${room.id}`, { identity: creator });
   await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
   await studio.page.getByTestId('go-live').click();
   await poll(() => studio.page.getByTestId('room-status').textContent()).toBe('Live');
 
-  const viewer = await openPage(browser, `${node.url}/room?id=${room.id}`, {
+  const viewer = await openPage(`${node.url}/room?id=${room.id}`, {
     identity: await devIdentity(node.url, { userId: 'v-con', name: 'Spammer', role: 'viewer' }),
     viewport: PHONE,
   });
-  pages.push(viewer);
   await viewer.page.getByTestId('chat-input').fill('Love this!');
   await viewer.page.getByTestId('chat-send').click();
   await viewer.page.getByTestId('chat-input').fill('cheap followers at spam.example');
@@ -43,10 +28,9 @@ it('the agency console shows its live rooms with video, deletes a viewer\'s mess
   const spamOnViewer = viewer.page.getByTestId('chat-msg').filter({ hasText: 'cheap followers' });
   await spamOnViewer.waitFor();
 
-  const console = await openPage(browser, `${node.url}/console`, {
+  const console = await openPage(`${node.url}/console`, {
     identity: await devIdentity(node.url, { userId: 'm-con', name: 'Lee Wong', role: 'moderator', agencyId: 'ag-con' }),
   });
-  pages.push(console);
   const tile = console.page.getByTestId('room-tile').filter({ hasText: 'Night market' });
   await tile.waitFor();
   expect(await tile.getByTestId('chat-msg').allTextContents()).toEqual([expect.stringContaining('Love this!'), expect.stringContaining('cheap followers')]);

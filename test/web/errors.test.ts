@@ -1,35 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { expect, it } from 'vitest';
 import type { FlashSale, Product, Room } from '../../server/protocol/index.ts';
-import { api, call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
+import { api, call, connect, ok } from '../helpers/clients.ts';
 import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, poll, type TestPage } from './browser.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { devIdentity, PHONE, poll, useBrowser } from './browser.ts';
 
-let browser: Browser;
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-const pages: TestPage[] = [];
-const sockets: ClientSocket[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  for (const p of pages.splice(0)) await p.context.close();
-  await node?.close();
-  await sandbox?.close();
-  node = sandbox = undefined;
-});
+const t = useTeardown();
+const openPage = useBrowser(t);
 
 it('the viewer page says clearly when the sale is sold out, when you are muted, and when the connection is lost', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
+  const sandbox = t.add(await startSandbox());
+  const node = t.add(await startCommerceNode(sandbox));
   const creator = await devIdentity(node.url, { userId: 'c-err', name: 'Mia Chen', role: 'creator', agencyId: 'ag-err' });
   const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Last one' })).body;
   const product = (
@@ -53,13 +34,11 @@ it('the viewer page says clearly when the sale is sold out, when you are muted, 
   expect(sale.status).toBe(201);
 
   const viewerIdentity = await devIdentity(node.url, { userId: 'v-err', name: 'Bo', role: 'viewer' });
-  const viewer = await openPage(browser, `${node.url}/room?id=${room.id}`, { identity: viewerIdentity, viewport: PHONE });
-  pages.push(viewer);
+  const viewer = await openPage(`${node.url}/room?id=${room.id}`, { identity: viewerIdentity, viewport: PHONE });
   await poll(() => viewer.page.getByTestId('buy-sale').textContent()).toContain('Buy now');
 
   // Someone else takes the only unit: the page shows the sale sold out and will not let you try.
-  const rival = await connect(node.url, (await devIdentity(node.url, { userId: 'v-rival', name: 'Cy', role: 'viewer' })).token);
-  sockets.push(rival);
+  const rival = t.add(await connect(node.url, (await devIdentity(node.url, { userId: 'v-rival', name: 'Cy', role: 'viewer' })).token));
   ok(await call(rival, 'room:join', { roomId: room.id }));
   ok(await call(rival, 'order:place', { roomId: room.id, saleId: sale.body.id, quantity: 1, idempotencyKey: 'rival-key-1' }));
   await poll(() => viewer.page.getByTestId('buy-sale').textContent()).toContain('Sold out');
@@ -67,15 +46,13 @@ it('the viewer page says clearly when the sale is sold out, when you are muted, 
   expect(await viewer.page.getByTestId('sale-stock').textContent()).toContain('sold out');
 
   // A moderator mutes the viewer: the chat box says so and is disabled.
-  const mod = await connect(node.url, creator.token);
-  sockets.push(mod);
+  const mod = t.add(await connect(node.url, creator.token));
   ok(await call(mod, 'mod:mute', { roomId: room.id, userId: 'v-err', durationS: 600, reason: 'Spam' }));
   await poll(() => viewer.page.getByTestId('chat-note').textContent()).toContain('You are muted in this chat until');
   expect(await viewer.page.getByTestId('chat-input').isDisabled()).toBe(true);
 
   // The server goes away: the page says it is not connected and is reconnecting.
   await node.close();
-  node = undefined;
   await viewer.page.getByTestId('connection-banner').waitFor();
   expect(await viewer.page.getByTestId('connection-banner').textContent()).toContain('Not connected: reconnecting');
   expect(viewer.errors.filter((e) => !/WebSocket|ERR_CONNECTION_REFUSED|socket\.io/.test(e))).toEqual([]);

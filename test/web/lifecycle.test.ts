@@ -1,30 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Room } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
 
-let browser: Browser;
-let node: TestNode | undefined;
-const pages: TestPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
+const openPage = useBrowser(t);
 
 it('on a phone: signs in on the landing page, creates a room in the studio, goes live, a viewer sees it live, and ending tells both', async () => {
-  node = await startNode();
-  const landing = await openPage(browser, `${node.url}/`, { viewport: PHONE });
-  pages.push(landing);
+  const node = t.add(await startNode());
+  const landing = await openPage(`${node.url}/`, { viewport: PHONE });
   const { page } = landing;
   await page.getByLabel('Display name').fill('Mia Chen');
   await page.getByLabel('Role').selectOption('creator');
@@ -48,11 +34,10 @@ it('on a phone: signs in on the landing page, creates a room in the studio, goes
   const creatorToken = await page.evaluate(() => (JSON.parse(localStorage.getItem('hawker.identity')!) as { token: string }).token);
   expect((await api<Room>(node.url, 'GET', `/api/rooms/${roomId}`, creatorToken)).body.status).toBe('live');
 
-  const viewer = await openPage(browser, `${node.url}/room?id=${roomId}`, {
+  const viewer = await openPage(`${node.url}/room?id=${roomId}`, {
     identity: await devIdentity(node.url, { userId: 'v1', name: 'Ann', role: 'viewer' }),
     viewport: PHONE,
   });
-  pages.push(viewer);
   await poll(() => viewer.page.getByTestId('room-status').textContent()).toBe('Live');
 
   const end = page.getByTestId('end-live');
@@ -66,30 +51,26 @@ it('on a phone: signs in on the landing page, creates a room in the studio, goes
 });
 
 it('tells people who are not signed in, or have the wrong role, what to do', async () => {
-  node = await startNode();
-  const anonymous = await openPage(browser, `${node.url}/studio`);
-  pages.push(anonymous);
+  const node = t.add(await startNode());
+  const anonymous = await openPage(`${node.url}/studio`);
   await anonymous.page.getByTestId('need-sign-in').waitFor();
   expect(await anonymous.page.getByRole('link', { name: 'Sign in' }).last().getAttribute('href')).toBe('/?next=%2Fstudio#sign-in');
 
-  const viewer = await openPage(browser, `${node.url}/studio`, { identity: await devIdentity(node.url, { userId: 'v2', name: 'Bo', role: 'viewer' }) });
-  pages.push(viewer);
+  const viewer = await openPage(`${node.url}/studio`, { identity: await devIdentity(node.url, { userId: 'v2', name: 'Bo', role: 'viewer' }) });
   await viewer.page.getByTestId('wrong-role').waitFor();
   expect(await viewer.page.getByTestId('wrong-role').textContent()).toContain('signed in as Bo (viewer)');
 
-  const missing = await openPage(browser, `${node.url}/room?id=nope`, {
+  const missing = await openPage(`${node.url}/room?id=nope`, {
     identity: await devIdentity(node.url, { userId: 'v3', name: 'Cy', role: 'viewer' }),
     viewport: PHONE,
   });
-  pages.push(missing);
   await missing.page.getByTestId('join-error').waitFor();
   expect(await missing.page.getByTestId('join-error').textContent()).toContain('Room nope not found');
 });
 
 it('the landing page explains that a server without development tokens needs another way to sign in', async () => {
-  node = await startNode({ DEV_TOKENS: 'false' });
-  const landing = await openPage(browser, `${node.url}/`, { viewport: PHONE, allowErrors: [/404/] });
-  pages.push(landing);
+  const node = t.add(await startNode({ DEV_TOKENS: 'false' }));
+  const landing = await openPage(`${node.url}/`, { viewport: PHONE, allowErrors: [/404/] });
   await landing.page.getByLabel('Display name').fill('Mia Chen');
   await landing.page.getByRole('button', { name: 'Get a dev token' }).click();
   await poll(() => landing.page.locator('#sign-in-error').textContent()).toContain('does not hand out development tokens');

@@ -2,8 +2,9 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { afterEach, expect, it } from 'vitest';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { expect, it } from 'vitest';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const run = promisify(execFile);
 const root = path.resolve('.');
@@ -11,11 +12,7 @@ const dist = path.join(root, 'client-sdk/dist');
 const work = path.join(root, 'test-artifacts/sdk-consumer');
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 
-let node: TestNode | undefined;
-afterEach(async () => {
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 /** A Node program that uses only the built bundle: mint tokens, create a room, join, see it go live, hit an error. */
 const NODE_CLIENT = `
@@ -78,7 +75,7 @@ it('builds the SDK on its own; Node imports dist/ and talks to a real node; the 
   // Peer dependencies stay imports (not bundled copies), so apps share one socket.io-client and mediasoup-client.
   expect(bundle).toMatch(/from "socket\.io-client"/);
 
-  node = await startNode();
+  const node = t.add(await startNode());
   await fs.mkdir(work, { recursive: true });
   await fs.writeFile(path.join(work, 'node-client.mjs'), NODE_CLIENT);
   const { stdout } = await run(process.execPath, [path.join(work, 'node-client.mjs')], { env: { ...process.env, HAWKER_URL: node.url }, timeout: 30_000 });

@@ -1,14 +1,9 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { AgencyConsole, HawkerApi, HawkerError, LiveRoom, type LifecycleEvents } from '../../client-sdk/src/index.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const closers: { close(): void }[] = [];
-afterEach(async () => {
-  for (const c of closers.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 async function tokens(url: string) {
   const creator = await HawkerApi.devToken(url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
@@ -18,11 +13,10 @@ async function tokens(url: string) {
 }
 
 it('a LiveRoom reconnects by itself after the transport drops, re-joins with a fresh snapshot, and keeps receiving pushes', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { creator, viewer } = await tokens(node.url);
   const created = await creator.createRoom({ title: 'Reconnecting' });
-  const room = await LiveRoom.join(node.url, viewer, created.id);
-  closers.push(room);
+  const room = t.add(await LiveRoom.join(node.url, viewer, created.id));
   const events: string[] = [];
   for (const e of ['disconnected', 'reconnected', 'resync'] as const) room.on(e, () => events.push(e));
 
@@ -41,11 +35,10 @@ it('a LiveRoom reconnects by itself after the transport drops, re-joins with a f
 });
 
 it('a LiveRoom closes when its room ends: one closed event, later requests fail with CLOSED, close() stays idempotent', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { creator, viewer } = await tokens(node.url);
   const created = await creator.createRoom({ title: 'Ending' });
-  const room = await LiveRoom.join(node.url, viewer, created.id);
-  closers.push(room);
+  const room = t.add(await LiveRoom.join(node.url, viewer, created.id));
   const closed: LifecycleEvents['closed'][] = [];
   room.on('closed', (p) => closed.push(p));
   const ended = room.once('room:ended');
@@ -63,11 +56,10 @@ it('a LiveRoom closes when its room ends: one closed event, later requests fail 
 });
 
 it('an AgencyConsole re-watches after a reconnect, and its room map follows rooms going live and ending', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { creator, mod } = await tokens(node.url);
   const first = await creator.createRoom({ title: 'First' });
-  const agency = await AgencyConsole.connect(node.url, mod, 'ag1');
-  closers.push(agency);
+  const agency = t.add(await AgencyConsole.connect(node.url, mod, 'ag1'));
   expect(agency.rooms.size).toBe(0);
   const firstLive = agency.once('room:updated');
   await creator.goLive(first.id);
@@ -82,8 +74,7 @@ it('an AgencyConsole re-watches after a reconnect, and its room map follows room
   // The recovered session did not bring the console back as a member of the room: a viewer joining now is the only
   // one counted.
   const viewerToken = (await HawkerApi.devToken(node.url, { userId: 'v9', name: 'Viewer', role: 'viewer' })).token;
-  const watcher = await LiveRoom.join(node.url, viewerToken, first.id);
-  closers.push(watcher);
+  const watcher = t.add(await LiveRoom.join(node.url, viewerToken, first.id));
   expect(watcher.snapshot.stats.viewers).toBe(1);
 
   const second = await creator.createRoom({ title: 'Second' });

@@ -1,33 +1,16 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { expect, it } from 'vitest';
 import type { Product, Room } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
 import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
-import type { TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
 
-let browser: Browser;
-let node: TestNode | undefined;
-let sandbox: SandboxGateway | undefined;
-const pages: TestPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context.close();
-  await node?.close();
-  await sandbox?.close();
-  node = sandbox = undefined;
-});
+const t = useTeardown();
+const openPage = useBrowser(t);
 
 it('the creator pins a product and launches a flash sale from the studio; a phone viewer sees both, buys, and sees the order paid', async () => {
-  sandbox = await startSandbox();
-  node = await startCommerceNode(sandbox);
+  const sandbox = t.add(await startSandbox());
+  const node = t.add(await startCommerceNode(sandbox));
   const creator = await devIdentity(node.url, { userId: 'c-shop', name: 'Mia Chen', role: 'creator', agencyId: 'ag-shop' });
   const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Scarf Friday' })).body;
   const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator.token, {
@@ -40,16 +23,14 @@ it('the creator pins a product and launches a flash sale from the studio; a phon
   expect(product.status).toBe(201);
   await api(node.url, 'POST', `/api/rooms/${room.id}/live`, creator.token);
 
-  const viewer = await openPage(browser, `${node.url}/room?id=${room.id}`, {
+  const viewer = await openPage(`${node.url}/room?id=${room.id}`, {
     identity: await devIdentity(node.url, { userId: 'v-shop', name: 'Ann', role: 'viewer' }),
     viewport: PHONE,
   });
-  pages.push(viewer);
   await viewer.page.getByTestId('chat-log').waitFor();
   expect(await viewer.page.getByTestId('pinned').isHidden()).toBe(true);
 
-  const studio = await openPage(browser, `${node.url}/studio?room=${room.id}`, { identity: creator });
-  pages.push(studio);
+  const studio = await openPage(`${node.url}/studio?room=${room.id}`, { identity: creator });
   const row = studio.page.getByTestId('product').filter({ hasText: 'Silk scarf' });
   await row.getByTestId('pin').click();
   await poll(() => viewer.page.getByTestId('pinned-title').textContent()).toBe('Silk scarf');

@@ -1,26 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import type { Room, RoomMediaStats } from '../../server/protocol/index.ts';
 import { api } from '../helpers/clients.ts';
-import { startNode, waitFor, type TestNode } from '../helpers/node.ts';
-import { devIdentity, launchBrowser, openPage, PHONE, poll, screenshot, type TestPage } from './browser.ts';
+import { startNode, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
 
-let browser: Browser;
-let node: TestNode | undefined;
-const pages: TestPage[] = [];
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-afterEach(async () => {
-  for (const p of pages.splice(0)) await p.context.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
+const openPage = useBrowser(t);
 
 /** Decoded frames of the page's video so far (the browser's own count). */
 function decodedFrames(page: Page, testId: string): Promise<number> {
@@ -28,20 +16,18 @@ function decodedFrames(page: Page, testId: string): Promise<number> {
 }
 
 it('the creator goes live from the studio and a phone viewer sees moving video', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const creator = await devIdentity(node.url, { userId: 'c-video', name: 'Mia Chen', role: 'creator', agencyId: 'ag-video' });
   const created = await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Sneaker drop' });
-  const studio = await openPage(browser, `${node.url}/studio?room=${created.body.id}`, { identity: creator });
-  pages.push(studio);
+  const studio = await openPage(`${node.url}/studio?room=${created.body.id}`, { identity: creator });
   await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
   await studio.page.getByTestId('go-live').click();
   await poll(() => studio.page.getByTestId('room-status').textContent()).toBe('Live');
 
-  const viewer = await openPage(browser, `${node.url}/room?id=${created.body.id}`, {
+  const viewer = await openPage(`${node.url}/room?id=${created.body.id}`, {
     identity: await devIdentity(node.url, { userId: 'v-video', name: 'Ann', role: 'viewer' }),
     viewport: PHONE,
   });
-  pages.push(viewer);
   await waitFor('video dimensions', () => viewer.page.getByTestId('video').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 30_000);
   const first = await decodedFrames(viewer.page, 'video');
   await waitFor('more decoded frames', async () => (await decodedFrames(viewer.page, 'video')) > first + 10, 30_000);
@@ -73,7 +59,7 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   // on a brand-new connection (Socket.IO recovery broken: its session is deleted as soon as it is stored) and takes
   // them back with media:reattach, so the viewer's player goes on with the same tracks.
   const producerIds = async () =>
-    (await api<RoomMediaStats>(node!.url, 'GET', `/api/rooms/${created.body.id}/media/stats`, creator.token)).body.producers.map((p) => p.id).sort();
+    (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${created.body.id}/media/stats`, creator.token)).body.producers.map((p) => p.id).sort();
   const published = await producerIds();
   expect(published).toHaveLength(2); // camera and microphone
   const creatorSocket = [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'c-video')!;
