@@ -1,19 +1,16 @@
 import { expect, it } from 'vitest';
 import { call } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode } from '../helpers/node.ts';
+import { twoNodes } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
 const t = useTeardown();
 
-/** Two nodes of one deployment (one key prefix) letting each user send `burst` messages, then one a minute. */
-async function twoNodes(burst: number) {
-  const env = { REDIS_KEY_PREFIX: randomPrefix(), CHAT_RATE_BURST: String(burst), CHAT_RATE_PER_MIN: '1' };
-  return [t.add(await startNode(env)), t.add(await startNode(env))] as const;
-}
+/** Chat settings letting each user send `burst` messages, then one a minute. */
+const rateLimit = (burst: number) => ({ CHAT_RATE_BURST: String(burst), CHAT_RATE_PER_MIN: '1' });
 
 it('the per-user chat rate limit holds across nodes and across the user\'s connections; other users are unaffected', async () => {
-  const [a, b] = await twoNodes(3);
+  const [a, b] = await twoNodes(t, rateLimit(3));
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'chatty');
   const onA = t.add(await LiveClient.connect(a.url, token));
@@ -37,7 +34,7 @@ it('the per-user chat rate limit holds across nodes and across the user\'s conne
 });
 
 it('under a concurrent burst from one user on two nodes, exactly CHAT_RATE_BURST messages get through', async () => {
-  const [a, b] = await twoNodes(5);
+  const [a, b] = await twoNodes(t, rateLimit(5));
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'flood');
   const conns = await Promise.all([a, b, a, b].map(async (n) => t.add(await LiveClient.connect(n.url, token))));

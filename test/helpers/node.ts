@@ -4,6 +4,7 @@ import { Hawker } from '../../server/app.ts';
 import { loadConfig } from '../../server/config.ts';
 import { registerDomains } from '../../server/domains.ts';
 import { createLogger } from '../../server/infra/log.ts';
+import type { Teardown } from './teardown.ts';
 
 /** A running test node and how to reach it. */
 export interface TestNode {
@@ -46,6 +47,15 @@ export async function startNode(env: Record<string, string> = {}, redisUrl = inj
     await node.close();
     throw err;
   }
+}
+
+/**
+ * Two nodes of one deployment (one random key prefix, `env` on both, as behind a load balancer); `t` closes them after
+ * the test.
+ */
+export async function twoNodes(t: Teardown, env: Record<string, string> = {}): Promise<[TestNode, TestNode]> {
+  const shared = { REDIS_KEY_PREFIX: randomPrefix(), ...env };
+  return [t.add(await startNode(shared)), t.add(await startNode(shared))];
 }
 
 /** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
