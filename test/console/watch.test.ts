@@ -1,15 +1,10 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Room } from '../../server/protocol/index.ts';
-import { api, call, connect, devToken, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { api, call, connect, devToken, next, ok } from '../helpers/clients.ts';
+import { startNode, twoNodes } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 async function liveRoom(url: string, token: string, title: string): Promise<Room> {
   const created = await api<Room>(url, 'POST', '/api/rooms', token, { title });
@@ -20,8 +15,7 @@ async function liveRoom(url: string, token: string, title: string): Promise<Room
 }
 
 it('a moderator watches every live room of their agency from one connection; rooms appear and disappear as they go live and end', async () => {
-  node = await startNode();
-  const { url } = node;
+  const { url } = t.add(await startNode());
   const creatorA = await devToken(url, { userId: 'ca', name: 'Creator A', role: 'creator', agencyId: 'ag1' });
   const creatorB = await devToken(url, { userId: 'cb', name: 'Creator B', role: 'creator', agencyId: 'ag1' });
   const outsider = await devToken(url, { userId: 'co', name: 'Other agency', role: 'creator', agencyId: 'ag2' });
@@ -29,8 +23,7 @@ it('a moderator watches every live room of their agency from one connection; roo
   await api<Room>(url, 'POST', '/api/rooms', creatorA, { title: 'Not live yet' });
   await liveRoom(url, outsider, 'Someone else');
 
-  const mod = await connect(url, await devToken(url, { userId: 'm1', name: 'Mod', role: 'moderator', agencyId: 'ag1' }));
-  sockets.push(mod);
+  const mod = t.add(await connect(url, await devToken(url, { userId: 'm1', name: 'Mod', role: 'moderator', agencyId: 'ag1' })));
   const watched = ok(await call(mod, 'console:watch', { agencyId: 'ag1' }));
   expect(watched.agencyId).toBe('ag1');
   expect(watched.rooms.map((s) => s.room.id)).toEqual([first.id]);
@@ -45,8 +38,7 @@ it('a moderator watches every live room of their agency from one connection; roo
   expect((await updated).room.id).toBe(created.body.id);
 
   // Ending a room tells the console and removes it, but does not cut the console (viewers of that room are cut).
-  const viewer = await connect(url, await devToken(url, { userId: 'v1', name: 'Viewer', role: 'viewer' }));
-  sockets.push(viewer);
+  const viewer = t.add(await connect(url, await devToken(url, { userId: 'v1', name: 'Viewer', role: 'viewer' })));
   ok(await call(viewer, 'room:join', { roomId: first.id }));
   const viewerCut = new Promise<string>((resolve) => viewer.once('disconnect', resolve));
   const removed = next(mod, 'console:roomEnded');
@@ -59,13 +51,11 @@ it('a moderator watches every live room of their agency from one connection; roo
 });
 
 it('refuses other agencies and viewers; an admin may watch any agency', async () => {
-  node = await startNode();
-  const { url } = node;
-  const other = await connect(url, await devToken(url, { userId: 'm2', name: 'Other mod', role: 'moderator', agencyId: 'ag2' }));
-  const viewer = await connect(url, await devToken(url, { userId: 'v2', name: 'Viewer', role: 'viewer' }));
-  const creator = await connect(url, await devToken(url, { userId: 'c2', name: 'Creator', role: 'creator', agencyId: 'ag1' }));
-  const admin = await connect(url, await devToken(url, { userId: 'a1', name: 'Admin', role: 'admin' }));
-  sockets.push(other, viewer, creator, admin);
+  const { url } = t.add(await startNode());
+  const other = t.add(await connect(url, await devToken(url, { userId: 'm2', name: 'Other mod', role: 'moderator', agencyId: 'ag2' })));
+  const viewer = t.add(await connect(url, await devToken(url, { userId: 'v2', name: 'Viewer', role: 'viewer' })));
+  const creator = t.add(await connect(url, await devToken(url, { userId: 'c2', name: 'Creator', role: 'creator', agencyId: 'ag1' })));
+  const admin = t.add(await connect(url, await devToken(url, { userId: 'a1', name: 'Admin', role: 'admin' })));
   for (const s of [other, viewer, creator]) {
     expect(await call(s, 'console:watch', { agencyId: 'ag1' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   }
@@ -74,12 +64,10 @@ it('refuses other agencies and viewers; an admin may watch any agency', async ()
 });
 
 it('an unwatched agency sends nothing more', async () => {
-  node = await startNode();
-  const { url } = node;
+  const { url } = t.add(await startNode());
   const creator = await devToken(url, { userId: 'c3', name: 'Creator', role: 'creator', agencyId: 'ag3' });
   const room = await liveRoom(url, creator, 'Watched then not');
-  const owner = await connect(url, await devToken(url, { userId: 'o3', name: 'Owner', role: 'agency', agencyId: 'ag3' }));
-  sockets.push(owner);
+  const owner = t.add(await connect(url, await devToken(url, { userId: 'o3', name: 'Owner', role: 'agency', agencyId: 'ag3' })));
   expect(ok(await call(owner, 'console:watch', { agencyId: 'ag3' })).rooms).toHaveLength(1);
   expect(ok(await call(owner, 'console:unwatch', { agencyId: 'ag3' }))).toEqual({ agencyId: 'ag3' });
   const heard: string[] = [];
@@ -93,39 +81,28 @@ it('an unwatched agency sends nothing more', async () => {
 });
 
 it('a watching console is not counted as a viewer, even on a node where the room has nobody', async () => {
-  node = await startNode();
-  const other = await startNode({ REDIS_KEY_PREFIX: node.prefix });
-  try {
-    const creator = await devToken(node.url, { userId: 'c4', name: 'Creator', role: 'creator', agencyId: 'ag4' });
-    const room = await liveRoom(node.url, creator, 'Counted right');
-    const v1 = await connect(node.url, await devToken(node.url, { userId: 'v41', name: 'V1', role: 'viewer' }));
-    sockets.push(v1);
-    expect(ok(await call(v1, 'room:join', { roomId: room.id })).stats.viewers).toBe(1);
+  const [node, other] = await twoNodes(t);
+  const creator = await devToken(node.url, { userId: 'c4', name: 'Creator', role: 'creator', agencyId: 'ag4' });
+  const room = await liveRoom(node.url, creator, 'Counted right');
+  const v1 = t.add(await connect(node.url, await devToken(node.url, { userId: 'v41', name: 'V1', role: 'viewer' })));
+  expect(ok(await call(v1, 'room:join', { roomId: room.id })).stats.viewers).toBe(1);
 
-    // The console is on the other node, where this room has no participant.
-    const mod = await connect(other.url, await devToken(other.url, { userId: 'm4', name: 'Mod', role: 'moderator', agencyId: 'ag4' }));
-    sockets.push(mod);
-    const watched = ok(await call(mod, 'console:watch', { agencyId: 'ag4' }));
-    expect(watched.rooms[0]!.stats.viewers).toBe(1);
+  // The console is on the other node, where this room has no participant.
+  const mod = t.add(await connect(other.url, await devToken(other.url, { userId: 'm4', name: 'Mod', role: 'moderator', agencyId: 'ag4' })));
+  const watched = ok(await call(mod, 'console:watch', { agencyId: 'ag4' }));
+  expect(watched.rooms[0]!.stats.viewers).toBe(1);
 
-    const v2 = await connect(node.url, await devToken(node.url, { userId: 'v42', name: 'V2', role: 'viewer' }));
-    sockets.push(v2);
-    expect(ok(await call(v2, 'room:join', { roomId: room.id })).stats.viewers).toBe(2);
-  } finally {
-    for (const s of sockets.splice(0)) s.disconnect();
-    await other.close();
-  }
+  const v2 = t.add(await connect(node.url, await devToken(node.url, { userId: 'v42', name: 'V2', role: 'viewer' })));
+  expect(ok(await call(v2, 'room:join', { roomId: room.id })).stats.viewers).toBe(2);
 });
 
 it('console:media gives a moderator the room\'s media without joining; other agencies and rooms that are not live are refused', async () => {
-  node = await startNode();
-  const { url } = node;
+  const { url } = t.add(await startNode());
   const creator = await devToken(url, { userId: 'c5', name: 'Creator', role: 'creator', agencyId: 'ag5' });
   const room = await liveRoom(url, creator, 'Thumbnail');
   const scheduled = await api<Room>(url, 'POST', '/api/rooms', creator, { title: 'Later' });
-  const mod = await connect(url, await devToken(url, { userId: 'm5', name: 'Mod', role: 'moderator', agencyId: 'ag5' }));
-  const outsider = await connect(url, await devToken(url, { userId: 'm6', name: 'Other', role: 'moderator', agencyId: 'ag6' }));
-  sockets.push(mod, outsider);
+  const mod = t.add(await connect(url, await devToken(url, { userId: 'm5', name: 'Mod', role: 'moderator', agencyId: 'ag5' })));
+  const outsider = t.add(await connect(url, await devToken(url, { userId: 'm6', name: 'Other', role: 'moderator', agencyId: 'ag6' })));
 
   expect(await call(mod, 'media:capabilities', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   expect(await call(outsider, 'console:media', { roomId: room.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -138,7 +115,6 @@ it('console:media gives a moderator the room\'s media without joining; other age
   expect(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
 
   // Not a viewer: a viewer joining now is the only one counted.
-  const viewer = await connect(url, await devToken(url, { userId: 'v5', name: 'Viewer', role: 'viewer' }));
-  sockets.push(viewer);
+  const viewer = t.add(await connect(url, await devToken(url, { userId: 'v5', name: 'Viewer', role: 'viewer' })));
   expect(ok(await call(viewer, 'room:join', { roomId: room.id })).stats.viewers).toBe(1);
 });

@@ -1,24 +1,17 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, type TestNode } from '../helpers/node.ts';
+import { startNode, twoNodes } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const n of nodes.splice(0)) await n.close();
-});
+const t = useTeardown();
 
 async function viewer(url: string, userId: string): Promise<LiveClient> {
-  const c = await LiveClient.connect(url, await tokenFor(url, userId));
-  clients.push(c);
-  return c;
+  return t.add(await LiveClient.connect(url, await tokenFor(url, userId)));
 }
 
 it('counts distinct users: a second connection of the same user does not count twice; leaving and disconnecting do', async () => {
-  const node = await startNode({ STATS_TICK_MS: '50' });
-  nodes.push(node);
+  const node = t.add(await startNode({ STATS_TICK_MS: '50' }));
   const { roomId } = await liveRoom(node.url);
   const watcher = await viewer(node.url, 'watcher');
   expect((await watcher.join(roomId)).stats).toEqual({ roomId, viewers: 1, likes: 0 });
@@ -35,8 +28,7 @@ it('counts distinct users: a second connection of the same user does not count t
 });
 
 it('pushes counts only when they change, never one packet per join', async () => {
-  const node = await startNode({ STATS_TICK_MS: '50' });
-  nodes.push(node);
+  const node = t.add(await startNode({ STATS_TICK_MS: '50' }));
   const { roomId } = await liveRoom(node.url);
   const watcher = await viewer(node.url, 'watcher');
   await watcher.join(roomId);
@@ -52,10 +44,7 @@ it('pushes counts only when they change, never one packet per join', async () =>
 });
 
 it('a node that closes gracefully drops out of the counts at once, long before its presence TTL', async () => {
-  const prefix = randomPrefix();
-  const a = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50', PRESENCE_TTL_MS: '120000' });
-  const b = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50', PRESENCE_TTL_MS: '120000' });
-  nodes.push(a, b);
+  const [a, b] = await twoNodes(t, { STATS_TICK_MS: '50', PRESENCE_TTL_MS: '120000' });
   const { roomId } = await liveRoom(a.url);
   const onA = await viewer(a.url, 'alice');
   const onB = await viewer(b.url, 'bob');

@@ -1,54 +1,42 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { randomPrefix, startNode, waitFor } from '../helpers/node.ts';
+import { stopProcess } from '../helpers/nodeProcess.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
-let node: TestNode | undefined;
-let child: ChildProcess | undefined;
-let dir: string | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    child.kill('SIGKILL');
-    await once(child, 'exit');
-  }
-  await node?.close();
-  if (dir) await fs.rm(dir, { recursive: true, force: true });
-  node = child = dir = undefined;
-});
+const t = useTeardown();
 
 it('viewers of a node that crashes (SIGKILL: no cleanup at all) drop out of the count once its presence expires', async () => {
   const prefix = randomPrefix();
   const env = { REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100', PRESENCE_TTL_MS: '1500' };
-  node = await startNode(env);
+  const node = t.add(await startNode(env));
   // The node that will crash is a real separate process, started like `npm start` does. With a gateway URL (nothing
   // listens there; this test places no order), main.ts launches no sandbox gateway child, which the SIGKILL would orphan.
   const port = await freePort();
-  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-crash-'));
-  child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
-    cwd: root,
-    env: {
-      PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir,
-      MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent', PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
-    },
-    stdio: 'ignore',
-  });
+  const dir = await t.tempDir('hawker-crash-');
+  const child = t.add(
+    spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: root,
+      env: {
+        PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir,
+        MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent', PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
+      },
+      stdio: 'ignore',
+    }),
+    (c) => stopProcess(c, 'SIGKILL', 0), // a no-op once it has exited
+  );
   const doomedUrl = `http://127.0.0.1:${port}`;
   await waitFor('the second node to be ready', async () => (await fetch(`${doomedUrl}/readyz`).catch(() => undefined))?.status === 200, 30_000);
 
   const { roomId } = await liveRoom(node.url);
-  const survivor = await LiveClient.connect(node.url, await tokenFor(node.url, 'survivor'));
-  clients.push(survivor);
+  const survivor = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'survivor')));
   await survivor.join(roomId);
-  const doomed = await Promise.all(['d1', 'd2', 'd3'].map(async (id) => LiveClient.connect(doomedUrl, await tokenFor(doomedUrl, id))));
-  clients.push(...doomed);
+  const doomed = await Promise.all(['d1', 'd2', 'd3'].map(async (id) => t.add(await LiveClient.connect(doomedUrl, await tokenFor(doomedUrl, id)))));
   for (const d of doomed) await d.join(roomId);
   await survivor.until('all four counted', (s) => s.stats.viewers === 4);
 

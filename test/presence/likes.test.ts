@@ -1,31 +1,24 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('taps from many viewers are summed per tick and pushed as totals, not one packet per tap', async () => {
-  node = await startNode({ STATS_TICK_MS: '200' });
+  const node = t.add(await startNode({ STATS_TICK_MS: '200' }));
   const { roomId } = await liveRoom(node.url);
-  const watcher = await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher'));
-  clients.push(watcher);
+  const watcher = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher')));
   await watcher.join(roomId);
-  const tappers = await Promise.all(Array.from({ length: 10 }, async (_, i) => LiveClient.connect(node!.url, await tokenFor(node!.url, `t${i}`))));
-  clients.push(...tappers);
-  for (const t of tappers) await t.join(roomId);
+  const tappers = await Promise.all(Array.from({ length: 10 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `t${i}`)))));
+  for (const tapper of tappers) await tapper.join(roomId);
 
   let sent = 0;
   await Promise.all(
-    tappers.map(async (t) => {
+    tappers.map(async (tapper) => {
       for (let i = 0; i < 8; i++) {
-        const { accepted } = ok(await call(t.socket, 'like:tap', { roomId, count: 3 })) as { accepted: number };
+        const { accepted } = ok(await call(tapper.socket, 'like:tap', { roomId, count: 3 })) as { accepted: number };
         expect(accepted).toBe(3);
         sent += accepted;
       }
@@ -35,16 +28,14 @@ it('taps from many viewers are summed per tick and pushed as totals, not one pac
   await watcher.until('the total reaches 240', (s) => s.stats.likes === 240);
   const likePushes = watcher.pushes.filter((p) => p.event === 'room:stats').length;
   expect(likePushes).toBeLessThan(80); // 80 tap events, far fewer packets
-  const late = await LiveClient.connect(node.url, await tokenFor(node.url, 'late'));
-  clients.push(late);
+  const late = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'late')));
   expect((await late.join(roomId)).stats.likes).toBe(240);
 });
 
 it('caps taps per connection and refuses taps from outside the room', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId } = await liveRoom(node.url);
-  const bot = await LiveClient.connect(node.url, await tokenFor(node.url, 'bot'));
-  clients.push(bot);
+  const bot = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bot')));
   expect(await call(bot.socket, 'like:tap', { roomId, count: 5 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   await bot.join(roomId);
   let accepted = 0;

@@ -1,29 +1,14 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { RoomStats } from '../../server/protocol/index.ts';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
 import { liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { twoNodes, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  for (const n of nodes.splice(0)) await n.close();
-});
-
-/** Two nodes of one deployment (same key prefix), stats every `statsTickMs`. */
-async function twoNodes(statsTickMs: number): Promise<[TestNode, TestNode]> {
-  const prefix = randomPrefix();
-  const a = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: String(statsTickMs) });
-  const b = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: String(statsTickMs) });
-  nodes.push(a, b);
-  return [a, b];
-}
+const t = useTeardown();
 
 async function socket(url: string, userId: string, role: 'viewer' | 'moderator' = 'viewer', agencyId?: string): Promise<ClientSocket> {
-  const s = await connect(url, await tokenFor(url, userId, role, agencyId));
-  sockets.push(s);
-  return s;
+  return t.add(await connect(url, await tokenFor(url, userId, role, agencyId)));
 }
 
 /** Every `room:stats` `s` receives for `roomId`, with its arrival time. */
@@ -36,7 +21,7 @@ function recordStats(s: ClientSocket, roomId: string): { at: number; stats: Room
 }
 
 it('a console on a node where the room has no viewer gets its stats as viewers join and leave on another node', async () => {
-  const [a, b] = await twoNodes(100);
+  const [a, b] = await twoNodes(t, { STATS_TICK_MS: '100' });
   const { roomId } = await liveRoom(a.url, { agencyId: 'ag1' });
   const agencyConsole = await socket(b.url, 'mod1', 'moderator', 'ag1');
   const pushes = recordStats(agencyConsole, roomId);
@@ -61,7 +46,7 @@ it('a console on a node where the room has no viewer gets its stats as viewers j
 
 it('every watcher, on either node, gets at most one room:stats per tick however many nodes serve the room', async () => {
   const tickMs = 100;
-  const [a, b] = await twoNodes(tickMs);
+  const [a, b] = await twoNodes(t, { STATS_TICK_MS: String(tickMs) });
   const { roomId } = await liveRoom(a.url, { agencyId: 'ag2' });
   const agencyConsole = await socket(b.url, 'mod2', 'moderator', 'ag2');
   ok(await call(agencyConsole, 'console:watch', { agencyId: 'ag2' }));

@@ -1,27 +1,19 @@
-import { Redis } from 'ioredis';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Ack } from '../../server/protocol/index.ts';
 import { api, call } from '../helpers/clients.ts';
+import { inspector } from '../helpers/commerce.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
 import { redisFingerprint } from '../helpers/redisState.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let redis: Redis | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  redis?.disconnect();
-  await node?.close();
-  node = redis = undefined;
-});
+const t = useTeardown();
 
 it('malformed, oversized, unknown and unauthorized events and bodies each get their typed error and change nothing', async () => {
-  node = await startNode();
-  redis = new Redis(inject('redisUrl'));
+  const node = t.add(await startNode());
+  const redis = t.add(inspector());
   const { roomId, creator } = await liveRoom(node.url);
-  const viewer = await LiveClient.connect(node.url, await tokenFor(node.url, 'v1'));
-  clients.push(viewer);
+  const viewer = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'v1')));
   await viewer.join(roomId);
   const raw = (event: string, payload: unknown) =>
     (viewer.socket.timeout(5_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload);

@@ -1,29 +1,19 @@
-import { Redis } from 'ioredis';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { api, call, ok } from '../helpers/clients.ts';
+import { inspector } from '../helpers/commerce.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { twoNodes, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const clients: LiveClient[] = [];
-let redis: Redis | undefined;
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const n of nodes.splice(0)) await n.close();
-  redis?.disconnect();
-  redis = undefined;
-});
+const t = useTeardown();
 
 it('ending a room tells viewers on every node, stops its live state there, and leaves its chat readable for a while', async () => {
-  const prefix = randomPrefix();
-  const a = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50' });
-  const b = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '50' });
-  nodes.push(a, b);
-  redis = new Redis(inject('redisUrl'));
+  const [a, b] = await twoNodes(t, { STATS_TICK_MS: '50' });
+  const { prefix } = a;
+  const redis = t.add(inspector());
   const { roomId, creator } = await liveRoom(a.url);
-  const host = await LiveClient.connect(a.url, creator);
-  const viewer = await LiveClient.connect(b.url, await tokenFor(b.url, 'v1'));
-  clients.push(host, viewer);
+  const host = t.add(await LiveClient.connect(a.url, creator));
+  const viewer = t.add(await LiveClient.connect(b.url, await tokenFor(b.url, 'v1')));
   await host.join(roomId);
   await viewer.join(roomId);
   ok(await call(viewer.socket, 'chat:send', { roomId, text: 'bye' }));
@@ -32,8 +22,8 @@ it('ending a room tells viewers on every node, stops its live state there, and l
   await host.until('counts settle', (s) => s.stats.viewers === 2 && s.stats.likes === 3);
   // The room's count, and each node's share of it (the host's node and the viewer's).
   const presenceKeys = async () => [
-    ...(await redis!.keys(`${prefix}presence:viewers:${roomId}`)),
-    ...(await redis!.keys(`${prefix}presence:share:*:${roomId}`)),
+    ...(await redis.keys(`${prefix}presence:viewers:${roomId}`)),
+    ...(await redis.keys(`${prefix}presence:share:*:${roomId}`)),
   ];
   expect(await presenceKeys()).toHaveLength(3);
 

@@ -1,28 +1,21 @@
-import { Redis } from 'ioredis';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { ErrorCode, type Ack, type ChatMessage } from '../../server/protocol/index.ts';
 import { call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
+import { inspector } from '../helpers/commerce.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { generator } from '../helpers/fuzz.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let redis: Redis | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  redis?.disconnect();
-  await node?.close();
-  node = redis = undefined;
-});
+const t = useTeardown();
 
 it('a few thousand random payloads: each acknowledged with a typed result or error, nothing changes, the server keeps serving', async () => {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1e9);
-  node = await startNode({ CHAT_RATE_BURST: '3' });
-  redis = new Redis(inject('redisUrl'));
+  const node = t.add(await startNode({ CHAT_RATE_BURST: '3' }));
+  const redis = t.add(inspector());
   const { roomId } = await liveRoom(node.url, { agencyId: 'ag1' });
   const moderation = async () => {
-    const keys = (await redis!.keys(`${node!.prefix}mod:*`)).concat(await redis!.keys(`${node!.prefix}room*`), await redis!.keys(`${node!.prefix}agenc*`));
+    const keys = (await redis.keys(`${node.prefix}mod:*`)).concat(await redis.keys(`${node.prefix}room*`), await redis.keys(`${node.prefix}agenc*`));
     return keys.sort();
   };
   const modBefore = await moderation();
@@ -33,8 +26,7 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
   const fuzzers: ClientSocket[] = [];
   for (let i = 0; i < 50; i++) {
     const [role, agencyId] = roles[i % roles.length]!;
-    const s = await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) }));
-    sockets.push(s);
+    const s = t.add(await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) })));
     fuzzers.push(s);
     if (i % 2 === 0) ok(await call(s, 'room:join', { roomId }));
   }
@@ -81,8 +73,7 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
 
   // Nothing changed that the fuzzers had no right to change; what they could do (chat, like) matches their acks.
   expect(await moderation(), `seed ${seed}`).toEqual(modBefore);
-  const watcher = await LiveClient.connect(node.url, await tokenFor(node.url, 'after'));
-  sockets.push(watcher.socket);
+  const watcher = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'after')));
   const snap = await watcher.join(roomId);
   expect(snap.chat.map((m) => m.id).sort(), `seed ${seed}`).toEqual(accepted.sort());
   await watcher.until('like total matches the accepted taps', (s) => s.stats.likes === likes);
@@ -94,14 +85,12 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
 });
 
 it('an oversized frame or a malformed packet closes only that connection; everyone else carries on', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const { roomId } = await liveRoom(node.url);
-  const bystander = await LiveClient.connect(node.url, await tokenFor(node.url, 'bystander'));
-  sockets.push(bystander.socket);
+  const bystander = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bystander')));
   await bystander.join(roomId);
   for (const raw of ['42["chat:send",{"roomId":"' + 'x'.repeat(100_000) + '"}]', '42[', '4{"broken', '99', '42["room:join",{"roomId":' + '['.repeat(5000)]) {
-    const s = await connect(node.url, await tokenFor(node.url, 'attacker'));
-    sockets.push(s);
+    const s = t.add(await connect(node.url, await tokenFor(node.url, 'attacker')));
     const closed = new Promise<string>((resolve) => s.once('disconnect', resolve));
     s.io.engine.send(raw);
     expect(await closed).toMatch(/transport close|parse error|io server disconnect/);

@@ -1,18 +1,13 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { Room, RoomSnapshot } from '../../server/protocol/index.ts';
-import { api, call, connect, devToken, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
+import { api, call, connect, devToken, next, ok } from '../helpers/clients.ts';
+import { startNode } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-const sockets: ClientSocket[] = [];
-afterEach(async () => {
-  for (const s of sockets.splice(0)) s.disconnect();
-  await node?.close();
-  node = undefined;
-});
+const t = useTeardown();
 
 it('a creator creates a room, a viewer joins and gets a snapshot, go live is pushed, ending tells and disconnects the viewer', async () => {
-  node = await startNode();
+  const node = t.add(await startNode());
   const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
   const viewer = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
 
@@ -21,8 +16,7 @@ it('a creator creates a room, a viewer joins and gets a snapshot, go live is pus
   expect(created.body).toMatchObject({ title: 'Spring sale', creatorId: 'c1', agencyId: 'ag1', status: 'scheduled' });
   const roomId = created.body.id;
 
-  const vs = await connect(node.url, viewer);
-  sockets.push(vs);
+  const vs = t.add(await connect(node.url, viewer));
   const before = Date.now();
   const snap = ok(await call(vs, 'room:join', { roomId })) as RoomSnapshot;
   expect(snap.room.id).toBe(roomId);
@@ -44,8 +38,7 @@ it('a creator creates a room, a viewer joins and gets a snapshot, go live is pus
   expect(await ended).toEqual({ roomId, reason: 'Sold out, see you tomorrow' });
   expect(await disconnected).toBe('io server disconnect');
 
-  const again = await connect(node.url, viewer);
-  sockets.push(again);
+  const again = t.add(await connect(node.url, viewer));
   const refused = await call(again, 'room:join', { roomId });
   expect(refused).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
 });

@@ -1,34 +1,24 @@
-import { Redis } from 'ioredis';
 import { io as ioClient } from 'socket.io-client';
-import { afterEach, expect, inject, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
+import { inspector } from '../helpers/commerce.ts';
 import { comparable, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, waitFor, type TestNode } from '../helpers/node.ts';
+import { startNode, twoNodes, waitFor } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-let node: TestNode | undefined;
-let other: TestNode | undefined;
-let redis: Redis | undefined;
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  await node?.close();
-  await other?.close();
-  redis?.disconnect();
-  node = other = redis = undefined;
-});
+const t = useTeardown();
 
 /**
  * Cuts `viewer`'s connection, lets the room move on while it is away (chat, a delete, a mute, slow mode, likes, another
  * viewer), waits for it to reconnect, and checks that its state equals a fresh join's (same user, so the same view).
  */
 async function cutAndCompare(opts: { breakRecovery: boolean }) {
-  node = await startNode({ STATS_TICK_MS: '100', CHAT_RATE_BURST: '50' });
+  const node = t.add(await startNode({ STATS_TICK_MS: '100', CHAT_RATE_BURST: '50' }));
   const { roomId, creator } = await liveRoom(node.url);
   const viewerToken = await tokenFor(node.url, 'viewer1');
-  const viewer = await LiveClient.connect(node.url, viewerToken, { reconnection: true });
-  const host = await LiveClient.connect(node.url, creator);
-  clients.push(viewer, host);
+  const viewer = t.add(await LiveClient.connect(node.url, viewerToken, { reconnection: true }));
+  const host = t.add(await LiveClient.connect(node.url, creator));
   await viewer.join(roomId);
   await host.join(roomId);
   const before = ok(await call(host.socket, 'chat:send', { roomId, text: 'before the cut' })) as ChatMessage;
@@ -36,12 +26,12 @@ async function cutAndCompare(opts: { breakRecovery: boolean }) {
   await viewer.until('viewer has the first messages', (s) => s.chat.length === 2);
 
   const reconnected = new Promise<void>((resolve) => viewer.socket.io.once('reconnect', () => resolve()));
-  const serverSawCut = waitFor('the server to drop the viewer', () => node!.node.ctx.io.sockets.sockets.size === 1);
+  const serverSawCut = waitFor('the server to drop the viewer', () => node.node.ctx.io.sockets.sockets.size === 1);
   viewer.socket.io.engine.close(); // a network cut, as far as both ends can tell: the client will reconnect
   await serverSawCut;
   if (opts.breakRecovery) {
     // Recovery impossible (e.g. the session expired): the client must fall back to a fresh join.
-    redis = new Redis(inject('redisUrl'));
+    const redis = t.add(inspector());
     const sessions = await redis.keys(`${node.prefix}sio:session:*`);
     expect(sessions.length).toBe(1);
     await redis.del(...sessions);
@@ -54,8 +44,7 @@ async function cutAndCompare(opts: { breakRecovery: boolean }) {
   ok(await call(host.socket, 'mod:mute', { roomId, userId: 'viewer1', durationS: 300 }));
   ok(await call(host.socket, 'mod:slowMode', { roomId, seconds: 5 }));
   ok(await call(host.socket, 'like:tap', { roomId, count: 9 }));
-  const other = await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer2'));
-  clients.push(other);
+  const other = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer2')));
   await other.join(roomId);
   await host.until('the host sees the room settle', (s) => s.chat.some((m) => m.id === during.id) && s.stats.likes === 9 && s.stats.viewers === 2);
 
@@ -67,8 +56,7 @@ async function cutAndCompare(opts: { breakRecovery: boolean }) {
   await host.until('the reconnected viewer counts again', (s) => s.stats.viewers === 3);
   await waitFor('the viewer back in the room server-side', async () => (await call(viewer.socket, 'like:tap', { roomId, count: 1 })).ok);
 
-  const fresh = await LiveClient.connect(node.url, viewerToken);
-  clients.push(fresh);
+  const fresh = t.add(await LiveClient.connect(node.url, viewerToken));
   await fresh.join(roomId);
   await viewer.until('the viewer settles', (s) => s.stats.likes === 10 && s.chat.some((m) => m.text === 'and one more'));
   await fresh.until('the fresh join settles', (s) => s.stats.likes === 10);
@@ -91,30 +79,28 @@ it('when recovery is impossible the client re-joins and its state equals a fresh
 });
 
 it('a connection cut on one node recovers on another: the session and the missed pushes come from Redis', async () => {
-  const prefix = randomPrefix();
-  node = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
-  other = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
+  const [node, other] = await twoNodes(t, { STATS_TICK_MS: '100' });
   const { roomId, creator } = await liveRoom(node.url);
   const token = await tokenFor(node.url, 'viewer1');
-  const viewer = await LiveClient.connect(node.url, token);
-  const host = await LiveClient.connect(node.url, creator);
-  clients.push(viewer, host);
+  const viewer = t.add(await LiveClient.connect(node.url, token));
+  const host = t.add(await LiveClient.connect(node.url, creator));
   await viewer.join(roomId);
   await host.join(roomId);
   const before = ok(await call(host.socket, 'chat:send', { roomId, text: 'before the cut' })) as ChatMessage;
   await viewer.until('viewer has it', (s) => s.chat.length === 1);
 
   viewer.socket.io.engine.close();
-  await waitFor('node A to drop the viewer', () => node!.node.ctx.io.sockets.sockets.size === 1);
+  await waitFor('node A to drop the viewer', () => node.node.ctx.io.sockets.sockets.size === 1);
   ok(await call(host.socket, 'chat:send', { roomId, text: 'while you were away' }));
   ok(await call(host.socket, 'mod:delete', { roomId, messageId: before.id }));
 
   // What a reconnect through a load balancer to another node does: the same session id and last offset, node B.
   const internals = viewer.socket as unknown as { _pid: string; _lastOffset: string };
-  const moved = new LiveClient(
-    ioClient(other.url, { auth: { token, pid: internals._pid, offset: internals._lastOffset }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false }),
+  const moved = t.add(
+    new LiveClient(
+      ioClient(other.url, { auth: { token, pid: internals._pid, offset: internals._lastOffset }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false }),
+    ),
   );
-  clients.push(moved);
   moved.state = viewer.state; // the client keeps its state across the cut
   const connected = new Promise<void>((resolve) => moved.socket.once('connect', () => resolve()));
   moved.socket.connect();

@@ -1,28 +1,19 @@
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import type { ChatMessage } from '../../server/protocol/index.ts';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, type TestNode } from '../helpers/node.ts';
+import { twoNodes } from '../helpers/node.ts';
+import { useTeardown } from '../helpers/teardown.ts';
 
-const nodes: TestNode[] = [];
-const clients: LiveClient[] = [];
-afterEach(async () => {
-  for (const c of clients.splice(0)) c.close();
-  for (const n of nodes.splice(0)) await n.close();
-});
+const t = useTeardown();
 
 async function client(url: string, userId: string, role: 'viewer' | 'creator' | 'moderator' = 'viewer', agencyId?: string) {
-  const c = await LiveClient.connect(url, await tokenFor(url, userId, role, agencyId));
-  clients.push(c);
-  return c;
+  return t.add(await LiveClient.connect(url, await tokenFor(url, userId, role, agencyId)));
 }
 
 it('two nodes sharing one Redis serve one room: chat, deletes, likes, counts and moderation reach viewers on both', async () => {
   // Same REDIS_KEY_PREFIX on both: one deployment, two processes (as behind a load balancer).
-  const prefix = randomPrefix();
-  const a = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
-  const b = await startNode({ REDIS_KEY_PREFIX: prefix, STATS_TICK_MS: '100' });
-  nodes.push(a, b);
+  const [a, b] = await twoNodes(t, { STATS_TICK_MS: '100' });
   const { roomId } = await liveRoom(a.url, { agencyId: 'ag1' });
 
   const onA = await client(a.url, 'viewerA');
