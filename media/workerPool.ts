@@ -119,7 +119,6 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   private async spawn(index: number): Promise<PooledWorker> {
-    const { log } = this.opts;
     let worker: types.Worker;
     try {
       worker = await mediasoup.createWorker({ logLevel: this.opts.logLevel, appData: { index } });
