@@ -28,6 +28,8 @@ export function webhookRoutes(store: OrderStore, secret: string, { rest }: Auth,
         log.error({ eventId: body.id, reference: charge.reference }, 'webhook for an unknown order or with mismatching amount; ignored');
         return { received: true, applied: false };
       }
+      // Usually the worker has already applied the same answer: nothing to do (saves a script call per charge).
+      if (order.status === (body.type === 'charge.succeeded' ? 'paid' : 'failed')) return { received: true, applied: false };
       if (body.type === 'charge.succeeded') {
         const res = await store.transition(order, 'paid', { chargeId: charge.id });
         if (res.status !== 'paid') log.error({ orderId: order.id, chargeId: charge.id, status: res.status }, 'charged an order that is not payable: refund needed');
