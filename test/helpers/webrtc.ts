@@ -15,6 +15,43 @@ import type { Teardown } from './teardown.ts';
 /** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
 const FFMPEG_VP8_PT = 101;
 
+/** What {@link spawnVp8} encodes and how it sends it. */
+export interface Vp8Source {
+  /** testsrc picture size (default 320x240; 30 frames/s). */
+  size?: string;
+  /** libvpx target bitrate, ffmpeg syntax (default 300k). */
+  bitrate?: string;
+  /** Frames between keyframes (default 30: one a second). */
+  gop?: number;
+  /** ffmpeg stops by itself after this long (default 300 s). */
+  seconds?: number;
+  ssrc?: number;
+  payloadType?: number;
+  /** RTCP sender reports go here (default: RTP port + 1). */
+  rtcpPort?: number;
+  /** Largest RTP packet (default 1100 bytes, leaving room for SRTP and header extensions). */
+  pktSize?: number;
+}
+
+/**
+ * ffmpeg encoding testsrc with libvpx (realtime) as RTP to 127.0.0.1:`port`. The caller kills it; it also stops by
+ * itself after `seconds`, so a crashed run cannot leave it running for long.
+ */
+export function spawnVp8(port: number, source: Vp8Source = {}): ChildProcess {
+  const { size = '320x240', bitrate = '300k', gop = 30, seconds = 300, payloadType = FFMPEG_VP8_PT, pktSize = 1100 } = source;
+  const query = [...(source.rtcpPort ? [`rtcpport=${source.rtcpPort}`] : []), `pkt_size=${pktSize}`].join('&');
+  return spawn(
+    'ffmpeg',
+    [
+      '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30`, '-t', String(seconds),
+      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', bitrate, '-g', String(gop),
+      ...(source.ssrc !== undefined ? ['-ssrc', String(source.ssrc)] : []),
+      '-payload_type', String(payloadType), '-f', 'rtp', `rtp://127.0.0.1:${port}?${query}`,
+    ],
+    { stdio: 'ignore' },
+  );
+}
+
 /** A track this client receives, with live counters. */
 export interface Reception {
   consumerId: string;
@@ -122,10 +159,11 @@ export class WebRtcPeer {
 
   /**
    * Publishes real VP8: ffmpeg encodes testsrc with libvpx to RTP on a local UDP port; each packet is written into a
-   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). A keyframe every second (30 frames); ffmpeg stops
-   * by itself after 5 minutes at most, and at `stop()` / `close()`.
+   * werift track sent over `transport` (ICE/DTLS/SRTP to the SFU). By default 320x240 at 300 kbit/s with a keyframe
+   * every second (30 frames), for at most 5 minutes; ffmpeg stops at `stop()` / `close()`. ffmpeg does not answer
+   * keyframe requests (PLI/FIR): viewers get a picture at the next keyframe of its fixed interval.
    */
-  async publishVp8(transport: msc.Transport): Promise<Publication> {
+  async publishVp8(transport: msc.Transport, source: Omit<Vp8Source, 'payloadType' | 'rtcpPort' | 'ssrc'> = {}): Promise<Publication> {
     const track = new MediaStreamTrack({ kind: 'video' });
     const producer = await transport.produce({ track });
     const sent = { packets: 0 };
@@ -137,15 +175,7 @@ export class WebRtcPeer {
       sent.packets += 1;
     });
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
-    const ffmpeg: ChildProcess = spawn(
-      'ffmpeg',
-      [
-        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=30', '-t', '300',
-        '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '30',
-        '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1100`,
-      ],
-      { stdio: 'ignore' },
-    );
+    const ffmpeg = spawnVp8(sock.address().port, source);
     const stop = () => {
       ffmpeg.kill('SIGKILL');
       sock.close();
@@ -184,15 +214,7 @@ export class WebRtcPeer {
       });
       await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
       const port = sock.address().port;
-      const ffmpeg = spawn(
-        'ffmpeg',
-        [
-          '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${layer.width}x${layer.height}:rate=30`, '-t', '300',
-          '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', layer.bitrate, '-g', '30',
-          '-ssrc', String(ssrcs[i]), '-payload_type', String(FFMPEG_VP8_PT), '-f', 'rtp', `rtp://127.0.0.1:${port}?rtcpport=${port}&pkt_size=1100`,
-        ],
-        { stdio: 'ignore' },
-      );
+      const ffmpeg = spawnVp8(port, { size: `${layer.width}x${layer.height}`, bitrate: layer.bitrate, ssrc: ssrcs[i]!, rtcpPort: port });
       stops.push(() => {
         ffmpeg.kill('SIGKILL');
         sock.close();
