@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { DevTokenResponse, Principal } from '../../server/protocol/index.ts';
 import type { Teardown } from '../helpers/teardown.ts';
@@ -42,7 +42,7 @@ export async function devIdentity(url: string, principal: Principal): Promise<De
   return (await res.json()) as DevTokenResponse;
 }
 
-/** How the `openPage` of `useBrowser` opens a page. */
+/** How `openPage` opens a page. */
 export interface PageOptions {
   /** Signed in as this identity; nobody when absent. */
   identity?: DevTokenResponse;
@@ -50,39 +50,58 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   /** Console errors the test provokes on purpose (the 4xx of a refused action...), left out of `errors`. */
   allowErrors?: RegExp[];
+  /** A script file run in the page before any of its own, for instrumentation (benchmarks). */
+  initScript?: string;
 }
 
 /**
- * One Chromium for every test of the file (launched before the first, closed after the last), and the `openPage` that
- * opens pages in it. Each page gets a fresh browser context (own storage, camera allowed) at `viewport`, signed in as
- * `identity` when given, which `t` closes after the test. Console errors and page errors are collected in `errors`,
- * except those listed in `allowErrors`.
+ * Launches Debian's Chromium headless. `extraArgs` go after the usual flags and `options` override Playwright's (a
+ * benchmark turns off Playwright's signal handlers, which would exit before its own cleanups run).
+ */
+export function launchChromium(extraArgs: string[] = [], options: LaunchOptions = {}): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...ARGS, ...extraArgs], timeout: 30_000, ...options });
+}
+
+/**
+ * Opens `url` in a fresh browser context (own storage, camera allowed) at `viewport`, signed in as `identity` when
+ * given. `adopt` gets the context before anything can fail, to close it later. Console errors and page errors are
+ * collected in `errors`, except those listed in `allowErrors`.
+ */
+export async function openPage(browser: Browser, url: string, opts: PageOptions, adopt: (context: BrowserContext) => void): Promise<TestPage> {
+  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
+  adopt(context);
+  context.setDefaultTimeout(20_000);
+  if (opts.identity) {
+    const stored = JSON.stringify({ token: opts.identity.token, principal: opts.identity.principal, expiresAt: opts.identity.expiresAt });
+    await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
+  }
+  if (opts.initScript) await context.addInitScript({ path: opts.initScript });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+/**
+ * One Chromium for every test of the file (launched before the first, closed after the last), and an `openPage` that
+ * opens pages in it whose contexts `t` closes after the test.
  */
 export function useBrowser(t: Teardown): (url: string, opts?: PageOptions) => Promise<TestPage> {
   let browser: Browser | undefined;
   beforeAll(async () => {
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, timeout: 30_000 });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
   });
   return async (url, opts = {}) => {
     if (!browser) throw new Error('Chromium is not running: its launch in beforeAll failed');
-    const context = t.add(await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] }));
-    context.setDefaultTimeout(20_000);
-    if (opts.identity) {
-      const stored = JSON.stringify({ token: opts.identity.token, principal: opts.identity.principal, expiresAt: opts.identity.expiresAt });
-      await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
-    }
-    const page = await context.newPage();
-    const errors: string[] = [];
-    const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-    page.on('console', (msg) => {
-      if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
-    });
-    await page.goto(url);
-    return { page, errors };
+    return openPage(browser, url, opts, (context) => t.add(context));
   };
 }
 
