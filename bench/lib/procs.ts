@@ -26,8 +26,9 @@ export async function cleanupAll(): Promise<void> {
 }
 
 /**
- * Runs a benchmark's main function with teardown guaranteed: on success, on a thrown error, on SIGINT/SIGTERM, and
- * after `hardLimitS` whatever is going on (every loop is bounded, this is the last resort).
+ * Runs a benchmark's main function with teardown guaranteed: on success, on a thrown error (in main or, uncaught,
+ * anywhere else: a timer, an event handler), on SIGINT/SIGTERM, and after `hardLimitS` whatever is going on (every
+ * loop is bounded, this is the last resort).
  */
 export function runMain(name: string, main: () => Promise<void>, hardLimitS: number): void {
   const stop = (code: number) => {
@@ -37,6 +38,13 @@ export function runMain(name: string, main: () => Promise<void>, hardLimitS: num
   };
   process.on('SIGINT', () => stop(130));
   process.on('SIGTERM', () => stop(143));
+  // Node would exit on these without running the cleanups, leaving ffmpeg, browsers and workers behind.
+  const crash = (what: string) => (err: unknown) => {
+    process.stderr.write(`${name}: ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    stop(1);
+  };
+  process.on('uncaughtException', crash('uncaught exception'));
+  process.on('unhandledRejection', crash('unhandled rejection'));
   const limit = setTimeout(() => {
     process.stderr.write(`${name}: hard time limit of ${hardLimitS} s reached; stopping\n`);
     stop(3);
