@@ -2,6 +2,10 @@
  * P4 load process: the receiving side of the SFU benchmark. One UDP socket receives the RTP of every consumer (each
  * consumer sends from its own source port, so packets are counted per source). Started a second time, the same file
  * is the naive baseline SFU: it re-sends each packet it gets from ffmpeg to N destinations from Node.
+ *
+ * Nothing is decrypted: SRTP (RFC 3711) encrypts only the RTP payload and appends an authentication tag, and SRTCP
+ * leaves the first 8 bytes (header and sender SSRC) in clear, so the payload type byte tells media from RTCP whether
+ * the consumer sends RTP or SRTP.
  */
 import dgram from 'node:dgram';
 import { serveLoad } from '../lib/procs.ts';
@@ -10,16 +14,29 @@ interface Counts {
   packets: number;
   bytes: number;
   firstAt: number;
+  /**
+   * Extended (wrap-counted) RTP sequence numbers of the first and the highest media packet so far: what a source sent
+   * in a window is the highest's progress, whatever was still in flight at its edges (a bursty stream on a loaded box
+   * would otherwise pass for loss).
+   */
+  firstSeq: number;
+  highestSeq: number;
 }
 
 serveLoad<Record<string, never>>(() => {
   const counts = new Map<number, Counts>();
   const sink = dgram.createSocket({ type: 'udp4', recvBufferSize: 64 * 1024 * 1024 });
+  let mediaPt = -1;
   sink.on('message', (msg, rinfo) => {
-    const pt = msg[1] ?? 0;
-    if (pt >= 200 && pt <= 206) return; // RTCP (sender reports): count media packets only
+    // Media packets only: not RTCP (200-206 in the whole second byte), nor mediasoup's bandwidth probes (their own
+    // SSRC and payload type 127, sent before the first keyframe, so they would fake an instant first packet).
+    if (((msg[1] ?? 0) & 0x7f) !== mediaPt) return;
+    const seq = msg.readUInt16BE(2);
     let c = counts.get(rinfo.port);
-    if (!c) counts.set(rinfo.port, (c = { packets: 0, bytes: 0, firstAt: Date.now() }));
+    if (!c) counts.set(rinfo.port, (c = { packets: 0, bytes: 0, firstAt: Date.now(), firstSeq: seq, highestSeq: seq }));
+    // Signed 16-bit distance from the highest so far (RFC 3550 A.1): wraps move it on, late packets do not.
+    const ahead = ((seq - (c.highestSeq & 0xffff)) << 16) >> 16;
+    if (ahead > 0) c.highestSeq += ahead;
     c.packets++;
     c.bytes += msg.length;
   });
@@ -28,11 +45,17 @@ serveLoad<Record<string, never>>(() => {
   let relayTargets = 0;
   let relayIn = 0;
   return {
-    async bindSink() {
+    /** Binds the receiving socket; only RTP of payload type `pt` (the consumers' VP8) is counted. */
+    async bindSink({ pt }: { pt: number }) {
+      mediaPt = pt;
       await new Promise<void>((r) => sink.bind(0, '127.0.0.1', r));
       return { port: sink.address().port };
     },
-    /** Per-source totals so far (source port -> packets, bytes, first packet time). */
+    /** Forgets every source: the next ramp's transports may get ports an earlier one used. */
+    reset() {
+      counts.clear();
+    },
+    /** Per-source totals so far (source port -> media packets, bytes, first media packet time, sequence numbers). */
     counts() {
       return Object.fromEntries([...counts].map(([port, c]) => [port, c]));
     },
@@ -66,4 +89,4 @@ serveLoad<Record<string, never>>(() => {
       sink.close();
     },
   };
-}, 900);
+}, 1_800);

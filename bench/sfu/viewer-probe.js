@@ -1,0 +1,72 @@
+// P4 (bench:sfu) instrumentation for Hawker's own viewer page, injected before the page's scripts. It changes nothing
+// the page does; it timestamps each stage of a viewer's join on the page's clock (ms since navigation start) in
+// window.__hawkerProbe.marks:
+//   connect    the Socket.IO WebSocket is opened: the viewer starts joining (room:join, then media:capabilities)
+//   transport  mediasoup-client creates the RTCPeerConnection: media:createTransport answered
+//   consumed   its first 'track' event: media:consume answered and applied
+//   ice        ICE connected
+//   dtls       DTLS connected (connectionState 'connected'): the SFU may now send media
+//   keyframe   last packet of the first decoded frame received (requestVideoFrameCallback's receiveTime)
+//   frame      that frame decoded and handed to the compositor (requestVideoFrameCallback)
+//   decoded    getStats framesDecoded > 0, polled every 20 ms: a cross-check of `frame` that needs no rendering
+// Plain JavaScript on purpose: Playwright ships it to the page as is.
+(() => {
+  const marks = {};
+  const mark = (name, at = performance.now()) => {
+    if (!(name in marks)) marks[name] = at;
+  };
+  window.__hawkerProbe = { marks };
+
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(url, protocols) {
+      super(url, protocols);
+      if (String(url).includes('/socket.io/')) mark('connect');
+    }
+  };
+
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(config) {
+      super(config);
+      mark('transport');
+      this.addEventListener('track', () => mark('consumed'));
+      this.addEventListener('iceconnectionstatechange', () => {
+        if (this.iceConnectionState === 'connected' || this.iceConnectionState === 'completed') mark('ice');
+      });
+      this.addEventListener('connectionstatechange', () => {
+        if (this.connectionState !== 'connected') return;
+        mark('dtls');
+        // The SRTP suite DTLS settled on with the SFU: the benchmark's SRTP consumers should use the same.
+        this.getStats().then((report) => {
+          report.forEach((s) => {
+            if (s.type === 'transport' && s.srtpCipher) window.__hawkerProbe.srtpCipher = s.srtpCipher;
+          });
+        }, () => {});
+      });
+      const poll = setInterval(() => {
+        if (this.connectionState === 'closed' || 'decoded' in marks) return clearInterval(poll);
+        this.getStats().then((report) => {
+          report.forEach((s) => {
+            if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) mark('decoded');
+          });
+        }, () => {});
+      }, 20);
+    }
+  };
+
+  // The SDK's player sets video.srcObject when it attaches the consumer's track: ask for that element's first frame.
+  const srcObject = Object.getOwnPropertyDescriptor(HTMLMediaElement.prototype, 'srcObject');
+  Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', {
+    ...srcObject,
+    set(value) {
+      srcObject.set.call(this, value);
+      if (value && this instanceof HTMLVideoElement && !('frame' in marks)) {
+        this.requestVideoFrameCallback((now, meta) => {
+          if (typeof meta.receiveTime === 'number') mark('keyframe', meta.receiveTime);
+          mark('frame', meta.presentationTime ?? now);
+        });
+      }
+    },
+  });
+})();
