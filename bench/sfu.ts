@@ -57,24 +57,43 @@ const HARD_LIMIT_S = 1_800;
 const SOURCE: Vp8Source = { size: '640x360', bitrate: '1000k', gop: 60, seconds: HARD_LIMIT_S };
 const CREATE_CONCURRENCY = 8;
 const SETTLE_LIMIT_MS = 20_000;
+/**
+ * A saturated worker serves its control channel only between long runs of RTP forwarding (libuv hands it each input
+ * socket's whole backlog per turn), so requests take tens of seconds, then minutes: past these limits the ramp records
+ * the stall as the step's outcome instead of waiting for answers.
+ */
+const GROW_LIMIT_MS = 90_000;
+const REQUEST_LIMIT_MS = 15_000;
+const RECOVER_LIMIT_MS = 120_000;
 
 type Counts = Record<string, { packets: number; bytes: number; firstAt: number; firstSeq: number; highestSeq: number }>;
 type StepRow = {
   system: string;
+  /** Consumers (or relay targets) fully set up. */
   consumers: number;
   cores: number;
   msPerConsumerPerS: number;
+  /** CPU per media packet sent to a receiver: independent of how fast the publisher happened to send. */
+  usPerPacket: number;
   /** Media packets the sources sent in the window (by sequence number) that the receivers did not get. */
   lossPct: number;
   /** Packets the worker missed from the publisher in the window (its inbound stream's sequence gaps); Hawker only. */
   upstreamLossPct?: number;
+  /** Set-up (create, connect, consume: three control-channel round trips) of the step's new consumers, p99. */
+  setupP99Ms?: number;
   /** Consumer set-up started → first media packet at the receiver: a keyframe's (mediasoup starts a consumer on one). */
   firstKeyframeP50Ms?: number;
   firstKeyframeP99Ms?: number;
+  /** Why the ramp stopped here when it was not loss. */
+  note?: string;
 };
+/** One ramp's consumers; `over` once the ramp has ended, so a set-up a stalled worker finishes later is undone. */
+type Ramp = { transports: types.PlainTransport[]; over: boolean };
 type ViewerPhase = { phase: string; consumersOnWorker: number; joins: ViewerJoin[]; keyframeRequests: number };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** `p`, or undefined if it has not settled within `ms` (a saturated worker may answer minutes later, or never). */
+const answered = <T>(p: Promise<T>, ms = REQUEST_LIMIT_MS) => Promise.race([p, sleep(ms).then(() => undefined)]);
 
 /**
  * What the sources in `ports` sent between two sink snapshots (sequence numbers' progress) and what of it arrived.
@@ -150,7 +169,8 @@ async function main(): Promise<void> {
 
   let browser: Browser | undefined;
   if (VIEWERS > 0) {
-    browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required']);
+    // Playwright's own SIGINT/SIGTERM handlers would exit before runMain's cleanups kill ffmpeg and the worker.
+    browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required'], { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     onCleanup(() => browser!.close());
   }
   const phases: ViewerPhase[] = [];
@@ -158,8 +178,8 @@ async function main(): Promise<void> {
     if (!browser) return;
     progress(`${VIEWERS} Chromium viewers join (${phase})`);
     const requests = async () => {
-      const s = await inbound();
-      return (s?.pliCount ?? 0) + (s?.firCount ?? 0);
+      const s = await answered(inbound());
+      return s ? s.pliCount + s.firCount : Number.NaN;
     };
     const before = await requests();
     const joins = await viewersJoin(browser, node.url, roomId, VIEWERS, `${phases.length}`, VIEWER_TIMEOUT_MS);
@@ -172,15 +192,16 @@ async function main(): Promise<void> {
   // --- Hawker's SFU: PlainTransport consumers of the room's producer on its origin router (the node's one worker).
   // The key given to connect() is the receiver's, for what it would send back: any valid one does for sending.
   const srtpKey = randomBytes(SRTP_SUITE.startsWith('AEAD_AES_256') ? 44 : SRTP_SUITE.startsWith('AEAD') ? 28 : 30).toString('base64');
-  /** A consumer sending (S)RTP to the sink; its transport goes into `into` at once, so it is closed with its ramp. */
-  const addConsumer = async (srtp: boolean, into: types.PlainTransport[]) => {
+  /** A consumer sending (S)RTP to the sink; its transport joins `ramp` at once, so it is closed with it. */
+  const addConsumer = async (srtp: boolean, ramp: Ramp) => {
     const t = await router.createPlainTransport({
       listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
       rtcpMux: true,
       comedia: false,
       ...(srtp ? { enableSrtp: true, srtpCryptoSuite: SRTP_SUITE } : {}),
     });
-    into.push(t);
+    ramp.transports.push(t);
+    if (ramp.over) t.close(); // connect() then throws: the set-up ends here
     await t.connect({ ip: '127.0.0.1', port: sinkPort, ...(srtp ? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: srtpKey } } : {}) });
     await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
     return t;
@@ -191,7 +212,7 @@ async function main(): Promise<void> {
   // authentication tag (the worker does encrypt).
   let srtpCheck: { plainPackets: number; srtpPackets: number; srtpBytesPerPacketMore: number } | undefined;
   if (MODES.includes('srtp')) {
-    const pair: types.PlainTransport[] = [];
+    const pair: Ramp = { transports: [], over: false };
     const [plainPort, srtpPort] = [(await addConsumer(false, pair)).tuple.localPort, (await addConsumer(true, pair)).tuple.localPort];
     await waitFor('media from both check consumers', async () => {
       const c = await sink.call<Counts>('counts');
@@ -203,7 +224,7 @@ async function main(): Promise<void> {
     const [plain, enc] = [delivery(c0, c1, [plainPort], 0), delivery(c0, c1, [srtpPort], 0)];
     srtpCheck = { plainPackets: plain.arrived, srtpPackets: enc.arrived, srtpBytesPerPacketMore: round(enc.bytes / enc.arrived - plain.bytes / plain.arrived, 2) };
     progress(`SRTP check: ${JSON.stringify(srtpCheck)}`);
-    for (const t of pair) t.close();
+    for (const t of pair.transports) t.close();
   }
 
   const rows: StepRow[] = [];
@@ -211,59 +232,78 @@ async function main(): Promise<void> {
   for (const [m, mode] of MODES.entries()) {
     const srtp = mode === 'srtp';
     const system = srtp ? `hawker, SRTP ${SRTP_SUITE}` : 'hawker, plain RTP';
-    const consumerPorts = new Set<number>();
-    const createdAt = new Map<number, number>();
-    const transports: types.PlainTransport[] = [];
+    const ramp: Ramp = { transports: [], over: false };
+    /** Consumers fully set up, by the source port they send from: when their set-up started and how long it took. */
+    const ready = new Map<number, { startedAt: number; setupMs: number }>();
     await sink.call('reset'); // OS ports may be reused by the next ramp's transports
     lossAt[mode] = null;
     for (const n of STEPS) {
       progress(`${system}: growing to ${n} consumers on one worker`);
       const stepPorts: number[] = [];
-      await pool(Array.from({ length: Math.max(0, n - transports.length) }), CREATE_CONCURRENCY, async () => {
-        const started = Date.now();
-        const t = await addConsumer(srtp, transports);
-        createdAt.set(t.tuple.localPort, started);
-        consumerPorts.add(t.tuple.localPort);
-        stepPorts.push(t.tuple.localPort);
-      });
-      // A consumer starts on a keyframe, every 2 s from ffmpeg (less often when the box starves it): let them all get
-      // one before the window opens. One that has not within the limit counts as losing everything.
-      await waitFor('a first keyframe at every consumer', async () => {
-        const c = await sink.call<Counts>('counts');
-        return [...consumerPorts].every((port) => c[port]);
-      }, SETTLE_LIMIT_MS, 200).catch(() => progress(`${system}: some consumers still without a keyframe after ${SETTLE_LIMIT_MS} ms`));
-      await sleep(1_000);
+      const grown = pool(Array.from({ length: Math.max(0, n - ready.size) }), CREATE_CONCURRENCY, async () => {
+        const startedAt = Date.now();
+        const port = (await addConsumer(srtp, ramp)).tuple.localPort;
+        ready.set(port, { startedAt, setupMs: Date.now() - startedAt });
+        stepPorts.push(port);
+      }).then(() => 'grown' as const);
+      grown.catch(() => {}); // a set-up failing after the ramp gave up on it is expected; before, the race rethrows
+      const growth = await Promise.race([grown, sleep(GROW_LIMIT_MS).then(() => 'stalled' as const)]);
+      if (growth === 'grown') {
+        // A consumer starts on a keyframe, every 2 s from ffmpeg (less often when the box starves it): let them all
+        // get one before the window opens. One that has not within the limit counts as losing everything.
+        await waitFor('a first keyframe at every consumer', async () => {
+          const c = await sink.call<Counts>('counts');
+          return [...ready.keys()].every((port) => c[port]);
+        }, SETTLE_LIMIT_MS, 200).catch(() => progress(`${system}: some consumers still without a keyframe after ${SETTLE_LIMIT_MS} ms`));
+        await sleep(1_000);
+      }
       // CPU is read right at the window's edges with their own clock: under load the sink's answer can come late.
       const [w0, at0] = [cpuSeconds(workerPid) ?? 0, performance.now()];
-      const [c0, p0] = [await sink.call<Counts>('counts'), await inbound()];
+      const [c0, p0] = [await sink.call<Counts>('counts'), growth === 'grown' ? await answered(inbound()) : undefined];
       await sleep(WINDOW_S * 1000);
       const [w1, at1] = [cpuSeconds(workerPid) ?? 0, performance.now()];
-      const [c1, p1] = [await sink.call<Counts>('counts'), await inbound()];
-      const producerPackets = (p1?.packetCount ?? 0) - (p0?.packetCount ?? 0);
+      const [c1, p1] = [await sink.call<Counts>('counts'), p0 ? await answered(inbound()) : undefined];
+      const producerPackets = p0 && p1 ? p1.packetCount - p0.packetCount : undefined;
       if (producerPackets === 0) throw new Error('the publisher stopped sending (ffmpeg ended?); rerun with fewer steps');
-      const upstreamLost = (p1?.packetsLost ?? 0) - (p0?.packetsLost ?? 0);
-      const { lossPct } = delivery(c0, c1, consumerPorts, producerPackets);
-      const joins = stepPorts.map((port) => (c1[port]?.firstAt ?? Number.NaN) - createdAt.get(port)!).filter(Number.isFinite);
+      const sent = delivery(c0, c1, ready.keys(), producerPackets ?? 0);
+      const upstreamLost = p0 && p1 ? p1.packetsLost - p0.packetsLost : undefined;
+      const upstreamLossPct = upstreamLost !== undefined ? (upstreamLost / (producerPackets! + upstreamLost)) * 100 : undefined;
+      const joins = stepPorts.map((port) => (c1[port]?.firstAt ?? Number.NaN) - ready.get(port)!.startedAt).filter(Number.isFinite);
       const cores = (w1 - w0) / ((at1 - at0) / 1000);
+      const note =
+        growth === 'stalled'
+          ? `control channel stalled: ${ready.size} of ${n} consumers set up in ${GROW_LIMIT_MS / 1000} s`
+          : !p1
+            ? `control channel stalled: producer stats unanswered for ${REQUEST_LIMIT_MS / 1000} s`
+            : undefined;
       rows.push({
         system,
-        consumers: n,
+        consumers: ready.size,
         cores: round(cores, 2),
-        msPerConsumerPerS: round((cores * 1000) / n, 3),
-        lossPct: round(lossPct, 2),
-        upstreamLossPct: round((upstreamLost / (producerPackets + upstreamLost)) * 100, 2),
+        msPerConsumerPerS: ready.size > 0 ? round((cores * 1000) / ready.size, 3) : Number.NaN,
+        usPerPacket: sent.sent > 0 ? round(((w1 - w0) * 1e6) / sent.sent, 1) : Number.NaN,
+        lossPct: round(sent.lossPct, 2),
+        ...(upstreamLossPct !== undefined ? { upstreamLossPct: round(upstreamLossPct, 2) } : {}),
+        setupP99Ms: round(percentile(stepPorts.map((port) => ready.get(port)!.setupMs), 99)),
         firstKeyframeP50Ms: round(percentile(joins, 50)),
         firstKeyframeP99Ms: round(percentile(joins, 99)),
+        ...(note ? { note } : {}),
       });
-      progress(`${system}: ${n} consumers, ${round(cores, 2)} cores, loss ${round(lossPct, 2)}%`);
-      if (lossPct > LOSS_LIMIT * 100) {
+      progress(`${system}: ${ready.size} consumers, ${round(cores, 2)} cores, loss ${round(sent.lossPct, 2)}% (publisher->worker ${round(upstreamLossPct ?? Number.NaN, 2)}%)${note ? `; ${note}` : ''}`);
+      if (note || sent.lossPct > LOSS_LIMIT * 100 || (upstreamLossPct ?? 0) > LOSS_LIMIT * 100) {
         lossAt[mode] = n;
         break;
       }
     }
     // Joining at the top of the first ramp: the worker as loaded as it gets, its control channel answering late.
-    if (m === 0) await viewerPhase(`${transports.length} ${srtp ? 'SRTP' : 'plain'} consumers on the worker`, transports.length);
-    for (const t of transports) t.close();
+    if (m === 0) await viewerPhase(`${ready.size} ${srtp ? 'SRTP' : 'plain'} consumers on the worker`, ready.size);
+    ramp.over = true;
+    for (const t of ramp.transports) t.close();
+    // The closes queue behind whatever backlog the worker has; the next ramp needs it answering again.
+    if (m < MODES.length - 1 && !(await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS))) {
+      progress(`the worker still does not answer ${RECOVER_LIMIT_MS / 1000} s after the ramp; skipping the next one`);
+      break;
+    }
   }
   // Free the worker's and the publisher's CPU for the baseline.
   await browser?.close();
@@ -290,9 +330,16 @@ async function main(): Promise<void> {
     const relayed = r1.packetsIn - r0.packetsIn;
     if (relayed === 0) throw new Error('the baseline stream stopped (ffmpeg ended?); rerun with fewer steps');
     // The relay keeps ffmpeg's sequence numbers, so what it failed to read shows up as gaps at every receiver too.
-    const { lossPct } = delivery(c0, c1, ports, relayed);
+    const { lossPct, sent } = delivery(c0, c1, ports, relayed);
     const cores = (u1 - u0) / ((at1 - at0) / 1000);
-    rows.push({ system: 'naive Node relay', consumers: n, cores: round(cores, 2), msPerConsumerPerS: round((cores * 1000) / n, 3), lossPct: round(lossPct, 2) });
+    rows.push({
+      system: 'naive Node relay',
+      consumers: n,
+      cores: round(cores, 2),
+      msPerConsumerPerS: round((cores * 1000) / n, 3),
+      usPerPacket: round(((u1 - u0) * 1e6) / sent, 1),
+      lossPct: round(lossPct, 2),
+    });
     progress(`naive relay: ${n} targets, ${round(cores, 2)} cores, loss ${round(lossPct, 2)}%`);
     if (lossPct > LOSS_LIMIT * 100) {
       lossAt.naive = n;
@@ -301,24 +348,38 @@ async function main(): Promise<void> {
   }
 
   printTable(`P4 SFU: one VP8 publisher (~1 Mbit/s) -> N consumers on one worker (PlainTransport receivers)`, [
-    ['system', 'consumers', 'worker cores', 'CPU ms per consumer per s', 'loss %', 'publisher->worker loss %', 'join->first keyframe p50 ms', 'p99 ms'],
-    ...rows.map((r) => [r.system, r.consumers, r.cores, r.msPerConsumerPerS, r.lossPct, r.upstreamLossPct ?? '-', r.firstKeyframeP50Ms ?? '-', r.firstKeyframeP99Ms ?? '-']),
+    ['system', 'consumers', 'cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
+    ...rows.map((r) => [
+      r.system,
+      r.consumers,
+      r.cores,
+      r.msPerConsumerPerS,
+      r.usPerPacket,
+      r.lossPct,
+      r.upstreamLossPct ?? '-',
+      r.setupP99Ms ?? '-',
+      r.firstKeyframeP50Ms ?? '-',
+      r.firstKeyframeP99Ms ?? '-',
+    ]),
   ]);
+  for (const r of rows) if (r.note) console.log(`${r.system} at ${r.consumers}: ${r.note}`);
   if (srtpCheck) {
     console.log(
       `\nSRTP check (one SRTP and one plain consumer, same 2 s): ${srtpCheck.srtpPackets} vs ${srtpCheck.plainPackets} media packets counted, ` +
         `SRTP packets ${srtpCheck.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
     );
   }
-  const cpuAt = (prefix: string, n: number) => rows.find((r) => r.system.startsWith(prefix) && r.consumers === n && r.lossPct <= LOSS_LIMIT * 100)?.msPerConsumerPerS;
+  const clean = (r: StepRow) => !r.note && r.lossPct <= LOSS_LIMIT * 100 && (r.upstreamLossPct ?? 0) <= LOSS_LIMIT * 100;
+  const rowAt = (prefix: string, n: number) => rows.find((r) => r.system.startsWith(prefix) && r.consumers === n && clean(r));
+  // Per packet sent, so a publisher running slower in one ramp than in the other (a starved ffmpeg) does not count.
   const ratios = STEPS.flatMap((n) => {
-    const [s, p] = [cpuAt('hawker, SRTP', n), cpuAt('hawker, plain', n)];
-    return s !== undefined && p !== undefined && p > 0 ? [{ consumers: n, srtp: s, plain: p, ratio: round(s / p, 2) }] : [];
+    const [s, p] = [rowAt('hawker, SRTP', n), rowAt('hawker, plain', n)];
+    return s && p && p.usPerPacket > 0 ? [{ consumers: n, srtpUsPerPacket: s.usPerPacket, plainUsPerPacket: p.usPerPacket, ratio: round(s.usPerPacket / p.usPerPacket, 2) }] : [];
   });
   if (ratios.length > 0) {
-    printTable(`SRTP (${SRTP_SUITE}) vs plain RTP: worker CPU per consumer, steps without loss`, [
-      ['consumers', 'SRTP ms per consumer per s', 'plain', 'SRTP / plain'],
-      ...ratios.map((r) => [r.consumers, r.srtp, r.plain, r.ratio]),
+    printTable(`SRTP (${SRTP_SUITE}) vs plain RTP: worker CPU per packet sent, steps without loss`, [
+      ['consumers', 'SRTP µs per packet', 'plain µs per packet', 'SRTP / plain'],
+      ...ratios.map((r) => [r.consumers, r.srtpUsPerPacket, r.plainUsPerPacket, r.ratio]),
     ]);
   }
   const cell = (t: { p50: number; max: number }) => (Number.isFinite(t.p50) ? `${t.p50} / ${t.max}` : '-');
@@ -339,7 +400,7 @@ async function main(): Promise<void> {
     );
     for (const p of phases) for (const j of p.joins) if (j.error) progress(`viewer (${p.phase}): ${j.error}`);
   }
-  const lastClean = (prefix: string) => rows.filter((r) => r.system.startsWith(prefix) && r.lossPct <= LOSS_LIMIT * 100).at(-1)?.consumers ?? 0;
+  const lastClean = (prefix: string) => rows.filter((r) => r.system.startsWith(prefix) && clean(r)).at(-1)?.consumers ?? 0;
   const summary = {
     srtpSuite: SRTP_SUITE,
     srtpCheck: srtpCheck ?? null,

@@ -9,6 +9,7 @@
 //   keyframe   last packet of the first decoded frame received (requestVideoFrameCallback's receiveTime)
 //   frame      that frame decoded and handed to the compositor (requestVideoFrameCallback)
 //   decoded    getStats framesDecoded > 0, polled every 20 ms: a cross-check of `frame` that needs no rendering
+// and window.__hawkerProbe.srtpCipher, the SRTP suite of the viewer's transport.
 // Plain JavaScript on purpose: Playwright ships it to the page as is.
 (() => {
   const marks = {};
@@ -35,20 +36,15 @@
         if (this.iceConnectionState === 'connected' || this.iceConnectionState === 'completed') mark('ice');
       });
       this.addEventListener('connectionstatechange', () => {
-        if (this.connectionState !== 'connected') return;
-        mark('dtls');
-        // The SRTP suite DTLS settled on with the SFU: the benchmark's SRTP consumers should use the same.
-        this.getStats().then((report) => {
-          report.forEach((s) => {
-            if (s.type === 'transport' && s.srtpCipher) window.__hawkerProbe.srtpCipher = s.srtpCipher;
-          });
-        }, () => {});
+        if (this.connectionState === 'connected') mark('dtls');
       });
       const poll = setInterval(() => {
         if (this.connectionState === 'closed' || 'decoded' in marks) return clearInterval(poll);
         this.getStats().then((report) => {
           report.forEach((s) => {
             if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) mark('decoded');
+            // The SRTP suite DTLS settled on with the SFU: the benchmark's SRTP consumers should use the same.
+            if (s.type === 'transport' && s.srtpCipher) window.__hawkerProbe.srtpCipher = s.srtpCipher;
           });
         }, () => {});
       }, 20);
