@@ -23,7 +23,7 @@ import { liveRoom } from '../test/helpers/live.ts';
 import { startNode, waitFor } from '../test/helpers/node.ts';
 import { spawnVp8, WebRtcPeer, type Vp8Source } from '../test/helpers/webrtc.ts';
 import { launchBrowser } from '../test/web/browser.ts';
-import { cpuSeconds } from './lib/cpu.ts';
+import { cpuSeconds, runQueueSeconds } from './lib/cpu.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchRedis } from './lib/setup.ts';
@@ -51,7 +51,8 @@ const SRTP_SUITE = opt['srtp-suite'] as types.SrtpCryptoSuite;
 if (!SRTP_SUITES.includes(SRTP_SUITE)) throw new Error(`--srtp-suite must be one of ${SRTP_SUITES.join(', ')}`);
 const VIEWERS = Math.min(10, Math.max(0, Number(opt.viewers)));
 const VIEWER_TIMEOUT_MS = Math.min(120, Math.max(5, Number(opt['viewer-timeout']))) * 1000;
-const LOSS_LIMIT = 0.01; // "loss appears": more than 1% of expected packets missing at the receivers
+/** "Loss appears": more than 1% of what the SFU sent missing at the receivers (beyond their own socket drops), or of what the publisher sent missing at the SFU. */
+const LOSS_LIMIT = 0.01;
 const HARD_LIMIT_S = 1_800;
 /** The publisher's stream, and the baseline's: ~1 Mbit/s, a keyframe every 2 s; ffmpeg outlives any run. */
 const SOURCE: Vp8Source = { size: '640x360', bitrate: '1000k', gop: 60, seconds: HARD_LIMIT_S };
@@ -66,17 +67,22 @@ const GROW_LIMIT_MS = 90_000;
 const REQUEST_LIMIT_MS = 15_000;
 const RECOVER_LIMIT_MS = 120_000;
 
-type Counts = Record<string, { packets: number; bytes: number; firstAt: number; firstSeq: number; highestSeq: number }>;
+/** The sink's totals: per source port, and the datagrams its socket dropped (its receive buffer full). */
+type Counts = { sources: Record<string, { packets: number; bytes: number; firstAt: number; firstSeq: number; highestSeq: number }>; receiverDrops: number };
 type StepRow = {
   system: string;
   /** Consumers (or relay targets) fully set up. */
   consumers: number;
   cores: number;
+  /** Share of the window the SFU's (main) thread was runnable but waiting for a CPU: the machine starving it. */
+  waitingPct: number;
   msPerConsumerPerS: number;
   /** CPU per media packet sent to a receiver: independent of how fast the publisher happened to send. */
   usPerPacket: number;
   /** Media packets the sources sent in the window (by sequence number) that the receivers did not get. */
   lossPct: number;
+  /** Of those, what the receiving socket dropped (its buffer full: the receiver starved, not the sender's fault). */
+  receiverDropPct: number;
   /** Packets the worker missed from the publisher in the window (its inbound stream's sequence gaps); Hawker only. */
   upstreamLossPct?: number;
   /** Set-up (create, connect, consume: three control-channel round trips) of the step's new consumers, p99. */
@@ -104,7 +110,7 @@ function delivery(before: Counts, after: Counts, ports: Iterable<number>, fallba
   let arrived = 0;
   let bytes = 0;
   for (const port of ports) {
-    const [b, a] = [before[port], after[port]];
+    const [b, a] = [before.sources[port], after.sources[port]];
     if (!a) {
       sent += fallback;
       continue;
@@ -113,8 +119,13 @@ function delivery(before: Counts, after: Counts, ports: Iterable<number>, fallba
     arrived += a.packets - (b?.packets ?? 0);
     bytes += a.bytes - (b?.bytes ?? 0);
   }
-  return { sent, arrived, bytes, lossPct: sent > 0 ? Math.max(0, 1 - arrived / sent) * 100 : 0 };
+  const pct = (n: number) => (sent > 0 ? Math.max(0, n / sent) * 100 : 0);
+  return { sent, arrived, bytes, lossPct: pct(sent - arrived), receiverDropPct: pct(after.receiverDrops - before.receiverDrops) };
 }
+
+/** Whether a step lost more than the limit by the SFU's doing: receiver-socket drops are the receiver's. */
+const lossy = (r: { lossPct: number; receiverDropPct: number; upstreamLossPct?: number }) =>
+  r.lossPct - r.receiverDropPct > LOSS_LIMIT * 100 || (r.upstreamLossPct ?? 0) > LOSS_LIMIT * 100;
 
 /**
  * The room's origin router and the creator's video producer, as the worker creates them. Hawker keeps both private to
@@ -216,7 +227,7 @@ async function main(): Promise<void> {
     const [plainPort, srtpPort] = [(await addConsumer(false, pair)).tuple.localPort, (await addConsumer(true, pair)).tuple.localPort];
     await waitFor('media from both check consumers', async () => {
       const c = await sink.call<Counts>('counts');
-      return c[plainPort] && c[srtpPort];
+      return c.sources[plainPort] && c.sources[srtpPort];
     }, 30_000, 100);
     const c0 = await sink.call<Counts>('counts');
     await sleep(2_000);
@@ -253,22 +264,22 @@ async function main(): Promise<void> {
         // get one before the window opens. One that has not within the limit counts as losing everything.
         await waitFor('a first keyframe at every consumer', async () => {
           const c = await sink.call<Counts>('counts');
-          return [...ready.keys()].every((port) => c[port]);
+          return [...ready.keys()].every((port) => c.sources[port]);
         }, SETTLE_LIMIT_MS, 200).catch(() => progress(`${system}: some consumers still without a keyframe after ${SETTLE_LIMIT_MS} ms`));
         await sleep(1_000);
       }
       // CPU is read right at the window's edges with their own clock: under load the sink's answer can come late.
-      const [w0, at0] = [cpuSeconds(workerPid) ?? 0, performance.now()];
+      const [w0, q0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, performance.now()];
       const [c0, p0] = [await sink.call<Counts>('counts'), growth === 'grown' ? await answered(inbound()) : undefined];
       await sleep(WINDOW_S * 1000);
-      const [w1, at1] = [cpuSeconds(workerPid) ?? 0, performance.now()];
+      const [w1, q1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, performance.now()];
       const [c1, p1] = [await sink.call<Counts>('counts'), p0 ? await answered(inbound()) : undefined];
       const producerPackets = p0 && p1 ? p1.packetCount - p0.packetCount : undefined;
       if (producerPackets === 0) throw new Error('the publisher stopped sending (ffmpeg ended?); rerun with fewer steps');
       const sent = delivery(c0, c1, ready.keys(), producerPackets ?? 0);
       const upstreamLost = p0 && p1 ? p1.packetsLost - p0.packetsLost : undefined;
       const upstreamLossPct = upstreamLost !== undefined ? (upstreamLost / (producerPackets! + upstreamLost)) * 100 : undefined;
-      const joins = stepPorts.map((port) => (c1[port]?.firstAt ?? Number.NaN) - ready.get(port)!.startedAt).filter(Number.isFinite);
+      const joins = stepPorts.map((port) => (c1.sources[port]?.firstAt ?? Number.NaN) - ready.get(port)!.startedAt).filter(Number.isFinite);
       const cores = (w1 - w0) / ((at1 - at0) / 1000);
       const note =
         growth === 'stalled'
@@ -280,17 +291,20 @@ async function main(): Promise<void> {
         system,
         consumers: ready.size,
         cores: round(cores, 2),
+        waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
         msPerConsumerPerS: ready.size > 0 ? round((cores * 1000) / ready.size, 3) : Number.NaN,
         usPerPacket: sent.sent > 0 ? round(((w1 - w0) * 1e6) / sent.sent, 1) : Number.NaN,
         lossPct: round(sent.lossPct, 2),
+        receiverDropPct: round(sent.receiverDropPct, 2),
         ...(upstreamLossPct !== undefined ? { upstreamLossPct: round(upstreamLossPct, 2) } : {}),
         setupP99Ms: round(percentile(stepPorts.map((port) => ready.get(port)!.setupMs), 99)),
         firstKeyframeP50Ms: round(percentile(joins, 50)),
         firstKeyframeP99Ms: round(percentile(joins, 99)),
         ...(note ? { note } : {}),
       });
-      progress(`${system}: ${ready.size} consumers, ${round(cores, 2)} cores, loss ${round(sent.lossPct, 2)}% (publisher->worker ${round(upstreamLossPct ?? Number.NaN, 2)}%)${note ? `; ${note}` : ''}`);
-      if (note || sent.lossPct > LOSS_LIMIT * 100 || (upstreamLossPct ?? 0) > LOSS_LIMIT * 100) {
+      const row = rows.at(-1)!;
+      progress(`${system}: ${row.consumers} consumers, ${row.cores} cores, loss ${row.lossPct}% (receiver drops ${row.receiverDropPct}%, publisher->worker ${row.upstreamLossPct ?? '?'}%)${note ? `; ${note}` : ''}`);
+      if (note || lossy(row)) {
         lossAt[mode] = n;
         break;
       }
@@ -322,40 +336,45 @@ async function main(): Promise<void> {
     progress(`naive relay: fanning out to ${n}`);
     const { ports } = await relay.call<{ ports: number[] }>('relayTo', { n });
     await sleep(2_000);
-    const [u0, at0] = [cpuSeconds(relay.pid) ?? 0, performance.now()];
+    const [u0, q0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, performance.now()];
     const [c0, r0] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     await sleep(WINDOW_S * 1000);
-    const [u1, at1] = [cpuSeconds(relay.pid) ?? 0, performance.now()];
+    const [u1, q1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, performance.now()];
     const [c1, r1] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     const relayed = r1.packetsIn - r0.packetsIn;
     if (relayed === 0) throw new Error('the baseline stream stopped (ffmpeg ended?); rerun with fewer steps');
     // The relay keeps ffmpeg's sequence numbers, so what it failed to read shows up as gaps at every receiver too.
-    const { lossPct, sent } = delivery(c0, c1, ports, relayed);
+    const { lossPct, receiverDropPct, sent } = delivery(c0, c1, ports, relayed);
     const cores = (u1 - u0) / ((at1 - at0) / 1000);
-    rows.push({
+    const row: StepRow = {
       system: 'naive Node relay',
       consumers: n,
       cores: round(cores, 2),
+      waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
       msPerConsumerPerS: round((cores * 1000) / n, 3),
       usPerPacket: round(((u1 - u0) * 1e6) / sent, 1),
       lossPct: round(lossPct, 2),
-    });
-    progress(`naive relay: ${n} targets, ${round(cores, 2)} cores, loss ${round(lossPct, 2)}%`);
-    if (lossPct > LOSS_LIMIT * 100) {
+      receiverDropPct: round(receiverDropPct, 2),
+    };
+    rows.push(row);
+    progress(`naive relay: ${n} targets, ${row.cores} cores, loss ${row.lossPct}% (receiver drops ${row.receiverDropPct}%)`);
+    if (lossy(row)) {
       lossAt.naive = n;
       break;
     }
   }
 
   printTable(`P4 SFU: one VP8 publisher (~1 Mbit/s) -> N consumers on one worker (PlainTransport receivers)`, [
-    ['system', 'consumers', 'cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
+    ['system', 'consumers', 'cores', 'waiting for CPU %', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
     ...rows.map((r) => [
       r.system,
       r.consumers,
       r.cores,
+      r.waitingPct,
       r.msPerConsumerPerS,
       r.usPerPacket,
       r.lossPct,
+      r.receiverDropPct,
       r.upstreamLossPct ?? '-',
       r.setupP99Ms ?? '-',
       r.firstKeyframeP50Ms ?? '-',
@@ -369,7 +388,7 @@ async function main(): Promise<void> {
         `SRTP packets ${srtpCheck.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
     );
   }
-  const clean = (r: StepRow) => !r.note && r.lossPct <= LOSS_LIMIT * 100 && (r.upstreamLossPct ?? 0) <= LOSS_LIMIT * 100;
+  const clean = (r: StepRow) => !r.note && !lossy(r);
   const rowAt = (prefix: string, n: number) => rows.find((r) => r.system.startsWith(prefix) && r.consumers === n && clean(r));
   // Per packet sent, so a publisher running slower in one ramp than in the other (a starved ffmpeg) does not count.
   const ratios = STEPS.flatMap((n) => {

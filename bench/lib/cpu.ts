@@ -15,6 +15,19 @@ export function cpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * Seconds a process's main thread has spent runnable but waiting for a CPU so far (/proc/<pid>/schedstat, second
+ * field): how much a busy machine starved it. Undefined once it is gone or without scheduler statistics.
+ */
+export function runQueueSeconds(pid: number): number | undefined {
+  try {
+    const waitedNs = Number(fs.readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitedNs) ? waitedNs / 1e9 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory of a process in MiB, from /proc; undefined once it is gone. */
 export function rssMiB(pid: number): number | undefined {
   try {

@@ -8,7 +8,21 @@
  * the consumer sends RTP or SRTP.
  */
 import dgram from 'node:dgram';
+import fs from 'node:fs';
 import { serveLoad } from '../lib/procs.ts';
+
+/**
+ * Datagrams the kernel dropped at the UDP socket bound to `port` because its receive buffer was full
+ * (/proc/net/udp, last column): loss that is this receiver's, not the sender's.
+ */
+function socketDrops(port: number): number {
+  const local = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  for (const line of fs.readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[1]?.endsWith(local)) return Number(fields[12] ?? 0);
+  }
+  return 0;
+}
 
 interface Counts {
   packets: number;
@@ -55,9 +69,12 @@ serveLoad<Record<string, never>>(() => {
     reset() {
       counts.clear();
     },
-    /** Per-source totals so far (source port -> media packets, bytes, first media packet time, sequence numbers). */
+    /**
+     * Per-source totals so far (source port -> media packets, bytes, first media packet time, sequence numbers), and
+     * what the kernel dropped at this socket for want of buffer (any source, RTCP included).
+     */
     counts() {
-      return Object.fromEntries([...counts].map(([port, c]) => [port, c]));
+      return { sources: Object.fromEntries(counts), receiverDrops: socketDrops(sink.address().port) };
     },
     /** Starts the naive relay: one input port; each packet goes out once per target, each target from its own socket. */
     async startRelay({ sinkPort }: { sinkPort: number }) {
