@@ -36,6 +36,7 @@ const { values: opt } = parseArgs({
     window: { type: 'string', default: '4' },
     srtp: { type: 'string', default: 'on' },
     'srtp-suite': { type: 'string', default: 'AEAD_AES_256_GCM' },
+    'compare-at': { type: 'string', default: '150' },
     viewers: { type: 'string', default: '4' },
     'viewer-timeout': { type: 'string', default: '30' },
   },
@@ -49,6 +50,8 @@ const MODES = MODES_BY_FLAG[opt.srtp]!;
 const SRTP_SUITES: readonly types.SrtpCryptoSuite[] = ['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
 const SRTP_SUITE = opt['srtp-suite'] as types.SrtpCryptoSuite;
 if (!SRTP_SUITES.includes(SRTP_SUITE)) throw new Error(`--srtp-suite must be one of ${SRTP_SUITES.join(', ')}`);
+const COMPARE_AT = Math.min(1_000, Math.max(0, Number(opt['compare-at'])));
+const COMPARE_ROUNDS = 3;
 const VIEWERS = Math.min(10, Math.max(0, Number(opt.viewers)));
 const VIEWER_TIMEOUT_MS = Math.min(120, Math.max(5, Number(opt['viewer-timeout']))) * 1000;
 /** "Loss appears": more than 1% of what the SFU sent missing at the receivers (beyond their own socket drops), or of what the publisher sent missing at the SFU. */
@@ -76,6 +79,8 @@ type StepRow = {
   cores: number;
   /** Share of the window the SFU's (main) thread was runnable but waiting for a CPU: the machine starving it. */
   waitingPct: number;
+  /** The receiving process's CPU: on the same 2 cores, it competes with the SFU. */
+  receiverCores: number;
   msPerConsumerPerS: number;
   /** CPU per media packet sent to a receiver: independent of how fast the publisher happened to send. */
   usPerPacket: number;
@@ -95,6 +100,15 @@ type StepRow = {
 };
 /** One ramp's consumers; `over` once the ramp has ended, so a set-up a stalled worker finishes later is undone. */
 type Ramp = { transports: types.PlainTransport[]; over: boolean };
+/** The side-by-side SRTP / plain comparison: worker CPU per round and mode, and the medians' ratio. */
+type Comparison = {
+  consumers: number;
+  check: { srtpPackets: number; plainPackets: number; srtpBytesPerPacketMore: number };
+  rounds: Record<Mode, { cores: number; usPerPacket: number }>[];
+  srtpUsPerPacket: number;
+  plainUsPerPacket: number;
+  ratio: number;
+};
 type ViewerPhase = { phase: string; consumersOnWorker: number; joins: ViewerJoin[]; keyframeRequests: number };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -214,28 +228,63 @@ async function main(): Promise<void> {
     ramp.transports.push(t);
     if (ramp.over) t.close(); // connect() then throws: the set-up ends here
     await t.connect({ ip: '127.0.0.1', port: sinkPort, ...(srtp ? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: srtpKey } } : {}) });
-    await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
-    return t;
+    const consumer = await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
+    return { port: t.tuple.localPort, consumer };
   };
 
-  // Counting SRTP without decrypting it: one SRTP and one plain consumer side by side must deliver the same media
-  // packets (SRTP leaves the RTP header, payload type included, in clear), the SRTP ones longer by exactly the suite's
-  // authentication tag (the worker does encrypt).
-  let srtpCheck: { plainPackets: number; srtpPackets: number; srtpBytesPerPacketMore: number } | undefined;
-  if (MODES.includes('srtp')) {
-    const pair: Ramp = { transports: [], over: false };
-    const [plainPort, srtpPort] = [(await addConsumer(false, pair)).tuple.localPort, (await addConsumer(true, pair)).tuple.localPort];
-    await waitFor('media from both check consumers', async () => {
+  // --- SRTP vs plain RTP side by side: N consumers of each on the worker, each set paused in turn, so both see the same
+  // machine (other people's jobs come and go) and the same stream. First, both sets on together check that SRTP is
+  // counted right without decrypting: the same media packets arrive from both (SRTP leaves the RTP header, payload
+  // type included, in clear), the SRTP ones longer by exactly the suite's authentication tag (the worker encrypts).
+  let comparison: Comparison | undefined;
+  if (COMPARE_AT > 0) {
+    progress(`SRTP vs plain: ${COMPARE_AT} consumers of each`);
+    const sets = { srtp: { transports: [], over: false } as Ramp, plain: { transports: [], over: false } as Ramp };
+    const made = { srtp: [] as { port: number; consumer: types.Consumer }[], plain: [] as { port: number; consumer: types.Consumer }[] };
+    await pool(Array.from({ length: 2 * COMPARE_AT }), CREATE_CONCURRENCY, async (_, i) => {
+      const mode = i % 2 === 0 ? 'srtp' : 'plain';
+      made[mode].push(await addConsumer(mode === 'srtp', sets[mode]));
+    });
+    const ports = { srtp: made.srtp.map((c) => c.port), plain: made.plain.map((c) => c.port) };
+    const allPorts = [...ports.srtp, ...ports.plain];
+    await waitFor('a first keyframe at every compared consumer', async () => {
       const c = await sink.call<Counts>('counts');
-      return c.sources[plainPort] && c.sources[srtpPort];
-    }, 30_000, 100);
+      return allPorts.every((port) => c.sources[port]);
+    }, SETTLE_LIMIT_MS, 200);
     const c0 = await sink.call<Counts>('counts');
     await sleep(2_000);
     const c1 = await sink.call<Counts>('counts');
-    const [plain, enc] = [delivery(c0, c1, [plainPort], 0), delivery(c0, c1, [srtpPort], 0)];
-    srtpCheck = { plainPackets: plain.arrived, srtpPackets: enc.arrived, srtpBytesPerPacketMore: round(enc.bytes / enc.arrived - plain.bytes / plain.arrived, 2) };
-    progress(`SRTP check: ${JSON.stringify(srtpCheck)}`);
-    for (const t of pair.transports) t.close();
+    const [enc, plain] = [delivery(c0, c1, ports.srtp, 0), delivery(c0, c1, ports.plain, 0)];
+    const check = { srtpPackets: enc.arrived, plainPackets: plain.arrived, srtpBytesPerPacketMore: round(enc.bytes / enc.arrived - plain.bytes / plain.arrived, 2) };
+    progress(`SRTP check: ${JSON.stringify(check)}`);
+    const rounds: Comparison['rounds'] = [];
+    for (let r = 0; r < COMPARE_ROUNDS; r++) {
+      const result: Partial<Comparison['rounds'][number]> = {};
+      for (const [on, off] of [['srtp', 'plain'], ['plain', 'srtp']] as const) {
+        await Promise.all([...made[off].map((c) => c.consumer.pause()), ...made[on].map((c) => c.consumer.resume())]);
+        await sleep(2_500); // resumed consumers wait for the next keyframe (every 2 s)
+        const [w0, at0, s0] = [cpuSeconds(workerPid) ?? 0, performance.now(), await sink.call<Counts>('counts')];
+        await sleep(WINDOW_S * 1000);
+        const [w1, at1, s1] = [cpuSeconds(workerPid) ?? 0, performance.now(), await sink.call<Counts>('counts')];
+        const sent = delivery(s0, s1, ports[on], 0).sent;
+        result[on] = { cores: round((w1 - w0) / ((at1 - at0) / 1000), 3), usPerPacket: round(((w1 - w0) * 1e6) / sent, 1) };
+      }
+      rounds.push(result as Comparison['rounds'][number]);
+      progress(`SRTP vs plain, round ${r + 1}: ${JSON.stringify(result)}`);
+    }
+    const median = (mode: Mode, key: 'cores' | 'usPerPacket') => percentile(rounds.map((x) => x[mode][key]), 50);
+    comparison = {
+      consumers: COMPARE_AT,
+      check,
+      rounds,
+      srtpUsPerPacket: median('srtp', 'usPerPacket'),
+      plainUsPerPacket: median('plain', 'usPerPacket'),
+      ratio: round(median('srtp', 'usPerPacket') / median('plain', 'usPerPacket'), 2),
+    };
+    for (const set of Object.values(sets)) {
+      set.over = true;
+      for (const t of set.transports) t.close();
+    }
   }
 
   const rows: StepRow[] = [];
@@ -253,7 +302,7 @@ async function main(): Promise<void> {
       const stepPorts: number[] = [];
       const grown = pool(Array.from({ length: Math.max(0, n - ready.size) }), CREATE_CONCURRENCY, async () => {
         const startedAt = Date.now();
-        const port = (await addConsumer(srtp, ramp)).tuple.localPort;
+        const { port } = await addConsumer(srtp, ramp);
         ready.set(port, { startedAt, setupMs: Date.now() - startedAt });
         stepPorts.push(port);
       }).then(() => 'grown' as const);
@@ -269,10 +318,10 @@ async function main(): Promise<void> {
         await sleep(1_000);
       }
       // CPU is read right at the window's edges with their own clock: under load the sink's answer can come late.
-      const [w0, q0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, performance.now()];
+      const [w0, q0, r0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
       const [c0, p0] = [await sink.call<Counts>('counts'), growth === 'grown' ? await answered(inbound()) : undefined];
       await sleep(WINDOW_S * 1000);
-      const [w1, q1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, performance.now()];
+      const [w1, q1, r1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
       const [c1, p1] = [await sink.call<Counts>('counts'), p0 ? await answered(inbound()) : undefined];
       const producerPackets = p0 && p1 ? p1.packetCount - p0.packetCount : undefined;
       if (producerPackets === 0) throw new Error('the publisher stopped sending (ffmpeg ended?); rerun with fewer steps');
@@ -292,6 +341,7 @@ async function main(): Promise<void> {
         consumers: ready.size,
         cores: round(cores, 2),
         waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
+        receiverCores: round((r1 - r0) / ((at1 - at0) / 1000), 2),
         msPerConsumerPerS: ready.size > 0 ? round((cores * 1000) / ready.size, 3) : Number.NaN,
         usPerPacket: sent.sent > 0 ? round(((w1 - w0) * 1e6) / sent.sent, 1) : Number.NaN,
         lossPct: round(sent.lossPct, 2),
@@ -336,10 +386,10 @@ async function main(): Promise<void> {
     progress(`naive relay: fanning out to ${n}`);
     const { ports } = await relay.call<{ ports: number[] }>('relayTo', { n });
     await sleep(2_000);
-    const [u0, q0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, performance.now()];
+    const [u0, q0, s0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
     const [c0, r0] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     await sleep(WINDOW_S * 1000);
-    const [u1, q1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, performance.now()];
+    const [u1, q1, s1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
     const [c1, r1] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     const relayed = r1.packetsIn - r0.packetsIn;
     if (relayed === 0) throw new Error('the baseline stream stopped (ffmpeg ended?); rerun with fewer steps');
@@ -351,6 +401,7 @@ async function main(): Promise<void> {
       consumers: n,
       cores: round(cores, 2),
       waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
+      receiverCores: round((s1 - s0) / ((at1 - at0) / 1000), 2),
       msPerConsumerPerS: round((cores * 1000) / n, 3),
       usPerPacket: round(((u1 - u0) * 1e6) / sent, 1),
       lossPct: round(lossPct, 2),
@@ -365,12 +416,13 @@ async function main(): Promise<void> {
   }
 
   printTable(`P4 SFU: one VP8 publisher (~1 Mbit/s) -> N consumers on one worker (PlainTransport receivers)`, [
-    ['system', 'consumers', 'cores', 'waiting for CPU %', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
+    ['system', 'consumers', 'cores', 'waiting for CPU %', 'receiver cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
     ...rows.map((r) => [
       r.system,
       r.consumers,
       r.cores,
       r.waitingPct,
+      r.receiverCores,
       r.msPerConsumerPerS,
       r.usPerPacket,
       r.lossPct,
@@ -382,23 +434,17 @@ async function main(): Promise<void> {
     ]),
   ]);
   for (const r of rows) if (r.note) console.log(`${r.system} at ${r.consumers}: ${r.note}`);
-  if (srtpCheck) {
-    console.log(
-      `\nSRTP check (one SRTP and one plain consumer, same 2 s): ${srtpCheck.srtpPackets} vs ${srtpCheck.plainPackets} media packets counted, ` +
-        `SRTP packets ${srtpCheck.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
-    );
-  }
   const clean = (r: StepRow) => !r.note && !lossy(r);
-  const rowAt = (prefix: string, n: number) => rows.find((r) => r.system.startsWith(prefix) && r.consumers === n && clean(r));
-  // Per packet sent, so a publisher running slower in one ramp than in the other (a starved ffmpeg) does not count.
-  const ratios = STEPS.flatMap((n) => {
-    const [s, p] = [rowAt('hawker, SRTP', n), rowAt('hawker, plain', n)];
-    return s && p && p.usPerPacket > 0 ? [{ consumers: n, srtpUsPerPacket: s.usPerPacket, plainUsPerPacket: p.usPerPacket, ratio: round(s.usPerPacket / p.usPerPacket, 2) }] : [];
-  });
-  if (ratios.length > 0) {
-    printTable(`SRTP (${SRTP_SUITE}) vs plain RTP: worker CPU per packet sent, steps without loss`, [
-      ['consumers', 'SRTP µs per packet', 'plain µs per packet', 'SRTP / plain'],
-      ...ratios.map((r) => [r.consumers, r.srtpUsPerPacket, r.plainUsPerPacket, r.ratio]),
+  if (comparison) {
+    const { check } = comparison;
+    console.log(
+      `\nSRTP check (${COMPARE_AT} SRTP and ${COMPARE_AT} plain consumers, same 2 s): ${check.srtpPackets} vs ${check.plainPackets} media packets counted, ` +
+        `SRTP packets ${check.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
+    );
+    printTable(`SRTP (${SRTP_SUITE}) vs plain RTP side by side: ${COMPARE_AT} consumers of each, one set paused in turn (${WINDOW_S} s windows)`, [
+      ['round', 'SRTP worker cores', 'plain worker cores', 'SRTP µs per packet sent', 'plain µs per packet sent', 'SRTP / plain'],
+      ...comparison.rounds.map((r, i) => [i + 1, r.srtp.cores, r.plain.cores, r.srtp.usPerPacket, r.plain.usPerPacket, round(r.srtp.usPerPacket / r.plain.usPerPacket, 2)]),
+      ['median', '', '', comparison.srtpUsPerPacket, comparison.plainUsPerPacket, comparison.ratio],
     ]);
   }
   const cell = (t: { p50: number; max: number }) => (Number.isFinite(t.p50) ? `${t.p50} / ${t.max}` : '-');
@@ -422,21 +468,21 @@ async function main(): Promise<void> {
   const lastClean = (prefix: string) => rows.filter((r) => r.system.startsWith(prefix) && clean(r)).at(-1)?.consumers ?? 0;
   const summary = {
     srtpSuite: SRTP_SUITE,
-    srtpCheck: srtpCheck ?? null,
+    srtpCheck: comparison?.check ?? null,
     viewerSrtpCiphers: [...new Set(phases.flatMap((p) => p.joins.flatMap((j) => (j.srtpCipher ? [j.srtpCipher] : []))))],
     keyFrameRequestDelayMs,
     hawkerSrtpConsumersPerWorkerWithoutLoss: MODES.includes('srtp') ? lastClean('hawker, SRTP') : null,
     hawkerSrtpLossAppearsAt: lossAt.srtp ?? null,
     hawkerPlainConsumersPerWorkerWithoutLoss: MODES.includes('plain') ? lastClean('hawker, plain') : null,
     hawkerPlainLossAppearsAt: lossAt.plain ?? null,
-    srtpCpuRatio: ratios.length > 0 ? percentile(ratios.map((r) => r.ratio), 50) : null,
+    srtpCpuPerPacketRatio: comparison?.ratio ?? null,
     naiveTargetsWithoutLoss: lastClean('naive'),
     naiveLossAppearsAt: lossAt.naive ?? null,
     joinToFirstFrameMs: phases.map((p) => ({ phase: p.phase, ...stageTimes(p.joins, 'frame') })),
     goal: '>= 500 consumers per worker',
   };
   console.log(`\n${JSON.stringify(summary)}`);
-  console.log(`results: ${writeResult('sfu', { steps: STEPS, windowS: WINDOW_S, modes: MODES, source: SOURCE, rows, ratios, viewerPhases: phases, summary })}`);
+  console.log(`results: ${writeResult('sfu', { steps: STEPS, windowS: WINDOW_S, modes: MODES, source: SOURCE, rows, comparison, viewerPhases: phases, summary })}`);
 }
 
 runMain('bench:sfu', main, HARD_LIMIT_S);
