@@ -23,7 +23,7 @@ import { liveRoom } from '../test/helpers/live.ts';
 import { startNode, waitFor } from '../test/helpers/node.ts';
 import { spawnVp8, WebRtcPeer, type Vp8Source } from '../test/helpers/webrtc.ts';
 import { launchBrowser } from '../test/web/browser.ts';
-import { cpuSeconds, runQueueSeconds } from './lib/cpu.ts';
+import { cpuSeconds, machineBusySeconds, runQueueSeconds } from './lib/cpu.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchRedis } from './lib/setup.ts';
@@ -81,6 +81,8 @@ type StepRow = {
   waitingPct: number;
   /** The receiving process's CPU: on the same 2 cores, it competes with the SFU. */
   receiverCores: number;
+  /** The whole machine's busy cores (everything: this benchmark, the browsers, other people's jobs). */
+  machineCores: number;
   msPerConsumerPerS: number;
   /** CPU per media packet sent to a receiver: independent of how fast the publisher happened to send. */
   usPerPacket: number;
@@ -104,7 +106,7 @@ type Ramp = { transports: types.PlainTransport[]; over: boolean };
 type Comparison = {
   consumers: number;
   check: { srtpPackets: number; plainPackets: number; srtpBytesPerPacketMore: number };
-  rounds: Record<Mode, { cores: number; usPerPacket: number }>[];
+  rounds: Record<Mode, { cores: number; machineCores: number; usPerPacket: number }>[];
   srtpUsPerPacket: number;
   plainUsPerPacket: number;
   ratio: number;
@@ -263,16 +265,17 @@ async function main(): Promise<void> {
       for (const [on, off] of [['srtp', 'plain'], ['plain', 'srtp']] as const) {
         await Promise.all([...made[off].map((c) => c.consumer.pause()), ...made[on].map((c) => c.consumer.resume())]);
         await sleep(2_500); // resumed consumers wait for the next keyframe (every 2 s)
-        const [w0, at0, s0] = [cpuSeconds(workerPid) ?? 0, performance.now(), await sink.call<Counts>('counts')];
+        const [w0, b0, at0, s0] = [cpuSeconds(workerPid) ?? 0, machineBusySeconds(), performance.now(), await sink.call<Counts>('counts')];
         await sleep(WINDOW_S * 1000);
-        const [w1, at1, s1] = [cpuSeconds(workerPid) ?? 0, performance.now(), await sink.call<Counts>('counts')];
+        const [w1, b1, at1, s1] = [cpuSeconds(workerPid) ?? 0, machineBusySeconds(), performance.now(), await sink.call<Counts>('counts')];
         const sent = delivery(s0, s1, ports[on], 0).sent;
-        result[on] = { cores: round((w1 - w0) / ((at1 - at0) / 1000), 3), usPerPacket: round(((w1 - w0) * 1e6) / sent, 1) };
+        const wall = (at1 - at0) / 1000;
+        result[on] = { cores: round((w1 - w0) / wall, 3), machineCores: round((b1 - b0) / wall, 2), usPerPacket: round(((w1 - w0) * 1e6) / sent, 1) };
       }
       rounds.push(result as Comparison['rounds'][number]);
       progress(`SRTP vs plain, round ${r + 1}: ${JSON.stringify(result)}`);
     }
-    const median = (mode: Mode, key: 'cores' | 'usPerPacket') => percentile(rounds.map((x) => x[mode][key]), 50);
+    const median = (mode: Mode, key: 'usPerPacket') => percentile(rounds.map((x) => x[mode][key]), 50);
     comparison = {
       consumers: COMPARE_AT,
       check,
@@ -318,10 +321,10 @@ async function main(): Promise<void> {
         await sleep(1_000);
       }
       // CPU is read right at the window's edges with their own clock: under load the sink's answer can come late.
-      const [w0, q0, r0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
+      const [w0, q0, r0, b0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
       const [c0, p0] = [await sink.call<Counts>('counts'), growth === 'grown' ? await answered(inbound()) : undefined];
       await sleep(WINDOW_S * 1000);
-      const [w1, q1, r1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
+      const [w1, q1, r1, b1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
       const [c1, p1] = [await sink.call<Counts>('counts'), p0 ? await answered(inbound()) : undefined];
       const producerPackets = p0 && p1 ? p1.packetCount - p0.packetCount : undefined;
       if (producerPackets === 0) throw new Error('the publisher stopped sending (ffmpeg ended?); rerun with fewer steps');
@@ -342,6 +345,7 @@ async function main(): Promise<void> {
         cores: round(cores, 2),
         waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
         receiverCores: round((r1 - r0) / ((at1 - at0) / 1000), 2),
+        machineCores: round((b1 - b0) / ((at1 - at0) / 1000), 2),
         msPerConsumerPerS: ready.size > 0 ? round((cores * 1000) / ready.size, 3) : Number.NaN,
         usPerPacket: sent.sent > 0 ? round(((w1 - w0) * 1e6) / sent.sent, 1) : Number.NaN,
         lossPct: round(sent.lossPct, 2),
@@ -359,9 +363,20 @@ async function main(): Promise<void> {
         break;
       }
     }
-    // Joining at the top of the first ramp: the worker as loaded as it gets, its control channel answering late.
-    if (m === 0) await viewerPhase(`${ready.size} ${srtp ? 'SRTP' : 'plain'} consumers on the worker`, ready.size);
-    ramp.over = true;
+    // Viewers joining a loaded worker: back to the ramp's last step without loss (a saturated worker answers no one,
+    // which the step's row already says), then K browsers join on top of it.
+    ramp.over = true; // set-ups a stalled worker finishes from now on are undone as they complete
+    if (m === 0) {
+      const keep = rows.filter((r) => r.system === system && !r.note && !lossy(r)).at(-1)?.consumers ?? 0;
+      for (const t of ramp.transports.slice(keep)) {
+        t.close();
+        ready.delete(t.tuple.localPort);
+      }
+      if (await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS)) {
+        await sleep(2_000);
+        await viewerPhase(`${keep} ${srtp ? 'SRTP' : 'plain'} consumers on the worker (the ramp's last step without loss)`, keep);
+      } else progress(`the worker still does not answer ${RECOVER_LIMIT_MS / 1000} s after shrinking to ${keep} consumers; no viewers join`);
+    }
     for (const t of ramp.transports) t.close();
     // The closes queue behind whatever backlog the worker has; the next ramp needs it answering again.
     if (m < MODES.length - 1 && !(await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS))) {
@@ -386,10 +401,10 @@ async function main(): Promise<void> {
     progress(`naive relay: fanning out to ${n}`);
     const { ports } = await relay.call<{ ports: number[] }>('relayTo', { n });
     await sleep(2_000);
-    const [u0, q0, s0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
+    const [u0, q0, s0, b0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
     const [c0, r0] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     await sleep(WINDOW_S * 1000);
-    const [u1, q1, s1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, performance.now()];
+    const [u1, q1, s1, b1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
     const [c1, r1] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     const relayed = r1.packetsIn - r0.packetsIn;
     if (relayed === 0) throw new Error('the baseline stream stopped (ffmpeg ended?); rerun with fewer steps');
@@ -402,6 +417,7 @@ async function main(): Promise<void> {
       cores: round(cores, 2),
       waitingPct: round(((q1 - q0) / ((at1 - at0) / 1000)) * 100),
       receiverCores: round((s1 - s0) / ((at1 - at0) / 1000), 2),
+      machineCores: round((b1 - b0) / ((at1 - at0) / 1000), 2),
       msPerConsumerPerS: round((cores * 1000) / n, 3),
       usPerPacket: round(((u1 - u0) * 1e6) / sent, 1),
       lossPct: round(lossPct, 2),
@@ -416,13 +432,14 @@ async function main(): Promise<void> {
   }
 
   printTable(`P4 SFU: one VP8 publisher (~1 Mbit/s) -> N consumers on one worker (PlainTransport receivers)`, [
-    ['system', 'consumers', 'cores', 'waiting for CPU %', 'receiver cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
+    ['system', 'consumers', 'cores', 'waiting for CPU %', 'receiver cores', 'machine busy cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
     ...rows.map((r) => [
       r.system,
       r.consumers,
       r.cores,
       r.waitingPct,
       r.receiverCores,
+      r.machineCores,
       r.msPerConsumerPerS,
       r.usPerPacket,
       r.lossPct,
@@ -442,9 +459,17 @@ async function main(): Promise<void> {
         `SRTP packets ${check.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
     );
     printTable(`SRTP (${SRTP_SUITE}) vs plain RTP side by side: ${COMPARE_AT} consumers of each, one set paused in turn (${WINDOW_S} s windows)`, [
-      ['round', 'SRTP worker cores', 'plain worker cores', 'SRTP µs per packet sent', 'plain µs per packet sent', 'SRTP / plain'],
-      ...comparison.rounds.map((r, i) => [i + 1, r.srtp.cores, r.plain.cores, r.srtp.usPerPacket, r.plain.usPerPacket, round(r.srtp.usPerPacket / r.plain.usPerPacket, 2)]),
-      ['median', '', '', comparison.srtpUsPerPacket, comparison.plainUsPerPacket, comparison.ratio],
+      ['round', 'SRTP worker cores', 'plain worker cores', 'machine busy cores (SRTP / plain window)', 'SRTP µs per packet sent', 'plain µs per packet sent', 'SRTP / plain'],
+      ...comparison.rounds.map((r, i) => [
+        i + 1,
+        r.srtp.cores,
+        r.plain.cores,
+        `${r.srtp.machineCores} / ${r.plain.machineCores}`,
+        r.srtp.usPerPacket,
+        r.plain.usPerPacket,
+        round(r.srtp.usPerPacket / r.plain.usPerPacket, 2),
+      ]),
+      ['median', '', '', '', comparison.srtpUsPerPacket, comparison.plainUsPerPacket, comparison.ratio],
     ]);
   }
   const cell = (t: { p50: number; max: number }) => (Number.isFinite(t.p50) ? `${t.p50} / ${t.max}` : '-');

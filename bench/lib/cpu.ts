@@ -16,6 +16,16 @@ export function cpuSeconds(pid: number): number | undefined {
 }
 
 /**
+ * CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: everything but idle and iowait):
+ * over a window, how much of the machine anything (other people's jobs included) was using.
+ */
+export function machineBusySeconds(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return (user + nice + system + irq + softirq + steal) / CLK_TCK;
+}
+
+/**
  * Seconds a process's main thread has spent runnable but waiting for a CPU so far (/proc/<pid>/schedstat, second
  * field): how much a busy machine starved it. Undefined once it is gone or without scheduler statistics.
  */
