@@ -136,8 +136,9 @@ export class WebRtcPeer {
   async transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
     const { roomId, socket } = this;
     const params = ok(await call(socket, 'media:createTransport', { roomId, direction })) as TransportParams;
-    // werift sends RFC 7675 consent checks only to a full ICE agent, and mediasoup (ICE-lite) drops a transport that
-    // has had none for 30 s (iceConsentTimeout). Described as a full agent, the SFU gets its checks and answers them.
+    // werift sends RFC 7675 consent checks only to a full ICE agent, and mediasoup (ICE-lite) moves a transport that
+    // has had none for 30 s to ICE 'disconnected' (iceConsentTimeout): no more media. Described as a full agent, the
+    // SFU gets its checks and answers them.
     const options = { ...params, iceParameters: { ...params.iceParameters, iceLite: false } } as unknown as msc.TransportOptions;
     const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     this.transports.push(transport);
