@@ -23,7 +23,7 @@ import { call, connect, ok } from '../test/helpers/clients.ts';
 import { liveRoom } from '../test/helpers/live.ts';
 import { startNode, waitFor } from '../test/helpers/node.ts';
 import { spawnVp8, WebRtcPeer, type Vp8Source } from '../test/helpers/webrtc.ts';
-import { launchBrowser } from '../test/web/browser.ts';
+import { launchChromium } from '../test/web/browser.ts';
 import { cpuSeconds, machineBusySeconds, runQueueSeconds } from './lib/cpu.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
@@ -198,7 +198,7 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   if (VIEWERS > 0) {
     // Playwright's own SIGINT/SIGTERM handlers would exit before runMain's cleanups kill ffmpeg and the worker.
-    browser = await launchBrowser(['--autoplay-policy=no-user-gesture-required'], { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required'], { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
     onCleanup(() => browser!.close());
   }
   const phases: ViewerPhase[] = [];

@@ -4,9 +4,9 @@
  * bench/sfu/viewer-probe.js timestamping each stage of the join on the page's clock.
  */
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { waitFor } from '../../test/helpers/node.ts';
-import { devIdentity, openPage, PHONE, type TestPage } from '../../test/web/browser.ts';
+import { devIdentity, openPage, PHONE } from '../../test/web/browser.ts';
 import { percentile, round } from '../lib/report.ts';
 
 const PROBE = path.resolve(import.meta.dirname, 'viewer-probe.js');
@@ -28,13 +28,12 @@ export interface ViewerJoin {
  * their first decoded frame, at most `timeoutMs`; then they leave (their contexts close, the node closes their media).
  */
 export async function viewersJoin(browser: Browser, url: string, roomId: string, k: number, tag: string, timeoutMs: number): Promise<ViewerJoin[]> {
-  const pages: TestPage[] = [];
+  const contexts: BrowserContext[] = [];
   try {
     return await Promise.all(
       Array.from({ length: k }, async (_, i): Promise<ViewerJoin> => {
         const identity = await devIdentity(url, { userId: `bench-${tag}-${i}`, name: `Viewer ${i}`, role: 'viewer' });
-        const viewer = await openPage(browser, `${url}/room?id=${roomId}`, { identity, viewport: PHONE, initScript: PROBE });
-        pages.push(viewer);
+        const viewer = await openPage(browser, `${url}/room?id=${roomId}`, { identity, viewport: PHONE, initScript: PROBE }, (c) => contexts.push(c));
         // Polled from here: the page's CSP forbids the eval that page.waitForFunction needs.
         const error = await waitFor('a first frame', () => viewer.page.evaluate('window.__hawkerProbe.marks.frame !== undefined'), timeoutMs, 100).then(
           () => undefined,
@@ -46,7 +45,7 @@ export async function viewersJoin(browser: Browser, url: string, roomId: string,
       }),
     );
   } finally {
-    for (const p of pages) await p.context.close().catch(() => {});
+    for (const c of contexts) await c.close().catch(() => {});
   }
 }
 
