@@ -19,7 +19,7 @@ if [ "$node_major" -lt 20 ]; then
 fi
 
 apt_packages=(
-  redis-server
+  redis-server postgresql-15
   build-essential pkg-config patch meson ninja-build python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler liburing-dev
   ffmpeg chromium

@@ -18,6 +18,21 @@ const EnvSchema = z.object({
   /** Prefix of every Redis key Hawker owns (lets several deployments or test runs share one Redis). */
   REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 chars of A-Z a-z 0-9 : _ -').default('hawker:'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * PostgreSQL, the system of record for money (server/ledger). Unset: Hawker launches its own PostgreSQL 15 with data
+   * under DATA_DIR (development and tests; production needs ALLOW_EMBEDDED_SERVICES=true for that).
+   */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  /** Schema holding Hawker's tables (lets several deployments or test runs share one database). */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, 1-63 chars)').default('hawker'),
+  /** Connections in this process's PostgreSQL pool. */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(16),
+  /** How often gateway charges are reconciled with the ledger (a repeatable BullMQ job). */
+  RECONCILE_EVERY_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(5 * 60_000),
+  /** How far back each reconciliation run looks at the gateway's charges. */
+  RECONCILE_WINDOW_MS: z.coerce.number().int().min(10_000).max(30 * 24 * 3600_000).default(24 * 3600_000),
+  /** Charges younger than this are left for the next run (their order may still be settling). */
+  RECONCILE_SETTLE_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(60_000),
   /** mediasoup workers; default one per core. */
   MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
   MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
