@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { isPublishedSecret } from './infra/publishedSecrets.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be an integer').min(0).max(65535);
@@ -23,6 +24,11 @@ const EnvSchema = z.object({
    * under DATA_DIR (development and tests; production needs ALLOW_EMBEDDED_SERVICES=true for that).
    */
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
+  /**
+   * Production only (NODE_ENV=production): let Hawker launch its own Redis and PostgreSQL under DATA_DIR when REDIS_URL /
+   * DATABASE_URL are unset (single-box installs). Off: production refuses to start without both URLs.
+   */
+  ALLOW_EMBEDDED_SERVICES: bool.default(false),
   /** Schema holding Hawker's tables (lets several deployments or test runs share one database). */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, 1-63 chars)').default('hawker'),
   /** Connections in this process's PostgreSQL pool. */
@@ -44,14 +50,18 @@ const EnvSchema = z.object({
   MEDIASOUP_PORT_BASE: port.default(40000),
   /** Upper bound for graceful shutdown before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
-  /** HS256 secret shared by every node (and your token issuer). Unset: a development secret is used, with a warning. */
+  /**
+   * HS256 secret shared by every node (and your token issuer). Unset: a development secret is used (refused in
+   * production, as are published values and secrets shorter than 32 characters).
+   */
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters').default('hawker-dev-secret-change-me'),
   /** Verify tokens against your identity provider's JWKS instead of JWT_SECRET. */
   JWT_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   JWT_ISSUER: z.string().min(1).optional(),
   JWT_AUDIENCE: z.string().min(1).optional(),
-  /** POST /api/dev/tokens mints tokens for any identity: for demos and tests only. Default: on unless NODE_ENV=production. */
+  /** POST /api/dev/tokens mints tokens for any identity: for demos and tests only. Default: on unless NODE_ENV=production (where `true` is refused). */
   DEV_TOKENS: bool.optional(),
+  /** `production` fails closed: loadConfig refuses development defaults, published secrets and self-launched services. */
   NODE_ENV: z.string().optional(),
   /** Replace a mediasoup worker that dies (on by default; tests of the death path may turn it off). */
   MEDIASOUP_RESPAWN: bool.default(true),
@@ -86,10 +96,19 @@ const EnvSchema = z.object({
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),
   /** How long a reservation waits for its payment before it expires and its stock returns. */
   ORDER_PAYMENT_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(300_000),
-  /** The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing. */
+  /**
+   * The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing.
+   * Production refuses to start without it (unless ALLOW_SANDBOX_GATEWAY=true).
+   */
   PAYMENT_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /**
+   * Production only: with PAYMENT_GATEWAY_URL unset, let `npm start` launch the sandbox gateway, which charges nothing
+   * (demos). Hawker cannot tell a sandbox from a real gateway by its URL, so a PAYMENT_GATEWAY_URL is taken as a choice.
+   */
+  ALLOW_SANDBOX_GATEWAY: bool.default(false),
+  /** Bearer key for the gateway (must be set, and not a published value, in production). */
   PAYMENT_GATEWAY_API_KEY: z.string().min(8).default('sk_sandbox_hawker_dev'),
-  /** HMAC secret of the gateway's webhooks. */
+  /** HMAC secret of the gateway's webhooks (must be set, unpublished and 32+ characters in production). */
   PAYMENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').default('whsec_hawker_dev_change_me'),
   /** Run a payment worker in this process (turn off when running `server/payments/workerMain.ts` separately). */
   PAYMENT_WORKER: bool.default(true),
@@ -128,11 +147,66 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const data = parsed.data;
   const production = data.NODE_ENV === 'production';
-  if (production && !env.JWT_SECRET && !data.JWT_JWKS_URL) {
-    throw new ConfigError('Invalid configuration: JWT_SECRET or JWT_JWKS_URL must be set when NODE_ENV=production (see README.md, Configuration)');
-  }
-  if (production && data.PAYMENT_GATEWAY_URL && (!env.PAYMENT_GATEWAY_API_KEY || !env.PAYMENT_WEBHOOK_SECRET)) {
-    throw new ConfigError('Invalid configuration: PAYMENT_GATEWAY_API_KEY and PAYMENT_WEBHOOK_SECRET must be set with PAYMENT_GATEWAY_URL when NODE_ENV=production (see README.md, Configuration)');
+  if (production) {
+    const problems = productionProblems(cleaned, data);
+    if (problems.length > 0) {
+      throw new ConfigError(`Invalid configuration for NODE_ENV=production: ${problems.join('; ')} (see README.md, Configuration)`);
+    }
   }
   return { ...data, DEV_TOKENS: data.DEV_TOKENS ?? !production, dataDir: path.resolve(data.DATA_DIR) };
+}
+
+/** Shortest JWT_SECRET and PAYMENT_WEBHOOK_SECRET production accepts (`openssl rand -hex 32` gives 64). */
+export const MIN_PRODUCTION_SECRET_LENGTH = 32;
+
+/**
+ * Production fails closed: everything that is fine for development but unsafe with real users and money (a default or
+ * published secret, the sandbox gateway, dev tokens, a self-launched Redis or PostgreSQL) must be replaced or explicitly
+ * allowed. `set` holds only the variables actually given (empty strings removed), `data` the parsed values. Each
+ * problem names its variable and what to do.
+ */
+function productionProblems(set: Record<string, string | undefined>, data: z.infer<typeof EnvSchema>): string[] {
+  const problems: string[] = [];
+  const generate = 'e.g. `openssl rand -hex 32`';
+  const secret = (name: string, minLength: number | undefined, own = `your own secret (${generate})`): void => {
+    const value = set[name];
+    if (value === undefined) {
+      problems.push(`${name} is unset, so a development default would be used: set it to ${own}`);
+    } else if (isPublishedSecret(value)) {
+      problems.push(`${name} is a value published in Hawker's repository (default, example or placeholder): set it to ${own}`);
+    } else if (minLength !== undefined && value.length < minLength) {
+      problems.push(`${name} has ${value.length} characters, fewer than ${minLength}: set a longer secret (${generate})`);
+    }
+  };
+
+  if (!data.PAYMENT_GATEWAY_URL && !data.ALLOW_SANDBOX_GATEWAY) {
+    problems.push('PAYMENT_GATEWAY_URL is unset, so the sandbox gateway (which charges nothing) would be used: set PAYMENT_GATEWAY_URL to your payment provider (or ALLOW_SANDBOX_GATEWAY=true for a demo)');
+  }
+  // With JWT_JWKS_URL, tokens are verified against the identity provider's keys and JWT_SECRET is not used.
+  if (!data.JWT_JWKS_URL) secret('JWT_SECRET', MIN_PRODUCTION_SECRET_LENGTH);
+  secret('PAYMENT_WEBHOOK_SECRET', MIN_PRODUCTION_SECRET_LENGTH);
+  secret('PAYMENT_GATEWAY_API_KEY', undefined, "your payment provider's API key");
+  if (data.DEV_TOKENS === true) {
+    problems.push('DEV_TOKENS=true lets anyone mint a token for any identity: unset it or set DEV_TOKENS=false');
+  }
+  if (!data.REDIS_URL && !data.ALLOW_EMBEDDED_SERVICES) {
+    problems.push('REDIS_URL is unset, so Hawker would launch its own development redis-server: set REDIS_URL to your Redis (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)');
+  }
+  if (!data.DATABASE_URL && !data.ALLOW_EMBEDDED_SERVICES) {
+    problems.push('DATABASE_URL is unset, so Hawker would launch its own development PostgreSQL: set DATABASE_URL to your PostgreSQL (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)');
+  }
+  for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
+    const url = data[name];
+    if (!url) continue;
+    let password = '';
+    try {
+      password = decodeURIComponent(new URL(url).password);
+    } catch {
+      password = new URL(url).password;
+    }
+    if (password && isPublishedSecret(password)) {
+      problems.push(`${name}'s password is a value published in Hawker's repository (default, example or placeholder): set your own password (${generate})`);
+    }
+  }
+  return problems;
 }

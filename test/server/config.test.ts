@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
@@ -34,6 +35,15 @@ it.each([
 
 it('production requires a real token secret and turns dev tokens off', () => {
   expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
-  const c = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'a-long-production-secret' });
+  // Everything else production requires (test/server/production-config.test.ts covers each rule).
+  const c = loadConfig({
+    NODE_ENV: 'production',
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    PAYMENT_GATEWAY_URL: 'https://payments.example.com',
+    PAYMENT_GATEWAY_API_KEY: randomBytes(16).toString('hex'),
+    PAYMENT_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
+    REDIS_URL: 'redis://redis.internal:6379',
+    DATABASE_URL: 'postgres://hawker@db.internal:5432/hawker',
+  });
   expect(c.DEV_TOKENS).toBe(false);
 });
