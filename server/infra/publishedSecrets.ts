@@ -28,6 +28,7 @@ export const PUBLISHED_SECRETS: ReadonlySet<string> = new Set([
   'not-the-real-secret-at-all',
   'whsec_other_secret_value',
   'whsec_someone_else_entirely',
+  'sk_not_the_key',
   'bench-secret-0123456789abcdef',
 ]);
 
