@@ -220,10 +220,21 @@ export type OrderUpdated = z.infer<typeof OrderUpdated>;
 export const ListOrdersQuery = z.strictObject({
   status: OrderStatus.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  /** Paging: only orders created before this time. */
+  /** Legacy paging: only orders created before this time (ms). Orders created in the same ms as a page's last can be
+   * skipped this way: use `cursor`. */
   before: z.coerce.number().int().min(0).optional(),
+  /** Keyset paging: the `nextCursor` of the previous page (exact, whatever the number of orders per millisecond). */
+  cursor: z.string().min(1).max(256).optional(),
+  /** Only orders created at or after this time (ms). */
+  from: z.coerce.number().int().min(0).optional(),
+  /** Only orders created before this time (ms). */
+  to: z.coerce.number().int().min(0).optional(),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
+
+/** A page of orders, newest first. `nextCursor` is null on the last page. */
+export const OrderList = z.object({ orders: z.array(Order), nextCursor: z.string().nullable() });
+export type OrderList = z.infer<typeof OrderList>;
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Analytics
@@ -282,14 +293,77 @@ export const GatewayCharge = z.object({
   /** Decline code (e.g. card_declined) when status is declined. */
   declineCode: z.string().nullable(),
   createdAt: EpochMs,
+  /** Minor units refunded so far (succeeded refunds), never more than `amount`. Absent in older records: 0. */
+  refundedAmount: z.number().int().min(0).default(0),
 });
 export type GatewayCharge = z.infer<typeof GatewayCharge>;
 
-/** Webhook body, POSTed to the merchant with `Webhook-Signature: t=<ms>,v1=<hex HMAC-SHA256 of "t.body">`. */
+/**
+ * GET /v1/charges query: every charge (any status) created in [created_gte, created_lt), ordered by (createdAt, id)
+ * ascending; `starting_after` is the last charge id of the previous page (a stable cursor, even within one millisecond).
+ */
+export const GatewayChargeListQuery = z.strictObject({
+  created_gte: z.coerce.number().int().min(0).default(0),
+  /** Unset: no upper bound. */
+  created_lt: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  starting_after: z.string().min(1).max(128).optional(),
+});
+export type GatewayChargeListQuery = z.infer<typeof GatewayChargeListQuery>;
+
+/** GET /v1/charges answer: one page; `has_more`: ask again with starting_after = the last id of `data`. */
+export const GatewayChargeList = z.object({ data: z.array(GatewayCharge), has_more: z.boolean() });
+export type GatewayChargeList = z.infer<typeof GatewayChargeList>;
+
+/** POST /v1/refunds body; the `Idempotency-Key` header makes it safe to retry (same key + same body = one refund). */
+export const GatewayRefundRequest = z.strictObject({
+  /** The charge's id (ch_...), not its idempotency key. */
+  charge: z.string().min(1).max(128),
+  /** Minor units; default: what is not refunded yet. */
+  amount: z.number().int().min(1).max(100_000_000_000).optional(),
+  reason: z.string().max(200).optional(),
+});
+export type GatewayRefundRequest = z.infer<typeof GatewayRefundRequest>;
+
+export const GatewayRefundStatus = z.enum(['succeeded', 'failed']);
+export type GatewayRefundStatus = z.infer<typeof GatewayRefundStatus>;
+
+/** A refund's record: what POST /v1/refunds and GET /v1/refunds/:id answer and what the ledger holds. */
+export const GatewayRefund = z.object({
+  id: z.string(),
+  idempotencyKey: z.string(),
+  chargeId: z.string(),
+  amount: z.number().int().min(1),
+  currency: Currency,
+  status: GatewayRefundStatus,
+  failureReason: z.string().nullable(),
+  createdAt: EpochMs,
+});
+export type GatewayRefund = z.infer<typeof GatewayRefund>;
+
+const WebhookEventId = z.string().min(1).max(64);
+
+/**
+ * A charge webhook: body POSTed to the merchant with `Webhook-Signature: t=<ms>,v1=<hex HMAC-SHA256 of "t.body">`.
+ * (The name predates refunds; AnyGatewayWebhookEvent is every event the gateway sends.)
+ */
 export const GatewayWebhookEvent = z.object({
-  id: z.string().min(1).max(64),
+  id: WebhookEventId,
   type: z.enum(['charge.succeeded', 'charge.declined', 'charge.cancelled']),
   createdAt: EpochMs,
   data: GatewayCharge,
 });
 export type GatewayWebhookEvent = z.infer<typeof GatewayWebhookEvent>;
+
+/** A refund webhook, signed the same way; `data` is the refund's record. */
+export const GatewayRefundWebhookEvent = z.object({
+  id: WebhookEventId,
+  type: z.literal('refund.succeeded'),
+  createdAt: EpochMs,
+  data: GatewayRefund,
+});
+export type GatewayRefundWebhookEvent = z.infer<typeof GatewayRefundWebhookEvent>;
+
+/** Every webhook the gateway sends; `type` tells what `data` is (charge.*: GatewayCharge, refund.*: GatewayRefund). */
+export const AnyGatewayWebhookEvent = z.discriminatedUnion('type', [GatewayWebhookEvent, GatewayRefundWebhookEvent]);
+export type AnyGatewayWebhookEvent = z.infer<typeof AnyGatewayWebhookEvent>;

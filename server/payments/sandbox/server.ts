@@ -9,11 +9,21 @@
  *   GET  /v1/charges/:key         the key's final record, or 404.
  *   POST /v1/charges/:key/cancel  closes the key: returns the standing record (succeeded or declined) or records
  *                                 `cancelled`, after which charges with this key answer `cancelled`.
- *   GET  /v1/ledger               every final record, in order (money moved = status succeeded).
+ *   GET  /v1/charges              ?created_gte=<ms>&created_lt=<ms>&limit=<1..1000>&starting_after=<charge id>:
+ *                                 {data: charges of any status created in [gte, lt), by (createdAt, id) ascending,
+ *                                 has_more}; the cursor is stable, even across charges of the same millisecond.
+ *   POST /v1/refunds              body {charge: <charge id>, amount?, reason?}, header Idempotency-Key (required)
+ *                                 201 refund record {id, chargeId, amount, status, ...}; the same key and body again:
+ *                                 200 the same record; key reused with another body: 409 idempotency_key_reused; 400
+ *                                 charge_not_refundable (not succeeded), amount_too_large (more than is left),
+ *                                 charge_already_refunded; 404 no_such_charge. A refused refund changes nothing.
+ *   GET  /v1/refunds/:id          one refund record, or 404.
+ *   GET  /v1/ledger               every final record, in order (money moved = status succeeded), and every refund.
  *   PUT  /v1/settings             change latency, decline and timeout rates, outage, webhook URL at runtime.
  *
- * Each final record is also sent as a webhook (charge.succeeded | charge.declined | charge.cancelled), signed with
- * HMAC-SHA256 (signature.ts) and retried with backoff until the merchant answers 2xx.
+ * Each final record is also sent as a webhook (charge.succeeded | charge.declined | charge.cancelled, and
+ * refund.succeeded), signed with HMAC-SHA256 (signature.ts) and retried with backoff until the merchant answers 2xx.
+ * Refunds are processed at once: latency, declines and timeouts apply to charges only.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -22,7 +32,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../infra/log.ts';
-import { GatewayChargeRequest, type GatewayCharge, type GatewayWebhookEvent } from '../../protocol/commerce.ts';
+import {
+  GatewayChargeListQuery,
+  GatewayChargeRequest,
+  GatewayRefundRequest,
+  type AnyGatewayWebhookEvent,
+  type GatewayCharge,
+  type GatewayChargeList,
+  type GatewayRefund,
+} from '../../protocol/commerce.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../signature.ts';
 import { SandboxSettingsPatch, type SandboxSettings } from './config.ts';
 
@@ -42,12 +60,40 @@ interface Stored {
   fingerprint: string;
 }
 
+interface StoredRefund {
+  refund: GatewayRefund;
+  fingerprint: string;
+}
+
+/** (createdAt, id) order: the list endpoint's order and cursor. */
+function compareCharges(a: GatewayCharge, b: GatewayCharge): number {
+  return a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** First index of `sorted` where `after` holds (it is false, then true, along the array); sorted.length if none. */
+function firstIndex(sorted: readonly GatewayCharge[], after: (c: GatewayCharge) => boolean): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (after(sorted[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 /** A running sandbox gateway (in-process for tests, or as its own process via sandbox/main.ts). */
 export class SandboxGateway {
   readonly settings: SandboxSettings;
   private readonly records = new Map<string, Stored>();
   private readonly processing = new Set<string>();
   private readonly entries: GatewayCharge[] = [];
+  /** Charges by id, and sorted by (createdAt, id) for listing. */
+  private readonly byId = new Map<string, GatewayCharge>();
+  private readonly byTime: GatewayCharge[] = [];
+  private readonly refundsByKey = new Map<string, StoredRefund>();
+  private readonly refundsById = new Map<string, GatewayRefund>();
+  private readonly refundEntries: GatewayRefund[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private server: http.Server | undefined;
   private closing: Promise<void> | undefined;
@@ -92,6 +138,11 @@ export class SandboxGateway {
     return [...this.entries];
   }
 
+  /** Every refund so far, in order. */
+  refunds(): GatewayRefund[] {
+    return [...this.refundEntries];
+  }
+
   update(patch: Partial<SandboxSettings>): SandboxSettings {
     Object.assign(this.settings, patch);
     return this.settings;
@@ -121,6 +172,7 @@ export class SandboxGateway {
       next();
     });
     app.post('/v1/charges', (req, res) => void this.charge(req, res));
+    app.get('/v1/charges', (req, res) => this.list(req, res));
     app.get('/v1/charges/:key', (req, res) => {
       const stored = this.records.get(String(req.params.key));
       if (!stored) return void fail(res, 404, 'not_found', 'No charge with this idempotency key');
@@ -133,7 +185,13 @@ export class SandboxGateway {
       const stored = this.records.get(key) ?? this.record(key, 'cancelled', { amount: 0, currency: 'XXX', reference: key }, '*');
       res.json(stored.charge);
     });
-    app.get('/v1/ledger', (_req, res) => void res.json({ charges: this.entries }));
+    app.post('/v1/refunds', (req, res) => this.refund(req, res));
+    app.get('/v1/refunds/:id', (req, res) => {
+      const refund = this.refundsById.get(String(req.params.id));
+      if (!refund) return void fail(res, 404, 'not_found', 'No refund with this id');
+      res.json(refund);
+    });
+    app.get('/v1/ledger', (_req, res) => void res.json({ charges: this.entries, refunds: this.refundEntries }));
     app.put('/v1/settings', (req, res) => {
       const patch = SandboxSettingsPatch.safeParse(req.body);
       if (!patch.success) return void fail(res, 400, 'invalid_request', patch.error.issues[0]?.message ?? 'bad settings');
@@ -185,6 +243,83 @@ export class SandboxGateway {
     res.status(201).json(this.records.get(key)!.charge);
   }
 
+  private list(req: Request, res: Response): void {
+    const query = GatewayChargeListQuery.safeParse(req.query);
+    if (!query.success) return fail(res, 400, 'invalid_request', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    const { created_gte: gte, created_lt: lt = Number.POSITIVE_INFINITY, limit, starting_after: cursorId } = query.data;
+    let start = firstIndex(this.byTime, (c) => c.createdAt >= gte);
+    if (cursorId !== undefined) {
+      const cursor = this.byId.get(cursorId);
+      if (!cursor) return fail(res, 400, 'invalid_cursor', 'starting_after is not the id of a charge');
+      start = Math.max(start, firstIndex(this.byTime, (c) => compareCharges(c, cursor) > 0));
+    }
+    const data: GatewayCharge[] = [];
+    let i = start;
+    for (; i < this.byTime.length && data.length < limit; i++) {
+      const c = this.byTime[i]!;
+      if (c.createdAt >= lt) break;
+      data.push(c);
+    }
+    const next = this.byTime[i];
+    const page: GatewayChargeList = { data, has_more: data.length === limit && next !== undefined && next.createdAt < lt };
+    res.json(page);
+  }
+
+  private refund(req: Request, res: Response): void {
+    const key = req.header('idempotency-key');
+    if (!key || !KEY_RE.test(key)) return fail(res, 400, 'invalid_key', 'Send an Idempotency-Key header (1-128 chars of A-Z a-z 0-9 _ -)');
+    const body = GatewayRefundRequest.safeParse(req.body);
+    if (!body.success) return fail(res, 400, 'invalid_request', body.error.issues[0]?.message ?? 'bad refund');
+    const { charge: chargeId, amount: asked, reason } = body.data;
+    const fingerprint = JSON.stringify([chargeId, asked ?? null, reason ?? null]);
+    const seen = this.refundsByKey.get(key);
+    if (seen) {
+      // A repeat: the first refund stands (never a second one), even if the charge has changed since.
+      if (seen.fingerprint !== fingerprint) return fail(res, 409, 'idempotency_key_reused', 'Key reused with a different refund request');
+      res.status(200).json(seen.refund);
+      return;
+    }
+    const charge = this.byId.get(chargeId);
+    if (!charge) return fail(res, 404, 'no_such_charge', 'No charge with this id');
+    if (charge.status !== 'succeeded') return fail(res, 400, 'charge_not_refundable', `A ${charge.status} charge cannot be refunded`);
+    const left = charge.amount - charge.refundedAmount;
+    if (asked !== undefined && asked > left) return fail(res, 400, 'amount_too_large', `At most ${left} of ${charge.amount} is left to refund`);
+    if (left === 0) return fail(res, 400, 'charge_already_refunded', 'The charge is refunded in full');
+    const refund: GatewayRefund = {
+      id: `re_${randomBytes(9).toString('base64url')}`,
+      idempotencyKey: key,
+      chargeId,
+      amount: asked ?? left,
+      currency: charge.currency,
+      status: 'succeeded',
+      failureReason: null,
+      createdAt: Date.now(),
+    };
+    const stored: StoredRefund = { refund, fingerprint };
+    // On disk first: if the write fails, nothing was refunded and the request can be retried with the same key.
+    if (this.opts.ledgerFile) fs.appendFileSync(this.opts.ledgerFile, `${JSON.stringify(stored)}\n`);
+    this.applyRefund(stored);
+    res.status(201).json(refund);
+    this.deliver({ id: `evt_${randomBytes(9).toString('base64url')}`, type: 'refund.succeeded', createdAt: Date.now(), data: refund }, 0);
+  }
+
+  private applyRefund(stored: StoredRefund): void {
+    const { refund } = stored;
+    this.refundsByKey.set(refund.idempotencyKey, stored);
+    this.refundsById.set(refund.id, refund);
+    this.refundEntries.push(refund);
+    const charge = this.byId.get(refund.chargeId);
+    if (charge && refund.status === 'succeeded') charge.refundedAmount += refund.amount;
+  }
+
+  /** Indexes a new charge; records come almost always in time order, so the sorted insert is almost always a push. */
+  private index(charge: GatewayCharge): void {
+    this.byId.set(charge.id, charge);
+    let i = this.byTime.length;
+    while (i > 0 && compareCharges(this.byTime[i - 1]!, charge) > 0) i--;
+    this.byTime.splice(i, 0, charge);
+  }
+
   private record(key: string, status: GatewayCharge['status'], req: { amount: number; currency: string; reference: string }, fingerprint: string): Stored {
     const charge: GatewayCharge = {
       id: `ch_${randomBytes(9).toString('base64url')}`,
@@ -195,17 +330,19 @@ export class SandboxGateway {
       status,
       declineCode: status === 'declined' ? 'card_declined' : null,
       createdAt: Date.now(),
+      refundedAmount: 0,
     };
     const stored = { charge, fingerprint };
     this.records.set(key, stored);
     this.entries.push(charge);
+    this.index(charge);
     if (this.opts.ledgerFile) fs.appendFileSync(this.opts.ledgerFile, `${JSON.stringify(stored)}\n`);
     this.deliver({ id: `evt_${randomBytes(9).toString('base64url')}`, type: `charge.${status}`, createdAt: Date.now(), data: charge }, 0);
     return stored;
   }
 
   /** Sends a signed webhook; retries with exponential backoff until a 2xx or WEBHOOK_ATTEMPTS. */
-  private deliver(event: GatewayWebhookEvent, attempt: number): void {
+  private deliver(event: AnyGatewayWebhookEvent, attempt: number): void {
     const url = this.settings.webhookUrl;
     if (!url || this.closing) return;
     const body = JSON.stringify(event);
@@ -247,10 +384,19 @@ export class SandboxGateway {
     if (!fs.existsSync(file)) return;
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!line.trim()) continue;
-      const stored = JSON.parse(line) as Stored;
-      this.records.set(stored.charge.idempotencyKey, stored);
-      this.entries.push(stored.charge);
+      const stored = JSON.parse(line) as Stored | StoredRefund;
+      if ('refund' in stored) {
+        this.applyRefund(stored);
+        continue;
+      }
+      // Charge lines carry refundedAmount 0 (older ones none): the refund lines after them add it up.
+      const charge = { ...stored.charge, refundedAmount: 0 };
+      this.records.set(charge.idempotencyKey, { charge, fingerprint: stored.fingerprint });
+      this.entries.push(charge);
+      this.byId.set(charge.id, charge);
+      this.byTime.push(charge);
     }
+    this.byTime.sort(compareCharges);
   }
 }
 
