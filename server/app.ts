@@ -7,6 +7,7 @@ import { Server as IoServer } from 'socket.io';
 import { WorkerPool } from '../media/workerPool.ts';
 import type { Config } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
+import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './infra/redis.ts';
 import type { Logger } from './infra/log.ts';
 import type { SocketData } from './infra/socketEdge.ts';
@@ -28,6 +29,8 @@ export interface HawkerContext {
   readonly io: HawkerIo;
   readonly app: Express;
   readonly media: WorkerPool;
+  /** The PostgreSQL money ledger (server/ledger): orders, payments, refunds. */
+  readonly ledger: Ledger;
 }
 
 /** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */
@@ -52,6 +55,14 @@ export class Hawker {
 
   /** Builds a node (workers started, Redis connecting) without listening yet. */
   static async create(config: Config, log: Logger, redisUrl: string): Promise<Hawker> {
+    if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set: start the node through server/main.ts (which launches a local PostgreSQL) or point DATABASE_URL at yours');
+    const ledger = await openLedger({
+      url: config.DATABASE_URL,
+      schema: config.DATABASE_SCHEMA,
+      poolSize: config.DATABASE_POOL_SIZE,
+      production: config.NODE_ENV === 'production',
+      log,
+    });
     const media = await WorkerPool.start({
       numWorkers: config.MEDIASOUP_WORKERS,
       logLevel: config.MEDIASOUP_LOG_LEVEL,
@@ -60,6 +71,9 @@ export class Hawker {
       portBase: config.MEDIASOUP_PORT_BASE,
       respawn: config.MEDIASOUP_RESPAWN,
       log: log.child({ module: 'media' }),
+    }).catch(async (err: unknown) => {
+      await ledger.close();
+      throw err;
     });
     // Auto-pipelining: commands issued in one event-loop turn go out in one write. Under a flash sale thousands of
     // handlers each send a command per turn; one write syscall per command was ~15% of the node's CPU (docs/benchmarks.md).
@@ -84,7 +98,7 @@ export class Hawker {
         onlyPlaintext: true,
       }),
     });
-    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media };
+    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, ledger };
     const node = new Hawker(ctx, server, adapterRedis);
     // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
     app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
@@ -123,6 +137,7 @@ export class Hawker {
         await domain.close().catch((err: Error) => log.error({ err, domain: domain.name }, 'domain close failed'));
       }
       media.close();
+      await this.ctx.ledger.close();
       this.adapterRedis.disconnect(); // it sits in a blocking XREAD; QUIT would wait for it
       await redis.quit().catch(() => redis.disconnect());
     })();

@@ -67,6 +67,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const payments = createPayments(ctx, auth);
   const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
+  // Orders are taken only once Redis's money state is known to match the ledger (server/orders/recovery.ts).
+  await orders.ready;
   onConnection.push(orders.onConnection, analytics.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();

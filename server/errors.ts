@@ -70,10 +70,26 @@ function isRedisUnavailable(err: unknown): boolean {
   return e.name === 'MaxRetriesPerRequestError' || e.message === 'Connection is closed.' || /ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(e.message);
 }
 
+/**
+ * pg errors that mean "PostgreSQL is unreachable right now": connection failures (class 08), shutdown or not yet
+ * accepting (57P01-57P03), resource exhaustion (class 53), a statement timeout (57014), socket errors, and the pool
+ * giving up waiting for a connection.
+ */
+export function isPostgresUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  if (!e) return false;
+  const code = typeof e.code === 'string' ? e.code : '';
+  if (/^08|^53|^57P0[123]$|^57014$/.test(code)) return true;
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
+  const message = typeof e.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Client was closed|Cannot use a pool after calling end/i.test(message);
+}
+
 /** Normalises anything thrown to an AppError: AppErrors as they are, Redis outages as UNAVAILABLE, the rest INTERNAL. */
 export function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isRedisUnavailable(err)) return AppError.unavailable('Storage is briefly unavailable; retry in a moment', err);
+  if (isPostgresUnavailable(err)) return AppError.unavailable('The order ledger is briefly unavailable; nothing was charged or kept; retry in a moment', err);
   return new AppError(ErrorCode.INTERNAL, 'Internal error; it has been logged. Retry, and report it if it persists', { cause: err });
 }
 
@@ -85,7 +101,7 @@ export function asAppError(err: unknown): AppError {
 export function answerFor(err: unknown, log: Logger, context: Record<string, unknown>, where: string): AppError {
   const appErr = asAppError(err);
   if (err instanceof AppError) return appErr;
-  if (appErr.code === ErrorCode.UNAVAILABLE) log.warn({ ...context, err: (err as Error).message }, `Redis unavailable in ${where}; answered UNAVAILABLE`);
+  if (appErr.code === ErrorCode.UNAVAILABLE) log.warn({ ...context, err: (err as Error).message }, `storage (Redis or PostgreSQL) unavailable in ${where}; answered UNAVAILABLE`);
   else log.error({ ...context, err }, `unhandled error in ${where}`);
   return appErr;
 }

@@ -9,9 +9,11 @@ import { OrderEventsPusher, userChannel } from './events.ts';
 import { orderRoutes } from './routes.ts';
 import { OrderService, type PaymentEnqueuer } from './service.ts';
 import { OrderStore } from './store.ts';
+import { HotStateRecovery } from './recovery.ts';
+import { Ticker } from '../infra/ticker.ts';
 
 export { userChannel } from './events.ts';
-export { orderKeys, OrderStore, type OrderRecord, type TransitionAction } from './store.ts';
+export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
 export { OrderService, type PaymentEnqueuer } from './service.ts';
 
 /**
@@ -22,10 +24,10 @@ export function createOrders(
   ctx: HawkerContext,
   auth: Auth,
   deps: { rooms: RoomService; catalog: CatalogStore; sales: SaleStore; payments: PaymentEnqueuer },
-): Domain & { service: OrderService; onConnection(socket: HawkerSocket): void } {
+): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
   const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
-  const service = new OrderService(store, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
+  const service = new OrderService(store, ctx.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
   ctx.app.use(orderRoutes(service, auth));
   const pusher = new OrderEventsPusher(
     createRedis(ctx.redisUrl, log.child({ conn: 'order-events' }), { maxRetriesPerRequest: null }),
@@ -33,15 +35,26 @@ export function createOrders(
     ctx.io,
     log,
   ).start();
+  // Redis may have lost data since the ledger last rebuilt it (a restart, a restore, a fresh server): check at start
+  // (orders wait for it) and every second after.
+  const recovery = new HotStateRecovery(ctx.redis, ctx.ledger.pool, ctx.ledger.orders, store, deps.payments, log);
+  const ready = recovery.check().then(() => undefined);
+  const watcher = new Ticker('redis-recovery', 1_000, log, async () => void (await recovery.check())).start();
   return {
     name: 'orders',
     service,
+    recovery,
+    ready,
     onConnection(socket) {
       const userId = socket.data.principal.userId;
       Promise.resolve(socket.join(userChannel(userId))).catch((err: Error) => log.error({ err, userId }, 'joining the user channel failed; order pushes will not reach this socket'));
       on(socket, 'order:place', log, (input) => service.place(socket.data.principal, socket.data.rooms, input));
       on(socket, 'order:cancel', log, ({ orderId }) => service.cancel(socket.data.principal, orderId));
     },
-    close: () => pusher.close(),
+    close: async () => {
+      await watcher.stop();
+      await ready.catch(() => {});
+      await pusher.close();
+    },
   };
 }

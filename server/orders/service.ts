@@ -5,9 +5,11 @@ import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../infra/log.ts';
 import { ImmutableMemo } from '../infra/memo.ts';
 import type { Principal } from '../protocol/auth.ts';
-import type { ListOrdersQuery, Order, PlaceOrderInput, PlaceOrderResult } from '../protocol/commerce.ts';
+import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult } from '../protocol/commerce.ts';
 import type { RoomService } from '../rooms/service.ts';
-import type { OrderStore, PoolRef } from './store.ts';
+import { Batcher, CursorError, toWire, type LedgerOrder, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
+import { orderRefusal } from './errors.ts';
+import type { OrderRecord, OrderStore, PoolRef } from './store.ts';
 
 /** Rooms and sales whose immutable facts one node keeps in memory (a few hundred bytes each). */
 const MEMO_SIZE = 10_000;
@@ -20,8 +22,12 @@ export interface PaymentEnqueuer {
 
 /**
  * Buying in a room: order placement (socket `order:place`), buyer cancellation, and order reads. Stock, limits and
- * idempotency are all decided by the reserve script; this class only resolves which pool the request targets and
- * checks who may see what. Another user's order is answered NOT_FOUND (no existence leak).
+ * idempotency are decided by the reserve script in Redis (fast, atomic); the order exists for anyone only once its row
+ * is committed to the PostgreSQL ledger, the system of record. Order of writes (docs/commerce.md, "Ledger"):
+ * reserve in Redis -> commit the ledger row (group commit) -> acknowledge, announce, queue the payment job. A crash or
+ * a ledger outage in between leaves an unconfirmed reservation that was never acknowledged; the supervisor settles it
+ * (commits nothing new: it writes a cancelled tombstone under the same key, then releases the stock). Another user's
+ * order is answered NOT_FOUND (no existence leak).
  */
 export class OrderService {
   /** A room's agency never changes; its status does, and the reserve script reads that itself. */
@@ -29,8 +35,12 @@ export class OrderService {
   /** A sale's room, product and SKU never change once it is scheduled. */
   private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string }>;
 
+  /** Marks payment jobs as queued in the ledger, many orders per statement. */
+  private readonly queuedMarks: Batcher<string, undefined>;
+
   constructor(
     readonly store: OrderStore,
+    readonly ledger: LedgerOrders,
     private readonly rooms: RoomService,
     private readonly catalog: CatalogStore,
     private readonly sales: SaleStore,
@@ -41,6 +51,13 @@ export class OrderService {
       const room = await this.rooms.store.get(roomId);
       return room && { agencyId: room.agencyId };
     });
+    this.queuedMarks = new Batcher(
+      async (ids) => {
+        await this.ledger.markQueued(ids);
+        return ids.map(() => undefined);
+      },
+      { maxBatch: 500, maxInFlight: 1 },
+    );
     this.saleTarget = new ImmutableMemo(MEMO_SIZE, async (saleId) => {
       const sale = await this.sales.get(saleId);
       return sale && { roomId: sale.roomId, productId: sale.productId, skuId: sale.skuId };
@@ -59,7 +76,7 @@ export class OrderService {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
     const [room, pool] = await Promise.all([this.roomAgency.get(input.roomId), this.resolvePool(input)]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
-    const result = await this.store.reserve({
+    const { order: held, replayed } = await this.store.reserve({
       buyerId: buyer.userId,
       roomId: input.roomId,
       agencyId: room.agencyId,
@@ -67,41 +84,79 @@ export class OrderService {
       quantity: input.quantity,
       idempotencyKey: input.idempotencyKey,
     });
-    if (!result.replayed) {
-      // The reservation stands even if queuing fails: the order stays in the `unqueued` set and the payment supervisor
-      // queues it within seconds (or it expires at its deadline, releasing its stock). It is never lost.
-      await this.payments
-        .enqueue(result.order.id)
-        .then(() => this.store.markQueued(result.order.id))
-        .catch((err: Error) => this.log.error({ err, orderId: result.order.id }, 'queuing payment failed; the supervisor will retry'));
+    const fingerprint = this.store.fingerprint(pool, input.quantity);
+    if (replayed) {
+      // Redis remembered the key. The order is the ledger's if it got there; otherwise the first attempt is still
+      // committing, or failed: record it now (the same row; the ledger's unique key makes this safe to race).
+      const known = await this.ledger.get(held.id);
+      if (known) return { order: toWire(known), replayed: true };
     }
-    return result;
+    const outcome = await this.ledger.record(newOrder(held, input.idempotencyKey, fingerprint));
+    if (outcome.kind === 'existing') {
+      const prior = outcome.order;
+      if (prior.id !== held.id) {
+        // The ledger already holds this (buyer, key): Redis forgot it (data loss before recovery caught up). Give back
+        // what was just reserved; the buyer's order is the ledger's.
+        await this.store.transition(held, 'cancel', { reason: `duplicate of ${prior.id}` }).catch((err: Error) =>
+          this.log.error({ err, orderId: held.id }, 'releasing a duplicate reservation failed; the supervisor will settle it'),
+        );
+      }
+      if (prior.fingerprint !== fingerprint) throw orderRefusal('IDEMPOTENCY_KEY_REUSED', { orderId: prior.id });
+      await this.store.confirm([held.id]);
+      // Same id: this request's own reservation, committed first by a concurrent replay of the same key.
+      return { order: toWire(prior), replayed: replayed || prior.id !== held.id };
+    }
+    const order = outcome.order;
+    // Durable: now tell the buyer's other sockets, and queue the payment. Neither can lose the order any more: the
+    // supervisor queues reserved orders whose job is not marked, and expires what is never paid.
+    void Promise.all([this.store.confirm([order.id]), this.store.announce(order)]).catch((err: Error) =>
+      this.log.warn({ err: err.message, orderId: order.id }, 'confirming a recorded order in Redis failed; the supervisor will'),
+    );
+    void this.payments
+      .enqueue(order.id)
+      .then(() => this.queuedMarks.add(order.id))
+      .catch((err: Error) => this.log.warn({ err: err.message, orderId: order.id }, 'queuing payment failed; the supervisor will retry'));
+    return { order: toWire(order), replayed };
   }
 
   /** The buyer cancels an order whose payment has not started; its stock returns at once. */
   async cancel(p: Principal, orderId: string): Promise<Order> {
-    const rec = await this.store.record(orderId);
-    if (!rec || rec.buyerId !== p.userId) throw AppError.notFound(`Order ${orderId}`);
-    const res = await this.store.transition(rec, 'cancel', { reason: 'cancelled by the buyer' });
-    if (!res.changed) throw AppError.conflict(`This order is ${res.status}; only a reserved order whose payment has not started can be cancelled`);
-    return (await this.store.get(orderId))!;
+    const known = await this.ledger.get(orderId);
+    if (!known || known.buyerId !== p.userId) throw AppError.notFound(`Order ${orderId}`);
+    const res = await this.ledger.transition(orderId, ['reserved'], 'cancelled', { reason: 'cancelled by the buyer', actor: p.userId });
+    if (!res?.changed) throw AppError.conflict(`This order is ${res?.order.status ?? known.status}; only a reserved order whose payment has not started can be cancelled`);
+    await this.store.mirror(res.order);
+    return toWire(res.order);
   }
 
   /** An order, for its buyer or the room's managers. */
   async get(p: Principal, orderId: string): Promise<Order> {
-    const order = await this.store.get(orderId);
-    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)))) return order;
+    const order = await this.ledger.get(orderId);
+    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)))) return toWire(order);
     throw AppError.notFound(`Order ${orderId}`);
   }
 
-  listMine(p: Principal, q: ListOrdersQuery): Promise<Order[]> {
-    return this.store.listByBuyer(p.userId, q);
+  /** An order's history (every status, why and who), for the same people as `get`. */
+  async history(p: Principal, orderId: string): Promise<{ orderId: string; events: { status: string; reason: string | null; actor: string; at: number }[] }> {
+    await this.get(p, orderId);
+    return { orderId, events: await this.ledger.events(orderId) };
   }
 
-  async listRoom(p: Principal, roomId: string, q: ListOrdersQuery): Promise<Order[]> {
+  /** The caller's orders across every room, newest first. */
+  listMine(p: Principal, q: ListOrdersQuery): Promise<OrderList> {
+    return page(() => this.ledger.listByBuyer(p.userId, filter(q)));
+  }
+
+  async listRoom(p: Principal, roomId: string, q: ListOrdersQuery): Promise<OrderList> {
     const room = await this.rooms.store.mustGet(roomId);
     access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can see its orders");
-    return this.store.listByRoom(roomId, q);
+    return page(() => this.ledger.listByRoom(roomId, filter(q)));
+  }
+
+  /** Every order in the agency's rooms: its owner, its moderators, admins. */
+  listAgency(p: Principal, agencyId: string, q: ListOrdersQuery): Promise<OrderList> {
+    access.require(access.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its orders");
+    return page(() => this.ledger.listByAgency(agencyId, filter(q)));
   }
 
   /** The pool the request targets; ids that do not belong to the room are NOT_FOUND (forged requests change nothing). */
@@ -122,4 +177,42 @@ export class OrderService {
     const room = await this.rooms.store.get(roomId);
     return room !== null && access.canManageRoom(p, room);
   }
+}
+
+/** The ledger filter for a REST query; the legacy `before=` is an upper bound on created_at, as it always was. */
+function filter(q: ListOrdersQuery) {
+  const to = q.before !== undefined && q.to !== undefined ? Math.min(q.before, q.to) : (q.before ?? q.to);
+  return { status: q.status, from: q.from, to, limit: q.limit, cursor: q.cursor };
+}
+
+async function page(list: () => Promise<OrderPage>): Promise<OrderList> {
+  try {
+    const res = await list();
+    return { orders: res.orders.map(toWire), nextCursor: res.nextCursor };
+  } catch (err) {
+    if (err instanceof CursorError) throw AppError.badRequest(err.message);
+    throw err;
+  }
+}
+
+/** The ledger row for a reservation Redis just made. */
+function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): NewOrder {
+  return {
+    id: r.id,
+    buyerId: r.buyerId,
+    idempotencyKey,
+    fingerprint,
+    roomId: r.roomId,
+    agencyId: r.agencyId,
+    poolKind: r.poolKind,
+    productId: r.productId,
+    skuId: r.skuId,
+    saleId: r.saleId,
+    title: r.title,
+    quantity: r.quantity,
+    unitPrice: r.unitPrice,
+    currency: r.currency,
+    createdAt: r.createdAt,
+    deadline: r.deadline,
+  };
 }

@@ -2,9 +2,10 @@ import type { Redis } from 'ioredis';
 import { analyticsKeys, type AnalyticsKeys } from '../analytics/keys.ts';
 import { catalogKeys, type CatalogKeys } from '../catalog/store.ts';
 import { AppError } from '../errors.ts';
+import { ErrorCode } from '../protocol/errors.ts';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
 import { LuaScripts } from '../infra/lua.ts';
-import type { ListOrdersQuery, Order, OrderStatus } from '../protocol/commerce.ts';
+import type { Order, OrderStatus } from '../protocol/commerce.ts';
 import { newId, roomKeys, type RoomKeys } from '../rooms/store.ts';
 import { orderRefusal } from './errors.ts';
 
@@ -18,10 +19,12 @@ export const orderKeys = (p: string) => ({
   units: (poolId: string) => `${p}orders:units:${poolId}`,
   byBuyer: (buyerId: string) => `${p}orders:buyer:${buyerId}`,
   byRoom: (roomId: string) => `${p}orders:room:${roomId}`,
-  /** Sorted set of non-final orders by payment deadline (the supervisor's work list). */
+  /** Sorted set of orders open in Redis by payment deadline (the supervisor checks them against the ledger). */
   deadlines: `${p}orders:deadlines`,
-  /** Sorted set of reserved orders whose payment job is not known to be queued yet, by creation time. */
-  unqueued: `${p}orders:unqueued`,
+  /** Sorted set of reservations not yet committed to the PostgreSQL ledger, by creation time. */
+  unconfirmed: `${p}orders:unconfirmed`,
+  /** String: present once this Redis's hot state was rebuilt from the ledger; reservations are refused without it. */
+  fence: `${p}ledger:ready`,
   /** Stream of order status changes, read by every node to push `order:updated` to the buyer's sockets. */
   events: `${p}orders:events`,
 });
@@ -45,7 +48,20 @@ export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
 export interface OrderRecord extends Order {
   agencyId: string | null;
   poolKind: 'sale' | 'sku';
+  idempotencyKey: string;
 }
+
+/** What `mirror` needs of an order: its immutable routing fields and the status the ledger committed. */
+export type MirrorableOrder = Pick<OrderRecord, 'id' | 'roomId' | 'agencyId' | 'poolKind' | 'saleId' | 'productId' | 'skuId' | 'status' | 'chargeId' | 'failureReason'>;
+
+/** The Redis action that brings an open order to each ledger status. */
+const MIRROR_ACTION: Partial<Record<OrderStatus, TransitionAction>> = {
+  pending_payment: 'begin',
+  paid: 'paid',
+  failed: 'fail',
+  expired: 'expire',
+  cancelled: 'cancel',
+};
 
 /** Idempotency records outlive any payment window, so a retried request can always find its order. */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 3600_000;
@@ -59,10 +75,10 @@ const EVENTS_MAXLEN = 100_000;
  */
 export class OrderStore {
   readonly keys: OrderKeys;
-  private readonly lua: LuaScripts<'reserve' | 'transition'>;
-  private readonly catalog: CatalogKeys;
-  private readonly sales: SaleKeys;
-  private readonly stats: AnalyticsKeys;
+  private readonly lua: LuaScripts<'reserve' | 'transition' | 'rebuild'>;
+  readonly catalog: CatalogKeys;
+  readonly sales: SaleKeys;
+  readonly stats: AnalyticsKeys;
   private readonly rooms: RoomKeys;
 
   constructor(
@@ -75,14 +91,14 @@ export class OrderStore {
     this.sales = saleKeys(prefix);
     this.stats = analyticsKeys(prefix);
     this.rooms = roomKeys(prefix);
-    this.lua = new LuaScripts(redis, 'orders', new URL('./lua/', import.meta.url), ['reserve', 'transition']);
+    this.lua = new LuaScripts(redis, 'orders', new URL('./lua/', import.meta.url), ['reserve', 'transition', 'rebuild']);
   }
 
   /**
    * Reserves stock for an order (lua/reserve.lua). Resolves with the order (new, or the one an earlier request with
    * the same idempotency key created); throws an orderRefusal CONFLICT (nothing changed) otherwise.
    */
-  async reserve(r: ReserveRequest): Promise<{ order: Order; replayed: boolean }> {
+  async reserve(r: ReserveRequest): Promise<{ order: OrderRecord; replayed: boolean }> {
     const k = this.keys;
     const orderId = `ord_${newId()}`;
     const poolId = this.poolId(r.pool);
@@ -95,20 +111,20 @@ export class OrderStore {
         k.idem(r.buyerId, r.idempotencyKey),
         k.order(orderId),
         k.deadlines,
-        k.unqueued,
+        k.unconfirmed,
         k.byBuyer(r.buyerId),
         k.byRoom(r.roomId),
         this.catalog.stockDirty,
         statsRoom,
         r.agencyId ? this.stats.agency(r.agencyId) : statsRoom,
-        k.events,
+        k.fence,
         this.rooms.room(r.roomId),
       ],
       [
         orderId,
         r.buyerId,
         r.quantity,
-        `${poolId}|${r.quantity}`,
+        this.fingerprint(r.pool, r.quantity),
         this.paymentWindowMs,
         IDEMPOTENCY_TTL_MS,
         r.agencyId ? '1' : '0',
@@ -120,7 +136,7 @@ export class OrderStore {
     switch (res[0]) {
       case 1:
       case 2: {
-        const order = await this.get(String(res[1]));
+        const order = await this.record(String(res[1]));
         if (!order) throw new Error(`order ${res[1]} vanished right after reserve`);
         return { order, replayed: res[0] === 2 };
       }
@@ -140,6 +156,8 @@ export class OrderStore {
         throw orderRefusal('INSUFFICIENT_STOCK', { left: Number(res[1]) });
       case -8:
         throw orderRefusal('NOT_STARTED', { startsAt: res[1] ? Number(res[1]) : null });
+      case -9:
+        throw AppError.unavailable('Orders are paused for a moment while the shop re-syncs its stock; nothing was reserved; retry shortly');
       default:
         throw new Error(`reserve.lua returned ${JSON.stringify(res)}`);
     }
@@ -153,7 +171,7 @@ export class OrderStore {
    * (room, pool, agency) to name its keys, and checks the current status itself, so a stale record is safe and saves
    * a read on the payment path.
    */
-  async transition(order: string | OrderRecord, action: TransitionAction, opts: { reason?: string; chargeId?: string } = {}): Promise<{ changed: boolean; status: OrderStatus }> {
+  async transition(order: string | MirrorableOrder, action: TransitionAction, opts: { reason?: string; chargeId?: string } = {}): Promise<{ changed: boolean; status: OrderStatus }> {
     const rec = typeof order === 'string' ? await this.record(order) : order;
     if (!rec) throw AppError.notFound(`Order ${order as string}`);
     const orderId = rec.id;
@@ -169,7 +187,7 @@ export class OrderStore {
         this.catalog.stock(rec.productId, rec.skuId),
         k.units(this.poolId(pool)),
         k.deadlines,
-        k.unqueued,
+        k.unconfirmed,
         this.catalog.stockDirty,
         statsRoom,
         rec.agencyId ? this.stats.agency(rec.agencyId) : statsRoom,
@@ -184,7 +202,7 @@ export class OrderStore {
   async get(orderId: string): Promise<Order | null> {
     const rec = await this.record(orderId);
     if (!rec) return null;
-    const { agencyId: _a, poolKind: _p, ...order } = rec;
+    const { agencyId: _a, poolKind: _p, idempotencyKey: _k, ...order } = rec;
     return order;
   }
 
@@ -193,47 +211,70 @@ export class OrderStore {
     return h.id ? toRecord(h) : null;
   }
 
-  listByBuyer(buyerId: string, q: ListOrdersQuery): Promise<Order[]> {
-    return this.list(this.keys.byBuyer(buyerId), q);
+  /**
+   * Applies a status the ledger committed to the Redis mirror (releasing or selling its units). Harmless to repeat:
+   * a mirror already applied, or not reachable from the Redis status, changes nothing.
+   */
+  async mirror(o: MirrorableOrder): Promise<{ changed: boolean; status: OrderStatus } | null> {
+    const action = MIRROR_ACTION[o.status];
+    if (!action) return null;
+    try {
+      return await this.transition(o, action, { reason: o.failureReason ?? undefined, chargeId: o.chargeId ?? undefined });
+    } catch (err) {
+      // The Redis copy is gone (lost with Redis data): recovery rebuilds it from the ledger.
+      if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) return null;
+      throw err;
+    }
   }
 
-  listByRoom(roomId: string, q: ListOrdersQuery): Promise<Order[]> {
-    return this.list(this.keys.byRoom(roomId), q);
+  /** Tells the buyer's sockets (every node) that a just-committed order exists. */
+  async announce(o: Order): Promise<void> {
+    await this.redis.xadd(this.keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'orderId', o.id, 'buyerId', o.buyerId, 'status', o.status, 'updatedAt', o.updatedAt);
   }
 
-  /** Non-final orders whose deadline (or re-check time) is at or before `now`. */
-  due(now: number, limit: number): Promise<string[]> {
+  /** Reservations made before `before` that are still not confirmed durable (the supervisor settles them). */
+  unconfirmed(before: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.unconfirmed, '-inf', before, 'LIMIT', 0, limit);
+  }
+
+  /** The reservations' ledger rows are committed. */
+  async confirm(orderIds: readonly string[]): Promise<void> {
+    if (orderIds.length) await this.redis.zrem(this.keys.unconfirmed, ...orderIds);
+  }
+
+  /** Orders still open in Redis whose deadline is at or before `now` (compared with the ledger by the supervisor). */
+  openPastDeadline(now: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.deadlines, '-inf', now, 'LIMIT', 0, limit);
   }
 
-  /** Moves a non-final order's next supervisor check to `at` (no-op if it became final meanwhile). */
+  /** Moves an open order's next look in the deadline set (no-op if it left it). */
   async recheckAt(orderId: string, at: number): Promise<void> {
     await this.redis.zadd(this.keys.deadlines, 'XX', at, orderId);
   }
 
-  /** Reserved orders created before `before` whose payment job was not confirmed queued. */
-  unqueued(before: number, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.unqueued, '-inf', before, 'LIMIT', 0, limit);
+  /**
+   * Rebuilds one SKU's counters and its sales' from the ledger's counts (lua/rebuild.lua). Returns the anomalies the
+   * script reported, or null when the SKU pool no longer exists in Redis.
+   */
+  async rebuildPool(sku: { productId: string; skuId: string; open: number; paid: number }, sales: { saleId: string; open: number; paid: number }[]): Promise<string[] | null> {
+    const res = (await this.lua.run(
+      'rebuild',
+      [this.catalog.stock(sku.productId, sku.skuId), this.catalog.stockDirty, ...sales.map((s) => this.sales.sale(s.saleId))],
+      [sku.open, sku.paid, ...sales.flatMap((s) => [s.open, s.paid])],
+    )) as [number, ...string[]];
+    return res[0] === 1 ? res.slice(1).map(String) : null;
   }
 
-  /** The order's payment job is queued (BullMQ keeps it until done). */
-  async markQueued(orderId: string): Promise<void> {
-    await this.redis.zrem(this.keys.unqueued, orderId);
+  /** What a request asked for: the same idempotency key with another request is refused, never replayed. */
+  fingerprint(pool: PoolRef, quantity: number): string {
+    return `${this.poolId(pool)}|${quantity}`;
   }
 
-  private async list(key: string, q: ListOrdersQuery): Promise<Order[]> {
-    // Read a bounded window and filter: status filtering may need more than `limit` ids.
-    const max = q.before === undefined ? '+inf' : `(${q.before}`;
-    const ids = await this.redis.zrevrangebyscore(key, max, '-inf', 'LIMIT', 0, q.status ? Math.min(q.limit * 10, 2_000) : q.limit);
-    const orders = await Promise.all(ids.map((id) => this.get(id)));
-    return orders.filter((o): o is Order => o !== null && (!q.status || o.status === q.status)).slice(0, q.limit);
-  }
-
-  private poolId(p: PoolRef): string {
+  poolId(p: PoolRef): string {
     return p.kind === 'sale' ? `sale:${p.saleId}` : `sku:${p.productId}:${p.skuId}`;
   }
 
-  private poolKey(p: PoolRef): string {
+  poolKey(p: PoolRef): string {
     return p.kind === 'sale' ? this.sales.sale(p.saleId) : this.catalog.stock(p.productId, p.skuId);
   }
 }
@@ -259,5 +300,6 @@ function toRecord(h: Record<string, string>): OrderRecord {
     failureReason: h.failureReason || null,
     agencyId: h.agencyId || null,
     poolKind: h.poolKind === 'sale' ? 'sale' : 'sku',
+    idempotencyKey: h.idempotencyKey ?? '',
   };
 }

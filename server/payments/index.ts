@@ -14,8 +14,8 @@ export { PaymentQueue } from './queue.ts';
  */
 export function createPayments(ctx: HawkerContext, auth: Auth): Domain & { queue: PaymentQueue } {
   const log = ctx.log.child({ module: 'payments' });
-  const runtime = startPaymentRuntime({ config: ctx.config, log, redis: ctx.redis, redisUrl: ctx.redisUrl, runWorker: ctx.config.PAYMENT_WORKER });
-  ctx.app.use(webhookRoutes(runtime.store, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
+  const runtime = startPaymentRuntime({ config: ctx.config, log, redis: ctx.redis, redisUrl: ctx.redisUrl, ledger: ctx.ledger, runWorker: ctx.config.PAYMENT_WORKER });
+  if (runtime.processor) ctx.app.use(webhookRoutes(ctx.ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
   mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
   return { name: 'payments', queue: runtime.queue, close: () => runtime.close() };
 }

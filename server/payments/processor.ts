@@ -1,80 +1,110 @@
 import type { Logger } from '../infra/log.ts';
-import type { OrderRecord, OrderStore } from '../orders/store.ts';
+import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
+import type { OrderStore } from '../orders/store.ts';
 import type { GatewayCharge, OrderStatus } from '../protocol/commerce.ts';
 import { TERMINAL_ORDER_STATUSES } from '../protocol/commerce.ts';
 import { GatewayError, type PaymentGateway } from './gateway.ts';
 
 /**
- * One payment job: takes an order from reserved to a final state. Safe to run any number of times, concurrently or
- * after a crash at any line, because:
+ * The gateway idempotency key of an order's charge. Derived from the durable order: its id is unique per (buyer,
+ * idempotency key) in the ledger, so a retried request, a re-run job, a crashed worker or a lost Redis all arrive at
+ * the same key, and the gateway charges it at most once.
+ */
+export const chargeKey = (order: Pick<LedgerOrder, 'id'>): string => order.id;
+
+/**
+ * One payment job: takes an order from reserved to a final state. The ledger (PostgreSQL) decides every status; Redis
+ * mirrors it afterwards. Safe to run any number of times, concurrently or after a crash at any line, because:
  *
- * 1. `begin` (reserved -> pending_payment) is the only gate to the gateway, and it refuses after the deadline. So an
- *    order still `reserved` has never been sent to the gateway, and expiring it releases stock safely.
- * 2. Every charge uses idempotency key = order id: a repeat returns the first attempt's record, never a second charge.
+ * 1. `begin` (reserved -> pending_payment, with the attempt and its gateway key in the same statement) is the only
+ *    gate to the gateway and refuses after the deadline. So an order still `reserved` in the ledger has never been
+ *    sent to the gateway, and expiring it releases stock safely. Each later call is recorded before it is made.
+ * 2. Every charge uses the order's key (chargeKey): a repeat returns the first attempt's record, never a second charge.
  * 3. A pending order only leaves pending_payment on a *final* gateway answer: succeeded -> paid, declined -> failed,
  *    or, when it must stop (deadline passed, last attempt), after `cancel` closed the key at the gateway — which
  *    answers `succeeded` if a charge got in first (then the order is paid, not expired). So no order is charged without
- *    being marked paid, and no paid order lacks its charge.
- * 4. State changes are Lua transitions that only apply from the expected status, so racing paths (webhook, another
- *    worker, the supervisor) apply each change once.
+ *    being marked paid, and no paid order lacks its charge; a charge that arrives for an order that can no longer take
+ *    it is recorded as such, and reconciliation refunds it.
+ * 4. Ledger transitions only apply from the expected status, so racing paths (webhook, another worker, the
+ *    supervisor) apply each change once.
  */
 export class PaymentProcessor {
   constructor(
+    private readonly ledger: LedgerOrders,
     private readonly store: OrderStore,
     private readonly gateway: PaymentGateway,
     private readonly log: Logger,
   ) {}
 
   /**
-   * Processes the order's payment. Throws (so BullMQ retries with backoff) when the gateway's answer is unknown;
-   * on the last attempt it settles the order instead. Resolves with the order's final status.
+   * Processes the order's payment. Throws (so BullMQ retries with backoff) when the gateway's answer is unknown or the
+   * ledger is unreachable; on the last attempt it settles the order instead. Resolves with the order's final status.
    */
   async process(orderId: string, lastAttempt: boolean): Promise<OrderStatus | 'missing'> {
-    const order = await this.store.record(orderId);
+    let order = await this.ledger.get(orderId);
     if (!order) {
-      this.log.error({ orderId }, 'payment job for an unknown order');
+      this.log.error({ orderId }, 'payment job for an order the ledger does not have');
       return 'missing';
     }
-    if (TERMINAL_ORDER_STATUSES.includes(order.status)) return order.status;
-    if (order.status === 'reserved') {
-      const begun = await this.store.transition(order, 'begin', { reason: 'payment window elapsed before payment started' });
-      if (begun.status !== 'pending_payment') return begun.status;
+    if (TERMINAL_ORDER_STATUSES.includes(order.status)) {
+      await this.store.mirror(order); // a process may have died between the ledger and the mirror
+      return order.status;
     }
-    if (Date.now() >= order.deadline) return this.stop(order, 'expire', 'payment window elapsed');
+    let attemptId: number;
+    if (order.status === 'reserved') {
+      const begun = await this.ledger.begin(order.id, chargeKey(order));
+      if (!begun) return 'missing';
+      order = begun.order;
+      await this.store.mirror(order);
+      if (order.status !== 'pending_payment') return order.status;
+      attemptId = begun.attemptId ?? (await this.ledger.startAttempt(order.id, 'charge', chargeKey(order)));
+    } else {
+      await this.store.mirror(order);
+      if (Date.now() >= order.deadline) return this.stop(order, 'expired', 'payment window elapsed');
+      attemptId = await this.ledger.startAttempt(order.id, 'charge', chargeKey(order));
+    }
     let charge: GatewayCharge;
     try {
       charge = await this.gateway.charge({
-        idempotencyKey: order.id,
+        idempotencyKey: chargeKey(order),
         reference: order.id,
         amount: order.amount,
         currency: order.currency,
         description: `${order.quantity} × ${order.title}`.slice(0, 200),
       });
     } catch (err) {
+      await this.ledger.finishAttempt(attemptId, 'error', (err as Error).message).catch(() => {});
       if (!(err instanceof GatewayError) || !lastAttempt) throw err;
       this.log.warn({ orderId, err: err.message }, 'last payment attempt failed; settling the order with the gateway');
-      return this.stop(order, 'fail', 'payment gateway unavailable');
+      return this.stop(order, 'failed', 'payment gateway unavailable');
     }
-    return this.settle(order, charge);
+    return this.settle(order, charge, attemptId);
   }
 
-  /** Applies a final gateway record to the order. */
-  private async settle(order: OrderRecord, charge: GatewayCharge): Promise<OrderStatus> {
+  /** Applies a final gateway record to the order, in the ledger first, then the Redis mirror. */
+  async settle(order: LedgerOrder, charge: GatewayCharge, attemptId: number | null, source: 'worker' | 'webhook' = 'worker'): Promise<OrderStatus> {
     if (charge.status !== 'cancelled' && (charge.amount !== order.amount || charge.currency !== order.currency)) {
-      // Cannot happen with key = order id; if it does, a human must look: leave the order pending and fail the job.
+      // Cannot happen with the order's own key; if it does, a human must look: leave the order pending, fail the job.
       throw new Error(`gateway record for ${order.id} is ${charge.amount} ${charge.currency}, order is ${order.amount} ${order.currency}`);
     }
-    let res;
+    if (attemptId !== null) await this.ledger.finishAttempt(attemptId, charge.status, charge.declineCode ?? charge.id);
+    let res: { order: LedgerOrder } | null;
     if (charge.status === 'succeeded') {
-      res = await this.store.transition(order, 'paid', { chargeId: charge.id });
-      if (res.status !== 'paid') this.log.error({ orderId: order.id, chargeId: charge.id, status: res.status }, 'charged an order that is not payable: refund needed');
+      const paid = await this.ledger.markPaid(order.id, charge, source);
+      if (paid && paid.disposition !== 'payment') {
+        this.log.error({ orderId: order.id, chargeId: charge.id, status: paid.order.status, disposition: paid.disposition }, 'charged an order that cannot take it; reconciliation refunds it');
+      }
+      res = paid;
     } else if (charge.status === 'declined') {
-      res = await this.store.transition(order, 'fail', { reason: charge.declineCode ?? 'declined' });
+      res = await this.ledger.transition(order.id, ['pending_payment'], 'failed', { reason: charge.declineCode ?? 'declined', actor: `system:${source}` });
     } else {
       // Someone (an earlier run of this job) cancelled the key: no charge exists and none can happen.
-      res = await this.store.transition(order, Date.now() >= order.deadline ? 'expire' : 'fail', { reason: 'payment cancelled' });
+      const to = Date.now() >= order.deadline ? 'expired' : 'failed';
+      res = await this.ledger.transition(order.id, ['pending_payment'], to, { reason: 'payment cancelled', actor: `system:${source}` });
     }
-    return res.status;
+    if (!res) return 'failed';
+    await this.store.mirror(res.order);
+    return res.order.status;
   }
 
   /**
@@ -82,9 +112,20 @@ export class PaymentProcessor {
    * the order `outcome`. Throws GatewayError if the gateway cannot be reached (the job retries; the supervisor re-runs
    * failed jobs of orders still open).
    */
-  private async stop(order: OrderRecord, outcome: 'expire' | 'fail', reason: string): Promise<OrderStatus> {
-    const record = await this.gateway.cancel(order.id);
-    if (record.status === 'succeeded' || record.status === 'declined') return this.settle(order, record);
-    return (await this.store.transition(order, outcome, { reason })).status;
+  private async stop(order: LedgerOrder, outcome: 'expired' | 'failed', reason: string): Promise<OrderStatus> {
+    const attemptId = await this.ledger.startAttempt(order.id, 'cancel', chargeKey(order));
+    let record: GatewayCharge;
+    try {
+      record = await this.gateway.cancel(chargeKey(order));
+    } catch (err) {
+      await this.ledger.finishAttempt(attemptId, 'error', (err as Error).message).catch(() => {});
+      throw err;
+    }
+    if (record.status === 'succeeded' || record.status === 'declined') return this.settle(order, record, attemptId);
+    await this.ledger.finishAttempt(attemptId, 'cancelled');
+    const res = await this.ledger.transition(order.id, ['pending_payment'], outcome, { reason, actor: 'system:payments' });
+    if (!res) return outcome;
+    await this.store.mirror(res.order);
+    return res.order.status;
   }
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Logger } from '../infra/log.ts';
 import { createRedis } from '../infra/redis.ts';
 import { Ticker } from '../infra/ticker.ts';
+import type { Ledger } from '../ledger/index.ts';
 import { OrderStore } from '../orders/store.ts';
 import { HttpPaymentGateway } from './gateway.ts';
 import { PaymentProcessor } from './processor.ts';
@@ -15,6 +16,7 @@ import { startPaymentWorker } from './worker.ts';
 export interface PaymentRuntime {
   readonly queue: PaymentQueue;
   readonly store: OrderStore;
+  readonly processor: PaymentProcessor | null;
   readonly gateway: HttpPaymentGateway | null;
   readonly worker: Worker<PaymentJobData> | null;
   /** Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. */
@@ -26,7 +28,7 @@ export interface PaymentRuntime {
  * node (server/payments/index.ts) and by the standalone worker process (server/payments/workerMain.ts), so both run
  * exactly the same code.
  */
-export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; runWorker: boolean }): PaymentRuntime {
+export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: Ledger; runWorker: boolean }): PaymentRuntime {
   const { config, log } = o;
   const store = new OrderStore(o.redis, config.REDIS_KEY_PREFIX, config.ORDER_PAYMENT_WINDOW_MS);
   const queueConn = createRedis(o.redisUrl, log.child({ conn: 'payment-queue' }), { maxRetriesPerRequest: null });
@@ -36,12 +38,13 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     : null;
   let workerConn: Redis | undefined;
   let worker: Worker<PaymentJobData> | null = null;
-  if (o.runWorker && gateway) {
+  const processor = gateway ? new PaymentProcessor(o.ledger.orders, store, gateway, log) : null;
+  if (o.runWorker && processor) {
     workerConn = createRedis(o.redisUrl, log.child({ conn: 'payment-worker' }), { maxRetriesPerRequest: null });
     worker = startPaymentWorker({
       connection: workerConn,
       keyPrefix: config.REDIS_KEY_PREFIX,
-      processor: new PaymentProcessor(store, gateway, log),
+      processor,
       concurrency: config.PAYMENT_WORKER_CONCURRENCY,
       lockMs: config.PAYMENT_LOCK_MS,
       backoffMs: config.PAYMENT_BACKOFF_MS,
@@ -56,11 +59,12 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     log.warn({ err: err.message }, 'payment queue could not finish connecting to Redis'),
   );
   const recheckMs = Math.max(5_000, config.PAYMENT_LOCK_MS);
-  const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () => superviseOrders(store, queue, log, recheckMs)).start();
+  const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () => superviseOrders(o.ledger.orders, store, queue, log, recheckMs)).start();
   let closing: Promise<void> | undefined;
   return {
     queue,
     store,
+    processor,
     gateway,
     worker,
     close() {

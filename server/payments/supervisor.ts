@@ -1,37 +1,116 @@
 import type { Logger } from '../infra/log.ts';
+import type { LedgerOrders, NewOrder } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
 import type { PaymentQueue } from './queue.ts';
 
-/** A reserved order is normally queued within milliseconds; after this long without confirmation it is (re)queued. */
+/** A committed reserved order is normally queued within milliseconds; after this long without the mark it is (re)queued. */
 export const UNQUEUED_GRACE_MS = 3_000;
+/**
+ * A reservation not committed to the ledger after this long was abandoned (its node died, or the ledger was down and
+ * the buyer was answered UNAVAILABLE). Far above any commit's duration (statement timeout 15 s).
+ */
+export const UNCONFIRMED_GRACE_MS = 30_000;
 /** Orders handled per tick and list. */
 const BATCH = 200;
 
 /**
  * The safety net that makes "no lost order" hold whatever crashes: runs on every node and payment worker process each
- * tick (every step is idempotent, so several running at once is fine).
+ * tick (every step is idempotent and conditional in the ledger, so several running at once is fine).
  *
- * - Reserved orders whose job was never confirmed queued (the process died between reserving and queuing) get queued.
- * - Reserved orders past their deadline expire (their stock returns): they never reached the gateway.
+ * - Committed reserved orders whose payment job is not marked queued (the process died between commit and queuing,
+ *   or Redis lost the queue) get queued: the ledger row is the outbox.
+ * - Reserved orders past their deadline expire in the ledger, then in Redis (their stock returns): they never reached
+ *   the gateway.
  * - Orders still paying past their deadline get their job re-run if it failed or vanished; the job then cancels at the
  *   gateway and settles the order. They are re-checked every `recheckMs` until final.
+ * - Reservations Redis holds that never reached the ledger are settled: the ledger gets a cancelled tombstone under
+ *   their (buyer, key), so a late commit cannot resurrect them, and only then is their stock released.
+ * - Redis orders still open past their deadline are brought to the ledger's status (a mirror a crash skipped).
  */
-export async function superviseOrders(store: OrderStore, queue: PaymentQueue, log: Logger, recheckMs: number): Promise<void> {
-  const now = Date.now();
-  for (const orderId of await store.unqueued(now - UNQUEUED_GRACE_MS, BATCH)) {
+export async function superviseOrders(ledger: LedgerOrders, store: OrderStore, queue: PaymentQueue, log: Logger, recheckMs: number): Promise<void> {
+  const queued: string[] = [];
+  for (const orderId of await ledger.unqueued(UNQUEUED_GRACE_MS, BATCH)) {
     const did = await queue.ensure(orderId);
-    await store.markQueued(orderId);
+    queued.push(orderId);
     if (did !== 'present') log.warn({ orderId, did }, 'queued a reserved order whose payment job was missing');
   }
-  for (const orderId of await store.due(now, BATCH)) {
-    const order = await store.record(orderId);
-    if (order?.status === 'reserved') {
-      const res = await store.transition(order, 'expire', { reason: 'payment window elapsed' });
-      if (res.changed) log.info({ orderId }, 'reservation expired; stock returned');
-    } else if (order?.status === 'pending_payment') {
-      const did = await queue.ensure(orderId);
-      if (did !== 'present') log.warn({ orderId, did }, 're-ran the payment job of an order past its deadline');
-      await store.recheckAt(orderId, now + recheckMs);
+  await ledger.markQueued(queued);
+
+  for (const { id, status } of await ledger.due(BATCH)) {
+    if (status === 'reserved') {
+      const res = await ledger.transition(id, ['reserved'], 'expired', { reason: 'payment window elapsed', actor: 'system:supervisor', deadline: 'passed' });
+      if (res?.changed) {
+        await store.mirror(res.order);
+        log.info({ orderId: id }, 'reservation expired; stock returned');
+      }
+    } else {
+      const did = await queue.ensure(id);
+      if (did !== 'present') log.warn({ orderId: id, did }, 're-ran the payment job of an order past its deadline');
+      await ledger.recheckAt(id, recheckMs);
     }
   }
+
+  await settleUnconfirmed(ledger, store, log);
+
+  const now = Date.now();
+  const lagging = await store.openPastDeadline(now, BATCH);
+  if (lagging.length) {
+    const known = await ledger.getMany(lagging);
+    for (const orderId of lagging) {
+      const order = known.get(orderId);
+      if (order && order.status !== 'reserved' && order.status !== 'pending_payment') {
+        const res = await store.mirror(order);
+        if (res?.changed) log.warn({ orderId, status: order.status }, 'brought a Redis order to the status the ledger holds');
+      } else {
+        // Still open in the ledger (the ledger paths above settle it), or never committed (settleUnconfirmed does).
+        await store.recheckAt(orderId, now + recheckMs);
+      }
+    }
+  }
+}
+
+/** Settles reservations that never reached the ledger (see superviseOrders). */
+export async function settleUnconfirmed(ledger: LedgerOrders, store: OrderStore, log: Logger, graceMs = UNCONFIRMED_GRACE_MS): Promise<number> {
+  const stale = await store.unconfirmed(Date.now() - graceMs, BATCH);
+  let released = 0;
+  for (const orderId of stale) {
+    const rec = await store.record(orderId);
+    if (!rec) {
+      await store.confirm([orderId]);
+      continue;
+    }
+    const fingerprint = store.fingerprint(
+      rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId },
+      rec.quantity,
+    );
+    const row: NewOrder = {
+      id: rec.id,
+      buyerId: rec.buyerId,
+      idempotencyKey: rec.idempotencyKey,
+      fingerprint,
+      roomId: rec.roomId,
+      agencyId: rec.agencyId,
+      poolKind: rec.poolKind,
+      productId: rec.productId,
+      skuId: rec.skuId,
+      saleId: rec.saleId,
+      title: rec.title,
+      quantity: rec.quantity,
+      unitPrice: rec.unitPrice,
+      currency: rec.currency,
+      createdAt: rec.createdAt,
+      deadline: rec.deadline,
+    };
+    if (await ledger.tombstone(row, 'not recorded in time; nothing was charged; place the order again')) {
+      await store.transition(rec, 'cancel', { reason: 'not recorded in time' });
+      released++;
+      log.warn({ orderId }, 'released a reservation that never reached the ledger (it was never acknowledged)');
+    } else {
+      // It did reach the ledger: bring the mirror to the ledger's status.
+      const order = await ledger.get(orderId);
+      if (order) await store.mirror(order);
+    }
+    await store.confirm([orderId]);
+  }
+  return released;
 }

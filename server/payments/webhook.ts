@@ -3,8 +3,9 @@ import type { RawBodyRequest } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
 import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
-import type { OrderStore } from '../orders/store.ts';
-import { GatewayWebhookEvent } from '../protocol/commerce.ts';
+import type { LedgerOrders } from '../ledger/index.ts';
+import { chargeKey, type PaymentProcessor } from './processor.ts';
+import { AnyGatewayWebhookEvent } from '../protocol/commerce.ts';
 import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
 
 /**
@@ -13,30 +14,29 @@ import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
  * forged calls get 401 and change nothing; records that do not match their order (amount, currency, key) are logged
  * and ignored.
  */
-export function webhookRoutes(store: OrderStore, secret: string, { rest }: Auth, log: Logger): Router {
+export function webhookRoutes(ledger: LedgerOrders, processor: PaymentProcessor, secret: string, { rest }: Auth, log: Logger): Router {
   const r = Router();
   r.post(
     '/api/payments/webhook',
-    rest({ auth: false, body: GatewayWebhookEvent }, async ({ body, req }) => {
+    rest({ auth: false, body: AnyGatewayWebhookEvent }, async ({ body, req }) => {
       const raw = (req as unknown as RawBodyRequest).rawBody;
       if (!raw || !verifyWebhook(secret, req.header(SIGNATURE_HEADER), raw)) throw AppError.unauthenticated('Missing, stale or invalid webhook signature');
       // charge.cancelled: whoever cancelled settles the order.
-      if (body.type === 'charge.cancelled') return { received: true, applied: false };
+      if (body.type !== 'charge.succeeded' && body.type !== 'charge.declined') return { received: true, applied: false };
       const charge = body.data;
-      const order = await store.record(charge.reference);
-      if (!order || charge.idempotencyKey !== order.id || charge.amount !== order.amount || charge.currency !== order.currency) {
-        log.error({ eventId: body.id, reference: charge.reference }, 'webhook for an unknown order or with mismatching amount; ignored');
+      const order = await ledger.get(charge.reference);
+      if (!order || charge.idempotencyKey !== chargeKey(order) || charge.amount !== order.amount || charge.currency !== order.currency) {
+        // Reconciliation finds such a charge by listing the gateway's charges, and refunds it.
+        log.error({ eventId: body.id, reference: charge.reference }, 'webhook for an unknown order or with mismatching amount; left to reconciliation');
         return { received: true, applied: false };
       }
-      // Usually the worker has already applied the same answer: nothing to do (saves a script call per charge).
-      if (order.status === (body.type === 'charge.succeeded' ? 'paid' : 'failed')) return { received: true, applied: false };
-      if (body.type === 'charge.succeeded') {
-        const res = await store.transition(order, 'paid', { chargeId: charge.id });
-        if (res.status !== 'paid') log.error({ orderId: order.id, chargeId: charge.id, status: res.status }, 'charged an order that is not payable: refund needed');
-        return { received: true, applied: res.changed };
+      // Usually the worker has already applied the same answer: nothing to do (saves a write per charge).
+      if (order.status === (body.type === 'charge.succeeded' ? 'paid' : 'failed') && (body.type !== 'charge.succeeded' || order.chargeId === charge.id)) {
+        return { received: true, applied: false };
       }
-      const res = await store.transition(order, 'fail', { reason: charge.declineCode ?? 'declined' });
-      return { received: true, applied: res.changed };
+      const before = order.status;
+      const status = await processor.settle(order, charge, null, 'webhook');
+      return { received: true, applied: status !== before };
     }),
   );
   return r;

@@ -7,12 +7,15 @@
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { createLogger } from '../infra/log.ts';
 import { createRedis } from '../infra/redis.ts';
+import { openLedger } from '../ledger/index.ts';
 import { startPaymentRuntime } from './runtime.ts';
 
 let config: Config;
 try {
   config = loadConfig();
-  if (!config.REDIS_URL || !config.PAYMENT_GATEWAY_URL) throw new ConfigError('Invalid configuration: the payment worker needs REDIS_URL and PAYMENT_GATEWAY_URL (see README.md, Configuration)');
+  if (!config.REDIS_URL || !config.PAYMENT_GATEWAY_URL || !config.DATABASE_URL) {
+    throw new ConfigError('Invalid configuration: the payment worker needs REDIS_URL, DATABASE_URL and PAYMENT_GATEWAY_URL (see README.md, Configuration)');
+  }
 } catch (err) {
   if (err instanceof ConfigError) {
     process.stderr.write(`${err.message}\n`);
@@ -23,7 +26,8 @@ try {
 
 const log = createLogger(config.LOG_LEVEL, 'hawker-payment-worker');
 const redis = createRedis(config.REDIS_URL!, log.child({ module: 'redis' }));
-const runtime = startPaymentRuntime({ config, log, redis, redisUrl: config.REDIS_URL!, runWorker: true });
+const ledger = await openLedger({ url: config.DATABASE_URL!, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, production: config.NODE_ENV === 'production', log });
+const runtime = startPaymentRuntime({ config, log, redis, redisUrl: config.REDIS_URL!, ledger, runWorker: true });
 log.info({ concurrency: config.PAYMENT_WORKER_CONCURRENCY, gateway: config.PAYMENT_GATEWAY_URL }, 'payment worker started');
 
 let stopping = false;
@@ -33,6 +37,7 @@ async function stop(signal: string): Promise<void> {
   log.info({ signal }, 'payment worker stopping');
   setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref();
   await runtime.close();
+  await ledger.close();
   await redis.quit().catch(() => redis.disconnect());
   process.exit(0);
 }

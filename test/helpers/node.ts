@@ -22,13 +22,22 @@ export function randomPrefix(): string {
   return `t${randomBytes(5).toString('hex')}:`;
 }
 
+/** The ledger schema of a deployment with this Redis key prefix: nodes sharing a prefix share their ledger too. */
+export function schemaFor(prefix: string): string {
+  return `h_${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
+}
+
 /**
- * Starts a full Hawker node (all domains) on 127.0.0.1, port 0, against the run's Redis (or `redisUrl`), with one
- * mediasoup worker on random ports. `env` overrides any configuration variable.
+ * Starts a full Hawker node (all domains) on 127.0.0.1, port 0, against the run's Redis (or `redisUrl`) and the run's
+ * PostgreSQL (a schema per key prefix), with one mediasoup worker on random ports. `env` overrides any configuration
+ * variable.
  */
 export async function startNode(env: Record<string, string> = {}, redisUrl = inject('redisUrl')): Promise<TestNode> {
   const prefix = env.REDIS_KEY_PREFIX ?? randomPrefix();
   const config = loadConfig({
+    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_SCHEMA: schemaFor(prefix),
+    DATABASE_POOL_SIZE: '4',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

@@ -1,23 +1,28 @@
 -- KEYS: 13
--- Reserves stock for one order, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
+-- Reserves stock for one order in Redis, the hot path, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
 -- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
 -- KEYS[1]  stock pool hash (a SKU pool or a flash sale, see server/catalog/pool.ts)
 -- KEYS[2]  units per buyer in this pool (hash buyerId -> active units: reserved, paying or paid)
 -- KEYS[3]  idempotency record (string "orderId|fingerprint", per buyer and key)
 -- KEYS[4]  the new order's hash          KEYS[5] payment deadlines (zset orderId by deadline ms)
--- KEYS[6]  not-yet-queued orders (zset orderId by creation ms; the enqueue path removes them)
+-- KEYS[6]  unconfirmed orders (zset orderId by creation ms): reserved here, not yet committed to the PostgreSQL
+--          ledger. The node removes an order once its row is committed; the supervisor settles what is left behind.
 -- KEYS[7]  buyer's orders (zset)         KEYS[8] room's orders (zset)
 -- KEYS[9]  stock dirty set (live stock ticker)
 -- KEYS[10] room analytics hash           KEYS[11] agency analytics hash (ignored unless ARGV[7] == "1")
--- KEYS[12] order events stream (status pushes to the buyer)
+-- KEYS[12] the ledger fence (string): present once this Redis's hot state was rebuilt from the ledger
+--          (server/ledger/recovery.ts); while it is missing every reservation is refused, so nothing is reserved on
+--          counters that are about to be rewritten.
 -- KEYS[13] the room's hash (rooms domain): a room that has not gone live sells nothing yet
 -- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
 -- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7] "1" if the room has an agency
--- ARGV[8] events stream max length   ARGV[9..] field, value pairs copied onto the order (ids, title)
+-- ARGV[8] unused   ARGV[9..] field, value pairs copied onto the order (ids, title)
 -- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
 --   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
 --   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked;
---   {-8, scheduledAt or ''} the room has not gone live yet.
+--   {-8, scheduledAt or ''} the room has not gone live yet; {-9} the hot state is being rebuilt (retry shortly).
+-- Nothing is announced here: the order is told to anyone (the buyer's ack, the `reserved` push) only once its ledger
+-- row is committed.
 -- Invariant kept: left moves to reserved unit for unit, so pool totals are unchanged and left never goes below 0.
 -- The buyer's active units never exceed the pool's limit (when it has one).
 local prior = redis.call('GET', KEYS[3])
@@ -27,6 +32,7 @@ if prior then
   if string.sub(prior, sep + 1) ~= ARGV[4] then return {-5, orderId} end
   return {2, orderId}
 end
+if redis.call('EXISTS', KEYS[12]) == 0 then return {-9} end
 local room = redis.call('HMGET', KEYS[13], 'status', 'scheduledAt')
 if room[1] == 'scheduled' then return {-8, room[2] or ''} end
 local pool = redis.call('HMGET', KEYS[1], 'state', 'start', 'end', 'limit', 'left', 'price', 'currency', 'title')
@@ -69,6 +75,4 @@ if ARGV[7] == '1' then
   redis.call('HINCRBY', KEYS[11], 'orders', 1)
   redis.call('HINCRBY', KEYS[11], 'units', q)
 end
-redis.call('XADD', KEYS[12], 'MAXLEN', '~', ARGV[8], '*', 'orderId', orderId, 'buyerId', ARGV[2], 'status', 'reserved',
-  'updatedAt', now)
 return {1, orderId}

@@ -1,23 +1,19 @@
 -- KEYS: 10
--- Moves an order through its state machine and settles its stock in the same step, so every unit is released or sold
--- exactly once:  reserved -> pending_payment -> paid | failed | expired;  reserved -> expired | cancelled.
+-- Mirrors an order's status change, already committed in the PostgreSQL ledger (the authority on order status), into
+-- Redis, and settles its stock in the same step, so every unit is released or sold exactly once:
+--   reserved -> pending_payment -> paid | failed | expired;  reserved -> expired | cancelled | failed | paid.
+-- (A mirror can skip pending_payment when a process died between the ledger's change and this script.)
 -- KEYS[1] order hash   KEYS[2] its stock pool   KEYS[3] the SKU pool (the sale's parent; = KEYS[2] for list-price orders)
--- KEYS[4] units per buyer in the pool   KEYS[5] payment deadlines (zset)   KEYS[6] not-yet-queued orders (zset)
+-- KEYS[4] units per buyer in the pool   KEYS[5] open orders by deadline (zset)   KEYS[6] unconfirmed orders (zset)
 -- KEYS[7] stock dirty set   KEYS[8] room analytics   KEYS[9] agency analytics   KEYS[10] order events stream
 -- ARGV[1] action: begin | paid | fail | expire | cancel   ARGV[2] reason (fail/expire/cancel)   ARGV[3] charge id (paid)
 -- ARGV[4] "1" if the room has an agency   ARGV[5] events stream max length
--- Returns: {1, newStatus} changed; {0, currentStatus} not allowed from the current status (nothing changed);
---          {-1} no such order.
--- Actions:
---   begin   reserved -> pending_payment before the deadline; after it, reserved -> expired. The payment worker calls
---           it before its first charge attempt, so a reserved order has provably never been sent to the gateway.
---   paid    pending_payment -> paid: reserved units become sold.
---   fail    pending_payment -> failed (declined, or the gateway confirmed the charge cannot happen any more).
---   expire  reserved -> expired once the deadline has passed (Redis clock); pending_payment -> expired (the worker
---           cancelled the charge at the gateway first).
---   cancel  reserved -> cancelled (the buyer, before payment started).
+-- Returns: {1, newStatus} changed; {0, currentStatus} already there or not reachable from the current status (nothing
+--          changed, so replaying a mirror is harmless); {-1} no such order (lost with Redis data: recovery rebuilds it).
+-- Deadlines are not checked here: the ledger decided, on its own clock.
 -- Releasing (failed, expired, cancelled) returns the units to the pool's left, or, if the pool is a flash sale that has
 -- ended, to the SKU pool (sale.returned and SKU.left grow, SKU.allocated shrinks), and frees the buyer's limit.
+-- Paying a flash-sale order counts its units as sold on the SKU too (SKU.allocated shrinks, SKU.sold grows).
 -- Invariants kept: sale quantity = left + reserved + sold + returned; SKU total = left + reserved + sold + allocated.
 local o = redis.call('HMGET', KEYS[1], 'status', 'deadline', 'quantity', 'id', 'buyerId', 'amount', 'currency')
 local status = o[1]
@@ -25,22 +21,19 @@ if not status then return {-1} end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local action = ARGV[1]
+local open = status == 'reserved' or status == 'pending_payment'
 local to
 if action == 'begin' then
   if status ~= 'reserved' then return {0, status} end
-  if now >= tonumber(o[2]) then to = 'expired' else to = 'pending_payment' end
+  to = 'pending_payment'
 elseif action == 'paid' then
-  if status ~= 'pending_payment' then return {0, status} end
+  if not open then return {0, status} end
   to = 'paid'
 elseif action == 'fail' then
-  if status ~= 'pending_payment' then return {0, status} end
+  if not open then return {0, status} end
   to = 'failed'
 elseif action == 'expire' then
-  if status == 'reserved' then
-    if now < tonumber(o[2]) then return {0, status} end
-  elseif status ~= 'pending_payment' then
-    return {0, status}
-  end
+  if not open then return {0, status} end
   to = 'expired'
 elseif action == 'cancel' then
   if status ~= 'reserved' then return {0, status} end
@@ -58,6 +51,11 @@ if to == 'pending_payment' then
 elseif to == 'paid' then
   redis.call('HINCRBY', KEYS[2], 'reserved', -q)
   redis.call('HINCRBY', KEYS[2], 'sold', q)
+  if KEYS[3] ~= KEYS[2] then
+    redis.call('HINCRBY', KEYS[3], 'allocated', -q)
+    redis.call('HINCRBY', KEYS[3], 'sold', q)
+    redis.call('SADD', KEYS[7], KEYS[3])
+  end
   redis.call('HSET', KEYS[1], 'chargeId', ARGV[3], 'paidAt', now)
   redis.call('ZREM', KEYS[5], orderId)
   redis.call('ZREM', KEYS[6], orderId)

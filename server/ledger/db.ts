@@ -1,0 +1,91 @@
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { runner } from 'node-pg-migrate';
+import type { Logger } from '../infra/log.ts';
+
+/** The versioned SQL migrations (node-pg-migrate's `.sql` form: `-- Up Migration` / `-- Down Migration`). */
+const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
+/** Table that records which migrations ran, inside the deployment's schema. */
+const MIGRATIONS_TABLE = 'hawker_migrations';
+
+// int8 (bigint: amounts, counts) as JS numbers: amounts are minor units far below 2^53, and every caller does math.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** Thrown when the database is reachable but unfit to hold money (durability off). */
+export class LedgerConfigError extends Error {
+  override readonly name = 'LedgerConfigError';
+}
+
+export interface LedgerDbOptions {
+  url: string;
+  schema: string;
+  poolSize: number;
+  log: Logger;
+}
+
+/**
+ * Opens the ledger's connection pool, every connection scoped to `schema` (search_path), so deployments and test runs
+ * sharing one database never see each other's rows. Connection errors of idle clients are logged, never thrown: the
+ * pool reconnects by itself and each query reports its own failure.
+ */
+export function createLedgerPool(o: LedgerDbOptions): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: o.url,
+    max: o.poolSize,
+    // A query that cannot get a connection within this long fails (answered UNAVAILABLE) instead of queuing forever
+    // while PostgreSQL is down.
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    // Bounded statements: a stuck query fails and the caller decides (nothing is acknowledged on a failed write).
+    statement_timeout: 15_000,
+    options: `-c search_path=${o.schema}`,
+    application_name: 'hawker',
+  });
+  pool.on('error', (err) => o.log.warn({ err: err.message }, 'idle PostgreSQL connection failed; the pool reconnects'));
+  return pool;
+}
+
+/**
+ * Applies pending migrations in `schema` (created if missing). node-pg-migrate holds an advisory lock meanwhile, so
+ * nodes starting together migrate once; the others wait for it.
+ */
+export async function migrateLedger(o: { url: string; schema: string; log: Logger }): Promise<string[]> {
+  const client = new pg.Client({ connectionString: o.url, application_name: 'hawker-migrate' });
+  await client.connect();
+  try {
+    const ran = await runner({
+      dbClient: client,
+      dir: MIGRATIONS_DIR,
+      migrationsTable: MIGRATIONS_TABLE,
+      schema: o.schema,
+      createSchema: true,
+      direction: 'up',
+      checkOrder: true,
+      advisoryLockMode: 'wait',
+      singleTransaction: true,
+      log: () => {},
+      logger: { debug: () => {}, info: () => {}, warn: (m: string) => o.log.warn(m), error: (m: string) => o.log.error(m) },
+    });
+    if (ran.length) o.log.info({ schema: o.schema, migrations: ran.map((m) => m.name) }, 'ledger migrations applied');
+    return ran.map((m) => m.name);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Durability is not negotiable: money acknowledged to a buyer must survive a power cut. Returns the settings that are
+ * off; in production the node refuses to start when any is.
+ */
+export async function durabilityProblems(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ fsync: string; synchronous_commit: string; full_page_writes: string }>(
+    `SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit,
+            current_setting('full_page_writes') AS full_page_writes`,
+  );
+  const r = rows[0]!;
+  const problems: string[] = [];
+  if (r.fsync !== 'on') problems.push(`fsync=${r.fsync}`);
+  if (r.synchronous_commit === 'off' || r.synchronous_commit === 'local') problems.push(`synchronous_commit=${r.synchronous_commit}`);
+  if (r.full_page_writes !== 'on') problems.push(`full_page_writes=${r.full_page_writes}`);
+  return problems;
+}

@@ -1,0 +1,51 @@
+import type pg from 'pg';
+import type { Logger } from '../infra/log.ts';
+import { createLedgerPool, durabilityProblems, LedgerConfigError, migrateLedger } from './db.ts';
+import { LedgerOrders } from './orders.ts';
+
+export { LedgerConfigError } from './db.ts';
+export { CursorError, LedgerOrders, toWire, type LedgerOrder, type NewOrder, type OrderPage, type RecordOutcome } from './orders.ts';
+export { Batcher } from './batcher.ts';
+
+/**
+ * The money ledger in PostgreSQL, the system of record for orders, payments, refunds and their history
+ * (docs/commerce.md, "Ledger"). One per process; it owns its connection pool.
+ */
+export interface Ledger {
+  readonly pool: pg.Pool;
+  readonly orders: LedgerOrders;
+  readonly schema: string;
+  /** Idempotent: ends the pool once running queries finish. */
+  close(): Promise<void>;
+}
+
+/**
+ * Connects, migrates and checks durability. Refuses (LedgerConfigError) a server with fsync or synchronous_commit off
+ * when `production`; elsewhere it warns, so a developer's tuned laptop still runs.
+ */
+export async function openLedger(o: { url: string; schema: string; poolSize: number; production: boolean; log: Logger }): Promise<Ledger> {
+  const log = o.log.child({ module: 'ledger' });
+  await migrateLedger({ url: o.url, schema: o.schema, log });
+  const pool = createLedgerPool({ url: o.url, schema: o.schema, poolSize: o.poolSize, log });
+  try {
+    const problems = await durabilityProblems(pool);
+    if (problems.length) {
+      const msg = `PostgreSQL is not durable (${problems.join(', ')}): acknowledged orders could be lost in a crash; turn these on`;
+      if (o.production) throw new LedgerConfigError(`${msg} (refusing to start with NODE_ENV=production)`);
+      log.warn(msg);
+    }
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw err;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    pool,
+    orders: new LedgerOrders(pool),
+    schema: o.schema,
+    close() {
+      closing ??= pool.end().catch((err: Error) => log.warn({ err: err.message }, 'closing the ledger pool failed'));
+      return closing;
+    },
+  };
+}

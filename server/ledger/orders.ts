@@ -1,0 +1,480 @@
+import type pg from 'pg';
+import type { GatewayCharge, Order, OrderStatus } from '../protocol/commerce.ts';
+import { Batcher } from './batcher.ts';
+
+/** An order as the ledger keeps it: the wire `Order` plus what only the server needs. */
+export interface LedgerOrder extends Order {
+  agencyId: string | null;
+  poolKind: 'sku' | 'sale';
+  idempotencyKey: string;
+  fingerprint: string;
+  paidAt: number | null;
+  refundedAmount: number;
+  jobQueued: boolean;
+}
+
+/** A reservation Redis just made, to be made durable. */
+export interface NewOrder {
+  id: string;
+  buyerId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  roomId: string;
+  agencyId: string | null;
+  poolKind: 'sku' | 'sale';
+  productId: string;
+  skuId: string;
+  saleId: string | null;
+  title: string;
+  quantity: number;
+  unitPrice: number;
+  currency: string;
+  createdAt: number;
+  deadline: number;
+}
+
+/**
+ * What recording a reservation came to: `recorded` (this row is now durable), or `existing`: the (buyer, idempotency
+ * key) or the id already had a row (an earlier attempt, or the supervisor's tombstone for an abandoned reservation).
+ */
+export type RecordOutcome = { kind: 'recorded'; order: LedgerOrder } | { kind: 'existing'; order: LedgerOrder };
+
+/** Who moved an order: a user id, or one of the system's actors. */
+export type Actor = string;
+
+export interface TransitionOptions {
+  reason?: string | null;
+  actor: Actor;
+}
+
+/** Keyset page of orders, newest first. */
+export interface OrderPage {
+  orders: LedgerOrder[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OrderListFilter {
+  status?: OrderStatus;
+  /** Created at or after (ms). */
+  from?: number;
+  /** Created before (ms). Also the legacy `before=` paging. */
+  to?: number;
+  limit: number;
+  cursor?: string;
+}
+
+/** Orders written per INSERT at most (group commit; see Batcher). */
+const MAX_BATCH = 200;
+/** Batches in flight at once: enough to keep a pool busy, few enough to leave connections for everything else. */
+const MAX_IN_FLIGHT = 4;
+
+const ORDER_COLUMNS = `id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id,
+  title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline, charge_id, failure_reason,
+  paid_at, refunded_amount, job_queued`;
+
+/**
+ * The orders of the money ledger (PostgreSQL): the system of record for every order's existence and status. Every
+ * status change is one conditional UPDATE (`WHERE status = ANY(from)`) with its history row in the same statement, so
+ * racing paths (worker, webhook, supervisor, nodes) apply each change once and the last word is always PostgreSQL's.
+ * Redis mirrors the status for its stock scripts; callers apply the mirror after the change is committed here.
+ */
+export class LedgerOrders {
+  private readonly inserts: Batcher<NewOrder, RecordOutcome>;
+
+  constructor(private readonly pool: pg.Pool) {
+    this.inserts = new Batcher((items) => this.insertBatch(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
+  }
+
+  /**
+   * Makes a reservation durable (group-committed with concurrent ones). Resolves once its row is committed, or with
+   * the row that already holds its (buyer, idempotency key) or id; rejects if nothing could be written (then nothing
+   * was: the caller must not acknowledge the order).
+   */
+  record(o: NewOrder): Promise<RecordOutcome> {
+    return this.inserts.add(o);
+  }
+
+  private async insertBatch(items: NewOrder[]): Promise<RecordOutcome[]> {
+    const col = <K extends keyof NewOrder>(k: K) => items.map((i) => i[k]);
+    const iso = (k: 'createdAt' | 'deadline') => items.map((i) => new Date(i[k]).toISOString());
+    const { rows } = await this.pool.query<{ id: string }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                              $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::timestamptz[],
+                              $16::timestamptz[])
+           AS t(id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title,
+                quantity, unit_price, currency, created_at, deadline)
+       ),
+       ins AS (
+         INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
+                             sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline)
+         SELECT id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title,
+                quantity, unit_price, unit_price * quantity, currency, 'reserved', created_at, created_at, deadline
+         FROM input
+         ON CONFLICT DO NOTHING
+         RETURNING id, buyer_id
+       ),
+       lines AS (
+         INSERT INTO order_lines (order_id, line_no, product_id, sku_id, sale_id, title, quantity, unit_price, amount)
+         SELECT i.id, 1, i.product_id, i.sku_id, i.sale_id, i.title, i.quantity, i.unit_price, i.unit_price * i.quantity
+         FROM input i JOIN ins USING (id)
+       ),
+       ev AS (
+         INSERT INTO order_events (order_id, status, actor) SELECT id, 'reserved', buyer_id FROM ins
+       )
+       SELECT id FROM ins`,
+      [
+        col('id'), col('buyerId'), col('idempotencyKey'), col('fingerprint'), col('roomId'), col('agencyId'), col('poolKind'),
+        col('productId'), col('skuId'), col('saleId'), col('title'), col('quantity'), col('unitPrice'), col('currency'),
+        iso('createdAt'), iso('deadline'),
+      ],
+    );
+    const inserted = new Set(rows.map((r) => r.id));
+    const missing = items.filter((i) => !inserted.has(i.id));
+    const existing = new Map<string, LedgerOrder>();
+    if (missing.length) {
+      const found = await this.pool.query(
+        `SELECT ${ORDER_COLUMNS} FROM orders
+         WHERE id = ANY($1::text[]) OR (buyer_id, idempotency_key) IN (SELECT * FROM unnest($2::text[], $3::text[]))`,
+        [missing.map((m) => m.id), missing.map((m) => m.buyerId), missing.map((m) => m.idempotencyKey)],
+      );
+      for (const row of found.rows) {
+        const o = toOrder(row);
+        existing.set(`id:${o.id}`, o);
+        existing.set(`key:${o.buyerId}\n${o.idempotencyKey}`, o);
+      }
+    }
+    return items.map((i): RecordOutcome => {
+      if (inserted.has(i.id)) return { kind: 'recorded', order: fromNew(i) };
+      const o = existing.get(`key:${i.buyerId}\n${i.idempotencyKey}`) ?? existing.get(`id:${i.id}`);
+      // A conflict we cannot see can only be a row deleted in between: orders are never deleted, so this is a bug.
+      if (!o) throw new Error(`order ${i.id} conflicted with a row that does not exist`);
+      return { kind: 'existing', order: o };
+    });
+  }
+
+  /**
+   * Writes an abandoned reservation as cancelled (the supervisor's tombstone), unless its row exists. Returns true if
+   * the tombstone was written (the reservation was never durable: its Redis stock may be released), false if the order
+   * is in the ledger after all (keep it).
+   */
+  async tombstone(o: NewOrder, reason: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `WITH ins AS (
+         INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
+                             sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline,
+                             failure_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 * $12, $14, 'cancelled', $15, clock_timestamp(), $16, $17)
+         ON CONFLICT DO NOTHING RETURNING id
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, 'cancelled', $17, 'system:supervisor' FROM ins)
+       SELECT id FROM ins`,
+      [o.id, o.buyerId, o.idempotencyKey, o.fingerprint, o.roomId, o.agencyId, o.poolKind, o.productId, o.skuId, o.saleId, o.title,
+        o.quantity, o.unitPrice, o.currency, new Date(o.createdAt), new Date(o.deadline), reason],
+    );
+    return rowCount === 1;
+  }
+
+  async get(id: string): Promise<LedgerOrder | null> {
+    const { rows } = await this.pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
+    return rows[0] ? toOrder(rows[0]) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Map<string, LedgerOrder>> {
+    if (!ids.length) return new Map();
+    const { rows } = await this.pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ANY($1::text[])`, [ids]);
+    return new Map(rows.map((r) => [r.id as string, toOrder(r)]));
+  }
+
+  /**
+   * Moves an order to `to` if its status is one of `from` (and the deadline condition holds); one statement, with the
+   * history row. `changed: false` returns the order as it stands (another path got there first, or the condition
+   * failed); null if there is no such order.
+   */
+  async transition(
+    id: string,
+    from: readonly OrderStatus[],
+    to: OrderStatus,
+    o: TransitionOptions & { deadline?: 'before' | 'passed' },
+  ): Promise<{ changed: boolean; order: LedgerOrder } | null> {
+    const deadline = o.deadline === 'before' ? 'AND deadline > clock_timestamp()' : o.deadline === 'passed' ? 'AND deadline <= clock_timestamp()' : '';
+    const { rows } = await this.pool.query(
+      `WITH upd AS (
+         UPDATE orders SET status = $2, updated_at = clock_timestamp(), failure_reason = COALESCE($4, failure_reason),
+                           next_check_at = NULL
+         WHERE id = $1 AND status = ANY($3::text[]) ${deadline}
+         RETURNING ${ORDER_COLUMNS}
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, $4, $5 FROM upd)
+       SELECT ${ORDER_COLUMNS}, true AS changed FROM upd
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
+      [id, to, from, o.reason ?? null, o.actor],
+    );
+    const row = rows[0];
+    return row ? { changed: row.changed === true, order: toOrder(row) } : null;
+  }
+
+  /**
+   * Starts payment: reserved -> pending_payment while the deadline has not passed, recording the first charge attempt
+   * (with its gateway key) in the same statement, so the attempt is durable before the gateway is called. Past the
+   * deadline the order expires instead (it never reached the gateway).
+   */
+  async begin(id: string, gatewayKey: string): Promise<{ changed: boolean; order: LedgerOrder; attemptId: number | null } | null> {
+    const { rows } = await this.pool.query(
+      `WITH upd AS (
+         UPDATE orders SET status = 'pending_payment', updated_at = clock_timestamp()
+         WHERE id = $1 AND status = 'reserved' AND deadline > clock_timestamp()
+         RETURNING ${ORDER_COLUMNS}
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, actor) SELECT id, status, 'system:payments' FROM upd),
+       att AS (INSERT INTO payment_attempts (order_id, kind, gateway_key) SELECT id, 'charge', $2 FROM upd RETURNING id)
+       SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT id FROM att) AS attempt_id FROM upd
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed, NULL FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
+      [id, gatewayKey],
+    );
+    const row = rows[0];
+    if (!row) return null;
+    if (row.changed) return { changed: true, order: toOrder(row), attemptId: Number(row.attempt_id) };
+    const order = toOrder(row);
+    if (order.status === 'reserved') {
+      const expired = await this.transition(id, ['reserved'], 'expired', { reason: 'payment window elapsed before payment started', actor: 'system:payments', deadline: 'passed' });
+      if (expired) return { changed: false, order: expired.order, attemptId: null };
+    }
+    return { changed: false, order, attemptId: null };
+  }
+
+  /** Records a gateway call about to be made (durable before money moves); returns the attempt id. */
+  async startAttempt(orderId: string, kind: 'charge' | 'cancel', gatewayKey: string): Promise<number> {
+    const { rows } = await this.pool.query<{ id: number }>(
+      `INSERT INTO payment_attempts (order_id, kind, gateway_key) VALUES ($1, $2, $3) RETURNING id`,
+      [orderId, kind, gatewayKey],
+    );
+    return Number(rows[0]!.id);
+  }
+
+  async finishAttempt(attemptId: number, outcome: 'succeeded' | 'declined' | 'cancelled' | 'error', detail?: string): Promise<void> {
+    await this.pool.query(`UPDATE payment_attempts SET finished_at = clock_timestamp(), outcome = $2, detail = $3 WHERE id = $1`, [
+      attemptId,
+      outcome,
+      detail?.slice(0, 500) ?? null,
+    ]);
+  }
+
+  /**
+   * Applies a succeeded gateway charge: pending_payment -> paid with the charge recorded as the order's payment, in one
+   * statement. A charge that cannot be the order's payment (the order is already paid by another charge, or ended
+   * unpaid) is recorded too, as `duplicate` or `orphan`, for reconciliation to refund. Idempotent per charge id.
+   */
+  async markPaid(
+    orderId: string,
+    charge: GatewayCharge,
+    source: 'worker' | 'webhook' | 'reconciliation',
+  ): Promise<{ changed: boolean; order: LedgerOrder; disposition: 'payment' | 'orphan' | 'duplicate' } | null> {
+    const { rows } = await this.pool.query(
+      `WITH cur AS (SELECT status, charge_id FROM orders WHERE id = $1),
+       upd AS (
+         UPDATE orders SET status = 'paid', charge_id = $2, paid_at = clock_timestamp(), updated_at = clock_timestamp(),
+                           next_check_at = NULL
+         WHERE id = $1 AND status = 'pending_payment'
+         RETURNING ${ORDER_COLUMNS}
+       ),
+       disp AS (
+         SELECT CASE WHEN EXISTS (SELECT 1 FROM upd) OR (SELECT charge_id FROM cur) = $2 THEN 'payment'
+                     WHEN (SELECT status FROM cur) = 'paid' THEN 'duplicate'
+                     ELSE 'orphan' END AS d
+       ),
+       ch AS (
+         INSERT INTO charges (id, gateway_key, order_id, reference, amount, currency, disposition, charged_at, source)
+         SELECT $2, $3, CASE WHEN EXISTS (SELECT 1 FROM cur) THEN $1 END, $4, $5, $6, d, $7, $8 FROM disp
+         ON CONFLICT DO NOTHING
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, 'charge ' || $2, 'system:' || $8 FROM upd)
+       SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT d FROM disp) AS disposition FROM upd
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed, (SELECT d FROM disp) FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
+      [orderId, charge.id, charge.idempotencyKey, charge.reference, charge.amount, charge.currency, new Date(charge.createdAt), source],
+    );
+    const row = rows[0];
+    return row ? { changed: row.changed === true, order: toOrder(row), disposition: row.disposition } : null;
+  }
+
+  /** Reserved orders older than `olderThanMs` whose payment job is not known to exist (the outbox relay's list). */
+  async unqueued(olderThanMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ id: string }>(
+      `SELECT id FROM orders WHERE status = 'reserved' AND NOT job_queued AND created_at < clock_timestamp() - make_interval(secs => $1 / 1000.0)
+       ORDER BY created_at LIMIT $2`,
+      [olderThanMs, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
+  async markQueued(ids: readonly string[]): Promise<void> {
+    if (ids.length) await this.pool.query(`UPDATE orders SET job_queued = true WHERE id = ANY($1::text[]) AND NOT job_queued`, [ids]);
+  }
+
+  /** Open orders past their deadline: reserved ones to expire, paying ones whose job to re-check (at most every recheckMs). */
+  async due(limit: number): Promise<{ id: string; status: OrderStatus }[]> {
+    const { rows } = await this.pool.query<{ id: string; status: OrderStatus }>(
+      `SELECT id, status FROM orders
+       WHERE status IN ('reserved', 'pending_payment') AND deadline <= clock_timestamp()
+         AND (next_check_at IS NULL OR next_check_at <= clock_timestamp())
+       ORDER BY deadline LIMIT $1`,
+      [limit],
+    );
+    return rows;
+  }
+
+  async recheckAt(id: string, inMs: number): Promise<void> {
+    await this.pool.query(`UPDATE orders SET next_check_at = clock_timestamp() + make_interval(secs => $2 / 1000.0) WHERE id = $1`, [id, inMs]);
+  }
+
+  /** Orders changed at or after `sinceMs` (recovery's catch-up pass). */
+  async changedSince(sinceMs: number, limit: number): Promise<LedgerOrder[]> {
+    const { rows } = await this.pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE updated_at >= $1 ORDER BY updated_at LIMIT $2`, [
+      new Date(sinceMs),
+      limit,
+    ]);
+    return rows.map(toOrder);
+  }
+
+  /** The order's history, oldest first. */
+  async events(orderId: string): Promise<{ status: string; reason: string | null; actor: string; at: number }[]> {
+    const { rows } = await this.pool.query(`SELECT status, reason, actor, at FROM order_events WHERE order_id = $1 ORDER BY id`, [orderId]);
+    return rows.map((r) => ({ status: r.status, reason: r.reason, actor: r.actor, at: (r.at as Date).getTime() }));
+  }
+
+  listByBuyer(buyerId: string, f: OrderListFilter): Promise<OrderPage> {
+    return this.list('buyer_id', buyerId, f);
+  }
+
+  listByRoom(roomId: string, f: OrderListFilter): Promise<OrderPage> {
+    return this.list('room_id', roomId, f);
+  }
+
+  listByAgency(agencyId: string, f: OrderListFilter): Promise<OrderPage> {
+    return this.list('agency_id', agencyId, f);
+  }
+
+  /**
+   * Keyset pagination on (created_at, id), newest first: correct at any size and for any number of orders created in
+   * the same millisecond, and a status filter is a WHERE clause over every order (an index per owner and status).
+   */
+  private async list(column: 'buyer_id' | 'room_id' | 'agency_id', owner: string, f: OrderListFilter): Promise<OrderPage> {
+    const where = [`${column} = $1`];
+    const args: unknown[] = [owner];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (f.status) where.push(`status = ${arg(f.status)}`);
+    if (f.from !== undefined) where.push(`created_at >= ${arg(new Date(f.from))}`);
+    if (f.to !== undefined) where.push(`created_at < ${arg(new Date(f.to))}`);
+    if (f.cursor) {
+      const c = decodeCursor(f.cursor);
+      where.push(`(created_at, id) < (${arg(c.createdAt)}::timestamptz, ${arg(c.id)})`);
+    }
+    const { rows } = await this.pool.query(
+      `SELECT ${ORDER_COLUMNS}, created_at::text AS created_exact FROM orders WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT ${arg(f.limit + 1)}`,
+      args,
+    );
+    const page = rows.slice(0, f.limit);
+    const last = page[page.length - 1];
+    return {
+      orders: page.map(toOrder),
+      nextCursor: rows.length > f.limit && last ? encodeCursor(last.created_exact as string, last.id as string) : null,
+    };
+  }
+}
+
+/** Opaque cursor: the exact created_at text (microseconds kept) and id of the last order of a page. */
+export function encodeCursor(createdAt: string, id: string): string {
+  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
+}
+
+/** Throws CursorError on anything that is not a cursor this server made. */
+export function decodeCursor(cursor: string): { createdAt: string; id: string } {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^[0-9][0-9 :.T+-]{9,40}$/.test(v[0]) && v[1].length <= 128) {
+      return { createdAt: v[0], id: v[1] };
+    }
+  } catch {
+    // reported below
+  }
+  throw new CursorError('cursor is not one this server returned; start again without it');
+}
+
+/** A `cursor` query parameter that this server did not make. */
+export class CursorError extends Error {
+  override readonly name = 'CursorError';
+}
+
+const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v));
+
+function toOrder(r: Record<string, unknown>): LedgerOrder {
+  return {
+    id: r.id as string,
+    roomId: r.room_id as string,
+    buyerId: r.buyer_id as string,
+    productId: r.product_id as string,
+    skuId: r.sku_id as string,
+    saleId: (r.sale_id as string | null) ?? null,
+    title: r.title as string,
+    quantity: Number(r.quantity),
+    unitPrice: Number(r.unit_price),
+    amount: Number(r.amount),
+    currency: r.currency as string,
+    status: r.status as OrderStatus,
+    createdAt: ms(r.created_at),
+    updatedAt: ms(r.updated_at),
+    deadline: ms(r.deadline),
+    chargeId: (r.charge_id as string | null) ?? null,
+    failureReason: (r.failure_reason as string | null) ?? null,
+    agencyId: (r.agency_id as string | null) ?? null,
+    poolKind: r.pool_kind === 'sale' ? 'sale' : 'sku',
+    idempotencyKey: r.idempotency_key as string,
+    fingerprint: r.fingerprint as string,
+    paidAt: r.paid_at ? ms(r.paid_at) : null,
+    refundedAmount: Number(r.refunded_amount ?? 0),
+    jobQueued: r.job_queued === true,
+  };
+}
+
+function fromNew(i: NewOrder): LedgerOrder {
+  return {
+    id: i.id,
+    roomId: i.roomId,
+    buyerId: i.buyerId,
+    productId: i.productId,
+    skuId: i.skuId,
+    saleId: i.saleId,
+    title: i.title,
+    quantity: i.quantity,
+    unitPrice: i.unitPrice,
+    amount: i.unitPrice * i.quantity,
+    currency: i.currency,
+    status: 'reserved',
+    createdAt: i.createdAt,
+    updatedAt: i.createdAt,
+    deadline: i.deadline,
+    chargeId: null,
+    failureReason: null,
+    agencyId: i.agencyId,
+    poolKind: i.poolKind,
+    idempotencyKey: i.idempotencyKey,
+    fingerprint: i.fingerprint,
+    paidAt: null,
+    refundedAmount: 0,
+    jobQueued: false,
+  };
+}
+
+/** The wire form of a ledger order (what buyers and staff see). */
+export function toWire(o: LedgerOrder): Order {
+  const { agencyId: _a, poolKind: _p, idempotencyKey: _k, fingerprint: _f, paidAt: _pa, refundedAmount: _r, jobQueued: _j, ...order } = o;
+  return order;
+}

@@ -1,0 +1,261 @@
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
+import type { Logger } from '../infra/log.ts';
+import type { LedgerOrders } from '../ledger/index.ts';
+import { settleUnconfirmed } from '../payments/supervisor.ts';
+import type { PaymentEnqueuer } from './service.ts';
+import { IDEMPOTENCY_TTL_MS, type OrderStore } from './store.ts';
+
+/** How long recovery waits for placements already past Redis to commit before settling what is left. */
+const DRAIN_MS = 20_000;
+/** Rows per round trip while rewriting Redis from the ledger. */
+const CHUNK = 2_000;
+
+/** What one recovery did (logged, and returned for tests and drills). */
+export interface RecoveryReport {
+  runId: string;
+  pools: number;
+  anomalies: string[];
+  openOrders: number;
+  idempotencyKeys: number;
+  settled: number;
+  ms: number;
+}
+
+/**
+ * Rebuilds Redis's hot copy of the money state from the PostgreSQL ledger whenever Redis may have lost data: at start,
+ * and whenever the Redis server's run id changes (every restart has a new one, so a restart from an older AOF, or with
+ * no data at all, is never mistaken for the server we last rebuilt). One node does the work, under an advisory lock.
+ *
+ * While it runs the fence key is absent and every reservation is refused (UNAVAILABLE, nothing reserved), so no
+ * counter moves under the rebuild. Steps: settle reservations that never reached the ledger; rewrite open orders,
+ * per-buyer usage, stock counters (sold + reserved + left = initial), idempotency records and analytics counters from
+ * the ledger; queue payment jobs for open orders (BullMQ lost them too); raise the fence; then re-apply any status the
+ * ledger committed meanwhile (a worker that paid an order during the rebuild).
+ */
+export class HotStateRecovery {
+  private known: string | undefined;
+  private running: Promise<RecoveryReport | null> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly pool: pg.Pool,
+    private readonly ledger: LedgerOrders,
+    private readonly store: OrderStore,
+    private readonly payments: PaymentEnqueuer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Recovers if this Redis was not rebuilt yet; cheap when it was (one INFO and one EXISTS). */
+  check(): Promise<RecoveryReport | null> {
+    this.running ??= this.checkOnce().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async checkOnce(): Promise<RecoveryReport | null> {
+    const runId = await this.runId();
+    if (runId === this.known && (await this.redis.exists(this.store.keys.fence)) === 1) return null;
+    const client = await this.pool.connect();
+    try {
+      // One recovery per deployment at a time; the others wait and find it done.
+      await client.query(`SELECT pg_advisory_lock(hashtext(current_schema() || ':redis-recovery'))`);
+      try {
+        const { rows } = await client.query<{ value: string }>(`SELECT value FROM ledger_meta WHERE key = 'redis_run_id'`);
+        if (rows[0]?.value === runId && (await this.redis.exists(this.store.keys.fence)) === 1) {
+          this.known = runId;
+          return null;
+        }
+        const report = await this.recover(runId);
+        await client.query(
+          `INSERT INTO ledger_meta (key, value) VALUES ('redis_run_id', $1)
+           ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()`,
+          [runId],
+        );
+        this.known = runId;
+        return report;
+      } finally {
+        await client.query(`SELECT pg_advisory_unlock(hashtext(current_schema() || ':redis-recovery'))`).catch(() => {});
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  private async runId(): Promise<string> {
+    const info = await this.redis.info('server');
+    const m = /run_id:([0-9a-f]+)/.exec(info);
+    if (!m) throw new Error('Redis INFO server has no run_id');
+    return m[1]!;
+  }
+
+  private async recover(runId: string): Promise<RecoveryReport> {
+    const started = Date.now();
+    const { keys } = this.store;
+    await this.redis.del(keys.fence);
+    this.log.warn({ runId }, 'Redis may have lost data (new server run): orders paused while stock and orders are rebuilt from the ledger');
+
+    // 1. Placements already past Redis finish committing (or fail); whatever is left was never acknowledged.
+    const drainUntil = Date.now() + DRAIN_MS;
+    while ((await this.redis.zcount(keys.unconfirmed, Date.now() - 2_000, '+inf')) > 0 && Date.now() < drainUntil) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    let settled = 0;
+    for (;;) {
+      const n = await settleUnconfirmed(this.ledger, this.store, this.log, 0);
+      settled += n;
+      if ((await this.redis.zcard(keys.unconfirmed)) === 0) break;
+    }
+
+    // 2. Orders open in Redis that the ledger has settled (or never had) take the ledger's status.
+    const redisOpen = await this.redis.zrange(keys.deadlines, 0, -1);
+    for (let i = 0; i < redisOpen.length; i += CHUNK) {
+      const ids = redisOpen.slice(i, i + CHUNK);
+      const known = await this.ledger.getMany(ids);
+      const m = this.redis.multi();
+      for (const id of ids) {
+        const o = known.get(id);
+        if (o && (o.status === 'reserved' || o.status === 'pending_payment')) continue; // rewritten in step 3
+        m.hset(keys.order(id), { status: o?.status ?? 'cancelled', failureReason: o?.failureReason ?? 'not in the ledger', chargeId: o?.chargeId ?? '', updatedAt: o?.updatedAt ?? Date.now() });
+        m.zrem(keys.deadlines, id);
+      }
+      await m.exec();
+    }
+
+    // 3. Open orders: their Redis copy, as the ledger has it.
+    let openOrders = 0;
+    for (let after = ''; ; ) {
+      const { rows } = await this.pool.query(
+        `SELECT id, buyer_id, idempotency_key, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title, quantity,
+                unit_price, amount, currency, status, created_at, updated_at, deadline
+         FROM orders WHERE status IN ('reserved', 'pending_payment') AND id > $1 ORDER BY id LIMIT $2`,
+        [after, CHUNK],
+      );
+      if (!rows.length) break;
+      const m = this.redis.multi();
+      for (const r of rows) {
+        m.hset(keys.order(r.id), {
+          id: r.id, buyerId: r.buyer_id, idempotencyKey: r.idempotency_key, roomId: r.room_id, agencyId: r.agency_id ?? '',
+          poolKind: r.pool_kind, productId: r.product_id, skuId: r.sku_id, saleId: r.sale_id ?? '', title: r.title,
+          quantity: r.quantity, unitPrice: r.unit_price, amount: r.amount, currency: r.currency, status: r.status,
+          createdAt: (r.created_at as Date).getTime(), updatedAt: (r.updated_at as Date).getTime(), deadline: (r.deadline as Date).getTime(),
+        });
+        m.zadd(keys.deadlines, (r.deadline as Date).getTime(), r.id);
+        m.zadd(keys.byBuyer(r.buyer_id), (r.created_at as Date).getTime(), r.id);
+        m.zadd(keys.byRoom(r.room_id), (r.created_at as Date).getTime(), r.id);
+      }
+      await m.exec();
+      openOrders += rows.length;
+      after = rows[rows.length - 1].id;
+    }
+
+    // 4. Stock counters and per-buyer usage, per SKU with its sales.
+    const { rows: counts } = await this.pool.query(
+      `SELECT room_id, product_id, sku_id, sale_id,
+              coalesce(sum(quantity) FILTER (WHERE status IN ('reserved', 'pending_payment')), 0)::int AS open,
+              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid
+       FROM orders GROUP BY room_id, product_id, sku_id, sale_id`,
+    );
+    const skus = new Map<string, { roomId: string; productId: string; skuId: string; open: number; paid: number; sales: Map<string, { open: number; paid: number }> }>();
+    for (const c of counts) {
+      const k = `${c.product_id}\n${c.sku_id}`;
+      let s = skus.get(k);
+      if (!s) skus.set(k, (s = { roomId: c.room_id, productId: c.product_id, skuId: c.sku_id, open: 0, paid: 0, sales: new Map() }));
+      if (c.sale_id) s.sales.set(c.sale_id, { open: c.open, paid: c.paid });
+      else {
+        s.open += c.open;
+        s.paid += c.paid;
+      }
+    }
+    const anomalies: string[] = [];
+    const roomSales = new Map<string, { saleId: string; productId: string; skuId: string }[]>();
+    for (const s of skus.values()) {
+      // Sales of this SKU with no ledger orders still hold units (allocated): find them all in the room's history.
+      let inRoom = roomSales.get(s.roomId);
+      if (!inRoom) {
+        const ids = await this.redis.zrange(this.store.sales.roomHistory(s.roomId), 0, -1);
+        const m = this.redis.multi();
+        for (const id of ids) m.hmget(this.store.sales.sale(id), 'productId', 'skuId');
+        const res = ((await m.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+        inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
+        roomSales.set(s.roomId, inRoom);
+      }
+      for (const sale of inRoom) if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId)) s.sales.set(sale.saleId, { open: 0, paid: 0 });
+      const res = await this.store.rebuildPool(s, [...s.sales].map(([saleId, c]) => ({ saleId, ...c })));
+      if (res === null) anomalies.push(`SKU pool missing: ${s.productId}/${s.skuId}`);
+      else anomalies.push(...res);
+    }
+    const { rows: usage } = await this.pool.query(
+      `SELECT product_id, sku_id, sale_id, buyer_id, sum(quantity)::int AS units FROM orders
+       WHERE status IN ('reserved', 'pending_payment', 'paid') GROUP BY product_id, sku_id, sale_id, buyer_id`,
+    );
+    {
+      const m = this.redis.multi();
+      for (const c of counts) m.del(keys.units(this.poolId(c)));
+      for (const u of usage) m.hset(keys.units(this.poolId(u)), u.buyer_id, u.units);
+      await m.exec();
+    }
+
+    // 5. Idempotency records of recent orders, so a buyer retrying a key gets their order, never a second one.
+    let idempotencyKeys = 0;
+    for (let after = ''; ; ) {
+      const { rows } = await this.pool.query(
+        `SELECT id, buyer_id, idempotency_key, fingerprint, created_at FROM orders
+         WHERE created_at > clock_timestamp() - make_interval(secs => $1 / 1000.0) AND id > $2 ORDER BY id LIMIT $3`,
+        [IDEMPOTENCY_TTL_MS, after, CHUNK],
+      );
+      if (!rows.length) break;
+      const m = this.redis.multi();
+      for (const r of rows) {
+        const ttl = IDEMPOTENCY_TTL_MS - (Date.now() - (r.created_at as Date).getTime());
+        if (ttl > 0) m.set(keys.idem(r.buyer_id, r.idempotency_key), `${r.id}|${r.fingerprint}`, 'PX', ttl);
+      }
+      await m.exec();
+      idempotencyKeys += rows.length;
+      after = rows[rows.length - 1].id;
+    }
+
+    // 6. Order and GMV counters, from the ledger (the one source of truth for money).
+    const { rows: stats } = await this.pool.query(
+      `SELECT room_id, agency_id, currency, count(*)::int AS orders, sum(quantity)::int AS units,
+              count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
+              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
+              coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0)::bigint AS gmv
+       FROM orders WHERE NOT (status = 'cancelled' AND failure_reason LIKE 'not recorded in time%')
+       GROUP BY room_id, agency_id, currency`,
+    );
+    {
+      const acc = new Map<string, Record<string, number>>();
+      const add = (key: string, r: Record<string, number>) => {
+        const a = acc.get(key) ?? { orders: 0, units: 0, paidOrders: 0, paidUnits: 0 };
+        for (const [f, v] of Object.entries(r)) a[f] = (a[f] ?? 0) + v;
+        acc.set(key, a);
+      };
+      for (const r of stats) {
+        const fields = { orders: r.orders, units: r.units, paidOrders: r.paid_orders, paidUnits: r.paid_units, [`gmv:${r.currency}`]: Number(r.gmv) };
+        add(this.store.stats.room(r.room_id), fields);
+        if (r.agency_id) add(this.store.stats.agency(r.agency_id), fields);
+      }
+      const m = this.redis.multi();
+      for (const [key, fields] of acc) m.hset(key, fields);
+      await m.exec();
+    }
+
+    // 7. Payment jobs: BullMQ's state went with Redis; every open order gets its job (job id = order id: no doubles).
+    const { rows: open } = await this.pool.query<{ id: string }>(`SELECT id FROM orders WHERE status IN ('reserved', 'pending_payment')`);
+    for (const { id } of open) await this.payments.enqueue(id);
+    if (open.length) await this.ledger.markQueued(open.map((o) => o.id));
+
+    await this.redis.set(keys.fence, runId);
+    // 8. Statuses the ledger committed while we rewrote (workers keep paying): apply them again, harmlessly.
+    for (const o of await this.ledger.changedSince(started - 5_000, 100_000)) await this.store.mirror(o);
+
+    const report: RecoveryReport = { runId, pools: skus.size, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };
+    if (anomalies.length) this.log.error({ anomalies }, 'stock definitions in Redis cannot hold the ledger\'s orders (lost restocks?); check these pools');
+    this.log.warn(report, 'rebuilt Redis from the ledger; orders resume');
+    return report;
+  }
+
+  private poolId(c: { product_id: string; sku_id: string; sale_id: string | null }): string {
+    return this.store.poolId(c.sale_id ? { kind: 'sale', saleId: c.sale_id, productId: c.product_id, skuId: c.sku_id } : { kind: 'sku', productId: c.product_id, skuId: c.sku_id });
+  }
+}
