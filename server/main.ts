@@ -1,11 +1,12 @@
 /**
- * `npm start` entry: parse configuration, launch a local Redis when REDIS_URL is not given, start the node, and stop
- * everything within SHUTDOWN_TIMEOUT_MS on SIGTERM/SIGINT.
+ * `npm start` entry: parse configuration, launch a local Redis when REDIS_URL is not given and a local PostgreSQL when
+ * DATABASE_URL is not given, start the node, and stop everything within SHUTDOWN_TIMEOUT_MS on SIGTERM/SIGINT.
  */
 import path from 'node:path';
 import { Hawker } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { createLogger } from './infra/log.ts';
+import { startLocalPostgres, type LocalPostgres } from './infra/localPostgres.ts';
 import { startLocalRedis, type LocalRedis } from './infra/localRedis.ts';
 import { registerDomains } from './domains.ts';
 import { launchSandbox, type LaunchedSandbox } from './payments/sandbox/launch.ts';
@@ -23,6 +24,7 @@ try {
 
 const log = createLogger(config.LOG_LEVEL);
 let localRedis: LocalRedis | undefined;
+let localPostgres: LocalPostgres | undefined;
 let sandbox: LaunchedSandbox | undefined;
 let node: Hawker | undefined;
 
@@ -32,6 +34,14 @@ async function start(): Promise<void> {
     localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis') });
     redisUrl = localRedis.url;
     log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
+  }
+  if (!config.DATABASE_URL) {
+    localPostgres = await startLocalPostgres({ dir: path.join(config.dataDir, 'postgres'), log: log.child({ module: 'local-postgres' }) });
+    config = { ...config, DATABASE_URL: localPostgres.url };
+    log.info(
+      { port: localPostgres.port, dataDir: localPostgres.dataDir, postmasterPid: localPostgres.pid },
+      'started local PostgreSQL 15 (fsync and synchronous_commit on, restarted if it dies); set DATABASE_URL to use your own',
+    );
   }
   if (!config.PAYMENT_GATEWAY_URL) {
     sandbox = await launchSandbox({
@@ -61,6 +71,8 @@ async function stop(signal: string, code = 0): Promise<never> {
     log.error('graceful shutdown timed out; exiting anyway');
     sandbox?.stop(0).catch(() => {});
     localRedis?.stop(0).catch(() => {});
+    // Sends the fast-shutdown SIGINT before we exit; the postmaster finishes its checkpoint on its own.
+    localPostgres?.stop(0).catch(() => {});
     process.exit(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
@@ -72,6 +84,8 @@ async function stop(signal: string, code = 0): Promise<never> {
   }
   await sandbox?.stop().catch((err: Error) => log.error({ err }, 'error while stopping the sandbox gateway'));
   await localRedis?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local redis'));
+  // Last: the node (and its payment worker) may write to the ledger until it has closed.
+  await localPostgres?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local PostgreSQL'));
   log.info('stopped');
   process.exit(code);
 }
