@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
-import type { CreateProductBody, PinnedProduct, Product, SkuView, UpdateProductBody } from '../protocol/commerce.ts';
+import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '../protocol/commerce.ts';
 import { newId } from '../rooms/store.ts';
 import { POOL_COUNT_FIELDS, poolCounts } from './pool.ts';
 
@@ -141,15 +141,19 @@ export class CatalogStore {
     return this.view(next);
   }
 
-  /** Atomic restock / withdrawal (lua/adjust.lua). */
+  /** Atomic restock / withdrawal (lua/adjust.lua); a restock never takes the SKU's total past MAX_SKU_STOCK. */
   async adjustStock(roomId: string, productId: string, skuId: string, delta: number): Promise<Product> {
     const rec = await this.record(productId);
     if (!rec || rec.roomId !== roomId || rec.removed || !rec.skus.some((s) => s.id === skuId)) {
       throw AppError.notFound(`SKU ${skuId} of product ${productId} in room ${roomId}`);
     }
-    const res = (await this.lua.run('adjust', [this.keys.stock(productId, skuId), this.keys.stockDirty], [delta])) as number[];
+    const res = (await this.lua.run('adjust', [this.keys.stock(productId, skuId), this.keys.stockDirty], [delta, MAX_SKU_STOCK])) as number[];
     if (res[0] === -1) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
     if (res[0] === -2) throw AppError.conflict(`Only ${res[1]} unsold units are left to withdraw`);
+    if (res[0] === -3) {
+      const room = Math.max(0, MAX_SKU_STOCK - res[1]!);
+      throw AppError.conflict(`A SKU holds at most ${MAX_SKU_STOCK} units in total; it has ${res[1]}, so at most ${room} more fit`);
+    }
     return this.view(rec);
   }
 

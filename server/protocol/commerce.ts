@@ -14,8 +14,13 @@ import { EpochMs, HttpUrl, Id, PlainText } from './common.ts';
 export const MinorUnits = z.number().int().min(0).max(1_000_000_000);
 /** ISO 4217 code, upper case. */
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD or CNY');
+/**
+ * Units one SKU can hold: the cap on its `total` (left + reserved + sold + allocated). Checked when a product is created
+ * and enforced atomically by every restock (server/catalog/lua/adjust.lua), so it lives here only.
+ */
+export const MAX_SKU_STOCK = 1_000_000;
 /** Units of one SKU a room can hold. */
-export const StockCount = z.number().int().min(0).max(1_000_000);
+export const StockCount = z.number().int().min(0).max(MAX_SKU_STOCK);
 /** Units in one order. */
 export const OrderQuantity = z.number().int().min(1).max(99);
 /** Client-chosen key making an order request safe to retry: same key + same request = the same order. */
@@ -52,10 +57,13 @@ export const UpdateProductBody = z
   .refine((b) => Object.keys(b).length > 0, { message: 'nothing to update' });
 export type UpdateProductBody = z.infer<typeof UpdateProductBody>;
 
-/** POST /api/rooms/:roomId/products/:productId/stock: restock (delta > 0) or withdraw unsold units (delta < 0). */
+/**
+ * POST /api/rooms/:roomId/products/:productId/stock: restock (delta > 0) or withdraw unsold units (delta < 0). A restock
+ * that would take the SKU's total past MAX_SKU_STOCK is refused (409) and changes nothing.
+ */
 export const AdjustStockBody = z.strictObject({
   skuId: Id,
-  delta: z.number().int().min(-1_000_000).max(1_000_000).refine((d) => d !== 0, 'must not be 0'),
+  delta: z.number().int().min(-MAX_SKU_STOCK).max(MAX_SKU_STOCK).refine((d) => d !== 0, 'must not be 0'),
 });
 export type AdjustStockBody = z.infer<typeof AdjustStockBody>;
 
