@@ -64,7 +64,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const catalog = createCatalog(ctx, auth, rooms.service);
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
   const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store);
-  const payments = createPayments(ctx, auth);
+  const payments = createPayments(ctx, auth, metrics);
   const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Orders are taken only once Redis's money state is known to match the ledger (server/orders/recovery.ts).

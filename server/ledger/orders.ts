@@ -213,7 +213,11 @@ export class LedgerOrders {
       [id, to, from, o.reason ?? null, o.actor],
     );
     const row = rows[0];
-    return row ? { changed: row.changed === true, order: toOrder(row) } : null;
+    if (!row) return null;
+    if (row.changed === true) return { changed: true, order: toOrder(row) };
+    // Not applied: the statement's snapshot may predate a racing change it waited for; read what stands now.
+    const now = await this.get(id);
+    return now ? { changed: false, order: now } : null;
   }
 
   /**
@@ -298,7 +302,15 @@ export class LedgerOrders {
       [orderId, charge.id, charge.idempotencyKey, charge.reference, charge.amount, charge.currency, new Date(charge.createdAt), source],
     );
     const row = rows[0];
-    return row ? { changed: row.changed === true, order: toOrder(row), disposition: row.disposition } : null;
+    if (!row) return null;
+    if (row.changed === true) return { changed: true, order: toOrder(row), disposition: 'payment' };
+    // Not applied: a racing path (webhook, worker) may have paid it while this statement waited for the row; the
+    // disposition is judged on what stands now. (The charge row itself was written right: a racing insert of the same
+    // charge id wins, and this one did nothing.)
+    const now = await this.get(orderId);
+    if (!now) return { changed: false, order: toOrder(row), disposition: 'orphan' };
+    const disposition = now.chargeId === charge.id ? 'payment' : now.status === 'paid' ? 'duplicate' : 'orphan';
+    return { changed: false, order: now, disposition };
   }
 
   /** Reserved orders older than `olderThanMs` whose payment job is not known to exist (the outbox relay's list). */

@@ -10,6 +10,8 @@ import { HttpPaymentGateway } from './gateway.ts';
 import { PaymentProcessor } from './processor.ts';
 import { PaymentQueue, type PaymentJobData } from './queue.ts';
 import { superviseOrders } from './supervisor.ts';
+import { Reconciler, startReconciliation } from './reconcile.ts';
+import type { Registry } from 'prom-client';
 import { startPaymentWorker } from './worker.ts';
 
 /** The payment machinery of one process: queue, supervisor, and (optionally) a worker. */
@@ -19,6 +21,8 @@ export interface PaymentRuntime {
   readonly processor: PaymentProcessor | null;
   readonly gateway: HttpPaymentGateway | null;
   readonly worker: Worker<PaymentJobData> | null;
+  /** Compares the gateway's charges with the ledger (also run by its repeatable job where a worker runs). */
+  readonly reconciler: Reconciler | null;
   /** Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. */
   close(): Promise<void>;
 }
@@ -28,7 +32,7 @@ export interface PaymentRuntime {
  * node (server/payments/index.ts) and by the standalone worker process (server/payments/workerMain.ts), so both run
  * exactly the same code.
  */
-export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: Ledger; runWorker: boolean }): PaymentRuntime {
+export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: Ledger; runWorker: boolean; metrics?: Registry }): PaymentRuntime {
   const { config, log } = o;
   const store = new OrderStore(o.redis, config.REDIS_KEY_PREFIX, config.ORDER_PAYMENT_WINDOW_MS);
   const queueConn = createRedis(o.redisUrl, log.child({ conn: 'payment-queue' }), { maxRetriesPerRequest: null });
@@ -50,7 +54,23 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
       backoffMs: config.PAYMENT_BACKOFF_MS,
       log,
     });
-  } else if (o.runWorker) {
+  }
+  const reconciler = gateway ? new Reconciler(o.ledger.pool, o.ledger.orders, store, gateway, log.child({ job: 'reconcile' }), o.metrics) : null;
+  let reconcileConn: Redis | undefined;
+  let reconciliation: ReturnType<typeof startReconciliation> | undefined;
+  if (o.runWorker && reconciler) {
+    reconcileConn = createRedis(o.redisUrl, log.child({ conn: 'reconcile' }), { maxRetriesPerRequest: null });
+    reconciliation = startReconciliation({
+      connection: reconcileConn,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      reconciler,
+      everyMs: config.RECONCILE_EVERY_MS,
+      windowMs: config.RECONCILE_WINDOW_MS,
+      settleMs: config.RECONCILE_SETTLE_MS,
+      log,
+    });
+  }
+  if (o.runWorker && !gateway) {
     log.warn('PAYMENT_GATEWAY_URL is not set: orders are reserved but not charged here (they expire unless a payment worker runs)');
   }
   // BullMQ checks the Redis version as it connects and nobody awaits that promise; a process that closes (or loses
@@ -65,6 +85,7 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     queue,
     store,
     processor,
+    reconciler,
     gateway,
     worker,
     close() {
@@ -72,9 +93,10 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
         await supervisor.stop();
         await Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())]);
         await worker?.close();
+        await reconciliation?.close();
         gateway?.close();
         await queue.close();
-        for (const conn of [workerConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());
+        for (const conn of [workerConn, reconcileConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());
       })();
       return closing;
     },

@@ -22,6 +22,19 @@ export function randomPrefix(): string {
   return `t${randomBytes(5).toString('hex')}:`;
 }
 
+/**
+ * The run's PostgreSQL: vitest's global setup provides it; processes outside vitest (spawned nodes, benchmarks) get it
+ * through DATABASE_URL.
+ */
+export function testDatabaseUrl(): string {
+  if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+  try {
+    return inject('databaseUrl');
+  } catch (cause) {
+    throw new Error('No PostgreSQL for this node: run under vitest (its global setup starts one) or set DATABASE_URL', { cause });
+  }
+}
+
 /** The ledger schema of a deployment with this Redis key prefix: nodes sharing a prefix share their ledger too. */
 export function schemaFor(prefix: string): string {
   return `h_${prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
@@ -35,7 +48,7 @@ export function schemaFor(prefix: string): string {
 export async function startNode(env: Record<string, string> = {}, redisUrl = inject('redisUrl')): Promise<TestNode> {
   const prefix = env.REDIS_KEY_PREFIX ?? randomPrefix();
   const config = loadConfig({
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: env.DATABASE_URL ?? testDatabaseUrl(),
     DATABASE_SCHEMA: schemaFor(prefix),
     DATABASE_POOL_SIZE: '4',
     PORT: '0',

@@ -1,6 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
+import { testDatabaseUrl } from './node.ts';
 
 /** A Hawker node running in a child process (test/helpers/nodeMain.ts). */
 export interface NodeProcess {
@@ -40,7 +41,7 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
  * state). Rejects if it exits or does not report ready within `timeoutMs`.
  */
 export async function spawnNode(env: Record<string, string>, redisUrl: string, timeoutMs = 30_000): Promise<NodeProcess> {
-  const child = fork(path.join(root, 'test/helpers/nodeMain.ts'), [JSON.stringify({ env, redisUrl })], {
+  const child = fork(path.join(root, 'test/helpers/nodeMain.ts'), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
     cwd: root,
     // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
     execArgv: ['--import', 'tsx', ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : [])],

@@ -7,7 +7,7 @@ import { freePort } from '../../server/infra/localRedis.ts';
 import type { GatewayCharge, Order, PlaceOrderResult } from '../../server/protocol/index.ts';
 import { api, call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
-import { randomPrefix, waitFor } from '../helpers/node.ts';
+import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
 import { stopProcess } from '../helpers/nodeProcess.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -21,6 +21,8 @@ it('without PAYMENT_GATEWAY_URL the server starts the sandbox gateway as a child
     spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: root,
       env: {
+        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_SCHEMA: schemaFor(randomPrefix()),
         PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: randomPrefix(),
         MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', COMMERCE_TICK_MS: '100', SANDBOX_DECLINE_RATE: '0', SANDBOX_TIMEOUT_RATE: '0', SANDBOX_LATENCY_MS: '10',
       },

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, waitFor } from '../helpers/node.ts';
+import { randomPrefix, schemaFor, startNode, waitFor } from '../helpers/node.ts';
 import { stopProcess } from '../helpers/nodeProcess.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -23,6 +23,8 @@ it('viewers of a node that crashes (SIGKILL: no cleanup at all) drop out of the 
     spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: root,
       env: {
+        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_SCHEMA: schemaFor(randomPrefix()),
         PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir,
         MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent', PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
       },

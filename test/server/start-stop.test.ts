@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { expect, it } from 'vitest';
+import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
-import { waitFor } from '../helpers/node.ts';
+import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
 import { stopProcess } from '../helpers/nodeProcess.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
@@ -16,7 +16,7 @@ function runServer(env: Record<string, string>) {
   const child = t.add(
     spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: inject('databaseUrl'), DATABASE_SCHEMA: schemaFor(randomPrefix()), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
     // SIGTERM first, so that a server left running by a failed test stops the redis-server it started too.

@@ -131,7 +131,7 @@ CREATE INDEX refunds_charge ON refunds (charge_id);
 -- What reconciliation found and did, once per finding (re-runs do not repeat a correction).
 CREATE TABLE reconciliation_findings (
   id         bigserial PRIMARY KEY,
-  kind       text NOT NULL CHECK (kind IN ('orphan_charge', 'duplicate_charge', 'paid_without_charge', 'amount_mismatch')),
+  kind       text NOT NULL CHECK (kind IN ('orphan_charge', 'duplicate_charge', 'paid_without_charge', 'payment_applied', 'amount_mismatch')),
   charge_id  text NOT NULL DEFAULT '',
   order_id   text NOT NULL DEFAULT '',
   action     text NOT NULL CHECK (action IN ('refunded', 'flagged', 'recorded')),
