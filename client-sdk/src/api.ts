@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type {
   AgencyAnalytics, AgencyModerationState, CreateProductBody, CreateRoomBody, DevTokenRequest, DevTokenResponse, FlashSale, ListOrdersQuery, ListRoomsQuery,
-  Order, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError,
+  Order, OrderList, OrderStatus, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError,
 } from '../../server/protocol/index.ts';
 import { HawkerError } from './errors.ts';
 
@@ -215,14 +215,59 @@ export class HawkerApi {
   }
 
   /**
-   * The signed-in buyer's orders, newest first.
+   * The signed-in buyer's orders across every room, newest first: one page (`limit`, default 50), without its cursor.
+   * To read further, use {@link HawkerApi.myOrdersPage}.
    *
    * @example
    * const paid = await api.myOrders({ status: 'paid' });
    */
   async myOrders(query: z.input<typeof ListOrdersQuery> = {}): Promise<Order[]> {
-    const res = await this.call<{ orders: Order[] }>('GET', `/api/orders${queryString(query)}`);
-    return res.orders;
+    return (await this.myOrdersPage(query)).orders;
+  }
+
+  /**
+   * One page of the signed-in buyer's orders, newest first. Pass `nextCursor` back as `cursor` for the next page (null
+   * on the last); `status`, `from` (inclusive) and `to` (exclusive, ms) filter.
+   *
+   * @example
+   * let page = await api.myOrdersPage({ limit: 20 });
+   * while (page.nextCursor) page = await api.myOrdersPage({ limit: 20, cursor: page.nextCursor });
+   */
+  myOrdersPage(query: z.input<typeof ListOrdersQuery> = {}): Promise<OrderList> {
+    return this.call('GET', `/api/orders${queryString(query)}`);
+  }
+
+  /**
+   * One page of a room's orders, newest first (its creator, its agency, admins); paged and filtered as
+   * {@link HawkerApi.myOrdersPage}.
+   *
+   * @example
+   * const { orders, nextCursor } = await api.roomOrders(roomId, { status: 'paid', limit: 100 });
+   */
+  roomOrders(roomId: string, query: z.input<typeof ListOrdersQuery> = {}): Promise<OrderList> {
+    return this.call('GET', `${roomPath(roomId)}/orders${queryString(query)}`);
+  }
+
+  /**
+   * One page of the orders of all an agency's rooms, newest first (its owner, its moderators, admins); paged and
+   * filtered as {@link HawkerApi.myOrdersPage}.
+   *
+   * @example
+   * const today = await api.agencyOrders('ag1', { from: startOfDay, limit: 200 });
+   */
+  agencyOrders(agencyId: string, query: z.input<typeof ListOrdersQuery> = {}): Promise<OrderList> {
+    return this.call('GET', `/api/agencies/${encodeURIComponent(agencyId)}/orders${queryString(query)}`);
+  }
+
+  /**
+   * Every status an order took, oldest first, with why and who (a user id, or `system:…`); for its buyer and the
+   * room's managers (anyone else gets NOT_FOUND).
+   *
+   * @example
+   * const { events } = await api.orderHistory(orderId);
+   */
+  orderHistory(orderId: string): Promise<{ orderId: string; events: { status: OrderStatus; reason: string | null; actor: string; at: number }[] }> {
+    return this.call('GET', `/api/orders/${encodeURIComponent(orderId)}/history`);
   }
 
   /**
