@@ -1,7 +1,7 @@
 /**
  * Fault drills at full size, one command each (the same scenarios as test/faults/, bigger):
  *
- *   npm run drill:node-kill | drill:redis-restart | drill:gateway-storm   [-- --buyers 600 --quantity 400]
+ *   npm run drill:node-kill | drill:redis-restart | drill:host-crash | drill:gateway-storm   [-- --buyers 600 --quantity 400]
  *   npm run drill:malformed   [-- --events 70000 --rest 30000 --seed N]   (100,000 packets and bodies by default)
  *
  * Prints the figures and every violation; exits 1 if any promise (no order lost, none charged twice, stock
@@ -9,10 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { randomPrefix } from '../test/helpers/node.ts';
-import { fuzzDrill, gatewayStormDrill, nodeKillDrill, redisRestartDrill, type DrillReport } from '../test/faults/drills.ts';
+import { fuzzDrill, gatewayStormDrill, hostCrashDrill, nodeKillDrill, redisRestartDrill, type DrillReport } from '../test/faults/drills.ts';
 import { runMain } from './lib/procs.ts';
 import { progress, writeResult } from './lib/report.ts';
-import { benchRedis } from './lib/setup.ts';
+import { benchPostgres, benchRedis } from './lib/setup.ts';
 
 const { values: opt, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,6 +31,7 @@ const quantity = Number(opt.quantity);
 const drills: Record<string, () => Promise<DrillReport>> = {
   'node-kill': async () => nodeKillDrill({ redisUrl: (await benchRedis('drill')).url, prefix: randomPrefix(), buyers, quantity, log: progress }),
   'redis-restart': () => redisRestartDrill({ buyers, quantity, downMs: 3_000, log: progress }),
+  'host-crash': () => hostCrashDrill({ buyers, quantity, log: progress }),
   'gateway-storm': async () => gatewayStormDrill({ redisUrl: (await benchRedis('drill')).url, prefix: randomPrefix(), buyers, quantity, stormMs: 10_000, log: progress }),
   malformed: async () =>
     fuzzDrill({
@@ -48,6 +49,7 @@ const drills: Record<string, () => Promise<DrillReport>> = {
 
 runMain(`drill:${name}`, async () => {
   const drill = drills[name];
+  await benchPostgres();
   if (!drill) throw new Error(`unknown drill "${name}"; one of ${Object.keys(drills).join(', ')}`);
   const t0 = Date.now();
   const report = await drill();

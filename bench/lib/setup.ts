@@ -1,11 +1,35 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
 import { startLocalRedis, type LocalRedis } from '../../server/infra/localRedis.ts';
 import { onCleanup } from './procs.ts';
 
-/** A private redis-server (AOF on, as Hawker runs it) in a temp dir, stopped and removed at the end of the run. */
+let postgres: Promise<string> | undefined;
+
+/**
+ * The run's PostgreSQL ledger: DATABASE_URL if set, else a private PostgreSQL 15 in a temp dir, stopped and removed at
+ * the end of the run. Sets process.env.DATABASE_URL, which nodes the bench starts (in process or as children) use.
+ */
+export function benchPostgres(): Promise<string> {
+  postgres ??= (async () => {
+    if (process.env.DATABASE_URL) return process.env.DATABASE_URL;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hawker-bench-pg-'));
+    onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const pg = await startLocalPostgres({ dir });
+    onCleanup(() => pg.stop());
+    process.env.DATABASE_URL = pg.url;
+    return pg.url;
+  })();
+  return postgres;
+}
+
+/**
+ * A private redis-server (AOF on, as Hawker runs it) in a temp dir, stopped and removed at the end of the run; the
+ * run's PostgreSQL is started with it (benchPostgres), since every node needs both.
+ */
 export async function benchRedis(tag: string): Promise<LocalRedis & { pid: number }> {
+  await benchPostgres();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `hawker-${tag}-`));
   onCleanup(() => fs.rmSync(dir, { recursive: true, force: true }));
   const redis = await startLocalRedis({ dir });

@@ -388,11 +388,17 @@ export class LedgerOrders {
       const c = decodeCursor(f.cursor);
       where.push(`(created_at, id) < (${arg(c.createdAt)}::timestamptz, ${arg(c.id)})`);
     }
-    const { rows } = await this.pool.query(
-      `SELECT ${ORDER_COLUMNS}, created_at::text AS created_exact FROM orders WHERE ${where.join(' AND ')}
-       ORDER BY created_at DESC, id DESC LIMIT ${arg(f.limit + 1)}`,
-      args,
-    );
+    const { rows } = await this.pool
+      .query(
+        `SELECT ${ORDER_COLUMNS}, created_at::text AS created_exact FROM orders WHERE ${where.join(' AND ')}
+         ORDER BY created_at DESC, id DESC LIMIT ${arg(f.limit + 1)}`,
+        args,
+      )
+      .catch((err: { code?: string }) => {
+        // 22007/22008: a cursor whose time PostgreSQL cannot read (made up, or edited): the caller's mistake.
+        if (f.cursor && (err.code === '22007' || err.code === '22008')) throw new CursorError('cursor is not one this server returned; start again without it');
+        throw err;
+      });
     const page = rows.slice(0, f.limit);
     const last = page[page.length - 1];
     return {

@@ -129,7 +129,7 @@ export class OrderService {
     return toWire(res.order);
   }
 
-  /** An order, for its buyer or the room's managers. */
+  /** An order, for its buyer, the room's managers and its agency's moderators. */
   async get(p: Principal, orderId: string): Promise<Order> {
     const order = await this.ledger.get(orderId);
     if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)))) return toWire(order);
@@ -149,7 +149,7 @@ export class OrderService {
 
   async listRoom(p: Principal, roomId: string, q: ListOrdersQuery): Promise<OrderList> {
     const room = await this.rooms.store.mustGet(roomId);
-    access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can see its orders");
+    access.require(access.canModerateRoom(p, room), "Only the room's creator, its agency's staff or an admin can see its orders");
     return page(() => this.ledger.listByRoom(roomId, filter(q)));
   }
 
@@ -175,7 +175,7 @@ export class OrderService {
 
   private async managesRoom(p: Principal, roomId: string): Promise<boolean> {
     const room = await this.rooms.store.get(roomId);
-    return room !== null && access.canManageRoom(p, room);
+    return room !== null && access.canModerateRoom(p, room);
   }
 }
 

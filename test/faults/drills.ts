@@ -14,7 +14,8 @@ import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Orde
 import { api, call, connect, devToken, type ClientSocket } from '../helpers/clients.ts';
 import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from '../helpers/commerce.ts';
 import { generator, rng } from '../helpers/fuzz.ts';
-import { waitFor } from '../helpers/node.ts';
+import { randomPrefix, schemaFor, testDatabaseUrl, waitFor } from '../helpers/node.ts';
+import pg from 'pg';
 import { spawnNode, type NodeProcess } from '../helpers/nodeProcess.ts';
 import { Teardown } from '../helpers/teardown.ts';
 
@@ -222,7 +223,7 @@ export async function redisRestartDrill(opts: { buyers: number; quantity: number
     const dir = await down.tempDir('hawker-drill-redis-');
     let redisServer = await startLocalRedis({ dir });
     down.defer(() => redisServer.stop()); // whichever runs at the end: the drill restarts it
-    const prefix = 'drill:';
+    const prefix = randomPrefix();
     const sandbox = down.add(await startSandbox({ latencyMs: 300, declineRate: 0.2 }));
     const node = down.add(await spawnNode(nodeEnv(sandbox, prefix), redisServer.url));
     sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
@@ -400,6 +401,134 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
     const sent = Object.values(socketOutcomes).reduce((a, b) => a + b, 0);
     report.figures = { ...report.figures, socketAnswers: sent, socketOutcomes, restRequests: nextRest, restOutcomes };
     return report;
+  } finally {
+    await tearDown(down, log);
+  }
+}
+
+/**
+ * A whole host crashes: the node and Redis are SIGKILLed together while orders and payments stream in, and Redis comes
+ * back from an AOF directory copied about a second earlier (what a host that loses its last second of writes leaves).
+ * A new node starts on the same Redis and ledger; every buyer reconnects and retries with the same idempotency key.
+ * Audited against the PostgreSQL ledger and the gateway: no acknowledged order lost, nobody charged twice (every
+ * succeeded charge is one paid order's, or refunded by reconciliation), stock conserved, per-buyer limits held.
+ */
+export async function hostCrashDrill(opts: { buyers: number; quantity: number; log?: (m: string) => void }): Promise<DrillReport> {
+  const log = opts.log ?? (() => {});
+  const down = new Teardown();
+  try {
+    const dir = await down.tempDir('hawker-drill-host-');
+    const redisDir = path.join(dir, 'redis');
+    const copyDir = path.join(dir, 'redis-copy');
+    let redisServer = await startLocalRedis({ dir: redisDir });
+    down.defer(() => redisServer.stop());
+    const prefix = randomPrefix();
+    const db = new pg.Pool({ connectionString: testDatabaseUrl(), options: `-c search_path=${schemaFor(prefix)}`, max: 2 });
+    down.defer(() => db.end());
+    const sandbox = down.add(await startSandbox({ latencyMs: 150, declineRate: 0.1 }));
+    const env = nodeEnv(sandbox, prefix, { RECONCILE_EVERY_MS: '1000', RECONCILE_SETTLE_MS: '0' });
+    let node = await spawnNode(env, redisServer.url);
+    let nodeDown = false;
+    down.defer(() => (nodeDown ? undefined : node.kill()));
+    sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
+    const { roomId, saleId } = await saleRoom(node, opts.quantity);
+    const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
+    let buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
+    log(`host crash: ${opts.buyers} buyers stream orders for ${opts.quantity} units`);
+
+    // A steady stream: buyers order one after another, a few at a time, until the crash.
+    const acked = new Map<string, string>(); // buyer -> order id they were told about
+    let crashed = false;
+    const stream = (async () => {
+      // Two buyers every 60 ms: a stream that is still flowing when the host dies, not one burst.
+      for (let i = 0; i < buyers.length && !crashed; i += 2) {
+        const pace = new Promise((r) => setTimeout(r, 60));
+        await Promise.all(
+          buyers.slice(i, i + 2).map(async ({ userId, socket }) => {
+            const ack = await call(socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `host-${userId}` }, 5_000).catch(() => null);
+            if (ack?.ok) acked.set(userId, ack.data.order.id);
+          }),
+        );
+        await pace;
+      }
+    })();
+    await waitFor('some orders paid', async () => Number((await db.query(`SELECT count(*) FROM orders WHERE status = 'paid'`)).rows[0].count) >= 3, 30_000, 20);
+    await fs.cp(redisDir, copyDir, { recursive: true }); // the state Redis's disk will be found in
+    const ackedAtCopy = acked.size;
+    await waitFor('more orders acknowledged after the copy', () => acked.size >= Math.min(ackedAtCopy + 3, opts.buyers, opts.quantity), 30_000, 5);
+    crashed = true;
+    const redisPid = Number(await fs.readFile(path.join(redisDir, 'redis.pid'), 'utf8'));
+    node.kill();
+    nodeDown = true;
+    process.kill(redisPid, 'SIGKILL');
+    await redisServer.stop();
+    await stream;
+    for (const b of buyers) b.socket.disconnect();
+    const ackedBeforeCrash = new Map(acked);
+    log(`host crash: SIGKILLed node and Redis with ${ackedBeforeCrash.size} orders acknowledged (${ackedAtCopy} at the AOF copy); restoring Redis from the copy`);
+    await fs.rm(redisDir, { recursive: true, force: true });
+    await fs.rename(copyDir, redisDir);
+    await fs.rm(path.join(redisDir, 'redis.pid'), { force: true });
+    redisServer = await startLocalRedis({ dir: redisDir, port: redisServer.port });
+    node = await spawnNode(env, redisServer.url);
+    nodeDown = false;
+    sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
+
+    // Every buyer comes back and retries their key (answers lost in the crash included).
+    buyers = await Promise.all(ids.map((id) => buyer(node, roomId, id)));
+    down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
+    const retried = await placeAll(buyers, roomId, saleId, 'host');
+    const violations: string[] = [];
+    for (const p of retried) {
+      const before = ackedBeforeCrash.get(p.buyer);
+      if (before && (!p.ack.ok || p.ack.data.order.id !== before)) violations.push(`buyer ${p.buyer} was told order ${before}, the retry answered ${JSON.stringify(p.ack.ok ? p.ack.data.order.id : p.ack.error)}`);
+    }
+
+    // Settled: every order final in the ledger, and reconciliation has nothing left to refund.
+    await waitFor('every ledger order final', async () => Number((await db.query(`SELECT count(*) FROM orders WHERE status IN ('reserved', 'pending_payment')`)).rows[0].count) === 0, 90_000, 200);
+    type Row = { id: string; buyer_id: string; status: string; quantity: number; charge_id: string | null };
+    const readOrders = async () => (await db.query<Row>(`SELECT id, buyer_id, status, quantity, charge_id FROM orders WHERE room_id = $1`, [roomId])).rows;
+    let orders: Row[] = [];
+    let byId = new Map<string, Row>();
+    await waitFor(
+      "reconciliation refunded every charge that is not a paid order's",
+      async () => {
+        orders = await readOrders();
+        byId = new Map(orders.map((o) => [o.id, o]));
+        return sandbox.ledger().every((c) => c.status !== 'succeeded' || byId.get(c.reference)?.charge_id === c.id || c.refundedAmount >= c.amount);
+      },
+      60_000,
+      500,
+    );
+    for (const id of ackedBeforeCrash.values()) if (!byId.has(id)) violations.push(`acknowledged order ${id} is not in the ledger`);
+    const paid = orders.filter((o) => o.status === 'paid');
+    const netCharged = new Map<string, number>();
+    for (const c of sandbox.ledger()) {
+      if (c.status !== 'succeeded' || c.refundedAmount >= c.amount) continue;
+      const o = byId.get(c.reference);
+      if (!o || o.charge_id !== c.id) violations.push(`charge ${c.id} (${c.reference}) is neither a paid order's nor refunded`);
+      const who = o?.buyer_id ?? c.reference;
+      netCharged.set(who, (netCharged.get(who) ?? 0) + 1);
+    }
+    for (const [who, n] of netCharged) if (n > 1) violations.push(`buyer ${who} charged ${n} times`);
+    for (const o of paid) if (!sandbox.ledger().some((c) => c.id === o.charge_id && c.status === 'succeeded')) violations.push(`order ${o.id} paid without a charge`);
+    const perBuyer = new Map<string, number>();
+    for (const o of paid) perBuyer.set(o.buyer_id, (perBuyer.get(o.buyer_id) ?? 0) + o.quantity);
+    for (const [who, n] of perBuyer) if (n > 1) violations.push(`buyer ${who} holds ${n} paid units (limit 1)`);
+
+    const redis = down.add(new Redis(redisServer.url));
+    const c = await saleCounts(redis, prefix, saleId);
+    const paidUnits = paid.reduce((n, o) => n + o.quantity, 0);
+    if (c.left + c.reserved + c.sold + c.returned !== c.quantity) violations.push(`stock not conserved: ${JSON.stringify(c)}`);
+    if (c.reserved !== 0) violations.push(`units still reserved after settling: ${JSON.stringify(c)}`);
+    if (c.sold !== paidUnits) violations.push(`sold ${c.sold} but the ledger's paid orders hold ${paidUnits} units`);
+    const byStatus: Record<string, number> = {};
+    for (const o of orders) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
+    const refunded = sandbox.ledger().filter((x) => x.refundedAmount > 0).length;
+    return {
+      figures: { ackedBeforeCrash: ackedBeforeCrash.size, ackedAtCopy, orders: orders.length, byStatus, charges: sandbox.ledger().length, refundedByReconciliation: refunded, sale: c },
+      violations,
+    };
   } finally {
     await tearDown(down, log);
   }
