@@ -165,7 +165,7 @@ export class LedgerOrders {
          INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
                              sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline,
                              failure_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13 * $12, $14, 'cancelled', $15, clock_timestamp(), $16, $17)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::bigint, $13::bigint * $12::int, $14, 'cancelled', $15, clock_timestamp(), $16, $17)
          ON CONFLICT DO NOTHING RETURNING id
        ),
        ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, 'cancelled', $17, 'system:supervisor' FROM ins)
@@ -268,8 +268,8 @@ export class LedgerOrders {
   }
 
   /**
-   * Applies a succeeded gateway charge: pending_payment -> paid with the charge recorded as the order's payment, in one
-   * statement. A charge that cannot be the order's payment (the order is already paid by another charge, or ended
+   * Applies a succeeded gateway charge: pending_payment (or reserved: the charge's own key proves payment started,
+   * whatever the ledger last heard) -> paid with the charge recorded as the order's payment, in one statement. A charge that cannot be the order's payment (the order is already paid by another charge, or ended
    * unpaid) is recorded too, as `duplicate` or `orphan`, for reconciliation to refund. Idempotent per charge id.
    */
   async markPaid(
@@ -282,7 +282,7 @@ export class LedgerOrders {
        upd AS (
          UPDATE orders SET status = 'paid', charge_id = $2, paid_at = clock_timestamp(), updated_at = clock_timestamp(),
                            next_check_at = NULL
-         WHERE id = $1 AND status = 'pending_payment'
+         WHERE id = $1 AND status IN ('reserved', 'pending_payment')
          RETURNING ${ORDER_COLUMNS}
        ),
        disp AS (

@@ -96,7 +96,7 @@ export class PaymentProcessor {
       }
       res = paid;
     } else if (charge.status === 'declined') {
-      res = await this.ledger.transition(order.id, ['pending_payment'], 'failed', { reason: charge.declineCode ?? 'declined', actor: `system:${source}` });
+      res = await this.ledger.transition(order.id, ['reserved', 'pending_payment'], 'failed', { reason: charge.declineCode ?? 'declined', actor: `system:${source}` });
     } else {
       // Someone (an earlier run of this job) cancelled the key: no charge exists and none can happen.
       const to = Date.now() >= order.deadline ? 'expired' : 'failed';
