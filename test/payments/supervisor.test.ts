@@ -1,21 +1,28 @@
-import { expect, it } from 'vitest';
-import { OrderStore } from '../../server/orders/store.ts';
+import pg from 'pg';
+import { expect, inject, it } from 'vitest';
+import { LedgerOrders } from '../../server/ledger/index.ts';
+import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
 import { bullPrefix } from '../../server/payments/queue.ts';
 import type { PlaceOrderResult } from '../../server/protocol/index.ts';
 import { call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
+import { schemaFor, waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 
 const t = useTeardown();
 
-it('an order reserved by a process that died before queuing its payment is queued by the supervisor and paid', async () => {
+it('an order committed by a process that died before queuing its payment is queued by the supervisor and paid', async () => {
   const { sandbox, node, redis } = await startCommerce(t);
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id);
-  // The reserve script alone, exactly as order:place runs it, but the "process" stops before queuing the job.
+  // What order:place does up to the ledger commit (reserve in Redis, record the row), then the "process" stops before
+  // queuing the job: the ledger row is the outbox the supervisor relays from.
   const store = new OrderStore(redis, node.prefix, 60_000);
-  const { order } = await store.reserve({ buyerId: 'v1', roomId: room.id, agencyId: room.agencyId, pool: { kind: 'sale', saleId: sale.id, productId: product.id, skuId: 'std' }, quantity: 1, idempotencyKey: 'orphan-order-1' });
+  const pool: PoolRef = { kind: 'sale', saleId: sale.id, productId: product.id, skuId: 'std' };
+  const { order } = await store.reserve({ buyerId: 'v1', roomId: room.id, agencyId: room.agencyId, pool, quantity: 1, idempotencyKey: 'orphan-order-1' });
+  const db = t.add(new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 1 }), (p) => p.end());
+  const recorded = await new LedgerOrders(db).record({ ...order, fingerprint: store.fingerprint(pool, 1) });
+  expect(recorded.kind).toBe('recorded');
   expect(await redis.exists(`${bullPrefix(node.prefix)}:payments:${order.id}`)).toBe(0);
 
   const [final] = await waitFinal(node, creator, [order.id]);
