@@ -12,7 +12,7 @@ import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
 import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '../../server/protocol/index.ts';
 import { TERMINAL_ORDER_STATUSES } from '../../server/protocol/index.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
-import { startNode, waitFor, type TestNode } from './node.ts';
+import { schemaFor, startNode, testDatabaseUrl, waitFor, type TestNode } from './node.ts';
 import type { Teardown } from './teardown.ts';
 
 /** Anything with a node's base URL (a TestNode, or a server started as a child process). */
@@ -201,7 +201,15 @@ export function spawnPaymentWorker(t: Teardown, env: Record<string, string>) {
   const child = t.add(
     spawn(process.execPath, ['--import', 'tsx', 'server/payments/workerMain.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+        // The deployment's ledger: the run's PostgreSQL, the schema of the nodes' key prefix.
+        DATABASE_URL: testDatabaseUrl(),
+        ...(env.REDIS_KEY_PREFIX ? { DATABASE_SCHEMA: schemaFor(env.REDIS_KEY_PREFIX) } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
     (c) => c.kill('SIGKILL'), // a no-op once it has exited
