@@ -76,6 +76,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     for (const handler of onConnection) handler(socket);
   });
   node.add(await createWeb(ctx)); // the pages and their bundles (server/web)
+  node.add((await import('./docs/index.ts')).createDocs(ctx, auth)); // GET /api/docs/openapi.json, from every route above
   // Last: typed 404 and error responses for everything above.
   ctx.app.use(...restErrorHandlers(ctx.log));
 }

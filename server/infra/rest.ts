@@ -31,7 +31,7 @@ export function restFactory(authenticate: Authenticate, log: Logger) {
     spec: { body?: B; query?: Q; params?: P; auth?: boolean; status?: number },
     handler: (input: RestInput<Out<B>, Out<Q>, Out<P>>) => Promise<unknown>,
   ): RequestHandler {
-    return (req, res, next) => {
+    const handle: RequestHandler = (req, res, next) => {
       void (async () => {
         const principal = spec.auth === false ? (undefined as unknown as Principal) : await authenticate(req);
         const body = parse(spec.body, req.body ?? {}, 'body');
@@ -41,7 +41,28 @@ export function restFactory(authenticate: Authenticate, log: Logger) {
         if (!res.headersSent) res.status(spec.status ?? 200).json(result ?? { ok: true });
       })().catch((err: unknown) => sendError(res, err, log, next));
     };
+    const declared: RestSpec = { params: spec.params, query: spec.query, body: spec.body, auth: spec.auth !== false, status: spec.status ?? 200 };
+    Object.defineProperty(handle, REST_SPEC, { value: Object.freeze(declared), enumerable: false });
+    return handle;
   };
+}
+
+/** What a `rest()` handler declared, kept on it for the generated API reference (server/docs). */
+export interface RestSpec {
+  readonly params: Schema | undefined;
+  readonly query: Schema | undefined;
+  readonly body: Schema | undefined;
+  /** False for `auth: false` routes; otherwise requests need `Authorization: Bearer <token>`. */
+  readonly auth: boolean;
+  /** Status of a successful response. */
+  readonly status: number;
+}
+
+const REST_SPEC = Symbol.for('hawker.rest.spec');
+
+/** The spec a handler built by `rest()` carries (a non-enumerable symbol property); undefined for any other handler. */
+export function restSpecOf(handler: unknown): RestSpec | undefined {
+  return typeof handler === 'function' ? (handler as { [REST_SPEC]?: RestSpec })[REST_SPEC] : undefined;
 }
 
 function parse<S extends Schema | undefined>(schema: S, value: unknown, where: string): Out<S> {
