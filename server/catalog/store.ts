@@ -1,22 +1,23 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { StockScripts } from '../stock/scripts.ts';
+import { stockKeys } from '../stock/keys.ts';
 import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '../protocol/commerce.ts';
 import { newId } from '../rooms/store.ts';
-import { POOL_COUNT_FIELDS, poolCounts } from './pool.ts';
+import { newSkuPool, POOL_COUNT_FIELDS, poolCounts } from '../stock/pool.ts';
 
 /** Redis keys owned by the catalog domain. */
 export const catalogKeys = (p: string) => ({
   /** Hash: the product's descriptive fields (see toHash). */
   product: (productId: string) => `${p}catalog:product:${productId}`,
-  /** Hash: one SKU's list-price stock pool (server/catalog/pool.ts). */
-  stock: (productId: string, skuId: string) => `${p}catalog:stock:${productId}:${skuId}`,
+  /** Hash: one SKU's list-price stock pool (owned by server/stock: keys.ts, pool.ts). */
+  stock: stockKeys(p).sku,
   /** Sorted set: a room's products by creation time. */
   roomProducts: (roomId: string) => `${p}catalog:room:${roomId}:products`,
   /** String: JSON {productId, pinnedAt} of the room's pinned product. */
   pin: (roomId: string) => `${p}catalog:room:${roomId}:pin`,
   /** Set: keys of stock pools whose counters changed since the last stock tick (every stock script adds to it). */
-  stockDirty: `${p}catalog:stock-dirty`,
+  stockDirty: stockKeys(p).dirty,
 });
 export type CatalogKeys = ReturnType<typeof catalogKeys>;
 
@@ -39,16 +40,16 @@ interface ProductRecord {
 
 /**
  * Products and their SKU stock pools in Redis. Descriptive fields live in one hash per product; each SKU's stock is its
- * own pool hash so that orders reserve from it atomically (server/orders/lua/reserve.lua). Stock counters are only
+ * own pool hash so that orders reserve from it atomically (server/stock/lua/reserve.lua). Stock counters are only
  * written by Lua scripts (adjust here, schedule/end in flash-sale, reserve/transition in orders).
  */
 export class CatalogStore {
   readonly keys: CatalogKeys;
-  private readonly lua: LuaScripts<'adjust'>;
+  private readonly stock: StockScripts;
 
   constructor(private readonly redis: Redis, prefix: string) {
     this.keys = catalogKeys(prefix);
-    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['adjust']);
+    this.stock = new StockScripts(redis, prefix);
   }
 
   async create(roomId: string, body: CreateProductBody, now = Date.now()): Promise<Product> {
@@ -71,24 +72,10 @@ export class CatalogStore {
     };
     const m = this.redis.multi().hset(k.product(rec.id), toHash(rec));
     for (const sku of body.skus) {
-      m.hset(k.stock(rec.id, sku.id), {
-        kind: 'sku',
-        roomId,
-        productId: rec.id,
-        skuId: sku.id,
-        title: rec.title,
-        price: rec.price,
-        currency: rec.currency,
-        state: 'live',
-        start: 0,
-        end: 0,
-        limit: rec.maxPerBuyer ?? 0,
-        left: sku.stock,
-        reserved: 0,
-        sold: 0,
-        allocated: 0,
-        total: sku.stock,
-      });
+      m.hset(
+        k.stock(rec.id, sku.id),
+        newSkuPool({ roomId, productId: rec.id, skuId: sku.id, title: rec.title, price: rec.price, currency: rec.currency, limit: rec.maxPerBuyer ?? 0, stock: sku.stock }),
+      );
     }
     m.zadd(k.roomProducts(roomId), now, rec.id);
     await m.exec();
@@ -141,19 +128,13 @@ export class CatalogStore {
     return this.view(next);
   }
 
-  /** Atomic restock / withdrawal (lua/adjust.lua); a restock never takes the SKU's total past MAX_SKU_STOCK. */
+  /** Atomic restock / withdrawal (server/stock/lua/adjust.lua); a restock never takes the SKU's total past MAX_SKU_STOCK. */
   async adjustStock(roomId: string, productId: string, skuId: string, delta: number): Promise<Product> {
     const rec = await this.record(productId);
     if (!rec || rec.roomId !== roomId || rec.removed || !rec.skus.some((s) => s.id === skuId)) {
       throw AppError.notFound(`SKU ${skuId} of product ${productId} in room ${roomId}`);
     }
-    const res = (await this.lua.run('adjust', [this.keys.stock(productId, skuId), this.keys.stockDirty], [delta, MAX_SKU_STOCK])) as number[];
-    if (res[0] === -1) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
-    if (res[0] === -2) throw AppError.conflict(`Only ${res[1]} unsold units are left to withdraw`);
-    if (res[0] === -3) {
-      const room = Math.max(0, MAX_SKU_STOCK - res[1]!);
-      throw AppError.conflict(`A SKU holds at most ${MAX_SKU_STOCK} units in total; it has ${res[1]}, so at most ${room} more fit`);
-    }
+    await this.stock.adjust(productId, skuId, delta, MAX_SKU_STOCK, `SKU ${skuId} of product ${productId}`);
     return this.view(rec);
   }
 

@@ -2,13 +2,15 @@ import type { Redis } from 'ioredis';
 import type { CatalogKeys } from '../catalog/store.ts';
 import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
+import { stockKeys } from '../stock/keys.ts';
+import { StockScripts } from '../stock/scripts.ts';
 import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '../protocol/commerce.ts';
 import { newId } from '../rooms/store.ts';
 
 /** Redis keys owned by the flash-sale domain. */
 export const saleKeys = (p: string) => ({
-  /** Hash: the sale's fields and its stock pool counters (server/catalog/pool.ts). */
-  sale: (saleId: string) => `${p}sale:${saleId}`,
+  /** Hash: the sale's fields and its stock pool counters (owned by server/stock: keys.ts, pool.ts). */
+  sale: stockKeys(p).sale,
   /** Hash saleId -> "start:end" of the room's scheduled and live sales (overlap checks, snapshot). */
   roomActive: (roomId: string) => `${p}sales:room:${roomId}:active`,
   /** Sorted set of every sale of the room by start. */
@@ -24,12 +26,13 @@ export const MAX_ACTIVE_SALES_PER_ROOM = 20;
 /** Sales the scheduler claims per tick and kind (start, end). */
 const DUE_PER_TICK = 200;
 
-type Scripts = 'schedule' | 'start' | 'end';
+type Scripts = 'start';
 
 /** Flash sales in Redis; every stock movement goes through this domain's Lua scripts (lua/*.lua). */
 export class SaleStore {
   readonly keys: SaleKeys;
   private readonly lua: LuaScripts<Scripts>;
+  private readonly stock: StockScripts;
 
   constructor(
     private readonly redis: Redis,
@@ -37,10 +40,11 @@ export class SaleStore {
     private readonly catalogKeys: CatalogKeys,
   ) {
     this.keys = saleKeys(prefix);
-    this.lua = new LuaScripts(redis, 'sales', new URL('./lua/', import.meta.url), ['schedule', 'start', 'end']);
+    this.lua = new LuaScripts(redis, 'sales', new URL('./lua/', import.meta.url), ['start']);
+    this.stock = new StockScripts(redis, prefix);
   }
 
-  /** Atomically takes `quantity` from the SKU and creates the sale (lua/schedule.lua). */
+  /** Atomically takes `quantity` from the SKU and creates the sale (server/stock/lua/schedule.lua). */
   async schedule(product: Product, body: ScheduleSaleBody): Promise<FlashSale> {
     const sku = product.skus.find((s) => s.id === body.skuId);
     if (!sku) throw AppError.notFound(`SKU ${body.skuId} of product ${product.id}`);
@@ -58,23 +62,11 @@ export class SaleStore {
       limit: body.perBuyerLimit,
       endedReason: '',
     };
-    const res = (await this.lua.run(
-      'schedule',
-      [this.catalogKeys.stock(product.id, sku.id), k.sale(id), k.roomActive(product.roomId), k.roomHistory(product.roomId), k.starts, k.ends, this.catalogKeys.stockDirty],
-      [id, body.quantity, body.startsAt ?? 0, body.durationMs, MAX_ACTIVE_SALES_PER_ROOM, ...Object.entries(fields).flat()],
-    )) as [number, (number | string)?];
-    switch (res[0]) {
-      case 1:
-        return this.mustGet(product.roomId, id);
-      case -1:
-        throw AppError.conflict('This product is no longer on sale');
-      case -2:
-        throw AppError.conflict(`The sale window overlaps sale ${res[1]}; a room runs one flash sale at a time`);
-      case -3:
-        throw AppError.conflict(`Only ${res[1]} units of this SKU are unallocated; restock or lower the quantity`);
-      default:
-        throw AppError.conflict(`A room can have at most ${MAX_ACTIVE_SALES_PER_ROOM} scheduled sales`);
-    }
+    await this.stock.schedule(
+      { sku: this.catalogKeys.stock(product.id, sku.id), sale: k.sale(id), roomActive: k.roomActive(product.roomId), roomHistory: k.roomHistory(product.roomId), starts: k.starts, ends: k.ends },
+      { saleId: id, quantity: body.quantity, startsAt: body.startsAt ?? 0, durationMs: body.durationMs, maxActive: MAX_ACTIVE_SALES_PER_ROOM, fields: Object.entries(fields).flat() },
+    );
+    return this.mustGet(product.roomId, id);
   }
 
   async get(saleId: string): Promise<FlashSale | null> {
@@ -112,7 +104,7 @@ export class SaleStore {
   }
 
   /**
-   * Ends a sale (lua/end.lua). `due`: only if its window is over (scheduler); `force`: now (host, room end).
+   * Ends a sale (server/stock/lua/end.lua). `due`: only if its window is over (scheduler); `force`: now (host, room end).
    * Returns the sale if this caller ended it, null if it was already ended or not due.
    */
   async end(saleId: string, mode: 'due' | 'force', reason: string): Promise<FlashSale | null> {
@@ -120,12 +112,11 @@ export class SaleStore {
     const [roomId, productId, skuId] = h;
     if (!roomId || !productId || !skuId) return null;
     const k = this.keys;
-    const res = (await this.lua.run(
-      'end',
-      [k.sale(saleId), this.catalogKeys.stock(productId, skuId), k.roomActive(roomId), k.starts, k.ends, this.catalogKeys.stockDirty],
-      [saleId, mode, reason],
-    )) as number[];
-    return res[0] === 1 ? this.get(saleId) : null;
+    const ended = await this.stock.end(
+      { sale: k.sale(saleId), sku: this.catalogKeys.stock(productId, skuId), roomActive: k.roomActive(roomId), starts: k.starts, ends: k.ends },
+      { saleId, mode, reason },
+    );
+    return ended ? this.get(saleId) : null;
   }
 
   /** Sale ids whose start (or end) is due by the node's clock; the Lua claim re-checks against Redis's clock. */

@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { analyticsKeys, type AnalyticsKeys } from '../analytics/keys.ts';
-import { catalogKeys, type CatalogKeys } from '../catalog/store.ts';
 import { AppError } from '../errors.ts';
 import { ErrorCode } from '../protocol/errors.ts';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { StockScripts } from '../stock/scripts.ts';
+import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../stock/keys.ts';
 import type { Order, OrderStatus } from '../protocol/commerce.ts';
 import { newId, roomKeys, type RoomKeys } from '../rooms/store.ts';
 import { orderRefusal } from './errors.ts';
@@ -15,8 +15,8 @@ export const orderKeys = (p: string) => ({
   order: (orderId: string) => `${p}order:${orderId}`,
   /** String "orderId|fingerprint": a buyer's idempotency key, kept IDEMPOTENCY_TTL_MS. */
   idem: (buyerId: string, key: string) => `${p}orders:idem:${buyerId}:${key}`,
-  /** Hash buyerId -> active units (reserved, paying, paid) in one pool: the per-buyer limit. */
-  units: (poolId: string) => `${p}orders:units:${poolId}`,
+  /** Hash buyerId -> active units (reserved, paying, paid) in one pool: the per-buyer limit (server/stock). */
+  units: stockKeys(p).units,
   byBuyer: (buyerId: string) => `${p}orders:buyer:${buyerId}`,
   byRoom: (roomId: string) => `${p}orders:room:${roomId}`,
   /** Sorted set of orders open in Redis by payment deadline (the supervisor checks them against the ledger). */
@@ -30,8 +30,7 @@ export const orderKeys = (p: string) => ({
 });
 export type OrderKeys = ReturnType<typeof orderKeys>;
 
-/** Which stock pool an order draws from. */
-export type PoolRef = { kind: 'sale'; saleId: string; productId: string; skuId: string } | { kind: 'sku'; productId: string; skuId: string };
+export type { PoolRef } from '../stock/keys.ts';
 
 export interface ReserveRequest {
   buyerId: string;
@@ -69,14 +68,14 @@ export const IDEMPOTENCY_TTL_MS = 7 * 24 * 3600_000;
 const EVENTS_MAXLEN = 100_000;
 
 /**
- * Orders in Redis. The only writers of order status and of stock counters on the order path are two Lua scripts:
- * lua/reserve.lua (idempotency + window + per-buyer limit + stock, in one atomic step) and lua/transition.lua (the state
- * machine, releasing or selling the reserved units in the same step). Everything else here reads.
+ * Orders in Redis: the hot copy of the ledger's orders that the stock scripts need. Order status and stock move only
+ * through server/stock's scripts: reserve.lua (idempotency + window + per-buyer limit + stock, in one atomic step) and
+ * transition.lua (mirrors a status the ledger committed, releasing or selling the reserved units in the same step).
  */
 export class OrderStore {
   readonly keys: OrderKeys;
-  private readonly lua: LuaScripts<'reserve' | 'transition' | 'rebuild'>;
-  readonly catalog: CatalogKeys;
+  private readonly stock: StockScripts;
+  private readonly stockKeys: StockKeys;
   readonly sales: SaleKeys;
   readonly stats: AnalyticsKeys;
   private readonly rooms: RoomKeys;
@@ -87,84 +86,57 @@ export class OrderStore {
     private readonly paymentWindowMs: number,
   ) {
     this.keys = orderKeys(prefix);
-    this.catalog = catalogKeys(prefix);
     this.sales = saleKeys(prefix);
     this.stats = analyticsKeys(prefix);
     this.rooms = roomKeys(prefix);
-    this.lua = new LuaScripts(redis, 'orders', new URL('./lua/', import.meta.url), ['reserve', 'transition', 'rebuild']);
+    this.stock = new StockScripts(redis, prefix);
+    this.stockKeys = this.stock.keys;
   }
 
   /**
-   * Reserves stock for an order (lua/reserve.lua). Resolves with the order (new, or the one an earlier request with
+   * Reserves stock for an order (server/stock/lua/reserve.lua). Resolves with the order (new, or the one an earlier request with
    * the same idempotency key created); throws an orderRefusal CONFLICT (nothing changed) otherwise.
    */
   async reserve(r: ReserveRequest): Promise<{ order: OrderRecord; replayed: boolean }> {
     const k = this.keys;
     const orderId = `ord_${newId()}`;
-    const poolId = this.poolId(r.pool);
     const statsRoom = this.stats.room(r.roomId);
-    const res = (await this.lua.run(
-      'reserve',
-      [
-        this.poolKey(r.pool),
-        k.units(poolId),
-        k.idem(r.buyerId, r.idempotencyKey),
-        k.order(orderId),
-        k.deadlines,
-        k.unconfirmed,
-        k.byBuyer(r.buyerId),
-        k.byRoom(r.roomId),
-        this.catalog.stockDirty,
+    const { orderId: id, replayed } = await this.stock.reserve(
+      {
+        pool: poolKey(this.stockKeys, r.pool),
+        units: k.units(poolId(r.pool)),
+        idempotency: k.idem(r.buyerId, r.idempotencyKey),
+        order: k.order(orderId),
+        deadlines: k.deadlines,
+        unconfirmed: k.unconfirmed,
+        byBuyer: k.byBuyer(r.buyerId),
+        byRoom: k.byRoom(r.roomId),
         statsRoom,
-        r.agencyId ? this.stats.agency(r.agencyId) : statsRoom,
-        k.fence,
-        this.rooms.room(r.roomId),
-      ],
-      [
+        statsAgency: r.agencyId ? this.stats.agency(r.agencyId) : statsRoom,
+        fence: k.fence,
+        room: this.rooms.room(r.roomId),
+      },
+      {
         orderId,
-        r.buyerId,
-        r.quantity,
-        this.fingerprint(r.pool, r.quantity),
-        this.paymentWindowMs,
-        IDEMPOTENCY_TTL_MS,
-        r.agencyId ? '1' : '0',
-        EVENTS_MAXLEN,
-        ...['roomId', r.roomId, 'agencyId', r.agencyId ?? '', 'poolKind', r.pool.kind, 'productId', r.pool.productId, 'skuId', r.pool.skuId],
-        ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
-      ],
-    )) as [number, (string | number)?];
-    switch (res[0]) {
-      case 1:
-      case 2: {
-        const order = await this.record(String(res[1]));
-        if (!order) throw new Error(`order ${res[1]} vanished right after reserve`);
-        return { order, replayed: res[0] === 2 };
-      }
-      case -1:
-        throw orderRefusal('SOLD_OUT', { left: 0 });
-      case -2:
-        throw orderRefusal('LIMIT_REACHED', { allowed: Number(res[1]) });
-      case -3:
-        throw orderRefusal('NOT_STARTED', { startsAt: Number(res[1]) });
-      case -4:
-        throw orderRefusal('ENDED');
-      case -5:
-        throw orderRefusal('IDEMPOTENCY_KEY_REUSED', { orderId: String(res[1]) });
-      case -6:
-        throw AppError.notFound('Product or sale');
-      case -7:
-        throw orderRefusal('INSUFFICIENT_STOCK', { left: Number(res[1]) });
-      case -8:
-        throw orderRefusal('NOT_STARTED', { startsAt: res[1] ? Number(res[1]) : null });
-      case -9:
-        throw AppError.unavailable('Orders are paused for a moment while the shop re-syncs its stock; nothing was reserved; retry shortly');
-      default:
-        throw new Error(`reserve.lua returned ${JSON.stringify(res)}`);
-    }
+        buyerId: r.buyerId,
+        quantity: r.quantity,
+        fingerprint: this.fingerprint(r.pool, r.quantity),
+        paymentWindowMs: this.paymentWindowMs,
+        idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
+        hasAgency: r.agencyId !== null,
+        fields: [
+          ...['roomId', r.roomId, 'agencyId', r.agencyId ?? '', 'poolKind', r.pool.kind, 'productId', r.pool.productId, 'skuId', r.pool.skuId],
+          ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
+        ],
+      },
+    );
+    const order = await this.record(id);
+    if (!order) throw new Error(`order ${id} vanished right after reserve`);
+    return { order, replayed };
   }
 
   /**
-   * Applies a state-machine action (lua/transition.lua). `changed: false` means the order's current status does not
+   * Applies a state-machine action (server/stock/lua/transition.lua). `changed: false` means the order's current status does not
    * allow it (e.g. it already reached a final state by another path); nothing was changed then.
    *
    * `order` is the order id, or a record of it the caller already read: the script needs only fields that never change
@@ -179,24 +151,22 @@ export class OrderStore {
       rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId };
     const statsRoom = this.stats.room(rec.roomId);
     const k = this.keys;
-    const res = (await this.lua.run(
-      'transition',
-      [
-        k.order(orderId),
-        this.poolKey(pool),
-        this.catalog.stock(rec.productId, rec.skuId),
-        k.units(this.poolId(pool)),
-        k.deadlines,
-        k.unconfirmed,
-        this.catalog.stockDirty,
+    const res = await this.stock.transition(
+      {
+        order: k.order(orderId),
+        pool: poolKey(this.stockKeys, pool),
+        sku: this.stockKeys.sku(rec.productId, rec.skuId),
+        units: k.units(poolId(pool)),
+        deadlines: k.deadlines,
+        unconfirmed: k.unconfirmed,
         statsRoom,
-        rec.agencyId ? this.stats.agency(rec.agencyId) : statsRoom,
-        k.events,
-      ],
-      [action, opts.reason ?? '', opts.chargeId ?? '', rec.agencyId ? '1' : '0', EVENTS_MAXLEN],
-    )) as [number, string?];
-    if (res[0] === -1) throw AppError.notFound(`Order ${orderId}`);
-    return { changed: res[0] === 1, status: res[1] as OrderStatus };
+        statsAgency: rec.agencyId ? this.stats.agency(rec.agencyId) : statsRoom,
+        events: k.events,
+      },
+      { action, reason: opts.reason ?? '', chargeId: opts.chargeId ?? '', hasAgency: rec.agencyId !== null, eventsMaxLen: EVENTS_MAXLEN },
+    );
+    if (!res) throw AppError.notFound(`Order ${orderId}`);
+    return { changed: res.changed, status: res.status as OrderStatus };
   }
 
   async get(orderId: string): Promise<Order | null> {
@@ -253,16 +223,11 @@ export class OrderStore {
   }
 
   /**
-   * Rebuilds one SKU's counters and its sales' from the ledger's counts (lua/rebuild.lua). Returns the anomalies the
+   * Rebuilds one SKU's counters and its sales' from the ledger's counts (server/stock/lua/rebuild.lua). Returns the anomalies the
    * script reported, or null when the SKU pool no longer exists in Redis.
    */
-  async rebuildPool(sku: { productId: string; skuId: string; open: number; paid: number }, sales: { saleId: string; open: number; paid: number }[]): Promise<string[] | null> {
-    const res = (await this.lua.run(
-      'rebuild',
-      [this.catalog.stock(sku.productId, sku.skuId), this.catalog.stockDirty, ...sales.map((s) => this.sales.sale(s.saleId))],
-      [sku.open, sku.paid, ...sales.flatMap((s) => [s.open, s.paid])],
-    )) as [number, ...string[]];
-    return res[0] === 1 ? res.slice(1).map(String) : null;
+  rebuildPool(sku: { productId: string; skuId: string; open: number; paid: number }, sales: { saleId: string; open: number; paid: number }[]): Promise<string[] | null> {
+    return this.stock.rebuild(sku, sales);
   }
 
   /** What a request asked for: the same idempotency key with another request is refused, never replayed. */
@@ -271,11 +236,11 @@ export class OrderStore {
   }
 
   poolId(p: PoolRef): string {
-    return p.kind === 'sale' ? `sale:${p.saleId}` : `sku:${p.productId}:${p.skuId}`;
+    return poolId(p);
   }
 
   poolKey(p: PoolRef): string {
-    return p.kind === 'sale' ? this.sales.sale(p.saleId) : this.catalog.stock(p.productId, p.skuId);
+    return poolKey(this.stockKeys, p);
   }
 }
 

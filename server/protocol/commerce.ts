@@ -16,7 +16,7 @@ export const MinorUnits = z.number().int().min(0).max(1_000_000_000);
 export const Currency = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD or CNY');
 /**
  * Units one SKU can hold: the cap on its `total` (left + reserved + sold + allocated). Checked when a product is created
- * and enforced atomically by every restock (server/catalog/lua/adjust.lua), so it lives here only.
+ * and enforced atomically by every restock (server/stock/lua/adjust.lua), so it lives here only.
  */
 export const MAX_SKU_STOCK = 1_000_000;
 /** Units of one SKU a room can hold. */

@@ -1,4 +1,5 @@
 -- KEYS: 10
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): CHANGED=1 UNCHANGED=0 NO_ORDER=-1
 -- Mirrors an order's status change, already committed in the PostgreSQL ledger (the authority on order status), into
 -- Redis, and settles its stock in the same step, so every unit is released or sold exactly once:
 --   reserved -> pending_payment -> paid | failed | expired;  reserved -> expired | cancelled | failed | paid.

@@ -1,4 +1,5 @@
 -- KEYS: 2
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): ADJUSTED=1 NO_POOL=-1 TOO_FEW_LEFT=-2 OVER_CAP=-3
 -- Restocks (delta > 0) or withdraws (delta < 0) units of one SKU's list-price stock pool.
 -- KEYS[1] SKU stock pool hash (server/catalog/pool.ts)   KEYS[2] stock dirty set (live stock ticker)
 -- ARGV[1] delta, a non-zero integer   ARGV[2] max total units of one SKU (MAX_SKU_STOCK, server/protocol/commerce.ts)

@@ -1,4 +1,5 @@
 -- KEYS: 2+
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): REBUILT=1 NO_POOL=-1
 -- Rebuilds one SKU's stock counters, and those of its flash sales, from the PostgreSQL ledger's order counts, after
 -- Redis lost data (server/orders/recovery.ts). Stock definitions (SKU total, sale quantity, sale state) are Redis's
 -- own; what orders hold (reserved, sold) is the ledger's, and left/allocated/returned follow from the invariants.

@@ -1,4 +1,5 @@
 -- KEYS: 6
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): ENDED=1 NOT_DUE=0 NO_SALE=-1
 -- Ends (or cancels, if not started) a flash sale and gives its unsold units back to the SKU's stock.
 -- KEYS[1] sale hash   KEYS[2] SKU stock pool (parent)   KEYS[3] room's active sales hash   KEYS[4] due starts (zset)
 -- KEYS[5] due ends (zset)   KEYS[6] stock dirty set

@@ -1,4 +1,5 @@
 -- KEYS: 13
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): RESERVED=1 REPLAYED=2 SOLD_OUT=-1 LIMIT_REACHED=-2 NOT_STARTED=-3 ENDED=-4 KEY_REUSED=-5 NO_POOL=-6 INSUFFICIENT=-7 ROOM_NOT_LIVE=-8 RECOVERING=-9
 -- Reserves stock for one order in Redis, the hot path, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
 -- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
 -- KEYS[1]  stock pool hash (a SKU pool or a flash sale, see server/catalog/pool.ts)

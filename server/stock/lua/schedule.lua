@@ -1,4 +1,5 @@
 -- KEYS: 7
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): SCHEDULED=1 NO_POOL=-1 OVERLAPS=-2 TOO_FEW_LEFT=-3 TOO_MANY_SALES=-4
 -- Schedules a flash sale: takes its quantity out of the SKU's stock and creates the sale's stock pool, atomically, so
 -- two sales (or a sale and list-price orders) can never promise the same unit twice.
 -- KEYS[1] SKU stock pool (parent)   KEYS[2] sale hash (new)   KEYS[3] room's active sales (hash saleId -> "start:end")

@@ -1,0 +1,36 @@
+/**
+ * The return codes of the stock scripts (server/stock/lua/*.lua). Each script's header repeats its codes on a
+ * `-- CODES:` line; test/stock/codes.test.ts fails when the two disagree, so a script and its caller can never drift.
+ * A script answers `{code, ...values}`; stock/errors.ts turns every refusal into one typed error.
+ */
+export const ReserveCode = {
+  RESERVED: 1,
+  REPLAYED: 2,
+  SOLD_OUT: -1,
+  LIMIT_REACHED: -2,
+  NOT_STARTED: -3,
+  ENDED: -4,
+  KEY_REUSED: -5,
+  NO_POOL: -6,
+  INSUFFICIENT: -7,
+  ROOM_NOT_LIVE: -8,
+  RECOVERING: -9,
+} as const;
+
+export const TransitionCode = { CHANGED: 1, UNCHANGED: 0, NO_ORDER: -1 } as const;
+export const RebuildCode = { REBUILT: 1, NO_POOL: -1 } as const;
+export const AdjustCode = { ADJUSTED: 1, NO_POOL: -1, TOO_FEW_LEFT: -2, OVER_CAP: -3 } as const;
+export const ScheduleCode = { SCHEDULED: 1, NO_POOL: -1, OVERLAPS: -2, TOO_FEW_LEFT: -3, TOO_MANY_SALES: -4 } as const;
+export const EndCode = { ENDED: 1, NOT_DUE: 0, NO_SALE: -1 } as const;
+
+/** Every script's codes by file name, for the header check. */
+export const SCRIPT_CODES = {
+  reserve: ReserveCode,
+  transition: TransitionCode,
+  rebuild: RebuildCode,
+  adjust: AdjustCode,
+  schedule: ScheduleCode,
+  end: EndCode,
+} as const;
+
+export type StockScript = keyof typeof SCRIPT_CODES;
