@@ -48,6 +48,7 @@ export interface WorkerPoolEvents {
 export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   private readonly slots: (PooledWorker | undefined)[];
   private closed = false;
+  private shuttingDown = false;
 
   private constructor(private readonly opts: WorkerPoolOptions) {
     super();
@@ -109,10 +110,21 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
     return { ok: !this.closed && workers.length === this.opts.numWorkers, expected: this.opts.numWorkers, alive: workers.length, workers };
   }
 
+  /**
+   * The node is stopping: from now on a worker that exits is expected, not a death (logged at info, not replaced, no
+   * `workerdied`). The workers share the node's process group, so the SIGINT of a terminal's Ctrl-C (or a service
+   * manager's SIGTERM to the group) reaches them along with the node, and they close themselves while the node is still
+   * closing its rooms. Called first thing by the node's close(); `close()` implies it.
+   */
+  beginShutdown(): void {
+    this.shuttingDown = true;
+  }
+
   /** Closes every worker (cascading to routers and below). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.shuttingDown = true;
     for (const w of this.workers) w.worker.close();
     this.slots.fill(undefined);
     this.removeAllListeners();
@@ -152,14 +164,24 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
 
   private onDied(pooled: PooledWorker, err: Error): void {
     const routers = [...pooled.routers];
-    this.opts.log.error({ index: pooled.index, pid: pooled.worker.pid, err: err.message, routers: routers.length }, 'mediasoup worker died');
+    const info = { index: pooled.index, pid: pooled.worker.pid, err: err.message, routers: routers.length };
     if (this.slots[pooled.index] === pooled) this.slots[pooled.index] = undefined;
     pooled.routers.clear();
+    if (this.shuttingDown) {
+      // Its routers are closed (mediasoup closes them with the worker); the rooms close with the node.
+      this.opts.log.info(info, 'mediasoup worker exited during shutdown');
+      return;
+    }
+    // mediasoup reports `[pid:N, code:C, signal:S]`. Exit code 0 is the worker closing itself on SIGINT/SIGTERM (its
+    // channel cannot have closed: we hold it), i.e. someone signalled it: replaced like a crash, but not a crash.
+    if (/\bcode:0, signal:null\b/.test(err.message)) this.opts.log.warn(info, 'mediasoup worker exited on a signal (SIGINT/SIGTERM)');
+    else this.opts.log.error(info, 'mediasoup worker died');
     this.emit('workerdied', pooled.index, routers);
-    if (this.closed || !this.opts.respawn) return;
+    if (!this.opts.respawn) return;
     this.spawn(pooled.index).then(
       (fresh) => {
-        if (this.closed) {
+        if (this.shuttingDown) {
+          if (this.slots[fresh.index] === fresh) this.slots[fresh.index] = undefined;
           fresh.worker.close();
           return;
         }

@@ -130,6 +130,7 @@ export class Hawker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       const { io, media, redis, log } = this.ctx;
+      media.beginShutdown(); // workers exiting from now on (a Ctrl-C reaches them too) are expected
       await new Promise<void>((resolve) => {
         io.close(() => resolve()); // also closes the HTTP server
       });

@@ -29,12 +29,20 @@ let sandbox: LaunchedSandbox | undefined;
 let node: Hawker | undefined;
 
 async function start(): Promise<void> {
+  // Every step checks `stopping`: a Ctrl-C during startup lets the step under way finish (stop() waits for it, so that
+  // what it launched gets stopped) and launches nothing more.
   let redisUrl = config.REDIS_URL;
   if (!redisUrl) {
-    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis') });
+    // In its own process group, like the sandbox gateway below (PostgreSQL runs in its own session): a terminal's Ctrl-C
+    // reaches only this process and its mediasoup workers, and stop() stops the children in order, after the node.
+    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis'), detached: true });
     redisUrl = localRedis.url;
+    if (localRedis.staleStopped.length > 0) {
+      log.warn({ pids: localRedis.staleStopped }, 'stopped a redis-server that a previous run (killed, not stopped) left running on this data directory');
+    }
     log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
   }
+  if (stopping) return;
   if (!config.DATABASE_URL) {
     localPostgres = await startLocalPostgres({ dir: path.join(config.dataDir, 'postgres'), log: log.child({ module: 'local-postgres' }) });
     config = { ...config, DATABASE_URL: localPostgres.url };
@@ -43,6 +51,7 @@ async function start(): Promise<void> {
       'started local PostgreSQL 15 (fsync and synchronous_commit on, restarted if it dies); set DATABASE_URL to use your own',
     );
   }
+  if (stopping) return;
   if (!config.PAYMENT_GATEWAY_URL) {
     sandbox = await launchSandbox({
       apiKey: config.PAYMENT_GATEWAY_API_KEY,
@@ -53,8 +62,10 @@ async function start(): Promise<void> {
     config = { ...config, PAYMENT_GATEWAY_URL: sandbox.url };
     log.info({ url: sandbox.url, pid: sandbox.pid }, 'started the sandbox payment gateway; set PAYMENT_GATEWAY_URL to use a real one');
   }
+  if (stopping) return;
   node = await Hawker.create(config, log, redisUrl);
   await registerDomains(node);
+  if (stopping) return;
   const addr = await node.listen();
   const local = addr.address === '0.0.0.0' || addr.address === '::' ? '127.0.0.1' : addr.address;
   await sandbox?.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${addr.port}/api/payments/webhook`);
@@ -62,20 +73,33 @@ async function start(): Promise<void> {
   log.info({ port: addr.port }, `Hawker listening: http://${shown}:${addr.port}/ (health: /readyz)`);
 }
 
+/**
+ * Exits at once. The sandbox gateway and Redis run in their own process groups and PostgreSQL in its own session, so
+ * nothing else would stop them: each gets its stop signal first (SIGTERM; PostgreSQL's fast-shutdown SIGINT), which it
+ * completes on its own. The mediasoup workers and the gateway also exit when their channel to this process closes.
+ */
+function abandon(code: number): never {
+  sandbox?.stop(0).catch(() => {});
+  localRedis?.stop(0).catch(() => {});
+  localPostgres?.stop(0).catch(() => {});
+  process.exit(code);
+}
+
+let starting: Promise<void> | undefined;
 let stopping = false;
-async function stop(signal: string, code = 0): Promise<never> {
-  if (stopping) process.exit(code); // a second Ctrl-C means "now"
+async function stop(signal: string, code = 0): Promise<void> {
+  if (stopping) {
+    log.warn({ signal }, 'second signal: exiting without waiting for the shutdown to finish');
+    abandon(1); // a second Ctrl-C means "now"
+  }
   stopping = true;
   log.info({ signal, timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
   const deadline = setTimeout(() => {
     log.error('graceful shutdown timed out; exiting anyway');
-    sandbox?.stop(0).catch(() => {});
-    localRedis?.stop(0).catch(() => {});
-    // Sends the fast-shutdown SIGINT before we exit; the postmaster finishes its checkpoint on its own.
-    localPostgres?.stop(0).catch(() => {});
-    process.exit(1);
+    abandon(1);
   }, config.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
+  await starting?.catch(() => {}); // a signal during startup: the step under way finishes first (see start())
   try {
     await node?.close();
   } catch (err) {
@@ -93,7 +117,13 @@ async function stop(signal: string, code = 0): Promise<never> {
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
 
-start().catch((err: Error) => {
+starting = start();
+starting.catch((err: Error) => {
+  if (stopping) {
+    // Interrupted: e.g. Ctrl-C while a mediasoup worker was starting (the SIGINT reaches it too).
+    log.warn({ err: err.message }, 'startup did not finish: shutting down');
+    return;
+  }
   log.fatal({ err }, `Hawker failed to start: ${err.message}`);
   void stop('startup-failure', 1);
 });

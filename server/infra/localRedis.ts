@@ -10,6 +10,9 @@ export interface LocalRedis {
   readonly url: string;
   readonly port: number;
   readonly dir: string;
+  readonly pid: number;
+  /** Pids of redis-servers a previous run left on this directory (its node was SIGKILLed) that were stopped first. */
+  readonly staleStopped: readonly number[];
   /** Stops redis cleanly (SIGTERM flushes the AOF), SIGKILL after `timeoutMs`. Idempotent. */
   stop(timeoutMs?: number): Promise<void>;
 }
@@ -21,6 +24,13 @@ export interface LocalRedisOptions {
   port?: number;
   /** Milliseconds to wait for the server to answer PING. */
   startTimeoutMs?: number;
+  /**
+   * Run redis-server in its own process group (and session), as `npm start` does: a terminal's Ctrl-C goes to the
+   * whole foreground group, and redis-server shutting down on it at once would pull Redis from under the node while
+   * the node is still closing; only `stop()` stops it then (or, if the node was SIGKILLed, the next start on the same
+   * directory). Off by default: a test run or benchmark interrupted with Ctrl-C should take its throwaway Redis along.
+   */
+  detached?: boolean;
 }
 
 /** Asks the kernel for a free loopback TCP port (redis-server cannot bind port 0 and report it). */
@@ -42,7 +52,7 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
   const dir = path.resolve(opts.dir);
   await fs.mkdir(dir, { recursive: true });
   const pidfile = path.join(dir, 'redis.pid');
-  await killStale(pidfile);
+  const staleStopped = await stopStale(dir, pidfile);
   const port = opts.port ?? (await freePort());
   const args = [
     '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
@@ -51,7 +61,7 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
   ];
   let child: ChildProcess;
   try {
-    child = spawn('redis-server', args, { stdio: 'ignore' });
+    child = spawn('redis-server', args, { stdio: 'ignore', detached: opts.detached ?? false });
   } catch (cause) {
     throw new Error('Could not start redis-server; run `npm run setup` (installs Debian redis-server) or set REDIS_URL', { cause });
   }
@@ -78,6 +88,8 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
     url,
     port,
     dir,
+    pid: child.pid!,
+    staleStopped,
     stop(timeoutMs = 5_000) {
       stopping ??= (async () => {
         if (child.exitCode !== null || child.signalCode !== null) return;
@@ -109,16 +121,60 @@ async function waitForPing(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A previous run killed with SIGKILL leaves its redis-server running on our data dir; stop it before reusing the dir. */
-async function killStale(pidfile: string): Promise<void> {
-  const pid = Number(await fs.readFile(pidfile, 'utf8').catch(() => ''));
-  if (!Number.isInteger(pid) || pid <= 0) return;
+/** Whether `pid` is a running process (not gone, not a zombie waiting to be reaped). */
+async function running(pid: number): Promise<boolean> {
+  const stat = await fs.readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // The state is the field after the parenthesised command name (which may contain spaces or parentheses).
+  return stat !== '' && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
+
+/** A running redis-server whose working directory is `dir` (redis-server chdirs to its --dir at startup). */
+async function isRedisOn(pid: number, dir: string): Promise<boolean> {
   const cmd = await fs.readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  if (!cmd.includes('redis-server')) return;
-  process.kill(pid, 'SIGTERM');
-  for (let i = 0; i < 100; i++) {
-    await new Promise((r) => setTimeout(r, 50));
-    if (!(await fs.stat(`/proc/${pid}`).catch(() => null))) return;
+  if (!cmd.includes('redis-server') || !(await running(pid))) return false;
+  return (await fs.readlink(`/proc/${pid}/cwd`).catch(() => '')) === dir;
+}
+
+/**
+ * A previous run killed with SIGKILL leaves its redis-server running on our data dir (it is in its own process group,
+ * so nothing else stops it); two servers appending to one AOF must never happen. Finds it through the pidfile, and
+ * through /proc in case the pidfile was not written yet or was removed, checks it is a redis-server on this very
+ * directory (a recycled pid is left alone), and stops it: SIGTERM (which flushes the AOF), SIGKILL after 5 s, and
+ * waits until it is gone. Returns the pids it stopped.
+ */
+async function stopStale(dir: string, pidfile: string): Promise<number[]> {
+  const candidates = new Set<number>();
+  const fromFile = Number((await fs.readFile(pidfile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(fromFile) && fromFile > 0) candidates.add(fromFile);
+  for (const entry of await fs.readdir('/proc').catch(() => [] as string[])) {
+    const pid = Number(entry);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid) candidates.add(pid);
   }
-  process.kill(pid, 'SIGKILL');
+  const realDir = await fs.realpath(dir); // what /proc/<pid>/cwd shows when `dir` goes through a symlink
+  const stale: number[] = [];
+  for (const pid of candidates) if (await isRedisOn(pid, realDir)) stale.push(pid);
+  await Promise.all(stale.map((pid) => stopPid(pid)));
+  return stale;
+}
+
+/** SIGTERM, SIGKILL if still running 5 s later; resolves once it is gone (a zombie counts as gone). */
+async function stopPid(pid: number): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  };
+  const gone = async (timeoutMs: number) => {
+    for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+      if (!(await running(pid))) return true;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return !(await running(pid));
+  };
+  signal('SIGTERM');
+  if (await gone(5_000)) return;
+  signal('SIGKILL');
+  if (!(await gone(5_000))) throw new Error(`a redis-server left by a previous run (pid ${pid}) does not stop; stop it and start again`);
 }

@@ -1,7 +1,7 @@
 /**
  * Sandbox payment gateway entry: `node --import tsx server/payments/sandbox/main.ts`. Configured by SANDBOX_*
  * variables (config.ts, README.md). Logs one JSON line with `url` once listening (launch.ts waits for it); stops on
- * SIGTERM/SIGINT.
+ * SIGTERM/SIGINT, and when its parent exits if that parent gave it an IPC channel (launch.ts does).
  */
 import { createLogger } from '../../infra/log.ts';
 import { loadSandboxEnv, type SandboxEnv } from './config.ts';
@@ -39,9 +39,22 @@ const gateway = await SandboxGateway.start(
 // Always printed (even with LOG_LEVEL=silent): the launcher reads the URL from this line.
 process.stdout.write(`${JSON.stringify({ msg: 'sandbox gateway listening', url: gateway.url, pid: process.pid, settings: gateway.settings })}\n`);
 
+let stopping = false;
 async function stop(): Promise<void> {
+  if (stopping) return;
+  stopping = true;
   await gateway.close();
   process.exit(0);
 }
 process.on('SIGTERM', () => void stop());
 process.on('SIGINT', () => void stop());
+// Launched by a node (launch.ts) with an IPC channel: the channel closes when that node exits, however it exits (a
+// SIGKILL included), and a gateway whose node is gone has nobody to send webhooks to, so it stops too.
+if (process.channel) {
+  const orphaned = () => {
+    log.info('the node that launched this gateway is gone; stopping');
+    void stop();
+  };
+  if (process.connected) process.once('disconnect', orphaned);
+  else orphaned(); // it went while this gateway was starting
+}
