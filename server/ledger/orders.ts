@@ -95,10 +95,15 @@ export class LedgerOrders {
     return this.inserts.add(o);
   }
 
-  private async insertBatch(items: NewOrder[]): Promise<RecordOutcome[]> {
+  private async insertBatch(batch: NewOrder[]): Promise<RecordOutcome[]> {
+    // One row per order id (a replay can share a batch with its original), in one global order: concurrent batches
+    // that insert the same keys then lock them in the same order and cannot deadlock on the unique indexes.
+    const items = [...new Map(batch.map((i) => [i.id, i])).values()].sort((a, b) =>
+      a.buyerId !== b.buyerId ? (a.buyerId < b.buyerId ? -1 : 1) : a.idempotencyKey !== b.idempotencyKey ? (a.idempotencyKey < b.idempotencyKey ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+    );
     const col = <K extends keyof NewOrder>(k: K) => items.map((i) => i[k]);
     const iso = (k: 'createdAt' | 'deadline') => items.map((i) => new Date(i[k]).toISOString());
-    const { rows } = await this.pool.query<{ id: string }>(
+    const { rows } = await retryOnConflictAbort(() => this.pool.query<{ id: string }>(
       `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                               $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::timestamptz[],
@@ -129,7 +134,7 @@ export class LedgerOrders {
         col('productId'), col('skuId'), col('saleId'), col('title'), col('quantity'), col('unitPrice'), col('currency'),
         iso('createdAt'), iso('deadline'),
       ],
-    );
+    ));
     const inserted = new Set(rows.map((r) => r.id));
     const missing = items.filter((i) => !inserted.has(i.id));
     const existing = new Map<string, LedgerOrder>();
@@ -145,7 +150,7 @@ export class LedgerOrders {
         existing.set(`key:${o.buyerId}\n${o.idempotencyKey}`, o);
       }
     }
-    return items.map((i): RecordOutcome => {
+    return batch.map((i): RecordOutcome => {
       if (inserted.has(i.id)) return { kind: 'recorded', order: fromNew(i) };
       const o = existing.get(`key:${i.buyerId}\n${i.idempotencyKey}`) ?? existing.get(`id:${i.id}`);
       // A conflict we cannot see can only be a row deleted in between: orders are never deleted, so this is a bug.
@@ -405,6 +410,22 @@ export class LedgerOrders {
       orders: page.map(toOrder),
       nextCursor: rows.length > f.limit && last ? encodeCursor(last.created_exact as string, last.id as string) : null,
     };
+  }
+}
+
+/**
+ * Runs a statement again when PostgreSQL aborted it to break a deadlock (40P01) or a serialization conflict (40001):
+ * the statement changed nothing then, and the retry is the same idempotent write. Bounded.
+ */
+async function retryOnConflictAbort<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (i >= attempts || (code !== '40P01' && code !== '40001')) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * 10 * i));
+    }
   }
 }
 
