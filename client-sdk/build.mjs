@@ -1,7 +1,7 @@
 // Builds the SDK on its own: one ESM bundle (socket.io-client, mediasoup-client and zod stay peer/runtime deps) and
 // .d.ts files (including the shared protocol types they reference).
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
@@ -15,8 +15,16 @@ await build({
   platform: 'neutral',
   target: 'es2022',
   sourcemap: true,
-  external: ['socket.io-client', 'mediasoup-client', 'mediasoup-client/*', 'zod'],
+  external: ['socket.io-client', 'mediasoup-client', 'mediasoup-client/*', 'zod', '@hawker/protocol'],
   logLevel: 'warning',
 });
 execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', `${here}tsconfig.json`], { stdio: 'inherit' });
-console.log('client-sdk: built dist/index.js and dist/types');
+// The published package.json: entry points in dist/ (in this repository the package resolves to its sources).
+const pkg = JSON.parse(readFileSync(`${here}package.json`, 'utf8'));
+delete pkg.scripts;
+delete pkg.files;
+pkg.main = pkg.module = './index.js';
+pkg.types = './types/client-sdk/src/index.d.ts';
+pkg.exports = { '.': { types: pkg.types, import: './index.js' } };
+writeFileSync(`${here}dist/package.json`, `${JSON.stringify(pkg, null, 2)}\n`);
+console.log('client-sdk: built dist/ (index.js, types/, package.json; npm pack client-sdk/dist)');

@@ -11,7 +11,7 @@ import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './infra/redis.ts';
 import type { Logger } from './infra/log.ts';
 import type { SocketData } from './infra/socketEdge.ts';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from './protocol/index.ts';
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@hawker/protocol';
 
 /** The typed Socket.IO server every domain registers its handlers on. */
 export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;

@@ -1,5 +1,5 @@
 import type { Logger } from './infra/log.ts';
-import { ErrorCode, type WireError } from './protocol/errors.ts';
+import { ErrorCode, type WireError } from '@hawker/protocol';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,

@@ -1,9 +1,9 @@
-import type { ConsoleWatchResult, RoomSnapshot } from '../../server/protocol/index.ts';
+import type { ConsoleWatchResult, RoomSnapshot } from '@hawker/protocol';
 import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
 import { HawkerApi } from './api.ts';
 import { Player, type WatchOptions } from './media.ts';
 import { RoomModeration, type KeywordEdit } from './moderation.ts';
-import type { KeywordList } from '../../server/protocol/index.ts';
+import type { KeywordList } from '@hawker/protocol';
 
 /**
  * Events an AgencyConsole emits: the pushes of every watched room (each payload carries its `roomId`), the console's

@@ -1,8 +1,5 @@
 import type { z } from 'zod';
-import type {
-  AgencyAnalytics, AgencyModerationState, CreateProductBody, CreateRoomBody, DevTokenRequest, DevTokenResponse, FlashSale, ListOrdersQuery, ListRoomsQuery,
-  Order, OrderList, OrderStatus, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError,
-} from '../../server/protocol/index.ts';
+import type { AgencyAnalytics, AgencyModerationState, CreateProductBody, CreateRoomBody, DevTokenRequest, DevTokenResponse, FlashSale, ListOrdersQuery, ListRoomsQuery, Order, OrderList, OrderStatus, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError } from '@hawker/protocol';
 import { HawkerError } from './errors.ts';
 
 /**

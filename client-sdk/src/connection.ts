@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, ServerToClientEvents } from '../../server/protocol/index.ts';
+import type { Ack, ClientToServerEvents, ServerToClientEvents } from '@hawker/protocol';
 import { HawkerError } from './errors.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { ErrorCode, WireError } from '../../server/protocol/errors.ts';
+import type { ErrorCode, WireError } from '@hawker/protocol';
 
 /**
  * Failures the SDK detects itself, before or without a server answer:

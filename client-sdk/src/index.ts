@@ -12,6 +12,7 @@ export type { Child, ClientSocket, CloseCode, ConnectOptions, LifecycleEvents, R
 export { HawkerError, type ClientErrorCode, type HawkerErrorCode } from './errors.ts';
 export { LiveRoom, type BuyInput, type JoinOptions, type LiveRoomEvents } from './liveRoom.ts';
 export { RoomModeration, type KeywordEdit } from './moderation.ts';
-export { applyLiveEvent, compareMessageIds, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../../server/protocol/chat.ts';
+export { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from './state/live.ts';
+export { compareMessageIds } from '@hawker/protocol';
 export { Player, Publisher, type MediaEvents, type MediaHost, type MediaOptions, type PlayerState, type PublishOptions, type WatchOptions } from './media.ts';
-export type * from '../../server/protocol/index.ts';
+export type * from '@hawker/protocol';

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatMessage, FlashSale, Order, PinnedProduct, PlaceOrderResult, Room, RoomSnapshot, ScheduleSaleBody } from '../../server/protocol/index.ts';
+import type { ChatMessage, FlashSale, Order, PinnedProduct, PlaceOrderResult, Room, RoomSnapshot, ScheduleSaleBody } from '@hawker/protocol';
 import { HawkerApi } from './api.ts';
 import { HawkerError } from './errors.ts';
 import { RoomModeration } from './moderation.ts';

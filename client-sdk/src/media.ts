@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { ProducerInfo } from '../../server/protocol/index.ts';
+import type { ProducerInfo } from '@hawker/protocol';
 import type { Child, LifecycleEvents, RequestName, RequestPayload, RequestResult, ServerPushes } from './connection.ts';
 import { Emitter } from './connection.ts';
 import { HawkerError } from './errors.ts';

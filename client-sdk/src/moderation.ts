@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ChatSettings, Keyword, KeywordList } from '../../server/protocol/index.ts';
+import type { ChatSettings, Keyword, KeywordList } from '@hawker/protocol';
 import type { RequestName, RequestPayload, RequestResult } from './connection.ts';
 
 /**

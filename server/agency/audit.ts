@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import type { AuditAction, AuditEntry, AuditPage, AuditQuery } from '../protocol/agency.ts';
-import type { Principal } from '../protocol/auth.ts';
+import type { AuditAction, AuditEntry, AuditPage, AuditQuery } from '@hawker/protocol';
+import type { Principal } from '@hawker/protocol';
 
 /** Redis keys of the audit log: one capped stream per room, per agency, and one for the whole platform. */
 export const auditKeys = (p: string) => ({

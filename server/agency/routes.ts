@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { access, type Auth } from '../auth/index.ts';
-import { AgencyParams, AuditQuery, CreateAgencyBody, ListAgenciesQuery, RosterParams } from '../protocol/agency.ts';
+import { AgencyParams, AuditQuery, CreateAgencyBody, ListAgenciesQuery, RosterParams } from '@hawker/protocol';
 import type { AuditLog } from './audit.ts';
 import type { AgencyStore, RosterOp } from './store.ts';
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
-import type { Agency, AgencyRoster, CreateAgencyBody } from '../protocol/agency.ts';
-import type { Principal } from '../protocol/auth.ts';
+import type { Agency, AgencyRoster, CreateAgencyBody } from '@hawker/protocol';
+import type { Principal } from '@hawker/protocol';
 import type { AuditLog } from './audit.ts';
 
 /** Redis keys owned by the agency domain. */

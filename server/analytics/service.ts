@@ -3,8 +3,8 @@ import { access } from '../auth/access.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../errors.ts';
 import type { HawkerSocket } from '../infra/socketEdge.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '../protocol/commerce.ts';
+import type { Principal } from '@hawker/protocol';
+import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 import type { AnalyticsKeys } from './keys.ts';
 

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
 
 /**
  * The access policy, in one place, so every route and event asks the same question the same way.

@@ -3,7 +3,7 @@ import type { HawkerContext } from '../app.ts';
 import { AppError, answerFor } from '../errors.ts';
 import type { Authenticate } from '../infra/rest.ts';
 import { restFactory } from '../infra/rest.ts';
-import { DevTokenRequest, type Principal } from '../protocol/auth.ts';
+import { DevTokenRequest, type Principal } from '@hawker/protocol';
 import { TokenService } from './tokens.ts';
 
 export { access } from './access.ts';

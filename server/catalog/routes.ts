@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Auth } from '../auth/index.ts';
-import { AdjustStockBody, CreateProductBody, PinProductBody, ProductParams, UpdateProductBody } from '../protocol/commerce.ts';
-import { RoomIdParams } from '../protocol/rooms.ts';
+import { AdjustStockBody, CreateProductBody, PinProductBody, ProductParams, UpdateProductBody } from '@hawker/protocol';
+import { RoomIdParams } from '@hawker/protocol';
 import type { CatalogService } from './service.ts';
 
 /** REST for a room's catalog and pin (docs/api.md, "Commerce"). */

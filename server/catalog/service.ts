@@ -1,9 +1,9 @@
 import type { HawkerIo } from '../app.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../errors.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '../protocol/commerce.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { CatalogStore } from './store.ts';

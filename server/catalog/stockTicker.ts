@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../app.ts';
-import type { StockUpdate } from '../protocol/commerce.ts';
+import type { StockUpdate } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { CatalogKeys } from './store.ts';
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { stockKeys } from '../stock/keys.ts';
-import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '../protocol/commerce.ts';
+import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '@hawker/protocol';
 import { newId } from '../rooms/store.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts } from '../stock/pool.ts';
 

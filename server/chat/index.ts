@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import { userChannel, type ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';
-import type { ChatMessage } from '../protocol/chat.ts';
+import type { ChatMessage } from '@hawker/protocol';
 import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
 import { ChatStore } from './store.ts';
 

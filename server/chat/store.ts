@@ -2,10 +2,10 @@ import type { ChainableCommander, Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
 import type { ModerationKeys } from '../moderation/keys.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { ChatMessage } from '../protocol/chat.ts';
-import { normalizeForMatch } from '../protocol/moderation.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { ChatMessage } from '@hawker/protocol';
+import { normalizeForMatch } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
 
 /** Redis keys owned by the chat domain. */
 export const chatKeys = (p: string) => ({

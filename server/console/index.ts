@@ -2,9 +2,9 @@ import type { Domain, HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { RoomSnapshot } from '../protocol/index.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { RoomSnapshot } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
 import { roomChannel, roomIdOfChannel } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 

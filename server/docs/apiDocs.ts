@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { Express } from 'express';
 import { AppError } from '../errors.ts';
 // The one place server/docs imports the wire protocol from: if it moves, only this line changes.
-import { clientEventSpecs, ErrorCode, serverEventSpecs } from '../protocol/index.ts';
+import { clientEventSpecs, ErrorCode, serverEventSpecs } from '@hawker/protocol';
 import { renderEventsMarkdown } from './eventsMarkdown.ts';
 import { buildOpenApi } from './openapi.ts';
 import { collectRoutes } from './routes.ts';

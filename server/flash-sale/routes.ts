@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Auth } from '../auth/index.ts';
-import { SaleParams, ScheduleSaleBody } from '../protocol/commerce.ts';
-import { RoomIdParams } from '../protocol/rooms.ts';
+import { SaleParams, ScheduleSaleBody } from '@hawker/protocol';
+import { RoomIdParams } from '@hawker/protocol';
 import type { SaleService } from './service.ts';
 
 /** REST for a room's flash sales (docs/api.md, "Commerce"). */

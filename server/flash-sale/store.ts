@@ -4,7 +4,7 @@ import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { StockScripts } from '../stock/scripts.ts';
-import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '../protocol/commerce.ts';
+import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '@hawker/protocol';
 import { newId } from '../rooms/store.ts';
 
 /** Redis keys owned by the flash-sale domain. */

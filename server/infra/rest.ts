@@ -1,7 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import { AppError, answerFor } from '../errors.ts';
-import type { Principal } from '../protocol/auth.ts';
+import type { Principal } from '@hawker/protocol';
 import type { Logger } from './log.ts';
 
 /** What a REST handler receives: parsed inputs, typed by the schemas given to `rest()`. */

@@ -1,8 +1,8 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, answerFor } from '../errors.ts';
-import type { Principal } from '../protocol/auth.ts';
-import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '../protocol/index.ts';
+import type { Principal } from '@hawker/protocol';
+import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '@hawker/protocol';
 import type { Logger } from './log.ts';
 import { TokenBucket } from './tokenBucket.ts';
 

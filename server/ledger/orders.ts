@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { GatewayCharge, Order, OrderStatus } from '../protocol/commerce.ts';
+import type { Order, OrderStatus } from '@hawker/protocol';
+import type { GatewayCharge } from '../payments/contract.ts';
 import { Batcher } from './batcher.ts';
 
 /** An order as the ledger keeps it: the wire `Order` plus what only the server needs. */

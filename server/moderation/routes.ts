@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AuditLog } from '../agency/audit.ts';
 import type { Auth } from '../auth/index.ts';
-import { AgencyParams, AuditQuery } from '../protocol/agency.ts';
-import { RoomIdParams } from '../protocol/rooms.ts';
+import { AgencyParams, AuditQuery } from '@hawker/protocol';
+import { RoomIdParams } from '@hawker/protocol';
 import type { ModerationService } from './service.ts';
 
 /** REST reads for moderation consoles: a room's and an agency's moderation state, and a room's audit log. */

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../app.ts';
 import type { Logger } from '../infra/log.ts';
-import { OrderStatus } from '../protocol/commerce.ts';
+import { OrderStatus } from '@hawker/protocol';
 
 /** The Socket.IO room of all of one user's connections (order pushes go there). */
 export const userChannel = (userId: string): string => `user:${userId}`;

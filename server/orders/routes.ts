@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { Auth } from '../auth/index.ts';
-import { ListOrdersQuery, OrderParams } from '../protocol/commerce.ts';
-import { RoomIdParams } from '../protocol/rooms.ts';
-import { AgencyParams } from '../protocol/agency.ts';
+import { ListOrdersQuery, OrderParams } from '@hawker/protocol';
+import { RoomIdParams } from '@hawker/protocol';
+import { AgencyParams } from '@hawker/protocol';
 import type { OrderService } from './service.ts';
 
 /** REST for orders (docs/api.md, "Commerce"). Placing an order is the socket event `order:place`. */

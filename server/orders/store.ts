@@ -1,11 +1,11 @@
 import type { Redis } from 'ioredis';
 import { analyticsKeys, type AnalyticsKeys } from '../analytics/keys.ts';
 import { AppError } from '../errors.ts';
-import { ErrorCode } from '../protocol/errors.ts';
+import { ErrorCode } from '@hawker/protocol';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../stock/keys.ts';
-import type { Order, OrderStatus } from '../protocol/commerce.ts';
+import type { Order, OrderStatus } from '@hawker/protocol';
 import { newId, roomKeys, type RoomKeys } from '../rooms/store.ts';
 import { orderRefusal } from './errors.ts';
 

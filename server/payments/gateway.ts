@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { z } from 'zod';
-import { GatewayCharge, GatewayChargeList, GatewayRefund } from '../protocol/commerce.ts';
+import { GatewayCharge, GatewayChargeList, GatewayRefund } from './contract.ts';
 
 /** What a charge needs. Hawker always uses the order id as idempotency key and reference. */
 export interface ChargeRequest {

@@ -1,8 +1,9 @@
 import type { Logger } from '../infra/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
-import type { GatewayCharge, OrderStatus } from '../protocol/commerce.ts';
-import { TERMINAL_ORDER_STATUSES } from '../protocol/commerce.ts';
+import type { OrderStatus } from '@hawker/protocol';
+import type { GatewayCharge } from './contract.ts';
+import { TERMINAL_ORDER_STATUSES } from '@hawker/protocol';
 import { GatewayError, type PaymentGateway } from './gateway.ts';
 
 /**

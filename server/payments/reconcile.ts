@@ -5,7 +5,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Logger } from '../infra/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
-import type { GatewayCharge } from '../protocol/commerce.ts';
+import type { GatewayCharge } from './contract.ts';
 import { GatewayRefusal, type PaymentGateway } from './gateway.ts';
 import { chargeKey } from './processor.ts';
 import { bullPrefix } from './queue.ts';

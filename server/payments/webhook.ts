@@ -5,7 +5,7 @@ import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { chargeKey, type PaymentProcessor } from './processor.ts';
-import { AnyGatewayWebhookEvent } from '../protocol/commerce.ts';
+import { AnyGatewayWebhookEvent } from './contract.ts';
 import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
 import type { Logger } from '../infra/log.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Room } from '@hawker/protocol';
 
 /** Something that does per-room work on each tick: chat flushes its batch, presence writes its share and likes. */
 export interface TickParticipant {

@@ -1,6 +1,6 @@
 import type { HawkerIo } from '../app.ts';
 import type { LikeCounter } from '../likes/index.ts';
-import type { RoomStats } from '../protocol/chat.ts';
+import type { RoomStats } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { PresenceStore } from './store.ts';
 

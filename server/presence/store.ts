@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../infra/lua.ts';
-import type { RoomStats } from '../protocol/chat.ts';
+import type { RoomStats } from '@hawker/protocol';
 
 /** Redis keys owned by the presence domain. */
 export const presenceKeys = (p: string) => ({

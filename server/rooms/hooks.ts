@@ -1,8 +1,8 @@
 import type { DisconnectReason } from 'socket.io';
 import type { HawkerSocket } from '../infra/socketEdge.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { RoomSnapshot } from '../protocol/index.ts';
-import type { Room } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { RoomSnapshot } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
 
 /**
  * How a feature hooks into a room's life without the rooms domain knowing it: chat adds history to the snapshot,

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Auth } from '../auth/index.ts';
-import { CreateRoomBody, EndRoomBody, ListRoomsQuery, RoomIdParams } from '../protocol/rooms.ts';
+import { CreateRoomBody, EndRoomBody, ListRoomsQuery, RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from './service.ts';
 
 /** REST for rooms: create/schedule, go live, end, list, get. */

@@ -2,8 +2,8 @@ import { randomFillSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../errors.ts';
 import { LuaScripts } from '../infra/lua.ts';
-import type { Principal } from '../protocol/auth.ts';
-import type { CreateRoomBody, ListRoomsQuery, Room, RoomStatus } from '../protocol/rooms.ts';
+import type { Principal } from '@hawker/protocol';
+import type { CreateRoomBody, ListRoomsQuery, Room, RoomStatus } from '@hawker/protocol';
 
 /** Redis keys owned by the rooms domain. */
 export const roomKeys = (p: string) => ({

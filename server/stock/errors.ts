@@ -1,6 +1,6 @@
 import { AppError } from '../errors.ts';
-import type { OrderRefusal } from '../protocol/commerce.ts';
-import { ErrorCode } from '../protocol/errors.ts';
+import type { OrderRefusal } from '@hawker/protocol';
+import { ErrorCode } from '@hawker/protocol';
 import { AdjustCode, ReserveCode, ScheduleCode } from './codes.ts';
 
 const REFUSAL_MESSAGES: Record<OrderRefusal, string> = {

@@ -3,7 +3,7 @@ import type { MediaService } from '../../media/mediaService.ts';
 import { access } from '../auth/access.ts';
 import type { Auth } from '../auth/index.ts';
 import { AppError } from '../errors.ts';
-import { RoomIdParams } from '../protocol/rooms.ts';
+import { RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 
 /**

@@ -9,7 +9,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console'] as const;
 
 /** Everything the bundles are made of: a change in any of these makes a new build. */
-const SOURCE_DIRS = ['server/web/pages', 'client-sdk/src', 'server/protocol'];
+const SOURCE_DIRS = ['server/web/pages', 'client-sdk/src', 'protocol/src'];
 const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild'];
 
 /** Where builds live: `server/web/public/build/<inputs hash>/` (gitignored). */

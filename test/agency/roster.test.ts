@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Agency, AgencyRoster, Room } from '../../server/protocol/index.ts';
+import type { Agency, AgencyRoster, Room } from '@hawker/protocol';
 import { api, call } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { startNode } from '../helpers/node.ts';

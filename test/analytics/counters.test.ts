@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { AgencyAnalytics, PlaceOrderResult, Product, Room, RoomAnalytics } from '../../server/protocol/index.ts';
+import type { AgencyAnalytics, PlaceOrderResult, Product, Room, RoomAnalytics } from '@hawker/protocol';
 import { api, call, devToken, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';

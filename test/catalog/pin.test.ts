@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { PinnedProduct, Product } from '../../server/protocol/index.ts';
+import type { PinnedProduct, Product } from '@hawker/protocol';
 import { api, devToken, next } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct } from '../helpers/commerce.ts';
 import { startNode } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Product, Room } from '../../server/protocol/index.ts';
+import type { Product, Room } from '@hawker/protocol';
 import { api, devToken } from '../helpers/clients.ts';
 import { liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
 import { startNode } from '../helpers/node.ts';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
-import { MAX_SKU_STOCK } from '../../server/protocol/commerce.ts';
-import type { Product } from '../../server/protocol/index.ts';
+import { MAX_SKU_STOCK } from '@hawker/protocol';
+import type { Product } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { inspector, liveRoomWithProduct, scheduleSale, skuCounts } from '../helpers/commerce.ts';
 import { startNode } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ChatBatch, ChatMessage } from '../../server/protocol/index.ts';
+import type { ChatBatch, ChatMessage } from '@hawker/protocol';
 import { call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { randomPrefix, startNode } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Room } from '../../server/protocol/index.ts';
+import type { Room } from '@hawker/protocol';
 import { api, call, connect, devToken, next, ok } from '../helpers/clients.ts';
 import { startNode, twoNodes } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

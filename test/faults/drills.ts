@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { orderKeys } from '../../server/orders/store.ts';
 import { startLocalRedis } from '../../server/infra/localRedis.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '../../server/protocol/index.ts';
+import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '@hawker/protocol';
 import { api, call, connect, devToken, type ClientSocket } from '../helpers/clients.ts';
 import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from '../helpers/commerce.ts';
 import { generator, rng } from '../helpers/fuzz.ts';

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { expect, it } from 'vitest';
 import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
 import { orderKeys } from '../../server/orders/store.ts';
-import { ErrorCode, type PlaceOrderResult } from '../../server/protocol/index.ts';
+import { ErrorCode, type PlaceOrderResult } from '@hawker/protocol';
 import { call } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce } from '../helpers/commerce.ts';
 import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';

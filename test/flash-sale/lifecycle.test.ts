@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { FlashSale, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { FlashSale, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, devToken, next, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, startCommerceNode, waitFinal } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

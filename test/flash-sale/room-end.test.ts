@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
-import type { PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { PlaceOrderResult } from '@hawker/protocol';
 import { api, call, next, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { StockUpdate } from '../../server/protocol/index.ts';
+import type { StockUpdate } from '@hawker/protocol';
 import { call } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { io as ioClient, type Socket } from 'socket.io-client';
-import type { Ack, ClientToServerEvents, Principal, ServerToClientEvents } from '../../server/protocol/index.ts';
+import type { Ack, ClientToServerEvents, Principal, ServerToClientEvents } from '@hawker/protocol';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -1,5 +1,5 @@
 /** Seeded random client packets for fuzz tests and the malformed-input fault drill (replay a failure with its seed). */
-import { clientEventSpecs } from '../../server/protocol/index.ts';
+import { clientEventSpecs } from '@hawker/protocol';
 
 /** Small seeded PRNG (mulberry32), so a failing run can be replayed with its seed. */
 export function rng(seed: number) {

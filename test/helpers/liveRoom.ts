@@ -1,4 +1,4 @@
-import type { Room } from '../../server/protocol/index.ts';
+import type { Room } from '@hawker/protocol';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, type TestNode } from './node.ts';
 import type { Teardown } from './teardown.ts';

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, types as msc } from 'msc-node';
-import type { ConsumerParams, TransportParams } from '../../server/protocol/index.ts';
+import type { ConsumerParams, TransportParams } from '@hawker/protocol';
 import { call, ok, type ClientSocket } from './clients.ts';
 import { waitFor } from './node.ts';
 import type { Teardown } from './teardown.ts';

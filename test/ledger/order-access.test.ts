@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Order, OrderList, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { Order, OrderList, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, devToken, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import type { Order, OrderList, OrderStatus } from '../../server/protocol/index.ts';
+import type { Order, OrderList, OrderStatus } from '@hawker/protocol';
 import { api, devToken } from '../helpers/clients.ts';
 import { liveRoomWithProduct } from '../helpers/commerce.ts';
 import { randomPrefix, schemaFor, startNode } from '../helpers/node.ts';

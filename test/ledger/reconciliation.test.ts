@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
-import type { PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { PlaceOrderResult } from '@hawker/protocol';
 import { call, ok, scrapeMetrics } from '../helpers/clients.ts';
 import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../helpers/commerce.ts';
 import { schemaFor, waitFor } from '../helpers/node.ts';

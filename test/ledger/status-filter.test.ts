@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import type { Order, OrderList, OrderStatus } from '../../server/protocol/index.ts';
+import type { Order, OrderList, OrderStatus } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { liveRoomWithProduct } from '../helpers/commerce.ts';
 import { randomPrefix, schemaFor, startNode } from '../helpers/node.ts';

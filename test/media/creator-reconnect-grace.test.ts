@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ServerToClientEvents } from '../../server/protocol/index.ts';
+import type { ServerToClientEvents } from '@hawker/protocol';
 import { call, next, ok, type ClientSocket } from '../helpers/clients.ts';
 import { startLiveRoom } from '../helpers/liveRoom.ts';
 import { waitFor, type TestNode } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { RoomMediaStats } from '../../server/protocol/index.ts';
+import type { RoomMediaStats } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { startLiveRoom } from '../helpers/liveRoom.ts';
 import { waitFor } from '../helpers/node.ts';

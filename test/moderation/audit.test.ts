@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { AuditEntry, AuditPage, ChatMessage } from '../../server/protocol/index.ts';
+import type { AuditEntry, AuditPage, ChatMessage } from '@hawker/protocol';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { startNode } from '../helpers/node.ts';

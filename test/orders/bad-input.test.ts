@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { signWebhook } from '../../server/payments/signature.ts';
-import type { Order, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { Order, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Order, OrderUpdated, PlaceOrderResult, RoomAnalytics } from '../../server/protocol/index.ts';
+import type { Order, OrderUpdated, PlaceOrderResult, RoomAnalytics } from '@hawker/protocol';
 import { api, call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Order, OrderUpdated, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { Order, OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
-import type { Ack, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { Ack, PlaceOrderResult } from '@hawker/protocol';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
 import { liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

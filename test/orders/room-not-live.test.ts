@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { PlaceOrderResult } from '@hawker/protocol';
 import { api, call, ok } from '../helpers/clients.ts';
 import { inspector, joinedViewer, liveRoomWithProduct, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

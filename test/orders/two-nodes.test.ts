@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { FlashSale, OrderUpdated, PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { FlashSale, OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
 import { call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
 import { randomPrefix, waitFor } from '../helpers/node.ts';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../server/payments/signature.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import type { GatewayCharge, GatewayWebhookEvent } from '../../server/protocol/index.ts';
+import type { GatewayCharge, GatewayWebhookEvent } from '../../server/payments/contract.ts';
 import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

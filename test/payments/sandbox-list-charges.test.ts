@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect, it, vi } from 'vitest';
 import { GatewayError, GatewayRefusal, HttpPaymentGateway, type ListChargesRange } from '../../server/payments/gateway.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import type { GatewayCharge } from '../../server/protocol/index.ts';
+import type { GatewayCharge } from '../../server/payments/contract.ts';
 import { GATEWAY_KEY, startSandbox } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';
 

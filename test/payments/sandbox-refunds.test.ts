@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { GatewayError, GatewayRefusal, HttpPaymentGateway, type RefundRequest } from '../../server/payments/gateway.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../server/payments/signature.ts';
-import { AnyGatewayWebhookEvent, type GatewayCharge, type GatewayRefund } from '../../server/protocol/index.ts';
+import { AnyGatewayWebhookEvent, type GatewayCharge, type GatewayRefund } from '../../server/payments/contract.ts';
 import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
 import { waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

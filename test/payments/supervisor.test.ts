@@ -3,7 +3,7 @@ import { expect, inject, it } from 'vitest';
 import { LedgerOrders } from '../../server/ledger/index.ts';
 import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
 import { bullPrefix } from '../../server/payments/queue.ts';
-import type { PlaceOrderResult } from '../../server/protocol/index.ts';
+import type { PlaceOrderResult } from '@hawker/protocol';
 import { call, ok } from '../helpers/clients.ts';
 import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal } from '../helpers/commerce.ts';
 import { schemaFor, waitFor } from '../helpers/node.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
-import type { RoomStats } from '../../server/protocol/index.ts';
+import type { RoomStats } from '@hawker/protocol';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
 import { inspector } from '../helpers/commerce.ts';
 import { liveRoom, tokenFor } from '../helpers/live.ts';

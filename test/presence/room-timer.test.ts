@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { LocalRooms, type LocalRoom } from '../../server/presence/localRooms.ts';
-import type { Room } from '../../server/protocol/index.ts';
+import type { Room } from '@hawker/protocol';
 import { waitFor } from '../helpers/node.ts';
 
 const room = (id: string): Room => ({

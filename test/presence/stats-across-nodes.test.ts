@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { RoomStats } from '../../server/protocol/index.ts';
+import type { RoomStats } from '@hawker/protocol';
 import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
 import { liveRoom, tokenFor } from '../helpers/live.ts';
 import { twoNodes, waitFor } from '../helpers/node.ts';

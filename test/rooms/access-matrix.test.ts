@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
-import type { Ack, ChatMessage, Principal, Room } from '../../server/protocol/index.ts';
+import type { Ack, ChatMessage, Principal, Room } from '@hawker/protocol';
 import { api, call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
 import { startNode, type TestNode } from '../helpers/node.ts';
 import { redisFingerprint } from '../helpers/redisState.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Ack } from '../../server/protocol/index.ts';
+import type { Ack } from '@hawker/protocol';
 import { api, call } from '../helpers/clients.ts';
 import { inspector } from '../helpers/commerce.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';

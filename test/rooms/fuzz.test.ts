@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ErrorCode, type Ack, type ChatMessage } from '../../server/protocol/index.ts';
+import { ErrorCode, type Ack, type ChatMessage } from '@hawker/protocol';
 import { call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
 import { inspector } from '../helpers/commerce.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Room, RoomSnapshot } from '../../server/protocol/index.ts';
+import type { Room, RoomSnapshot } from '@hawker/protocol';
 import { api, call, connect, devToken, next, ok } from '../helpers/clients.ts';
 import { startNode } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

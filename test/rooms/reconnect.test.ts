@@ -1,6 +1,6 @@
 import { io as ioClient } from 'socket.io-client';
 import { expect, it } from 'vitest';
-import type { ChatMessage } from '../../server/protocol/index.ts';
+import type { ChatMessage } from '@hawker/protocol';
 import { call, ok } from '../helpers/clients.ts';
 import { inspector } from '../helpers/commerce.ts';
 import { comparable, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ChatMessage } from '../../server/protocol/index.ts';
+import type { ChatMessage } from '@hawker/protocol';
 import { api, call, ok } from '../helpers/clients.ts';
 import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
 import { twoNodes } from '../helpers/node.ts';

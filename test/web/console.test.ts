@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Room } from '../../server/protocol/index.ts';
+import type { Room } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { startNode, waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

@@ -8,7 +8,6 @@ import { useTeardown } from '../helpers/teardown.ts';
 
 const run = promisify(execFile);
 const root = path.resolve('.');
-const dist = path.join(root, 'client-sdk/dist');
 const work = path.join(root, 'test-artifacts/sdk-consumer');
 const tsc = path.join(root, 'node_modules/typescript/bin/tsc');
 
@@ -16,7 +15,7 @@ const t = useTeardown();
 
 /** A Node program that uses only the built bundle: mint tokens, create a room, join, see it go live, hit an error. */
 const NODE_CLIENT = `
-import { HawkerApi, HawkerError, LiveRoom } from ${JSON.stringify(path.join(dist, 'index.js'))};
+import { HawkerApi, HawkerError, LiveRoom } from '@hawker/client-sdk';
 const url = process.env.HAWKER_URL;
 const creator = await HawkerApi.devToken(url, { userId: 'c-node', name: 'Node Creator', role: 'creator' });
 const viewer = await HawkerApi.devToken(url, { userId: 'v-node', name: 'Node Viewer', role: 'viewer' });
@@ -38,9 +37,22 @@ room.close();
 console.log(JSON.stringify({ title: room.snapshot.room.title, status, missing, closedCode: await closed, statusAfter: room.status }));
 `;
 
-/** A TypeScript consumer compiled against the emitted .d.ts files only (as an npm user would see them). */
+/** A TypeScript consumer compiled against the installed packages' .d.ts files only (as an npm user sees them). */
 const CONSUMER = `
 import { HawkerError, LiveRoom, type RoomSnapshot } from '@hawker/client-sdk';
+import type { Order, PlaceOrderResult } from '@hawker/protocol';
+
+/** Join, then buy from the live flash sale, and follow the order to paid: the flow a shop app writes first. */
+export async function joinAndBuy(token: string, roomId: string): Promise<Order['status']> {
+  const room = await LiveRoom.join('http://localhost:3000', token, roomId);
+  const sale = room.snapshot.flashSale;
+  if (!sale) return 'cancelled';
+  const placed: PlaceOrderResult = await room.buy({ saleId: sale.id, quantity: 1 });
+  // @ts-expect-error quantity is a number
+  await room.buy({ saleId: sale.id, quantity: 'one' });
+  return new Promise((resolve) => room.on('order:updated', (u) => u.orderId === placed.order.id && resolve(u.status)));
+}
+
 export async function use(token: string): Promise<number> {
   const room = await LiveRoom.join('http://localhost:3000', token, 'r1');
   room.on('room:ended', (p) => {
@@ -66,19 +78,42 @@ export async function use(token: string): Promise<number> {
 }
 `;
 
-it('builds the SDK on its own; Node imports dist/ and talks to a real node; the .d.ts files type a consumer', async () => {
+it('packs the protocol and the SDK; a scratch project installs both tarballs, runs against a real node and type-checks a join + order flow', async () => {
+  const packs = path.join(work, 'packs');
+  await fs.rm(work, { recursive: true, force: true });
+  await fs.mkdir(packs, { recursive: true });
+  await run(process.execPath, [path.join(root, 'protocol/build.mjs')], { cwd: root });
   await run(process.execPath, [path.join(root, 'client-sdk/build.mjs')], { cwd: root });
-  for (const f of ['index.js', 'index.js.map', 'types/client-sdk/src/index.d.ts', 'types/server/protocol/index.d.ts']) {
-    await expect(fs.stat(path.join(dist, f)), f).resolves.toBeTruthy();
-  }
-  const bundle = await fs.readFile(path.join(dist, 'index.js'), 'utf8');
+  const bundle = await fs.readFile(path.join(root, 'client-sdk/dist/index.js'), 'utf8');
   // Peer dependencies stay imports (not bundled copies), so apps share one socket.io-client and mediasoup-client.
   expect(bundle).toMatch(/from "socket\.io-client"/);
+  const npm = (args: string[], cwd: string) => run('npm', args, { cwd, timeout: 120_000 });
+  await npm(['pack', path.join(root, 'protocol/dist'), '--pack-destination', packs], root);
+  await npm(['pack', path.join(root, 'client-sdk/dist'), '--pack-destination', packs], root);
+  const tarballs = (await fs.readdir(packs)).sort();
+  expect(tarballs).toEqual(['hawker-client-sdk-0.1.0.tgz', 'hawker-protocol-0.1.0.tgz']);
+
+  // The scratch project: only the two tarballs and the SDK's peers, from the npm cache this checkout already filled.
+  const own = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  await fs.writeFile(
+    path.join(work, 'package.json'),
+    JSON.stringify({
+      name: 'sdk-consumer',
+      private: true,
+      type: 'module',
+      dependencies: {
+        '@hawker/protocol': `file:packs/${tarballs[1]}`,
+        '@hawker/client-sdk': `file:packs/${tarballs[0]}`,
+        'socket.io-client': own.devDependencies['socket.io-client'],
+        'mediasoup-client': own.devDependencies['mediasoup-client'],
+      },
+    }),
+  );
+  await npm(['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts'], work);
 
   const node = t.add(await startNode());
-  await fs.mkdir(work, { recursive: true });
   await fs.writeFile(path.join(work, 'node-client.mjs'), NODE_CLIENT);
-  const { stdout } = await run(process.execPath, [path.join(work, 'node-client.mjs')], { env: { ...process.env, HAWKER_URL: node.url }, timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [path.join(work, 'node-client.mjs')], { cwd: work, env: { ...process.env, HAWKER_URL: node.url }, timeout: 30_000 });
   expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
     title: 'From Node',
     status: 'live',
@@ -88,23 +123,13 @@ it('builds the SDK on its own; Node imports dist/ and talks to a real node; the 
   });
 
   await fs.writeFile(path.join(work, 'consumer.ts'), CONSUMER);
-  await fs.writeFile(path.join(work, 'package.json'), '{ "type": "module" }\n');
   await fs.writeFile(
     path.join(work, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: {
-        strict: true,
-        noEmit: true,
-        module: 'nodenext',
-        moduleResolution: 'nodenext',
-        target: 'es2022',
-        lib: ['es2022', 'dom'],
-        types: [],
-        paths: { '@hawker/client-sdk': ['../../client-sdk/dist/types/client-sdk/src/index.d.ts'] },
-      },
+      compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
       files: ['consumer.ts'],
     }),
   );
   // Unused @ts-expect-error lines are errors too: this fails if the types were loosened to `any`.
-  await run(process.execPath, [tsc, '-p', path.join(work, 'tsconfig.json')], { cwd: root });
-}, 180_000); // two TypeScript compilations and a bundle: slow on a busy 2-core machine, not a timing check
+  await run(process.execPath, [tsc, '-p', path.join(work, 'tsconfig.json')], { cwd: work });
+}, 300_000); // two builds, two packs, an npm install and a TypeScript compilation: slow on a busy 2-core machine

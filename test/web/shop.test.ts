@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Product, Room } from '../../server/protocol/index.ts';
+import type { Product, Room } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
 import { useTeardown } from '../helpers/teardown.ts';

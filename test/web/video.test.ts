@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
-import type { Room, RoomMediaStats } from '../../server/protocol/index.ts';
+import type { Room, RoomMediaStats } from '@hawker/protocol';
 import { api } from '../helpers/clients.ts';
 import { startNode, waitFor } from '../helpers/node.ts';
 import { useTeardown } from '../helpers/teardown.ts';

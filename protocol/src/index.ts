@@ -16,6 +16,7 @@ import {
   ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
 } from './moderation.ts';
 import * as media from './media.ts';
+import { RoomSnapshot } from './snapshot.ts';
 import {
   FlashSale, Order, OrderIdInput, OrderUpdated, PinnedProduct, PlaceOrderInput, PlaceOrderResult, ProductEventInput, ProductEventResult,
   ProductUnpinned, SaleEnded, SaleSoldOut, StockUpdate,
@@ -32,27 +33,8 @@ export * from './moderation.ts';
 export * from './agency.ts';
 export * from './media.ts';
 export * from './commerce.ts';
+export * from './snapshot.ts';
 
-/**
- * What joining a room returns: everything needed to render it, then live updates follow. Domains contribute their
- * slots (chat history, pinned product, flash sale, counters) through room hooks.
- */
-export const RoomSnapshot = z.object({
-  room: Room,
-  /** Server clock at snapshot time, for countdowns: offset = serverTime - Date.now() at receipt. */
-  serverTime: EpochMs,
-  you: Principal,
-  // Live rooms (issue 3): recent chat (shadowed messages only for their sender), chat rules, the joiner's mute, counts.
-  chat: z.array(ChatMessage),
-  chatSettings: ChatSettings,
-  mutedUntil: EpochMs.nullable(),
-  stats: RoomStats,
-  /** Commerce: the "now explaining" product card, if one is pinned. */
-  pinned: PinnedProduct.nullable(),
-  /** Commerce: the live flash sale, else the next scheduled one (countdown from serverTime), else null. */
-  flashSale: FlashSale.nullable(),
-});
-export type RoomSnapshot = z.infer<typeof RoomSnapshot>;
 
 /** Every client→server event, its payload schema and its ack data schema. */
 export const clientEventSpecs = defineClientEvents({

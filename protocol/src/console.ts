@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EpochMs, Id } from './common.ts';
-import type { RoomSnapshot } from './index.ts';
+import type { RoomSnapshot } from './snapshot.ts';
 
 /**
  * Agency console (server/console): one connection per moderator follows every live room of an agency (chat, counts,
