@@ -10,7 +10,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { api, devToken } from '../test/helpers/clients.ts';
 import { spawnNode } from '../test/helpers/nodeProcess.ts';
-import type { Room } from '../server/protocol/index.ts';
+import type { Room } from '@hawker/protocol';
 import { CpuMeter, rssMiB } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';

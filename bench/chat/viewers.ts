@@ -4,7 +4,7 @@
  * stamped in its text; same host, same clock).
  */
 import { call, ok } from '../../test/helpers/clients.ts';
-import type { ChatBatch } from '../../server/protocol/index.ts';
+import type { ChatBatch } from '@hawker/protocol';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
 import { pool, signer } from '../lib/sockets.ts';
 import { counted, open, openWire, sentAt } from './clients.ts';
