@@ -65,7 +65,7 @@ export class HotStateRecovery {
           this.known = runId;
           return null;
         }
-        const report = await this.recover(runId);
+        const report = await this.recover(runId, rows[0] === undefined);
         await client.query(
           `INSERT INTO ledger_meta (key, value) VALUES ('redis_run_id', $1)
            ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()`,
@@ -88,11 +88,13 @@ export class HotStateRecovery {
     return m[1]!;
   }
 
-  private async recover(runId: string): Promise<RecoveryReport> {
+  private async recover(runId: string, firstStart: boolean): Promise<RecoveryReport> {
     const started = Date.now();
     const { keys } = this.store;
     await this.redis.del(keys.fence);
-    this.log.warn({ runId }, 'Redis may have lost data (new server run): orders paused while stock and orders are rebuilt from the ledger');
+    // The first start of a deployment has nothing to recover: say so, rather than alarm whoever reads the log.
+    const say = firstStart ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
+    say({ runId }, firstStart ? 'first start on this Redis: loading stock and orders from the ledger' : 'Redis may have lost data (new server run): orders paused while stock and orders are rebuilt from the ledger');
 
     // 1. Placements already past Redis finish committing (or fail); whatever is left was never acknowledged.
     const drainUntil = Date.now() + DRAIN_MS;
@@ -251,7 +253,7 @@ export class HotStateRecovery {
 
     const report: RecoveryReport = { runId, pools: skus.size, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };
     if (anomalies.length) this.log.error({ anomalies }, 'stock definitions in Redis cannot hold the ledger\'s orders (lost restocks?); check these pools');
-    this.log.warn(report, 'rebuilt Redis from the ledger; orders resume');
+    say(report, 'rebuilt Redis from the ledger; orders resume');
     return report;
   }
 
