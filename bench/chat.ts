@@ -8,8 +8,8 @@
 import { once } from 'node:events';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { api, devToken } from '../test/helpers/clients.ts';
-import { spawnNode } from '../test/helpers/nodeProcess.ts';
+import { api, devToken } from '../harness/clients.ts';
+import { spawnNode } from '../harness/nodeProcess.ts';
 import type { Room } from '@hawker/protocol';
 import { CpuMeter, rssMiB } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';

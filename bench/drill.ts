@@ -1,5 +1,5 @@
 /**
- * Fault drills at full size, one command each (the same scenarios as test/faults/, bigger):
+ * Fault drills at full size, one command each (the same scenarios as test/slow/, bigger; scripted in harness/drills.ts):
  *
  *   npm run drill:node-kill | drill:redis-restart | drill:host-crash | drill:gateway-storm   [-- --buyers 600 --quantity 400]
  *   npm run drill:malformed   [-- --events 70000 --rest 30000 --seed N]   (100,000 packets and bodies by default)
@@ -8,8 +8,8 @@
  * conserved, clients consistent) was broken.
  */
 import { parseArgs } from 'node:util';
-import { randomPrefix } from '../test/helpers/node.ts';
-import { fuzzDrill, gatewayStormDrill, hostCrashDrill, nodeKillDrill, redisRestartDrill, type DrillReport } from '../test/faults/drills.ts';
+import { randomPrefix } from '../harness/node.ts';
+import { fuzzDrill, gatewayStormDrill, hostCrashDrill, nodeKillDrill, redisRestartDrill, type DrillReport } from '../harness/drills.ts';
 import { runMain } from './lib/procs.ts';
 import { progress, writeResult } from './lib/report.ts';
 import { benchPostgres, benchRedis } from './lib/setup.ts';

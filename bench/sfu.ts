@@ -4,7 +4,7 @@
  * first decoded frame with the worker idle, then with the ramp's last loss-free load on it.
  *
  * Everything media goes through a real Hawker node (in this process, one worker): the creator publishes over WebRTC
- * through the room's signaling (test/helpers/webrtc.ts: werift, fed by ffmpeg), so the producer is the room's and the
+ * through the room's signaling (harness/webrtc.ts: werift, fed by ffmpeg), so the producer is the room's and the
  * Chromium viewers consume it like any viewer. The ramp's consumers are PlainTransport consumers of that producer on
  * the room's origin router (WebRTC viewers are too heavy to run by the hundred on 2 cores; the worker's per-consumer
  * work, RTP rewriting, SRTP encryption and sending, is the same), sending to a UDP receiver in a separate process
@@ -19,11 +19,11 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { types } from 'mediasoup';
 import type { Browser } from 'playwright-core';
-import { call, connect, ok } from '../test/helpers/clients.ts';
-import { liveRoom } from '../test/helpers/live.ts';
-import { startNode, waitFor } from '../test/helpers/node.ts';
-import { spawnVp8, WebRtcPeer, type Vp8Source } from '../test/helpers/webrtc.ts';
-import { launchChromium } from '../test/web/browser.ts';
+import { call, connect, ok } from '../harness/clients.ts';
+import { liveRoom } from '../harness/live.ts';
+import { startNode, waitFor } from '../harness/node.ts';
+import { spawnVp8, WebRtcPeer, type Vp8Source } from '../harness/webrtc.ts';
+import { launchChromium } from '../harness/browser.ts';
 import { cpuSeconds, machineBusySeconds, runQueueSeconds } from './lib/cpu.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { DevTokenResponse, Principal } from '@hawker/protocol';
-import type { Teardown } from '../helpers/teardown.ts';
+import type { Teardown } from './teardown.ts';
 
 /** Debian's Chromium, driven headless with fake camera and microphone (never a downloaded browser build). */
 const CHROMIUM = '/usr/bin/chromium';

@@ -3,12 +3,12 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { inject } from 'vitest';
-import { catalogKeys } from '../../server/catalog/store.ts';
-import { saleKeys } from '../../server/flash-sale/store.ts';
-import { orderKeys } from '../../server/orders/store.ts';
-import { createLogger } from '../../server/infra/log.ts';
-import { SandboxGateway } from '../../server/payments/sandbox/server.ts';
-import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
+import { catalogKeys } from '../server/catalog/store.ts';
+import { saleKeys } from '../server/flash-sale/store.ts';
+import { orderKeys } from '../server/orders/store.ts';
+import { createLogger } from '../server/infra/log.ts';
+import { SandboxGateway } from '../server/payments/sandbox/server.ts';
+import type { SandboxSettings } from '../server/payments/sandbox/config.ts';
 import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '@hawker/protocol';
 import { TERMINAL_ORDER_STATUSES } from '@hawker/protocol';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
@@ -191,7 +191,7 @@ export async function waitFinal(node: Reachable, token: string, orderIds: readon
   );
 }
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '..');
 
 /**
  * A standalone payment worker process (server/payments/workerMain.ts), as an operator would run it; `t` SIGKILLs it

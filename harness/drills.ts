@@ -7,17 +7,17 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { orderKeys } from '../../server/orders/store.ts';
-import { startLocalRedis } from '../../server/infra/localRedis.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
+import { orderKeys } from '../server/orders/store.ts';
+import { startLocalRedis } from '../server/infra/localRedis.ts';
+import type { SandboxGateway } from '../server/payments/sandbox/server.ts';
 import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '@hawker/protocol';
-import { api, call, connect, devToken, type ClientSocket } from '../helpers/clients.ts';
-import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from '../helpers/commerce.ts';
-import { generator, rng } from '../helpers/fuzz.ts';
-import { randomPrefix, schemaFor, testDatabaseUrl, waitFor } from '../helpers/node.ts';
+import { api, call, connect, devToken, type ClientSocket } from './clients.ts';
+import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from './commerce.ts';
+import { generator, rng } from './fuzz.ts';
+import { randomPrefix, schemaFor, testDatabaseUrl, waitFor } from './node.ts';
 import pg from 'pg';
-import { spawnNode, type NodeProcess } from '../helpers/nodeProcess.ts';
-import { Teardown } from '../helpers/teardown.ts';
+import { spawnNode, type NodeProcess } from './nodeProcess.ts';
+import { Teardown } from './teardown.ts';
 
 /** What a drill found: figures to print, and every broken promise (empty when all held). */
 export interface DrillReport {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { type Principal, type Room, type RoomSnapshot } from '@hawker/protocol';
-import { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../../client-sdk/src/state/live.ts';
+import { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../client-sdk/src/state/live.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { waitFor } from './node.ts';
 import type { Teardown } from './teardown.ts';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { Hawker } from '../../server/app.ts';
-import { loadConfig } from '../../server/config.ts';
-import { registerDomains } from '../../server/domains.ts';
-import { createLogger } from '../../server/infra/log.ts';
+import { Hawker } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { registerDomains } from '../server/domains.ts';
+import { createLogger } from '../server/infra/log.ts';
 import type { Teardown } from './teardown.ts';
 
 /** A running test node and how to reach it. */

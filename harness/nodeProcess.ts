@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { testDatabaseUrl } from './node.ts';
 
-/** A Hawker node running in a child process (test/helpers/nodeMain.ts). */
+/** A Hawker node running in a child process (harness/nodeMain.ts). */
 export interface NodeProcess {
   url: string;
   port: number;
@@ -20,7 +20,7 @@ export interface NodeProcess {
   close(timeoutMs?: number): Promise<void>;
 }
 
-const root = path.resolve(import.meta.dirname, '../..');
+const root = path.resolve(import.meta.dirname, '..');
 
 /**
  * Stops a child process: `signal`, then SIGKILL if it has not exited `killAfterMs` later. Resolves once it has exited
@@ -41,7 +41,7 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
  * state). Rejects if it exits or does not report ready within `timeoutMs`.
  */
 export async function spawnNode(env: Record<string, string>, redisUrl: string, timeoutMs = 30_000): Promise<NodeProcess> {
-  const child = fork(path.join(root, 'test/helpers/nodeMain.ts'), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
+  const child = fork(path.join(root, 'harness/nodeMain.ts'), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
     cwd: root,
     // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
     execArgv: ['--import', 'tsx', ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : [])],

@@ -1,7 +1,7 @@
 /** What the chat benchmark's load processes share: counting chat without parsing it, and stamping send times. */
 import { WebSocket } from 'ws';
 import { Decoder, Encoder, protocol } from 'socket.io-parser';
-import type { ClientSocket } from '../../test/helpers/clients.ts';
+import type { ClientSocket } from '../../harness/clients.ts';
 import { open as openSocket } from '../lib/sockets.ts';
 
 /** Deliveries counted by the counting parser in this process, and when the last one arrived. */

@@ -2,7 +2,7 @@
  * Chat benchmark load process: `senders` users join the room and send `rate` messages/s in total for `seconds`,
  * round-robin, each text stamped with its send time. Counts what the server accepted and refused.
  */
-import { call, type ClientSocket } from '../../test/helpers/clients.ts';
+import { call, type ClientSocket } from '../../harness/clients.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
 import { pool, signer } from '../lib/sockets.ts';
 import { open, stampedText } from './clients.ts';

@@ -3,7 +3,7 @@
  * see `openWire`). Every `probeEvery`-th viewer is a probe: a socket.io-client connection that records the delivery latency of every message (receive time minus the send time
  * stamped in its text; same host, same clock).
  */
-import { call, ok } from '../../test/helpers/clients.ts';
+import { call, ok } from '../../harness/clients.ts';
 import type { ChatBatch } from '@hawker/protocol';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
 import { pool, signer } from '../lib/sockets.ts';

@@ -4,7 +4,7 @@
  * idempotency keys) and times each answer. With `waitSettled`, it also times each reserved order until the
  * `order:updated` push that settles it (paid, failed or expired) reaches the buyer, waiting at most `settleMs`.
  */
-import { call, type ClientSocket } from '../../test/helpers/clients.ts';
+import { call, type ClientSocket } from '../../harness/clients.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
 import { open, pool, signer } from '../lib/sockets.ts';
 

@@ -1,7 +1,7 @@
 /** Load-process helpers shared by the benchmarks: socket.io-client connections, locally signed tokens, bounded concurrency. */
 import { io as ioClient, type ManagerOptions } from 'socket.io-client';
 import { TokenService } from '../../server/auth/tokens.ts';
-import type { ClientSocket } from '../../test/helpers/clients.ts';
+import type { ClientSocket } from '../../harness/clients.ts';
 
 /**
  * Connects a socket.io-client (websocket only, no reconnection) and waits for the connection. `userId` rides along

@@ -5,8 +5,8 @@
  */
 import path from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { waitFor } from '../../test/helpers/node.ts';
-import { devIdentity, openPage, PHONE } from '../../test/web/browser.ts';
+import { waitFor } from '../../harness/node.ts';
+import { devIdentity, openPage, PHONE } from '../../harness/browser.ts';
 import { percentile, round } from '../lib/report.ts';
 
 const PROBE = path.resolve(import.meta.dirname, 'viewer-probe.js');

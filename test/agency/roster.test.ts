@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Agency, AgencyRoster, Room } from '@hawker/protocol';
-import { api, call } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call } from '../../harness/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

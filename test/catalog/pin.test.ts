@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { PinnedProduct, Product } from '@hawker/protocol';
-import { api, devToken, next } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct } from '../helpers/commerce.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, devToken, next } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct } from '../../harness/commerce.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

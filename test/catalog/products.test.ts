@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Product, Room } from '@hawker/protocol';
-import { api, devToken } from '../helpers/clients.ts';
-import { liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, devToken } from '../../harness/clients.ts';
+import { liveRoomWithProduct, scheduleSale } from '../../harness/commerce.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import { MAX_SKU_STOCK } from '@hawker/protocol';
 import type { Product } from '@hawker/protocol';
-import { api } from '../helpers/clients.ts';
-import { inspector, liveRoomWithProduct, scheduleSale, skuCounts } from '../helpers/commerce.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api } from '../../harness/clients.ts';
+import { inspector, liveRoomWithProduct, scheduleSale, skuCounts } from '../../harness/commerce.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

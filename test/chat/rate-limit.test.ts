@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { call } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { twoNodes } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call } from '../../harness/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { twoNodes } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { Room } from '@hawker/protocol';
-import { api, call, connect, devToken, next, ok } from '../helpers/clients.ts';
-import { startNode, twoNodes } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, connect, devToken, next, ok } from '../../harness/clients.ts';
+import { startNode, twoNodes } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

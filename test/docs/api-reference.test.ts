@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { EVENTS_FILE, generateApiDocs, generateEventsMarkdown, generateOpenApi, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from '../../server/docs/index.ts';
 import { createLogger } from '../../server/infra/log.ts';
 import { restFactory } from '../../server/infra/rest.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const STALE = 'is out of date with the code: run `npm run docs:api` and commit the result';

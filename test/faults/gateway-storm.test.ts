@@ -1,6 +1,6 @@
 import { expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/node.ts';
-import { gatewayStormDrill } from './drills.ts';
+import { randomPrefix } from '../../harness/node.ts';
+import { gatewayStormDrill } from '../../harness/drills.ts';
 
 it('a payment-gateway failure storm (declines, timeouts, dropped webhooks, an outage): no order lost or charged twice, stock conserved, clients consistent', async () => {
   const report = await gatewayStormDrill({ redisUrl: inject('redisUrl'), prefix: randomPrefix(), buyers: 60, quantity: 40, stormMs: 4_000 });

@@ -1,6 +1,6 @@
 import { expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/node.ts';
-import { fuzzDrill } from './drills.ts';
+import { randomPrefix } from '../../harness/node.ts';
+import { fuzzDrill } from '../../harness/drills.ts';
 
 it('random and malformed socket events and REST bodies during a flash sale: typed answers only, still serving, money and stock intact', async () => {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1e9);

@@ -1,6 +1,6 @@
 import { expect, inject, it } from 'vitest';
-import { randomPrefix } from '../helpers/node.ts';
-import { nodeKillDrill } from './drills.ts';
+import { randomPrefix } from '../../harness/node.ts';
+import { nodeKillDrill } from '../../harness/drills.ts';
 
 it('SIGKILL a node process during a flash sale with orders in flight: no order lost or charged twice, stock conserved, clients consistent', async () => {
   const report = await nodeKillDrill({ redisUrl: inject('redisUrl'), prefix: randomPrefix(), buyers: 60, quantity: 40 });

@@ -3,10 +3,10 @@ import { expect, it } from 'vitest';
 import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
 import { orderKeys } from '../../server/orders/store.ts';
 import { ErrorCode, type PlaceOrderResult } from '@hawker/protocol';
-import { call } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce } from '../helpers/commerce.ts';
-import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce } from '../../harness/commerce.ts';
+import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { redisRestartDrill } from './drills.ts';
+import { redisRestartDrill } from '../../harness/drills.ts';
 
 // Its own redis-server (the drill kills it), not the run's shared one.
 it('restart Redis (AOF) during a flash sale: no order lost or charged twice, stock conserved, clients consistent', async () => {

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { FlashSale, PlaceOrderResult } from '@hawker/protocol';
-import { api, call, devToken, next, ok } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, startCommerceNode, waitFinal } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, devToken, next, ok } from '../../harness/clients.ts';
+import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, startCommerceNode, waitFinal } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

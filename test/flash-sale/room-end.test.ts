@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
 import type { PlaceOrderResult } from '@hawker/protocol';
-import { api, call, next, ok } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, next, ok } from '../../harness/clients.ts';
+import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { StockUpdate } from '@hawker/protocol';
-import { call } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const TICK_MS = 1_000;
 const t = useTeardown();

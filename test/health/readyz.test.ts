@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import { startLocalRedis } from '../../server/infra/localRedis.ts';
-import { api, devToken } from '../helpers/clients.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, devToken } from '../../harness/clients.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { LedgerConfigError, openLedger } from '../../server/ledger/index.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

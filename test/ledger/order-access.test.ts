@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { Order, OrderList, PlaceOrderResult } from '@hawker/protocol';
-import { api, call, devToken, ok } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, devToken, ok } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import type { Order, OrderList, OrderStatus } from '@hawker/protocol';
-import { api, devToken } from '../helpers/clients.ts';
-import { liveRoomWithProduct } from '../helpers/commerce.ts';
-import { randomPrefix, schemaFor, startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, devToken } from '../../harness/clients.ts';
+import { liveRoomWithProduct } from '../../harness/commerce.ts';
+import { randomPrefix, schemaFor, startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

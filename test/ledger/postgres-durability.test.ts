@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { startLocalPostgres, type LocalPostgres } from '../../server/infra/localPostgres.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -2,10 +2,10 @@ import pg from 'pg';
 import { expect, inject, it } from 'vitest';
 import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
 import type { PlaceOrderResult } from '@hawker/protocol';
-import { call, ok, scrapeMetrics } from '../helpers/clients.ts';
-import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { schemaFor, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok, scrapeMetrics } from '../../harness/clients.ts';
+import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { schemaFor, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

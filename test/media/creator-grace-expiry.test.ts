@@ -1,10 +1,10 @@
 import type { types } from 'mediasoup';
 import { expect, it } from 'vitest';
-import { next, scrapeMetrics } from '../helpers/clients.ts';
-import { liveRoom, startLiveRoom } from '../helpers/liveRoom.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { broadcast, workerObjects } from '../helpers/webrtc.ts';
+import { next, scrapeMetrics } from '../../harness/clients.ts';
+import { liveRoom, startLiveRoom } from '../../harness/liveRoom.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { broadcast, workerObjects } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 

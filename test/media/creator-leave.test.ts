@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
-import { call, next, ok } from '../helpers/clients.ts';
-import { startLiveRoom } from '../helpers/liveRoom.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { broadcast, workerObjects } from '../helpers/webrtc.ts';
+import { call, next, ok } from '../../harness/clients.ts';
+import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { broadcast, workerObjects } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import type { ServerToClientEvents } from '@hawker/protocol';
-import { call, next, ok, type ClientSocket } from '../helpers/clients.ts';
-import { startLiveRoom } from '../helpers/liveRoom.ts';
-import { waitFor, type TestNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { broadcast, WebRtcPeer, type Reception } from '../helpers/webrtc.ts';
+import { call, next, ok, type ClientSocket } from '../../harness/clients.ts';
+import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { waitFor, type TestNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { broadcast, WebRtcPeer, type Reception } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 

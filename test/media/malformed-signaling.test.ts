@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { call, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom } from '../helpers/liveRoom.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { workerObjects } from '../helpers/webrtc.ts';
+import { call, ok, type ClientSocket } from '../../harness/clients.ts';
+import { liveRoom } from '../../harness/liveRoom.ts';
+import { startNode, type TestNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { workerObjects } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 

@@ -3,8 +3,8 @@ import dgram from 'node:dgram';
 import { expect, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { WorkerPool } from '../../media/workerPool.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,10 +1,10 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
-import { api, devToken, scrapeMetrics } from '../helpers/clients.ts';
-import { startLiveRoom } from '../helpers/liveRoom.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { WebRtcPeer } from '../helpers/webrtc.ts';
+import { api, devToken, scrapeMetrics } from '../../harness/clients.ts';
+import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { WebRtcPeer } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 

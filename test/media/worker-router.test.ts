@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { WorkerPool } from '../../media/workerPool.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const log = createLogger('silent');
 const t = useTeardown();

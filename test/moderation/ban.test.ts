@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { api, call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, ok } from '../../harness/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

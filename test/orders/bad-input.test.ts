@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { signWebhook } from '../../server/payments/signature.ts';
 import type { Order, PlaceOrderResult } from '@hawker/protocol';
-import { api, call, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Order, OrderUpdated, PlaceOrderResult, RoomAnalytics } from '@hawker/protocol';
-import { api, call, ok } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, ok } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

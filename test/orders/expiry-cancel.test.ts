@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Order, OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
-import { api, call, ok } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, ok } from '../../harness/clients.ts';
+import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerceNode } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

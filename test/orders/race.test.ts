@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
 import type { Ack, PlaceOrderResult } from '@hawker/protocol';
-import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, connect, ok, type ClientSocket } from '../../harness/clients.ts';
+import { liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal, watchSaleInvariant } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const BUYERS = 2_000;
 const QUANTITY = 100;

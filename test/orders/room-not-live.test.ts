@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { PlaceOrderResult } from '@hawker/protocol';
-import { api, call, ok } from '../helpers/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, skuCounts, startCommerceNode } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, ok } from '../../harness/clients.ts';
+import { inspector, joinedViewer, liveRoomWithProduct, skuCounts, startCommerceNode } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

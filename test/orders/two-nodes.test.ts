@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { FlashSale, OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
-import { call, ok } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode, startSandbox, waitFinal } from '../helpers/commerce.ts';
-import { randomPrefix, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, scheduleSale, startCommerceNode, startSandbox, waitFinal } from '../../harness/commerce.ts';
+import { randomPrefix, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

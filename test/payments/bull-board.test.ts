@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import { devToken } from '../helpers/clients.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { devToken } from '../../harness/clients.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
 import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
-import { buyersOrder, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal, watchSaleInvariant } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { buyersOrder, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal, watchSaleInvariant } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -6,11 +6,11 @@ import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
 import type { Order, PlaceOrderResult } from '@hawker/protocol';
 import type { GatewayCharge } from '../../server/payments/contract.ts';
-import { api, call, ok } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, scheduleSale } from '../helpers/commerce.ts';
-import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
-import { stopProcess } from '../helpers/nodeProcess.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call, ok } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, scheduleSale } from '../../harness/commerce.ts';
+import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
+import { stopProcess } from '../../harness/nodeProcess.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const t = useTeardown();

@@ -5,9 +5,9 @@ import { expect, it } from 'vitest';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../server/payments/signature.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { GatewayCharge, GatewayWebhookEvent } from '../../server/payments/contract.ts';
-import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -4,8 +4,8 @@ import { expect, it, vi } from 'vitest';
 import { GatewayError, GatewayRefusal, HttpPaymentGateway, type ListChargesRange } from '../../server/payments/gateway.ts';
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { GatewayCharge } from '../../server/payments/contract.ts';
-import { GATEWAY_KEY, startSandbox } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { GATEWAY_KEY, startSandbox } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 // GET /v1/charges: charges of every status in [created_gte, created_lt), by (createdAt, id), with a stable cursor.
 

@@ -7,9 +7,9 @@ import { GatewayError, GatewayRefusal, HttpPaymentGateway, type RefundRequest } 
 import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import { SIGNATURE_HEADER, verifyWebhook } from '../../server/payments/signature.ts';
 import { AnyGatewayWebhookEvent, type GatewayCharge, type GatewayRefund } from '../../server/payments/contract.ts';
-import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { GATEWAY_KEY, startSandbox, WEBHOOK_SECRET } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 // POST /v1/refunds and GET /v1/refunds/:id: at most the charge's amount, once per idempotency key, kept in the ledger.
 

@@ -4,10 +4,10 @@ import { LedgerOrders } from '../../server/ledger/index.ts';
 import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
 import { bullPrefix } from '../../server/payments/queue.ts';
 import type { PlaceOrderResult } from '@hawker/protocol';
-import { call, ok } from '../helpers/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { schemaFor, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok } from '../../harness/clients.ts';
+import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { schemaFor, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

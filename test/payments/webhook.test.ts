@@ -4,10 +4,10 @@ import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
 import { signWebhook } from '../../server/payments/signature.ts';
 import type { OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
 import type { GatewayWebhookEvent } from '../../server/payments/contract.ts';
-import { call, ok } from '../helpers/clients.ts';
-import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, WEBHOOK_SECRET } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok } from '../../harness/clients.ts';
+import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, WEBHOOK_SECRET } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

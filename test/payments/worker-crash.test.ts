@@ -1,8 +1,8 @@
 import { expect, inject, it } from 'vitest';
 import { orderKeys } from '../../server/orders/store.ts';
-import { buyersOrder, gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, spawnPaymentWorker, startCommerce, waitFinal } from '../helpers/commerce.ts';
-import { waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { buyersOrder, gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, spawnPaymentWorker, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

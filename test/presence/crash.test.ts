@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, schemaFor, startNode, waitFor } from '../helpers/node.ts';
-import { stopProcess } from '../helpers/nodeProcess.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { randomPrefix, schemaFor, startNode, waitFor } from '../../harness/node.ts';
+import { stopProcess } from '../../harness/nodeProcess.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const t = useTeardown();

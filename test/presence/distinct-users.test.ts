@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
 import type { RoomStats } from '@hawker/protocol';
-import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector } from '../helpers/commerce.ts';
-import { liveRoom, tokenFor } from '../helpers/live.ts';
-import { randomPrefix, startNode, twoNodes, waitFor } from '../helpers/node.ts';
-import { spawnNode } from '../helpers/nodeProcess.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, connect, ok, type ClientSocket } from '../../harness/clients.ts';
+import { inspector } from '../../harness/commerce.ts';
+import { liveRoom, tokenFor } from '../../harness/live.ts';
+import { randomPrefix, startNode, twoNodes, waitFor } from '../../harness/node.ts';
+import { spawnNode } from '../../harness/nodeProcess.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,8 +1,8 @@
 import { expect, it } from 'vitest';
-import { call, ok } from '../helpers/clients.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok } from '../../harness/clients.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { createLogger } from '../../server/infra/log.ts';
 import { LocalRooms, type LocalRoom } from '../../server/presence/localRooms.ts';
 import type { Room } from '@hawker/protocol';
-import { waitFor } from '../helpers/node.ts';
+import { waitFor } from '../../harness/node.ts';
 
 const room = (id: string): Room => ({
   id, title: id, coverUrl: null, creatorId: 'c', creatorName: 'C', agencyId: null, status: 'live',

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { RoomStats } from '@hawker/protocol';
-import { call, connect, ok, type ClientSocket } from '../helpers/clients.ts';
-import { liveRoom, tokenFor } from '../helpers/live.ts';
-import { twoNodes, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, connect, ok, type ClientSocket } from '../../harness/clients.ts';
+import { liveRoom, tokenFor } from '../../harness/live.ts';
+import { twoNodes, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, inject, it } from 'vitest';
 import type { Ack, ChatMessage, Principal, Room } from '@hawker/protocol';
-import { api, call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
-import { startNode, type TestNode } from '../helpers/node.ts';
-import { redisFingerprint } from '../helpers/redisState.ts';
+import { api, call, connect, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
+import { startNode, type TestNode } from '../../harness/node.ts';
+import { redisFingerprint } from '../../harness/redisState.ts';
 
 /**
  * Every protected REST route and socket event, tried by every role (including another agency's moderator and owner,

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
 import type { Ack } from '@hawker/protocol';
-import { api, call } from '../helpers/clients.ts';
-import { inspector } from '../helpers/commerce.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode } from '../helpers/node.ts';
-import { redisFingerprint } from '../helpers/redisState.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { api, call } from '../../harness/clients.ts';
+import { inspector } from '../../harness/commerce.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { startNode } from '../../harness/node.ts';
+import { redisFingerprint } from '../../harness/redisState.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,11 +1,11 @@
 import { expect, it } from 'vitest';
 import { ErrorCode, type Ack, type ChatMessage } from '@hawker/protocol';
-import { call, connect, devToken, ok, type ClientSocket } from '../helpers/clients.ts';
-import { inspector } from '../helpers/commerce.ts';
-import { LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { generator } from '../helpers/fuzz.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, connect, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
+import { inspector } from '../../harness/commerce.ts';
+import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { generator } from '../../harness/fuzz.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,11 +1,11 @@
 import { io as ioClient } from 'socket.io-client';
 import { expect, it } from 'vitest';
 import type { ChatMessage } from '@hawker/protocol';
-import { call, ok } from '../helpers/clients.ts';
-import { inspector } from '../helpers/commerce.ts';
-import { comparable, LiveClient, liveRoom, tokenFor } from '../helpers/live.ts';
-import { startNode, twoNodes, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { call, ok } from '../../harness/clients.ts';
+import { inspector } from '../../harness/commerce.ts';
+import { comparable, LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
+import { startNode, twoNodes, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -10,8 +10,8 @@ import readline from 'node:readline';
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
-import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const t = useTeardown();

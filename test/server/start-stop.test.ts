@@ -4,9 +4,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
 import { freePort } from '../../server/infra/localRedis.ts';
-import { randomPrefix, schemaFor, waitFor } from '../helpers/node.ts';
-import { stopProcess } from '../helpers/nodeProcess.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
+import { stopProcess } from '../../harness/nodeProcess.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const t = useTeardown();

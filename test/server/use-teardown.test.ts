@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Teardown, useTeardown } from '../helpers/teardown.ts';
+import { Teardown, useTeardown } from '../../harness/teardown.ts';
 
 it('Teardown closes the last thing registered first, awaiting each, by the method each one has', async () => {
   const t = new Teardown();

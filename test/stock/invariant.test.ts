@@ -7,9 +7,9 @@ import { roomKeys } from '../../server/rooms/store.ts';
 import { stockKeys, type PoolRef } from '../../server/stock/keys.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts, poolViolations } from '../../server/stock/pool.ts';
 import { StockScripts } from '../../server/stock/scripts.ts';
-import { rng } from '../helpers/fuzz.ts';
-import { randomPrefix } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { rng } from '../../harness/fuzz.ts';
+import { randomPrefix } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 const SEEDS = [1, 2, 3, 4, 5, 6];

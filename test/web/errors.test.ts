@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { FlashSale, Product, Room } from '@hawker/protocol';
-import { api, call, connect, ok } from '../helpers/clients.ts';
-import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { devIdentity, PHONE, poll, useBrowser } from './browser.ts';
+import { api, call, connect, ok } from '../../harness/clients.ts';
+import { startCommerceNode, startSandbox } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { devIdentity, PHONE, poll, useBrowser } from '../../harness/browser.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { AgencyConsole, HawkerApi, HawkerError, LiveRoom, type LifecycleEvents } from '../../client-sdk/src/index.ts';
-import { startNode } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
+import { startNode } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 

@@ -1,9 +1,9 @@
 import { expect, it } from 'vitest';
 import type { Product, Room } from '@hawker/protocol';
-import { api } from '../helpers/clients.ts';
-import { startCommerceNode, startSandbox } from '../helpers/commerce.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
+import { api } from '../../harness/clients.ts';
+import { startCommerceNode, startSandbox } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);

@@ -2,10 +2,10 @@ import type { Page } from 'playwright-core';
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
 import type { Room, RoomMediaStats } from '@hawker/protocol';
-import { api } from '../helpers/clients.ts';
-import { startNode, waitFor } from '../helpers/node.ts';
-import { useTeardown } from '../helpers/teardown.ts';
-import { devIdentity, PHONE, poll, screenshot, useBrowser } from './browser.ts';
+import { api } from '../../harness/clients.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);
