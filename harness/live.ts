@@ -2,7 +2,7 @@ import { expect } from 'vitest';
 import { type Principal, type Room, type RoomSnapshot } from '@hawker/protocol';
 import { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../client-sdk/src/state/live.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
-import { waitFor } from './node.ts';
+import { startNode, waitFor, type TestNode } from './node.ts';
 import type { Teardown } from './teardown.ts';
 
 /** Every push the live-room reducer understands. */
@@ -82,18 +82,70 @@ export function comparable(s: LiveRoomState | undefined) {
   return { room, chat, stats, slowModeS, mutedUntil, closed };
 }
 
-/** A cast for one room: tokens for every role, and the room created (and live unless `live: false`). */
-export async function liveRoom(url: string, opts: { agencyId?: string; live?: boolean; creatorId?: string } = {}) {
+/** A room on a node, its creator's token, and a way to bring people into it over real sockets. */
+export interface LiveRoomCast {
+  roomId: string;
+  /** The creator's token. */
+  creator: string;
+  creatorP: Principal;
+  /** Connects as `userId` (role viewer unless given) and joins the room with room:join. */
+  join(userId: string, role?: 'viewer' | 'creator' | 'moderator' | 'admin'): Promise<ClientSocket>;
+  /** Connects the room's creator (without Socket.IO reconnection unless asked) and joins. */
+  joinCreator(opts?: { reconnection?: boolean }): Promise<ClientSocket>;
+  /** Connects without joining (for "must join first" checks). */
+  connectOnly(userId: string): Promise<ClientSocket>;
+  /** Disconnects every socket opened through `join`, `joinCreator` and `connectOnly` (so `t.add(room)` works). */
+  close(): void;
+}
+
+/**
+ * Creates a room on the node at `url` as creator `creatorId` (default `creator1`; of agency `agencyId` if given, else
+ * independent) and takes it live unless `live: false`. Returns its id, the creator's token and principal, and helpers
+ * that connect people to it (closed together by `close()`).
+ */
+export async function liveRoom(url: string, opts: { agencyId?: string; live?: boolean; creatorId?: string; title?: string } = {}): Promise<LiveRoomCast> {
   const agencyId = opts.agencyId;
   const creatorP: Principal = { userId: opts.creatorId ?? 'creator1', name: 'Creator', role: 'creator', ...(agencyId ? { agencyId } : {}) };
   const creator = await devToken(url, creatorP);
-  const created = await api<Room>(url, 'POST', '/api/rooms', creator, { title: 'Live now' });
+  const created = await api<Room>(url, 'POST', '/api/rooms', creator, { title: opts.title ?? 'Live now' });
   if (created.status !== 201) throw new Error(`room create failed: ${created.status} ${JSON.stringify(created.body)}`);
+  const roomId = created.body.id;
   if (opts.live !== false) {
-    const live = await api<Room>(url, 'POST', `/api/rooms/${created.body.id}/live`, creator);
+    const live = await api<Room>(url, 'POST', `/api/rooms/${roomId}/live`, creator);
     if (live.status !== 200) throw new Error(`go live failed: ${live.status}`);
   }
-  return { roomId: created.body.id, creator, creatorP };
+  const sockets: ClientSocket[] = [];
+  const open = async (token: string, o?: { reconnection?: boolean }) => {
+    const s = await connect(url, token, o);
+    sockets.push(s);
+    return s;
+  };
+  const joinWith = async (token: string, o?: { reconnection?: boolean }) => {
+    const s = await open(token, o);
+    ok(await call(s, 'room:join', { roomId }));
+    return s;
+  };
+  return {
+    roomId,
+    creator,
+    creatorP,
+    join: async (userId, role = 'viewer') => joinWith(await devToken(url, { userId, name: userId, role })),
+    joinCreator: (o) => joinWith(creator, o),
+    connectOnly: async (userId) => open(await devToken(url, { userId, name: userId, role: 'viewer' })),
+    close() {
+      for (const s of sockets.splice(0)) s.disconnect();
+    },
+  };
+}
+
+/**
+ * Starts a node (`env` as for `startNode`) and a live room on it, its creator in agency `ag1`; `t` closes the room's
+ * sockets, then the node, after the test.
+ */
+export async function startLiveRoom(t: Teardown, env: Record<string, string> = {}): Promise<{ node: TestNode; room: LiveRoomCast }> {
+  const node = t.add(await startNode(env));
+  const room = t.add(await liveRoom(node.url, { agencyId: 'ag1' }));
+  return { node, room };
 }
 
 /** Mints a token for a principal given in short form. */

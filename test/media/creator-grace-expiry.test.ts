@@ -1,7 +1,7 @@
 import type { types } from 'mediasoup';
 import { expect, it } from 'vitest';
 import { next, scrapeMetrics } from '../../harness/clients.ts';
-import { liveRoom, startLiveRoom } from '../../harness/liveRoom.ts';
+import { liveRoom, startLiveRoom } from '../../harness/live.ts';
 import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { broadcast, workerObjects } from '../../harness/webrtc.ts';
@@ -62,7 +62,7 @@ it('the held transport closing during the grace period (the media path is gone) 
       }),
     );
   }
-  const room = t.add(await liveRoom(node));
+  const room = t.add(await liveRoom(node.url, { agencyId: 'ag1' }));
   const { roomId } = room;
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, roomId, creatorSocket, [await room.join('v1')]);

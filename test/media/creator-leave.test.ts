@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { call, next, ok } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { broadcast, workerObjects } from '../../harness/webrtc.ts';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { ServerToClientEvents } from '@hawker/protocol';
 import { call, next, ok, type ClientSocket } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor, type TestNode } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { broadcast, WebRtcPeer, type Reception } from '../../harness/webrtc.ts';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
@@ -24,7 +24,7 @@ async function keyframeRequestsFor(delayMs: number): Promise<number> {
     const r = await v.consume(await v.transport('recv'), producerId);
     await waitFor('a keyframe at the viewer', () => r.counters.keyframes > 0, 20_000);
   }
-  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken)).body;
+  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creator)).body;
   const requests = stats.producers[0]!.keyFrameRequests;
   await t.run(); // close this node now: the next measurement starts on a fresh one
   return requests;

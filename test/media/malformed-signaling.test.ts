@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { call, ok, type ClientSocket } from '../../harness/clients.ts';
-import { liveRoom } from '../../harness/liveRoom.ts';
+import { liveRoom } from '../../harness/live.ts';
 import { startNode, type TestNode } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { workerObjects } from '../../harness/webrtc.ts';
@@ -15,7 +15,7 @@ const VP8 = { codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 900
  * only, no WebRTC).
  */
 async function setup(node: TestNode, creatorId = 'creator0') {
-  const room = t.add(await liveRoom(node, creatorId));
+  const room = t.add(await liveRoom(node.url, { creatorId, agencyId: 'ag1' }));
   const { roomId } = room;
   const creator = await room.joinCreator();
   const viewer = await room.join(`viewer-${roomId}`);
@@ -116,7 +116,7 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
     const held = await workerObjects(node.node.ctx.media);
     expect(held.webRtcTransports).toBe(4);
     // Loading a device allocates nothing: a viewer browsing rooms pins no router in them.
-    const fresh = t.add(await liveRoom(node, 'creator-fresh'));
+    const fresh = t.add(await liveRoom(node.url, { creatorId: 'creator-fresh', agencyId: 'ag1' }));
     ok(await call(await fresh.join('browser'), 'media:capabilities', { roomId: fresh.roomId }));
     expect((await workerObjects(node.node.ctx.media)).routers).toBe(held.routers);
   });

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
@@ -28,7 +28,7 @@ it('a creator publishes real VP8 over ICE/DTLS/SRTP; two viewers receive it, one
     await waitFor('bytes to keep rising', () => r.counters.bytes > before, 10_000);
   }
 
-  const stats = await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken);
+  const stats = await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creator);
   expect(stats.status).toBe(200);
   const { routers } = stats.body;
   expect(routers).toHaveLength(2);

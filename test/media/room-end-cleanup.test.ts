@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { api, next, scrapeMetrics } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { broadcast, workerObjects } from '../../harness/webrtc.ts';
@@ -16,7 +16,7 @@ it('ending the room closes every consumer, tells each viewer, and leaves no rout
   expect(before.webRtcTransports).toBe(3);
 
   const told = viewers.map(({ peer }) => Promise.all([next(peer.socket, 'media:consumerClosed'), next(peer.socket, 'room:ended')]));
-  const ended = await api(node.url, 'POST', `/api/rooms/${room.roomId}/end`, room.creatorToken, { reason: 'Sold out' });
+  const ended = await api(node.url, 'POST', `/api/rooms/${room.roomId}/end`, room.creator, { reason: 'Sold out' });
   expect(ended.status).toBe(200);
   const messages = await Promise.all(told);
   messages.forEach(([closed, end], i) => {
@@ -39,7 +39,7 @@ it('ending the room while the creator\'s dropped connection has its media held c
   await waitFor('the hold to start', async () => (await scrapeMetrics(node.url)).get('hawker_media_publishers_held') === 1);
 
   const closed = next(viewers[0]!.peer.socket, 'media:consumerClosed', 2_000);
-  expect((await api(node.url, 'POST', `/api/rooms/${room.roomId}/end`, room.creatorToken, {})).status).toBe(200);
+  expect((await api(node.url, 'POST', `/api/rooms/${room.roomId}/end`, room.creator, {})).status).toBe(200);
   expect(await closed).toMatchObject({ producerId: publication.producerId, reason: 'roomClosed' });
   // The hold ended with the room's media (its timer cleared there), not by expiring.
   const m = await scrapeMetrics(node.url);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
 import { expect, it } from 'vitest';
-import { createLogger } from '../../server/infra/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { WorkerPool } from '../../media/workerPool.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api, call, ok } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
@@ -38,6 +38,6 @@ it('a simulcast creator: each viewer gets the layer its bandwidth allows, and sw
   await waitFor('another keyframe at the free viewer', () => bigR.counters.keyframes > bigKeyframes, 30_000);
   expect(bigR.lastKeyframe).toEqual({ width: 640, height: 480 });
 
-  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${roomId}/media/stats`, room.creatorToken)).body;
+  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${roomId}/media/stats`, room.creator)).body;
   expect(stats.producers).toEqual([expect.objectContaining({ id: producerId, type: 'simulcast' })]);
 }, 180_000); // a loaded 2-core box runs 3 encoders and 2 werift receivers here

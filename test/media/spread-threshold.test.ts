@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
@@ -25,7 +25,7 @@ it('with 3 consumers per router, 7 viewers arriving together spread over all 3 w
   for (const r of receptions) {
     await waitFor('video at every viewer', () => r.counters.bytes > 10_000 && r.counters.keyframes > 0, 30_000);
   }
-  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken)).body;
+  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creator)).body;
   expect(stats.routers).toHaveLength(3);
   expect(new Set(stats.routers.map((r) => r.workerIndex))).toEqual(new Set([0, 1, 2]));
   expect(stats.routers.map((r) => r.consumers).sort()).toEqual([1, 3, 3]);

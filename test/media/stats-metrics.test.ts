@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api, devToken, scrapeMetrics } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
@@ -12,7 +12,7 @@ it('per-room media stats over REST (for the room\'s staff) and as Prometheus met
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { roomId } = room;
   const statsUrl = `/api/rooms/${roomId}/media/stats`;
-  expect((await api(node.url, 'GET', statsUrl, room.creatorToken)).status).toBe(404); // no media yet on this node
+  expect((await api(node.url, 'GET', statsUrl, room.creator)).status).toBe(404); // no media yet on this node
 
   const creator = t.add(await WebRtcPeer.open(await room.joinCreator(), roomId));
   const { producerId } = await creator.publishVp8(await creator.transport('send'));
@@ -24,7 +24,7 @@ it('per-room media stats over REST (for the room\'s staff) and as Prometheus met
 
   // mediasoup's bitrates are measured over a sliding window: wait until both directions show traffic.
   const stats = await waitFor('bitrates measured', async () => {
-    const s = (await api<RoomMediaStats>(node.url, 'GET', statsUrl, room.creatorToken)).body;
+    const s = (await api<RoomMediaStats>(node.url, 'GET', statsUrl, room.creator)).body;
     return s.bitrateIn > 0 && s.bitrateOut > 0 ? s : undefined;
   });
   expect(stats).toMatchObject({ roomId, consumers: 2, lossIn: expect.any(Number), lossOut: expect.any(Number) });
@@ -57,7 +57,7 @@ it('per-room media stats over REST (for the room\'s staff) and as Prometheus met
   expect(m.get('hawker_media_worker_deaths_total')).toBe(0);
 
   // When the room ends its series go away.
-  await api(node.url, 'POST', `/api/rooms/${roomId}/end`, room.creatorToken, {});
+  await api(node.url, 'POST', `/api/rooms/${roomId}/end`, room.creator, {});
   const after = await scrapeMetrics(node.url);
   expect(after.get('hawker_media_rooms')).toBe(0);
   expect(after.has(`hawker_media_room_consumers{room="${roomId}"}`)).toBe(false);

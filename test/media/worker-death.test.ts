@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import type { RoomMediaStats } from '@hawker/protocol';
 import { api, next, type ClientSocket } from '../../harness/clients.ts';
-import { startLiveRoom } from '../../harness/liveRoom.ts';
+import { startLiveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { broadcast, WebRtcPeer, type Reception } from '../../harness/webrtc.ts';
@@ -15,7 +15,7 @@ const t = useTeardown();
 async function broadcastOnTwoWorkers() {
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { creator, publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
-  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creatorToken)).body;
+  const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creator)).body;
   const pid = (origin: boolean) => stats.routers.find((r) => r.origin === origin)!.workerPid;
   return { node, roomId: room.roomId, creator, producerId: publication.producerId, v1: viewers[0]!, v2: viewers[1]!, originPid: pid(true), viewerPid: pid(false) };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../server/infra/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { WorkerPool } from '../../media/workerPool.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
