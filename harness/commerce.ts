@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import { catalogKeys } from '../server/catalog/store.ts';
 import { saleKeys } from '../server/flash-sale/store.ts';
 import { orderKeys } from '../server/orders/store.ts';
-import { createLogger } from '../server/infra/log.ts';
+import { createLogger } from '../server/kernel/log.ts';
 import { SandboxGateway } from '../server/payments/sandbox/server.ts';
 import type { SandboxSettings } from '../server/payments/sandbox/config.ts';
 import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '@hawker/protocol';

@@ -8,7 +8,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { orderKeys } from '../server/orders/store.ts';
-import { startLocalRedis } from '../server/infra/localRedis.ts';
+import { startLocalRedis } from '../server/kernel/localRedis.ts';
 import type { SandboxGateway } from '../server/payments/sandbox/server.ts';
 import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '@hawker/protocol';
 import { api, call, connect, devToken, type ClientSocket } from './clients.ts';

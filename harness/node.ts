@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { Hawker } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { registerDomains } from '../server/domains.ts';
-import { createLogger } from '../server/infra/log.ts';
+import { createLogger } from '../server/kernel/log.ts';
 import type { Teardown } from './teardown.ts';
 
 /** A running test node and how to reach it. */

@@ -16,9 +16,9 @@ import { Hawker } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
 import { EVENTS_FILE, generateEventsMarkdown, jsonFileText, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from '../server/docs/index.ts';
 import { registerDomains } from '../server/domains.ts';
-import { startLocalPostgres } from '../server/infra/localPostgres.ts';
-import { startLocalRedis } from '../server/infra/localRedis.ts';
-import { createLogger } from '../server/infra/log.ts';
+import { startLocalPostgres } from '../server/kernel/localPostgres.ts';
+import { startLocalRedis } from '../server/kernel/localRedis.ts';
+import { createLogger } from '../server/kernel/log.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

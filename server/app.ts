@@ -8,8 +8,8 @@ import { WorkerPool } from '../media/workerPool.ts';
 import type { Config } from './config.ts';
 import { healthRoutes } from './health/routes.ts';
 import { openLedger, type Ledger } from './ledger/index.ts';
-import { createAdapterRedis, createRedis } from './infra/redis.ts';
-import type { Logger } from './infra/log.ts';
+import { createAdapterRedis, createRedis } from './kernel/redis.ts';
+import type { Logger } from './kernel/log.ts';
 import type { SocketData } from './infra/socketEdge.ts';
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@hawker/protocol';
 

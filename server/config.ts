@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { isPublishedSecret } from './infra/publishedSecrets.ts';
+import { isPublishedSecret } from './kernel/publishedSecrets.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be an integer').min(0).max(65535);

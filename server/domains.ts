@@ -6,7 +6,7 @@ import { createChat } from './chat/index.ts';
 import { createLikes } from './likes/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
-import { createMetrics } from './infra/metrics.ts';
+import { createMetrics } from './kernel/metrics.ts';
 import { createAnalytics } from './analytics/index.ts';
 import { createCatalog } from './catalog/index.ts';
 import { createFlashSales } from './flash-sale/index.ts';

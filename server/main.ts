@@ -5,9 +5,9 @@
 import path from 'node:path';
 import { Hawker } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { createLogger } from './infra/log.ts';
-import { startLocalPostgres, type LocalPostgres } from './infra/localPostgres.ts';
-import { startLocalRedis, type LocalRedis } from './infra/localRedis.ts';
+import { createLogger } from './kernel/log.ts';
+import { startLocalPostgres, type LocalPostgres } from './kernel/localPostgres.ts';
+import { startLocalRedis, type LocalRedis } from './kernel/localRedis.ts';
 import { registerDomains } from './domains.ts';
 import { launchSandbox, type LaunchedSandbox } from './payments/sandbox/launch.ts';
 

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
-import { startLocalRedis, type LocalRedis } from '../../server/infra/localRedis.ts';
+import { startLocalPostgres } from '../../server/kernel/localPostgres.ts';
+import { startLocalRedis, type LocalRedis } from '../../server/kernel/localRedis.ts';
 import { onCleanup } from './procs.ts';
 
 let postgres: Promise<string> | undefined;

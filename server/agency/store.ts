@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { AppError } from '../kernel/errors.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import type { Agency, AgencyRoster, CreateAgencyBody } from '@hawker/protocol';
 import type { Principal } from '@hawker/protocol';
 import type { AuditLog } from './audit.ts';

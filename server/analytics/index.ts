@@ -3,7 +3,7 @@ import type { Domain, HawkerContext } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
-import { Ticker } from '../infra/ticker.ts';
+import { Ticker } from '../kernel/ticker.ts';
 import { AgencyParams } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';

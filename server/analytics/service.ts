@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import { access } from '../auth/access.ts';
 import type { CatalogStore } from '../catalog/store.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '@hawker/protocol';

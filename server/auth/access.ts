@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
 

@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { HawkerContext } from '../app.ts';
-import { AppError, answerFor } from '../errors.ts';
+import { AppError, answerFor } from '../kernel/errors.ts';
 import type { Authenticate } from '../infra/rest.ts';
 import { restFactory } from '../infra/rest.ts';
 import { DevTokenRequest, type Principal } from '@hawker/protocol';

@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyGetKey } from 'jose';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { Principal } from '@hawker/protocol';
 
 /** How tokens are verified: a shared HS256 secret, or a JWKS URL (your identity provider's signing keys). */

@@ -1,6 +1,6 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
-import { Ticker } from '../infra/ticker.ts';
+import { Ticker } from '../kernel/ticker.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { catalogRoutes } from './routes.ts';
 import { CatalogService } from './service.ts';

@@ -1,6 +1,6 @@
 import type { HawkerIo } from '../app.ts';
 import { access } from '../auth/access.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '@hawker/protocol';

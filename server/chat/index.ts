@@ -1,6 +1,6 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import { userChannel, type ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';

@@ -1,6 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
-import { AppError } from '../errors.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { AppError } from '../kernel/errors.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import type { ModerationKeys } from '../moderation/keys.ts';
 import type { Principal } from '@hawker/protocol';
 import type { ChatMessage } from '@hawker/protocol';

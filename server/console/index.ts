@@ -1,6 +1,6 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';

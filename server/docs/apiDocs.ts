@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Express } from 'express';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 // The one place server/docs imports the wire protocol from: if it moves, only this line changes.
 import { clientEventSpecs, ErrorCode, serverEventSpecs } from '@hawker/protocol';
 import { renderEventsMarkdown } from './eventsMarkdown.ts';

@@ -1,7 +1,7 @@
 import type { Domain, HawkerContext } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogService } from '../catalog/service.ts';
-import { Ticker } from '../infra/ticker.ts';
+import { Ticker } from '../kernel/ticker.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { saleRoutes } from './routes.ts';
 import { SaleService } from './service.ts';

@@ -1,8 +1,8 @@
 import type { HawkerIo } from '../app.ts';
 import { access } from '../auth/access.ts';
 import type { CatalogStore } from '../catalog/store.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../infra/log.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { Principal } from '@hawker/protocol';
 import type { FlashSale, ScheduleSaleBody } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';

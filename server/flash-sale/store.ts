@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CatalogKeys } from '../catalog/store.ts';
-import { AppError } from '../errors.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { AppError } from '../kernel/errors.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '@hawker/protocol';

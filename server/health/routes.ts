@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { WorkerPool } from '../../media/workerPool.ts';
-import { checkRedis } from '../infra/redis.ts';
+import { checkRedis } from '../kernel/redis.ts';
 
 /**
  * `/healthz`: the process is up (for liveness probes; never touches dependencies, so a Redis outage does not get the

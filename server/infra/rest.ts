@@ -1,8 +1,8 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import { AppError, answerFor } from '../errors.ts';
+import { AppError, answerFor } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
-import type { Logger } from './log.ts';
+import type { Logger } from '../kernel/log.ts';
 
 /** What a REST handler receives: parsed inputs, typed by the schemas given to `rest()`. */
 export interface RestInput<B, Q, P> {

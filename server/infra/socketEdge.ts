@@ -1,10 +1,10 @@
 import type { Socket } from 'socket.io';
 import type { z } from 'zod';
-import { AppError, answerFor } from '../errors.ts';
+import { AppError, answerFor } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '@hawker/protocol';
-import type { Logger } from './log.ts';
-import { TokenBucket } from './tokenBucket.ts';
+import type { Logger } from '../kernel/log.ts';
+import { TokenBucket } from '../kernel/tokenBucket.ts';
 
 /** Per-connection server-side state. */
 export interface SocketData {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 
 /** The versioned SQL migrations (node-pg-migrate's `.sql` form: `-- Up Migration` / `-- Down Migration`). */
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { createLedgerPool, durabilityProblems, LedgerConfigError, migrateLedger } from './db.ts';
 import { LedgerOrders } from './orders.ts';
 

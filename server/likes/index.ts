@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
 import type { Domain, HawkerContext } from '../app.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
-import { TokenBucket } from '../infra/tokenBucket.ts';
+import { TokenBucket } from '../kernel/tokenBucket.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 
 /** Redis keys owned by the likes domain. */

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../app.ts';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import { OrderStatus } from '@hawker/protocol';
 
 /** The Socket.IO room of all of one user's connections (order pushes go there). */

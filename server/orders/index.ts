@@ -2,7 +2,7 @@ import type { Domain, HawkerContext } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import type { SaleStore } from '../flash-sale/store.ts';
-import { createRedis } from '../infra/redis.ts';
+import { createRedis } from '../kernel/redis.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { OrderEventsPusher, userChannel } from './events.ts';
@@ -10,7 +10,7 @@ import { orderRoutes } from './routes.ts';
 import { OrderService, type PaymentEnqueuer } from './service.ts';
 import { OrderStore } from './store.ts';
 import { HotStateRecovery } from './recovery.ts';
-import { Ticker } from '../infra/ticker.ts';
+import { Ticker } from '../kernel/ticker.ts';
 
 export { userChannel } from './events.ts';
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { settleUnconfirmed } from '../payments/supervisor.ts';
 import type { PaymentEnqueuer } from './service.ts';

@@ -1,9 +1,9 @@
 import { access } from '../auth/access.ts';
 import type { CatalogStore } from '../catalog/store.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { SaleStore } from '../flash-sale/store.ts';
-import type { Logger } from '../infra/log.ts';
-import { ImmutableMemo } from '../infra/memo.ts';
+import type { Logger } from '../kernel/log.ts';
+import { ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { analyticsKeys, type AnalyticsKeys } from '../analytics/keys.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { ErrorCode } from '@hawker/protocol';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
 import { StockScripts } from '../stock/scripts.ts';

@@ -4,8 +4,8 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Express, Request, RequestHandler } from 'express';
 import type { TokenService } from '../auth/tokens.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../infra/log.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import { sendError } from '../infra/rest.ts';
 
 /** Where Bull Board is served. */

@@ -1,4 +1,4 @@
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
 import type { OrderStatus } from '@hawker/protocol';

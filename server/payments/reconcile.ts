@@ -2,7 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
 import type { GatewayCharge } from './contract.ts';

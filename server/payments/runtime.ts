@@ -1,9 +1,9 @@
 import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
-import type { Logger } from '../infra/log.ts';
-import { createRedis } from '../infra/redis.ts';
-import { Ticker } from '../infra/ticker.ts';
+import type { Logger } from '../kernel/log.ts';
+import { createRedis } from '../kernel/redis.ts';
+import { Ticker } from '../kernel/ticker.ts';
 import type { Ledger } from '../ledger/index.ts';
 import { OrderStore } from '../orders/store.ts';
 import { HttpPaymentGateway } from './gateway.ts';

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { RawBodyRequest } from '../app.ts';
 import type { Auth } from '../auth/index.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../infra/log.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { chargeKey, type PaymentProcessor } from './processor.ts';
 import { AnyGatewayWebhookEvent } from './contract.ts';

@@ -1,6 +1,6 @@
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { PaymentProcessor } from './processor.ts';
 import { BACKOFF_TYPE, bullPrefix, PAYMENT_QUEUE_NAME, type PaymentJobData } from './queue.ts';
 

@@ -5,8 +5,8 @@
  * running jobs finish (bounded by SHUTDOWN_TIMEOUT_MS); SIGKILL at any moment is safe: another worker re-runs the jobs.
  */
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { createLogger } from '../infra/log.ts';
-import { createRedis } from '../infra/redis.ts';
+import { createLogger } from '../kernel/log.ts';
+import { createRedis } from '../kernel/redis.ts';
 import { openLedger } from '../ledger/index.ts';
 import { startPaymentRuntime } from './runtime.ts';
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Domain, HawkerContext } from '../app.ts';
-import { Ticker } from '../infra/ticker.ts';
+import { Ticker } from '../kernel/ticker.ts';
 import type { LikeCounter } from '../likes/index.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import { LocalRooms, type LocalRoom } from './localRooms.ts';

@@ -1,5 +1,5 @@
-import { AppError } from '../errors.ts';
-import type { Logger } from '../infra/log.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { Room } from '@hawker/protocol';
 
 /** Something that does per-room work on each tick: chat flushes its batch, presence writes its share and likes. */

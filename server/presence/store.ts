@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LuaScripts } from '../infra/lua.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import type { RoomStats } from '@hawker/protocol';
 
 /** Redis keys owned by the presence domain. */

@@ -1,11 +1,11 @@
 import type { HawkerContext } from '../app.ts';
 import { access } from '../auth/access.ts';
-import type { Logger } from '../infra/log.ts';
+import type { Logger } from '../kernel/log.ts';
 import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { CreateRoomBody, Room } from '@hawker/protocol';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { roomChannel, roomIdOfChannel, RoomHooks, type LeaveCause } from './hooks.ts';
 import { RoomStore } from './store.ts';
 

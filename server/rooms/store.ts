@@ -1,7 +1,7 @@
 import { randomFillSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../errors.ts';
-import { LuaScripts } from '../infra/lua.ts';
+import { AppError } from '../kernel/errors.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import type { Principal } from '@hawker/protocol';
 import type { CreateRoomBody, ListRoomsQuery, Room, RoomStatus } from '@hawker/protocol';
 

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import type { OrderRefusal } from '@hawker/protocol';
 import { ErrorCode } from '@hawker/protocol';
 import { AdjustCode, ReserveCode, ScheduleCode } from './codes.ts';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { LuaScripts } from '../infra/lua.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, TransitionCode } from './codes.ts';
 import { stockError } from './errors.ts';
 import { stockKeys, type StockKeys } from './keys.ts';

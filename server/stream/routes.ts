@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { MediaService } from '../../media/mediaService.ts';
 import { access } from '../auth/access.ts';
 import type { Auth } from '../auth/index.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../kernel/errors.ts';
 import { RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 

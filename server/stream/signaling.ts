@@ -1,8 +1,8 @@
 import type { types } from 'mediasoup';
 import { MediaError } from '../../media/errors.ts';
 import type { MediaService } from '../../media/mediaService.ts';
-import { AppError } from '../errors.ts';
-import type { Logger } from '../infra/log.ts';
+import { AppError } from '../kernel/errors.ts';
+import type { Logger } from '../kernel/log.ts';
 import { on, type HawkerSocket } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
 

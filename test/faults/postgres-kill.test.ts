@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { expect, it } from 'vitest';
-import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
+import { startLocalPostgres } from '../../server/kernel/localPostgres.ts';
 import { orderKeys } from '../../server/orders/store.ts';
 import { ErrorCode, type PlaceOrderResult } from '@hawker/protocol';
 import { call } from '../../harness/clients.ts';

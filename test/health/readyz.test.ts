@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { startLocalRedis } from '../../server/infra/localRedis.ts';
+import { startLocalRedis } from '../../server/kernel/localRedis.ts';
 import { api, devToken } from '../../harness/clients.ts';
 import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import { createLogger } from '../../server/infra/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { LedgerConfigError, openLedger } from '../../server/ledger/index.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import { startLocalPostgres, type LocalPostgres } from '../../server/infra/localPostgres.ts';
+import { startLocalPostgres, type LocalPostgres } from '../../server/kernel/localPostgres.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 

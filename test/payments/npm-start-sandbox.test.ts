@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { freePort } from '../../server/infra/localRedis.ts';
+import { freePort } from '../../server/kernel/localRedis.ts';
 import type { Order, PlaceOrderResult } from '@hawker/protocol';
 import type { GatewayCharge } from '../../server/payments/contract.ts';
 import { api, call, ok } from '../../harness/clients.ts';

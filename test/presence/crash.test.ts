@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { freePort } from '../../server/infra/localRedis.ts';
+import { freePort } from '../../server/kernel/localRedis.ts';
 import { LiveClient, liveRoom, tokenFor } from '../../harness/live.ts';
 import { randomPrefix, schemaFor, startNode, waitFor } from '../../harness/node.ts';
 import { stopProcess } from '../../harness/nodeProcess.ts';

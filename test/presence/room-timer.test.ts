@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { createLogger } from '../../server/infra/log.ts';
+import { createLogger } from '../../server/kernel/log.ts';
 import { LocalRooms, type LocalRoom } from '../../server/presence/localRooms.ts';
 import type { Room } from '@hawker/protocol';
 import { waitFor } from '../../harness/node.ts';

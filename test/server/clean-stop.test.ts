@@ -9,7 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
-import { freePort } from '../../server/infra/localRedis.ts';
+import { freePort } from '../../server/kernel/localRedis.ts';
 import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 

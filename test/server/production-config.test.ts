@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
-import { isPublishedSecret, PUBLISHED_SECRETS } from '../../server/infra/publishedSecrets.ts';
+import { isPublishedSecret, PUBLISHED_SECRETS } from '../../server/kernel/publishedSecrets.ts';
 
 const random = (bytes = 32): string => randomBytes(bytes).toString('hex');
 

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect, inject, it } from 'vitest';
-import { freePort } from '../../server/infra/localRedis.ts';
+import { freePort } from '../../server/kernel/localRedis.ts';
 import { randomPrefix, schemaFor, waitFor } from '../../harness/node.ts';
 import { stopProcess } from '../../harness/nodeProcess.ts';
 import { useTeardown } from '../../harness/teardown.ts';

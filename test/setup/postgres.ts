@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startLocalPostgres } from '../../server/infra/localPostgres.ts';
+import { startLocalPostgres } from '../../server/kernel/localPostgres.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

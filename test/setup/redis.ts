@@ -2,7 +2,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startLocalRedis } from '../../server/infra/localRedis.ts';
+import { startLocalRedis } from '../../server/kernel/localRedis.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {

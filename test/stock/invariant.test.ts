@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { expect, inject, it } from 'vitest';
-import { AppError } from '../../server/errors.ts';
+import { AppError } from '../../server/kernel/errors.ts';
 import { orderKeys, OrderStore, type OrderRecord } from '../../server/orders/store.ts';
 import { saleKeys } from '../../server/flash-sale/store.ts';
 import { roomKeys } from '../../server/rooms/store.ts';

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { Logger } from '../../infra/log.ts';
+import type { Logger } from '../../kernel/log.ts';
 
 /** A sandbox gateway child process that `npm start` launched and therefore stops. */
 export interface LaunchedSandbox {

@@ -3,7 +3,7 @@
  * variables (config.ts, README.md). Logs one JSON line with `url` once listening (launch.ts waits for it); stops on
  * SIGTERM/SIGINT, and when its parent exits if that parent gave it an IPC channel (launch.ts does).
  */
-import { createLogger } from '../../infra/log.ts';
+import { createLogger } from '../../kernel/log.ts';
 import { loadSandboxEnv, type SandboxEnv } from './config.ts';
 import { SandboxGateway } from './server.ts';
 

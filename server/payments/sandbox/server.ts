@@ -31,7 +31,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '../../infra/log.ts';
+import type { Logger } from '../../kernel/log.ts';
 import { GatewayChargeListQuery, GatewayChargeRequest, GatewayRefundRequest, type AnyGatewayWebhookEvent, type GatewayCharge, type GatewayChargeList, type GatewayRefund } from '../contract.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../signature.ts';
 import { SandboxSettingsPatch, type SandboxSettings } from './config.ts';

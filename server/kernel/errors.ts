@@ -1,4 +1,4 @@
-import type { Logger } from './infra/log.ts';
+import type { Logger } from './log.ts';
 import { ErrorCode, type WireError } from '@hawker/protocol';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
