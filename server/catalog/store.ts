@@ -3,7 +3,7 @@ import { AppError } from '../kernel/errors.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '@hawker/protocol';
-import { newId } from '../rooms/store.ts';
+import { newId } from '../kernel/ids.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts } from '../stock/pool.ts';
 
 /** Redis keys owned by the catalog domain. */

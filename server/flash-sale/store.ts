@@ -5,7 +5,7 @@ import { LuaScripts } from '../kernel/lua.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '@hawker/protocol';
-import { newId } from '../rooms/store.ts';
+import { newId } from '../kernel/ids.ts';
 
 /** Redis keys owned by the flash-sale domain. */
 export const saleKeys = (p: string) => ({

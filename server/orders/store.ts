@@ -6,7 +6,8 @@ import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../stock/keys.ts';
 import type { Order, OrderStatus } from '@hawker/protocol';
-import { newId, roomKeys, type RoomKeys } from '../rooms/store.ts';
+import { newId } from '../kernel/ids.ts';
+import { roomKeys, type RoomKeys } from '../rooms/store.ts';
 import { orderRefusal } from './errors.ts';
 
 /** Redis keys owned by the orders domain. */

@@ -1,6 +1,6 @@
-import { randomFillSync } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../kernel/errors.ts';
+import { newId } from '../kernel/ids.ts';
 import { LuaScripts } from '../kernel/lua.ts';
 import type { Principal } from '@hawker/protocol';
 import type { CreateRoomBody, ListRoomsQuery, Room, RoomStatus } from '@hawker/protocol';
@@ -14,22 +14,6 @@ export const roomKeys = (p: string) => ({
   all: `${p}rooms:all`,
 });
 export type RoomKeys = ReturnType<typeof roomKeys>;
-
-const entropy = Buffer.alloc(4096);
-let entropyAt = entropy.length;
-
-/**
- * Short random URL-safe ids (62 bits of entropy by default). Random bytes are drawn from the CSPRNG 4 KiB at a time:
- * every order gets an id, and one `randomBytes` call per id showed up in flash-sale profiles.
- */
-export function newId(bytes = 8): string {
-  if (entropyAt + bytes > entropy.length) {
-    randomFillSync(entropy);
-    entropyAt = 0;
-  }
-  entropyAt += bytes;
-  return entropy.toString('base64url', entropyAt - bytes, entropyAt);
-}
 
 /** Room records in Redis (a hash per room, sorted-set indexes by status, creator, agency and creation time). */
 export class RoomStore {
