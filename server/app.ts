@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Express } from 'express';
+import express from 'express';
 import type { Redis } from 'ioredis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server as IoServer } from 'socket.io';
@@ -10,34 +10,10 @@ import { healthRoutes } from './health/routes.ts';
 import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './kernel/redis.ts';
 import type { Logger } from './kernel/log.ts';
-import type { SocketData } from './infra/socketEdge.ts';
-import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents } from '@hawker/protocol';
+import type { Domain, HawkerContext, HawkerIo, RawBodyRequest } from './kernel/context.ts';
 
-/** The typed Socket.IO server every domain registers its handlers on. */
-export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
-
-/** An incoming request whose JSON body's raw bytes were kept (see the JSON parser in Hawker.create). */
-export type RawBodyRequest = http.IncomingMessage & { rawBody?: Buffer };
-
-/** What a domain module gets to wire itself in. */
-export interface HawkerContext {
-  readonly config: Config;
-  readonly log: Logger;
-  /** Shared command connection. Domains needing blocking commands or pub/sub open their own (and close them). */
-  readonly redis: Redis;
-  readonly redisUrl: string;
-  readonly io: HawkerIo;
-  readonly app: Express;
-  readonly media: WorkerPool;
-  /** The PostgreSQL money ledger (server/ledger): orders, payments, refunds. */
-  readonly ledger: Ledger;
-}
-
-/** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */
-export interface Domain {
-  readonly name: string;
-  close(): Promise<void>;
-}
+// The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
+export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
 
 /**
  * One Hawker node: express and Socket.IO on one HTTP server, a Redis connection, a mediasoup worker pool, and the domain

@@ -11,12 +11,13 @@ import { createAnalytics } from './analytics/index.ts';
 import { createCatalog } from './catalog/index.ts';
 import { createFlashSales } from './flash-sale/index.ts';
 import { restErrorHandlers } from './infra/rest.ts';
-import { guardSocket, type HawkerSocket } from './infra/socketEdge.ts';
+import { guardSocket } from './infra/socketEdge.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
+import type { HawkerSocket } from './kernel/context.ts';
 
 /** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
 const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };

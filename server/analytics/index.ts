@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import { AgencyParams } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';

@@ -2,11 +2,11 @@ import type { Redis } from 'ioredis';
 import { access } from '../auth/access.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
-import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 import type { AnalyticsKeys } from './keys.ts';
+import type { HawkerSocket } from '../kernel/context.ts';
 
 /** How long a node trusts its cached view of a room's agency and product ids. */
 const ROOM_CACHE_MS = 2_000;

@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { HawkerContext } from '../app.ts';
+import type { HawkerContext } from '../kernel/context.ts';
 import { AppError, answerFor } from '../kernel/errors.ts';
 import type { Authenticate } from '../infra/rest.ts';
 import { restFactory } from '../infra/rest.ts';

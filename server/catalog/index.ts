@@ -1,4 +1,4 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { RoomService } from '../rooms/service.ts';

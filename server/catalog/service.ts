@@ -1,4 +1,4 @@
-import type { HawkerIo } from '../app.ts';
+import type { HawkerIo } from '../kernel/context.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';

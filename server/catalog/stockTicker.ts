@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HawkerIo } from '../app.ts';
+import type { HawkerIo } from '../kernel/context.ts';
 import type { StockUpdate } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { CatalogKeys } from './store.ts';

@@ -1,7 +1,7 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';

@@ -1,4 +1,4 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogService } from '../catalog/service.ts';
 import { Ticker } from '../kernel/ticker.ts';

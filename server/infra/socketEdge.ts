@@ -1,19 +1,9 @@
-import type { Socket } from 'socket.io';
 import type { z } from 'zod';
 import { AppError, answerFor } from '../kernel/errors.ts';
-import type { Principal } from '@hawker/protocol';
-import { clientEventSpecs, ErrorCode, type ClientEventName, type ClientToServerEvents, type InterServerEvents, type ServerToClientEvents } from '@hawker/protocol';
+import { clientEventSpecs, ErrorCode, type ClientEventName } from '@hawker/protocol';
+import type { HawkerSocket } from '../kernel/context.ts';
 import type { Logger } from '../kernel/log.ts';
 import { TokenBucket } from '../kernel/tokenBucket.ts';
-
-/** Per-connection server-side state. */
-export interface SocketData {
-  principal: Principal;
-  /** Rooms this socket joined through room:join (a viewer normally has one). */
-  rooms: Set<string>;
-}
-
-export type HawkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
 type Input<K extends ClientEventName> = z.output<(typeof clientEventSpecs)[K]['input']>;
 type Output<K extends ClientEventName> = z.input<(typeof clientEventSpecs)[K]['output']>;

@@ -1,9 +1,9 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog } from '../agency/index.ts';
 import type { Auth } from '../auth/index.ts';
 import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { userChannel, type ModerationKeys } from './keys.ts';

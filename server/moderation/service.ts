@@ -1,11 +1,10 @@
 import type { ChainableCommander } from 'ioredis';
-import type { HawkerContext } from '../app.ts';
+import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
 import { access } from '../auth/access.ts';
 import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
-import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { Principal } from '@hawker/protocol';
 import { CHAT_MAX_LENGTH, type ChatSettings } from '@hawker/protocol';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { HawkerIo } from '../app.ts';
+import type { HawkerIo } from '../kernel/context.ts';
 import type { Logger } from '../kernel/log.ts';
 import { OrderStatus } from '@hawker/protocol';
 

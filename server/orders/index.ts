@@ -1,9 +1,9 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import type { SaleStore } from '../flash-sale/store.ts';
 import { createRedis } from '../kernel/redis.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { OrderEventsPusher, userChannel } from './events.ts';
 import { orderRoutes } from './routes.ts';

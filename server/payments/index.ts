@@ -1,4 +1,4 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { mountBullBoard } from './board.ts';
 import { startPaymentRuntime, type PaymentRuntime } from './runtime.ts';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { RawBodyRequest } from '../app.ts';
+import type { RawBodyRequest } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';

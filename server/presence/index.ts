@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { LikeCounter } from '../likes/index.ts';
 import type { RoomHook } from '../rooms/hooks.ts';

@@ -1,4 +1,4 @@
-import type { HawkerIo } from '../app.ts';
+import type { HawkerIo } from '../kernel/context.ts';
 import type { LikeCounter } from '../likes/index.ts';
 import type { RoomStats } from '@hawker/protocol';
 import { roomChannel } from '../rooms/hooks.ts';

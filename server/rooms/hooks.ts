@@ -1,8 +1,8 @@
 import type { DisconnectReason } from 'socket.io';
-import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
+import type { HawkerSocket } from '../kernel/context.ts';
 
 /**
  * How a feature hooks into a room's life without the rooms domain knowing it: chat adds history to the snapshot,

@@ -1,6 +1,6 @@
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import { leaveCause } from './hooks.ts';
 import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';

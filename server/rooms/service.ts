@@ -1,7 +1,6 @@
-import type { HawkerContext } from '../app.ts';
+import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { access } from '../auth/access.ts';
 import type { Logger } from '../kernel/log.ts';
-import type { HawkerSocket } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { CreateRoomBody, Room } from '@hawker/protocol';

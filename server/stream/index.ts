@@ -1,9 +1,8 @@
 import type { Registry } from 'prom-client';
 import { MediaService } from '../../media/mediaService.ts';
 import type { RoomMedia } from '../../media/roomMedia.ts';
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
-import type { HawkerSocket } from '../infra/socketEdge.ts';
 import { roomChannel } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { registerMediaMetrics } from './metrics.ts';

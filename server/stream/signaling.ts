@@ -3,8 +3,9 @@ import { MediaError } from '../../media/errors.ts';
 import type { MediaService } from '../../media/mediaService.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
-import { on, type HawkerSocket } from '../infra/socketEdge.ts';
+import { on } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
+import type { HawkerSocket } from '../kernel/context.ts';
 
 /** Maps media/'s refusals to the wire's typed errors; anything else passes through (and is logged as INTERNAL). */
 function toAppError(err: unknown): unknown {

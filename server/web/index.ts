@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import express, { Router } from 'express';
-import type { Domain, HawkerContext } from '../app.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
 import { buildWeb } from './build.ts';
 
 export { buildWeb, type WebBuild } from './build.ts';

@@ -1,0 +1,50 @@
+/**
+ * The types every domain is written against: what a domain gets to wire itself in (`HawkerContext`), what it hands
+ * back for shutdown (`Domain`), and the typed Socket.IO server and socket. They live in the kernel, not in app.ts, so
+ * domains never import the node that assembles them (import rule "domains ↛ app", test/unit/import-rules.test.ts).
+ */
+import type http from 'node:http';
+import type { Express } from 'express';
+import type { Redis } from 'ioredis';
+import type { Server as IoServer, Socket } from 'socket.io';
+import type { ClientToServerEvents, InterServerEvents, Principal, ServerToClientEvents } from '@hawker/protocol';
+import type { WorkerPool } from '../../media/workerPool.ts';
+import type { Config } from '../config.ts';
+import type { Ledger } from '../ledger/index.ts';
+import type { Logger } from './log.ts';
+
+/** Per-connection server-side state. */
+export interface SocketData {
+  principal: Principal;
+  /** Rooms this socket joined through room:join (a viewer normally has one). */
+  rooms: Set<string>;
+}
+
+/** The typed Socket.IO server every domain registers its handlers on. */
+export type HawkerIo = IoServer<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** One client connection, typed by the protocol's event registries. */
+export type HawkerSocket = Socket<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** An incoming request whose JSON body's raw bytes were kept (see the JSON parser in Hawker.create). */
+export type RawBodyRequest = http.IncomingMessage & { rawBody?: Buffer };
+
+/** What a domain module gets to wire itself in. */
+export interface HawkerContext {
+  readonly config: Config;
+  readonly log: Logger;
+  /** Shared command connection. Domains needing blocking commands or pub/sub open their own (and close them). */
+  readonly redis: Redis;
+  readonly redisUrl: string;
+  readonly io: HawkerIo;
+  readonly app: Express;
+  readonly media: WorkerPool;
+  /** The PostgreSQL money ledger (server/ledger): orders, payments, refunds. */
+  readonly ledger: Ledger;
+}
+
+/** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */
+export interface Domain {
+  readonly name: string;
+  close(): Promise<void>;
+}
