@@ -6,6 +6,8 @@ import { registerDomains } from '../server/domains.ts';
 import { createLogger } from '../server/kernel/log.ts';
 import type { Teardown } from './teardown.ts';
 
+export { waitFor } from './wait.ts';
+
 /** A running test node and how to reach it. */
 export interface TestNode {
   node: Hawker;
@@ -78,20 +80,4 @@ export async function startNode(env: Record<string, string> = {}, redisUrl = inj
 export async function twoNodes(t: Teardown, env: Record<string, string> = {}): Promise<[TestNode, TestNode]> {
   const shared = { REDIS_KEY_PREFIX: randomPrefix(), ...env };
   return [t.add(await startNode(shared)), t.add(await startNode(shared))];
-}
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor<T>(what: string, fn: () => T | Promise<T>, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: last });
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config.ts';
+import { ConfigError, loadConfig } from '../../../server/config.ts';
 
 it('applies defaults and treats empty strings as unset', () => {
   const c = loadConfig({ PORT: '', REDIS_URL: '' });

@@ -1,8 +1,8 @@
-import { expect, it } from 'vitest';
-import { createLogger } from '../../server/kernel/log.ts';
-import { LocalRooms, type LocalRoom } from '../../server/presence/localRooms.ts';
+import { afterEach, expect, it, vi } from 'vitest';
+import { createLogger } from '../../../server/kernel/log.ts';
+import { LocalRooms, type LocalRoom } from '../../../server/presence/localRooms.ts';
 import type { Room } from '@hawker/protocol';
-import { waitFor } from '../../harness/node.ts';
+import { waitFor } from '../../../harness/wait.ts';
 
 const room = (id: string): Room => ({
   id, title: id, coverUrl: null, creatorId: 'c', creatorName: 'C', agencyId: null, status: 'live',
@@ -26,46 +26,61 @@ function recorder() {
   };
 }
 
+// The first two tests drive the rooms' intervals with fake timers: ticks happen when the test moves the clock, and "the
+// timer is gone" is a count of pending timers rather than a wait to see that nothing more happens.
+const fakeIntervals = () => vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+afterEach(() => {
+  vi.useRealTimers();
+});
+
 it('a room has one timer on a node from its first local participant to the final flush after its last one leaves', async () => {
+  fakeIntervals();
   const rooms = new LocalRooms({ tickMs: 10, statsTickMs: 30 }, createLogger('silent'));
   const r = recorder();
   rooms.addParticipant(r.participant);
   rooms.enter(room('a'), 'u1', 's1');
   rooms.enter(room('a'), 'u1', 's2'); // second socket of the same user: same room state, same timer
   rooms.enter(room('a'), 'u2', 's3');
-  await waitFor('ticks with stats', () => r.ticks.filter((t) => t.stats).length >= 2);
+  expect(vi.getTimerCount()).toBe(1);
+  await vi.advanceTimersByTimeAsync(60);
   expect(rooms.get('a')!.distinctUsers).toBe(2);
   // Every third tick is a stats tick (30 / 10).
-  const firstSix = r.ticks.slice(0, 6).map((t) => t.stats);
-  expect(firstSix).toEqual([false, false, true, false, false, true]);
+  expect(r.ticks.map((t) => t.stats)).toEqual([false, false, true, false, false, true]);
 
   rooms.exit('a', 'u1', 's1');
   rooms.exit('a', 'u1', 's2');
   rooms.exit('a', 'u2', 's3');
-  await waitFor('room disposed', () => r.disposed.includes('a'));
+  await vi.advanceTimersByTimeAsync(10);
+  expect(r.disposed).toEqual(['a']);
   expect(rooms.get('a')).toBeUndefined();
   // The last tick saw nobody and was a stats tick (the final flush that removes this node's share).
   expect(r.ticks.at(-1)).toEqual({ roomId: 'a', users: 0, stats: true });
+  expect(vi.getTimerCount()).toBe(0); // the timer is gone
   const count = r.ticks.length;
-  await new Promise((res) => setTimeout(res, 60));
-  expect(r.ticks.length).toBe(count); // the timer is gone
+  await vi.advanceTimersByTimeAsync(100);
+  expect(r.ticks.length).toBe(count);
   await rooms.close();
 });
 
 it('ending a room stops its timer at once; closing stops all of them and refuses new rooms', async () => {
+  fakeIntervals();
   const rooms = new LocalRooms({ tickMs: 10, statsTickMs: 10 }, createLogger('silent'));
   const r = recorder();
   rooms.addParticipant(r.participant);
   rooms.enter(room('a'), 'u1', 's1');
   rooms.enter(room('b'), 'u1', 's1');
-  await waitFor('both rooms ticking', () => r.ticks.some((t) => t.roomId === 'a') && r.ticks.some((t) => t.roomId === 'b'));
+  expect(vi.getTimerCount()).toBe(2); // one per room
+  await vi.advanceTimersByTimeAsync(10);
+  expect(r.ticks.map((t) => t.roomId).sort()).toEqual(['a', 'b']);
   rooms.end('a');
   expect(r.disposed).toEqual(['a']);
+  expect(vi.getTimerCount()).toBe(1); // at once, not after a tick
   const aTicks = r.ticks.filter((t) => t.roomId === 'a').length;
   await rooms.close();
   expect(r.disposed.sort()).toEqual(['a', 'b']);
+  expect(vi.getTimerCount()).toBe(0);
   const total = r.ticks.length;
-  await new Promise((res) => setTimeout(res, 50));
+  await vi.advanceTimersByTimeAsync(100);
   expect(r.ticks.length).toBe(total);
   expect(r.ticks.filter((t) => t.roomId === 'a').length).toBe(aTicks);
   expect(() => rooms.enter(room('c'), 'u1', 's1')).toThrow(/shutting down/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Teardown, useTeardown } from '../../harness/teardown.ts';
+import { Teardown, useTeardown } from '../../../harness/teardown.ts';
 
 it('Teardown closes the last thing registered first, awaiting each, by the method each one has', async () => {
   const t = new Teardown();
@@ -7,6 +7,8 @@ it('Teardown closes the last thing registered first, awaiting each, by the metho
   t.add({ close: () => log.push('node'), disconnect: () => log.push('node wrongly disconnected') });
   t.add({
     stop: async () => {
+      // A step that takes a while (the delay is the thing under test, not a wait for anything): the steps after it
+      // in the log prove Teardown awaited it before going on.
       await new Promise((r) => setTimeout(r, 20));
       log.push('redis-server stopped');
     },

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { ImmutableMemo } from '../../server/kernel/memo.ts';
+import { ImmutableMemo } from '../../../server/kernel/memo.ts';
 
 it('ImmutableMemo shares one load per key, forgets misses and failures, and drops the oldest entry past its bound', async () => {
   const loads: string[] = [];

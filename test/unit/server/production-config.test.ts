@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../server/config.ts';
-import { isPublishedSecret, PUBLISHED_SECRETS } from '../../server/kernel/publishedSecrets.ts';
+import { ConfigError, loadConfig } from '../../../server/config.ts';
+import { isPublishedSecret, PUBLISHED_SECRETS } from '../../../server/kernel/publishedSecrets.ts';
 
 const random = (bytes = 32): string => randomBytes(bytes).toString('hex');
 
@@ -162,7 +162,7 @@ describe('outside production nothing changes', () => {
 });
 
 describe('the published list is complete', () => {
-  const root = path.resolve(import.meta.dirname, '../..');
+  const root = path.resolve(import.meta.dirname, '../../..');
 
   it(".env.example's secrets are placeholders production refuses", () => {
     const lines = readFileSync(path.join(root, '.env.example'), 'utf8').split('\n');

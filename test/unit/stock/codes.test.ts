@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { SCRIPT_CODES } from '../../server/stock/codes.ts';
+import { SCRIPT_CODES } from '../../../server/stock/codes.ts';
 
-const dir = new URL('../../server/stock/lua/', import.meta.url);
+const dir = new URL('../../../server/stock/lua/', import.meta.url);
 
 it('every stock script repeats exactly the return codes its TypeScript caller knows, and no script is unlisted', () => {
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.lua')).sort();
