@@ -17,6 +17,7 @@ import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
+import { joinUserChannel } from './kernel/channels.ts';
 import type { HawkerSocket } from './kernel/context.ts';
 
 /** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
@@ -74,6 +75,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);
+    // Every connection is in its user's channel (mute notices, kicks, order pushes): joined here, once, for all domains.
+    joinUserChannel(socket).catch((err: Error) =>
+      ctx.log.error({ err, userId: socket.data.principal.userId }, 'joining the user channel failed; pushes to this user will not reach this socket'),
+    );
     for (const handler of onConnection) handler(socket);
   });
   node.add(await createWeb(ctx)); // the pages and their bundles (server/web)

@@ -4,7 +4,7 @@ import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { CatalogStore } from './store.ts';
 

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../kernel/context.ts';
 import type { StockUpdate } from '@hawker/protocol';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel } from '../kernel/channels.ts';
 import type { CatalogKeys } from './store.ts';
 
 /** Pools drained per tick; the rest wait for the next tick (bounds one tick's work). */

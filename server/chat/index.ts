@@ -2,10 +2,11 @@ import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { access } from '../auth/access.ts';
 import { AppError } from '../kernel/errors.ts';
 import { on } from '../infra/socketEdge.ts';
-import { userChannel, type ModerationKeys } from '../moderation/keys.ts';
+import type { ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';
 import type { ChatMessage } from '@hawker/protocol';
-import { roomChannel, type RoomHook } from '../rooms/hooks.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
+import { roomChannel, userChannel } from '../kernel/channels.ts';
 import { ChatStore } from './store.ts';
 
 /** How long an ended room's chat history stays readable. */

@@ -5,13 +5,8 @@ import { on } from '../infra/socketEdge.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
-import { roomChannel, roomIdOfChannel } from '../rooms/hooks.ts';
+import { consoleChannel, isConsoleChannel, roomChannel, roomIdOfChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
-
-const CONSOLE_PREFIX = 'console:';
-
-/** The Socket.IO room of every console watching `agencyId`. */
-export const consoleChannel = (agencyId: string): string => `${CONSOLE_PREFIX}${agencyId}`;
 
 /** Most live rooms one console follows (one agency's rooms; far above any real agency's concurrent lives). */
 const MAX_ROOMS = 200;
@@ -68,7 +63,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
         for (const channel of [...socket.rooms]) {
           const roomId = roomIdOfChannel(channel);
           const consoleOnly = roomId !== null && (!socket.data.rooms.has(roomId) || mediaRooms.has(roomId));
-          if (consoleOnly || channel.startsWith(CONSOLE_PREFIX)) void socket.leave(channel);
+          if (consoleOnly || isConsoleChannel(channel)) void socket.leave(channel);
         }
       });
 

@@ -5,7 +5,7 @@ import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { Principal } from '@hawker/protocol';
 import type { FlashSale, ScheduleSaleBody } from '@hawker/protocol';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { SaleStore } from './store.ts';
 

@@ -6,7 +6,7 @@ import { AppError } from '../kernel/errors.ts';
 import { on } from '../infra/socketEdge.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
-import { userChannel, type ModerationKeys } from './keys.ts';
+import type { ModerationKeys } from './keys.ts';
 import { moderationRoutes } from './routes.ts';
 import { ModerationService } from './service.ts';
 
@@ -55,12 +55,9 @@ export function createModeration(
     service,
     hook,
     onConnection(socket) {
+      // Mute notices and kicks reach the user through their channel, which every connection joins on connect
+      // (kernel/channels.ts, joinUserChannel).
       const p = () => socket.data.principal;
-      // Every connection is in its user's channel (mute notices, kicks). A recovered connection comes back with the
-      // channels of the session it resumed: keep only its own user's.
-      const own = userChannel(p().userId);
-      for (const channel of socket.rooms) if (channel.startsWith('user:') && channel !== own) void socket.leave(channel);
-      void socket.join(own);
 
       on(socket, 'mod:delete', log, ({ roomId, messageId }) => service.deleteMessage(p(), roomId, messageId));
       on(socket, 'mod:mute', log, ({ roomId, userId, durationS, reason }) => service.mute(p(), roomId, userId, durationS, reason));

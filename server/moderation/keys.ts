@@ -16,6 +16,3 @@ export const moderationKeys = (p: string) => ({
   agencyKeywords: (agencyId: string) => `${p}mod:kw:agency:${agencyId}`,
 });
 export type ModerationKeys = ReturnType<typeof moderationKeys>;
-
-/** The Socket.IO channel of all of one user's connections (mute notices; kicks find the user's sockets through it). */
-export const userChannel = (userId: string): string => `user:${userId}`;

@@ -10,9 +10,9 @@ import type { Principal } from '@hawker/protocol';
 import { CHAT_MAX_LENGTH, type ChatSettings } from '@hawker/protocol';
 import { MAX_KEYWORDS, type AgencyModerationState, type Keyword, type KeywordList, type RoomModerationState } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel, userChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
-import { userChannel, type ModerationKeys } from './keys.ts';
+import type { ModerationKeys } from './keys.ts';
 
 /** Who to remove from where: one room, or every room of an agency. */
 export interface KickTarget {

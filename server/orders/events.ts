@@ -2,9 +2,7 @@ import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../kernel/context.ts';
 import type { Logger } from '../kernel/log.ts';
 import { OrderStatus } from '@hawker/protocol';
-
-/** The Socket.IO room of all of one user's connections (order pushes go there). */
-export const userChannel = (userId: string): string => `user:${userId}`;
+import { userChannel } from '../kernel/channels.ts';
 
 /**
  * Pushes `order:updated` to buyers. Order transitions can happen in any process (a node, the webhook, a separate payment

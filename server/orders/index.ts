@@ -5,20 +5,19 @@ import type { SaleStore } from '../flash-sale/store.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { on } from '../infra/socketEdge.ts';
 import type { RoomService } from '../rooms/service.ts';
-import { OrderEventsPusher, userChannel } from './events.ts';
+import { OrderEventsPusher } from './events.ts';
 import { orderRoutes } from './routes.ts';
 import { OrderService, type PaymentEnqueuer } from './service.ts';
 import { OrderStore } from './store.ts';
 import { HotStateRecovery } from './recovery.ts';
 import { Ticker } from '../kernel/ticker.ts';
 
-export { userChannel } from './events.ts';
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
 export { OrderService, type PaymentEnqueuer } from './service.ts';
 
 /**
  * The orders domain: `order:place` / `order:cancel` on sockets, order REST, and `order:updated` pushes to each buyer
- * (every socket joins its user's channel on connect).
+ * (through the buyer's user channel, kernel/channels.ts).
  */
 export function createOrders(
   ctx: HawkerContext,
@@ -46,8 +45,6 @@ export function createOrders(
     recovery,
     ready,
     onConnection(socket) {
-      const userId = socket.data.principal.userId;
-      Promise.resolve(socket.join(userChannel(userId))).catch((err: Error) => log.error({ err, userId }, 'joining the user channel failed; order pushes will not reach this socket'));
       on(socket, 'order:place', log, (input) => service.place(socket.data.principal, socket.data.rooms, input));
       on(socket, 'order:cancel', log, ({ orderId }) => service.cancel(socket.data.principal, orderId));
     },

@@ -1,7 +1,7 @@
 import type { HawkerIo } from '../kernel/context.ts';
 import type { LikeCounter } from '../likes/index.ts';
 import type { RoomStats } from '@hawker/protocol';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel } from '../kernel/channels.ts';
 import type { PresenceStore } from './store.ts';
 
 /** Rooms broadcast per tick; the rest wait for the next tick (bounds one tick's work). */

@@ -55,9 +55,3 @@ export class RoomHooks {
     return this.hooks;
   }
 }
-
-/** The Socket.IO room every participant of a Hawker room is in. */
-export const roomChannel = (roomId: string): string => `room:${roomId}`;
-
-/** The room id of a channel made by `roomChannel`, or null for any other channel. */
-export const roomIdOfChannel = (channel: string): string | null => (channel.startsWith('room:') ? channel.slice('room:'.length) : null);

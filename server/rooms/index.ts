@@ -5,7 +5,7 @@ import { leaveCause } from './hooks.ts';
 import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';
 
-export { roomChannel, type RoomHook } from './hooks.ts';
+export { type RoomHook } from './hooks.ts';
 export { RoomService } from './service.ts';
 
 /** The rooms domain: REST lifecycle, room:join / room:leave, and the hook registry other features plug into. */

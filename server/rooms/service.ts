@@ -5,7 +5,8 @@ import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { CreateRoomBody, Room } from '@hawker/protocol';
 import { AppError } from '../kernel/errors.ts';
-import { roomChannel, roomIdOfChannel, RoomHooks, type LeaveCause } from './hooks.ts';
+import { roomChannel, roomIdOfChannel } from '../kernel/channels.ts';
+import { RoomHooks, type LeaveCause } from './hooks.ts';
 import { RoomStore } from './store.ts';
 
 /** Room lifecycle and membership: create, go live, end, join, leave. Features plug in through `hooks`. */

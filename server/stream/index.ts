@@ -3,7 +3,7 @@ import { MediaService } from '../../media/mediaService.ts';
 import type { RoomMedia } from '../../media/roomMedia.ts';
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
-import { roomChannel } from '../rooms/hooks.ts';
+import { roomChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { registerMediaMetrics } from './metrics.ts';
 import { mediaRoutes } from './routes.ts';
