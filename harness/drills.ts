@@ -1,8 +1,8 @@
 /**
  * Fault drills: scripted, bounded scenarios that break one real part (a node process, Redis, the payment gateway)
  * while a flash sale has orders in flight, then check what users care about: no order lost, none charged twice
- * (the gateway's ledger), stock conserved, every client consistent again. test/faults/*.test.ts run them at a size
- * that fits `npm test`; `npm run drill:<name>` (bench/drill.ts) runs them bigger and prints the figures.
+ * (the gateway's ledger), stock conserved, every client consistent again. test/slow/*.test.ts run them at a test's
+ * size (`npm run test:slow`); `npm run drill:<name>` (bench/drill.ts) runs them bigger and prints the figures.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
