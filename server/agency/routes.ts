@@ -1,5 +1,6 @@
 import { Router } from 'express';
-import { access, type Auth } from '../auth/index.ts';
+import type { Auth } from '../auth/index.ts';
+import { policy } from '../edge/policy.ts';
 import { AgencyParams, AuditQuery, CreateAgencyBody, ListAgenciesQuery, RosterParams } from '@hawker/protocol';
 import type { AuditLog } from './audit.ts';
 import type { AgencyStore, RosterOp } from './store.ts';
@@ -10,21 +11,21 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.post(
     '/api/agencies',
     rest({ body: CreateAgencyBody, status: 201 }, ({ body, principal }) => {
-      access.require(principal.role === 'admin', 'Only platform admins register agencies');
+      policy.require(principal.role === 'admin', 'Only platform admins register agencies');
       return store.create(principal, body);
     }),
   );
   r.get(
     '/api/agencies',
     rest({ query: ListAgenciesQuery }, async ({ query, principal }) => {
-      access.require(principal.role === 'admin', 'Only platform admins list agencies');
+      policy.require(principal.role === 'admin', 'Only platform admins list agencies');
       return { agencies: await store.list(query.limit) };
     }),
   );
   r.get(
     '/api/agencies/:agencyId',
     rest({ params: AgencyParams }, ({ params, principal }) => {
-      access.require(access.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its roster");
+      policy.require(policy.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its roster");
       return store.roster(params.agencyId);
     }),
   );
@@ -32,7 +33,7 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
     r[method](
       `/api/agencies/:agencyId/${path}/:userId`,
       rest({ params: RosterParams }, async ({ params, principal }) => {
-        access.require(access.canManageAgency(principal, params.agencyId), "Only the agency's owner or an admin can change its roster");
+        policy.require(policy.canManageAgency(principal, params.agencyId), "Only the agency's owner or an admin can change its roster");
         const changed = await store.changeRoster(principal, params.agencyId, op, params.userId);
         return { changed, roster: await store.roster(params.agencyId) };
       }),
@@ -44,14 +45,14 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.get(
     '/api/agencies/:agencyId/audit',
     rest({ params: AgencyParams, query: AuditQuery }, ({ params, query, principal }) => {
-      access.require(access.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its audit log");
+      policy.require(policy.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its audit log");
       return audit.read(audit.keys.agency(params.agencyId), query);
     }),
   );
   r.get(
     '/api/audit',
     rest({ query: AuditQuery }, ({ query, principal }) => {
-      access.require(principal.role === 'admin', 'Only platform admins read the platform audit log');
+      policy.require(principal.role === 'admin', 'Only platform admins read the platform audit log');
       return audit.read(audit.keys.all, query);
     }),
   );

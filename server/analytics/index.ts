@@ -2,7 +2,7 @@ import { Router } from 'express';
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import { AgencyParams } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';

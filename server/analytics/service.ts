@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
@@ -87,8 +87,8 @@ export class AnalyticsService {
 
   async room(p: Principal, roomId: string): Promise<RoomAnalytics> {
     const room = await this.roomService.store.mustGet(roomId);
-    const allowed = access.canManageRoom(p, room) || (room.agencyId !== null && access.canModerateAgency(p, room.agencyId));
-    access.require(allowed, "Only the room's creator, its agency or an admin can see its analytics");
+    const allowed = policy.canManageRoom(p, room) || (room.agencyId !== null && policy.canModerateAgency(p, room.agencyId));
+    policy.require(allowed, "Only the room's creator, its agency or an admin can see its analytics");
     const h = await this.redis.hgetall(this.keys.room(roomId));
     const products: RoomAnalytics['products'] = {};
     for (const [field, v] of Object.entries(h)) {
@@ -101,7 +101,7 @@ export class AnalyticsService {
   }
 
   async agency(p: Principal, agencyId: string): Promise<AgencyAnalytics> {
-    access.require(access.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its analytics");
+    policy.require(policy.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its analytics");
     return { agencyId, ...counters(await this.redis.hgetall(this.keys.agency(agencyId))) };
   }
 

@@ -1,12 +1,11 @@
 import type { Request } from 'express';
 import type { HawkerContext } from '../kernel/context.ts';
 import { AppError, answerFor } from '../kernel/errors.ts';
-import type { Authenticate } from '../infra/rest.ts';
-import { restFactory } from '../infra/rest.ts';
+import type { Authenticate } from '../edge/rest.ts';
+import { restFactory } from '../edge/rest.ts';
 import { DevTokenRequest, type Principal } from '@hawker/protocol';
 import { TokenService } from './tokens.ts';
 
-export { access } from './access.ts';
 export { TokenService } from './tokens.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { HawkerIo } from '../kernel/context.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '@hawker/protocol';
@@ -12,7 +12,7 @@ import type { CatalogStore } from './store.ts';
 export type RemovalGuard = (roomId: string, productId: string) => Promise<void>;
 
 /**
- * A room's catalog and its "now explaining" pin. Managers of the room (creator, its agency, admins: access.ts) write;
+ * A room's catalog and its "now explaining" pin. Managers of the room (creator, its agency, admins: edge/policy.ts) write;
  * anyone signed in reads. Pins are pushed to the whole room at once (one packet per pin, not per viewer).
  */
 export class CatalogService {
@@ -78,7 +78,7 @@ export class CatalogService {
 
   private async managedRoom(p: Principal, roomId: string): Promise<Room> {
     const room = await this.rooms.store.mustGet(roomId);
-    access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can manage its products");
+    policy.require(policy.canManageRoom(p, room), "Only the room's creator, its agency or an admin can manage its products");
     return room;
   }
 

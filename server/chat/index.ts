@@ -1,7 +1,7 @@
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import type { ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';
 import type { ChatMessage } from '@hawker/protocol';
@@ -74,7 +74,7 @@ export function createChat(
         const local = localRooms.get(roomId);
         if (!socket.data.rooms.has(roomId) || !local) throw AppError.forbidden('Join the room before chatting');
         const p = socket.data.principal;
-        const { message, shadowed } = await store.send(p, local.room, text, access.canModerateRoom(p, local.room));
+        const { message, shadowed } = await store.send(p, local.room, text, policy.canModerateRoom(p, local.room));
         if (shadowed) {
           // Every connection of the sender (their history shows it too), nobody else's. Rare, so not batched.
           io.to(userChannel(p.userId)).emit('chat:batch', { roomId, messages: [message] });

@@ -1,7 +1,7 @@
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
@@ -69,7 +69,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
 
       on(socket, 'console:watch', log, async ({ agencyId }) => {
         const principal = socket.data.principal;
-        access.require(access.canModerateAgency(principal, agencyId), 'Only this agency\'s owner, its moderators and admins can watch its rooms');
+        policy.require(policy.canModerateAgency(principal, agencyId), 'Only this agency\'s owner, its moderators and admins can watch its rooms');
         // Into the agency channel first, then read the live rooms: a room going live in between is either in the list
         // or announced by onLive (possibly both; the client keys rooms by id).
         await socket.join(consoleChannel(agencyId));
@@ -81,7 +81,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
 
       on(socket, 'console:media', log, async ({ roomId }) => {
         const room = await rooms.store.mustGet(roomId);
-        access.require(access.canModerateRoom(socket.data.principal, room), 'Only this room\'s agency, its creator and admins can watch it from a console');
+        policy.require(policy.canModerateRoom(socket.data.principal, room), 'Only this room\'s agency, its creator and admins can watch it from a console');
         if (room.status !== 'live') throw AppError.conflict(room.status === 'ended' ? 'This live has ended' : 'This room is not live yet');
         // Membership for the media events only: no join hooks run, so no presence and no viewer count. The rooms
         // domain's leave-on-disconnect still runs the leave hooks, which is what closes this connection's media.

@@ -1,5 +1,5 @@
 import type { Express } from 'express';
-import { restSpecOf, type RestSpec } from '../infra/rest.ts';
+import { restSpecOf, type RestSpec } from '../edge/rest.ts';
 
 /** One method of one route found on the app: its express path and, when it was built with `rest()`, what it declared. */
 export interface RouteEntry {

@@ -1,5 +1,5 @@
 import type { HawkerIo } from '../kernel/context.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -25,7 +25,7 @@ export class SaleService {
 
   async schedule(p: Principal, roomId: string, body: ScheduleSaleBody): Promise<FlashSale> {
     const room = await this.rooms.store.mustGet(roomId);
-    access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can schedule sales");
+    policy.require(policy.canManageRoom(p, room), "Only the room's creator, its agency or an admin can schedule sales");
     if (room.status === 'ended') throw AppError.conflict('This live has ended');
     const product = await this.catalog.mustGet(roomId, body.productId);
     const sale = await this.store.schedule(product, body);
@@ -44,7 +44,7 @@ export class SaleService {
   /** Ends a live sale now, or cancels a scheduled one; unsold units go back to the SKU. */
   async end(p: Principal, roomId: string, saleId: string): Promise<FlashSale> {
     const room = await this.rooms.store.mustGet(roomId);
-    access.require(access.canManageRoom(p, room), "Only the room's creator, its agency or an admin can end sales");
+    policy.require(policy.canManageRoom(p, room), "Only the room's creator, its agency or an admin can end sales");
     const sale = await this.store.mustGet(roomId, saleId);
     if (sale.state === 'ended') throw AppError.conflict('This sale has already ended');
     const ended = await this.store.end(saleId, 'force', Date.now() < sale.startsAt ? 'cancelled by the host' : 'ended by the host');

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import { TokenBucket } from '../kernel/tokenBucket.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 

@@ -3,7 +3,7 @@ import type { AgencyStore, AuditLog } from '../agency/index.ts';
 import type { Auth } from '../auth/index.ts';
 import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { ModerationKeys } from './keys.ts';

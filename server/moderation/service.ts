@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
@@ -46,13 +46,13 @@ export class ModerationService {
   /** The room, once the actor is known to be allowed to moderate it. */
   async authorizeRoom(p: Principal, roomId: string): Promise<{ room: Room; actor: Principal }> {
     const [room, actor] = await Promise.all([this.rooms.store.mustGet(roomId), this.agencies.effective(p)]);
-    access.require(access.canModerateRoom(actor, room), "Only the room's creator, its agency's owner and moderators, or an admin can moderate it");
+    policy.require(policy.canModerateRoom(actor, room), "Only the room's creator, its agency's owner and moderators, or an admin can moderate it");
     return { room, actor };
   }
 
   async authorizeAgency(p: Principal, agencyId: string): Promise<Principal> {
     const actor = await this.agencies.effective(p);
-    access.require(access.canModerateAgency(actor, agencyId), "Only the agency's owner and moderators, or an admin, can do this");
+    policy.require(policy.canModerateAgency(actor, agencyId), "Only the agency's owner and moderators, or an admin, can do this");
     return actor;
   }
 

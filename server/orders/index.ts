@@ -3,7 +3,7 @@ import type { Auth } from '../auth/index.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import type { SaleStore } from '../flash-sale/store.ts';
 import { createRedis } from '../kernel/redis.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { OrderEventsPusher } from './events.ts';
 import { orderRoutes } from './routes.ts';

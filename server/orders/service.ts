@@ -1,4 +1,4 @@
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { SaleStore } from '../flash-sale/store.ts';
@@ -149,13 +149,13 @@ export class OrderService {
 
   async listRoom(p: Principal, roomId: string, q: ListOrdersQuery): Promise<OrderList> {
     const room = await this.rooms.store.mustGet(roomId);
-    access.require(access.canModerateRoom(p, room), "Only the room's creator, its agency's staff or an admin can see its orders");
+    policy.require(policy.canModerateRoom(p, room), "Only the room's creator, its agency's staff or an admin can see its orders");
     return page(() => this.ledger.listByRoom(roomId, filter(q)));
   }
 
   /** Every order in the agency's rooms: its owner, its moderators, admins. */
   listAgency(p: Principal, agencyId: string, q: ListOrdersQuery): Promise<OrderList> {
-    access.require(access.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its orders");
+    policy.require(policy.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its orders");
     return page(() => this.ledger.listByAgency(agencyId, filter(q)));
   }
 
@@ -175,7 +175,7 @@ export class OrderService {
 
   private async managesRoom(p: Principal, roomId: string): Promise<boolean> {
     const room = await this.rooms.store.get(roomId);
-    return room !== null && access.canModerateRoom(p, room);
+    return room !== null && policy.canModerateRoom(p, room);
   }
 }
 

@@ -6,7 +6,7 @@ import type { Express, Request, RequestHandler } from 'express';
 import type { TokenService } from '../auth/tokens.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
-import { sendError } from '../infra/rest.ts';
+import { sendError } from '../edge/rest.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/admin/queues';

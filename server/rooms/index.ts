@@ -1,6 +1,6 @@
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import { leaveCause } from './hooks.ts';
 import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';

@@ -1,5 +1,5 @@
 import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
@@ -24,13 +24,13 @@ export class RoomService {
   }
 
   async create(p: Principal, body: CreateRoomBody): Promise<Room> {
-    access.require(p.role === 'creator' || p.role === 'admin', 'Only creators create rooms');
+    policy.require(p.role === 'creator' || p.role === 'admin', 'Only creators create rooms');
     return this.store.create(p, body);
   }
 
   async goLive(p: Principal, roomId: string): Promise<Room> {
     const room = await this.store.mustGet(roomId);
-    access.require(p.role === 'admin' || (p.role === 'creator' && room.creatorId === p.userId), 'Only the room\'s creator can go live');
+    policy.require(p.role === 'admin' || (p.role === 'creator' && room.creatorId === p.userId), 'Only the room\'s creator can go live');
     const live = await this.store.transition(roomId, 'live');
     for (const h of this.hooks.list()) await h.onLive?.(live);
     this.ctx.io.to(roomChannel(roomId)).emit('room:updated', { room: live });
@@ -43,7 +43,7 @@ export class RoomService {
    */
   async end(p: Principal, roomId: string, reason = 'The creator ended the live'): Promise<Room> {
     const room = await this.store.mustGet(roomId);
-    access.require(access.canManageRoom(p, room), 'Only the room\'s creator, its agency or an admin can end it');
+    policy.require(policy.canManageRoom(p, room), 'Only the room\'s creator, its agency or an admin can end it');
     const ended = await this.store.transition(roomId, 'end', reason);
     await this.runEndedHooks(roomId, reason);
     this.ctx.io.serverSideEmit('room:ended', roomId, reason);

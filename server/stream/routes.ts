@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { MediaService } from '../../media/mediaService.ts';
-import { access } from '../auth/access.ts';
+import { policy } from '../edge/policy.ts';
 import type { Auth } from '../auth/index.ts';
 import { AppError } from '../kernel/errors.ts';
 import { RoomIdParams } from '@hawker/protocol';
@@ -16,7 +16,7 @@ export function mediaRoutes(media: MediaService, rooms: RoomService, { rest }: A
     '/api/rooms/:roomId/media/stats',
     rest({ params: RoomIdParams }, async ({ params, principal }) => {
       const room = await rooms.store.mustGet(params.roomId);
-      access.require(access.canModerateRoom(principal, room), 'Only the room\'s creator, its agency\'s staff or an admin can see its media stats');
+      policy.require(policy.canModerateRoom(principal, room), 'Only the room\'s creator, its agency\'s staff or an admin can see its media stats');
       const roomMedia = media.get(params.roomId);
       if (!roomMedia) throw AppError.notFound('Media for this room on this node');
       return roomMedia.stats();

@@ -3,7 +3,7 @@ import { MediaError } from '../../media/errors.ts';
 import type { MediaService } from '../../media/mediaService.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
-import { on } from '../infra/socketEdge.ts';
+import { on } from '../edge/socket.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { HawkerSocket } from '../kernel/context.ts';
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
 import { EVENTS_FILE, generateApiDocs, generateEventsMarkdown, generateOpenApi, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from '../../server/docs/index.ts';
 import { createLogger } from '../../server/kernel/log.ts';
-import { restFactory } from '../../server/infra/rest.ts';
+import { restFactory } from '../../server/edge/rest.ts';
 import { startNode } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 

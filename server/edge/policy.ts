@@ -1,0 +1,49 @@
+import { AppError } from '../kernel/errors.ts';
+import type { Principal } from '@hawker/protocol';
+import type { Room } from '@hawker/protocol';
+
+/** What the policy needs of a room: who created it and the agency it belongs to (fixed when it is created). */
+type RoomRef = Pick<Room, 'creatorId' | 'agencyId'>;
+
+/**
+ * The access policy, in one place, so every route and event asks the same question the same way. Who may do what:
+ *
+ * - admin: everything.
+ * - creator: create rooms; in their own rooms, go live, publish, end, products, sales, moderation.
+ * - agency (owner): in every room of the agency, end, products, sales, moderation; agency-wide moderation; the roster.
+ * - moderator: in every room of their agency, moderation and the staff's reads (orders, media stats, analytics, the
+ *   console); agency-wide moderation and reads (bans, keywords, roster, audit, orders, analytics). Never products,
+ *   sales, ending rooms or the roster.
+ * - viewer: only their own actions (chat, like, buy, their orders).
+ *
+ * A principal's `agencyId` is the token's claim as the agency roster confirms it (AgencyStore.effective, applied by
+ * createAuth to every request and connection): a creator's agency is the one whose roster lists them, whatever the
+ * token says; an owner's or moderator's claim on a registered agency stands only if its roster lists them.
+ */
+export const policy = {
+  /** End, products, pin, sales: the room's creator, its agency's owner, admins. (Going live is canGoLive: not the owner.) */
+  canManageRoom(p: Principal, room: RoomRef): boolean {
+    if (p.role === 'admin') return true;
+    if (p.role === 'creator') return room.creatorId === p.userId;
+    if (p.role === 'agency') return room.agencyId !== null && room.agencyId === p.agencyId;
+    return false;
+  },
+  /** Delete messages, mute, ban, slow mode, keywords, and the staff's reads of a room: managers plus the agency's moderators. */
+  canModerateRoom(p: Principal, room: RoomRef): boolean {
+    if (policy.canManageRoom(p, room)) return true;
+    return p.role === 'moderator' && room.agencyId !== null && room.agencyId === p.agencyId;
+  },
+  /** Agency-wide moderation and reads (bans, keywords, roster, audit, orders, analytics, the console): the agency's owner and moderators, admins. */
+  canModerateAgency(p: Principal, agencyId: string): boolean {
+    if (p.role === 'admin') return true;
+    return (p.role === 'agency' || p.role === 'moderator') && p.agencyId === agencyId;
+  },
+  /** Roster changes (add or remove creators and moderators): the agency's owner, admins. */
+  canManageAgency(p: Principal, agencyId: string): boolean {
+    return p.role === 'admin' || (p.role === 'agency' && p.agencyId === agencyId);
+  },
+  /** Throws FORBIDDEN unless `allowed`. */
+  require(allowed: boolean, message?: string): void {
+    if (!allowed) throw AppError.forbidden(message);
+  },
+};
