@@ -243,7 +243,7 @@ export async function redisRestartDrill(opts: { buyers: number; quantity: number
     await redisServer.stop();
     log(`redis restart: SIGKILLed redis-server with ${sandbox.inFlight} charges in flight; down for ${opts.downMs} ms while the other half orders`);
     const second = placeAll(buyers.slice(half), roomId, saleId, 'k2');
-    await new Promise((r) => setTimeout(r, opts.downMs));
+    await new Promise((r) => setTimeout(r, opts.downMs)); // the outage's length (the scenario), not a wait
     redisServer = await startLocalRedis({ dir, port: redisServer.port });
     log('redis restart: redis-server back (AOF replayed)');
     const placed = [...(await first), ...(await second)];
@@ -277,10 +277,10 @@ export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string
     down.defer(() => buyers.forEach((x) => x.socket.disconnect()));
     log(`gateway storm: ${opts.buyers} buyers race for ${opts.quantity} units; 30% declines, 30% timeouts, webhooks dropped`);
     const placed = await placeAll(buyers, roomId, saleId, 'k1');
-    await new Promise((r) => setTimeout(r, opts.stormMs / 2));
+    await new Promise((r) => setTimeout(r, opts.stormMs / 2)); // the storm's first half (the scenario), not a wait
     sandbox.update({ outage: true });
     log('gateway storm: outage (every call 503)');
-    await new Promise((r) => setTimeout(r, opts.stormMs / 2));
+    await new Promise((r) => setTimeout(r, opts.stormMs / 2)); // the outage's length (the scenario), not a wait
     sandbox.update({ outage: false, declineRate: 0, timeoutRate: 0, webhookUrl: `${node.url}/api/payments/webhook` });
     log('gateway storm: gateway recovered; webhooks back');
     const t0 = Date.now();
@@ -345,7 +345,7 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
         const gen = generator(opts.seed + i, roomId, known);
         const acks: Promise<void>[] = [];
         for (let n = 0; n < perConnection; n++) {
-          // Past the 60-packet burst, stay under the 20 events/s connection budget so packets reach validation.
+          // Pacing: past the 60-packet burst, stay under the 20 events/s connection budget so packets reach validation.
           if (n >= 60) await new Promise((r) => setTimeout(r, 55));
           const { event, payload, withAck } = gen.packet();
           if (!withAck) {
@@ -440,7 +440,7 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
     const acked = new Map<string, string>(); // buyer -> order id they were told about
     let crashed = false;
     const stream = (async () => {
-      // Two buyers every 60 ms: a stream that is still flowing when the host dies, not one burst.
+      // Pacing: two buyers every 60 ms, a stream that is still flowing when the host dies, not one burst.
       for (let i = 0; i < buyers.length && !crashed; i += 2) {
         const pace = new Promise((r) => setTimeout(r, 60));
         await Promise.all(

@@ -46,7 +46,8 @@ it('the creator\'s connection drops and Socket.IO recovers it: the viewer receiv
   expect(await back).toBeGreaterThan(atCut + 10); // video kept arriving while the creator was away
   await waitFor('the creator connected', () => socket.connected);
   expect(socket.recovered).toBe(true);
-  // Past the end of the grace period: the recovered connection took its media back, so nothing closes.
+  // Past the end of the grace period: the recovered connection took its media back, so nothing closes. The grace
+  // deadline (4 s after the cut, 1 s margin) is the moment in question; nothing happens at it when all is well.
   await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 5_000 - Date.now())));
   await arrive(reception, 30);
   expect(closed).toEqual([]);

@@ -33,7 +33,11 @@ it('charges once per idempotency key, refuses a reused key with another body, an
   expect((await charge(g, null, usd(500))).status).toBe(400);
   expect((await charge(g, 'k1', { amount: -5, currency: 'USD', reference: 'x' })).status).toBe(400);
 
-  const [a, b] = await Promise.all([charge(g, 'k1', usd(500)), new Promise((r) => setTimeout(r, 20)).then(() => charge(g, 'k1', usd(500)))]);
+  // The second request goes once the gateway is processing the first (its 200 ms latency), not after a guessed delay.
+  const first = charge(g, 'k1', usd(500));
+  await waitFor('the gateway processing the first charge', () => g.inFlight === 1, 5_000, 2);
+  const b = await charge(g, 'k1', usd(500));
+  const a = await first;
   expect(a).toMatchObject({ status: 201, body: { status: 'succeeded', amount: 500, idempotencyKey: 'k1' } });
   expect(b).toMatchObject({ status: 409, body: { error: { code: 'in_progress' } } });
   const again = await charge(g, 'k1', usd(500));

@@ -65,7 +65,7 @@ it('every watcher, on either node, gets at most one room:stats per tick however 
   while (Date.now() - started < 1_500) {
     const acks = await Promise.all([call(onA, 'like:tap', { roomId, count: 1 }), call(onB, 'like:tap', { roomId, count: 1 })]);
     taps += acks.map((ack) => (ok(ack) as { accepted: number }).accepted).reduce((x, y) => x + y, 0);
-    await new Promise((r) => setTimeout(r, 40));
+    await new Promise((r) => setTimeout(r, 40)); // pacing the taps: a steady load across ticks, not a wait
   }
   expect(taps).toBeGreaterThan(40);
   for (const pushes of [consolePushes, viewerPushes]) {

@@ -34,7 +34,8 @@ it('ending a room tells viewers on every node, stops its live state there, and l
 
   // Every node dropped the room's count and its presence share, and nothing writes them again.
   await waitFor('presence gone', async () => (await presenceKeys()).length === 0);
-  await new Promise((r) => setTimeout(r, 200)); // several stats ticks
+  // A quiet window of several stats ticks (50 ms): nothing may write them again, and no event marks "nothing".
+  await new Promise((r) => setTimeout(r, 200));
   expect(await presenceKeys()).toEqual([]);
   // History, likes and moderation state stay for a week, then Redis drops them.
   for (const key of [`chat:history:${roomId}`, `likes:${roomId}`, `mod:mutes:${roomId}`]) {
