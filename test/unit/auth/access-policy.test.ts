@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '@hawker/protocol';
-import { access } from '../../../server/auth/access.ts';
+import { policy as access } from '../../../server/edge/policy.ts';
 import { AppError } from '../../../server/kernel/errors.ts';
 
 const who = (role: Principal['role'], userId: string, agencyId?: string): Principal => ({ userId, name: userId, role, ...(agencyId ? { agencyId } : {}) });
