@@ -11,14 +11,14 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.post(
     '/api/agencies',
     rest({ body: CreateAgencyBody, status: 201 }, ({ body, principal }) => {
-      policy.require(principal.role === 'admin', 'Only platform admins register agencies');
+      policy.require(policy.canRegisterAgency(principal), 'Only platform admins register agencies');
       return store.create(principal, body);
     }),
   );
   r.get(
     '/api/agencies',
     rest({ query: ListAgenciesQuery }, async ({ query, principal }) => {
-      policy.require(principal.role === 'admin', 'Only platform admins list agencies');
+      policy.require(policy.canListAgencies(principal), 'Only platform admins list agencies');
       return { agencies: await store.list(query.limit) };
     }),
   );
@@ -52,7 +52,7 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.get(
     '/api/audit',
     rest({ query: AuditQuery }, ({ query, principal }) => {
-      policy.require(principal.role === 'admin', 'Only platform admins read the platform audit log');
+      policy.require(policy.canReadPlatformAudit(principal), 'Only platform admins read the platform audit log');
       return audit.read(audit.keys.all, query);
     }),
   );

@@ -87,8 +87,7 @@ export class AnalyticsService {
 
   async room(p: Principal, roomId: string): Promise<RoomAnalytics> {
     const room = await this.roomService.store.mustGet(roomId);
-    const allowed = policy.canManageRoom(p, room) || (room.agencyId !== null && policy.canModerateAgency(p, room.agencyId));
-    policy.require(allowed, "Only the room's creator, its agency or an admin can see its analytics");
+    policy.require(policy.canSeeRoomAnalytics(p, room), "Only the room's creator, its agency or an admin can see its analytics");
     const h = await this.redis.hgetall(this.keys.room(roomId));
     const products: RoomAnalytics['products'] = {};
     for (const [field, v] of Object.entries(h)) {

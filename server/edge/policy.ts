@@ -21,6 +21,18 @@ type RoomRef = Pick<Room, 'creatorId' | 'agencyId'>;
  * token says; an owner's or moderator's claim on a registered agency stands only if its roster lists them.
  */
 export const policy = {
+  /** Create a room: creators and admins. */
+  canCreateRoom(p: Principal): boolean {
+    return p.role === 'creator' || p.role === 'admin';
+  },
+  /** Go live: the room's creator and admins; not its agency (starting a live is the creator's call). */
+  canGoLive(p: Principal, room: RoomRef): boolean {
+    return p.role === 'admin' || (p.role === 'creator' && room.creatorId === p.userId);
+  },
+  /** Publish video or audio (and take back held tracks): the room's creator only, whatever the role; not even admins. */
+  canPublish(p: Principal, room: RoomRef): boolean {
+    return room.creatorId === p.userId;
+  },
   /** End, products, pin, sales: the room's creator, its agency's owner, admins. (Going live is canGoLive: not the owner.) */
   canManageRoom(p: Principal, room: RoomRef): boolean {
     if (p.role === 'admin') return true;
@@ -33,6 +45,18 @@ export const policy = {
     if (policy.canManageRoom(p, room)) return true;
     return p.role === 'moderator' && room.agencyId !== null && room.agencyId === p.agencyId;
   },
+  /** A room's analytics: the staff who moderate it (its creator, its agency's owner and moderators, admins). */
+  canSeeRoomAnalytics(p: Principal, room: RoomRef): boolean {
+    return policy.canModerateRoom(p, room);
+  },
+  /** Register an agency: admins. */
+  canRegisterAgency(p: Principal): boolean {
+    return p.role === 'admin';
+  },
+  /** List every agency: admins. */
+  canListAgencies(p: Principal): boolean {
+    return p.role === 'admin';
+  },
   /** Agency-wide moderation and reads (bans, keywords, roster, audit, orders, analytics, the console): the agency's owner and moderators, admins. */
   canModerateAgency(p: Principal, agencyId: string): boolean {
     if (p.role === 'admin') return true;
@@ -41,6 +65,14 @@ export const policy = {
   /** Roster changes (add or remove creators and moderators): the agency's owner, admins. */
   canManageAgency(p: Principal, agencyId: string): boolean {
     return p.role === 'admin' || (p.role === 'agency' && p.agencyId === agencyId);
+  },
+  /** The platform audit log (every agency's and room's entries): admins. */
+  canReadPlatformAudit(p: Principal): boolean {
+    return p.role === 'admin';
+  },
+  /** The payment queue dashboard (Bull Board): admins. */
+  canSeeQueues(p: Principal): boolean {
+    return p.role === 'admin';
   },
   /** Throws FORBIDDEN unless `allowed`. */
   require(allowed: boolean, message?: string): void {

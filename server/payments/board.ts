@@ -4,7 +4,7 @@ import { ExpressAdapter } from '@bull-board/express';
 import type { Queue } from 'bullmq';
 import type { Express, Request, RequestHandler } from 'express';
 import type { TokenService } from '../auth/tokens.ts';
-import { AppError } from '../kernel/errors.ts';
+import { policy } from '../edge/policy.ts';
 import type { Logger } from '../kernel/log.ts';
 import { sendError } from '../edge/rest.ts';
 
@@ -33,7 +33,7 @@ function adminOnly(tokens: TokenService, log: Logger): RequestHandler {
     tokens
       .verify(token)
       .then((p) => {
-        if (p.role !== 'admin') throw AppError.forbidden('The queue dashboard is for admins only');
+        policy.require(policy.canSeeQueues(p), 'The queue dashboard is for admins only');
         if (fromQuery) {
           res.cookie(BOARD_COOKIE, fromQuery, { httpOnly: true, sameSite: 'strict', path: BOARD_PATH, secure: req.secure });
           const url = new URL(req.originalUrl, 'http://x');

@@ -24,13 +24,13 @@ export class RoomService {
   }
 
   async create(p: Principal, body: CreateRoomBody): Promise<Room> {
-    policy.require(p.role === 'creator' || p.role === 'admin', 'Only creators create rooms');
+    policy.require(policy.canCreateRoom(p), 'Only creators create rooms');
     return this.store.create(p, body);
   }
 
   async goLive(p: Principal, roomId: string): Promise<Room> {
     const room = await this.store.mustGet(roomId);
-    policy.require(p.role === 'admin' || (p.role === 'creator' && room.creatorId === p.userId), 'Only the room\'s creator can go live');
+    policy.require(policy.canGoLive(p, room), 'Only the room\'s creator can go live');
     const live = await this.store.transition(roomId, 'live');
     for (const h of this.hooks.list()) await h.onLive?.(live);
     this.ctx.io.to(roomChannel(roomId)).emit('room:updated', { room: live });

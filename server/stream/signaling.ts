@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import { MediaError } from '../../media/errors.ts';
 import type { MediaService } from '../../media/mediaService.ts';
+import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { on } from '../edge/socket.ts';
@@ -47,10 +48,10 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   const joined = (roomId: string) => {
     if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room (room:join) before using its media');
   };
-  /** Only the room's creator publishes; checked against the stored room, not the client's word. */
+  /** Only the room's creator publishes (policy.canPublish); checked against the stored room, not the client's word. */
   const creatorOnly = async (roomId: string) => {
     const r = await rooms.store.mustGet(roomId);
-    if (r.creatorId !== socket.data.principal.userId) throw AppError.forbidden('Only the room\'s creator can publish video or audio');
+    policy.require(policy.canPublish(socket.data.principal, r), 'Only the room\'s creator can publish video or audio');
     if (r.status === 'ended') throw AppError.conflict('This live has ended');
   };
   /** Operations on existing media: the room's media must exist on this node already. */
