@@ -10,6 +10,7 @@ import { healthRoutes } from './health/routes.ts';
 import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './kernel/redis.ts';
 import type { Logger } from './kernel/log.ts';
+import { closeAll, type CloseStep } from './kernel/closeAll.ts';
 import type { Domain, HawkerContext, HawkerIo, RawBodyRequest } from './kernel/context.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
@@ -101,22 +102,26 @@ export class Hawker {
 
   /**
    * Graceful stop: stop accepting and close sockets (clients reconnect elsewhere), close domains (queues, timers), close
-   * the mediasoup workers, quit Redis. Idempotent; every caller gets the same promise.
+   * the mediasoup workers, the ledger, Redis. Every step runs even if one before it failed (each failure is logged with
+   * its step); then, if any failed, rejects with one CloseError of all of them. Idempotent; every caller gets the same
+   * promise.
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const { io, media, redis, log } = this.ctx;
+      const { io, media, redis, log, ledger } = this.ctx;
       media.beginShutdown(); // workers exiting from now on (a Ctrl-C reaches them too) are expected
-      await new Promise<void>((resolve) => {
-        io.close(() => resolve()); // also closes the HTTP server
-      });
-      for (const domain of [...this.domains].reverse()) {
-        await domain.close().catch((err: Error) => log.error({ err, domain: domain.name }, 'domain close failed'));
-      }
-      media.close();
-      await this.ctx.ledger.close();
-      this.adapterRedis.disconnect(); // it sits in a blocking XREAD; QUIT would wait for it
-      await redis.quit().catch(() => redis.disconnect());
+      await closeAll(
+        'node',
+        [
+          ['socket.io and http', () => new Promise<void>((resolve) => io.close(() => resolve()))], // io.close also closes the HTTP server
+          ...[...this.domains].reverse().map((domain): CloseStep => [`domain ${domain.name}`, () => domain.close()]),
+          ['mediasoup workers', () => media.close()],
+          ['ledger', () => ledger.close()],
+          ['adapter redis', () => this.adapterRedis.disconnect()], // it sits in a blocking XREAD; QUIT would wait for it
+          ['redis', () => redis.quit().catch(() => redis.disconnect())],
+        ],
+        log,
+      );
     })();
     return this.closing;
   }

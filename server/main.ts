@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { Hawker } from './app.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
+import { closeAll } from './kernel/closeAll.ts';
 import { createLogger } from './kernel/log.ts';
 import { startLocalPostgres, type LocalPostgres } from './kernel/localPostgres.ts';
 import { startLocalRedis, type LocalRedis } from './kernel/localRedis.ts';
@@ -100,16 +101,20 @@ async function stop(signal: string, code = 0): Promise<void> {
   }, config.SHUTDOWN_TIMEOUT_MS);
   deadline.unref();
   await starting?.catch(() => {}); // a signal during startup: the step under way finishes first (see start())
-  try {
-    await node?.close();
-  } catch (err) {
-    log.error({ err }, 'error while closing the node');
+  // Every step runs even if one before it failed (each failure is logged as it happens); any failure makes the exit code 1.
+  await closeAll(
+    'shutdown',
+    [
+      node && ['the node', () => node!.close()],
+      sandbox && ['the sandbox gateway', () => sandbox!.stop()],
+      localRedis && ['local redis', () => localRedis!.stop()],
+      // Last: the node (and its payment worker) may write to the ledger until it has closed.
+      localPostgres && ['local PostgreSQL', () => localPostgres!.stop()],
+    ],
+    log,
+  ).catch(() => {
     code = 1;
-  }
-  await sandbox?.stop().catch((err: Error) => log.error({ err }, 'error while stopping the sandbox gateway'));
-  await localRedis?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local redis'));
-  // Last: the node (and its payment worker) may write to the ledger until it has closed.
-  await localPostgres?.stop().catch((err: Error) => log.error({ err }, 'error while stopping local PostgreSQL'));
+  });
   log.info('stopped');
   process.exit(code);
 }

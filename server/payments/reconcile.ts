@@ -2,6 +2,7 @@ import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
+import { closeAll } from '../kernel/closeAll.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
@@ -224,11 +225,11 @@ export function startReconciliation(o: {
     queue,
     worker,
     close() {
-      closing ??= (async () => {
-        await Promise.race([scheduled, new Promise((r) => setTimeout(r, 2_000).unref())]);
-        await worker.close();
-        await queue.close();
-      })();
+      closing ??= closeAll('reconciliation', [
+        ['scheduling', () => Promise.race([scheduled, new Promise((r) => setTimeout(r, 2_000).unref())])],
+        ['worker', () => worker.close()],
+        ['queue', () => queue.close()],
+      ]);
       return closing;
     },
   };

@@ -2,6 +2,7 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Logger } from '../kernel/log.ts';
+import { closeAll } from '../kernel/closeAll.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { Ledger } from '../ledger/index.ts';
@@ -23,7 +24,10 @@ export interface PaymentRuntime {
   readonly worker: Worker<PaymentJobData> | null;
   /** Compares the gateway's charges with the ledger (also run by its repeatable job where a worker runs). */
   readonly reconciler: Reconciler | null;
-  /** Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. */
+  /**
+   * Idempotent: stops the supervisor, lets running jobs finish (bounded by the caller's shutdown timeout), closes. Every
+   * step runs even if one before it failed; then, if any failed, rejects with one CloseError of all of them.
+   */
   close(): Promise<void>;
 }
 
@@ -89,15 +93,18 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     gateway,
     worker,
     close() {
-      closing ??= (async () => {
-        await supervisor.stop();
-        await Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())]);
-        await worker?.close();
-        await reconciliation?.close();
-        gateway?.close();
-        await queue.close();
-        for (const conn of [workerConn, reconcileConn, queueConn]) await conn?.quit().catch(() => conn.disconnect());
-      })();
+      const quit = (conn: Redis) => conn.quit().catch(() => conn.disconnect());
+      closing ??= closeAll('payment runtime', [
+        ['supervisor', () => supervisor.stop()],
+        ['queue connecting', () => Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())])],
+        worker && ['worker', () => worker!.close()],
+        reconciliation && ['reconciliation', () => reconciliation!.close()],
+        gateway && ['gateway client', () => gateway.close()],
+        ['queue', () => queue.close()],
+        workerConn && ['worker connection', () => quit(workerConn!)],
+        reconcileConn && ['reconciliation connection', () => quit(reconcileConn!)],
+        ['queue connection', () => quit(queueConn)],
+      ]);
       return closing;
     },
   };

@@ -5,6 +5,7 @@
  * running jobs finish (bounded by SHUTDOWN_TIMEOUT_MS); SIGKILL at any moment is safe: another worker re-runs the jobs.
  */
 import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { closeAll } from '../kernel/closeAll.ts';
 import { createLogger } from '../kernel/log.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { openLedger } from '../ledger/index.ts';
@@ -36,10 +37,20 @@ async function stop(signal: string): Promise<void> {
   stopping = true;
   log.info({ signal }, 'payment worker stopping');
   setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS).unref();
-  await runtime.close();
-  await ledger.close();
-  await redis.quit().catch(() => redis.disconnect());
-  process.exit(0);
+  // Every step runs even if one fails (each failure logged); any failure makes the exit code 1.
+  const failed = await closeAll(
+    'payment worker',
+    [
+      ['payment runtime', () => runtime.close()],
+      ['ledger', () => ledger.close()],
+      ['redis', () => redis.quit().catch(() => redis.disconnect())],
+    ],
+    log,
+  ).then(
+    () => false,
+    () => true,
+  );
+  process.exit(failed ? 1 : 0);
 }
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
+import { closeAll } from '../kernel/closeAll.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { LikeCounter } from '../likes/index.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
@@ -116,13 +117,15 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
     localRooms,
     store,
     hook,
-    async close() {
+    close() {
       // Heartbeat first: a beat landing after removeNode would make this node alive again. Then the room ticks (and
       // joins: LocalRooms refuses them once closed), the last writers of this node's shares. The broadcast claim is
       // left to lapse (two ticks).
-      await Promise.all([heartbeat.stop(), broadcast.stop()]);
-      await localRooms.close();
-      await store.removeNode();
+      return closeAll('presence', [
+        ['heartbeat and stats broadcast', () => Promise.all([heartbeat.stop(), broadcast.stop()])], // Ticker.stop never rejects
+        ['local rooms', () => localRooms.close()],
+        ["this node's shares", () => store.removeNode()],
+      ]);
     },
   };
 }

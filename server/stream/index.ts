@@ -4,6 +4,7 @@ import type { RoomMedia } from '../../media/roomMedia.ts';
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { roomChannel } from '../kernel/channels.ts';
+import { closeAll } from '../kernel/closeAll.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { registerMediaMetrics } from './metrics.ts';
 import { mediaRoutes } from './routes.ts';
@@ -77,9 +78,11 @@ export function createStream(
     onConnection(socket) {
       registerSignaling(socket, { media, rooms, log });
     },
-    async close() {
-      releaseMetrics();
-      media.close();
+    close() {
+      return closeAll('stream', [
+        ['media metrics', releaseMetrics],
+        ['room media', () => media.close()],
+      ]);
     },
   };
 }
