@@ -79,7 +79,7 @@ export class Hawker {
     const node = new Hawker(ctx, server, adapterRedis);
     // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
     app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
-    app.use(healthRoutes({ redis, media, startedAt: Date.now() }));
+    app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now() }));
     return node;
   }
 

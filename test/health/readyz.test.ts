@@ -1,4 +1,5 @@
 import { expect, it } from 'vitest';
+import { startLocalPostgres } from '../../server/kernel/localPostgres.ts';
 import { startLocalRedis } from '../../server/kernel/localRedis.ts';
 import { api, devToken } from '../../harness/clients.ts';
 import { startNode, waitFor } from '../../harness/node.ts';
@@ -8,7 +9,7 @@ const t = useTeardown();
 
 const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
-  return { status: res.status, body: (await res.json()) as { ok: boolean; redis: { ok: boolean }; workers: { alive: number } } };
+  return { status: res.status, body: (await res.json()) as { ok: boolean; redis: { ok: boolean }; workers: { alive: number }; ledger?: { ok: boolean } } };
 };
 
 it('/healthz answers while the process is up', async () => {
@@ -57,4 +58,24 @@ it('/readyz refuses a Redis that may evict keys', async () => {
   const r = await readyz(node.url);
   expect(r.status).toBe(503);
   expect(r.body.redis).toMatchObject({ ok: false, maxmemoryPolicy: 'allkeys-lru' });
+});
+
+it('/readyz turns 503 while the PostgreSQL ledger is down and 200 again once it is back', async () => {
+  const dir = await t.tempDir('hawker-readyz-pg-');
+  let db = await startLocalPostgres({ dir });
+  t.defer(() => db.stop());
+  const node = t.add(await startNode({ DATABASE_URL: db.url }));
+  const up = await readyz(node.url);
+  expect(up.status).toBe(200);
+  expect(up.body).toMatchObject({ ok: true, ledger: { ok: true } });
+
+  await db.stop();
+  const down = await waitFor('readyz to report the ledger down', async () => {
+    const r = await readyz(node.url);
+    return r.status === 503 ? r : null;
+  }, 20_000);
+  expect(down.body).toMatchObject({ ok: false, ledger: { ok: false }, redis: { ok: true } });
+
+  db = await startLocalPostgres({ dir }); // same cluster, same port: the node's pool reconnects by itself
+  await waitFor('readyz 200 again', async () => (await readyz(node.url)).status === 200, 30_000);
 });
