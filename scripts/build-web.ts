@@ -1,5 +1,5 @@
 // Builds the web pages' script bundles ahead of time (server/web/build.ts), for deployments that install without dev
-// dependencies: run it where esbuild is installed, then ship server/web/public/build/ with the server.
+// dependencies: run it where esbuild is installed, then ship web/dist/ with the server.
 //   node --import tsx scripts/build-web.ts
 import { buildWeb } from '../server/web/build.ts';
 

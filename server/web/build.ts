@@ -5,15 +5,19 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The page scripts, one bundle each (`server/web/pages/<name>.ts` → `/build/<name>.js`). */
+/** The page scripts, one bundle each (`web/pages/<name>.ts` → `/build/<name>.js`). */
 export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console'] as const;
 
+/** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
+const PAGES_DIR = 'web/pages';
 /** Everything the bundles are made of: a change in any of these makes a new build. */
-const SOURCE_DIRS = ['server/web/pages', 'client-sdk/src', 'protocol/src'];
+const SOURCE_DIRS = [PAGES_DIR, 'client-sdk/src', 'protocol/src'];
+/** The workspace packages' manifests: their `exports` and `sideEffects` decide what the bundler takes. */
+const SOURCE_FILES = ['client-sdk/package.json', 'protocol/package.json'];
 const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild'];
 
-/** Where builds live: `server/web/public/build/<inputs hash>/` (gitignored). */
-export const BUILD_ROOT = path.join(root, 'server/web/public/build');
+/** Where builds live: `web/dist/<inputs hash>/` (gitignored; served under `/build/`). */
+export const BUILD_ROOT = path.join(root, 'web/dist');
 
 /** A finished build of the page bundles. */
 export interface WebBuild {
@@ -46,13 +50,13 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
     // where they were installed, so serve the newest build shipped with the server (scripts/build-web.ts).
     const shipped = await newestBuild();
     if (shipped) return { dir: path.join(BUILD_ROOT, shipped), key: shipped, built: false };
-    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed, and ship server/web/public/build/', { cause });
+    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed, and ship web/dist/', { cause });
   }
   await fs.mkdir(BUILD_ROOT, { recursive: true });
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   try {
     await esbuild.build({
-      entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, 'server/web/pages', `${name}.ts`), out: name })),
+      entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
       outdir: tmp,
       bundle: true,
       splitting: true,
@@ -80,11 +84,8 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
 async function inputsHash(minify: boolean): Promise<string> {
   const hash = createHash('sha256').update(`minify=${minify}\n`);
-  for (const dir of SOURCE_DIRS) {
-    for (const file of await listFiles(path.join(root, dir))) {
-      hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
-    }
-  }
+  const files = [...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(), ...SOURCE_FILES.map((f) => path.join(root, f))];
+  for (const file of files) hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
   for (const pkg of BUNDLED_PACKAGES) {
     const manifest = await fs.readFile(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8').catch(() => '{}');
     hash.update(`${pkg}@${(JSON.parse(manifest) as { version?: string }).version ?? 'missing'}\n`);

@@ -6,7 +6,8 @@ import { buildWeb } from './build.ts';
 
 export { buildWeb, type WebBuild } from './build.ts';
 
-const PUBLIC_DIR = fileURLToPath(new URL('./public/', import.meta.url));
+/** The pages' HTML, styles and images (`web/public/`); their scripts come from the build (`/build/`). */
+const PUBLIC_DIR = fileURLToPath(new URL('../../web/public/', import.meta.url));
 
 /**
  * Pages may load scripts, styles and fonts only from this server; they talk to it over HTTP and WebSocket; video
@@ -27,9 +28,10 @@ const CSP = [
 ].join('; ');
 
 /**
- * The web pages domain: the landing page, creator studio, viewer room and agency console, served by the node itself
- * (`server/web/public/`) together with their script bundles (built at start-up from `server/web/pages/`, see
- * build.ts). Pages obtain dev tokens from POST /api/dev/tokens and then use the client SDK like any other client.
+ * The web pages domain: hosts the landing page, creator studio, viewer room and agency console. The pages themselves
+ * live outside the server, in `web/` (browser code and static assets): the node serves `web/public/` and the script
+ * bundles built at start-up from `web/pages/` (see build.ts). Pages obtain dev tokens from POST /api/dev/tokens and then
+ * use the client SDK like any other client.
  */
 export async function createWeb(ctx: HawkerContext): Promise<Domain> {
   const log = ctx.log.child({ module: 'web' });

@@ -1,4 +1,4 @@
-import { HawkerError, type Role } from '../../../../client-sdk/src/index.ts';
+import { HawkerError, type Role } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './dom.ts';
 import { initials } from './format.ts';
 import { hasRole, loadIdentity, signOut, type Identity } from './identity.ts';

@@ -2,7 +2,7 @@
  * Viewer room: the creator's video, chat with flying comments, the pinned product, the flash-sale countdown and stock,
  * buying with the order's status as it changes, and likes.
  */
-import { LiveRoom, type ChatMessage, type PlayerState, type RoomSnapshot } from '../../../client-sdk/src/index.ts';
+import { LiveRoom, type ChatMessage, type PlayerState, type RoomSnapshot } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { compact, initials } from './lib/format.ts';

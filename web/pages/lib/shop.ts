@@ -1,4 +1,4 @@
-import { HawkerError, type FlashSale, type OrderStatus, type OrderUpdated, type PinnedProduct, type Product, type StockUpdate } from '../../../../client-sdk/src/index.ts';
+import { HawkerError, type FlashSale, type OrderStatus, type OrderUpdated, type PinnedProduct, type Product, type StockUpdate } from '@hawker/client-sdk';
 import { h, icon, replace } from './dom.ts';
 import { countdown, money } from './format.ts';
 import { describeError } from './ui.ts';

@@ -2,7 +2,7 @@
  * Creator studio: pick or create a room, preview the camera, go live and end; products, flash sales, chat moderation
  * and live counters for the open room.
  */
-import { HawkerApi, LiveRoom, type FlashSale, type Product, type Publisher, type Room, type RoomAnalytics } from '../../../client-sdk/src/index.ts';
+import { HawkerApi, LiveRoom, type FlashSale, type Product, type Publisher, type Room, type RoomAnalytics } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';

@@ -1,5 +1,5 @@
 /** Landing page: pick a dev identity, see who is live, and go to the studio, a room or the console. */
-import { HawkerApi, HawkerError, type Role, type Room } from '../../../client-sdk/src/index.ts';
+import { HawkerApi, HawkerError, type Role, type Room } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
 import { describeError, renderTopbar } from './lib/ui.ts';

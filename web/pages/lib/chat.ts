@@ -1,4 +1,4 @@
-import { applyLiveEvent, liveStateFromSnapshot, type ChatMessage, type LiveEvent, type LiveRoomState, type RoomModeration, type RoomSnapshot } from '../../../../client-sdk/src/index.ts';
+import { applyLiveEvent, liveStateFromSnapshot, type ChatMessage, type LiveEvent, type LiveRoomState, type RoomModeration, type RoomSnapshot } from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { clock } from './format.ts';
 import { describeError, toast } from './ui.ts';

@@ -2,7 +2,7 @@
  * Agency console: every live room of the agency on one screen, with video thumbnails, counters and chat, and
  * moderation of any of them (delete, mute, ban, keyword lists); per-room and total GMV; rooms come and go live.
  */
-import { AgencyConsole, type KeywordList, type RoomSnapshot } from '../../../client-sdk/src/index.ts';
+import { AgencyConsole, type KeywordList, type RoomSnapshot } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';

@@ -1,4 +1,4 @@
-import { HawkerApi, type DevTokenRequest, type Principal, type Role } from '../../../../client-sdk/src/index.ts';
+import { HawkerApi, type DevTokenRequest, type Principal, type Role } from '@hawker/client-sdk';
 
 /** Who the pages act as: a dev token and the identity it carries, kept in localStorage across pages. */
 export interface Identity {
