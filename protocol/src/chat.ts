@@ -69,10 +69,3 @@ export type RoomStats = z.infer<typeof RoomStats>;
 /** Pushed to a user's connection when a moderator removes it from a room (ban); it is no longer in the room. */
 export const RoomKicked = z.object({ roomId: Id, reason: z.string() });
 export type RoomKicked = z.infer<typeof RoomKicked>;
-
-/** Orders message ids (stream ids) numerically: by time, then sequence. */
-export function compareMessageIds(a: string, b: string): number {
-  const [am = '0', as = '0'] = a.split('-');
-  const [bm = '0', bs = '0'] = b.split('-');
-  return Number(am) - Number(bm) || Number(as) - Number(bs);
-}

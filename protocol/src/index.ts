@@ -29,6 +29,7 @@ export * from './events.ts';
 export * from './rooms.ts';
 export * from './console.ts';
 export * from './chat.ts';
+export * from './messageIds.ts';
 export * from './moderation.ts';
 export * from './agency.ts';
 export * from './media.ts';

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BuildOptions, Metafile } from 'esbuild';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -27,6 +28,47 @@ export interface WebBuild {
   key: string;
   /** False when an identical build already existed (another process or an earlier start made it). */
   built: boolean;
+  /** When `built`: bytes of script each page loads (its bundle and the shared chunks it imports), for the start-up log. */
+  pages?: Record<PageName, number>;
+}
+
+export type PageName = (typeof PAGE_ENTRIES)[number];
+
+/** esbuild's options for the page bundles into `outdir` (tests bundle with the same options to inspect the output). */
+export function pageBuildOptions(outdir: string, minify = true): BuildOptions {
+  return {
+    entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
+    absWorkingDir: root,
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['chrome100', 'firefox100', 'safari15'],
+    minify,
+    sourcemap: 'linked',
+    chunkNames: 'chunks/[name]-[hash]',
+    legalComments: 'linked',
+    logLevel: 'silent',
+    metafile: true,
+  };
+}
+
+/** Bytes of script each page loads: its entry bundle plus every chunk it imports, directly or not. */
+export function pageSizes(meta: Metafile): Record<PageName, number> {
+  const outputs = meta.outputs;
+  const closure = (file: string, seen: Set<string>): Set<string> => {
+    if (seen.has(file)) return seen;
+    seen.add(file);
+    for (const i of outputs[file]?.imports ?? []) if (i.kind === 'import-statement' && !i.external) closure(i.path, seen);
+    return seen;
+  };
+  const sizes = {} as Record<PageName, number>;
+  for (const [file, out] of Object.entries(outputs)) {
+    const name = PAGE_ENTRIES.find((p) => out.entryPoint === path.posix.join(PAGES_DIR, `${p}.ts`));
+    if (name) sizes[name] = [...closure(file, new Set())].reduce((n, f) => n + (outputs[f]?.bytes ?? 0), 0);
+  }
+  return sizes;
 }
 
 /**
@@ -54,21 +96,10 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
   }
   await fs.mkdir(BUILD_ROOT, { recursive: true });
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  let pages: Record<PageName, number>;
   try {
-    await esbuild.build({
-      entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
-      outdir: tmp,
-      bundle: true,
-      splitting: true,
-      format: 'esm',
-      platform: 'browser',
-      target: ['chrome100', 'firefox100', 'safari15'],
-      minify,
-      sourcemap: 'linked',
-      chunkNames: 'chunks/[name]-[hash]',
-      legalComments: 'linked',
-      logLevel: 'silent',
-    });
+    const result = await esbuild.build(pageBuildOptions(tmp, minify));
+    pages = pageSizes(result.metafile!);
     await fs.writeFile(path.join(tmp, 'ok'), `${new Date().toISOString()}\n`);
     await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished the same build first: theirs is identical, keep it.
@@ -78,7 +109,7 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
     await fs.rm(tmp, { recursive: true, force: true });
   }
   await pruneOldBuilds(key);
-  return { dir, key, built: true };
+  return { dir, key, built: true, pages };
 }
 
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
