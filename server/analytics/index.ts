@@ -18,7 +18,7 @@ export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
  */
 export function createAnalytics(ctx: HawkerContext, { rest }: Auth, rooms: RoomService, catalog: CatalogStore): Domain & { onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'analytics' });
-  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog);
+  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ctx.ledger.orders);
   const r = Router();
   r.get('/api/rooms/:roomId/analytics', rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)));
   r.get('/api/agencies/:agencyId/analytics', rest({ params: AgencyParams }, ({ params, principal }) => service.agency(principal, params.agencyId)));

@@ -1,8 +1,7 @@
 /**
- * Redis keys owned by the analytics domain: one counter hash per room and per agency. Fields: impressions, clicks,
- * orders, units, paidOrders, paidUnits, gmv:<CURRENCY>, and per product (room hash only) imp:<productId>,
- * clk:<productId>. Order and payment counters are incremented inside the orders domain's Lua scripts, in the same atomic
- * step as the state change they count, so they are exact; impressions and clicks are batched per node (analytics tick).
+ * Redis keys owned by the analytics domain: one engagement counter hash per room and per agency. Fields: impressions,
+ * clicks, and per product (room hash only) imp:<productId>, clk:<productId>, batched per node (analytics tick). Order,
+ * paid and GMV figures are not kept here: they are read from the PostgreSQL ledger, the one source of truth for money.
  */
 export const analyticsKeys = (p: string) => ({
   room: (roomId: string) => `${p}stats:room:${roomId}`,

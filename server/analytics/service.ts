@@ -7,6 +7,7 @@ import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '@hawker/p
 import type { RoomService } from '../rooms/service.ts';
 import type { AnalyticsKeys } from './keys.ts';
 import type { HawkerSocket } from '../kernel/context.ts';
+import type { LedgerOrders } from '../ledger/index.ts';
 
 /** How long a node trusts its cached view of a room's agency and product ids. */
 const ROOM_CACHE_MS = 2_000;
@@ -41,6 +42,7 @@ export class AnalyticsService {
     private readonly keys: AnalyticsKeys,
     private readonly roomService: RoomService,
     private readonly catalog: CatalogStore,
+    private readonly ledger: LedgerOrders,
   ) {}
 
   /** Counts a product card impression; false when this connection already counted one for the product. */
@@ -88,7 +90,7 @@ export class AnalyticsService {
   async room(p: Principal, roomId: string): Promise<RoomAnalytics> {
     const room = await this.roomService.store.mustGet(roomId);
     policy.require(policy.canSeeRoomAnalytics(p, room), "Only the room's creator, its agency or an admin can see its analytics");
-    const h = await this.redis.hgetall(this.keys.room(roomId));
+    const [h, money] = await Promise.all([this.redis.hgetall(this.keys.room(roomId)), this.ledger.moneyCounters({ roomId })]);
     const products: RoomAnalytics['products'] = {};
     for (const [field, v] of Object.entries(h)) {
       const m = /^(imp|clk):(.+)$/.exec(field);
@@ -96,12 +98,13 @@ export class AnalyticsService {
       const entry = (products[m[2]!] ??= { impressions: 0, clicks: 0 });
       entry[m[1] === 'imp' ? 'impressions' : 'clicks'] = Number(v);
     }
-    return { roomId, ...counters(h), products };
+    return { roomId, ...counters(h), ...money, products };
   }
 
   async agency(p: Principal, agencyId: string): Promise<AgencyAnalytics> {
     policy.require(policy.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its analytics");
-    return { agencyId, ...counters(await this.redis.hgetall(this.keys.agency(agencyId))) };
+    const [h, money] = await Promise.all([this.redis.hgetall(this.keys.agency(agencyId)), this.ledger.moneyCounters({ agencyId })]);
+    return { agencyId, ...counters(h), ...money };
   }
 
   private add(roomId: string, agencyId: string | null, kind: 'impressions' | 'clicks', productId: string): void {
@@ -126,9 +129,8 @@ export class AnalyticsService {
   }
 }
 
-function counters(h: Record<string, string>): CommerceCounters {
+/** Engagement counters (Redis, batched per tick); the money figures come from the ledger (moneyCounters). */
+function counters(h: Record<string, string>): Pick<CommerceCounters, 'impressions' | 'clicks'> {
   const n = (k: string) => Number(h[k] ?? 0);
-  const gmv: Record<string, number> = {};
-  for (const [field, v] of Object.entries(h)) if (field.startsWith('gmv:')) gmv[field.slice(4)] = Number(v);
-  return { impressions: n('impressions'), clicks: n('clicks'), orders: n('orders'), units: n('units'), paidOrders: n('paidOrders'), paidUnits: n('paidUnits'), gmv };
+  return { impressions: n('impressions'), clicks: n('clicks') };
 }

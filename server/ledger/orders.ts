@@ -170,8 +170,8 @@ export class LedgerOrders {
       `WITH ins AS (
          INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
                              sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline,
-                             failure_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::bigint, $13::bigint * $12::int, $14, 'cancelled', $15, clock_timestamp(), $16, $17)
+                             failure_reason, acknowledged)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::bigint, $13::bigint * $12::int, $14, 'cancelled', $15, clock_timestamp(), $16, $17, false)
          ON CONFLICT DO NOTHING RETURNING id
        ),
        ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, 'cancelled', $17, 'system:supervisor' FROM ins)
@@ -356,6 +356,32 @@ export class LedgerOrders {
       limit,
     ]);
     return rows.map(toOrder);
+  }
+
+  /**
+   * Order and money figures of a room or an agency, from the ledger (the one source of truth for money): orders
+   * accepted (acknowledged to their buyer, whatever their outcome), their units, paid orders and units, and GMV per
+   * currency (paid amounts, less refunds).
+   */
+  async moneyCounters(scope: { roomId: string } | { agencyId: string }): Promise<{ orders: number; units: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }> {
+    const [column, value] = 'roomId' in scope ? ['room_id', scope.roomId] : ['agency_id', scope.agencyId];
+    const { rows } = await this.pool.query<{ currency: string; orders: number; units: number; paid_orders: number; paid_units: number; gmv: number }>(
+      `SELECT currency, count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS units,
+              count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
+              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
+              coalesce(sum(amount - refunded_amount) FILTER (WHERE status = 'paid'), 0)::bigint AS gmv
+       FROM orders WHERE ${column} = $1 AND acknowledged GROUP BY currency`,
+      [value],
+    );
+    const out = { orders: 0, units: 0, paidOrders: 0, paidUnits: 0, gmv: {} as Record<string, number> };
+    for (const r of rows) {
+      out.orders += r.orders;
+      out.units += r.units;
+      out.paidOrders += r.paid_orders;
+      out.paidUnits += r.paid_units;
+      if (r.gmv > 0 || r.paid_orders > 0) out.gmv[r.currency] = Number(r.gmv);
+    }
+    return out;
   }
 
   /** The order's history, oldest first. */

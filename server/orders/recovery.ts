@@ -29,7 +29,7 @@ export interface RecoveryReport {
  *
  * While it runs the fence key is absent and every reservation is refused (UNAVAILABLE, nothing reserved), so no
  * counter moves under the rebuild. Steps: settle reservations that never reached the ledger; rewrite open orders,
- * per-buyer usage, stock counters (sold + reserved + left = initial), idempotency records and analytics counters from
+ * per-buyer usage, stock counters (sold + reserved + left = initial), and idempotency records from
  * the ledger; queue payment jobs for open orders (BullMQ lost them too); raise the fence; then re-apply any status the
  * ledger committed meanwhile (a worker that paid an order during the rebuild).
  */
@@ -216,39 +216,13 @@ export class HotStateRecovery {
       after = rows[rows.length - 1].id;
     }
 
-    // 6. Order and GMV counters, from the ledger (the one source of truth for money).
-    const { rows: stats } = await this.pool.query(
-      `SELECT room_id, agency_id, currency, count(*)::int AS orders, sum(quantity)::int AS units,
-              count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
-              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
-              coalesce(sum(amount) FILTER (WHERE status = 'paid'), 0)::bigint AS gmv
-       FROM orders WHERE NOT (status = 'cancelled' AND failure_reason LIKE 'not recorded in time%')
-       GROUP BY room_id, agency_id, currency`,
-    );
-    {
-      const acc = new Map<string, Record<string, number>>();
-      const add = (key: string, r: Record<string, number>) => {
-        const a = acc.get(key) ?? { orders: 0, units: 0, paidOrders: 0, paidUnits: 0 };
-        for (const [f, v] of Object.entries(r)) a[f] = (a[f] ?? 0) + v;
-        acc.set(key, a);
-      };
-      for (const r of stats) {
-        const fields = { orders: r.orders, units: r.units, paidOrders: r.paid_orders, paidUnits: r.paid_units, [`gmv:${r.currency}`]: Number(r.gmv) };
-        add(this.store.stats.room(r.room_id), fields);
-        if (r.agency_id) add(this.store.stats.agency(r.agency_id), fields);
-      }
-      const m = this.redis.multi();
-      for (const [key, fields] of acc) m.hset(key, fields);
-      await m.exec();
-    }
-
-    // 7. Payment jobs: BullMQ's state went with Redis; every open order gets its job (job id = order id: no doubles).
+    // 6. Payment jobs: BullMQ's state went with Redis; every open order gets its job (job id = order id: no doubles).
     const { rows: open } = await this.pool.query<{ id: string }>(`SELECT id FROM orders WHERE status IN ('reserved', 'pending_payment')`);
     for (const { id } of open) await this.payments.enqueue(id);
     if (open.length) await this.ledger.markQueued(open.map((o) => o.id));
 
     await this.redis.set(keys.fence, runId);
-    // 8. Statuses the ledger committed while we rewrote (workers keep paying): apply them again, harmlessly.
+    // 7. Statuses the ledger committed while we rewrote (workers keep paying): apply them again, harmlessly.
     for (const o of await this.ledger.changedSince(started - 5_000, 100_000)) await this.store.mirror(o);
 
     const report: RecoveryReport = { runId, pools: skus.size, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };

@@ -1,5 +1,4 @@
 import type { Redis } from 'ioredis';
-import { analyticsKeys, type AnalyticsKeys } from '../analytics/keys.ts';
 import { AppError } from '../kernel/errors.ts';
 import { ErrorCode } from '@hawker/protocol';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
@@ -78,7 +77,6 @@ export class OrderStore {
   private readonly stock: StockScripts;
   private readonly stockKeys: StockKeys;
   readonly sales: SaleKeys;
-  readonly stats: AnalyticsKeys;
   private readonly rooms: RoomKeys;
 
   constructor(
@@ -88,7 +86,6 @@ export class OrderStore {
   ) {
     this.keys = orderKeys(prefix);
     this.sales = saleKeys(prefix);
-    this.stats = analyticsKeys(prefix);
     this.rooms = roomKeys(prefix);
     this.stock = new StockScripts(redis, prefix);
     this.stockKeys = this.stock.keys;
@@ -101,7 +98,6 @@ export class OrderStore {
   async reserve(r: ReserveRequest): Promise<{ order: OrderRecord; replayed: boolean }> {
     const k = this.keys;
     const orderId = `ord_${newId()}`;
-    const statsRoom = this.stats.room(r.roomId);
     const { orderId: id, replayed } = await this.stock.reserve(
       {
         pool: poolKey(this.stockKeys, r.pool),
@@ -112,8 +108,6 @@ export class OrderStore {
         unconfirmed: k.unconfirmed,
         byBuyer: k.byBuyer(r.buyerId),
         byRoom: k.byRoom(r.roomId),
-        statsRoom,
-        statsAgency: r.agencyId ? this.stats.agency(r.agencyId) : statsRoom,
         fence: k.fence,
         room: this.rooms.room(r.roomId),
       },
@@ -124,7 +118,6 @@ export class OrderStore {
         fingerprint: this.fingerprint(r.pool, r.quantity),
         paymentWindowMs: this.paymentWindowMs,
         idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
-        hasAgency: r.agencyId !== null,
         fields: [
           ...['roomId', r.roomId, 'agencyId', r.agencyId ?? '', 'poolKind', r.pool.kind, 'productId', r.pool.productId, 'skuId', r.pool.skuId],
           ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
@@ -150,7 +143,6 @@ export class OrderStore {
     const orderId = rec.id;
     const pool: PoolRef =
       rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId };
-    const statsRoom = this.stats.room(rec.roomId);
     const k = this.keys;
     const res = await this.stock.transition(
       {
@@ -160,11 +152,9 @@ export class OrderStore {
         units: k.units(poolId(pool)),
         deadlines: k.deadlines,
         unconfirmed: k.unconfirmed,
-        statsRoom,
-        statsAgency: rec.agencyId ? this.stats.agency(rec.agencyId) : statsRoom,
         events: k.events,
       },
-      { action, reason: opts.reason ?? '', chargeId: opts.chargeId ?? '', hasAgency: rec.agencyId !== null, eventsMaxLen: EVENTS_MAXLEN },
+      { action, reason: opts.reason ?? '', chargeId: opts.chargeId ?? '', eventsMaxLen: EVENTS_MAXLEN },
     );
     if (!res) throw AppError.notFound(`Order ${orderId}`);
     return { changed: res.changed, status: res.status as OrderStatus };

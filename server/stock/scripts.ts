@@ -16,9 +16,6 @@ export interface ReserveKeys {
   unconfirmed: string;
   byBuyer: string;
   byRoom: string;
-  statsRoom: string;
-  /** The agency's analytics hash, or statsRoom again when the room has no agency. */
-  statsAgency: string;
   fence: string;
   room: string;
 }
@@ -31,8 +28,6 @@ export interface TransitionKeys {
   units: string;
   deadlines: string;
   unconfirmed: string;
-  statsRoom: string;
-  statsAgency: string;
   events: string;
 }
 
@@ -69,22 +64,22 @@ export class StockScripts {
   }
 
   /** Reserves units for an order (reserve.lua). Refusals throw (stockError); nothing changed then. */
-  async reserve(k: ReserveKeys, a: { orderId: string; buyerId: string; quantity: number; fingerprint: string; paymentWindowMs: number; idempotencyTtlMs: number; hasAgency: boolean; fields: (string | number)[] }): Promise<{ orderId: string; replayed: boolean }> {
+  async reserve(k: ReserveKeys, a: { orderId: string; buyerId: string; quantity: number; fingerprint: string; paymentWindowMs: number; idempotencyTtlMs: number; fields: (string | number)[] }): Promise<{ orderId: string; replayed: boolean }> {
     const res = (await this.lua.run(
       'reserve',
-      [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.statsRoom, k.statsAgency, k.fence, k.room],
-      [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, a.hasAgency ? '1' : '0', 0, ...a.fields],
+      [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.fence, k.room],
+      [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields],
     )) as [number, (string | number)?];
     if (res[0] === ReserveCode.RESERVED || res[0] === ReserveCode.REPLAYED) return { orderId: String(res[1]), replayed: res[0] === ReserveCode.REPLAYED };
     throw stockError('reserve', res);
   }
 
   /** Mirrors an order status into Redis and settles its units (transition.lua); null when the order is not in Redis. */
-  async transition(k: TransitionKeys, a: { action: string; reason: string; chargeId: string; hasAgency: boolean; eventsMaxLen: number }): Promise<{ changed: boolean; status: string } | null> {
+  async transition(k: TransitionKeys, a: { action: string; reason: string; chargeId: string; eventsMaxLen: number }): Promise<{ changed: boolean; status: string } | null> {
     const res = (await this.lua.run(
       'transition',
-      [k.order, k.pool, k.sku, k.units, k.deadlines, k.unconfirmed, this.keys.dirty, k.statsRoom, k.statsAgency, k.events],
-      [a.action, a.reason, a.chargeId, a.hasAgency ? '1' : '0', a.eventsMaxLen],
+      [k.order, k.pool, k.sku, k.units, k.deadlines, k.unconfirmed, this.keys.dirty, k.events],
+      [a.action, a.reason, a.chargeId, a.eventsMaxLen],
     )) as [number, string?];
     if (res[0] === TransitionCode.NO_ORDER) return null;
     return { changed: res[0] === TransitionCode.CHANGED, status: String(res[1]) };

@@ -31,6 +31,8 @@ CREATE TABLE orders (
   failure_reason   text,
   paid_at          timestamptz,
   refunded_amount  bigint NOT NULL DEFAULT 0,
+  -- False only for the supervisor's tombstones: reservations that never reached the ledger and were never told to anyone.
+  acknowledged     boolean NOT NULL DEFAULT true,
   -- The BullMQ payment job is known to exist (the outbox flag: the supervisor queues reserved orders without it).
   job_queued       boolean NOT NULL DEFAULT false,
   -- When the supervisor next looks at an order still paying past its deadline.
@@ -43,6 +45,9 @@ CREATE TABLE orders (
 -- Listings: keyset pagination on (created_at, id) per buyer, room and agency, optionally by status.
 CREATE INDEX orders_buyer_created ON orders (buyer_id, created_at DESC, id DESC);
 CREATE INDEX orders_room_created ON orders (room_id, created_at DESC, id DESC);
+-- Money figures per room / agency (analytics) read these without touching the heap.
+CREATE INDEX orders_room_money ON orders (room_id) INCLUDE (status, quantity, amount, refunded_amount, currency, acknowledged);
+CREATE INDEX orders_agency_money ON orders (agency_id) INCLUDE (status, quantity, amount, refunded_amount, currency, acknowledged) WHERE agency_id IS NOT NULL;
 CREATE INDEX orders_agency_created ON orders (agency_id, created_at DESC, id DESC) WHERE agency_id IS NOT NULL;
 CREATE INDEX orders_room_status_created ON orders (room_id, status, created_at DESC, id DESC);
 CREATE INDEX orders_buyer_status_created ON orders (buyer_id, status, created_at DESC, id DESC);

@@ -1,4 +1,4 @@
--- KEYS: 13
+-- KEYS: 11
 -- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): RESERVED=1 REPLAYED=2 SOLD_OUT=-1 LIMIT_REACHED=-2 NOT_STARTED=-3 ENDED=-4 KEY_REUSED=-5 NO_POOL=-6 INSUFFICIENT=-7 ROOM_NOT_LIVE=-8 RECOVERING=-9
 -- Reserves stock for one order in Redis, the hot path, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
 -- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
@@ -10,14 +10,13 @@
 --          ledger. The node removes an order once its row is committed; the supervisor settles what is left behind.
 -- KEYS[7]  buyer's orders (zset)         KEYS[8] room's orders (zset)
 -- KEYS[9]  stock dirty set (live stock ticker)
--- KEYS[10] room analytics hash           KEYS[11] agency analytics hash (ignored unless ARGV[7] == "1")
--- KEYS[12] the ledger fence (string): present once this Redis's hot state was rebuilt from the ledger
+-- KEYS[10] the ledger fence (string): present once this Redis's hot state was rebuilt from the ledger
 --          (server/ledger/recovery.ts); while it is missing every reservation is refused, so nothing is reserved on
 --          counters that are about to be rewritten.
--- KEYS[13] the room's hash (rooms domain): a room that has not gone live sells nothing yet
+-- KEYS[11] the room's hash (rooms domain): a room that has not gone live sells nothing yet
 -- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
--- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7] "1" if the room has an agency
--- ARGV[8] unused   ARGV[9..] field, value pairs copied onto the order (ids, title)
+-- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7..] field, value pairs copied onto the order
+-- Order and GMV figures are not counted here: they are read from the PostgreSQL ledger (server/ledger), one source.
 -- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
 --   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
 --   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked;
@@ -33,8 +32,8 @@ if prior then
   if string.sub(prior, sep + 1) ~= ARGV[4] then return {-5, orderId} end
   return {2, orderId}
 end
-if redis.call('EXISTS', KEYS[12]) == 0 then return {-9} end
-local room = redis.call('HMGET', KEYS[13], 'status', 'scheduledAt')
+if redis.call('EXISTS', KEYS[10]) == 0 then return {-9} end
+local room = redis.call('HMGET', KEYS[11], 'status', 'scheduledAt')
 if room[1] == 'scheduled' then return {-8, room[2] or ''} end
 local pool = redis.call('HMGET', KEYS[1], 'state', 'start', 'end', 'limit', 'left', 'price', 'currency', 'title')
 local state = pool[1]
@@ -60,7 +59,7 @@ local price = tonumber(pool[6])
 local deadline = now + tonumber(ARGV[5])
 local orderId = ARGV[1]
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('HSET', KEYS[4], 'id', orderId, 'buyerId', ARGV[2], 'quantity', q, 'unitPrice', price, 'amount', price * q,
   'currency', pool[7], 'title', pool[8], 'status', 'reserved', 'createdAt', now, 'updatedAt', now, 'deadline', deadline)
@@ -70,10 +69,4 @@ redis.call('ZADD', KEYS[6], now, orderId)
 redis.call('ZADD', KEYS[7], now, orderId)
 redis.call('ZADD', KEYS[8], now, orderId)
 redis.call('SADD', KEYS[9], KEYS[1])
-redis.call('HINCRBY', KEYS[10], 'orders', 1)
-redis.call('HINCRBY', KEYS[10], 'units', q)
-if ARGV[7] == '1' then
-  redis.call('HINCRBY', KEYS[11], 'orders', 1)
-  redis.call('HINCRBY', KEYS[11], 'units', q)
-end
 return {1, orderId}

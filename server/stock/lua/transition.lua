@@ -1,4 +1,4 @@
--- KEYS: 10
+-- KEYS: 8
 -- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): CHANGED=1 UNCHANGED=0 NO_ORDER=-1
 -- Mirrors an order's status change, already committed in the PostgreSQL ledger (the authority on order status), into
 -- Redis, and settles its stock in the same step, so every unit is released or sold exactly once:
@@ -6,9 +6,10 @@
 -- (A mirror can skip pending_payment when a process died between the ledger's change and this script.)
 -- KEYS[1] order hash   KEYS[2] its stock pool   KEYS[3] the SKU pool (the sale's parent; = KEYS[2] for list-price orders)
 -- KEYS[4] units per buyer in the pool   KEYS[5] open orders by deadline (zset)   KEYS[6] unconfirmed orders (zset)
--- KEYS[7] stock dirty set   KEYS[8] room analytics   KEYS[9] agency analytics   KEYS[10] order events stream
+-- KEYS[7] stock dirty set   KEYS[8] order events stream
 -- ARGV[1] action: begin | paid | fail | expire | cancel   ARGV[2] reason (fail/expire/cancel)   ARGV[3] charge id (paid)
--- ARGV[4] "1" if the room has an agency   ARGV[5] events stream max length
+-- ARGV[4] events stream max length
+-- Paid and GMV figures are not counted here: they are read from the PostgreSQL ledger (server/ledger), one source.
 -- Returns: {1, newStatus} changed; {0, currentStatus} already there or not reachable from the current status (nothing
 --          changed, so replaying a mirror is harmless); {-1} no such order (lost with Redis data: recovery rebuilds it).
 -- Deadlines are not checked here: the ledger decided, on its own clock.
@@ -61,13 +62,6 @@ elseif to == 'paid' then
   redis.call('ZREM', KEYS[5], orderId)
   redis.call('ZREM', KEYS[6], orderId)
   redis.call('SADD', KEYS[7], KEYS[2])
-  local stats = { KEYS[8] }
-  if ARGV[4] == '1' then stats[2] = KEYS[9] end
-  for _, key in ipairs(stats) do
-    redis.call('HINCRBY', key, 'paidOrders', 1)
-    redis.call('HINCRBY', key, 'paidUnits', q)
-    redis.call('HINCRBY', key, 'gmv:' .. o[7], tonumber(o[6]))
-  end
 else
   redis.call('HINCRBY', KEYS[2], 'reserved', -q)
   if KEYS[3] ~= KEYS[2] and redis.call('HGET', KEYS[2], 'state') == 'ended' then
@@ -85,6 +79,6 @@ else
   redis.call('ZREM', KEYS[6], orderId)
   redis.call('SADD', KEYS[7], KEYS[2])
 end
-redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[5], '*', 'orderId', orderId, 'buyerId', o[5], 'status', to,
+redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[4], '*', 'orderId', orderId, 'buyerId', o[5], 'status', to,
   'reason', ARGV[2], 'chargeId', ARGV[3], 'updatedAt', now)
 return {1, to}
