@@ -13,6 +13,7 @@ export { HawkerError, type ClientErrorCode, type HawkerErrorCode } from './error
 export { LiveRoom, type BuyInput, type JoinOptions, type LiveRoomEvents } from './liveRoom.ts';
 export { RoomModeration, type KeywordEdit } from './moderation.ts';
 export { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from './state/live.ts';
+export { applyCommerceEvent, commerceStateFromSnapshot, COMMERCE_PUSHES, skuKey, type CommerceEvent, type CommercePush, type CommerceState, type OrderView, type SalePool } from './state/commerce.ts';
 export { compareMessageIds } from '@hawker/protocol';
 export { Player, Publisher, type MediaEvents, type MediaHost, type MediaOptions, type PlayerState, type PublishOptions, type WatchOptions } from './media.ts';
 export type * from '@hawker/protocol';
