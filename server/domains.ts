@@ -36,6 +36,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   agency.mount(auth);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
+  // Domains below only receive the rooms service; their room hooks and snapshot slots are registered further down, in
+  // one place.
   const agencyConsole = createConsole(ctx, rooms.service);
   node.add(agencyConsole);
 
@@ -43,15 +45,15 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);
 
-  // Live rooms (issue 3): likes and chat do their per-room work on presence's one timer per room.
+  // Live rooms (issue 3): likes and chat do their per-room work on presence's one timer per room. Likes is presence's
+  // source of the like total (presence knows only the StatsSource interface).
   const likes = createLikes(ctx);
-  const presence = createPresence(ctx, likes.counter);
+  const presence = createPresence(ctx, { likes: likes.counter });
   const modKeys = moderationKeys(ctx.config.REDIS_KEY_PREFIX);
   const chat = createChat(ctx, presence.localRooms, modKeys);
+  // Chat reads moderation's keys; moderation deletes messages through chat's store as a ChatHistory (never imports chat).
   const moderation = createModeration(ctx, { auth, keys: modKeys, rooms: rooms.service, agencies: agency.store, audit: agency.audit, chat: chat.store });
   for (const d of [likes, presence, chat, moderation]) node.add(d);
-  // Moderation first: its beforeJoin refuses banned users before any other hook does work for them.
-  for (const hook of [moderation.hook, chat.hook, likes.hook, presence.hook]) rooms.service.hooks.add(hook);
 
   const onConnection: ((socket: HawkerSocket) => void)[] = [
     rooms.onConnection,
@@ -69,6 +71,19 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const payments = createPayments(ctx, auth, metrics);
   const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
+
+  // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
+  // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
+  rooms.service.hooks.register(moderation.hook, agencyConsole.hook, stream.hook, chat.hook, likes.hook, presence.hook, catalog.hook, sales.hook);
+  // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
+  rooms.service.provideSnapshot({
+    chatSettings: moderation.snapshot.chatSettings,
+    mutedUntil: moderation.snapshot.mutedUntil,
+    chat: chat.snapshot.chat,
+    stats: presence.snapshot.stats,
+    pinned: catalog.snapshot.pinned,
+    flashSale: sales.snapshot.flashSale,
+  });
   // Orders are taken only once Redis's money state is known to match the ledger (server/orders/recovery.ts).
   await orders.ready;
   onConnection.push(orders.onConnection, analytics.onConnection);

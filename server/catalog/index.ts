@@ -1,7 +1,9 @@
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { Ticker } from '../kernel/ticker.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
+import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import { catalogRoutes } from './routes.ts';
 import { CatalogService } from './service.ts';
 import { stockTick } from './stockTicker.ts';
@@ -15,20 +17,23 @@ export { CatalogService } from './service.ts';
  * snapshot slot `pinned`), and the live stock ticker that coalesces every stock change into one packet per room per
  * tick. When a room ends, list-price selling stops.
  */
-export function createCatalog(ctx: HawkerContext, auth: Auth, rooms: RoomService): Domain & { service: CatalogService } {
+export function createCatalog(
+  ctx: HawkerContext,
+  auth: Auth,
+  rooms: RoomService,
+): Domain & { service: CatalogService; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'pinned'> } {
   const log = ctx.log.child({ module: 'catalog' });
   const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
   const service = new CatalogService(store, rooms, ctx.io);
   ctx.app.use(catalogRoutes(service, auth));
-  rooms.hooks.add({
-    name: 'catalog',
-    snapshot: async (room) => ({ pinned: await store.pinnedCard(room.id) }),
-    onEnded: (roomId) => store.closeRoom(roomId),
-  });
   const ticker = new Ticker('stock', ctx.config.COMMERCE_TICK_MS, log, () => stockTick(ctx.redis, store.keys, ctx.io)).start();
   return {
     name: 'catalog',
     service,
+    // List-price selling stops when the room ends. The order scripts read the room's status themselves, so nothing is
+    // sold after the end whichever hook runs first: no order constraint.
+    hook: { name: 'catalog', priority: 400, onEnded: (roomId) => store.closeRoom(roomId) },
+    snapshot: { pinned: (room) => store.pinnedCard(room.id) },
     close: () => ticker.stop(),
   };
 }

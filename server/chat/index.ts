@@ -6,6 +6,7 @@ import type { ModerationKeys } from '../moderation/keys.ts';
 import type { LocalRooms } from '../presence/index.ts';
 import type { ChatMessage } from '@hawker/protocol';
 import type { RoomHook } from '../rooms/hooks.ts';
+import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import { roomChannel, userChannel } from '../kernel/channels.ts';
 import { ChatStore } from './store.ts';
 
@@ -22,7 +23,7 @@ export function createChat(
   ctx: HawkerContext,
   localRooms: LocalRooms,
   modKeys: ModerationKeys,
-): Domain & { store: ChatStore; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+): Domain & { store: ChatStore; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'chat'>; onConnection(socket: HawkerSocket): void } {
   const { config, io } = ctx;
   const log = ctx.log.child({ module: 'chat' });
   const store = new ChatStore(ctx.redis, config.REDIS_KEY_PREFIX, modKeys, {
@@ -56,9 +57,7 @@ export function createChat(
 
   const hook: RoomHook = {
     name: 'chat',
-    async snapshot(room, principal) {
-      return { chat: await store.recent(room.id, principal.userId) };
-    },
+    priority: 700,
     async onEnded(roomId) {
       buffers.delete(roomId);
       await store.expire(roomId, ENDED_ROOM_TTL_S);
@@ -69,6 +68,7 @@ export function createChat(
     name: 'chat',
     store,
     hook,
+    snapshot: { chat: (room, { principal }) => store.recent(room.id, principal.userId) },
     onConnection(socket) {
       on(socket, 'chat:send', log, async ({ roomId, text }) => {
         const local = localRooms.get(roomId);

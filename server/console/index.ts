@@ -2,10 +2,8 @@ import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import { on } from '../edge/socket.ts';
-import type { Principal } from '@hawker/protocol';
-import type { RoomSnapshot } from '@hawker/protocol';
-import type { Room } from '@hawker/protocol';
 import { consoleChannel, isConsoleChannel, roomChannel, roomIdOfChannel } from '../kernel/channels.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 
 /** Most live rooms one console follows (one agency's rooms; far above any real agency's concurrent lives). */
@@ -18,18 +16,15 @@ const MAX_ROOMS = 200;
  * node, through the adapter); rooms that end are removed before viewers are cut, and the consoles are told. Moderation
  * itself uses the ordinary `mod:*` events, which check the same agency access.
  */
-export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & { onConnection(socket: HawkerSocket): void } {
+export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & { hook: RoomHook; onConnection(socket: HawkerSocket): void } {
   const { io } = ctx;
   const log = ctx.log.child({ module: 'console' });
 
-  /** What a join would return for `room`, built from the room hooks without joining (no presence, no ban check). */
-  const snapshotOf = async (room: Room, principal: Principal): Promise<RoomSnapshot> => {
-    const parts = await Promise.all(rooms.hooks.list().map((h) => h.snapshot?.(room, principal, { observer: true }) ?? {}));
-    return Object.assign({ room, serverTime: Date.now(), you: principal }, ...parts) as RoomSnapshot;
-  };
-
-  rooms.hooks.add({
+  const hook: RoomHook = {
     name: 'console',
+    // Right after moderation. On end, watching consoles leave the room's channel before anything slower runs: the
+    // room's sockets are disconnected shortly after the end, through the adapter, which would cut a console still in it.
+    priority: 900,
     async onLive(room) {
       if (!room.agencyId) return;
       const channel = consoleChannel(room.agencyId);
@@ -38,7 +33,9 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
       const consoles = await io.in(channel).fetchSockets();
       io.in(channel).socketsJoin(roomChannel(room.id));
       await Promise.all(
-        consoles.map(async (s) => s.emit('console:roomLive', { agencyId: room.agencyId!, snapshot: await snapshotOf(room, s.data.principal) })),
+        consoles.map(async (s) =>
+          s.emit('console:roomLive', { agencyId: room.agencyId!, snapshot: await rooms.snapshot(room, s.data.principal, { observer: true }) }),
+        ),
       );
     },
     async onEnded(roomId, reason) {
@@ -49,10 +46,11 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
       io.in(channel).socketsLeave(roomChannel(roomId));
       io.local.to(channel).emit('console:roomEnded', { agencyId: room.agencyId, roomId, reason });
     },
-  });
+  };
 
   return {
     name: 'console',
+    hook,
     onConnection(socket) {
       /** Rooms this connection uses the media of through console:media (in `data.rooms`, without a join). */
       const mediaRooms = new Set<string>();
@@ -75,7 +73,7 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
         await socket.join(consoleChannel(agencyId));
         const live = await rooms.store.list({ agencyId, status: 'live', limit: MAX_ROOMS });
         await socket.join(live.map((room) => roomChannel(room.id)));
-        const snapshots = await Promise.all(live.map((room) => snapshotOf(room, principal)));
+        const snapshots = await Promise.all(live.map((room) => rooms.snapshot(room, principal, { observer: true })));
         return { agencyId, serverTime: Date.now(), rooms: snapshots };
       });
 

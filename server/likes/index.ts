@@ -3,6 +3,7 @@ import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
 import { on } from '../edge/socket.ts';
 import { TokenBucket } from '../kernel/tokenBucket.ts';
+import type { StatsSource } from '../presence/statsSource.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 
 /** Redis keys owned by the likes domain. */
@@ -15,11 +16,11 @@ const TAPS_PER_CONNECTION = { ratePerSec: 15, burst: 45 };
 const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
 
 /**
- * Like totals. Taps are only added to an in-memory per-room delta; presence's stats tick folds the delta into Redis
- * with one INCRBY per room per tick on each node, and presence's stats broadcast pushes the totals. Cost never grows
- * with the tap rate: no per-tap Redis command and no per-tap packet.
+ * Like totals, presence's `likes` stats source. Taps are only added to an in-memory per-room delta; presence's stats tick
+ * folds the delta into Redis with one INCRBY per room per tick on each node, and presence's stats broadcast pushes the
+ * totals. Cost never grows with the tap rate: no per-tap Redis command and no per-tap packet.
  */
-export class LikeCounter {
+export class LikeCounter implements StatsSource {
   readonly keys: ReturnType<typeof likeKeys>;
   private readonly pending = new Map<string, number>();
 
@@ -74,6 +75,7 @@ export function createLikes(ctx: HawkerContext): Domain & { counter: LikeCounter
     counter,
     hook: {
       name: 'likes',
+      priority: 600,
       async onEnded(roomId) {
         counter.drop(roomId);
         await ctx.redis.expire(counter.keys.total(roomId), ENDED_ROOM_TTL_S);

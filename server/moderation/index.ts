@@ -1,16 +1,17 @@
 import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog } from '../agency/index.ts';
 import type { Auth } from '../auth/index.ts';
-import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import { on } from '../edge/socket.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
+import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { ModerationKeys } from './keys.ts';
 import { moderationRoutes } from './routes.ts';
-import { ModerationService } from './service.ts';
+import { ModerationService, type ChatHistory } from './service.ts';
 
 export { moderationKeys, type ModerationKeys } from './keys.ts';
+export { type ChatHistory } from './service.ts';
 
 /** How long an ended room's moderation state (bans, mutes, keywords, slow mode) is kept. */
 const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
@@ -21,8 +22,13 @@ const ENDED_ROOM_TTL_S = 7 * 24 * 3600;
  */
 export function createModeration(
   ctx: HawkerContext,
-  deps: { auth: Auth; keys: ModerationKeys; rooms: RoomService; agencies: AgencyStore; audit: AuditLog; chat: ChatStore },
-): Domain & { service: ModerationService; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+  deps: { auth: Auth; keys: ModerationKeys; rooms: RoomService; agencies: AgencyStore; audit: AuditLog; chat: ChatHistory },
+): Domain & {
+  service: ModerationService;
+  hook: RoomHook;
+  snapshot: Pick<SnapshotProviders, 'chatSettings' | 'mutedUntil'>;
+  onConnection(socket: HawkerSocket): void;
+} {
   const log = ctx.log.child({ module: 'moderation' });
   const service = new ModerationService(ctx, deps.keys, deps.rooms, deps.agencies, deps.audit, deps.chat);
   ctx.app.use(moderationRoutes(service, deps.audit, deps.auth));
@@ -32,11 +38,10 @@ export function createModeration(
 
   const hook: RoomHook = {
     name: 'moderation',
+    // First of all hooks: its beforeJoin refuses a banned user before any other hook does work for them.
+    priority: 1000,
     async beforeJoin(room, socket) {
       if (await service.isBanned(room, socket.data.principal.userId)) throw AppError.forbidden('You are banned from this room');
-    },
-    async snapshot(room, principal) {
-      return service.joinState(room.id, principal.userId);
     },
     async onEnded(roomId) {
       const k = deps.keys;
@@ -54,6 +59,10 @@ export function createModeration(
     name: 'moderation',
     service,
     hook,
+    snapshot: {
+      chatSettings: (room) => service.chatSettings(room.id),
+      mutedUntil: (room, { principal }) => service.mutedUntil(room.id, principal.userId),
+    },
     onConnection(socket) {
       // Mute notices and kicks reach the user through their channel, which every connection joins on connect
       // (kernel/channels.ts, joinUserChannel).

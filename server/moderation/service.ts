@@ -2,7 +2,6 @@ import type { ChainableCommander } from 'ioredis';
 import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
 import { policy } from '../edge/policy.ts';
-import type { ChatStore } from '../chat/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -13,6 +12,15 @@ import type { Room } from '@hawker/protocol';
 import { roomChannel, userChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { ModerationKeys } from './keys.ts';
+
+/**
+ * What a message deletion needs of chat: queue the message's removal on moderation's MULTI, so the removal and its
+ * audit entry are one atomic step. Chat's store is given as this (server/domains.ts); moderation never imports chat,
+ * which reads moderation's keys (./keys.ts) the other way.
+ */
+export interface ChatHistory {
+  remove(multi: ChainableCommander, roomId: string, messageId: string): ChainableCommander;
+}
 
 /** Who to remove from where: one room, or every room of an agency. */
 export interface KickTarget {
@@ -37,7 +45,7 @@ export class ModerationService {
     private readonly rooms: RoomService,
     private readonly agencies: AgencyStore,
     private readonly audit: AuditLog,
-    private readonly chat: ChatStore,
+    private readonly chat: ChatHistory,
   ) {
     this.lua = new LuaScripts(ctx.redis, 'moderation', new URL('./lua/', import.meta.url), ['keywords']);
     this.log = ctx.log.child({ module: 'moderation' });
@@ -136,11 +144,16 @@ export class ModerationService {
     return (await this.exec(m)).some((v) => v === 1);
   }
 
-  /** What a joiner needs to know: the room's chat rules and whether they are muted. */
-  async joinState(roomId: string, userId: string): Promise<{ chatSettings: ChatSettings; mutedUntil: number | null }> {
-    const [slow, until] = await Promise.all([this.ctx.redis.hget(this.keys.settings(roomId), 'slowModeS'), this.ctx.redis.zscore(this.keys.mutes(roomId), userId)]);
-    const mutedUntil = until !== null && Number(until) > Date.now() ? Number(until) : null;
-    return { chatSettings: { roomId, slowModeS: Number(slow ?? 0), maxLength: CHAT_MAX_LENGTH }, mutedUntil };
+  /** The room's chat rules (a join snapshot slot). */
+  async chatSettings(roomId: string): Promise<ChatSettings> {
+    const slow = await this.ctx.redis.hget(this.keys.settings(roomId), 'slowModeS');
+    return { roomId, slowModeS: Number(slow ?? 0), maxLength: CHAT_MAX_LENGTH };
+  }
+
+  /** Until when `userId` is muted in the room, null if not (a join snapshot slot). */
+  async mutedUntil(roomId: string, userId: string): Promise<number | null> {
+    const until = await this.ctx.redis.zscore(this.keys.mutes(roomId), userId);
+    return until !== null && Number(until) > Date.now() ? Number(until) : null;
   }
 
   async roomState(p: Principal, roomId: string): Promise<RoomModerationState> {

@@ -2,13 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import { closeAll } from '../kernel/closeAll.ts';
 import { Ticker } from '../kernel/ticker.ts';
-import type { LikeCounter } from '../likes/index.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
+import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import { LocalRooms, type LocalRoom } from './localRooms.ts';
+import type { StatsSource, StatsSources } from './statsSource.ts';
 import { statsTick } from './statsTicker.ts';
 import { PresenceStore } from './store.ts';
 
 export { LocalRooms } from './localRooms.ts';
+export { type SourcedStat, type StatsSource, type StatsSources } from './statsSource.ts';
 
 /**
  * The presence domain: which users are in which room on this node (LocalRooms, which also owns each room's one
@@ -16,26 +18,31 @@ export { LocalRooms } from './localRooms.ts';
  * of a room (who is there through it) when a user joins and on each stats tick, and folds its like taps in; the room is
  * then marked changed. Joins and leaves are never broadcast one by one: once per stats tick, one node sends every
  * changed room one `room:stats` through the adapter, which reaches every socket watching the room on every node
- * (statsTicker.ts says why).
+ * (statsTicker.ts says why). The other numbers of a room's stats (the like total) come from `sources`, which presence
+ * ticks and reads without knowing the features behind them (statsSource.ts).
  */
-export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain & { localRooms: LocalRooms; store: PresenceStore; hook: RoomHook } {
+export function createPresence(
+  ctx: HawkerContext,
+  sources: StatsSources,
+): Domain & { localRooms: LocalRooms; store: PresenceStore; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'stats'> } {
   const { config, io } = ctx;
   const log = ctx.log.child({ module: 'presence' });
   const nodeId = randomBytes(6).toString('base64url');
   const store = new PresenceStore(ctx.redis, config.REDIS_KEY_PREFIX, nodeId, config.PRESENCE_TTL_MS);
   const localRooms = new LocalRooms({ tickMs: config.ROOM_TICK_MS, statsTickMs: config.STATS_TICK_MS }, log);
-  /** Rooms whose like total this node moved and has not yet marked changed (the mark rides on the next share write). */
-  const likesMoved = new Set<string>();
+  const sourceList: readonly StatsSource[] = Object.values(sources);
+  /** Rooms whose sourced numbers this node moved and has not yet marked changed (the mark rides on the next share write). */
+  const sourcesMoved = new Set<string>();
 
   /**
-   * Writes the room's pending membership changes on this node (and whether its likes moved) into this node's share in
+   * Writes the room's pending membership changes on this node (and whether its sourced numbers moved) into this node's share in
    * Redis. On failure the changes stay pending for the next write.
    */
   const writeShare = async (local: LocalRoom): Promise<void> => {
     const roomId = local.room.id;
     const changed = [...local.changed];
     local.changed.clear();
-    const moved = likesMoved.delete(roomId);
+    const moved = sourcesMoved.delete(roomId);
     // Taken with the changes: once this write has run, the share in Redis must have exactly this many users (writes go
     // out on one connection, in order, and each carries every change made before it was taken).
     const expected = local.distinctUsers;
@@ -44,18 +51,18 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
       share = await store.sync(roomId, {
         joined: changed.filter((u) => local.users.has(u)),
         left: changed.filter((u) => !local.users.has(u)),
-        likesMoved: moved,
+        sourcesMoved: moved,
       });
     } catch (err) {
       for (const u of changed) local.changed.add(u);
-      if (moved) likesMoved.add(roomId);
+      if (moved) sourcesMoved.add(roomId);
       throw err;
     }
     if (share === expected) return;
     // The share is not what this node wrote: other nodes reaped it while this one was too slow to heartbeat, Redis lost
     // data, or an earlier write failed after this one was taken. Rewrite it whole from what this node knows.
     log.warn({ roomId, share, expected }, 'presence share out of step; rewriting it');
-    await store.sync(roomId, { joined: [...local.users.keys()], left: [], likesMoved: false, rewrite: true });
+    await store.sync(roomId, { joined: [...local.users.keys()], left: [], sourcesMoved: false, rewrite: true });
   };
 
   localRooms.addParticipant({
@@ -64,12 +71,12 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
     // per room per node per stats tick, whatever the room's size).
     async tick(local, statsTick) {
       if (!statsTick) return;
-      if ((await likes.flush(local.room.id)) > 0) likesMoved.add(local.room.id);
+      for (const source of sourceList) if ((await source.flush(local.room.id)) > 0) sourcesMoved.add(local.room.id);
       await writeShare(local);
     },
     dispose: (roomId) => {
-      likes.drop(roomId);
-      likesMoved.delete(roomId);
+      for (const source of sourceList) source.drop(roomId);
+      sourcesMoved.delete(roomId);
     },
   });
 
@@ -83,15 +90,14 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
   }).start();
   void heartbeat.tick();
   // Claimed for two ticks: if its holder stops, another node broadcasts within two ticks.
-  const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () => statsTick(store, likes, io, 2 * config.STATS_TICK_MS)).start();
+  const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () => statsTick(store, sources, io, 2 * config.STATS_TICK_MS)).start();
 
   const hook: RoomHook = {
     name: 'presence',
-    async snapshot(room, principal, opts) {
-      // The joiner's share is written in afterJoin, later: count them now so the snapshot matches the next broadcast.
-      // An observer (agency console) is never counted.
-      const [viewers, likeTotal] = await Promise.all([store.count(room.id, opts?.observer ? undefined : principal.userId), likes.total(room.id)]);
-      return { stats: { roomId: room.id, viewers, likes: likeTotal } };
+    // After moderation, so a banned user joining a closing node is told they are banned; otherwise no order constraint.
+    priority: 500,
+    async beforeJoin() {
+      localRooms.assertOpen(); // a closing node refuses joins (afterJoin is a notification and cannot)
     },
     async afterJoin(room, socket) {
       // Disconnected while the join was in flight: its disconnect handler has run already, so entering now would leave
@@ -117,6 +123,14 @@ export function createPresence(ctx: HawkerContext, likes: LikeCounter): Domain &
     localRooms,
     store,
     hook,
+    snapshot: {
+      async stats(room, { principal, observer }) {
+        // The joiner's share is written in afterJoin, later: count them now so the snapshot matches the next broadcast.
+        // An observer (agency console) is never counted.
+        const [viewers, likes] = await Promise.all([store.count(room.id, observer ? undefined : principal.userId), sources.likes.total(room.id)]);
+        return { roomId: room.id, viewers, likes };
+      },
+    },
     close() {
       // Heartbeat first: a beat landing after removeNode would make this node alive again. Then the room ticks (and
       // joins: LocalRooms refuses them once closed), the last writers of this node's shares. The broadcast claim is

@@ -68,9 +68,14 @@ export class LocalRooms {
     return [...this.rooms.keys()];
   }
 
+  /** Throws what `enter` would throw on a closing node: a join is refused before anything is done for it. */
+  assertOpen(): void {
+    if (this.closed) throw AppError.unavailable('This server is shutting down; reconnect');
+  }
+
   /** A socket of `userId` is now in `room` on this node. */
   enter(room: Room, userId: string, socketId: string): LocalRoom {
-    if (this.closed) throw AppError.unavailable('This server is shutting down; reconnect');
+    this.assertOpen();
     let local = this.rooms.get(room.id);
     if (!local) {
       local = new LocalRoom(room);

@@ -1,7 +1,7 @@
 import type { HawkerIo } from '../kernel/context.ts';
-import type { LikeCounter } from '../likes/index.ts';
 import type { RoomStats } from '@hawker/protocol';
 import { roomChannel } from '../kernel/channels.ts';
+import type { StatsSources } from './statsSource.ts';
 import type { PresenceStore } from './store.ts';
 
 /** Rooms broadcast per tick; the rest wait for the next tick (bounds one tick's work). */
@@ -25,16 +25,16 @@ const MAX_ROOMS_PER_TICK = 1_000;
  * Best effort, like the stock ticker: a failed read puts the rooms back for the next tick; a node dying between the SPOP
  * and the emit loses that update until the room's numbers move again (join snapshots are always current).
  */
-export async function statsTick(store: PresenceStore, likes: LikeCounter, io: HawkerIo, claimMs: number): Promise<void> {
+export async function statsTick(store: PresenceStore, sources: StatsSources, io: HawkerIo, claimMs: number): Promise<void> {
   if (!(await store.claimBroadcast(claimMs))) return;
   const roomIds = await store.takeChanged(MAX_ROOMS_PER_TICK);
   if (roomIds.length === 0) return;
   let fresh: RoomStats[];
   try {
-    const [viewers, totals] = await Promise.all([store.counts(roomIds), likes.totals(roomIds)]);
+    const [viewers, likes] = await Promise.all([store.counts(roomIds), sources.likes.totals(roomIds)]);
     // A room marked changed again between the SPOP and these reads was read with that change already in: its next
     // turn would re-send the same numbers. So would a change undone within a tick. Only differing numbers go out.
-    fresh = await store.unsent(roomIds.map((roomId, i) => ({ roomId, viewers: viewers[i]!, likes: totals[i]! })));
+    fresh = await store.unsent(roomIds.map((roomId, i) => ({ roomId, viewers: viewers[i]!, likes: likes[i]! })));
   } catch (err) {
     // Redis is failing: putting the rooms back may fail too, and then only the original error is worth reporting.
     await store.markChanged(roomIds).catch(() => {});

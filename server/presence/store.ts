@@ -26,8 +26,8 @@ export interface ShareChanges {
   joined: readonly string[];
   /** Users whose last socket on this node left the room. */
   left: readonly string[];
-  /** The room's like total moved (its stats must be broadcast even if the viewer count did not change). */
-  likesMoved: boolean;
+  /** A sourced number (the like total: statsSource.ts) moved: the stats must be broadcast even if the viewer count did not. */
+  sourcesMoved: boolean;
   /** Empty this node's share first: `joined` is then the whole share. */
   rewrite?: boolean;
 }
@@ -64,7 +64,7 @@ export class PresenceStore {
   }
 
   /**
-   * Writes this node's membership changes for the room (marking the room changed if its count moved or `likesMoved`);
+   * Writes this node's membership changes for the room (marking the room changed if its count moved or `sourcesMoved`);
    * returns the size of this node's share in Redis afterwards.
    */
   async sync(roomId: string, c: ShareChanges): Promise<number> {
@@ -73,7 +73,7 @@ export class PresenceStore {
       await this.lua.run(
         'sync',
         [k.viewers(roomId), k.share(this.nodeId, roomId), k.nodeRooms(this.nodeId), k.changed],
-        [roomId, c.likesMoved ? 1 : 0, c.rewrite ? 1 : 0, c.joined.length, ...c.joined, ...c.left],
+        [roomId, c.sourcesMoved ? 1 : 0, c.rewrite ? 1 : 0, c.joined.length, ...c.joined, ...c.left],
       ),
     );
   }

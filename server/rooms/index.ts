@@ -6,9 +6,10 @@ import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';
 
 export { type RoomHook } from './hooks.ts';
+export { type SnapshotProviders } from './snapshot.ts';
 export { RoomService } from './service.ts';
 
-/** The rooms domain: REST lifecycle, room:join / room:leave, and the hook registry other features plug into. */
+/** The rooms domain: REST lifecycle, room:join / room:leave, the hook runner and the snapshot builder features plug into. */
 export function createRooms(ctx: HawkerContext, auth: Auth): Domain & { service: RoomService; onConnection(socket: HawkerSocket): void } {
   const service = new RoomService(ctx);
   ctx.app.use(roomRoutes(service, auth));

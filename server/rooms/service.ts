@@ -1,26 +1,46 @@
 import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { policy } from '../edge/policy.ts';
-import type { Logger } from '../kernel/log.ts';
 import type { Principal } from '@hawker/protocol';
 import type { RoomSnapshot } from '@hawker/protocol';
 import type { CreateRoomBody, Room } from '@hawker/protocol';
 import { AppError } from '../kernel/errors.ts';
 import { roomChannel, roomIdOfChannel } from '../kernel/channels.ts';
 import { RoomHooks, type LeaveCause } from './hooks.ts';
+import { snapshotBuilder, type SnapshotBuilder, type SnapshotProviders } from './snapshot.ts';
 import { RoomStore } from './store.ts';
 
-/** Room lifecycle and membership: create, go live, end, join, leave. Features plug in through `hooks`. */
+/**
+ * Room lifecycle and membership: create, go live, end, join, leave. Features plug in through `hooks` (run by priority,
+ * one error rule per kind: server/rooms/hooks.ts) and give the join snapshot's slots through `provideSnapshot`; the node
+ * does both once, in server/domains.ts.
+ */
 export class RoomService {
   readonly store: RoomStore;
-  readonly hooks = new RoomHooks();
-  private readonly log: Logger;
+  readonly hooks: RoomHooks;
+  private buildSnapshot: SnapshotBuilder | undefined;
 
   constructor(private readonly ctx: HawkerContext) {
     this.store = new RoomStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
-    this.log = ctx.log.child({ module: 'rooms' });
+    this.hooks = new RoomHooks(ctx.log.child({ module: 'rooms' }));
+    // Another node ended a room: this node's part of it ends too. The runner never rejects (failures are logged).
     ctx.io.on('room:ended', (roomId, reason) => {
-      void this.runEndedHooks(roomId, reason);
+      void this.hooks.onEnded(roomId, reason);
     });
+  }
+
+  /** Sets the provider of every snapshot slot (once, before the node takes connections). */
+  provideSnapshot(providers: SnapshotProviders): void {
+    if (this.buildSnapshot) throw new Error('The snapshot providers are already set');
+    this.buildSnapshot = snapshotBuilder(providers);
+  }
+
+  /**
+   * What joining `room` shows `principal`; `observer`: read without joining (the agency console), so not counted. Reads
+   * only: no ban check, no membership.
+   */
+  async snapshot(room: Room, principal: Principal, { observer }: { observer: boolean }): Promise<RoomSnapshot> {
+    if (!this.buildSnapshot) throw new Error('No snapshot providers: server/domains.ts sets them before the node takes connections');
+    return this.buildSnapshot(room, { principal, observer });
   }
 
   async create(p: Principal, body: CreateRoomBody): Promise<Room> {
@@ -32,7 +52,8 @@ export class RoomService {
     const room = await this.store.mustGet(roomId);
     policy.require(policy.canGoLive(p, room), 'Only the room\'s creator can go live');
     const live = await this.store.transition(roomId, 'live');
-    for (const h of this.hooks.list()) await h.onLive?.(live);
+    // The room is live whatever a hook does: onLive failures are logged by the runner, never thrown.
+    await this.hooks.onLive(live);
     this.ctx.io.to(roomChannel(roomId)).emit('room:updated', { room: live });
     return live;
   }
@@ -45,7 +66,7 @@ export class RoomService {
     const room = await this.store.mustGet(roomId);
     policy.require(policy.canManageRoom(p, room), 'Only the room\'s creator, its agency or an admin can end it');
     const ended = await this.store.transition(roomId, 'end', reason);
-    await this.runEndedHooks(roomId, reason);
+    await this.hooks.onEnded(roomId, reason);
     this.ctx.io.serverSideEmit('room:ended', roomId, reason);
     const channel = roomChannel(roomId);
     this.ctx.io.to(channel).emit('room:ended', { roomId, reason });
@@ -57,24 +78,23 @@ export class RoomService {
   async join(socket: HawkerSocket, roomId: string): Promise<RoomSnapshot> {
     const room = await this.store.mustGet(roomId);
     if (room.status === 'ended') throw AppError.conflict(`This live has ended (${room.endReason ?? 'ended'})`);
-    const hooks = this.hooks.list();
-    for (const h of hooks) await h.beforeJoin?.(room, socket);
+    await this.hooks.beforeJoin(room, socket); // may refuse
     const principal = socket.data.principal;
     // Into the channel before the snapshot is read: a push sent in between then reaches the client (which applies
     // what arrives before the ack on top of the snapshot, deduplicated) instead of falling between the two.
     const channel = roomChannel(roomId);
     const wasIn = socket.rooms.has(channel);
     await socket.join(channel);
-    let parts: Partial<RoomSnapshot>[];
+    let snapshot: RoomSnapshot;
     try {
-      parts = await Promise.all(hooks.map((h) => h.snapshot?.(room, principal) ?? {}));
+      snapshot = await this.snapshot(room, principal, { observer: false });
     } catch (err) {
       if (!wasIn) await socket.leave(channel);
       throw err;
     }
     socket.data.rooms.add(roomId);
-    for (const h of hooks) await h.afterJoin?.(room, socket);
-    return Object.assign({ room, serverTime: Date.now(), you: principal }, ...parts) as RoomSnapshot;
+    await this.hooks.afterJoin(room, socket); // notifications: never fails the join
+    return snapshot;
   }
 
   /**
@@ -103,7 +123,7 @@ export class RoomService {
       return;
     }
     try {
-      for (const h of this.hooks.list()) await h.beforeJoin?.(room, socket);
+      await this.hooks.beforeJoin(room, socket);
     } catch (err) {
       await drop();
       if (!(err instanceof AppError)) throw err;
@@ -111,21 +131,13 @@ export class RoomService {
       return;
     }
     if (!socket.connected) return; // cut again while we checked: the disconnect handler already left its rooms
-    for (const h of this.hooks.list()) await h.afterJoin?.(room, socket);
+    await this.hooks.afterJoin(room, socket);
   }
 
   /** Takes the socket out of the room; `cause` tells the hooks whether it may be back soon (see LeaveCause). */
   async leave(socket: HawkerSocket, roomId: string, cause: LeaveCause): Promise<void> {
     if (!socket.data.rooms.delete(roomId)) return;
     await socket.leave(roomChannel(roomId));
-    for (const h of this.hooks.list()) {
-      await h.afterLeave?.(roomId, socket, cause).catch((err: Error) => this.log.error({ err, hook: h.name, roomId }, 'afterLeave hook failed'));
-    }
-  }
-
-  private async runEndedHooks(roomId: string, reason: string): Promise<void> {
-    for (const h of this.hooks.list()) {
-      await h.onEnded?.(roomId, reason).catch((err: Error) => this.log.error({ err, hook: h.name, roomId }, 'onEnded hook failed'));
-    }
+    await this.hooks.afterLeave(roomId, socket, cause);
   }
 }

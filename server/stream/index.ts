@@ -5,6 +5,7 @@ import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { roomChannel } from '../kernel/channels.ts';
 import { closeAll } from '../kernel/closeAll.ts';
+import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { registerMediaMetrics } from './metrics.ts';
 import { mediaRoutes } from './routes.ts';
@@ -21,7 +22,7 @@ export function createStream(
   auth: Auth,
   rooms: RoomService,
   metrics: Registry,
-): Domain & { media: MediaService; onConnection(socket: HawkerSocket): void } {
+): Domain & { media: MediaService; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
   const { config, io } = ctx;
   const log = ctx.log.child({ module: 'stream' });
   const media = new MediaService(
@@ -52,8 +53,11 @@ export function createStream(
     });
   });
 
-  rooms.hooks.add({
+  const hook: RoomHook = {
     name: 'media',
+    // Early on end: a room's routers and transports hold mediasoup workers' capacity, freed before the slower Redis
+    // clean-ups. Joins and leaves: independent of the other hooks.
+    priority: 800,
     async afterJoin(room, socket) {
       // Socket.IO recovered this connection under its old id: the same peer is back, and keeps the media held for it.
       if (socket.recovered) media.get(room.id)?.reattachPeer(socket.id);
@@ -67,7 +71,7 @@ export function createStream(
     async onEnded(roomId) {
       media.closeRoom(roomId, 'roomClosed');
     },
-  });
+  };
 
   ctx.app.use(mediaRoutes(media, rooms, auth));
   const releaseMetrics = registerMediaMetrics(metrics, media);
@@ -75,6 +79,7 @@ export function createStream(
   return {
     name: 'stream',
     media,
+    hook,
     onConnection(socket) {
       registerSignaling(socket, { media, rooms, log });
     },

@@ -8,7 +8,7 @@
 -- KEYS[2] this node's share of the room (set of user ids with a socket in the room through this node)
 -- KEYS[3] this node's rooms (set of room ids where its share is not empty: what to take back if the node dies)
 -- KEYS[4] rooms whose stats changed since they were last broadcast (set of room ids)
--- ARGV[1] room id   ARGV[2] 1 if the room's like total moved   ARGV[3] 1 to empty this node's share first (rewrite)
+-- ARGV[1] room id   ARGV[2] 1 if a sourced stat (the like total) moved   ARGV[3] 1 to empty this node's share first (rewrite)
 -- ARGV[4] n   ARGV[5..4+n] users now in the room through this node   ARGV[5+n..] users no longer in it through this node
 -- Returns: the size of this node's share afterwards (the caller compares it with its own count to detect a lost share).
 local before = redis.call('HLEN', KEYS[1])
