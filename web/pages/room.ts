@@ -2,7 +2,7 @@
  * Viewer room: the creator's video, chat with flying comments, the pinned product, the flash-sale countdown and stock,
  * buying with the order's status as it changes, and likes.
  */
-import { LiveRoom, type ChatMessage, type PlayerState, type RoomSnapshot } from '@hawker/client-sdk';
+import { COMMERCE_PUSHES, LiveRoom, type ChatMessage, type CommerceEvent, type PlayerState, type RoomSnapshot } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { compact, initials } from './lib/format.ts';
@@ -60,14 +60,7 @@ class RoomView {
     for (const event of CHAT_EVENTS) room.on(event, (payload) => this.chat.apply({ event, payload } as never));
     room.on('room:stats', (s) => this.renderStats(s));
     room.on('room:updated', () => this.renderStatus());
-    room.on('product:pinned', (p) => this.shop.onPinned(p));
-    room.on('product:unpinned', () => this.shop.onUnpinned());
-    room.on('sale:scheduled', (s) => this.shop.onSale(s));
-    room.on('sale:started', (s) => this.shop.onSale(s));
-    room.on('sale:soldout', ({ saleId }) => this.shop.onSaleSoldOut(saleId));
-    room.on('sale:ended', ({ saleId, reason }) => this.shop.onSaleEnded(saleId, reason));
-    room.on('stock:update', (u) => this.shop.onStock(u));
-    room.on('order:updated', (u) => this.shop.onOrder(u));
+    for (const event of COMMERCE_PUSHES) room.on(event, (payload) => this.shop.apply({ event, payload } as CommerceEvent));
     room.on('disconnected', () => this.banner.show('Not connected: reconnecting… Chat and buying resume when the connection is back.'));
     room.on('resync', (s) => this.resync(s));
     room.on('closed', ({ code, reason }) => {

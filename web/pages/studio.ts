@@ -2,7 +2,7 @@
  * Creator studio: pick or create a room, preview the camera, go live and end; products, flash sales, chat moderation
  * and live counters for the open room.
  */
-import { HawkerApi, LiveRoom, type FlashSale, type Product, type Publisher, type Room, type RoomAnalytics } from '@hawker/client-sdk';
+import { applyCommerceEvent, commerceStateFromSnapshot, COMMERCE_PUSHES, HawkerApi, LiveRoom, skuKey, type CommerceEvent, type CommerceState, type Product, type Publisher, type Room, type RoomAnalytics } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
@@ -110,15 +110,15 @@ class Studio {
   private readonly productList = h('ul', { class: 'list', attrs: { 'data-testid': 'products' } });
   private readonly saleInfo = h('div', { attrs: { 'data-testid': 'studio-sale' } });
   private readonly chat: ChatPanel;
+  /** The room's products as last read (their stock comes from `commerce`, which follows the pushes). */
   private products: Product[] = [];
-  private pinnedId: string | null;
-  private sale: FlashSale | null;
+  /** Pinned card, flash sale and stock, kept by the SDK's commerce reducer. */
+  private commerce: CommerceState;
   private readonly timers: ReturnType<typeof setInterval>[] = [];
 
   constructor(private readonly room: LiveRoom) {
     const snap = room.snapshot;
-    this.pinnedId = snap.pinned?.product.id ?? null;
-    this.sale = snap.flashSale;
+    this.commerce = commerceStateFromSnapshot(snap);
     this.chat = new ChatPanel(snap, { mod: { moderation: room.moderation, selfId: snap.you.userId }, send: (text) => room.chat(text) });
     this.render();
     this.renderStats(snap.stats);
@@ -132,39 +132,17 @@ class Studio {
     room.adopt({ close: () => this.timers.forEach(clearInterval) });
     for (const event of CHAT_EVENTS) room.on(event, (payload) => this.chat.apply({ event, payload } as never));
     room.on('room:stats', (st) => this.renderStats(st));
-    room.on('product:pinned', (p) => {
-      this.pinnedId = p.product.id;
-      this.renderProducts();
-    });
-    room.on('product:unpinned', () => {
-      this.pinnedId = null;
-      this.renderProducts();
-    });
-    for (const e of ['sale:scheduled', 'sale:started'] as const) {
-      room.on(e, (sale) => {
-        this.sale = sale;
-        this.renderSale();
-      });
-    }
+    for (const event of COMMERCE_PUSHES) room.on(event, (payload) => this.applyCommerce([{ event, payload } as CommerceEvent]));
+    // An ended sale gives its unsold units back to the product: read the catalog again.
     room.on('sale:ended', () => void this.loadProducts());
-    room.on('stock:update', (u) => {
-      if (this.sale) {
-        const x = u.sales.find((y) => y.saleId === this.sale!.id);
-        if (x) this.sale = { ...this.sale, left: x.left, sold: x.sold };
-      }
-      this.products = this.products.map((p) => ({ ...p, skus: p.skus.map((sku) => ({ ...sku, left: u.skus.find((y) => y.productId === p.id && y.skuId === sku.id)?.left ?? sku.left })) }));
-      this.renderProducts();
-      this.renderSale();
-      void this.refreshAnalytics();
-    });
+    room.on('stock:update', () => void this.refreshAnalytics());
     room.on('room:updated', () => this.renderStatus());
     room.on('disconnected', () => this.banner.show('Connection lost: reconnecting… Your video keeps going to viewers for a few seconds; stay on this page.'));
     room.on('resync', (snapshot) => {
       this.banner.hide();
       this.chat.reset(snapshot);
       this.renderStats(snapshot.stats);
-      this.pinnedId = snapshot.pinned?.product.id ?? null;
-      this.sale = snapshot.flashSale;
+      this.commerce = commerceStateFromSnapshot(snapshot, this.commerce.orders);
       this.renderStatus();
       void this.loadProducts();
     });
@@ -253,16 +231,34 @@ class Studio {
     this.counters.gmv.textContent = moneyTotals(a.gmv);
   }
 
+  /** Applies commerce events (pushes, reads, acknowledgements) with the SDK's reducer and re-renders what changed. */
+  private applyCommerce(events: CommerceEvent[]): void {
+    const prev = this.commerce;
+    for (const e of events) this.commerce = applyCommerceEvent(this.commerce, e);
+    if (this.commerce.pinned?.product.id !== prev.pinned?.product.id || this.commerce.stock.skus !== prev.stock.skus) this.renderProducts();
+    if (this.commerce.sale !== prev.sale) this.renderSale();
+  }
+
   private async loadProducts(): Promise<void> {
     try {
-      this.products = await this.room.api.listProducts(this.room.roomId);
+      const products = await this.room.api.listProducts(this.room.roomId);
       const sales = await this.room.api.listSales(this.room.roomId);
-      this.sale = sales.find((x) => x.state === 'live') ?? sales.find((x) => x.state === 'scheduled') ?? this.sale;
+      this.products = products;
+      // The sale shown as it is now (it may have ended), then the one to show: the live one, else the next scheduled.
+      const shown = sales.find((x) => x.id === this.commerce.sale?.id);
+      const pick = sales.find((x) => x.state === 'live') ?? sales.find((x) => x.state === 'scheduled');
+      this.applyCommerce([...products.map((p): CommerceEvent => ({ event: 'product', payload: p })), ...[shown, pick].filter((x) => x !== undefined).map((x): CommerceEvent => ({ event: 'sale', payload: x }))]);
     } catch (err) {
       toast(describeError(err), 'error');
     }
     this.renderProducts();
     this.renderSale();
+  }
+
+  /** `p` with its SKUs' units left as the pushes say (the catalog read may be older). */
+  private withStock(p: Product): Product {
+    const skus = this.commerce.stock.skus;
+    return { ...p, skus: p.skus.map((sku) => ({ ...sku, left: skus[skuKey(p.id, sku.id)] ?? sku.left })) };
   }
 
   private renderProducts(): void {
@@ -273,14 +269,14 @@ class Studio {
     replace(
       this.productList,
       ...this.products.map((p) => {
-        const pinned = p.id === this.pinnedId;
+        const pinned = p.id === this.commerce.pinned?.product.id;
         const button = h('button', { class: pinned ? 'btn btn-sm btn-primary' : 'btn btn-sm', text: pinned ? 'Unpin' : 'Pin', attrs: { type: 'button', 'data-testid': 'pin' } });
         button.addEventListener('click', () => void withButton<unknown>(button, () => (pinned ? this.room.unpin() : this.room.pin(p.id))));
         return h(
           'li',
           { class: 'list-item product', attrs: { 'data-testid': 'product', 'data-product-id': p.id } },
           h('img', { attrs: { src: p.imageUrl, alt: '' } }),
-          h('div', { class: 'meta' }, h('div', { class: 'title', text: p.title }), h('div', { class: 'small muted' }, h('span', { class: 'price', text: money(p.price, p.currency) }), ` · ${unitsLeft(p)} in stock`)),
+          h('div', { class: 'meta' }, h('div', { class: 'title', text: p.title }), h('div', { class: 'small muted' }, h('span', { class: 'price', text: money(p.price, p.currency) }), ` · ${unitsLeft(this.withStock(p))} in stock`)),
           pinned ? h('span', { class: 'pill pill-live', text: 'Pinned' }) : null,
           button,
         );
@@ -358,7 +354,7 @@ class Studio {
               return;
             }
             void withButton(launch, async () => {
-              this.sale = await this.room.startSale({
+              const sale = await this.room.startSale({
                 productId: product.id,
                 skuId: product.skus[0]!.id,
                 salePrice: cents,
@@ -366,7 +362,7 @@ class Studio {
                 durationMs: Number(minutes.value) * 60_000,
                 perBuyerLimit: Math.min(99, Math.max(1, Math.floor(Number(limit.value) || 1))),
               });
-              this.renderSale();
+              this.applyCommerce([{ event: 'sale', payload: sale }]);
               toast('Flash sale launched!', 'ok');
               await this.loadProducts();
             });
@@ -383,7 +379,7 @@ class Studio {
   }
 
   private renderSale(): void {
-    const sale = this.sale;
+    const sale = this.commerce.sale;
     if (!sale || sale.state === 'ended') {
       replace(this.saleInfo, h('p', { class: 'muted small', text: sale ? `Last sale ended: ${sale.sold} sold.` : 'No flash sale running. Launch one to create urgency: viewers see a countdown and live stock.' }));
       return;

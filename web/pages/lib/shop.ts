@@ -1,4 +1,4 @@
-import { HawkerError, type FlashSale, type OrderStatus, type OrderUpdated, type PinnedProduct, type Product, type StockUpdate } from '@hawker/client-sdk';
+import { applyCommerceEvent, commerceStateFromSnapshot, HawkerError, type CommerceEvent, type CommerceState, type OrderStatus, type PlaceOrderResult, type Product, type RoomSnapshot } from '@hawker/client-sdk';
 import { h, icon, replace } from './dom.ts';
 import { countdown, money } from './format.ts';
 import { describeError } from './ui.ts';
@@ -41,26 +41,24 @@ export function unitsLeft(p: Product): number {
 
 /**
  * The viewer's shop strip: the flash sale (countdown on the server clock, stock bar, buy), the pinned product card
- * (buy at list price), and the buyer's latest order with its status as it changes.
+ * (buy at list price), and the buyer's latest order with its status as it changes. Its state is the SDK's commerce
+ * reducer's (commerce pushes and the buy acknowledgement go through `apply`); it re-renders what changed.
  */
 export class ShopStrip {
   readonly element: HTMLElement;
   private readonly saleBox = h('section', { class: 'sale', attrs: { 'data-testid': 'sale', hidden: true, 'aria-live': 'polite' } });
   private readonly pinnedBox = h('section', { attrs: { 'data-testid': 'pinned', hidden: true } });
   private readonly orderBox = h('section', { class: 'banner order', attrs: { 'data-testid': 'order', hidden: true, role: 'status' } });
-  private sale: FlashSale | null;
-  private pinned: PinnedProduct | null;
+  private state: CommerceState;
   private readonly clock: ReturnType<typeof setInterval>;
+  /** The order this strip shows: the buyer's latest from here. */
   private lastOrderId: string | null = null;
-  /** Latest pushed status per order: a push can overtake the order's own acknowledgement. */
-  private readonly statuses = new Map<string, { status: OrderStatus; reason: string | null }>();
 
   constructor(
-    init: { pinned: PinnedProduct | null; flashSale: FlashSale | null },
-    private readonly deps: { serverNow: () => number; buy: (what: { saleId: string } | { productId: string; skuId: string }) => Promise<{ order: { id: string; status: OrderStatus; amount: number; currency: string; title: string } }> },
+    snapshot: RoomSnapshot,
+    private readonly deps: { serverNow: () => number; buy: (what: { saleId: string } | { productId: string; skuId: string }) => Promise<PlaceOrderResult> },
   ) {
-    this.sale = init.flashSale;
-    this.pinned = init.pinned;
+    this.state = commerceStateFromSnapshot(snapshot);
     this.element = h('div', { class: 'shop stack' }, this.saleBox, this.pinnedBox, this.orderBox);
     // One clock for the countdown; the numbers come from the server clock, so every viewer sees the same second.
     this.clock = setInterval(() => this.renderSaleClock(), 250);
@@ -72,63 +70,24 @@ export class ShopStrip {
     clearInterval(this.clock);
   }
 
-  reset(init: { pinned: PinnedProduct | null; flashSale: FlashSale | null }): void {
-    this.sale = init.flashSale;
-    this.pinned = init.pinned;
+  /** A fresh snapshot after a reconnect. It has no orders: the ones known so far are kept. */
+  reset(snapshot: RoomSnapshot): void {
+    this.state = commerceStateFromSnapshot(snapshot, this.state.orders);
     this.renderSale();
     this.renderPinned();
   }
 
-  onPinned(p: PinnedProduct): void {
-    this.pinned = p;
-    this.renderPinned();
-  }
-
-  onUnpinned(): void {
-    this.pinned = null;
-    this.renderPinned();
-  }
-
-  onSale(sale: FlashSale): void {
-    this.sale = sale;
-    this.renderSale();
-  }
-
-  onSaleSoldOut(saleId: string): void {
-    if (this.sale?.id !== saleId) return;
-    this.sale = { ...this.sale, left: 0 };
-    this.renderSale();
-  }
-
-  onSaleEnded(saleId: string, reason: string): void {
-    if (this.sale?.id !== saleId) return;
-    this.sale = { ...this.sale, state: 'ended', endedReason: reason };
-    this.renderSale();
-  }
-
-  onStock(u: StockUpdate): void {
-    const s = u.sales.find((x) => x.saleId === this.sale?.id);
-    if (s && this.sale) {
-      this.sale = { ...this.sale, left: s.left, sold: s.sold };
-      this.renderSale();
-    }
-    if (this.pinned) {
-      const skus = this.pinned.product.skus.map((sku) => {
-        const x = u.skus.find((y) => y.productId === this.pinned!.product.id && y.skuId === sku.id);
-        return x ? { ...sku, left: x.left } : sku;
-      });
-      this.pinned = { ...this.pinned, product: { ...this.pinned.product, skus } };
-      this.renderPinned();
-    }
-  }
-
-  onOrder(u: OrderUpdated): void {
-    this.statuses.set(u.orderId, { status: u.status, reason: u.reason });
-    if (u.orderId === this.lastOrderId) this.showOrder(u.status, u.reason);
+  /** A commerce push (or an acknowledgement), through the SDK's reducer. */
+  apply(e: CommerceEvent): void {
+    const prev = this.state;
+    this.state = applyCommerceEvent(prev, e);
+    if (this.state.sale !== prev.sale) this.renderSale();
+    if (this.state.pinned !== prev.pinned) this.renderPinned();
+    if (this.lastOrderId && this.state.orders[this.lastOrderId] !== prev.orders[this.lastOrderId]) this.renderOrderStatus();
   }
 
   private renderSale(): void {
-    const sale = this.sale;
+    const sale = this.state.sale;
     if (!sale || sale.state === 'ended') {
       this.saleBox.hidden = !sale;
       if (sale) replace(this.saleBox, h('div', { class: 'row' }, h('b', { text: 'Flash sale ended' }), h('span', { class: 'small', text: sale.endedReason ?? '' })));
@@ -156,7 +115,7 @@ export class ShopStrip {
   }
 
   private renderSaleClock(): void {
-    const sale = this.sale;
+    const sale = this.state.sale;
     const el = this.saleBox.querySelector('.clock');
     if (!sale || !el) return;
     const now = this.deps.serverNow();
@@ -165,7 +124,7 @@ export class ShopStrip {
   }
 
   private renderPinned(): void {
-    const p = this.pinned?.product;
+    const p = this.state.pinned?.product;
     this.pinnedBox.hidden = !p;
     if (!p) return;
     const sku = p.skus.find((s) => s.left > 0) ?? p.skus[0];
@@ -196,8 +155,9 @@ export class ShopStrip {
       const { order } = await this.deps.buy(what);
       this.lastOrderId = order.id;
       replace(this.orderBox, icon('bag'), h('span', { class: 'grow', text: `${order.title} · ${money(order.amount, order.currency)}` }), h('span', { class: 'pill', attrs: { 'data-testid': 'order-status' } }));
-      const pushed = this.statuses.get(order.id);
-      this.showOrder(pushed?.status ?? order.status, pushed?.reason ?? null);
+      // A status push can overtake the acknowledgement: the reducer keeps whichever status is newer.
+      this.apply({ event: 'order', payload: order });
+      this.renderOrderStatus();
     } catch (err) {
       replace(this.orderBox, h('span', { text: describeOrderError(err), attrs: { 'data-testid': 'order-error' } }));
       this.orderBox.className = 'banner banner-error order';
@@ -205,6 +165,11 @@ export class ShopStrip {
     } finally {
       button.disabled = false;
     }
+  }
+
+  private renderOrderStatus(): void {
+    const view = this.lastOrderId ? this.state.orders[this.lastOrderId] : undefined;
+    if (view) this.showOrder(view.status, view.reason);
   }
 
   private showOrder(status: OrderStatus, reason: string | null): void {
