@@ -76,23 +76,29 @@ export function pageSizes(meta: Metafile): Record<PageName, number> {
  * need nothing from outside the server at run time. Builds are content-addressed by a hash of every input, which makes
  * this cheap when nothing changed (hash, find the directory, done) and safe when several processes start at once
  * (each builds into a private directory and renames it into place; the loser of the race uses the winner's).
- * esbuild is a development dependency: a deployment without it must ship a build made beforehand (scripts/build-web.ts).
+ * The bundled packages are development dependencies: a deployment without them must ship a build made beforehand
+ * (scripts/build-web.ts).
  */
 export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuild> {
   const minify = opts.minify ?? true;
-  const key = await inputsHash(minify);
+  const versions = await bundledVersions();
+  const key = await inputsHash(minify, versions);
   const dir = path.join(BUILD_ROOT, key);
   if (await exists(path.join(dir, 'ok'))) return { dir, key, built: false };
 
   let esbuild: typeof import('esbuild');
   try {
+    // A production install (npm prune --omit=dev) keeps esbuild, which tsx needs, but not socket.io-client and
+    // mediasoup-client: esbuild alone cannot build the pages.
+    const missing = BUNDLED_PACKAGES.filter((pkg) => versions[pkg] === null);
+    if (missing.length > 0) throw new Error(`not installed: ${missing.join(', ')}`);
     esbuild = await import('esbuild');
   } catch (cause) {
-    // No bundler here (a production install without dev dependencies): the inputs hash cannot match a build made
-    // where they were installed, so serve the newest build shipped with the server (scripts/build-web.ts).
+    // Nothing to build with here: the inputs hash cannot match a build made where the packages were installed, so
+    // serve the newest build shipped with the server (scripts/build-web.ts).
     const shipped = await newestBuild();
     if (shipped) return { dir: path.join(BUILD_ROOT, shipped), key: shipped, built: false };
-    throw new Error('The web pages are not built and esbuild is not installed: run `node --import tsx scripts/build-web.ts` where dev dependencies are installed, and ship web/dist/', { cause });
+    throw new Error(`The web pages are not built and cannot be built here (${(cause as Error).message}): run \`node --import tsx scripts/build-web.ts\` where dev dependencies are installed, and ship web/dist/`, { cause });
   }
   await fs.mkdir(BUILD_ROOT, { recursive: true });
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -112,15 +118,22 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
   return { dir, key, built: true, pages };
 }
 
+/** The installed version of each bundled package, null when it is not installed. */
+async function bundledVersions(): Promise<Record<string, string | null>> {
+  const versions: Record<string, string | null> = {};
+  for (const pkg of BUNDLED_PACKAGES) {
+    const manifest = await fs.readFile(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8').catch(() => '{}');
+    versions[pkg] = (JSON.parse(manifest) as { version?: string }).version ?? null;
+  }
+  return versions;
+}
+
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
-async function inputsHash(minify: boolean): Promise<string> {
+async function inputsHash(minify: boolean, versions: Record<string, string | null>): Promise<string> {
   const hash = createHash('sha256').update(`minify=${minify}\n`);
   const files = [...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(), ...SOURCE_FILES.map((f) => path.join(root, f))];
   for (const file of files) hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
-  for (const pkg of BUNDLED_PACKAGES) {
-    const manifest = await fs.readFile(path.join(root, 'node_modules', pkg, 'package.json'), 'utf8').catch(() => '{}');
-    hash.update(`${pkg}@${(JSON.parse(manifest) as { version?: string }).version ?? 'missing'}\n`);
-  }
+  for (const pkg of BUNDLED_PACKAGES) hash.update(`${pkg}@${versions[pkg] ?? 'missing'}\n`);
   return hash.digest('hex').slice(0, 16);
 }
 
