@@ -28,6 +28,7 @@ export class Hawker {
     readonly ctx: HawkerContext,
     readonly server: http.Server,
     private readonly adapterRedis: Redis,
+    private readonly ledger: Ledger,
   ) {}
 
   /** Builds a node (workers started, Redis connecting) without listening yet. */
@@ -75,8 +76,8 @@ export class Hawker {
         onlyPlaintext: true,
       }),
     });
-    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, ledger };
-    const node = new Hawker(ctx, server, adapterRedis);
+    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool };
+    const node = new Hawker(ctx, server, adapterRedis, ledger);
     // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
     app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
     app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now() }));
@@ -108,7 +109,8 @@ export class Hawker {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      const { io, media, redis, log, ledger } = this.ctx;
+      const { io, media, redis, log } = this.ctx;
+      const { ledger } = this;
       media.beginShutdown(); // workers exiting from now on (a Ctrl-C reaches them too) are expected
       await closeAll(
         'node',

@@ -12,6 +12,7 @@ import { createCatalog } from './catalog/index.ts';
 import { createFlashSales } from './flash-sale/index.ts';
 import { restErrorHandlers } from './edge/rest.ts';
 import { guardSocket } from './edge/socket.ts';
+import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
@@ -67,9 +68,11 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
   const catalog = createCatalog(ctx, auth, rooms.service);
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
-  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store);
-  const payments = createPayments(ctx, auth, metrics);
-  const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue });
+  // The money ledger's orders, one instance (one group-commit batcher) shared by every domain that writes or reads them.
+  const ledger = ledgerOn(ctx.db);
+  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders);
+  const payments = createPayments(ctx, auth, ledger, metrics);
+  const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue, ledger });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule

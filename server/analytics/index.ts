@@ -9,6 +9,7 @@ import { RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 import { analyticsKeys } from './keys.ts';
 import { AnalyticsService } from './service.ts';
+import type { LedgerOrders } from '../ledger/index.ts';
 
 export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
 
@@ -16,9 +17,9 @@ export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
  * Room and agency commerce analytics: `product:impression` / `product:click` socket events, batched per tick, and
  * GET /api/rooms/:roomId/analytics, GET /api/agencies/:agencyId/analytics.
  */
-export function createAnalytics(ctx: HawkerContext, { rest }: Auth, rooms: RoomService, catalog: CatalogStore): Domain & { onConnection(socket: HawkerSocket): void } {
+export function createAnalytics(ctx: HawkerContext, { rest }: Auth, rooms: RoomService, catalog: CatalogStore, ledger: LedgerOrders): Domain & { onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'analytics' });
-  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ctx.ledger.orders);
+  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ledger);
   const r = Router();
   r.get('/api/rooms/:roomId/analytics', rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)));
   r.get('/api/agencies/:agencyId/analytics', rest({ params: AgencyParams }, ({ params, principal }) => service.agency(principal, params.agencyId)));

@@ -10,7 +10,7 @@ import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, InterServerEvents, Principal, ServerToClientEvents } from '@hawker/protocol';
 import type { WorkerPool } from '../../media/workerPool.ts';
 import type { Config } from '../config.ts';
-import type { Ledger } from '../ledger/index.ts';
+import type pg from 'pg';
 import type { Logger } from './log.ts';
 
 /** Per-connection server-side state. */
@@ -39,8 +39,11 @@ export interface HawkerContext {
   readonly io: HawkerIo;
   readonly app: Express;
   readonly media: WorkerPool;
-  /** The PostgreSQL money ledger (server/ledger): orders, payments, refunds. */
-  readonly ledger: Ledger;
+  /**
+   * The PostgreSQL pool of the money ledger (migrated, durability checked). Its tables belong to server/ledger, whose
+   * LedgerOrders the assembly (domains.ts) builds on this pool and hands to the domains that need it.
+   */
+  readonly db: pg.Pool;
 }
 
 /** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */

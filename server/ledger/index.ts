@@ -7,6 +7,14 @@ export { LedgerConfigError } from './db.ts';
 export { CursorError, LedgerOrders, toWire, type LedgerOrder, type NewOrder, type OrderPage, type RecordOutcome } from './orders.ts';
 export { Batcher } from './batcher.ts';
 
+/** What domains use of the ledger: its pool and its orders. */
+export type LedgerHandle = Pick<Ledger, 'pool' | 'orders'>;
+
+/** The ledger's orders on an open pool (the assembly builds one and hands it to every domain that needs it). */
+export function ledgerOn(pool: pg.Pool): LedgerHandle {
+  return { pool, orders: new LedgerOrders(pool) };
+}
+
 /**
  * The money ledger in PostgreSQL, the system of record for orders, payments, refunds and their history
  * (docs/commerce.md, "Ledger"). One per process; it owns its connection pool.

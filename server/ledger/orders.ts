@@ -1,6 +1,5 @@
 import type pg from 'pg';
 import type { Order, OrderStatus } from '@hawker/protocol';
-import type { GatewayCharge } from '../payments/contract.ts';
 import { Batcher } from './batcher.ts';
 
 /** An order as the ledger keeps it: the wire `Order` plus what only the server needs. */
@@ -63,6 +62,19 @@ export interface OrderListFilter {
   to?: number;
   limit: number;
   cursor?: string;
+}
+
+/**
+ * What the ledger records of a gateway charge (a provider's charge record has at least these fields; the ledger does
+ * not depend on any provider's contract).
+ */
+export interface ChargeRecord {
+  id: string;
+  idempotencyKey: string;
+  reference: string;
+  amount: number;
+  currency: string;
+  createdAt: number;
 }
 
 /** Orders written per INSERT at most (group commit; see Batcher). */
@@ -280,7 +292,7 @@ export class LedgerOrders {
    */
   async markPaid(
     orderId: string,
-    charge: GatewayCharge,
+    charge: ChargeRecord,
     source: 'worker' | 'webhook' | 'reconciliation',
   ): Promise<{ changed: boolean; order: LedgerOrder; disposition: 'payment' | 'orphan' | 'duplicate' } | null> {
     const { rows } = await this.pool.query(

@@ -9,6 +9,7 @@ import { OrderEventsPusher } from './events.ts';
 import { orderRoutes } from './routes.ts';
 import { OrderService, type PaymentEnqueuer } from './service.ts';
 import { OrderStore } from './store.ts';
+import type { LedgerHandle } from '../ledger/index.ts';
 import { HotStateRecovery } from './recovery.ts';
 import { Ticker } from '../kernel/ticker.ts';
 
@@ -22,11 +23,11 @@ export { OrderService, type PaymentEnqueuer } from './service.ts';
 export function createOrders(
   ctx: HawkerContext,
   auth: Auth,
-  deps: { rooms: RoomService; catalog: CatalogStore; sales: SaleStore; payments: PaymentEnqueuer },
+  deps: { rooms: RoomService; catalog: CatalogStore; sales: SaleStore; payments: PaymentEnqueuer; ledger: LedgerHandle },
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
   const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
-  const service = new OrderService(store, ctx.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
+  const service = new OrderService(store, deps.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
   ctx.app.use(orderRoutes(service, auth));
   const pusher = new OrderEventsPusher(
     createRedis(ctx.redisUrl, log.child({ conn: 'order-events' }), { maxRetriesPerRequest: null }),
@@ -36,7 +37,7 @@ export function createOrders(
   ).start();
   // Redis may have lost data since the ledger last rebuilt it (a restart, a restore, a fresh server): check at start
   // (orders wait for it) and every second after.
-  const recovery = new HotStateRecovery(ctx.redis, ctx.ledger.pool, ctx.ledger.orders, store, deps.payments, log);
+  const recovery = new HotStateRecovery(ctx.redis, deps.ledger.pool, deps.ledger.orders, store, deps.payments, log);
   const ready = recovery.check().then(() => undefined);
   const watcher = new Ticker('redis-recovery', 1_000, log, async () => void (await recovery.check())).start();
   return {

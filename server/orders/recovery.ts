@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
-import { settleUnconfirmed } from '../payments/supervisor.ts';
+import { settleUnconfirmed } from './unconfirmed.ts';
 import type { PaymentEnqueuer } from './service.ts';
 import { IDEMPOTENCY_TTL_MS, type OrderStore } from './store.ts';
 

@@ -5,7 +5,7 @@ import type { Logger } from '../kernel/log.ts';
 import { closeAll } from '../kernel/closeAll.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { Ticker } from '../kernel/ticker.ts';
-import type { Ledger } from '../ledger/index.ts';
+import type { LedgerHandle } from '../ledger/index.ts';
 import { OrderStore } from '../orders/store.ts';
 import { HttpPaymentGateway } from './gateway.ts';
 import { PaymentProcessor } from './processor.ts';
@@ -36,7 +36,7 @@ export interface PaymentRuntime {
  * node (server/payments/index.ts) and by the standalone worker process (server/payments/workerMain.ts), so both run
  * exactly the same code.
  */
-export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: Ledger; runWorker: boolean; metrics?: Registry }): PaymentRuntime {
+export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: LedgerHandle; runWorker: boolean; metrics?: Registry }): PaymentRuntime {
   const { config, log } = o;
   const store = new OrderStore(o.redis, config.REDIS_KEY_PREFIX, config.ORDER_PAYMENT_WINDOW_MS);
   const queueConn = createRedis(o.redisUrl, log.child({ conn: 'payment-queue' }), { maxRetriesPerRequest: null });

@@ -1,15 +1,11 @@
 import type { Logger } from '../kernel/log.ts';
-import type { LedgerOrders, NewOrder } from '../ledger/index.ts';
+import type { LedgerOrders } from '../ledger/index.ts';
+import { settleUnconfirmed } from '../orders/unconfirmed.ts';
 import type { OrderStore } from '../orders/store.ts';
 import type { PaymentQueue } from './queue.ts';
 
 /** A committed reserved order is normally queued within milliseconds; after this long without the mark it is (re)queued. */
 export const UNQUEUED_GRACE_MS = 3_000;
-/**
- * A reservation not committed to the ledger after this long was abandoned (its node died, or the ledger was down and
- * the buyer was answered UNAVAILABLE). Far above any commit's duration (statement timeout 15 s).
- */
-export const UNCONFIRMED_GRACE_MS = 30_000;
 /** Orders handled per tick and list. */
 const BATCH = 200;
 
@@ -67,50 +63,4 @@ export async function superviseOrders(ledger: LedgerOrders, store: OrderStore, q
       }
     }
   }
-}
-
-/** Settles reservations that never reached the ledger (see superviseOrders). */
-export async function settleUnconfirmed(ledger: LedgerOrders, store: OrderStore, log: Logger, graceMs = UNCONFIRMED_GRACE_MS): Promise<number> {
-  const stale = await store.unconfirmed(Date.now() - graceMs, BATCH);
-  let released = 0;
-  for (const orderId of stale) {
-    const rec = await store.record(orderId);
-    if (!rec) {
-      await store.confirm([orderId]);
-      continue;
-    }
-    const fingerprint = store.fingerprint(
-      rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId },
-      rec.quantity,
-    );
-    const row: NewOrder = {
-      id: rec.id,
-      buyerId: rec.buyerId,
-      idempotencyKey: rec.idempotencyKey,
-      fingerprint,
-      roomId: rec.roomId,
-      agencyId: rec.agencyId,
-      poolKind: rec.poolKind,
-      productId: rec.productId,
-      skuId: rec.skuId,
-      saleId: rec.saleId,
-      title: rec.title,
-      quantity: rec.quantity,
-      unitPrice: rec.unitPrice,
-      currency: rec.currency,
-      createdAt: rec.createdAt,
-      deadline: rec.deadline,
-    };
-    if (await ledger.tombstone(row, 'not recorded in time; nothing was charged; place the order again')) {
-      await store.transition(rec, 'cancel', { reason: 'not recorded in time' });
-      released++;
-      log.warn({ orderId }, 'released a reservation that never reached the ledger (it was never acknowledged)');
-    } else {
-      // It did reach the ledger: bring the mirror to the ledger's status.
-      const order = await ledger.get(orderId);
-      if (order) await store.mirror(order);
-    }
-    await store.confirm([orderId]);
-  }
-  return released;
 }
