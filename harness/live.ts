@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { type Principal, type Room, type RoomSnapshot } from '@hawker/protocol';
+import type { Principal, Room, RoomSnapshot } from '@hawker/protocol';
 import { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../client-sdk/src/state/live.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, waitFor, type TestNode } from './node.ts';

@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
-import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, types as msc } from 'msc-node';
+import { Device, isRtcp, MediaStreamTrack, RTCRtpCodecParameters, RtcpPacketConverter, RtpPacket, type types as msc } from 'msc-node';
 import type { ConsumerParams, TransportParams } from '@hawker/protocol';
 import { call, ok, type ClientSocket } from './clients.ts';
 import { waitFor } from './node.ts';

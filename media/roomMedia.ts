@@ -402,7 +402,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   claimPeer(peerId: string, transportId: string): ProducerSummary[] {
     if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
     const entry = [...this.peers.values()].map((p) => p.transports.get(transportId)).find((t) => t !== undefined);
-    if (!entry || entry.direction !== 'send') throw MediaError.notFound(`Send transport ${transportId} in this room (its media closed: publish again)`);
+    if (entry?.direction !== 'send') throw MediaError.notFound(`Send transport ${transportId} in this room (its media closed: publish again)`);
     const from = entry.peer;
     let to = from;
     if (from.id !== peerId) {

@@ -302,7 +302,7 @@ export class Publisher extends MediaSession {
   async resume(kind: types.MediaKind): Promise<void> {
     this.paused.delete(kind);
     const p = this.producers.get(kind);
-    if (!p || !p.paused) return;
+    if (!p?.paused) return;
     p.resume();
     await this.host.request('media:resumeProducer', { roomId: this.host.roomId, producerId: p.id });
   }

@@ -15,5 +15,7 @@ export const PlainText = (max: number) =>
   z
     .string()
     .max(max * 4)
+    // Control and invisible characters are exactly what this strips.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the class lists the characters to remove
     .transform((s) => s.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff]/g, '').trim())
     .pipe(z.string().min(1, 'must not be empty').max(max));

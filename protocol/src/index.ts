@@ -5,10 +5,8 @@
  * here and adds its events to the registries.
  */
 import { z } from 'zod';
-import { Principal } from './auth.ts';
-import { EpochMs } from './common.ts';
 import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
-import { JoinRoomInput, LeaveRoomInput, Room, RoomEnded, RoomUpdated } from './rooms.ts';
+import { JoinRoomInput, LeaveRoomInput, RoomEnded, RoomUpdated } from './rooms.ts';
 import { ConsoleMediaInput, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
 import { ChatBatch, ChatDeleted, ChatMessage, ChatMuted, ChatSendInput, ChatSettings, LikeTapInput, LikeTapResult, RoomKicked, RoomStats } from './chat.ts';
 import {

@@ -11,7 +11,7 @@ import { moderationRoutes } from './routes.ts';
 import { ModerationService, type ChatHistory } from './service.ts';
 
 export { moderationKeys, type ModerationKeys } from './keys.ts';
-export { type ChatHistory } from './service.ts';
+export type { ChatHistory } from './service.ts';
 
 /** How long an ended room's moderation state (bans, mutes, keywords, slow mode) is kept. */
 const ENDED_ROOM_TTL_S = 7 * 24 * 3600;

@@ -7,7 +7,7 @@ import { ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
-import { Batcher, CursorError, toWire, type LedgerOrder, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
+import { Batcher, CursorError, toWire, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
 import { orderRefusal } from './errors.ts';
 import type { OrderRecord, OrderStore, PoolRef } from './store.ts';
 
@@ -167,7 +167,7 @@ export class OrderService {
       return { kind: 'sale', saleId: input.saleId, productId: sale.productId, skuId: sale.skuId };
     }
     const product = await this.catalog.get(input.roomId, input.productId);
-    if (!product || !product.skus.some((s) => s.id === input.skuId)) {
+    if (!product?.skus.some((s) => s.id === input.skuId)) {
       throw AppError.notFound(`SKU ${input.skuId} of product ${input.productId} in room ${input.roomId}`);
     }
     return { kind: 'sku', productId: product.id, skuId: input.skuId };

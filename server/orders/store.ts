@@ -7,7 +7,6 @@ import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../sto
 import type { Order, OrderStatus } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 import { roomKeys, type RoomKeys } from '../rooms/store.ts';
-import { orderRefusal } from './errors.ts';
 
 /** Redis keys owned by the orders domain. */
 export const orderKeys = (p: string) => ({

@@ -10,7 +10,7 @@ import { statsTick } from './statsTicker.ts';
 import { PresenceStore } from './store.ts';
 
 export { LocalRooms } from './localRooms.ts';
-export { type SourcedStat, type StatsSource, type StatsSources } from './statsSource.ts';
+export type { SourcedStat, StatsSource, StatsSources } from './statsSource.ts';
 
 /**
  * The presence domain: which users are in which room on this node (LocalRooms, which also owns each room's one

@@ -5,8 +5,8 @@ import { leaveCause } from './hooks.ts';
 import { roomRoutes } from './routes.ts';
 import { RoomService } from './service.ts';
 
-export { type RoomHook } from './hooks.ts';
-export { type SnapshotProviders } from './snapshot.ts';
+export type { RoomHook } from './hooks.ts';
+export type { SnapshotProviders } from './snapshot.ts';
 export { RoomService } from './service.ts';
 
 /** The rooms domain: REST lifecycle, room:join / room:leave, the hook runner and the snapshot builder features plug into. */

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect, it, vi } from 'vitest';
 import { GatewayError, GatewayRefusal, HttpPaymentGateway, type ListChargesRange } from '../../server/payments/gateway.ts';
-import type { SandboxGateway } from '../../server/payments/sandbox/server.ts';
 import type { GatewayCharge } from '../../server/payments/contract.ts';
 import { GATEWAY_KEY, startSandbox } from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';

@@ -89,7 +89,7 @@ it('an oversized frame or a malformed packet closes only that connection; everyo
   const { roomId } = await liveRoom(node.url);
   const bystander = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bystander')));
   await bystander.join(roomId);
-  for (const raw of ['42["chat:send",{"roomId":"' + 'x'.repeat(100_000) + '"}]', '42[', '4{"broken', '99', '42["room:join",{"roomId":' + '['.repeat(5000)]) {
+  for (const raw of [`42["chat:send",{"roomId":"${'x'.repeat(100_000)}"}]`, '42[', '4{"broken', '99', `42["room:join",{"roomId":${'['.repeat(5000)}`]) {
     const s = t.add(await connect(node.url, await tokenFor(node.url, 'attacker')));
     const closed = new Promise<string>((resolve) => s.once('disconnect', resolve));
     s.io.engine.send(raw);

@@ -33,7 +33,13 @@ it('a step that throws or rejects does not stop the ones after it; one CloseErro
           throw sync;
         },
       ],
-      ['rejects', () => (ran.push('rejects'), Promise.reject(async))],
+      [
+        'rejects',
+        () => {
+          ran.push('rejects');
+          return Promise.reject(async);
+        },
+      ],
       ['last', () => void ran.push('last')],
     ]),
   );

@@ -23,6 +23,7 @@ import {
  * (unused `@ts-expect-error` lines are errors too, so loosening a type to `any` fails), and the test below runs tsc on
  * this file alone so a plain `vitest run` catches a regression as well.
  */
+// biome-ignore lint/suspicious/noExportsInTest: exported so tsc checks it as a module API without anything calling it
 export function typeContract(room: LiveRoom, agency: AgencyConsole, video: HTMLVideoElement): void {
   room.on('room:ended', (p) => expectTypeOf(p).toEqualTypeOf<{ roomId: string; reason: string }>());
   room.on('room:updated', (p) => expectTypeOf(p.room).toEqualTypeOf<Room>());

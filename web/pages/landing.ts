@@ -85,7 +85,7 @@ form.addEventListener('submit', (e) => {
     .then(() => {
       const next = new URLSearchParams(location.search).get('next');
       // Only same-site paths: `next` comes from the URL and must not send people elsewhere.
-      if (next && next.startsWith('/') && !next.startsWith('//')) {
+      if (next?.startsWith('/') && !next.startsWith('//')) {
         location.href = next;
         return;
       }

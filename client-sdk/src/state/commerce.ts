@@ -5,7 +5,7 @@
  *
  * Types only from the protocol (`import type`): a page that uses this reducer bundles no schema and no zod.
  */
-import type { FlashSale, Order, OrderStatus, OrderUpdated, PinnedProduct, Product, RoomSnapshot, SaleState, ServerToClientEvents, StockUpdate } from '@hawker/protocol';
+import type { FlashSale, Order, OrderStatus, PinnedProduct, Product, RoomSnapshot, SaleState, ServerToClientEvents, StockUpdate } from '@hawker/protocol';
 
 /** One of the buyer's orders as this client knows it. */
 export interface OrderView {
