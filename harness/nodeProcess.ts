@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { testDatabaseUrl } from './node.ts';
 
@@ -20,7 +21,13 @@ export interface NodeProcess {
   close(timeoutMs?: number): Promise<void>;
 }
 
-const root = path.resolve(import.meta.dirname, '..');
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+/** The node entry of the checkout at `root`: harness/nodeMain.ts, or test/helpers/nodeMain.ts in one older than harness/. */
+function nodeMainIn(root: string): string {
+  const entry = path.join(root, 'harness/nodeMain.ts');
+  return fs.existsSync(entry) ? entry : path.join(root, 'test/helpers/nodeMain.ts');
+}
 
 /**
  * Stops a child process: `signal`, then SIGKILL if it has not exited `killAfterMs` later. Resolves once it has exited
@@ -38,10 +45,12 @@ export async function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 
 /**
  * Starts a full node (every domain, like `startNode`) as a child process against `redisUrl`, with `env` as its
  * configuration (a random key prefix unless REDIS_KEY_PREFIX is given; pass the same one to nodes meant to share
- * state). Rejects if it exits or does not report ready within `timeoutMs`.
+ * state). Rejects if it exits or does not report ready within `timeoutMs`. `root` is the checkout whose
+ * `harness/nodeMain.ts` (and so whose server code) runs: this repository unless given (a benchmark's git worktree
+ * of an older commit, for a baseline; one older than harness/ runs its `test/helpers/nodeMain.ts`).
  */
-export async function spawnNode(env: Record<string, string>, redisUrl: string, timeoutMs = 30_000): Promise<NodeProcess> {
-  const child = fork(path.join(root, 'harness/nodeMain.ts'), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
+export async function spawnNode(env: Record<string, string>, redisUrl: string, timeoutMs = 30_000, root = repoRoot): Promise<NodeProcess> {
+  const child = fork(nodeMainIn(root), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
     cwd: root,
     // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
     execArgv: ['--import', 'tsx', ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : [])],

@@ -69,3 +69,66 @@ export class CpuMeter {
     return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, ((cpuSeconds(pid) ?? 0) - (this.c0.get(pid) ?? 0)) / wall]));
   }
 }
+
+/** Every live process as pid -> parent pid, from /proc/<pid>/stat. */
+function parentsOf(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      parents.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // exited while we looked
+    }
+  }
+  return parents;
+}
+
+/**
+ * The PostgreSQL postmaster of this machine that listens on `port` (its command line has `port=<port>`, as the embedded
+ * cluster's has, or `-p <port>`); undefined if there is none. By port, not by user: other clusters (other people's test
+ * runs) run as `postgres` on the same box. Its backends and helpers rewrite their command lines ("postgres: ..."),
+ * so only the postmaster matches.
+ */
+export function postmasterPid(port: number): number | undefined {
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const argv = fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').split('\0');
+      if (!argv[0]?.endsWith('/postgres') && argv[0] !== 'postgres') continue;
+      if (argv.some((a, i) => a === `port=${port}` || (a === '-p' && argv[i + 1] === String(port)))) return Number(name);
+    } catch {
+      // exited while we looked
+    }
+  }
+  return undefined;
+}
+
+/**
+ * CPU seconds used so far by a process and all its descendants, those that have exited included: a live process's
+ * utime + stime, plus the cutime + cstime of the root, where the kernel adds the times of children it has reaped (the
+ * postmaster reaps its backends). Over a window, the difference counts every backend, checkpointer and WAL writer of a
+ * PostgreSQL cluster, even backends that came and went within it. Undefined once the root is gone.
+ */
+export function treeCpuSeconds(root: number): number | undefined {
+  let reaped: number;
+  try {
+    const stat = fs.readFileSync(`/proc/${root}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    reaped = (Number(fields[13]) + Number(fields[14])) / CLK_TCK; // cutime, cstime (fields 16 and 17 of stat)
+  } catch {
+    return undefined;
+  }
+  const parents = parentsOf();
+  const children = new Map<number, number[]>();
+  for (const [pid, ppid] of parents) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  let total = reaped;
+  const todo = [root];
+  while (todo.length > 0) {
+    const pid = todo.pop()!;
+    total += cpuSeconds(pid) ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
