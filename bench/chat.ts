@@ -111,25 +111,35 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
   const per = Math.ceil(VIEWERS / PROCS);
   let connected = 0;
   const viewers = Array.from({ length: PROCS }, (_, p) =>
-    LoadProcess.start(`viewers${p}`, 'bench/chat/viewers.ts', {
-      url: target.url,
-      roomId: target.roomId,
-      secret: SECRET,
-      idPrefix: `v${p}_`,
-      count: Math.min(per, VIEWERS - p * per),
-      probeEvery: PROBE_EVERY,
-    }, (e) => {
-      if ((e as { connected?: number }).connected) progress(`  ${(connected += 250)} viewers connected`);
-    }),
+    LoadProcess.start(
+      `viewers${p}`,
+      'bench/chat/viewers.ts',
+      {
+        url: target.url,
+        roomId: target.roomId,
+        secret: SECRET,
+        idPrefix: `v${p}_`,
+        count: Math.min(per, VIEWERS - p * per),
+        probeEvery: PROBE_EVERY,
+      },
+      (e) => {
+        if ((e as { connected?: number }).connected) progress(`  ${(connected += 250)} viewers connected`);
+      },
+    ),
   );
-  const senders = LoadProcess.start('senders', 'bench/chat/senders.ts', { url: target.url, roomId: target.roomId, secret: SECRET, senders: SENDERS }, (e) =>
-    progress(`  sent ${(e as { sent: number }).sent}, accepted ${(e as { accepted: number }).accepted}`),
+  const senders = LoadProcess.start(
+    'senders',
+    'bench/chat/senders.ts',
+    { url: target.url, roomId: target.roomId, secret: SECRET, senders: SENDERS },
+    (e) => progress(`  sent ${(e as { sent: number }).sent}, accepted ${(e as { accepted: number }).accepted}`),
   );
   try {
     const joined = await Promise.all(viewers.map((v) => v.call<{ connected: number; probes: number }>('connect', {}, 300_000)));
     await senders.call('connect', {}, 120_000);
     const total = joined.reduce((n, j) => n + j.connected, 0);
-    progress(`${target.system}: ${total} viewers (${joined.reduce((n, j) => n + j.probes, 0)} probes) in the room; sending ${RATE} msg/s for ${SECONDS} s`);
+    progress(
+      `${target.system}: ${total} viewers (${joined.reduce((n, j) => n + j.probes, 0)} probes) in the room; sending ${RATE} msg/s for ${SECONDS} s`,
+    );
     await new Promise((r) => setTimeout(r, 1_000)); // let join-time pushes settle
     await Promise.all(viewers.map((v) => v.call('reset')));
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries([...viewers, senders].map((p) => [p.name, p.pid])) });
@@ -147,7 +157,11 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     }, 250);
     cpu.start();
     const t0 = Date.now();
-    const outcome = await senders.call<{ sent: number; accepted: number; refused: Record<string, number>; endedAt: number }>('send', { rate: RATE, seconds: SECONDS }, (SECONDS + 60) * 1000);
+    const outcome = await senders.call<{ sent: number; accepted: number; refused: Record<string, number>; endedAt: number }>(
+      'send',
+      { rate: RATE, seconds: SECONDS },
+      (SECONDS + 60) * 1000,
+    );
     // Unanswered sends may have been broadcast (an overloaded server answers late): count them as expected too.
     const refusedForSure = Object.entries(outcome.refused).reduce((n, [code, k]) => (code === 'NO_ACK' ? n : n + k), 0);
     const expected = (outcome.sent - refusedForSure) * total;
@@ -163,7 +177,9 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     }
     const cores = cpu.stop();
     clearInterval(guard);
-    const finals = await Promise.all(viewers.map((v) => v.call<{ deliveries: number; lastAt: number; latencies: number[] }>('report', { withLatencies: true })));
+    const finals = await Promise.all(
+      viewers.map((v) => v.call<{ deliveries: number; lastAt: number; latencies: number[] }>('report', { withLatencies: true })),
+    );
     const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
     const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
     const latencies = finals.flatMap((r) => r.latencies);
@@ -178,7 +194,13 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
       deliveries,
       deliveredPerSec: deliveries / ((lastAt - t0) / 1000),
       completeness: expected > 0 ? deliveries / expected : 0,
-      latencyMs: { p50: percentile(latencies, 50), p90: percentile(latencies, 90), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
+      latencyMs: {
+        p50: percentile(latencies, 50),
+        p90: percentile(latencies, 90),
+        p99: percentile(latencies, 99),
+        max: percentile(latencies, 100),
+        samples: latencies.length,
+      },
       serverCpuCores: cores.server!,
       loadCpuCores: [...viewers, senders].reduce((n, p) => n + (cores[p.name] ?? 0), 0),
       ...(cores.redis !== undefined ? { redisCpuCores: cores.redis } : {}),
@@ -191,29 +213,44 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
   }
 }
 
-runMain('bench:chat', async () => {
-  const results: PhaseResult[] = [];
-  if (opt.only !== 'baseline') results.push(await phase(hawker));
-  if (opt.only !== 'hawker') results.push(await phase(baseline));
-  printTable(`P2 chat fan-out: ${VIEWERS} viewers, ${RATE} msg/s offered for ${SECONDS} s, one node`, [
-    ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'load CPU', 'peak RSS MiB'],
-    ...results.map((r) => [
-      r.system,
-      r.accepted,
-      Math.round(r.deliveredPerSec),
-      `${round(r.completeness * 100)}%`,
-      r.latencyMs.p50,
-      r.latencyMs.p99,
-      `${round(r.serverCpuCores * 100)}%`,
-      r.redisCpuCores !== undefined ? `${round(r.redisCpuCores * 100)}%` : '-',
-      `${round(r.loadCpuCores * 100)}%`,
-      r.serverPeakRssMiB,
-    ]),
-  ]);
-  const [h, b] = results;
-  const ratios = h && b ? { deliveredPerSec: h.deliveredPerSec / b.deliveredPerSec, p99: b.latencyMs.p99 / h.latencyMs.p99 } : undefined;
-  if (ratios) console.log(`\nhawker / baseline: ${round(ratios.deliveredPerSec, 2)}x delivered messages/s; baseline p99 is ${round(ratios.p99, 1)}x hawker's`);
-  if (h) console.log(`goal p99 <= 250 ms at 5,000 x 500/s: ${h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`);
-  console.log(`machine load average during the run: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
-  console.log(`\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY }, results, ratios })}`);
-}, 900);
+runMain(
+  'bench:chat',
+  async () => {
+    const results: PhaseResult[] = [];
+    if (opt.only !== 'baseline') results.push(await phase(hawker));
+    if (opt.only !== 'hawker') results.push(await phase(baseline));
+    printTable(`P2 chat fan-out: ${VIEWERS} viewers, ${RATE} msg/s offered for ${SECONDS} s, one node`, [
+      ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'load CPU', 'peak RSS MiB'],
+      ...results.map((r) => [
+        r.system,
+        r.accepted,
+        Math.round(r.deliveredPerSec),
+        `${round(r.completeness * 100)}%`,
+        r.latencyMs.p50,
+        r.latencyMs.p99,
+        `${round(r.serverCpuCores * 100)}%`,
+        r.redisCpuCores !== undefined ? `${round(r.redisCpuCores * 100)}%` : '-',
+        `${round(r.loadCpuCores * 100)}%`,
+        r.serverPeakRssMiB,
+      ]),
+    ]);
+    const [h, b] = results;
+    const ratios = h && b ? { deliveredPerSec: h.deliveredPerSec / b.deliveredPerSec, p99: b.latencyMs.p99 / h.latencyMs.p99 } : undefined;
+    if (ratios)
+      console.log(
+        `\nhawker / baseline: ${round(ratios.deliveredPerSec, 2)}x delivered messages/s; baseline p99 is ${round(ratios.p99, 1)}x hawker's`,
+      );
+    if (h)
+      console.log(
+        `goal p99 <= 250 ms at 5,000 x 500/s: ${h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`,
+      );
+    console.log(
+      `machine load average during the run: ${os
+        .loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')} on ${os.availableParallelism()} cores`,
+    );
+    console.log(`\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY }, results, ratios })}`);
+  },
+  900,
+);

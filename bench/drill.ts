@@ -29,10 +29,19 @@ const buyers = Number(opt.buyers);
 const quantity = Number(opt.quantity);
 
 const drills: Record<string, () => Promise<DrillReport>> = {
-  'node-kill': async () => nodeKillDrill({ redisUrl: (await benchRedis('drill')).url, prefix: randomPrefix(), buyers, quantity, log: progress }),
+  'node-kill': async () =>
+    nodeKillDrill({ redisUrl: (await benchRedis('drill')).url, prefix: randomPrefix(), buyers, quantity, log: progress }),
   'redis-restart': () => redisRestartDrill({ buyers, quantity, downMs: 3_000, log: progress }),
   'host-crash': () => hostCrashDrill({ buyers, quantity, log: progress }),
-  'gateway-storm': async () => gatewayStormDrill({ redisUrl: (await benchRedis('drill')).url, prefix: randomPrefix(), buyers, quantity, stormMs: 10_000, log: progress }),
+  'gateway-storm': async () =>
+    gatewayStormDrill({
+      redisUrl: (await benchRedis('drill')).url,
+      prefix: randomPrefix(),
+      buyers,
+      quantity,
+      stormMs: 10_000,
+      log: progress,
+    }),
   malformed: async () =>
     fuzzDrill({
       redisUrl: (await benchRedis('drill')).url,
@@ -47,15 +56,23 @@ const drills: Record<string, () => Promise<DrillReport>> = {
     }),
 };
 
-runMain(`drill:${name}`, async () => {
-  const drill = drills[name];
-  await benchPostgres();
-  if (!drill) throw new Error(`unknown drill "${name}"; one of ${Object.keys(drills).join(', ')}`);
-  const t0 = Date.now();
-  const report = await drill();
-  console.log(`\ndrill ${name}: ${buyers} buyers, ${quantity} units, ${Math.round((Date.now() - t0) / 1000)} s`);
-  for (const [k, v] of Object.entries(report.figures)) console.log(`  ${k}: ${JSON.stringify(v)}`);
-  console.log(report.violations.length === 0 ? '  all held: no order lost, none charged twice, stock conserved, clients consistent' : `  VIOLATIONS:\n    ${report.violations.join('\n    ')}`);
-  console.log(`wrote ${writeResult(`drill-${name}`, { buyers, quantity, ...report })}`);
-  if (report.violations.length > 0) throw new Error(`${report.violations.length} violations`);
-}, 600);
+runMain(
+  `drill:${name}`,
+  async () => {
+    const drill = drills[name];
+    await benchPostgres();
+    if (!drill) throw new Error(`unknown drill "${name}"; one of ${Object.keys(drills).join(', ')}`);
+    const t0 = Date.now();
+    const report = await drill();
+    console.log(`\ndrill ${name}: ${buyers} buyers, ${quantity} units, ${Math.round((Date.now() - t0) / 1000)} s`);
+    for (const [k, v] of Object.entries(report.figures)) console.log(`  ${k}: ${JSON.stringify(v)}`);
+    console.log(
+      report.violations.length === 0
+        ? '  all held: no order lost, none charged twice, stock conserved, clients consistent'
+        : `  VIOLATIONS:\n    ${report.violations.join('\n    ')}`,
+    );
+    console.log(`wrote ${writeResult(`drill-${name}`, { buyers, quantity, ...report })}`);
+    if (report.violations.length > 0) throw new Error(`${report.violations.length} violations`);
+  },
+  600,
+);

@@ -58,7 +58,12 @@ async function hawker(redisUrl: string, redisPid: number): Promise<Target> {
     pids: { server: node.pid, redis: redisPid },
     async counters() {
       const c = await saleCounts(redis, node.prefix, sale.id);
-      return { taken: c.reserved + c.sold, left: c.left, conserved: c.left + c.reserved + c.sold + c.returned === c.quantity && c.left >= 0, detail: c };
+      return {
+        taken: c.reserved + c.sold,
+        left: c.left,
+        conserved: c.left + c.reserved + c.sold + c.returned === c.quantity && c.left >= 0,
+        detail: c,
+      };
     },
     async close() {
       redis.disconnect();
@@ -96,15 +101,20 @@ async function race(target: Target) {
   const per = Math.ceil(BUYERS / PROCS);
   let connected = 0;
   const procs = Array.from({ length: PROCS }, (_, p) =>
-    LoadProcess.start(`buyers${p}`, 'bench/flash-sale/buyers.ts', {
-      url: target.url,
-      roomId: target.roomId,
-      saleId: target.saleId,
-      secret: SECRET,
-      idPrefix: `b${p}_`,
-      count: Math.min(per, BUYERS - p * per),
-      attempts: ATTEMPTS,
-    }, () => progress(`  ${(connected += 500)} buyers in the room`)),
+    LoadProcess.start(
+      `buyers${p}`,
+      'bench/flash-sale/buyers.ts',
+      {
+        url: target.url,
+        roomId: target.roomId,
+        saleId: target.saleId,
+        secret: SECRET,
+        idPrefix: `b${p}_`,
+        count: Math.min(per, BUYERS - p * per),
+        attempts: ATTEMPTS,
+      },
+      () => progress(`  ${(connected += 500)} buyers in the room`),
+    ),
   );
   try {
     await Promise.all(procs.map((p) => p.call('connect', {}, 600_000)));
@@ -113,7 +123,13 @@ async function race(target: Target) {
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
     cpu.start();
     const runs = await Promise.all(
-      procs.map((p) => p.call<{ firstSent: number; lastAnswer: number; latencies: number[]; outcomes: Record<string, number>; reserved: string[] }>('fire', { at: Date.now() + 500 }, 300_000)),
+      procs.map((p) =>
+        p.call<{ firstSent: number; lastAnswer: number; latencies: number[]; outcomes: Record<string, number>; reserved: string[] }>(
+          'fire',
+          { at: Date.now() + 500 },
+          300_000,
+        ),
+      ),
     );
     const cores = cpu.stop();
     const latencies = runs.flatMap((r) => r.latencies);
@@ -145,43 +161,73 @@ async function race(target: Target) {
   }
 }
 
-runMain('bench:flash-sale', async () => {
-  const redis = await benchRedis('flash');
-  const results = [];
-  for (const [name, start] of [['hawker', hawker], ['naive', naive]] as const) {
-    if (opt.only && opt.only !== name) continue;
-    const target = await start(redis.url, redis.pid);
-    try {
-      results.push(await race(target));
-    } finally {
-      await target.close();
+runMain(
+  'bench:flash-sale',
+  async () => {
+    const redis = await benchRedis('flash');
+    const results = [];
+    for (const [name, start] of [
+      ['hawker', hawker],
+      ['naive', naive],
+    ] as const) {
+      if (opt.only && opt.only !== name) continue;
+      const target = await start(redis.url, redis.pid);
+      try {
+        results.push(await race(target));
+      } finally {
+        await target.close();
+      }
     }
-  }
-  printTable(`P1 flash sale: ${BUYERS} buyers on real sockets x ${ATTEMPTS} attempts, ${UNITS} units, limit ${LIMIT} per buyer`, [
-    ['system', 'attempts', 'attempts/s', 'p50 ms', 'p99 ms', 'reserved', 'oversell', 'stock conserved', 'server CPU', 'server CPU ms/attempt', 'redis CPU', 'load gen CPU'],
-    ...results.map((r) => [
-      r.system,
-      r.attempts,
-      Math.round(r.attemptsPerSec),
-      round(r.latencyMs.p50),
-      round(r.latencyMs.p99),
-      r.reservedAcks,
-      r.oversell,
-      r.store.conserved ? 'yes' : `NO ${JSON.stringify(r.store.detail)}`,
-      `${round(r.serverCpuCores * 100)}%`,
-      round(r.serverCpuMsPerAttempt, 3),
-      `${round(r.redisCpuCores * 100)}%`,
-      `${round(r.loadCpuCores * 100)}%`,
-    ]),
-  ]);
-  for (const r of results) console.log(`${r.system}: answers ${JSON.stringify(r.outcomes)}`);
-  const [h, n] = results;
-  const ratio = h && n && h.system.startsWith('hawker') ? h.attemptsPerSec / n.attemptsPerSec : undefined;
-  if (ratio !== undefined) {
-    console.log(`\nhawker / naive attempts/s: ${round(ratio, 2)}x; server CPU per attempt: ${round(h!.serverCpuMsPerAttempt / n!.serverCpuMsPerAttempt, 2)}x; naive oversold by ${n!.oversell} units (${round((n!.oversell / UNITS) * 100)}%)`);
-  }
-  if (h?.system.startsWith('hawker')) console.log(`goal >= 10,000 attempts/s and 0 oversell: ${h.attemptsPerSec >= 10_000 ? 'met' : 'NOT met'} (${Math.round(h.attemptsPerSec)}/s), oversell ${h.oversell}`);
-  console.log(`machine load average: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
-  console.log(`\nwrote ${writeResult('flash-sale', { options: { BUYERS, UNITS, ATTEMPTS, PROCS, LIMIT }, results, ratio })}`);
-  if (h?.system.startsWith('hawker') && h.oversell > 0) throw new Error(`Hawker oversold by ${h.oversell}`);
-}, 900);
+    printTable(`P1 flash sale: ${BUYERS} buyers on real sockets x ${ATTEMPTS} attempts, ${UNITS} units, limit ${LIMIT} per buyer`, [
+      [
+        'system',
+        'attempts',
+        'attempts/s',
+        'p50 ms',
+        'p99 ms',
+        'reserved',
+        'oversell',
+        'stock conserved',
+        'server CPU',
+        'server CPU ms/attempt',
+        'redis CPU',
+        'load gen CPU',
+      ],
+      ...results.map((r) => [
+        r.system,
+        r.attempts,
+        Math.round(r.attemptsPerSec),
+        round(r.latencyMs.p50),
+        round(r.latencyMs.p99),
+        r.reservedAcks,
+        r.oversell,
+        r.store.conserved ? 'yes' : `NO ${JSON.stringify(r.store.detail)}`,
+        `${round(r.serverCpuCores * 100)}%`,
+        round(r.serverCpuMsPerAttempt, 3),
+        `${round(r.redisCpuCores * 100)}%`,
+        `${round(r.loadCpuCores * 100)}%`,
+      ]),
+    ]);
+    for (const r of results) console.log(`${r.system}: answers ${JSON.stringify(r.outcomes)}`);
+    const [h, n] = results;
+    const ratio = h && n && h.system.startsWith('hawker') ? h.attemptsPerSec / n.attemptsPerSec : undefined;
+    if (ratio !== undefined) {
+      console.log(
+        `\nhawker / naive attempts/s: ${round(ratio, 2)}x; server CPU per attempt: ${round(h!.serverCpuMsPerAttempt / n!.serverCpuMsPerAttempt, 2)}x; naive oversold by ${n!.oversell} units (${round((n!.oversell / UNITS) * 100)}%)`,
+      );
+    }
+    if (h?.system.startsWith('hawker'))
+      console.log(
+        `goal >= 10,000 attempts/s and 0 oversell: ${h.attemptsPerSec >= 10_000 ? 'met' : 'NOT met'} (${Math.round(h.attemptsPerSec)}/s), oversell ${h.oversell}`,
+      );
+    console.log(
+      `machine load average: ${os
+        .loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')} on ${os.availableParallelism()} cores`,
+    );
+    console.log(`\nwrote ${writeResult('flash-sale', { options: { BUYERS, UNITS, ATTEMPTS, PROCS, LIMIT }, results, ratio })}`);
+    if (h?.system.startsWith('hawker') && h.oversell > 0) throw new Error(`Hawker oversold by ${h.oversell}`);
+  },
+  900,
+);

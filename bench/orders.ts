@@ -112,8 +112,15 @@ runMain(
     const head = git('rev-parse', 'HEAD');
     // The durable node runs this working tree, whatever others have edited in it: say so in the result.
     const uncommitted = git('status', '--porcelain', '--', 'server', 'protocol', 'harness').split('\n').filter(Boolean);
-    progress(`baseline: ${BASELINE_REF} = ${baseline.commit.slice(0, 12)} (Redis only), worktree ${baseline.dir}; durable: HEAD ${head.slice(0, 12)}${uncommitted.length ? ` + ${uncommitted.length} uncommitted files under server/, protocol/ and harness/` : ''}`);
-    progress(`machine load average before the run: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
+    progress(
+      `baseline: ${BASELINE_REF} = ${baseline.commit.slice(0, 12)} (Redis only), worktree ${baseline.dir}; durable: HEAD ${head.slice(0, 12)}${uncommitted.length ? ` + ${uncommitted.length} uncommitted files under server/, protocol/ and harness/` : ''}`,
+    );
+    progress(
+      `machine load average before the run: ${os
+        .loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')} on ${os.availableParallelism()} cores`,
+    );
 
     const phases: Phase[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
@@ -152,7 +159,23 @@ runMain(
 
     const title = `P3 orders end to end, Redis-only (${BASELINE_REF}) vs durable ledger (HEAD): ${BUYERS} buyers, one order each; gateway ${LATENCY} ms, worker concurrency ${CONCURRENCY}`;
     printTable(title, [
-      ['system', 'round', 'reserved', 'paid', 'paid/s', 'e2e p50 ms', 'e2e p99 ms', 'reserve/s', 'answer p50 ms', 'node ms/paid', 'PG ms/paid', 'Redis ms/paid', 'node cores', 'PG cores', 'busy cores'],
+      [
+        'system',
+        'round',
+        'reserved',
+        'paid',
+        'paid/s',
+        'e2e p50 ms',
+        'e2e p99 ms',
+        'reserve/s',
+        'answer p50 ms',
+        'node ms/paid',
+        'PG ms/paid',
+        'Redis ms/paid',
+        'node cores',
+        'PG cores',
+        'busy cores',
+      ],
       ...phases.map((p) => [
         p.system,
         p.round,
@@ -215,7 +238,11 @@ runMain(
           `sale ${JSON.stringify(p.sale)}${p.ledger ? `; ledger rows ${JSON.stringify(p.ledger)}` : ''}; load average at the end ${p.loadavg.join(' ')}`,
       );
       if (p.postgresPerPaid) {
-        console.log(`  PostgreSQL per paid order: ${Object.entries(p.postgresPerPaid).map(([k, v]) => `${k} ${round(v, 2)}`).join(', ')}`);
+        console.log(
+          `  PostgreSQL per paid order: ${Object.entries(p.postgresPerPaid)
+            .map(([k, v]) => `${k} ${round(v, 2)}`)
+            .join(', ')}`,
+        );
       }
     }
     console.log(
@@ -224,8 +251,15 @@ runMain(
         `plus ${round(summary.postgresCpuMsPerPaid.durable, 2)} ms in PostgreSQL; node + PostgreSQL + Redis ${round(summary.nodeAndStoresCpuMsPerPaid.baseline, 2)} -> ${round(summary.nodeAndStoresCpuMsPerPaid.durable, 2)} ms ` +
         `(${round(summary.nodeAndStoresCpuMsPerPaid.ratio, 2)}x); every process of the bench ${round(summary.allOursCpuMsPerPaid.ratio, 2)}x`,
     );
-    console.log(`goal >= 1,000 paid orders/s with the durable ledger: ${summary.paidPerSec.durable >= 1000 ? 'met' : 'NOT met'} (${Math.round(summary.paidPerSec.durable)}/s)`);
-    console.log(`machine load average: ${os.loadavg().map((l) => round(l, 2)).join(' ')} on ${os.availableParallelism()} cores`);
+    console.log(
+      `goal >= 1,000 paid orders/s with the durable ledger: ${summary.paidPerSec.durable >= 1000 ? 'met' : 'NOT met'} (${Math.round(summary.paidPerSec.durable)}/s)`,
+    );
+    console.log(
+      `machine load average: ${os
+        .loadavg()
+        .map((l) => round(l, 2))
+        .join(' ')} on ${os.availableParallelism()} cores`,
+    );
     console.log(
       `\nwrote ${writeResult('orders', {
         options: { BUYERS, LATENCY, CONCURRENCY, PROCS, ROUNDS, BASELINE_REF, DB_POOL },
@@ -236,7 +270,8 @@ runMain(
       })}`,
     );
     const bad = phases.filter((p) => p.chargedTwice > 0 || p.paid !== p.gatewaySucceeded || (p.ledger && p.ledger.paid !== p.paid));
-    if (bad.length > 0) throw new Error(`money check failed in ${bad.map((p) => `${p.system} round ${p.round}`).join(', ')}: see the lines above`);
+    if (bad.length > 0)
+      throw new Error(`money check failed in ${bad.map((p) => `${p.system} round ${p.round}`).join(', ')}: see the lines above`);
   },
   300 + 600 * 2 * ROUNDS,
 );
@@ -270,22 +305,37 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
   const per = Math.ceil(BUYERS / PROCS);
   let connected = 0;
   const procs = Array.from({ length: PROCS }, (_, p) =>
-    LoadProcess.start(`buyers${p}`, 'bench/flash-sale/buyers.ts', {
-      url: node.url,
-      roomId: room.id,
-      saleId: sale.id,
-      secret: SECRET,
-      idPrefix: `b${p}_`,
-      count: Math.min(per, BUYERS - p * per),
-      attempts: 1,
-      waitSettled: true,
-      settleMs: 120_000,
-    }, () => progress(`  ${(connected += 500)} buyers in the room`)),
+    LoadProcess.start(
+      `buyers${p}`,
+      'bench/flash-sale/buyers.ts',
+      {
+        url: node.url,
+        roomId: room.id,
+        saleId: sale.id,
+        secret: SECRET,
+        idPrefix: `b${p}_`,
+        count: Math.min(per, BUYERS - p * per),
+        attempts: 1,
+        waitSettled: true,
+        settleMs: 120_000,
+      },
+      () => progress(`  ${(connected += 500)} buyers in the room`),
+    ),
   );
   await Promise.all(procs.map((p) => p.call('connect', {}, 600_000)));
-  progress(`go: ${BUYERS} orders (load average ${os.loadavg().map((l) => round(l, 2)).join(' ')})`);
+  progress(
+    `go: ${BUYERS} orders (load average ${os
+      .loadavg()
+      .map((l) => round(l, 2))
+      .join(' ')})`,
+  );
   // The sandbox gateway runs in this process: metered as "gateway" (with this process's small bookkeeping).
-  const cpu = new CpuMeter({ node: node.pid, redis: redis.pid, gateway: process.pid, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
+  const cpu = new CpuMeter({
+    node: node.pid,
+    redis: redis.pid,
+    gateway: process.pid,
+    ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])),
+  });
   const pg0 = postmaster ? treeCpuSeconds(postmaster) : undefined;
   const stats0 = system === 'durable' ? await pgStats() : undefined;
   const busy0 = machineBusySeconds();
@@ -324,13 +374,22 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
   const ledger = system === 'durable' ? await ledgerCounts(schemaFor(node.prefix)) : undefined;
   // What PostgreSQL did for them, per paid order (the run's cluster serves nobody else; from the go to the node's close).
   const postgresPerPaid =
-    stats0 && stats1 ? Object.fromEntries(Object.keys(stats1).map((k) => [k, (stats1[k as keyof typeof stats1] - stats0[k as keyof typeof stats0]) / paid.length])) : undefined;
+    stats0 && stats1
+      ? Object.fromEntries(
+          Object.keys(stats1).map((k) => [k, (stats1[k as keyof typeof stats1] - stats0[k as keyof typeof stats0]) / paid.length]),
+        )
+      : undefined;
 
   const cpuSecondsOf = (c: number | undefined) => (c ?? 0) * wall;
   const ms = (seconds: number) => (seconds * 1000) / paid.length;
   const buyersCores = procs.reduce((sum, _, i) => sum + cores[`load${i}`]!, 0);
   const postgresSeconds = pg0 !== undefined && pg1 !== undefined ? pg1 - pg0 : Number.NaN;
-  const oursSeconds = cpuSecondsOf(cores.node) + cpuSecondsOf(cores.redis) + cpuSecondsOf(cores.gateway) + cpuSecondsOf(buyersCores) + (Number.isNaN(postgresSeconds) ? 0 : postgresSeconds);
+  const oursSeconds =
+    cpuSecondsOf(cores.node) +
+    cpuSecondsOf(cores.redis) +
+    cpuSecondsOf(cores.gateway) +
+    cpuSecondsOf(buyersCores) +
+    (Number.isNaN(postgresSeconds) ? 0 : postgresSeconds);
   const result = {
     system,
     round: roundNo,
@@ -413,7 +472,9 @@ async function ledgerCounts(schema: string): Promise<Record<string, number>> {
   const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
   await client.connect();
   try {
-    const orders = await client.query<{ status: string; n: number }>(`SELECT status, count(*)::int AS n FROM "${schema}".orders GROUP BY status`);
+    const orders = await client.query<{ status: string; n: number }>(
+      `SELECT status, count(*)::int AS n FROM "${schema}".orders GROUP BY status`,
+    );
     const attempts = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".payment_attempts`);
     return { ...Object.fromEntries(orders.rows.map((r) => [r.status, r.n])), paymentAttempts: attempts.rows[0]!.n };
   } finally {

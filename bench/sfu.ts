@@ -42,13 +42,21 @@ const { values: opt } = parseArgs({
     'viewer-timeout': { type: 'string', default: '30' },
   },
 });
-const STEPS = opt.steps.split(',').map(Number).filter((n) => n > 0 && n <= 5_000);
+const STEPS = opt.steps
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0 && n <= 5_000);
 const WINDOW_S = Math.min(30, Math.max(1, Number(opt.window)));
 type Mode = 'srtp' | 'plain';
 const MODES_BY_FLAG: Record<string, readonly Mode[]> = { on: ['srtp'], off: ['plain'], both: ['srtp', 'plain'] };
 if (!Object.hasOwn(MODES_BY_FLAG, opt.srtp)) throw new Error('--srtp must be on, off or both');
 const MODES = MODES_BY_FLAG[opt.srtp]!;
-const SRTP_SUITES: readonly types.SrtpCryptoSuite[] = ['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32'];
+const SRTP_SUITES: readonly types.SrtpCryptoSuite[] = [
+  'AEAD_AES_256_GCM',
+  'AEAD_AES_128_GCM',
+  'AES_CM_128_HMAC_SHA1_80',
+  'AES_CM_128_HMAC_SHA1_32',
+];
 const SRTP_SUITE = opt['srtp-suite'] as types.SrtpCryptoSuite;
 if (!SRTP_SUITES.includes(SRTP_SUITE)) throw new Error(`--srtp-suite must be one of ${SRTP_SUITES.join(', ')}`);
 const COMPARE_AT = Math.min(1_000, Math.max(0, Number(opt['compare-at'])));
@@ -72,7 +80,10 @@ const REQUEST_LIMIT_MS = 15_000;
 const RECOVER_LIMIT_MS = 120_000;
 
 /** The sink's totals: per source port, and the datagrams its socket dropped (its receive buffer full). */
-type Counts = { sources: Record<string, { packets: number; bytes: number; firstAt: number; firstSeq: number; highestSeq: number }>; receiverDrops: number };
+type Counts = {
+  sources: Record<string, { packets: number; bytes: number; firstAt: number; firstSeq: number; highestSeq: number }>;
+  receiverDrops: number;
+};
 type StepRow = {
   system: string;
   /** Consumers (or relay targets) fully set up. */
@@ -164,7 +175,11 @@ async function main(): Promise<void> {
   const redis = await benchRedis('sfu');
   const node = await startNode(
     // Unset (empty) means the node's default; the run reports the delay it used.
-    { LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: process.env.MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS ?? '' },
+    {
+      LOG_LEVEL: 'warn',
+      MEDIASOUP_WORKERS: '1',
+      MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: process.env.MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS ?? '',
+    },
     redis.url,
   );
   onCleanup(() => node.close());
@@ -198,7 +213,11 @@ async function main(): Promise<void> {
   let browser: Browser | undefined;
   if (VIEWERS > 0) {
     // Playwright's own SIGINT/SIGTERM handlers would exit before runMain's cleanups kill ffmpeg and the worker.
-    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required'], { handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
+    browser = await launchChromium(['--autoplay-policy=no-user-gesture-required'], {
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+    });
     onCleanup(() => browser!.close());
   }
   const phases: ViewerPhase[] = [];
@@ -230,7 +249,11 @@ async function main(): Promise<void> {
     });
     ramp.transports.push(t);
     if (ramp.over) t.close(); // connect() then throws: the set-up ends here
-    await t.connect({ ip: '127.0.0.1', port: sinkPort, ...(srtp ? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: srtpKey } } : {}) });
+    await t.connect({
+      ip: '127.0.0.1',
+      port: sinkPort,
+      ...(srtp ? { srtpParameters: { cryptoSuite: SRTP_SUITE, keyBase64: srtpKey } } : {}),
+    });
     const consumer = await t.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities });
     return { port: t.tuple.localPort, consumer };
   };
@@ -248,37 +271,76 @@ async function main(): Promise<void> {
         made[mode].push(await addConsumer(mode === 'srtp', sets[mode]));
       }).then(() => true);
       created.catch(() => {}); // a set-up failing after the comparison gave up on it is expected
-      if (!(await answered(created, GROW_LIMIT_MS))) return `control channel stalled: ${made.srtp.length + made.plain.length} of ${2 * n} consumers set up in ${GROW_LIMIT_MS / 1000} s`;
+      if (!(await answered(created, GROW_LIMIT_MS)))
+        return `control channel stalled: ${made.srtp.length + made.plain.length} of ${2 * n} consumers set up in ${GROW_LIMIT_MS / 1000} s`;
       const ports = { srtp: made.srtp.map((c) => c.port), plain: made.plain.map((c) => c.port) };
-      await waitFor('a first keyframe at every compared consumer', async () => {
-        const c = await sink.call<Counts>('counts');
-        return [...ports.srtp, ...ports.plain].every((port) => c.sources[port]);
-      }, SETTLE_LIMIT_MS, 200);
+      await waitFor(
+        'a first keyframe at every compared consumer',
+        async () => {
+          const c = await sink.call<Counts>('counts');
+          return [...ports.srtp, ...ports.plain].every((port) => c.sources[port]);
+        },
+        SETTLE_LIMIT_MS,
+        200,
+      );
       const c0 = await sink.call<Counts>('counts');
       await sleep(2_000);
       const c1 = await sink.call<Counts>('counts');
       const [enc, plain] = [delivery(c0, c1, ports.srtp, 0), delivery(c0, c1, ports.plain, 0)];
-      const check = { srtpPackets: enc.arrived, plainPackets: plain.arrived, srtpBytesPerPacketMore: round(enc.bytes / enc.arrived - plain.bytes / plain.arrived, 2) };
+      const check = {
+        srtpPackets: enc.arrived,
+        plainPackets: plain.arrived,
+        srtpBytesPerPacketMore: round(enc.bytes / enc.arrived - plain.bytes / plain.arrived, 2),
+      };
       progress(`SRTP check: ${JSON.stringify(check)}`);
       const rounds: Comparison['rounds'] = [];
       for (let r = 0; r < COMPARE_ROUNDS; r++) {
         const result: Partial<Comparison['rounds'][number]> = {};
-        for (const [on, off] of [['srtp', 'plain'], ['plain', 'srtp']] as const) {
+        for (const [on, off] of [
+          ['srtp', 'plain'],
+          ['plain', 'srtp'],
+        ] as const) {
           const switched = Promise.all([...made[off].map((c) => c.consumer.pause()), ...made[on].map((c) => c.consumer.resume())]);
-          if (!(await answered(switched))) return `control channel stalled: pausing and resuming ${2 * n} consumers took over ${REQUEST_LIMIT_MS / 1000} s`;
+          if (!(await answered(switched)))
+            return `control channel stalled: pausing and resuming ${2 * n} consumers took over ${REQUEST_LIMIT_MS / 1000} s`;
           await sleep(2_500); // resumed consumers wait for the next keyframe (every 2 s)
-          const [w0, b0, at0, s0] = [cpuSeconds(workerPid) ?? 0, machineBusySeconds(), performance.now(), await sink.call<Counts>('counts')];
+          const [w0, b0, at0, s0] = [
+            cpuSeconds(workerPid) ?? 0,
+            machineBusySeconds(),
+            performance.now(),
+            await sink.call<Counts>('counts'),
+          ];
           await sleep(WINDOW_S * 1000);
-          const [w1, b1, at1, s1] = [cpuSeconds(workerPid) ?? 0, machineBusySeconds(), performance.now(), await sink.call<Counts>('counts')];
+          const [w1, b1, at1, s1] = [
+            cpuSeconds(workerPid) ?? 0,
+            machineBusySeconds(),
+            performance.now(),
+            await sink.call<Counts>('counts'),
+          ];
           const sent = delivery(s0, s1, ports[on], 0).sent;
           const wall = (at1 - at0) / 1000;
-          result[on] = { cores: round((w1 - w0) / wall, 3), machineCores: round((b1 - b0) / wall, 2), usPerPacket: round(((w1 - w0) * 1e6) / sent, 1) };
+          result[on] = {
+            cores: round((w1 - w0) / wall, 3),
+            machineCores: round((b1 - b0) / wall, 2),
+            usPerPacket: round(((w1 - w0) * 1e6) / sent, 1),
+          };
         }
         rounds.push(result as Comparison['rounds'][number]);
         progress(`SRTP vs plain, round ${r + 1}: ${JSON.stringify(result)}`);
       }
-      const median = (mode: Mode) => percentile(rounds.map((x) => x[mode].usPerPacket), 50);
-      return { consumers: n, check, rounds, srtpUsPerPacket: median('srtp'), plainUsPerPacket: median('plain'), ratio: round(median('srtp') / median('plain'), 2) };
+      const median = (mode: Mode) =>
+        percentile(
+          rounds.map((x) => x[mode].usPerPacket),
+          50,
+        );
+      return {
+        consumers: n,
+        check,
+        rounds,
+        srtpUsPerPacket: median('srtp'),
+        plainUsPerPacket: median('plain'),
+        ratio: round(median('srtp') / median('plain'), 2),
+      };
     } finally {
       for (const set of Object.values(sets)) {
         set.over = true;
@@ -292,7 +354,8 @@ async function main(): Promise<void> {
     const outcome = await compare(COMPARE_AT);
     if (typeof outcome === 'string') progress(`SRTP vs plain skipped: ${outcome}`);
     else comparison = outcome;
-    if (!(await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS))) throw new Error(`the worker does not answer ${RECOVER_LIMIT_MS / 1000} s after the comparison`);
+    if (!(await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS)))
+      throw new Error(`the worker does not answer ${RECOVER_LIMIT_MS / 1000} s after the comparison`);
   }
 
   const rows: StepRow[] = [];
@@ -319,17 +382,34 @@ async function main(): Promise<void> {
       if (growth === 'grown') {
         // A consumer starts on a keyframe, every 2 s from ffmpeg (less often when the box starves it): let them all
         // get one before the window opens. One that has not within the limit counts as losing everything.
-        await waitFor('a first keyframe at every consumer', async () => {
-          const c = await sink.call<Counts>('counts');
-          return [...ready.keys()].every((port) => c.sources[port]);
-        }, SETTLE_LIMIT_MS, 200).catch(() => progress(`${system}: some consumers still without a keyframe after ${SETTLE_LIMIT_MS} ms`));
+        await waitFor(
+          'a first keyframe at every consumer',
+          async () => {
+            const c = await sink.call<Counts>('counts');
+            return [...ready.keys()].every((port) => c.sources[port]);
+          },
+          SETTLE_LIMIT_MS,
+          200,
+        ).catch(() => progress(`${system}: some consumers still without a keyframe after ${SETTLE_LIMIT_MS} ms`));
         await sleep(1_000);
       }
       // CPU is read right at the window's edges with their own clock: under load the sink's answer can come late.
-      const [w0, q0, r0, b0, at0] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
+      const [w0, q0, r0, b0, at0] = [
+        cpuSeconds(workerPid) ?? 0,
+        runQueueSeconds(workerPid) ?? 0,
+        cpuSeconds(sink.pid) ?? 0,
+        machineBusySeconds(),
+        performance.now(),
+      ];
       const [c0, p0] = [await sink.call<Counts>('counts'), growth === 'grown' ? await answered(inbound()) : undefined];
       await sleep(WINDOW_S * 1000);
-      const [w1, q1, r1, b1, at1] = [cpuSeconds(workerPid) ?? 0, runQueueSeconds(workerPid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
+      const [w1, q1, r1, b1, at1] = [
+        cpuSeconds(workerPid) ?? 0,
+        runQueueSeconds(workerPid) ?? 0,
+        cpuSeconds(sink.pid) ?? 0,
+        machineBusySeconds(),
+        performance.now(),
+      ];
       const [c1, p1] = [await sink.call<Counts>('counts'), p0 ? await answered(inbound()) : undefined];
       const producerPackets = p0 && p1 ? p1.packetCount - p0.packetCount : undefined;
       if (producerPackets === 0) throw new Error('the publisher stopped sending (ffmpeg ended?); rerun with fewer steps');
@@ -356,13 +436,20 @@ async function main(): Promise<void> {
         lossPct: round(sent.lossPct, 2),
         receiverDropPct: round(sent.receiverDropPct, 2),
         ...(upstreamLossPct !== undefined ? { upstreamLossPct: round(upstreamLossPct, 2) } : {}),
-        setupP99Ms: round(percentile(stepPorts.map((port) => ready.get(port)!.setupMs), 99)),
+        setupP99Ms: round(
+          percentile(
+            stepPorts.map((port) => ready.get(port)!.setupMs),
+            99,
+          ),
+        ),
         firstKeyframeP50Ms: round(percentile(joins, 50)),
         firstKeyframeP99Ms: round(percentile(joins, 99)),
         ...(note ? { note } : {}),
       });
       const row = rows.at(-1)!;
-      progress(`${system}: ${row.consumers} consumers, ${row.cores} cores, loss ${row.lossPct}% (receiver drops ${row.receiverDropPct}%, publisher->worker ${row.upstreamLossPct ?? '?'}%)${note ? `; ${note}` : ''}`);
+      progress(
+        `${system}: ${row.consumers} consumers, ${row.cores} cores, loss ${row.lossPct}% (receiver drops ${row.receiverDropPct}%, publisher->worker ${row.upstreamLossPct ?? '?'}%)${note ? `; ${note}` : ''}`,
+      );
       if (note || lossy(row)) {
         lossAt[mode] = n;
         break;
@@ -380,7 +467,8 @@ async function main(): Promise<void> {
       if (await answered(worker.getResourceUsage(), RECOVER_LIMIT_MS)) {
         await sleep(2_000);
         await viewerPhase(`${keep} ${srtp ? 'SRTP' : 'plain'} consumers (last step without loss)`, keep);
-      } else progress(`the worker still does not answer ${RECOVER_LIMIT_MS / 1000} s after shrinking to ${keep} consumers; no viewers join`);
+      } else
+        progress(`the worker still does not answer ${RECOVER_LIMIT_MS / 1000} s after shrinking to ${keep} consumers; no viewers join`);
     }
     for (const t of ramp.transports) t.close();
     // The closes queue behind whatever backlog the worker has; the next ramp needs it answering again.
@@ -406,10 +494,22 @@ async function main(): Promise<void> {
     progress(`naive relay: fanning out to ${n}`);
     const { ports } = await relay.call<{ ports: number[] }>('relayTo', { n });
     await sleep(2_000);
-    const [u0, q0, s0, b0, at0] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
+    const [u0, q0, s0, b0, at0] = [
+      cpuSeconds(relay.pid) ?? 0,
+      runQueueSeconds(relay.pid) ?? 0,
+      cpuSeconds(sink.pid) ?? 0,
+      machineBusySeconds(),
+      performance.now(),
+    ];
     const [c0, r0] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     await sleep(WINDOW_S * 1000);
-    const [u1, q1, s1, b1, at1] = [cpuSeconds(relay.pid) ?? 0, runQueueSeconds(relay.pid) ?? 0, cpuSeconds(sink.pid) ?? 0, machineBusySeconds(), performance.now()];
+    const [u1, q1, s1, b1, at1] = [
+      cpuSeconds(relay.pid) ?? 0,
+      runQueueSeconds(relay.pid) ?? 0,
+      cpuSeconds(sink.pid) ?? 0,
+      machineBusySeconds(),
+      performance.now(),
+    ];
     const [c1, r1] = [await sink.call<Counts>('counts'), await relay.call<{ packetsIn: number }>('relayStats')];
     const relayed = r1.packetsIn - r0.packetsIn;
     if (relayed === 0) throw new Error('the baseline stream stopped (ffmpeg ended?); rerun with fewer steps');
@@ -437,7 +537,22 @@ async function main(): Promise<void> {
   }
 
   printTable(`P4 SFU: one VP8 publisher (~1 Mbit/s) -> N consumers on one worker (PlainTransport receivers)`, [
-    ['system', 'consumers', 'cores', 'waiting for CPU %', 'receiver cores', 'machine busy cores', 'CPU ms per consumer per s', 'CPU µs per packet sent', 'loss %', 'of which receiver drops %', 'publisher->worker loss %', 'set-up p99 ms', 'join->first keyframe p50 ms', 'p99 ms'],
+    [
+      'system',
+      'consumers',
+      'cores',
+      'waiting for CPU %',
+      'receiver cores',
+      'machine busy cores',
+      'CPU ms per consumer per s',
+      'CPU µs per packet sent',
+      'loss %',
+      'of which receiver drops %',
+      'publisher->worker loss %',
+      'set-up p99 ms',
+      'join->first keyframe p50 ms',
+      'p99 ms',
+    ],
     ...rows.map((r) => [
       r.system,
       r.consumers,
@@ -463,26 +578,44 @@ async function main(): Promise<void> {
       `\nSRTP check (${COMPARE_AT} SRTP and ${COMPARE_AT} plain consumers, same 2 s): ${check.srtpPackets} vs ${check.plainPackets} media packets counted, ` +
         `SRTP packets ${check.srtpBytesPerPacketMore} bytes longer (the ${SRTP_SUITE} tag)`,
     );
-    printTable(`SRTP (${SRTP_SUITE}) vs plain RTP side by side: ${COMPARE_AT} consumers of each, one set paused in turn (${WINDOW_S} s windows)`, [
-      ['round', 'SRTP worker cores', 'plain worker cores', 'machine busy cores (SRTP / plain window)', 'SRTP µs per packet sent', 'plain µs per packet sent', 'SRTP / plain'],
-      ...comparison.rounds.map((r, i) => [
-        i + 1,
-        r.srtp.cores,
-        r.plain.cores,
-        `${r.srtp.machineCores} / ${r.plain.machineCores}`,
-        r.srtp.usPerPacket,
-        r.plain.usPerPacket,
-        round(r.srtp.usPerPacket / r.plain.usPerPacket, 2),
-      ]),
-      ['median', '', '', '', comparison.srtpUsPerPacket, comparison.plainUsPerPacket, comparison.ratio],
-    ]);
+    printTable(
+      `SRTP (${SRTP_SUITE}) vs plain RTP side by side: ${COMPARE_AT} consumers of each, one set paused in turn (${WINDOW_S} s windows)`,
+      [
+        [
+          'round',
+          'SRTP worker cores',
+          'plain worker cores',
+          'machine busy cores (SRTP / plain window)',
+          'SRTP µs per packet sent',
+          'plain µs per packet sent',
+          'SRTP / plain',
+        ],
+        ...comparison.rounds.map((r, i) => [
+          i + 1,
+          r.srtp.cores,
+          r.plain.cores,
+          `${r.srtp.machineCores} / ${r.plain.machineCores}`,
+          r.srtp.usPerPacket,
+          r.plain.usPerPacket,
+          round(r.srtp.usPerPacket / r.plain.usPerPacket, 2),
+        ]),
+        ['median', '', '', '', comparison.srtpUsPerPacket, comparison.plainUsPerPacket, comparison.ratio],
+      ],
+    );
   }
   const cell = (t: { p50: number; max: number }) => (Number.isFinite(t.p50) ? `${t.p50} / ${t.max}` : '-');
   if (phases.length > 0) {
     printTable(
       `Join -> first decoded frame, ${VIEWERS} Chromium viewers at once on /room (ms from the join's start, p50 / max; keyframe request delay ${keyFrameRequestDelayMs} ms)`,
       [
-        ['phase', 'first frame', 'page -> join start', ...STAGES.map((s) => `-> ${s}`), 'decoded (getStats)', 'keyframe requests to publisher'],
+        [
+          'phase',
+          'first frame',
+          'page -> join start',
+          ...STAGES.map((s) => `-> ${s}`),
+          'decoded (getStats)',
+          'keyframe requests to publisher',
+        ],
         ...phases.map((p) => [
           p.phase,
           `${stageTimes(p.joins, 'frame').n}/${p.joins.length}`,
@@ -512,7 +645,9 @@ async function main(): Promise<void> {
     goal: '>= 500 consumers per worker',
   };
   console.log(`\n${JSON.stringify(summary)}`);
-  console.log(`results: ${writeResult('sfu', { steps: STEPS, windowS: WINDOW_S, modes: MODES, source: SOURCE, rows, comparison, viewerPhases: phases, summary })}`);
+  console.log(
+    `results: ${writeResult('sfu', { steps: STEPS, windowS: WINDOW_S, modes: MODES, source: SOURCE, rows, comparison, viewerPhases: phases, summary })}`,
+  );
 }
 
 runMain('bench:sfu', main, HARD_LIMIT_S);

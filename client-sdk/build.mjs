@@ -18,7 +18,9 @@ await build({
   external: ['socket.io-client', 'mediasoup-client', 'mediasoup-client/*', 'zod', '@hawker/protocol'],
   logLevel: 'warning',
 });
-execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', `${here}tsconfig.json`], { stdio: 'inherit' });
+execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', `${here}tsconfig.json`], {
+  stdio: 'inherit',
+});
 // The published package.json: entry points in dist/ (in this repository the package resolves to its sources).
 const pkg = JSON.parse(readFileSync(`${here}package.json`, 'utf8'));
 delete pkg.scripts;

@@ -37,7 +37,11 @@ export interface TestPage {
 
 /** Mints a dev token through the node, in the shape the pages keep in localStorage. */
 export async function devIdentity(url: string, principal: Principal): Promise<DevTokenResponse> {
-  const res = await fetch(`${url}/api/dev/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(principal) });
+  const res = await fetch(`${url}/api/dev/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(principal),
+  });
   if (res.status !== 201) throw new Error(`dev token failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as DevTokenResponse;
 }
@@ -67,7 +71,12 @@ export function launchChromium(extraArgs: string[] = [], options: LaunchOptions 
  * given. `adopt` gets the context before anything can fail, to close it later. Console errors and page errors are
  * collected in `errors`, except those listed in `allowErrors`.
  */
-export async function openPage(browser: Browser, url: string, opts: PageOptions, adopt: (context: BrowserContext) => void): Promise<TestPage> {
+export async function openPage(
+  browser: Browser,
+  url: string,
+  opts: PageOptions,
+  adopt: (context: BrowserContext) => void,
+): Promise<TestPage> {
   const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
   adopt(context);
   context.setDefaultTimeout(20_000);

@@ -5,7 +5,11 @@ export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Mints a token through the node's development signer (POST /api/dev/tokens). */
 export async function devToken(url: string, principal: Principal): Promise<string> {
-  const res = await fetch(`${url}/api/dev/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(principal) });
+  const res = await fetch(`${url}/api/dev/tokens`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(principal),
+  });
   if (res.status !== 201) throw new Error(`dev token failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }
@@ -13,7 +17,13 @@ export async function devToken(url: string, principal: Principal): Promise<strin
 /** Opens a real socket.io-client connection (websocket transport) and waits until it is connected. */
 export async function connect(url: string, token: string, opts: { reconnection?: boolean } = {}): Promise<ClientSocket> {
   // A generous handshake timeout: tests that open thousands of sockets on a loaded 2-core box must not fail on it.
-  const socket: ClientSocket = ioClient(url, { auth: { token }, transports: ['websocket'], reconnection: opts.reconnection ?? false, forceNew: true, timeout: 60_000 });
+  const socket: ClientSocket = ioClient(url, {
+    auth: { token },
+    transports: ['websocket'],
+    reconnection: opts.reconnection ?? false,
+    forceNew: true,
+    timeout: 60_000,
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err) => reject(err));
@@ -38,10 +48,19 @@ export function ok<T>(ack: Ack<T>): T {
 }
 
 /** A REST call with a bearer token; returns status and parsed JSON. */
-export async function api<T = unknown>(url: string, method: string, path: string, token?: string, body?: unknown): Promise<{ status: number; body: T }> {
+export async function api<T = unknown>(
+  url: string,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<{ status: number; body: T }> {
   const res = await fetch(`${url}${path}`, {
     method,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();
@@ -49,7 +68,11 @@ export async function api<T = unknown>(url: string, method: string, path: string
 }
 
 /** Resolves with the next `event` payload on `socket`. */
-export function next<E extends keyof ServerToClientEvents>(socket: ClientSocket, event: E, timeoutMs = 5_000): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+export function next<E extends keyof ServerToClientEvents>(
+  socket: ClientSocket,
+  event: E,
+  timeoutMs = 5_000,
+): Promise<Parameters<ServerToClientEvents[E]>[0]> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ${String(event)} within ${timeoutMs} ms`)), timeoutMs);
     (socket as unknown as { once(e: string, l: (p: unknown) => void): void }).once(event as string, (p) => {

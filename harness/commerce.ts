@@ -9,7 +9,17 @@ import { orderKeys } from '../server/orders/store.ts';
 import { createLogger } from '../server/kernel/log.ts';
 import { SandboxGateway } from '../server/payments/sandbox/server.ts';
 import type { SandboxSettings } from '../server/payments/sandbox/config.ts';
-import type { FlashSale, Order, OrderUpdated, PlaceOrderResult, Principal, Product, Room, RoomSnapshot, ScheduleSaleBody } from '@hawker/protocol';
+import type {
+  FlashSale,
+  Order,
+  OrderUpdated,
+  PlaceOrderResult,
+  Principal,
+  Product,
+  Room,
+  RoomSnapshot,
+  ScheduleSaleBody,
+} from '@hawker/protocol';
 import { TERMINAL_ORDER_STATUSES } from '@hawker/protocol';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { schemaFor, startNode, testDatabaseUrl, waitFor, type TestNode } from './node.ts';
@@ -41,7 +51,13 @@ export function startSandbox(settings: Partial<SandboxSettings> & { ledgerFile?:
 
 /** The environment that points a node (or a payment worker process) at `sandbox`. */
 export function gatewayEnv(sandbox: SandboxGateway): Record<string, string> {
-  return { PAYMENT_GATEWAY_URL: sandbox.url, PAYMENT_GATEWAY_API_KEY: GATEWAY_KEY, PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET, PAYMENT_BACKOFF_MS: '50', PAYMENT_REQUEST_TIMEOUT_MS: '2000' };
+  return {
+    PAYMENT_GATEWAY_URL: sandbox.url,
+    PAYMENT_GATEWAY_API_KEY: GATEWAY_KEY,
+    PAYMENT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    PAYMENT_BACKOFF_MS: '50',
+    PAYMENT_REQUEST_TIMEOUT_MS: '2000',
+  };
 }
 
 /** A full node wired to `sandbox` (webhooks included) with a fast commerce tick. */
@@ -68,7 +84,10 @@ export async function liveRoomWithProduct(
   opts: { stock?: number; price?: number; maxPerBuyer?: number; live?: boolean; scheduledAt?: number } = {},
 ): Promise<{ creator: string; room: Room; product: Product }> {
   const creator = await devToken(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
-  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Flash sale night', ...(opts.scheduledAt ? { scheduledAt: opts.scheduledAt } : {}) });
+  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, {
+    title: 'Flash sale night',
+    ...(opts.scheduledAt ? { scheduledAt: opts.scheduledAt } : {}),
+  });
   if (room.status !== 201) throw new Error(`room: ${JSON.stringify(room.body)}`);
   const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.body.id}/products`, creator, {
     title: 'Silk scarf',
@@ -87,7 +106,13 @@ export async function liveRoomWithProduct(
 }
 
 /** Schedules a flash sale on the product's "std" SKU (default: starts now, 60 s, 10 units, limit 2). */
-export async function scheduleSale(node: Reachable, creator: string, roomId: string, productId: string, body: Partial<ScheduleSaleBody> = {}): Promise<FlashSale> {
+export async function scheduleSale(
+  node: Reachable,
+  creator: string,
+  roomId: string,
+  productId: string,
+  body: Partial<ScheduleSaleBody> = {},
+): Promise<FlashSale> {
   const res = await api<FlashSale>(node.url, 'POST', `/api/rooms/${roomId}/sales`, creator, {
     productId,
     skuId: 'std',
@@ -124,7 +149,9 @@ export async function buyersOrder(t: Teardown, node: Reachable, roomId: string, 
   for (let i = 0; i < n; i++) {
     const v = await joinedViewer(t, node, roomId, { userId: `${tag}${i}` });
     v.socket.on('order:updated', (u) => updates.push(u));
-    const placed = ok(await call(v.socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-order-${i}` })) as PlaceOrderResult;
+    const placed = ok(
+      await call(v.socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-order-${i}` }),
+    ) as PlaceOrderResult;
     orderIds.push(placed.order.id);
   }
   return { orderIds, updates };
@@ -137,7 +164,9 @@ export function inspector(): Redis {
 
 /** The counters of a flash sale (its stock pool). */
 export async function saleCounts(redis: Redis, prefix: string, saleId: string) {
-  const [left, reserved, sold, returned, quantity] = (await redis.hmget(saleKeys(prefix).sale(saleId), 'left', 'reserved', 'sold', 'returned', 'quantity')).map(Number);
+  const [left, reserved, sold, returned, quantity] = (
+    await redis.hmget(saleKeys(prefix).sale(saleId), 'left', 'reserved', 'sold', 'returned', 'quantity')
+  ).map(Number);
   return { left: left!, reserved: reserved!, sold: sold!, returned: returned!, quantity: quantity! };
 }
 
@@ -174,7 +203,9 @@ export function watchSaleInvariant(redis: Redis, prefix: string, saleId: string,
 
 /** The counters of a SKU's list-price stock pool. */
 export async function skuCounts(redis: Redis, prefix: string, productId: string, skuId = 'std') {
-  const [left, reserved, sold, allocated, total] = (await redis.hmget(catalogKeys(prefix).stock(productId, skuId), 'left', 'reserved', 'sold', 'allocated', 'total')).map(Number);
+  const [left, reserved, sold, allocated, total] = (
+    await redis.hmget(catalogKeys(prefix).stock(productId, skuId), 'left', 'reserved', 'sold', 'allocated', 'total')
+  ).map(Number);
   return { left: left!, reserved: reserved!, sold: sold!, allocated: allocated!, total: total! };
 }
 

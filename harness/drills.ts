@@ -10,7 +10,15 @@ import { Redis } from 'ioredis';
 import { orderKeys } from '../server/orders/store.ts';
 import { startLocalRedis } from '../server/kernel/localRedis.ts';
 import type { SandboxGateway } from '../server/payments/sandbox/server.ts';
-import { ErrorCode, TERMINAL_ORDER_STATUSES, type Ack, type FlashSale, type Order, type PlaceOrderResult, type RoomSnapshot } from '@hawker/protocol';
+import {
+  ErrorCode,
+  TERMINAL_ORDER_STATUSES,
+  type Ack,
+  type FlashSale,
+  type Order,
+  type PlaceOrderResult,
+  type RoomSnapshot,
+} from '@hawker/protocol';
 import { api, call, connect, devToken, type ClientSocket } from './clients.ts';
 import { gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, startSandbox, type Reachable } from './commerce.ts';
 import { generator, rng } from './fuzz.ts';
@@ -61,10 +69,12 @@ function placeAll(buyers: { userId: string; socket: ClientSocket }[], roomId: st
   return Promise.all(
     buyers.map(async ({ userId, socket }) => ({
       buyer: userId,
-      ack: (await call(socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-${userId}` }, 15_000).catch((err: Error) => ({
-        ok: false as const,
-        error: { code: 'NO_ANSWER', message: err.message },
-      }))) as Placed['ack'],
+      ack: (await call(socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `${tag}-${userId}` }, 15_000).catch(
+        (err: Error) => ({
+          ok: false as const,
+          error: { code: 'NO_ANSWER', message: err.message },
+        }),
+      )) as Placed['ack'],
     })),
   );
 }
@@ -88,11 +98,20 @@ async function waitSettled(redis: Redis, prefix: string, roomId: string, timeout
  * The money and stock audit. Orders are read from Redis (every order the room has, including ones whose answer was
  * lost with a node), the charges from the gateway's ledger, the counters from the sale's pool.
  */
-async function audit(redis: Redis, prefix: string, roomId: string, saleId: string, sandbox: SandboxGateway, placed: Placed[]): Promise<DrillReport> {
+async function audit(
+  redis: Redis,
+  prefix: string,
+  roomId: string,
+  saleId: string,
+  sandbox: SandboxGateway,
+  placed: Placed[],
+): Promise<DrillReport> {
   const violations: string[] = [];
   const k = orderKeys(prefix);
   const ids = await redis.zrange(k.byRoom(roomId), 0, -1);
-  const orders = await Promise.all(ids.map(async (id) => ({ id, ...((await redis.hgetall(k.order(id))) as { status?: string; quantity?: string }) })));
+  const orders = await Promise.all(
+    ids.map(async (id) => ({ id, ...((await redis.hgetall(k.order(id))) as { status?: string; quantity?: string }) })),
+  );
   const byStatus: Record<string, number> = {};
   for (const o of orders) byStatus[o.status ?? 'missing'] = (byStatus[o.status ?? 'missing'] ?? 0) + 1;
 
@@ -100,7 +119,8 @@ async function audit(redis: Redis, prefix: string, roomId: string, saleId: strin
   const known = new Set(ids);
   const acked = placed.flatMap((p) => (p.ack.ok ? [p.ack.data.order.id] : []));
   for (const id of acked) if (!known.has(id)) violations.push(`order ${id} was acknowledged but is gone`);
-  for (const o of orders) if (!TERMINAL_ORDER_STATUSES.includes(o.status as Order['status'])) violations.push(`order ${o.id} still ${o.status}`);
+  for (const o of orders)
+    if (!TERMINAL_ORDER_STATUSES.includes(o.status as Order['status'])) violations.push(`order ${o.id} still ${o.status}`);
 
   // No order charged twice, and charged exactly when paid.
   const ledger = sandbox.ledger();
@@ -120,11 +140,21 @@ async function audit(redis: Redis, prefix: string, roomId: string, saleId: strin
 
   const answers: Record<string, number> = {};
   for (const p of placed) {
-    const a = p.ack.ok ? 'reserved' : `${p.ack.error.code}${(p.ack.error as { details?: { reason?: string } }).details?.reason ? `:${(p.ack.error as { details: { reason: string } }).details.reason}` : ''}`;
+    const a = p.ack.ok
+      ? 'reserved'
+      : `${p.ack.error.code}${(p.ack.error as { details?: { reason?: string } }).details?.reason ? `:${(p.ack.error as { details: { reason: string } }).details.reason}` : ''}`;
     answers[a] = (answers[a] ?? 0) + 1;
   }
   return {
-    figures: { attempts: placed.length, answers, orders: orders.length, byStatus, charges: ledger.length, succeededCharges: succeeded.size, sale: c },
+    figures: {
+      attempts: placed.length,
+      answers,
+      orders: orders.length,
+      byStatus,
+      charges: ledger.length,
+      succeededCharges: succeeded.size,
+      sale: c,
+    },
     violations,
   };
 }
@@ -133,7 +163,14 @@ async function audit(redis: Redis, prefix: string, roomId: string, saleId: strin
  * Every buyer, on a fresh connection to `node` (as after a reconnect), joins again: the snapshot's sale counters
  * must equal Redis's, and their own order list (REST) must match the orders Redis holds for them.
  */
-async function clientsConsistent(node: Reachable, redis: Redis, prefix: string, roomId: string, saleId: string, userIds: string[]): Promise<string[]> {
+async function clientsConsistent(
+  node: Reachable,
+  redis: Redis,
+  prefix: string,
+  roomId: string,
+  saleId: string,
+  userIds: string[],
+): Promise<string[]> {
   const violations: string[] = [];
   const c = await saleCounts(redis, prefix, saleId);
   const k = orderKeys(prefix);
@@ -148,7 +185,9 @@ async function clientsConsistent(node: Reachable, redis: Redis, prefix: string, 
       }
       const sale = (joined.data as RoomSnapshot & { flashSale: FlashSale | null }).flashSale;
       if (!sale || sale.left !== c.left || sale.sold !== c.sold || sale.reserved !== c.reserved) {
-        violations.push(`${userId} sees sale ${JSON.stringify(sale && { left: sale.left, sold: sale.sold, reserved: sale.reserved })}, Redis has ${JSON.stringify(c)}`);
+        violations.push(
+          `${userId} sees sale ${JSON.stringify(sale && { left: sale.left, sold: sale.sold, reserved: sale.reserved })}, Redis has ${JSON.stringify(c)}`,
+        );
       }
       const mine = await api<{ orders: Order[] }>(node.url, 'GET', '/api/orders?limit=200', token);
       const theirs = await redis.zrange(k.byBuyer(userId), 0, -1);
@@ -177,7 +216,13 @@ async function saleRoom(node: Reachable, quantity: number) {
  * prefix) take orders from half the buyers each; when charges are in flight at the gateway, node A is killed. Its
  * buyers reconnect to B; B's worker and supervisor finish A's orders (expired locks, unqueued reservations).
  */
-export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; buyers: number; quantity: number; log?: (m: string) => void }): Promise<DrillReport> {
+export async function nodeKillDrill(opts: {
+  redisUrl: string;
+  prefix: string;
+  buyers: number;
+  quantity: number;
+  log?: (m: string) => void;
+}): Promise<DrillReport> {
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
@@ -196,7 +241,9 @@ export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; bu
     await waitFor('charges in flight at the gateway', () => sandbox.inFlight >= 3, 30_000, 5);
     const k = orderKeys(opts.prefix);
     const before = await redis.zrange(k.byRoom(roomId), 0, -1);
-    const inFlight = (await Promise.all(before.map((id) => redis.hget(k.order(id), 'status')))).filter((s) => s === 'reserved' || s === 'pending_payment').length;
+    const inFlight = (await Promise.all(before.map((id) => redis.hget(k.order(id), 'status')))).filter(
+      (s) => s === 'reserved' || s === 'pending_payment',
+    ).length;
     await a.kill();
     log(`node kill: SIGKILLed node A with ${inFlight} orders reserved or paying, ${sandbox.inFlight} charges at the gateway`);
     const placed = await placing;
@@ -216,7 +263,12 @@ export async function nodeKillDrill(opts: { redisUrl: string; prefix: string; bu
  * Restart Redis (AOF on) during a flash sale: SIGKILL redis-server while charges are in flight and more buyers are
  * ordering, then start it again on the same port and data directory. Nodes, workers and the adapter reconnect.
  */
-export async function redisRestartDrill(opts: { buyers: number; quantity: number; downMs: number; log?: (m: string) => void }): Promise<DrillReport> {
+export async function redisRestartDrill(opts: {
+  buyers: number;
+  quantity: number;
+  downMs: number;
+  log?: (m: string) => void;
+}): Promise<DrillReport> {
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
@@ -241,7 +293,9 @@ export async function redisRestartDrill(opts: { buyers: number; quantity: number
     const pid = Number(await fs.readFile(path.join(dir, 'redis.pid'), 'utf8'));
     process.kill(pid, 'SIGKILL');
     await redisServer.stop();
-    log(`redis restart: SIGKILLed redis-server with ${sandbox.inFlight} charges in flight; down for ${opts.downMs} ms while the other half orders`);
+    log(
+      `redis restart: SIGKILLed redis-server with ${sandbox.inFlight} charges in flight; down for ${opts.downMs} ms while the other half orders`,
+    );
     const second = placeAll(buyers.slice(half), roomId, saleId, 'k2');
     await new Promise((r) => setTimeout(r, opts.downMs)); // the outage's length (the scenario), not a wait
     redisServer = await startLocalRedis({ dir, port: redisServer.port });
@@ -264,12 +318,30 @@ export async function redisRestartDrill(opts: { buyers: number; quantity: number
  * A payment-gateway failure storm: declines, timeouts (requests held past the client's timeout, half of them
  * processed anyway), every webhook dropped, and an outage in the middle; then the gateway recovers.
  */
-export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string; buyers: number; quantity: number; stormMs: number; log?: (m: string) => void }): Promise<DrillReport> {
+export async function gatewayStormDrill(opts: {
+  redisUrl: string;
+  prefix: string;
+  buyers: number;
+  quantity: number;
+  stormMs: number;
+  log?: (m: string) => void;
+}): Promise<DrillReport> {
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
-    const sandbox = down.add(await startSandbox({ latencyMs: 100, declineRate: 0.3, timeoutRate: 0.3, timeoutProcessedRate: 0.5, hangMs: 3_000, webhookUrl: null }));
-    const node: NodeProcess = down.add(await spawnNode(nodeEnv(sandbox, opts.prefix, { PAYMENT_REQUEST_TIMEOUT_MS: '1000', PAYMENT_BACKOFF_MS: '100' }), opts.redisUrl));
+    const sandbox = down.add(
+      await startSandbox({
+        latencyMs: 100,
+        declineRate: 0.3,
+        timeoutRate: 0.3,
+        timeoutProcessedRate: 0.5,
+        hangMs: 3_000,
+        webhookUrl: null,
+      }),
+    );
+    const node: NodeProcess = down.add(
+      await spawnNode(nodeEnv(sandbox, opts.prefix, { PAYMENT_REQUEST_TIMEOUT_MS: '1000', PAYMENT_BACKOFF_MS: '100' }), opts.redisUrl),
+    );
     const redis = down.add(new Redis(opts.redisUrl));
     const { roomId, saleId } = await saleRoom(node, opts.quantity);
     const ids = Array.from({ length: opts.buyers }, (_, i) => `buyer${i}`);
@@ -297,10 +369,22 @@ export async function gatewayStormDrill(opts: { redisUrl: string; prefix: string
 
 /** Routes the REST fuzz aims at (`:id` segments get the room's real ids or garbage). */
 const FUZZ_ROUTES: [string, string][] = [
-  ['POST', '/api/rooms'], ['POST', '/api/rooms/:roomId/products'], ['POST', '/api/rooms/:roomId/sales'], ['POST', '/api/rooms/:roomId/live'],
-  ['POST', '/api/rooms/:roomId/end'], ['PUT', '/api/rooms/:roomId/pin'], ['DELETE', '/api/rooms/:roomId/pin'], ['POST', '/api/rooms/:roomId/sales/:saleId/end'],
-  ['POST', '/api/orders/:orderId/cancel'], ['GET', '/api/orders/:orderId'], ['GET', '/api/orders'], ['POST', '/api/payments/webhook'],
-  ['POST', '/api/dev/tokens'], ['POST', '/api/agencies'], ['PUT', '/api/agencies/ag1/creators/:userId'], ['GET', '/api/rooms/:roomId/analytics'],
+  ['POST', '/api/rooms'],
+  ['POST', '/api/rooms/:roomId/products'],
+  ['POST', '/api/rooms/:roomId/sales'],
+  ['POST', '/api/rooms/:roomId/live'],
+  ['POST', '/api/rooms/:roomId/end'],
+  ['PUT', '/api/rooms/:roomId/pin'],
+  ['DELETE', '/api/rooms/:roomId/pin'],
+  ['POST', '/api/rooms/:roomId/sales/:saleId/end'],
+  ['POST', '/api/orders/:orderId/cancel'],
+  ['GET', '/api/orders/:orderId'],
+  ['GET', '/api/orders'],
+  ['POST', '/api/payments/webhook'],
+  ['POST', '/api/dev/tokens'],
+  ['POST', '/api/agencies'],
+  ['PUT', '/api/agencies/ag1/creators/:userId'],
+  ['GET', '/api/rooms/:roomId/analytics'],
 ];
 
 /**
@@ -309,7 +393,17 @@ const FUZZ_ROUTES: [string, string][] = [
  * broken JSON and bad tokens, while legitimate buyers order. Every answer must be typed (never INTERNAL or a 5xx),
  * the node must keep serving, and the money and stock audit must hold.
  */
-export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events: number; restBodies: number; connections: number; buyers: number; quantity: number; seed: number; log?: (m: string) => void }): Promise<DrillReport> {
+export async function fuzzDrill(opts: {
+  redisUrl: string;
+  prefix: string;
+  events: number;
+  restBodies: number;
+  connections: number;
+  buyers: number;
+  quantity: number;
+  seed: number;
+  log?: (m: string) => void;
+}): Promise<DrillReport> {
   const log = opts.log ?? (() => {});
   const down = new Teardown();
   try {
@@ -325,13 +419,18 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
     const fuzzers: ClientSocket[] = [];
     for (let i = 0; i < opts.connections; i++) {
       const [role, agencyId] = roles[i % roles.length]!;
-      const socket = await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) }));
+      const socket = await connect(
+        node.url,
+        await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) }),
+      );
       fuzzers.push(socket);
       if (i % 2 === 0) await call(socket, 'room:join', { roomId });
     }
     down.defer(() => fuzzers.forEach((f) => f.disconnect()));
     const viewerToken = await devToken(node.url, { userId: 'fuzzrest', name: 'fuzzrest', role: 'viewer' });
-    log(`fuzz: ${opts.events} socket packets over ${opts.connections} connections and ${opts.restBodies} REST requests (seed ${opts.seed}), ${opts.buyers} buyers ordering`);
+    log(
+      `fuzz: ${opts.events} socket packets over ${opts.connections} connections and ${opts.restBodies} REST requests (seed ${opts.seed}), ${opts.buyers} buyers ordering`,
+    );
 
     const violations: string[] = [];
     const codes = new Set<string>(Object.values(ErrorCode));
@@ -353,15 +452,18 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
             continue;
           }
           acks.push(
-            (socket.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload).then(
-              (ack) => {
-                const key = ack.ok ? 'ok' : ack.error.code;
-                socketOutcomes[key] = (socketOutcomes[key] ?? 0) + 1;
-                if (!ack.ok && (!codes.has(ack.error.code) || ack.error.code === 'INTERNAL')) violations.push(`${event} answered ${JSON.stringify(ack).slice(0, 200)} (seed ${opts.seed + i})`);
-              },
-              // An oversized frame closes its connection by design; no answer is then expected.
-              () => void (socketOutcomes.NO_ACK = (socketOutcomes.NO_ACK ?? 0) + 1),
-            ),
+            (socket.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> })
+              .emitWithAck(event, payload)
+              .then(
+                (ack) => {
+                  const key = ack.ok ? 'ok' : ack.error.code;
+                  socketOutcomes[key] = (socketOutcomes[key] ?? 0) + 1;
+                  if (!ack.ok && (!codes.has(ack.error.code) || ack.error.code === 'INTERNAL'))
+                    violations.push(`${event} answered ${JSON.stringify(ack).slice(0, 200)} (seed ${opts.seed + i})`);
+                },
+                // An oversized frame closes its connection by design; no answer is then expected.
+                () => void (socketOutcomes.NO_ACK = (socketOutcomes.NO_ACK ?? 0) + 1),
+              ),
           );
         }
         await Promise.all(acks);
@@ -375,8 +477,19 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
         while (nextRest < opts.restBodies) {
           nextRest += 1;
           const [method, route] = r.pick(FUZZ_ROUTES);
-          const path = route.replace(':roomId', r.next() < 0.8 ? roomId : 'nope').replace(':saleId', saleId).replace(':orderId', r.pick(['o1', '..', 'x'.repeat(70)])).replace(':userId', 'u1');
-          const body = r.pick([JSON.stringify(gen.packet().payload ?? null), '{"broken', 'x'.repeat(r.pick([10, 70_000])), '[]', 'null', JSON.stringify({ roomId, saleId, title: 'x', price: -1 })]);
+          const path = route
+            .replace(':roomId', r.next() < 0.8 ? roomId : 'nope')
+            .replace(':saleId', saleId)
+            .replace(':orderId', r.pick(['o1', '..', 'x'.repeat(70)]))
+            .replace(':userId', 'u1');
+          const body = r.pick([
+            JSON.stringify(gen.packet().payload ?? null),
+            '{"broken',
+            'x'.repeat(r.pick([10, 70_000])),
+            '[]',
+            'null',
+            JSON.stringify({ roomId, saleId, title: 'x', price: -1 }),
+          ]);
           const token = r.pick([viewerToken, 'garbage', undefined]);
           const res = await fetch(`${node.url}${path}`, {
             method,
@@ -386,7 +499,8 @@ export async function fuzzDrill(opts: { redisUrl: string; prefix: string; events
           const text = await res.text();
           restOutcomes[res.status] = (restOutcomes[res.status] ?? 0) + 1;
           if (res.status >= 500) violations.push(`${method} ${path} answered ${res.status}: ${text.slice(0, 200)}`);
-          else if (res.status >= 400 && !codes.has((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? '')) violations.push(`${method} ${path} answered ${res.status} untyped: ${text.slice(0, 200)}`);
+          else if (res.status >= 400 && !codes.has((JSON.parse(text) as { error?: { code?: string } }).error?.code ?? ''))
+            violations.push(`${method} ${path} answered ${res.status} untyped: ${text.slice(0, 200)}`);
         }
       }),
     );
@@ -445,17 +559,29 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
         const pace = new Promise((r) => setTimeout(r, 60));
         await Promise.all(
           buyers.slice(i, i + 2).map(async ({ userId, socket }) => {
-            const ack = await call(socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `host-${userId}` }, 5_000).catch(() => null);
+            const ack = await call(socket, 'order:place', { roomId, saleId, quantity: 1, idempotencyKey: `host-${userId}` }, 5_000).catch(
+              () => null,
+            );
             if (ack?.ok) acked.set(userId, ack.data.order.id);
           }),
         );
         await pace;
       }
     })();
-    await waitFor('some orders paid', async () => Number((await db.query(`SELECT count(*) FROM orders WHERE status = 'paid'`)).rows[0].count) >= 3, 30_000, 20);
+    await waitFor(
+      'some orders paid',
+      async () => Number((await db.query(`SELECT count(*) FROM orders WHERE status = 'paid'`)).rows[0].count) >= 3,
+      30_000,
+      20,
+    );
     await fs.cp(redisDir, copyDir, { recursive: true }); // the state Redis's disk will be found in
     const ackedAtCopy = acked.size;
-    await waitFor('more orders acknowledged after the copy', () => acked.size >= Math.min(ackedAtCopy + 3, opts.buyers, opts.quantity), 30_000, 5);
+    await waitFor(
+      'more orders acknowledged after the copy',
+      () => acked.size >= Math.min(ackedAtCopy + 3, opts.buyers, opts.quantity),
+      30_000,
+      5,
+    );
     crashed = true;
     const redisPid = Number(await fs.readFile(path.join(redisDir, 'redis.pid'), 'utf8'));
     node.kill();
@@ -465,7 +591,9 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
     await stream;
     for (const b of buyers) b.socket.disconnect();
     const ackedBeforeCrash = new Map(acked);
-    log(`host crash: SIGKILLed node and Redis with ${ackedBeforeCrash.size} orders acknowledged (${ackedAtCopy} at the AOF copy); restoring Redis from the copy`);
+    log(
+      `host crash: SIGKILLed node and Redis with ${ackedBeforeCrash.size} orders acknowledged (${ackedAtCopy} at the AOF copy); restoring Redis from the copy`,
+    );
     await fs.rm(redisDir, { recursive: true, force: true });
     await fs.rename(copyDir, redisDir);
     await fs.rm(path.join(redisDir, 'redis.pid'), { force: true });
@@ -481,13 +609,23 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
     const violations: string[] = [];
     for (const p of retried) {
       const before = ackedBeforeCrash.get(p.buyer);
-      if (before && (!p.ack.ok || p.ack.data.order.id !== before)) violations.push(`buyer ${p.buyer} was told order ${before}, the retry answered ${JSON.stringify(p.ack.ok ? p.ack.data.order.id : p.ack.error)}`);
+      if (before && (!p.ack.ok || p.ack.data.order.id !== before))
+        violations.push(
+          `buyer ${p.buyer} was told order ${before}, the retry answered ${JSON.stringify(p.ack.ok ? p.ack.data.order.id : p.ack.error)}`,
+        );
     }
 
     // Settled: every order final in the ledger, and reconciliation has nothing left to refund.
-    await waitFor('every ledger order final', async () => Number((await db.query(`SELECT count(*) FROM orders WHERE status IN ('reserved', 'pending_payment')`)).rows[0].count) === 0, 90_000, 200);
+    await waitFor(
+      'every ledger order final',
+      async () =>
+        Number((await db.query(`SELECT count(*) FROM orders WHERE status IN ('reserved', 'pending_payment')`)).rows[0].count) === 0,
+      90_000,
+      200,
+    );
     type Row = { id: string; buyer_id: string; status: string; quantity: number; charge_id: string | null };
-    const readOrders = async () => (await db.query<Row>(`SELECT id, buyer_id, status, quantity, charge_id FROM orders WHERE room_id = $1`, [roomId])).rows;
+    const readOrders = async () =>
+      (await db.query<Row>(`SELECT id, buyer_id, status, quantity, charge_id FROM orders WHERE room_id = $1`, [roomId])).rows;
     let orders: Row[] = [];
     let byId = new Map<string, Row>();
     await waitFor(
@@ -495,7 +633,9 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
       async () => {
         orders = await readOrders();
         byId = new Map(orders.map((o) => [o.id, o]));
-        return sandbox.ledger().every((c) => c.status !== 'succeeded' || byId.get(c.reference)?.charge_id === c.id || c.refundedAmount >= c.amount);
+        return sandbox
+          .ledger()
+          .every((c) => c.status !== 'succeeded' || byId.get(c.reference)?.charge_id === c.id || c.refundedAmount >= c.amount);
       },
       60_000,
       500,
@@ -511,7 +651,9 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
       netCharged.set(who, (netCharged.get(who) ?? 0) + 1);
     }
     for (const [who, n] of netCharged) if (n > 1) violations.push(`buyer ${who} charged ${n} times`);
-    for (const o of paid) if (!sandbox.ledger().some((c) => c.id === o.charge_id && c.status === 'succeeded')) violations.push(`order ${o.id} paid without a charge`);
+    for (const o of paid)
+      if (!sandbox.ledger().some((c) => c.id === o.charge_id && c.status === 'succeeded'))
+        violations.push(`order ${o.id} paid without a charge`);
     const perBuyer = new Map<string, number>();
     for (const o of paid) perBuyer.set(o.buyer_id, (perBuyer.get(o.buyer_id) ?? 0) + o.quantity);
     for (const [who, n] of perBuyer) if (n > 1) violations.push(`buyer ${who} holds ${n} paid units (limit 1)`);
@@ -526,7 +668,15 @@ export async function hostCrashDrill(opts: { buyers: number; quantity: number; l
     for (const o of orders) byStatus[o.status] = (byStatus[o.status] ?? 0) + 1;
     const refunded = sandbox.ledger().filter((x) => x.refundedAmount > 0).length;
     return {
-      figures: { ackedBeforeCrash: ackedBeforeCrash.size, ackedAtCopy, orders: orders.length, byStatus, charges: sandbox.ledger().length, refundedByReconciliation: refunded, sale: c },
+      figures: {
+        ackedBeforeCrash: ackedBeforeCrash.size,
+        ackedAtCopy,
+        orders: orders.length,
+        byStatus,
+        charges: sandbox.ledger().length,
+        refundedByReconciliation: refunded,
+        sale: c,
+      },
       violations,
     };
   } finally {

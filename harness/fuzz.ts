@@ -17,8 +17,43 @@ export function rng(seed: number) {
 }
 
 const KNOWN = Object.keys(clientEventSpecs);
-const WEIRD_NAMES = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'room:join ', 'ROOM:JOIN', 'chat:send\u0000', 'x'.repeat(5000), '', 'mod:*', '💥'];
-const FIELD_NAMES = ['saleId', 'productId', 'skuId', 'quantity', 'idempotencyKey', 'orderId', 'roomId', 'text', 'count', 'messageId', 'userId', 'durationS', 'seconds', 'agencyId', 'add', 'remove', 'reason', 'word', 'mode', '__proto__', 'constructor', 'extra'];
+const WEIRD_NAMES = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'room:join ',
+  'ROOM:JOIN',
+  'chat:send\u0000',
+  'x'.repeat(5000),
+  '',
+  'mod:*',
+  '💥',
+];
+const FIELD_NAMES = [
+  'saleId',
+  'productId',
+  'skuId',
+  'quantity',
+  'idempotencyKey',
+  'orderId',
+  'roomId',
+  'text',
+  'count',
+  'messageId',
+  'userId',
+  'durationS',
+  'seconds',
+  'agencyId',
+  'add',
+  'remove',
+  'reason',
+  'word',
+  'mode',
+  '__proto__',
+  'constructor',
+  'extra',
+];
 
 /**
  * Random and almost-valid client packets for one room (every event of the protocol registry, weird event names, deep
@@ -29,27 +64,44 @@ export function generator(seed: number, roomId: string, known: Record<string, un
   const r = rng(seed);
   const str = (): string => {
     switch (r.int(8)) {
-      case 0: return '';
-      case 1: return roomId;
-      case 2: return String.fromCharCode(...Array.from({ length: r.int(40) }, () => r.int(0x10000))).replace(/[\ud800-\udfff]/g, '?');
-      case 3: return 'x'.repeat(r.pick([199, 200, 201, 1000, 3000])); // frames stay under the 64 KB cap (tested apart)
-      case 4: return '\u0000\u0007\u001b[31m\u202e' + 'abc';
-      case 5: return `${r.int(1e15)}-${r.int(1e6)}`;
-      case 6: return r.pick(['block', 'shadow', 'ag1', 'viewer', 'admin', '../etc', '*', '{}', 'null']);
-      default: return Math.random().toString(36);
+      case 0:
+        return '';
+      case 1:
+        return roomId;
+      case 2:
+        return String.fromCharCode(...Array.from({ length: r.int(40) }, () => r.int(0x10000))).replace(/[\ud800-\udfff]/g, '?');
+      case 3:
+        return 'x'.repeat(r.pick([199, 200, 201, 1000, 3000])); // frames stay under the 64 KB cap (tested apart)
+      case 4:
+        return '\u0000\u0007\u001b[31m\u202e' + 'abc';
+      case 5:
+        return `${r.int(1e15)}-${r.int(1e6)}`;
+      case 6:
+        return r.pick(['block', 'shadow', 'ag1', 'viewer', 'admin', '../etc', '*', '{}', 'null']);
+      default:
+        return Math.random().toString(36);
     }
   };
   const value = (depth: number): unknown => {
     switch (r.int(depth > 4 ? 6 : 9)) {
-      case 0: return null;
-      case 1: return r.pick([0, -1, 1, 1.5, 49, 50, 51, 1e21, -0, Number.MAX_SAFE_INTEGER, 600, 601, 9]);
-      case 2: return str();
-      case 3: return r.next() < 0.5;
-      case 4: return undefined;
-      case 5: return str();
-      case 6: return Array.from({ length: r.int(6) }, () => value(depth + 1));
-      case 7: return r.int(10) === 0 ? nested(30) : object(depth + 1);
-      default: return object(depth + 1);
+      case 0:
+        return null;
+      case 1:
+        return r.pick([0, -1, 1, 1.5, 49, 50, 51, 1e21, -0, Number.MAX_SAFE_INTEGER, 600, 601, 9]);
+      case 2:
+        return str();
+      case 3:
+        return r.next() < 0.5;
+      case 4:
+        return undefined;
+      case 5:
+        return str();
+      case 6:
+        return Array.from({ length: r.int(6) }, () => value(depth + 1));
+      case 7:
+        return r.int(10) === 0 ? nested(30) : object(depth + 1);
+      default:
+        return object(depth + 1);
     }
   };
   const object = (depth: number): Record<string, unknown> => {
@@ -61,8 +113,19 @@ export function generator(seed: number, roomId: string, known: Record<string, un
   /** A valid payload for a known event with one field broken, or left valid now and then. */
   const almostValid = (event: string): Record<string, unknown> => {
     const base: Record<string, unknown> = {
-      roomId, text: 'hi', count: 1, messageId: '1-0', userId: 'someone', durationS: 60, seconds: 5, agencyId: 'ag1',
-      add: [{ word: 'w', mode: 'block' }], remove: [], quantity: 1, idempotencyKey: `fuzz-${r.int(1e9)}`, ...known,
+      roomId,
+      text: 'hi',
+      count: 1,
+      messageId: '1-0',
+      userId: 'someone',
+      durationS: 60,
+      seconds: 5,
+      agencyId: 'ag1',
+      add: [{ word: 'w', mode: 'block' }],
+      remove: [],
+      quantity: 1,
+      idempotencyKey: `fuzz-${r.int(1e9)}`,
+      ...known,
     };
     const spec = clientEventSpecs[event as keyof typeof clientEventSpecs];
     const shape = (spec.input as unknown as { shape?: Record<string, unknown> }).shape ?? {};
@@ -82,4 +145,3 @@ export function generator(seed: number, roomId: string, known: Record<string, un
     },
   };
 }
-

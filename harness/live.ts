@@ -6,7 +6,16 @@ import { startNode, waitFor, type TestNode } from './node.ts';
 import type { Teardown } from './teardown.ts';
 
 /** Every push the live-room reducer understands. */
-export const LIVE_EVENTS: readonly LiveEvent['event'][] = ['chat:batch', 'chat:deleted', 'chat:settings', 'chat:muted', 'room:stats', 'room:updated', 'room:ended', 'room:kicked'];
+export const LIVE_EVENTS: readonly LiveEvent['event'][] = [
+  'chat:batch',
+  'chat:deleted',
+  'chat:settings',
+  'chat:muted',
+  'room:stats',
+  'room:updated',
+  'room:ended',
+  'room:kicked',
+];
 
 /**
  * A client that behaves like the SDK in a live room: it keeps a LiveRoomState from the join snapshot plus every push
@@ -103,7 +112,10 @@ export interface LiveRoomCast {
  * independent) and takes it live unless `live: false`. Returns its id, the creator's token and principal, and helpers
  * that connect people to it (closed together by `close()`).
  */
-export async function liveRoom(url: string, opts: { agencyId?: string; live?: boolean; creatorId?: string; title?: string } = {}): Promise<LiveRoomCast> {
+export async function liveRoom(
+  url: string,
+  opts: { agencyId?: string; live?: boolean; creatorId?: string; title?: string } = {},
+): Promise<LiveRoomCast> {
   const agencyId = opts.agencyId;
   const creatorP: Principal = { userId: opts.creatorId ?? 'creator1', name: 'Creator', role: 'creator', ...(agencyId ? { agencyId } : {}) };
   const creator = await devToken(url, creatorP);

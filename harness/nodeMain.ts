@@ -7,6 +7,12 @@ import { startNode } from './node.ts';
 
 const { env, redisUrl } = JSON.parse(process.argv[2] ?? '{}') as { env: Record<string, string>; redisUrl: string };
 const node = await startNode(env, redisUrl);
-process.send?.({ ready: true, url: node.url, port: node.port, prefix: node.prefix, workerPids: node.node.ctx.media.workers.map((w) => w.worker.pid) });
+process.send?.({
+  ready: true,
+  url: node.url,
+  port: node.port,
+  prefix: node.prefix,
+  workerPids: node.node.ctx.media.workers.map((w) => w.worker.pid),
+});
 process.on('SIGTERM', () => void node.close().finally(() => process.exit(0)));
 process.on('disconnect', () => process.exit(0));

@@ -53,7 +53,11 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
   const child = fork(nodeMainIn(root), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
     cwd: root,
     // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
-    execArgv: ['--import', 'tsx', ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : [])],
+    execArgv: [
+      '--import',
+      'tsx',
+      ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : []),
+    ],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -70,7 +74,14 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
         reject(new Error(`node process exited during start-up (${code ?? signal})`));
       });
     });
-    return { ...ready, pid: child.pid!, child, exited, kill: () => stopProcess(child, 'SIGKILL', 0), close: (t = 10_000) => stopProcess(child, 'SIGTERM', t) };
+    return {
+      ...ready,
+      pid: child.pid!,
+      child,
+      exited,
+      kill: () => stopProcess(child, 'SIGKILL', 0),
+      close: (t = 10_000) => stopProcess(child, 'SIGTERM', t),
+    };
   } catch (err) {
     await stopProcess(child, 'SIGKILL', 0);
     throw err;

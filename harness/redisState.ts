@@ -12,12 +12,18 @@ export async function redisFingerprint(redis: Redis, prefix: string): Promise<Re
   const types = ((await redis.pipeline(keys.map((k) => ['type', k])).exec()) ?? []).map(([, t]) => String(t));
   const reads = keys.map((k, i): [string, ...string[]] => {
     switch (types[i]) {
-      case 'string': return ['get', k];
-      case 'hash': return ['hgetall', k];
-      case 'set': return ['smembers', k];
-      case 'zset': return ['zrange', k, '0', '-1', 'WITHSCORES'];
-      case 'stream': return ['xrange', k, '-', '+'];
-      default: return ['type', k];
+      case 'string':
+        return ['get', k];
+      case 'hash':
+        return ['hgetall', k];
+      case 'set':
+        return ['smembers', k];
+      case 'zset':
+        return ['zrange', k, '0', '-1', 'WITHSCORES'];
+      case 'stream':
+        return ['xrange', k, '-', '+'];
+      default:
+        return ['type', k];
     }
   });
   const values = ((await redis.pipeline(reads).exec()) ?? []).map(([, v], i) => (types[i] === 'set' ? [...(v as string[])].sort() : v));

@@ -43,10 +43,32 @@ export function spawnVp8(port: number, source: Vp8Source = {}): ChildProcess {
   return spawn(
     'ffmpeg',
     [
-      '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30`, '-t', String(seconds),
-      '-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', bitrate, '-g', String(gop),
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-re',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc=size=${size}:rate=30`,
+      '-t',
+      String(seconds),
+      '-c:v',
+      'libvpx',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      bitrate,
+      '-g',
+      String(gop),
       ...(source.ssrc !== undefined ? ['-ssrc', String(source.ssrc)] : []),
-      '-payload_type', String(payloadType), '-f', 'rtp', `rtp://127.0.0.1:${port}?${query}`,
+      '-payload_type',
+      String(payloadType),
+      '-f',
+      'rtp',
+      `rtp://127.0.0.1:${port}?${query}`,
     ],
     { stdio: 'ignore' },
   );
@@ -148,14 +170,21 @@ export class WebRtcPeer {
         .catch(fail);
     });
     if (direction === 'send') {
-      transport.on('produce', ({ kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: object }, done: (r: { id: string }) => void, fail: (e: Error) => void) => {
-        const encodings = this.signaledEncodings;
-        this.signaledEncodings = undefined;
-        const signaled = encodings ? { ...rtpParameters, encodings } : rtpParameters;
-        call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: signaled as never })
-          .then((ack) => (ack.ok ? done({ id: ack.data.id }) : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
-          .catch(fail);
-      });
+      transport.on(
+        'produce',
+        (
+          { kind, rtpParameters }: { kind: 'audio' | 'video'; rtpParameters: object },
+          done: (r: { id: string }) => void,
+          fail: (e: Error) => void,
+        ) => {
+          const encodings = this.signaledEncodings;
+          this.signaledEncodings = undefined;
+          const signaled = encodings ? { ...rtpParameters, encodings } : rtpParameters;
+          call(socket, 'media:produce', { roomId, transportId: transport.id, kind, rtpParameters: signaled as never })
+            .then((ack) => (ack.ok ? done({ id: ack.data.id }) : fail(new Error(`${ack.error.code}: ${ack.error.message}`))))
+            .catch(fail);
+        },
+      );
     }
     return transport;
   }
@@ -231,14 +260,27 @@ export class WebRtcPeer {
   /** media:consume (paused on the server), the local consumer, then media:resume; counts what arrives. */
   async consume(transport: msc.Transport, producerId: string): Promise<Reception> {
     const { roomId, socket } = this;
-    const params = ok(await call(socket, 'media:consume', { roomId, transportId: transport.id, producerId, rtpCapabilities: this.device.rtpCapabilities as never })) as ConsumerParams;
+    const params = ok(
+      await call(socket, 'media:consume', {
+        roomId,
+        transportId: transport.id,
+        producerId,
+        rtpCapabilities: this.device.rtpCapabilities as never,
+      }),
+    ) as ConsumerParams;
     const consumer = await transport.consume({
       id: params.id,
       producerId: params.producerId,
       kind: params.kind,
       rtpParameters: params.rtpParameters as unknown as msc.RtpParameters,
     });
-    const reception: Reception = { consumerId: params.id, producerId, consumer, type: params.type, counters: { packets: 0, bytes: 0, keyframes: 0 } };
+    const reception: Reception = {
+      consumerId: params.id,
+      producerId,
+      consumer,
+      type: params.type,
+      counters: { packets: 0, bytes: 0, keyframes: 0 },
+    };
     const track = consumer.track as unknown as MediaStreamTrack;
     track.onReceiveRtp.subscribe((rtp) => {
       reception.counters.packets += 1;
@@ -273,7 +315,12 @@ export interface Broadcast {
  * The creator on `creatorSocket` publishes VP8 in `roomId`, each of `viewerSockets` consumes it in turn, and this
  * resolves once video reaches every viewer. `t` closes every peer made here after the test.
  */
-export async function broadcast(t: Teardown, roomId: string, creatorSocket: ClientSocket, viewerSockets: ClientSocket[]): Promise<Broadcast> {
+export async function broadcast(
+  t: Teardown,
+  roomId: string,
+  creatorSocket: ClientSocket,
+  viewerSockets: ClientSocket[],
+): Promise<Broadcast> {
   const creator = t.add(await WebRtcPeer.open(creatorSocket, roomId));
   const send = await creator.transport('send');
   const publication = await creator.publishVp8(send);
@@ -291,12 +338,18 @@ export async function broadcast(t: Teardown, roomId: string, creatorSocket: Clie
  * routers, WebRTC transports on the WebRtcServers, and every other channel handler (transports, producers, consumers,
  * pipes; the WebRtcServer's own is left out). All zero after every room's media is gone.
  */
-export async function workerObjects(pool: { workers: { worker: { dump(): Promise<unknown> }; webRtcServer: { dump(): Promise<unknown> } }[] }) {
+export async function workerObjects(pool: {
+  workers: { worker: { dump(): Promise<unknown> }; webRtcServer: { dump(): Promise<unknown> } }[];
+}) {
   let routers = 0;
   let webRtcTransports = 0;
   let handlers = 0;
   for (const w of pool.workers) {
-    const dump = (await w.worker.dump()) as { routerIds: string[]; webRtcServerIds: string[]; channelMessageHandlers: { channelRequestHandlers: string[] } };
+    const dump = (await w.worker.dump()) as {
+      routerIds: string[];
+      webRtcServerIds: string[];
+      channelMessageHandlers: { channelRequestHandlers: string[] };
+    };
     const server = (await w.webRtcServer.dump()) as { webRtcTransportIds: string[] };
     routers += dump.routerIds.length;
     webRtcTransports += server.webRtcTransportIds.length;

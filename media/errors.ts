@@ -40,7 +40,8 @@ export async function withClientParams<T>(what: string, target: { readonly close
   } catch (err) {
     if (err instanceof MediaError) throw err;
     // mediasoup does not export its error classes as values; their `name` is stable.
-    if ((err as Error).name === 'InvalidStateError' || target.closed) throw MediaError.unavailable(`${what}: media closed meanwhile; reconnect media`, err);
+    if ((err as Error).name === 'InvalidStateError' || target.closed)
+      throw MediaError.unavailable(`${what}: media closed meanwhile; reconnect media`, err);
     throw MediaError.invalid(`${what}: ${(err as Error).message}`, err);
   }
 }

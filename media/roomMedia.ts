@@ -163,7 +163,13 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   /** Creates a room's media with its origin router on the least-loaded worker. */
-  static async create(roomId: string, pool: WorkerPool, opts: RoomMediaOptions, workerLoad: (w: PooledWorker) => number, log: Logger): Promise<RoomMedia> {
+  static async create(
+    roomId: string,
+    pool: WorkerPool,
+    opts: RoomMediaOptions,
+    workerLoad: (w: PooledWorker) => number,
+    log: Logger,
+  ): Promise<RoomMedia> {
     const room = new RoomMedia(roomId, pool, opts, workerLoad, log.child({ roomId }));
     await room.addRouter(true, new Set());
     return room;
@@ -175,7 +181,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 
   private get origin(): RoomRouter {
     const origin = this.routers[0];
-    if (!origin?.origin || this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
+    if (!origin?.origin || this.closedFlag) throw MediaError.unavailable("This room's media closed; reconnect media");
     return origin;
   }
 
@@ -207,7 +213,8 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
    */
   async createTransport(peerId: string, direction: 'send' | 'recv'): Promise<TransportParameters> {
     const peer = this.peer(peerId);
-    if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER) throw MediaError.conflict(`At most ${MAX_TRANSPORTS_PER_PEER} media transports per connection; close one first`);
+    if (peer.transports.size >= MAX_TRANSPORTS_PER_PEER)
+      throw MediaError.conflict(`At most ${MAX_TRANSPORTS_PER_PEER} media transports per connection; close one first`);
     if (direction === 'send') return this.openTransport(peer, this.origin, 'send');
     // Serialize placement: each new transport counts towards its router's load before the next viewer is placed.
     const run = this.placing.then(async () => this.openTransport(peer, await this.placeViewer(), 'recv'));
@@ -235,10 +242,17 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   /** Publishes a track on one of the peer's send transports (the signaling layer allows only the room's creator). */
-  async produce(peerId: string, transportId: string, kind: types.MediaKind, rtpParameters: types.RtpParameters, paused = false): Promise<{ id: string }> {
+  async produce(
+    peerId: string,
+    transportId: string,
+    kind: types.MediaKind,
+    rtpParameters: types.RtpParameters,
+    paused = false,
+  ): Promise<{ id: string }> {
     const entry = this.transport(peerId, transportId);
     if (entry.direction !== 'send') throw MediaError.invalid('This is a recv transport; produce on a send transport');
-    if (entry.peer.producers.size >= MAX_PRODUCERS_PER_PEER) throw MediaError.conflict(`At most ${MAX_PRODUCERS_PER_PEER} tracks per connection`);
+    if (entry.peer.producers.size >= MAX_PRODUCERS_PER_PEER)
+      throw MediaError.conflict(`At most ${MAX_PRODUCERS_PER_PEER} tracks per connection`);
     // mediasoup matches codecs without looking at `kind`: an "audio" producer of VP8 would be accepted and then
     // confuse every player.
     const wrongKind = rtpParameters.codecs.find((c) => !c.mimeType.toLowerCase().startsWith(`${kind}/`));
@@ -255,7 +269,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     );
     if (this.closedFlag) {
       producer.close();
-      throw MediaError.unavailable('This room\'s media closed; reconnect media');
+      throw MediaError.unavailable("This room's media closed; reconnect media");
     }
     entry.peer.producers.set(producer.id, producer);
     this.producers.set(producer.id, producer);
@@ -290,7 +304,12 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
    * then resumes (so no RTP, and no keyframe, is wasted before it can decode). On a viewer router the producer is
    * piped in from the origin first (once per router).
    */
-  async consume(peerId: string, transportId: string, producerId: string, rtpCapabilities: types.RtpCapabilities): Promise<ConsumerParameters> {
+  async consume(
+    peerId: string,
+    transportId: string,
+    producerId: string,
+    rtpCapabilities: types.RtpCapabilities,
+  ): Promise<ConsumerParameters> {
     const entry = this.transport(peerId, transportId);
     if (entry.direction !== 'recv') throw MediaError.invalid('This is a send transport; consume on a recv transport');
     const producer = this.producers.get(producerId);
@@ -322,7 +341,14 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
       const why = this.closeReason ?? reason ?? (entry.home.router.closed && !this.closedFlag ? 'workerDied' : 'transportClosed');
       this.emit('consumerclosed', entry.peer.id, consumer.id, producerId, why);
     });
-    return { id: consumer.id, producerId, kind: consumer.kind, rtpParameters: consumer.rtpParameters, type: consumer.type, producerPaused: consumer.producerPaused };
+    return {
+      id: consumer.id,
+      producerId,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
   }
 
   async pauseConsumer(peerId: string, consumerId: string): Promise<void> {
@@ -382,7 +408,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     // unref: a pending grace never keeps the process alive (close() clears it on shutdown anyway).
     const timer = setTimeout(() => this.endHold(peer, 'expired'), graceMs).unref();
     peer.hold = { timer, since: Date.now() };
-    this.log.info({ peerId, graceMs, producers: [...peer.producers.keys()] }, 'publisher connection dropped; holding its media for the grace period');
+    this.log.info(
+      { peerId, graceMs, producers: [...peer.producers.keys()] },
+      'publisher connection dropped; holding its media for the grace period',
+    );
     this.emit('grace', 'started');
   }
 
@@ -400,18 +429,29 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
    * that created the transport was ever told it. Returns the tracks `peerId` now publishes.
    */
   claimPeer(peerId: string, transportId: string): ProducerSummary[] {
-    if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
+    if (this.closedFlag) throw MediaError.unavailable("This room's media closed; reconnect media");
     const entry = [...this.peers.values()].map((p) => p.transports.get(transportId)).find((t) => t !== undefined);
-    if (entry?.direction !== 'send') throw MediaError.notFound(`Send transport ${transportId} in this room (its media closed: publish again)`);
+    if (entry?.direction !== 'send')
+      throw MediaError.notFound(`Send transport ${transportId} in this room (its media closed: publish again)`);
     const from = entry.peer;
     let to = from;
     if (from.id !== peerId) {
       const existing = this.peers.get(peerId);
       const sends = [...from.transports.values()].filter((t) => t.direction === 'send').length;
-      if (existing && (existing.transports.size + sends > MAX_TRANSPORTS_PER_PEER || existing.producers.size + from.producers.size > MAX_PRODUCERS_PER_PEER)) {
-        throw MediaError.conflict(`Reattaching would exceed ${MAX_TRANSPORTS_PER_PEER} transports or ${MAX_PRODUCERS_PER_PEER} tracks on this connection; close some first`);
+      if (
+        existing &&
+        (existing.transports.size + sends > MAX_TRANSPORTS_PER_PEER ||
+          existing.producers.size + from.producers.size > MAX_PRODUCERS_PER_PEER)
+      ) {
+        throw MediaError.conflict(
+          `Reattaching would exceed ${MAX_TRANSPORTS_PER_PEER} transports or ${MAX_PRODUCERS_PER_PEER} tracks on this connection; close some first`,
+        );
       }
-      if (!from.hold) this.log.info({ peerId, previousPeerId: from.id }, 'publisher\'s new connection takes over its media before its old one was seen to drop');
+      if (!from.hold)
+        this.log.info(
+          { peerId, previousPeerId: from.id },
+          "publisher's new connection takes over its media before its old one was seen to drop",
+        );
       to = existing ?? this.peer(peerId);
       this.movePeer(from, to);
     }
@@ -461,7 +501,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
       if (!peer.hold) continue;
       clearTimeout(peer.hold.timer);
       peer.hold = undefined;
-      this.log.info({ peerId: peer.id, reason }, 'room media closed during a publisher\'s grace period');
+      this.log.info({ peerId: peer.id, reason }, "room media closed during a publisher's grace period");
       this.emit('grace', 'roomClosed');
     }
     for (const rr of [...this.routers].reverse()) rr.router.close();
@@ -539,7 +579,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   // ---- internals --------------------------------------------------------------------------------------------------
 
   private peer(peerId: string): Peer {
-    if (this.closedFlag) throw MediaError.unavailable('This room\'s media closed; reconnect media');
+    if (this.closedFlag) throw MediaError.unavailable("This room's media closed; reconnect media");
     let peer = this.peers.get(peerId);
     if (!peer) {
       peer = { id: peerId, transports: new Map(), producers: new Map(), consumers: new Map(), consuming: new Set(), hold: undefined };
@@ -551,7 +591,8 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   /** The peer's own transport: another peer's, another room's or an unknown id are all "not found". */
   private transport(peerId: string, transportId: string): TransportEntry {
     const entry = this.peers.get(peerId)?.transports.get(transportId);
-    if (!entry) throw MediaError.notFound(`Transport ${transportId} of this connection in this room (create one with media:createTransport)`);
+    if (!entry)
+      throw MediaError.notFound(`Transport ${transportId} of this connection in this room (create one with media:createTransport)`);
     return entry;
   }
 
@@ -579,10 +620,12 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     // The room (or the peer) may have closed while the worker answered.
     if (this.closedFlag || home.router.closed || this.peers.get(peer.id) !== peer) {
       transport.close();
-      throw MediaError.unavailable('This room\'s media closed; reconnect media');
+      throw MediaError.unavailable("This room's media closed; reconnect media");
     }
     if (direction === 'send') {
-      await transport.setMaxIncomingBitrate(this.opts.maxIncomingBitrate).catch((err: Error) => this.log.warn({ err: err.message }, 'setMaxIncomingBitrate failed'));
+      await transport
+        .setMaxIncomingBitrate(this.opts.maxIncomingBitrate)
+        .catch((err: Error) => this.log.warn({ err: err.message }, 'setMaxIncomingBitrate failed'));
     }
     const entry: TransportEntry = { transport, direction, peer, home, consumers: new Set() };
     peer.transports.set(transport.id, entry);
@@ -604,7 +647,12 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
       // An empty viewer router is only cost (pipes, worker memory): drop it; the next crowd gets a fresh one.
       if (!home.origin && home.transports.size === 0 && !this.closedFlag) this.dropRouter(home);
     });
-    return { id: transport.id, iceParameters: transport.iceParameters, iceCandidates: transport.iceCandidates, dtlsParameters: transport.dtlsParameters };
+    return {
+      id: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
   }
 
   /**
@@ -620,7 +668,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     const used = new Set(this.routers.map((rr) => rr.worker));
     if (this.pool.workers.some((w) => !used.has(w))) return this.addRouter(false, used);
     const least = this.routers.reduce((a, b) => (routerLoad(b) < routerLoad(a) ? b : a), origin);
-    this.log.warn({ load: routerLoad(least), threshold: this.opts.consumersPerRouter }, 'every worker serves this room at its threshold; overfilling the least-loaded router');
+    this.log.warn(
+      { load: routerLoad(least), threshold: this.opts.consumersPerRouter },
+      'every worker serves this room at its threshold; overfilling the least-loaded router',
+    );
     return least;
   }
 
@@ -628,7 +679,7 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     const { router, pooled } = await this.pool.createRouter({ roomId: this.roomId, origin }, { exclude, load: this.workerLoad });
     if (this.closedFlag) {
       router.close();
-      throw MediaError.unavailable('This room\'s media closed; reconnect media');
+      throw MediaError.unavailable("This room's media closed; reconnect media");
     }
     const rr: RoomRouter = { router, worker: pooled, origin, transports: new Set(), piped: new Map(), lostPeers: new Set() };
     this.routers.push(rr);
@@ -653,7 +704,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   private resumeHold(from: Peer, to: Peer): void {
     if (!from.hold) return;
     clearTimeout(from.hold.timer);
-    this.log.info({ peerId: to.id, previousPeerId: from.id, heldMs: Date.now() - from.hold.since }, 'publisher reconnected within its grace period; its media carries on');
+    this.log.info(
+      { peerId: to.id, previousPeerId: from.id, heldMs: Date.now() - from.hold.since },
+      'publisher reconnected within its grace period; its media carries on',
+    );
     from.hold = undefined;
     this.emit('grace', 'resumed');
   }

@@ -7,7 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 rmSync(`${here}dist`, { recursive: true, force: true });
-execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', `${here}tsconfig.build.json`], { stdio: 'inherit' });
+execFileSync(process.execPath, [fileURLToPath(import.meta.resolve('typescript/bin/tsc')), '-p', `${here}tsconfig.build.json`], {
+  stdio: 'inherit',
+});
 const pkg = JSON.parse(readFileSync(`${here}package.json`, 'utf8'));
 delete pkg.scripts;
 pkg.exports = { '.': { types: './index.d.ts', default: './index.js' } };

@@ -6,4 +6,5 @@ import { buildWeb } from '../server/web/build.ts';
 const started = performance.now();
 const build = await buildWeb();
 console.log(`web: ${build.built ? 'built' : 'up to date'} ${build.dir} in ${Math.round(performance.now() - started)} ms`);
-for (const [page, bytes] of Object.entries(build.pages ?? {})) console.log(`  ${page}: ${(bytes / 1024).toFixed(1)} KiB of script (with its shared chunks)`);
+for (const [page, bytes] of Object.entries(build.pages ?? {}))
+  console.log(`  ${page}: ${(bytes / 1024).toFixed(1)} KiB of script (with its shared chunks)`);

@@ -14,7 +14,14 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { Hawker } from '../server/app.ts';
 import { loadConfig } from '../server/config.ts';
-import { EVENTS_FILE, generateEventsMarkdown, jsonFileText, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from '../server/docs/index.ts';
+import {
+  EVENTS_FILE,
+  generateEventsMarkdown,
+  jsonFileText,
+  OPENAPI_FILE,
+  OPENAPI_ROUTE,
+  REFERENCE_NODE_ENV,
+} from '../server/docs/index.ts';
 import { registerDomains } from '../server/domains.ts';
 import { startLocalPostgres } from '../server/kernel/localPostgres.ts';
 import { startLocalRedis } from '../server/kernel/localRedis.ts';

@@ -33,7 +33,10 @@ export class Hawker {
 
   /** Builds a node (workers started, Redis connecting) without listening yet. */
   static async create(config: Config, log: Logger, redisUrl: string): Promise<Hawker> {
-    if (!config.DATABASE_URL) throw new Error('DATABASE_URL is not set: start the node through server/main.ts (which launches a local PostgreSQL) or point DATABASE_URL at yours');
+    if (!config.DATABASE_URL)
+      throw new Error(
+        'DATABASE_URL is not set: start the node through server/main.ts (which launches a local PostgreSQL) or point DATABASE_URL at yours',
+      );
     const ledger = await openLedger({
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,

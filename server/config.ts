@@ -17,7 +17,10 @@ const EnvSchema = z.object({
   /** External Redis; when unset, Hawker launches its own redis-server with data under DATA_DIR. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   /** Prefix of every Redis key Hawker owns (lets several deployments or test runs share one Redis). */
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 chars of A-Z a-z 0-9 : _ -').default('hawker:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]{1,64}$/, 'must be 1-64 chars of A-Z a-z 0-9 : _ -')
+    .default('hawker:'),
   DATA_DIR: z.string().min(1).default('./data'),
   /**
    * PostgreSQL, the system of record for money (server/ledger). Unset: Hawker launches its own PostgreSQL 15 with data
@@ -30,15 +33,33 @@ const EnvSchema = z.object({
    */
   ALLOW_EMBEDDED_SERVICES: bool.default(false),
   /** Schema holding Hawker's tables (lets several deployments or test runs share one database). */
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, 1-63 chars)').default('hawker'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (a-z 0-9 _, 1-63 chars)')
+    .default('hawker'),
   /** Connections in this process's PostgreSQL pool. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(16),
   /** How often gateway charges are reconciled with the ledger (a repeatable BullMQ job). */
-  RECONCILE_EVERY_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(5 * 60_000),
+  RECONCILE_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3600_000)
+    .default(5 * 60_000),
   /** How far back each reconciliation run looks at the gateway's charges. */
-  RECONCILE_WINDOW_MS: z.coerce.number().int().min(10_000).max(30 * 24 * 3600_000).default(24 * 3600_000),
+  RECONCILE_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000)
+    .max(30 * 24 * 3600_000)
+    .default(24 * 3600_000),
   /** Charges younger than this are left for the next run (their order may still be settling). */
-  RECONCILE_SETTLE_MS: z.coerce.number().int().min(0).max(24 * 3600_000).default(60_000),
+  RECONCILE_SETTLE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 3600_000)
+    .default(60_000),
   /** mediasoup workers; default one per core. */
   MEDIASOUP_WORKERS: z.coerce.number().int().min(1).max(64).default(os.availableParallelism()),
   MEDIASOUP_LOG_LEVEL: z.enum(['debug', 'warn', 'error', 'none']).default('warn'),
@@ -95,7 +116,12 @@ const EnvSchema = z.object({
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),
   /** How long a reservation waits for its payment before it expires and its stock returns. */
-  ORDER_PAYMENT_WINDOW_MS: z.coerce.number().int().min(1_000).max(24 * 3600_000).default(300_000),
+  ORDER_PAYMENT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(24 * 3600_000)
+    .default(300_000),
   /**
    * The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing.
    * Production refuses to start without it (unless ALLOW_SANDBOX_GATEWAY=true).
@@ -180,7 +206,9 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
   };
 
   if (!data.PAYMENT_GATEWAY_URL && !data.ALLOW_SANDBOX_GATEWAY) {
-    problems.push('PAYMENT_GATEWAY_URL is unset, so the sandbox gateway (which charges nothing) would be used: set PAYMENT_GATEWAY_URL to your payment provider (or ALLOW_SANDBOX_GATEWAY=true for a demo)');
+    problems.push(
+      'PAYMENT_GATEWAY_URL is unset, so the sandbox gateway (which charges nothing) would be used: set PAYMENT_GATEWAY_URL to your payment provider (or ALLOW_SANDBOX_GATEWAY=true for a demo)',
+    );
   }
   // With JWT_JWKS_URL, tokens are verified against the identity provider's keys and JWT_SECRET is not used.
   if (!data.JWT_JWKS_URL) secret('JWT_SECRET', MIN_PRODUCTION_SECRET_LENGTH);
@@ -190,10 +218,14 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
     problems.push('DEV_TOKENS=true lets anyone mint a token for any identity: unset it or set DEV_TOKENS=false');
   }
   if (!data.REDIS_URL && !data.ALLOW_EMBEDDED_SERVICES) {
-    problems.push('REDIS_URL is unset, so Hawker would launch its own development redis-server: set REDIS_URL to your Redis (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)');
+    problems.push(
+      'REDIS_URL is unset, so Hawker would launch its own development redis-server: set REDIS_URL to your Redis (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)',
+    );
   }
   if (!data.DATABASE_URL && !data.ALLOW_EMBEDDED_SERVICES) {
-    problems.push('DATABASE_URL is unset, so Hawker would launch its own development PostgreSQL: set DATABASE_URL to your PostgreSQL (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)');
+    problems.push(
+      'DATABASE_URL is unset, so Hawker would launch its own development PostgreSQL: set DATABASE_URL to your PostgreSQL (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)',
+    );
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
     const url = data[name];
@@ -205,7 +237,9 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
       password = new URL(url).password;
     }
     if (password && isPublishedSecret(password)) {
-      problems.push(`${name}'s password is a value published in Hawker's repository (default, example or placeholder): set your own password (${generate})`);
+      problems.push(
+        `${name}'s password is a value published in Hawker's repository (default, example or placeholder): set your own password (${generate})`,
+      );
     }
   }
   return problems;

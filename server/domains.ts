@@ -53,7 +53,14 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const modKeys = moderationKeys(ctx.config.REDIS_KEY_PREFIX);
   const chat = createChat(ctx, presence.localRooms, modKeys);
   // Chat reads moderation's keys; moderation deletes messages through chat's store as a ChatHistory (never imports chat).
-  const moderation = createModeration(ctx, { auth, keys: modKeys, rooms: rooms.service, agencies: agency.store, audit: agency.audit, chat: chat.store });
+  const moderation = createModeration(ctx, {
+    auth,
+    keys: modKeys,
+    rooms: rooms.service,
+    agencies: agency.store,
+    audit: agency.audit,
+    chat: chat.store,
+  });
   for (const d of [likes, presence, chat, moderation]) node.add(d);
 
   const onConnection: ((socket: HawkerSocket) => void)[] = [
@@ -72,12 +79,27 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const ledger = ledgerOn(ctx.db);
   const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders);
   const payments = createPayments(ctx, auth, ledger, metrics);
-  const orders = createOrders(ctx, auth, { rooms: rooms.service, catalog: catalog.service.store, sales: sales.service.store, payments: payments.queue, ledger });
+  const orders = createOrders(ctx, auth, {
+    rooms: rooms.service,
+    catalog: catalog.service.store,
+    sales: sales.service.store,
+    payments: payments.queue,
+    ledger,
+  });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
-  rooms.service.hooks.register(moderation.hook, agencyConsole.hook, stream.hook, chat.hook, likes.hook, presence.hook, catalog.hook, sales.hook);
+  rooms.service.hooks.register(
+    moderation.hook,
+    agencyConsole.hook,
+    stream.hook,
+    chat.hook,
+    likes.hook,
+    presence.hook,
+    catalog.hook,
+    sales.hook,
+  );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
   rooms.service.provideSnapshot({
     chatSettings: moderation.snapshot.chatSettings,
@@ -95,7 +117,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
     guardSocket(socket, SOCKET_EVENT_BUDGET);
     // Every connection is in its user's channel (mute notices, kicks, order pushes): joined here, once, for all domains.
     joinUserChannel(socket).catch((err: Error) =>
-      ctx.log.error({ err, userId: socket.data.principal.userId }, 'joining the user channel failed; pushes to this user will not reach this socket'),
+      ctx.log.error(
+        { err, userId: socket.data.principal.userId },
+        'joining the user channel failed; pushes to this user will not reach this socket',
+      ),
     );
     for (const handler of onConnection) handler(socket);
   });

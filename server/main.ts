@@ -39,7 +39,10 @@ async function start(): Promise<void> {
     localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis'), detached: true });
     redisUrl = localRedis.url;
     if (localRedis.staleStopped.length > 0) {
-      log.warn({ pids: localRedis.staleStopped }, 'stopped a redis-server that a previous run (killed, not stopped) left running on this data directory');
+      log.warn(
+        { pids: localRedis.staleStopped },
+        'stopped a redis-server that a previous run (killed, not stopped) left running on this data directory',
+      );
     }
     log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
   }

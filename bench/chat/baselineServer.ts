@@ -20,7 +20,8 @@ io.on('connection', (socket) => {
     ack({ ok: true, data: { roomId } });
   });
   socket.on('chat:send', ({ roomId, text }: { roomId: string; text: string }, ack: Ack) => {
-    if (typeof roomId !== 'string' || typeof text !== 'string' || text.length > 200) return ack({ ok: false, error: { code: 'BAD_REQUEST', message: 'bad payload' } });
+    if (typeof roomId !== 'string' || typeof text !== 'string' || text.length > 200)
+      return ack({ ok: false, error: { code: 'BAD_REQUEST', message: 'bad payload' } });
     const at = Date.now();
     const message = { id: `${at}-${seq++}`, roomId, userId, name: userId, role: 'viewer', text, at };
     io.to(`room:${roomId}`).emit('chat:batch', { roomId, messages: [message] });

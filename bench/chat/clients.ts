@@ -36,7 +36,6 @@ export function open(url: string, token: string, userId: string, counting: boole
   return openSocket(url, token, userId, counting ? { parser: countingParser } : {});
 }
 
-
 const WIRE_BATCH_PREFIX = Buffer.from(`4${BATCH_PREFIX}`);
 const WIRE_MESSAGE_MARK = Buffer.from(MESSAGE_MARK);
 
@@ -69,9 +68,11 @@ export function openWire(url: string, token: string, roomId: string): Promise<{ 
         return;
       }
       const text = data.toString();
-      if (text.startsWith('0')) ws.send(`40${JSON.stringify({ token })}`); // Engine.IO open -> Socket.IO CONNECT
+      if (text.startsWith('0'))
+        ws.send(`40${JSON.stringify({ token })}`); // Engine.IO open -> Socket.IO CONNECT
       else if (text.startsWith('44')) fail(`wire viewer: connect refused ${text}`);
-      else if (text.startsWith('40')) ws.send(`420${JSON.stringify(['room:join', { roomId }])}`); // connected -> join, ack id 0
+      else if (text.startsWith('40'))
+        ws.send(`420${JSON.stringify(['room:join', { roomId }])}`); // connected -> join, ack id 0
       else if (text.startsWith('430')) {
         const [ack] = JSON.parse(text.slice(3)) as [{ ok: boolean }];
         if (!ack.ok) return fail(`wire viewer: join refused ${text.slice(0, 200)}`);

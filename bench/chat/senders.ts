@@ -20,13 +20,17 @@ serveLoad<Init>((init) => {
   return {
     async connect() {
       const sign = signer(init.secret);
-      await pool(Array.from({ length: init.senders }, (_, i) => i), 20, async (i) => {
-        const userId = `sender${i}`;
-        const socket = await open(init.url, await sign(userId), userId, true);
-        sockets.push(socket);
-        const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
-        if (!ack.ok) throw new Error(`sender join refused: ${JSON.stringify(ack)}`);
-      });
+      await pool(
+        Array.from({ length: init.senders }, (_, i) => i),
+        20,
+        async (i) => {
+          const userId = `sender${i}`;
+          const socket = await open(init.url, await sign(userId), userId, true);
+          sockets.push(socket);
+          const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
+          if (!ack.ok) throw new Error(`sender join refused: ${JSON.stringify(ack)}`);
+        },
+      );
       return { connected: sockets.length };
     },
     abort() {

@@ -22,7 +22,9 @@ interface Init {
 
 const SETTLED = new Set(['paid', 'failed', 'expired', 'cancelled']);
 
-type Ack = { ok: true; data: { order: { id: string }; replayed: boolean } } | { ok: false; error: { code: string; details?: { reason?: string } } };
+type Ack =
+  | { ok: true; data: { order: { id: string }; replayed: boolean } }
+  | { ok: false; error: { code: string; details?: { reason?: string } } };
 
 serveLoad<Init>((init) => {
   const sockets: ClientSocket[] = [];
@@ -30,14 +32,18 @@ serveLoad<Init>((init) => {
     async connect() {
       const sign = signer(init.secret);
       let done = 0;
-      await pool(Array.from({ length: init.count }, (_, i) => i), 50, async (i) => {
-        const userId = `${init.idPrefix}${i}`;
-        const socket = await open(init.url, await sign(userId), userId);
-        sockets.push(socket);
-        const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
-        if (!ack.ok) throw new Error(`join refused: ${JSON.stringify(ack)}`);
-        if (++done % 500 === 0) emitEvent({ connected: 500 });
-      });
+      await pool(
+        Array.from({ length: init.count }, (_, i) => i),
+        50,
+        async (i) => {
+          const userId = `${init.idPrefix}${i}`;
+          const socket = await open(init.url, await sign(userId), userId);
+          sockets.push(socket);
+          const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
+          if (!ack.ok) throw new Error(`join refused: ${JSON.stringify(ack)}`);
+          if (++done % 500 === 0) emitEvent({ connected: 500 });
+        },
+      );
       return { connected: sockets.length };
     },
     async fire({ at }: { at: number }) {
@@ -62,7 +68,8 @@ serveLoad<Init>((init) => {
       let doneFiring = false;
       let lastSettled = 0;
       if (init.waitSettled) {
-        for (const socket of sockets) socket.on('order:updated', (u) => SETTLED.has(u.status) && settle(u.orderId, u.status, performance.now()));
+        for (const socket of sockets)
+          socket.on('order:updated', (u) => SETTLED.has(u.status) && settle(u.orderId, u.status, performance.now()));
       }
       const firstSent = Date.now();
       let lastAnswer = firstSent;
@@ -71,10 +78,17 @@ serveLoad<Init>((init) => {
           Array.from({ length: init.attempts }, async (_, k) => {
             const t0 = performance.now();
             const payload = { roomId: init.roomId, saleId: init.saleId, quantity: 1, idempotencyKey: `key-${init.idPrefix}${i}-${k}` };
-            const ack = (await call(socket, 'order:place', payload as never, 120_000).catch(() => ({ ok: false, error: { code: 'NO_ANSWER' } }))) as Ack;
+            const ack = (await call(socket, 'order:place', payload as never, 120_000).catch(() => ({
+              ok: false,
+              error: { code: 'NO_ANSWER' },
+            }))) as Ack;
             latencies.push(performance.now() - t0);
             lastAnswer = Date.now();
-            const outcome = ack.ok ? (ack.data.replayed ? 'replayed' : 'reserved') : `${ack.error.code}${ack.error.details?.reason ? `:${ack.error.details.reason}` : ''}`;
+            const outcome = ack.ok
+              ? ack.data.replayed
+                ? 'replayed'
+                : 'reserved'
+              : `${ack.error.code}${ack.error.details?.reason ? `:${ack.error.details.reason}` : ''}`;
             outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
             if (ack.ok && !ack.data.replayed) {
               reserved.push(ack.data.order.id);

@@ -21,26 +21,29 @@ const conflict = (reason: string) => ({ ok: false, error: { code: 'CONFLICT', me
 io.on('connection', (socket) => {
   const buyer = String(socket.handshake.auth.userId ?? socket.id);
   socket.on('room:join', (_: unknown, ack: Ack) => ack({ ok: true, data: {} }));
-  socket.on('order:place', async ({ saleId, quantity, idempotencyKey }: { saleId: string; quantity: number; idempotencyKey: string }, ack: Ack) => {
-    try {
-      const idemKey = `${prefix}idem:${buyer}:${idempotencyKey}`;
-      const prior = await redis.get(idemKey);
-      if (prior) return ack({ ok: true, data: { order: { id: prior }, replayed: true } });
-      const units = Number(await redis.hget(`${prefix}units:${saleId}`, buyer));
-      if (units + quantity > limit) return ack(conflict('LIMIT_REACHED'));
-      const left = Number(await redis.get(`${prefix}stock:${saleId}`));
-      if (left < quantity) return ack(conflict('SOLD_OUT'));
-      await redis.decrby(`${prefix}stock:${saleId}`, quantity);
-      const orderId = `o${process.pid}-${seq++}`;
-      await redis.hincrby(`${prefix}units:${saleId}`, buyer, quantity);
-      await redis.hset(`${prefix}order:${orderId}`, 'buyer', buyer, 'sale', saleId, 'quantity', quantity, 'status', 'reserved');
-      await redis.set(idemKey, orderId);
-      await redis.incrby(`${prefix}sold:${saleId}`, quantity);
-      ack({ ok: true, data: { order: { id: orderId }, replayed: false } });
-    } catch (err) {
-      ack({ ok: false, error: { code: 'INTERNAL', message: (err as Error).message } });
-    }
-  });
+  socket.on(
+    'order:place',
+    async ({ saleId, quantity, idempotencyKey }: { saleId: string; quantity: number; idempotencyKey: string }, ack: Ack) => {
+      try {
+        const idemKey = `${prefix}idem:${buyer}:${idempotencyKey}`;
+        const prior = await redis.get(idemKey);
+        if (prior) return ack({ ok: true, data: { order: { id: prior }, replayed: true } });
+        const units = Number(await redis.hget(`${prefix}units:${saleId}`, buyer));
+        if (units + quantity > limit) return ack(conflict('LIMIT_REACHED'));
+        const left = Number(await redis.get(`${prefix}stock:${saleId}`));
+        if (left < quantity) return ack(conflict('SOLD_OUT'));
+        await redis.decrby(`${prefix}stock:${saleId}`, quantity);
+        const orderId = `o${process.pid}-${seq++}`;
+        await redis.hincrby(`${prefix}units:${saleId}`, buyer, quantity);
+        await redis.hset(`${prefix}order:${orderId}`, 'buyer', buyer, 'sale', saleId, 'quantity', quantity, 'status', 'reserved');
+        await redis.set(idemKey, orderId);
+        await redis.incrby(`${prefix}sold:${saleId}`, quantity);
+        ack({ ok: true, data: { order: { id: orderId }, replayed: false } });
+      } catch (err) {
+        ack({ ok: false, error: { code: 'INTERNAL', message: (err as Error).message } });
+      }
+    },
+  );
 });
 
 server.listen(0, '127.0.0.1', () => {

@@ -66,7 +66,9 @@ export class CpuMeter {
   /** Cores used per named process since `start()` (CPU seconds = cores x `wallSeconds`). */
   stop(): Record<string, number> {
     const wall = (this.wallSeconds = (performance.now() - this.t0) / 1000);
-    return Object.fromEntries(Object.entries(this.pids).map(([name, pid]) => [name, ((cpuSeconds(pid) ?? 0) - (this.c0.get(pid) ?? 0)) / wall]));
+    return Object.fromEntries(
+      Object.entries(this.pids).map(([name, pid]) => [name, ((cpuSeconds(pid) ?? 0) - (this.c0.get(pid) ?? 0)) / wall]),
+    );
   }
 }
 

@@ -22,7 +22,8 @@ export function onCleanup(fn: () => Promise<void> | void): void {
 export async function cleanupAll(): Promise<void> {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   children.clear();
-  while (cleanups.length > 0) await Promise.resolve(cleanups.pop()!()).catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
+  while (cleanups.length > 0)
+    await Promise.resolve(cleanups.pop()!()).catch((err: Error) => process.stderr.write(`cleanup: ${err.message}\n`));
 }
 
 /**

@@ -18,7 +18,11 @@ export function machine() {
 
 function redisVersion(): string {
   try {
-    return execFileSync('redis-server', ['--version'], { encoding: 'utf8' }).trim().match(/v=(\S+)/)?.[1] ?? 'unknown';
+    return (
+      execFileSync('redis-server', ['--version'], { encoding: 'utf8' })
+        .trim()
+        .match(/v=(\S+)/)?.[1] ?? 'unknown'
+    );
   } catch {
     return 'unknown';
   }

@@ -43,4 +43,3 @@ export async function pool<T>(items: readonly T[], limit: number, fn: (item: T, 
     }),
   );
 }
-

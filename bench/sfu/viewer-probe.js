@@ -40,13 +40,16 @@
       });
       const poll = setInterval(() => {
         if (this.connectionState === 'closed' || 'decoded' in marks) return clearInterval(poll);
-        this.getStats().then((report) => {
-          report.forEach((s) => {
-            if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) mark('decoded');
-            // The SRTP suite DTLS settled on with the SFU: the benchmark's SRTP consumers should use the same.
-            if (s.type === 'transport' && s.srtpCipher) window.__hawkerProbe.srtpCipher = s.srtpCipher;
-          });
-        }, () => {});
+        this.getStats().then(
+          (report) => {
+            report.forEach((s) => {
+              if (s.type === 'inbound-rtp' && s.kind === 'video' && s.framesDecoded > 0) mark('decoded');
+              // The SRTP suite DTLS settled on with the SFU: the benchmark's SRTP consumers should use the same.
+              if (s.type === 'transport' && s.srtpCipher) window.__hawkerProbe.srtpCipher = s.srtpCipher;
+            });
+          },
+          () => {},
+        );
       }, 20);
     }
   };

@@ -27,21 +27,39 @@ export interface ViewerJoin {
  * `k` viewers open the room page at once (a crowd arriving is what keyframe-request coalescing is for) and wait for
  * their first decoded frame, at most `timeoutMs`; then they leave (their contexts close, the node closes their media).
  */
-export async function viewersJoin(browser: Browser, url: string, roomId: string, k: number, tag: string, timeoutMs: number): Promise<ViewerJoin[]> {
+export async function viewersJoin(
+  browser: Browser,
+  url: string,
+  roomId: string,
+  k: number,
+  tag: string,
+  timeoutMs: number,
+): Promise<ViewerJoin[]> {
   const contexts: BrowserContext[] = [];
   try {
     return await Promise.all(
       Array.from({ length: k }, async (_, i): Promise<ViewerJoin> => {
         const identity = await devIdentity(url, { userId: `bench-${tag}-${i}`, name: `Viewer ${i}`, role: 'viewer' });
-        const viewer = await openPage(browser, `${url}/room?id=${roomId}`, { identity, viewport: PHONE, initScript: PROBE }, (c) => contexts.push(c));
+        const viewer = await openPage(browser, `${url}/room?id=${roomId}`, { identity, viewport: PHONE, initScript: PROBE }, (c) =>
+          contexts.push(c),
+        );
         // Polled from here: the page's CSP forbids the eval that page.waitForFunction needs.
-        const error = await waitFor('a first frame', () => viewer.page.evaluate('window.__hawkerProbe.marks.frame !== undefined'), timeoutMs, 100).then(
+        const error = await waitFor(
+          'a first frame',
+          () => viewer.page.evaluate('window.__hawkerProbe.marks.frame !== undefined'),
+          timeoutMs,
+          100,
+        ).then(
           () => undefined,
           (err: Error) => err.message,
         );
         const probe = (await viewer.page.evaluate('window.__hawkerProbe')) as { marks: ViewerJoin['marks']; srtpCipher?: string };
         const pageErrors = viewer.errors.length > 0 ? `; page errors: ${viewer.errors.join(' | ')}` : '';
-        return { marks: probe.marks, ...(probe.srtpCipher ? { srtpCipher: probe.srtpCipher } : {}), ...(error || pageErrors ? { error: `${error ?? ''}${pageErrors}` } : {}) };
+        return {
+          marks: probe.marks,
+          ...(probe.srtpCipher ? { srtpCipher: probe.srtpCipher } : {}),
+          ...(error || pageErrors ? { error: `${error ?? ''}${pageErrors}` } : {}),
+        };
       }),
     );
   } finally {
@@ -53,7 +71,11 @@ export async function viewersJoin(browser: Browser, url: string, roomId: string,
  * p50 and max of one stage over the viewers that reached it, in ms from `from` (default: the start of their join,
  * `connect`; 'navigation' is the page being opened).
  */
-export function stageTimes(joins: readonly ViewerJoin[], stage: Mark, from: Mark | 'navigation' = 'connect'): { p50: number; max: number; n: number } {
+export function stageTimes(
+  joins: readonly ViewerJoin[],
+  stage: Mark,
+  from: Mark | 'navigation' = 'connect',
+): { p50: number; max: number; n: number } {
   const ms = joins.flatMap((j) => {
     const start = from === 'navigation' ? 0 : j.marks[from];
     const at = j.marks[stage];

@@ -1,5 +1,13 @@
 import type { ConsoleWatchResult, RoomSnapshot } from '@hawker/protocol';
-import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
+import {
+  openSocket,
+  request,
+  Session,
+  type ClientSocket,
+  type ConnectOptions,
+  type LifecycleEvents,
+  type ServerPushes,
+} from './connection.ts';
 import { HawkerApi } from './api.ts';
 import { Player, type WatchOptions } from './media.ts';
 import { RoomModeration, type KeywordEdit } from './moderation.ts';

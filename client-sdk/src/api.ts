@@ -1,5 +1,25 @@
 import type { z } from 'zod';
-import type { AgencyAnalytics, AgencyModerationState, CreateProductBody, CreateRoomBody, DevTokenRequest, DevTokenResponse, FlashSale, ListOrdersQuery, ListRoomsQuery, Order, OrderList, OrderStatus, PinnedProduct, Product, Room, RoomAnalytics, RoomModerationState, ScheduleSaleBody, WireError } from '@hawker/protocol';
+import type {
+  AgencyAnalytics,
+  AgencyModerationState,
+  CreateProductBody,
+  CreateRoomBody,
+  DevTokenRequest,
+  DevTokenResponse,
+  FlashSale,
+  ListOrdersQuery,
+  ListRoomsQuery,
+  Order,
+  OrderList,
+  OrderStatus,
+  PinnedProduct,
+  Product,
+  Room,
+  RoomAnalytics,
+  RoomModerationState,
+  ScheduleSaleBody,
+  WireError,
+} from '@hawker/protocol';
 import { HawkerError } from './errors.ts';
 
 /**
@@ -263,7 +283,9 @@ export class HawkerApi {
    * @example
    * const { events } = await api.orderHistory(orderId);
    */
-  orderHistory(orderId: string): Promise<{ orderId: string; events: { status: OrderStatus; reason: string | null; actor: string; at: number }[] }> {
+  orderHistory(
+    orderId: string,
+  ): Promise<{ orderId: string; events: { status: OrderStatus; reason: string | null; actor: string; at: number }[] }> {
     return this.call('GET', `/api/orders/${encodeURIComponent(orderId)}/history`);
   }
 
@@ -287,7 +309,8 @@ export class HawkerApi {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
-      if ((err as Error).name === 'TimeoutError') throw new HawkerError('TIMEOUT', `${method} ${path}: no answer within ${this.timeoutMs} ms; retry`);
+      if ((err as Error).name === 'TimeoutError')
+        throw new HawkerError('TIMEOUT', `${method} ${path}: no answer within ${this.timeoutMs} ms; retry`);
       throw new HawkerError('NOT_CONNECTED', `Cannot reach ${this.url} (${(err as Error).message}); check the address and your network`);
     }
     const text = await res.text();
@@ -308,6 +331,10 @@ export class HawkerApi {
 const roomPath = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
 
 function queryString(query: Record<string, unknown>): string {
-  const qs = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  const qs = new URLSearchParams(
+    Object.entries(query)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  );
   return qs.size ? `?${qs}` : '';
 }

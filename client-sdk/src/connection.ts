@@ -53,7 +53,12 @@ export interface ConnectOptions {
 }
 
 /** Opens an authenticated Socket.IO connection that reconnects by itself; rejects with a typed error. */
-export async function openSocket(url: string, token: string, opts: ConnectOptions, query: Record<string, string> = {}): Promise<ClientSocket> {
+export async function openSocket(
+  url: string,
+  token: string,
+  opts: ConnectOptions,
+  query: Record<string, string> = {},
+): Promise<ClientSocket> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const socket: ClientSocket = io(url, {
     auth: { token },
@@ -84,13 +89,23 @@ export async function openSocket(url: string, token: string, opts: ConnectOption
 }
 
 /** Sends a client event and resolves with its acknowledged data, or rejects with a HawkerError. */
-export async function request<E extends RequestName>(socket: ClientSocket, event: E, payload: RequestPayload<E>, timeoutMs: number): Promise<RequestResult<E>> {
+export async function request<E extends RequestName>(
+  socket: ClientSocket,
+  event: E,
+  payload: RequestPayload<E>,
+  timeoutMs: number,
+): Promise<RequestResult<E>> {
   if (!socket.connected) throw new HawkerError('NOT_CONNECTED', 'Not connected; the SDK is reconnecting, retry shortly');
   let ack: Ack<RequestResult<E>>;
   try {
-    ack = await (socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<RequestResult<E>>> }).emitWithAck(event, payload);
+    ack = await (
+      socket.timeout(timeoutMs) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<RequestResult<E>>> }
+    ).emitWithAck(event, payload);
   } catch {
-    throw new HawkerError(socket.connected ? 'TIMEOUT' : 'NOT_CONNECTED', `${event}: no answer within ${timeoutMs} ms; check the connection and retry`);
+    throw new HawkerError(
+      socket.connected ? 'TIMEOUT' : 'NOT_CONNECTED',
+      `${event}: no answer within ${timeoutMs} ms; check the connection and retry`,
+    );
   }
   if (!ack.ok) throw HawkerError.fromWire(ack.error);
   return ack.data;
@@ -223,10 +238,17 @@ export abstract class Session<Events extends LifecycleEvents> {
       };
       offs.push(this.events.on(event, (p) => settle(() => resolve(p))));
       if (event !== 'closed') {
-        offs.push(this.events.on('closed', ({ reason }) => settle(() => reject(new HawkerError('CLOSED', `Closed before ${String(event)}: ${reason}`)))));
+        offs.push(
+          this.events.on('closed', ({ reason }) =>
+            settle(() => reject(new HawkerError('CLOSED', `Closed before ${String(event)}: ${reason}`))),
+          ),
+        );
       }
       if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => settle(() => reject(new HawkerError('TIMEOUT', `No ${String(event)} within ${opts.timeoutMs} ms`))), opts.timeoutMs);
+        timer = setTimeout(
+          () => settle(() => reject(new HawkerError('TIMEOUT', `No ${String(event)} within ${opts.timeoutMs} ms`))),
+          opts.timeoutMs,
+        );
       }
     });
   }
@@ -239,7 +261,10 @@ export abstract class Session<Events extends LifecycleEvents> {
    * const snap = await room.request('room:join', { roomId });
    */
   request<E extends RequestName>(event: E, payload: RequestPayload<E>): Promise<RequestResult<E>> {
-    if (this.state === 'closed') return Promise.reject(new HawkerError('CLOSED', 'This connection is closed (the room ended, you left, or you were removed); join again to continue'));
+    if (this.state === 'closed')
+      return Promise.reject(
+        new HawkerError('CLOSED', 'This connection is closed (the room ended, you left, or you were removed); join again to continue'),
+      );
     return request(this.socket, event, payload, this.timeoutMs);
   }
 

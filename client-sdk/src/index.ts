@@ -8,12 +8,42 @@
  */
 export { HawkerApi, type ApiOptions } from './api.ts';
 export { AgencyConsole, type AgencyConsoleEvents } from './agencyConsole.ts';
-export type { Child, ClientSocket, CloseCode, ConnectOptions, LifecycleEvents, RequestName, RequestPayload, RequestResult, ServerPushes, SessionStatus } from './connection.ts';
+export type {
+  Child,
+  ClientSocket,
+  CloseCode,
+  ConnectOptions,
+  LifecycleEvents,
+  RequestName,
+  RequestPayload,
+  RequestResult,
+  ServerPushes,
+  SessionStatus,
+} from './connection.ts';
 export { HawkerError, type ClientErrorCode, type HawkerErrorCode } from './errors.ts';
 export { LiveRoom, type BuyInput, type JoinOptions, type LiveRoomEvents } from './liveRoom.ts';
 export { RoomModeration, type KeywordEdit } from './moderation.ts';
 export { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from './state/live.ts';
-export { applyCommerceEvent, commerceStateFromSnapshot, COMMERCE_PUSHES, skuKey, type CommerceEvent, type CommercePush, type CommerceState, type OrderView, type SalePool } from './state/commerce.ts';
+export {
+  applyCommerceEvent,
+  commerceStateFromSnapshot,
+  COMMERCE_PUSHES,
+  skuKey,
+  type CommerceEvent,
+  type CommercePush,
+  type CommerceState,
+  type OrderView,
+  type SalePool,
+} from './state/commerce.ts';
 export { compareMessageIds } from '@hawker/protocol';
-export { Player, Publisher, type MediaEvents, type MediaHost, type MediaOptions, type PlayerState, type PublishOptions, type WatchOptions } from './media.ts';
+export {
+  Player,
+  Publisher,
+  type MediaEvents,
+  type MediaHost,
+  type MediaOptions,
+  type PlayerState,
+  type PublishOptions,
+  type WatchOptions,
+} from './media.ts';
 export type * from '@hawker/protocol';

@@ -1,10 +1,27 @@
 import type { z } from 'zod';
-import type { ChatMessage, FlashSale, Order, PinnedProduct, PlaceOrderResult, Room, RoomSnapshot, ScheduleSaleBody } from '@hawker/protocol';
+import type {
+  ChatMessage,
+  FlashSale,
+  Order,
+  PinnedProduct,
+  PlaceOrderResult,
+  Room,
+  RoomSnapshot,
+  ScheduleSaleBody,
+} from '@hawker/protocol';
 import { HawkerApi } from './api.ts';
 import { HawkerError } from './errors.ts';
 import { RoomModeration } from './moderation.ts';
 import { Player, Publisher, type PublishOptions, type WatchOptions } from './media.ts';
-import { openSocket, request, Session, type ClientSocket, type ConnectOptions, type LifecycleEvents, type ServerPushes } from './connection.ts';
+import {
+  openSocket,
+  request,
+  Session,
+  type ClientSocket,
+  type ConnectOptions,
+  type LifecycleEvents,
+  type ServerPushes,
+} from './connection.ts';
 
 /**
  * Events a LiveRoom emits: every server push of the protocol (typed by its schema), plus connection lifecycle.
@@ -64,7 +81,13 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   readonly moderation: RoomModeration;
   private current: RoomSnapshot;
   private offsetMs: number;
-  private likes: { taps: number; timer: ReturnType<typeof setTimeout>; done: Promise<number>; resolve(n: number): void; reject(e: unknown): void } | null = null;
+  private likes: {
+    taps: number;
+    timer: ReturnType<typeof setTimeout>;
+    done: Promise<number>;
+    resolve(n: number): void;
+    reject(e: unknown): void;
+  } | null = null;
 
   private constructor(
     socket: ClientSocket,
@@ -214,7 +237,10 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    */
   buy(input: BuyInput, idempotencyKey: string = newIdempotencyKey()): Promise<PlaceOrderResult> {
     const quantity = input.quantity ?? 1;
-    const payload = 'saleId' in input ? { roomId: this.roomId, saleId: input.saleId, quantity, idempotencyKey } : { roomId: this.roomId, productId: input.productId, skuId: input.skuId, quantity, idempotencyKey };
+    const payload =
+      'saleId' in input
+        ? { roomId: this.roomId, saleId: input.saleId, quantity, idempotencyKey }
+        : { roomId: this.roomId, productId: input.productId, skuId: input.skuId, quantity, idempotencyKey };
     return this.request('order:place', payload);
   }
 

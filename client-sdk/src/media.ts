@@ -94,7 +94,10 @@ async function loadDevice(routerRtpCapabilities: unknown, opts: MediaOptions): P
   try {
     device = new Device(opts.handlerFactory ? { handlerFactory: opts.handlerFactory } : {});
   } catch (err) {
-    throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot play or send live video (${(err as Error).message}); use a recent Chrome, Edge, Firefox or Safari`);
+    throw new HawkerError(
+      'MEDIA_UNSUPPORTED',
+      `This browser cannot play or send live video (${(err as Error).message}); use a recent Chrome, Edge, Firefox or Safari`,
+    );
   }
   await device.load({ routerRtpCapabilities: routerRtpCapabilities as types.RtpCapabilities });
   return device;
@@ -107,12 +110,23 @@ async function openTransport(host: MediaHost, device: types.Device, direction: '
   const options = params as unknown as types.TransportOptions;
   const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
   transport.on('connect', ({ dtlsParameters }, done, fail) => {
-    host.request('media:connectTransport', { roomId, transportId: transport.id, dtlsParameters: dtlsParameters as RequestPayload<'media:connectTransport'>['dtlsParameters'] }).then(() => done(), fail);
+    host
+      .request('media:connectTransport', {
+        roomId,
+        transportId: transport.id,
+        dtlsParameters: dtlsParameters as RequestPayload<'media:connectTransport'>['dtlsParameters'],
+      })
+      .then(() => done(), fail);
   });
   if (direction === 'send') {
     transport.on('produce', ({ kind, rtpParameters }, done, fail) => {
       host
-        .request('media:produce', { roomId, transportId: transport.id, kind, rtpParameters: rtpParameters as RequestPayload<'media:produce'>['rtpParameters'] })
+        .request('media:produce', {
+          roomId,
+          transportId: transport.id,
+          kind,
+          rtpParameters: rtpParameters as RequestPayload<'media:produce'>['rtpParameters'],
+        })
         .then(({ id }) => done({ id }), fail);
     });
   }
@@ -316,7 +330,8 @@ export class Publisher extends MediaSession {
     for (const track of this.stream.getTracks()) {
       if (track.readyState === 'ended') continue;
       const kind = track.kind as types.MediaKind;
-      if (!device.canProduce(kind)) throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot send ${kind} in a format the server accepts`);
+      if (!device.canProduce(kind))
+        throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot send ${kind} in a format the server accepts`);
       const simulcast = kind === 'video' && this.publishOpts.simulcast !== false;
       const producer = await transport.produce({
         track,
@@ -437,14 +452,28 @@ export class Player extends MediaSession {
     video.playsInline = true;
     video.autoplay = true;
     const roomId = host.roomId;
-    const mine = <T extends { roomId: string }>(fn: (p: T) => void) => (p: T) => {
-      if (p.roomId === roomId) fn(p);
-    };
+    const mine =
+      <T extends { roomId: string }>(fn: (p: T) => void) =>
+      (p: T) => {
+        if (p.roomId === roomId) fn(p);
+      };
     this.offs.push(
-      host.on('media:producerAdded', mine(({ producer }) => this.added(producer))),
-      host.on('media:producerClosed', mine(({ producerId }) => this.dropProducer(producerId))),
-      host.on('media:consumerClosed', mine(({ producerId }) => this.dropProducer(producerId))),
-      host.on('media:producerState', mine(({ producerId, paused }) => this.producerState(producerId, paused))),
+      host.on(
+        'media:producerAdded',
+        mine(({ producer }) => this.added(producer)),
+      ),
+      host.on(
+        'media:producerClosed',
+        mine(({ producerId }) => this.dropProducer(producerId)),
+      ),
+      host.on(
+        'media:consumerClosed',
+        mine(({ producerId }) => this.dropProducer(producerId)),
+      ),
+      host.on(
+        'media:producerState',
+        mine(({ producerId, paused }) => this.producerState(producerId, paused)),
+      ),
     );
   }
 
@@ -550,7 +579,11 @@ export class Player extends MediaSession {
     // The server starts consumers paused so no packet is lost before the track is attached; resume now.
     await this.host.request('media:resume', { roomId, consumerId: consumer.id });
     if (params.kind === 'video' && params.type === 'simulcast' && this.watchOpts.maxSpatialLayer !== undefined) {
-      await this.host.request('media:setPreferredLayers', { roomId, consumerId: consumer.id, spatialLayer: this.watchOpts.maxSpatialLayer });
+      await this.host.request('media:setPreferredLayers', {
+        roomId,
+        consumerId: consumer.id,
+        spatialLayer: this.watchOpts.maxSpatialLayer,
+      });
     }
     this.updateState();
   }

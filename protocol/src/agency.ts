@@ -64,7 +64,10 @@ export type AuditEntry = z.infer<typeof AuditEntry>;
 /** GET .../audit query: newest first, `before` pages back. */
 export const AuditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  before: z.string().regex(/^\d{1,15}-\d{1,10}$/, 'must be a cursor from a previous page').optional(),
+  before: z
+    .string()
+    .regex(/^\d{1,15}-\d{1,10}$/, 'must be a cursor from a previous page')
+    .optional(),
 });
 export type AuditQuery = z.infer<typeof AuditQuery>;
 

@@ -21,7 +21,12 @@ export type Principal = z.infer<typeof Principal>;
 /** POST /api/dev/tokens body (development signer; disabled when DEV_TOKENS=false). */
 export const DevTokenRequest = Principal.extend({
   /** Token lifetime in seconds (default 12 h). */
-  ttlS: z.number().int().min(60).max(7 * 24 * 3600).optional(),
+  ttlS: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .optional(),
 });
 export type DevTokenRequest = z.infer<typeof DevTokenRequest>;
 

@@ -63,7 +63,12 @@ export type UpdateProductBody = z.infer<typeof UpdateProductBody>;
  */
 export const AdjustStockBody = z.strictObject({
   skuId: Id,
-  delta: z.number().int().min(-MAX_SKU_STOCK).max(MAX_SKU_STOCK).refine((d) => d !== 0, 'must not be 0'),
+  delta: z
+    .number()
+    .int()
+    .min(-MAX_SKU_STOCK)
+    .max(MAX_SKU_STOCK)
+    .refine((d) => d !== 0, 'must not be 0'),
 });
 export type AdjustStockBody = z.infer<typeof AdjustStockBody>;
 
@@ -119,7 +124,11 @@ export const ScheduleSaleBody = z.strictObject({
   skuId: Id,
   /** Start (server clock, ms epoch); omitted or past: starts at once. */
   startsAt: EpochMs.optional(),
-  durationMs: z.number().int().min(5_000).max(24 * 3600_000),
+  durationMs: z
+    .number()
+    .int()
+    .min(5_000)
+    .max(24 * 3600_000),
   salePrice: MinorUnits.min(1),
   quantity: z.number().int().min(1).max(100_000),
   perBuyerLimit: OrderQuantity,
@@ -174,7 +183,13 @@ export const TERMINAL_ORDER_STATUSES: readonly OrderStatus[] = ['paid', 'failed'
 /** order:place from a flash sale (sale price, sale limits). */
 export const PlaceSaleOrder = z.strictObject({ roomId: Id, saleId: Id, quantity: OrderQuantity, idempotencyKey: IdempotencyKey });
 /** order:place at list price from the room's catalog. */
-export const PlaceListOrder = z.strictObject({ roomId: Id, productId: Id, skuId: Id, quantity: OrderQuantity, idempotencyKey: IdempotencyKey });
+export const PlaceListOrder = z.strictObject({
+  roomId: Id,
+  productId: Id,
+  skuId: Id,
+  quantity: OrderQuantity,
+  idempotencyKey: IdempotencyKey,
+});
 /** order:place payload. Prices never come from the client: the server reads them atomically with the stock. */
 export const PlaceOrderInput = z.union([PlaceSaleOrder, PlaceListOrder]);
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;

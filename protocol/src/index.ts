@@ -5,19 +5,57 @@
  * here and adds its events to the registries.
  */
 import { z } from 'zod';
-import { clientEvents as defineClientEvents, serverEvents as defineServerEvents, type ClientEventMap, type ServerEventMap } from './events.ts';
+import {
+  clientEvents as defineClientEvents,
+  serverEvents as defineServerEvents,
+  type ClientEventMap,
+  type ServerEventMap,
+} from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, RoomEnded, RoomUpdated } from './rooms.ts';
 import { ConsoleMediaInput, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
-import { ChatBatch, ChatDeleted, ChatMessage, ChatMuted, ChatSendInput, ChatSettings, LikeTapInput, LikeTapResult, RoomKicked, RoomStats } from './chat.ts';
 import {
-  Done, KeywordList, ModAgencyBanInput, ModAgencyKeywordsInput, ModAgencyUserInput, ModBanInput, ModDeleteInput, ModDeleteResult, ModMuteInput,
-  ModMuteResult, ModRoomKeywordsInput, ModSlowModeInput, ModUserInput,
+  ChatBatch,
+  ChatDeleted,
+  ChatMessage,
+  ChatMuted,
+  ChatSendInput,
+  ChatSettings,
+  LikeTapInput,
+  LikeTapResult,
+  RoomKicked,
+  RoomStats,
+} from './chat.ts';
+import {
+  Done,
+  KeywordList,
+  ModAgencyBanInput,
+  ModAgencyKeywordsInput,
+  ModAgencyUserInput,
+  ModBanInput,
+  ModDeleteInput,
+  ModDeleteResult,
+  ModMuteInput,
+  ModMuteResult,
+  ModRoomKeywordsInput,
+  ModSlowModeInput,
+  ModUserInput,
 } from './moderation.ts';
 import * as media from './media.ts';
 import { RoomSnapshot } from './snapshot.ts';
 import {
-  FlashSale, Order, OrderIdInput, OrderUpdated, PinnedProduct, PlaceOrderInput, PlaceOrderResult, ProductEventInput, ProductEventResult,
-  ProductUnpinned, SaleEnded, SaleSoldOut, StockUpdate,
+  FlashSale,
+  Order,
+  OrderIdInput,
+  OrderUpdated,
+  PinnedProduct,
+  PlaceOrderInput,
+  PlaceOrderResult,
+  ProductEventInput,
+  ProductEventResult,
+  ProductUnpinned,
+  SaleEnded,
+  SaleSoldOut,
+  StockUpdate,
 } from './commerce.ts';
 
 export * from './auth.ts';
@@ -33,7 +71,6 @@ export * from './agency.ts';
 export * from './media.ts';
 export * from './commerce.ts';
 export * from './snapshot.ts';
-
 
 /** Every client→server event, its payload schema and its ack data schema. */
 export const clientEventSpecs = defineClientEvents({

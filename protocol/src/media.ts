@@ -67,11 +67,17 @@ const RtpCodecParameters = z.object({
 
 const RtpEncodingParameters = z.object({
   ssrc: Ssrc.optional(),
-  rid: z.string().regex(/^[A-Za-z0-9_-]{1,16}$/).optional(),
+  rid: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,16}$/)
+    .optional(),
   codecPayloadType: PayloadType.optional(),
   rtx: z.object({ ssrc: Ssrc }).optional(),
   dtx: z.boolean().optional(),
-  scalabilityMode: z.string().regex(/^[A-Za-z0-9_]{1,16}$/).optional(),
+  scalabilityMode: z
+    .string()
+    .regex(/^[A-Za-z0-9_]{1,16}$/)
+    .optional(),
   scaleResolutionDownBy: z.number().min(1).max(64).optional(),
   maxBitrate: z.number().int().min(1).max(100_000_000).optional(),
   maxFramerate: z.number().min(0).max(240).optional(),
@@ -85,7 +91,14 @@ export const RtpParameters = z.object({
   mid: z.string().max(32).optional(),
   codecs: z.array(RtpCodecParameters).min(1).max(8),
   headerExtensions: z
-    .array(z.object({ uri: Token(256), id: z.number().int().min(1).max(255), encrypt: z.boolean().optional(), parameters: CodecParameters.optional() }))
+    .array(
+      z.object({
+        uri: Token(256),
+        id: z.number().int().min(1).max(255),
+        encrypt: z.boolean().optional(),
+        parameters: CodecParameters.optional(),
+      }),
+    )
     .max(16)
     .optional(),
   encodings: z.array(RtpEncodingParameters).min(1).max(4).optional(),
@@ -96,7 +109,12 @@ export const RtpParameters = z.object({
 export const DtlsParameters = z.object({
   role: z.enum(['auto', 'client', 'server']).optional(),
   fingerprints: z
-    .array(z.object({ algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']), value: z.string().regex(/^[0-9A-Fa-f:]{8,200}$/) }))
+    .array(
+      z.object({
+        algorithm: z.enum(['sha-1', 'sha-224', 'sha-256', 'sha-384', 'sha-512']),
+        value: z.string().regex(/^[0-9A-Fa-f:]{8,200}$/),
+      }),
+    )
     .min(1)
     .max(8),
 });
@@ -197,7 +215,14 @@ export const MediaReconnect = z.object({ roomId: Id, reason: z.string() });
 export const RoomMediaStats = z.object({
   roomId: Id,
   routers: z.array(
-    z.object({ routerId: z.string(), workerIndex: z.number(), workerPid: z.number(), origin: z.boolean(), transports: z.number(), consumers: z.number() }),
+    z.object({
+      routerId: z.string(),
+      workerIndex: z.number(),
+      workerPid: z.number(),
+      origin: z.boolean(),
+      transports: z.number(),
+      consumers: z.number(),
+    }),
   ),
   producers: z.array(
     z.object({

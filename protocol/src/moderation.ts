@@ -34,7 +34,11 @@ export const ModDeleteResult = z.object({ removedFromHistory: z.boolean() });
 export const ModMuteInput = z.strictObject({
   roomId: Id,
   userId: Id,
-  durationS: z.number().int().min(10).max(7 * 24 * 3600),
+  durationS: z
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600),
   reason: Reason.optional(),
 });
 export const ModMuteResult = z.object({ until: EpochMs });

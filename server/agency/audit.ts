@@ -33,17 +33,16 @@ export interface AuditRecord {
 export class AuditLog {
   readonly keys: ReturnType<typeof auditKeys>;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = auditKeys(prefix);
   }
 
   /** The streams an entry belongs to. */
   streams(r: Pick<AuditRecord, 'roomId' | 'agencyId'>): string[] {
-    return [
-      ...(r.roomId ? [this.keys.room(r.roomId)] : []),
-      ...(r.agencyId ? [this.keys.agency(r.agencyId)] : []),
-      this.keys.all,
-    ];
+    return [...(r.roomId ? [this.keys.room(r.roomId)] : []), ...(r.agencyId ? [this.keys.agency(r.agencyId)] : []), this.keys.all];
   }
 
   /** Queues the entry's writes on the caller's MULTI, next to the action it records. */

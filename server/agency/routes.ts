@@ -25,7 +25,10 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.get(
     '/api/agencies/:agencyId',
     rest({ params: AgencyParams }, ({ params, principal }) => {
-      policy.require(policy.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its roster");
+      policy.require(
+        policy.canModerateAgency(principal, params.agencyId),
+        "Only the agency's owner, its moderators or an admin can read its roster",
+      );
       return store.roster(params.agencyId);
     }),
   );
@@ -45,7 +48,10 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
   r.get(
     '/api/agencies/:agencyId/audit',
     rest({ params: AgencyParams, query: AuditQuery }, ({ params, query, principal }) => {
-      policy.require(policy.canModerateAgency(principal, params.agencyId), "Only the agency's owner, its moderators or an admin can read its audit log");
+      policy.require(
+        policy.canModerateAgency(principal, params.agencyId),
+        "Only the agency's owner, its moderators or an admin can read its audit log",
+      );
       return audit.read(audit.keys.agency(params.agencyId), query);
     }),
   );

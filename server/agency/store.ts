@@ -38,8 +38,17 @@ export class AgencyStore {
   async create(actor: Principal, body: CreateAgencyBody, now = Date.now()): Promise<Agency> {
     const agency: Agency = { id: body.id, name: body.name, ownerId: body.ownerId, createdAt: now };
     const k = this.keys;
-    const record = { actor, action: 'agency.create' as const, agencyId: agency.id, details: { name: agency.name, ownerId: agency.ownerId } };
-    const res = await this.lua.run('create', [k.agency(agency.id), k.all, ...this.audit.luaKeys(record)], [agency.id, agency.name, agency.ownerId, now, ...this.audit.luaArgs(record)]);
+    const record = {
+      actor,
+      action: 'agency.create' as const,
+      agencyId: agency.id,
+      details: { name: agency.name, ownerId: agency.ownerId },
+    };
+    const res = await this.lua.run(
+      'create',
+      [k.agency(agency.id), k.all, ...this.audit.luaKeys(record)],
+      [agency.id, agency.name, agency.ownerId, now, ...this.audit.luaArgs(record)],
+    );
     if (res === -1) throw AppError.conflict(`Agency ${agency.id} already exists`);
     return agency;
   }
@@ -62,7 +71,11 @@ export class AgencyStore {
   }
 
   async roster(id: string): Promise<AgencyRoster> {
-    const [agency, creators, moderators] = await Promise.all([this.mustGet(id), this.redis.smembers(this.keys.creators(id)), this.redis.smembers(this.keys.moderators(id))]);
+    const [agency, creators, moderators] = await Promise.all([
+      this.mustGet(id),
+      this.redis.smembers(this.keys.creators(id)),
+      this.redis.smembers(this.keys.moderators(id)),
+    ]);
     return { agency, creators: creators.sort(), moderators: moderators.sort() };
   }
 

@@ -17,12 +17,24 @@ export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
  * Room and agency commerce analytics: `product:impression` / `product:click` socket events, batched per tick, and
  * GET /api/rooms/:roomId/analytics, GET /api/agencies/:agencyId/analytics.
  */
-export function createAnalytics(ctx: HawkerContext, { rest }: Auth, rooms: RoomService, catalog: CatalogStore, ledger: LedgerOrders): Domain & { onConnection(socket: HawkerSocket): void } {
+export function createAnalytics(
+  ctx: HawkerContext,
+  { rest }: Auth,
+  rooms: RoomService,
+  catalog: CatalogStore,
+  ledger: LedgerOrders,
+): Domain & { onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'analytics' });
   const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ledger);
   const r = Router();
-  r.get('/api/rooms/:roomId/analytics', rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)));
-  r.get('/api/agencies/:agencyId/analytics', rest({ params: AgencyParams }, ({ params, principal }) => service.agency(principal, params.agencyId)));
+  r.get(
+    '/api/rooms/:roomId/analytics',
+    rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)),
+  );
+  r.get(
+    '/api/agencies/:agencyId/analytics',
+    rest({ params: AgencyParams }, ({ params, principal }) => service.agency(principal, params.agencyId)),
+  );
   ctx.app.use(r);
   const ticker = new Ticker('analytics', ctx.config.COMMERCE_TICK_MS, log, () => service.flush()).start();
   return {

@@ -71,7 +71,10 @@ export class AnalyticsService {
     this.pending = new Map();
     const m = this.redis.pipeline();
     for (const [roomId, p] of batch) {
-      for (const [field, counts, prefix] of [['impressions', p.impressions, 'imp'], ['clicks', p.clicks, 'clk']] as const) {
+      for (const [field, counts, prefix] of [
+        ['impressions', p.impressions, 'imp'],
+        ['clicks', p.clicks, 'clk'],
+      ] as const) {
         let total = 0;
         for (const [productId, n] of counts) {
           m.hincrby(this.keys.room(roomId), `${prefix}:${productId}`, n);

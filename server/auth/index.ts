@@ -42,19 +42,22 @@ export function createAuth(ctx: HawkerContext, opts: AuthOptions = {}) {
 
   io.use((socket, next) => {
     const token = (socket.handshake.auth as { token?: unknown } | undefined)?.token;
-    tokens.verify(token).then(refine).then(
-      (principal) => {
-        socket.data.principal = principal;
-        socket.data.rooms ??= new Set();
-        next();
-      },
-      (err: unknown) => {
-        // The client sees connect_error with err.data = { code, message }.
-        const e = new Error((err as Error).message) as Error & { data?: unknown };
-        e.data = answerFor(err, log, { handshake: socket.id }, 'socket authentication').toWire();
-        next(e);
-      },
-    );
+    tokens
+      .verify(token)
+      .then(refine)
+      .then(
+        (principal) => {
+          socket.data.principal = principal;
+          socket.data.rooms ??= new Set();
+          next();
+        },
+        (err: unknown) => {
+          // The client sees connect_error with err.data = { code, message }.
+          const e = new Error((err as Error).message) as Error & { data?: unknown };
+          e.data = answerFor(err, log, { handshake: socket.id }, 'socket authentication').toWire();
+          next(e);
+        },
+      );
   });
 
   return { tokens, authenticate, rest };

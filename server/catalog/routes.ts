@@ -9,13 +9,23 @@ export function catalogRoutes(catalog: CatalogService, { rest }: Auth): Router {
   const r = Router();
   r.post(
     '/api/rooms/:roomId/products',
-    rest({ params: RoomIdParams, body: CreateProductBody, status: 201 }, ({ params, body, principal }) => catalog.create(principal, params.roomId, body)),
+    rest({ params: RoomIdParams, body: CreateProductBody, status: 201 }, ({ params, body, principal }) =>
+      catalog.create(principal, params.roomId, body),
+    ),
   );
-  r.get('/api/rooms/:roomId/products', rest({ params: RoomIdParams }, async ({ params }) => ({ products: await catalog.list(params.roomId) })));
-  r.get('/api/rooms/:roomId/products/:productId', rest({ params: ProductParams }, ({ params }) => catalog.get(params.roomId, params.productId)));
+  r.get(
+    '/api/rooms/:roomId/products',
+    rest({ params: RoomIdParams }, async ({ params }) => ({ products: await catalog.list(params.roomId) })),
+  );
+  r.get(
+    '/api/rooms/:roomId/products/:productId',
+    rest({ params: ProductParams }, ({ params }) => catalog.get(params.roomId, params.productId)),
+  );
   r.patch(
     '/api/rooms/:roomId/products/:productId',
-    rest({ params: ProductParams, body: UpdateProductBody }, ({ params, body, principal }) => catalog.update(principal, params.roomId, params.productId, body)),
+    rest({ params: ProductParams, body: UpdateProductBody }, ({ params, body, principal }) =>
+      catalog.update(principal, params.roomId, params.productId, body),
+    ),
   );
   r.delete(
     '/api/rooms/:roomId/products/:productId',
@@ -27,7 +37,15 @@ export function catalogRoutes(catalog: CatalogService, { rest }: Auth): Router {
       catalog.adjustStock(principal, params.roomId, params.productId, body),
     ),
   );
-  r.put('/api/rooms/:roomId/pin', rest({ params: RoomIdParams, body: PinProductBody }, ({ params, body, principal }) => catalog.pin(principal, params.roomId, body.productId)));
-  r.delete('/api/rooms/:roomId/pin', rest({ params: RoomIdParams }, ({ params, principal }) => catalog.unpin(principal, params.roomId)));
+  r.put(
+    '/api/rooms/:roomId/pin',
+    rest({ params: RoomIdParams, body: PinProductBody }, ({ params, body, principal }) =>
+      catalog.pin(principal, params.roomId, body.productId),
+    ),
+  );
+  r.delete(
+    '/api/rooms/:roomId/pin',
+    rest({ params: RoomIdParams }, ({ params, principal }) => catalog.unpin(principal, params.roomId)),
+  );
   return r;
 }

@@ -2,7 +2,14 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../kernel/errors.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { stockKeys } from '../stock/keys.ts';
-import { MAX_SKU_STOCK, type CreateProductBody, type PinnedProduct, type Product, type SkuView, type UpdateProductBody } from '@hawker/protocol';
+import {
+  MAX_SKU_STOCK,
+  type CreateProductBody,
+  type PinnedProduct,
+  type Product,
+  type SkuView,
+  type UpdateProductBody,
+} from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts } from '../stock/pool.ts';
 
@@ -47,7 +54,10 @@ export class CatalogStore {
   readonly keys: CatalogKeys;
   private readonly stock: StockScripts;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = catalogKeys(prefix);
     this.stock = new StockScripts(redis, prefix);
   }
@@ -74,7 +84,16 @@ export class CatalogStore {
     for (const sku of body.skus) {
       m.hset(
         k.stock(rec.id, sku.id),
-        newSkuPool({ roomId, productId: rec.id, skuId: sku.id, title: rec.title, price: rec.price, currency: rec.currency, limit: rec.maxPerBuyer ?? 0, stock: sku.stock }),
+        newSkuPool({
+          roomId,
+          productId: rec.id,
+          skuId: sku.id,
+          title: rec.title,
+          price: rec.price,
+          currency: rec.currency,
+          limit: rec.maxPerBuyer ?? 0,
+          stock: sku.stock,
+        }),
       );
     }
     m.zadd(k.roomProducts(roomId), now, rec.id);

@@ -44,7 +44,10 @@ export function createChat(
       try {
         // A moderator may have deleted a message (on any node) since it was accepted: those stay out. Messages that
         // newer chat trimmed from history meanwhile still go (the buffer already keeps at most CHAT_HISTORY).
-        alive = await store.notDeleted(roomId, pending.map((m) => m.id));
+        alive = await store.notDeleted(
+          roomId,
+          pending.map((m) => m.id),
+        );
       } catch (err) {
         buffers.set(roomId, [...pending, ...(buffers.get(roomId) ?? [])].slice(-config.CHAT_HISTORY));
         throw err;

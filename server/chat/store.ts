@@ -68,10 +68,28 @@ export class ChatStore {
   async send(p: Principal, room: Room, text: string, staff: boolean): Promise<{ message: ChatMessage; shadowed: boolean }> {
     const k = this.keys;
     const m = this.mod;
-    const keys = [k.history(room.id), m.roomBans(room.id), m.mutes(room.id), m.settings(room.id), m.roomKeywords(room.id), k.rate(p.userId), k.slow(room.id, p.userId)];
+    const keys = [
+      k.history(room.id),
+      m.roomBans(room.id),
+      m.mutes(room.id),
+      m.settings(room.id),
+      m.roomKeywords(room.id),
+      k.rate(p.userId),
+      k.slow(room.id, p.userId),
+    ];
     if (room.agencyId) keys.push(m.agencyBans(room.agencyId), m.agencyKeywords(room.agencyId));
     const { history, rateBurst, ratePerMin } = this.limits;
-    const res = (await this.lua.run('send', keys, [p.userId, staff ? '1' : '0', rateBurst, ratePerMin, history, normalizeForMatch(text), p.name, p.role, text])) as [number, (string | number)?];
+    const res = (await this.lua.run('send', keys, [
+      p.userId,
+      staff ? '1' : '0',
+      rateBurst,
+      ratePerMin,
+      history,
+      normalizeForMatch(text),
+      p.name,
+      p.role,
+      text,
+    ])) as [number, (string | number)?];
     const [code, value] = res;
     if (code < 0) throw chatRefusal(code, typeof value === 'number' ? value : undefined);
     const id = String(value);
@@ -85,7 +103,15 @@ export class ChatStore {
     for (const [id, fields] of rows.reverse()) {
       const f = fieldMap(fields);
       if (f.s && f.u !== viewerId) continue;
-      out.push({ id, roomId, userId: f.u ?? '', name: f.n ?? '', role: (f.r ?? 'viewer') as ChatMessage['role'], text: f.t ?? '', at: idTime(id) });
+      out.push({
+        id,
+        roomId,
+        userId: f.u ?? '',
+        name: f.n ?? '',
+        role: (f.r ?? 'viewer') as ChatMessage['role'],
+        text: f.t ?? '',
+        at: idTime(id),
+      });
     }
     return out;
   }

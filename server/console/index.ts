@@ -16,7 +16,10 @@ const MAX_ROOMS = 200;
  * node, through the adapter); rooms that end are removed before viewers are cut, and the consoles are told. Moderation
  * itself uses the ordinary `mod:*` events, which check the same agency access.
  */
-export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & { hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+export function createConsole(
+  ctx: HawkerContext,
+  rooms: RoomService,
+): Domain & { hook: RoomHook; onConnection(socket: HawkerSocket): void } {
   const { io } = ctx;
   const log = ctx.log.child({ module: 'console' });
 
@@ -34,7 +37,10 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
       io.in(channel).socketsJoin(roomChannel(room.id));
       await Promise.all(
         consoles.map(async (s) =>
-          s.emit('console:roomLive', { agencyId: room.agencyId!, snapshot: await rooms.snapshot(room, s.data.principal, { observer: true }) }),
+          s.emit('console:roomLive', {
+            agencyId: room.agencyId!,
+            snapshot: await rooms.snapshot(room, s.data.principal, { observer: true }),
+          }),
         ),
       );
     },
@@ -67,7 +73,10 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
 
       on(socket, 'console:watch', log, async ({ agencyId }) => {
         const principal = socket.data.principal;
-        policy.require(policy.canModerateAgency(principal, agencyId), 'Only this agency\'s owner, its moderators and admins can watch its rooms');
+        policy.require(
+          policy.canModerateAgency(principal, agencyId),
+          "Only this agency's owner, its moderators and admins can watch its rooms",
+        );
         // Into the agency channel first, then read the live rooms: a room going live in between is either in the list
         // or announced by onLive (possibly both; the client keys rooms by id).
         await socket.join(consoleChannel(agencyId));
@@ -79,7 +88,10 @@ export function createConsole(ctx: HawkerContext, rooms: RoomService): Domain & 
 
       on(socket, 'console:media', log, async ({ roomId }) => {
         const room = await rooms.store.mustGet(roomId);
-        policy.require(policy.canModerateRoom(socket.data.principal, room), 'Only this room\'s agency, its creator and admins can watch it from a console');
+        policy.require(
+          policy.canModerateRoom(socket.data.principal, room),
+          "Only this room's agency, its creator and admins can watch it from a console",
+        );
         if (room.status !== 'live') throw AppError.conflict(room.status === 'ended' ? 'This live has ended' : 'This room is not live yet');
         // Membership for the media events only: no join hooks run, so no presence and no viewer count. The rooms
         // domain's leave-on-disconnect still runs the leave hooks, which is what closes this connection's media.

@@ -51,7 +51,9 @@ export function renderEventsMarkdown(r: EventRegistries): string {
   const client = Object.entries(r.client);
   const server = Object.entries(r.server);
   for (const [name, spec] of client) {
-    out.push(`| [\`${name}\`](#${anchor(name)}) | ${summary(jsonSchemaOf(spec.input, 'input'))} | ${summary(jsonSchemaOf(spec.output, 'output'))} |`);
+    out.push(
+      `| [\`${name}\`](#${anchor(name)}) | ${summary(jsonSchemaOf(spec.input, 'input'))} | ${summary(jsonSchemaOf(spec.output, 'output'))} |`,
+    );
   }
   out.push('', '## Server → client', '', '| Event | Payload |', '| --- | --- |');
   for (const [name, schema] of server) out.push(`| [\`${name}\`](#${anchor(name)}) | ${summary(jsonSchemaOf(schema, 'output'))} |`);
@@ -67,7 +69,10 @@ export function renderEventsMarkdown(r: EventRegistries): string {
 
 /** GitHub's heading anchor for `### name` (lower case; `:` and other punctuation dropped). */
 function anchor(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-');
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-');
 }
 
 /** The top-level property names of an object schema, for the index tables. */
@@ -75,7 +80,9 @@ function summary(schema: Record<string, unknown>): string {
   const props = schema.properties as Record<string, unknown> | undefined;
   if (props && Object.keys(props).length) {
     const required = new Set((schema.required as string[] | undefined) ?? []);
-    return Object.keys(props).map((k) => `\`${k}${required.has(k) ? '' : '?'}\``).join(', ');
+    return Object.keys(props)
+      .map((k) => `\`${k}${required.has(k) ? '' : '?'}\``)
+      .join(', ');
   }
   const text = schemaText(schema);
   return text.includes('\n') ? 'see below' : `\`${text.replace(/\|/g, '\\|')}\``;

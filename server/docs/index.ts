@@ -2,7 +2,16 @@ import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { generateOpenApi, OPENAPI_ROUTE } from './apiDocs.ts';
 
-export { EVENTS_FILE, generateApiDocs, generateEventsMarkdown, generateOpenApi, jsonFileText, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from './apiDocs.ts';
+export {
+  EVENTS_FILE,
+  generateApiDocs,
+  generateEventsMarkdown,
+  generateOpenApi,
+  jsonFileText,
+  OPENAPI_FILE,
+  OPENAPI_ROUTE,
+  REFERENCE_NODE_ENV,
+} from './apiDocs.ts';
 
 /**
  * GET /api/docs/openapi.json: the node's OpenAPI document, generated from the routes mounted on it (server/docs). It is
@@ -10,6 +19,9 @@ export { EVENTS_FILE, generateApiDocs, generateEventsMarkdown, generateOpenApi, 
  */
 export function createDocs(ctx: HawkerContext, { rest }: Auth): Domain {
   let openapi: object | undefined;
-  ctx.app.get(OPENAPI_ROUTE, rest({ auth: false }, async () => (openapi ??= generateOpenApi(ctx.app))));
+  ctx.app.get(
+    OPENAPI_ROUTE,
+    rest({ auth: false }, async () => (openapi ??= generateOpenApi(ctx.app))),
+  );
   return { name: 'docs', async close() {} };
 }

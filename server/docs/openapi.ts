@@ -44,7 +44,12 @@ export function buildOpenApi({ routes, errorCodes, version }: OpenApiInput): Jso
     paths,
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Authorization: Bearer <token> (claims: sub, name, role, agencyId?).' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Authorization: Bearer <token> (claims: sub, name, role, agencyId?).',
+        },
       },
       schemas: {
         ErrorCode: { type: 'string', enum: errorCodes.map((e) => e.code), description: `HTTP status by code: ${statusList}.` },
@@ -68,10 +73,14 @@ export function buildOpenApi({ routes, errorCodes, version }: OpenApiInput): Jso
       responses: {
         Error: { description: `Error (${statusList}).`, content: jsonContent({ $ref: '#/components/schemas/Error' }) },
         BadRequest: {
-          description: 'BAD_REQUEST: the path, query or body failed its schema (details lists the issues), or the body is not JSON or over 64 KB. Nothing changed.',
+          description:
+            'BAD_REQUEST: the path, query or body failed its schema (details lists the issues), or the body is not JSON or over 64 KB. Nothing changed.',
           content: jsonContent({ $ref: '#/components/schemas/Error' }),
         },
-        Unauthenticated: { description: 'UNAUTHENTICATED: no valid bearer token.', content: jsonContent({ $ref: '#/components/schemas/Error' }) },
+        Unauthenticated: {
+          description: 'UNAUTHENTICATED: no valid bearer token.',
+          content: jsonContent({ $ref: '#/components/schemas/Error' }),
+        },
       },
     },
   };
@@ -95,7 +104,10 @@ function operation(route: RouteEntry): JsonObject {
     op.requestBody = { required: Array.isArray(schema.required) && schema.required.length > 0, content: jsonContent(schema) };
   }
   const responses: JsonObject = {
-    [String(spec.status)]: { description: "Success: the handler's JSON result (`{ \"ok\": true }` when it returns nothing); shapes in docs/api.md.", content: jsonContent({}) },
+    [String(spec.status)]: {
+      description: 'Success: the handler\'s JSON result (`{ "ok": true }` when it returns nothing); shapes in docs/api.md.',
+      content: jsonContent({}),
+    },
     '400': { $ref: BAD_REQUEST },
   };
   if (spec.auth) responses['401'] = { $ref: UNAUTHENTICATED };
@@ -120,7 +132,13 @@ function queryParameters(schema: z.ZodType | undefined): JsonObject[] {
   if (!props) return [{ name: 'query', in: 'query', required: false, style: 'form', explode: true, schema: json }];
   return Object.entries(props.properties).map(([name, value]) => {
     const { description, ...prop } = value as JsonObject;
-    return { name, in: 'query', required: props.required.has(name), ...(typeof description === 'string' ? { description } : {}), schema: prop };
+    return {
+      name,
+      in: 'query',
+      required: props.required.has(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: prop,
+    };
   });
 }
 
@@ -150,7 +168,9 @@ function operationId(method: string, path: string): string {
     .filter(Boolean)
     .map((seg) => {
       const param = /^[:*](.+)$/.exec(seg);
-      const word = (param ? `by-${param[1]}` : seg).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''));
+      const word = (param ? `by-${param[1]}` : seg).replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) =>
+        c ? c.toUpperCase() : '',
+      );
       return word.charAt(0).toUpperCase() + word.slice(1);
     });
   return `${method}${words.join('')}`;

@@ -16,9 +16,35 @@ export const NOTATION_LEGEND = [
 ].join('\n');
 
 const KNOWN = new Set([
-  '$schema', 'type', 'enum', 'const', 'anyOf', 'oneOf', 'allOf', 'properties', 'required', 'additionalProperties', 'propertyNames',
-  'items', 'prefixItems', 'minLength', 'maxLength', 'pattern', 'format', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum',
-  'multipleOf', 'minItems', 'maxItems', 'default', 'description', '$ref', '$defs', 'title',
+  '$schema',
+  'type',
+  'enum',
+  'const',
+  'anyOf',
+  'oneOf',
+  'allOf',
+  'properties',
+  'required',
+  'additionalProperties',
+  'propertyNames',
+  'items',
+  'prefixItems',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'format',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'multipleOf',
+  'minItems',
+  'maxItems',
+  'default',
+  'description',
+  '$ref',
+  '$defs',
+  'title',
 ]);
 
 /** The notation for `schema`; continuation lines are indented by `indent`. */
@@ -36,8 +62,21 @@ function baseText(s: Node, indent: string): string {
   if (s.const !== undefined) return JSON.stringify(s.const);
   if (Array.isArray(s.enum)) return s.enum.map((v) => JSON.stringify(v)).join(' | ');
   const union = (Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined) as Json[] | undefined;
-  if (union) return withConstraints(joinUnion(union.map((m) => schemaText(m, indent)), indent, ' | '), s);
-  if (Array.isArray(s.allOf)) return joinUnion(s.allOf.map((m) => schemaText(m, indent)), indent, ' & ');
+  if (union)
+    return withConstraints(
+      joinUnion(
+        union.map((m) => schemaText(m, indent)),
+        indent,
+        ' | ',
+      ),
+      s,
+    );
+  if (Array.isArray(s.allOf))
+    return joinUnion(
+      s.allOf.map((m) => schemaText(m, indent)),
+      indent,
+      ' & ',
+    );
   const types = Array.isArray(s.type) ? (s.type as string[]) : typeof s.type === 'string' ? [s.type] : [];
   if (types.length > 1) return types.map((t) => baseText({ ...s, type: t }, indent)).join(' | ');
   const type = types[0];

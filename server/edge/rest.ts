@@ -27,7 +27,11 @@ export type Authenticate = (req: Request) => Promise<Principal>;
  * (`status`, default 200). Thrown AppErrors become their HTTP status; anything else is logged and becomes 500.
  */
 export function restFactory(authenticate: Authenticate, log: Logger) {
-  return function rest<B extends Schema | undefined = undefined, Q extends Schema | undefined = undefined, P extends Schema | undefined = undefined>(
+  return function rest<
+    B extends Schema | undefined = undefined,
+    Q extends Schema | undefined = undefined,
+    P extends Schema | undefined = undefined,
+  >(
     spec: { body?: B; query?: Q; params?: P; auth?: boolean; status?: number },
     handler: (input: RestInput<Out<B>, Out<Q>, Out<P>>) => Promise<unknown>,
   ): RequestHandler {
@@ -41,7 +45,13 @@ export function restFactory(authenticate: Authenticate, log: Logger) {
         if (!res.headersSent) res.status(spec.status ?? 200).json(result ?? { ok: true });
       })().catch((err: unknown) => sendError(res, err, log, next));
     };
-    const declared: RestSpec = { params: spec.params, query: spec.query, body: spec.body, auth: spec.auth !== false, status: spec.status ?? 200 };
+    const declared: RestSpec = {
+      params: spec.params,
+      query: spec.query,
+      body: spec.body,
+      auth: spec.auth !== false,
+      status: spec.status ?? 200,
+    };
     Object.defineProperty(handle, REST_SPEC, { value: Object.freeze(declared), enumerable: false });
     return handle;
   };
@@ -71,7 +81,10 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, where: s
   if (!r.success) {
     const first = r.error.issues[0];
     const at = first?.path.length ? `${where}.${first.path.join('.')}` : where;
-    throw AppError.badRequest(`Invalid ${at}: ${first?.message ?? 'malformed'}`, r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })));
+    throw AppError.badRequest(
+      `Invalid ${at}: ${first?.message ?? 'malformed'}`,
+      r.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   }
   return r.data as Out<S>;
 }

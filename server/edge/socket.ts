@@ -39,7 +39,8 @@ export function on<K extends ClientEventName>(
       .then(() => handler(parsed.data as Input<K>))
       .then(
         (data) => reply?.({ ok: true, data }),
-        (err: unknown) => reply?.({ ok: false, error: answerFor(err, log, { event, userId: socket.data.principal?.userId }, 'socket handler').toWire() }),
+        (err: unknown) =>
+          reply?.({ ok: false, error: answerFor(err, log, { event, userId: socket.data.principal?.userId }, 'socket handler').toWire() }),
       );
   };
   (socket as unknown as { on(e: string, l: (...a: unknown[]) => void): void }).on(event, listener);
@@ -56,11 +57,20 @@ export function guardSocket(socket: HawkerSocket, opts: { ratePerSec: number; bu
     const ack = packet.at(-1);
     const reply = typeof ack === 'function' ? (ack as (r: unknown) => void) : undefined;
     if (budget.take() < 1) {
-      reply?.({ ok: false, error: AppError.rateLimited(Math.ceil(1000 / opts.ratePerSec), 'Too many events from this connection').toWire() });
+      reply?.({
+        ok: false,
+        error: AppError.rateLimited(Math.ceil(1000 / opts.ratePerSec), 'Too many events from this connection').toWire(),
+      });
       return;
     }
     if (typeof event !== 'string' || !Object.hasOwn(clientEventSpecs, event)) {
-      reply?.({ ok: false, error: { code: ErrorCode.UNKNOWN_EVENT, message: `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}; see the protocol module` } });
+      reply?.({
+        ok: false,
+        error: {
+          code: ErrorCode.UNKNOWN_EVENT,
+          message: `Unknown event ${JSON.stringify(String(event)).slice(0, 80)}; see the protocol module`,
+        },
+      });
       return;
     }
     next();

@@ -9,10 +9,21 @@ export function saleRoutes(sales: SaleService, { rest }: Auth): Router {
   const r = Router();
   r.post(
     '/api/rooms/:roomId/sales',
-    rest({ params: RoomIdParams, body: ScheduleSaleBody, status: 201 }, ({ params, body, principal }) => sales.schedule(principal, params.roomId, body)),
+    rest({ params: RoomIdParams, body: ScheduleSaleBody, status: 201 }, ({ params, body, principal }) =>
+      sales.schedule(principal, params.roomId, body),
+    ),
   );
-  r.get('/api/rooms/:roomId/sales', rest({ params: RoomIdParams }, async ({ params }) => ({ sales: await sales.list(params.roomId) })));
-  r.get('/api/rooms/:roomId/sales/:saleId', rest({ params: SaleParams }, ({ params }) => sales.get(params.roomId, params.saleId)));
-  r.post('/api/rooms/:roomId/sales/:saleId/end', rest({ params: SaleParams }, ({ params, principal }) => sales.end(principal, params.roomId, params.saleId)));
+  r.get(
+    '/api/rooms/:roomId/sales',
+    rest({ params: RoomIdParams }, async ({ params }) => ({ sales: await sales.list(params.roomId) })),
+  );
+  r.get(
+    '/api/rooms/:roomId/sales/:saleId',
+    rest({ params: SaleParams }, ({ params }) => sales.get(params.roomId, params.saleId)),
+  );
+  r.post(
+    '/api/rooms/:roomId/sales/:saleId/end',
+    rest({ params: SaleParams }, ({ params, principal }) => sales.end(principal, params.roomId, params.saleId)),
+  );
   return r;
 }

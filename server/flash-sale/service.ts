@@ -91,6 +91,8 @@ export class SaleService {
 
   private announceEnd(sale: FlashSale): void {
     this.log.info({ saleId: sale.id, roomId: sale.roomId, sold: sale.sold, reason: sale.endedReason }, 'flash sale ended');
-    this.io.to(roomChannel(sale.roomId)).emit('sale:ended', { roomId: sale.roomId, saleId: sale.id, reason: sale.endedReason ?? 'ended', sold: sale.sold });
+    this.io
+      .to(roomChannel(sale.roomId))
+      .emit('sale:ended', { roomId: sale.roomId, saleId: sale.id, reason: sale.endedReason ?? 'ended', sold: sale.sold });
   }
 }

@@ -63,8 +63,22 @@ export class SaleStore {
       endedReason: '',
     };
     await this.stock.schedule(
-      { sku: this.catalogKeys.stock(product.id, sku.id), sale: k.sale(id), roomActive: k.roomActive(product.roomId), roomHistory: k.roomHistory(product.roomId), starts: k.starts, ends: k.ends },
-      { saleId: id, quantity: body.quantity, startsAt: body.startsAt ?? 0, durationMs: body.durationMs, maxActive: MAX_ACTIVE_SALES_PER_ROOM, fields: Object.entries(fields).flat() },
+      {
+        sku: this.catalogKeys.stock(product.id, sku.id),
+        sale: k.sale(id),
+        roomActive: k.roomActive(product.roomId),
+        roomHistory: k.roomHistory(product.roomId),
+        starts: k.starts,
+        ends: k.ends,
+      },
+      {
+        saleId: id,
+        quantity: body.quantity,
+        startsAt: body.startsAt ?? 0,
+        durationMs: body.durationMs,
+        maxActive: MAX_ACTIVE_SALES_PER_ROOM,
+        fields: Object.entries(fields).flat(),
+      },
     );
     return this.mustGet(product.roomId, id);
   }
@@ -113,7 +127,13 @@ export class SaleStore {
     if (!roomId || !productId || !skuId) return null;
     const k = this.keys;
     const ended = await this.stock.end(
-      { sale: k.sale(saleId), sku: this.catalogKeys.stock(productId, skuId), roomActive: k.roomActive(roomId), starts: k.starts, ends: k.ends },
+      {
+        sale: k.sale(saleId),
+        sku: this.catalogKeys.stock(productId, skuId),
+        roomActive: k.roomActive(roomId),
+        starts: k.starts,
+        ends: k.ends,
+      },
       { saleId, mode, reason },
     );
     return ended ? this.get(saleId) : null;

@@ -14,7 +14,10 @@ async function checkLedger(pool: pg.Pool): Promise<{ ok: boolean; latencyMs?: nu
   try {
     await Promise.race([
       pool.query('SELECT 1'),
-      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${LEDGER_PROBE_TIMEOUT_MS} ms`)), LEDGER_PROBE_TIMEOUT_MS))),
+      new Promise(
+        (_, reject) =>
+          (timer = setTimeout(() => reject(new Error(`no answer within ${LEDGER_PROBE_TIMEOUT_MS} ms`)), LEDGER_PROBE_TIMEOUT_MS)),
+      ),
     ]);
     return { ok: true, latencyMs: Math.round((performance.now() - started) * 10) / 10 };
   } catch (err) {

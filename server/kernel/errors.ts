@@ -67,7 +67,11 @@ export class AppError extends Error {
 function isRedisUnavailable(err: unknown): boolean {
   const e = err as { name?: unknown; message?: unknown } | null;
   if (!e || typeof e.message !== 'string') return false;
-  return e.name === 'MaxRetriesPerRequestError' || e.message === 'Connection is closed.' || /ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(e.message);
+  return (
+    e.name === 'MaxRetriesPerRequestError' ||
+    e.message === 'Connection is closed.' ||
+    /ECONNREFUSED|ECONNRESET|Stream isn't writeable/.test(e.message)
+  );
 }
 
 /**
@@ -82,14 +86,17 @@ export function isPostgresUnavailable(err: unknown): boolean {
   if (/^08|^53|^57P0[123]$|^57014$/.test(code)) return true;
   if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|EHOSTUNREACH)$/.test(code)) return true;
   const message = typeof e.message === 'string' ? e.message : '';
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Client was closed|Cannot use a pool after calling end/i.test(message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed|Client was closed|Cannot use a pool after calling end/i.test(
+    message,
+  );
 }
 
 /** Normalises anything thrown to an AppError: AppErrors as they are, Redis outages as UNAVAILABLE, the rest INTERNAL. */
 export function asAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (isRedisUnavailable(err)) return AppError.unavailable('Storage is briefly unavailable; retry in a moment', err);
-  if (isPostgresUnavailable(err)) return AppError.unavailable('The order ledger is briefly unavailable; nothing was charged or kept; retry in a moment', err);
+  if (isPostgresUnavailable(err))
+    return AppError.unavailable('The order ledger is briefly unavailable; nothing was charged or kept; retry in a moment', err);
   return new AppError(ErrorCode.INTERNAL, 'Internal error; it has been logged. Retry, and report it if it persists', { cause: err });
 }
 
@@ -101,7 +108,8 @@ export function asAppError(err: unknown): AppError {
 export function answerFor(err: unknown, log: Logger, context: Record<string, unknown>, where: string): AppError {
   const appErr = asAppError(err);
   if (err instanceof AppError) return appErr;
-  if (appErr.code === ErrorCode.UNAVAILABLE) log.warn({ ...context, err: (err as Error).message }, `storage (Redis or PostgreSQL) unavailable in ${where}; answered UNAVAILABLE`);
+  if (appErr.code === ErrorCode.UNAVAILABLE)
+    log.warn({ ...context, err: (err as Error).message }, `storage (Redis or PostgreSQL) unavailable in ${where}; answered UNAVAILABLE`);
   else log.error({ ...context, err }, `unhandled error in ${where}`);
   return appErr;
 }

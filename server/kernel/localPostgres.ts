@@ -217,7 +217,10 @@ async function resolveLayout(dir: string, log: Logger | undefined): Promise<Layo
 
 /** uid/gid of a system user (through NSS, as `getent` sees it). */
 async function lookupUser(name: string): Promise<RunAs> {
-  const line = await execFileAsync('getent', ['passwd', name]).then((r) => r.stdout.trim(), () => '');
+  const line = await execFileAsync('getent', ['passwd', name]).then(
+    (r) => r.stdout.trim(),
+    () => '',
+  );
   const [, , uid, gid] = line.split(':');
   if (!uid || !gid) {
     throw new LocalPostgresError(
@@ -271,7 +274,9 @@ async function stopStalePostmaster(pgdata: string, log: Logger | undefined): Pro
   if (await gone(10_000)) return;
   signal(pid, 'SIGKILL');
   if (await gone(5_000)) return;
-  throw new LocalPostgresError(`a stale PostgreSQL postmaster (pid ${pid}) on ${pgdata} survived SIGKILL; stop it by hand, then start Hawker again`);
+  throw new LocalPostgresError(
+    `a stale PostgreSQL postmaster (pid ${pid}) on ${pgdata} survived SIGKILL; stop it by hand, then start Hawker again`,
+  );
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -308,8 +313,16 @@ async function ensureCluster(l: Layout, log: Logger | undefined): Promise<string
   const staging = `${l.pgdata}.initdb`;
   await fs.rm(staging, { recursive: true, force: true });
   const args = [
-    '-D', staging, '--username', PG_USER, '--pwfile', l.passwordFile,
-    '--encoding=UTF8', '--locale=C.UTF-8', '--auth-local=scram-sha-256', '--auth-host=scram-sha-256',
+    '-D',
+    staging,
+    '--username',
+    PG_USER,
+    '--pwfile',
+    l.passwordFile,
+    '--encoding=UTF8',
+    '--locale=C.UTF-8',
+    '--auth-local=scram-sha-256',
+    '--auth-host=scram-sha-256',
     // Checksums make silent disk corruption an error instead of wrong balances.
     '--data-checksums',
   ];
@@ -431,7 +444,9 @@ class EmbeddedPostgres extends EventEmitter implements LocalPostgres {
       await this.ensureDatabase();
     } catch (err) {
       await this.stop();
-      throw new LocalPostgresError(`could not create the ${PG_DATABASE} database; see ${this.logFile}, or set DATABASE_URL`, '', { cause: err });
+      throw new LocalPostgresError(`could not create the ${PG_DATABASE} database; see ${this.logFile}, or set DATABASE_URL`, '', {
+        cause: err,
+      });
     }
   }
 
@@ -512,7 +527,11 @@ class EmbeddedPostgres extends EventEmitter implements LocalPostgres {
     let last: unknown;
     while (!abandoned() && !this.stopping) {
       const client = new pg.Client({
-        host: '127.0.0.1', port: this.port, user: PG_USER, password: this.password, database: 'postgres',
+        host: '127.0.0.1',
+        port: this.port,
+        user: PG_USER,
+        password: this.password,
+        database: 'postgres',
         connectionTimeoutMillis: 2_000,
       });
       client.on('error', () => {}); // refusals are expected while the server boots; we poll
@@ -525,13 +544,18 @@ class EmbeddedPostgres extends EventEmitter implements LocalPostgres {
         const code = (err as { code?: string }).code;
         // invalid_password / invalid_authorization_specification: waiting will not fix these.
         if (code === '28P01' || code === '28000') {
-          throw new Error(`login refused (${(err as Error).message}); the password in ${this.layout.passwordFile} does not match the cluster`, { cause: err });
+          throw new Error(
+            `login refused (${(err as Error).message}); the password in ${this.layout.passwordFile} does not match the cluster`,
+            { cause: err },
+          );
         }
       } finally {
         await client.end().catch(() => {});
       }
       if (Date.now() > deadline) {
-        throw new Error(`not accepting connections within ${this.startTimeoutMs} ms: ${(last as Error | undefined)?.message}`, { cause: last });
+        throw new Error(`not accepting connections within ${this.startTimeoutMs} ms: ${(last as Error | undefined)?.message}`, {
+          cause: last,
+        });
       }
       await sleep(100);
     }
@@ -595,7 +619,10 @@ class EmbeddedPostgres extends EventEmitter implements LocalPostgres {
     const owner = (await fs.readFile(this.layout.ownerFile, 'utf8').catch(() => '')).trim();
     if (owner === this.token) return false;
     this.stopping = true;
-    this.log?.warn({ postmasterPid: pid, pgdata: this.dataDir }, 'another start on this PostgreSQL cluster took it over; this instance no longer restarts it');
+    this.log?.warn(
+      { postmasterPid: pid, pgdata: this.dataDir },
+      'another start on this PostgreSQL cluster took it over; this instance no longer restarts it',
+    );
     this.emit('superseded', { pid });
     return true;
   }

@@ -55,9 +55,26 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
   const staleStopped = await stopStale(dir, pidfile);
   const port = opts.port ?? (await freePort());
   const args = [
-    '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
-    '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction',
-    '--save', '', '--daemonize', 'no', '--pidfile', pidfile, '--logfile', path.join(dir, 'redis.log'),
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+    '--daemonize',
+    'no',
+    '--pidfile',
+    pidfile,
+    '--logfile',
+    path.join(dir, 'redis.log'),
   ];
   let child: ChildProcess;
   try {
@@ -70,11 +87,7 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
   const url = `redis://127.0.0.1:${port}`;
 
   const ready = waitForPing(url, opts.startTimeoutMs ?? 10_000);
-  const outcome = await Promise.race([
-    ready.then(() => 'ready' as const),
-    exited.then((e) => e),
-    spawnError.then((e) => e),
-  ]);
+  const outcome = await Promise.race([ready.then(() => 'ready' as const), exited.then((e) => e), spawnError.then((e) => e)]);
   if (outcome !== 'ready') {
     const why = outcome instanceof Error ? outcome.message : `exited with ${outcome.code ?? outcome.signal}`;
     const logTail = await fs.readFile(path.join(dir, 'redis.log'), 'utf8').catch(() => '');

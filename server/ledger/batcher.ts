@@ -39,7 +39,8 @@ export class Batcher<T, R> {
       this.flush(batch.map((b) => b.item))
         .then(
           (results) => {
-            if (results.length !== batch.length) throw new Error(`batch writer returned ${results.length} results for ${batch.length} items`);
+            if (results.length !== batch.length)
+              throw new Error(`batch writer returned ${results.length} results for ${batch.length} items`);
             batch.forEach((b, i) => b.resolve(results[i]!));
           },
           (err: unknown) => {

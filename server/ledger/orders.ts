@@ -112,12 +112,25 @@ export class LedgerOrders {
     // One row per order id (a replay can share a batch with its original), in one global order: concurrent batches
     // that insert the same keys then lock them in the same order and cannot deadlock on the unique indexes.
     const items = [...new Map(batch.map((i) => [i.id, i])).values()].sort((a, b) =>
-      a.buyerId !== b.buyerId ? (a.buyerId < b.buyerId ? -1 : 1) : a.idempotencyKey !== b.idempotencyKey ? (a.idempotencyKey < b.idempotencyKey ? -1 : 1) : a.id < b.id ? -1 : a.id > b.id ? 1 : 0,
+      a.buyerId !== b.buyerId
+        ? a.buyerId < b.buyerId
+          ? -1
+          : 1
+        : a.idempotencyKey !== b.idempotencyKey
+          ? a.idempotencyKey < b.idempotencyKey
+            ? -1
+            : 1
+          : a.id < b.id
+            ? -1
+            : a.id > b.id
+              ? 1
+              : 0,
     );
     const col = <K extends keyof NewOrder>(k: K) => items.map((i) => i[k]);
     const iso = (k: 'createdAt' | 'deadline') => items.map((i) => new Date(i[k]).toISOString());
-    const { rows } = await retryOnConflictAbort(() => this.pool.query<{ id: string }>(
-      `WITH input AS (
+    const { rows } = await retryOnConflictAbort(() =>
+      this.pool.query<{ id: string }>(
+        `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                               $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::timestamptz[],
                               $16::timestamptz[])
@@ -142,12 +155,26 @@ export class LedgerOrders {
          INSERT INTO order_events (order_id, status, actor) SELECT id, 'reserved', buyer_id FROM ins
        )
        SELECT id FROM ins`,
-      [
-        col('id'), col('buyerId'), col('idempotencyKey'), col('fingerprint'), col('roomId'), col('agencyId'), col('poolKind'),
-        col('productId'), col('skuId'), col('saleId'), col('title'), col('quantity'), col('unitPrice'), col('currency'),
-        iso('createdAt'), iso('deadline'),
-      ],
-    ));
+        [
+          col('id'),
+          col('buyerId'),
+          col('idempotencyKey'),
+          col('fingerprint'),
+          col('roomId'),
+          col('agencyId'),
+          col('poolKind'),
+          col('productId'),
+          col('skuId'),
+          col('saleId'),
+          col('title'),
+          col('quantity'),
+          col('unitPrice'),
+          col('currency'),
+          iso('createdAt'),
+          iso('deadline'),
+        ],
+      ),
+    );
     const inserted = new Set(rows.map((r) => r.id));
     const missing = items.filter((i) => !inserted.has(i.id));
     const existing = new Map<string, LedgerOrder>();
@@ -188,8 +215,25 @@ export class LedgerOrders {
        ),
        ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, 'cancelled', $17, 'system:supervisor' FROM ins)
        SELECT id FROM ins`,
-      [o.id, o.buyerId, o.idempotencyKey, o.fingerprint, o.roomId, o.agencyId, o.poolKind, o.productId, o.skuId, o.saleId, o.title,
-        o.quantity, o.unitPrice, o.currency, new Date(o.createdAt), new Date(o.deadline), reason],
+      [
+        o.id,
+        o.buyerId,
+        o.idempotencyKey,
+        o.fingerprint,
+        o.roomId,
+        o.agencyId,
+        o.poolKind,
+        o.productId,
+        o.skuId,
+        o.saleId,
+        o.title,
+        o.quantity,
+        o.unitPrice,
+        o.currency,
+        new Date(o.createdAt),
+        new Date(o.deadline),
+        reason,
+      ],
     );
     return rowCount === 1;
   }
@@ -216,7 +260,8 @@ export class LedgerOrders {
     to: OrderStatus,
     o: TransitionOptions & { deadline?: 'before' | 'passed' },
   ): Promise<{ changed: boolean; order: LedgerOrder } | null> {
-    const deadline = o.deadline === 'before' ? 'AND deadline > clock_timestamp()' : o.deadline === 'passed' ? 'AND deadline <= clock_timestamp()' : '';
+    const deadline =
+      o.deadline === 'before' ? 'AND deadline > clock_timestamp()' : o.deadline === 'passed' ? 'AND deadline <= clock_timestamp()' : '';
     const { rows } = await this.pool.query(
       `WITH upd AS (
          UPDATE orders SET status = $2, updated_at = clock_timestamp(), failure_reason = COALESCE($4, failure_reason),
@@ -262,7 +307,11 @@ export class LedgerOrders {
     if (row.changed) return { changed: true, order: toOrder(row), attemptId: Number(row.attempt_id) };
     const order = toOrder(row);
     if (order.status === 'reserved') {
-      const expired = await this.transition(id, ['reserved'], 'expired', { reason: 'payment window elapsed before payment started', actor: 'system:payments', deadline: 'passed' });
+      const expired = await this.transition(id, ['reserved'], 'expired', {
+        reason: 'payment window elapsed before payment started',
+        actor: 'system:payments',
+        deadline: 'passed',
+      });
       if (expired) return { changed: false, order: expired.order, attemptId: null };
     }
     return { changed: false, order, attemptId: null };
@@ -358,7 +407,10 @@ export class LedgerOrders {
   }
 
   async recheckAt(id: string, inMs: number): Promise<void> {
-    await this.pool.query(`UPDATE orders SET next_check_at = clock_timestamp() + make_interval(secs => $2 / 1000.0) WHERE id = $1`, [id, inMs]);
+    await this.pool.query(`UPDATE orders SET next_check_at = clock_timestamp() + make_interval(secs => $2 / 1000.0) WHERE id = $1`, [
+      id,
+      inMs,
+    ]);
   }
 
   /** Orders changed at or after `sinceMs` (recovery's catch-up pass). */
@@ -375,9 +427,18 @@ export class LedgerOrders {
    * accepted (acknowledged to their buyer, whatever their outcome), their units, paid orders and units, and GMV per
    * currency (paid amounts, less refunds).
    */
-  async moneyCounters(scope: { roomId: string } | { agencyId: string }): Promise<{ orders: number; units: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }> {
+  async moneyCounters(
+    scope: { roomId: string } | { agencyId: string },
+  ): Promise<{ orders: number; units: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }> {
     const [column, value] = 'roomId' in scope ? ['room_id', scope.roomId] : ['agency_id', scope.agencyId];
-    const { rows } = await this.pool.query<{ currency: string; orders: number; units: number; paid_orders: number; paid_units: number; gmv: number }>(
+    const { rows } = await this.pool.query<{
+      currency: string;
+      orders: number;
+      units: number;
+      paid_orders: number;
+      paid_units: number;
+      gmv: number;
+    }>(
       `SELECT currency, count(*)::int AS orders, coalesce(sum(quantity), 0)::int AS units,
               count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
               coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
@@ -440,7 +501,8 @@ export class LedgerOrders {
       )
       .catch((err: { code?: string }) => {
         // 22007/22008: a cursor whose time PostgreSQL cannot read (made up, or edited): the caller's mistake.
-        if (f.cursor && (err.code === '22007' || err.code === '22008')) throw new CursorError('cursor is not one this server returned; start again without it');
+        if (f.cursor && (err.code === '22007' || err.code === '22008'))
+          throw new CursorError('cursor is not one this server returned; start again without it');
         throw err;
       });
     const page = rows.slice(0, f.limit);
@@ -477,7 +539,14 @@ export function encodeCursor(createdAt: string, id: string): string {
 export function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string' && /^[0-9][0-9 :.T+-]{9,40}$/.test(v[0]) && v[1].length <= 128) {
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      /^[0-9][0-9 :.T+-]{9,40}$/.test(v[0]) &&
+      v[1].length <= 128
+    ) {
       return { createdAt: v[0], id: v[1] };
     }
   } catch {

@@ -24,7 +24,10 @@ export class LikeCounter implements StatsSource {
   readonly keys: ReturnType<typeof likeKeys>;
   private readonly pending = new Map<string, number>();
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = likeKeys(prefix);
   }
 
@@ -67,7 +70,9 @@ export class LikeCounter implements StatsSource {
 }
 
 /** The likes domain: the like:tap event and the counter presence pushes from. */
-export function createLikes(ctx: HawkerContext): Domain & { counter: LikeCounter; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+export function createLikes(
+  ctx: HawkerContext,
+): Domain & { counter: LikeCounter; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
   const counter = new LikeCounter(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
   const log = ctx.log.child({ module: 'likes' });
   return {

@@ -8,7 +8,10 @@ import type { ModerationService } from './service.ts';
 /** REST reads for moderation consoles: a room's and an agency's moderation state, and a room's audit log. */
 export function moderationRoutes(mod: ModerationService, audit: AuditLog, { rest }: Auth): Router {
   const r = Router();
-  r.get('/api/rooms/:roomId/moderation', rest({ params: RoomIdParams }, ({ params, principal }) => mod.roomState(principal, params.roomId)));
+  r.get(
+    '/api/rooms/:roomId/moderation',
+    rest({ params: RoomIdParams }, ({ params, principal }) => mod.roomState(principal, params.roomId)),
+  );
   r.get(
     '/api/rooms/:roomId/audit',
     rest({ params: RoomIdParams, query: AuditQuery }, async ({ params, query, principal }) => {
@@ -16,6 +19,9 @@ export function moderationRoutes(mod: ModerationService, audit: AuditLog, { rest
       return audit.read(audit.keys.room(params.roomId), query);
     }),
   );
-  r.get('/api/agencies/:agencyId/moderation', rest({ params: AgencyParams }, ({ params, principal }) => mod.agencyState(principal, params.agencyId)));
+  r.get(
+    '/api/agencies/:agencyId/moderation',
+    rest({ params: AgencyParams }, ({ params, principal }) => mod.agencyState(principal, params.agencyId)),
+  );
   return r;
 }

@@ -54,7 +54,10 @@ export class ModerationService {
   /** The room, once the actor is known to be allowed to moderate it. */
   async authorizeRoom(p: Principal, roomId: string): Promise<{ room: Room; actor: Principal }> {
     const [room, actor] = await Promise.all([this.rooms.store.mustGet(roomId), this.agencies.effective(p)]);
-    policy.require(policy.canModerateRoom(actor, room), "Only the room's creator, its agency's owner and moderators, or an admin can moderate it");
+    policy.require(
+      policy.canModerateRoom(actor, room),
+      "Only the room's creator, its agency's owner and moderators, or an admin can moderate it",
+    );
     return { room, actor };
   }
 
@@ -68,7 +71,9 @@ export class ModerationService {
   async deleteMessage(p: Principal, roomId: string, messageId: string): Promise<{ removedFromHistory: boolean }> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
     const m = this.chat.remove(this.ctx.redis.multi(), roomId, messageId);
-    const res = await this.exec(this.audit.append(m, { actor, action: 'chat.delete', roomId, agencyId: room.agencyId, details: { messageId } }));
+    const res = await this.exec(
+      this.audit.append(m, { actor, action: 'chat.delete', roomId, agencyId: room.agencyId, details: { messageId } }),
+    );
     this.ctx.io.to(roomChannel(roomId)).emit('chat:deleted', { roomId, ids: [messageId] });
     return { removedFromHistory: res[0] === 1 };
   }
@@ -79,7 +84,16 @@ export class ModerationService {
     const until = now + durationS * 1000;
     // Expired entries are pruned on every write, so the zset stays the size of the currently muted.
     const m = this.ctx.redis.multi().zremrangebyscore(this.keys.mutes(roomId), '-inf', now).zadd(this.keys.mutes(roomId), until, userId);
-    await this.exec(this.audit.append(m, { actor, action: 'user.mute', roomId, agencyId: room.agencyId, targetUserId: userId, details: { durationS, reason: reason ?? null } }));
+    await this.exec(
+      this.audit.append(m, {
+        actor,
+        action: 'user.mute',
+        roomId,
+        agencyId: room.agencyId,
+        targetUserId: userId,
+        details: { durationS, reason: reason ?? null },
+      }),
+    );
     this.ctx.io.to(userChannel(userId)).emit('chat:muted', { roomId, until });
     return { until };
   }
@@ -95,7 +109,16 @@ export class ModerationService {
     const { room, actor } = await this.authorizeRoom(p, roomId);
     if (userId === room.creatorId) throw AppError.conflict("The room's creator cannot be banned from their own room");
     const m = this.ctx.redis.multi().sadd(this.keys.roomBans(roomId), userId);
-    await this.exec(this.audit.append(m, { actor, action: 'user.ban', roomId, agencyId: room.agencyId, targetUserId: userId, details: { reason: reason ?? null } }));
+    await this.exec(
+      this.audit.append(m, {
+        actor,
+        action: 'user.ban',
+        roomId,
+        agencyId: room.agencyId,
+        targetUserId: userId,
+        details: { reason: reason ?? null },
+      }),
+    );
     await this.kick({ userId, roomId, agencyId: null, reason: reason ?? 'You were banned from this room' });
   }
 
@@ -108,7 +131,9 @@ export class ModerationService {
   async agencyBan(p: Principal, agencyId: string, userId: string, reason?: string): Promise<void> {
     const actor = await this.authorizeAgency(p, agencyId);
     const m = this.ctx.redis.multi().sadd(this.keys.agencyBans(agencyId), userId);
-    await this.exec(this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }));
+    await this.exec(
+      this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }),
+    );
     await this.kick({ userId, roomId: null, agencyId, reason: reason ?? "You were banned from this agency's rooms" });
   }
 
@@ -129,7 +154,12 @@ export class ModerationService {
 
   async roomKeywords(p: Principal, roomId: string, add: Keyword[], remove: string[]): Promise<KeywordList> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
-    return this.editKeywords(this.keys.roomKeywords(roomId), add, remove, { actor, action: 'room.keywords', roomId, agencyId: room.agencyId });
+    return this.editKeywords(this.keys.roomKeywords(roomId), add, remove, {
+      actor,
+      action: 'room.keywords',
+      roomId,
+      agencyId: room.agencyId,
+    });
   }
 
   async agencyKeywords(p: Principal, agencyId: string, add: Keyword[], remove: string[]): Promise<KeywordList> {
@@ -173,7 +203,10 @@ export class ModerationService {
 
   async agencyState(p: Principal, agencyId: string): Promise<AgencyModerationState> {
     await this.authorizeAgency(p, agencyId);
-    const [keywords, bans] = await Promise.all([this.ctx.redis.hgetall(this.keys.agencyKeywords(agencyId)), this.ctx.redis.smembers(this.keys.agencyBans(agencyId))]);
+    const [keywords, bans] = await Promise.all([
+      this.ctx.redis.hgetall(this.keys.agencyKeywords(agencyId)),
+      this.ctx.redis.smembers(this.keys.agencyBans(agencyId)),
+    ]);
     return { agencyId, keywords: toKeywordList(keywords), bans: bans.sort() };
   }
 
@@ -206,7 +239,14 @@ export class ModerationService {
   private async editKeywords(key: string, add: Keyword[], remove: string[], record: AuditRecord): Promise<KeywordList> {
     const details = { added: add.map((k) => `${k.word}:${k.mode}`).join(', '), removed: remove.join(', ') };
     const audited = { ...record, details };
-    const args = [MAX_KEYWORDS, remove.length, ...remove, add.length, ...add.flatMap((k) => [k.word, k.mode]), ...this.audit.luaArgs(audited)];
+    const args = [
+      MAX_KEYWORDS,
+      remove.length,
+      ...remove,
+      add.length,
+      ...add.flatMap((k) => [k.word, k.mode]),
+      ...this.audit.luaArgs(audited),
+    ];
     const [code, value] = (await this.lua.run('keywords', [key, ...this.audit.luaKeys(audited)], args)) as [number, string[] | number];
     if (code === -1) throw AppError.conflict(`A keyword list holds at most ${MAX_KEYWORDS} words (this edit would make ${String(value)})`);
     const flat = value as string[];

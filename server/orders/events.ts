@@ -35,9 +35,13 @@ export class OrderEventsPusher {
     while (!this.stopped) {
       try {
         // Start after the newest entry: a node pushes what happens while it runs.
-        last ??= ((await this.untilStopped(this.conn.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)))?.[0]?.[0] as string | undefined) ?? '0-0';
+        last ??=
+          ((await this.untilStopped(this.conn.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)))?.[0]?.[0] as string | undefined) ?? '0-0';
         if (this.stopped) break;
-        const res = (await this.untilStopped(this.conn.xread('COUNT', 500, 'BLOCK', 1_000, 'STREAMS', this.streamKey, last))) as [string, [string, string[]][]][] | null | undefined;
+        const res = (await this.untilStopped(this.conn.xread('COUNT', 500, 'BLOCK', 1_000, 'STREAMS', this.streamKey, last))) as
+          | [string, [string, string[]][]][]
+          | null
+          | undefined;
         for (const [id, fields] of res?.[0]?.[1] ?? []) {
           last = id;
           this.push(fields);

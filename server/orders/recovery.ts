@@ -94,7 +94,12 @@ export class HotStateRecovery {
     await this.redis.del(keys.fence);
     // The first start of a deployment has nothing to recover: say so, rather than alarm whoever reads the log.
     const say = firstStart ? this.log.info.bind(this.log) : this.log.warn.bind(this.log);
-    say({ runId }, firstStart ? 'first start on this Redis: loading stock and orders from the ledger' : 'Redis may have lost data (new server run): orders paused while stock and orders are rebuilt from the ledger');
+    say(
+      { runId },
+      firstStart
+        ? 'first start on this Redis: loading stock and orders from the ledger'
+        : 'Redis may have lost data (new server run): orders paused while stock and orders are rebuilt from the ledger',
+    );
 
     // 1. Placements already past Redis finish committing (or fail); whatever is left was never acknowledged.
     const drainUntil = Date.now() + DRAIN_MS;
@@ -117,7 +122,12 @@ export class HotStateRecovery {
       for (const id of ids) {
         const o = known.get(id);
         if (o && (o.status === 'reserved' || o.status === 'pending_payment')) continue; // rewritten in step 3
-        m.hset(keys.order(id), { status: o?.status ?? 'cancelled', failureReason: o?.failureReason ?? 'not in the ledger', chargeId: o?.chargeId ?? '', updatedAt: o?.updatedAt ?? Date.now() });
+        m.hset(keys.order(id), {
+          status: o?.status ?? 'cancelled',
+          failureReason: o?.failureReason ?? 'not in the ledger',
+          chargeId: o?.chargeId ?? '',
+          updatedAt: o?.updatedAt ?? Date.now(),
+        });
         m.zrem(keys.deadlines, id);
       }
       await m.exec();
@@ -136,10 +146,24 @@ export class HotStateRecovery {
       const m = this.redis.multi();
       for (const r of rows) {
         m.hset(keys.order(r.id), {
-          id: r.id, buyerId: r.buyer_id, idempotencyKey: r.idempotency_key, roomId: r.room_id, agencyId: r.agency_id ?? '',
-          poolKind: r.pool_kind, productId: r.product_id, skuId: r.sku_id, saleId: r.sale_id ?? '', title: r.title,
-          quantity: r.quantity, unitPrice: r.unit_price, amount: r.amount, currency: r.currency, status: r.status,
-          createdAt: (r.created_at as Date).getTime(), updatedAt: (r.updated_at as Date).getTime(), deadline: (r.deadline as Date).getTime(),
+          id: r.id,
+          buyerId: r.buyer_id,
+          idempotencyKey: r.idempotency_key,
+          roomId: r.room_id,
+          agencyId: r.agency_id ?? '',
+          poolKind: r.pool_kind,
+          productId: r.product_id,
+          skuId: r.sku_id,
+          saleId: r.sale_id ?? '',
+          title: r.title,
+          quantity: r.quantity,
+          unitPrice: r.unit_price,
+          amount: r.amount,
+          currency: r.currency,
+          status: r.status,
+          createdAt: (r.created_at as Date).getTime(),
+          updatedAt: (r.updated_at as Date).getTime(),
+          deadline: (r.deadline as Date).getTime(),
         });
         m.zadd(keys.deadlines, (r.deadline as Date).getTime(), r.id);
         m.zadd(keys.byBuyer(r.buyer_id), (r.created_at as Date).getTime(), r.id);
@@ -157,7 +181,10 @@ export class HotStateRecovery {
               coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid
        FROM orders GROUP BY room_id, product_id, sku_id, sale_id`,
     );
-    const skus = new Map<string, { roomId: string; productId: string; skuId: string; open: number; paid: number; sales: Map<string, { open: number; paid: number }> }>();
+    const skus = new Map<
+      string,
+      { roomId: string; productId: string; skuId: string; open: number; paid: number; sales: Map<string, { open: number; paid: number }> }
+    >();
     for (const c of counts) {
       const k = `${c.product_id}\n${c.sku_id}`;
       let s = skus.get(k);
@@ -181,8 +208,13 @@ export class HotStateRecovery {
         inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
         roomSales.set(s.roomId, inRoom);
       }
-      for (const sale of inRoom) if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId)) s.sales.set(sale.saleId, { open: 0, paid: 0 });
-      const res = await this.store.rebuildPool(s, [...s.sales].map(([saleId, c]) => ({ saleId, ...c })));
+      for (const sale of inRoom)
+        if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId))
+          s.sales.set(sale.saleId, { open: 0, paid: 0 });
+      const res = await this.store.rebuildPool(
+        s,
+        [...s.sales].map(([saleId, c]) => ({ saleId, ...c })),
+      );
       if (res === null) anomalies.push(`SKU pool missing: ${s.productId}/${s.skuId}`);
       else anomalies.push(...res);
     }
@@ -226,12 +258,17 @@ export class HotStateRecovery {
     for (const o of await this.ledger.changedSince(started - 5_000, 100_000)) await this.store.mirror(o);
 
     const report: RecoveryReport = { runId, pools: skus.size, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };
-    if (anomalies.length) this.log.error({ anomalies }, 'stock definitions in Redis cannot hold the ledger\'s orders (lost restocks?); check these pools');
+    if (anomalies.length)
+      this.log.error({ anomalies }, "stock definitions in Redis cannot hold the ledger's orders (lost restocks?); check these pools");
     say(report, 'rebuilt Redis from the ledger; orders resume');
     return report;
   }
 
   private poolId(c: { product_id: string; sku_id: string; sale_id: string | null }): string {
-    return this.store.poolId(c.sale_id ? { kind: 'sale', saleId: c.sale_id, productId: c.product_id, skuId: c.sku_id } : { kind: 'sku', productId: c.product_id, skuId: c.sku_id });
+    return this.store.poolId(
+      c.sale_id
+        ? { kind: 'sale', saleId: c.sale_id, productId: c.product_id, skuId: c.sku_id }
+        : { kind: 'sku', productId: c.product_id, skuId: c.sku_id },
+    );
   }
 }

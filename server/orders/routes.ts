@@ -8,17 +8,33 @@ import type { OrderService } from './service.ts';
 /** REST for orders (docs/api.md, "Commerce"). Placing an order is the socket event `order:place`. */
 export function orderRoutes(orders: OrderService, { rest }: Auth): Router {
   const r = Router();
-  r.get('/api/orders', rest({ query: ListOrdersQuery }, ({ query, principal }) => orders.listMine(principal, query)));
-  r.get('/api/orders/:orderId', rest({ params: OrderParams }, ({ params, principal }) => orders.get(principal, params.orderId)));
-  r.get('/api/orders/:orderId/history', rest({ params: OrderParams }, ({ params, principal }) => orders.history(principal, params.orderId)));
-  r.post('/api/orders/:orderId/cancel', rest({ params: OrderParams }, ({ params, principal }) => orders.cancel(principal, params.orderId)));
+  r.get(
+    '/api/orders',
+    rest({ query: ListOrdersQuery }, ({ query, principal }) => orders.listMine(principal, query)),
+  );
+  r.get(
+    '/api/orders/:orderId',
+    rest({ params: OrderParams }, ({ params, principal }) => orders.get(principal, params.orderId)),
+  );
+  r.get(
+    '/api/orders/:orderId/history',
+    rest({ params: OrderParams }, ({ params, principal }) => orders.history(principal, params.orderId)),
+  );
+  r.post(
+    '/api/orders/:orderId/cancel',
+    rest({ params: OrderParams }, ({ params, principal }) => orders.cancel(principal, params.orderId)),
+  );
   r.get(
     '/api/rooms/:roomId/orders',
-    rest({ params: RoomIdParams, query: ListOrdersQuery }, ({ params, query, principal }) => orders.listRoom(principal, params.roomId, query)),
+    rest({ params: RoomIdParams, query: ListOrdersQuery }, ({ params, query, principal }) =>
+      orders.listRoom(principal, params.roomId, query),
+    ),
   );
   r.get(
     '/api/agencies/:agencyId/orders',
-    rest({ params: AgencyParams, query: ListOrdersQuery }, ({ params, query, principal }) => orders.listAgency(principal, params.agencyId, query)),
+    rest({ params: AgencyParams, query: ListOrdersQuery }, ({ params, query, principal }) =>
+      orders.listAgency(principal, params.agencyId, query),
+    ),
   );
   return r;
 }

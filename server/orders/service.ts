@@ -97,9 +97,11 @@ export class OrderService {
       if (prior.id !== held.id) {
         // The ledger already holds this (buyer, key): Redis forgot it (data loss before recovery caught up). Give back
         // what was just reserved; the buyer's order is the ledger's.
-        await this.store.transition(held, 'cancel', { reason: `duplicate of ${prior.id}` }).catch((err: Error) =>
-          this.log.error({ err, orderId: held.id }, 'releasing a duplicate reservation failed; the supervisor will settle it'),
-        );
+        await this.store
+          .transition(held, 'cancel', { reason: `duplicate of ${prior.id}` })
+          .catch((err: Error) =>
+            this.log.error({ err, orderId: held.id }, 'releasing a duplicate reservation failed; the supervisor will settle it'),
+          );
       }
       if (prior.fingerprint !== fingerprint) throw orderRefusal('IDEMPOTENCY_KEY_REUSED', { orderId: prior.id });
       await this.store.confirm([held.id]);
@@ -124,7 +126,10 @@ export class OrderService {
     const known = await this.ledger.get(orderId);
     if (!known || known.buyerId !== p.userId) throw AppError.notFound(`Order ${orderId}`);
     const res = await this.ledger.transition(orderId, ['reserved'], 'cancelled', { reason: 'cancelled by the buyer', actor: p.userId });
-    if (!res?.changed) throw AppError.conflict(`This order is ${res?.order.status ?? known.status}; only a reserved order whose payment has not started can be cancelled`);
+    if (!res?.changed)
+      throw AppError.conflict(
+        `This order is ${res?.order.status ?? known.status}; only a reserved order whose payment has not started can be cancelled`,
+      );
     await this.store.mirror(res.order);
     return toWire(res.order);
   }
@@ -137,7 +142,10 @@ export class OrderService {
   }
 
   /** An order's history (every status, why and who), for the same people as `get`. */
-  async history(p: Principal, orderId: string): Promise<{ orderId: string; events: { status: string; reason: string | null; actor: string; at: number }[] }> {
+  async history(
+    p: Principal,
+    orderId: string,
+  ): Promise<{ orderId: string; events: { status: string; reason: string | null; actor: string; at: number }[] }> {
     await this.get(p, orderId);
     return { orderId, events: await this.ledger.events(orderId) };
   }

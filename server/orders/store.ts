@@ -50,7 +50,10 @@ export interface OrderRecord extends Order {
 }
 
 /** What `mirror` needs of an order: its immutable routing fields and the status the ledger committed. */
-export type MirrorableOrder = Pick<OrderRecord, 'id' | 'roomId' | 'agencyId' | 'poolKind' | 'saleId' | 'productId' | 'skuId' | 'status' | 'chargeId' | 'failureReason'>;
+export type MirrorableOrder = Pick<
+  OrderRecord,
+  'id' | 'roomId' | 'agencyId' | 'poolKind' | 'saleId' | 'productId' | 'skuId' | 'status' | 'chargeId' | 'failureReason'
+>;
 
 /** The Redis action that brings an open order to each ledger status. */
 const MIRROR_ACTION: Partial<Record<OrderStatus, TransitionAction>> = {
@@ -118,7 +121,18 @@ export class OrderStore {
         paymentWindowMs: this.paymentWindowMs,
         idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
         fields: [
-          ...['roomId', r.roomId, 'agencyId', r.agencyId ?? '', 'poolKind', r.pool.kind, 'productId', r.pool.productId, 'skuId', r.pool.skuId],
+          ...[
+            'roomId',
+            r.roomId,
+            'agencyId',
+            r.agencyId ?? '',
+            'poolKind',
+            r.pool.kind,
+            'productId',
+            r.pool.productId,
+            'skuId',
+            r.pool.skuId,
+          ],
           ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
         ],
       },
@@ -136,12 +150,18 @@ export class OrderStore {
    * (room, pool, agency) to name its keys, and checks the current status itself, so a stale record is safe and saves
    * a read on the payment path.
    */
-  async transition(order: string | MirrorableOrder, action: TransitionAction, opts: { reason?: string; chargeId?: string } = {}): Promise<{ changed: boolean; status: OrderStatus }> {
+  async transition(
+    order: string | MirrorableOrder,
+    action: TransitionAction,
+    opts: { reason?: string; chargeId?: string } = {},
+  ): Promise<{ changed: boolean; status: OrderStatus }> {
     const rec = typeof order === 'string' ? await this.record(order) : order;
     if (!rec) throw AppError.notFound(`Order ${order as string}`);
     const orderId = rec.id;
     const pool: PoolRef =
-      rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId };
+      rec.poolKind === 'sale'
+        ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId }
+        : { kind: 'sku', productId: rec.productId, skuId: rec.skuId };
     const k = this.keys;
     const res = await this.stock.transition(
       {
@@ -189,7 +209,21 @@ export class OrderStore {
 
   /** Tells the buyer's sockets (every node) that a just-committed order exists. */
   async announce(o: Order): Promise<void> {
-    await this.redis.xadd(this.keys.events, 'MAXLEN', '~', EVENTS_MAXLEN, '*', 'orderId', o.id, 'buyerId', o.buyerId, 'status', o.status, 'updatedAt', o.updatedAt);
+    await this.redis.xadd(
+      this.keys.events,
+      'MAXLEN',
+      '~',
+      EVENTS_MAXLEN,
+      '*',
+      'orderId',
+      o.id,
+      'buyerId',
+      o.buyerId,
+      'status',
+      o.status,
+      'updatedAt',
+      o.updatedAt,
+    );
   }
 
   /** Reservations made before `before` that are still not confirmed durable (the supervisor settles them). */
@@ -216,7 +250,10 @@ export class OrderStore {
    * Rebuilds one SKU's counters and its sales' from the ledger's counts (server/stock/lua/rebuild.lua). Returns the anomalies the
    * script reported, or null when the SKU pool no longer exists in Redis.
    */
-  rebuildPool(sku: { productId: string; skuId: string; open: number; paid: number }, sales: { saleId: string; open: number; paid: number }[]): Promise<string[] | null> {
+  rebuildPool(
+    sku: { productId: string; skuId: string; open: number; paid: number },
+    sales: { saleId: string; open: number; paid: number }[],
+  ): Promise<string[] | null> {
     return this.stock.rebuild(sku, sales);
   }
 

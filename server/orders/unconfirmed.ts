@@ -15,7 +15,12 @@ const BATCH = 200;
  * (buyer, key), so a late commit cannot resurrect them, and only then is their stock released; one that did reach the
  * ledger gets its Redis copy brought to the ledger's status. Run by the payment supervisor and by recovery.
  */
-export async function settleUnconfirmed(ledger: LedgerOrders, store: OrderStore, log: Logger, graceMs = UNCONFIRMED_GRACE_MS): Promise<number> {
+export async function settleUnconfirmed(
+  ledger: LedgerOrders,
+  store: OrderStore,
+  log: Logger,
+  graceMs = UNCONFIRMED_GRACE_MS,
+): Promise<number> {
   const stale = await store.unconfirmed(Date.now() - graceMs, BATCH);
   let released = 0;
   for (const orderId of stale) {
@@ -25,7 +30,9 @@ export async function settleUnconfirmed(ledger: LedgerOrders, store: OrderStore,
       continue;
     }
     const fingerprint = store.fingerprint(
-      rec.poolKind === 'sale' ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId } : { kind: 'sku', productId: rec.productId, skuId: rec.skuId },
+      rec.poolKind === 'sale'
+        ? { kind: 'sale', saleId: rec.saleId!, productId: rec.productId, skuId: rec.skuId }
+        : { kind: 'sku', productId: rec.productId, skuId: rec.skuId },
       rec.quantity,
     );
     const row: NewOrder = {

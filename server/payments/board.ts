@@ -22,7 +22,11 @@ export const BOARD_COOKIE = 'hawker_admin';
 export function mountBullBoard(app: Express, queues: Queue[], tokens: TokenService, log: Logger): void {
   const adapter = new ExpressAdapter();
   adapter.setBasePath(BOARD_PATH);
-  createBullBoard({ queues: queues.map((q) => new BullMQAdapter(q)), serverAdapter: adapter, options: { uiConfig: { boardTitle: 'Hawker payments' } } });
+  createBullBoard({
+    queues: queues.map((q) => new BullMQAdapter(q)),
+    serverAdapter: adapter,
+    options: { uiConfig: { boardTitle: 'Hawker payments' } },
+  });
   app.use(BOARD_PATH, adminOnly(tokens, log), adapter.getRouter() as RequestHandler);
 }
 

@@ -66,7 +66,11 @@ export interface PaymentGateway {
 /** The gateway's outcome is unknown; retry with the same idempotency key. */
 export class GatewayError extends Error {
   override readonly name = 'GatewayError';
-  constructor(message: string, readonly status?: number, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
   }
 }
@@ -138,7 +142,11 @@ export class HttpPaymentGateway implements PaymentGateway {
   }
 
   refund(req: RefundRequest): Promise<GatewayRefund> {
-    const body = { charge: req.chargeId, ...(req.amount === undefined ? {} : { amount: req.amount }), ...(req.reason === undefined ? {} : { reason: req.reason }) };
+    const body = {
+      charge: req.chargeId,
+      ...(req.amount === undefined ? {} : { amount: req.amount }),
+      ...(req.reason === undefined ? {} : { reason: req.reason }),
+    };
     return this.call('POST', '/v1/refunds', { schema: GatewayRefund, body, idempotencyKey: req.idempotencyKey, refusals: true });
   }
 
@@ -152,7 +160,13 @@ export class HttpPaymentGateway implements PaymentGateway {
     let status: number;
     let text: string;
     try {
-      [status, text] = await this.request(method, path, o.body === undefined ? undefined : JSON.stringify(o.body), o.idempotencyKey, o.maxBytes ?? MAX_RESPONSE_BYTES);
+      [status, text] = await this.request(
+        method,
+        path,
+        o.body === undefined ? undefined : JSON.stringify(o.body),
+        o.idempotencyKey,
+        o.maxBytes ?? MAX_RESPONSE_BYTES,
+      );
     } catch (cause) {
       throw new GatewayError(`${what}: ${(cause as Error).message}`, undefined, { cause });
     }
@@ -177,7 +191,13 @@ export class HttpPaymentGateway implements PaymentGateway {
   }
 
   /** One HTTP exchange, bounded by timeoutMs from start to the last byte of the answer. */
-  private request(method: string, path: string, payload: string | undefined, idempotencyKey: string | undefined, maxBytes: number): Promise<[number, string]> {
+  private request(
+    method: string,
+    path: string,
+    payload: string | undefined,
+    idempotencyKey: string | undefined,
+    maxBytes: number,
+  ): Promise<[number, string]> {
     return new Promise((resolve, reject) => {
       const req = this.client.request(new URL(path, this.opts.baseUrl), {
         method,

@@ -14,9 +14,22 @@ export { PaymentQueue } from './queue.ts';
  * The payments domain in a node: the BullMQ payment queue (orders go in with job id = order id), the order supervisor,
  * a payment worker unless PAYMENT_WORKER=false, the gateway's webhook endpoint, and Bull Board for admins.
  */
-export function createPayments(ctx: HawkerContext, auth: Auth, ledger: LedgerHandle, metrics?: Registry): Domain & { queue: PaymentQueue; runtime: PaymentRuntime } {
+export function createPayments(
+  ctx: HawkerContext,
+  auth: Auth,
+  ledger: LedgerHandle,
+  metrics?: Registry,
+): Domain & { queue: PaymentQueue; runtime: PaymentRuntime } {
   const log = ctx.log.child({ module: 'payments' });
-  const runtime = startPaymentRuntime({ config: ctx.config, log, redis: ctx.redis, redisUrl: ctx.redisUrl, ledger, runWorker: ctx.config.PAYMENT_WORKER, metrics });
+  const runtime = startPaymentRuntime({
+    config: ctx.config,
+    log,
+    redis: ctx.redis,
+    redisUrl: ctx.redisUrl,
+    ledger,
+    runWorker: ctx.config.PAYMENT_WORKER,
+    metrics,
+  });
   if (runtime.processor) ctx.app.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
   mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
   return { name: 'payments', queue: runtime.queue, runtime, close: () => runtime.close() };

@@ -83,7 +83,12 @@ export class PaymentProcessor {
   }
 
   /** Applies a final gateway record to the order, in the ledger first, then the Redis mirror. */
-  async settle(order: LedgerOrder, charge: GatewayCharge, attemptId: number | null, source: 'worker' | 'webhook' = 'worker'): Promise<OrderStatus> {
+  async settle(
+    order: LedgerOrder,
+    charge: GatewayCharge,
+    attemptId: number | null,
+    source: 'worker' | 'webhook' = 'worker',
+  ): Promise<OrderStatus> {
     if (charge.status !== 'cancelled' && (charge.amount !== order.amount || charge.currency !== order.currency)) {
       // Cannot happen with the order's own key; if it does, a human must look: leave the order pending, fail the job.
       throw new Error(`gateway record for ${order.id} is ${charge.amount} ${charge.currency}, order is ${order.amount} ${order.currency}`);
@@ -93,11 +98,17 @@ export class PaymentProcessor {
     if (charge.status === 'succeeded') {
       const paid = await this.ledger.markPaid(order.id, charge, source);
       if (paid && paid.disposition !== 'payment') {
-        this.log.error({ orderId: order.id, chargeId: charge.id, status: paid.order.status, disposition: paid.disposition }, 'charged an order that cannot take it; reconciliation refunds it');
+        this.log.error(
+          { orderId: order.id, chargeId: charge.id, status: paid.order.status, disposition: paid.disposition },
+          'charged an order that cannot take it; reconciliation refunds it',
+        );
       }
       res = paid;
     } else if (charge.status === 'declined') {
-      res = await this.ledger.transition(order.id, ['reserved', 'pending_payment'], 'failed', { reason: charge.declineCode ?? 'declined', actor: `system:${source}` });
+      res = await this.ledger.transition(order.id, ['reserved', 'pending_payment'], 'failed', {
+        reason: charge.declineCode ?? 'declined',
+        actor: `system:${source}`,
+      });
     } else {
       // Someone (an earlier run of this job) cancelled the key: no charge exists and none can happen.
       const to = Date.now() >= order.deadline ? 'expired' : 'failed';

@@ -20,7 +20,11 @@ export interface PaymentJobData {
 export class PaymentQueue implements PaymentEnqueuer {
   readonly queue: Queue<PaymentJobData>;
 
-  constructor(connection: Redis, keyPrefix: string, private readonly attempts: number) {
+  constructor(
+    connection: Redis,
+    keyPrefix: string,
+    private readonly attempts: number,
+  ) {
     this.queue = new Queue<PaymentJobData>(PAYMENT_QUEUE_NAME, { connection, prefix: bullPrefix(keyPrefix) });
   }
 

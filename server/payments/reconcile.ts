@@ -53,17 +53,22 @@ export class Reconciler {
     registry?: Registry,
   ) {
     this.corrections = registry
-      ? new Counter({ name: 'hawker_reconciliation_corrections_total', help: 'Ledger corrections made by payment reconciliation, by kind', labelNames: ['kind'], registers: [registry] })
+      ? new Counter({
+          name: 'hawker_reconciliation_corrections_total',
+          help: 'Ledger corrections made by payment reconciliation, by kind',
+          labelNames: ['kind'],
+          registers: [registry],
+        })
       : undefined;
   }
 
   /** Reconciles charges created in [from, to). */
   async run(range: { from: number; to: number }): Promise<ReconcileReport> {
     const report: ReconcileReport = { chargesSeen: 0, orphansRefunded: 0, duplicatesRefunded: 0, paymentsApplied: 0, paidWithoutCharge: 0 };
-    const { rows } = await this.pool.query<{ id: number }>(`INSERT INTO reconciliation_runs (range_from, range_to) VALUES ($1, $2) RETURNING id`, [
-      new Date(range.from),
-      new Date(range.to),
-    ]);
+    const { rows } = await this.pool.query<{ id: number }>(
+      `INSERT INTO reconciliation_runs (range_from, range_to) VALUES ($1, $2) RETURNING id`,
+      [new Date(range.from), new Date(range.to)],
+    );
     const runId = rows[0]!.id;
     const seen = new Set<string>();
     try {
@@ -88,21 +93,33 @@ export class Reconciler {
         if (await this.finding('paid_without_charge', p.id, p.order_id, 'flagged', {})) {
           report.paidWithoutCharge++;
           this.count('paid_without_charge');
-          this.log.error({ orderId: p.order_id, chargeId: p.id }, 'reconciliation: a paid order\'s charge is not at the gateway; flagged for a human');
+          this.log.error(
+            { orderId: p.order_id, chargeId: p.id },
+            "reconciliation: a paid order's charge is not at the gateway; flagged for a human",
+          );
         }
       }
       const corrections = report.orphansRefunded + report.duplicatesRefunded + report.paymentsApplied + report.paidWithoutCharge;
-      await this.pool.query(`UPDATE reconciliation_runs SET finished_at = clock_timestamp(), charges_seen = $2, corrections = $3 WHERE id = $1`, [runId, report.chargesSeen, corrections]);
+      await this.pool.query(
+        `UPDATE reconciliation_runs SET finished_at = clock_timestamp(), charges_seen = $2, corrections = $3 WHERE id = $1`,
+        [runId, report.chargesSeen, corrections],
+      );
       return report;
     } catch (err) {
-      await this.pool.query(`UPDATE reconciliation_runs SET finished_at = clock_timestamp(), error = $2 WHERE id = $1`, [runId, (err as Error).message.slice(0, 500)]).catch(() => {});
+      await this.pool
+        .query(`UPDATE reconciliation_runs SET finished_at = clock_timestamp(), error = $2 WHERE id = $1`, [
+          runId,
+          (err as Error).message.slice(0, 500),
+        ])
+        .catch(() => {});
       throw err;
     }
   }
 
   private async check(charge: GatewayCharge, order: LedgerOrder | null, report: ReconcileReport): Promise<void> {
     if (order && order.status === 'paid' && order.chargeId === charge.id) return; // the normal case
-    const ownKey = order !== null && charge.idempotencyKey === chargeKey(order) && charge.amount === order.amount && charge.currency === order.currency;
+    const ownKey =
+      order !== null && charge.idempotencyKey === chargeKey(order) && charge.amount === order.amount && charge.currency === order.currency;
     if (order && ownKey && order.status === 'pending_payment') {
       // The worker charged, then died before writing it down: the charge is the order's payment.
       const res = await this.ledger.markPaid(order.id, charge, 'reconciliation');
@@ -111,7 +128,10 @@ export class Reconciler {
         await this.finding('payment_applied', charge.id, order.id, 'recorded', { note: 'charge applied to its pending order' });
         report.paymentsApplied++;
         this.count('payment_applied');
-        this.log.warn({ orderId: order.id, chargeId: charge.id }, 'reconciliation: applied a charge its worker never recorded; the order is paid');
+        this.log.warn(
+          { orderId: order.id, chargeId: charge.id },
+          'reconciliation: applied a charge its worker never recorded; the order is paid',
+        );
         return;
       }
       order = res?.order ?? order;
@@ -136,7 +156,16 @@ export class Reconciler {
       `INSERT INTO charges (id, gateway_key, order_id, reference, amount, currency, disposition, refunded_amount, charged_at, source)
        VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, 'reconciliation')
        ON CONFLICT (id) DO UPDATE SET disposition = CASE WHEN charges.disposition = 'payment' THEN charges.disposition ELSE EXCLUDED.disposition END`,
-      [charge.id, charge.idempotencyKey, order?.id ?? null, charge.reference, charge.amount, charge.currency, kind === 'duplicate_charge' ? 'duplicate' : 'orphan', new Date(charge.createdAt)],
+      [
+        charge.id,
+        charge.idempotencyKey,
+        order?.id ?? null,
+        charge.reference,
+        charge.amount,
+        charge.currency,
+        kind === 'duplicate_charge' ? 'duplicate' : 'orphan',
+        new Date(charge.createdAt),
+      ],
     );
     if (amount <= 0) {
       await this.finding(kind, charge.id, order?.id ?? '', 'refunded', { amount: 0, note: 'already refunded at the gateway' });
@@ -146,7 +175,14 @@ export class Reconciler {
       `INSERT INTO refunds (id, idempotency_key, charge_id, order_id, amount, currency, reason, status, actor)
        VALUES ($1, $1, $2, $3, $4, $5, $6, 'requested', 'system:reconciliation')
        ON CONFLICT (idempotency_key) DO UPDATE SET updated_at = clock_timestamp() RETURNING status`,
-      [key, charge.id, order?.id ?? null, amount, charge.currency, kind === 'duplicate_charge' ? 'second charge for a paid order' : 'charge without a payable order'],
+      [
+        key,
+        charge.id,
+        order?.id ?? null,
+        amount,
+        charge.currency,
+        kind === 'duplicate_charge' ? 'second charge for a paid order' : 'charge without a payable order',
+      ],
     );
     if (rows[0]?.status === 'succeeded') return false;
     try {
@@ -162,7 +198,10 @@ export class Reconciler {
       }
     } catch (err) {
       if (err instanceof GatewayRefusal) {
-        await this.pool.query(`UPDATE refunds SET status = 'failed', failure_reason = $2, updated_at = clock_timestamp() WHERE id = $1`, [key, `${err.code}: ${err.message}`.slice(0, 500)]);
+        await this.pool.query(`UPDATE refunds SET status = 'failed', failure_reason = $2, updated_at = clock_timestamp() WHERE id = $1`, [
+          key,
+          `${err.code}: ${err.message}`.slice(0, 500),
+        ]);
         this.log.error({ chargeId: charge.id, code: err.code }, 'reconciliation: the gateway refused a refund; a human must look');
         return false;
       }
@@ -170,12 +209,21 @@ export class Reconciler {
     }
     await this.finding(kind, charge.id, order?.id ?? '', 'refunded', { amount, currency: charge.currency });
     this.count(kind);
-    this.log.warn({ chargeId: charge.id, orderId: order?.id ?? null, amount, currency: charge.currency, kind }, `reconciliation: refunded ${kind === 'duplicate_charge' ? 'a second charge for a paid order' : 'a charge with no payable order'}`);
+    this.log.warn(
+      { chargeId: charge.id, orderId: order?.id ?? null, amount, currency: charge.currency, kind },
+      `reconciliation: refunded ${kind === 'duplicate_charge' ? 'a second charge for a paid order' : 'a charge with no payable order'}`,
+    );
     return true;
   }
 
   /** Records a finding once; false if it was already recorded. */
-  private async finding(kind: string, chargeId: string, orderId: string, action: string, detail: Record<string, unknown>): Promise<boolean> {
+  private async finding(
+    kind: string,
+    chargeId: string,
+    orderId: string,
+    action: string,
+    detail: Record<string, unknown>,
+  ): Promise<boolean> {
     const { rowCount } = await this.pool.query(
       `INSERT INTO reconciliation_findings (kind, charge_id, order_id, action, detail) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (kind, charge_id, order_id) DO NOTHING`,
@@ -218,7 +266,11 @@ export function startReconciliation(o: {
   worker.on('error', (err) => o.log.error({ err }, 'reconciliation worker error'));
   worker.on('failed', (_job, err) => o.log.warn({ err: err.message }, 'reconciliation run failed; the next run retries'));
   const scheduled = queue
-    .upsertJobScheduler('reconcile-gateway', { every: o.everyMs }, { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } })
+    .upsertJobScheduler(
+      'reconcile-gateway',
+      { every: o.everyMs },
+      { name: 'reconcile', opts: { removeOnComplete: 100, removeOnFail: 100 } },
+    )
     .catch((err: Error) => o.log.warn({ err: err.message }, 'could not schedule reconciliation; retried at next start'));
   let closing: Promise<void> | undefined;
   return {

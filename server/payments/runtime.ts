@@ -36,13 +36,25 @@ export interface PaymentRuntime {
  * node (server/payments/index.ts) and by the standalone worker process (server/payments/workerMain.ts), so both run
  * exactly the same code.
  */
-export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Redis; redisUrl: string; ledger: LedgerHandle; runWorker: boolean; metrics?: Registry }): PaymentRuntime {
+export function startPaymentRuntime(o: {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  redisUrl: string;
+  ledger: LedgerHandle;
+  runWorker: boolean;
+  metrics?: Registry;
+}): PaymentRuntime {
   const { config, log } = o;
   const store = new OrderStore(o.redis, config.REDIS_KEY_PREFIX, config.ORDER_PAYMENT_WINDOW_MS);
   const queueConn = createRedis(o.redisUrl, log.child({ conn: 'payment-queue' }), { maxRetriesPerRequest: null });
   const queue = new PaymentQueue(queueConn, config.REDIS_KEY_PREFIX, config.PAYMENT_MAX_ATTEMPTS);
   const gateway = config.PAYMENT_GATEWAY_URL
-    ? new HttpPaymentGateway({ baseUrl: config.PAYMENT_GATEWAY_URL, apiKey: config.PAYMENT_GATEWAY_API_KEY, timeoutMs: config.PAYMENT_REQUEST_TIMEOUT_MS })
+    ? new HttpPaymentGateway({
+        baseUrl: config.PAYMENT_GATEWAY_URL,
+        apiKey: config.PAYMENT_GATEWAY_API_KEY,
+        timeoutMs: config.PAYMENT_REQUEST_TIMEOUT_MS,
+      })
     : null;
   let workerConn: Redis | undefined;
   let worker: Worker<PaymentJobData> | null = null;
@@ -59,7 +71,9 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
       log,
     });
   }
-  const reconciler = gateway ? new Reconciler(o.ledger.pool, o.ledger.orders, store, gateway, log.child({ job: 'reconcile' }), o.metrics) : null;
+  const reconciler = gateway
+    ? new Reconciler(o.ledger.pool, o.ledger.orders, store, gateway, log.child({ job: 'reconcile' }), o.metrics)
+    : null;
   let reconcileConn: Redis | undefined;
   let reconciliation: ReturnType<typeof startReconciliation> | undefined;
   if (o.runWorker && reconciler) {
@@ -83,7 +97,9 @@ export function startPaymentRuntime(o: { config: Config; log: Logger; redis: Red
     log.warn({ err: err.message }, 'payment queue could not finish connecting to Redis'),
   );
   const recheckMs = Math.max(5_000, config.PAYMENT_LOCK_MS);
-  const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () => superviseOrders(o.ledger.orders, store, queue, log, recheckMs)).start();
+  const supervisor = new Ticker('payment-supervisor', config.COMMERCE_TICK_MS, log, () =>
+    superviseOrders(o.ledger.orders, store, queue, log, recheckMs),
+  ).start();
   let closing: Promise<void> | undefined;
   return {
     queue,

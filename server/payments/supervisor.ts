@@ -23,7 +23,13 @@ const BATCH = 200;
  *   their (buyer, key), so a late commit cannot resurrect them, and only then is their stock released.
  * - Redis orders still open past their deadline are brought to the ledger's status (a mirror a crash skipped).
  */
-export async function superviseOrders(ledger: LedgerOrders, store: OrderStore, queue: PaymentQueue, log: Logger, recheckMs: number): Promise<void> {
+export async function superviseOrders(
+  ledger: LedgerOrders,
+  store: OrderStore,
+  queue: PaymentQueue,
+  log: Logger,
+  recheckMs: number,
+): Promise<void> {
   const queued: string[] = [];
   for (const orderId of await ledger.unqueued(UNQUEUED_GRACE_MS, BATCH)) {
     const did = await queue.ensure(orderId);
@@ -34,7 +40,11 @@ export async function superviseOrders(ledger: LedgerOrders, store: OrderStore, q
 
   for (const { id, status } of await ledger.due(BATCH)) {
     if (status === 'reserved') {
-      const res = await ledger.transition(id, ['reserved'], 'expired', { reason: 'payment window elapsed', actor: 'system:supervisor', deadline: 'passed' });
+      const res = await ledger.transition(id, ['reserved'], 'expired', {
+        reason: 'payment window elapsed',
+        actor: 'system:supervisor',
+        deadline: 'passed',
+      });
       if (res?.changed) {
         await store.mirror(res.order);
         log.info({ orderId: id }, 'reservation expired; stock returned');

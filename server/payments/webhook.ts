@@ -20,18 +20,25 @@ export function webhookRoutes(ledger: LedgerOrders, processor: PaymentProcessor,
     '/api/payments/webhook',
     rest({ auth: false, body: AnyGatewayWebhookEvent }, async ({ body, req }) => {
       const raw = (req as unknown as RawBodyRequest).rawBody;
-      if (!raw || !verifyWebhook(secret, req.header(SIGNATURE_HEADER), raw)) throw AppError.unauthenticated('Missing, stale or invalid webhook signature');
+      if (!raw || !verifyWebhook(secret, req.header(SIGNATURE_HEADER), raw))
+        throw AppError.unauthenticated('Missing, stale or invalid webhook signature');
       // charge.cancelled: whoever cancelled settles the order.
       if (body.type !== 'charge.succeeded' && body.type !== 'charge.declined') return { received: true, applied: false };
       const charge = body.data;
       const order = await ledger.get(charge.reference);
       if (!order || charge.idempotencyKey !== chargeKey(order) || charge.amount !== order.amount || charge.currency !== order.currency) {
         // Reconciliation finds such a charge by listing the gateway's charges, and refunds it.
-        log.error({ eventId: body.id, reference: charge.reference }, 'webhook for an unknown order or with mismatching amount; left to reconciliation');
+        log.error(
+          { eventId: body.id, reference: charge.reference },
+          'webhook for an unknown order or with mismatching amount; left to reconciliation',
+        );
         return { received: true, applied: false };
       }
       // Usually the worker has already applied the same answer: nothing to do (saves a write per charge).
-      if (order.status === (body.type === 'charge.succeeded' ? 'paid' : 'failed') && (body.type !== 'charge.succeeded' || order.chargeId === charge.id)) {
+      if (
+        order.status === (body.type === 'charge.succeeded' ? 'paid' : 'failed') &&
+        (body.type !== 'charge.succeeded' || order.chargeId === charge.id)
+      ) {
         return { received: true, applied: false };
       }
       const before = order.status;

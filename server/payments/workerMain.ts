@@ -15,7 +15,9 @@ let config: Config;
 try {
   config = loadConfig();
   if (!config.REDIS_URL || !config.PAYMENT_GATEWAY_URL || !config.DATABASE_URL) {
-    throw new ConfigError('Invalid configuration: the payment worker needs REDIS_URL, DATABASE_URL and PAYMENT_GATEWAY_URL (see README.md, Configuration)');
+    throw new ConfigError(
+      'Invalid configuration: the payment worker needs REDIS_URL, DATABASE_URL and PAYMENT_GATEWAY_URL (see README.md, Configuration)',
+    );
   }
 } catch (err) {
   if (err instanceof ConfigError) {
@@ -27,7 +29,13 @@ try {
 
 const log = createLogger(config.LOG_LEVEL, 'hawker-payment-worker');
 const redis = createRedis(config.REDIS_URL!, log.child({ module: 'redis' }));
-const ledger = await openLedger({ url: config.DATABASE_URL!, schema: config.DATABASE_SCHEMA, poolSize: config.DATABASE_POOL_SIZE, production: config.NODE_ENV === 'production', log });
+const ledger = await openLedger({
+  url: config.DATABASE_URL!,
+  schema: config.DATABASE_SCHEMA,
+  poolSize: config.DATABASE_POOL_SIZE,
+  production: config.NODE_ENV === 'production',
+  log,
+});
 const runtime = startPaymentRuntime({ config, log, redis, redisUrl: config.REDIS_URL!, ledger, runWorker: true });
 log.info({ concurrency: config.PAYMENT_WORKER_CONCURRENCY, gateway: config.PAYMENT_GATEWAY_URL }, 'payment worker started');
 

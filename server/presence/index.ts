@@ -85,12 +85,14 @@ export function createPresence(
   const heartbeat = new Ticker('presence-heartbeat', Math.max(100, Math.floor(config.PRESENCE_TTL_MS / 3)), log, async () => {
     for (const dead of await store.heartbeat()) {
       const dropped = await store.reap(dead);
-      if (dropped > 0) log.info({ deadNode: dead, dropped }, 'took a dead node\'s viewers out of the counts');
+      if (dropped > 0) log.info({ deadNode: dead, dropped }, "took a dead node's viewers out of the counts");
     }
   }).start();
   void heartbeat.tick();
   // Claimed for two ticks: if its holder stops, another node broadcasts within two ticks.
-  const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () => statsTick(store, sources, io, 2 * config.STATS_TICK_MS)).start();
+  const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () =>
+    statsTick(store, sources, io, 2 * config.STATS_TICK_MS),
+  ).start();
 
   const hook: RoomHook = {
     name: 'presence',
@@ -127,7 +129,10 @@ export function createPresence(
       async stats(room, { principal, observer }) {
         // The joiner's share is written in afterJoin, later: count them now so the snapshot matches the next broadcast.
         // An observer (agency console) is never counted.
-        const [viewers, likes] = await Promise.all([store.count(room.id, observer ? undefined : principal.userId), sources.likes.total(room.id)]);
+        const [viewers, likes] = await Promise.all([
+          store.count(room.id, observer ? undefined : principal.userId),
+          sources.likes.total(room.id),
+        ]);
         return { roomId: room.id, viewers, likes };
       },
     },

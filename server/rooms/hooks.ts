@@ -49,7 +49,12 @@ export type LeaveCause = 'left' | 'dropped';
  * connection-state recovery treats as recoverable, minus the server itself stopping ("server shutting down",
  * "forced server close"), when nothing on this node should be held.
  */
-const DROPPED: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>(['transport error', 'transport close', 'forced close', 'ping timeout']);
+const DROPPED: ReadonlySet<DisconnectReason> = new Set<DisconnectReason>([
+  'transport error',
+  'transport close',
+  'forced close',
+  'ping timeout',
+]);
 
 /** The leave cause of a socket's disconnect reason. */
 export const leaveCause = (reason: DisconnectReason): LeaveCause => (DROPPED.has(reason) ? 'dropped' : 'left');
@@ -69,7 +74,10 @@ export class RoomHooks {
     for (const [i, h] of all.entries()) {
       if (!Number.isFinite(h.priority)) throw new Error(`Room hook ${h.name}: priority must be a finite number`);
       const clash = all.slice(0, i).find((o) => o.name === h.name || o.priority === h.priority);
-      if (clash) throw new Error(`Room hook ${h.name} (priority ${h.priority}) clashes with ${clash.name} (priority ${clash.priority}): names and priorities are unique`);
+      if (clash)
+        throw new Error(
+          `Room hook ${h.name} (priority ${h.priority}) clashes with ${clash.name} (priority ${clash.priority}): names and priorities are unique`,
+        );
     }
     this.hooks = all.sort((a, b) => b.priority - a.priority);
   }
@@ -101,12 +109,19 @@ export class RoomHooks {
   }
 
   /** Runs one notification kind on every hook, in order; a failure is logged with the hook's name and never rejects. */
-  private async notify(kind: NotificationKind, about: Record<string, unknown>, run: (h: RoomHook) => Promise<void> | undefined): Promise<void> {
+  private async notify(
+    kind: NotificationKind,
+    about: Record<string, unknown>,
+    run: (h: RoomHook) => Promise<void> | undefined,
+  ): Promise<void> {
     for (const h of this.hooks) {
       try {
         await run(h);
       } catch (err) {
-        this.log.error({ err, hook: h.name, kind, ...about }, `room hook ${h.name} failed in ${kind}; the other hooks still run and what happened stands`);
+        this.log.error(
+          { err, hook: h.name, kind, ...about },
+          `room hook ${h.name} failed in ${kind}; the other hooks still run and what happened stands`,
+        );
       }
     }
   }

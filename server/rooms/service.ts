@@ -50,7 +50,7 @@ export class RoomService {
 
   async goLive(p: Principal, roomId: string): Promise<Room> {
     const room = await this.store.mustGet(roomId);
-    policy.require(policy.canGoLive(p, room), 'Only the room\'s creator can go live');
+    policy.require(policy.canGoLive(p, room), "Only the room's creator can go live");
     const live = await this.store.transition(roomId, 'live');
     // The room is live whatever a hook does: onLive failures are logged by the runner, never thrown.
     await this.hooks.onLive(live);
@@ -64,7 +64,7 @@ export class RoomService {
    */
   async end(p: Principal, roomId: string, reason = 'The creator ended the live'): Promise<Room> {
     const room = await this.store.mustGet(roomId);
-    policy.require(policy.canManageRoom(p, room), 'Only the room\'s creator, its agency or an admin can end it');
+    policy.require(policy.canManageRoom(p, room), "Only the room's creator, its agency or an admin can end it");
     const ended = await this.store.transition(roomId, 'end', reason);
     await this.hooks.onEnded(roomId, reason);
     this.ctx.io.serverSideEmit('room:ended', roomId, reason);

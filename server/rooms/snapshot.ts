@@ -39,6 +39,16 @@ export function snapshotBuilder(p: SnapshotProviders): SnapshotBuilder {
       p.flashSale(room, reader),
     ]);
     // serverTime once the slots are read, as close as it gets to when the client receives it (its clock offset).
-    return { room, serverTime: Date.now(), you: reader.principal, chatSettings, mutedUntil, chat, stats, pinned, flashSale } satisfies RoomSnapshot;
+    return {
+      room,
+      serverTime: Date.now(),
+      you: reader.principal,
+      chatSettings,
+      mutedUntil,
+      chat,
+      stats,
+      pinned,
+      flashSale,
+    } satisfies RoomSnapshot;
   };
 }

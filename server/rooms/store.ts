@@ -20,7 +20,10 @@ export class RoomStore {
   readonly keys: RoomKeys;
   private readonly lua: LuaScripts<'transition'>;
 
-  constructor(private readonly redis: Redis, prefix: string) {
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+  ) {
     this.keys = roomKeys(prefix);
     this.lua = new LuaScripts(redis, 'rooms', new URL('./lua/', import.meta.url), ['transition']);
   }
@@ -41,7 +44,12 @@ export class RoomStore {
       createdAt: now,
     };
     const k = this.keys;
-    const m = this.redis.multi().hset(k.room(room.id), toHash(room)).zadd(k.all, now, room.id).zadd(k.byStatus('scheduled'), now, room.id).zadd(k.byCreator(room.creatorId), now, room.id);
+    const m = this.redis
+      .multi()
+      .hset(k.room(room.id), toHash(room))
+      .zadd(k.all, now, room.id)
+      .zadd(k.byStatus('scheduled'), now, room.id)
+      .zadd(k.byCreator(room.creatorId), now, room.id);
     if (room.agencyId) m.zadd(k.byAgency(room.agencyId), now, room.id);
     await m.exec();
     return room;
@@ -72,16 +80,26 @@ export class RoomStore {
     const rooms = await Promise.all(ids.map((id) => this.get(id)));
     return rooms
       .filter((r): r is Room => r !== null)
-      .filter((r) => (!q.agencyId || r.agencyId === q.agencyId) && (!q.creatorId || r.creatorId === q.creatorId) && (!q.status || r.status === q.status))
+      .filter(
+        (r) =>
+          (!q.agencyId || r.agencyId === q.agencyId) &&
+          (!q.creatorId || r.creatorId === q.creatorId) &&
+          (!q.status || r.status === q.status),
+      )
       .slice(0, q.limit);
   }
 
   /** Atomic status change (see lua/transition.lua). */
   async transition(id: string, action: 'live' | 'end', reason = ''): Promise<Room> {
     const k = this.keys;
-    const res = (await this.lua.run('transition', [k.room(id), k.byStatus('scheduled'), k.byStatus('live'), k.byStatus('ended')], [action, Date.now(), reason])) as [number, string?];
+    const res = (await this.lua.run(
+      'transition',
+      [k.room(id), k.byStatus('scheduled'), k.byStatus('live'), k.byStatus('ended')],
+      [action, Date.now(), reason],
+    )) as [number, string?];
     if (res[0] === -1) throw AppError.notFound(`Room ${id}`);
-    if (res[0] === -2) throw AppError.conflict(action === 'live' ? `Room is ${res[1]}; only a scheduled room can go live` : 'Room already ended');
+    if (res[0] === -2)
+      throw AppError.conflict(action === 'live' ? `Room is ${res[1]}; only a scheduled room can go live` : 'Room already ended');
     return this.mustGet(id);
   }
 }

@@ -40,7 +40,11 @@ export interface StockErrorContext {
  * The one error factory for the stock scripts' refusals: every negative (or otherwise refusing) code of
  * server/stock/codes.ts becomes a typed AppError here, and nowhere else.
  */
-export function stockError(script: 'reserve' | 'adjust' | 'schedule', res: readonly (string | number | undefined)[], ctx: StockErrorContext = {}): AppError {
+export function stockError(
+  script: 'reserve' | 'adjust' | 'schedule',
+  res: readonly (string | number | undefined)[],
+  ctx: StockErrorContext = {},
+): AppError {
   const [code, v] = res;
   const subject = ctx.subject ?? 'This item';
   if (script === 'reserve') {
@@ -62,7 +66,9 @@ export function stockError(script: 'reserve' | 'adjust' | 'schedule', res: reado
       case ReserveCode.ROOM_NOT_LIVE:
         return orderRefusal('NOT_STARTED', { startsAt: v ? Number(v) : null });
       case ReserveCode.RECOVERING:
-        return AppError.unavailable('Orders are paused for a moment while the shop re-syncs its stock; nothing was reserved; retry shortly');
+        return AppError.unavailable(
+          'Orders are paused for a moment while the shop re-syncs its stock; nothing was reserved; retry shortly',
+        );
     }
   } else if (script === 'adjust') {
     switch (code) {
@@ -72,7 +78,9 @@ export function stockError(script: 'reserve' | 'adjust' | 'schedule', res: reado
         return AppError.conflict(`Only ${v} unsold units are left to withdraw`);
       case AdjustCode.OVER_CAP: {
         const cap = ctx.limit ?? 0;
-        return AppError.conflict(`A SKU holds at most ${cap} units in total; it has ${v}, so at most ${Math.max(0, cap - Number(v))} more fit`);
+        return AppError.conflict(
+          `A SKU holds at most ${cap} units in total; it has ${v}, so at most ${Math.max(0, cap - Number(v))} more fit`,
+        );
       }
     }
   } else {

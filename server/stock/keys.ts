@@ -15,7 +15,9 @@ export const stockKeys = (p: string) => ({
 export type StockKeys = ReturnType<typeof stockKeys>;
 
 /** Which stock pool an order draws from. */
-export type PoolRef = { kind: 'sale'; saleId: string; productId: string; skuId: string } | { kind: 'sku'; productId: string; skuId: string };
+export type PoolRef =
+  | { kind: 'sale'; saleId: string; productId: string; skuId: string }
+  | { kind: 'sku'; productId: string; skuId: string };
 
 /** A pool's stable id (per-buyer usage and idempotency fingerprints use it). */
 export function poolId(p: PoolRef): string {

@@ -50,11 +50,13 @@ export function poolViolations(sku: PoolCounts, sales: readonly PoolCounts[]): s
     for (const f of POOL_COUNT_FIELDS) if (c[f] < 0) out.push(`${name}.${f} = ${c[f]} < 0`);
   };
   neg('sku', sku);
-  if (sku.total !== sku.left + sku.reserved + sku.sold + sku.allocated) out.push(`sku total ${sku.total} != left + reserved + sold + allocated (${JSON.stringify(sku)})`);
+  if (sku.total !== sku.left + sku.reserved + sku.sold + sku.allocated)
+    out.push(`sku total ${sku.total} != left + reserved + sold + allocated (${JSON.stringify(sku)})`);
   let held = 0;
   sales.forEach((s, i) => {
     neg(`sale[${i}]`, s);
-    if (s.quantity !== s.left + s.reserved + s.sold + s.returned) out.push(`sale[${i}] quantity ${s.quantity} != left + reserved + sold + returned (${JSON.stringify(s)})`);
+    if (s.quantity !== s.left + s.reserved + s.sold + s.returned)
+      out.push(`sale[${i}] quantity ${s.quantity} != left + reserved + sold + returned (${JSON.stringify(s)})`);
     held += s.left + s.reserved;
   });
   if (sku.allocated !== held) out.push(`sku allocated ${sku.allocated} != what its sales hold (${held})`);
@@ -62,7 +64,16 @@ export function poolViolations(sku: PoolCounts, sales: readonly PoolCounts[]): s
 }
 
 /** A new SKU pool's hash: all its units left, nothing reserved, sold or allocated. */
-export function newSkuPool(o: { roomId: string; productId: string; skuId: string; title: string; price: number; currency: string; limit: number; stock: number }): Record<string, string | number> {
+export function newSkuPool(o: {
+  roomId: string;
+  productId: string;
+  skuId: string;
+  title: string;
+  price: number;
+  currency: string;
+  limit: number;
+  stock: number;
+}): Record<string, string | number> {
   return {
     kind: 'sku',
     roomId: o.roomId,

@@ -60,22 +60,44 @@ export class StockScripts {
 
   constructor(redis: Redis, prefix: string) {
     this.keys = stockKeys(prefix);
-    this.lua = new LuaScripts(redis, 'stock', new URL('./lua/', import.meta.url), ['reserve', 'transition', 'rebuild', 'adjust', 'schedule', 'end']);
+    this.lua = new LuaScripts(redis, 'stock', new URL('./lua/', import.meta.url), [
+      'reserve',
+      'transition',
+      'rebuild',
+      'adjust',
+      'schedule',
+      'end',
+    ]);
   }
 
   /** Reserves units for an order (reserve.lua). Refusals throw (stockError); nothing changed then. */
-  async reserve(k: ReserveKeys, a: { orderId: string; buyerId: string; quantity: number; fingerprint: string; paymentWindowMs: number; idempotencyTtlMs: number; fields: (string | number)[] }): Promise<{ orderId: string; replayed: boolean }> {
+  async reserve(
+    k: ReserveKeys,
+    a: {
+      orderId: string;
+      buyerId: string;
+      quantity: number;
+      fingerprint: string;
+      paymentWindowMs: number;
+      idempotencyTtlMs: number;
+      fields: (string | number)[];
+    },
+  ): Promise<{ orderId: string; replayed: boolean }> {
     const res = (await this.lua.run(
       'reserve',
       [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.fence, k.room],
       [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields],
     )) as [number, (string | number)?];
-    if (res[0] === ReserveCode.RESERVED || res[0] === ReserveCode.REPLAYED) return { orderId: String(res[1]), replayed: res[0] === ReserveCode.REPLAYED };
+    if (res[0] === ReserveCode.RESERVED || res[0] === ReserveCode.REPLAYED)
+      return { orderId: String(res[1]), replayed: res[0] === ReserveCode.REPLAYED };
     throw stockError('reserve', res);
   }
 
   /** Mirrors an order status into Redis and settles its units (transition.lua); null when the order is not in Redis. */
-  async transition(k: TransitionKeys, a: { action: string; reason: string; chargeId: string; eventsMaxLen: number }): Promise<{ changed: boolean; status: string } | null> {
+  async transition(
+    k: TransitionKeys,
+    a: { action: string; reason: string; chargeId: string; eventsMaxLen: number },
+  ): Promise<{ changed: boolean; status: string } | null> {
     const res = (await this.lua.run(
       'transition',
       [k.order, k.pool, k.sku, k.units, k.deadlines, k.unconfirmed, this.keys.dirty, k.events],
@@ -89,7 +111,10 @@ export class StockScripts {
    * Rebuilds one SKU's counters and its sales' from the ledger's counts (rebuild.lua). Returns the anomalies the script
    * reported, or null when the SKU pool no longer exists in Redis.
    */
-  async rebuild(sku: { productId: string; skuId: string; open: number; paid: number }, sales: { saleId: string; open: number; paid: number }[]): Promise<string[] | null> {
+  async rebuild(
+    sku: { productId: string; skuId: string; open: number; paid: number },
+    sales: { saleId: string; open: number; paid: number }[],
+  ): Promise<string[] | null> {
     const res = (await this.lua.run(
       'rebuild',
       [this.keys.sku(sku.productId, sku.skuId), this.keys.dirty, ...sales.map((s) => this.keys.sale(s.saleId))],
@@ -106,7 +131,10 @@ export class StockScripts {
   }
 
   /** Carves a flash sale's pool out of its SKU's (schedule.lua). */
-  async schedule(k: ScheduleKeys, a: { saleId: string; quantity: number; startsAt: number; durationMs: number; maxActive: number; fields: (string | number)[] }): Promise<{ start: number; end: number }> {
+  async schedule(
+    k: ScheduleKeys,
+    a: { saleId: string; quantity: number; startsAt: number; durationMs: number; maxActive: number; fields: (string | number)[] },
+  ): Promise<{ start: number; end: number }> {
     const res = (await this.lua.run(
       'schedule',
       [k.sku, k.sale, k.roomActive, k.roomHistory, k.starts, k.ends, this.keys.dirty],
@@ -118,7 +146,11 @@ export class StockScripts {
 
   /** Ends a sale and gives its unsold units back to the SKU (end.lua); false if already ended, not due, or missing. */
   async end(k: EndKeys, a: { saleId: string; mode: 'due' | 'force'; reason: string }): Promise<boolean> {
-    const res = (await this.lua.run('end', [k.sale, k.sku, k.roomActive, k.starts, k.ends, this.keys.dirty], [a.saleId, a.mode, a.reason])) as number[];
+    const res = (await this.lua.run(
+      'end',
+      [k.sale, k.sku, k.roomActive, k.starts, k.ends, this.keys.dirty],
+      [a.saleId, a.mode, a.reason],
+    )) as number[];
     return res[0] === EndCode.ENDED;
   }
 }

@@ -14,7 +14,9 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
   const roomStats = (): Promise<RoomMediaStatsData[]> => {
     if (!pending) {
       // A room closing mid-scrape is left out of this scrape rather than failing it.
-      const taking = Promise.all(service.list().map((r) => r.stats().catch(() => undefined))).then((all) => all.filter((s) => s !== undefined));
+      const taking = Promise.all(service.list().map((r) => r.stats().catch(() => undefined))).then((all) =>
+        all.filter((s) => s !== undefined),
+      );
       pending = taking;
       void taking.then(() => (pending = undefined));
     }
@@ -34,7 +36,11 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
   total('hawker_media_routers', 'mediasoup routers (origin and viewer routers) of all rooms', (t) => t.routers);
   total('hawker_media_transports', 'WebRTC transports of all rooms', (t) => t.transports);
   total('hawker_media_producers', 'Published tracks', (t) => t.producers);
-  total('hawker_media_publishers_held', 'Publishers whose connection dropped, their media held for STREAM_RECONNECT_GRACE_MS', (t) => t.held);
+  total(
+    'hawker_media_publishers_held',
+    'Publishers whose connection dropped, their media held for STREAM_RECONNECT_GRACE_MS',
+    (t) => t.held,
+  );
   new Gauge({
     name: 'hawker_media_workers_alive',
     help: 'mediasoup workers alive',
@@ -66,12 +72,12 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
         for (const s of rooms) this.set({ room: s.roomId }, pick(s));
       },
     });
-  perRoom('hawker_media_room_bitrate_in_bps', 'Bits/s arriving from the room\'s creator', (s) => s.bitrateIn);
-  perRoom('hawker_media_room_bitrate_out_bps', 'Bits/s sent to the room\'s viewers', (s) => s.bitrateOut);
-  perRoom('hawker_media_room_loss_in_ratio', 'Worst packet loss fraction on the creator\'s uplink', (s) => s.lossIn);
+  perRoom('hawker_media_room_bitrate_in_bps', "Bits/s arriving from the room's creator", (s) => s.bitrateIn);
+  perRoom('hawker_media_room_bitrate_out_bps', "Bits/s sent to the room's viewers", (s) => s.bitrateOut);
+  perRoom('hawker_media_room_loss_in_ratio', "Worst packet loss fraction on the creator's uplink", (s) => s.lossIn);
   perRoom('hawker_media_room_loss_out_ratio', 'Worst packet loss fraction towards a viewer', (s) => s.lossOut);
   perRoom('hawker_media_room_consumers', 'Consumers in the room', (s) => s.consumers);
-  perRoom('hawker_media_room_keyframe_requests', 'Keyframe requests (PLI+FIR) sent to the room\'s current producers', (s) =>
+  perRoom('hawker_media_room_keyframe_requests', "Keyframe requests (PLI+FIR) sent to the room's current producers", (s) =>
     s.producers.reduce((n, p) => n + p.keyFrameRequests, 0),
   );
 

@@ -16,7 +16,10 @@ export function mediaRoutes(media: MediaService, rooms: RoomService, { rest }: A
     '/api/rooms/:roomId/media/stats',
     rest({ params: RoomIdParams }, async ({ params, principal }) => {
       const room = await rooms.store.mustGet(params.roomId);
-      policy.require(policy.canModerateRoom(principal, room), 'Only the room\'s creator, its agency\'s staff or an admin can see its media stats');
+      policy.require(
+        policy.canModerateRoom(principal, room),
+        "Only the room's creator, its agency's staff or an admin can see its media stats",
+      );
       const roomMedia = media.get(params.roomId);
       if (!roomMedia) throw AppError.notFound('Media for this room on this node');
       return roomMedia.stats();

@@ -51,7 +51,7 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   /** Only the room's creator publishes (policy.canPublish); checked against the stored room, not the client's word. */
   const creatorOnly = async (roomId: string) => {
     const r = await rooms.store.mustGet(roomId);
-    policy.require(policy.canPublish(socket.data.principal, r), 'Only the room\'s creator can publish video or audio');
+    policy.require(policy.canPublish(socket.data.principal, r), "Only the room's creator can publish video or audio");
     if (r.status === 'ended') throw AppError.conflict('This live has ended');
   };
   /** Operations on existing media: the room's media must exist on this node already. */
@@ -138,7 +138,11 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
 
   on(socket, 'media:setPreferredLayers', log, async ({ roomId, consumerId, spatialLayer, temporalLayer }) => {
     const layers = await media(() =>
-      existing(roomId).setPreferredLayers(peerId, consumerId, temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer }),
+      existing(roomId).setPreferredLayers(
+        peerId,
+        consumerId,
+        temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },
+      ),
     );
     return { preferredLayers: layers ?? null };
   });

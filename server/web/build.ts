@@ -98,7 +98,10 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
     // serve the newest build shipped with the server (scripts/build-web.ts).
     const shipped = await newestBuild();
     if (shipped) return { dir: path.join(BUILD_ROOT, shipped), key: shipped, built: false };
-    throw new Error(`The web pages are not built and cannot be built here (${(cause as Error).message}): run \`node --import tsx scripts/build-web.ts\` where dev dependencies are installed, and ship web/dist/`, { cause });
+    throw new Error(
+      `The web pages are not built and cannot be built here (${(cause as Error).message}): run \`node --import tsx scripts/build-web.ts\` where dev dependencies are installed, and ship web/dist/`,
+      { cause },
+    );
   }
   await fs.mkdir(BUILD_ROOT, { recursive: true });
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
@@ -131,7 +134,10 @@ async function bundledVersions(): Promise<Record<string, string | null>> {
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
 async function inputsHash(minify: boolean, versions: Record<string, string | null>): Promise<string> {
   const hash = createHash('sha256').update(`minify=${minify}\n`);
-  const files = [...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(), ...SOURCE_FILES.map((f) => path.join(root, f))];
+  const files = [
+    ...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(),
+    ...SOURCE_FILES.map((f) => path.join(root, f)),
+  ];
   for (const file of files) hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
   for (const pkg of BUNDLED_PACKAGES) hash.update(`${pkg}@${versions[pkg] ?? 'missing'}\n`);
   return hash.digest('hex').slice(0, 16);
@@ -139,11 +145,13 @@ async function inputsHash(minify: boolean, versions: Record<string, string | nul
 
 async function listFiles(dir: string): Promise<string[]> {
   const entries = await fs.readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile())
-    // `parentPath` is Node 20.12+; earlier Node 20 releases call it `path`.
-    .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-    .sort();
+  return (
+    entries
+      .filter((e) => e.isFile())
+      // `parentPath` is Node 20.12+; earlier Node 20 releases call it `path`.
+      .map((e) => path.join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
+      .sort()
+  );
 }
 
 async function exists(p: string): Promise<boolean> {

@@ -41,7 +41,10 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
     const started = performance.now();
     const build = await buildWeb();
     // `pages`: bytes of script each page loads (minified, before compression), when this start built them.
-    log.info({ key: build.key, built: build.built, pages: build.pages, ms: Math.round(performance.now() - started) }, build.built ? 'web pages built' : 'web pages up to date');
+    log.info(
+      { key: build.key, built: build.built, pages: build.pages, ms: Math.round(performance.now() - started) },
+      build.built ? 'web pages built' : 'web pages up to date',
+    );
     router.use('/build', express.static(build.dir, { index: false, setHeaders }));
   } catch (err) {
     // The API and media still work without the pages; say clearly why the pages do not.

@@ -42,7 +42,7 @@ it('admins register agencies; owners manage their roster; a creator is on at mos
   expect((await api(url, 'PUT', '/api/agencies/ag2/creators/c1', owner2)).status).toBe(200);
 });
 
-it('the roster, not the token claim, decides a registered agency\'s membership', async () => {
+it("the roster, not the token claim, decides a registered agency's membership", async () => {
   const node = t.add(await startNode());
   const url = node.url;
   const admin = await tokenFor(url, 'root', 'admin');

@@ -14,9 +14,15 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
   // A second room of the same creator (same agency), with its own product.
   const room2 = (await api<Room>(node.url, 'POST', '/api/rooms', one.creator, { title: 'Second show' })).body;
   await api(node.url, 'POST', `/api/rooms/${room2.id}/live`, one.creator);
-  const product2 = (await api<Product>(node.url, 'POST', `/api/rooms/${room2.id}/products`, one.creator, {
-    title: 'Fan', imageUrl: 'https://img.example.com/fan.jpg', price: 800, currency: 'USD', skus: [{ id: 'std', label: 'Fan', stock: 9 }],
-  })).body;
+  const product2 = (
+    await api<Product>(node.url, 'POST', `/api/rooms/${room2.id}/products`, one.creator, {
+      title: 'Fan',
+      imageUrl: 'https://img.example.com/fan.jpg',
+      price: 800,
+      currency: 'USD',
+      skus: [{ id: 'std', label: 'Fan', stock: 9 }],
+    })
+  ).body;
 
   const v1 = await joinedViewer(t, node, one.room.id, { userId: 'v1' });
   const v2 = await joinedViewer(t, node, one.room.id, { userId: 'v2' });
@@ -31,12 +37,26 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
   ok(await call(v2.socket, 'product:click', p1));
 
   // Invalid events are refused and not counted.
-  expect(await call(v1.socket, 'product:impression', { roomId: one.room.id, productId: 'nosuchproduct' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-  expect(await call(v1.socket, 'product:click', { roomId: one.room.id, productId: product2.id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-  expect(await call(v1.socket, 'product:click', { roomId: room2.id, productId: product2.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-  expect(await call(v1.socket, 'product:click', { roomId: one.room.id } as never)).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  expect(await call(v1.socket, 'product:impression', { roomId: one.room.id, productId: 'nosuchproduct' })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_FOUND' },
+  });
+  expect(await call(v1.socket, 'product:click', { roomId: one.room.id, productId: product2.id })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_FOUND' },
+  });
+  expect(await call(v1.socket, 'product:click', { roomId: room2.id, productId: product2.id })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
+  expect(await call(v1.socket, 'product:click', { roomId: one.room.id } as never)).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST' },
+  });
 
-  const order = ok(await call(v1.socket, 'order:place', { ...p1, skuId: 'std', quantity: 2, idempotencyKey: 'stats-order-1' })) as PlaceOrderResult;
+  const order = ok(
+    await call(v1.socket, 'order:place', { ...p1, skuId: 'std', quantity: 2, idempotencyKey: 'stats-order-1' }),
+  ) as PlaceOrderResult;
   expect((await waitFinal(node, one.creator, [order.order.id]))[0]!.status).toBe('paid');
 
   const roomStats = await waitFor(
@@ -48,7 +68,14 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
     10_000,
   );
   expect(roomStats).toEqual({
-    roomId: one.room.id, impressions: 2, clicks: 4, orders: 1, units: 2, paidOrders: 1, paidUnits: 2, gmv: { USD: 5000 },
+    roomId: one.room.id,
+    impressions: 2,
+    clicks: 4,
+    orders: 1,
+    units: 2,
+    paidOrders: 1,
+    paidUnits: 2,
+    gmv: { USD: 5000 },
     products: { [one.product.id]: { impressions: 2, clicks: 4 } },
   });
 
@@ -58,7 +85,16 @@ it('counts card impressions (once per viewer connection), clicks, orders, paid o
     const r = await api<AgencyAnalytics>(node.url, 'GET', '/api/agencies/ag1/analytics', moderator);
     return r.body.impressions === 3 ? r.body : undefined;
   });
-  expect(agency).toEqual({ agencyId: 'ag1', impressions: 3, clicks: 4, orders: 1, units: 2, paidOrders: 1, paidUnits: 2, gmv: { USD: 5000 } });
+  expect(agency).toEqual({
+    agencyId: 'ag1',
+    impressions: 3,
+    clicks: 4,
+    orders: 1,
+    units: 2,
+    paidOrders: 1,
+    paidUnits: 2,
+    gmv: { USD: 5000 },
+  });
   expect((await api(node.url, 'GET', `/api/rooms/${one.room.id}/analytics`, agencyOwner)).status).toBe(200);
   expect((await api(node.url, 'GET', `/api/rooms/${one.room.id}/analytics`, moderator)).status).toBe(200);
 

@@ -10,9 +10,15 @@ const t = useTeardown();
 it('pinning pushes the product card to every viewer at once, is part of the join snapshot, and unpinning clears it', async () => {
   const node = t.add(await startNode());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 7 });
-  const second = (await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
-    title: 'Tea set', imageUrl: 'https://img.example.com/tea.jpg', price: 4500, currency: 'USD', skus: [{ id: 'std', label: 'Set', stock: 2 }],
-  })).body;
+  const second = (
+    await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
+      title: 'Tea set',
+      imageUrl: 'https://img.example.com/tea.jpg',
+      price: 4500,
+      currency: 'USD',
+      skus: [{ id: 'std', label: 'Set', stock: 2 }],
+    })
+  ).body;
   const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
   const v2 = await joinedViewer(t, node, room.id, { userId: 'v2' });
   expect(v1.snapshot.pinned).toBeNull();
@@ -42,7 +48,10 @@ it('pinning pushes the product card to every viewer at once, is part of the join
 
   const unpinned = Promise.all([next(v1.socket, 'product:unpinned'), next(v2.socket, 'product:unpinned')]);
   expect((await api(node.url, 'DELETE', `/api/rooms/${room.id}/pin`, creator)).body).toEqual({ productId: second.id });
-  expect(await unpinned).toEqual([{ roomId: room.id, productId: second.id }, { roomId: room.id, productId: second.id }]);
+  expect(await unpinned).toEqual([
+    { roomId: room.id, productId: second.id },
+    { roomId: room.id, productId: second.id },
+  ]);
   const after = await joinedViewer(t, node, room.id, { userId: 'v4' });
   expect(after.snapshot.pinned).toBeNull();
 

@@ -7,7 +7,16 @@ import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 
-const valid = { title: 'Jade bracelet', imageUrl: 'https://img.example.com/jade.jpg', price: 12900, currency: 'CNY', skus: [{ id: 'S', label: 'Small', stock: 5 }, { id: 'L', label: 'Large', stock: 3 }] };
+const valid = {
+  title: 'Jade bracelet',
+  imageUrl: 'https://img.example.com/jade.jpg',
+  price: 12900,
+  currency: 'CNY',
+  skus: [
+    { id: 'S', label: 'Small', stock: 5 },
+    { id: 'L', label: 'Large', stock: 3 },
+  ],
+};
 
 it('managers attach, edit, restock and remove products with validation; others are refused', async () => {
   const node = t.add(await startNode());
@@ -26,10 +35,30 @@ it('managers attach, edit, restock and remove products with validation; others a
 
   // Validation: every bad body is a typed 400 and creates nothing.
   const bad: unknown[] = [
-    {}, { ...valid, price: 0 }, { ...valid, price: 1.5 }, { ...valid, price: -100 }, { ...valid, price: 1e12 }, { ...valid, currency: 'usd' }, { ...valid, currency: 'US' },
-    { ...valid, skus: [] }, { ...valid, skus: [{ id: 'S', label: 'a', stock: -1 }] }, { ...valid, skus: [{ id: 'S', label: 'a', stock: 2_000_000 }] },
-    { ...valid, skus: [{ id: 'S', label: 'a', stock: 1 }, { id: 'S', label: 'b', stock: 1 }] }, { ...valid, skus: Array.from({ length: 51 }, (_, i) => ({ id: `s${i}`, label: 'x', stock: 1 })) },
-    { ...valid, imageUrl: 'javascript:alert(1)' }, { ...valid, title: '' }, { ...valid, title: '\u0000\u200b' }, { ...valid, title: 'x'.repeat(121) }, { ...valid, sold: 3 }, { ...valid, maxPerBuyer: 0 },
+    {},
+    { ...valid, price: 0 },
+    { ...valid, price: 1.5 },
+    { ...valid, price: -100 },
+    { ...valid, price: 1e12 },
+    { ...valid, currency: 'usd' },
+    { ...valid, currency: 'US' },
+    { ...valid, skus: [] },
+    { ...valid, skus: [{ id: 'S', label: 'a', stock: -1 }] },
+    { ...valid, skus: [{ id: 'S', label: 'a', stock: 2_000_000 }] },
+    {
+      ...valid,
+      skus: [
+        { id: 'S', label: 'a', stock: 1 },
+        { id: 'S', label: 'b', stock: 1 },
+      ],
+    },
+    { ...valid, skus: Array.from({ length: 51 }, (_, i) => ({ id: `s${i}`, label: 'x', stock: 1 })) },
+    { ...valid, imageUrl: 'javascript:alert(1)' },
+    { ...valid, title: '' },
+    { ...valid, title: '\u0000\u200b' },
+    { ...valid, title: 'x'.repeat(121) },
+    { ...valid, sold: 3 },
+    { ...valid, maxPerBuyer: 0 },
   ];
   for (const body of bad) {
     const res = await api<{ error: { code: string } }>(url, 'POST', base, creator, body);

@@ -16,7 +16,8 @@ it('restocks fill a SKU up to exactly MAX_SKU_STOCK units in total and no furthe
   const redis = t.add(inspector());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 100 });
   const base = `/api/rooms/${room.id}/products`;
-  const stock = (delta: number) => api<Product & ErrorBody>(node.url, 'POST', `${base}/${product.id}/stock`, creator, { skuId: 'std', delta });
+  const stock = (delta: number) =>
+    api<Product & ErrorBody>(node.url, 'POST', `${base}/${product.id}/stock`, creator, { skuId: 'std', delta });
   const counts = () => skuCounts(redis, node.prefix, product.id);
 
   // Units out on a flash sale still count toward the cap: it bounds total, not left.

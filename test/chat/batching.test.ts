@@ -12,7 +12,9 @@ it('a burst of messages from many senders reaches a viewer as a few batches, com
   const { roomId } = await liveRoom(node.url);
   const watcher = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher')));
   await watcher.join(roomId);
-  const senders = await Promise.all(Array.from({ length: 30 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `s${i}`)))));
+  const senders = await Promise.all(
+    Array.from({ length: 30 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `s${i}`)))),
+  );
   for (const s of senders) await s.join(roomId);
 
   const acks = await Promise.all(senders.map((s, i) => call(s.socket, 'chat:send', { roomId, text: `msg ${i}` })));

@@ -20,11 +20,27 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   const other = await viewer(node.url, 'other');
   for (const c of [host, spammer, spammerPhone, other]) await c.join(roomId);
 
-  const list = ok(await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'BadWord', mode: 'block' }, { word: 'cheap  pills', mode: 'shadow' }] }));
-  expect(list).toEqual({ keywords: [{ word: 'badword', mode: 'block' }, { word: 'cheap pills', mode: 'shadow' }] });
+  const list = ok(
+    await call(host.socket, 'mod:roomKeywords', {
+      roomId,
+      add: [
+        { word: 'BadWord', mode: 'block' },
+        { word: 'cheap  pills', mode: 'shadow' },
+      ],
+    }),
+  );
+  expect(list).toEqual({
+    keywords: [
+      { word: 'badword', mode: 'block' },
+      { word: 'cheap pills', mode: 'shadow' },
+    ],
+  });
 
   // Full-width letters and case are normalised before matching.
-  expect(await call(spammer.socket, 'chat:send', { roomId, text: 'what a ＢＡＤword' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(spammer.socket, 'chat:send', { roomId, text: 'what a ＢＡＤword' })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
   const shadowed = ok(await call(spammer.socket, 'chat:send', { roomId, text: 'Buy CHEAP pills here' })) as { id: string };
   const visible = ok(await call(other.socket, 'chat:send', { roomId, text: 'hello' })) as { id: string };
 
@@ -45,7 +61,7 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   expect(await call(spammer.socket, 'chat:send', { roomId, text: 'badword is fine now' })).toMatchObject({ ok: true });
 });
 
-it('agency keywords apply to every room of the agency\'s creators and to no other room', async () => {
+it("agency keywords apply to every room of the agency's creators and to no other room", async () => {
   const node = t.add(await startNode());
   const admin = await tokenFor(node.url, 'root', 'admin');
   expect((await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' })).status).toBe(201);
@@ -59,8 +75,14 @@ it('agency keywords apply to every room of the agency\'s creators and to no othe
   ok(await call(ownerClient.socket, 'mod:agencyKeywords', { agencyId: 'ag1', add: [{ word: 'competitor', mode: 'block' }] }));
   const v = await viewer(node.url, 'v');
   for (const r of [room1, room2, outside]) await v.join(r.roomId);
-  expect(await call(v.socket, 'chat:send', { roomId: room1.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-  expect(await call(v.socket, 'chat:send', { roomId: room2.roomId, text: 'go to competitor' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(v.socket, 'chat:send', { roomId: room1.roomId, text: 'go to competitor' })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
+  expect(await call(v.socket, 'chat:send', { roomId: room2.roomId, text: 'go to competitor' })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
   expect(await call(v.socket, 'chat:send', { roomId: outside.roomId, text: 'go to competitor' })).toMatchObject({ ok: true });
 });
 
@@ -75,7 +97,9 @@ it('a keyword list is capped: an edit that would exceed it changes nothing', asy
   const over = await call(host.socket, 'mod:roomKeywords', { roomId, add: [{ word: 'one-too-many', mode: 'block' }] });
   expect(over).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
   // Replacing a word in the same edit fits.
-  const swapped = ok(await call(host.socket, 'mod:roomKeywords', { roomId, remove: ['w0-0'], add: [{ word: 'one-too-many', mode: 'shadow' }] })) as { keywords: { word: string }[] };
+  const swapped = ok(
+    await call(host.socket, 'mod:roomKeywords', { roomId, remove: ['w0-0'], add: [{ word: 'one-too-many', mode: 'shadow' }] }),
+  ) as { keywords: { word: string }[] };
   expect(swapped.keywords).toHaveLength(200);
   const state = await api<{ keywords: { word: string }[] }>(node.url, 'GET', `/api/rooms/${roomId}/moderation`, creator);
   expect(state.body.keywords).toHaveLength(200);
@@ -88,7 +112,12 @@ it('concurrent edits never push a keyword list over its cap', async () => {
   const { roomId, creator } = await liveRoom(node.url);
   const editors = await Promise.all(Array.from({ length: 5 }, async () => t.add(await LiveClient.connect(node.url, creator))));
   const acks = await Promise.all(
-    editors.map((e, i) => call(e.socket, 'mod:roomKeywords', { roomId, add: Array.from({ length: 50 }, (_, j) => ({ word: `e${i}-${j}`, mode: 'block' as const })) })),
+    editors.map((e, i) =>
+      call(e.socket, 'mod:roomKeywords', {
+        roomId,
+        add: Array.from({ length: 50 }, (_, j) => ({ word: `e${i}-${j}`, mode: 'block' as const })),
+      }),
+    ),
   );
   expect(acks.filter((a) => a.ok)).toHaveLength(4);
   expect(acks.filter((a) => !a.ok && a.error.code === 'CONFLICT')).toHaveLength(1);

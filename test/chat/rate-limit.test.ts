@@ -9,7 +9,7 @@ const t = useTeardown();
 /** Chat settings letting each user send `burst` messages, then one a minute. */
 const rateLimit = (burst: number) => ({ CHAT_RATE_BURST: String(burst), CHAT_RATE_PER_MIN: '1' });
 
-it('the per-user chat rate limit holds across nodes and across the user\'s connections; other users are unaffected', async () => {
+it("the per-user chat rate limit holds across nodes and across the user's connections; other users are unaffected", async () => {
   const [a, b] = await twoNodes(t, rateLimit(3));
   const { roomId } = await liveRoom(a.url);
   const token = await tokenFor(a.url, 'chatty');
@@ -39,7 +39,9 @@ it('under a concurrent burst from one user on two nodes, exactly CHAT_RATE_BURST
   const token = await tokenFor(a.url, 'flood');
   const conns = await Promise.all([a, b, a, b].map(async (n) => t.add(await LiveClient.connect(n.url, token))));
   for (const c of conns) await c.join(roomId);
-  const acks = await Promise.all(conns.flatMap((c, i) => Array.from({ length: 10 }, (_, j) => call(c.socket, 'chat:send', { roomId, text: `${i}-${j}` }))));
+  const acks = await Promise.all(
+    conns.flatMap((c, i) => Array.from({ length: 10 }, (_, j) => call(c.socket, 'chat:send', { roomId, text: `${i}-${j}` }))),
+  );
   expect(acks.filter((x) => x.ok)).toHaveLength(5);
   expect(acks.filter((x) => !x.ok && x.error.code === 'RATE_LIMITED')).toHaveLength(35);
   const late = t.add(await LiveClient.connect(b.url, await tokenFor(b.url, 'late')));

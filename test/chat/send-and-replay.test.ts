@@ -46,8 +46,14 @@ it('refuses chat from a socket that has not joined the room, and empty or oversi
   const alice = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'alice')));
   expect(await call(alice.socket, 'chat:send', { roomId, text: 'not joined' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
   await alice.join(roomId);
-  expect(await call(alice.socket, 'chat:send', { roomId, text: '\u0000\u0001   ' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-  expect(await call(alice.socket, 'chat:send', { roomId, text: 'x'.repeat(201) })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
+  expect(await call(alice.socket, 'chat:send', { roomId, text: '\u0000\u0001   ' })).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST' },
+  });
+  expect(await call(alice.socket, 'chat:send', { roomId, text: 'x'.repeat(201) })).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST' },
+  });
   expect(await call(alice.socket, 'chat:send', { roomId, text: 'x'.repeat(200) })).toMatchObject({ ok: true });
   const again = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bob')));
   expect((await again.join(roomId)).chat.map((m) => m.text)).toEqual(['x'.repeat(200)]);

@@ -6,7 +6,7 @@ import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 
-it('slow mode spaces each viewer\'s messages, is pushed to the room, exempts staff, and can be turned off', async () => {
+it("slow mode spaces each viewer's messages, is pushed to the room, exempts staff, and can be turned off", async () => {
   const node = t.add(await startNode({ CHAT_RATE_BURST: '20' }));
   const { roomId, host, viewer } = await hostAndViewer(t, node.url);
 

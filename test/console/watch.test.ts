@@ -96,7 +96,7 @@ it('a watching console is not counted as a viewer, even on a node where the room
   expect(ok(await call(v2, 'room:join', { roomId: room.id })).stats.viewers).toBe(2);
 });
 
-it('console:media gives a moderator the room\'s media without joining; other agencies and rooms that are not live are refused', async () => {
+it("console:media gives a moderator the room's media without joining; other agencies and rooms that are not live are refused", async () => {
   const { url } = t.add(await startNode());
   const creator = await devToken(url, { userId: 'c5', name: 'Creator', role: 'creator', agencyId: 'ag5' });
   const room = await liveRoom(url, creator, 'Thumbnail');
@@ -112,7 +112,10 @@ it('console:media gives a moderator the room\'s media without joining; other age
   expect(caps.producers).toEqual([]);
   expect(ok(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'recv' })).id).toBeTruthy();
   // Publishing stays the creator's.
-  expect(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'send' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(mod, 'media:createTransport', { roomId: room.id, direction: 'send' })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
 
   // Not a viewer: a viewer joining now is the only one counted.
   const viewer = t.add(await connect(url, await devToken(url, { userId: 'v5', name: 'Viewer', role: 'viewer' })));

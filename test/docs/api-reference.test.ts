@@ -3,7 +3,15 @@ import path from 'node:path';
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { EVENTS_FILE, generateApiDocs, generateEventsMarkdown, generateOpenApi, OPENAPI_FILE, OPENAPI_ROUTE, REFERENCE_NODE_ENV } from '../../server/docs/index.ts';
+import {
+  EVENTS_FILE,
+  generateApiDocs,
+  generateEventsMarkdown,
+  generateOpenApi,
+  OPENAPI_FILE,
+  OPENAPI_ROUTE,
+  REFERENCE_NODE_ENV,
+} from '../../server/docs/index.ts';
 import { createLogger } from '../../server/kernel/log.ts';
 import { restFactory } from '../../server/edge/rest.ts';
 import { startNode } from '../../harness/node.ts';
@@ -20,8 +28,17 @@ async function checkedIn(file: string): Promise<string> {
   }
 }
 
-type Operation = { security?: unknown[]; parameters?: { name: string; in: string; schema: Record<string, unknown> }[]; requestBody?: unknown; responses: Record<string, unknown> };
-type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: { ErrorCode: { enum: string[] } } } };
+type Operation = {
+  security?: unknown[];
+  parameters?: { name: string; in: string; schema: Record<string, unknown> }[];
+  requestBody?: unknown;
+  responses: Record<string, unknown>;
+};
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: { ErrorCode: { enum: string[] } } };
+};
 
 describe('generated API reference (docs/api)', () => {
   const t = useTeardown();
@@ -41,16 +58,29 @@ describe('generated API reference (docs/api)', () => {
     expect(served.openapi).toBe('3.1.0');
     const getRoom = served.paths['/api/rooms/{roomId}']?.get;
     expect(getRoom?.security).toEqual([{ bearerAuth: [] }]);
-    expect(getRoom?.parameters).toEqual([expect.objectContaining({ name: 'roomId', in: 'path', required: true, schema: expect.objectContaining({ type: 'string' }) })]);
+    expect(getRoom?.parameters).toEqual([
+      expect.objectContaining({ name: 'roomId', in: 'path', required: true, schema: expect.objectContaining({ type: 'string' }) }),
+    ]);
     expect(served.paths['/api/rooms']?.post?.responses).toHaveProperty('201');
-    expect(served.paths['/api/rooms']?.post?.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { type: 'object' } } } });
+    expect(served.paths['/api/rooms']?.post?.requestBody).toMatchObject({
+      required: true,
+      content: { 'application/json': { schema: { type: 'object' } } },
+    });
     expect(served.paths['/api/rooms']?.get?.parameters?.map((p) => `${p.in}:${p.name}`)).toContain('query:limit');
     expect(served.paths['/api/dev/tokens']?.post?.security).toEqual([]);
     expect(served.paths['/api/payments/webhook']?.post?.security).toEqual([]);
     expect(served.paths[OPENAPI_ROUTE]?.get?.security).toEqual([]);
-    expect(served.components.schemas.ErrorCode.enum).toEqual(expect.arrayContaining(['BAD_REQUEST', 'UNAUTHENTICATED', 'NOT_FOUND', 'INTERNAL']));
+    expect(served.components.schemas.ErrorCode.enum).toEqual(
+      expect.arrayContaining(['BAD_REQUEST', 'UNAUTHENTICATED', 'NOT_FOUND', 'INTERNAL']),
+    );
     // Every /api route validates through rest(), so every one of them is documented with its inputs and auth.
-    const undeclared = Object.entries(served.paths).flatMap(([p, ops]) => (p.startsWith('/api/') ? Object.entries(ops).filter(([, op]) => !op.security).map(([m]) => `${m} ${p}`) : []));
+    const undeclared = Object.entries(served.paths).flatMap(([p, ops]) =>
+      p.startsWith('/api/')
+        ? Object.entries(ops)
+            .filter(([, op]) => !op.security)
+            .map(([m]) => `${m} ${p}`)
+        : [],
+    );
     expect(undeclared, 'these /api routes are not built with rest() and carry no schemas').toEqual([]);
     // Stable: paths sorted.
     expect(Object.keys(served.paths)).toEqual(Object.keys(served.paths).sort());
@@ -68,10 +98,22 @@ describe('generated API reference (docs/api)', () => {
     const rest = restFactory(async () => ({ userId: 'u1', name: 'U', role: 'viewer' }), createLogger('silent'));
     const app = express();
     const inner = Router();
-    inner.get('/items/:itemId', rest({ params: z.object({ itemId: z.string().min(2) }), query: z.object({ full: z.enum(['yes', 'no']).optional() }) }, async () => ({})));
-    inner.get('/items/:itemId', rest({ auth: false }, async () => ({}))); // shadowed: express answers with the first
+    inner.get(
+      '/items/:itemId',
+      rest(
+        { params: z.object({ itemId: z.string().min(2) }), query: z.object({ full: z.enum(['yes', 'no']).optional() }) },
+        async () => ({}),
+      ),
+    );
+    inner.get(
+      '/items/:itemId',
+      rest({ auth: false }, async () => ({})),
+    ); // shadowed: express answers with the first
     app.use('/api/v2', inner);
-    app.post('/api/open', rest({ auth: false, status: 202, body: z.object({ n: z.number().int().min(1) }) }, async () => ({})));
+    app.post(
+      '/api/open',
+      rest({ auth: false, status: 202, body: z.object({ n: z.number().int().min(1) }) }, async () => ({})),
+    );
     app.get('/plain', (_req, res) => void res.json({}));
 
     const doc = generateOpenApi(app) as OpenApi;
@@ -87,7 +129,10 @@ describe('generated API reference (docs/api)', () => {
     expect(open?.security).toEqual([]);
     expect(open?.responses).toHaveProperty('202');
     expect(open?.responses).not.toHaveProperty('401');
-    expect(open?.requestBody).toEqual({ required: true, content: { 'application/json': { schema: expect.objectContaining({ required: ['n'] }) } } });
+    expect(open?.requestBody).toEqual({
+      required: true,
+      content: { 'application/json': { schema: expect.objectContaining({ required: ['n'] }) } },
+    });
     expect(doc.paths['/plain']?.get?.security).toBeUndefined();
   });
 });

@@ -1,7 +1,17 @@
 import { expect, it } from 'vitest';
 import type { FlashSale, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, devToken, next, ok } from '../../harness/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, startCommerceNode, waitFinal } from '../../harness/commerce.ts';
+import {
+  inspector,
+  joinedViewer,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  skuCounts,
+  startCommerce,
+  startCommerceNode,
+  waitFinal,
+} from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
@@ -13,8 +23,22 @@ it('a scheduled sale counts down on server time, starts, sells at the sale price
 
   const announced = next(v1.socket, 'sale:scheduled');
   const startsAt = Date.now() + 1_500;
-  const sale = await scheduleSale(node, creator, room.id, product.id, { startsAt, durationMs: 5_000, quantity: 12, salePrice: 500, perBuyerLimit: 3 });
-  expect(sale).toMatchObject({ state: 'scheduled', startsAt, endsAt: startsAt + 5_000, quantity: 12, left: 12, salePrice: 500, listPrice: 1999 });
+  const sale = await scheduleSale(node, creator, room.id, product.id, {
+    startsAt,
+    durationMs: 5_000,
+    quantity: 12,
+    salePrice: 500,
+    perBuyerLimit: 3,
+  });
+  expect(sale).toMatchObject({
+    state: 'scheduled',
+    startsAt,
+    endsAt: startsAt + 5_000,
+    quantity: 12,
+    left: 12,
+    salePrice: 500,
+    listPrice: 1999,
+  });
   expect(await announced).toEqual(sale);
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 18, reserved: 0, sold: 0, allocated: 12, total: 30 });
 
@@ -28,7 +52,9 @@ it('a scheduled sale counts down on server time, starts, sells at the sale price
 
   const started = await next(v1.socket, 'sale:started', 10_000);
   expect(started).toMatchObject({ id: sale.id, state: 'live' });
-  const placed = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 3, idempotencyKey: 'on-time-1' })) as PlaceOrderResult;
+  const placed = ok(
+    await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 3, idempotencyKey: 'on-time-1' }),
+  ) as PlaceOrderResult;
   expect(placed.order).toMatchObject({ unitPrice: 500, amount: 1500 });
   expect((await waitFinal(node, creator, [placed.order.id]))[0]!.status).toBe('paid');
 
@@ -52,7 +78,15 @@ it('scheduling is validated: managers only, no overlap, never more than the SKU 
   const body = { productId: product.id, skuId: 'std', durationMs: 60_000, salePrice: 900, quantity: 4, perBuyerLimit: 1 };
   const viewer = await devToken(node.url, { userId: 'v1', name: 'V', role: 'viewer' });
   expect((await api(node.url, 'POST', base, viewer, body)).status).toBe(403);
-  for (const bad of [{ ...body, durationMs: 1_000 }, { ...body, perBuyerLimit: 0 }, { ...body, salePrice: 0 }, { ...body, quantity: -4 }, { ...body, quantity: 1.5 }, { ...body, price: 1 }, { ...body, startsAt: -1 }]) {
+  for (const bad of [
+    { ...body, durationMs: 1_000 },
+    { ...body, perBuyerLimit: 0 },
+    { ...body, salePrice: 0 },
+    { ...body, quantity: -4 },
+    { ...body, quantity: 1.5 },
+    { ...body, price: 1 },
+    { ...body, startsAt: -1 },
+  ]) {
     expect((await api(node.url, 'POST', base, creator, bad)).status, JSON.stringify(bad)).toBe(400);
   }
   expect((await api(node.url, 'POST', base, creator, { ...body, skuId: 'XL' })).status).toBe(404);
@@ -67,9 +101,16 @@ it('scheduling is validated: managers only, no overlap, never more than the SKU 
   expect((await api(node.url, 'POST', base, creator, { ...body, quantity: 3, startsAt: Date.now() + 300_000 })).status).toBe(409);
   expect(await skuCounts(redis, node.prefix, product.id)).toMatchObject({ left: 2, allocated: 8, total: 10 });
 
-  expect((await api<FlashSale>(node.url, 'POST', `${base}/${now.id}/end`, creator)).body).toMatchObject({ state: 'ended', endedReason: 'ended by the host', returned: 4 });
+  expect((await api<FlashSale>(node.url, 'POST', `${base}/${now.id}/end`, creator)).body).toMatchObject({
+    state: 'ended',
+    endedReason: 'ended by the host',
+    returned: 4,
+  });
   expect((await api(node.url, 'POST', `${base}/${now.id}/end`, creator)).status).toBe(409);
-  expect((await api<FlashSale>(node.url, 'POST', `${base}/${later.id}/end`, creator)).body).toMatchObject({ state: 'ended', endedReason: 'cancelled by the host' });
+  expect((await api<FlashSale>(node.url, 'POST', `${base}/${later.id}/end`, creator)).body).toMatchObject({
+    state: 'ended',
+    endedReason: 'cancelled by the host',
+  });
   expect((await api(node.url, 'POST', `${base}/${later.id}/end`, viewer)).status).toBe(403);
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 10, reserved: 0, sold: 0, allocated: 0, total: 10 });
   expect((await api(node.url, 'GET', `${base}/nosuchsale`, viewer)).status).toBe(404);

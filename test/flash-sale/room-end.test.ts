@@ -2,7 +2,15 @@ import { expect, it } from 'vitest';
 import { OrderStore } from '../../server/orders/store.ts';
 import type { PlaceOrderResult } from '@hawker/protocol';
 import { api, call, next, ok } from '../../harness/clients.ts';
-import { inspector, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerceNode } from '../../harness/commerce.ts';
+import {
+  inspector,
+  joinedViewer,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  skuCounts,
+  startCommerceNode,
+} from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
@@ -13,8 +21,18 @@ it('ending the room ends its sales and selling; units of reservations released l
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 20 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 5, perBuyerLimit: 5 });
   const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
-  const fromSale = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'sale-order-1' })) as PlaceOrderResult;
-  const atList = ok(await call(v1.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'list-order-1' })) as PlaceOrderResult;
+  const fromSale = ok(
+    await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'sale-order-1' }),
+  ) as PlaceOrderResult;
+  const atList = ok(
+    await call(v1.socket, 'order:place', {
+      roomId: room.id,
+      productId: product.id,
+      skuId: 'std',
+      quantity: 1,
+      idempotencyKey: 'list-order-1',
+    }),
+  ) as PlaceOrderResult;
   expect(await skuCounts(redis, node.prefix, product.id)).toEqual({ left: 14, reserved: 1, sold: 0, allocated: 5, total: 20 });
 
   const saleEnded = next(v1.socket, 'sale:ended');
@@ -29,8 +47,20 @@ it('ending the room ends its sales and selling; units of reservations released l
 
   // Nothing more can be reserved, from the sale or at list price (the script itself refuses: pools are closed).
   const store = new OrderStore(redis, node.prefix, 60_000);
-  for (const pool of [{ kind: 'sale' as const, saleId: sale.id, productId: product.id, skuId: 'std' }, { kind: 'sku' as const, productId: product.id, skuId: 'std' }]) {
-    await expect(store.reserve({ buyerId: 'v2', roomId: room.id, agencyId: room.agencyId, pool, quantity: 1, idempotencyKey: `after-end-${pool.kind}` })).rejects.toMatchObject({
+  for (const pool of [
+    { kind: 'sale' as const, saleId: sale.id, productId: product.id, skuId: 'std' },
+    { kind: 'sku' as const, productId: product.id, skuId: 'std' },
+  ]) {
+    await expect(
+      store.reserve({
+        buyerId: 'v2',
+        roomId: room.id,
+        agencyId: room.agencyId,
+        pool,
+        quantity: 1,
+        idempotencyKey: `after-end-${pool.kind}`,
+      }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
       options: { details: { reason: 'ENDED' } },
     });

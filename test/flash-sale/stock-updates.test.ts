@@ -21,12 +21,20 @@ it('live stock reaches viewers coalesced: at most one stock packet per room per 
   watcher.socket.on('sale:soldout', (s) => void (s.saleId === sale.id && soldOut++));
 
   const started = Date.now();
-  const acks = await Promise.all(buyers.map((b, i) => call(b.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: `coalesce-order-${i}` })));
+  const acks = await Promise.all(
+    buyers.map((b, i) =>
+      call(b.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: `coalesce-order-${i}` }),
+    ),
+  );
   expect(acks.filter((a) => a.ok)).toHaveLength(20);
   expect(acks.filter((a) => !a.ok).map((a) => !a.ok && a.error.details)).toEqual([{ reason: 'SOLD_OUT', left: 0 }]);
 
   // The last packet shows the final count, and sold-out was announced exactly once.
-  await waitFor('a packet showing 0 left', () => packets.some((p) => p.update.sales.some((s) => s.saleId === sale.id && s.left === 0)), 10_000);
+  await waitFor(
+    'a packet showing 0 left',
+    () => packets.some((p) => p.update.sales.some((s) => s.saleId === sale.id && s.left === 0)),
+    10_000,
+  );
   await waitFor('sold-out push', () => soldOut === 1, 5_000);
   const elapsed = Date.now() - started;
   // 20 orders, but the room got at most one packet per tick that elapsed (plus the tick in progress at the start).

@@ -9,7 +9,10 @@ const t = useTeardown();
 
 const readyz = async (url: string) => {
   const res = await fetch(`${url}/readyz`);
-  return { status: res.status, body: (await res.json()) as { ok: boolean; redis: { ok: boolean }; workers: { alive: number }; ledger?: { ok: boolean } } };
+  return {
+    status: res.status,
+    body: (await res.json()) as { ok: boolean; redis: { ok: boolean }; workers: { alive: number }; ledger?: { ok: boolean } },
+  };
 };
 
 it('/healthz answers while the process is up', async () => {
@@ -28,7 +31,11 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
   const token = await devToken(node.url, { userId: 'v1', name: 'Viewer', role: 'viewer' });
   const up = await readyz(node.url);
   expect(up.status).toBe(200);
-  expect(up.body).toMatchObject({ ok: true, redis: { ok: true, maxmemoryPolicy: 'noeviction' }, workers: { ok: true, alive: 2, expected: 2 } });
+  expect(up.body).toMatchObject({
+    ok: true,
+    redis: { ok: true, maxmemoryPolicy: 'noeviction' },
+    workers: { ok: true, alive: 2, expected: 2 },
+  });
 
   const port = redis.port;
   await redis.stop();
@@ -44,10 +51,14 @@ it('/readyz reports workers and Redis, turns 503 when Redis stops and 200 again 
   expect(rooms.body.error.code).toBe('UNAVAILABLE');
 
   redis = await startLocalRedis({ dir, port });
-  const back = await waitFor('readyz 200', async () => {
-    const r = await readyz(node.url);
-    return r.status === 200 ? r : undefined;
-  }, 15_000);
+  const back = await waitFor(
+    'readyz 200',
+    async () => {
+      const r = await readyz(node.url);
+      return r.status === 200 ? r : undefined;
+    },
+    15_000,
+  );
   expect(back.body.redis.ok).toBe(true);
 });
 
@@ -70,10 +81,14 @@ it('/readyz turns 503 while the PostgreSQL ledger is down and 200 again once it 
   expect(up.body).toMatchObject({ ok: true, ledger: { ok: true } });
 
   await db.stop();
-  const down = await waitFor('readyz to report the ledger down', async () => {
-    const r = await readyz(node.url);
-    return r.status === 503 ? r : null;
-  }, 20_000);
+  const down = await waitFor(
+    'readyz to report the ledger down',
+    async () => {
+      const r = await readyz(node.url);
+      return r.status === 503 ? r : null;
+    },
+    20_000,
+  );
   expect(down.body).toMatchObject({ ok: false, ledger: { ok: false }, redis: { ok: true } });
 
   db = await startLocalPostgres({ dir }); // same cluster, same port: the node's pool reconnects by itself

@@ -13,7 +13,15 @@ it("a paid order's history reads reserved → pending_payment → paid with who 
   const { node } = await startCommerce(t);
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 10 });
   const buyer = await joinedViewer(t, node, room.id, { userId: 'buyer-1' });
-  const placed = ok(await call(buyer.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'access-key-1' })) as PlaceOrderResult;
+  const placed = ok(
+    await call(buyer.socket, 'order:place', {
+      roomId: room.id,
+      productId: product.id,
+      skuId: 'std',
+      quantity: 1,
+      idempotencyKey: 'access-key-1',
+    }),
+  ) as PlaceOrderResult;
   const [order] = await waitFinal(node, buyer.token, [placed.order.id]);
   expect(order).toMatchObject({ id: placed.order.id, status: 'paid', buyerId: 'buyer-1', roomId: room.id });
 
@@ -64,7 +72,14 @@ it("a paid order's history reads reserved → pending_payment → paid with who 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ orders: [order], nextCursor: null });
   }
-  const refused = [await token('ag2-mod', 'moderator', 'ag2'), await token('ag2-owner', 'agency', 'ag2'), await token('mod-of-none', 'moderator'), other, buyer.token, creator];
+  const refused = [
+    await token('ag2-mod', 'moderator', 'ag2'),
+    await token('ag2-owner', 'agency', 'ag2'),
+    await token('mod-of-none', 'moderator'),
+    other,
+    buyer.token,
+    creator,
+  ];
   for (const who of refused) {
     const res = await api<ErrorBody>(node.url, 'GET', '/api/agencies/ag1/orders', who);
     expect([res.status, res.body.error.code]).toEqual([403, 'FORBIDDEN']);
@@ -76,5 +91,7 @@ it("a paid order's history reads reserved → pending_payment → paid with who 
   const c2 = await token('c2', 'creator', 'ag2');
   const roomList = await api<ErrorBody>(node.url, 'GET', `/api/rooms/${room.id}/orders`, c2);
   expect([roomList.status, roomList.body.error.code]).toEqual([403, 'FORBIDDEN']);
-  expect((await api<OrderList>(node.url, 'GET', `/api/rooms/${room.id}/orders`, creator)).body.orders.map((o: Order) => o.id)).toEqual([order!.id]);
+  expect((await api<OrderList>(node.url, 'GET', `/api/rooms/${room.id}/orders`, creator)).body.orders.map((o: Order) => o.id)).toEqual([
+    order!.id,
+  ]);
 });

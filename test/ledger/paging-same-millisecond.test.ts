@@ -44,7 +44,14 @@ async function seedOrders(client: pg.Client, seeds: readonly Seed[]): Promise<vo
             CASE WHEN status = 'failed' THEN 'card declined' END
      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
        AS s(id, buyer_id, room_id, agency_id, status, created_at)`,
-    [col((s) => s.id), col((s) => s.buyerId), col((s) => s.roomId), col((s) => s.agencyId), col((s) => s.status), col((s) => iso(s.createdAt))],
+    [
+      col((s) => s.id),
+      col((s) => s.buyerId),
+      col((s) => s.roomId),
+      col((s) => s.agencyId),
+      col((s) => s.status),
+      col((s) => iso(s.createdAt)),
+    ],
   );
 }
 
@@ -115,13 +122,20 @@ it('orders created in the same millisecond page exactly once, newest first and b
   for (let i = 0; i < 3; i++) add('room-of-ag2', 'ag2', 'buyer-5', T + i);
   await seedOrders(ledger, shuffled(seeds));
 
-  const expected = (keep: (s: Seed) => boolean) => seeds.filter(keep).sort(newestFirst).map((s) => s.id);
+  const expected = (keep: (s: Seed) => boolean) =>
+    seeds
+      .filter(keep)
+      .sort(newestFirst)
+      .map((s) => s.id);
   const check = async (path: string, token: string, want: string[], limit = 10) => {
     const pages = await allPages(node.url, path, token, limit);
     const ids = pages.flat().map((o) => o.id);
     expect(new Set(ids).size, `${path}: no order twice`).toBe(ids.length);
     expect(ids, path).toEqual(want);
-    expect(pages.map((p) => p.length), path).toEqual(Array.from({ length: Math.ceil(want.length / limit) }, (_, i) => Math.min(limit, want.length - i * limit)));
+    expect(
+      pages.map((p) => p.length),
+      path,
+    ).toEqual(Array.from({ length: Math.ceil(want.length / limit) }, (_, i) => Math.min(limit, want.length - i * limit)));
     return pages.flat();
   };
 
@@ -157,12 +171,22 @@ it('orders created in the same millisecond page exactly once, newest first and b
   // ...and, being a time, it cannot page through one millisecond: the next legacy page (`before` = the last order's
   // createdAt = T) starts below T, and the other 80 orders of millisecond T are never listed. That is why `cursor`
   // exists; `before` stays for old clients and as a bound.
-  const secondLegacy = await api<OrderList>(node.url, 'GET', `/api/rooms/${a.room.id}/orders?limit=10&before=${firstLegacy.body.orders.at(-1)!.createdAt}`, a.creator);
+  const secondLegacy = await api<OrderList>(
+    node.url,
+    'GET',
+    `/api/rooms/${a.room.id}/orders?limit=10&before=${firstLegacy.body.orders.at(-1)!.createdAt}`,
+    a.creator,
+  );
   expect(secondLegacy.body.orders.map((o) => o.id)).toEqual(expected((s) => s.roomId === a.room.id && s.createdAt < T).slice(0, 10));
   const seenLegacy = new Set([...firstLegacy.body.orders, ...secondLegacy.body.orders].map((o) => o.id));
   expect(roomA.filter((id) => seeds.find((s) => s.id === id)!.createdAt === T && !seenLegacy.has(id))).toHaveLength(80);
   // `before` and `cursor` together: the cursor pages within the bound, so nothing at or after it appears.
-  const withBound = await api<OrderList>(node.url, 'GET', `/api/rooms/${a.room.id}/orders?limit=10&before=${T + 1}&cursor=${encodeURIComponent(firstLegacy.body.nextCursor!)}`, a.creator);
+  const withBound = await api<OrderList>(
+    node.url,
+    'GET',
+    `/api/rooms/${a.room.id}/orders?limit=10&before=${T + 1}&cursor=${encodeURIComponent(firstLegacy.body.nextCursor!)}`,
+    a.creator,
+  );
   expect(withBound.body.orders.map((o) => o.id)).toEqual(bounded.slice(10, 20));
 
   // A cursor the server did not make is a typed 400, and reading with one changes nothing.
@@ -181,7 +205,12 @@ it('orders created in the same millisecond page exactly once, newest first and b
   for (const cursor of bad) {
     for (const path of [`/api/rooms/${a.room.id}/orders`, '/api/orders', '/api/agencies/ag1/orders']) {
       const token = path.startsWith('/api/rooms') ? a.creator : path === '/api/orders' ? buyer0 : owner;
-      const res = await api<{ error: { code: string; message: string } }>(node.url, 'GET', `${path}?limit=10&cursor=${cursor.startsWith('%') ? cursor : encodeURIComponent(cursor)}`, token);
+      const res = await api<{ error: { code: string; message: string } }>(
+        node.url,
+        'GET',
+        `${path}?limit=10&cursor=${cursor.startsWith('%') ? cursor : encodeURIComponent(cursor)}`,
+        token,
+      );
       expect(res.status, `${path} cursor=${cursor}`).toBe(400);
       expect(res.body.error.code, `${path} cursor=${cursor}`).toBe('BAD_REQUEST');
     }
@@ -197,7 +226,7 @@ it('orders created in the same millisecond page exactly once, newest first and b
 
 // decodeCursor checks only the shape of the time; PostgreSQL then rejects an impossible one, and the ledger answers that
 // as a bad cursor (400), not an internal error.
-it('a cursor shaped like the server\'s but naming an impossible time is a typed 400, not a 500', async () => {
+it("a cursor shaped like the server's but naming an impossible time is a typed 400, not a 500", async () => {
   const prefix = randomPrefix();
   const schema = schemaFor(prefix);
   const admin = await ledgerClient('public');
@@ -207,7 +236,12 @@ it('a cursor shaped like the server\'s but naming an impossible time is a typed 
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
   // These pass the cursor's shape check (digits, spaces, colons, dots, T, + and -) but are not timestamps.
   for (const createdAt of ['2024-13-45 99:99:99.000+00', '0000000000', '9999-99-99T99:99:99']) {
-    const res = await api<{ error: { code: string } }>(node.url, 'GET', `/api/rooms/${a.room.id}/orders?cursor=${b64([createdAt, 'ord_x'])}`, a.creator);
+    const res = await api<{ error: { code: string } }>(
+      node.url,
+      'GET',
+      `/api/rooms/${a.room.id}/orders?cursor=${b64([createdAt, 'ord_x'])}`,
+      a.creator,
+    );
     expect([res.status, res.body.error?.code], createdAt).toEqual([400, 'BAD_REQUEST']);
   }
 });

@@ -41,7 +41,9 @@ async function ownInstance(dir?: string): Promise<LocalPostgres> {
 it("the run's database forces durability on and stores text as UTF-8 with the C.UTF-8 collation", async () => {
   const settings = await withClient(inject('databaseUrl'), async (c) => {
     const show = async (name: string) => ((await c.query(`SHOW ${name}`)).rows[0] as Record<string, string>)[name];
-    const db = await c.query<{ datcollate: string; datctype: string }>('SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()');
+    const db = await c.query<{ datcollate: string; datctype: string }>(
+      'SELECT datcollate, datctype FROM pg_database WHERE datname = current_database()',
+    );
     return {
       fsync: await show('fsync'),
       synchronous_commit: await show('synchronous_commit'),

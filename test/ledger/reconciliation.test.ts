@@ -11,12 +11,16 @@ const t = useTeardown();
 
 it('reconciliation refunds a planted orphan charge and a planted second charge once each, and flags a paid order the gateway never charged', async () => {
   // Runs every second over everything up to now, so the test waits on runs, not on a timer of its own.
-  const { sandbox, node } = await startCommerce(t, { env: { RECONCILE_EVERY_MS: '1000', RECONCILE_SETTLE_MS: '0', RECONCILE_WINDOW_MS: '3600000' } });
+  const { sandbox, node } = await startCommerce(t, {
+    env: { RECONCILE_EVERY_MS: '1000', RECONCILE_SETTLE_MS: '0', RECONCILE_WINDOW_MS: '3600000' },
+  });
   const db = new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 2 });
   t.add(db, (p) => p.end());
   const { room, product } = await liveRoomWithProduct(node, { stock: 10 });
   const v = await joinedViewer(t, node, room.id, { userId: 'rec-buyer' });
-  const placed = ok(await call(v.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'rec-key-1' })) as PlaceOrderResult;
+  const placed = ok(
+    await call(v.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'rec-key-1' }),
+  ) as PlaceOrderResult;
   const [paid] = await waitFinal(node, v.token, [placed.order.id]);
   expect(paid!.status).toBe('paid');
 
@@ -56,10 +60,12 @@ it('reconciliation refunds a planted orphan charge and a planted second charge o
     { kind: 'paid_without_charge', charge_id: 'ch_ghost', order_id: 'ord_ghost', action: 'flagged' },
   ]);
   const ledgerRefunds = (await db.query(`SELECT charge_id, status, amount FROM refunds ORDER BY amount`)).rows;
-  expect(ledgerRefunds).toEqual([
-    { charge_id: orphan.id, status: 'succeeded', amount: 777 },
-    { charge_id: second.id, status: 'succeeded', amount: paid!.amount },
-  ].sort((a, b) => a.amount - b.amount));
+  expect(ledgerRefunds).toEqual(
+    [
+      { charge_id: orphan.id, status: 'succeeded', amount: 777 },
+      { charge_id: second.id, status: 'succeeded', amount: paid!.amount },
+    ].sort((a, b) => a.amount - b.amount),
+  );
 
   const metrics = await scrapeMetrics(node.url);
   expect(metrics.get('hawker_reconciliation_corrections_total{kind="orphan_charge"}')).toBe(1);

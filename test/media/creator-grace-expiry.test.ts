@@ -11,12 +11,18 @@ const t = useTeardown();
 const GRACE_MS = 3_000;
 
 it('a creator who does not come back: the track closes when the grace period ends, every viewer is told, and the workers keep nothing of the creator', async () => {
-  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: String(GRACE_MS) });
+  const { node, room } = await startLiveRoom(t, {
+    MEDIASOUP_WORKERS: '2',
+    MEDIASOUP_CONSUMERS_PER_ROUTER: '1',
+    STREAM_RECONNECT_GRACE_MS: String(GRACE_MS),
+  });
   const { roomId } = room;
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, roomId, creatorSocket, [await room.join('v1'), await room.join('v2')]);
   const { producerId } = publication;
-  const told = viewers.map(({ peer }) => Promise.all([next(peer.socket, 'media:consumerClosed', 10_000), next(peer.socket, 'media:producerClosed', 10_000)]));
+  const told = viewers.map(({ peer }) =>
+    Promise.all([next(peer.socket, 'media:consumerClosed', 10_000), next(peer.socket, 'media:producerClosed', 10_000)]),
+  );
 
   const cutAt = Date.now();
   creatorSocket.io.engine.close(); // the network drops, and the creator never returns
@@ -51,7 +57,7 @@ it('a creator who does not come back: the track closes when the grace period end
   expect(after).toEqual({ routers: 0, webRtcTransports: 0, handlers: 0 });
 });
 
-it('the held transport closing during the grace period (the media path is gone) closes the creator\'s track at once', async () => {
+it("the held transport closing during the grace period (the media path is gone) closes the creator's track at once", async () => {
   const node = t.add(await startNode({ STREAM_RECONNECT_GRACE_MS: '60000' }));
   // The creator's server-side send transport, as mediasoup hands it out.
   const sends: types.WebRtcTransport[] = [];

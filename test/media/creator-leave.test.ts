@@ -9,12 +9,18 @@ const t = useTeardown();
 
 it('the creator leaving closes their producer and every consumer of it (piped ones too) at once, each viewer is told; the last viewer leaving frees everything', async () => {
   // A long reconnect grace: leaving on purpose must not wait for it.
-  const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1', STREAM_RECONNECT_GRACE_MS: '60000' });
+  const { node, room } = await startLiveRoom(t, {
+    MEDIASOUP_WORKERS: '2',
+    MEDIASOUP_CONSUMERS_PER_ROUTER: '1',
+    STREAM_RECONNECT_GRACE_MS: '60000',
+  });
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, room.roomId, creatorSocket, [await room.join('v1'), await room.join('v2')]);
   const { producerId } = publication;
 
-  const told = viewers.map(({ peer }) => Promise.all([next(peer.socket, 'media:consumerClosed', 2_000), next(peer.socket, 'media:producerClosed', 2_000)]));
+  const told = viewers.map(({ peer }) =>
+    Promise.all([next(peer.socket, 'media:consumerClosed', 2_000), next(peer.socket, 'media:producerClosed', 2_000)]),
+  );
   ok(await call(creatorSocket, 'room:leave', { roomId: room.roomId }));
   const messages = await Promise.all(told);
   messages.forEach(([closed, gone], i) => {

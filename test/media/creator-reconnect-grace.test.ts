@@ -17,7 +17,10 @@ function record<E extends keyof ServerToClientEvents>(socket: ClientSocket, even
 
 /** The server has no connection of the creator left. */
 const serverLostCreator = (node: TestNode) =>
-  waitFor('the server to see the creator drop', () => ![...node.node.ctx.io.sockets.sockets.values()].some((s) => s.data.principal?.userId === 'creator1'));
+  waitFor(
+    'the server to see the creator drop',
+    () => ![...node.node.ctx.io.sockets.sockets.values()].some((s) => s.data.principal?.userId === 'creator1'),
+  );
 
 /** Waits until `packets` more RTP packets reached the viewer. */
 const arrive = (r: Reception, packets: number) => {
@@ -25,7 +28,7 @@ const arrive = (r: Reception, packets: number) => {
   return waitFor(`${packets} more packets at the viewer`, () => r.counters.packets >= from + packets, 15_000);
 };
 
-it('the creator\'s connection drops and Socket.IO recovers it: the viewer receives throughout, the same track outlives the grace period, and the creator still controls it', async () => {
+it("the creator's connection drops and Socket.IO recovers it: the viewer receives throughout, the same track outlives the grace period, and the creator still controls it", async () => {
   const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '4000' });
   const { roomId } = room;
   const socket = await room.joinCreator({ reconnection: true });
@@ -51,7 +54,9 @@ it('the creator\'s connection drops and Socket.IO recovers it: the viewer receiv
   await new Promise((r) => setTimeout(r, Math.max(0, cutAt + 5_000 - Date.now())));
   await arrive(reception, 30);
   expect(closed).toEqual([]);
-  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([
+    { id: producerId, kind: 'video', paused: false },
+  ]);
 
   const paused = next(viewer.socket, 'media:producerState');
   ok(await call(socket, 'media:pauseProducer', { roomId, producerId }));
@@ -78,10 +83,17 @@ it('the creator comes back on a brand-new connection: media:reattach hands it th
   const fresh = await room.joinCreator();
   // Before reattaching, the new connection owns nothing; naming the transport is the creator's alone.
   expect(await call(fresh, 'media:pauseProducer', { roomId, producerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-  expect(await call(viewer.socket, 'media:reattach', { roomId, transportId: send.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id }))).toEqual({ producers: [{ id: producerId, kind: 'video', paused: false }] });
+  expect(await call(viewer.socket, 'media:reattach', { roomId, transportId: send.id })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
+  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id }))).toEqual({
+    producers: [{ id: producerId, kind: 'video', paused: false }],
+  });
   // Reattaching again is harmless: the connection already owns it.
-  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+  expect(ok(await call(fresh, 'media:reattach', { roomId, transportId: send.id })).producers).toEqual([
+    { id: producerId, kind: 'video', paused: false },
+  ]);
   await arrive(reception, 30);
 
   const paused = next(viewer.socket, 'media:producerState');
@@ -98,7 +110,9 @@ it('the creator comes back on a brand-new connection: media:reattach hands it th
   // And it may open more transports, within the per-connection bound that now counts the reattached one.
   ok(await call(fresh, 'media:createTransport', { roomId, direction: 'send' }));
   expect(closed).toEqual([]);
-  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: producerId, kind: 'video', paused: false }]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([
+    { id: producerId, kind: 'video', paused: false },
+  ]);
 });
 
 it('the creator comes back as a fresh client that cannot reattach (say, the studio page reloaded): publishing again replaces the held track at once', async () => {
@@ -116,5 +130,7 @@ it('the creator comes back as a fresh client that cannot reattach (say, the stud
   const republished = await fresh.publishVp8(await fresh.transport('send'));
   expect((await added).producer.id).toBe(republished.producerId);
   expect(await gone).toEqual({ roomId, producerId: publication.producerId }); // not after the 60 s grace
-  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: republished.producerId, kind: 'video', paused: false }]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([
+    { id: republished.producerId, kind: 'video', paused: false },
+  ]);
 });

@@ -35,15 +35,20 @@ const errorCode = async (socket: ClientSocket, event: Parameters<typeof call>[1]
 describe('malformed media signaling gets typed errors and changes nothing', () => {
   it('bad rtpParameters: shape errors from the schema, semantic errors from mediasoup, both BAD_REQUEST', async () => {
     const { roomId, creator, viewer, send } = await setup(t.add(await startNode()));
-    const produce = (rtpParameters: unknown, kind = 'video') => errorCode(creator, 'media:produce', { roomId, transportId: send, kind, rtpParameters });
+    const produce = (rtpParameters: unknown, kind = 'video') =>
+      errorCode(creator, 'media:produce', { roomId, transportId: send, kind, rtpParameters });
     // Shape (zod): no codecs, out-of-range payload type, absurd sizes, wrong types.
     expect(await produce({ codecs: [] })).toBe('BAD_REQUEST');
     expect(await produce({ codecs: [{ mimeType: 'video/VP8', payloadType: 300, clockRate: 90000 }] })).toBe('BAD_REQUEST');
     expect(await produce({ ...VP8, encodings: Array.from({ length: 50 }, (_, i) => ({ ssrc: i })) })).toBe('BAD_REQUEST');
     expect(await produce('not an object')).toBe('BAD_REQUEST');
-    expect(await produce({ codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, parameters: { ['x'.repeat(100)]: 1 } }] })).toBe('BAD_REQUEST');
+    expect(
+      await produce({ codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000, parameters: { ['x'.repeat(100)]: 1 } }] }),
+    ).toBe('BAD_REQUEST');
     // Semantics (mediasoup's own checks): a codec the router does not have, a kind that does not match the codec.
-    expect(await produce({ codecs: [{ mimeType: 'video/H265', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1 }] })).toBe('BAD_REQUEST');
+    expect(await produce({ codecs: [{ mimeType: 'video/H265', payloadType: 101, clockRate: 90000 }], encodings: [{ ssrc: 1 }] })).toBe(
+      'BAD_REQUEST',
+    );
     expect(await produce(VP8, 'audio')).toBe('BAD_REQUEST');
     // Nothing was produced, and the node still works: the same call with good parameters succeeds.
     expect(ok(await call(viewer, 'media:capabilities', { roomId })).producers).toEqual([]);
@@ -55,15 +60,25 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
 
   it('bad dtlsParameters and rtpCapabilities are refused', async () => {
     const { roomId, creator, viewer, send, recv } = await setup(t.add(await startNode()));
-    expect(await errorCode(creator, 'media:connectTransport', { roomId, transportId: send, dtlsParameters: { fingerprints: [] } })).toBe('BAD_REQUEST');
+    expect(await errorCode(creator, 'media:connectTransport', { roomId, transportId: send, dtlsParameters: { fingerprints: [] } })).toBe(
+      'BAD_REQUEST',
+    );
     expect(
-      await errorCode(creator, 'media:connectTransport', { roomId, transportId: send, dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'md5', value: 'AA:BB' }] } }),
+      await errorCode(creator, 'media:connectTransport', {
+        roomId,
+        transportId: send,
+        dtlsParameters: { role: 'auto', fingerprints: [{ algorithm: 'md5', value: 'AA:BB' }] },
+      }),
     ).toBe('BAD_REQUEST');
     const { id: producerId } = ok(await call(creator, 'media:produce', { roomId, transportId: send, kind: 'video', rtpParameters: VP8 }));
     // A device that can decode nothing the producer sends.
     const opusOnly = { codecs: [{ kind: 'audio', mimeType: 'audio/opus', preferredPayloadType: 100, clockRate: 48000, channels: 2 }] };
-    expect(await errorCode(viewer, 'media:consume', { roomId, transportId: recv, producerId, rtpCapabilities: opusOnly })).toBe('BAD_REQUEST');
-    expect(await errorCode(viewer, 'media:consume', { roomId, transportId: recv, producerId, rtpCapabilities: { codecs: 'x' } })).toBe('BAD_REQUEST');
+    expect(await errorCode(viewer, 'media:consume', { roomId, transportId: recv, producerId, rtpCapabilities: opusOnly })).toBe(
+      'BAD_REQUEST',
+    );
+    expect(await errorCode(viewer, 'media:consume', { roomId, transportId: recv, producerId, rtpCapabilities: { codecs: 'x' } })).toBe(
+      'BAD_REQUEST',
+    );
   });
 
   it('consuming without a transport, or on a send transport, or an unknown producer', async () => {
@@ -72,10 +87,14 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
     const caps = ok(await call(late, 'media:capabilities', { roomId })).routerRtpCapabilities as never;
     const { id: producerId } = ok(await call(creator, 'media:produce', { roomId, transportId: send, kind: 'video', rtpParameters: VP8 }));
     expect(await errorCode(late, 'media:consume', { roomId, producerId, rtpCapabilities: caps })).toBe('BAD_REQUEST'); // no transportId at all
-    expect(await errorCode(late, 'media:consume', { roomId, transportId: randomUUID(), producerId, rtpCapabilities: caps })).toBe('NOT_FOUND');
+    expect(await errorCode(late, 'media:consume', { roomId, transportId: randomUUID(), producerId, rtpCapabilities: caps })).toBe(
+      'NOT_FOUND',
+    );
     expect(await errorCode(creator, 'media:consume', { roomId, transportId: send, producerId, rtpCapabilities: caps })).toBe('BAD_REQUEST');
     const { id: recv } = ok(await call(late, 'media:createTransport', { roomId, direction: 'recv' }));
-    expect(await errorCode(late, 'media:consume', { roomId, transportId: recv, producerId: randomUUID(), rtpCapabilities: caps })).toBe('NOT_FOUND');
+    expect(await errorCode(late, 'media:consume', { roomId, transportId: recv, producerId: randomUUID(), rtpCapabilities: caps })).toBe(
+      'NOT_FOUND',
+    );
     // Once it is all right it works, once: of a double click exactly one consume succeeds, and later ones are refused.
     const consume = () => call(late, 'media:consume', { roomId, transportId: recv, producerId, rtpCapabilities: caps });
     const both = await Promise.all([consume(), consume()]);
@@ -93,20 +112,30 @@ describe('malformed media signaling gets typed errors and changes nothing', () =
     expect(await errorCode(admin, 'media:createTransport', { roomId, direction: 'send' })).toBe('FORBIDDEN');
   });
 
-  it('another room\'s (or another connection\'s) transport id is not found; media before room:join is forbidden', async () => {
+  it("another room's (or another connection's) transport id is not found; media before room:join is forbidden", async () => {
     const node = t.add(await startNode());
     const a = await setup(node);
     const b = await setup(node, 'creator1');
     // Room B's creator, also joined to room A, names B's transport while acting in room A.
     ok(await call(b.creator, 'room:join', { roomId: a.roomId }));
-    expect(await errorCode(b.creator, 'media:produce', { roomId: a.roomId, transportId: b.send, kind: 'video', rtpParameters: VP8 })).toBe('FORBIDDEN');
-    expect(await errorCode(b.viewer, 'media:connectTransport', { roomId: a.roomId, transportId: b.recv, dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB:CC:DD' }] } })).toBe(
+    expect(await errorCode(b.creator, 'media:produce', { roomId: a.roomId, transportId: b.send, kind: 'video', rtpParameters: VP8 })).toBe(
       'FORBIDDEN',
     );
+    expect(
+      await errorCode(b.viewer, 'media:connectTransport', {
+        roomId: a.roomId,
+        transportId: b.recv,
+        dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB:CC:DD' }] },
+      }),
+    ).toBe('FORBIDDEN');
     ok(await call(b.viewer, 'room:join', { roomId: a.roomId }));
-    expect(await errorCode(b.viewer, 'media:connectTransport', { roomId: a.roomId, transportId: b.recv, dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB:CC:DD' }] } })).toBe(
-      'NOT_FOUND',
-    );
+    expect(
+      await errorCode(b.viewer, 'media:connectTransport', {
+        roomId: a.roomId,
+        transportId: b.recv,
+        dtlsParameters: { fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB:CC:DD' }] },
+      }),
+    ).toBe('NOT_FOUND');
     expect(await errorCode(b.viewer, 'media:closeTransport', { roomId: a.roomId, transportId: a.recv })).toBe('NOT_FOUND'); // A's viewer's transport
     const stranger = await a.room.connectOnly('stranger');
     expect(await errorCode(stranger, 'media:capabilities', { roomId: a.roomId })).toBe('FORBIDDEN');

@@ -30,7 +30,9 @@ it('the creator pauses, resumes and closes a track; a viewer pauses and resumes 
   expect(await paused).toEqual({ roomId, producerId, paused: true });
   await arrivingWhile(10); // let what was in flight land
   expect(await arrivingWhile(60)).toBe(0);
-  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([{ id: producerId, kind: 'video', paused: true }]);
+  expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([
+    { id: producerId, kind: 'video', paused: true },
+  ]);
 
   const resumed = next(viewer.socket, 'media:producerState');
   ok(await call(creator.socket, 'media:resumeProducer', { roomId, producerId }));
@@ -45,8 +47,14 @@ it('the creator pauses, resumes and closes a track; a viewer pauses and resumes 
   ok(await call(viewer.socket, 'media:resume', { roomId, consumerId: r.consumerId }));
   await waitFor('a keyframe after resuming', () => r.counters.keyframes > keyframes, 15_000);
   // Only the owner controls a consumer or a producer.
-  expect(await call(creator.socket, 'media:pause', { roomId, consumerId: r.consumerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
-  expect(await call(viewer.socket, 'media:closeProducer', { roomId, producerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  expect(await call(creator.socket, 'media:pause', { roomId, consumerId: r.consumerId })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_FOUND' },
+  });
+  expect(await call(viewer.socket, 'media:closeProducer', { roomId, producerId })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_FOUND' },
+  });
 
   // The creator stops the track: the viewer's consumer closes and the viewer is told, the room learns the track is gone.
   const told = Promise.all([next(viewer.socket, 'media:consumerClosed'), next(viewer.socket, 'media:producerClosed')]);
@@ -56,5 +64,8 @@ it('the creator pauses, resumes and closes a track; a viewer pauses and resumes 
     { roomId, producerId },
   ]);
   expect(ok(await call(viewer.socket, 'media:capabilities', { roomId })).producers).toEqual([]);
-  expect(await call(viewer.socket, 'media:resume', { roomId, consumerId: r.consumerId })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+  expect(await call(viewer.socket, 'media:resume', { roomId, consumerId: r.consumerId })).toMatchObject({
+    ok: false,
+    error: { code: 'NOT_FOUND' },
+  });
 });

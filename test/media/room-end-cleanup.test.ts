@@ -9,7 +9,10 @@ const t = useTeardown();
 
 it('ending the room closes every consumer, tells each viewer, and leaves no router or transport on any worker', async () => {
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
-  const { publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
+  const { publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [
+    await room.join('v1'),
+    await room.join('v2'),
+  ]);
   const { producerId } = publication;
   const before = await workerObjects(node.node.ctx.media);
   expect(before.routers).toBe(2); // origin + the piped viewer router
@@ -31,7 +34,7 @@ it('ending the room closes every consumer, tells each viewer, and leaves no rout
   expect(after).toEqual({ routers: 0, webRtcTransports: 0, handlers: 0 });
 });
 
-it('ending the room while the creator\'s dropped connection has its media held closes it at once, grace timer and all', async () => {
+it("ending the room while the creator's dropped connection has its media held closes it at once, grace timer and all", async () => {
   const { node, room } = await startLiveRoom(t, { STREAM_RECONNECT_GRACE_MS: '60000' });
   const creatorSocket = await room.joinCreator();
   const { publication, viewers } = await broadcast(t, room.roomId, creatorSocket, [await room.join('v1')]);

@@ -8,7 +8,7 @@ import { WebRtcPeer } from '../../harness/webrtc.ts';
 
 const t = useTeardown();
 
-it('per-room media stats over REST (for the room\'s staff) and as Prometheus metrics: bitrate in and out, consumers per worker, loss', async () => {
+it("per-room media stats over REST (for the room's staff) and as Prometheus metrics: bitrate in and out, consumers per worker, loss", async () => {
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
   const { roomId } = room;
   const statsUrl = `/api/rooms/${roomId}/media/stats`;

@@ -14,10 +14,22 @@ const t = useTeardown();
  */
 async function broadcastOnTwoWorkers() {
   const { node, room } = await startLiveRoom(t, { MEDIASOUP_WORKERS: '2', MEDIASOUP_CONSUMERS_PER_ROUTER: '1' });
-  const { creator, publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [await room.join('v1'), await room.join('v2')]);
+  const { creator, publication, viewers } = await broadcast(t, room.roomId, await room.joinCreator(), [
+    await room.join('v1'),
+    await room.join('v2'),
+  ]);
   const stats = (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${room.roomId}/media/stats`, room.creator)).body;
   const pid = (origin: boolean) => stats.routers.find((r) => r.origin === origin)!.workerPid;
-  return { node, roomId: room.roomId, creator, producerId: publication.producerId, v1: viewers[0]!, v2: viewers[1]!, originPid: pid(true), viewerPid: pid(false) };
+  return {
+    node,
+    roomId: room.roomId,
+    creator,
+    producerId: publication.producerId,
+    v1: viewers[0]!,
+    v2: viewers[1]!,
+    originPid: pid(true),
+    viewerPid: pid(false),
+  };
 }
 
 /** Counts media:reconnect pushes on a socket. */

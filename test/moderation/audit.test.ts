@@ -47,7 +47,12 @@ it('every moderation and roster action lands in the audit log: who, what, when, 
     ['chat.delete', 'mod1', null],
   ]);
   const mute = roomLog.body.entries.find((e) => e.action === 'user.mute')!;
-  expect(mute).toMatchObject({ roomId, agencyId: 'ag1', actor: { userId: 'mod1', name: 'mod1', role: 'moderator' }, details: { durationS: 60, reason: 'cool off' } });
+  expect(mute).toMatchObject({
+    roomId,
+    agencyId: 'ag1',
+    actor: { userId: 'mod1', name: 'mod1', role: 'moderator' },
+    details: { durationS: 60, reason: 'cool off' },
+  });
   expect(mute.at).toBeGreaterThanOrEqual(start);
   expect(mute.at).toBeLessThanOrEqual(Date.now());
   expect(roomLog.body.entries.find((e) => e.action === 'chat.delete')!.details).toEqual({ messageId: msg.id });

@@ -38,7 +38,7 @@ it('a room ban removes every connection of the user from the room, refuses their
   expect(await call(phone.socket, 'chat:send', { roomId, text: 'sorry' })).toMatchObject({ ok: true });
 });
 
-it('an agency ban removes the user from every room of the agency\'s creators, now and later, and from no other room', async () => {
+it("an agency ban removes the user from every room of the agency's creators, now and later, and from no other room", async () => {
   const node = t.add(await startNode());
   const admin = await tokenFor(node.url, 'root', 'admin');
   await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'Agency One', ownerId: 'owner1' });
@@ -74,7 +74,7 @@ async function waitKicks(c: LiveClient, roomIds: string[]) {
   });
 }
 
-it('a ban issued while the user\'s connection is cut takes effect when that connection is recovered', async () => {
+it("a ban issued while the user's connection is cut takes effect when that connection is recovered", async () => {
   const node = t.add(await startNode({ STATS_TICK_MS: '50' }));
   const { roomId, creator } = await liveRoom(node.url);
   const host = await client(node.url, creator);
@@ -95,7 +95,10 @@ it('a ban issued while the user\'s connection is cut takes effect when that conn
   expect(troll.socket.recovered).toBe(true);
   await troll.until('told on recovery', (s) => s.closed === 'You are banned from this room');
   expect(await call(troll.socket, 'chat:send', { roomId, text: 'back!' })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
-  expect(await call(troll.socket, 'like:tap', { roomId, count: 1 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN', message: expect.stringMatching(/Join the room/) } });
+  expect(await call(troll.socket, 'like:tap', { roomId, count: 1 })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN', message: expect.stringMatching(/Join the room/) },
+  });
   // Not counted. A witness joins: its join writes this node's share of the room with every pending change (a troll
   // wrongly back in the room would be one of them), and the next stats push follows. Host and witness: 2, not 3.
   const witness = await client(node.url, await tokenFor(node.url, 'witness'));

@@ -22,8 +22,14 @@ it('a deleted message disappears from every screen and from history; deleting ag
 
   expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: bad.id }))).toEqual({ removedFromHistory: false });
   expect(ok(await call(host.socket, 'mod:delete', { roomId, messageId: '1-0' }))).toEqual({ removedFromHistory: false });
-  expect(await call(host.socket, 'mod:delete', { roomId, messageId: 'not-an-id' })).toMatchObject({ ok: false, error: { code: 'BAD_REQUEST' } });
-  expect(await call(viewer.socket, 'mod:delete', { roomId, messageId: good.id })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  expect(await call(host.socket, 'mod:delete', { roomId, messageId: 'not-an-id' })).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST' },
+  });
+  expect(await call(viewer.socket, 'mod:delete', { roomId, messageId: good.id })).toMatchObject({
+    ok: false,
+    error: { code: 'FORBIDDEN' },
+  });
   expect((await late.join(roomId)).chat).toEqual([good]);
 });
 
@@ -35,6 +41,8 @@ it('a message deleted before its batch went out is never broadcast', async () =>
   const kept = ok(await call(viewer.socket, 'chat:send', { roomId, text: 'kept' })) as ChatMessage;
   ok(await call(host.socket, 'mod:delete', { roomId, messageId: doomed.id }));
   await host.until('the batch arrives', (s) => s.chat.some((m) => m.id === kept.id), 5_000);
-  const broadcast = host.pushes.filter((p) => p.event === 'chat:batch').flatMap((p) => (p.payload as { messages: ChatMessage[] }).messages.map((m) => m.id));
+  const broadcast = host.pushes
+    .filter((p) => p.event === 'chat:batch')
+    .flatMap((p) => (p.payload as { messages: ChatMessage[] }).messages.map((m) => m.id));
   expect(broadcast).toEqual([kept.id]);
 });

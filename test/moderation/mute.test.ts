@@ -12,7 +12,9 @@ it('a timed mute stops a user chatting in that room only, tells them, shows in t
   const other = await liveRoom(node.url, { creatorId: 'creator2' });
 
   const before = Date.now();
-  const { until } = ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 600, reason: 'calm down' })) as { until: number };
+  const { until } = ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 600, reason: 'calm down' })) as {
+    until: number;
+  };
   expect(until).toBeGreaterThanOrEqual(before + 600_000);
   await loud.until('told about the mute', (s) => s.mutedUntil === until);
   const refused = await call(loud.socket, 'chat:send', { roomId, text: 'hey' });

@@ -2,13 +2,25 @@ import { expect, it } from 'vitest';
 import { signWebhook } from '../../server/payments/signature.ts';
 import type { Order, PlaceOrderResult } from '@hawker/protocol';
 import { api, call, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import {
+  joinedViewer,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  skuCounts,
+  startCommerce,
+  waitFinal,
+} from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
 
 /** Emits a raw event (payload of any shape, as a hostile client could) and returns its ack. */
-function raw(socket: ClientSocket, event: string, payload: unknown): Promise<{ ok: boolean; error?: { code: string; details?: { reason?: string } } }> {
+function raw(
+  socket: ClientSocket,
+  event: string,
+  payload: unknown,
+): Promise<{ ok: boolean; error?: { code: string; details?: { reason?: string } } }> {
   return (socket.timeout(5_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<never> }).emitWithAck(event, payload);
 }
 
@@ -20,14 +32,22 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
   const c2 = await devToken(node.url, { userId: 'c2', name: 'Other', role: 'creator' });
   const roomB = (await api<{ id: string }>(node.url, 'POST', '/api/rooms', c2, { title: 'Other room' })).body;
   await api(node.url, 'POST', `/api/rooms/${roomB.id}/live`, c2);
-  const productB = (await api<{ id: string }>(node.url, 'POST', `/api/rooms/${roomB.id}/products`, c2, {
-    title: 'Other', imageUrl: 'https://img.example.com/o.jpg', price: 500, currency: 'USD', skus: [{ id: 'std', label: 'Std', stock: 5 }],
-  })).body;
+  const productB = (
+    await api<{ id: string }>(node.url, 'POST', `/api/rooms/${roomB.id}/products`, c2, {
+      title: 'Other',
+      imageUrl: 'https://img.example.com/o.jpg',
+      price: 500,
+      currency: 'USD',
+      skus: [{ id: 'std', label: 'Std', stock: 5 }],
+    })
+  ).body;
   const saleB = await scheduleSale(node, c2, roomB.id, productB.id, { quantity: 5 });
 
   const v1 = await joinedViewer(t, node, a.room.id, { userId: 'v1' });
   const v2 = await joinedViewer(t, node, a.room.id, { userId: 'v2' });
-  const legit = ok(await call(v1.socket, 'order:place', { roomId: a.room.id, saleId: saleA.id, quantity: 1, idempotencyKey: 'legit-key-1' })) as PlaceOrderResult;
+  const legit = ok(
+    await call(v1.socket, 'order:place', { roomId: a.room.id, saleId: saleA.id, quantity: 1, idempotencyKey: 'legit-key-1' }),
+  ) as PlaceOrderResult;
   await waitFinal(node, v1.token, [legit.order.id]);
 
   const before = {
@@ -46,8 +66,10 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
 
   // Malformed: wrong shapes, bad quantities, bad keys, client-chosen prices or identities, ambiguous targets.
   for (const payload of [null, 'buy', 42, [], {}, { roomId: a.room.id }]) await expectCode(payload, 'BAD_REQUEST');
-  for (const quantity of [0, -1, -100, 1.5, 100, 1e9, Number.MAX_SAFE_INTEGER, '2', null]) await expectCode({ ...base, quantity }, 'BAD_REQUEST');
-  for (const idempotencyKey of ['short', 'x'.repeat(65), 'has spaces in it', '', undefined]) await expectCode({ ...base, idempotencyKey }, 'BAD_REQUEST');
+  for (const quantity of [0, -1, -100, 1.5, 100, 1e9, Number.MAX_SAFE_INTEGER, '2', null])
+    await expectCode({ ...base, quantity }, 'BAD_REQUEST');
+  for (const idempotencyKey of ['short', 'x'.repeat(65), 'has spaces in it', '', undefined])
+    await expectCode({ ...base, idempotencyKey }, 'BAD_REQUEST');
   for (const extra of [{ price: 1 }, { amount: 0 }, { unitPrice: 1 }, { buyerId: 'v2' }, { productId: a.product.id, skuId: 'std' }]) {
     await expectCode({ ...base, ...extra }, 'BAD_REQUEST');
   }
@@ -66,11 +88,17 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
   await expectCode({ ...base, quantity: 2 }, 'CONFLICT', 'LIMIT_REACHED');
 
   // Replays: the same request under the same key returns the same order and changes nothing...
-  const replay = ok(await call(v1.socket, 'order:place', { roomId: a.room.id, saleId: saleA.id, quantity: 1, idempotencyKey: 'legit-key-1' })) as PlaceOrderResult;
+  const replay = ok(
+    await call(v1.socket, 'order:place', { roomId: a.room.id, saleId: saleA.id, quantity: 1, idempotencyKey: 'legit-key-1' }),
+  ) as PlaceOrderResult;
   expect(replay).toMatchObject({ replayed: true, order: { id: legit.order.id, status: 'paid' } });
   // ...and a different request under a used key is refused.
   await expectCode({ ...base, idempotencyKey: 'legit-key-1', quantity: 2 }, 'CONFLICT', 'IDEMPOTENCY_KEY_REUSED');
-  await expectCode({ ...listBase, productId: a.product.id, skuId: 'std', idempotencyKey: 'legit-key-1' }, 'CONFLICT', 'IDEMPOTENCY_KEY_REUSED');
+  await expectCode(
+    { ...listBase, productId: a.product.id, skuId: 'std', idempotencyKey: 'legit-key-1' },
+    'CONFLICT',
+    'IDEMPOTENCY_KEY_REUSED',
+  );
 
   // Another user's order id: invisible and untouchable.
   expect((await api(node.url, 'GET', `/api/orders/${legit.order.id}`, v2.token)).status).toBe(404);
@@ -78,16 +106,29 @@ it('malformed, forged, oversized and replayed orders get typed errors and change
   expect((await raw(v2.socket, 'order:cancel', { orderId: legit.order.id })).error?.code).toBe('NOT_FOUND');
   expect((await api(node.url, 'GET', `/api/rooms/${a.room.id}/orders`, v2.token)).status).toBe(403);
   expect((await api(node.url, 'GET', '/api/orders/bad%20id', v2.token)).status).toBe(400);
-  for (const q of ['limit=100000', 'limit=-1', 'status=stolen', 'bogus=1']) expect((await api(node.url, 'GET', `/api/orders?${q}`, v2.token)).status, q).toBe(400);
+  for (const q of ['limit=100000', 'limit=-1', 'status=stolen', 'bogus=1'])
+    expect((await api(node.url, 'GET', `/api/orders?${q}`, v2.token)).status, q).toBe(400);
   // Cancelling a paid order, even your own, is a conflict.
   expect((await raw(v1.socket, 'order:cancel', { orderId: legit.order.id })).error?.code).toBe('CONFLICT');
 
   // Forged payment notifications: unsigned, signed with the wrong secret, malformed.
   const event = JSON.stringify({
-    id: 'evt_forged', type: 'charge.succeeded', createdAt: Date.now(),
-    data: { id: 'ch_forged', idempotencyKey: legit.order.id, reference: legit.order.id, amount: 1, currency: 'USD', status: 'succeeded', declineCode: null, createdAt: Date.now() },
+    id: 'evt_forged',
+    type: 'charge.succeeded',
+    createdAt: Date.now(),
+    data: {
+      id: 'ch_forged',
+      idempotencyKey: legit.order.id,
+      reference: legit.order.id,
+      amount: 1,
+      currency: 'USD',
+      status: 'succeeded',
+      declineCode: null,
+      createdAt: Date.now(),
+    },
   });
-  const post = (body: string, headers: Record<string, string>) => fetch(`${node.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${node.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   expect((await post(event, {})).status).toBe(401);
   expect((await post(event, { 'webhook-signature': signWebhook('not-the-real-secret-at-all', event) })).status).toBe(401);
   expect((await post('{"id":', {})).status).toBe(400);

@@ -1,7 +1,15 @@
 import { expect, it } from 'vitest';
 import type { Order, OrderUpdated, PlaceOrderResult, RoomAnalytics } from '@hawker/protocol';
 import { api, call, ok } from '../../harness/clients.ts';
-import { joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import {
+  joinedViewer,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  skuCounts,
+  startCommerce,
+  waitFinal,
+} from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
@@ -18,9 +26,19 @@ it('a viewer buys from a flash sale: reserved at once, then pushed pending_payme
   const updates: OrderUpdated[] = [];
   v.socket.on('order:updated', (u) => updates.push(u));
 
-  const placed = ok(await call(v.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'key-000001' })) as PlaceOrderResult;
+  const placed = ok(
+    await call(v.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'key-000001' }),
+  ) as PlaceOrderResult;
   expect(placed.replayed).toBe(false);
-  expect(placed.order).toMatchObject({ status: 'reserved', quantity: 2, unitPrice: 990, amount: 1980, currency: 'USD', buyerId: 'v1', saleId: sale.id });
+  expect(placed.order).toMatchObject({
+    status: 'reserved',
+    quantity: 2,
+    unitPrice: 990,
+    amount: 1980,
+    currency: 'USD',
+    buyerId: 'v1',
+    saleId: sale.id,
+  });
 
   const [final] = await waitFinal(node, v.token, [placed.order.id]);
   expect(final!.status).toBe('paid');
@@ -34,7 +52,15 @@ it('a viewer buys from a flash sale: reserved at once, then pushed pending_payme
   expect(await saleCounts(redis, node.prefix, sale.id)).toEqual({ left: 8, reserved: 0, sold: 2, returned: 0, quantity: 10 });
 
   // A list-price order from the catalog goes through the same path.
-  const list = ok(await call(v.socket, 'order:place', { roomId: room.id, productId: product.id, skuId: 'std', quantity: 1, idempotencyKey: 'key-000002' })) as PlaceOrderResult;
+  const list = ok(
+    await call(v.socket, 'order:place', {
+      roomId: room.id,
+      productId: product.id,
+      skuId: 'std',
+      quantity: 1,
+      idempotencyKey: 'key-000002',
+    }),
+  ) as PlaceOrderResult;
   expect(list.order).toMatchObject({ unitPrice: 1999, amount: 1999, saleId: null });
   expect((await waitFinal(node, v.token, [list.order.id]))[0]!.status).toBe('paid');
   // The SKU counts every unit sold, the 2 paid in the flash sale included (they leave `allocated` when paid).

@@ -18,15 +18,27 @@ it('an unpaid reservation expires at its deadline, its units and the buyer limit
   const pushes: OrderUpdated[] = [];
   v1.socket.on('order:updated', (u) => pushes.push(u));
 
-  const held = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'v1-first-order' })) as PlaceOrderResult;
+  const held = ok(
+    await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 2, idempotencyKey: 'v1-first-order' }),
+  ) as PlaceOrderResult;
   expect(held.order.deadline - held.order.createdAt).toBe(1500);
-  const limited = await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'v1-second-order' });
+  const limited = await call(v1.socket, 'order:place', {
+    roomId: room.id,
+    saleId: sale.id,
+    quantity: 1,
+    idempotencyKey: 'v1-second-order',
+  });
   expect(limited).toMatchObject({ ok: false, error: { code: 'CONFLICT', details: { reason: 'LIMIT_REACHED', allowed: 0 } } });
 
   // v2 reserves and cancels: the unit is back at once; a second cancel conflicts.
-  const other = ok(await call(v2.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'v2-first-order' })) as PlaceOrderResult;
+  const other = ok(
+    await call(v2.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'v2-first-order' }),
+  ) as PlaceOrderResult;
   expect(await saleCounts(redis, node.prefix, sale.id)).toMatchObject({ left: 2, reserved: 3 });
-  expect(ok(await call(v2.socket, 'order:cancel', { orderId: other.order.id }))).toMatchObject({ status: 'cancelled', failureReason: 'cancelled by the buyer' });
+  expect(ok(await call(v2.socket, 'order:cancel', { orderId: other.order.id }))).toMatchObject({
+    status: 'cancelled',
+    failureReason: 'cancelled by the buyer',
+  });
   expect(await saleCounts(redis, node.prefix, sale.id)).toMatchObject({ left: 3, reserved: 2 });
   expect(await call(v2.socket, 'order:cancel', { orderId: other.order.id })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
 

@@ -28,7 +28,9 @@ it('two nodes: each sale start is announced once, the buyer on one node hears ab
 
   const sale = await scheduleSale(a, creator, room.id, product.id, { startsAt: Date.now() + 500 });
   await waitFor('both viewers told the sale started', () => started.length >= 2, 10_000);
-  const placed = ok(await call(onA.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'two-nodes-order' })) as PlaceOrderResult;
+  const placed = ok(
+    await call(onA.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'two-nodes-order' }),
+  ) as PlaceOrderResult;
   expect((await waitFinal(a, creator, [placed.order.id]))[0]!.status).toBe('paid');
   await waitFor('paid push on node A', () => pushes.some((u) => u.status === 'paid'));
 

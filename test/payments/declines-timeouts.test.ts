@@ -1,6 +1,14 @@
 import { expect, it } from 'vitest';
 import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
-import { buyersOrder, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, waitFinal, watchSaleInvariant } from '../../harness/commerce.ts';
+import {
+  buyersOrder,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  startCommerce,
+  waitFinal,
+  watchSaleInvariant,
+} from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 

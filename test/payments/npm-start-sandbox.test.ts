@@ -24,8 +24,19 @@ it('without PAYMENT_GATEWAY_URL the server starts the sandbox gateway as a child
       env: {
         DATABASE_URL: inject('databaseUrl'),
         DATABASE_SCHEMA: schemaFor(randomPrefix()),
-        PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: randomPrefix(),
-        MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', COMMERCE_TICK_MS: '100', SANDBOX_DECLINE_RATE: '0', SANDBOX_TIMEOUT_RATE: '0', SANDBOX_LATENCY_MS: '10',
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dir,
+        REDIS_URL: inject('redisUrl'),
+        REDIS_KEY_PREFIX: randomPrefix(),
+        MEDIASOUP_WORKERS: '1',
+        MEDIASOUP_PORT_BASE: '0',
+        COMMERCE_TICK_MS: '100',
+        SANDBOX_DECLINE_RATE: '0',
+        SANDBOX_TIMEOUT_RATE: '0',
+        SANDBOX_LATENCY_MS: '10',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
@@ -48,10 +59,18 @@ it('without PAYMENT_GATEWAY_URL the server starts the sandbox gateway as a child
   const { creator, room, product } = await liveRoomWithProduct(node);
   const sale = await scheduleSale(node, creator, room.id, product.id);
   const v = await joinedViewer(t, node, room.id, { userId: 'v1' });
-  const { order } = ok(await call(v.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'demo-order-1' })) as PlaceOrderResult;
-  await waitFor('order paid', async () => (await api<Order>(url, 'GET', `/api/orders/${order.id}`, v.token)).body.status === 'paid', 20_000);
+  const { order } = ok(
+    await call(v.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'demo-order-1' }),
+  ) as PlaceOrderResult;
+  await waitFor(
+    'order paid',
+    async () => (await api<Order>(url, 'GET', `/api/orders/${order.id}`, v.token)).body.status === 'paid',
+    20_000,
+  );
   const ledger = await fetch(`${gatewayUrl}/v1/ledger`, { headers: { authorization: 'Bearer sk_sandbox_hawker_dev' } });
-  expect(((await ledger.json()) as { charges: GatewayCharge[] }).charges.map((c) => [c.reference, c.status])).toEqual([[order.id, 'succeeded']]);
+  expect(((await ledger.json()) as { charges: GatewayCharge[] }).charges.map((c) => [c.reference, c.status])).toEqual([
+    [order.id, 'succeeded'],
+  ]);
   expect(await fs.readFile(path.join(dir, 'sandbox', 'ledger.jsonl'), 'utf8')).toContain(order.id);
 
   child.kill('SIGTERM');

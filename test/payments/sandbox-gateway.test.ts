@@ -18,13 +18,21 @@ async function sandboxWith(settings: Parameters<typeof startSandbox>[0] = {}) {
 function charge(g: SandboxGateway, key: string | null, body: unknown, opts: { apiKey?: string; signal?: AbortSignal } = {}) {
   return fetch(`${g.url}/v1/charges`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${opts.apiKey ?? GATEWAY_KEY}`, 'content-type': 'application/json', ...(key ? { 'idempotency-key': key } : {}) },
+    headers: {
+      authorization: `Bearer ${opts.apiKey ?? GATEWAY_KEY}`,
+      'content-type': 'application/json',
+      ...(key ? { 'idempotency-key': key } : {}),
+    },
     body: JSON.stringify(body),
     ...(opts.signal ? { signal: opts.signal } : {}),
   }).then(async (r) => ({ status: r.status, body: (await r.json()) as GatewayCharge & { error?: { code: string } } }));
 }
 
-const post = (g: SandboxGateway, p: string) => fetch(`${g.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${GATEWAY_KEY}` } }).then(async (r) => ({ status: r.status, body: (await r.json()) as GatewayCharge }));
+const post = (g: SandboxGateway, p: string) =>
+  fetch(`${g.url}${p}`, { method: 'POST', headers: { authorization: `Bearer ${GATEWAY_KEY}` } }).then(async (r) => ({
+    status: r.status,
+    body: (await r.json()) as GatewayCharge,
+  }));
 const usd = (amount: number, reference = 'ord_1') => ({ amount, currency: 'USD', reference });
 
 it('charges once per idempotency key, refuses a reused key with another body, and answers "in progress" meanwhile', async () => {
@@ -57,7 +65,11 @@ it('a declined key stays declined; cancel closes unused keys and reports a charg
   expect((await charge(g, 'kc', usd(100))).body.status).toBe('cancelled');
   const ok = await charge(g, 'ks', usd(100));
   expect((await post(g, '/v1/charges/ks/cancel')).body).toMatchObject({ id: ok.body.id, status: 'succeeded' });
-  expect(g.ledger().map((c) => [c.idempotencyKey, c.status])).toEqual([['kd', 'declined'], ['kc', 'cancelled'], ['ks', 'succeeded']]);
+  expect(g.ledger().map((c) => [c.idempotencyKey, c.status])).toEqual([
+    ['kd', 'declined'],
+    ['kc', 'cancelled'],
+    ['ks', 'succeeded'],
+  ]);
 });
 
 it('timeouts hold the connection; a processed-but-unanswered charge is found by key; outages answer 503', async () => {

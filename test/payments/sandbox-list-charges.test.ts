@@ -52,7 +52,14 @@ it('pages through 250 charges made in 5 milliseconds, 7 at a time, without skipp
   const T0 = 1_700_000_000_000;
   const made: GatewayCharge[] = [];
   for (let ms = 0; ms < 5; ms++) {
-    made.push(...(await at(T0 + ms, () => chargeAll(client, Array.from({ length: 50 }, (_, i) => `same-ms-${ms}-${i}`)))));
+    made.push(
+      ...(await at(T0 + ms, () =>
+        chargeAll(
+          client,
+          Array.from({ length: 50 }, (_, i) => `same-ms-${ms}-${i}`),
+        ),
+      )),
+    );
   }
   expect(new Set(made.map((c) => c.createdAt)).size).toBe(5);
 
@@ -78,7 +85,9 @@ it('lists [from, to) only, every status included, and the default page size is 1
   const made = new Map<number, GatewayCharge[]>();
   for (const dt of [0, 1, 2, 3]) made.set(dt, await at(T0 + dt, () => chargeAll(client, [`range-${dt}-a`, `range-${dt}-b`])));
   sandbox.update({ declineRate: 1 });
-  const declined = await at(T0 + 1, () => client.charge({ idempotencyKey: 'range-declined', amount: 100, currency: 'USD', reference: 'range-declined' }));
+  const declined = await at(T0 + 1, () =>
+    client.charge({ idempotencyKey: 'range-declined', amount: 100, currency: 'USD', reference: 'range-declined' }),
+  );
   const cancelled = await at(T0 + 2, () => client.cancel('range-cancelled'));
   expect([declined.status, cancelled.status]).toEqual(['declined', 'cancelled']);
 
@@ -98,7 +107,12 @@ it('lists [from, to) only, every status included, and the default page size is 1
   expect(afterFirst.charges).toHaveLength(3);
 
   // Default page size 100, has_more when more are in range.
-  await at(T0 + 10, () => chargeAll(client, Array.from({ length: 101 }, (_, i) => `range-bulk-${i}`)));
+  await at(T0 + 10, () =>
+    chargeAll(
+      client,
+      Array.from({ length: 101 }, (_, i) => `range-bulk-${i}`),
+    ),
+  );
   const first = await client.listCharges({ from: T0 + 10, to: T0 + 11 });
   expect([first.charges.length, first.hasMore]).toEqual([100, true]);
   const second = await client.listCharges({ from: T0 + 10, to: T0 + 11, startingAfter: first.charges.at(-1)!.id });
@@ -107,17 +121,29 @@ it('lists [from, to) only, every status included, and the default page size is 1
 
 it('refuses bad queries for good (GatewayRefusal) and reports an outage as an unknown outcome (GatewayError)', async () => {
   const { sandbox, client } = await setUp();
-  const refusal = (range: ListChargesRange) => client.listCharges(range).then(() => null, (err: unknown) => err);
+  const refusal = (range: ListChargesRange) =>
+    client.listCharges(range).then(
+      () => null,
+      (err: unknown) => err,
+    );
   for (const limit of [0, 1001, 2.5]) {
     const err = await refusal({ from: 0, to: 10, limit });
     expect(err, String(limit)).toBeInstanceOf(GatewayRefusal);
     expect(err).toMatchObject({ status: 400, code: 'invalid_request' });
   }
-  expect(await refusal({ from: 0, to: 10, startingAfter: 'ch_nope' })).toMatchObject({ name: 'GatewayRefusal', status: 400, code: 'invalid_cursor' });
+  expect(await refusal({ from: 0, to: 10, startingAfter: 'ch_nope' })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 400,
+    code: 'invalid_cursor',
+  });
   const raw = await fetch(`${sandbox.url}/v1/charges?created_gte=0&bogus=1`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } });
   expect([raw.status, ((await raw.json()) as { error: { code: string } }).error.code]).toEqual([400, 'invalid_request']);
   const wrongKey = t.add(new HttpPaymentGateway({ baseUrl: sandbox.url, apiKey: 'sk_not_the_key', timeoutMs: 5_000 }));
-  expect(await wrongKey.listCharges({ from: 0, to: 10 }).catch((err: unknown) => err)).toMatchObject({ name: 'GatewayRefusal', status: 401, code: 'unauthorized' });
+  expect(await wrongKey.listCharges({ from: 0, to: 10 }).catch((err: unknown) => err)).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 401,
+    code: 'unauthorized',
+  });
 
   sandbox.update({ outage: true });
   const outage = await refusal({ from: 0, to: 10 });
@@ -129,10 +155,21 @@ it('refuses bad queries for good (GatewayRefusal) and reports an outage as an un
 it('lists charges reloaded from a ledger file, old records (no refundedAmount) included', async () => {
   const dir = await t.tempDir('hawker-sandbox-list-');
   const ledgerFile = path.join(dir, 'ledger.jsonl');
-  const old = { id: 'ch_old', idempotencyKey: 'old-key', reference: 'old-key', amount: 250, currency: 'USD', status: 'succeeded', declineCode: null, createdAt: 1_600_000_000_000 };
+  const old = {
+    id: 'ch_old',
+    idempotencyKey: 'old-key',
+    reference: 'old-key',
+    amount: 250,
+    currency: 'USD',
+    status: 'succeeded',
+    declineCode: null,
+    createdAt: 1_600_000_000_000,
+  };
   fs.writeFileSync(ledgerFile, `${JSON.stringify({ charge: old, fingerprint: '250|USD|old-key' })}\n`);
   const first = await setUp({ ledgerFile });
-  const fresh = await at(1_600_000_000_001, () => first.client.charge({ idempotencyKey: 'new-key', amount: 300, currency: 'USD', reference: 'new-key' }));
+  const fresh = await at(1_600_000_000_001, () =>
+    first.client.charge({ idempotencyKey: 'new-key', amount: 300, currency: 'USD', reference: 'new-key' }),
+  );
   await first.sandbox.close();
 
   const second = await setUp({ ledgerFile });

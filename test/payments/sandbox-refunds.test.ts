@@ -51,14 +51,31 @@ it('refunds a charge in full: the default amount is the rest, and nothing is lef
   const c = await charge('full-1', 1_250);
   expect(c.refundedAmount).toBe(0);
   const r = await client.refund({ idempotencyKey: 'refund-full-1', chargeId: c.id, reason: 'requested_by_customer' });
-  expect(r).toEqual({ id: expect.stringMatching(/^re_/), idempotencyKey: 'refund-full-1', chargeId: c.id, amount: 1_250, currency: 'USD', status: 'succeeded', failureReason: null, createdAt: expect.any(Number) });
+  expect(r).toEqual({
+    id: expect.stringMatching(/^re_/),
+    idempotencyKey: 'refund-full-1',
+    chargeId: c.id,
+    amount: 1_250,
+    currency: 'USD',
+    status: 'succeeded',
+    failureReason: null,
+    createdAt: expect.any(Number),
+  });
   expect(await getJson(sandbox, `/v1/refunds/${r.id}`)).toEqual({ status: 200, body: r });
   expect((await getJson(sandbox, '/v1/refunds/re_nope')).status).toBe(404);
   expect((await current(client, c)).refundedAmount).toBe(1_250);
   expect((await getJson<GatewayCharge>(sandbox, `/v1/charges/full-1`)).body.refundedAmount).toBe(1_250);
 
-  expect(await attempt(client, { idempotencyKey: 'refund-full-2', chargeId: c.id })).toMatchObject({ name: 'GatewayRefusal', status: 400, code: 'charge_already_refunded' });
-  expect(await attempt(client, { idempotencyKey: 'refund-full-3', chargeId: c.id, amount: 1 })).toMatchObject({ name: 'GatewayRefusal', status: 400, code: 'amount_too_large' });
+  expect(await attempt(client, { idempotencyKey: 'refund-full-2', chargeId: c.id })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 400,
+    code: 'charge_already_refunded',
+  });
+  expect(await attempt(client, { idempotencyKey: 'refund-full-3', chargeId: c.id, amount: 1 })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 400,
+    code: 'amount_too_large',
+  });
   expect(sandbox.refunds()).toEqual([r]);
   expect((await getJson<{ refunds: GatewayRefund[] }>(sandbox, '/v1/ledger')).body.refunds).toEqual([r]);
 });
@@ -73,7 +90,11 @@ it('adds partial refunds up to the charge amount', async () => {
   expect([a.amount, b.amount, rest.amount]).toEqual([300, 200, 500]);
   expect(new Set([a.id, b.id, rest.id]).size).toBe(3);
   expect((await current(client, c)).refundedAmount).toBe(1_000);
-  expect(sandbox.refunds().map((r) => [r.chargeId, r.amount])).toEqual([[c.id, 300], [c.id, 200], [c.id, 500]]);
+  expect(sandbox.refunds().map((r) => [r.chargeId, r.amount])).toEqual([
+    [c.id, 300],
+    [c.id, 200],
+    [c.id, 500],
+  ]);
 });
 
 it('refuses a refund beyond what is left (400 amount_too_large) and changes nothing', async () => {
@@ -89,14 +110,21 @@ it('refuses a refund beyond what is left (400 amount_too_large) and changes noth
   expect((await current(client, c)).refundedAmount).toBe(600);
   expect(sandbox.refunds()).toHaveLength(1);
   // A refused key was not used up: the same key with an amount that fits goes through.
-  expect(await client.refund({ idempotencyKey: 'over-b', chargeId: c.id, amount: 400 })).toMatchObject({ amount: 400, status: 'succeeded' });
+  expect(await client.refund({ idempotencyKey: 'over-b', chargeId: c.id, amount: 400 })).toMatchObject({
+    amount: 400,
+    status: 'succeeded',
+  });
   expect((await current(client, c)).refundedAmount).toBe(1_000);
   // Bad requests: no key, no charge, a zero amount, unknown fields, an unknown charge.
   expect((await postRefund(sandbox, null, { charge: c.id })).body.error?.code).toBe('invalid_key');
   for (const body of [{}, { charge: c.id, amount: 0 }, { charge: c.id, amount: 1.5 }, { charge: c.id, extra: 1 }]) {
     expect((await postRefund(sandbox, 'bad-body', body)).body.error?.code, JSON.stringify(body)).toBe('invalid_request');
   }
-  expect(await attempt(client, { idempotencyKey: 'unknown-charge', chargeId: 'ch_nope' })).toMatchObject({ name: 'GatewayRefusal', status: 404, code: 'no_such_charge' });
+  expect(await attempt(client, { idempotencyKey: 'unknown-charge', chargeId: 'ch_nope' })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 404,
+    code: 'no_such_charge',
+  });
   expect(sandbox.refunds()).toHaveLength(2);
 });
 
@@ -107,17 +135,25 @@ it('refunds once per idempotency key: a repeat returns the first record; another
   const again = await postRefund(sandbox, 'idem-refund', { charge: c.id, amount: 100 });
   expect([first.status, again.status]).toEqual([201, 200]);
   expect(again.body).toEqual(first.body);
-  const concurrent = await Promise.all(Array.from({ length: 5 }, () => client.refund({ idempotencyKey: 'idem-refund', chargeId: c.id, amount: 100 })));
+  const concurrent = await Promise.all(
+    Array.from({ length: 5 }, () => client.refund({ idempotencyKey: 'idem-refund', chargeId: c.id, amount: 100 })),
+  );
   expect(concurrent).toEqual(Array.from({ length: 5 }, () => first.body));
   expect((await current(client, c)).refundedAmount).toBe(100);
 
   const reused = await postRefund(sandbox, 'idem-refund', { charge: c.id, amount: 200 });
   expect(reused).toMatchObject({ status: 409, body: { error: { code: 'idempotency_key_reused' } } });
   for (const req of [{ amount: 200 }, {}, { amount: 100, reason: 'duplicate' }]) {
-    expect(await attempt(client, { idempotencyKey: 'idem-refund', chargeId: c.id, ...req }), JSON.stringify(req)).toMatchObject({ name: 'GatewayRefusal', status: 409, code: 'idempotency_key_reused' });
+    expect(await attempt(client, { idempotencyKey: 'idem-refund', chargeId: c.id, ...req }), JSON.stringify(req)).toMatchObject({
+      name: 'GatewayRefusal',
+      status: 409,
+      code: 'idempotency_key_reused',
+    });
   }
   const other = await charge('idem-2', 500);
-  expect(await attempt(client, { idempotencyKey: 'idem-refund', chargeId: other.id, amount: 100 })).toMatchObject({ code: 'idempotency_key_reused' });
+  expect(await attempt(client, { idempotencyKey: 'idem-refund', chargeId: other.id, amount: 100 })).toMatchObject({
+    code: 'idempotency_key_reused',
+  });
   expect(sandbox.refunds()).toHaveLength(1);
   expect((await current(client, c)).refundedAmount).toBe(100);
   expect((await current(client, other)).refundedAmount).toBe(0);
@@ -128,9 +164,20 @@ it('refuses to refund a declined or cancelled charge', async () => {
   const declined = await charge('declined-1', 1_000);
   const cancelled = await client.cancel('cancelled-1');
   expect([declined.status, cancelled.status]).toEqual(['declined', 'cancelled']);
-  expect(await postRefund(sandbox, 'refund-declined', { charge: declined.id })).toMatchObject({ status: 400, body: { error: { code: 'charge_not_refundable' } } });
-  expect(await attempt(client, { idempotencyKey: 'refund-declined', chargeId: declined.id, amount: 1 })).toMatchObject({ name: 'GatewayRefusal', status: 400, code: 'charge_not_refundable' });
-  expect(await attempt(client, { idempotencyKey: 'refund-cancelled', chargeId: cancelled.id })).toMatchObject({ name: 'GatewayRefusal', status: 400, code: 'charge_not_refundable' });
+  expect(await postRefund(sandbox, 'refund-declined', { charge: declined.id })).toMatchObject({
+    status: 400,
+    body: { error: { code: 'charge_not_refundable' } },
+  });
+  expect(await attempt(client, { idempotencyKey: 'refund-declined', chargeId: declined.id, amount: 1 })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 400,
+    code: 'charge_not_refundable',
+  });
+  expect(await attempt(client, { idempotencyKey: 'refund-cancelled', chargeId: cancelled.id })).toMatchObject({
+    name: 'GatewayRefusal',
+    status: 400,
+    code: 'charge_not_refundable',
+  });
   expect(sandbox.refunds()).toEqual([]);
   expect((await current(client, declined)).refundedAmount).toBe(0);
 });
@@ -149,15 +196,21 @@ it('keeps refunds, refunded amounts and refund keys across a restart on the same
   expect((await current(second.client, c)).refundedAmount).toBe(300);
   // The key still stands for the first refund, and the total is still capped.
   expect(await second.client.refund({ idempotencyKey: 'restart-refund', chargeId: c.id, amount: 300 })).toEqual(r);
-  expect(await attempt(second.client, { idempotencyKey: 'restart-refund', chargeId: c.id, amount: 400 })).toMatchObject({ code: 'idempotency_key_reused' });
-  expect(await attempt(second.client, { idempotencyKey: 'restart-more', chargeId: c.id, amount: 701 })).toMatchObject({ code: 'amount_too_large' });
+  expect(await attempt(second.client, { idempotencyKey: 'restart-refund', chargeId: c.id, amount: 400 })).toMatchObject({
+    code: 'idempotency_key_reused',
+  });
+  expect(await attempt(second.client, { idempotencyKey: 'restart-more', chargeId: c.id, amount: 701 })).toMatchObject({
+    code: 'amount_too_large',
+  });
   expect(await second.client.refund({ idempotencyKey: 'restart-rest', chargeId: c.id })).toMatchObject({ amount: 700 });
   await second.sandbox.close();
 
   const third = await setUp({ ledgerFile });
   expect((await current(third.client, c)).refundedAmount).toBe(1_000);
   expect(third.sandbox.refunds().map((x) => x.amount)).toEqual([300, 700]);
-  expect(await attempt(third.client, { idempotencyKey: 'restart-again', chargeId: c.id })).toMatchObject({ code: 'charge_already_refunded' });
+  expect(await attempt(third.client, { idempotencyKey: 'restart-again', chargeId: c.id })).toMatchObject({
+    code: 'charge_already_refunded',
+  });
 });
 
 it('sends a signed refund.succeeded webhook, and an outage is an unknown outcome (GatewayError), not a refusal', async () => {

@@ -19,8 +19,18 @@ it('an order committed by a process that died before queuing its payment is queu
   // queuing the job: the ledger row is the outbox the supervisor relays from.
   const store = new OrderStore(redis, node.prefix, 60_000);
   const pool: PoolRef = { kind: 'sale', saleId: sale.id, productId: product.id, skuId: 'std' };
-  const { order } = await store.reserve({ buyerId: 'v1', roomId: room.id, agencyId: room.agencyId, pool, quantity: 1, idempotencyKey: 'orphan-order-1' });
-  const db = t.add(new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 1 }), (p) => p.end());
+  const { order } = await store.reserve({
+    buyerId: 'v1',
+    roomId: room.id,
+    agencyId: room.agencyId,
+    pool,
+    quantity: 1,
+    idempotencyKey: 'orphan-order-1',
+  });
+  const db = t.add(
+    new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 1 }),
+    (p) => p.end(),
+  );
   const recorded = await new LedgerOrders(db).record({ ...order, fingerprint: store.fingerprint(pool, 1) });
   expect(recorded.kind).toBe('recorded');
   expect(await redis.exists(`${bullPrefix(node.prefix)}:payments:${order.id}`)).toBe(0);
@@ -40,7 +50,9 @@ it('a payment job that gave up during a gateway outage is re-run after the deadl
   const sale = await scheduleSale(node, creator, room.id, product.id);
   const store = new OrderStore(redis, node.prefix, 1_500);
   const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
-  const { order } = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'outage-order-1' })) as PlaceOrderResult;
+  const { order } = ok(
+    await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: 'outage-order-1' }),
+  ) as PlaceOrderResult;
 
   // Both attempts (and the last attempt's cancel) hit the outage: the job fails with the order still paying.
   const failedJobs = `${bullPrefix(node.prefix)}:payments:failed`;

@@ -5,7 +5,15 @@ import { signWebhook } from '../../server/payments/signature.ts';
 import type { OrderUpdated, PlaceOrderResult } from '@hawker/protocol';
 import type { GatewayWebhookEvent } from '../../server/payments/contract.ts';
 import { call, ok } from '../../harness/clients.ts';
-import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, saleCounts, scheduleSale, startCommerce, WEBHOOK_SECRET } from '../../harness/commerce.ts';
+import {
+  GATEWAY_KEY,
+  joinedViewer,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  startCommerce,
+  WEBHOOK_SECRET,
+} from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
@@ -24,7 +32,9 @@ it("the gateway's signed webhooks settle orders whose worker vanished mid-charge
 
   /** What a worker does up to the charge, then "dies": the order is left pending_payment. */
   const chargeThenVanish = async (key: string, quantity: number) => {
-    const { order } = ok(await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity, idempotencyKey: key })) as PlaceOrderResult;
+    const { order } = ok(
+      await call(v1.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity, idempotencyKey: key }),
+    ) as PlaceOrderResult;
     expect((await store.transition(order.id, 'begin')).status).toBe('pending_payment');
     const charge = await gateway.charge({ idempotencyKey: order.id, reference: order.id, amount: order.amount, currency: order.currency });
     return { order, charge };
@@ -45,12 +55,16 @@ it("the gateway's signed webhooks settle orders whose worker vanished mid-charge
   const post = (event: unknown, sign: (body: string) => string | undefined = (b) => signWebhook(WEBHOOK_SECRET, b)) => {
     const body = JSON.stringify(event);
     const sig = sign(body);
-    return fetch(`${node.url}/api/payments/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...(sig ? { 'webhook-signature': sig } : {}) }, body }).then(
-      async (r) => ({ status: r.status, body: (await r.json()) as { applied?: boolean; error?: { code: string } } }),
-    );
+    return fetch(`${node.url}/api/payments/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(sig ? { 'webhook-signature': sig } : {}) },
+      body,
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { applied?: boolean; error?: { code: string } } }));
   };
   const succeededEvent = (data: Partial<GatewayWebhookEvent['data']>): GatewayWebhookEvent => ({
-    id: 'evt_test', type: 'charge.succeeded', createdAt: Date.now(),
+    id: 'evt_test',
+    type: 'charge.succeeded',
+    createdAt: Date.now(),
     data: { ...paid.charge, ...data },
   });
 
@@ -59,9 +73,15 @@ it("the gateway's signed webhooks settle orders whose worker vanished mid-charge
   // "Succeeded" for the declined order, correctly signed but not matching it (amount): ignored.
   const pending = await chargeThenVanish('webhook-order-3', 1); // declined too (declineRate 1), so it is failed now...
   await waitFor('third order failed', async () => (await store.get(pending.order.id))?.status === 'failed');
-  expect((await post(succeededEvent({ reference: pending.order.id, idempotencyKey: pending.order.id, amount: 1 }))).body).toEqual({ received: true, applied: false });
+  expect((await post(succeededEvent({ reference: pending.order.id, idempotencyKey: pending.order.id, amount: 1 }))).body).toEqual({
+    received: true,
+    applied: false,
+  });
   // Unknown order: acknowledged, ignored.
-  expect((await post(succeededEvent({ reference: 'ord_nope', idempotencyKey: 'ord_nope' }))).body).toEqual({ received: true, applied: false });
+  expect((await post(succeededEvent({ reference: 'ord_nope', idempotencyKey: 'ord_nope' }))).body).toEqual({
+    received: true,
+    applied: false,
+  });
   // Forged, tampered and stale signatures: 401.
   expect((await post(succeededEvent({}), () => undefined)).status).toBe(401);
   expect((await post(succeededEvent({}), (b) => signWebhook('whsec_someone_else_entirely', b))).status).toBe(401);

@@ -1,6 +1,15 @@
 import { expect, inject, it } from 'vitest';
 import { orderKeys } from '../../server/orders/store.ts';
-import { buyersOrder, gatewayEnv, liveRoomWithProduct, saleCounts, scheduleSale, spawnPaymentWorker, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import {
+  buyersOrder,
+  gatewayEnv,
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  spawnPaymentWorker,
+  startCommerce,
+  waitFinal,
+} from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
@@ -9,19 +18,31 @@ const t = useTeardown();
 it('a payment worker process SIGKILLed mid-charge: another worker finishes every order and no order is charged twice', async () => {
   // Slow charges so the kill lands while several are in flight; webhooks off, so only workers can settle orders and
   // the second worker has to recover the charges the first one started.
-  const { sandbox, node, redis } = await startCommerce(t, { gateway: { latencyMs: 600, declineRate: 0.1 }, env: { PAYMENT_WORKER: 'false' } });
+  const { sandbox, node, redis } = await startCommerce(t, {
+    gateway: { latencyMs: 600, declineRate: 0.1 },
+    env: { PAYMENT_WORKER: 'false' },
+  });
   sandbox.update({ webhookUrl: null });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 100 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: 40, perBuyerLimit: 1 });
 
   const { orderIds } = await buyersOrder(t, node, room.id, sale.id, 30);
 
-  const env = { ...gatewayEnv(sandbox), REDIS_URL: inject('redisUrl'), REDIS_KEY_PREFIX: node.prefix, PAYMENT_LOCK_MS: '1000', PAYMENT_WORKER_CONCURRENCY: '8', COMMERCE_TICK_MS: '100' };
+  const env = {
+    ...gatewayEnv(sandbox),
+    REDIS_URL: inject('redisUrl'),
+    REDIS_KEY_PREFIX: node.prefix,
+    PAYMENT_LOCK_MS: '1000',
+    PAYMENT_WORKER_CONCURRENCY: '8',
+    COMMERCE_TICK_MS: '100',
+  };
   const first = spawnPaymentWorker(t, env);
   await waitFor('six charges in flight at the gateway', () => sandbox.inFlight >= 6, 30_000, 5);
   first.child.kill('SIGKILL');
   expect((await first.exited)[1]).toBe('SIGKILL');
-  const statusAtKill = new Map(await Promise.all(orderIds.map(async (id) => [id, await redis.hget(orderKeys(node.prefix).order(id), 'status')] as const)));
+  const statusAtKill = new Map(
+    await Promise.all(orderIds.map(async (id) => [id, await redis.hget(orderKeys(node.prefix).order(id), 'status')] as const)),
+  );
   const pendingAtKill = orderIds.filter((id) => statusAtKill.get(id) === 'pending_payment');
   expect(pendingAtKill.length).toBeGreaterThanOrEqual(6);
 
@@ -44,5 +65,11 @@ it('a payment worker process SIGKILLed mid-charge: another worker finishes every
   const recovered = pendingAtKill.filter((id) => succeeded.has(id));
   expect(recovered.length).toBeGreaterThan(0);
   // Stock: sold = paid, declined units back in the sale, nothing reserved.
-  expect(await saleCounts(redis, node.prefix, sale.id)).toEqual({ left: 40 - paid.length, reserved: 0, sold: paid.length, returned: 0, quantity: 40 });
+  expect(await saleCounts(redis, node.prefix, sale.id)).toEqual({
+    left: 40 - paid.length,
+    reserved: 0,
+    sold: paid.length,
+    returned: 0,
+    quantity: 40,
+  });
 });

@@ -53,5 +53,5 @@ it('a node that closes gracefully drops out of the counts at once, long before i
   await onB.join(roomId);
   await onA.until('both counted', (s) => s.stats.viewers === 2);
   await b.close();
-  await onA.until('bob\'s node gone', (s) => s.stats.viewers === 1, 5_000);
+  await onA.until("bob's node gone", (s) => s.stats.viewers === 1, 5_000);
 });

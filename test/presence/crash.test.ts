@@ -25,25 +25,40 @@ it('viewers of a node that crashes (SIGKILL: no cleanup at all) drop out of the 
       env: {
         DATABASE_URL: inject('databaseUrl'),
         DATABASE_SCHEMA: schemaFor(randomPrefix()),
-        PATH: process.env.PATH, HOME: process.env.HOME, ...env, REDIS_URL: inject('redisUrl'), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir,
-        MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0', LOG_LEVEL: 'silent', PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        ...env,
+        REDIS_URL: inject('redisUrl'),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dir,
+        MEDIASOUP_WORKERS: '1',
+        MEDIASOUP_PORT_BASE: '0',
+        LOG_LEVEL: 'silent',
+        PAYMENT_GATEWAY_URL: 'http://127.0.0.1:9',
       },
       stdio: 'ignore',
     }),
     (c) => stopProcess(c, 'SIGKILL', 0), // a no-op once it has exited
   );
   const doomedUrl = `http://127.0.0.1:${port}`;
-  await waitFor('the second node to be ready', async () => (await fetch(`${doomedUrl}/readyz`).catch(() => undefined))?.status === 200, 30_000);
+  await waitFor(
+    'the second node to be ready',
+    async () => (await fetch(`${doomedUrl}/readyz`).catch(() => undefined))?.status === 200,
+    30_000,
+  );
 
   const { roomId } = await liveRoom(node.url);
   const survivor = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'survivor')));
   await survivor.join(roomId);
-  const doomed = await Promise.all(['d1', 'd2', 'd3'].map(async (id) => t.add(await LiveClient.connect(doomedUrl, await tokenFor(doomedUrl, id)))));
+  const doomed = await Promise.all(
+    ['d1', 'd2', 'd3'].map(async (id) => t.add(await LiveClient.connect(doomedUrl, await tokenFor(doomedUrl, id)))),
+  );
   for (const d of doomed) await d.join(roomId);
   await survivor.until('all four counted', (s) => s.stats.viewers === 4);
 
   child.kill('SIGKILL');
   await once(child, 'exit');
-  const after = await survivor.until('the crashed node\'s viewers expire', (s) => s.stats.viewers === 1, 15_000);
+  const after = await survivor.until("the crashed node's viewers expire", (s) => s.stats.viewers === 1, 15_000);
   expect(after.stats.viewers).toBe(1);
 });

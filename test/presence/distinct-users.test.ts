@@ -78,7 +78,7 @@ it('when a node dies without cleanup, its users leave the count at heartbeat exp
   await waitFor('alice and carol counted', () => agencyConsole.latest() === 2);
 
   await doomed.kill(); // SIGKILL: no leave, no share removal
-  await waitFor('the dead node\'s share is reaped', async () => (await shares(redis, prefix, roomId)).length === 1, 10_000);
+  await waitFor("the dead node's share is reaped", async () => (await shares(redis, prefix, roomId)).length === 1, 10_000);
   await waitFor('the console sees carol gone', () => agencyConsole.latest() === 1);
   expect(await agencyConsole.read()).toBe(1); // alice is still there, through the survivor
 

@@ -11,7 +11,9 @@ it('taps from many viewers are summed per tick and pushed as totals, not one pac
   const { roomId } = await liveRoom(node.url);
   const watcher = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'watcher')));
   await watcher.join(roomId);
-  const tappers = await Promise.all(Array.from({ length: 10 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `t${i}`)))));
+  const tappers = await Promise.all(
+    Array.from({ length: 10 }, async (_, i) => t.add(await LiveClient.connect(node.url, await tokenFor(node.url, `t${i}`)))),
+  );
   for (const tapper of tappers) await tapper.join(roomId);
 
   let sent = 0;

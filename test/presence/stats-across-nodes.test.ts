@@ -54,7 +54,10 @@ it('every watcher, on either node, gets at most one room:stats per tick however 
   const onB = await socket(b.url, 'tapperB');
   ok(await call(onA, 'room:join', { roomId }));
   ok(await call(onB, 'room:join', { roomId }));
-  await waitFor('both viewers broadcast', async () => ok(await call(agencyConsole, 'console:watch', { agencyId: 'ag2' })).rooms[0]?.stats.viewers === 2);
+  await waitFor(
+    'both viewers broadcast',
+    async () => ok(await call(agencyConsole, 'console:watch', { agencyId: 'ag2' })).rooms[0]?.stats.viewers === 2,
+  );
   const consolePushes = recordStats(agencyConsole, roomId);
   const viewerPushes = recordStats(onA, roomId);
 

@@ -44,7 +44,12 @@ beforeAll(async () => {
   const admin = tokens.admin;
   await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag1', name: 'One', ownerId: 'owner1' });
   await api(node.url, 'POST', '/api/agencies', admin, { id: 'ag2', name: 'Two', ownerId: 'owner2' });
-  for (const [agency, creator] of [['ag1', 'c1'], ['ag1', 'c2'], ['ag2', 'c3']]) await api(node.url, 'PUT', `/api/agencies/${agency}/creators/${creator}`, admin);
+  for (const [agency, creator] of [
+    ['ag1', 'c1'],
+    ['ag1', 'c2'],
+    ['ag2', 'c3'],
+  ])
+    await api(node.url, 'PUT', `/api/agencies/${agency}/creators/${creator}`, admin);
   await api(node.url, 'PUT', '/api/agencies/ag1/moderators/m1', admin);
   await api(node.url, 'PUT', '/api/agencies/ag2/moderators/m2', admin);
   roomId = (await newRoom(true)).id;
@@ -79,15 +84,29 @@ const emit = async (actor: ActorName, event: Parameters<typeof call>[1], payload
 const message = async (): Promise<string> => (ok(await call(chatter, 'chat:send', { roomId, text: `m${seq++}` })) as ChatMessage).id;
 
 /** Each action: who may do it, optional per-attempt setup (fresh state), and the attempt. */
-const ACTIONS: Record<string, { allowed: ActorName[]; setup?: () => Promise<unknown>; run: (a: ActorName, setup: unknown) => Promise<Outcome> }> = {
+const ACTIONS: Record<
+  string,
+  { allowed: ActorName[]; setup?: () => Promise<unknown>; run: (a: ActorName, setup: unknown) => Promise<Outcome> }
+> = {
   'POST /api/rooms': { allowed: CREATORS, run: (a) => rest(a, 'POST', '/api/rooms', { title: 'mine' }) },
   'GET /api/rooms': { allowed: EVERYONE, run: (a) => rest(a, 'GET', '/api/rooms?agencyId=ag1') },
   'GET /api/rooms/:id': { allowed: EVERYONE, run: (a) => rest(a, 'GET', `/api/rooms/${roomId}`) },
-  'POST /api/rooms/:id/live': { allowed: ['roomCreator', 'admin'], setup: () => newRoom(false), run: (a, r) => rest(a, 'POST', `/api/rooms/${(r as Room).id}/live`) },
-  'POST /api/rooms/:id/end': { allowed: ['roomCreator', 'agencyOwner', 'admin'], setup: () => newRoom(true), run: (a, r) => rest(a, 'POST', `/api/rooms/${(r as Room).id}/end`, {}) },
+  'POST /api/rooms/:id/live': {
+    allowed: ['roomCreator', 'admin'],
+    setup: () => newRoom(false),
+    run: (a, r) => rest(a, 'POST', `/api/rooms/${(r as Room).id}/live`),
+  },
+  'POST /api/rooms/:id/end': {
+    allowed: ['roomCreator', 'agencyOwner', 'admin'],
+    setup: () => newRoom(true),
+    run: (a, r) => rest(a, 'POST', `/api/rooms/${(r as Room).id}/end`, {}),
+  },
   'GET /api/rooms/:id/moderation': { allowed: ROOM_STAFF, run: (a) => rest(a, 'GET', `/api/rooms/${roomId}/moderation`) },
   'GET /api/rooms/:id/audit': { allowed: ROOM_STAFF, run: (a) => rest(a, 'GET', `/api/rooms/${roomId}/audit`) },
-  'POST /api/agencies': { allowed: ['admin'], run: (a) => rest(a, 'POST', '/api/agencies', { id: `new${seq++}`, name: 'New', ownerId: 'o' }) },
+  'POST /api/agencies': {
+    allowed: ['admin'],
+    run: (a) => rest(a, 'POST', '/api/agencies', { id: `new${seq++}`, name: 'New', ownerId: 'o' }),
+  },
   'GET /api/agencies': { allowed: ['admin'], run: (a) => rest(a, 'GET', '/api/agencies') },
   'GET /api/agencies/:id': { allowed: AGENCY_STAFF, run: (a) => rest(a, 'GET', '/api/agencies/ag1') },
   'PUT /api/agencies/:id/creators/:u': { allowed: AGENCY_MANAGERS, run: (a) => rest(a, 'PUT', `/api/agencies/ag1/creators/new${seq++}`) },
@@ -100,7 +119,10 @@ const ACTIONS: Record<string, { allowed: ActorName[]; setup?: () => Promise<unkn
     },
     run: (a, u) => rest(a, 'DELETE', `/api/agencies/ag1/creators/${String(u)}`),
   },
-  'PUT /api/agencies/:id/moderators/:u': { allowed: AGENCY_MANAGERS, run: (a) => rest(a, 'PUT', `/api/agencies/ag1/moderators/new${seq++}`) },
+  'PUT /api/agencies/:id/moderators/:u': {
+    allowed: AGENCY_MANAGERS,
+    run: (a) => rest(a, 'PUT', `/api/agencies/ag1/moderators/new${seq++}`),
+  },
   'DELETE /api/agencies/:id/moderators/:u': {
     allowed: AGENCY_MANAGERS,
     setup: async () => {
@@ -138,7 +160,10 @@ const ACTIONS: Record<string, { allowed: ActorName[]; setup?: () => Promise<unkn
     run: (a, u) => emit(a, 'mod:unban', { roomId, userId: u }),
   },
   'mod:slowMode': { allowed: ROOM_STAFF, run: (a) => emit(a, 'mod:slowMode', { roomId, seconds: seq++ % 2 }) },
-  'mod:roomKeywords': { allowed: ROOM_STAFF, run: (a) => emit(a, 'mod:roomKeywords', { roomId, add: [{ word: `w${seq++}`, mode: 'block' }] }) },
+  'mod:roomKeywords': {
+    allowed: ROOM_STAFF,
+    run: (a) => emit(a, 'mod:roomKeywords', { roomId, add: [{ word: `w${seq++}`, mode: 'block' }] }),
+  },
   'mod:agencyBan': { allowed: AGENCY_STAFF, run: (a) => emit(a, 'mod:agencyBan', { agencyId: 'ag1', userId: `troll${seq++}` }) },
   'mod:agencyUnban': {
     allowed: AGENCY_STAFF,
@@ -149,7 +174,10 @@ const ACTIONS: Record<string, { allowed: ActorName[]; setup?: () => Promise<unkn
     },
     run: (a, u) => emit(a, 'mod:agencyUnban', { agencyId: 'ag1', userId: u }),
   },
-  'mod:agencyKeywords': { allowed: AGENCY_STAFF, run: (a) => emit(a, 'mod:agencyKeywords', { agencyId: 'ag1', add: [{ word: `aw${seq++}`, mode: 'shadow' }] }) },
+  'mod:agencyKeywords': {
+    allowed: AGENCY_STAFF,
+    run: (a) => emit(a, 'mod:agencyKeywords', { agencyId: 'ag1', add: [{ word: `aw${seq++}`, mode: 'shadow' }] }),
+  },
 };
 
 it('role x action: only the allowed roles succeed; every refusal is FORBIDDEN and changes nothing', async () => {
@@ -172,11 +200,23 @@ it('role x action: only the allowed roles succeed; every refusal is FORBIDDEN an
 
 it('without a token, every route is UNAUTHENTICATED and sockets cannot connect', async () => {
   const paths: [string, string][] = [
-    ['POST', '/api/rooms'], ['GET', '/api/rooms'], ['GET', `/api/rooms/${roomId}`], ['POST', `/api/rooms/${roomId}/live`],
-    ['POST', `/api/rooms/${roomId}/end`], ['GET', `/api/rooms/${roomId}/moderation`], ['GET', `/api/rooms/${roomId}/audit`],
-    ['POST', '/api/agencies'], ['GET', '/api/agencies'], ['GET', '/api/agencies/ag1'], ['PUT', '/api/agencies/ag1/creators/x'],
-    ['DELETE', '/api/agencies/ag1/creators/c1'], ['PUT', '/api/agencies/ag1/moderators/x'], ['DELETE', '/api/agencies/ag1/moderators/m1'],
-    ['GET', '/api/agencies/ag1/audit'], ['GET', '/api/agencies/ag1/moderation'], ['GET', '/api/audit'],
+    ['POST', '/api/rooms'],
+    ['GET', '/api/rooms'],
+    ['GET', `/api/rooms/${roomId}`],
+    ['POST', `/api/rooms/${roomId}/live`],
+    ['POST', `/api/rooms/${roomId}/end`],
+    ['GET', `/api/rooms/${roomId}/moderation`],
+    ['GET', `/api/rooms/${roomId}/audit`],
+    ['POST', '/api/agencies'],
+    ['GET', '/api/agencies'],
+    ['GET', '/api/agencies/ag1'],
+    ['PUT', '/api/agencies/ag1/creators/x'],
+    ['DELETE', '/api/agencies/ag1/creators/c1'],
+    ['PUT', '/api/agencies/ag1/moderators/x'],
+    ['DELETE', '/api/agencies/ag1/moderators/m1'],
+    ['GET', '/api/agencies/ag1/audit'],
+    ['GET', '/api/agencies/ag1/moderation'],
+    ['GET', '/api/audit'],
   ];
   const before = await fingerprint();
   for (const [method, path] of paths) {

@@ -15,7 +15,10 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
   const redis = t.add(inspector());
   const { roomId } = await liveRoom(node.url, { agencyId: 'ag1' });
   const moderation = async () => {
-    const keys = (await redis.keys(`${node.prefix}mod:*`)).concat(await redis.keys(`${node.prefix}room*`), await redis.keys(`${node.prefix}agenc*`));
+    const keys = (await redis.keys(`${node.prefix}mod:*`)).concat(
+      await redis.keys(`${node.prefix}room*`),
+      await redis.keys(`${node.prefix}agenc*`),
+    );
     return keys.sort();
   };
   const modBefore = await moderation();
@@ -26,7 +29,9 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
   const fuzzers: ClientSocket[] = [];
   for (let i = 0; i < 50; i++) {
     const [role, agencyId] = roles[i % roles.length]!;
-    const s = t.add(await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) })));
+    const s = t.add(
+      await connect(node.url, await devToken(node.url, { userId: `f${i}`, name: `f${i}`, role, ...(agencyId ? { agencyId } : {}) })),
+    );
     fuzzers.push(s);
     if (i % 2 === 0) ok(await call(s, 'room:join', { roomId }));
   }
@@ -45,19 +50,21 @@ it('a few thousand random payloads: each acknowledged with a typed result or err
           continue;
         }
         acks.push(
-          (s.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> }).emitWithAck(event, payload).then((ack) => {
-            const key = ack.ok ? `${event}:ok` : ack.error.code;
-            outcomes[key] = (outcomes[key] ?? 0) + 1;
-            if (ack.ok) {
-              expect(Object.keys(ack).sort()).toEqual(['data', 'ok']);
-              if (event === 'chat:send') accepted.push((ack.data as ChatMessage).id);
-              if (event === 'like:tap') likes += (ack.data as { accepted: number }).accepted;
-            } else {
-              expect(codes.has(ack.error.code), `seed ${seed}: ${JSON.stringify(ack)}`).toBe(true);
-              expect(typeof ack.error.message).toBe('string');
-              expect(ack.error.code, `seed ${seed}: ${event} ${JSON.stringify(payload)?.slice(0, 200)}`).not.toBe('INTERNAL');
-            }
-          }),
+          (s.timeout(30_000) as unknown as { emitWithAck(e: string, p: unknown): Promise<Ack<unknown>> })
+            .emitWithAck(event, payload)
+            .then((ack) => {
+              const key = ack.ok ? `${event}:ok` : ack.error.code;
+              outcomes[key] = (outcomes[key] ?? 0) + 1;
+              if (ack.ok) {
+                expect(Object.keys(ack).sort()).toEqual(['data', 'ok']);
+                if (event === 'chat:send') accepted.push((ack.data as ChatMessage).id);
+                if (event === 'like:tap') likes += (ack.data as { accepted: number }).accepted;
+              } else {
+                expect(codes.has(ack.error.code), `seed ${seed}: ${JSON.stringify(ack)}`).toBe(true);
+                expect(typeof ack.error.message).toBe('string');
+                expect(ack.error.code, `seed ${seed}: ${event} ${JSON.stringify(payload)?.slice(0, 200)}`).not.toBe('INTERNAL');
+              }
+            }),
         );
       }
       await Promise.all(acks);
@@ -89,7 +96,13 @@ it('an oversized frame or a malformed packet closes only that connection; everyo
   const { roomId } = await liveRoom(node.url);
   const bystander = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bystander')));
   await bystander.join(roomId);
-  for (const raw of [`42["chat:send",{"roomId":"${'x'.repeat(100_000)}"}]`, '42[', '4{"broken', '99', `42["room:join",{"roomId":${'['.repeat(5000)}`]) {
+  for (const raw of [
+    `42["chat:send",{"roomId":"${'x'.repeat(100_000)}"}]`,
+    '42[',
+    '4{"broken',
+    '99',
+    `42["room:join",{"roomId":${'['.repeat(5000)}`,
+  ]) {
     const s = t.add(await connect(node.url, await tokenFor(node.url, 'attacker')));
     const closed = new Promise<string>((resolve) => s.once('disconnect', resolve));
     s.io.engine.send(raw);

@@ -46,7 +46,10 @@ async function cutAndCompare(opts: { breakRecovery: boolean }) {
   ok(await call(host.socket, 'like:tap', { roomId, count: 9 }));
   const other = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'viewer2')));
   await other.join(roomId);
-  await host.until('the host sees the room settle', (s) => s.chat.some((m) => m.id === during.id) && s.stats.likes === 9 && s.stats.viewers === 2);
+  await host.until(
+    'the host sees the room settle',
+    (s) => s.chat.some((m) => m.id === during.id) && s.stats.likes === 9 && s.stats.viewers === 2,
+  );
 
   await reconnected;
   await waitFor('the viewer to be connected', () => viewer.socket.connected);
@@ -67,14 +70,14 @@ async function cutAndCompare(opts: { breakRecovery: boolean }) {
   // Leaving (both connections) drops the count for everyone.
   ok(await call(fresh.socket, 'room:leave', { roomId }));
   viewer.close();
-  await host.until('both of viewer1\'s connections gone', (s) => s.stats.viewers === 2);
+  await host.until("both of viewer1's connections gone", (s) => s.stats.viewers === 2);
 }
 
-it('a connection cut mid-room is recovered (missed pushes replayed) and its state equals a fresh join\'s', async () => {
+it("a connection cut mid-room is recovered (missed pushes replayed) and its state equals a fresh join's", async () => {
   await cutAndCompare({ breakRecovery: false });
 });
 
-it('when recovery is impossible the client re-joins and its state equals a fresh join\'s', async () => {
+it("when recovery is impossible the client re-joins and its state equals a fresh join's", async () => {
   await cutAndCompare({ breakRecovery: true });
 });
 
@@ -98,7 +101,13 @@ it('a connection cut on one node recovers on another: the session and the missed
   const internals = viewer.socket as unknown as { _pid: string; _lastOffset: string };
   const moved = t.add(
     new LiveClient(
-      ioClient(other.url, { auth: { token, pid: internals._pid, offset: internals._lastOffset }, transports: ['websocket'], reconnection: false, forceNew: true, autoConnect: false }),
+      ioClient(other.url, {
+        auth: { token, pid: internals._pid, offset: internals._lastOffset },
+        transports: ['websocket'],
+        reconnection: false,
+        forceNew: true,
+        autoConnect: false,
+      }),
     ),
   );
   moved.state = viewer.state; // the client keeps its state across the cut

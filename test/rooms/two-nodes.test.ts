@@ -25,9 +25,9 @@ it('two nodes sharing one Redis serve one room: chat, deletes, likes, counts and
 
   // Chat sent on B reaches A.
   const fromB = ok(await call(onB.socket, 'chat:send', { roomId, text: 'hello from B' })) as ChatMessage;
-  await onA.until('A sees B\'s message', (s) => s.chat.some((m) => m.id === fromB.id));
+  await onA.until("A sees B's message", (s) => s.chat.some((m) => m.id === fromB.id));
   const fromA = ok(await call(onA.socket, 'chat:send', { roomId, text: 'hello from A' })) as ChatMessage;
-  await onB.until('B sees A\'s message', (s) => s.chat.some((m) => m.id === fromA.id));
+  await onB.until("B sees A's message", (s) => s.chat.some((m) => m.id === fromA.id));
 
   // A delete issued on node B removes the message on A and from history.
   expect(ok(await call(creatorOnB.socket, 'mod:delete', { roomId, messageId: fromB.id }))).toEqual({ removedFromHistory: true });
@@ -53,6 +53,11 @@ it('two nodes sharing one Redis serve one room: chat, deletes, likes, counts and
   for (const c of [onA, fresh]) await c.until('the banned viewer no longer counts', (s) => s.stats.viewers === 3);
 
   // Both nodes read the same audit log.
-  const audit = await api<{ entries: { action: string }[] }>(b.url, 'GET', `/api/rooms/${roomId}/audit`, await tokenFor(b.url, 'creator1', 'creator', 'ag1'));
+  const audit = await api<{ entries: { action: string }[] }>(
+    b.url,
+    'GET',
+    `/api/rooms/${roomId}/audit`,
+    await tokenFor(b.url, 'creator1', 'creator', 'ag1'),
+  );
   expect(audit.body.entries.map((e) => e.action)).toEqual(['user.ban', 'user.mute', 'chat.delete']);
 });

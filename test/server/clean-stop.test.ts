@@ -129,7 +129,10 @@ function runMain(env: Record<string, string>) {
   async function waitExit(): Promise<[number | null, NodeJS.Signals | null]> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`did not exit within ${SHUTDOWN_TIMEOUT_MS + 5_000} ms:\n${raw}`)), SHUTDOWN_TIMEOUT_MS + 5_000);
+      timer = setTimeout(
+        () => reject(new Error(`did not exit within ${SHUTDOWN_TIMEOUT_MS + 5_000} ms:\n${raw}`)),
+        SHUTDOWN_TIMEOUT_MS + 5_000,
+      );
     });
     try {
       return await Promise.race([exited, timeout]);
@@ -176,7 +179,10 @@ async function ctrlC(m: Main, pids: Awaited<ReturnType<typeof started>>): Promis
   const [code, signal] = await m.waitExit();
   expect({ code, signal }, m.output()).toEqual({ code: 0, signal: null });
   expect(m.errorLines(), m.output()).toEqual([]);
-  expect(m.lines.some((l) => l.msg === 'stopped'), m.output()).toBe(true);
+  expect(
+    m.lines.some((l) => l.msg === 'stopped'),
+    m.output(),
+  ).toBe(true);
   // Redis was stopped by the node (SIGTERM), not by the terminal's SIGINT.
   const redisLog = await fs.readFile(path.join(m.dataDir, 'redis', 'redis.log'), 'utf8');
   expect(redisLog).not.toMatch(/Received SIGINT/);
@@ -185,15 +191,24 @@ async function ctrlC(m: Main, pids: Awaited<ReturnType<typeof started>>): Promis
   expect(await alive(pids.redisPid, 'redis-server')).toBe(false);
   expect(await alive(pids.sandboxPid, 'sandbox')).toBe(false);
   if (pids.postmasterPid) expect(await alive(pids.postmasterPid, 'postgres')).toBe(false);
-  await waitFor('mediasoup workers gone', async () => {
-    for (const pid of pids.workerPids) if (await alive(pid, 'mediasoup-worker')) return false;
-    return true;
-  }, 5_000);
+  await waitFor(
+    'mediasoup workers gone',
+    async () => {
+      for (const pid of pids.workerPids) if (await alive(pid, 'mediasoup-worker')) return false;
+      return true;
+    },
+    5_000,
+  );
 }
 
 it('Ctrl-C (SIGINT to the process group) stops rooms, workers, sandbox, Redis in order, exit 0, no error line, nothing left', async () => {
   const dir = await t.tempDir('hawker-clean-stop-');
-  const m = runMain({ PORT: String(await freePort()), DATA_DIR: dir, DATABASE_URL: inject('databaseUrl'), DATABASE_SCHEMA: schemaFor(randomPrefix()) });
+  const m = runMain({
+    PORT: String(await freePort()),
+    DATA_DIR: dir,
+    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_SCHEMA: schemaFor(randomPrefix()),
+  });
   const pids = await started(m, dir);
   await ctrlC(m, pids);
   // In order: the node (its rooms and workers) first, then the children it launched.
@@ -214,10 +229,14 @@ it('after a SIGKILL of the node its workers and sandbox die with it; the next st
   process.kill(first.pid, 'SIGKILL'); // only the node: its children get no signal at all
   const [, signal] = await first.waitExit();
   expect(signal).toBe('SIGKILL');
-  await waitFor('workers and sandbox gone after their parent was SIGKILLed', async () => {
-    for (const pid of before.workerPids) if (await alive(pid, 'mediasoup-worker')) return false;
-    return !(await alive(before.sandboxPid, 'sandbox'));
-  }, 10_000);
+  await waitFor(
+    'workers and sandbox gone after their parent was SIGKILLed',
+    async () => {
+      for (const pid of before.workerPids) if (await alive(pid, 'mediasoup-worker')) return false;
+      return !(await alive(before.sandboxPid, 'sandbox'));
+    },
+    10_000,
+  );
 
   const second = runMain({ ...env, PORT: String(await freePort()) });
   const after = await started(second, dir);
@@ -238,7 +257,12 @@ it('after a SIGKILL of the node its workers and sandbox die with it; the next st
 it('a worker that closed itself on a signal before the node heard of it is replaced with a warning, not an error', async () => {
   // A SIGINT/SIGTERM to the process group may reach a worker before the node, or an operator may signal one worker.
   const dir = await t.tempDir('hawker-clean-stop-');
-  const m = runMain({ PORT: String(await freePort()), DATA_DIR: dir, DATABASE_URL: inject('databaseUrl'), DATABASE_SCHEMA: schemaFor(randomPrefix()) });
+  const m = runMain({
+    PORT: String(await freePort()),
+    DATA_DIR: dir,
+    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_SCHEMA: schemaFor(randomPrefix()),
+  });
   const pids = await started(m, dir);
   process.kill(pids.workerPids[0]!, 'SIGINT');
   const replaced = await m.waitForLine(/^mediasoup worker replaced/, 10_000);

@@ -16,7 +16,13 @@ function runServer(env: Record<string, string>) {
   const child = t.add(
     spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
       cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: inject('databaseUrl'), DATABASE_SCHEMA: schemaFor(randomPrefix()), ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        DATABASE_URL: inject('databaseUrl'),
+        DATABASE_SCHEMA: schemaFor(randomPrefix()),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     }),
     // SIGTERM first, so that a server left running by a failed test stops the redis-server it started too.
@@ -41,10 +47,14 @@ it('starts its own Redis when REDIS_URL is unset, becomes ready, and shuts down 
   const dir = await t.tempDir('hawker-start-');
   const port = await freePort();
   const s = runServer({ PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dir, MEDIASOUP_WORKERS: '1', MEDIASOUP_PORT_BASE: '0' });
-  const body = await waitFor('readyz 200', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
-    return res.status === 200 ? ((await res.json()) as { redis: { maxmemoryPolicy: string }; workers: { alive: number } }) : undefined;
-  }, 30_000);
+  const body = await waitFor(
+    'readyz 200',
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      return res.status === 200 ? ((await res.json()) as { redis: { maxmemoryPolicy: string }; workers: { alive: number } }) : undefined;
+    },
+    30_000,
+  );
   expect(body.redis.maxmemoryPolicy).toBe('noeviction');
   expect(body.workers.alive).toBe(1);
   const redisPid = Number(await fs.readFile(path.join(dir, 'redis', 'redis.pid'), 'utf8'));

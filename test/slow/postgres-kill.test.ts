@@ -26,9 +26,12 @@ it('PostgreSQL SIGKILLed mid-stream: orders are answered UNAVAILABLE while it is
   const answers = new Map<string, number>();
   let n = 0;
   const order = async () => {
-    const ack = (await call(v.socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: `pgkill-${String(n++).padStart(4, "0")}` }, 20_000)) as
-      | { ok: true; data: PlaceOrderResult }
-      | { ok: false; error: { code: string } };
+    const ack = (await call(
+      v.socket,
+      'order:place',
+      { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: `pgkill-${String(n++).padStart(4, '0')}` },
+      20_000,
+    )) as { ok: true; data: PlaceOrderResult } | { ok: false; error: { code: string } };
     const key = ack.ok ? 'ok' : ack.error.code;
     answers.set(key, (answers.get(key) ?? 0) + 1);
     if (ack.ok) acked.push(ack.data.order.id);
@@ -39,7 +42,15 @@ it('PostgreSQL SIGKILLed mid-stream: orders are answered UNAVAILABLE while it is
   const restarted = new Promise((resolve) => db.on('restarted', resolve));
   process.kill(db.pid, 'SIGKILL');
   // Keep ordering until an order succeeds again after the restart; every answer meanwhile is typed.
-  await waitFor('an UNAVAILABLE answer while PostgreSQL is down', async () => { await order(); return (answers.get(ErrorCode.UNAVAILABLE) ?? 0) > 0; }, 20_000, 60);
+  await waitFor(
+    'an UNAVAILABLE answer while PostgreSQL is down',
+    async () => {
+      await order();
+      return (answers.get(ErrorCode.UNAVAILABLE) ?? 0) > 0;
+    },
+    20_000,
+    60,
+  );
   console.log('answers while down:', JSON.stringify(Object.fromEntries(answers)));
   await restarted;
   await waitFor('orders succeed again after the restart', () => order(), 30_000, 100);
@@ -47,10 +58,17 @@ it('PostgreSQL SIGKILLed mid-stream: orders are answered UNAVAILABLE while it is
 
   expect([...answers.keys()].sort()).toEqual(['UNAVAILABLE', 'ok'].sort());
   // Nothing acknowledged is lost, and everything settles: paid, and the units of refused attempts back in the sale.
-  await waitFor('every order paid and no reservation left unconfirmed', async () => {
-    const open = Number((await ledger.query(`SELECT count(*) FROM orders WHERE status IN ('reserved', 'pending_payment')`)).rows[0].count);
-    return open === 0 && (await redis.zcard(orderKeys(prefix).unconfirmed)) === 0;
-  }, 90_000, 250);
+  await waitFor(
+    'every order paid and no reservation left unconfirmed',
+    async () => {
+      const open = Number(
+        (await ledger.query(`SELECT count(*) FROM orders WHERE status IN ('reserved', 'pending_payment')`)).rows[0].count,
+      );
+      return open === 0 && (await redis.zcard(orderKeys(prefix).unconfirmed)) === 0;
+    },
+    90_000,
+    250,
+  );
   const { rows } = await ledger.query<{ id: string; status: string }>(`SELECT id, status FROM orders WHERE room_id = $1`, [room.id]);
   const byId = new Map(rows.map((r) => [r.id, r.status]));
   for (const id of acked) expect(byId.get(id)).toBe('paid');

@@ -2,7 +2,15 @@ import { expect, it } from 'vitest';
 import { TokenService } from '../../server/auth/tokens.ts';
 import type { Ack, PlaceOrderResult } from '@hawker/protocol';
 import { call, connect, ok, type ClientSocket } from '../../harness/clients.ts';
-import { liveRoomWithProduct, saleCounts, scheduleSale, skuCounts, startCommerce, waitFinal, watchSaleInvariant } from '../../harness/commerce.ts';
+import {
+  liveRoomWithProduct,
+  saleCounts,
+  scheduleSale,
+  skuCounts,
+  startCommerce,
+  waitFinal,
+  watchSaleInvariant,
+} from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const BUYERS = 2_000;
@@ -13,11 +21,18 @@ const t = useTeardown();
 
 it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the units declined payments return: no oversell, invariant at every check, limits hold, everyone answered`, async () => {
   // Payments run during the race (30% declines release stock back into it), so the counters move in every direction.
-  const { sandbox, node, redis } = await startCommerce(t, { gateway: { latencyMs: 5, declineRate: 0.3 }, env: { PAYMENT_WORKER_CONCURRENCY: '32' } });
+  const { sandbox, node, redis } = await startCommerce(t, {
+    gateway: { latencyMs: 5, declineRate: 0.3 },
+    env: { PAYMENT_WORKER_CONCURRENCY: '32' },
+  });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 500 });
   // A long window: connecting 2,000 sockets on a loaded 2-core box can take a minute, and the sale must still be open
   // when phase 2 runs (an ended sale returns its unsold units to the SKU, which is a different check).
-  const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: QUANTITY, perBuyerLimit: LIMIT, durationMs: 30 * 60_000 });
+  const sale = await scheduleSale(node, creator, room.id, product.id, {
+    quantity: QUANTITY,
+    perBuyerLimit: LIMIT,
+    durationMs: 30 * 60_000,
+  });
 
   // Real sockets, one identity each, connected and joined in bounded batches.
   const signer = new TokenService({ kind: 'secret', secret: node.node.ctx.config.JWT_SECRET });
@@ -47,7 +62,12 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
       buyers.flatMap(({ id, socket }) =>
         keys.map(async (k): Promise<Attempt> => {
           const key = `${id}-order-${k}`;
-          const ack = await call(socket, 'order:place', { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: key }, 60_000).catch((err: Error) => ({
+          const ack = await call(
+            socket,
+            'order:place',
+            { roomId: room.id, saleId: sale.id, quantity: 1, idempotencyKey: key },
+            60_000,
+          ).catch((err: Error) => ({
             ok: false as const,
             error: { code: 'NO_ANSWER' as const, message: err.message },
           }));
@@ -66,7 +86,11 @@ it(`${BUYERS} buyers on real sockets race for ${QUANTITY} units, then for the un
 
   // One idempotency key never made two orders; replays answered with the order their key made.
   const byKey = new Map<string, Set<string>>();
-  for (const a of burst) if (a.ack.ok) (byKey.get(`${a.buyer}/${a.key}`) ?? byKey.set(`${a.buyer}/${a.key}`, new Set()).get(`${a.buyer}/${a.key}`)!).add(a.ack.data.order.id);
+  for (const a of burst)
+    if (a.ack.ok)
+      (byKey.get(`${a.buyer}/${a.key}`) ?? byKey.set(`${a.buyer}/${a.key}`, new Set()).get(`${a.buyer}/${a.key}`)!).add(
+        a.ack.data.order.id,
+      );
   for (const ids of byKey.values()) expect(ids.size).toBe(1);
 
   // Payments settle the burst's orders (about 30% are declined, and their units return to the sale)...
@@ -118,7 +142,11 @@ type AnyAttempt = { ack: Ack<PlaceOrderResult> | { ok: false; error: { code: str
 function tally(attempts: readonly AnyAttempt[]): Map<string, number> {
   const reasons = new Map<string, number>();
   for (const a of attempts) {
-    const r = a.ack.ok ? (a.ack.data.replayed ? 'replayed' : 'reserved') : `${a.ack.error.code}:${(a.ack.error.details as { reason?: string } | undefined)?.reason ?? ''}`;
+    const r = a.ack.ok
+      ? a.ack.data.replayed
+        ? 'replayed'
+        : 'reserved'
+      : `${a.ack.error.code}:${(a.ack.error.details as { reason?: string } | undefined)?.reason ?? ''}`;
     reasons.set(r, (reasons.get(r) ?? 0) + 1);
   }
   return reasons;

@@ -37,7 +37,14 @@ async function seedOrders(client: pg.Client, roomId: string, agencyId: string, s
             CASE WHEN status = 'paid' THEN 'ch_seed_' || id END, CASE WHEN status = 'paid' THEN created_at END,
             CASE WHEN status = 'failed' THEN 'card declined' END
      FROM unnest($3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS s(id, buyer_id, status, created_at)`,
-    [roomId, agencyId, seeds.map((s) => s.id), seeds.map((s) => s.buyerId), seeds.map((s) => s.status), seeds.map((s) => new Date(s.createdAt).toISOString())],
+    [
+      roomId,
+      agencyId,
+      seeds.map((s) => s.id),
+      seeds.map((s) => s.buyerId),
+      seeds.map((s) => s.status),
+      seeds.map((s) => new Date(s.createdAt).toISOString()),
+    ],
   );
 }
 
@@ -48,7 +55,10 @@ async function allPages(url: string, path: string, token: string, query: Record<
   const pages: Order[][] = [];
   let cursor: string | null = null;
   do {
-    const qs: URLSearchParams = new URLSearchParams({ ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])), ...(cursor ? { cursor } : {}) });
+    const qs: URLSearchParams = new URLSearchParams({
+      ...Object.fromEntries(Object.entries(query).map(([k, v]) => [k, String(v)])),
+      ...(cursor ? { cursor } : {}),
+    });
     const res: { status: number; body: OrderList } = await api<OrderList>(url, 'GET', `${path}?${qs}`, token);
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     pages.push(res.body.orders);
@@ -80,7 +90,11 @@ it('10,000 orders, 90 paid among them: status=paid finds paid orders at any dept
   }));
   await seedOrders(ledger, room.id, 'ag1', seeds);
   const path = `/api/rooms/${room.id}/orders`;
-  const expected = (keep: (s: Seed) => boolean) => seeds.filter(keep).sort(newestFirst).map((s) => s.id);
+  const expected = (keep: (s: Seed) => boolean) =>
+    seeds
+      .filter(keep)
+      .sort(newestFirst)
+      .map((s) => s.id);
   const paid = expected((s) => s.status === 'paid');
   expect(paid).toHaveLength(90);
 
@@ -95,7 +109,10 @@ it('10,000 orders, 90 paid among them: status=paid finds paid orders at any dept
   // Paging status=paid: exactly the 90, each once, newest first, whatever the page size; the last page says so.
   for (const limit of [2, 7, 90, 200]) {
     const pages = await allPages(node.url, path, creator, { status: 'paid', limit });
-    expect(pages.flat().map((o) => o.id), `limit=${limit}`).toEqual(paid);
+    expect(
+      pages.flat().map((o) => o.id),
+      `limit=${limit}`,
+    ).toEqual(paid);
     expect(pages).toHaveLength(Math.ceil(90 / limit));
   }
   const cancelled = await allPages(node.url, path, creator, { status: 'cancelled', limit: 3 });
@@ -125,7 +142,10 @@ it('10,000 orders, 90 paid among them: status=paid finds paid orders at any dept
     expected((s) => s.createdAt < seeds[12]!.createdAt),
   );
   // An empty range (to = from) is empty, and so is one that ends before it starts.
-  for (const q of [{ from, to: from }, { from: to, to: from }]) {
+  for (const q of [
+    { from, to: from },
+    { from: to, to: from },
+  ]) {
     const res = await api<OrderList>(node.url, 'GET', `${path}?from=${q.from}&to=${q.to}`, creator);
     expect(res.body).toEqual({ orders: [], nextCursor: null });
   }

@@ -15,7 +15,11 @@ const failure = async (run: () => Promise<void>): Promise<CloseError> => {
 it('runs every step in order, each after the previous settled, and resolves when none failed', async () => {
   const order: string[] = [];
   const slow = (name: string, ms: number) => () => new Promise<void>((r) => setTimeout(() => r(void order.push(name)), ms));
-  await closeAll('x', [['a', slow('a', 20)], ['b', () => void order.push('b')], ['c', slow('c', 1)]]);
+  await closeAll('x', [
+    ['a', slow('a', 20)],
+    ['b', () => void order.push('b')],
+    ['c', slow('c', 1)],
+  ]);
   expect(order).toEqual(['a', 'b', 'c']);
 });
 
@@ -71,15 +75,19 @@ it('with a logger, logs each failure with its step as it happens', async () => {
   const log = { error: (obj: unknown, msg: string) => logged.push({ obj, msg }) } as unknown as Logger;
   const boom = new Error('boom');
   await failure(() =>
-    closeAll('node', [
+    closeAll(
+      'node',
       [
-        'domain chat',
-        () => {
-          throw boom;
-        },
+        [
+          'domain chat',
+          () => {
+            throw boom;
+          },
+        ],
+        ['redis', () => undefined],
       ],
-      ['redis', () => undefined],
-    ], log),
+      log,
+    ),
   );
   expect(logged).toEqual([{ obj: { err: boom, step: 'domain chat' }, msg: 'node: closing domain chat failed; closing the rest' }]);
 });
@@ -87,7 +95,16 @@ it('with a logger, logs each failure with its step as it happens', async () => {
 it('nested: a step that is itself a closeAll reports its inner failures inside the outer CloseError', async () => {
   const inner = new Error('worker did not stop');
   const err = await failure(() =>
-    closeAll('node', [['domain payments', () => closeAll('payment runtime', [['worker', () => Promise.reject(inner)], ['queue', () => undefined]])]]),
+    closeAll('node', [
+      [
+        'domain payments',
+        () =>
+          closeAll('payment runtime', [
+            ['worker', () => Promise.reject(inner)],
+            ['queue', () => undefined],
+          ]),
+      ],
+    ]),
   );
   expect(err.steps).toEqual(['domain payments']);
   const nested = err.errors[0] as CloseError;

@@ -162,11 +162,15 @@ function cyclesOf(edgeKeys: Iterable<string>): string[][] {
 describe('import rules', () => {
   it.each(Object.entries(RULES))('%s', (_name, rule) => {
     expect(rule.files.length, 'the rule covers no file: a folder moved?').toBeGreaterThan(0);
-    const broken = rule.files.flatMap((file) => importsOf(file).filter(({ target, spec }) => rule.forbidden(target, spec)).map(({ spec }) => `${file}: ${spec}`));
+    const broken = rule.files.flatMap((file) =>
+      importsOf(file)
+        .filter(({ target, spec }) => rule.forbidden(target, spec))
+        .map(({ spec }) => `${file}: ${spec}`),
+    );
     expect(broken).toEqual([]);
   });
 
-  it('no import cycles between server folders (domains, kernel, edge): each folder\'s imports go one way', () => {
+  it("no import cycles between server folders (domains, kernel, edge): each folder's imports go one way", () => {
     const edges = serverFolderGraph();
     expect(edges.size, 'no import between server folders found: did the folders move?').toBeGreaterThan(0);
     const gone = Object.keys(KNOWN_CYCLE_EDGES).filter((edge) => !edges.has(edge));
@@ -175,18 +179,27 @@ describe('import rules', () => {
     // Each cycle with the imports that make it, so the failure says which file to change.
     const explained = cycles.map((folders) => [
       folders.join(' ⇄ '),
-      ...[...edges].filter(([edge]) => folders.includes(edge.split(' → ')[0]!) && folders.includes(edge.split(' → ')[1]!)).map(([edge, by]) => `${edge} (${by})`),
+      ...[...edges]
+        .filter(([edge]) => folders.includes(edge.split(' → ')[0]!) && folders.includes(edge.split(' → ')[1]!))
+        .map(([edge, by]) => `${edge} (${by})`),
     ]);
     expect(explained).toEqual([]);
   });
 
   it('the cycle finder finds every cycle and nothing else', () => {
-    expect(cyclesOf(['a → b', 'b → c', 'c → a', 'c → d', 'd → e', 'e → d', 'f → a'])).toEqual([['d', 'e'], ['a', 'b', 'c']]);
+    expect(cyclesOf(['a → b', 'b → c', 'c → a', 'c → d', 'd → e', 'e → d', 'f → a'])).toEqual([
+      ['d', 'e'],
+      ['a', 'b', 'c'],
+    ]);
     expect(cyclesOf(['a → b', 'b → c', 'a → c'])).toEqual([]);
   });
 
   it('the specifier scan finds static, re-export, side-effect and dynamic imports and resolves them', () => {
-    const found = [...`import a from './a.ts';\nexport { b } from "../b.ts";\nimport './c.ts';\nconst d = await import('@hawker/protocol/x');\nimport {\n  e,\n} from 'zod';`.matchAll(SPECIFIER)].map((m) => m[1] ?? m[2]);
+    const found = [
+      ...`import a from './a.ts';\nexport { b } from "../b.ts";\nimport './c.ts';\nconst d = await import('@hawker/protocol/x');\nimport {\n  e,\n} from 'zod';`.matchAll(
+        SPECIFIER,
+      ),
+    ].map((m) => m[1] ?? m[2]);
     expect(found).toEqual(['./a.ts', '../b.ts', './c.ts', '@hawker/protocol/x', 'zod']);
     expect(importsOf('server/domains.ts').map((i) => i.target)).toContain('server/app.ts');
   });

@@ -37,14 +37,20 @@ const AGENCY_STAFF: Actor[] = ['moderator', 'agencyOwner', 'admin'];
 
 /** Each action: the check, and exactly who may. Everyone else is denied. */
 const TABLE: Record<string, { check: (p: Principal) => boolean; allowed: Actor[] }> = {
-  'create a room': { check: (p) => policy.canCreateRoom(p), allowed: ['roomCreator', 'sameAgencyCreator', 'otherAgencyCreator', 'independentCreator', 'admin'] },
+  'create a room': {
+    check: (p) => policy.canCreateRoom(p),
+    allowed: ['roomCreator', 'sameAgencyCreator', 'otherAgencyCreator', 'independentCreator', 'admin'],
+  },
   'go live': { check: (p) => policy.canGoLive(p, agencyRoom), allowed: ['roomCreator', 'admin'] },
   'publish video or audio': { check: (p) => policy.canPublish(p, agencyRoom), allowed: ['roomCreator'] },
   'end, products, pin, sales': { check: (p) => policy.canManageRoom(p, agencyRoom), allowed: ['roomCreator', 'agencyOwner', 'admin'] },
   'moderate a room, its orders and media stats': { check: (p) => policy.canModerateRoom(p, agencyRoom), allowed: ROOM_STAFF },
   "a room's analytics": { check: (p) => policy.canSeeRoomAnalytics(p, agencyRoom), allowed: ROOM_STAFF },
   'independent room: go live': { check: (p) => policy.canGoLive(p, independentRoom), allowed: ['independentCreator', 'admin'] },
-  'independent room: end, products, sales': { check: (p) => policy.canManageRoom(p, independentRoom), allowed: ['independentCreator', 'admin'] },
+  'independent room: end, products, sales': {
+    check: (p) => policy.canManageRoom(p, independentRoom),
+    allowed: ['independentCreator', 'admin'],
+  },
   'independent room: moderate': { check: (p) => policy.canModerateRoom(p, independentRoom), allowed: ['independentCreator', 'admin'] },
   'agency-wide moderation and reads (ag1)': { check: (p) => policy.canModerateAgency(p, 'ag1'), allowed: AGENCY_STAFF },
   'change the roster (ag1)': { check: (p) => policy.canManageAgency(p, 'ag1'), allowed: ['agencyOwner', 'admin'] },
@@ -65,8 +71,12 @@ describe('role x action', () => {
 });
 
 it('every named check of the policy is in the table', () => {
-  const checks = Object.keys(policy).filter((k) => k.startsWith('can')).sort();
-  const covered = new Set(Object.values(TABLE).flatMap(({ check }) => [...check.toString().matchAll(/policy\.(can\w+)/g)].map((m) => m[1]!)));
+  const checks = Object.keys(policy)
+    .filter((k) => k.startsWith('can'))
+    .sort();
+  const covered = new Set(
+    Object.values(TABLE).flatMap(({ check }) => [...check.toString().matchAll(/policy\.(can\w+)/g)].map((m) => m[1]!)),
+  );
   expect(checks.filter((c) => !covered.has(c))).toEqual([]);
 });
 

@@ -8,7 +8,7 @@ import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/
 const t = useTeardown();
 const openPage = useBrowser(t);
 
-it('the agency console shows its live rooms with video, deletes a viewer\'s message everywhere, and follows rooms going live and ending', async () => {
+it("the agency console shows its live rooms with video, deletes a viewer's message everywhere, and follows rooms going live and ending", async () => {
   const node = t.add(await startNode());
   const creator = await devIdentity(node.url, { userId: 'c-con', name: 'Mia Chen', role: 'creator', agencyId: 'ag-con' });
   const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Night market' })).body;
@@ -33,7 +33,10 @@ it('the agency console shows its live rooms with video, deletes a viewer\'s mess
   });
   const tile = console.page.getByTestId('room-tile').filter({ hasText: 'Night market' });
   await tile.waitFor();
-  expect(await tile.getByTestId('chat-msg').allTextContents()).toEqual([expect.stringContaining('Love this!'), expect.stringContaining('cheap followers')]);
+  expect(await tile.getByTestId('chat-msg').allTextContents()).toEqual([
+    expect.stringContaining('Love this!'),
+    expect.stringContaining('cheap followers'),
+  ]);
   // The thumbnail plays the creator's video, on the console's own media connection.
   await waitFor('thumbnail video', () => tile.getByTestId('thumbnail').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 30_000);
 

@@ -56,7 +56,9 @@ it('tells people who are not signed in, or have the wrong role, what to do', asy
   await anonymous.page.getByTestId('need-sign-in').waitFor();
   expect(await anonymous.page.getByRole('link', { name: 'Sign in' }).last().getAttribute('href')).toBe('/?next=%2Fstudio#sign-in');
 
-  const viewer = await openPage(`${node.url}/studio`, { identity: await devIdentity(node.url, { userId: 'v2', name: 'Bo', role: 'viewer' }) });
+  const viewer = await openPage(`${node.url}/studio`, {
+    identity: await devIdentity(node.url, { userId: 'v2', name: 'Bo', role: 'viewer' }),
+  });
   await viewer.page.getByTestId('wrong-role').waitFor();
   expect(await viewer.page.getByTestId('wrong-role').textContent()).toContain('signed in as Bo (viewer)');
 

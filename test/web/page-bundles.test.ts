@@ -9,7 +9,13 @@ import { PAGE_ENTRIES, pageBuildOptions, pageSizes } from '../../server/web/buil
 it('no page bundle carries zod: the pages and the SDK use the protocol for types and its schema-free helpers only', async () => {
   const result = await build({ ...pageBuildOptions('test-artifacts/page-bundles'), write: false });
   const meta = result.metafile!;
-  const bundled = new Set(Object.values(meta.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([file]) => file)));
+  const bundled = new Set(
+    Object.values(meta.outputs).flatMap((o) =>
+      Object.entries(o.inputs)
+        .filter(([, i]) => i.bytesInOutput > 0)
+        .map(([file]) => file),
+    ),
+  );
   expect([...bundled].filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
   // Of the protocol, only code that is not a schema (the chat message id order).
   expect([...bundled].filter((f) => f.startsWith('protocol/')).sort()).toEqual(['protocol/src/messageIds.ts']);

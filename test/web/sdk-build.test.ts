@@ -94,7 +94,10 @@ it('packs the protocol and the SDK; a scratch project installs both tarballs, ru
   expect(tarballs).toEqual(['hawker-client-sdk-0.1.0.tgz', 'hawker-protocol-0.1.0.tgz']);
 
   // The scratch project: only the two tarballs and the SDK's peers, from the npm cache this checkout already filled.
-  const own = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const own = JSON.parse(await fs.readFile(path.join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
   await fs.writeFile(
     path.join(work, 'package.json'),
     JSON.stringify({
@@ -113,7 +116,11 @@ it('packs the protocol and the SDK; a scratch project installs both tarballs, ru
 
   const node = t.add(await startNode());
   await fs.writeFile(path.join(work, 'node-client.mjs'), NODE_CLIENT);
-  const { stdout } = await run(process.execPath, [path.join(work, 'node-client.mjs')], { cwd: work, env: { ...process.env, HAWKER_URL: node.url }, timeout: 30_000 });
+  const { stdout } = await run(process.execPath, [path.join(work, 'node-client.mjs')], {
+    cwd: work,
+    env: { ...process.env, HAWKER_URL: node.url },
+    timeout: 30_000,
+  });
   expect(JSON.parse(stdout.trim().split('\n').at(-1)!)).toEqual({
     title: 'From Node',
     status: 'live',
@@ -126,7 +133,15 @@ it('packs the protocol and the SDK; a scratch project installs both tarballs, ru
   await fs.writeFile(
     path.join(work, 'tsconfig.json'),
     JSON.stringify({
-      compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', lib: ['es2022', 'dom'], types: [] },
+      compilerOptions: {
+        strict: true,
+        noEmit: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        lib: ['es2022', 'dom'],
+        types: [],
+      },
       files: ['consumer.ts'],
     }),
   );

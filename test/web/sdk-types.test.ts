@@ -70,7 +70,17 @@ export function typeContract(room: LiveRoom, agency: AgencyConsole, video: HTMLV
 it('the SDK types its events, requests and errors (tsc on this file)', async () => {
   const here = fileURLToPath(import.meta.url);
   const tsc = path.resolve('node_modules/typescript/bin/tsc');
-  const flags = ['--noEmit', '--strict', '--noUncheckedIndexedAccess', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022'];
+  const flags = [
+    '--noEmit',
+    '--strict',
+    '--noUncheckedIndexedAccess',
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2022',
+  ];
   const libs = ['--lib', 'es2022,dom', '--types', 'node', '--allowImportingTsExtensions', '--skipLibCheck', '--verbatimModuleSyntax'];
   const result = await promisify(execFile)(process.execPath, [tsc, ...flags, ...libs, here]).then(
     () => 'ok',

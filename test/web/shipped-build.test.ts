@@ -30,9 +30,13 @@ it('a production install (esbuild kept, socket.io-client and mediasoup-client pr
   await fs.writeFile(path.join(shipped, 'landing.js'), '');
   await fs.writeFile(path.join(shipped, 'ok'), 'shipped\n');
 
-  const { buildWeb } = (await import(pathToFileURL(path.join(dir, 'server/web/build.ts')).href)) as typeof import('../../server/web/build.ts');
+  const { buildWeb } = (await import(
+    pathToFileURL(path.join(dir, 'server/web/build.ts')).href
+  )) as typeof import('../../server/web/build.ts');
   expect(await buildWeb()).toEqual({ dir: shipped, key: '0123456789abcdef', built: false });
   // Without a shipped build, the error says what is missing and what to do.
   await fs.rm(path.join(dir, 'web/dist'), { recursive: true });
-  await expect(buildWeb()).rejects.toThrow(/cannot be built here \(not installed: socket\.io-client, mediasoup-client\).*scripts\/build-web\.ts/);
+  await expect(buildWeb()).rejects.toThrow(
+    /cannot be built here \(not installed: socket\.io-client, mediasoup-client\).*scripts\/build-web\.ts/,
+  );
 });

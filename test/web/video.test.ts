@@ -45,11 +45,15 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   const viewerSocket = () => [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'v-video');
   const before = viewerSocket()!;
   before.conn.close();
-  const after = await waitFor('the viewer back in the room on a new connection', () => {
-    const s = viewerSocket();
-    // Connection-state recovery may give the new connection the old id: compare the server-side socket objects.
-    return s && s !== before && s.data.rooms.has(created.body.id) ? s : undefined;
-  }, 30_000);
+  const after = await waitFor(
+    'the viewer back in the room on a new connection',
+    () => {
+      const s = viewerSocket();
+      // Connection-state recovery may give the new connection the old id: compare the server-side socket objects.
+      return s && s !== before && s.data.rooms.has(created.body.id) ? s : undefined;
+    },
+    30_000,
+  );
   expect(after.connected).toBe(true);
   const resumed = await decodedFrames(viewer.page, 'video');
   await waitFor('frames after the reconnect', async () => (await decodedFrames(viewer.page, 'video')) > resumed + 10, 30_000);
@@ -59,7 +63,9 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   // on a brand-new connection (Socket.IO recovery broken: its session is deleted as soon as it is stored) and takes
   // them back with media:reattach, so the viewer's player goes on with the same tracks.
   const producerIds = async () =>
-    (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${created.body.id}/media/stats`, creator.token)).body.producers.map((p) => p.id).sort();
+    (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${created.body.id}/media/stats`, creator.token)).body.producers
+      .map((p) => p.id)
+      .sort();
   const published = await producerIds();
   expect(published).toHaveLength(2); // camera and microphone
   const creatorSocket = [...io.sockets.sockets.values()].find((s) => s.data.principal?.userId === 'c-video')!;
@@ -71,10 +77,14 @@ it('the creator goes live from the studio and a phone viewer sees moving video',
   } finally {
     redis.disconnect();
   }
-  const back = await waitFor('the creator back on a new connection', () => {
-    const s = [...io.sockets.sockets.values()].find((x) => x.data.principal?.userId === 'c-video');
-    return s && s.id !== creatorSocket.id && s.data.rooms.has(created.body.id) ? s : undefined;
-  }, 30_000);
+  const back = await waitFor(
+    'the creator back on a new connection',
+    () => {
+      const s = [...io.sockets.sockets.values()].find((x) => x.data.principal?.userId === 'c-video');
+      return s && s.id !== creatorSocket.id && s.data.rooms.has(created.body.id) ? s : undefined;
+    },
+    30_000,
+  );
   expect(back.recovered).toBe(false);
   const resumedCamera = await decodedFrames(viewer.page, 'video');
   await waitFor('frames after the creator is back', async () => (await decodedFrames(viewer.page, 'video')) > resumedCamera + 10, 30_000);

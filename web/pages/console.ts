@@ -17,7 +17,10 @@ if (identity) {
   if (!agencyId) {
     showNotice({
       title: 'Which agency?',
-      message: identity.principal.role === 'admin' ? 'Open /console?agency=<agency id>.' : 'Your identity has no agency. Sign in again with an agency id.',
+      message:
+        identity.principal.role === 'admin'
+          ? 'Open /console?agency=<agency id>.'
+          : 'Your identity has no agency. Sign in again with an agency id.',
       action: { label: 'Switch identity', href: '/?next=%2Fconsole#sign-in' },
       testId: 'no-agency',
     });
@@ -31,7 +34,12 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
   try {
     agency = await AgencyConsole.connect(location.origin, identity.token, agencyId);
   } catch (err) {
-    showNotice({ title: 'Cannot open the console', message: describeError(err), action: { label: 'Back home', href: '/' }, testId: 'console-error' });
+    showNotice({
+      title: 'Cannot open the console',
+      message: describeError(err),
+      action: { label: 'Back home', href: '/' },
+      testId: 'console-error',
+    });
     return;
   }
   const view = new ConsoleView(agency, identity);
@@ -47,7 +55,11 @@ class ConsoleView {
   private readonly banner = new ConnectionBanner();
   private readonly tiles = new Map<string, RoomTile>();
   private readonly grid = h('div', { class: 'room-grid', attrs: { 'data-testid': 'room-grid' } });
-  private readonly empty = h('div', { class: 'empty', text: 'No room of your agency is live right now. Rooms appear here the moment a creator goes live.', attrs: { 'data-testid': 'no-rooms' } });
+  private readonly empty = h('div', {
+    class: 'empty',
+    text: 'No room of your agency is live right now. Rooms appear here the moment a creator goes live.',
+    attrs: { 'data-testid': 'no-rooms' },
+  });
   private readonly activity = h('ul', { class: 'list activity', attrs: { 'data-testid': 'activity' } });
   private readonly totals = {
     rooms: h('b', { text: '0', attrs: { 'data-testid': 'total-rooms' } }),
@@ -109,8 +121,15 @@ class ConsoleView {
   private render(): void {
     const main = byId('main');
     main.className = 'page page-wide';
-    const word = h('input', { attrs: { maxlength: 40, placeholder: 'word or phrase', 'aria-label': 'Keyword', 'data-testid': 'keyword-input' } });
-    const mode = h('select', { attrs: { 'aria-label': 'What the keyword does', 'data-testid': 'keyword-mode' } }, h('option', { text: 'Block', attrs: { value: 'block' } }), h('option', { text: 'Shadow (only the sender sees it)', attrs: { value: 'shadow' } }));
+    const word = h('input', {
+      attrs: { maxlength: 40, placeholder: 'word or phrase', 'aria-label': 'Keyword', 'data-testid': 'keyword-input' },
+    });
+    const mode = h(
+      'select',
+      { attrs: { 'aria-label': 'What the keyword does', 'data-testid': 'keyword-mode' } },
+      h('option', { text: 'Block', attrs: { value: 'block' } }),
+      h('option', { text: 'Shadow (only the sender sees it)', attrs: { value: 'shadow' } }),
+    );
     const add = h('button', { class: 'btn', text: 'Add to every room', attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
     const form = h(
       'form',
@@ -121,7 +140,9 @@ class ConsoleView {
             e.preventDefault();
             if (!word.value.trim()) return;
             void withButton(add, async () => {
-              this.showKeywords(await this.agency.agencyKeywords({ add: [{ word: word.value.trim(), mode: mode.value as 'block' | 'shadow' }] }));
+              this.showKeywords(
+                await this.agency.agencyKeywords({ add: [{ word: word.value.trim(), mode: mode.value as 'block' | 'shadow' }] }),
+              );
               word.value = '';
             });
           },
@@ -137,8 +158,27 @@ class ConsoleView {
       h(
         'div',
         { class: 'stack' },
-        h('div', { class: 'row' }, h('div', { class: 'grow' }, h('h1', { text: 'Agency console' }), h('div', { class: 'muted small', text: `Agency ${this.agency.agencyId} · ${this.identity.principal.name} (${this.identity.principal.role})` }))),
-        h('div', { class: 'counters' }, counter(this.totals.rooms, 'Rooms live'), counter(this.totals.viewers, 'Viewers now'), counter(this.totals.orders, 'Orders (agency)'), counter(this.totals.gmv, 'GMV paid (agency)')),
+        h(
+          'div',
+          { class: 'row' },
+          h(
+            'div',
+            { class: 'grow' },
+            h('h1', { text: 'Agency console' }),
+            h('div', {
+              class: 'muted small',
+              text: `Agency ${this.agency.agencyId} · ${this.identity.principal.name} (${this.identity.principal.role})`,
+            }),
+          ),
+        ),
+        h(
+          'div',
+          { class: 'counters' },
+          counter(this.totals.rooms, 'Rooms live'),
+          counter(this.totals.viewers, 'Viewers now'),
+          counter(this.totals.orders, 'Orders (agency)'),
+          counter(this.totals.gmv, 'GMV paid (agency)'),
+        ),
         h(
           'div',
           { class: 'console-layout' },
@@ -146,7 +186,14 @@ class ConsoleView {
           h(
             'aside',
             { class: 'stack' },
-            h('section', { class: 'card' }, h('h2', { text: 'Keywords, all rooms' }), h('p', { class: 'muted small', text: 'Applies to every room of your creators.' }), this.keywords, form),
+            h(
+              'section',
+              { class: 'card' },
+              h('h2', { text: 'Keywords, all rooms' }),
+              h('p', { class: 'muted small', text: 'Applies to every room of your creators.' }),
+              this.keywords,
+              form,
+            ),
             h('section', { class: 'card' }, h('h2', { text: 'Activity' }), this.activity),
           ),
         ),
@@ -218,7 +265,14 @@ class ConsoleView {
   }
 
   private note(text: string, alert = false): void {
-    this.activity.prepend(h('li', { class: alert ? 'list-item alert' : 'list-item', attrs: { 'data-testid': 'activity-item' } }, h('span', { class: 'muted small', text: clock(Date.now()) }), h('span', { class: 'grow', text })));
+    this.activity.prepend(
+      h(
+        'li',
+        { class: alert ? 'list-item alert' : 'list-item', attrs: { 'data-testid': 'activity-item' } },
+        h('span', { class: 'muted small', text: clock(Date.now()) }),
+        h('span', { class: 'grow', text }),
+      ),
+    );
     while (this.activity.childElementCount > ACTIVITY_SHOWN) this.activity.lastElementChild?.remove();
   }
 }
@@ -248,20 +302,36 @@ class RoomTile {
     this.viewers = snapshot.stats.viewers;
     this.chat = new ChatPanel(snapshot, { mod: { moderation: agency.moderation(r.id), selfId } });
     const counter = (value: HTMLElement, label: string) => h('div', { class: 'counter' }, value, h('span', { text: label }));
-    const slow = h('button', { class: 'btn btn-ghost btn-sm', text: snapshot.chatSettings.slowModeS > 0 ? 'Slow mode off' : 'Slow mode 10 s', attrs: { type: 'button', 'data-testid': 'slow-mode' } });
+    const slow = h('button', {
+      class: 'btn btn-ghost btn-sm',
+      text: snapshot.chatSettings.slowModeS > 0 ? 'Slow mode off' : 'Slow mode 10 s',
+      attrs: { type: 'button', 'data-testid': 'slow-mode' },
+    });
     let slowOn = snapshot.chatSettings.slowModeS > 0;
-    slow.addEventListener('click', () =>
-      void withButton(slow, async () => {
-        const s = await agency.moderation(r.id).slowMode(slowOn ? 0 : 10);
-        slowOn = s.slowModeS > 0;
-        slow.textContent = slowOn ? 'Slow mode off' : 'Slow mode 10 s';
-      }),
+    slow.addEventListener(
+      'click',
+      () =>
+        void withButton(slow, async () => {
+          const s = await agency.moderation(r.id).slowMode(slowOn ? 0 : 10);
+          slowOn = s.slowModeS > 0;
+          slow.textContent = slowOn ? 'Slow mode off' : 'Slow mode 10 s';
+        }),
     );
-    const word = h('input', { attrs: { maxlength: 40, placeholder: 'Block a word in this room', 'aria-label': 'Word to block in this room', 'data-testid': 'room-keyword-input' } });
+    const word = h('input', {
+      attrs: {
+        maxlength: 40,
+        placeholder: 'Block a word in this room',
+        'aria-label': 'Word to block in this room',
+        'data-testid': 'room-keyword-input',
+      },
+    });
     const block = h('button', { class: 'btn btn-sm', text: 'Block', attrs: { type: 'submit', 'data-testid': 'room-keyword-add' } });
     const blocked = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'room-keywords' } });
     const showRoomKeywords = (list: KeywordList) =>
-      replace(blocked, ...list.keywords.map((k) => h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${k.mode}`)));
+      replace(
+        blocked,
+        ...list.keywords.map((k) => h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${k.mode}`)),
+      );
     const keywordForm = h(
       'form',
       {
@@ -283,16 +353,34 @@ class RoomTile {
     this.element = h(
       'article',
       { class: 'card room-tile', attrs: { 'data-testid': 'room-tile', 'data-room-id': r.id } },
-      h('div', { class: 'video-frame' }, this.video, this.videoNote, h('div', { class: 'overlay-tl' }, h('span', { class: 'pill pill-live', text: 'Live' }))),
+      h(
+        'div',
+        { class: 'video-frame' },
+        this.video,
+        this.videoNote,
+        h('div', { class: 'overlay-tl' }, h('span', { class: 'pill pill-live', text: 'Live' })),
+      ),
       h('div', { class: 'title', text: r.title, attrs: { 'data-testid': 'tile-title' } }),
       h(
         'div',
         { class: 'row' },
         h('div', { class: 'grow muted small', text: `with ${r.creatorName}` }),
         slow,
-        h('a', { class: 'btn btn-ghost btn-sm', attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank' } }, icon('eye'), 'Open'),
+        h(
+          'a',
+          { class: 'btn btn-ghost btn-sm', attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank' } },
+          icon('eye'),
+          'Open',
+        ),
       ),
-      h('div', { class: 'counters' }, counter(this.counters.viewers, 'Viewers'), counter(this.counters.likes, 'Likes'), counter(this.counters.orders, 'Orders'), counter(this.counters.gmv, 'GMV')),
+      h(
+        'div',
+        { class: 'counters' },
+        counter(this.counters.viewers, 'Viewers'),
+        counter(this.counters.likes, 'Likes'),
+        counter(this.counters.orders, 'Orders'),
+        counter(this.counters.gmv, 'GMV'),
+      ),
       this.chat.element,
       blocked,
       keywordForm,
@@ -333,7 +421,8 @@ class RoomTile {
       this.stopVideo = () => player.close();
       const show = (s: string) => {
         this.videoNote.hidden = s === 'playing';
-        this.videoNote.textContent = s === 'paused' ? 'Camera paused' : s === 'waiting' ? 'No video yet' : s === 'closed' ? 'Video stopped' : '';
+        this.videoNote.textContent =
+          s === 'paused' ? 'Camera paused' : s === 'waiting' ? 'No video yet' : s === 'closed' ? 'Video stopped' : '';
       };
       player.on('state', show);
       show(player.state);

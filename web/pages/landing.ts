@@ -11,7 +11,14 @@ const field = (name: string) => form.elements.namedItem(name) as HTMLInputElemen
 const errorBox = byId('sign-in-error');
 
 function slug(name: string): string {
-  return name.normalize('NFKD').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-+|-+$/g, '').toLowerCase().slice(0, 48) || `user-${Math.random().toString(36).slice(2, 8)}`;
+  return (
+    name
+      .normalize('NFKD')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .toLowerCase()
+      .slice(0, 48) || `user-${Math.random().toString(36).slice(2, 8)}`
+  );
 }
 
 function showIdentity(): void {
@@ -61,7 +68,12 @@ function roomItem(room: Room): HTMLLIElement {
     'li',
     { class: 'list-item', attrs: { 'data-testid': 'live-room', 'data-room-id': room.id } },
     h('span', { class: 'pill pill-live', text: 'Live' }),
-    h('div', { class: 'grow' }, h('div', { class: 'title', text: room.title }), h('div', { class: 'muted small', text: `with ${room.creatorName}` })),
+    h(
+      'div',
+      { class: 'grow' },
+      h('div', { class: 'title', text: room.title }),
+      h('div', { class: 'muted small', text: `with ${room.creatorName}` }),
+    ),
     h('a', { class: 'btn btn-primary btn-sm', attrs: { href: `/room?id=${encodeURIComponent(room.id)}` } }, icon('play'), 'Watch'),
   );
 }

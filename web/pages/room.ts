@@ -14,7 +14,12 @@ renderTopbar('/room');
 const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'admin'], 'viewer room');
 const roomId = new URLSearchParams(location.search).get('id');
 if (identity && !roomId) {
-  showNotice({ title: 'No room chosen', message: 'Open a live from the list on the home page.', action: { label: 'See who is live', href: '/#live-now' }, testId: 'no-room' });
+  showNotice({
+    title: 'No room chosen',
+    message: 'Open a live from the list on the home page.',
+    action: { label: 'See who is live', href: '/#live-now' },
+    testId: 'no-room',
+  });
 } else if (identity && roomId) {
   void enter(identity, roomId);
 }
@@ -24,7 +29,12 @@ async function enter(identity: Identity, id: string): Promise<void> {
   try {
     room = await LiveRoom.join(location.origin, identity.token, id);
   } catch (err) {
-    showNotice({ title: 'Cannot join this live', message: describeError(err), action: { label: 'Find another live', href: '/#live-now' }, testId: 'join-error' });
+    showNotice({
+      title: 'Cannot join this live',
+      message: describeError(err),
+      action: { label: 'Find another live', href: '/#live-now' },
+      testId: 'join-error',
+    });
     return;
   }
   const view = new RoomView(room);
@@ -42,7 +52,11 @@ class RoomView {
   private readonly livePill = h('span', { class: 'pill', attrs: { 'data-testid': 'room-status' } });
   private readonly viewers = h('span', { class: 'stat-chip', attrs: { 'data-testid': 'viewers' } });
   private readonly likeCount = h('span', { attrs: { 'data-testid': 'likes' } });
-  private readonly unmute = h('button', { class: 'btn btn-sm unmute', attrs: { type: 'button', hidden: true, 'data-testid': 'unmute' } }, 'Tap to unmute');
+  private readonly unmute = h(
+    'button',
+    { class: 'btn btn-sm unmute', attrs: { type: 'button', hidden: true, 'data-testid': 'unmute' } },
+    'Tap to unmute',
+  );
   private readonly danmaku = h('div', { class: 'danmaku', attrs: { 'aria-hidden': 'true' } });
   private readonly hearts = h('div', { class: 'like-burst', attrs: { 'aria-hidden': 'true' } });
   private readonly chat: ChatPanel;
@@ -92,7 +106,11 @@ class RoomView {
     const r = this.room.room;
     const main = byId('main');
     main.className = '';
-    const like = h('button', { class: 'btn btn-icon like-button', attrs: { type: 'button', 'aria-label': 'Like', 'data-testid': 'like' } }, icon('heart'));
+    const like = h(
+      'button',
+      { class: 'btn btn-icon like-button', attrs: { type: 'button', 'aria-label': 'Like', 'data-testid': 'like' } },
+      icon('heart'),
+    );
     like.addEventListener('click', () => {
       this.burst();
       this.room.like().catch(() => {
@@ -115,7 +133,12 @@ class RoomView {
           h(
             'div',
             { class: 'stage-top' },
-            h('div', { class: 'host' }, h('span', { class: 'avatar', text: initials(r.creatorName) }), h('div', {}, h('b', { text: r.creatorName }), h('div', { class: 'title', text: r.title }))),
+            h(
+              'div',
+              { class: 'host' },
+              h('span', { class: 'avatar', text: initials(r.creatorName) }),
+              h('div', {}, h('b', { text: r.creatorName }), h('div', { class: 'title', text: r.title })),
+            ),
             this.livePill,
             h('div', { class: 'grow' }),
             this.viewers,
@@ -148,7 +171,12 @@ class RoomView {
           this.placeholder.hidden = true;
           this.unmute.hidden = !player.muted;
         } else if (state === 'paused') this.note('The creator paused the camera. Stay tuned.');
-        else if (state === 'waiting') this.note(this.room.room.status === 'live' ? 'The creator is setting up the camera…' : 'The creator is getting ready. The video starts as soon as they go live.');
+        else if (state === 'waiting')
+          this.note(
+            this.room.room.status === 'live'
+              ? 'The creator is setting up the camera…'
+              : 'The creator is getting ready. The video starts as soon as they go live.',
+          );
       };
       player.on('state', show);
       player.on('error', (err) => this.note(describeError(err)));

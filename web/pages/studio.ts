@@ -2,7 +2,20 @@
  * Creator studio: pick or create a room, preview the camera, go live and end; products, flash sales, chat moderation
  * and live counters for the open room.
  */
-import { applyCommerceEvent, commerceStateFromSnapshot, COMMERCE_PUSHES, HawkerApi, LiveRoom, skuKey, type CommerceEvent, type CommerceState, type Product, type Publisher, type Room, type RoomAnalytics } from '@hawker/client-sdk';
+import {
+  applyCommerceEvent,
+  commerceStateFromSnapshot,
+  COMMERCE_PUSHES,
+  HawkerApi,
+  LiveRoom,
+  skuKey,
+  type CommerceEvent,
+  type CommerceState,
+  type Product,
+  type Publisher,
+  type Room,
+  type RoomAnalytics,
+} from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
@@ -50,7 +63,13 @@ async function showRoomPicker(identity: Identity): Promise<void> {
   );
   replace(
     main,
-    h('div', { class: 'stack' }, h('h1', { text: 'Creator studio' }), h('section', { class: 'card' }, h('h2', { text: 'New live room' }), form), h('section', { class: 'card' }, h('h2', { text: 'Your rooms' }), list)),
+    h(
+      'div',
+      { class: 'stack' },
+      h('h1', { text: 'Creator studio' }),
+      h('section', { class: 'card' }, h('h2', { text: 'New live room' }), form),
+      h('section', { class: 'card' }, h('h2', { text: 'Your rooms' }), list),
+    ),
   );
   try {
     const rooms = (await api.listRooms({ creatorId: identity.principal.userId, limit: 50 })).filter((r) => r.status !== 'ended');
@@ -66,7 +85,12 @@ function roomItem(room: Room): HTMLLIElement {
     'li',
     { class: 'list-item', attrs: { 'data-testid': 'my-room' } },
     h('span', { class: room.status === 'live' ? 'pill pill-live' : 'pill', text: room.status }),
-    h('div', { class: 'grow' }, h('div', { class: 'title', text: room.title }), h('div', { class: 'muted small', text: `created ${clock(room.createdAt)}` })),
+    h(
+      'div',
+      { class: 'grow' },
+      h('div', { class: 'title', text: room.title }),
+      h('div', { class: 'muted small', text: `created ${clock(room.createdAt)}` }),
+    ),
     h('a', { class: 'btn btn-sm', text: 'Open', attrs: { href: `/studio?room=${encodeURIComponent(room.id)}` } }),
   );
 }
@@ -77,12 +101,21 @@ async function openStudio(identity: Identity, roomId: string): Promise<void> {
   try {
     room = await LiveRoom.join(location.origin, identity.token, roomId);
   } catch (err) {
-    showNotice({ title: 'Cannot open this room', message: describeError(err), action: { label: 'Back to your rooms', href: '/studio' }, testId: 'studio-error' });
+    showNotice({
+      title: 'Cannot open this room',
+      message: describeError(err),
+      action: { label: 'Back to your rooms', href: '/studio' },
+      testId: 'studio-error',
+    });
     return;
   }
   if (room.room.creatorId !== identity.principal.userId) {
     room.close();
-    showNotice({ title: 'Not your room', message: 'Only the room\'s creator can run it from the studio. Open one of your own rooms.', action: { label: 'Your rooms', href: '/studio' } });
+    showNotice({
+      title: 'Not your room',
+      message: "Only the room's creator can run it from the studio. Open one of your own rooms.",
+      action: { label: 'Your rooms', href: '/studio' },
+    });
     return;
   }
   const studio = new Studio(room);
@@ -93,12 +126,29 @@ async function openStudio(identity: Identity, roomId: string): Promise<void> {
 class Studio {
   private readonly banner = new ConnectionBanner();
   private readonly statusPill = h('span', { class: 'pill', attrs: { 'data-testid': 'room-status' } });
-  private readonly goLiveButton = h('button', { class: 'btn btn-live', attrs: { type: 'button', 'data-testid': 'go-live' } }, icon('play'), 'Go live');
-  private readonly endButton = h('button', { class: 'btn btn-danger', text: 'End live', attrs: { type: 'button', 'data-testid': 'end-live' } });
+  private readonly goLiveButton = h(
+    'button',
+    { class: 'btn btn-live', attrs: { type: 'button', 'data-testid': 'go-live' } },
+    icon('play'),
+    'Go live',
+  );
+  private readonly endButton = h('button', {
+    class: 'btn btn-danger',
+    text: 'End live',
+    attrs: { type: 'button', 'data-testid': 'end-live' },
+  });
   private readonly preview = h('video', { attrs: { autoplay: true, muted: true, playsinline: true, 'data-testid': 'preview' } });
   private readonly previewNote = h('div', { class: 'placeholder', text: 'Starting your camera…' });
-  private readonly camButton = h('button', { class: 'btn btn-ghost btn-sm', text: 'Camera off', attrs: { type: 'button', 'data-testid': 'toggle-camera' } });
-  private readonly micButton = h('button', { class: 'btn btn-ghost btn-sm', text: 'Mute mic', attrs: { type: 'button', 'data-testid': 'toggle-mic' } });
+  private readonly camButton = h('button', {
+    class: 'btn btn-ghost btn-sm',
+    text: 'Camera off',
+    attrs: { type: 'button', 'data-testid': 'toggle-camera' },
+  });
+  private readonly micButton = h('button', {
+    class: 'btn btn-ghost btn-sm',
+    text: 'Mute mic',
+    attrs: { type: 'button', 'data-testid': 'toggle-mic' },
+  });
   private camera: MediaStream | null = null;
   private publisher: Publisher | null = null;
   private readonly counters = {
@@ -128,7 +178,10 @@ class Studio {
     void this.refreshAnalytics();
     // Orders and payments are not pushed to the creator one by one: the counters follow stock moves, and a slow poll
     // picks up payments that complete later.
-    this.timers.push(setInterval(() => void this.refreshAnalytics(), 5_000), setInterval(() => this.renderSale(), 500));
+    this.timers.push(
+      setInterval(() => void this.refreshAnalytics(), 5_000),
+      setInterval(() => this.renderSale(), 500),
+    );
     room.adopt({ close: () => this.timers.forEach(clearInterval) });
     for (const event of CHAT_EVENTS) room.on(event, (payload) => this.chat.apply({ event, payload } as never));
     room.on('room:stats', (st) => this.renderStats(st));
@@ -137,7 +190,9 @@ class Studio {
     room.on('sale:ended', () => void this.loadProducts());
     room.on('stock:update', () => void this.refreshAnalytics());
     room.on('room:updated', () => this.renderStatus());
-    room.on('disconnected', () => this.banner.show('Connection lost: reconnecting… Your video keeps going to viewers for a few seconds; stay on this page.'));
+    room.on('disconnected', () =>
+      this.banner.show('Connection lost: reconnecting… Your video keeps going to viewers for a few seconds; stay on this page.'),
+    );
     room.on('resync', (snapshot) => {
       this.banner.hide();
       this.chat.reset(snapshot);
@@ -168,14 +223,30 @@ class Studio {
     const main = byId('main');
     main.className = 'page';
     this.goLiveButton.addEventListener('click', () => void withButton(this.goLiveButton, () => this.goLive()));
-    armedButton(this.endButton, 'Tap again to end for everyone', () => withButton(this.endButton, () => this.room.end('The creator ended the live')));
-    const watchLink = h('a', { class: 'btn btn-ghost btn-sm', text: 'Viewer link', attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank', 'data-testid': 'viewer-link' } });
+    armedButton(this.endButton, 'Tap again to end for everyone', () =>
+      withButton(this.endButton, () => this.room.end('The creator ended the live')),
+    );
+    const watchLink = h('a', {
+      class: 'btn btn-ghost btn-sm',
+      text: 'Viewer link',
+      attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank', 'data-testid': 'viewer-link' },
+    });
     replace(
       main,
       h(
         'div',
         { class: 'stack' },
-        h('div', { class: 'row' }, h('div', { class: 'grow' }, h('h1', { text: r.title, attrs: { 'data-testid': 'room-title' } }), h('div', { class: 'muted small', text: `Room ${r.id}` })), watchLink),
+        h(
+          'div',
+          { class: 'row' },
+          h(
+            'div',
+            { class: 'grow' },
+            h('h1', { text: r.title, attrs: { 'data-testid': 'room-title' } }),
+            h('div', { class: 'muted small', text: `Room ${r.id}` }),
+          ),
+          watchLink,
+        ),
         h(
           'div',
           { class: 'studio' },
@@ -193,9 +264,31 @@ class Studio {
               h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: 'GMV (paid)' })),
             ),
           ),
-          h('section', { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } }, h('div', { class: 'card-head' }, h('h2', { text: 'Live chat' }), h('span', { class: 'muted small hover-hint', text: 'hover a message to moderate' })), this.chat.element),
-          h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Products' })), this.productList, this.productForm()),
-          h('section', { class: 'card' }, h('div', { class: 'card-head' }, h('h2', { text: 'Flash sale' })), this.saleInfo, this.saleForm()),
+          h(
+            'section',
+            { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } },
+            h(
+              'div',
+              { class: 'card-head' },
+              h('h2', { text: 'Live chat' }),
+              h('span', { class: 'muted small hover-hint', text: 'hover a message to moderate' }),
+            ),
+            this.chat.element,
+          ),
+          h(
+            'section',
+            { class: 'card' },
+            h('div', { class: 'card-head' }, h('h2', { text: 'Products' })),
+            this.productList,
+            this.productForm(),
+          ),
+          h(
+            'section',
+            { class: 'card' },
+            h('div', { class: 'card-head' }, h('h2', { text: 'Flash sale' })),
+            this.saleInfo,
+            this.saleForm(),
+          ),
         ),
       ),
     );
@@ -247,7 +340,10 @@ class Studio {
       // The sale shown as it is now (it may have ended), then the one to show: the live one, else the next scheduled.
       const shown = sales.find((x) => x.id === this.commerce.sale?.id);
       const pick = sales.find((x) => x.state === 'live') ?? sales.find((x) => x.state === 'scheduled');
-      this.applyCommerce([...products.map((p): CommerceEvent => ({ event: 'product', payload: p })), ...[shown, pick].filter((x) => x !== undefined).map((x): CommerceEvent => ({ event: 'sale', payload: x }))]);
+      this.applyCommerce([
+        ...products.map((p): CommerceEvent => ({ event: 'product', payload: p })),
+        ...[shown, pick].filter((x) => x !== undefined).map((x): CommerceEvent => ({ event: 'sale', payload: x })),
+      ]);
     } catch (err) {
       toast(describeError(err), 'error');
     }
@@ -270,13 +366,27 @@ class Studio {
       this.productList,
       ...this.products.map((p) => {
         const pinned = p.id === this.commerce.pinned?.product.id;
-        const button = h('button', { class: pinned ? 'btn btn-sm btn-primary' : 'btn btn-sm', text: pinned ? 'Unpin' : 'Pin', attrs: { type: 'button', 'data-testid': 'pin' } });
+        const button = h('button', {
+          class: pinned ? 'btn btn-sm btn-primary' : 'btn btn-sm',
+          text: pinned ? 'Unpin' : 'Pin',
+          attrs: { type: 'button', 'data-testid': 'pin' },
+        });
         button.addEventListener('click', () => void withButton<unknown>(button, () => (pinned ? this.room.unpin() : this.room.pin(p.id))));
         return h(
           'li',
           { class: 'list-item product', attrs: { 'data-testid': 'product', 'data-product-id': p.id } },
           h('img', { attrs: { src: p.imageUrl, alt: '' } }),
-          h('div', { class: 'meta' }, h('div', { class: 'title', text: p.title }), h('div', { class: 'small muted' }, h('span', { class: 'price', text: money(p.price, p.currency) }), ` · ${unitsLeft(this.withStock(p))} in stock`)),
+          h(
+            'div',
+            { class: 'meta' },
+            h('div', { class: 'title', text: p.title }),
+            h(
+              'div',
+              { class: 'small muted' },
+              h('span', { class: 'price', text: money(p.price, p.currency) }),
+              ` · ${unitsLeft(this.withStock(p))} in stock`,
+            ),
+          ),
           pinned ? h('span', { class: 'pill pill-live', text: 'Pinned' }) : null,
           button,
         );
@@ -288,9 +398,17 @@ class Studio {
   private productForm(): HTMLElement {
     const samples = ['scarf', 'sneaker', 'lipstick', 'headphones'];
     const title = h('input', { attrs: { name: 'title', maxlength: 120, placeholder: 'Silk scarf', 'data-testid': 'product-title' } });
-    const price = h('input', { attrs: { name: 'price', type: 'number', min: '0.01', step: '0.01', placeholder: '19.99', 'data-testid': 'product-price' } });
-    const stock = h('input', { attrs: { name: 'stock', type: 'number', min: '1', step: '1', value: '100', 'data-testid': 'product-stock' } });
-    const image = h('select', { attrs: { name: 'image', 'data-testid': 'product-image' } }, ...samples.map((x) => h('option', { text: x, attrs: { value: x } })));
+    const price = h('input', {
+      attrs: { name: 'price', type: 'number', min: '0.01', step: '0.01', placeholder: '19.99', 'data-testid': 'product-price' },
+    });
+    const stock = h('input', {
+      attrs: { name: 'stock', type: 'number', min: '1', step: '1', value: '100', 'data-testid': 'product-stock' },
+    });
+    const image = h(
+      'select',
+      { attrs: { name: 'image', 'data-testid': 'product-image' } },
+      ...samples.map((x) => h('option', { text: x, attrs: { value: x } })),
+    );
     const add = h('button', { class: 'btn', text: 'Add product', attrs: { type: 'submit', 'data-testid': 'add-product' } });
     return h(
       'form',
@@ -331,15 +449,26 @@ class Studio {
 
   private renderSaleProducts(): void {
     const current = this.saleProduct.value;
-    replace(this.saleProduct, ...this.products.map((p) => h('option', { text: p.title, attrs: { value: p.id, selected: p.id === current } })));
+    replace(
+      this.saleProduct,
+      ...this.products.map((p) => h('option', { text: p.title, attrs: { value: p.id, selected: p.id === current } })),
+    );
   }
 
   private saleForm(): HTMLElement {
     const price = h('input', { attrs: { type: 'number', min: '0.01', step: '0.01', placeholder: '9.99', 'data-testid': 'sale-price' } });
     const qty = h('input', { attrs: { type: 'number', min: '1', step: '1', value: '20', 'data-testid': 'sale-quantity' } });
-    const minutes = h('select', { attrs: { 'data-testid': 'sale-duration' } }, ...[1, 2, 5, 10, 30].map((m) => h('option', { text: `${m} min`, attrs: { value: String(m), selected: m === 2 } })));
+    const minutes = h(
+      'select',
+      { attrs: { 'data-testid': 'sale-duration' } },
+      ...[1, 2, 5, 10, 30].map((m) => h('option', { text: `${m} min`, attrs: { value: String(m), selected: m === 2 } })),
+    );
     const limit = h('input', { attrs: { type: 'number', min: '1', max: '99', step: '1', value: '2', 'data-testid': 'sale-limit' } });
-    const launch = h('button', { class: 'btn btn-primary', text: 'Launch flash sale', attrs: { type: 'submit', 'data-testid': 'launch-sale' } });
+    const launch = h('button', {
+      class: 'btn btn-primary',
+      text: 'Launch flash sale',
+      attrs: { type: 'submit', 'data-testid': 'launch-sale' },
+    });
     return h(
       'form',
       {
@@ -381,14 +510,30 @@ class Studio {
   private renderSale(): void {
     const sale = this.commerce.sale;
     if (!sale || sale.state === 'ended') {
-      replace(this.saleInfo, h('p', { class: 'muted small', text: sale ? `Last sale ended: ${sale.sold} sold.` : 'No flash sale running. Launch one to create urgency: viewers see a countdown and live stock.' }));
+      replace(
+        this.saleInfo,
+        h('p', {
+          class: 'muted small',
+          text: sale
+            ? `Last sale ended: ${sale.sold} sold.`
+            : 'No flash sale running. Launch one to create urgency: viewers see a countdown and live stock.',
+        }),
+      );
       return;
     }
     const now = this.room.serverNow();
     const left = sale.state === 'live' ? `ends in ${countdown(sale.endsAt - now)}` : `starts in ${countdown(sale.startsAt - now)}`;
     replace(
       this.saleInfo,
-      h('div', { class: 'banner banner-info' }, h('span', { class: 'pill pill-live', text: sale.state === 'live' ? 'On sale' : 'Scheduled' }), h('span', { class: 'grow', text: `${sale.title} at ${money(sale.salePrice, sale.currency)} · ${sale.left}/${sale.quantity} left · ${left}` })),
+      h(
+        'div',
+        { class: 'banner banner-info' },
+        h('span', { class: 'pill pill-live', text: sale.state === 'live' ? 'On sale' : 'Scheduled' }),
+        h('span', {
+          class: 'grow',
+          text: `${sale.title} at ${money(sale.salePrice, sale.currency)} · ${sale.left}/${sale.quantity} left · ${left}`,
+        }),
+      ),
     );
   }
 
@@ -418,10 +563,11 @@ class Studio {
       this.preview.srcObject = this.camera;
       this.previewNote.hidden = true;
       // Back in the studio of a room that is already live (a reload): send the camera again at once.
-      if (this.room.room.status === 'live') this.publisher = await this.room.publish(this.camera, { simulcast: true }).catch((err: unknown) => {
-        toast(describeError(err), 'error', 8000);
-        return null;
-      });
+      if (this.room.room.status === 'live')
+        this.publisher = await this.room.publish(this.camera, { simulcast: true }).catch((err: unknown) => {
+          toast(describeError(err), 'error', 8000);
+          return null;
+        });
     } catch (err) {
       const name = (err as DOMException).name;
       this.previewNote.textContent =

@@ -5,7 +5,17 @@
  *
  * Types only from the protocol (`import type`): a page that uses this reducer bundles no schema and no zod.
  */
-import type { FlashSale, Order, OrderStatus, PinnedProduct, Product, RoomSnapshot, SaleState, ServerToClientEvents, StockUpdate } from '@hawker/protocol';
+import type {
+  FlashSale,
+  Order,
+  OrderStatus,
+  PinnedProduct,
+  Product,
+  RoomSnapshot,
+  SaleState,
+  ServerToClientEvents,
+  StockUpdate,
+} from '@hawker/protocol';
 
 /** One of the buyer's orders as this client knows it. */
 export interface OrderView {
@@ -60,7 +70,16 @@ export interface CommerceState {
 type Push<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
 
 /** The commerce pushes {@link applyCommerceEvent} understands (subscribe to each and feed it). */
-export const COMMERCE_PUSHES = ['product:pinned', 'product:unpinned', 'sale:scheduled', 'sale:started', 'sale:soldout', 'sale:ended', 'stock:update', 'order:updated'] as const;
+export const COMMERCE_PUSHES = [
+  'product:pinned',
+  'product:unpinned',
+  'sale:scheduled',
+  'sale:started',
+  'sale:soldout',
+  'sale:ended',
+  'stock:update',
+  'order:updated',
+] as const;
 export type CommercePush = (typeof COMMERCE_PUSHES)[number];
 
 /**
@@ -113,7 +132,12 @@ export function applyCommerceEvent(state: CommerceState, e: CommerceEvent): Comm
     case 'order:updated':
       return withOrderStatus(state, e.payload.orderId, e.payload, null);
     case 'order':
-      return withOrderStatus(state, e.payload.id, { status: e.payload.status, reason: e.payload.failureReason, updatedAt: e.payload.updatedAt }, e.payload);
+      return withOrderStatus(
+        state,
+        e.payload.id,
+        { status: e.payload.status, reason: e.payload.failureReason, updatedAt: e.payload.updatedAt },
+        e.payload,
+      );
     default:
   }
   if (e.payload.roomId !== state.roomId) return state;
@@ -145,7 +169,10 @@ export function applyCommerceEvent(state: CommerceState, e: CommerceEvent): Comm
       // Ending moves the unsold units back to the SKU (server/stock/lua/end.lua): left becomes 0, returned grows by it.
       const { saleId, reason, sold } = e.payload;
       const shown = state.sale?.id === saleId ? state.sale : null;
-      const sale = shown && shown.state !== 'ended' ? { ...shown, state: 'ended' as const, endedReason: reason, sold, left: 0, returned: shown.returned + shown.left } : state.sale;
+      const sale =
+        shown && shown.state !== 'ended'
+          ? { ...shown, state: 'ended' as const, endedReason: reason, sold, left: 0, returned: shown.returned + shown.left }
+          : state.sale;
       return withPool(state, saleId, { left: 0, sold }, sale);
     }
     case 'stock:update':
@@ -154,7 +181,12 @@ export function applyCommerceEvent(state: CommerceState, e: CommerceEvent): Comm
 }
 
 /** Sets `view` for order `id` unless the known status is newer (see {@link applyCommerceEvent}); `order` fills in details. */
-function withOrderStatus(state: CommerceState, id: string, view: Pick<OrderView, 'status' | 'reason' | 'updatedAt'>, order: Order | null): CommerceState {
+function withOrderStatus(
+  state: CommerceState,
+  id: string,
+  view: Pick<OrderView, 'status' | 'reason' | 'updatedAt'>,
+  order: Order | null,
+): CommerceState {
   const known = state.orders[id];
   // Statuses only move forward, so the further one is the newer whatever the clocks say; within one stage (the same
   // status, in practice), the later updatedAt.
@@ -184,7 +216,10 @@ function withSale(state: CommerceState, incoming: FlashSale): CommerceState {
 /** `state` with sale `saleId`'s pool at `pool` and `sale` shown (the same state when neither changes anything). */
 function withPool(state: CommerceState, saleId: string, pool: SalePool, sale: FlashSale | null): CommerceState {
   const known = state.stock.sales[saleId];
-  const stock = known?.left === pool.left && known.sold === pool.sold ? state.stock : { ...state.stock, sales: { ...state.stock.sales, [saleId]: pool } };
+  const stock =
+    known?.left === pool.left && known.sold === pool.sold
+      ? state.stock
+      : { ...state.stock, sales: { ...state.stock.sales, [saleId]: pool } };
   return sale === state.sale && stock === state.stock ? state : { ...state, sale, stock };
 }
 

@@ -3,7 +3,18 @@
  * the server's pushes to it. Pure, so the SDK, the pages and tests share it and it is unit-tested without a server.
  * (Moved out of the wire contract: a reducer is client state, not protocol.)
  */
-import { compareMessageIds, type ChatBatch, type ChatDeleted, type ChatMessage, type ChatMuted, type ChatSettings, type Room, type RoomKicked, type RoomSnapshot, type RoomStats } from '@hawker/protocol';
+import {
+  compareMessageIds,
+  type ChatBatch,
+  type ChatDeleted,
+  type ChatMessage,
+  type ChatMuted,
+  type ChatSettings,
+  type Room,
+  type RoomKicked,
+  type RoomSnapshot,
+  type RoomStats,
+} from '@hawker/protocol';
 
 /**
  * A client's view of a live room, built from the join snapshot and kept current by applying pushes with

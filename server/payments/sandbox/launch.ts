@@ -22,10 +22,23 @@ const root = path.resolve(import.meta.dirname, '../../..');
  * ledger under `ledgerFile`, and its log lines are forwarded to `log`. It runs in its own process group, so only
  * `stop()` stops it, and it exits by itself if this process dies.
  */
-export async function launchSandbox(o: { apiKey: string; webhookSecret: string; ledgerFile: string; log: Logger; startTimeoutMs?: number }): Promise<LaunchedSandbox> {
+export async function launchSandbox(o: {
+  apiKey: string;
+  webhookSecret: string;
+  ledgerFile: string;
+  log: Logger;
+  startTimeoutMs?: number;
+}): Promise<LaunchedSandbox> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'server/payments/sandbox/main.ts')], {
     cwd: root,
-    env: { ...process.env, SANDBOX_PORT: '0', SANDBOX_HOST: '127.0.0.1', SANDBOX_API_KEY: o.apiKey, SANDBOX_WEBHOOK_SECRET: o.webhookSecret, SANDBOX_LEDGER_FILE: o.ledgerFile },
+    env: {
+      ...process.env,
+      SANDBOX_PORT: '0',
+      SANDBOX_HOST: '127.0.0.1',
+      SANDBOX_API_KEY: o.apiKey,
+      SANDBOX_WEBHOOK_SECRET: o.webhookSecret,
+      SANDBOX_LEDGER_FILE: o.ledgerFile,
+    },
     // An IPC channel it does not otherwise use: when this process dies, even by SIGKILL, the channel closes and the
     // gateway stops itself (sandbox/main.ts), so it never outlives the node that launched it.
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -38,7 +51,10 @@ export async function launchSandbox(o: { apiKey: string; webhookSecret: string; 
   child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2_000)));
   const lines = readline.createInterface({ input: child.stdout! });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`sandbox gateway did not start within ${o.startTimeoutMs ?? 20_000} ms: ${stderr}`)), o.startTimeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`sandbox gateway did not start within ${o.startTimeoutMs ?? 20_000} ms: ${stderr}`)),
+      o.startTimeoutMs ?? 20_000,
+    );
     child.once('error', reject);
     void exited.then(([code, signal]) => reject(new Error(`sandbox gateway exited (${code ?? signal}) before listening: ${stderr}`)));
     lines.on('line', (line) => {

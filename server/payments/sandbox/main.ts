@@ -37,7 +37,9 @@ const gateway = await SandboxGateway.start(
   process.exit(1);
 });
 // Always printed (even with LOG_LEVEL=silent): the launcher reads the URL from this line.
-process.stdout.write(`${JSON.stringify({ msg: 'sandbox gateway listening', url: gateway.url, pid: process.pid, settings: gateway.settings })}\n`);
+process.stdout.write(
+  `${JSON.stringify({ msg: 'sandbox gateway listening', url: gateway.url, pid: process.pid, settings: gateway.settings })}\n`,
+);
 
 let stopping = false;
 async function stop(): Promise<void> {

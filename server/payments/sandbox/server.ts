@@ -32,7 +32,15 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../../kernel/log.ts';
-import { GatewayChargeListQuery, GatewayChargeRequest, GatewayRefundRequest, type AnyGatewayWebhookEvent, type GatewayCharge, type GatewayChargeList, type GatewayRefund } from '../contract.ts';
+import {
+  GatewayChargeListQuery,
+  GatewayChargeRequest,
+  GatewayRefundRequest,
+  type AnyGatewayWebhookEvent,
+  type GatewayCharge,
+  type GatewayChargeList,
+  type GatewayRefund,
+} from '../contract.ts';
 import { SIGNATURE_HEADER, signWebhook } from '../signature.ts';
 import { SandboxSettingsPatch, type SandboxSettings } from './config.ts';
 
@@ -159,8 +167,10 @@ export class SandboxGateway {
     app.use(express.json({ limit: '16kb' }));
     app.get('/healthz', (_req, res) => void res.json({ ok: true }));
     app.use('/v1', (req, res, next) => {
-      if (req.headers.authorization !== `Bearer ${this.opts.apiKey}`) return void fail(res, 401, 'unauthorized', 'Send Authorization: Bearer <api key>');
-      if (this.settings.outage && req.path !== '/settings' && req.path !== '/ledger') return void fail(res, 503, 'outage', 'Simulated outage');
+      if (req.headers.authorization !== `Bearer ${this.opts.apiKey}`)
+        return void fail(res, 401, 'unauthorized', 'Send Authorization: Bearer <api key>');
+      if (this.settings.outage && req.path !== '/settings' && req.path !== '/ledger')
+        return void fail(res, 503, 'outage', 'Simulated outage');
       next();
     });
     app.post('/v1/charges', (req, res) => void this.charge(req, res));
@@ -206,7 +216,8 @@ export class SandboxGateway {
     const stored = this.records.get(key);
     if (stored) {
       // A repeat: the first outcome stands (never a second charge). A cancelled key stays cancelled.
-      if (stored.fingerprint !== fingerprint && stored.fingerprint !== '*') return fail(res, 422, 'idempotency_mismatch', 'Key reused with a different request');
+      if (stored.fingerprint !== fingerprint && stored.fingerprint !== '*')
+        return fail(res, 422, 'idempotency_mismatch', 'Key reused with a different request');
       res.status(200).json(stored.charge);
       return;
     }
@@ -237,13 +248,17 @@ export class SandboxGateway {
 
   private list(req: Request, res: Response): void {
     const query = GatewayChargeListQuery.safeParse(req.query);
-    if (!query.success) return fail(res, 400, 'invalid_request', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+    if (!query.success)
+      return fail(res, 400, 'invalid_request', query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const { created_gte: gte, created_lt: lt = Number.POSITIVE_INFINITY, limit, starting_after: cursorId } = query.data;
     let start = firstIndex(this.byTime, (c) => c.createdAt >= gte);
     if (cursorId !== undefined) {
       const cursor = this.byId.get(cursorId);
       if (!cursor) return fail(res, 400, 'invalid_cursor', 'starting_after is not the id of a charge');
-      start = Math.max(start, firstIndex(this.byTime, (c) => compareCharges(c, cursor) > 0));
+      start = Math.max(
+        start,
+        firstIndex(this.byTime, (c) => compareCharges(c, cursor) > 0),
+      );
     }
     const data: GatewayCharge[] = [];
     let i = start;
@@ -275,7 +290,8 @@ export class SandboxGateway {
     if (!charge) return fail(res, 404, 'no_such_charge', 'No charge with this id');
     if (charge.status !== 'succeeded') return fail(res, 400, 'charge_not_refundable', `A ${charge.status} charge cannot be refunded`);
     const left = charge.amount - charge.refundedAmount;
-    if (asked !== undefined && asked > left) return fail(res, 400, 'amount_too_large', `At most ${left} of ${charge.amount} is left to refund`);
+    if (asked !== undefined && asked > left)
+      return fail(res, 400, 'amount_too_large', `At most ${left} of ${charge.amount} is left to refund`);
     if (left === 0) return fail(res, 400, 'charge_already_refunded', 'The charge is refunded in full');
     const refund: GatewayRefund = {
       id: `re_${randomBytes(9).toString('base64url')}`,
@@ -312,7 +328,12 @@ export class SandboxGateway {
     this.byTime.splice(i, 0, charge);
   }
 
-  private record(key: string, status: GatewayCharge['status'], req: { amount: number; currency: string; reference: string }, fingerprint: string): Stored {
+  private record(
+    key: string,
+    status: GatewayCharge['status'],
+    req: { amount: number; currency: string; reference: string },
+    fingerprint: string,
+  ): Stored {
     const charge: GatewayCharge = {
       id: `ch_${randomBytes(9).toString('base64url')}`,
       idempotencyKey: key,
@@ -353,10 +374,13 @@ export class SandboxGateway {
           this.opts.log.warn({ eventId: event.id, err: err.message }, 'webhook delivery abandoned');
           return;
         }
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          this.deliver(event, attempt + 1);
-        }, 200 * 2 ** attempt);
+        const t = setTimeout(
+          () => {
+            this.timers.delete(t);
+            this.deliver(event, attempt + 1);
+          },
+          200 * 2 ** attempt,
+        );
         this.timers.add(t);
       });
   }

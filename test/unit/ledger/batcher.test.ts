@@ -78,10 +78,17 @@ describe('maxInFlight', () => {
     expect(w.batches).toHaveLength(1); // still waiting for the one in flight
     w.batches[0]!.resolve(['r1', 'r2']);
     await turn();
-    expect(w.batches.map((x) => x.items)).toEqual([[1, 2], [3, 4]]);
+    expect(w.batches.map((x) => x.items)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     w.batches[1]!.resolve(['r3', 'r4']);
     await turn();
-    expect(w.batches.map((x) => x.items)).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(w.batches.map((x) => x.items)).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     w.batches[2]!.resolve(['r5', 'r6']);
     expect(await Promise.all([...all, late])).toEqual(['r1', 'r2', 'r3', 'r4', 'r5', 'r6']);
     expect(w.maxInFlight()).toBe(1);
@@ -104,8 +111,18 @@ describe('errors', () => {
   it('a failed batch rejects every caller of that batch with its error, and only them; later batches still run', async () => {
     const w = manualWriter<number>();
     const b = new Batcher(w.flush, { maxBatch: 2, maxInFlight: 2 });
-    const first = [b.add(1), b.add(2)].map((p) => p.then((v) => ({ v }), (e: Error) => ({ e: e.message })));
-    const second = [b.add(3), b.add(4)].map((p) => p.then((v) => ({ v }), (e: Error) => ({ e: e.message })));
+    const first = [b.add(1), b.add(2)].map((p) =>
+      p.then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
+    const second = [b.add(3), b.add(4)].map((p) =>
+      p.then(
+        (v) => ({ v }),
+        (e: Error) => ({ e: e.message }),
+      ),
+    );
     await turn();
     w.batches[0]!.reject(new Error('deadlock detected'));
     w.batches[1]!.resolve(['c', 'd']);
@@ -126,13 +143,16 @@ describe('errors', () => {
     expect(await Promise.all(ps)).toEqual(['batch writer returned 1 results for 2 items', 'batch writer returned 1 results for 2 items']);
   });
 
-  it('a writer that throws (an async writer\'s rejection) frees its slot: the next batch runs', async () => {
+  it("a writer that throws (an async writer's rejection) frees its slot: the next batch runs", async () => {
     let calls = 0;
-    const b = new Batcher<number, string>(async (items) => {
-      calls++;
-      if (calls === 1) throw new Error('boom');
-      return items.map(String);
-    }, { maxBatch: 10, maxInFlight: 1 });
+    const b = new Batcher<number, string>(
+      async (items) => {
+        calls++;
+        if (calls === 1) throw new Error('boom');
+        return items.map(String);
+      },
+      { maxBatch: 10, maxInFlight: 1 },
+    );
     await expect(b.add(1)).rejects.toThrow('boom');
     expect(await b.add(2)).toBe('2');
   });

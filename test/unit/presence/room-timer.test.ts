@@ -5,8 +5,18 @@ import type { Room } from '@hawker/protocol';
 import { waitFor } from '../../../harness/wait.ts';
 
 const room = (id: string): Room => ({
-  id, title: id, coverUrl: null, creatorId: 'c', creatorName: 'C', agencyId: null, status: 'live',
-  scheduledAt: null, startedAt: 1, endedAt: null, endReason: null, createdAt: 1,
+  id,
+  title: id,
+  coverUrl: null,
+  creatorId: 'c',
+  creatorName: 'C',
+  agencyId: null,
+  status: 'live',
+  scheduledAt: null,
+  startedAt: 1,
+  endedAt: null,
+  endReason: null,
+  createdAt: 1,
 });
 
 /** A participant that records what each tick saw. */

@@ -9,7 +9,9 @@ it('accepts a message up to CHAT_MAX_LENGTH characters', () => {
 it('strips control and invisible characters and trims, before checking the length', () => {
   expect(ChatSendInput.parse({ roomId: 'r1', text: '  hi\u0000\u200b there\u202e \n' }).text).toBe('hi there');
   // Padding made of invisible characters does not count against the limit.
-  expect(ChatSendInput.parse({ roomId: 'r1', text: `${'x'.repeat(CHAT_MAX_LENGTH)}${'\u200b'.repeat(50)}` }).text).toHaveLength(CHAT_MAX_LENGTH);
+  expect(ChatSendInput.parse({ roomId: 'r1', text: `${'x'.repeat(CHAT_MAX_LENGTH)}${'\u200b'.repeat(50)}` }).text).toHaveLength(
+    CHAT_MAX_LENGTH,
+  );
 });
 
 it.each([

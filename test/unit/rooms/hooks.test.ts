@@ -7,8 +7,18 @@ import { AppError } from '../../../server/kernel/errors.ts';
 import { RoomHooks, type RoomHook } from '../../../server/rooms/hooks.ts';
 
 const room: Room = {
-  id: 'r1', title: 'r1', coverUrl: null, creatorId: 'c', creatorName: 'C', agencyId: null, status: 'live',
-  scheduledAt: null, startedAt: 1, endedAt: null, endReason: null, createdAt: 1,
+  id: 'r1',
+  title: 'r1',
+  coverUrl: null,
+  creatorId: 'c',
+  creatorName: 'C',
+  agencyId: null,
+  status: 'live',
+  scheduledAt: null,
+  startedAt: 1,
+  endedAt: null,
+  endReason: null,
+  createdAt: 1,
 };
 const socket = { id: 's1' } as HawkerSocket;
 
@@ -31,8 +41,13 @@ function recording(name: string, priority: number, calls: string[], fails: (keyo
     if (fails.includes(kind)) throw kind === 'beforeJoin' ? AppError.forbidden(`${name} refuses`) : new Error(`${name} broke`);
   };
   return {
-    name, priority,
-    beforeJoin: run('beforeJoin'), afterJoin: run('afterJoin'), afterLeave: run('afterLeave'), onLive: run('onLive'), onEnded: run('onEnded'),
+    name,
+    priority,
+    beforeJoin: run('beforeJoin'),
+    afterJoin: run('afterJoin'),
+    afterLeave: run('afterLeave'),
+    onLive: run('onLive'),
+    onEnded: run('onEnded'),
   };
 }
 

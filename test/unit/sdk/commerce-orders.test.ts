@@ -31,7 +31,7 @@ it('a stale push never overwrites a newer status', () => {
   expect(pushed(paying, 'pending_payment', 250).orders.o1?.updatedAt).toBe(250);
 });
 
-it('a push that overtakes the acknowledgement wins; the late acknowledgement only adds the order\'s details', () => {
+it("a push that overtakes the acknowledgement wins; the late acknowledgement only adds the order's details", () => {
   const paid = pushed(s0, 'paid', 300);
   expect(paid.orders.o1).toMatchObject({ status: 'paid', order: null });
   const placed = order();

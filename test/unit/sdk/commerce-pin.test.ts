@@ -4,7 +4,7 @@ import { pinned, product, snapshot } from './fixtures.ts';
 
 const s0 = commerceStateFromSnapshot(snapshot());
 
-it('product:pinned shows the card and records its SKUs\' stock', () => {
+it("product:pinned shows the card and records its SKUs' stock", () => {
   const card = pinned();
   const s = applyCommerceEvent(s0, { event: 'product:pinned', payload: card });
   expect(s.pinned).toBe(card);
@@ -32,7 +32,7 @@ it('pins and unpins of another room are ignored', () => {
   expect(applyCommerceEvent(s, { event: 'product:unpinned', payload: { roomId: 'r2', productId: 'p1' } })).toBe(s);
 });
 
-it('a product read from the catalog updates its SKUs\' stock, and the card if it is the one pinned', () => {
+it("a product read from the catalog updates its SKUs' stock, and the card if it is the one pinned", () => {
   const s = applyCommerceEvent(s0, { event: 'product:pinned', payload: pinned() });
   const read = product({ skus: product().skus.map((k) => ({ ...k, left: k.id === 's' ? 2 : k.left })) });
   const next = applyCommerceEvent(s, { event: 'product', payload: read });

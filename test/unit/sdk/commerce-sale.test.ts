@@ -1,5 +1,10 @@
 import { expect, it } from 'vitest';
-import { applyCommerceEvent, commerceStateFromSnapshot, type CommerceEvent, type CommerceState } from '../../../client-sdk/src/state/commerce.ts';
+import {
+  applyCommerceEvent,
+  commerceStateFromSnapshot,
+  type CommerceEvent,
+  type CommerceState,
+} from '../../../client-sdk/src/state/commerce.ts';
 import { sale, snapshot } from './fixtures.ts';
 
 const s0 = commerceStateFromSnapshot(snapshot());
@@ -13,7 +18,10 @@ it('a sale is scheduled, starts, sells with live counters, sells out and ends', 
   expect(live.sale?.state).toBe('live');
   expect(live.stock.sales.sale1).toEqual({ left: 10, sold: 0 });
 
-  const selling = apply(live, { event: 'stock:update', payload: { roomId: 'r1', sales: [{ saleId: 'sale1', left: 4, sold: 6 }], skus: [] } });
+  const selling = apply(live, {
+    event: 'stock:update',
+    payload: { roomId: 'r1', sales: [{ saleId: 'sale1', left: 4, sold: 6 }], skus: [] },
+  });
   expect(selling.sale).toMatchObject({ state: 'live', left: 4, sold: 6 });
   expect(selling.stock.sales.sale1).toEqual({ left: 4, sold: 6 });
 
@@ -27,12 +35,20 @@ it('a sale is scheduled, starts, sells with live counters, sells out and ends', 
 });
 
 it('ending moves the unsold units to returned (the server gives them back to the SKU)', () => {
-  const s = apply(s0, { event: 'sale:started', payload: sale({ left: 3, sold: 7 }) }, { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'sale1', reason: 'ended by the host', sold: 7 } });
+  const s = apply(
+    s0,
+    { event: 'sale:started', payload: sale({ left: 3, sold: 7 }) },
+    { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'sale1', reason: 'ended by the host', sold: 7 } },
+  );
   expect(s.sale).toMatchObject({ state: 'ended', left: 0, sold: 7, returned: 3 });
 });
 
 it('a sale never goes back: a late start after the end, or a late schedule after the start, is ignored', () => {
-  const ended = apply(s0, { event: 'sale:started', payload: sale() }, { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'sale1', reason: 'x', sold: 0 } });
+  const ended = apply(
+    s0,
+    { event: 'sale:started', payload: sale() },
+    { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'sale1', reason: 'x', sold: 0 } },
+  );
   expect(apply(ended, { event: 'sale:started', payload: sale() })).toBe(ended);
   const live = apply(s0, { event: 'sale:started', payload: sale() });
   expect(apply(live, { event: 'sale:scheduled', payload: sale({ state: 'scheduled' }) })).toBe(live);
@@ -49,8 +65,12 @@ it('which sale shows: a live one over a scheduled one, the sooner of two schedul
   expect(apply(s, { event: 'sale:started', payload: { ...next, state: 'live' } }).sale?.id).toBe('sale2');
 
   const later = apply(s0, { event: 'sale:scheduled', payload: next });
-  expect(apply(later, { event: 'sale:scheduled', payload: sale({ id: 'sale3', state: 'scheduled', startsAt: 80_000 }) }).sale?.id).toBe('sale3');
-  expect(apply(later, { event: 'sale:scheduled', payload: sale({ id: 'sale3', state: 'scheduled', startsAt: 95_000 }) }).sale?.id).toBe('sale2');
+  expect(apply(later, { event: 'sale:scheduled', payload: sale({ id: 'sale3', state: 'scheduled', startsAt: 80_000 }) }).sale?.id).toBe(
+    'sale3',
+  );
+  expect(apply(later, { event: 'sale:scheduled', payload: sale({ id: 'sale3', state: 'scheduled', startsAt: 95_000 }) }).sale?.id).toBe(
+    'sale2',
+  );
 
   const ended = apply(live, { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'sale1', reason: 'x', sold: 0 } });
   expect(apply(ended, { event: 'sale:scheduled', payload: next }).sale?.id).toBe('sale2');
@@ -63,7 +83,11 @@ it('a sale read through the API (the studio launching one) applies like its push
 
 it('sold out and ended for another sale leave the sale shown alone', () => {
   const live = apply(s0, { event: 'sale:started', payload: sale() });
-  const s = apply(live, { event: 'sale:soldout', payload: { roomId: 'r1', saleId: 'old' } }, { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'old', reason: 'x', sold: 5 } });
+  const s = apply(
+    live,
+    { event: 'sale:soldout', payload: { roomId: 'r1', saleId: 'old' } },
+    { event: 'sale:ended', payload: { roomId: 'r1', saleId: 'old', reason: 'x', sold: 5 } },
+  );
   expect(s.sale).toBe(live.sale);
   expect(s.stock.sales.old).toEqual({ left: 0, sold: 5 });
 });

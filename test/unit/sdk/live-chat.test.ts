@@ -4,7 +4,8 @@ import type { ChatMessage } from '@hawker/protocol';
 import { msg, snapshot } from './fixtures.ts';
 
 const start = (chat: ChatMessage[] = [], limit = 100): LiveRoomState => liveStateFromSnapshot(snapshot(chat), limit);
-const batch = (s: LiveRoomState, ...messages: ChatMessage[]) => applyLiveEvent(s, { event: 'chat:batch', payload: { roomId: 'r1', messages } });
+const batch = (s: LiveRoomState, ...messages: ChatMessage[]) =>
+  applyLiveEvent(s, { event: 'chat:batch', payload: { roomId: 'r1', messages } });
 const del = (s: LiveRoomState, ...ids: string[]) => applyLiveEvent(s, { event: 'chat:deleted', payload: { roomId: 'r1', ids } });
 const ids = (s: LiveRoomState) => s.chat.map((m) => m.id);
 

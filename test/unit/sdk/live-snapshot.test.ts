@@ -23,7 +23,7 @@ it('a snapshot of an ended room is closed with its end reason (or "ended" when i
   expect(liveStateFromSnapshot(snapshot([], { room: room({ status: 'ended', endReason: null }) }), 10).closed).toBe('ended');
 });
 
-it('does not share the snapshot\'s chat array (sorting the state leaves the snapshot as received)', () => {
+it("does not share the snapshot's chat array (sorting the state leaves the snapshot as received)", () => {
   const snap = snapshot([msg('2-0'), msg('1-0')]);
   liveStateFromSnapshot(snap, 10);
   expect(snap.chat.map((m) => m.id)).toEqual(['2-0', '1-0']);

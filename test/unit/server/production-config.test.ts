@@ -62,7 +62,9 @@ describe('production accepts', () => {
   });
 
   it('secrets of exactly 32 characters and DEV_TOKENS=false', () => {
-    expect(() => loadConfig({ ...goodEnv(), JWT_SECRET: random(16), PAYMENT_WEBHOOK_SECRET: random(16), DEV_TOKENS: 'false' })).not.toThrow();
+    expect(() =>
+      loadConfig({ ...goodEnv(), JWT_SECRET: random(16), PAYMENT_WEBHOOK_SECRET: random(16), DEV_TOKENS: 'false' }),
+    ).not.toThrow();
   });
 
   it('embedded Redis and PostgreSQL with ALLOW_EMBEDDED_SERVICES=true', () => {
@@ -138,7 +140,15 @@ describe('production refuses', () => {
 
   it('several problems at once: one line, each variable named, separated by "; "', () => {
     const msg = refusal({ NODE_ENV: 'production', DEV_TOKENS: 'true' });
-    for (const name of ['PAYMENT_GATEWAY_URL', 'JWT_SECRET', 'PAYMENT_WEBHOOK_SECRET', 'PAYMENT_GATEWAY_API_KEY', 'DEV_TOKENS', 'REDIS_URL', 'DATABASE_URL']) {
+    for (const name of [
+      'PAYMENT_GATEWAY_URL',
+      'JWT_SECRET',
+      'PAYMENT_WEBHOOK_SECRET',
+      'PAYMENT_GATEWAY_API_KEY',
+      'DEV_TOKENS',
+      'REDIS_URL',
+      'DATABASE_URL',
+    ]) {
       expect(msg).toContain(name);
     }
     expect(msg.split('; ').length).toBeGreaterThanOrEqual(7);
@@ -156,7 +166,12 @@ describe('outside production nothing changes', () => {
   });
 
   it.each(['development', 'test', 'staging'])('NODE_ENV=%s with published secrets and DEV_TOKENS=true', (nodeEnv) => {
-    const c = loadConfig({ NODE_ENV: nodeEnv, JWT_SECRET: 'whsec_test_hawker_secret', PAYMENT_WEBHOOK_SECRET: 'whsec_test_hawker_secret', DEV_TOKENS: 'true' });
+    const c = loadConfig({
+      NODE_ENV: nodeEnv,
+      JWT_SECRET: 'whsec_test_hawker_secret',
+      PAYMENT_WEBHOOK_SECRET: 'whsec_test_hawker_secret',
+      DEV_TOKENS: 'true',
+    });
     expect(c.DEV_TOKENS).toBe(true);
   });
 });
@@ -167,7 +182,12 @@ describe('the published list is complete', () => {
   it(".env.example's secrets are placeholders production refuses", () => {
     const lines = readFileSync(path.join(root, '.env.example'), 'utf8').split('\n');
     const secrets = lines.map((l) => /^(\w*(?:SECRET|KEY|PASSWORD)\w*)=(.*)$/.exec(l)).filter((m) => m !== null);
-    expect(secrets.map((m) => m[1]).sort()).toEqual(['JWT_SECRET', 'PAYMENT_GATEWAY_API_KEY', 'PAYMENT_WEBHOOK_SECRET', 'POSTGRES_PASSWORD']);
+    expect(secrets.map((m) => m[1]).sort()).toEqual([
+      'JWT_SECRET',
+      'PAYMENT_GATEWAY_API_KEY',
+      'PAYMENT_WEBHOOK_SECRET',
+      'POSTGRES_PASSWORD',
+    ]);
     for (const m of secrets) expect(isPublishedSecret(m[2]!), `${m[1]}=${m[2]}`).toBe(true);
   });
 

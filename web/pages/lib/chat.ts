@@ -1,4 +1,12 @@
-import { applyLiveEvent, liveStateFromSnapshot, type ChatMessage, type LiveEvent, type LiveRoomState, type RoomModeration, type RoomSnapshot } from '@hawker/client-sdk';
+import {
+  applyLiveEvent,
+  liveStateFromSnapshot,
+  type ChatMessage,
+  type LiveEvent,
+  type LiveRoomState,
+  type RoomModeration,
+  type RoomSnapshot,
+} from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { clock } from './format.ts';
 import { describeError, toast } from './ui.ts';
@@ -21,14 +29,25 @@ export class ChatPanel {
   private readonly log = h('ul', { class: 'chat-log', attrs: { 'data-testid': 'chat-log', 'aria-live': 'polite' } });
   private state: LiveRoomState;
   private readonly form: HTMLFormElement | null = null;
-  private readonly input = h('input', { attrs: { maxlength: 200, placeholder: 'Say something…', 'aria-label': 'Chat message', 'data-testid': 'chat-input' } });
-  private readonly sendButton = h('button', { class: 'btn btn-primary', text: 'Send', attrs: { type: 'submit', 'data-testid': 'chat-send' } });
+  private readonly input = h('input', {
+    attrs: { maxlength: 200, placeholder: 'Say something…', 'aria-label': 'Chat message', 'data-testid': 'chat-input' },
+  });
+  private readonly sendButton = h('button', {
+    class: 'btn btn-primary',
+    text: 'Send',
+    attrs: { type: 'submit', 'data-testid': 'chat-send' },
+  });
   private readonly note = h('div', { class: 'muted small', attrs: { 'data-testid': 'chat-note', hidden: true } });
   private muteTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     snapshot: RoomSnapshot,
-    private readonly opts: { mod?: ChatModeration; send?: (text: string) => Promise<unknown>; onNew?: (messages: ChatMessage[]) => void; compact?: boolean },
+    private readonly opts: {
+      mod?: ChatModeration;
+      send?: (text: string) => Promise<unknown>;
+      onNew?: (messages: ChatMessage[]) => void;
+      compact?: boolean;
+    },
   ) {
     this.state = liveStateFromSnapshot(snapshot, SHOWN);
     if (opts.send) {
@@ -59,7 +78,12 @@ export class ChatPanel {
 
   private render(): void {
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
-    replace(this.log, ...(this.state.chat.length ? this.state.chat.map((m) => this.item(m)) : [h('li', { class: 'empty', text: 'No messages yet. Say hi!' })]));
+    replace(
+      this.log,
+      ...(this.state.chat.length
+        ? this.state.chat.map((m) => this.item(m))
+        : [h('li', { class: 'empty', text: 'No messages yet. Say hi!' })]),
+    );
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
   }
 
@@ -72,7 +96,12 @@ export class ChatPanel {
             'span',
             { class: 'mod' },
             this.modButton('Delete', 'mod-delete', () => mod.moderation.deleteMessage(m.id), 'Message deleted'),
-            this.modButton('Mute', 'mod-mute', () => mod.moderation.mute(m.userId, 600, 'Muted from chat'), `${m.name} muted for 10 minutes`),
+            this.modButton(
+              'Mute',
+              'mod-mute',
+              () => mod.moderation.mute(m.userId, 600, 'Muted from chat'),
+              `${m.name} muted for 10 minutes`,
+            ),
             this.modButton('Ban', 'mod-ban', () => mod.moderation.ban(m.userId, 'Banned from chat'), `${m.name} banned from this room`),
           )
         : null;

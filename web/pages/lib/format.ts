@@ -49,6 +49,10 @@ export function clock(at: number): string {
 /** Initials for an avatar. */
 export function initials(name: string): string {
   // Initials of words that start with a letter or digit ("Lee (moderator)" → "LM", not "L(").
-  const parts = name.trim().split(/\s+/).map((w) => w.replace(/^[^\p{L}\p{N}]+/u, '')).filter(Boolean);
+  const parts = name
+    .trim()
+    .split(/\s+/)
+    .map((w) => w.replace(/^[^\p{L}\p{N}]+/u, ''))
+    .filter(Boolean);
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
 }

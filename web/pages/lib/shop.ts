@@ -1,4 +1,14 @@
-import { applyCommerceEvent, commerceStateFromSnapshot, HawkerError, type CommerceEvent, type CommerceState, type OrderStatus, type PlaceOrderResult, type Product, type RoomSnapshot } from '@hawker/client-sdk';
+import {
+  applyCommerceEvent,
+  commerceStateFromSnapshot,
+  HawkerError,
+  type CommerceEvent,
+  type CommerceState,
+  type OrderStatus,
+  type PlaceOrderResult,
+  type Product,
+  type RoomSnapshot,
+} from '@hawker/client-sdk';
 import { h, icon, replace } from './dom.ts';
 import { countdown, money } from './format.ts';
 import { describeError } from './ui.ts';
@@ -56,7 +66,10 @@ export class ShopStrip {
 
   constructor(
     snapshot: RoomSnapshot,
-    private readonly deps: { serverNow: () => number; buy: (what: { saleId: string } | { productId: string; skuId: string }) => Promise<PlaceOrderResult> },
+    private readonly deps: {
+      serverNow: () => number;
+      buy: (what: { saleId: string } | { productId: string; skuId: string }) => Promise<PlaceOrderResult>;
+    },
   ) {
     this.state = commerceStateFromSnapshot(snapshot);
     this.element = h('div', { class: 'shop stack' }, this.saleBox, this.pinnedBox, this.orderBox);
@@ -90,23 +103,46 @@ export class ShopStrip {
     const sale = this.state.sale;
     if (!sale || sale.state === 'ended') {
       this.saleBox.hidden = !sale;
-      if (sale) replace(this.saleBox, h('div', { class: 'row' }, h('b', { text: 'Flash sale ended' }), h('span', { class: 'small', text: sale.endedReason ?? '' })));
+      if (sale)
+        replace(
+          this.saleBox,
+          h('div', { class: 'row' }, h('b', { text: 'Flash sale ended' }), h('span', { class: 'small', text: sale.endedReason ?? '' })),
+        );
       return;
     }
     const soldOut = sale.left <= 0 && sale.state === 'live';
     const pct = sale.quantity > 0 ? Math.round((sale.left / sale.quantity) * 100) : 0;
     const label = soldOut ? 'Sold out' : sale.state === 'live' ? `Buy now · ${money(sale.salePrice, sale.currency)}` : 'Starts soon';
-    const buy = h('button', { class: 'btn buy-sale', attrs: { type: 'button', 'data-testid': 'buy-sale', disabled: soldOut || sale.state !== 'live' } }, icon('bag'), label);
+    const buy = h(
+      'button',
+      { class: 'btn buy-sale', attrs: { type: 'button', 'data-testid': 'buy-sale', disabled: soldOut || sale.state !== 'live' } },
+      icon('bag'),
+      label,
+    );
     buy.addEventListener('click', () => void this.buy(buy, { saleId: sale.id }));
     replace(
       this.saleBox,
       h(
         'div',
         { class: 'row' },
-        h('div', {}, h('div', { class: 'small', text: sale.state === 'live' ? 'FLASH SALE · ends in' : 'FLASH SALE · starts in' }), h('div', { class: 'clock', attrs: { 'data-testid': 'sale-clock' } })),
-        h('div', { class: 'right' }, h('div', { class: 'price-now', text: money(sale.salePrice, sale.currency) }), h('div', { class: 'small', text: `was ${money(sale.listPrice, sale.currency)}` })),
+        h(
+          'div',
+          {},
+          h('div', { class: 'small', text: sale.state === 'live' ? 'FLASH SALE · ends in' : 'FLASH SALE · starts in' }),
+          h('div', { class: 'clock', attrs: { 'data-testid': 'sale-clock' } }),
+        ),
+        h(
+          'div',
+          { class: 'right' },
+          h('div', { class: 'price-now', text: money(sale.salePrice, sale.currency) }),
+          h('div', { class: 'small', text: `was ${money(sale.listPrice, sale.currency)}` }),
+        ),
       ),
-      h('div', { class: 'small', text: `${sale.title} · ${soldOut ? 'sold out' : `${sale.left} of ${sale.quantity} left`} · limit ${sale.perBuyerLimit} per person`, attrs: { 'data-testid': 'sale-stock' } }),
+      h('div', {
+        class: 'small',
+        text: `${sale.title} · ${soldOut ? 'sold out' : `${sale.left} of ${sale.quantity} left`} · limit ${sale.perBuyerLimit} per person`,
+        attrs: { 'data-testid': 'sale-stock' },
+      }),
       stockBar(pct),
       buy,
     );
@@ -129,7 +165,12 @@ export class ShopStrip {
     if (!p) return;
     const sku = p.skus.find((s) => s.left > 0) ?? p.skus[0];
     const left = unitsLeft(p);
-    const buy = h('button', { class: 'btn btn-primary btn-sm', attrs: { type: 'button', 'data-testid': 'buy-pinned', disabled: left <= 0 || !sku } }, icon('bag'), left > 0 ? 'Buy' : 'Sold out');
+    const buy = h(
+      'button',
+      { class: 'btn btn-primary btn-sm', attrs: { type: 'button', 'data-testid': 'buy-pinned', disabled: left <= 0 || !sku } },
+      icon('bag'),
+      left > 0 ? 'Buy' : 'Sold out',
+    );
     if (sku) buy.addEventListener('click', () => void this.buy(buy, { productId: p.id, skuId: sku.id }));
     replace(
       this.pinnedBox,
@@ -142,7 +183,12 @@ export class ShopStrip {
           { class: 'meta' },
           h('span', { class: 'tag', text: 'NOW EXPLAINING' }),
           h('div', { class: 'title', text: p.title, attrs: { 'data-testid': 'pinned-title' } }),
-          h('div', {}, h('span', { class: 'price', text: money(p.price, p.currency) }), h('span', { class: 'left', text: left > 0 ? `${left} left` : 'sold out' })),
+          h(
+            'div',
+            {},
+            h('span', { class: 'price', text: money(p.price, p.currency) }),
+            h('span', { class: 'left', text: left > 0 ? `${left} left` : 'sold out' }),
+          ),
         ),
         buy,
       ),
@@ -154,7 +200,12 @@ export class ShopStrip {
     try {
       const { order } = await this.deps.buy(what);
       this.lastOrderId = order.id;
-      replace(this.orderBox, icon('bag'), h('span', { class: 'grow', text: `${order.title} · ${money(order.amount, order.currency)}` }), h('span', { class: 'pill', attrs: { 'data-testid': 'order-status' } }));
+      replace(
+        this.orderBox,
+        icon('bag'),
+        h('span', { class: 'grow', text: `${order.title} · ${money(order.amount, order.currency)}` }),
+        h('span', { class: 'pill', attrs: { 'data-testid': 'order-status' } }),
+      );
       // A status push can overtake the acknowledgement: the reducer keeps whichever status is newer.
       this.apply({ event: 'order', payload: order });
       this.renderOrderStatus();
@@ -176,7 +227,12 @@ export class ShopStrip {
     const pill = this.orderBox.querySelector<HTMLElement>('[data-testid="order-status"]');
     if (!pill) return;
     pill.textContent = ORDER_STATUS_TEXT[status] + (reason && status !== 'paid' ? `: ${reason}` : '');
-    pill.className = status === 'paid' ? 'pill pill-ok' : status === 'failed' || status === 'expired' || status === 'cancelled' ? 'pill pill-bad' : 'pill pill-warn';
+    pill.className =
+      status === 'paid'
+        ? 'pill pill-ok'
+        : status === 'failed' || status === 'expired' || status === 'cancelled'
+          ? 'pill pill-bad'
+          : 'pill pill-warn';
     this.orderBox.className = `banner order ${status === 'paid' ? 'banner-info' : ''}`;
     this.orderBox.hidden = false;
   }

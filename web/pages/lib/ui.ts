@@ -12,7 +12,11 @@ const PAGES = [
 /** Fills the page's `#topbar`: brand, navigation, and who is signed in. */
 export function renderTopbar(current: string, extra?: Node): void {
   const identity = loadIdentity();
-  const nav = h('nav', {}, ...PAGES.map((p) => h('a', { text: p.label, attrs: { href: p.href, 'aria-current': p.href === current ? 'page' : undefined } })));
+  const nav = h(
+    'nav',
+    {},
+    ...PAGES.map((p) => h('a', { text: p.label, attrs: { href: p.href, 'aria-current': p.href === current ? 'page' : undefined } })),
+  );
   const who = identity
     ? h(
         'div',
@@ -31,7 +35,14 @@ export function renderTopbar(current: string, extra?: Node): void {
         }),
       )
     : h('a', { class: 'btn btn-sm', text: 'Sign in', attrs: { href: '/#sign-in' } });
-  replace(byId('topbar'), h('a', { class: 'brand', attrs: { href: '/' } }, icon('logo', 'brand-mark'), 'Hawker'), nav, h('div', { class: 'spacer' }), extra ?? null, who);
+  replace(
+    byId('topbar'),
+    h('a', { class: 'brand', attrs: { href: '/' } }, icon('logo', 'brand-mark'), 'Hawker'),
+    nav,
+    h('div', { class: 'spacer' }),
+    extra ?? null,
+    who,
+  );
 }
 
 /** A short message at the bottom of the screen. */
@@ -51,7 +62,8 @@ export function toast(message: string, kind: 'info' | 'ok' | 'error' = 'info', m
  * through here, so the same failure reads the same everywhere.
  */
 export function describeError(err: unknown): string {
-  if (!(err instanceof HawkerError)) return `Something went wrong (${(err as Error)?.message ?? String(err)}). Reload the page and try again.`;
+  if (!(err instanceof HawkerError))
+    return `Something went wrong (${(err as Error)?.message ?? String(err)}). Reload the page and try again.`;
   switch (err.code) {
     case 'UNAUTHENTICATED':
       return 'Your sign-in expired or is invalid. Sign in again on the home page.';
@@ -129,7 +141,10 @@ export function requireIdentity(roles: readonly Role[], what: string): Identity 
 
 /** A banner pinned under the top bar while the connection is down; hidden again when it is back. */
 export class ConnectionBanner {
-  private readonly el = h('div', { class: 'banner banner-warn conn-banner', attrs: { role: 'alert', 'data-testid': 'connection-banner', hidden: true } });
+  private readonly el = h('div', {
+    class: 'banner banner-warn conn-banner',
+    attrs: { role: 'alert', 'data-testid': 'connection-banner', hidden: true },
+  });
 
   constructor() {
     document.body.appendChild(this.el);
