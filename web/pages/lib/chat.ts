@@ -158,7 +158,8 @@ export class ChatPanel {
       .send(text)
       .then(
         () => {
-          this.input.value = '';
+          // Clear only what was sent: text typed while it was on its way stays for the next send.
+          if (this.input.value.trim() === text) this.input.value = '';
         },
         (err: unknown) => toast(describeError(err), 'error', 6000),
       )
