@@ -9,7 +9,7 @@ import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResu
 import type { RoomService } from '../rooms/service.ts';
 import { Batcher, CursorError, toWire, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
 import { orderRefusal } from './errors.ts';
-import type { OrderRecord, OrderStore, PoolRef } from './store.ts';
+import { ReplayedUnknownOrder, type OrderRecord, type OrderStore, type PoolRef } from './store.ts';
 
 /** Rooms and sales whose immutable facts one node keeps in memory (a few hundred bytes each). */
 const MEMO_SIZE = 10_000;
@@ -76,14 +76,24 @@ export class OrderService {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
     const [room, pool] = await Promise.all([this.roomAgency.get(input.roomId), this.resolvePool(input)]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
-    const { order: held, replayed } = await this.store.reserve({
-      buyerId: buyer.userId,
-      roomId: input.roomId,
-      agencyId: room.agencyId,
-      pool,
-      quantity: input.quantity,
-      idempotencyKey: input.idempotencyKey,
-    });
+    const reserved = await this.store
+      .reserve({
+        buyerId: buyer.userId,
+        roomId: input.roomId,
+        agencyId: room.agencyId,
+        pool,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+      })
+      .catch(async (err: unknown) => {
+        // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
+        if (!(err instanceof ReplayedUnknownOrder)) throw err;
+        const known = await this.ledger.get(err.orderId);
+        if (!known) throw AppError.unavailable('This order is being recovered; retry in a moment');
+        return { order: null, known, replayed: true };
+      });
+    if ('known' in reserved) return { order: toWire(reserved.known), replayed: true };
+    const { order: held, replayed } = reserved;
     const fingerprint = this.store.fingerprint(pool, input.quantity);
     if (replayed) {
       // Redis remembered the key. The order is the ledger's if it got there; otherwise the first attempt is still

@@ -64,6 +64,17 @@ const MIRROR_ACTION: Partial<Record<OrderStatus, TransitionAction>> = {
   cancelled: 'cancel',
 };
 
+/**
+ * The idempotency key was seen before, but Redis no longer holds that order's copy (an order that ended before Redis
+ * lost data, whose key recovery restored): the ledger has the order.
+ */
+export class ReplayedUnknownOrder extends Error {
+  override readonly name = 'ReplayedUnknownOrder';
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} is not in Redis any more; read it from the ledger`);
+  }
+}
+
 /** Idempotency records outlive any payment window, so a retried request can always find its order. */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 3600_000;
 /** Approximate length cap of the order events stream (pushes are best effort; orders themselves are durable). */
@@ -138,6 +149,7 @@ export class OrderStore {
       },
     );
     const order = await this.record(id);
+    if (!order && replayed) throw new ReplayedUnknownOrder(id);
     if (!order) throw new Error(`order ${id} vanished right after reserve`);
     return { order, replayed };
   }
