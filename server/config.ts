@@ -112,6 +112,51 @@ const EnvSchema = z.object({
    * every viewer; a reconnect within it takes the same tracks back. 0: close at once (docs/media.md).
    */
   STREAM_RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a
+  // typed QUOTA_EXCEEDED or RATE_LIMITED error whose details name the limit (the variable below).
+  /** Rooms one creator may have open (not ended) at once. */
+  ROOMS_OPEN_PER_CREATOR: z.coerce.number().int().min(1).max(10_000).default(5),
+  /** Rooms one creator may create per rolling hour. */
+  ROOMS_CREATED_PER_HOUR: z.coerce.number().int().min(1).max(100_000).default(20),
+  /** Rooms one connection may be in at once (each costs a timer and Redis work). */
+  ROOMS_PER_SOCKET: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** Open connections one user may hold, counted across every node. */
+  SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** Like taps one user may send per second, summed over every connection and node. */
+  LIKES_PER_USER_PER_SEC: z.coerce.number().int().min(1).max(10_000).default(30),
+  /** Products one room may ever hold, deleted ones included (deleting does not give the slot back). */
+  PRODUCTS_PER_ROOM: z.coerce.number().int().min(1).max(10_000).default(200),
+  /** Largest product create/update body, bytes of JSON. */
+  PRODUCT_MAX_BYTES: z.coerce.number().int().min(1_024).max(65_536).default(16_384),
+  /** Largest REST body of any route, bytes (express.json limit). */
+  REST_BODY_MAX_BYTES: z.coerce.number().int().min(1_024).max(1_048_576).default(65_536),
+  /** REST requests one signed-in user may make per minute (across nodes; bursts up to this many). */
+  REST_RATE_PER_USER_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  /** REST requests one client address may make per minute (across nodes). */
+  REST_RATE_PER_IP_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
+  /**
+   * Proxies whose X-Forwarded-For is believed, as express `trust proxy` values (comma-separated addresses, CIDRs or
+   * `loopback`, `linklocal`, `uniquelocal`). Unset: none, so the client address is the TCP peer and a forged header
+   * changes nothing. docker-compose.yml sets it to the nginx network.
+   */
+  TRUSTED_PROXIES: z.string().max(2_000).optional(),
+  /** Per-buyer limit a flash sale applies when its product sets none (shown to buyers with the sale). */
+  FLASH_SALE_DEFAULT_MAX_PER_BUYER: z.coerce.number().int().min(1).max(99).default(5),
+  /** Longest token lifetime accepted (exp minus iat, or exp minus now without iat); tokens without exp are refused. */
+  TOKEN_MAX_LIFETIME_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  /** Audit entries kept per stream (room, agency, platform); older ones are trimmed. */
+  AUDIT_MAX_ENTRIES: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** Audited actions one agency's staff may take per minute (moderation, roster, keywords); more are RATE_LIMITED. */
+  AUDIT_RATE_PER_AGENCY_PER_MIN: z.coerce.number().int().min(1).max(100_000).default(300),
+  /** maxmemory of the Redis Hawker launches itself (policy noeviction: writes fail rather than data vanish). */
+  REDIS_MAXMEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(1_024),
+  /** Share of Redis maxmemory in use at which the node warns and /readyz reports low headroom. */
+  REDIS_MEMORY_WARN_RATIO: z.coerce.number().min(0.1).max(0.99).default(0.8),
   // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),

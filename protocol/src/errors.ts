@@ -12,8 +12,16 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   /** The event name is not part of the protocol. */
   UNKNOWN_EVENT: 'UNKNOWN_EVENT',
-  /** A rate limit or slow mode refused the action; retry after `retryAfterMs`. */
+  /**
+   * A rate limit or slow mode refused the action; retry after `details.retryAfterMs`. `details.limit` names the limit
+   * (a configuration variable, docs/security.md) when one applies.
+   */
   RATE_LIMITED: 'RATE_LIMITED',
+  /**
+   * A quota refused the action (too many rooms, connections, products...): `details.limit` names it and `details.max`
+   * is its value. Nothing changed; free something up (end a room, close a tab) before retrying.
+   */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
   /** The request conflicts with current state (e.g. room already ended). */
   CONFLICT: 'CONFLICT',
   /** A dependency (Redis, media worker) is unavailable; retry later. */
@@ -22,6 +30,16 @@ export const ErrorCode = {
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** `details` of RATE_LIMITED and QUOTA_EXCEEDED errors. */
+export interface LimitDetails {
+  /** The limit's name: its configuration variable (docs/security.md), e.g. `ROOMS_OPEN_PER_CREATOR`. */
+  limit?: string;
+  /** The limit's value. */
+  max?: number;
+  /** RATE_LIMITED: when a retry can succeed. */
+  retryAfterMs?: number;
+}
 
 /** Wire shape of an error: what REST bodies and failed acks carry. */
 export interface WireError {

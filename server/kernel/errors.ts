@@ -1,5 +1,5 @@
 import type { Logger } from './log.ts';
-import { ErrorCode, type WireError } from '@hawker/protocol';
+import { ErrorCode, type LimitDetails, type WireError } from '@hawker/protocol';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
@@ -8,6 +8,7 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   UNKNOWN_EVENT: 400,
   RATE_LIMITED: 429,
+  QUOTA_EXCEEDED: 429,
   CONFLICT: 409,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -52,8 +53,18 @@ export class AppError extends Error {
   static conflict(message: string): AppError {
     return new AppError(ErrorCode.CONFLICT, message);
   }
-  static rateLimited(retryAfterMs: number, message = 'Too fast: slow down'): AppError {
-    return new AppError(ErrorCode.RATE_LIMITED, message, { details: { retryAfterMs } });
+  /** `limit`: the limit's name (its configuration variable, docs/security.md) and value, when one applies. */
+  static rateLimited(retryAfterMs: number, message = 'Too fast: slow down', limit?: { name: string; max: number }): AppError {
+    const details: LimitDetails = limit ? { limit: limit.name, max: limit.max, retryAfterMs } : { retryAfterMs };
+    return new AppError(ErrorCode.RATE_LIMITED, message, { details });
+  }
+  /**
+   * A quota is used up: `name` is the limit (its configuration variable), `max` its value; `message` says what to do
+   * (e.g. "end one of your rooms first").
+   */
+  static quotaExceeded(name: string, max: number, message: string): AppError {
+    const details: LimitDetails = { limit: name, max };
+    return new AppError(ErrorCode.QUOTA_EXCEEDED, message, { details });
   }
   static unavailable(message: string, cause?: unknown): AppError {
     return new AppError(ErrorCode.UNAVAILABLE, message, { cause });
