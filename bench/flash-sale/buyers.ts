@@ -46,7 +46,8 @@ serveLoad<Init>((init) => {
       );
       return { connected: sockets.length };
     },
-    async fire({ at }: { at: number }) {
+    /** `saleId` overrides the init's (a run that creates its sale after the buyers are connected). */
+    async fire({ at, saleId = init.saleId }: { at: number; saleId?: string }) {
       await new Promise((r) => setTimeout(r, Math.max(0, at - Date.now())));
       const latencies: number[] = [];
       const outcomes: Record<string, number> = {};
@@ -77,7 +78,7 @@ serveLoad<Init>((init) => {
         sockets.flatMap((socket, i) =>
           Array.from({ length: init.attempts }, async (_, k) => {
             const t0 = performance.now();
-            const payload = { roomId: init.roomId, saleId: init.saleId, quantity: 1, idempotencyKey: `key-${init.idPrefix}${i}-${k}` };
+            const payload = { roomId: init.roomId, saleId, quantity: 1, idempotencyKey: `key-${init.idPrefix}${i}-${k}` };
             const ack = (await call(socket, 'order:place', payload as never, 120_000).catch(() => ({
               ok: false,
               error: { code: 'NO_ANSWER' },
