@@ -20,7 +20,10 @@ export type Principal = z.infer<typeof Principal>;
 
 /** POST /api/dev/tokens body (development signer; disabled when DEV_TOKENS=false). */
 export const DevTokenRequest = Principal.extend({
-  /** Token lifetime in seconds (default 12 h). */
+  /**
+   * Token lifetime in seconds (default 12 h, or the server's TOKEN_MAX_LIFETIME_S if shorter). Above the server's
+   * TOKEN_MAX_LIFETIME_S (default 7 days) the request is refused with BAD_REQUEST (`details.limit` names it).
+   */
   ttlS: z
     .number()
     .int()

@@ -16,10 +16,13 @@ export { TokenService } from './tokens.ts';
 export function createAuth(ctx: HawkerContext, opts: AuthOptions = {}) {
   const { config, log, app, io } = ctx;
   const refine = opts.refine ?? (async (p: Principal) => p);
+  // Every token must carry exp, at most TOKEN_MAX_LIFETIME_S after iat (server/auth/tokens.ts); the dev signer refuses
+  // a longer ttlS for the same reason.
+  const maxLifetimeS = config.TOKEN_MAX_LIFETIME_S;
   const tokens = new TokenService(
     config.JWT_JWKS_URL
-      ? { kind: 'jwks', jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }
-      : { kind: 'secret', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+      ? { kind: 'jwks', jwksUrl: config.JWT_JWKS_URL, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxLifetimeS }
+      : { kind: 'secret', secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE, maxLifetimeS },
   );
 
   const authenticate: Authenticate = async (req: Request): Promise<Principal> => {
