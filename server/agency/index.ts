@@ -12,7 +12,7 @@ export { AgencyStore } from './store.ts';
  * because auth asks it for the effective principal (`store.effective`); its REST routes are mounted once auth exists.
  */
 export function createAgency(ctx: HawkerContext): Domain & { store: AgencyStore; audit: AuditLog; mount(auth: Auth): void } {
-  const audit = new AuditLog(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
+  const audit = new AuditLog(ctx.redis, ctx.config);
   const store = new AgencyStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, audit);
   return {
     name: 'agency',

@@ -38,6 +38,7 @@ export class AgencyStore {
   async create(actor: Principal, body: CreateAgencyBody, now = Date.now()): Promise<Agency> {
     const agency: Agency = { id: body.id, name: body.name, ownerId: body.ownerId, createdAt: now };
     const k = this.keys;
+    await this.audit.admit(actor, agency.id); // admins: their own audited-action bucket
     const record = {
       actor,
       action: 'agency.create' as const,
@@ -83,6 +84,7 @@ export class AgencyStore {
   async changeRoster(actor: Principal, agencyId: string, op: RosterOp, userId: string): Promise<boolean> {
     const k = this.keys;
     const record = { actor, action: `roster.${op}` as const, agencyId, targetUserId: userId };
+    await this.audit.admit(actor, agencyId); // the agency's audited-action rate; refused before anything changes
     const res = (await this.lua.run(
       'roster',
       [k.agency(agencyId), k.creators(agencyId), k.moderators(agencyId), k.creatorOf(userId), ...this.audit.luaKeys(record)],

@@ -45,13 +45,13 @@ export function createModeration(
     },
     async onEnded(roomId) {
       const k = deps.keys;
-      await ctx.redis
+      const m = ctx.redis
         .multi()
         .expire(k.roomBans(roomId), ENDED_ROOM_TTL_S)
         .expire(k.mutes(roomId), ENDED_ROOM_TTL_S)
         .expire(k.settings(roomId), ENDED_ROOM_TTL_S)
-        .expire(k.roomKeywords(roomId), ENDED_ROOM_TTL_S)
-        .exec();
+        .expire(k.roomKeywords(roomId), ENDED_ROOM_TTL_S);
+      await deps.audit.expireRoom(m, roomId).exec(); // the room's own audit stream (its entries stay in the agency's)
     },
   };
 

@@ -32,8 +32,9 @@ export interface KickTarget {
 
 /**
  * Moderation actions and state. Every action: re-reads the actor's effective principal (a moderator removed from the
- * roster loses access at once), checks it with the access policy, writes its change and its audit entry in one atomic
- * step (MULTI or Lua), then tells the affected clients. Chat enforces the state in its send script.
+ * roster loses access at once), checks it with the access policy, takes one action from the audit rate (`audit.admit`:
+ * a refused action changes nothing), writes its change and its audit entry in one atomic step (MULTI or Lua), then
+ * tells the affected clients. Chat enforces the state in its send script.
  */
 export class ModerationService {
   private readonly lua: LuaScripts<'keywords'>;
@@ -70,6 +71,7 @@ export class ModerationService {
   /** Removes a message from history and from every screen. Idempotent: an unknown or trimmed id is still broadcast. */
   async deleteMessage(p: Principal, roomId: string, messageId: string): Promise<{ removedFromHistory: boolean }> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    await this.audit.admit(actor, room.agencyId);
     const m = this.chat.remove(this.ctx.redis.multi(), roomId, messageId);
     const res = await this.exec(
       this.audit.append(m, { actor, action: 'chat.delete', roomId, agencyId: room.agencyId, details: { messageId } }),
@@ -82,6 +84,7 @@ export class ModerationService {
     const { room, actor } = await this.authorizeRoom(p, roomId);
     const now = Date.now();
     const until = now + durationS * 1000;
+    await this.audit.admit(actor, room.agencyId);
     // Expired entries are pruned on every write, so the zset stays the size of the currently muted.
     const m = this.ctx.redis.multi().zremrangebyscore(this.keys.mutes(roomId), '-inf', now).zadd(this.keys.mutes(roomId), until, userId);
     await this.exec(
@@ -100,6 +103,7 @@ export class ModerationService {
 
   async unmute(p: Principal, roomId: string, userId: string): Promise<void> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().zrem(this.keys.mutes(roomId), userId);
     await this.exec(this.audit.append(m, { actor, action: 'user.unmute', roomId, agencyId: room.agencyId, targetUserId: userId }));
     this.ctx.io.to(userChannel(userId)).emit('chat:muted', { roomId, until: null });
@@ -108,6 +112,7 @@ export class ModerationService {
   async ban(p: Principal, roomId: string, userId: string, reason?: string): Promise<void> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
     if (userId === room.creatorId) throw AppError.conflict("The room's creator cannot be banned from their own room");
+    await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().sadd(this.keys.roomBans(roomId), userId);
     await this.exec(
       this.audit.append(m, {
@@ -124,12 +129,14 @@ export class ModerationService {
 
   async unban(p: Principal, roomId: string, userId: string): Promise<void> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().srem(this.keys.roomBans(roomId), userId);
     await this.exec(this.audit.append(m, { actor, action: 'user.unban', roomId, agencyId: room.agencyId, targetUserId: userId }));
   }
 
   async agencyBan(p: Principal, agencyId: string, userId: string, reason?: string): Promise<void> {
     const actor = await this.authorizeAgency(p, agencyId);
+    await this.audit.admit(actor, agencyId);
     const m = this.ctx.redis.multi().sadd(this.keys.agencyBans(agencyId), userId);
     await this.exec(
       this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }),
@@ -139,12 +146,14 @@ export class ModerationService {
 
   async agencyUnban(p: Principal, agencyId: string, userId: string): Promise<void> {
     const actor = await this.authorizeAgency(p, agencyId);
+    await this.audit.admit(actor, agencyId);
     const m = this.ctx.redis.multi().srem(this.keys.agencyBans(agencyId), userId);
     await this.exec(this.audit.append(m, { actor, action: 'agency.unban', agencyId, targetUserId: userId }));
   }
 
   async slowMode(p: Principal, roomId: string, seconds: number): Promise<ChatSettings> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().hset(this.keys.settings(roomId), 'slowModeS', seconds);
     await this.exec(this.audit.append(m, { actor, action: 'room.slowMode', roomId, agencyId: room.agencyId, details: { seconds } }));
     const settings: ChatSettings = { roomId, slowModeS: seconds, maxLength: CHAT_MAX_LENGTH };
@@ -236,23 +245,54 @@ export class ModerationService {
     return agencyId !== null && cache.get(roomId) === agencyId;
   }
 
+  /**
+   * Applies an edit (removals first, then additions, which replace a word's mode) and audits only what it changed:
+   * the words really added, re-moded and removed, with their counts, never the list (long values are summarised by
+   * the audit log). Admitted against the audit rate first, so a refused edit changes nothing. The named words are read,
+   * the diff built from them, and keywords.lua applies the edit only if they still read the same (else read again).
+   */
   private async editKeywords(key: string, add: Keyword[], remove: string[], record: AuditRecord): Promise<KeywordList> {
-    const details = { added: add.map((k) => `${k.word}:${k.mode}`).join(', '), removed: remove.join(', ') };
-    const audited = { ...record, details };
-    const args = [
-      MAX_KEYWORDS,
-      remove.length,
-      ...remove,
-      add.length,
-      ...add.flatMap((k) => [k.word, k.mode]),
-      ...this.audit.luaArgs(audited),
-    ];
-    const [code, value] = (await this.lua.run('keywords', [key, ...this.audit.luaKeys(audited)], args)) as [number, string[] | number];
-    if (code === -1) throw AppError.conflict(`A keyword list holds at most ${MAX_KEYWORDS} words (this edit would make ${String(value)})`);
-    const flat = value as string[];
-    const list: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) list[flat[i]!] = flat[i + 1]!;
-    return { keywords: toKeywordList(list) };
+    const target = new Map<string, string>(); // word -> mode after the edit ('' = absent)
+    for (const word of remove) target.set(word, '');
+    for (const k of add) target.set(k.word, k.mode);
+    const words = [...target.keys()];
+    await this.audit.admit(record.actor, record.agencyId);
+    for (let attempt = 1; ; attempt++) {
+      const before = words.length > 0 ? await this.ctx.redis.hmget(key, ...words) : [];
+      const added: string[] = [];
+      const changed: string[] = [];
+      const removed: string[] = [];
+      const triples = words.flatMap((word, i) => {
+        const was = before[i] ?? '';
+        const now = target.get(word)!;
+        if (was === '' && now !== '') added.push(`${word}:${now}`);
+        else if (was !== '' && now === '') removed.push(word);
+        else if (was !== now) changed.push(`${word}:${now}`);
+        return [word, was, now];
+      });
+      const details = {
+        added: added.join(', '),
+        changed: changed.join(', '),
+        removed: removed.join(', '),
+        addedCount: added.length,
+        changedCount: changed.length,
+        removedCount: removed.length,
+      };
+      const audited = { ...record, details };
+      const args = [MAX_KEYWORDS, words.length, ...triples, ...this.audit.luaArgs(audited)];
+      const [code, value] = (await this.lua.run('keywords', [key, ...this.audit.luaKeys(audited)], args)) as [number, string[] | number];
+      if (code === -1)
+        throw AppError.conflict(`A keyword list holds at most ${MAX_KEYWORDS} words (this edit would make ${String(value)})`);
+      if (code === -2) {
+        // Another edit of the same words landed between the read and the script: read again (a few times at most).
+        if (attempt < 5) continue;
+        throw AppError.unavailable('The keyword list is being edited by someone else right now; retry');
+      }
+      const flat = value as string[];
+      const list: Record<string, string> = {};
+      for (let i = 0; i + 1 < flat.length; i += 2) list[flat[i]!] = flat[i + 1]!;
+      return { keywords: toKeywordList(list) };
+    }
   }
 
   /**
