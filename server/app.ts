@@ -83,7 +83,7 @@ export class Hawker {
     const node = new Hawker(ctx, server, adapterRedis, ledger);
     // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
     app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
-    app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now() }));
+    app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now(), memoryWarnRatio: config.REDIS_MEMORY_WARN_RATIO }));
     return node;
   }
 

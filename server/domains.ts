@@ -7,6 +7,7 @@ import { createLikes } from './likes/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
+import { createRedisMemoryMonitor } from './health/redisMemory.ts';
 import { createAnalytics } from './analytics/index.ts';
 import { createCatalog } from './catalog/index.ts';
 import { createFlashSales } from './flash-sale/index.ts';
@@ -43,6 +44,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
   node.add(agencyConsole);
 
   const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
+  node.add(createRedisMemoryMonitor(ctx, metrics)); // Redis memory headroom: gauges, and a warning when it runs low
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);
 

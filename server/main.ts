@@ -36,7 +36,7 @@ async function start(): Promise<void> {
   if (!redisUrl) {
     // In its own process group, like the sandbox gateway below (PostgreSQL runs in its own session): a terminal's Ctrl-C
     // reaches only this process and its mediasoup workers, and stop() stops the children in order, after the node.
-    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis'), detached: true });
+    localRedis = await startLocalRedis({ dir: path.join(config.dataDir, 'redis'), detached: true, maxmemoryMb: config.REDIS_MAXMEMORY_MB });
     redisUrl = localRedis.url;
     if (localRedis.staleStopped.length > 0) {
       log.warn(
@@ -44,7 +44,10 @@ async function start(): Promise<void> {
         'stopped a redis-server that a previous run (killed, not stopped) left running on this data directory',
       );
     }
-    log.info({ url: redisUrl, dir: localRedis.dir }, 'started local redis-server (AOF on, noeviction); set REDIS_URL to use your own');
+    log.info(
+      { url: redisUrl, dir: localRedis.dir, maxmemoryMb: config.REDIS_MAXMEMORY_MB },
+      'started local redis-server (AOF on, maxmemory REDIS_MAXMEMORY_MB, noeviction); set REDIS_URL to use your own',
+    );
   }
   if (stopping) return;
   if (!config.DATABASE_URL) {

@@ -31,7 +31,16 @@ export interface LocalRedisOptions {
    * directory). Off by default: a test run or benchmark interrupted with Ctrl-C should take its throwaway Redis along.
    */
   detached?: boolean;
+  /**
+   * `maxmemory` in MiB (default 1024, REDIS_MAXMEMORY_MB's default). With `noeviction`, a full Redis refuses writes
+   * with an error instead of growing until the host kills it or evicting money keys; the node warns and /readyz reports
+   * the headroom before that (server/health/redisMemory.ts).
+   */
+  maxmemoryMb?: number;
 }
+
+/** maxmemory of a launched Redis when the caller names none (the default of REDIS_MAXMEMORY_MB). */
+export const DEFAULT_LOCAL_REDIS_MAXMEMORY_MB = 1_024;
 
 /** Asks the kernel for a free loopback TCP port (redis-server cannot bind port 0 and report it). */
 export async function freePort(): Promise<number> {
@@ -45,8 +54,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts redis-server configured the way Hawker's data needs it: AOF on (fsync every second) so a crash loses at most
- * a second of orders, and `maxmemory-policy noeviction` so Redis refuses writes rather than silently evicting stock or
- * order keys. Only listens on 127.0.0.1.
+ * a second of orders, a `maxmemory` so it cannot take the host's memory, and `maxmemory-policy noeviction` so at that
+ * limit Redis refuses writes rather than silently evicting stock or order keys. Only listens on 127.0.0.1.
  */
 export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRedis> {
   const dir = path.resolve(opts.dir);
@@ -65,6 +74,8 @@ export async function startLocalRedis(opts: LocalRedisOptions): Promise<LocalRed
     'yes',
     '--appendfsync',
     'everysec',
+    '--maxmemory',
+    `${opts.maxmemoryMb ?? DEFAULT_LOCAL_REDIS_MAXMEMORY_MB}mb`,
     '--maxmemory-policy',
     'noeviction',
     '--save',

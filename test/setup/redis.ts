@@ -11,10 +11,14 @@ declare module 'vitest' {
   }
 }
 
-/** Starts one private redis-server (temp dir, free port) for the whole run, and stops it afterwards. */
+/**
+ * Starts one private redis-server (temp dir, free port) for the whole run, and stops it afterwards. It has a maxmemory
+ * like every Redis Hawker launches (1 GiB, far above what a run uses): a test that leaks keys in a loop fails with
+ * Redis's OOM error instead of swapping the machine. Tests that need a small or changing maxmemory start their own.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-test-redis-'));
-  const redis = await startLocalRedis({ dir });
+  const redis = await startLocalRedis({ dir, maxmemoryMb: 1_024 });
   project.provide('redisUrl', redis.url);
   return async () => {
     await redis.stop();
