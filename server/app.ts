@@ -11,7 +11,8 @@ import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './kernel/redis.ts';
 import type { Logger } from './kernel/log.ts';
 import { closeAll, type CloseStep } from './kernel/closeAll.ts';
-import type { Domain, HawkerContext, HawkerIo, RawBodyRequest } from './kernel/context.ts';
+import type { Domain, HawkerContext, HawkerIo } from './kernel/context.ts';
+import { restBody } from './edge/rest.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -81,8 +82,8 @@ export class Hawker {
     });
     const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool };
     const node = new Hawker(ctx, server, adapterRedis, ledger);
-    // `verify` keeps the raw bytes of JSON bodies: webhook signatures (server/payments) are computed over them.
-    app.use(express.json({ limit: '64kb', verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) }));
+    // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
+    app.use(restBody(config.REST_BODY_MAX_BYTES));
     app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now(), memoryWarnRatio: config.REDIS_MEMORY_WARN_RATIO }));
     return node;
   }

@@ -1,5 +1,6 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
+import type { RawBodyRequest } from '../kernel/context.ts';
 import { AppError, answerFor } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { Logger } from '../kernel/log.ts';
@@ -99,14 +100,48 @@ export function sendError(res: Response, err: unknown, log: Logger, next?: NextF
   res.status(appErr.httpStatus).json({ error: appErr.toWire() });
 }
 
+/**
+ * How every REST body is read, mounted once before any route: a body must be JSON (`Content-Type: application/json`)
+ * of at most `maxBytes` (REST_BODY_MAX_BYTES). A body of another type is refused with 415 before it is read, rather
+ * than ignored (a handler would otherwise see no body at all); an oversized one is refused by the JSON parser (413,
+ * restErrorHandlers) after at most `maxBytes` are read. Both answers close the connection, so the rest of a large
+ * upload is not drained. The raw bytes are kept on the request (`RawBodyRequest.rawBody`): webhook signatures are
+ * computed over them.
+ */
+export function restBody(maxBytes: number): RequestHandler[] {
+  const requireJson: RequestHandler = (req, res, next) => {
+    // type-is's rule: a request has a body when it says Transfer-Encoding or a non-zero Content-Length.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
+    if (!hasBody || req.is('application/json')) return next();
+    res.set('Connection', 'close');
+    res.status(415).json({
+      error: AppError.badRequest(
+        `Request bodies must be JSON: send Content-Type: application/json (this one is ${JSON.stringify(String(req.headers['content-type'] ?? 'untyped')).slice(0, 80)})`,
+      ).toWire(),
+    });
+  };
+  return [requireJson, express.json({ limit: maxBytes, verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) })];
+}
+
 /** Final express middleware: malformed JSON bodies, oversized bodies and unknown routes get typed errors too. */
 export function restErrorHandlers(log: Logger): [RequestHandler, (err: unknown, req: Request, res: Response, next: NextFunction) => void] {
   return [
     (_req, res) => res.status(404).json({ error: { code: 'NOT_FOUND', message: 'No such endpoint; see docs/api.md' } }),
     (err, _req, res, next) => {
-      const e = err as { type?: string; status?: number; message?: string };
+      const e = err as { type?: string; status?: number; message?: string; limit?: unknown };
       if (e.type === 'entity.parse.failed') return sendError(res, AppError.badRequest('Body is not valid JSON'), log, next);
-      if (e.type === 'entity.too.large') return sendError(res, AppError.badRequest('Body too large (limit 64 KB)'), log, next);
+      if (e.type === 'entity.too.large' && !res.headersSent) {
+        // body-parser's error carries the limit restBody gave it (REST_BODY_MAX_BYTES).
+        const max = typeof e.limit === 'number' ? e.limit : undefined;
+        res.set('Connection', 'close');
+        res.status(413).json({
+          error: AppError.badRequest(`Body too large: REST bodies are at most ${max ?? '?'} bytes (REST_BODY_MAX_BYTES); send less`, {
+            limit: 'REST_BODY_MAX_BYTES',
+            ...(max !== undefined ? { max } : {}),
+          }).toWire(),
+        });
+        return;
+      }
       if (e.status && e.status >= 400 && e.status < 500) return sendError(res, AppError.badRequest(e.message ?? 'Bad request'), log, next);
       sendError(res, err, log, next);
     },

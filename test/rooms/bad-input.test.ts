@@ -59,7 +59,7 @@ it('malformed, oversized, unknown and unauthorized events and bodies each get th
         name: 'x'.repeat(70_000),
         ownerId: 'o',
       }),
-      400,
+      413,
       'BAD_REQUEST',
     ],
     [
