@@ -16,7 +16,7 @@ it('the viewer page says clearly when the sale is sold out, when you are muted, 
   const product = (
     await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator.token, {
       title: 'Rare vinyl',
-      imageUrl: `${node.url}/samples/headphones.svg`,
+      imageUrl: '/samples/headphones.svg',
       price: 4000,
       currency: 'USD',
       skus: [{ id: 'std', label: 'Standard', stock: 5 }],

@@ -15,7 +15,7 @@ it('the creator pins a product and launches a flash sale from the studio; a phon
   const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Scarf Friday' })).body;
   const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator.token, {
     title: 'Silk scarf',
-    imageUrl: `${node.url}/samples/scarf.svg`,
+    imageUrl: '/samples/scarf.svg',
     price: 2999,
     currency: 'USD',
     skus: [{ id: 'std', label: 'Standard', stock: 40 }],

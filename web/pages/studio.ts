@@ -425,7 +425,8 @@ class Studio {
             void withButton(add, async () => {
               await this.room.api.createProduct(this.room.roomId, {
                 title: title.value.trim(),
-                imageUrl: `${location.origin}/samples/${image.value}.svg`,
+                // A same-origin path: product images are https on a public host or under /samples/ or /uploads/.
+                imageUrl: `/samples/${image.value}.svg`,
                 price: cents,
                 currency: 'USD',
                 skus: [{ id: 'std', label: 'Standard', stock: Math.max(1, Math.floor(Number(stock.value) || 1)) }],
