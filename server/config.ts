@@ -157,6 +157,12 @@ const EnvSchema = z.object({
   REDIS_MAXMEMORY_MB: z.coerce.number().int().min(64).max(1_048_576).default(1_024),
   /** Share of Redis maxmemory in use at which the node warns and /readyz reports low headroom. */
   REDIS_MEMORY_WARN_RATIO: z.coerce.number().min(0.1).max(0.99).default(0.8),
+  /** Shops one account may own (issue 15; merchants and creators open their own, admins for anyone). */
+  SHOPS_PER_OWNER: z.coerce.number().int().min(1).max(1_000).default(1),
+  /** Products one shop may hold, archived ones included (deleting a never-ordered product frees its slot). */
+  PRODUCTS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Largest shop product create/edit body, bytes of JSON (200 SKUs with codes and prices take about 25 KB). */
+  SHOP_PRODUCT_MAX_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(49_152),
   // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),

@@ -17,6 +17,7 @@ import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
+import { createShops } from './shops/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -89,6 +90,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     ledger,
   });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
+  // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
+  node.add(createShops(ctx, auth));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

@@ -3,9 +3,10 @@ import { Id, PlainText } from './common.ts';
 
 /**
  * Who can do what: viewers watch, chat, like and buy; creators own their rooms; an agency's moderators act on every
- * room of that agency's creators; an agency owner manages its roster; platform admins can do everything.
+ * room of that agency's creators; an agency owner manages its roster; merchants own a shop and its products (in a live
+ * room a merchant is a viewer); platform admins can do everything.
  */
-export const Role = z.enum(['viewer', 'creator', 'moderator', 'agency', 'admin']);
+export const Role = z.enum(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin']);
 export type Role = z.infer<typeof Role>;
 
 /** The identity a verified token carries. */

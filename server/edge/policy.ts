@@ -1,9 +1,12 @@
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
+import type { ShopKind } from '@hawker/protocol';
 
 /** What the policy needs of a room: who created it and the agency it belongs to (fixed when it is created). */
 type RoomRef = Pick<Room, 'creatorId' | 'agencyId'>;
+/** What the policy needs of a shop: its owner, the kind it was opened as, and its staff (user ids). */
+type ShopRef = { ownerId: string; kind: ShopKind; staff: readonly string[] };
 
 /**
  * The access policy, in one place, so every route and event asks the same question the same way. Who may do what:
@@ -15,6 +18,9 @@ type RoomRef = Pick<Room, 'creatorId' | 'agencyId'>;
  *   console); agency-wide moderation and reads (bans, keywords, roster, audit, orders, analytics). Never products,
  *   sales, ending rooms or the roster.
  * - viewer: only their own actions (chat, like, buy, their orders).
+ * - merchant: open a shop; in their own shop, its settings, staff and products. In live rooms, a viewer.
+ * - shops: a creator may run their own shop like a merchant; a shop's staff (user ids its owner adds, any role) manage
+ *   its products, not its settings or staff.
  *
  * A principal's `agencyId` is the token's claim as the agency roster confirms it (AgencyStore.effective, applied by
  * createAuth to every request and connection): a creator's agency is the one whose roster lists them, whatever the
@@ -77,5 +83,17 @@ export const policy = {
   /** Throws FORBIDDEN unless `allowed`. */
   require(allowed: boolean, message?: string): void {
     if (!allowed) throw AppError.forbidden(message);
+  },
+  /** Open a shop for `ownerId`: a merchant (merchant shop) or a creator (creator shop) for themselves; admins for anyone. */
+  canCreateShop(p: Principal, shop: Pick<ShopRef, 'ownerId' | 'kind'>): boolean {
+    return p.role === 'admin' || (p.userId === shop.ownerId && p.role === shop.kind);
+  },
+  /** A shop's settings and staff: its owner (signed in with the role the shop was opened as), admins. */
+  canManageShop(p: Principal, shop: ShopRef): boolean {
+    return p.role === 'admin' || (p.userId === shop.ownerId && p.role === shop.kind);
+  },
+  /** A shop's products (create, edit, archive, delete) and its staff list: its owner, its staff, admins. */
+  canManageShopProducts(p: Principal, shop: ShopRef): boolean {
+    return policy.canManageShop(p, shop) || shop.staff.includes(p.userId);
   },
 };

@@ -11,7 +11,7 @@ import { ShopStrip } from './lib/shop.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/room');
-const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'admin'], 'viewer room');
+const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], 'viewer room');
 const roomId = new URLSearchParams(location.search).get('id');
 if (identity && !roomId) {
   showNotice({

@@ -88,7 +88,8 @@ export class ChatPanel {
   }
 
   private item(m: ChatMessage): HTMLLIElement {
-    const staff = m.role !== 'viewer';
+    // A merchant in a live room is a viewer like any other.
+    const staff = m.role !== 'viewer' && m.role !== 'merchant';
     const mod = this.opts.mod;
     const buttons =
       mod && m.userId !== mod.selfId
