@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { Currency, MinorUnits, StockCount } from './commerce.ts';
-import { EpochMs, HttpUrl, Id, PlainText } from './common.ts';
+import { EpochMs, Id, ImageUrl, PlainText } from './common.ts';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Limits. Each is named in `details.limit` of the QUOTA_EXCEEDED error that enforces it (docs/commerce.md lists them).
@@ -53,10 +53,10 @@ export const LongText = (max: number) =>
     .pipe(z.string().max(max));
 
 /**
- * A shop logo or product image: an http(s) URL, as room products' images.
- * TODO(issue 14): common.ts's ImageUrl (the rule room products' images follow) once it is committed.
+ * A shop logo or product image: the same rule as room products' images (common.ts ImageUrl: an https URL on a public
+ * host, or a same-origin path under /samples/ or /uploads/).
  */
-export const ShopImageUrl = HttpUrl;
+export const ShopImageUrl = ImageUrl;
 
 /** A category id (the platform's category tree lives outside Hawker): bounded, URL-safe, e.g. `apparel.tshirts`. */
 export const CategoryId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 chars of A-Z a-z 0-9 . _ - (a category id)');
