@@ -2,6 +2,7 @@
 import { HawkerApi, HawkerError, type Role, type Room } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
+import { safeNextPath } from './lib/redirect.ts';
 import { describeError, renderTopbar } from './lib/ui.ts';
 
 const ROLES_WITH_AGENCY: readonly Role[] = ['creator', 'moderator', 'agency'];
@@ -95,10 +96,10 @@ form.addEventListener('submit', (e) => {
   button.disabled = true;
   signIn({ userId, name, role, ...(ROLES_WITH_AGENCY.includes(role) ? { agencyId } : {}) })
     .then(() => {
-      const next = new URLSearchParams(location.search).get('next');
-      // Only same-site paths: `next` comes from the URL and must not send people elsewhere.
-      if (next?.startsWith('/') && !next.startsWith('//')) {
-        location.href = next;
+      // Only a path of this site: `next` comes from the URL and must not send people elsewhere (lib/redirect.ts).
+      const next = safeNextPath(new URLSearchParams(location.search).get('next'), location.origin);
+      if (next) {
+        location.assign(next);
         return;
       }
       showIdentity();
