@@ -4,7 +4,7 @@ import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { settleUnconfirmed } from './unconfirmed.ts';
 import type { PaymentEnqueuer } from './service.ts';
-import { IDEMPOTENCY_TTL_MS, type OrderStore } from './store.ts';
+import { IDEMPOTENCY_TTL_MS, SETTLED_ORDER_TTL_MS, type OrderStore } from './store.ts';
 
 /** How long recovery waits for placements already past Redis to commit before settling what is left. */
 const DRAIN_MS = 20_000;
@@ -128,6 +128,7 @@ export class HotStateRecovery {
           chargeId: o?.chargeId ?? '',
           updatedAt: o?.updatedAt ?? Date.now(),
         });
+        m.pexpire(keys.order(id), SETTLED_ORDER_TTL_MS); // settled: the ledger is its record (store.ts)
         m.zrem(keys.deadlines, id);
       }
       await m.exec();

@@ -10,7 +10,10 @@ import { roomKeys, type RoomKeys } from '../rooms/store.ts';
 
 /** Redis keys owned by the orders domain. */
 export const orderKeys = (p: string) => ({
-  /** Hash: one order (see toView for the fields). Orders are never deleted. */
+  /**
+   * Hash: one order (see toView for the fields): the hot copy of the ledger's order. Kept while the order is open;
+   * once settled it expires SETTLED_ORDER_TTL_MS later (the ledger is the record: replays and reads go there).
+   */
   order: (orderId: string) => `${p}order:${orderId}`,
   /** String "orderId|fingerprint": a buyer's idempotency key, kept IDEMPOTENCY_TTL_MS. */
   idem: (buyerId: string, key: string) => `${p}orders:idem:${buyerId}:${key}`,
@@ -77,6 +80,16 @@ export class ReplayedUnknownOrder extends Error {
 
 /** Idempotency records outlive any payment window, so a retried request can always find its order. */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 3600_000;
+/**
+ * How long a settled order's Redis copy outlives its settlement. Nothing needs it then (listings, reads, refunds and
+ * reconciliation read the ledger; its stock moved when it settled), except a replay of its idempotency key, which
+ * expires sooner: that key lives IDEMPOTENCY_TTL_MS from the order's creation, this copy as long from its settlement.
+ * A replay that still finds a key without its copy (recovery restores keys, not settled copies) is answered from the
+ * ledger (ReplayedUnknownOrder). Without this, every order ever placed would stay in Redis.
+ */
+export const SETTLED_ORDER_TTL_MS = IDEMPOTENCY_TTL_MS;
+const SETTLED: ReadonlySet<string> = new Set<OrderStatus>(['paid', 'failed', 'expired', 'cancelled']);
+
 /** Approximate length cap of the order events stream (pushes are best effort; orders themselves are durable). */
 const EVENTS_MAXLEN = 100_000;
 
@@ -188,6 +201,8 @@ export class OrderStore {
       { action, reason: opts.reason ?? '', chargeId: opts.chargeId ?? '', eventsMaxLen: EVENTS_MAXLEN },
     );
     if (!res) throw AppError.notFound(`Order ${orderId}`);
+    // Settled (now or before: a mirror repeated after a crash between the script and this line sets it then).
+    if (SETTLED.has(res.status)) await this.redis.pexpire(k.order(orderId), SETTLED_ORDER_TTL_MS);
     return { changed: res.changed, status: res.status as OrderStatus };
   }
 

@@ -36,9 +36,10 @@ export class PaymentQueue implements PaymentEnqueuer {
         jobId: orderId,
         attempts: this.attempts,
         backoff: { type: BACKOFF_TYPE },
-        // Finished jobs are kept a while for Bull Board; the order in Redis is the durable record.
+        // Finished jobs are kept a while for Bull Board (the ledger is the durable record), at most 50,000 of each kind
+        // so a gateway outage failing every job cannot fill Redis; the supervisor re-adds a job an open order lacks.
         removeOnComplete: { age: 24 * 3600, count: 50_000 },
-        removeOnFail: { age: 7 * 24 * 3600 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 50_000 },
       },
     );
   }
