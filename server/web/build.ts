@@ -22,7 +22,7 @@ export const BUILD_ROOT = path.join(root, 'web/dist');
 
 /** A finished build of the page bundles. */
 export interface WebBuild {
-  /** Directory holding `<page>.js`, shared chunks and source maps. */
+  /** Directory holding `<page>.js`, shared chunks and (development builds) source maps. */
   dir: string;
   /** Hash of the inputs it was built from. */
   key: string;
@@ -34,8 +34,12 @@ export interface WebBuild {
 
 export type PageName = (typeof PAGE_ENTRIES)[number];
 
-/** esbuild's options for the page bundles into `outdir` (tests bundle with the same options to inspect the output). */
-export function pageBuildOptions(outdir: string, minify = true): BuildOptions {
+/**
+ * esbuild's options for the page bundles into `outdir` (tests bundle with the same options to inspect the output).
+ * `sourcemaps`: linked `.map` files beside the bundles; production builds have none (they would publish the pages'
+ * source, comments included, to anyone).
+ */
+export function pageBuildOptions(outdir: string, minify = true, sourcemaps = true): BuildOptions {
   return {
     entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
     absWorkingDir: root,
@@ -46,7 +50,7 @@ export function pageBuildOptions(outdir: string, minify = true): BuildOptions {
     platform: 'browser',
     target: ['chrome100', 'firefox100', 'safari15'],
     minify,
-    sourcemap: 'linked',
+    sourcemap: sourcemaps ? 'linked' : false,
     chunkNames: 'chunks/[name]-[hash]',
     legalComments: 'linked',
     logLevel: 'silent',
@@ -71,6 +75,14 @@ export function pageSizes(meta: Metafile): Record<PageName, number> {
   return sizes;
 }
 
+/** How `buildWeb` builds. */
+export interface BuildWebOptions {
+  /** Default true. */
+  minify?: boolean;
+  /** Source maps beside the bundles. Default: only when NODE_ENV is not `production`. */
+  sourcemaps?: boolean;
+}
+
 /**
  * Bundles the page scripts (which import the SDK, socket.io-client and mediasoup-client) with esbuild, so the pages
  * need nothing from outside the server at run time. Builds are content-addressed by a hash of every input, which makes
@@ -79,10 +91,11 @@ export function pageSizes(meta: Metafile): Record<PageName, number> {
  * The bundled packages are development dependencies: a deployment without them must ship a build made beforehand
  * (scripts/build-web.ts).
  */
-export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuild> {
+export async function buildWeb(opts: BuildWebOptions = {}): Promise<WebBuild> {
   const minify = opts.minify ?? true;
+  const sourcemaps = opts.sourcemaps ?? process.env.NODE_ENV !== 'production';
   const versions = await bundledVersions();
-  const key = await inputsHash(minify, versions);
+  const key = await inputsHash(minify, sourcemaps, versions);
   const dir = path.join(BUILD_ROOT, key);
   if (await exists(path.join(dir, 'ok'))) return { dir, key, built: false };
 
@@ -107,7 +120,7 @@ export async function buildWeb(opts: { minify?: boolean } = {}): Promise<WebBuil
   const tmp = path.join(BUILD_ROOT, `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
   let pages: Record<PageName, number>;
   try {
-    const result = await esbuild.build(pageBuildOptions(tmp, minify));
+    const result = await esbuild.build(pageBuildOptions(tmp, minify, sourcemaps));
     pages = pageSizes(result.metafile!);
     await fs.writeFile(path.join(tmp, 'ok'), `${new Date().toISOString()}\n`);
     await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
@@ -132,8 +145,9 @@ async function bundledVersions(): Promise<Record<string, string | null>> {
 }
 
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
-async function inputsHash(minify: boolean, versions: Record<string, string | null>): Promise<string> {
-  const hash = createHash('sha256').update(`minify=${minify}\n`);
+async function inputsHash(minify: boolean, sourcemaps: boolean, versions: Record<string, string | null>): Promise<string> {
+  // The source-map flag joins the hash only when off, so development builds keep the key they had.
+  const hash = createHash('sha256').update(`minify=${minify}\n${sourcemaps ? '' : 'sourcemaps=false\n'}`);
   const files = [
     ...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(),
     ...SOURCE_FILES.map((f) => path.join(root, f)),
