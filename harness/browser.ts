@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import type { DevTokenResponse, Principal } from '@hawker/protocol';
 import type { Teardown } from './teardown.ts';
 
@@ -33,6 +33,11 @@ export interface TestPage {
   page: Page;
   /** Uncaught exceptions and console errors the page produced; tests assert it stays empty. */
   errors: string[];
+  /**
+   * Content-Security-Policy violations the page reported (`securitypolicyviolation` events and console messages about
+   * the policy), less those in `allowCspViolations`. `useBrowser` fails the test when any page it opened has one.
+   */
+  cspViolations: string[];
 }
 
 /** Mints a dev token through the node, in the shape the pages keep in localStorage. */
@@ -56,6 +61,8 @@ export interface PageOptions {
   allowErrors?: RegExp[];
   /** A script file run in the page before any of its own, for instrumentation (benchmarks). */
   initScript?: string;
+  /** CSP violations expected on purpose (a third-party stylesheet a page is meant to be refused), left out of the check. */
+  allowCspViolations?: RegExp[];
 }
 
 /**
@@ -85,32 +92,56 @@ export async function openPage(
     await context.addInitScript((value) => localStorage.setItem('hawker.identity', value), stored);
   }
   if (opts.initScript) await context.addInitScript({ path: opts.initScript });
+  // Every page runs under the server's CSP, and a violation is a bug: the page's own code or a dependency doing
+  // something the policy forbids (inline script or style, eval, a host not allowed) that works only by accident elsewhere.
+  const cspViolations: string[] = [];
+  const cspAllowed = (text: string) => (opts.allowCspViolations ?? []).some((re) => re.test(text));
+  const cspViolation = (text: string) => {
+    if (!cspAllowed(text)) cspViolations.push(text);
+  };
+  await context.exposeBinding('__hawkerCspViolation', (_source, text: string) => cspViolation(`event: ${text}`));
+  await context.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      const report = (window as unknown as { __hawkerCspViolation?: (text: string) => void }).__hawkerCspViolation;
+      void report?.(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'} at ${e.sourceFile || '?'}:${e.lineNumber}`);
+    });
+  });
   const page = await context.newPage();
   const errors: string[] = [];
   const allowed = (text: string) => (opts.allowErrors ?? []).some((re) => re.test(text));
   page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
+    if (/Content[- ]Security[- ]Policy/i.test(msg.text())) cspViolation(`console: ${msg.text()}`);
     if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
   });
   await page.goto(url);
-  return { page, errors };
+  return { page, errors, cspViolations };
 }
 
 /**
  * One Chromium for every test of the file (launched before the first, closed after the last), and an `openPage` that
- * opens pages in it whose contexts `t` closes after the test.
+ * opens pages in it whose contexts `t` closes after the test. A test fails if any page it opened reported a
+ * Content-Security-Policy violation (TestPage.cspViolations), whatever the test itself checked.
  */
 export function useBrowser(t: Teardown): (url: string, opts?: PageOptions) => Promise<TestPage> {
   let browser: Browser | undefined;
+  let opened: TestPage[] = [];
   beforeAll(async () => {
     browser = await launchChromium();
+  });
+  afterEach(() => {
+    const violations = opened.flatMap((p) => p.cspViolations.map((v) => `${p.page.url()}: ${v}`));
+    opened = [];
+    if (violations.length > 0) throw new Error(`Content-Security-Policy violations:\n${[...new Set(violations)].join('\n')}`);
   });
   afterAll(async () => {
     await browser?.close();
   });
   return async (url, opts = {}) => {
     if (!browser) throw new Error('Chromium is not running: its launch in beforeAll failed');
-    return openPage(browser, url, opts, (context) => t.add(context));
+    const page = await openPage(browser, url, opts, (context) => t.add(context));
+    opened.push(page);
+    return page;
   };
 }
 

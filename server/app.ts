@@ -13,6 +13,7 @@ import type { Logger } from './kernel/log.ts';
 import { closeAll, type CloseStep } from './kernel/closeAll.ts';
 import type { Domain, HawkerContext, HawkerIo } from './kernel/context.ts';
 import { restBody } from './edge/rest.ts';
+import { securityHeaders } from './edge/headers.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -62,6 +63,8 @@ export class Hawker {
     const redis = createRedis(redisUrl, log.child({ module: 'redis' }), { enableAutoPipelining: true });
     const app = express();
     app.disable('x-powered-by');
+    // First, so every answer carries them: pages, API JSON, health, 404s and errors (server/edge/headers.ts).
+    app.use(securityHeaders());
     const server = http.createServer(app);
     // The streams adapter (not plain pub/sub) because it keeps recent packets in a Redis stream, which is what makes
     // Socket.IO's connection-state recovery work across nodes (docs/scaling.md). It blocks on XREAD: own connection.

@@ -7,6 +7,7 @@ import type { TokenService } from '../auth/tokens.ts';
 import { policy } from '../edge/policy.ts';
 import type { Logger } from '../kernel/log.ts';
 import { sendError } from '../edge/rest.ts';
+import { boardSecurityHeaders } from '../edge/headers.ts';
 
 /** Where Bull Board is served. */
 export const BOARD_PATH = '/admin/queues';
@@ -27,7 +28,11 @@ export function mountBullBoard(app: Express, queues: Queue[], tokens: TokenServi
     serverAdapter: adapter,
     options: { uiConfig: { boardTitle: 'Hawker payments' } },
   });
-  app.use(BOARD_PATH, adminOnly(tokens, log), adapter.getRouter() as RequestHandler);
+  // The adapter's router is an express app of its own, which would add X-Powered-By back.
+  const board = adapter.getRouter() as Express;
+  board.disable('x-powered-by');
+  // Its own CSP (inline styles; server/edge/headers.ts), in place of the pages' one, on every board answer.
+  app.use(BOARD_PATH, boardSecurityHeaders(), adminOnly(tokens, log), board as unknown as RequestHandler);
 }
 
 function adminOnly(tokens: TokenService, log: Logger): RequestHandler {

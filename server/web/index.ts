@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import express, { Router } from 'express';
@@ -8,24 +9,8 @@ export { buildWeb, type WebBuild } from './build.ts';
 
 /** The pages' HTML, styles and images (`web/public/`); their scripts come from the build (`/build/`). */
 const PUBLIC_DIR = fileURLToPath(new URL('../../web/public/', import.meta.url));
-
-/**
- * Pages may load scripts, styles and fonts only from this server; they talk to it over HTTP and WebSocket; video
- * comes from WebRTC (blob: / MediaStream). Product and cover images are creator-supplied http(s) URLs, so images are
- * the one thing allowed from elsewhere.
- */
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data: blob: http: https:",
-  "media-src 'self' blob:",
-  "connect-src 'self' ws: wss:",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-].join('; ');
+/** Folders of web/public/ whose files are product images (ImageUrl's same-origin paths: /samples/, /uploads/). */
+const IMAGE_DIRS = ['samples', 'uploads'].map((dir) => path.join(PUBLIC_DIR, dir, path.sep));
 
 /**
  * The web pages domain: hosts the landing page, creator studio, viewer room and agency console. The pages themselves
@@ -35,16 +20,20 @@ const CSP = [
  */
 export async function createWeb(ctx: HawkerContext): Promise<Domain> {
   const log = ctx.log.child({ module: 'web' });
+  const production = ctx.config.NODE_ENV === 'production';
   const router = Router();
 
   try {
     const started = performance.now();
-    const build = await buildWeb();
+    // Production builds carry no source maps (they would publish the pages' source); development keeps them.
+    const build = await buildWeb({ sourcemaps: !production });
     // `pages`: bytes of script each page loads (minified, before compression), when this start built them.
     log.info(
       { key: build.key, built: build.built, pages: build.pages, ms: Math.round(performance.now() - started) },
       build.built ? 'web pages built' : 'web pages up to date',
     );
+    // A shipped build made elsewhere may still hold maps: production does not serve them.
+    if (production) router.use('/build', (req, _res, next) => next(req.path.endsWith('.map') ? 'router' : undefined));
     router.use('/build', express.static(build.dir, { index: false, setHeaders }));
   } catch (err) {
     // The API and media still work without the pages; say clearly why the pages do not.
@@ -59,10 +48,10 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
   return { name: 'web', async close() {} };
 }
 
-function setHeaders(res: ServerResponse): void {
+// The security headers (CSP, nosniff, referrer and framing rules) are set for every response by server/edge/headers.ts.
+function setHeaders(res: ServerResponse, file: string): void {
   // Revalidate every time (ETags make that cheap): a redeploy must never pair new HTML with stale bundles.
   res.setHeader('Cache-Control', 'no-cache');
-  res.setHeader('Content-Security-Policy', CSP);
-  res.setHeader('X-Content-Type-Options', 'nosniff');
-  res.setHeader('Referrer-Policy', 'same-origin');
+  // Product images may be these files, shown by pages on other origins too (SDK integrators): let them embed them.
+  if (IMAGE_DIRS.some((dir) => file.startsWith(dir))) res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');
 }
