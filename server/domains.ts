@@ -41,8 +41,6 @@ export async function registerDomains(node: Hawker): Promise<void> {
   node.add(rooms);
   // Domains below only receive the rooms service; their room hooks and snapshot slots are registered further down, in
   // one place.
-  const agencyConsole = createConsole(ctx, rooms.service);
-  node.add(agencyConsole);
 
   const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
   node.add(createRedisMemoryMonitor(ctx, metrics)); // Redis memory headroom: gauges, and a warning when it runs low
@@ -65,6 +63,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
     chat: chat.store,
   });
   for (const d of [likes, presence, chat, moderation]) node.add(d);
+  // The console drops what a connection may no longer hold when its user's access changes (auth's live sessions), and
+  // refuses console:media to users banned from the room (moderation's rule, as an interface).
+  const agencyConsole = createConsole(ctx, rooms.service, { sessions: auth.sessions, bans: moderation.service });
+  node.add(agencyConsole);
 
   const onConnection: ((socket: HawkerSocket) => void)[] = [
     rooms.onConnection,
@@ -88,6 +90,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     sales: sales.service.store,
     payments: payments.queue,
     ledger,
+    bans: moderation.service, // a banned buyer cannot order, whatever way they are in the room
   });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.

@@ -15,7 +15,8 @@ import type { KeywordList } from '@hawker/protocol';
 
 /**
  * Events an AgencyConsole emits: the pushes of every watched room (each payload carries its `roomId`), the console's
- * own `console:roomLive` / `console:roomEnded`, and connection lifecycle.
+ * own `console:roomLive` / `console:roomEnded` / `console:revoked` (the user left the agency's staff: the console then
+ * closes with code `REVOKED`), and connection lifecycle.
  *
  * @example
  * agency.on('console:roomLive', ({ snapshot }) => addTile(snapshot));
@@ -163,7 +164,12 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
   }
 
   protected override onPush(event: keyof ServerPushes, payload: unknown): void {
-    if (event === 'console:roomLive') {
+    if (event === 'console:revoked') {
+      // This connection no longer watches the agency (its user left its staff): nothing more will come. Closed once
+      // subscribers have seen the push.
+      const revoked = payload as ServerPushes['console:revoked'];
+      if (revoked.agencyId === this.agencyId) queueMicrotask(() => this.shutdown(revoked.message, 'REVOKED'));
+    } else if (event === 'console:roomLive') {
       const { snapshot } = payload as ServerPushes['console:roomLive'];
       this.live.set(snapshot.room.id, snapshot);
     } else if (event === 'console:roomEnded' || event === 'room:ended') {
@@ -216,6 +222,13 @@ class MediaLink extends Session<MediaLinkEvents> {
   protected override onPush(event: keyof ServerPushes, payload: unknown): void {
     if (event === 'room:ended' && (payload as ServerPushes['room:ended']).roomId === this.roomId) {
       queueMicrotask(() => this.shutdown('The live ended', 'ROOM_ENDED'));
+    } else if (event === 'room:kicked' && (payload as ServerPushes['room:kicked']).roomId === this.roomId) {
+      // Banned from the room: the server closed this connection's media and refuses console:media again.
+      const { reason } = payload as ServerPushes['room:kicked'];
+      queueMicrotask(() => this.shutdown(reason, 'KICKED'));
+    } else if (event === 'console:revoked' && (payload as ServerPushes['console:revoked']).roomIds.includes(this.roomId)) {
+      const { message } = payload as ServerPushes['console:revoked'];
+      queueMicrotask(() => this.shutdown(message, 'REVOKED'));
     }
   }
 

@@ -150,12 +150,14 @@ export class Emitter<Events extends object> {
 export type SessionStatus = 'connected' | 'reconnecting' | 'closed';
 
 /**
- * Why a session closed for good.
+ * Why a session closed for good. `REVOKED`: the user's access was withdrawn while connected (an admin signed them out
+ * everywhere: `session:revoked`; or, for an agency console, they left the agency's staff: `console:revoked`); the
+ * reason says which. Signed out: get a new token before connecting again.
  *
  * @example
  * room.on('closed', ({ code }) => { if (code === 'KICKED') showRemoved(); });
  */
-export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED';
+export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED';
 
 /**
  * Lifecycle events every session emits besides the server's pushes.
@@ -330,6 +332,8 @@ export abstract class Session<Events extends LifecycleEvents> {
     this.socket.onAny((event: keyof ServerPushes, payload: unknown) => {
       this.onPush(event, payload);
       if (this.state !== 'closed') (this.events as unknown as Emitter<ServerPushes>).emit(event, payload as never);
+      // Signed out everywhere: the server disconnects next and refuses this token, so reconnecting is pointless.
+      if (event === 'session:revoked') this.shutdown((payload as ServerPushes['session:revoked']).message, 'REVOKED');
     });
     this.socket.on('disconnect', (reason) => {
       if (this.state === 'closed') return;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Id, PlainText } from './common.ts';
+import { EpochMs, Id, PlainText } from './common.ts';
 
 /**
  * Who can do what: viewers watch, chat, like and buy; creators own their rooms; an agency's moderators act on every
@@ -36,3 +36,24 @@ export type DevTokenRequest = z.infer<typeof DevTokenRequest>;
 
 export const DevTokenResponse = z.object({ token: z.string(), principal: Principal, expiresAt: z.number() });
 export type DevTokenResponse = z.infer<typeof DevTokenResponse>;
+
+/** POST /api/users/:userId/revoke path parameters (admins: sign a user out everywhere). */
+export const RevokeSessionsParams = z.strictObject({ userId: Id });
+export type RevokeSessionsParams = z.infer<typeof RevokeSessionsParams>;
+
+/**
+ * POST /api/users/:userId/revoke answer: every token of the user issued at or before `revokedBefore` (its `iat`, whole
+ * seconds) is refused from now on, by REST and socket handshakes, on every node; their open connections were told
+ * (`session:revoked`) and disconnected. A token issued later (a new sign-in, a re-issued token carrying a changed role)
+ * works.
+ */
+export const RevokeSessionsResult = z.object({ userId: Id, revokedBefore: EpochMs });
+export type RevokeSessionsResult = z.infer<typeof RevokeSessionsResult>;
+
+/**
+ * Pushed to every open connection of a user whose sessions an admin revoked ("sign out everywhere"), just before the
+ * server disconnects it. The connection's token is refused from now on: sign in again for a new one. `reason` is the
+ * typed cause (pages translate it); `message` says it in English.
+ */
+export const SessionRevoked = z.object({ reason: z.enum(['signedOut']), message: z.string() });
+export type SessionRevoked = z.infer<typeof SessionRevoked>;

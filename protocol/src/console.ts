@@ -35,3 +35,17 @@ export type ConsoleRoomLive = z.infer<typeof ConsoleRoomLive>;
 /** Pushed to an agency's consoles when one of its rooms ends; nothing more comes from it. */
 export const ConsoleRoomEnded = z.object({ agencyId: Id, roomId: Id, reason: z.string() });
 export type ConsoleRoomEnded = z.infer<typeof ConsoleRoomEnded>;
+
+/**
+ * Pushed to a connection that lost its access to an agency's rooms while it was open (a moderator or creator removed
+ * from the agency's roster): the agency's console (`console:watch`) and the listed rooms' pushes and media
+ * (`console:media`) stopped on this connection, and further staff actions there are refused. `agencyId` is the agency
+ * whose access was lost (null for a room without one); `roomIds` the rooms this connection stopped receiving.
+ */
+export const ConsoleRevoked = z.object({
+  agencyId: Id.nullable(),
+  roomIds: z.array(Id),
+  reason: z.enum(['roster']),
+  message: z.string(),
+});
+export type ConsoleRevoked = z.infer<typeof ConsoleRevoked>;

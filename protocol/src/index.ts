@@ -12,7 +12,8 @@ import {
   type ServerEventMap,
 } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, RoomEnded, RoomUpdated } from './rooms.ts';
-import { ConsoleMediaInput, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
+import { ConsoleMediaInput, ConsoleRevoked, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
+import { SessionRevoked } from './auth.ts';
 import {
   ChatBatch,
   ChatDeleted,
@@ -124,6 +125,9 @@ export const serverEventSpecs = defineServerEvents({
   // Agency console (server/console)
   'console:roomLive': ConsoleRoomLive,
   'console:roomEnded': ConsoleRoomEnded,
+  'console:revoked': ConsoleRevoked,
+  // Identity (server/auth): an admin signed this user out everywhere
+  'session:revoked': SessionRevoked,
   // Live rooms (issue 3)
   'chat:batch': ChatBatch,
   'chat:deleted': ChatDeleted,
@@ -156,4 +160,9 @@ export interface InterServerEvents {
   'room:ended': (roomId: string, reason: string) => void;
   /** Moderation removed a user from one room (`roomId`) or from every room of an agency (`agencyId`): each node drops them. */
   'mod:kick': (target: { userId: string; roomId: string | null; agencyId: string | null; reason: string }) => void;
+  /**
+   * A user's access changed (roster change, sessions revoked): each node recomputes the principal of that user's open
+   * connections and drops what they may no longer hold (server/auth/sessions.ts).
+   */
+  'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
 }

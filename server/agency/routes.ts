@@ -6,7 +6,7 @@ import type { AuditLog } from './audit.ts';
 import type { AgencyStore, RosterOp } from './store.ts';
 
 /** REST for agencies: register (admins), list (admins), read a roster, change it (owner, admins), agency and platform audit. */
-export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth): Router {
+export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest, sessions }: Auth): Router {
   const r = Router();
   r.post(
     '/api/agencies',
@@ -38,6 +38,9 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest }: Auth
       rest({ params: RosterParams }, async ({ params, principal }) => {
         policy.require(policy.canManageAgency(principal, params.agencyId), "Only the agency's owner or an admin can change its roster");
         const changed = await store.changeRoster(principal, params.agencyId, op, params.userId);
+        // The change reaches the user's open connections on every node before this answers: a moderator or creator
+        // removed loses the console and the rooms it gave them, one added gains the agency (server/auth/sessions.ts).
+        if (changed) await sessions.refresh(params.userId, 'roster');
         return { changed, roster: await store.roster(params.agencyId) };
       }),
     );

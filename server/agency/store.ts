@@ -96,6 +96,22 @@ export class AgencyStore {
   }
 
   /**
+   * What the roster says of `userId` in agency `agencyId` (one round trip): its owner, on its creators, on its
+   * moderators. All false for an agency not registered here.
+   */
+  async memberships(agencyId: string, userId: string): Promise<{ owner: boolean; creator: boolean; moderator: boolean }> {
+    const k = this.keys;
+    const res = await this.redis
+      .pipeline()
+      .hget(k.agency(agencyId), 'ownerId')
+      .sismember(k.creators(agencyId), userId)
+      .sismember(k.moderators(agencyId), userId)
+      .exec();
+    for (const [err] of res ?? []) if (err) throw AppError.unavailable('Could not read the agency roster; retry', err);
+    return { owner: res?.[0]?.[1] === userId, creator: res?.[1]?.[1] === 1, moderator: res?.[2]?.[1] === 1 };
+  }
+
+  /**
    * The principal access checks should see, from a verified token's claims and the roster (one round trip):
    * - creator: the agency whose roster lists them, whatever the token says; a claim naming a registered agency that
    *   does not list them is dropped;

@@ -5,6 +5,22 @@ import type { ShopKind } from '@hawker/protocol';
 
 /** What the policy needs of a room: who created it and the agency it belongs to (fixed when it is created). */
 type RoomRef = Pick<Room, 'creatorId' | 'agencyId'>;
+
+/**
+ * Who a moderation action on a user (mute, ban, agency ban) targets, as the room and the agency roster see them. The
+ * roster is the only server-side record of staff, so for an agency not registered here only `roomCreator` can be true.
+ */
+export interface ModerationTarget {
+  userId: string;
+  /** The creator of the room acted in (room actions only). */
+  roomCreator: boolean;
+  /** The owner of the agency the room (or the agency-wide action) belongs to. */
+  agencyOwner: boolean;
+  /** On that agency's roster as a creator. */
+  agencyCreator: boolean;
+  /** On that agency's roster as a moderator. */
+  agencyModerator: boolean;
+}
 /** What the policy needs of a shop: its owner, the kind it was opened as, and its staff (user ids). */
 type ShopRef = { ownerId: string; kind: ShopKind; staff: readonly string[] };
 
@@ -16,7 +32,9 @@ type ShopRef = { ownerId: string; kind: ShopKind; staff: readonly string[] };
  * - agency (owner): in every room of the agency, end, products, sales, moderation; agency-wide moderation; the roster.
  * - moderator: in every room of their agency, moderation and the staff's reads (orders, media stats, analytics, the
  *   console); agency-wide moderation and reads (bans, keywords, roster, audit, orders, analytics). Never products,
- *   sales, ending rooms or the roster.
+ *   sales, ending rooms or the roster; never a mute or ban of the agency's owner or another moderator (canActOn).
+ * - nobody, admins included, mutes or bans a room's creator in their own room, or bans the agency's owner or a
+ *   creator on its roster agency-wide (isShielded).
  * - viewer: only their own actions (chat, like, buy, their orders).
  * - merchant: open a shop; in their own shop, its settings, staff and products. In live rooms, a viewer.
  * - shops: a creator may run their own shop like a merchant; a shop's staff (user ids its owner adds, any role) manage
@@ -79,6 +97,27 @@ export const policy = {
   /** The payment queue dashboard (Bull Board): admins. */
   canSeeQueues(p: Principal): boolean {
     return p.role === 'admin';
+  },
+  /** Sign a user out everywhere (revoke every token issued so far, cut their open connections): admins. */
+  canRevokeSessions(p: Principal): boolean {
+    return p.role === 'admin';
+  },
+  /**
+   * Mute or ban `target`, for an actor already allowed to moderate the room or the agency: a moderator may not act on
+   * the agency's owner or on another of its moderators (its owner, the room's creator and admins may). Whom nobody may
+   * target at all is `isShielded`.
+   */
+  canActOn(p: Principal, target: ModerationTarget): boolean {
+    if (p.role !== 'moderator' || target.userId === p.userId) return true;
+    return !target.agencyOwner && !target.agencyModerator;
+  },
+  /**
+   * Whom nobody may mute or ban, admins included, because it would lock them out of what is theirs: a room's creator in
+   * their own room (`room` actions); the agency's owner and the creators on its roster from the agency's rooms
+   * (`agency`-wide bans: remove a creator from the roster first).
+   */
+  isShielded(target: ModerationTarget, scope: 'room' | 'agency'): boolean {
+    return scope === 'room' ? target.roomCreator : target.agencyOwner || target.agencyCreator;
   },
   /** Throws FORBIDDEN unless `allowed`. */
   require(allowed: boolean, message?: string): void {

@@ -39,6 +39,9 @@ export const isUserChannel = (channel: string): channel is UserChannel => channe
 
 export const isConsoleChannel = (channel: string): channel is ConsoleChannel => channel.startsWith(CONSOLE);
 
+/** The agency id of a channel made by `consoleChannel`, or null for any other channel. */
+export const agencyIdOfChannel = (channel: string): string | null => (channel.startsWith(CONSOLE) ? channel.slice(CONSOLE.length) : null);
+
 /**
  * Puts a new connection in its user's channel, the one place that does. A connection recovered by Socket.IO comes back
  * with the channels of the session it resumed: any other user's channel is left first, so pushes for one user never

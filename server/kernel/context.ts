@@ -15,7 +15,12 @@ import type { Logger } from './log.ts';
 
 /** Per-connection server-side state. */
 export interface SocketData {
+  /** Who this connection acts as now: its token's claims as the agency roster confirms them, recomputed when they change. */
   principal: Principal;
+  /** The verified claims of the connection's token, kept so the principal can be recomputed (server/auth/sessions.ts). */
+  claims: Principal;
+  /** When the connection's token was issued (epoch seconds, or a lower bound without `iat`), for session revocation. */
+  issuedAtS: number;
   /** Rooms this socket joined through room:join (a viewer normally has one). */
   rooms: Set<string>;
 }

@@ -1,7 +1,7 @@
 import type { ChainableCommander } from 'ioredis';
 import type { HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import type { AgencyStore, AuditLog, AuditRecord } from '../agency/index.ts';
-import { policy } from '../edge/policy.ts';
+import { policy, type ModerationTarget } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
 import type { Logger } from '../kernel/log.ts';
@@ -82,6 +82,7 @@ export class ModerationService {
 
   async mute(p: Principal, roomId: string, userId: string, durationS: number, reason?: string): Promise<{ until: number }> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    await this.checkTarget(actor, userId, 'mute', room);
     const now = Date.now();
     const until = now + durationS * 1000;
     await this.audit.admit(actor, room.agencyId);
@@ -111,7 +112,7 @@ export class ModerationService {
 
   async ban(p: Principal, roomId: string, userId: string, reason?: string): Promise<void> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
-    if (userId === room.creatorId) throw AppError.conflict("The room's creator cannot be banned from their own room");
+    await this.checkTarget(actor, userId, 'ban', room);
     await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().sadd(this.keys.roomBans(roomId), userId);
     await this.exec(
@@ -136,6 +137,7 @@ export class ModerationService {
 
   async agencyBan(p: Principal, agencyId: string, userId: string, reason?: string): Promise<void> {
     const actor = await this.authorizeAgency(p, agencyId);
+    await this.checkTarget(actor, userId, 'agencyBan', null, agencyId);
     await this.audit.admit(actor, agencyId);
     const m = this.ctx.redis.multi().sadd(this.keys.agencyBans(agencyId), userId);
     await this.exec(
@@ -176,8 +178,12 @@ export class ModerationService {
     return this.editKeywords(this.keys.agencyKeywords(agencyId), add, remove, { actor, action: 'agency.keywords', agencyId });
   }
 
-  /** Whether `userId` is banned from `room` (directly or through its agency). */
-  async isBanned(room: Room, userId: string): Promise<boolean> {
+  /**
+   * Whether `userId` is banned from `room` (directly or through its agency). A room's creator never is, in their own
+   * room: an agency ban made before they joined its roster (or after they left it) does not lock them out of it.
+   */
+  async isBanned(room: Pick<Room, 'id' | 'agencyId' | 'creatorId'>, userId: string): Promise<boolean> {
+    if (userId === room.creatorId) return false;
     const m = this.ctx.redis.multi().sismember(this.keys.roomBans(room.id), userId);
     if (room.agencyId) m.sismember(this.keys.agencyBans(room.agencyId), userId);
     return (await this.exec(m)).some((v) => v === 1);
@@ -217,6 +223,40 @@ export class ModerationService {
       this.ctx.redis.smembers(this.keys.agencyBans(agencyId)),
     ]);
     return { agencyId, keywords: toKeywordList(keywords), bans: bans.sort() };
+  }
+
+  /**
+   * Refuses, before anything is written, a mute or ban that nobody may make, CONFLICT (policy.isShielded: the room's
+   * creator in their own room; the agency's owner or a creator on its roster agency-wide), or that this actor may not,
+   * FORBIDDEN (policy.canActOn: a moderator targeting the agency's owner or another moderator; its owner or an admin may).
+   */
+  private async checkTarget(
+    actor: Principal,
+    userId: string,
+    action: 'mute' | 'ban' | 'agencyBan',
+    room: Room | null,
+    agencyId = room?.agencyId ?? null,
+  ): Promise<void> {
+    const roster = agencyId ? await this.agencies.memberships(agencyId, userId) : { owner: false, creator: false, moderator: false };
+    const target: ModerationTarget = {
+      userId,
+      roomCreator: room !== null && room.creatorId === userId,
+      agencyOwner: roster.owner,
+      agencyCreator: roster.creator,
+      agencyModerator: roster.moderator,
+    };
+    const verb = action === 'mute' ? 'muted' : 'banned';
+    if (policy.isShielded(target, action === 'agencyBan' ? 'agency' : 'room')) {
+      if (target.roomCreator) throw AppError.conflict(`The room's creator cannot be ${verb} in their own room`);
+      if (target.agencyOwner) throw AppError.conflict("The agency's owner cannot be banned from its rooms");
+      throw AppError.conflict(`${userId} is a creator on this agency's roster: remove them from the roster first, then ban them`);
+    }
+    policy.require(
+      policy.canActOn(actor, target),
+      target.agencyOwner
+        ? `Moderators cannot mute or ban the agency's owner; an admin can`
+        : "Moderators cannot mute or ban another of the agency's moderators; its owner or an admin can",
+    );
   }
 
   /** Removes the user from the room(s) on every node: this one now, the others through the adapter. */

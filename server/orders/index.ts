@@ -7,14 +7,14 @@ import { on } from '../edge/socket.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { OrderEventsPusher } from './events.ts';
 import { orderRoutes } from './routes.ts';
-import { OrderService, type PaymentEnqueuer } from './service.ts';
+import { OrderService, type BanCheck, type PaymentEnqueuer } from './service.ts';
 import { OrderStore } from './store.ts';
 import type { LedgerHandle } from '../ledger/index.ts';
 import { HotStateRecovery } from './recovery.ts';
 import { Ticker } from '../kernel/ticker.ts';
 
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
-export { OrderService, type PaymentEnqueuer } from './service.ts';
+export { OrderService, type BanCheck, type PaymentEnqueuer } from './service.ts';
 
 /**
  * The orders domain: `order:place` / `order:cancel` on sockets, order REST, and `order:updated` pushes to each buyer
@@ -23,11 +23,19 @@ export { OrderService, type PaymentEnqueuer } from './service.ts';
 export function createOrders(
   ctx: HawkerContext,
   auth: Auth,
-  deps: { rooms: RoomService; catalog: CatalogStore; sales: SaleStore; payments: PaymentEnqueuer; ledger: LedgerHandle },
+  deps: {
+    rooms: RoomService;
+    catalog: CatalogStore;
+    sales: SaleStore;
+    payments: PaymentEnqueuer;
+    ledger: LedgerHandle;
+    /** Moderation's ban rule: a banned buyer's orders are refused. */
+    bans: BanCheck;
+  },
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
   const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
-  const service = new OrderService(store, deps.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, log);
+  const service = new OrderService(store, deps.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, deps.bans, log);
   ctx.app.use(orderRoutes(service, auth));
   const pusher = new OrderEventsPusher(
     createRedis(ctx.redisUrl, log.child({ conn: 'order-events' }), { maxRetriesPerRequest: null }),

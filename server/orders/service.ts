@@ -21,6 +21,14 @@ export interface PaymentEnqueuer {
 }
 
 /**
+ * Whether a user is banned from a room, directly or through its agency (moderation's rule, given by the assembly:
+ * orders never import moderation).
+ */
+export interface BanCheck {
+  isBanned(room: { id: string; agencyId: string | null; creatorId: string }, userId: string): Promise<boolean>;
+}
+
+/**
  * Buying in a room: order placement (socket `order:place`), buyer cancellation, and order reads. Stock, limits and
  * idempotency are decided by the reserve script in Redis (fast, atomic); the order exists for anyone only once its row
  * is committed to the PostgreSQL ledger, the system of record. Order of writes (docs/commerce.md, "Ledger"):
@@ -30,8 +38,8 @@ export interface PaymentEnqueuer {
  * order is answered NOT_FOUND (no existence leak).
  */
 export class OrderService {
-  /** A room's agency never changes; its status does, and the reserve script reads that itself. */
-  private readonly roomAgency: ImmutableMemo<string, { agencyId: string | null }>;
+  /** A room's agency and creator never change; its status does, and the reserve script reads that itself. */
+  private readonly roomAgency: ImmutableMemo<string, { agencyId: string | null; creatorId: string }>;
   /** A sale's room, product and SKU never change once it is scheduled. */
   private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string }>;
 
@@ -45,11 +53,12 @@ export class OrderService {
     private readonly catalog: CatalogStore,
     private readonly sales: SaleStore,
     private readonly payments: PaymentEnqueuer,
+    private readonly bans: BanCheck,
     private readonly log: Logger,
   ) {
     this.roomAgency = new ImmutableMemo(MEMO_SIZE, async (roomId) => {
       const room = await this.rooms.store.get(roomId);
-      return room && { agencyId: room.agencyId };
+      return room && { agencyId: room.agencyId, creatorId: room.creatorId };
     });
     this.queuedMarks = new Batcher(
       async (ids) => {
@@ -65,17 +74,22 @@ export class OrderService {
   }
 
   /**
-   * Places an order for the caller, who must have joined the room on this connection. Resolves with the reserved order
-   * (or, for a replayed idempotency key, the order that key created); refusals are orderRefusal CONFLICTs.
+   * Places an order for the caller, who must have joined the room on this connection and not be banned from it (a ban
+   * refuses the order whatever way the connection is in the room: a join, a console's media session, a ban that came
+   * after). Resolves with the reserved order (or, for a replayed idempotency key, the order that key created); refusals
+   * are orderRefusal CONFLICTs, a banned buyer FORBIDDEN.
    *
-   * This is the flash-sale hot path: besides the reserve script it reads Redis only for facts not yet in memory, so a
-   * losing attempt costs one round trip. The room's status (not live yet: NOT_STARTED; ended: its pools are closed)
-   * is checked inside the script, atomically with the stock.
+   * This is the flash-sale hot path: besides the reserve script it reads Redis only for the buyer's bans (one MULTI, in
+   * parallel with reading facts not yet in memory), so a losing attempt costs two round trips. The room's status (not
+   * live yet: NOT_STARTED; ended: its pools are closed) is checked inside the script, atomically with the stock.
    */
   async place(buyer: Principal, joinedRooms: ReadonlySet<string>, input: PlaceOrderInput): Promise<PlaceOrderResult> {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
-    const [room, pool] = await Promise.all([this.roomAgency.get(input.roomId), this.resolvePool(input)]);
+    const roomP = this.roomAgency.get(input.roomId);
+    const bannedP = roomP.then((r) => r !== null && this.bans.isBanned({ id: input.roomId, ...r }, buyer.userId));
+    const [room, pool, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
+    if (banned) throw AppError.forbidden('You are banned from this room and cannot order from it');
     const reserved = await this.store
       .reserve({
         buyerId: buyer.userId,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '@hawker/protocol';
-import { policy } from '../../server/edge/policy.ts';
+import { policy, type ModerationTarget } from '../../server/edge/policy.ts';
 import { AppError } from '../../server/kernel/errors.ts';
 
 /**
@@ -33,6 +33,16 @@ const agencyRoom = { creatorId: 'c1', agencyId: 'ag1' };
 const independentRoom = { creatorId: 'c4', agencyId: null };
 
 const ROOM_STAFF: Actor[] = ['roomCreator', 'moderator', 'agencyOwner', 'admin'];
+const MODERATORS: Actor[] = ['moderator', 'otherAgencyModerator', 'unlistedModerator'];
+
+/** A moderation target: a plain user unless the roster says otherwise. */
+const target = (t: Partial<ModerationTarget> & { userId: string }): ModerationTarget => ({
+  roomCreator: false,
+  agencyOwner: false,
+  agencyCreator: false,
+  agencyModerator: false,
+  ...t,
+});
 const AGENCY_STAFF: Actor[] = ['moderator', 'agencyOwner', 'admin'];
 
 /** Each action: the check, and exactly who may. Everyone else is denied. */
@@ -58,6 +68,25 @@ const TABLE: Record<string, { check: (p: Principal) => boolean; allowed: Actor[]
   'list agencies': { check: (p) => policy.canListAgencies(p), allowed: ['admin'] },
   'read the platform audit': { check: (p) => policy.canReadPlatformAudit(p), allowed: ['admin'] },
   'see the payment queues': { check: (p) => policy.canSeeQueues(p), allowed: ['admin'] },
+  'sign a user out everywhere': { check: (p) => policy.canRevokeSessions(p), allowed: ['admin'] },
+  // Mute or ban a user, for whoever may moderate the room or agency at all (canModerateRoom / canModerateAgency).
+  "mute or ban the agency's owner": {
+    check: (p) => policy.canActOn(p, target({ userId: 'owner1', agencyOwner: true })),
+    allowed: EVERYONE.filter((a) => !MODERATORS.includes(a)),
+  },
+  "mute or ban one of the agency's moderators": {
+    check: (p) => policy.canActOn(p, target({ userId: 'm7', agencyModerator: true })),
+    allowed: EVERYONE.filter((a) => !MODERATORS.includes(a)),
+  },
+  'mute or ban oneself, a moderator': {
+    check: (p) => policy.canActOn(p, target({ userId: 'm1', agencyModerator: true })),
+    allowed: EVERYONE.filter((a) => a !== 'otherAgencyModerator' && a !== 'unlistedModerator'),
+  },
+  'mute or ban a creator of the agency (in a room not theirs)': {
+    check: (p) => policy.canActOn(p, target({ userId: 'c2', agencyCreator: true })),
+    allowed: EVERYONE,
+  },
+  'mute or ban a viewer': { check: (p) => policy.canActOn(p, target({ userId: 'v9' })), allowed: EVERYONE },
 };
 
 const ROWS = Object.entries(TABLE).flatMap(([action, { check, allowed }]) =>
@@ -83,6 +112,20 @@ it('every named check of the policy is in the table', () => {
     for (const m of readFileSync(path.join(dir, file), 'utf8').matchAll(/policy\.(can\w+)\(/g)) covered.add(m[1]!);
   }
   expect(checks.filter((c) => !covered.has(c))).toEqual([]);
+});
+
+it('nobody, admins included, mutes or bans a room creator in their own room, or agency-bans the owner or a roster creator', () => {
+  expect(policy.isShielded(target({ userId: 'c1', roomCreator: true }), 'room')).toBe(true);
+  // In a room that is not theirs, a creator of the agency is a viewer like any other.
+  expect(policy.isShielded(target({ userId: 'c2', agencyCreator: true }), 'room')).toBe(false);
+  expect(policy.isShielded(target({ userId: 'owner1', agencyOwner: true }), 'room')).toBe(false);
+  expect(policy.isShielded(target({ userId: 'm7', agencyModerator: true }), 'room')).toBe(false);
+  expect(policy.isShielded(target({ userId: 'c2', agencyCreator: true }), 'agency')).toBe(true);
+  expect(policy.isShielded(target({ userId: 'owner1', agencyOwner: true }), 'agency')).toBe(true);
+  expect(policy.isShielded(target({ userId: 'm7', agencyModerator: true }), 'agency')).toBe(false);
+  expect(policy.isShielded(target({ userId: 'v9' }), 'agency')).toBe(false);
+  // A creator who left the roster is no longer shielded agency-wide (their own rooms still are: isBanned exempts them).
+  expect(policy.isShielded(target({ userId: 'c1', roomCreator: true }), 'agency')).toBe(false);
 });
 
 it('require refuses with FORBIDDEN (and the given message) and lets an allowed action through', () => {

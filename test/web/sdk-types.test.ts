@@ -28,7 +28,9 @@ export function typeContract(room: LiveRoom, agency: AgencyConsole, video: HTMLV
   room.on('room:ended', (p) => expectTypeOf(p).toEqualTypeOf<{ roomId: string; reason: string }>());
   room.on('room:updated', (p) => expectTypeOf(p.room).toEqualTypeOf<Room>());
   room.on('resync', (p) => expectTypeOf(p).toEqualTypeOf<RoomSnapshot>());
-  room.on('closed', (p) => expectTypeOf(p.code).toEqualTypeOf<'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED'>());
+  room.on('closed', (p) =>
+    expectTypeOf(p.code).toEqualTypeOf<'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED'>(),
+  );
   expectTypeOf<LiveRoomEvents['disconnected']>().toEqualTypeOf<{ reason: string }>();
   // @ts-expect-error not an event of the protocol
   room.on('room:explode', () => {});

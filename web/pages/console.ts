@@ -46,6 +46,22 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
   window.addEventListener('pagehide', () => view.close());
 }
 
+/** What the console shows when its access is withdrawn while open, in English and Chinese. */
+const REVOKED_TEXT = {
+  staff: {
+    en: {
+      title: 'Console access withdrawn',
+      message:
+        "You are no longer on this agency's staff, so its console and room videos were closed. Ask the agency's owner if this is a mistake.",
+    },
+    zh: { title: '控制台权限已撤销', message: '您已不在该机构的工作人员名单中，控制台和直播间画面已关闭。如有疑问，请联系机构负责人。' },
+  },
+  signedOut: {
+    en: { title: 'Signed out', message: 'An administrator signed you out on every device. Sign in again to continue.' },
+    zh: { title: '已退出登录', message: '管理员已将您在所有设备上退出登录。请重新登录后继续。' },
+  },
+} as const;
+
 /** Counters and GMV are polled: payments complete in the background and are not pushed to consoles. */
 const ANALYTICS_EVERY_MS = 5_000;
 /** Activity lines kept on screen. */
@@ -104,14 +120,38 @@ class ConsoleView {
       for (const id of [...this.tiles.keys()]) this.removeTile(id);
       for (const snap of agency.rooms.values()) this.addTile(snap);
     });
+    // Access withdrawn while the console was open: say so plainly (English and Chinese) instead of going stale.
+    agency.on('console:revoked', ({ agencyId }) => {
+      if (agencyId === agency.agencyId) this.revoked('staff');
+    });
+    agency.on('session:revoked', () => this.revoked('signedOut'));
     agency.on('closed', ({ code, reason }) => {
-      if (code === 'CLOSED_BY_CLIENT') return;
+      if (code === 'CLOSED_BY_CLIENT' || code === 'REVOKED') return;
       this.banner.show(`The console stopped: ${reason}. Reload the page.`, 'error');
     });
   }
 
   close(): void {
     this.agency.close();
+  }
+
+  /** The console's access was withdrawn: close everything and show why, and what to do, in English and Chinese. */
+  private revoked(kind: 'staff' | 'signedOut'): void {
+    this.banner.hide();
+    this.close();
+    const text = REVOKED_TEXT[kind];
+    showNotice({
+      title: `${text.en.title} · ${text.zh.title}`,
+      message: text.en.message,
+      action:
+        kind === 'signedOut'
+          ? { label: 'Sign in again · 重新登录', href: '/?next=%2Fconsole#sign-in' }
+          : { label: 'Back home · 返回首页', href: '/' },
+      testId: 'console-revoked',
+    });
+    document
+      .querySelector('[data-testid="console-revoked"] p')
+      ?.after(h('p', { class: 'muted', text: text.zh.message, attrs: { lang: 'zh-CN', 'data-testid': 'console-revoked-zh' } }));
   }
 
   private title(roomId: string): string {
