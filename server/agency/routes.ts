@@ -38,8 +38,9 @@ export function agencyRoutes(store: AgencyStore, audit: AuditLog, { rest, sessio
       rest({ params: RosterParams }, async ({ params, principal }) => {
         policy.require(policy.canManageAgency(principal, params.agencyId), "Only the agency's owner or an admin can change its roster");
         const changed = await store.changeRoster(principal, params.agencyId, op, params.userId);
-        // The change reaches the user's open connections on every node before this answers: a moderator or creator
-        // removed loses the console and the rooms it gave them, one added gains the agency (server/auth/sessions.ts).
+        // The change reaches the user's open connections too, on every node (this node's before this answers, the
+        // others through the adapter): one removed loses the console and the rooms it gave them, one added gains the
+        // agency (server/auth/sessions.ts).
         if (changed) await sessions.refresh(params.userId, 'roster');
         return { changed, roster: await store.roster(params.agencyId) };
       }),

@@ -7,7 +7,8 @@
  * | `room:<roomId>`      | every connection that joined the room (room:join), consoles watching | the room's pushes            |
  * |                      | it (console:watch) or using its media (console:media)                |                              |
  * | `user:<userId>`      | every connection of that user: each joins its own on connect         | mute notices, kicks, order   |
- * |                      | (`joinUserChannel`, called once by the connection handler)           | pushes, shadowed chat echoes |
+ * |                      | (`joinUserChannel`, called once by the connection handler); kicks    | pushes, shadowed chat echoes |
+ * |                      | and revocations (server/auth/sessions.ts) find its sockets here      |                              |
  * | `console:<agencyId>` | agency consoles watching that agency (console:watch)                 | console:roomLive / roomEnded |
  *
  * Socket.IO also puts each connection in a channel named by its socket id; Hawker does not address it.
