@@ -18,6 +18,8 @@ export class RoomService {
   readonly store: RoomStore;
   readonly hooks: RoomHooks;
   private buildSnapshot: SnapshotBuilder | undefined;
+  /** Rooms each connection is joining right now (not yet in `data.rooms`): they hold a ROOMS_PER_SOCKET slot too. */
+  private readonly joining = new WeakMap<HawkerSocket, Set<string>>();
 
   constructor(private readonly ctx: HawkerContext) {
     this.store = new RoomStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
@@ -45,7 +47,9 @@ export class RoomService {
 
   async create(p: Principal, body: CreateRoomBody): Promise<Room> {
     policy.require(policy.canCreateRoom(p), 'Only creators create rooms');
-    return this.store.create(p, body);
+    // Every creator (admins included) has the same quotas: a room costs the same whoever opens it.
+    const { ROOMS_OPEN_PER_CREATOR: open, ROOMS_CREATED_PER_HOUR: perHour } = this.ctx.config;
+    return this.store.create(p, body, { open, perHour });
   }
 
   async goLive(p: Principal, roomId: string): Promise<Room> {
@@ -76,6 +80,38 @@ export class RoomService {
   }
 
   async join(socket: HawkerSocket, roomId: string): Promise<RoomSnapshot> {
+    const release = this.takeRoomSlot(socket, roomId);
+    try {
+      return await this.joinWithSlot(socket, roomId);
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Holds one of the connection's ROOMS_PER_SOCKET slots for a join in flight, or throws QUOTA_EXCEEDED. Checked and taken
+   * in one synchronous step, so parallel joins on one connection cannot all pass; joins already done and joins in
+   * flight both count, and so do rooms console:media added to `data.rooms`. Re-joining a room the connection is in
+   * takes no slot. Returns the release (the joined room then holds its slot through `data.rooms`).
+   */
+  private takeRoomSlot(socket: HawkerSocket, roomId: string): () => void {
+    let joining = this.joining.get(socket);
+    if (!joining) this.joining.set(socket, (joining = new Set()));
+    const held = new Set([...socket.data.rooms, ...joining]);
+    if (held.has(roomId)) return () => {};
+    const max = this.ctx.config.ROOMS_PER_SOCKET;
+    if (held.size >= max)
+      throw AppError.quotaExceeded(
+        'ROOMS_PER_SOCKET',
+        max,
+        `This connection is in ${held.size} rooms (at most ${max}); leave one (room:leave) before joining another`,
+      );
+    const mine = joining;
+    mine.add(roomId);
+    return () => mine.delete(roomId);
+  }
+
+  private async joinWithSlot(socket: HawkerSocket, roomId: string): Promise<RoomSnapshot> {
     const room = await this.store.mustGet(roomId);
     if (room.status === 'ended') throw AppError.conflict(`This live has ended (${room.endReason ?? 'ended'})`);
     await this.hooks.beforeJoin(room, socket); // may refuse

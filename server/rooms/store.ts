@@ -12,23 +12,41 @@ export const roomKeys = (p: string) => ({
   byCreator: (id: string) => `${p}rooms:creator:${id}`,
   byAgency: (id: string) => `${p}rooms:agency:${id}`,
   all: `${p}rooms:all`,
+  /** Set: the creator's rooms not ended yet (ROOMS_OPEN_PER_CREATOR; lua/create.lua adds, lua/transition.lua removes). */
+  creatorOpen: (id: string) => `${p}rooms:creator:${id}:open`,
+  /** Zset room id -> Redis ms: the creator's creations in the last hour (ROOMS_CREATED_PER_HOUR; expires with it). */
+  creatorRecent: (id: string) => `${p}rooms:creator:${id}:created`,
 });
 export type RoomKeys = ReturnType<typeof roomKeys>;
+
+/** The rolling window of ROOMS_CREATED_PER_HOUR. */
+const HOUR_MS = 3_600_000;
+
+/** A creator's room quotas (server/config.ts): `open` rooms not ended at once, `perHour` creations in a rolling hour. */
+export interface CreatorQuota {
+  open: number;
+  perHour: number;
+}
 
 /** Room records in Redis (a hash per room, sorted-set indexes by status, creator, agency and creation time). */
 export class RoomStore {
   readonly keys: RoomKeys;
-  private readonly lua: LuaScripts<'transition'>;
+  private readonly lua: LuaScripts<'transition' | 'create'>;
 
   constructor(
     private readonly redis: Redis,
     prefix: string,
   ) {
     this.keys = roomKeys(prefix);
-    this.lua = new LuaScripts(redis, 'rooms', new URL('./lua/', import.meta.url), ['transition']);
+    this.lua = new LuaScripts(redis, 'rooms', new URL('./lua/', import.meta.url), ['transition', 'create']);
   }
 
-  async create(creator: Principal, body: CreateRoomBody, now = Date.now()): Promise<Room> {
+  /**
+   * Creates a scheduled room, atomically with the creator's quotas (lua/create.lua): over either one, a typed error
+   * naming the limit (QUOTA_EXCEEDED for open rooms, RATE_LIMITED with retryAfterMs for the hourly one) and nothing
+   * written.
+   */
+  async create(creator: Principal, body: CreateRoomBody, quota: CreatorQuota, now = Date.now()): Promise<Room> {
     const room: Room = {
       id: newId(),
       title: body.title,
@@ -44,14 +62,35 @@ export class RoomStore {
       createdAt: now,
     };
     const k = this.keys;
-    const m = this.redis
-      .multi()
-      .hset(k.room(room.id), toHash(room))
-      .zadd(k.all, now, room.id)
-      .zadd(k.byStatus('scheduled'), now, room.id)
-      .zadd(k.byCreator(room.creatorId), now, room.id);
-    if (room.agencyId) m.zadd(k.byAgency(room.agencyId), now, room.id);
-    await m.exec();
+    const keys = [
+      k.room(room.id),
+      k.all,
+      k.byStatus('scheduled'),
+      k.byCreator(room.creatorId),
+      k.creatorOpen(room.creatorId),
+      k.creatorRecent(room.creatorId),
+      ...(room.agencyId ? [k.byAgency(room.agencyId)] : []),
+    ];
+    const res = (await this.lua.run('create', keys, [
+      room.id,
+      now,
+      quota.open,
+      quota.perHour,
+      HOUR_MS,
+      ...Object.entries(toHash(room)).flat(),
+    ])) as [number, number?];
+    if (res[0] === -1)
+      throw AppError.quotaExceeded(
+        'ROOMS_OPEN_PER_CREATOR',
+        quota.open,
+        `You already have ${res[1]} rooms that have not ended (at most ${quota.open}); end one before creating another`,
+      );
+    if (res[0] === -2)
+      throw AppError.rateLimited(
+        Number(res[1]),
+        `You created ${quota.perHour} rooms in the last hour (the most allowed); retry in ${Math.ceil(Number(res[1]) / 60_000)} min`,
+        { name: 'ROOMS_CREATED_PER_HOUR', max: quota.perHour },
+      );
     return room;
   }
 
@@ -92,9 +131,11 @@ export class RoomStore {
   /** Atomic status change (see lua/transition.lua). */
   async transition(id: string, action: 'live' | 'end', reason = ''): Promise<Room> {
     const k = this.keys;
+    // The creator never changes, so reading it first is safe; the script finds no room if there is none.
+    const creatorId = (await this.redis.hget(k.room(id), 'creatorId')) ?? '';
     const res = (await this.lua.run(
       'transition',
-      [k.room(id), k.byStatus('scheduled'), k.byStatus('live'), k.byStatus('ended')],
+      [k.room(id), k.byStatus('scheduled'), k.byStatus('live'), k.byStatus('ended'), k.creatorOpen(creatorId)],
       [action, Date.now(), reason],
     )) as [number, string?];
     if (res[0] === -1) throw AppError.notFound(`Room ${id}`);

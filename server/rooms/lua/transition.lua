@@ -1,6 +1,8 @@
--- KEYS: 4
--- Moves a room to a new status atomically, keeping the status indexes in step.
+-- KEYS: 5
+-- Moves a room to a new status atomically, keeping the status indexes in step, and gives the room's slot of its
+-- creator's open-rooms quota back when it ends (create.lua takes it).
 -- KEYS[1] room hash   KEYS[2] scheduled index (zset)   KEYS[3] live index (zset)   KEYS[4] ended index (zset)
+-- KEYS[5] the room creator's open rooms (set of room ids)
 -- ARGV[1] action: "live" | "end"   ARGV[2] now (ms)   ARGV[3] end reason (for "end")
 -- Returns: {1, newStatus} on success; {-1} no such room; {-2, currentStatus} transition not allowed.
 local status = redis.call('HGET', KEYS[1], 'status')
@@ -21,4 +23,5 @@ else
 end
 redis.call('ZREM', idx[status], id)
 redis.call('ZADD', idx[to], ARGV[2], id)
+if to == 'ended' then redis.call('SREM', KEYS[5], id) end
 return {1, to}
