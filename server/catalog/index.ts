@@ -23,9 +23,9 @@ export function createCatalog(
   rooms: RoomService,
 ): Domain & { service: CatalogService; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'pinned'> } {
   const log = ctx.log.child({ module: 'catalog' });
-  const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
+  const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.PRODUCTS_PER_ROOM);
   const service = new CatalogService(store, rooms, ctx.io);
-  ctx.app.use(catalogRoutes(service, auth));
+  ctx.app.use(catalogRoutes(service, auth, ctx.config.PRODUCT_MAX_BYTES));
   const ticker = new Ticker('stock', ctx.config.COMMERCE_TICK_MS, log, () => stockTick(ctx.redis, store.keys, ctx.io)).start();
   return {
     name: 'catalog',

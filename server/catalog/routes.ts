@@ -1,14 +1,36 @@
-import { Router } from 'express';
+import { type RequestHandler, Router } from 'express';
 import type { Auth } from '../auth/index.ts';
+import type { RawBodyRequest } from '../kernel/context.ts';
+import { AppError } from '../kernel/errors.ts';
 import { AdjustStockBody, CreateProductBody, PinProductBody, ProductParams, UpdateProductBody } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';
 import type { CatalogService } from './service.ts';
 
-/** REST for a room's catalog and pin (docs/api.md, "Commerce"). */
-export function catalogRoutes(catalog: CatalogService, { rest }: Auth): Router {
+/**
+ * Refuses a product create or edit whose JSON body is over `maxBytes` (PRODUCT_MAX_BYTES) with 413 and a BAD_REQUEST
+ * naming the limit, before anything is authenticated, parsed or written. Measured on the bytes received (the JSON
+ * parser keeps them), so padding with whitespace counts too.
+ */
+function productBodyLimit(maxBytes: number): RequestHandler {
+  return (req, res, next) => {
+    const size = (req as RawBodyRequest).rawBody?.length ?? 0;
+    if (size <= maxBytes) return next();
+    res.status(413).json({
+      error: AppError.badRequest(
+        `Product bodies are at most ${maxBytes} bytes of JSON (PRODUCT_MAX_BYTES); this one has ${size}: shorten the text or send fewer SKUs`,
+        { limit: 'PRODUCT_MAX_BYTES', max: maxBytes },
+      ).toWire(),
+    });
+  };
+}
+
+/** REST for a room's catalog and pin (docs/api.md, "Commerce"); `productMaxBytes`: PRODUCT_MAX_BYTES. */
+export function catalogRoutes(catalog: CatalogService, { rest }: Auth, productMaxBytes: number): Router {
   const r = Router();
+  const sized = productBodyLimit(productMaxBytes);
   r.post(
     '/api/rooms/:roomId/products',
+    sized,
     rest({ params: RoomIdParams, body: CreateProductBody, status: 201 }, ({ params, body, principal }) =>
       catalog.create(principal, params.roomId, body),
     ),
@@ -23,6 +45,7 @@ export function catalogRoutes(catalog: CatalogService, { rest }: Auth): Router {
   );
   r.patch(
     '/api/rooms/:roomId/products/:productId',
+    sized,
     rest({ params: ProductParams, body: UpdateProductBody }, ({ params, body, principal }) =>
       catalog.update(principal, params.roomId, params.productId, body),
     ),

@@ -11,6 +11,7 @@ import {
   type UpdateProductBody,
 } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
+import { LuaScripts } from '../kernel/lua.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts } from '../stock/pool.ts';
 
 /** Redis keys owned by the catalog domain. */
@@ -21,15 +22,14 @@ export const catalogKeys = (p: string) => ({
   stock: stockKeys(p).sku,
   /** Sorted set: a room's products by creation time. */
   roomProducts: (roomId: string) => `${p}catalog:room:${roomId}:products`,
+  /** String: how many products the room ever had, deleted ones included (PRODUCTS_PER_ROOM; lua/slot.lua). */
+  roomCreated: (roomId: string) => `${p}catalog:room:${roomId}:created`,
   /** String: JSON {productId, pinnedAt} of the room's pinned product. */
   pin: (roomId: string) => `${p}catalog:room:${roomId}:pin`,
   /** Set: keys of stock pools whose counters changed since the last stock tick (every stock script adds to it). */
   stockDirty: stockKeys(p).dirty,
 });
 export type CatalogKeys = ReturnType<typeof catalogKeys>;
-
-/** A room holds at most this many products (a soft cap checked before each create). */
-export const MAX_PRODUCTS_PER_ROOM = 200;
 
 interface ProductRecord {
   id: string;
@@ -53,20 +53,33 @@ interface ProductRecord {
 export class CatalogStore {
   readonly keys: CatalogKeys;
   private readonly stock: StockScripts;
+  private readonly lua: LuaScripts<'slot'>;
 
+  /** `productsPerRoom`: PRODUCTS_PER_ROOM, the most products a room may ever have (deleted ones included). */
   constructor(
     private readonly redis: Redis,
     prefix: string,
+    private readonly productsPerRoom: number,
   ) {
     this.keys = catalogKeys(prefix);
     this.stock = new StockScripts(redis, prefix);
+    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['slot']);
   }
 
+  /**
+   * Creates a product with its SKU pools, once the room's PRODUCTS_PER_ROOM slot is taken (lua/slot.lua): past the cap,
+   * QUOTA_EXCEEDED and nothing written. A slot is never given back, so a create that fails after taking one uses it up.
+   */
   async create(roomId: string, body: CreateProductBody, now = Date.now()): Promise<Product> {
     const k = this.keys;
-    if ((await this.redis.zcard(k.roomProducts(roomId))) >= MAX_PRODUCTS_PER_ROOM) {
-      throw AppError.conflict(`A room holds at most ${MAX_PRODUCTS_PER_ROOM} products; remove one first`);
-    }
+    const max = this.productsPerRoom;
+    const slot = (await this.lua.run('slot', [k.roomCreated(roomId), k.roomProducts(roomId)], [max])) as [number, number];
+    if (slot[0] !== 1)
+      throw AppError.quotaExceeded(
+        'PRODUCTS_PER_ROOM',
+        max,
+        `This room has had ${slot[1]} products (at most ${max}, deleted ones included); edit or restock an existing product instead`,
+      );
     const rec: ProductRecord = {
       id: newId(),
       roomId,
@@ -114,14 +127,14 @@ export class CatalogStore {
   }
 
   async list(roomId: string): Promise<Product[]> {
-    const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, MAX_PRODUCTS_PER_ROOM - 1);
+    const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, this.productsPerRoom - 1);
     const products = await Promise.all(ids.map((id) => this.get(roomId, id)));
     return products.filter((p): p is Product => p !== null);
   }
 
   /** Ids of the room's current products (for cheap membership checks). */
   productIds(roomId: string): Promise<string[]> {
-    return this.redis.zrange(this.keys.roomProducts(roomId), 0, MAX_PRODUCTS_PER_ROOM - 1);
+    return this.redis.zrange(this.keys.roomProducts(roomId), 0, this.productsPerRoom - 1);
   }
 
   /**
