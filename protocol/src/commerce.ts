@@ -131,9 +131,20 @@ export const ScheduleSaleBody = z.strictObject({
     .max(24 * 3600_000),
   salePrice: MinorUnits.min(1),
   quantity: z.number().int().min(1).max(100_000),
-  perBuyerLimit: OrderQuantity,
+  /**
+   * Most units one buyer may hold from this sale (active orders). Omitted: the product's `maxPerBuyer`, or if it has
+   * none the server's default (FLASH_SALE_DEFAULT_MAX_PER_BUYER, 5 unless configured); the sale shows which applies.
+   */
+  perBuyerLimit: OrderQuantity.optional(),
 });
 export type ScheduleSaleBody = z.infer<typeof ScheduleSaleBody>;
+
+/**
+ * Where a sale's `perBuyerLimit` comes from: the sale's own, its product's `maxPerBuyer`, or the server's default
+ * (FLASH_SALE_DEFAULT_MAX_PER_BUYER) when neither sets one.
+ */
+export const PerBuyerLimitSource = z.enum(['sale', 'product', 'default']);
+export type PerBuyerLimitSource = z.infer<typeof PerBuyerLimitSource>;
 
 export const SaleParams = z.strictObject({ roomId: Id, saleId: Id });
 
@@ -149,7 +160,10 @@ export const FlashSale = z.object({
   listPrice: z.number().int(),
   salePrice: z.number().int(),
   quantity: z.number().int(),
+  /** Most units one buyer may hold from this sale, whatever set it (`perBuyerLimitSource`); enforced by the order script. */
   perBuyerLimit: z.number().int(),
+  /** Whether the limit is the sale's own, its product's, or the server's default (shown to buyers either way). */
+  perBuyerLimitSource: PerBuyerLimitSource,
   startsAt: EpochMs,
   endsAt: EpochMs,
   state: SaleState,

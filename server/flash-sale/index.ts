@@ -24,7 +24,7 @@ export function createFlashSales(
 ): Domain & { service: SaleService; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'flashSale'> } {
   const log = ctx.log.child({ module: 'flash-sale' });
   const store = new SaleStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, catalog.store.keys);
-  const service = new SaleService(store, catalog.store, rooms, ctx.io, log);
+  const service = new SaleService(store, catalog.store, rooms, ctx.io, log, ctx.config.FLASH_SALE_DEFAULT_MAX_PER_BUYER);
   ctx.app.use(saleRoutes(service, auth));
   catalog.addRemovalGuard((roomId, productId) => service.guardProductRemoval(roomId, productId));
   const ticker = new Ticker('flash-sale', ctx.config.COMMERCE_TICK_MS, log, () => service.tick()).start();

@@ -21,6 +21,8 @@ export class SaleService {
     private readonly rooms: RoomService,
     private readonly io: HawkerIo,
     private readonly log: Logger,
+    /** FLASH_SALE_DEFAULT_MAX_PER_BUYER: a sale's per-buyer limit when neither it nor its product sets one. */
+    private readonly defaultPerBuyerLimit: number,
   ) {}
 
   async schedule(p: Principal, roomId: string, body: ScheduleSaleBody): Promise<FlashSale> {
@@ -28,7 +30,7 @@ export class SaleService {
     policy.require(policy.canManageRoom(p, room), "Only the room's creator, its agency or an admin can schedule sales");
     if (room.status === 'ended') throw AppError.conflict('This live has ended');
     const product = await this.catalog.mustGet(roomId, body.productId);
-    const sale = await this.store.schedule(product, body);
+    const sale = await this.store.schedule(product, body, this.defaultPerBuyerLimit);
     this.io.to(roomChannel(roomId)).emit('sale:scheduled', sale);
     return sale;
   }

@@ -4,7 +4,7 @@ import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
 import { stockKeys } from '../stock/keys.ts';
 import { StockScripts } from '../stock/scripts.ts';
-import type { FlashSale, Product, SaleState, ScheduleSaleBody } from '@hawker/protocol';
+import type { FlashSale, PerBuyerLimitSource, Product, SaleState, ScheduleSaleBody } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 
 /** Redis keys owned by the flash-sale domain. */
@@ -44,10 +44,20 @@ export class SaleStore {
     this.stock = new StockScripts(redis, prefix);
   }
 
-  /** Atomically takes `quantity` from the SKU and creates the sale (server/stock/lua/schedule.lua). */
-  async schedule(product: Product, body: ScheduleSaleBody): Promise<FlashSale> {
+  /**
+   * Atomically takes `quantity` from the SKU and creates the sale (server/stock/lua/schedule.lua). Its per-buyer limit
+   * is the body's, else the product's `maxPerBuyer`, else `defaultLimit` (FLASH_SALE_DEFAULT_MAX_PER_BUYER): a sale
+   * always has one, stored on its pool, where the order script enforces it (server/stock/lua/reserve.lua).
+   */
+  async schedule(product: Product, body: ScheduleSaleBody, defaultLimit: number): Promise<FlashSale> {
     const sku = product.skus.find((s) => s.id === body.skuId);
     if (!sku) throw AppError.notFound(`SKU ${body.skuId} of product ${product.id}`);
+    const [limit, limitSource]: [number, PerBuyerLimitSource] =
+      body.perBuyerLimit !== undefined
+        ? [body.perBuyerLimit, 'sale']
+        : product.maxPerBuyer !== null
+          ? [product.maxPerBuyer, 'product']
+          : [defaultLimit, 'default'];
     const id = newId();
     const k = this.keys;
     const fields = {
@@ -59,7 +69,8 @@ export class SaleStore {
       currency: product.currency,
       listPrice: product.price,
       price: body.salePrice,
-      limit: body.perBuyerLimit,
+      limit,
+      limitSource,
       endedReason: '',
     };
     await this.stock.schedule(
@@ -162,6 +173,8 @@ function toView(h: Record<string, string>, now = Date.now()): FlashSale {
     salePrice: n('price'),
     quantity: n('quantity'),
     perBuyerLimit: n('limit'),
+    // Sales scheduled before the source was stored always had their own limit (it was required).
+    perBuyerLimitSource: (h.limitSource as PerBuyerLimitSource | undefined) ?? 'sale',
     startsAt: n('start'),
     endsAt: n('end'),
     state,

@@ -41,6 +41,8 @@ it('the creator pins a product and launches a flash sale from the studio; a phon
   await studio.page.getByTestId('launch-sale').click();
   await poll(() => viewer.page.getByTestId('sale-stock').textContent()).toContain('10 of 10 left');
   expect(await viewer.page.getByTestId('sale').textContent()).toContain('$9.90');
+  // The per-buyer limit is shown with the sale (the studio's default of 2), in both languages.
+  expect(await viewer.page.getByTestId('sale-buyer-limit').textContent()).toBe('Limit 2 per person · 每人限购 2 件');
 
   await viewer.page.getByTestId('buy-sale').click();
   await poll(() => viewer.page.getByTestId('order-status').textContent()).toBe('Paid');

@@ -77,6 +77,7 @@ export function sale(over: Partial<FlashSale> = {}): FlashSale {
     salePrice: 990,
     quantity: 10,
     perBuyerLimit: 2,
+    perBuyerLimitSource: 'sale',
     startsAt: 1_000,
     endsAt: 61_000,
     state: 'live',

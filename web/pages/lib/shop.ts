@@ -44,6 +44,11 @@ export function describeOrderError(err: unknown): string {
   return describeError(err);
 }
 
+/** The sale panel's per-buyer limit line, in English and Chinese (the audience of a live-commerce room reads either). */
+export function saleLimitText(limit: number): string {
+  return `Limit ${limit} per person · 每人限购 ${limit} 件`;
+}
+
 /** Units left of a product (all SKUs). */
 export function unitsLeft(p: Product): number {
   return p.skus.reduce((n, s) => n + s.left, 0);
@@ -140,9 +145,11 @@ export class ShopStrip {
       ),
       h('div', {
         class: 'small',
-        text: `${sale.title} · ${soldOut ? 'sold out' : `${sale.left} of ${sale.quantity} left`} · limit ${sale.perBuyerLimit} per person`,
+        text: `${sale.title} · ${soldOut ? 'sold out' : `${sale.left} of ${sale.quantity} left`}`,
         attrs: { 'data-testid': 'sale-stock' },
       }),
+      // Every sale has a per-buyer limit (its own, its product's, or the server's default): buyers see it before buying.
+      h('div', { class: 'small sale-limit', text: saleLimitText(sale.perBuyerLimit), attrs: { 'data-testid': 'sale-buyer-limit' } }),
       stockBar(pct),
       buy,
     );
