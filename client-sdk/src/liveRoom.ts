@@ -195,7 +195,7 @@ export class LiveRoom extends Session<LiveRoomEvents> {
 
   /**
    * Taps the heart `count` times. Rapid taps are sent together (one packet per quarter second at most); resolves with
-   * how many of the batch the server counted.
+   * how many of the batch the server counted (taps over the per-connection or per-person rate are not counted).
    *
    * @example
    * heart.onclick = () => void room.like();
@@ -325,7 +325,13 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     this.likes = null;
     const sends: Promise<number>[] = [];
     for (let left = batch.taps; left > 0; left -= LIKE_MAX_BATCH) {
-      sends.push(this.request('like:tap', { roomId: this.roomId, count: Math.min(left, LIKE_MAX_BATCH) }).then((r) => r.accepted));
+      sends.push(
+        this.request('like:tap', { roomId: this.roomId, count: Math.min(left, LIKE_MAX_BATCH) }).then(
+          (r) => r.accepted,
+          // Over the per-person like rate the server counts none of a packet: for the caller, 0 of it counted.
+          (err: unknown) => (err instanceof HawkerError && err.code === 'RATE_LIMITED' ? 0 : Promise.reject(err)),
+        ),
+      );
     }
     Promise.all(sends).then((n) => batch.resolve(n.reduce((a, b) => a + b, 0)), batch.reject);
   }

@@ -3,11 +3,16 @@ import type { Domain, HawkerContext, HawkerSocket } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
 import { on } from '../edge/socket.ts';
 import { TokenBucket } from '../kernel/tokenBucket.ts';
+import { UserTapBudget } from './userBudget.ts';
 import type { StatsSource } from '../presence/statsSource.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 
 /** Redis keys owned by the likes domain. */
-export const likeKeys = (p: string) => ({ total: (roomId: string) => `${p}likes:${roomId}` });
+export const likeKeys = (p: string) => ({
+  total: (roomId: string) => `${p}likes:${roomId}`,
+  /** Hash: one user's LIKES_PER_USER_PER_SEC budget for the current second (lua/take.lua; expires after 2 s). */
+  userBudget: (userId: string) => `${p}likes:budget:${userId}`,
+});
 
 /** Taps one connection may add: a generous human tapping rate, so scripts cannot inflate counts at wire speed. */
 const TAPS_PER_CONNECTION = { ratePerSec: 15, burst: 45 };
@@ -74,6 +79,7 @@ export function createLikes(
   ctx: HawkerContext,
 ): Domain & { counter: LikeCounter; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
   const counter = new LikeCounter(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
+  const budget = new UserTapBudget(ctx.redis, counter.keys.userBudget, ctx.config.LIKES_PER_USER_PER_SEC);
   const log = ctx.log.child({ module: 'likes' });
   return {
     name: 'likes',
@@ -88,13 +94,27 @@ export function createLikes(
     },
     onConnection(socket) {
       const taps = new TokenBucket(TAPS_PER_CONNECTION);
-      on(socket, 'like:tap', log, ({ roomId, count }) => {
+      // Two limits, the connection's first (in memory), then the user's across every connection and node
+      // (LIKES_PER_USER_PER_SEC, userBudget.ts). Taps over either are clipped: `accepted` says how many counted. When the
+      // user's budget for this second is already spent, nothing counts and the answer is RATE_LIMITED naming the limit.
+      on(socket, 'like:tap', log, async ({ roomId, count }) => {
         if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room before liking it');
-        const accepted = taps.take(count);
-        if (accepted > 0) counter.add(roomId, accepted);
-        return { accepted };
+        const allowed = taps.take(count);
+        if (allowed === 0) return { accepted: 0 };
+        const { granted, retryAfterMs } = await budget.take(socket.data.principal.userId, allowed);
+        if (granted === 0)
+          throw AppError.rateLimited(retryAfterMs, `At most ${budget.perSecond} likes per second per person; tap again in a moment`, {
+            name: 'LIKES_PER_USER_PER_SEC',
+            max: budget.perSecond,
+          });
+        // Checked again after the wait: a room left meanwhile gets no taps.
+        if (!socket.data.rooms.has(roomId)) return { accepted: 0 };
+        counter.add(roomId, granted);
+        return { accepted: granted };
       });
     },
-    async close() {},
+    async close() {
+      budget.close();
+    },
   };
 }

@@ -35,7 +35,8 @@ it('taps from many viewers are summed per tick and pushed as totals, not one pac
 });
 
 it('caps taps per connection and refuses taps from outside the room', async () => {
-  const node = t.add(await startNode());
+  // The per-person limit (test/limits/likes-per-user.test.ts) raised out of the way: this is the connection's cap.
+  const node = t.add(await startNode({ LIKES_PER_USER_PER_SEC: '1000' }));
   const { roomId } = await liveRoom(node.url);
   const bot = t.add(await LiveClient.connect(node.url, await tokenFor(node.url, 'bot')));
   expect(await call(bot.socket, 'like:tap', { roomId, count: 5 })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
