@@ -1,7 +1,10 @@
 import type { Redis } from 'ioredis';
 
-/** Key families that change on their own while a node runs (heartbeats, the adapter's stream, like totals). */
-const MOVING = /^(presence|sio|likes)(:|$)/;
+/**
+ * Key families that change on their own while a node runs (heartbeats, the adapter's stream, like totals), or with
+ * every request or connection whatever it does (the REST rate windows, the per-user connection counts).
+ */
+const MOVING = /^(presence|sio|likes|limits|conns)(:|$)/;
 
 /**
  * Everything a node stores under its prefix, as plain data (minus the families that move on their own), for

@@ -4,6 +4,7 @@ import { createAuth } from './auth/index.ts';
 import { createConsole } from './console/index.ts';
 import { createChat } from './chat/index.ts';
 import { createLikes } from './likes/index.ts';
+import { createLimits } from './limits/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
@@ -32,10 +33,16 @@ const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
  */
 export async function registerDomains(node: Hawker): Promise<void> {
   const { ctx } = node;
+  // Limits first: the client address (TRUSTED_PROXIES) and the per-address REST limit come before every route.
+  const limits = createLimits(ctx);
+  node.add(limits);
   // The agency roster comes first: auth asks it for the effective principal behind every token.
   const agency = createAgency(ctx);
   node.add(agency);
-  const auth = createAuth(ctx, { refine: (claims) => agency.store.effective(claims) });
+  // Every authenticated rest() route counts against its user's REST limit; connections against SOCKETS_PER_USER
+  // (a handshake middleware after authentication's).
+  const auth = limits.rest.limitAuth(createAuth(ctx, { refine: (claims) => agency.store.effective(claims) }));
+  ctx.io.use(limits.connections.middleware);
   agency.mount(auth);
   const rooms = createRooms(ctx, auth);
   node.add(rooms);
