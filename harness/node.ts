@@ -44,8 +44,8 @@ export function schemaFor(prefix: string): string {
 
 /**
  * Starts a full Hawker node (all domains) on 127.0.0.1, port 0, against the run's Redis (or `redisUrl`) and the run's
- * PostgreSQL (a schema per key prefix), with one mediasoup worker on random ports, and the per-address REST limit
- * raised out of the way (all clients share 127.0.0.1). `env` overrides any configuration variable.
+ * PostgreSQL (a schema per key prefix), with one mediasoup worker on random ports, and the REST rate limits raised
+ * out of the way (all clients share 127.0.0.1; helpers poll as one user). `env` overrides any configuration variable.
  */
 export async function startNode(env: Record<string, string> = {}, redisUrl = inject('redisUrl')): Promise<TestNode> {
   const prefix = env.REDIS_KEY_PREFIX ?? randomPrefix();
@@ -59,9 +59,12 @@ export async function startNode(env: Record<string, string> = {}, redisUrl = inj
     MEDIASOUP_WORKERS: '1',
     MEDIASOUP_PORT_BASE: '0',
     REDIS_URL: redisUrl,
-    // Every test client and benchmark load process is 127.0.0.1: one address, far busier than one buyer's. The other
-    // limits stay at their defaults (tests of a limit set it low; see test/limits/).
+    // Every test client and benchmark load process is 127.0.0.1, one address far busier than one buyer's, and test
+    // helpers poll REST as one user (waitFinal: every order, every 100 ms): the REST rates are raised out of the way.
+    // The other limits stay at their defaults. Tests of a limit set it (test/limits/), and so must a benchmark that
+    // wants the REST rates at their production values.
     REST_RATE_PER_IP_PER_MIN: '1000000',
+    REST_RATE_PER_USER_PER_MIN: '1000000',
     ...env,
     REDIS_KEY_PREFIX: prefix,
   });
