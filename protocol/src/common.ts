@@ -19,6 +19,18 @@ export const IMAGE_PATH_PREFIXES = ['/samples/', '/uploads/'] as const;
 const IMAGE_RULE = `an image URL must be https://<public host>/... or a path on this server under ${IMAGE_PATH_PREFIXES.join(' or ')}`;
 
 /**
+ * The WHATWG URL parser: a global in browsers and in Node alike. Declared here (only what this file reads) because the
+ * protocol package builds against ES2022 alone, without DOM or Node types (protocol/tsconfig.build.json).
+ */
+interface ParsedUrl {
+  readonly protocol: string;
+  readonly username: string;
+  readonly password: string;
+  readonly hostname: string;
+}
+declare const URL: new (input: string) => ParsedUrl;
+
+/**
  * Why `value` may not be an image URL, or null when it may: a same-origin path under IMAGE_PATH_PREFIXES (a single
  * leading '/', no '..' or '.' segment, no backslash, no encoded dot, slash or backslash, no query), or an https URL
  * without credentials whose host is public: not localhost, *.localhost, *.local, *.internal, *.home.arpa or a single
@@ -31,7 +43,7 @@ export function imageUrlProblem(value: string): string | null {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
   if (/[\u0000-\u0020\u007f-\u00a0\\]/.test(value)) return `${IMAGE_RULE}; it must not contain spaces, control characters or backslashes`;
   if (value.startsWith('/')) return imagePathProblem(value);
-  let url: URL;
+  let url: ParsedUrl;
   try {
     url = new URL(value);
   } catch {

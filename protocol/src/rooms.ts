@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EpochMs, HttpUrl, Id, PlainText } from './common.ts';
+import { EpochMs, Id, ImageUrl, PlainText } from './common.ts';
 
 export const RoomStatus = z.enum(['scheduled', 'live', 'ended']);
 export type RoomStatus = z.infer<typeof RoomStatus>;
@@ -25,7 +25,8 @@ export type Room = z.infer<typeof Room>;
 /** POST /api/rooms */
 export const CreateRoomBody = z.strictObject({
   title: PlainText(120),
-  coverUrl: HttpUrl.optional(),
+  /** Same rule as product images (https on a public host, or /samples/ or /uploads/ of this server). */
+  coverUrl: ImageUrl.optional(),
   /** Planned start (ms epoch); omitted: the room is created ready to go live now. */
   scheduledAt: EpochMs.optional(),
 });

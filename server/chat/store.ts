@@ -89,6 +89,7 @@ export class ChatStore {
       p.name,
       p.role,
       text,
+      room.creatorId === p.userId ? '1' : '0',
     ])) as [number, (string | number)?];
     const [code, value] = res;
     if (code < 0) throw chatRefusal(code, typeof value === 'number' ? value : undefined);

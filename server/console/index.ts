@@ -164,8 +164,14 @@ export function createConsole(
         // Membership for the media events only: no join hooks run, so no presence and no viewer count. The rooms
         // domain's leave-on-disconnect still runs the leave hooks, which is what closes this connection's media.
         const wasIn = socket.data.rooms.has(roomId);
-        await socket.join(roomChannel(roomId));
-        socket.data.rooms.add(roomId);
+        // A console media session holds one of the connection's ROOMS_PER_SOCKET slots, like a join (QUOTA_EXCEEDED).
+        const release = rooms.takeRoomSlot(socket, roomId);
+        try {
+          await socket.join(roomChannel(roomId));
+          socket.data.rooms.add(roomId);
+        } finally {
+          release();
+        }
         if (!wasIn) mediaOf(socket).add(roomId);
         // Access may have been revoked while this ran: check again, and undo.
         if (!policy.canModerateRoom(socket.data.principal, room)) {

@@ -94,7 +94,7 @@ export class RoomService {
    * flight both count, and so do rooms console:media added to `data.rooms`. Re-joining a room the connection is in
    * takes no slot. Returns the release (the joined room then holds its slot through `data.rooms`).
    */
-  private takeRoomSlot(socket: HawkerSocket, roomId: string): () => void {
+  takeRoomSlot(socket: HawkerSocket, roomId: string): () => void {
     let joining = this.joining.get(socket);
     if (!joining) this.joining.set(socket, (joining = new Set()));
     const held = new Set([...socket.data.rooms, ...joining]);

@@ -34,3 +34,19 @@ it('ROOMS_PER_SOCKET: parallel joins on one connection stop at the limit; leavin
   expect((await call(viewer, 'room:join', { roomId: refused[0]! })).ok).toBe(true);
   expect(await call(viewer, 'room:join', { roomId: refused[1]! })).toMatchObject({ ok: false, error: { code: 'QUOTA_EXCEEDED' } });
 });
+
+it('ROOMS_PER_SOCKET: a console media session takes a slot like a join', async () => {
+  const node = t.add(await startNode({ ROOMS_PER_SOCKET: '2', ROOMS_OPEN_PER_CREATOR: '10' }));
+  const rooms = [];
+  for (let i = 0; i < 3; i++) rooms.push(t.add(await liveRoom(node.url, { agencyId: 'ag1', title: `Agency room ${i}` })).roomId);
+  // ag1 is not registered on this node, so the moderator's signed claim stands.
+  const staff = t.add(await connect(node.url, await tokenFor(node.url, 'mod1', 'moderator', 'ag1')));
+  ok(await call(staff, 'console:media', { roomId: rooms[0]! }));
+  ok(await call(staff, 'room:join', { roomId: rooms[1]! }));
+  expect(await call(staff, 'console:media', { roomId: rooms[2]! })).toMatchObject({
+    ok: false,
+    error: { code: 'QUOTA_EXCEEDED', details: { limit: 'ROOMS_PER_SOCKET', max: 2 } },
+  });
+  // The same room again takes no new slot.
+  expect((await call(staff, 'console:media', { roomId: rooms[0]! })).ok).toBe(true);
+});

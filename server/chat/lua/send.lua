@@ -9,13 +9,15 @@
 -- ARGV[1] user id   ARGV[2] "1" if the sender is room staff (exempt from slow mode)   ARGV[3] rate burst
 -- ARGV[4] rate refill per minute   ARGV[5] history length   ARGV[6] text normalised for matching
 -- ARGV[7] sender name   ARGV[8] sender role   ARGV[9] text as shown
+-- ARGV[10] "1" if the sender is the room's creator: never judged banned in their own room (an agency ban of a
+-- creator who has left the roster must not lock them out of the rooms they created there).
 -- Returns: {1, id} accepted; {2, id} accepted but shadowed (shown to the sender only);
 --          {-1} banned; {-2, untilMs} muted; {-3, retryMs} rate limited; {-4, retryMs} slow mode; {-5} blocked word.
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local user = ARGV[1]
 
-if redis.call('SISMEMBER', KEYS[2], user) == 1 or (KEYS[8] and redis.call('SISMEMBER', KEYS[8], user) == 1) then
+if ARGV[10] ~= '1' and (redis.call('SISMEMBER', KEYS[2], user) == 1 or (KEYS[8] and redis.call('SISMEMBER', KEYS[8], user) == 1)) then
   return {-1}
 end
 local mutedUntil = tonumber(redis.call('ZSCORE', KEYS[3], user) or '0')

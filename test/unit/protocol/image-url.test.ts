@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CreateProductBody, ImageUrl, imageUrlProblem, ipv4Range, ipv6Range, parseIPv6, UpdateProductBody } from '@hawker/protocol';
+import {
+  CreateProductBody,
+  CreateRoomBody,
+  ImageUrl,
+  imageUrlProblem,
+  ipv4Range,
+  ipv6Range,
+  parseIPv6,
+  UpdateProductBody,
+} from '@hawker/protocol';
 
 describe('ImageUrl accepts', () => {
   it.each([
@@ -125,4 +134,13 @@ it('product bodies take the rule for imageUrl on create and update', () => {
   expect(refused.error?.issues[0]).toMatchObject({ path: ['imageUrl'], message: expect.stringContaining('http: is not allowed') });
   expect(UpdateProductBody.safeParse({ imageUrl: 'https://[::1]/x.png' }).success).toBe(false);
   expect(UpdateProductBody.safeParse({ imageUrl: 'https://img.example.com/x.png' }).success).toBe(true);
+});
+
+describe('room cover images follow the same rule', () => {
+  it('refuses an internal cover URL and accepts a public https one', () => {
+    expect(CreateRoomBody.safeParse({ title: 'Live', coverUrl: 'http://169.254.169.254/latest/meta-data' }).success).toBe(false);
+    expect(CreateRoomBody.safeParse({ title: 'Live', coverUrl: 'https://127.0.0.1/c.jpg' }).success).toBe(false);
+    expect(CreateRoomBody.safeParse({ title: 'Live', coverUrl: 'https://img.example.com/c.jpg' }).success).toBe(true);
+    expect(CreateRoomBody.safeParse({ title: 'Live', coverUrl: '/samples/cover.svg' }).success).toBe(true);
+  });
 });
