@@ -16,7 +16,8 @@ it('0002_shops applies after 0001 once, and its constraints refuse every bad row
   const url = testDatabaseUrl();
   const schema = `h_mig_${randomBytes(4).toString('hex')}`;
   const log = createLogger('silent');
-  expect(await migrateLedger({ url, schema, log })).toEqual(['0001_ledger', '0002_shops']);
+  // Later migrations apply after it; they have their own tests.
+  expect((await migrateLedger({ url, schema, log })).slice(0, 2)).toEqual(['0001_ledger', '0002_shops']);
   expect(await migrateLedger({ url, schema, log })).toEqual([]);
 
   const db = t.add(new pg.Pool({ connectionString: url, max: 1, options: `-c search_path=${schema}` }), (p) => p.end());
