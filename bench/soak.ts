@@ -65,8 +65,10 @@ function rssMiBOf(pid: number): number {
 }
 
 /** Probes /healthz every PROBE_MS until stopped; each probe's latency in ms (a failed or non-200 probe counts as Infinity). */
-function healthProbe(url: string): { stop(): number[] } {
+function healthProbe(url: string): { stop(): number[]; failures: string[] } {
   const latencies: number[] = [];
+  /** Why each failed probe failed (printed, so a failure is explained rather than just counted). */
+  const failures: string[] = [];
   let running = true;
   void (async () => {
     while (running) {
@@ -75,14 +77,18 @@ function healthProbe(url: string): { stop(): number[] } {
         const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
         await res.arrayBuffer();
         latencies.push(res.ok ? performance.now() - t0 : Number.POSITIVE_INFINITY);
-      } catch {
+        if (!res.ok) failures.push(`HTTP ${res.status}`);
+      } catch (err) {
         latencies.push(Number.POSITIVE_INFINITY);
+        const e = err as Error & { cause?: { code?: string; message?: string } };
+        failures.push(`${e.name}: ${e.cause?.code ?? e.cause?.message ?? e.message} after ${Math.round(performance.now() - t0)} ms`);
       }
       const left = PROBE_MS - (performance.now() - t0);
       if (left > 0) await new Promise((r) => setTimeout(r, left));
     }
   })();
   return {
+    failures,
     stop() {
       running = false;
       return latencies;
@@ -271,6 +277,12 @@ runMain(
         abused.filter((l) => !Number.isFinite(l)).length,
       ],
     ]);
+    if (probe.failures.length) {
+      const why: Record<string, number> = {};
+      for (const f of probe.failures)
+        why[f.replace(/after \d+ ms/, 'after N ms')] = (why[f.replace(/after \d+ ms/, 'after N ms')] ?? 0) + 1;
+      console.log(`failed /healthz probes: ${JSON.stringify(why)}`);
+    }
     printTable('memory during the abuse (MiB)', [
       ['what', 'start', 'peak', 'end', 'first third +', 'last third +', 'levelled off'],
       [

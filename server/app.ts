@@ -13,7 +13,7 @@ import type { Logger } from './kernel/log.ts';
 import { closeAll, type CloseStep } from './kernel/closeAll.ts';
 import type { Domain, HawkerContext, HawkerIo } from './kernel/context.ts';
 import { restBody } from './edge/rest.ts';
-import { securityHeaders } from './edge/headers.ts';
+import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -83,6 +83,7 @@ export class Hawker {
         onlyPlaintext: true,
       }),
     });
+    io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
     const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool };
     const node = new Hawker(ctx, server, adapterRedis, ledger);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).

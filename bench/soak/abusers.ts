@@ -135,18 +135,28 @@ serveLoad<Init>((init) => {
         mine.push(r);
       }
     }
+    // Every connection first joins the room it taps and chats in, then pushes ROOMS_PER_SOCKET with the rest.
+    for (const socket of mine)
+      count('room:join', outcomeOf(await emit(socket, 'room:join', { roomId: init.roomIds[i % init.roomIds.length]! })));
     for (const [s, socket] of mine.entries()) {
       for (let k = 0; k < init.roomsPerSocket; k++) {
         const roomId = init.roomIds[(i + s + k) % init.roomIds.length]!;
         count('room:join', outcomeOf(await emit(socket, 'room:join', { roomId })));
       }
     }
-    const first = mine[0];
-    if (first) {
+    if (mine.length) {
       const roomId = init.roomIds[i % init.roomIds.length]!;
-      // Every connection taps: the per-user like limit must hold across connections, not per connection.
-      for (const socket of mine) loop(100, async () => count('like:tap', outcomeOf(await emit(socket, 'like:tap', { roomId, count: 50 }))));
-      loop(250, async () => count('chat:send', outcomeOf(await emit(first, 'chat:send', { roomId, text: `spam ${Date.now()}` }))));
+      // Every connection taps: the per-user like limit must hold across connections, not per connection. The churn
+      // below replaces connections, so each loop uses whichever connection holds its slot now.
+      for (let s = 0; s < mine.length; s++)
+        loop(100, async () => {
+          const socket = mine[s % mine.length];
+          if (socket) count('like:tap', outcomeOf(await emit(socket, 'like:tap', { roomId, count: 50 })));
+        });
+      loop(250, async () => {
+        const socket = mine[mine.length - 1];
+        if (socket) count('chat:send', outcomeOf(await emit(socket, 'chat:send', { roomId, text: `spam ${Date.now()}` })));
+      });
       // Churn: drop one connection and reconnect, so the per-user connection count is exercised on disconnect too.
       loop(5_000, async () => {
         const victim = mine.shift();

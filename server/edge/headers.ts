@@ -87,3 +87,16 @@ export function securityHeaders(): RequestHandler {
 export function boardSecurityHeaders(): RequestHandler {
   return helmet.contentSecurityPolicy({ useDefaults: false, directives: BOARD_CSP as Record<string, string[]> }) as RequestHandler;
 }
+
+/**
+ * The same hygiene for Engine.IO's own HTTP answers (the Socket.IO handshake and long-polling), which never pass
+ * through express: nosniff and a CSP that allows nothing make a polling response opened as a document inert, and it
+ * may not be framed or read cross-origin. server/app.ts applies them on the engine's `headers` event.
+ */
+export const ENGINE_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+};

@@ -82,3 +82,12 @@ it('every HTML route, the API and Bull Board carry the security headers; the pag
   expect(PAGE_CSP['style-src']).toEqual(["'self'"]);
   expect(BOARD_CSP['script-src']).toEqual(["'self'"]);
 });
+
+it("Socket.IO's own HTTP answers (the long-polling handshake) carry nosniff and an inert CSP", async () => {
+  const node = t.add(await startNode());
+  const res = await fetch(`${node.url}/socket.io/?EIO=4&transport=polling`);
+  await res.arrayBuffer();
+  expect([res.status, res.headers.get('x-content-type-options'), res.headers.get('x-frame-options')]).toEqual([200, 'nosniff', 'DENY']);
+  expect(parseCsp(res.headers.get('content-security-policy'))).toEqual({ 'default-src': ["'none'"], 'frame-ancestors': ["'none'"] });
+  expect([res.headers.get('referrer-policy'), res.headers.get('cross-origin-resource-policy')]).toEqual(['no-referrer', 'same-origin']);
+});
