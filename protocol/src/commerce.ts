@@ -294,7 +294,16 @@ export type PlaceOrderResult = z.infer<typeof PlaceOrderResult>;
 /**
  * Why an order was refused, in `error.details.reason` of a CONFLICT answer. The order attempt changed nothing.
  */
-export const OrderRefusal = z.enum(['SOLD_OUT', 'INSUFFICIENT_STOCK', 'LIMIT_REACHED', 'NOT_STARTED', 'ENDED', 'IDEMPOTENCY_KEY_REUSED']);
+export const OrderRefusal = z.enum([
+  'SOLD_OUT',
+  'INSUFFICIENT_STOCK',
+  'LIMIT_REACHED',
+  'NOT_STARTED',
+  'ENDED',
+  'IDEMPOTENCY_KEY_REUSED',
+  /** The shop archived the product (issue 15): it is not sold on any channel. */
+  'ARCHIVED',
+]);
 export type OrderRefusal = z.infer<typeof OrderRefusal>;
 
 export const OrderIdInput = z.strictObject({ orderId: Id });

@@ -5,7 +5,11 @@ import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
 import { ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
-import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult } from '@hawker/protocol';
+import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult, PlaceShopOrderBody } from '@hawker/protocol';
+import type { SelectionTerms, Seller } from '../selection/terms.ts';
+import type { ShopStore } from '../shops/store.ts';
+import type { OrderLineSnapshot } from '../ledger/orders.ts';
+import type { ReserveRequest } from './store.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { Batcher, CursorError, toWire, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
 import { orderRefusal } from './errors.ts';
@@ -41,7 +45,7 @@ export class OrderService {
   /** A room's agency and creator never change; its status does, and the reserve script reads that itself. */
   private readonly roomAgency: ImmutableMemo<string, { agencyId: string | null; creatorId: string }>;
   /** A sale's room, product and SKU never change once it is scheduled. */
-  private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string }>;
+  private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string; shopId: string | null }>;
 
   /** Marks payment jobs as queued in the ledger, many orders per statement. */
   private readonly queuedMarks: Batcher<string, undefined>;
@@ -55,6 +59,9 @@ export class OrderService {
     private readonly payments: PaymentEnqueuer,
     private readonly bans: BanCheck,
     private readonly log: Logger,
+    /** Shop products (PostgreSQL) and who may sell them at what commission (selection): shop orders' lines. */
+    private readonly shops: ShopStore | null = null,
+    private readonly terms: SelectionTerms | null = null,
   ) {
     this.roomAgency = new ImmutableMemo(MEMO_SIZE, async (roomId) => {
       const room = await this.rooms.store.get(roomId);
@@ -69,7 +76,9 @@ export class OrderService {
     );
     this.saleTarget = new ImmutableMemo(MEMO_SIZE, async (saleId) => {
       const sale = await this.sales.get(saleId);
-      return sale && { roomId: sale.roomId, productId: sale.productId, skuId: sale.skuId };
+      if (!sale) return null;
+      const shopId = await this.catalog.selectedShop(sale.roomId, sale.productId);
+      return { roomId: sale.roomId, productId: sale.productId, skuId: sale.skuId, shopId };
     });
   }
 
@@ -87,18 +96,106 @@ export class OrderService {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
     const roomP = this.roomAgency.get(input.roomId);
     const bannedP = roomP.then((r) => r !== null && this.bans.isBanned({ id: input.roomId, ...r }, buyer.userId));
-    const [room, pool, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
+    const [room, target, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
     if (banned) throw AppError.forbidden('You are banned from this room and cannot order from it');
+    // A shop product selected into the room: sold from its shared pool, credited to the room's creator, at the
+    // commission selection gives them now (fixed on the line).
+    const seller = { creatorId: room.creatorId, agencyId: room.agencyId };
+    const shop = target.shopId ? await this.shopLine(target.pool.productId, target.pool.skuId, seller) : null;
+    return this.reserveAndRecord({
+      buyerId: buyer.userId,
+      roomId: input.roomId,
+      agencyId: room.agencyId,
+      pool: target.pool,
+      quantity: input.quantity,
+      idempotencyKey: input.idempotencyKey,
+      channel: 'live',
+      ...(shop ? { shopId: shop.shopId, creatorId: room.creatorId, line: shop.line } : {}),
+    });
+  }
+
+  /**
+   * Places an order for a shop product outside a live (POST /api/orders): the storefront or a product link, search, or
+   * a room's replay or clip (`roomId`: its creator is credited, the product must have been selected into it). Accepted
+   * for any active product whether or not a room is live; a flash-sale price only inside a running sale (the reserve
+   * script checks the window). The same path as `order:place`: idempotency, per-buyer limits, durable before the answer,
+   * the payment queue.
+   */
+  async placeShop(buyer: Principal, input: PlaceShopOrderBody): Promise<PlaceOrderResult> {
+    let room: { agencyId: string | null; creatorId: string } | null = null;
+    if (input.roomId) {
+      room = await this.roomAgency.get(input.roomId);
+      const selected = room && (await this.catalog.selectedShop(input.roomId, input.productId));
+      if (!room || !selected) throw AppError.notFound(`Product ${input.productId} in room ${input.roomId}`);
+      if (await this.bans.isBanned({ id: input.roomId, ...room }, buyer.userId))
+        throw AppError.forbidden('You are banned from this room and cannot order from it');
+    }
+    let pool: PoolRef = { kind: 'sku', productId: input.productId, skuId: input.skuId };
+    if (input.saleId) {
+      const sale = await this.saleTarget.get(input.saleId);
+      if (!sale || sale.productId !== input.productId || sale.skuId !== input.skuId || (input.roomId && sale.roomId !== input.roomId))
+        throw AppError.notFound(`Flash sale ${input.saleId} of SKU ${input.skuId} of product ${input.productId}`);
+      pool = { kind: 'sale', saleId: input.saleId, productId: input.productId, skuId: input.skuId };
+    }
+    const seller: Seller | null = room ? { creatorId: room.creatorId, agencyId: room.agencyId } : null;
+    const shop = await this.shopLine(input.productId, input.skuId, seller);
+    return this.reserveAndRecord({
+      buyerId: buyer.userId,
+      roomId: input.roomId ?? null,
+      agencyId: room?.agencyId ?? null,
+      pool,
+      quantity: input.quantity,
+      idempotencyKey: input.idempotencyKey,
+      channel: input.channel,
+      shopId: shop.shopId,
+      creatorId: room?.creatorId ?? null,
+      line: shop.line,
+    });
+  }
+
+  /**
+   * What a shop order's line fixes: the product's version, the SKU's code and values, the cover image, and the seller's
+   * commission rate from selection (null terms: the product is not open to them, FORBIDDEN). Unknown product or SKU:
+   * NOT_FOUND; archived: the ARCHIVED refusal. The unit price and title are copied from the pool by the reserve script,
+   * atomically with the stock.
+   */
+  private async shopLine(
+    productId: string,
+    skuId: string,
+    seller: Seller | null,
+  ): Promise<{ shopId: string; line: OrderLineSnapshot }> {
+    if (!this.shops) throw AppError.notFound(`Product ${productId}`);
+    const head = await this.shops.productHead(this.shops.db, productId);
+    if (!head) throw AppError.notFound(`Product ${productId}`);
+    if (head.status !== 'active') throw orderRefusal('ARCHIVED', { productId });
+    const sku = (await this.shops.skus(this.shops.db, productId)).find((k) => k.id === skuId);
+    if (!sku) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
+    let rateBps: number | null = null;
+    if (seller) {
+      const terms = await this.terms?.termsFor(seller, { shopId: head.shopId, productId, shopOwnerId: head.ownerId });
+      if (!terms) throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
+      rateBps = terms.rateBps;
+    }
+    return {
+      shopId: head.shopId,
+      line: {
+        productVersion: head.version,
+        skuCode: sku.code,
+        options: sku.values,
+        imageUrl: head.images[0] ?? '',
+        creatorId: seller?.creatorId ?? null,
+        agencyId: seller?.agencyId ?? null,
+        commissionRateBps: rateBps,
+      },
+    };
+  }
+
+  /** Reserve in Redis -> commit the ledger row -> acknowledge, announce, queue the payment (see the class comment). */
+  private async reserveAndRecord(req: ReserveRequest): Promise<PlaceOrderResult> {
+    const pool = req.pool;
     const reserved = await this.store
-      .reserve({
-        buyerId: buyer.userId,
-        roomId: input.roomId,
-        agencyId: room.agencyId,
-        pool,
-        quantity: input.quantity,
-        idempotencyKey: input.idempotencyKey,
-      })
+      .reserve(req)
       .catch(async (err: unknown) => {
         // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
         if (!(err instanceof ReplayedUnknownOrder)) throw err;
@@ -108,14 +205,14 @@ export class OrderService {
       });
     if ('known' in reserved) return { order: toWire(reserved.known), replayed: true };
     const { order: held, replayed } = reserved;
-    const fingerprint = this.store.fingerprint(pool, input.quantity);
+    const fingerprint = this.store.fingerprint(pool, req.quantity);
     if (replayed) {
       // Redis remembered the key. The order is the ledger's if it got there; otherwise the first attempt is still
       // committing, or failed: record it now (the same row; the ledger's unique key makes this safe to race).
       const known = await this.ledger.get(held.id);
       if (known) return { order: toWire(known), replayed: true };
     }
-    const outcome = await this.ledger.record(newOrder(held, input.idempotencyKey, fingerprint));
+    const outcome = await this.ledger.record(newOrder(held, req.idempotencyKey, fingerprint));
     if (outcome.kind === 'existing') {
       const prior = outcome.order;
       if (prior.id !== held.id) {
@@ -191,21 +288,25 @@ export class OrderService {
     return page(() => this.ledger.listByAgency(agencyId, filter(q)));
   }
 
-  /** The pool the request targets; ids that do not belong to the room are NOT_FOUND (forged requests change nothing). */
-  private async resolvePool(input: PlaceOrderInput): Promise<PoolRef> {
+  /**
+   * The pool the request targets, and the shop if the product is a shop's selected into the room; ids that do not
+   * belong to the room are NOT_FOUND (forged requests change nothing).
+   */
+  private async resolvePool(input: PlaceOrderInput): Promise<{ pool: PoolRef; shopId: string | null }> {
     if ('saleId' in input) {
       const sale = await this.saleTarget.get(input.saleId);
       if (!sale || sale.roomId !== input.roomId) throw AppError.notFound(`Flash sale ${input.saleId} in room ${input.roomId}`);
-      return { kind: 'sale', saleId: input.saleId, productId: sale.productId, skuId: sale.skuId };
+      return { pool: { kind: 'sale', saleId: input.saleId, productId: sale.productId, skuId: sale.skuId }, shopId: sale.shopId };
     }
     const product = await this.catalog.get(input.roomId, input.productId);
     if (!product?.skus.some((s) => s.id === input.skuId)) {
       throw AppError.notFound(`SKU ${input.skuId} of product ${input.productId} in room ${input.roomId}`);
     }
-    return { kind: 'sku', productId: product.id, skuId: input.skuId };
+    return { pool: { kind: 'sku', productId: product.id, skuId: input.skuId }, shopId: product.shopId ?? null };
   }
 
-  private async managesRoom(p: Principal, roomId: string): Promise<boolean> {
+  private async managesRoom(p: Principal, roomId: string | null): Promise<boolean> {
+    if (roomId === null) return false;
     const room = await this.rooms.store.get(roomId);
     return room !== null && policy.canModerateRoom(p, room);
   }
@@ -246,5 +347,9 @@ function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): 
     currency: r.currency,
     createdAt: r.createdAt,
     deadline: r.deadline,
+    channel: r.channel,
+    shopId: r.shopId,
+    creatorId: r.creatorId,
+    line: r.line,
   };
 }

@@ -7,6 +7,8 @@ import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../sto
 import type { Order, OrderStatus } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 import { roomKeys, type RoomKeys } from '../rooms/store.ts';
+import type { OrderChannel } from '@hawker/protocol';
+import type { OrderLineSnapshot } from '../ledger/orders.ts';
 
 /** Redis keys owned by the orders domain. */
 export const orderKeys = (p: string) => ({
@@ -29,6 +31,11 @@ export const orderKeys = (p: string) => ({
   fence: `${p}ledger:ready`,
   /** Stream of order status changes, read by every node to push `order:updated` to the buyer's sockets. */
   events: `${p}orders:events`,
+  /**
+   * Never written: what reserve.lua reads as "the room" of an order placed outside a live (storefront, search, replay,
+   * clip), so no room status gates it (a replay's room has ended, a storefront order has none).
+   */
+  noRoom: `${p}orders:no-room`,
 });
 export type OrderKeys = ReturnType<typeof orderKeys>;
 
@@ -36,11 +43,18 @@ export type { PoolRef } from '../stock/keys.ts';
 
 export interface ReserveRequest {
   buyerId: string;
-  roomId: string;
+  /** Null outside a room (storefront, search). */
+  roomId: string | null;
   agencyId: string | null;
   pool: PoolRef;
   quantity: number;
   idempotencyKey: string;
+  /** Default 'live': the room's status gates the reservation (reserve.lua); other channels are not gated by a room. */
+  channel?: OrderChannel;
+  shopId?: string | null;
+  creatorId?: string | null;
+  /** A shop product's line as bought, kept on the Redis copy so a replay or the supervisor records the same line. */
+  line?: OrderLineSnapshot | null;
 }
 
 export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
@@ -50,6 +64,7 @@ export interface OrderRecord extends Order {
   agencyId: string | null;
   poolKind: 'sale' | 'sku';
   idempotencyKey: string;
+  line: OrderLineSnapshot | null;
 }
 
 /** What `mirror` needs of an order: its immutable routing fields and the status the ledger committed. */
@@ -133,9 +148,10 @@ export class OrderStore {
         deadlines: k.deadlines,
         unconfirmed: k.unconfirmed,
         byBuyer: k.byBuyer(r.buyerId),
-        byRoom: k.byRoom(r.roomId),
+        // An order outside a room is indexed per buyer only (the same zset twice: no new key).
+        byRoom: r.roomId ? k.byRoom(r.roomId) : k.byBuyer(r.buyerId),
         fence: k.fence,
-        room: this.rooms.room(r.roomId),
+        room: (r.channel ?? 'live') === 'live' && r.roomId ? this.rooms.room(r.roomId) : k.noRoom,
       },
       {
         orderId,
@@ -147,7 +163,7 @@ export class OrderStore {
         fields: [
           ...[
             'roomId',
-            r.roomId,
+            r.roomId ?? '',
             'agencyId',
             r.agencyId ?? '',
             'poolKind',
@@ -158,6 +174,8 @@ export class OrderStore {
             r.pool.skuId,
           ],
           ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
+          ...['channel', r.channel ?? 'live', 'shopId', r.shopId ?? '', 'creatorId', r.creatorId ?? ''],
+          ...(r.line ? ['line', JSON.stringify(r.line)] : []),
         ],
       },
     );
@@ -209,7 +227,7 @@ export class OrderStore {
   async get(orderId: string): Promise<Order | null> {
     const rec = await this.record(orderId);
     if (!rec) return null;
-    const { agencyId: _a, poolKind: _p, idempotencyKey: _k, ...order } = rec;
+    const { agencyId: _a, poolKind: _p, idempotencyKey: _k, line: _l, ...order } = rec;
     return order;
   }
 
@@ -301,7 +319,7 @@ export class OrderStore {
 function toRecord(h: Record<string, string>): OrderRecord {
   return {
     id: h.id!,
-    roomId: h.roomId!,
+    roomId: h.roomId || null,
     buyerId: h.buyerId!,
     productId: h.productId!,
     skuId: h.skuId!,
@@ -320,5 +338,9 @@ function toRecord(h: Record<string, string>): OrderRecord {
     agencyId: h.agencyId || null,
     poolKind: h.poolKind === 'sale' ? 'sale' : 'sku',
     idempotencyKey: h.idempotencyKey ?? '',
+    channel: (h.channel || 'live') as OrderChannel,
+    shopId: h.shopId || null,
+    creatorId: h.creatorId || null,
+    line: h.line ? (JSON.parse(h.line) as OrderLineSnapshot) : null,
   };
 }
