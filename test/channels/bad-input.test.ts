@@ -39,7 +39,7 @@ it('bad shop orders, selections and stock changes get typed errors and change no
     const res = await api<ErrorBody>(node.url, 'POST', '/api/orders', buyer, body);
     expect([what, res.status, res.body.error?.code]).toEqual([what, status, code]);
   }
-  expect((await api(node.url, 'POST', '/api/orders', null, good)).status).toBe(401);
+  expect((await api(node.url, 'POST', '/api/orders', undefined, good)).status).toBe(401);
 
   // Selection: another creator's room, a product of another merchant, a body with junk.
   const c2 = await devToken(node.url, { userId: 'c2', name: 'c2', role: 'creator' });
