@@ -48,7 +48,12 @@ export class CatalogService {
     if (!product || !this.shops || !this.terms) throw AppError.notFound(`Product ${productId}`);
     if (product.status !== 'active') throw AppError.conflict('The product is archived: it cannot be selected');
     const owner = await this.shops.owner(product.shopId);
-    const terms = owner && (await this.terms.termsFor({ creatorId: room.creatorId, agencyId: room.agencyId }, { shopId: product.shopId, productId, shopOwnerId: owner }));
+    const terms =
+      owner &&
+      (await this.terms.termsFor(
+        { creatorId: room.creatorId, agencyId: room.agencyId },
+        { shopId: product.shopId, productId, shopOwnerId: owner },
+      ));
     if (!terms) throw AppError.forbidden(`Product ${productId} is not open to this room's creator: apply for it or choose another`);
     return this.store.select(roomId, productId, product.shopId, p.userId);
   }

@@ -199,7 +199,14 @@ export class HotStateRecovery {
     );
     const skus = new Map<
       string,
-      { rooms: Set<string>; productId: string; skuId: string; open: number; paid: number; sales: Map<string, { open: number; paid: number }> }
+      {
+        rooms: Set<string>;
+        productId: string;
+        skuId: string;
+        open: number;
+        paid: number;
+        sales: Map<string, { open: number; paid: number }>;
+      }
     >();
     for (const c of counts) {
       const k = `${c.product_id}\n${c.sku_id}`;

@@ -160,11 +160,7 @@ export class OrderService {
    * NOT_FOUND; archived: the ARCHIVED refusal. The unit price and title are copied from the pool by the reserve script,
    * atomically with the stock.
    */
-  private async shopLine(
-    productId: string,
-    skuId: string,
-    seller: Seller | null,
-  ): Promise<{ shopId: string; line: OrderLineSnapshot }> {
+  private async shopLine(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; line: OrderLineSnapshot }> {
     if (!this.shops) throw AppError.notFound(`Product ${productId}`);
     const head = await this.shops.productHead(this.shops.db, productId);
     if (!head) throw AppError.notFound(`Product ${productId}`);
@@ -174,7 +170,8 @@ export class OrderService {
     let rateBps: number | null = null;
     if (seller) {
       const terms = await this.terms?.termsFor(seller, { shopId: head.shopId, productId, shopOwnerId: head.ownerId });
-      if (!terms) throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
+      if (!terms)
+        throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
       rateBps = terms.rateBps;
     }
     return {
@@ -194,15 +191,13 @@ export class OrderService {
   /** Reserve in Redis -> commit the ledger row -> acknowledge, announce, queue the payment (see the class comment). */
   private async reserveAndRecord(req: ReserveRequest): Promise<PlaceOrderResult> {
     const pool = req.pool;
-    const reserved = await this.store
-      .reserve(req)
-      .catch(async (err: unknown) => {
-        // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
-        if (!(err instanceof ReplayedUnknownOrder)) throw err;
-        const known = await this.ledger.get(err.orderId);
-        if (!known) throw AppError.unavailable('This order is being recovered; retry in a moment');
-        return { order: null, known, replayed: true };
-      });
+    const reserved = await this.store.reserve(req).catch(async (err: unknown) => {
+      // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
+      if (!(err instanceof ReplayedUnknownOrder)) throw err;
+      const known = await this.ledger.get(err.orderId);
+      if (!known) throw AppError.unavailable('This order is being recovered; retry in a moment');
+      return { order: null, known, replayed: true };
+    });
     if ('known' in reserved) return { order: toWire(reserved.known), replayed: true };
     const { order: held, replayed } = reserved;
     const fingerprint = this.store.fingerprint(pool, req.quantity);

@@ -14,10 +14,14 @@ export { ShopStore } from './store.ts';
  */
 export function createShops(ctx: HawkerContext, auth: Auth, stock: ShopStockPort | null = null): Domain & { service: ShopService } {
   const { config } = ctx;
-  const service = new ShopService(new ShopStore(ctx.db), {
-    SHOPS_PER_OWNER: config.SHOPS_PER_OWNER,
-    PRODUCTS_PER_SHOP: config.PRODUCTS_PER_SHOP,
-  }, stock);
+  const service = new ShopService(
+    new ShopStore(ctx.db),
+    {
+      SHOPS_PER_OWNER: config.SHOPS_PER_OWNER,
+      PRODUCTS_PER_SHOP: config.PRODUCTS_PER_SHOP,
+    },
+    stock,
+  );
   ctx.app.use(shopRoutes(service, auth, config.SHOP_PRODUCT_MAX_BYTES));
   return { name: 'shops', service, close: async () => {} };
 }

@@ -347,7 +347,11 @@ export class ShopService {
    * Restocks (delta > 0) or withdraws (delta < 0) one SKU's stock, shared by every channel: the shop's owner, staff and
    * admins. Refusals (NOT_FOUND, archived CONFLICT, TOO_FEW_LEFT, QUOTA_EXCEEDED MAX_SKU_STOCK) change nothing.
    */
-  async adjustStock(p: Principal, productId: string, body: { skuId: string; delta: number }): Promise<ShopProduct & { stock: { skuId: string; left: number; total: number } }> {
+  async adjustStock(
+    p: Principal,
+    productId: string,
+    body: { skuId: string; delta: number },
+  ): Promise<ShopProduct & { stock: { skuId: string; left: number; total: number } }> {
     const head = await this.store.productHead(this.store.db, productId);
     if (!head) throw AppError.notFound(`Product ${productId}`);
     const staff = await this.store.staff(this.store.db, head.shopId);

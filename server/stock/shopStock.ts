@@ -142,9 +142,14 @@ export class ShopStock {
     } catch (err) {
       // PostgreSQL refused the withdrawal: the units go back to Redis, where nobody could have sold them meanwhile
       // beyond the old total (they were out of `left`).
-      await this.scripts.adjust(productId, skuId, -delta, MAX_SKU_STOCK, subject).catch((e: Error) =>
-        this.log.error({ err: e, productId, skuId, delta }, 'putting withdrawn units back failed; Redis is below the durable total (safe)'),
-      );
+      await this.scripts
+        .adjust(productId, skuId, -delta, MAX_SKU_STOCK, subject)
+        .catch((e: Error) =>
+          this.log.error(
+            { err: e, productId, skuId, delta },
+            'putting withdrawn units back failed; Redis is below the durable total (safe)',
+          ),
+        );
       throw err;
     }
     return out;

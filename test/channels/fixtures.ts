@@ -30,7 +30,8 @@ export function matrixProduct(): CreateShopProductBody {
   const skus: CreateShopProductBody['skus'] = [];
   for (const c of ['Red', 'Blue'])
     for (const s of ['S', 'M'])
-      for (const m of ['Silk', 'Wool']) skus.push({ values: [c, s, m], code: `SC-${c}-${s}-${m}`, price: 1_000 + 100 * skus.length, stock: 10 });
+      for (const m of ['Silk', 'Wool'])
+        skus.push({ values: [c, s, m], code: `SC-${c}-${s}-${m}`, price: 1_000 + 100 * skus.length, stock: 10 });
   return {
     title: 'Scarf',
     images: ['https://img.example.com/scarf.jpg'],

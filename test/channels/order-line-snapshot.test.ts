@@ -74,6 +74,10 @@ it('a three-attribute product sells per SKU at its own price on the storefront; 
   expect((await order(redSSilk.id, 'snap-00005')).status).toBe(201);
   // The orders are paid like any other (same payment path).
   const mine = await api<{ orders: Order[] }>(node.url, 'GET', '/api/orders', buyer);
-  const final = await waitFinal(node, buyer, mine.body.orders.map((o) => o.id));
+  const final = await waitFinal(
+    node,
+    buyer,
+    mine.body.orders.map((o) => o.id),
+  );
   expect(final.map((o) => o.status)).toEqual(['paid', 'paid', 'paid', 'paid']);
 });

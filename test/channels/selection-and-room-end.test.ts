@@ -50,7 +50,10 @@ it('a selected shop product sells in the live from the shared pool, keeps sellin
 
   // The room ends: its sale ends and gives back what it did not sell; the shared pool keeps selling.
   expect((await api(node.url, 'POST', `/api/rooms/${r.id}/end`, creator)).status).toBe(200);
-  await waitFor('sale ended', async () => (await api<FlashSale>(node.url, 'GET', `/api/rooms/${r.id}/sales/${sale.id}`, creator)).body.state === 'ended');
+  await waitFor(
+    'sale ended',
+    async () => (await api<FlashSale>(node.url, 'GET', `/api/rooms/${r.id}/sales/${sale.id}`, creator)).body.state === 'ended',
+  );
   const pool = await poolOf(redis, node, product.id, sku.id);
   expect(pool.allocated).toBe(0);
   expect(pool.left + pool.reserved + pool.sold + pool.allocated).toBe(pool.total);

@@ -23,7 +23,10 @@ type Outcome = { kind: 'reserved'; orderId: string } | { kind: string };
 
 it(`one shop SKU of ${STOCK} units, selected into two live rooms and sold on the storefront at once by ${ROOM_A_BUYERS + ROOM_B_BUYERS + STOREFRONT_BUYERS} buyers: never oversold, stock conserved across channels, ledger and Redis agree`, async () => {
   // Payments run during the race and decline a fifth: declined units return to the pool and are raced for again.
-  const { node, redis } = await startCommerce(t, { gateway: { latencyMs: 5, declineRate: 0.2 }, env: { PAYMENT_WORKER_CONCURRENCY: '32' } });
+  const { node, redis } = await startCommerce(t, {
+    gateway: { latencyMs: 5, declineRate: 0.2 },
+    env: { PAYMENT_WORKER_CONCURRENCY: '32' },
+  });
   const { creator, shop } = await creatorWithShop(node);
   const product = await simpleShopProduct(node, creator, shop.id, STOCK, 2_000);
   const sku = product.skus[0]!;
@@ -59,7 +62,9 @@ it(`one shop SKU of ${STOCK} units, selected into two live rooms and sold on the
   };
   const roomA = await join(a.id, ROOM_A_BUYERS, 'a');
   const roomB = await join(b.id, ROOM_B_BUYERS, 'b');
-  const storefront = await Promise.all(Array.from({ length: STOREFRONT_BUYERS }, async (_, i) => ({ id: `s${i}`, token: await tokenOf(`s${i}`) })));
+  const storefront = await Promise.all(
+    Array.from({ length: STOREFRONT_BUYERS }, async (_, i) => ({ id: `s${i}`, token: await tokenOf(`s${i}`) })),
+  );
 
   // The invariant, read atomically (one MULTI) in a loop while the race runs: SKU and sale pools together.
   const sk = stockKeys(node.prefix);
@@ -77,10 +82,18 @@ it(`one shop SKU of ${STOCK} units, selected into two live rooms and sold on the
       checks++;
     }
   })();
-  t.add({ close: async () => ((running = false), await watcher) });
+  // Stopped at teardown too, should the test fail midway.
+  t.add({
+    close: async () => {
+      running = false;
+      await watcher;
+    },
+  });
 
   const fromAck = (ack: Ack<PlaceOrderResult>): Outcome =>
-    ack.ok ? { kind: 'reserved', orderId: ack.data.order.id } : { kind: `${ack.error.code}:${(ack.error.details as { reason?: string } | undefined)?.reason ?? ''}` };
+    ack.ok
+      ? { kind: 'reserved', orderId: ack.data.order.id }
+      : { kind: `${ack.error.code}:${(ack.error.details as { reason?: string } | undefined)?.reason ?? ''}` };
   // Both rooms' buyers fire interleaved (A, B, A, B...), so neither room is served first by construction.
   const socketOrders = roomA.flatMap(({ id, socket }, i) => [
     call(
@@ -105,13 +118,19 @@ it(`one shop SKU of ${STOCK} units, selected into two live rooms and sold on the
       out.push(
         ...(await Promise.all(
           storefront.slice(i, i + REST_CONCURRENCY).map(async ({ id, token }) => {
-            const res = await api<PlaceOrderResult & { error?: { code: string; details?: { reason?: string } } }>(node.url, 'POST', '/api/orders', token, {
-              productId: product.id,
-              skuId: sku.id,
-              quantity: 1,
-              idempotencyKey: `${id}-order`,
-              channel: 'storefront',
-            });
+            const res = await api<PlaceOrderResult & { error?: { code: string; details?: { reason?: string } } }>(
+              node.url,
+              'POST',
+              '/api/orders',
+              token,
+              {
+                productId: product.id,
+                skuId: sku.id,
+                quantity: 1,
+                idempotencyKey: `${id}-order`,
+                channel: 'storefront',
+              },
+            );
             return res.status === 201
               ? { kind: 'reserved', orderId: res.body.order.id }
               : { kind: `${res.body.error?.code}:${res.body.error?.details?.reason ?? ''}` };
