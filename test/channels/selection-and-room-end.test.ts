@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { FlashSale, PlaceOrderResult, Product } from '@hawker/protocol';
+import type { FlashSale, PlaceOrderResult, Product, StockUpdate } from '@hawker/protocol';
 import { api, call, devToken, ok } from '../../harness/clients.ts';
 import { joinedViewer, scheduleSale, startCommerce } from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
@@ -27,10 +27,16 @@ it('a selected shop product sells in the live from the shared pool, keeps sellin
 
   // In the live: order:place, credited to the room's creator (their own shop: no commission).
   const v = await joinedViewer(t, node, r.id, { userId: 'v1' });
+  const stockUpdates: StockUpdate[] = [];
+  v.socket.on('stock:update', (u) => stockUpdates.push(u));
   const live = ok(
     await call(v.socket, 'order:place', { roomId: r.id, productId: product.id, skuId: sku.id, quantity: 2, idempotencyKey: 'live-0001' }),
   ) as PlaceOrderResult;
   expect(live.order).toMatchObject({ channel: 'live', roomId: r.id, shopId: shop.id, creatorId: 'c1', unitPrice: 5_000 });
+  // The shared pool's changes reach every room that lists the product, as for a room product.
+  await waitFor('stock:update of the shared pool', () =>
+    stockUpdates.some((u) => u.roomId === r.id && u.skus.some((k) => k.productId === product.id && k.skuId === sku.id && k.left === 18)),
+  );
 
   // A flash sale allocates from the shared pool; a storefront buyer may buy at its price while it runs.
   const sale = await scheduleSale(node, creator, r.id, product.id, { skuId: sku.id, quantity: 5, salePrice: 3_000, perBuyerLimit: 2 });
