@@ -37,7 +37,7 @@ export function createOrders(
     shops?: ShopStore;
     terms?: SelectionTerms;
     /** Seeds shop SKU pools from PostgreSQL (node start, and recovery before it rebuilds counters). */
-    shopStock?: { seedAll(): Promise<number> };
+    shopStock?: { seedAll(): Promise<number>; sync(productIds: readonly string[]): Promise<void> };
   },
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
@@ -53,6 +53,7 @@ export function createOrders(
     log,
     deps.shops ?? null,
     deps.terms ?? null,
+    deps.shopStock ? (productId) => deps.shopStock!.sync([productId]) : null,
   );
   ctx.app.use(orderRoutes(service, auth));
   const pusher = new OrderEventsPusher(

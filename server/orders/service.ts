@@ -1,6 +1,7 @@
 import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
+import { ErrorCode } from '@hawker/protocol';
 import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
 import { ImmutableMemo } from '../kernel/memo.ts';
@@ -62,6 +63,8 @@ export class OrderService {
     /** Shop products (PostgreSQL) and who may sell them at what commission (selection): shop orders' lines. */
     private readonly shops: ShopStore | null = null,
     private readonly terms: SelectionTerms | null = null,
+    /** Seeds a shop product's pools from PostgreSQL (server/stock/shopStock.ts) when an order finds none. */
+    private readonly reseed: ((productId: string) => Promise<void>) | null = null,
   ) {
     this.roomAgency = new ImmutableMemo(MEMO_SIZE, async (roomId) => {
       const room = await this.rooms.store.get(roomId);
@@ -191,13 +194,23 @@ export class OrderService {
   /** Reserve in Redis -> commit the ledger row -> acknowledge, announce, queue the payment (see the class comment). */
   private async reserveAndRecord(req: ReserveRequest): Promise<PlaceOrderResult> {
     const pool = req.pool;
-    const reserved = await this.store.reserve(req).catch(async (err: unknown) => {
-      // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
-      if (!(err instanceof ReplayedUnknownOrder)) throw err;
-      const known = await this.ledger.get(err.orderId);
-      if (!known) throw AppError.unavailable('This order is being recovered; retry in a moment');
-      return { order: null, known, replayed: true };
-    });
+    const reserved = await this.store
+      .reserve(req)
+      .catch(async (err: unknown) => {
+        // A shop SKU without a pool (its product's pools were never seeded: Redis was away when it committed). The
+        // reserve script refuses RECOVERING before NO_POOL, so this Redis is not one that lost data: the durable
+        // total is the whole pool. Seed it and try once more.
+        if (!req.shopId || !this.reseed || !(err instanceof AppError) || err.code !== ErrorCode.NOT_FOUND) throw err;
+        await this.reseed(req.pool.productId);
+        return this.store.reserve(req);
+      })
+      .catch(async (err: unknown) => {
+        // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
+        if (!(err instanceof ReplayedUnknownOrder)) throw err;
+        const known = await this.ledger.get(err.orderId);
+        if (!known) throw AppError.unavailable('This order is being recovered; retry in a moment');
+        return { order: null, known, replayed: true };
+      });
     if ('known' in reserved) return { order: toWire(reserved.known), replayed: true };
     const { order: held, replayed } = reserved;
     const fingerprint = this.store.fingerprint(pool, req.quantity);

@@ -21,6 +21,7 @@ export function createShops(ctx: HawkerContext, auth: Auth, stock: ShopStockPort
       PRODUCTS_PER_SHOP: config.PRODUCTS_PER_SHOP,
     },
     stock,
+    ctx.log.child({ module: 'shops' }),
   );
   ctx.app.use(shopRoutes(service, auth, config.SHOP_PRODUCT_MAX_BYTES));
   return { name: 'shops', service, close: async () => {} };

@@ -17,6 +17,7 @@ import {
 import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
+import type { Logger } from '../kernel/log.ts';
 import { CursorError } from '../ledger/orders.ts';
 import { productView, type Db, type ShopFields, type ShopStore, type ShopWithStaff, type SkuRow } from './store.ts';
 import { checkProduct, refuse, sameText, type AttributeModel, type SkuModel } from './validate.ts';
@@ -49,11 +50,20 @@ export class ShopService {
     readonly store: ShopStore,
     private readonly limits: ShopLimits,
     private readonly stock: ShopStockPort | null = null,
+    private readonly log: Pick<Logger, 'warn'> | null = null,
   ) {}
 
-  /** Pools follow the committed product; a failure here is repaired by the next node start's seeding, so it is logged by the caller, not fatal. */
+  /**
+   * Pools follow the committed product. The change is committed whatever happens here, so a failure (Redis away) is
+   * logged, not answered as an error the client would retry: an order that finds no pool re-seeds it (orders), and
+   * every node start seeds what is missing.
+   */
   private async synced<T extends { id: string }>(product: T): Promise<T> {
-    await this.stock?.sync([product.id]);
+    await this.stock
+      ?.sync([product.id])
+      .catch((err: Error) =>
+        this.log?.warn({ err: err.message, productId: product.id }, 'syncing stock pools failed; they are re-seeded on demand'),
+      );
     return product;
   }
 
