@@ -4,10 +4,10 @@ import { AppError } from '../kernel/errors.ts';
 import { ErrorCode } from '@hawker/protocol';
 import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
-import { ImmutableMemo } from '../kernel/memo.ts';
+import { FreshMemo, ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
 import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult, PlaceShopOrderBody } from '@hawker/protocol';
-import type { SelectionTerms, Seller } from '../selection/terms.ts';
+import type { SelectionTerms, Seller, SellerTerms } from '../selection/terms.ts';
 import type { ShopStore } from '../shops/store.ts';
 import type { OrderLineSnapshot } from '../ledger/orders.ts';
 import type { ReserveRequest } from './store.ts';
@@ -18,6 +18,12 @@ import { ReplayedUnknownOrder, type OrderRecord, type OrderStore, type PoolRef }
 
 /** Rooms and sales whose immutable facts one node keeps in memory (a few hundred bytes each). */
 const MEMO_SIZE = 10_000;
+/**
+ * How long a shop product's facts and a seller's terms are believed on the order path (every attempt of a flash sale
+ * reads them, most of them to be told SOLD_OUT): a second, so a sale of a shop product costs PostgreSQL nothing per
+ * losing attempt.
+ */
+const SHOP_FACTS_TTL_MS = 1_000;
 
 /** Where a freshly reserved order goes to be paid (the payments domain's BullMQ queue). */
 export interface PaymentEnqueuer {
@@ -48,6 +54,11 @@ export class OrderService {
   /** A sale's room, product and SKU never change once it is scheduled. */
   private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string; shopId: string | null }>;
 
+  /** A shop product's shop, owner, status and SKU ids, believed for SHOP_FACTS_TTL_MS (shopCheck). */
+  private readonly shopFacts: FreshMemo<string, { shopId: string; ownerId: string; active: boolean; skuIds: Set<string> } | null>;
+  /** Selection's answer per (product, seller), believed for SHOP_FACTS_TTL_MS. */
+  private readonly sellerTerms: FreshMemo<string, SellerTerms | null>;
+
   /** Marks payment jobs as queued in the ledger, many orders per statement. */
   private readonly queuedMarks: Batcher<string, undefined>;
 
@@ -77,6 +88,17 @@ export class OrderService {
       },
       { maxBatch: 500, maxInFlight: 1 },
     );
+    this.shopFacts = new FreshMemo(MEMO_SIZE, SHOP_FACTS_TTL_MS, async (productId) => {
+      if (!this.shops) return null;
+      const [head, skus] = await Promise.all([this.shops.productHead(this.shops.db, productId), this.shops.skus(this.shops.db, productId)]);
+      return (
+        head && { shopId: head.shopId, ownerId: head.ownerId, active: head.status === 'active', skuIds: new Set(skus.map((k) => k.id)) }
+      );
+    });
+    this.sellerTerms = new FreshMemo(MEMO_SIZE, SHOP_FACTS_TTL_MS, async (key) => {
+      const [productId, shopId, shopOwnerId, creatorId, agencyId] = JSON.parse(key) as [string, string, string, string, string | null];
+      return (await this.terms?.termsFor({ creatorId, agencyId }, { shopId, productId, shopOwnerId })) ?? null;
+    });
     this.saleTarget = new ImmutableMemo(MEMO_SIZE, async (saleId) => {
       const sale = await this.sales.get(saleId);
       if (!sale) return null;
@@ -105,17 +127,20 @@ export class OrderService {
     // A shop product selected into the room: sold from its shared pool, credited to the room's creator, at the
     // commission selection gives them now (fixed on the line).
     const seller = { creatorId: room.creatorId, agencyId: room.agencyId };
-    const shop = target.shopId ? await this.shopLine(target.pool.productId, target.pool.skuId, seller) : null;
-    return this.reserveAndRecord({
-      buyerId: buyer.userId,
-      roomId: input.roomId,
-      agencyId: room.agencyId,
-      pool: target.pool,
-      quantity: input.quantity,
-      idempotencyKey: input.idempotencyKey,
-      channel: 'live',
-      ...(shop ? { shopId: shop.shopId, creatorId: room.creatorId, line: shop.line } : {}),
-    });
+    const shop = target.shopId ? await this.shopCheck(target.pool.productId, target.pool.skuId, seller) : null;
+    return this.reserveAndRecord(
+      {
+        buyerId: buyer.userId,
+        roomId: input.roomId,
+        agencyId: room.agencyId,
+        pool: target.pool,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+        channel: 'live',
+        ...(shop ? { shopId: shop.shopId, creatorId: room.creatorId } : {}),
+      },
+      shop ? () => this.lineSnapshot(target.pool.productId, target.pool.skuId, seller, shop.rateBps) : null,
+    );
   }
 
   /**
@@ -142,57 +167,66 @@ export class OrderService {
       pool = { kind: 'sale', saleId: input.saleId, productId: input.productId, skuId: input.skuId };
     }
     const seller: Seller | null = room ? { creatorId: room.creatorId, agencyId: room.agencyId } : null;
-    const shop = await this.shopLine(input.productId, input.skuId, seller);
-    return this.reserveAndRecord({
-      buyerId: buyer.userId,
-      roomId: input.roomId ?? null,
-      agencyId: room?.agencyId ?? null,
-      pool,
-      quantity: input.quantity,
-      idempotencyKey: input.idempotencyKey,
-      channel: input.channel,
-      shopId: shop.shopId,
-      creatorId: room?.creatorId ?? null,
-      line: shop.line,
-    });
+    const shop = await this.shopCheck(input.productId, input.skuId, seller);
+    return this.reserveAndRecord(
+      {
+        buyerId: buyer.userId,
+        roomId: input.roomId ?? null,
+        agencyId: room?.agencyId ?? null,
+        pool,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+        channel: input.channel,
+        shopId: shop.shopId,
+        creatorId: room?.creatorId ?? null,
+      },
+      () => this.lineSnapshot(input.productId, input.skuId, seller, shop.rateBps),
+    );
   }
 
   /**
-   * What a shop order's line fixes: the product's version, the SKU's code and values, the cover image, and the seller's
-   * commission rate from selection (null terms: the product is not open to them, FORBIDDEN). Unknown product or SKU:
-   * NOT_FOUND; archived: the ARCHIVED refusal. The unit price and title are copied from the pool by the reserve script,
-   * atomically with the stock.
+   * Whether a shop product's SKU may be sold now, by this seller (null: no creator), and at what commission: unknown
+   * product or SKU NOT_FOUND, archived ARCHIVED, not open to the seller (selection's terms) FORBIDDEN. Asked on every
+   * attempt, so answered from memory for SHOP_FACTS_TTL_MS: an archive in that window is still refused, by the pool's
+   * `ended` state in the reserve script (answered ARCHIVED too); a rate changed in that window applies a second later.
    */
-  private async shopLine(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; line: OrderLineSnapshot }> {
-    if (!this.shops) throw AppError.notFound(`Product ${productId}`);
-    const head = await this.shops.productHead(this.shops.db, productId);
-    if (!head) throw AppError.notFound(`Product ${productId}`);
-    if (head.status !== 'active') throw orderRefusal('ARCHIVED', { productId });
-    const sku = (await this.shops.skus(this.shops.db, productId)).find((k) => k.id === skuId);
-    if (!sku) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
-    let rateBps: number | null = null;
-    if (seller) {
-      const terms = await this.terms?.termsFor(seller, { shopId: head.shopId, productId, shopOwnerId: head.ownerId });
-      if (!terms)
-        throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
-      rateBps = terms.rateBps;
-    }
+  private async shopCheck(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; rateBps: number | null }> {
+    const facts = await this.shopFacts.get(productId);
+    if (!facts) throw AppError.notFound(`Product ${productId}`);
+    if (!facts.active) throw orderRefusal('ARCHIVED', { productId });
+    if (!facts.skuIds.has(skuId)) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
+    if (!seller) return { shopId: facts.shopId, rateBps: null };
+    const terms = await this.sellerTerms.get(JSON.stringify([productId, facts.shopId, facts.ownerId, seller.creatorId, seller.agencyId]));
+    if (!terms)
+      throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
+    return { shopId: facts.shopId, rateBps: terms.rateBps };
+  }
+
+  /**
+   * What a shop order's line fixes besides its price and title (which the reserve script copied from the pool,
+   * atomically with the stock): the product's version, the SKU's code and values, the cover image, the seller and the
+   * commission rate. Read from PostgreSQL once the units are reserved (only for orders that got stock), so it is the
+   * product as it stood at that moment; an edit committed between the two reads can pair the newer version with the
+   * price reserved just before it (never changes a placed order).
+   */
+  private async lineSnapshot(productId: string, skuId: string, seller: Seller | null, rateBps: number | null): Promise<OrderLineSnapshot> {
+    const shops = this.shops!;
+    const [head, skus] = await Promise.all([shops.productHead(shops.db, productId), shops.skus(shops.db, productId)]);
+    const sku = skus.find((k) => k.id === skuId);
+    if (!head || !sku) throw new Error(`product ${productId} or its SKU ${skuId} vanished while it was being ordered`);
     return {
-      shopId: head.shopId,
-      line: {
-        productVersion: head.version,
-        skuCode: sku.code,
-        options: sku.values,
-        imageUrl: head.images[0] ?? '',
-        creatorId: seller?.creatorId ?? null,
-        agencyId: seller?.agencyId ?? null,
-        commissionRateBps: rateBps,
-      },
+      productVersion: head.version,
+      skuCode: sku.code,
+      options: sku.values,
+      imageUrl: head.images[0] ?? '',
+      creatorId: seller?.creatorId ?? null,
+      agencyId: seller?.agencyId ?? null,
+      commissionRateBps: rateBps,
     };
   }
 
   /** Reserve in Redis -> commit the ledger row -> acknowledge, announce, queue the payment (see the class comment). */
-  private async reserveAndRecord(req: ReserveRequest): Promise<PlaceOrderResult> {
+  private async reserveAndRecord(req: ReserveRequest, lineOf: (() => Promise<OrderLineSnapshot>) | null = null): Promise<PlaceOrderResult> {
     const pool = req.pool;
     const reserved = await this.store
       .reserve(req)
@@ -200,6 +234,14 @@ export class OrderService {
         // A shop SKU without a pool (its product's pools were never seeded: Redis was away when it committed). The
         // reserve script refuses RECOVERING before NO_POOL, so this Redis is not one that lost data: the durable
         // total is the whole pool. Seed it and try once more.
+        if (
+          req.shopId &&
+          req.pool.kind === 'sku' &&
+          err instanceof AppError &&
+          (err.options.details as { reason?: string } | undefined)?.reason === 'ENDED'
+        )
+          // A shop SKU's own pool ends only when its product is archived (rooms never end it).
+          throw orderRefusal('ARCHIVED', { productId: req.pool.productId });
         if (!req.shopId || !this.reseed || !(err instanceof AppError) || err.code !== ErrorCode.NOT_FOUND) throw err;
         await this.reseed(req.pool.productId);
         return this.store.reserve(req);
@@ -220,7 +262,8 @@ export class OrderService {
       const known = await this.ledger.get(held.id);
       if (known) return { order: toWire(known), replayed: true };
     }
-    const outcome = await this.ledger.record(newOrder(held, req.idempotencyKey, fingerprint));
+    const line = lineOf ? await lineOf() : null;
+    const outcome = await this.ledger.record(newOrder(held, req.idempotencyKey, fingerprint, line));
     if (outcome.kind === 'existing') {
       const prior = outcome.order;
       if (prior.id !== held.id) {
@@ -337,7 +380,7 @@ async function page(list: () => Promise<OrderPage>): Promise<OrderList> {
 }
 
 /** The ledger row for a reservation Redis just made. */
-function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): NewOrder {
+function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string, line: OrderLineSnapshot | null): NewOrder {
   return {
     id: r.id,
     buyerId: r.buyerId,
@@ -358,6 +401,6 @@ function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): 
     channel: r.channel,
     shopId: r.shopId,
     creatorId: r.creatorId,
-    line: r.line,
+    line,
   };
 }

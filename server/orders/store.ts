@@ -8,7 +8,6 @@ import type { Order, OrderStatus } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 import { roomKeys, type RoomKeys } from '../rooms/store.ts';
 import type { OrderChannel } from '@hawker/protocol';
-import type { OrderLineSnapshot } from '../ledger/orders.ts';
 
 /** Redis keys owned by the orders domain. */
 export const orderKeys = (p: string) => ({
@@ -53,8 +52,6 @@ export interface ReserveRequest {
   channel?: OrderChannel;
   shopId?: string | null;
   creatorId?: string | null;
-  /** A shop product's line as bought, kept on the Redis copy so a replay or the supervisor records the same line. */
-  line?: OrderLineSnapshot | null;
 }
 
 export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
@@ -64,7 +61,6 @@ export interface OrderRecord extends Order {
   agencyId: string | null;
   poolKind: 'sale' | 'sku';
   idempotencyKey: string;
-  line: OrderLineSnapshot | null;
 }
 
 /** What `mirror` needs of an order: its immutable routing fields and the status the ledger committed. */
@@ -175,7 +171,6 @@ export class OrderStore {
           ],
           ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
           ...['channel', r.channel ?? 'live', 'shopId', r.shopId ?? '', 'creatorId', r.creatorId ?? ''],
-          ...(r.line ? ['line', JSON.stringify(r.line)] : []),
         ],
       },
     );
@@ -227,7 +222,7 @@ export class OrderStore {
   async get(orderId: string): Promise<Order | null> {
     const rec = await this.record(orderId);
     if (!rec) return null;
-    const { agencyId: _a, poolKind: _p, idempotencyKey: _k, line: _l, ...order } = rec;
+    const { agencyId: _a, poolKind: _p, idempotencyKey: _k, ...order } = rec;
     return order;
   }
 
@@ -341,6 +336,5 @@ function toRecord(h: Record<string, string>): OrderRecord {
     channel: (h.channel || 'live') as OrderChannel,
     shopId: h.shopId || null,
     creatorId: h.creatorId || null,
-    line: h.line ? (JSON.parse(h.line) as OrderLineSnapshot) : null,
   };
 }
