@@ -66,7 +66,7 @@ interface ProductRecord {
 export class CatalogStore {
   readonly keys: CatalogKeys;
   private readonly stock: StockScripts;
-  private readonly lua: LuaScripts<'slot'>;
+  private readonly lua: LuaScripts<'slot' | 'select'>;
 
   /** `productsPerRoom`: PRODUCTS_PER_ROOM, the most products a room may ever have (deleted ones included). */
   constructor(
@@ -77,7 +77,7 @@ export class CatalogStore {
   ) {
     this.keys = catalogKeys(prefix);
     this.stock = new StockScripts(redis, prefix);
-    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['slot']);
+    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['slot', 'select']);
   }
 
   /**
@@ -103,16 +103,18 @@ export class CatalogStore {
    */
   async select(roomId: string, productId: string, shopId: string, by: string, now = Date.now()): Promise<Product> {
     const k = this.keys;
-    const cur = await this.redis.hmget(k.selected(roomId, productId), 'removed');
-    if (cur[0] !== '0') {
-      await this.takeSlot(roomId);
-      await this.redis
-        .multi()
-        .hset(k.selected(roomId, productId), { productId, shopId, selectedAt: now, selectedBy: by, removed: 0 })
-        .zadd(k.roomProducts(roomId), now, productId)
-        .sadd(k.selectedIn(productId), roomId)
-        .exec();
-    }
+    const max = this.productsPerRoom;
+    const res = (await this.lua.run(
+      'select',
+      [k.selected(roomId, productId), k.roomCreated(roomId), k.roomProducts(roomId), k.selectedIn(productId)],
+      [max, productId, shopId, now, by, roomId],
+    )) as [number, number?];
+    if (res[0] === -1)
+      throw AppError.quotaExceeded(
+        'PRODUCTS_PER_ROOM',
+        max,
+        `This room has had ${res[1]} products (at most ${max}, deleted and deselected ones included); take another product off instead`,
+      );
     return this.mustGet(roomId, productId);
   }
 
