@@ -18,7 +18,9 @@ import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
-import { createShops } from './shops/index.ts';
+import { createShops, ShopStore } from './shops/index.ts';
+import { ShopStock } from './stock/shopStock.ts';
+import { ownShopOnly } from './selection/terms.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -85,7 +87,18 @@ export async function registerDomains(node: Hawker): Promise<void> {
   ];
 
   // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
-  const catalog = createCatalog(ctx, auth, rooms.service);
+  // Shops' products sell on every channel from one stock per SKU (issue 15): the stock module's shop pools, the shops'
+  // products (PostgreSQL) and selection's terms are shared by the catalog (room selection) and orders.
+  const shopStore = new ShopStore(ctx.db);
+  const shopStock = new ShopStock(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.db, ctx.log.child({ module: 'stock' }));
+  const terms = ownShopOnly;
+  const catalog = createCatalog(ctx, auth, rooms.service, {
+    shops: {
+      product: (productId) => shopStore.product(shopStore.db, productId),
+      owner: async (shopId) => (await shopStore.shop(shopStore.db, shopId))?.ownerId ?? null,
+    },
+    terms,
+  });
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
   // The money ledger's orders, one instance (one group-commit batcher) shared by every domain that writes or reads them.
   const ledger = ledgerOn(ctx.db);
@@ -98,10 +111,13 @@ export async function registerDomains(node: Hawker): Promise<void> {
     payments: payments.queue,
     ledger,
     bans: moderation.service, // a banned buyer cannot order, whatever way they are in the room
+    shops: shopStore,
+    terms,
+    shopStock,
   });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
-  node.add(createShops(ctx, auth));
+  node.add(createShops(ctx, auth, shopStock));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

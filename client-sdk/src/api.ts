@@ -13,6 +13,8 @@ import type {
   OrderList,
   OrderStatus,
   PinnedProduct,
+  PlaceOrderResult,
+  PlaceShopOrderBody,
   Product,
   Room,
   RoomAnalytics,
@@ -138,6 +140,39 @@ export class HawkerApi {
    */
   createProduct(roomId: string, body: z.input<typeof CreateProductBody>): Promise<Product> {
     return this.call('POST', `${roomPath(roomId)}/products`, body);
+  }
+
+  /**
+   * Puts a shop product on the room's list (its creator, its agency's owner and moderators, admins), if selection lets
+   * the room's creator sell it. It sells from the shop SKUs' one stock, shared with every room and the storefront.
+   *
+   * @example
+   * await api.selectProduct(roomId, shopProductId);
+   */
+  selectProduct(roomId: string, productId: string): Promise<Product> {
+    return this.call('POST', `${roomPath(roomId)}/selection`, { productId });
+  }
+
+  /**
+   * Takes a selected shop product off the room's list; its stock keeps selling on other channels.
+   *
+   * @example
+   * await api.deselectProduct(roomId, shopProductId);
+   */
+  deselectProduct(roomId: string, productId: string): Promise<{ removed: true }> {
+    return this.call('DELETE', `${roomPath(roomId)}/selection/${encodeURIComponent(productId)}`);
+  }
+
+  /**
+   * Buys a shop product outside a live: from the storefront or a product link, a search result, or a room's replay or
+   * clip (`roomId`, whose creator is credited). Retrying with the same `idempotencyKey` returns the same order.
+   * Refusals throw a HawkerError (CONFLICT with `details.reason`: SOLD_OUT, ARCHIVED, ENDED...).
+   *
+   * @example
+   * const { order } = await api.placeShopOrder({ productId, skuId, quantity: 1, idempotencyKey: crypto.randomUUID(), channel: 'storefront' });
+   */
+  placeShopOrder(body: z.input<typeof PlaceShopOrderBody>): Promise<PlaceOrderResult> {
+    return this.call('POST', '/api/orders', body);
   }
 
   /**

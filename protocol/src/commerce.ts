@@ -86,6 +86,10 @@ export const SkuView = z.object({
   sold: z.number().int(),
   allocated: z.number().int(),
   total: z.number().int(),
+  /** A shop product's SKU (additive): its own price in minor units, the merchant's code, its attribute values. */
+  price: z.number().int().optional(),
+  code: z.string().optional(),
+  values: z.array(z.string()).optional(),
 });
 export type SkuView = z.infer<typeof SkuView>;
 
@@ -100,8 +104,24 @@ export const Product = z.object({
   skus: z.array(SkuView),
   createdAt: EpochMs,
   updatedAt: EpochMs,
+  /**
+   * Set when the product is a shop's, selected into this room (additive; docs/commerce.md, "Channels"): its shop, its
+   * version, every image (the first is `imageUrl`) and its description. `price` is then its lowest SKU price and each
+   * SKU carries its own. Its stock is the shop SKU's one pool, shared with every room and the storefront.
+   */
+  shopId: Id.optional(),
+  version: z.number().int().optional(),
+  images: z.array(z.string()).optional(),
+  description: z.string().optional(),
 });
 export type Product = z.infer<typeof Product>;
+
+/**
+ * POST /api/rooms/:roomId/selection: puts a shop product the room's creator may sell (selection terms) on the room's
+ * product list; DELETE /api/rooms/:roomId/selection/:productId takes it off (its shared stock keeps selling elsewhere).
+ */
+export const SelectProductBody = z.strictObject({ productId: Id });
+export type SelectProductBody = z.infer<typeof SelectProductBody>;
 
 /** PUT /api/rooms/:roomId/pin */
 export const PinProductBody = z.strictObject({ productId: Id });
@@ -208,9 +228,42 @@ export const PlaceListOrder = z.strictObject({
 export const PlaceOrderInput = z.union([PlaceSaleOrder, PlaceListOrder]);
 export type PlaceOrderInput = z.infer<typeof PlaceOrderInput>;
 
+/**
+ * Where an order came from (docs/commerce.md, "Channels"): a live room, a replay or clip of one (credited to its
+ * creator), a shop's storefront or product link, or a search result.
+ */
+export const OrderChannel = z.enum(['live', 'replay', 'clip', 'storefront', 'search']);
+export type OrderChannel = z.infer<typeof OrderChannel>;
+
+/** The channels of POST /api/orders (a live order is `order:place` on the room's socket). */
+export const OffLiveChannel = z.enum(['storefront', 'search', 'replay', 'clip']);
+export type OffLiveChannel = z.infer<typeof OffLiveChannel>;
+
+/**
+ * POST /api/orders: buys a shop product outside a live. `roomId` (replay, clip: required) names the room whose replay
+ * or clip sold it, whose creator is credited; it must have had the product selected. `saleId` buys at a flash sale's
+ * price, only while that sale runs. Idempotent per (buyer, idempotencyKey), like `order:place`.
+ */
+export const PlaceShopOrderBody = z
+  .strictObject({
+    productId: Id,
+    skuId: Id,
+    quantity: OrderQuantity,
+    idempotencyKey: IdempotencyKey,
+    channel: OffLiveChannel,
+    roomId: Id.optional(),
+    saleId: Id.optional(),
+  })
+  .refine((b) => (b.channel === 'replay' || b.channel === 'clip') === (b.roomId !== undefined), {
+    message: 'roomId is required for replay and clip orders (the room whose replay or clip sold it) and not allowed otherwise',
+    path: ['roomId'],
+  });
+export type PlaceShopOrderBody = z.infer<typeof PlaceShopOrderBody>;
+
 export const Order = z.object({
   id: Id,
-  roomId: Id,
+  /** The room it was bought in (live) or whose replay or clip sold it; null for storefront and search orders. */
+  roomId: Id.nullable(),
   buyerId: Id,
   productId: Id,
   skuId: Id,
@@ -227,6 +280,10 @@ export const Order = z.object({
   deadline: EpochMs,
   chargeId: z.string().nullable(),
   failureReason: z.string().nullable(),
+  /** Additive (issue 15): the channel, the shop whose product it is (null: a room's own product) and the credited creator. */
+  channel: OrderChannel.optional(),
+  shopId: Id.nullable().optional(),
+  creatorId: Id.nullable().optional(),
 });
 export type Order = z.infer<typeof Order>;
 
@@ -237,7 +294,16 @@ export type PlaceOrderResult = z.infer<typeof PlaceOrderResult>;
 /**
  * Why an order was refused, in `error.details.reason` of a CONFLICT answer. The order attempt changed nothing.
  */
-export const OrderRefusal = z.enum(['SOLD_OUT', 'INSUFFICIENT_STOCK', 'LIMIT_REACHED', 'NOT_STARTED', 'ENDED', 'IDEMPOTENCY_KEY_REUSED']);
+export const OrderRefusal = z.enum([
+  'SOLD_OUT',
+  'INSUFFICIENT_STOCK',
+  'LIMIT_REACHED',
+  'NOT_STARTED',
+  'ENDED',
+  'IDEMPOTENCY_KEY_REUSED',
+  /** The shop archived the product (issue 15): it is not sold on any channel. */
+  'ARCHIVED',
+]);
 export type OrderRefusal = z.infer<typeof OrderRefusal>;
 
 export const OrderIdInput = z.strictObject({ orderId: Id });

@@ -5,7 +5,8 @@ import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import { catalogRoutes } from './routes.ts';
-import { CatalogService } from './service.ts';
+import { CatalogService, type ShopProductOwner } from './service.ts';
+import type { SelectionTerms } from '../selection/terms.ts';
 import { stockTick } from './stockTicker.ts';
 import { CatalogStore } from './store.ts';
 
@@ -21,10 +22,12 @@ export function createCatalog(
   ctx: HawkerContext,
   auth: Auth,
   rooms: RoomService,
+  /** Shop products rooms may select, and selection's terms (issue 15); without them only room products exist. */
+  selection: { shops: ShopProductOwner; terms: SelectionTerms } | null = null,
 ): Domain & { service: CatalogService; hook: RoomHook; snapshot: Pick<SnapshotProviders, 'pinned'> } {
   const log = ctx.log.child({ module: 'catalog' });
-  const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.PRODUCTS_PER_ROOM);
-  const service = new CatalogService(store, rooms, ctx.io);
+  const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.PRODUCTS_PER_ROOM, selection?.shops ?? null);
+  const service = new CatalogService(store, rooms, ctx.io, selection?.shops ?? null, selection?.terms ?? null);
   ctx.app.use(catalogRoutes(service, auth, ctx.config.PRODUCT_MAX_BYTES));
   const ticker = new Ticker('stock', ctx.config.COMMERCE_TICK_MS, log, () => stockTick(ctx.redis, store.keys, ctx.io)).start();
   return {

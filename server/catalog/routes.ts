@@ -2,7 +2,7 @@ import { type RequestHandler, Router } from 'express';
 import type { Auth } from '../auth/index.ts';
 import type { RawBodyRequest } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
-import { AdjustStockBody, CreateProductBody, PinProductBody, ProductParams, UpdateProductBody } from '@hawker/protocol';
+import { AdjustStockBody, CreateProductBody, PinProductBody, ProductParams, SelectProductBody, UpdateProductBody } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';
 import type { CatalogService } from './service.ts';
 
@@ -59,6 +59,16 @@ export function catalogRoutes(catalog: CatalogService, { rest }: Auth, productMa
     rest({ params: ProductParams, body: AdjustStockBody }, ({ params, body, principal }) =>
       catalog.adjustStock(principal, params.roomId, params.productId, body),
     ),
+  );
+  r.post(
+    '/api/rooms/:roomId/selection',
+    rest({ params: RoomIdParams, body: SelectProductBody, status: 201 }, ({ params, body, principal }) =>
+      catalog.select(principal, params.roomId, body.productId),
+    ),
+  );
+  r.delete(
+    '/api/rooms/:roomId/selection/:productId',
+    rest({ params: ProductParams }, ({ params, principal }) => catalog.deselect(principal, params.roomId, params.productId)),
   );
   r.put(
     '/api/rooms/:roomId/pin',

@@ -6,7 +6,13 @@ import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, Update
 import type { Room } from '@hawker/protocol';
 import { roomChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
-import type { CatalogStore } from './store.ts';
+import type { CatalogStore, ShopProductSource } from './store.ts';
+import type { SelectionTerms } from '../selection/terms.ts';
+
+/** What selecting needs of shops: the product and its shop's owner (server/shops, PostgreSQL). */
+export interface ShopProductOwner extends ShopProductSource {
+  owner(shopId: string): Promise<string | null>;
+}
 
 /** Refuses removing a product that something still depends on (e.g. a scheduled flash sale); throws an AppError. */
 export type RemovalGuard = (roomId: string, productId: string) => Promise<void>;
@@ -22,7 +28,49 @@ export class CatalogService {
     readonly store: CatalogStore,
     private readonly rooms: RoomService,
     private readonly io: HawkerIo,
+    private readonly shops: ShopProductOwner | null = null,
+    private readonly terms: SelectionTerms | null = null,
   ) {}
+
+  /**
+   * Selects a shop product into the room's list (before or during the live): who may is the policy's
+   * (canSelectIntoRoom), whether the room's creator may sell it is selection's (termsFor non-null, else FORBIDDEN and
+   * nothing changes). Archived products are refused (CONFLICT); unknown ones NOT_FOUND. Idempotent.
+   */
+  async select(p: Principal, roomId: string, productId: string): Promise<Product> {
+    const room = await this.rooms.store.mustGet(roomId);
+    policy.require(
+      policy.canSelectIntoRoom(p, room),
+      "Only the room's creator, its agency's owner and moderators, or an admin select products into it",
+    );
+    if (room.status === 'ended') throw AppError.conflict('This live has ended; its catalog is closed');
+    const product = await this.shops?.product(productId);
+    if (!product || !this.shops || !this.terms) throw AppError.notFound(`Product ${productId}`);
+    if (product.status !== 'active') throw AppError.conflict('The product is archived: it cannot be selected');
+    const owner = await this.shops.owner(product.shopId);
+    const terms =
+      owner &&
+      (await this.terms.termsFor(
+        { creatorId: room.creatorId, agencyId: room.agencyId },
+        { shopId: product.shopId, productId, shopOwnerId: owner },
+      ));
+    if (!terms) throw AppError.forbidden(`Product ${productId} is not open to this room's creator: apply for it or choose another`);
+    return this.store.select(roomId, productId, product.shopId, p.userId);
+  }
+
+  /** Takes a selected shop product off the room's list (its shared stock keeps selling elsewhere); unpins it. */
+  async deselect(p: Principal, roomId: string, productId: string): Promise<{ removed: true }> {
+    const room = await this.rooms.store.mustGet(roomId);
+    policy.require(
+      policy.canSelectIntoRoom(p, room),
+      "Only the room's creator, its agency's owner and moderators, or an admin take products off it",
+    );
+    if (!(await this.store.selectedShop(roomId, productId))) throw AppError.notFound(`Selected product ${productId} in room ${roomId}`);
+    for (const guard of this.removalGuards) await guard(roomId, productId);
+    const { wasPinned } = await this.store.remove(roomId, productId);
+    if (wasPinned) this.io.to(roomChannel(roomId)).emit('product:unpinned', { roomId, productId });
+    return { removed: true };
+  }
 
   /** Lets another domain veto product removal (flash sales do while a sale of the product is pending). */
   addRemovalGuard(guard: RemovalGuard): void {

@@ -24,12 +24,38 @@ export async function stockTick(redis: Redis, keys: CatalogKeys, io: HawkerIo): 
   for (const key of poolKeys) reads.hmget(key, 'kind', 'roomId', 'productId', 'skuId', 'saleId', 'left', 'sold', 'state');
   const rows = ((await reads.exec()) ?? []).map(([, v]) => v as (string | null)[]);
 
+  // A shop SKU's pool (roomId '') is shared: its change goes to every room that has the product on its list.
+  const shared = [...new Set(rows.filter(([kind, roomId, productId]) => kind === 'sku' && !roomId && productId).map((r) => r[2]!))];
+  const roomsOf = new Map<string, string[]>();
+  if (shared.length) {
+    const m = redis.pipeline();
+    for (const productId of shared) m.smembers(keys.selectedIn(productId));
+    const res = (await m.exec()) ?? [];
+    const listed = redis.pipeline();
+    const candidates = shared.flatMap((productId, i) =>
+      ((res[i]?.[1] as string[] | undefined) ?? []).map((roomId) => ({ productId, roomId })),
+    );
+    for (const c of candidates) listed.hget(keys.selected(c.roomId, c.productId), 'removed');
+    const flags = (await listed.exec()) ?? [];
+    candidates.forEach((c, i) => {
+      if (flags[i]?.[1] === '0') roomsOf.set(c.productId, [...(roomsOf.get(c.productId) ?? []), c.roomId]);
+    });
+  }
+
   const updates = new Map<string, StockUpdate>();
   const soldOut: { key: string; roomId: string; saleId: string }[] = [];
-  rows.forEach(([kind, roomId, productId, skuId, saleId, left, sold, state], i) => {
-    if (!roomId || !productId || !skuId) return; // pool vanished (should not happen: pools are never deleted)
+  const updateOf = (roomId: string) => {
     let u = updates.get(roomId);
     if (!u) updates.set(roomId, (u = { roomId, sales: [], skus: [] }));
+    return u;
+  };
+  rows.forEach(([kind, roomId, productId, skuId, saleId, left, sold, state], i) => {
+    if (kind === 'sku' && !roomId && productId && skuId) {
+      for (const r of roomsOf.get(productId) ?? []) updateOf(r).skus.push({ productId, skuId, left: Number(left) });
+      return;
+    }
+    if (!roomId || !productId || !skuId) return; // pool vanished (should not happen: pools are never deleted)
+    const u = updateOf(roomId);
     if (kind === 'sale' && saleId) {
       u.sales.push({ saleId, left: Number(left), sold: Number(sold) });
       if (Number(left) === 0 && state !== 'ended') soldOut.push({ key: poolKeys[i]!, roomId, saleId });

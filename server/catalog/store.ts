@@ -7,6 +7,7 @@ import {
   type CreateProductBody,
   type PinnedProduct,
   type Product,
+  type ShopProduct,
   type SkuView,
   type UpdateProductBody,
 } from '@hawker/protocol';
@@ -28,8 +29,20 @@ export const catalogKeys = (p: string) => ({
   pin: (roomId: string) => `${p}catalog:room:${roomId}:pin`,
   /** Set: keys of stock pools whose counters changed since the last stock tick (every stock script adds to it). */
   stockDirty: stockKeys(p).dirty,
+  /**
+   * Hash: a shop product selected into a room (productId, shopId, selectedAt, selectedBy, removed). One per (room,
+   * product), so one shop product selected into many rooms never collides; bounded by PRODUCTS_PER_ROOM per room.
+   */
+  selected: (roomId: string, productId: string) => `${p}catalog:room:${roomId}:selected:${productId}`,
+  /** Set: rooms a shop product was ever selected into (stock ticker fan-out, ledger recovery's sale lookup). */
+  selectedIn: (productId: string) => `${p}catalog:product:${productId}:rooms`,
 });
 export type CatalogKeys = ReturnType<typeof catalogKeys>;
+
+/** Where the catalog reads shop products (server/shops, PostgreSQL) for the rooms that selected them. */
+export interface ShopProductSource {
+  product(productId: string): Promise<ShopProduct | null>;
+}
 
 interface ProductRecord {
   id: string;
@@ -53,24 +66,25 @@ interface ProductRecord {
 export class CatalogStore {
   readonly keys: CatalogKeys;
   private readonly stock: StockScripts;
-  private readonly lua: LuaScripts<'slot'>;
+  private readonly lua: LuaScripts<'slot' | 'select'>;
 
   /** `productsPerRoom`: PRODUCTS_PER_ROOM, the most products a room may ever have (deleted ones included). */
   constructor(
     private readonly redis: Redis,
     prefix: string,
     private readonly productsPerRoom: number,
+    private readonly shops: ShopProductSource | null = null,
   ) {
     this.keys = catalogKeys(prefix);
     this.stock = new StockScripts(redis, prefix);
-    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['slot']);
+    this.lua = new LuaScripts(redis, 'catalog', new URL('./lua/', import.meta.url), ['slot', 'select']);
   }
 
   /**
    * Creates a product with its SKU pools, once the room's PRODUCTS_PER_ROOM slot is taken (lua/slot.lua): past the cap,
    * QUOTA_EXCEEDED and nothing written. A slot is never given back, so a create that fails after taking one uses it up.
    */
-  async create(roomId: string, body: CreateProductBody, now = Date.now()): Promise<Product> {
+  private async takeSlot(roomId: string): Promise<void> {
     const k = this.keys;
     const max = this.productsPerRoom;
     const slot = (await this.lua.run('slot', [k.roomCreated(roomId), k.roomProducts(roomId)], [max])) as [number, number];
@@ -78,8 +92,46 @@ export class CatalogStore {
       throw AppError.quotaExceeded(
         'PRODUCTS_PER_ROOM',
         max,
-        `This room has had ${slot[1]} products (at most ${max}, deleted ones included); edit or restock an existing product instead`,
+        `This room has had ${slot[1]} products (at most ${max}, deleted and deselected ones included); edit or restock an existing product instead`,
       );
+  }
+
+  /**
+   * Puts a shop product on the room's list (the caller checked who may and that selection allows it). It takes one of
+   * the room's PRODUCTS_PER_ROOM slots like a created product; selecting one already on the list changes nothing.
+   * Its stock is the shop SKUs' shared pools: nothing of it is copied here.
+   */
+  async select(roomId: string, productId: string, shopId: string, by: string, now = Date.now()): Promise<Product> {
+    const k = this.keys;
+    const max = this.productsPerRoom;
+    const res = (await this.lua.run(
+      'select',
+      [k.selected(roomId, productId), k.roomCreated(roomId), k.roomProducts(roomId), k.selectedIn(productId)],
+      [max, productId, shopId, now, by, roomId],
+    )) as [number, number?];
+    if (res[0] === -1)
+      throw AppError.quotaExceeded(
+        'PRODUCTS_PER_ROOM',
+        max,
+        `This room has had ${res[1]} products (at most ${max}, deleted and deselected ones included); take another product off instead`,
+      );
+    return this.mustGet(roomId, productId);
+  }
+
+  /** The shop of a product selected into the room (still on its list, or on it when the room ended), else null. */
+  async selectedShop(roomId: string, productId: string): Promise<string | null> {
+    const [shopId, removed] = await this.redis.hmget(this.keys.selected(roomId, productId), 'shopId', 'removed');
+    return shopId && removed === '0' ? shopId : null;
+  }
+
+  /** Rooms a shop product was ever selected into. */
+  roomsOf(productId: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.selectedIn(productId));
+  }
+
+  async create(roomId: string, body: CreateProductBody, now = Date.now()): Promise<Product> {
+    const k = this.keys;
+    await this.takeSlot(roomId);
     const rec: ProductRecord = {
       id: newId(),
       roomId,
@@ -117,7 +169,50 @@ export class CatalogStore {
   /** The product if it exists in this room and was not removed. */
   async get(roomId: string, productId: string): Promise<Product | null> {
     const rec = await this.record(productId);
-    return rec && rec.roomId === roomId && !rec.removed ? this.view(rec) : null;
+    if (rec) return rec.roomId === roomId && !rec.removed ? this.view(rec) : null;
+    return this.selectedView(roomId, productId);
+  }
+
+  /** A selected shop product as the room shows it: the `Product` wire type, with its shop's fields (additive). */
+  private async selectedView(roomId: string, productId: string): Promise<Product | null> {
+    const h = await this.redis.hgetall(this.keys.selected(roomId, productId));
+    if (!h.productId || h.removed !== '0' || !this.shops) return null;
+    const sp = await this.shops.product(productId);
+    if (!sp) return null;
+    const m = this.redis.multi();
+    for (const sku of sp.skus) m.hmget(this.keys.stock(productId, sku.id), ...POOL_COUNT_FIELDS);
+    const rows = (await m.exec()) ?? [];
+    const skus: SkuView[] = sp.skus.map((sku, i) => {
+      const c = poolCounts((rows[i]?.[1] as (string | null)[] | undefined) ?? []);
+      return {
+        id: sku.id,
+        label: sku.values.length ? sku.values.join(' / ') : sku.code,
+        left: c.left,
+        reserved: c.reserved,
+        sold: c.sold,
+        allocated: c.allocated,
+        total: c.total,
+        price: sku.price,
+        code: sku.code,
+        values: sku.values,
+      };
+    });
+    return {
+      id: sp.id,
+      roomId,
+      title: sp.title,
+      imageUrl: sp.images[0] ?? '',
+      price: Math.min(...sp.skus.map((k) => k.price)),
+      currency: sp.currency,
+      maxPerBuyer: null,
+      skus,
+      createdAt: Number(h.selectedAt),
+      updatedAt: Math.max(Number(h.selectedAt), sp.updatedAt),
+      shopId: sp.shopId,
+      version: sp.version,
+      images: sp.images,
+      description: sp.description,
+    };
   }
 
   async mustGet(roomId: string, productId: string): Promise<Product> {
@@ -176,18 +271,27 @@ export class CatalogStore {
    */
   async remove(roomId: string, productId: string, now = Date.now()): Promise<{ wasPinned: boolean }> {
     const rec = await this.record(productId);
-    if (!rec || rec.roomId !== roomId || rec.removed) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
     const k = this.keys;
-    const m = this.redis.multi().hset(k.product(productId), { removed: 1, updatedAt: now }).zrem(k.roomProducts(roomId), productId);
-    for (const sku of rec.skus) m.hset(k.stock(productId, sku.id), 'state', 'ended');
-    await m.exec();
+    if (!rec && (await this.selectedShop(roomId, productId))) {
+      // A selected shop product leaves this room's list only: its pools are shared with every other channel and keep
+      // selling there.
+      await this.redis.multi().hset(k.selected(roomId, productId), 'removed', 1).zrem(k.roomProducts(roomId), productId).exec();
+    } else {
+      if (!rec || rec.roomId !== roomId || rec.removed) throw AppError.notFound(`Product ${productId} in room ${roomId}`);
+      const m = this.redis.multi().hset(k.product(productId), { removed: 1, updatedAt: now }).zrem(k.roomProducts(roomId), productId);
+      for (const sku of rec.skus) m.hset(k.stock(productId, sku.id), 'state', 'ended');
+      await m.exec();
+    }
     const pin = await this.pinned(roomId);
     const wasPinned = pin?.productId === productId;
     if (wasPinned) await this.unpin(roomId);
     return { wasPinned };
   }
 
-  /** Stops list-price selling of every product of a room (the room ended). */
+  /**
+   * Stops list-price selling of every product of a room (the room ended). Selected shop products have no room record,
+   * so their shared pools are skipped: they keep selling on every other channel (and through this room's replay).
+   */
   async closeRoom(roomId: string): Promise<void> {
     const ids = await this.redis.zrange(this.keys.roomProducts(roomId), 0, -1);
     const recs = (await Promise.all(ids.map((id) => this.record(id)))).filter((r): r is ProductRecord => r !== null);

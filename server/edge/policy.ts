@@ -69,6 +69,14 @@ export const policy = {
     if (policy.canManageRoom(p, room)) return true;
     return p.role === 'moderator' && room.agencyId !== null && room.agencyId === p.agencyId;
   },
+  /**
+   * Select a shop product into a room's product list, or take it off (issue 15): the room's creator, its agency's
+   * owner and moderators for the agency's rooms, admins. Whether the product is open to the room's creator is
+   * selection's answer (server/selection/terms.ts), asked by the catalog.
+   */
+  canSelectIntoRoom(p: Principal, room: RoomRef): boolean {
+    return policy.canModerateRoom(p, room);
+  },
   /** A room's analytics: the staff who moderate it (its creator, its agency's owner and moderators, admins). */
   canSeeRoomAnalytics(p: Principal, room: RoomRef): boolean {
     return policy.canModerateRoom(p, room);

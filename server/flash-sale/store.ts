@@ -67,7 +67,8 @@ export class SaleStore {
       title: `${product.title} · ${sku.label}`,
       imageUrl: product.imageUrl,
       currency: product.currency,
-      listPrice: product.price,
+      // A shop product's SKU has its own price; a room product has one price for all its SKUs.
+      listPrice: sku.price ?? product.price,
       price: body.salePrice,
       limit,
       limitSource,

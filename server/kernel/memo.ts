@@ -35,3 +35,32 @@ export class ImmutableMemo<K, V> {
     if (this.entries.get(key) === entry) this.entries.delete(key);
   }
 }
+
+/**
+ * A bounded in-process memo whose answers are believed for `ttlMs` (null answers too): for facts that change rarely
+ * and whose staleness by that much is harmless, read on every attempt of a hot path. Concurrent loads of one key share
+ * one promise; a failed load is not kept. Past `max` entries the oldest is dropped.
+ */
+export class FreshMemo<K, V> {
+  private readonly entries = new Map<K, { at: number; value: Promise<V> }>();
+
+  constructor(
+    private readonly max: number,
+    private readonly ttlMs: number,
+    private readonly load: (key: K) => Promise<V>,
+  ) {}
+
+  get(key: K, now = Date.now()): Promise<V> {
+    const known = this.entries.get(key);
+    if (known && now - known.at < this.ttlMs) return known.value;
+    const value = this.load(key);
+    const entry = { at: now, value };
+    value.catch(() => {
+      if (this.entries.get(key) === entry) this.entries.delete(key);
+    });
+    this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
+    return value;
+  }
+}

@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import type { Order, OrderStatus } from '@hawker/protocol';
+import type { Order, OrderChannel, OrderStatus } from '@hawker/protocol';
+import { commissionAmount } from '../selection/terms.ts';
 import { Batcher } from './batcher.ts';
 
 /** An order as the ledger keeps it: the wire `Order` plus what only the server needs. */
@@ -19,7 +20,8 @@ export interface NewOrder {
   buyerId: string;
   idempotencyKey: string;
   fingerprint: string;
-  roomId: string;
+  /** Null only outside a room (storefront, search). */
+  roomId: string | null;
   agencyId: string | null;
   poolKind: 'sku' | 'sale';
   productId: string;
@@ -31,6 +33,25 @@ export interface NewOrder {
   currency: string;
   createdAt: number;
   deadline: number;
+  /** Default 'live' (a room order). */
+  channel?: OrderChannel;
+  /** A shop product's order: the shop, the credited creator, and the line as bought (migration 0003). */
+  shopId?: string | null;
+  creatorId?: string | null;
+  line?: OrderLineSnapshot | null;
+}
+
+/** What an order line of a shop product fixes when it is placed (order_lines columns of migration 0003). */
+export interface OrderLineSnapshot {
+  productVersion: number;
+  skuCode: string;
+  options: string[];
+  imageUrl: string;
+  /** The seller: the credited creator and their agency (null: no creator, e.g. storefront). */
+  creatorId: string | null;
+  agencyId: string | null;
+  /** Null: no commission (the creator's own shop, or no creator). */
+  commissionRateBps: number | null;
 }
 
 /**
@@ -84,7 +105,7 @@ const MAX_IN_FLIGHT = 4;
 
 const ORDER_COLUMNS = `id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id,
   title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline, charge_id, failure_reason,
-  paid_at, refunded_amount, job_queued`;
+  paid_at, refunded_amount, job_queued, channel, shop_id, creator_id`;
 
 /**
  * The orders of the money ledger (PostgreSQL): the system of record for every order's existence and status. Every
@@ -133,22 +154,31 @@ export class LedgerOrders {
         `WITH input AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
                               $9::text[], $10::text[], $11::text[], $12::int[], $13::bigint[], $14::text[], $15::timestamptz[],
-                              $16::timestamptz[])
+                              $16::timestamptz[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[],
+                              $22::text[], $23::text[], $24::text[], $25::text[], $26::int[], $27::bigint[])
            AS t(id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title,
-                quantity, unit_price, currency, created_at, deadline)
+                quantity, unit_price, currency, created_at, deadline, channel, shop_id, creator_id, product_version, sku_code,
+                options, image_url, line_creator_id, line_agency_id, commission_rate_bps, commission_amount)
        ),
        ins AS (
          INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
-                             sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline)
+                             sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline,
+                             channel, shop_id, creator_id)
          SELECT id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title,
-                quantity, unit_price, unit_price * quantity, currency, 'reserved', created_at, created_at, deadline
+                quantity, unit_price, unit_price * quantity, currency, 'reserved', created_at, created_at, deadline,
+                channel, shop_id, creator_id
          FROM input
          ON CONFLICT DO NOTHING
          RETURNING id, buyer_id
        ),
        lines AS (
-         INSERT INTO order_lines (order_id, line_no, product_id, sku_id, sale_id, title, quantity, unit_price, amount)
-         SELECT i.id, 1, i.product_id, i.sku_id, i.sale_id, i.title, i.quantity, i.unit_price, i.unit_price * i.quantity
+         INSERT INTO order_lines (order_id, line_no, product_id, sku_id, sale_id, title, quantity, unit_price, amount,
+                                  shop_id, product_version, sku_code, options, image_url, creator_id, agency_id,
+                                  commission_rate_bps, commission_amount)
+         SELECT i.id, 1, i.product_id, i.sku_id, i.sale_id, i.title, i.quantity, i.unit_price, i.unit_price * i.quantity,
+                i.shop_id, i.product_version, i.sku_code,
+                CASE WHEN i.options IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(i.options::jsonb)) END,
+                i.image_url, i.line_creator_id, i.line_agency_id, i.commission_rate_bps, i.commission_amount
          FROM input i JOIN ins USING (id)
        ),
        ev AS (
@@ -172,6 +202,18 @@ export class LedgerOrders {
           col('currency'),
           iso('createdAt'),
           iso('deadline'),
+          items.map((i) => i.channel ?? 'live'),
+          items.map((i) => i.shopId ?? null),
+          items.map((i) => i.creatorId ?? null),
+          items.map((i) => i.line?.productVersion ?? null),
+          items.map((i) => i.line?.skuCode ?? null),
+          items.map((i) => (i.line ? JSON.stringify(i.line.options) : null)),
+          items.map((i) => i.line?.imageUrl ?? null),
+          items.map((i) => i.line?.creatorId ?? null),
+          items.map((i) => i.line?.agencyId ?? null),
+          items.map((i) => i.line?.commissionRateBps ?? null),
+          // The commission is computed by the one rule (selection/terms.ts) the ledger's CHECK repeats.
+          items.map((i) => commissionAmount(i.unitPrice * i.quantity, i.line?.commissionRateBps ?? null)),
         ],
       ),
     );
@@ -209,8 +251,8 @@ export class LedgerOrders {
       `WITH ins AS (
          INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id,
                              sale_id, title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline,
-                             failure_reason, acknowledged)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::bigint, $13::bigint * $12::int, $14, 'cancelled', $15, clock_timestamp(), $16, $17, false)
+                             failure_reason, acknowledged, channel, shop_id, creator_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::int, $13::bigint, $13::bigint * $12::int, $14, 'cancelled', $15, clock_timestamp(), $16, $17, false, $18, $19, $20)
          ON CONFLICT DO NOTHING RETURNING id
        ),
        ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, 'cancelled', $17, 'system:supervisor' FROM ins)
@@ -233,6 +275,9 @@ export class LedgerOrders {
         new Date(o.createdAt),
         new Date(o.deadline),
         reason,
+        o.channel ?? 'live',
+        o.shopId ?? null,
+        o.creatorId ?? null,
       ],
     );
     return rowCount === 1;
@@ -565,7 +610,7 @@ const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v))
 function toOrder(r: Record<string, unknown>): LedgerOrder {
   return {
     id: r.id as string,
-    roomId: r.room_id as string,
+    roomId: (r.room_id as string | null) ?? null,
     buyerId: r.buyer_id as string,
     productId: r.product_id as string,
     skuId: r.sku_id as string,
@@ -588,6 +633,9 @@ function toOrder(r: Record<string, unknown>): LedgerOrder {
     paidAt: r.paid_at ? ms(r.paid_at) : null,
     refundedAmount: Number(r.refunded_amount ?? 0),
     jobQueued: r.job_queued === true,
+    channel: ((r.channel as OrderChannel | undefined) ?? 'live') as OrderChannel,
+    shopId: (r.shop_id as string | null) ?? null,
+    creatorId: (r.creator_id as string | null) ?? null,
   };
 }
 
@@ -617,6 +665,9 @@ function fromNew(i: NewOrder): LedgerOrder {
     paidAt: null,
     refundedAmount: 0,
     jobQueued: false,
+    channel: i.channel ?? 'live',
+    shopId: i.shopId ?? null,
+    creatorId: i.creatorId ?? null,
   };
 }
 

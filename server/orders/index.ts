@@ -12,6 +12,8 @@ import { OrderStore } from './store.ts';
 import type { LedgerHandle } from '../ledger/index.ts';
 import { HotStateRecovery } from './recovery.ts';
 import { Ticker } from '../kernel/ticker.ts';
+import type { ShopStore } from '../shops/store.ts';
+import type { SelectionTerms } from '../selection/terms.ts';
 
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
 export { OrderService, type BanCheck, type PaymentEnqueuer } from './service.ts';
@@ -31,11 +33,28 @@ export function createOrders(
     ledger: LedgerHandle;
     /** Moderation's ban rule: a banned buyer's orders are refused. */
     bans: BanCheck;
+    /** Shop products and selection terms (issue 15): shop orders on every channel. */
+    shops?: ShopStore;
+    terms?: SelectionTerms;
+    /** Seeds shop SKU pools from PostgreSQL (node start, and recovery before it rebuilds counters). */
+    shopStock?: { seedAll(): Promise<number>; sync(productIds: readonly string[]): Promise<void> };
   },
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
   const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
-  const service = new OrderService(store, deps.ledger.orders, deps.rooms, deps.catalog, deps.sales, deps.payments, deps.bans, log);
+  const service = new OrderService(
+    store,
+    deps.ledger.orders,
+    deps.rooms,
+    deps.catalog,
+    deps.sales,
+    deps.payments,
+    deps.bans,
+    log,
+    deps.shops ?? null,
+    deps.terms ?? null,
+    deps.shopStock ? (productId) => deps.shopStock!.sync([productId]) : null,
+  );
   ctx.app.use(orderRoutes(service, auth));
   const pusher = new OrderEventsPusher(
     createRedis(ctx.redisUrl, log.child({ conn: 'order-events' }), { maxRetriesPerRequest: null }),
@@ -45,8 +64,13 @@ export function createOrders(
   ).start();
   // Redis may have lost data since the ledger last rebuilt it (a restart, a restore, a fresh server): check at start
   // (orders wait for it) and every second after.
-  const recovery = new HotStateRecovery(ctx.redis, deps.ledger.pool, deps.ledger.orders, store, deps.payments, log);
-  const ready = recovery.check().then(() => undefined);
+  const recovery = new HotStateRecovery(ctx.redis, deps.ledger.pool, deps.ledger.orders, store, deps.payments, log, {
+    shopStock: deps.shopStock ?? null,
+    roomsOf: (productId) => deps.catalog.roomsOf(productId),
+  });
+  // Every shop SKU has its pool before orders are taken: products from before shared stock, or a crash between a
+  // product's commit and its pools (create-if-absent, so harmless when they exist).
+  const ready = (deps.shopStock?.seedAll() ?? Promise.resolve(0)).then(() => recovery.check()).then(() => undefined);
   const watcher = new Ticker('redis-recovery', 1_000, log, async () => void (await recovery.check())).start();
   return {
     name: 'orders',

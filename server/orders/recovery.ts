@@ -44,6 +44,15 @@ export class HotStateRecovery {
     private readonly store: OrderStore,
     private readonly payments: PaymentEnqueuer,
     private readonly log: Logger,
+    /**
+     * Shop products (issue 15): the stock module seeds shop SKU pools from PostgreSQL (durable total = initial_stock +
+     * stock_adjusted) before counters are rebuilt, and the catalog names the rooms a shop product was selected into
+     * (its flash sales live in those rooms' histories).
+     */
+    private readonly shop: {
+      shopStock: { seedAll(): Promise<number> } | null;
+      roomsOf(productId: string): Promise<string[]>;
+    } = { shopStock: null, roomsOf: async () => [] },
   ) {}
 
   /** Recovers if this Redis was not rebuilt yet; cheap when it was (one INFO and one EXISTS). */
@@ -139,7 +148,7 @@ export class HotStateRecovery {
     for (let after = ''; ; ) {
       const { rows } = await this.pool.query(
         `SELECT id, buyer_id, idempotency_key, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title, quantity,
-                unit_price, amount, currency, status, created_at, updated_at, deadline
+                unit_price, amount, currency, status, created_at, updated_at, deadline, channel, shop_id, creator_id
          FROM orders WHERE status IN ('reserved', 'pending_payment') AND id > $1 ORDER BY id LIMIT $2`,
         [after, CHUNK],
       );
@@ -150,8 +159,11 @@ export class HotStateRecovery {
           id: r.id,
           buyerId: r.buyer_id,
           idempotencyKey: r.idempotency_key,
-          roomId: r.room_id,
+          roomId: r.room_id ?? '',
           agencyId: r.agency_id ?? '',
+          channel: r.channel,
+          shopId: r.shop_id ?? '',
+          creatorId: r.creator_id ?? '',
           poolKind: r.pool_kind,
           productId: r.product_id,
           skuId: r.sku_id,
@@ -168,14 +180,17 @@ export class HotStateRecovery {
         });
         m.zadd(keys.deadlines, (r.deadline as Date).getTime(), r.id);
         m.zadd(keys.byBuyer(r.buyer_id), (r.created_at as Date).getTime(), r.id);
-        m.zadd(keys.byRoom(r.room_id), (r.created_at as Date).getTime(), r.id);
+        // Orders outside a room are indexed per buyer only (as reserve.lua does).
+        if (r.room_id) m.zadd(keys.byRoom(r.room_id), (r.created_at as Date).getTime(), r.id);
       }
       await m.exec();
       openOrders += rows.length;
       after = rows[rows.length - 1].id;
     }
 
-    // 4. Stock counters and per-buyer usage, per SKU with its sales.
+    // 4. Stock counters and per-buyer usage, per SKU with its sales. Shop SKUs' pools first: any that Redis lost are
+    // created from PostgreSQL's durable total, so the rebuild below finds every one of them.
+    if (this.shop.shopStock) await this.shop.shopStock.seedAll();
     const { rows: counts } = await this.pool.query(
       `SELECT room_id, product_id, sku_id, sale_id,
               coalesce(sum(quantity) FILTER (WHERE status IN ('reserved', 'pending_payment')), 0)::int AS open,
@@ -184,12 +199,21 @@ export class HotStateRecovery {
     );
     const skus = new Map<
       string,
-      { roomId: string; productId: string; skuId: string; open: number; paid: number; sales: Map<string, { open: number; paid: number }> }
+      {
+        rooms: Set<string>;
+        productId: string;
+        skuId: string;
+        open: number;
+        paid: number;
+        sales: Map<string, { open: number; paid: number }>;
+      }
     >();
     for (const c of counts) {
       const k = `${c.product_id}\n${c.sku_id}`;
       let s = skus.get(k);
-      if (!s) skus.set(k, (s = { roomId: c.room_id, productId: c.product_id, skuId: c.sku_id, open: 0, paid: 0, sales: new Map() }));
+      if (!s) skus.set(k, (s = { rooms: new Set(), productId: c.product_id, skuId: c.sku_id, open: 0, paid: 0, sales: new Map() }));
+      // A shop SKU sells in many rooms and outside any (room_id null): its sales may be in any room it was selected into.
+      if (c.room_id) s.rooms.add(c.room_id);
       if (c.sale_id) s.sales.set(c.sale_id, { open: c.open, paid: c.paid });
       else {
         s.open += c.open;
@@ -199,19 +223,22 @@ export class HotStateRecovery {
     const anomalies: string[] = [];
     const roomSales = new Map<string, { saleId: string; productId: string; skuId: string }[]>();
     for (const s of skus.values()) {
-      // Sales of this SKU with no ledger orders still hold units (allocated): find them all in the room's history.
-      let inRoom = roomSales.get(s.roomId);
-      if (!inRoom) {
-        const ids = await this.redis.zrange(this.store.sales.roomHistory(s.roomId), 0, -1);
-        const m = this.redis.multi();
-        for (const id of ids) m.hmget(this.store.sales.sale(id), 'productId', 'skuId');
-        const res = ((await m.exec()) ?? []).map(([, v]) => v as (string | null)[]);
-        inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
-        roomSales.set(s.roomId, inRoom);
+      // Sales of this SKU with no ledger orders still hold units (allocated): find them all in the rooms' histories.
+      for (const roomId of await this.shop.roomsOf(s.productId)) s.rooms.add(roomId);
+      for (const roomId of s.rooms) {
+        let inRoom = roomSales.get(roomId);
+        if (!inRoom) {
+          const ids = await this.redis.zrange(this.store.sales.roomHistory(roomId), 0, -1);
+          const m = this.redis.multi();
+          for (const id of ids) m.hmget(this.store.sales.sale(id), 'productId', 'skuId');
+          const res = ((await m.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+          inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
+          roomSales.set(roomId, inRoom);
+        }
+        for (const sale of inRoom)
+          if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId))
+            s.sales.set(sale.saleId, { open: 0, paid: 0 });
       }
-      for (const sale of inRoom)
-        if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId))
-          s.sales.set(sale.saleId, { open: 0, paid: 0 });
       const res = await this.store.rebuildPool(
         s,
         [...s.sales].map(([saleId, c]) => ({ saleId, ...c })),

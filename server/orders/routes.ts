@@ -1,13 +1,20 @@
 import { Router } from 'express';
 import type { Auth } from '../auth/index.ts';
-import { ListOrdersQuery, OrderParams } from '@hawker/protocol';
+import { ListOrdersQuery, OrderParams, PlaceShopOrderBody } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';
 import { AgencyParams } from '@hawker/protocol';
 import type { OrderService } from './service.ts';
 
-/** REST for orders (docs/api.md, "Commerce"). Placing an order is the socket event `order:place`. */
+/**
+ * REST for orders (docs/api.md, "Commerce"). Placing an order in a live is the socket event `order:place`; outside a
+ * live (storefront, search, replay, clip) it is POST /api/orders.
+ */
 export function orderRoutes(orders: OrderService, { rest }: Auth): Router {
   const r = Router();
+  r.post(
+    '/api/orders',
+    rest({ body: PlaceShopOrderBody, status: 201 }, ({ body, principal }) => orders.placeShop(principal, body)),
+  );
   r.get(
     '/api/orders',
     rest({ query: ListOrdersQuery }, ({ query, principal }) => orders.listMine(principal, query)),

@@ -1,11 +1,16 @@
 import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
+import { ErrorCode } from '@hawker/protocol';
 import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
-import { ImmutableMemo } from '../kernel/memo.ts';
+import { FreshMemo, ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
-import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult } from '@hawker/protocol';
+import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult, PlaceShopOrderBody } from '@hawker/protocol';
+import type { SelectionTerms, Seller, SellerTerms } from '../selection/terms.ts';
+import type { ShopStore } from '../shops/store.ts';
+import type { OrderLineSnapshot } from '../ledger/orders.ts';
+import type { ReserveRequest } from './store.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { Batcher, CursorError, toWire, type LedgerOrders, type NewOrder, type OrderPage } from '../ledger/index.ts';
 import { orderRefusal } from './errors.ts';
@@ -13,6 +18,12 @@ import { ReplayedUnknownOrder, type OrderRecord, type OrderStore, type PoolRef }
 
 /** Rooms and sales whose immutable facts one node keeps in memory (a few hundred bytes each). */
 const MEMO_SIZE = 10_000;
+/**
+ * How long a shop product's facts and a seller's terms are believed on the order path (every attempt of a flash sale
+ * reads them, most of them to be told SOLD_OUT): a second, so a sale of a shop product costs PostgreSQL nothing per
+ * losing attempt.
+ */
+const SHOP_FACTS_TTL_MS = 1_000;
 
 /** Where a freshly reserved order goes to be paid (the payments domain's BullMQ queue). */
 export interface PaymentEnqueuer {
@@ -41,7 +52,12 @@ export class OrderService {
   /** A room's agency and creator never change; its status does, and the reserve script reads that itself. */
   private readonly roomAgency: ImmutableMemo<string, { agencyId: string | null; creatorId: string }>;
   /** A sale's room, product and SKU never change once it is scheduled. */
-  private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string }>;
+  private readonly saleTarget: ImmutableMemo<string, { roomId: string; productId: string; skuId: string; shopId: string | null }>;
+
+  /** A shop product's shop, owner, status and SKU ids, believed for SHOP_FACTS_TTL_MS (shopCheck). */
+  private readonly shopFacts: FreshMemo<string, { shopId: string; ownerId: string; active: boolean; skuIds: Set<string> } | null>;
+  /** Selection's answer per (product, seller), believed for SHOP_FACTS_TTL_MS. */
+  private readonly sellerTerms: FreshMemo<string, SellerTerms | null>;
 
   /** Marks payment jobs as queued in the ledger, many orders per statement. */
   private readonly queuedMarks: Batcher<string, undefined>;
@@ -55,6 +71,11 @@ export class OrderService {
     private readonly payments: PaymentEnqueuer,
     private readonly bans: BanCheck,
     private readonly log: Logger,
+    /** Shop products (PostgreSQL) and who may sell them at what commission (selection): shop orders' lines. */
+    private readonly shops: ShopStore | null = null,
+    private readonly terms: SelectionTerms | null = null,
+    /** Seeds a shop product's pools from PostgreSQL (server/stock/shopStock.ts) when an order finds none. */
+    private readonly reseed: ((productId: string) => Promise<void>) | null = null,
   ) {
     this.roomAgency = new ImmutableMemo(MEMO_SIZE, async (roomId) => {
       const room = await this.rooms.store.get(roomId);
@@ -67,9 +88,22 @@ export class OrderService {
       },
       { maxBatch: 500, maxInFlight: 1 },
     );
+    this.shopFacts = new FreshMemo(MEMO_SIZE, SHOP_FACTS_TTL_MS, async (productId) => {
+      if (!this.shops) return null;
+      const [head, skus] = await Promise.all([this.shops.productHead(this.shops.db, productId), this.shops.skus(this.shops.db, productId)]);
+      return (
+        head && { shopId: head.shopId, ownerId: head.ownerId, active: head.status === 'active', skuIds: new Set(skus.map((k) => k.id)) }
+      );
+    });
+    this.sellerTerms = new FreshMemo(MEMO_SIZE, SHOP_FACTS_TTL_MS, async (key) => {
+      const [productId, shopId, shopOwnerId, creatorId, agencyId] = JSON.parse(key) as [string, string, string, string, string | null];
+      return (await this.terms?.termsFor({ creatorId, agencyId }, { shopId, productId, shopOwnerId })) ?? null;
+    });
     this.saleTarget = new ImmutableMemo(MEMO_SIZE, async (saleId) => {
       const sale = await this.sales.get(saleId);
-      return sale && { roomId: sale.roomId, productId: sale.productId, skuId: sale.skuId };
+      if (!sale) return null;
+      const shopId = await this.catalog.selectedShop(sale.roomId, sale.productId);
+      return { roomId: sale.roomId, productId: sale.productId, skuId: sale.skuId, shopId };
     });
   }
 
@@ -87,17 +121,130 @@ export class OrderService {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
     const roomP = this.roomAgency.get(input.roomId);
     const bannedP = roomP.then((r) => r !== null && this.bans.isBanned({ id: input.roomId, ...r }, buyer.userId));
-    const [room, pool, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
+    const [room, target, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
     if (banned) throw AppError.forbidden('You are banned from this room and cannot order from it');
-    const reserved = await this.store
-      .reserve({
+    // A shop product selected into the room: sold from its shared pool, credited to the room's creator, at the
+    // commission selection gives them now (fixed on the line).
+    const seller = { creatorId: room.creatorId, agencyId: room.agencyId };
+    const shop = target.shopId ? await this.shopCheck(target.pool.productId, target.pool.skuId, seller) : null;
+    return this.reserveAndRecord(
+      {
         buyerId: buyer.userId,
         roomId: input.roomId,
         agencyId: room.agencyId,
+        pool: target.pool,
+        quantity: input.quantity,
+        idempotencyKey: input.idempotencyKey,
+        channel: 'live',
+        ...(shop ? { shopId: shop.shopId, creatorId: room.creatorId } : {}),
+      },
+      shop ? () => this.lineSnapshot(target.pool.productId, target.pool.skuId, seller, shop.rateBps) : null,
+    );
+  }
+
+  /**
+   * Places an order for a shop product outside a live (POST /api/orders): the storefront or a product link, search, or
+   * a room's replay or clip (`roomId`: its creator is credited, the product must have been selected into it). Accepted
+   * for any active product whether or not a room is live; a flash-sale price only inside a running sale (the reserve
+   * script checks the window). The same path as `order:place`: idempotency, per-buyer limits, durable before the answer,
+   * the payment queue.
+   */
+  async placeShop(buyer: Principal, input: PlaceShopOrderBody): Promise<PlaceOrderResult> {
+    let room: { agencyId: string | null; creatorId: string } | null = null;
+    if (input.roomId) {
+      room = await this.roomAgency.get(input.roomId);
+      const selected = room && (await this.catalog.selectedShop(input.roomId, input.productId));
+      if (!room || !selected) throw AppError.notFound(`Product ${input.productId} in room ${input.roomId}`);
+      if (await this.bans.isBanned({ id: input.roomId, ...room }, buyer.userId))
+        throw AppError.forbidden('You are banned from this room and cannot order from it');
+    }
+    let pool: PoolRef = { kind: 'sku', productId: input.productId, skuId: input.skuId };
+    if (input.saleId) {
+      const sale = await this.saleTarget.get(input.saleId);
+      if (!sale || sale.productId !== input.productId || sale.skuId !== input.skuId || (input.roomId && sale.roomId !== input.roomId))
+        throw AppError.notFound(`Flash sale ${input.saleId} of SKU ${input.skuId} of product ${input.productId}`);
+      pool = { kind: 'sale', saleId: input.saleId, productId: input.productId, skuId: input.skuId };
+    }
+    const seller: Seller | null = room ? { creatorId: room.creatorId, agencyId: room.agencyId } : null;
+    const shop = await this.shopCheck(input.productId, input.skuId, seller);
+    return this.reserveAndRecord(
+      {
+        buyerId: buyer.userId,
+        roomId: input.roomId ?? null,
+        agencyId: room?.agencyId ?? null,
         pool,
         quantity: input.quantity,
         idempotencyKey: input.idempotencyKey,
+        channel: input.channel,
+        shopId: shop.shopId,
+        creatorId: room?.creatorId ?? null,
+      },
+      () => this.lineSnapshot(input.productId, input.skuId, seller, shop.rateBps),
+    );
+  }
+
+  /**
+   * Whether a shop product's SKU may be sold now, by this seller (null: no creator), and at what commission: unknown
+   * product or SKU NOT_FOUND, archived ARCHIVED, not open to the seller (selection's terms) FORBIDDEN. Asked on every
+   * attempt, so answered from memory for SHOP_FACTS_TTL_MS: an archive in that window is still refused, by the pool's
+   * `ended` state in the reserve script (answered ARCHIVED too); a rate changed in that window applies a second later.
+   */
+  private async shopCheck(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; rateBps: number | null }> {
+    const facts = await this.shopFacts.get(productId);
+    if (!facts) throw AppError.notFound(`Product ${productId}`);
+    if (!facts.active) throw orderRefusal('ARCHIVED', { productId });
+    if (!facts.skuIds.has(skuId)) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
+    if (!seller) return { shopId: facts.shopId, rateBps: null };
+    const terms = await this.sellerTerms.get(JSON.stringify([productId, facts.shopId, facts.ownerId, seller.creatorId, seller.agencyId]));
+    if (!terms)
+      throw AppError.forbidden(`Product ${productId} is not open to this room's creator (selection terms); it cannot be sold here`);
+    return { shopId: facts.shopId, rateBps: terms.rateBps };
+  }
+
+  /**
+   * What a shop order's line fixes besides its price and title (which the reserve script copied from the pool,
+   * atomically with the stock): the product's version, the SKU's code and values, the cover image, the seller and the
+   * commission rate. Read from PostgreSQL once the units are reserved (only for orders that got stock), so it is the
+   * product as it stood at that moment; an edit committed between the two reads can pair the newer version with the
+   * price reserved just before it (never changes a placed order).
+   */
+  private async lineSnapshot(productId: string, skuId: string, seller: Seller | null, rateBps: number | null): Promise<OrderLineSnapshot> {
+    const shops = this.shops!;
+    const [head, skus] = await Promise.all([shops.productHead(shops.db, productId), shops.skus(shops.db, productId)]);
+    const sku = skus.find((k) => k.id === skuId);
+    if (!head || !sku) throw new Error(`product ${productId} or its SKU ${skuId} vanished while it was being ordered`);
+    return {
+      productVersion: head.version,
+      skuCode: sku.code,
+      options: sku.values,
+      imageUrl: head.images[0] ?? '',
+      creatorId: seller?.creatorId ?? null,
+      agencyId: seller?.agencyId ?? null,
+      commissionRateBps: rateBps,
+    };
+  }
+
+  /** Reserve in Redis -> commit the ledger row -> acknowledge, announce, queue the payment (see the class comment). */
+  private async reserveAndRecord(req: ReserveRequest, lineOf: (() => Promise<OrderLineSnapshot>) | null = null): Promise<PlaceOrderResult> {
+    const pool = req.pool;
+    const reserved = await this.store
+      .reserve(req)
+      .catch(async (err: unknown) => {
+        // A shop SKU without a pool (its product's pools were never seeded: Redis was away when it committed). The
+        // reserve script refuses RECOVERING before NO_POOL, so this Redis is not one that lost data: the durable
+        // total is the whole pool. Seed it and try once more.
+        if (
+          req.shopId &&
+          req.pool.kind === 'sku' &&
+          err instanceof AppError &&
+          (err.options.details as { reason?: string } | undefined)?.reason === 'ENDED'
+        )
+          // A shop SKU's own pool ends only when its product is archived (rooms never end it).
+          throw orderRefusal('ARCHIVED', { productId: req.pool.productId });
+        if (!req.shopId || !this.reseed || !(err instanceof AppError) || err.code !== ErrorCode.NOT_FOUND) throw err;
+        await this.reseed(req.pool.productId);
+        return this.store.reserve(req);
       })
       .catch(async (err: unknown) => {
         // A replayed key whose order ended before Redis lost data: the ledger has it (recovery restored the key only).
@@ -108,14 +255,15 @@ export class OrderService {
       });
     if ('known' in reserved) return { order: toWire(reserved.known), replayed: true };
     const { order: held, replayed } = reserved;
-    const fingerprint = this.store.fingerprint(pool, input.quantity);
+    const fingerprint = this.store.fingerprint(pool, req.quantity);
     if (replayed) {
       // Redis remembered the key. The order is the ledger's if it got there; otherwise the first attempt is still
       // committing, or failed: record it now (the same row; the ledger's unique key makes this safe to race).
       const known = await this.ledger.get(held.id);
       if (known) return { order: toWire(known), replayed: true };
     }
-    const outcome = await this.ledger.record(newOrder(held, input.idempotencyKey, fingerprint));
+    const line = lineOf ? await lineOf() : null;
+    const outcome = await this.ledger.record(newOrder(held, req.idempotencyKey, fingerprint, line));
     if (outcome.kind === 'existing') {
       const prior = outcome.order;
       if (prior.id !== held.id) {
@@ -191,21 +339,25 @@ export class OrderService {
     return page(() => this.ledger.listByAgency(agencyId, filter(q)));
   }
 
-  /** The pool the request targets; ids that do not belong to the room are NOT_FOUND (forged requests change nothing). */
-  private async resolvePool(input: PlaceOrderInput): Promise<PoolRef> {
+  /**
+   * The pool the request targets, and the shop if the product is a shop's selected into the room; ids that do not
+   * belong to the room are NOT_FOUND (forged requests change nothing).
+   */
+  private async resolvePool(input: PlaceOrderInput): Promise<{ pool: PoolRef; shopId: string | null }> {
     if ('saleId' in input) {
       const sale = await this.saleTarget.get(input.saleId);
       if (!sale || sale.roomId !== input.roomId) throw AppError.notFound(`Flash sale ${input.saleId} in room ${input.roomId}`);
-      return { kind: 'sale', saleId: input.saleId, productId: sale.productId, skuId: sale.skuId };
+      return { pool: { kind: 'sale', saleId: input.saleId, productId: sale.productId, skuId: sale.skuId }, shopId: sale.shopId };
     }
     const product = await this.catalog.get(input.roomId, input.productId);
     if (!product?.skus.some((s) => s.id === input.skuId)) {
       throw AppError.notFound(`SKU ${input.skuId} of product ${input.productId} in room ${input.roomId}`);
     }
-    return { kind: 'sku', productId: product.id, skuId: input.skuId };
+    return { pool: { kind: 'sku', productId: product.id, skuId: input.skuId }, shopId: product.shopId ?? null };
   }
 
-  private async managesRoom(p: Principal, roomId: string): Promise<boolean> {
+  private async managesRoom(p: Principal, roomId: string | null): Promise<boolean> {
+    if (roomId === null) return false;
     const room = await this.rooms.store.get(roomId);
     return room !== null && policy.canModerateRoom(p, room);
   }
@@ -228,7 +380,7 @@ async function page(list: () => Promise<OrderPage>): Promise<OrderList> {
 }
 
 /** The ledger row for a reservation Redis just made. */
-function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): NewOrder {
+function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string, line: OrderLineSnapshot | null): NewOrder {
   return {
     id: r.id,
     buyerId: r.buyerId,
@@ -246,5 +398,9 @@ function newOrder(r: OrderRecord, idempotencyKey: string, fingerprint: string): 
     currency: r.currency,
     createdAt: r.createdAt,
     deadline: r.deadline,
+    channel: r.channel,
+    shopId: r.shopId,
+    creatorId: r.creatorId,
+    line,
   };
 }

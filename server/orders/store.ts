@@ -7,6 +7,7 @@ import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../sto
 import type { Order, OrderStatus } from '@hawker/protocol';
 import { newId } from '../kernel/ids.ts';
 import { roomKeys, type RoomKeys } from '../rooms/store.ts';
+import type { OrderChannel } from '@hawker/protocol';
 
 /** Redis keys owned by the orders domain. */
 export const orderKeys = (p: string) => ({
@@ -29,6 +30,11 @@ export const orderKeys = (p: string) => ({
   fence: `${p}ledger:ready`,
   /** Stream of order status changes, read by every node to push `order:updated` to the buyer's sockets. */
   events: `${p}orders:events`,
+  /**
+   * Never written: what reserve.lua reads as "the room" of an order placed outside a live (storefront, search, replay,
+   * clip), so no room status gates it (a replay's room has ended, a storefront order has none).
+   */
+  noRoom: `${p}orders:no-room`,
 });
 export type OrderKeys = ReturnType<typeof orderKeys>;
 
@@ -36,11 +42,16 @@ export type { PoolRef } from '../stock/keys.ts';
 
 export interface ReserveRequest {
   buyerId: string;
-  roomId: string;
+  /** Null outside a room (storefront, search). */
+  roomId: string | null;
   agencyId: string | null;
   pool: PoolRef;
   quantity: number;
   idempotencyKey: string;
+  /** Default 'live': the room's status gates the reservation (reserve.lua); other channels are not gated by a room. */
+  channel?: OrderChannel;
+  shopId?: string | null;
+  creatorId?: string | null;
 }
 
 export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
@@ -133,9 +144,10 @@ export class OrderStore {
         deadlines: k.deadlines,
         unconfirmed: k.unconfirmed,
         byBuyer: k.byBuyer(r.buyerId),
-        byRoom: k.byRoom(r.roomId),
+        // An order outside a room is indexed per buyer only (the same zset twice: no new key).
+        byRoom: r.roomId ? k.byRoom(r.roomId) : k.byBuyer(r.buyerId),
         fence: k.fence,
-        room: this.rooms.room(r.roomId),
+        room: (r.channel ?? 'live') === 'live' && r.roomId ? this.rooms.room(r.roomId) : k.noRoom,
       },
       {
         orderId,
@@ -147,7 +159,7 @@ export class OrderStore {
         fields: [
           ...[
             'roomId',
-            r.roomId,
+            r.roomId ?? '',
             'agencyId',
             r.agencyId ?? '',
             'poolKind',
@@ -158,6 +170,7 @@ export class OrderStore {
             r.pool.skuId,
           ],
           ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
+          ...['channel', r.channel ?? 'live', 'shopId', r.shopId ?? '', 'creatorId', r.creatorId ?? ''],
         ],
       },
     );
@@ -301,7 +314,7 @@ export class OrderStore {
 function toRecord(h: Record<string, string>): OrderRecord {
   return {
     id: h.id!,
-    roomId: h.roomId!,
+    roomId: h.roomId || null,
     buyerId: h.buyerId!,
     productId: h.productId!,
     skuId: h.skuId!,
@@ -320,5 +333,8 @@ function toRecord(h: Record<string, string>): OrderRecord {
     agencyId: h.agencyId || null,
     poolKind: h.poolKind === 'sale' ? 'sale' : 'sku',
     idempotencyKey: h.idempotencyKey ?? '',
+    channel: (h.channel || 'live') as OrderChannel,
+    shopId: h.shopId || null,
+    creatorId: h.creatorId || null,
   };
 }

@@ -52,6 +52,9 @@ export async function settleUnconfirmed(
       currency: rec.currency,
       createdAt: rec.createdAt,
       deadline: rec.deadline,
+      channel: rec.channel,
+      shopId: rec.shopId,
+      creatorId: rec.creatorId,
     };
     if (await ledger.tombstone(row, 'not recorded in time; nothing was charged; place the order again')) {
       await store.transition(rec, 'cancel', { reason: 'not recorded in time' });

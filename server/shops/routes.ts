@@ -1,5 +1,6 @@
 import { type RequestHandler, Router } from 'express';
 import {
+  AdjustStockBody,
   CreateShopBody,
   CreateShopProductBody,
   ListShopProductsQuery,
@@ -90,6 +91,16 @@ export function shopRoutes(shops: ShopService, { rest }: Auth, productMaxBytes: 
   r.post(
     '/api/products/:productId/archive',
     rest({ params: ShopProductIdParams }, ({ params, principal }) => shops.archiveProduct(principal, params.productId)),
+  );
+  r.post(
+    '/api/products/:productId/unarchive',
+    rest({ params: ShopProductIdParams }, ({ params, principal }) => shops.unarchiveProduct(principal, params.productId)),
+  );
+  r.post(
+    '/api/products/:productId/stock',
+    rest({ params: ShopProductIdParams, body: AdjustStockBody }, ({ params, body, principal }) =>
+      shops.adjustStock(principal, params.productId, body),
+    ),
   );
   r.delete(
     '/api/products/:productId',

@@ -17,6 +17,7 @@ import {
 import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
+import type { Logger } from '../kernel/log.ts';
 import { CursorError } from '../ledger/orders.ts';
 import { productView, type Db, type ShopFields, type ShopStore, type ShopWithStaff, type SkuRow } from './store.ts';
 import { checkProduct, refuse, sameText, type AttributeModel, type SkuModel } from './validate.ts';
@@ -36,11 +37,35 @@ const KINDS: readonly ShopKind[] = ['merchant', 'creator'];
  * Shops, their staff and their products: who may (server/edge/policy.ts), what is valid (validate.ts and the schema's
  * constraints) and the limits, each change in one PostgreSQL transaction. A refused request changes nothing.
  */
+/** What shops need of the stock module (server/stock/shopStock.ts): the SKUs' shared pools follow their products. */
+export interface ShopStockPort {
+  /** Brings the products' SKU pools in line with PostgreSQL (create if missing; title, price, state). After commit. */
+  sync(productIds: readonly string[]): Promise<void>;
+  /** Restocks (delta > 0) or withdraws units of one SKU, durable total and Redis pool together. */
+  adjust(productId: string, skuId: string, delta: number): Promise<{ left: number; total: number }>;
+}
+
 export class ShopService {
   constructor(
-    private readonly store: ShopStore,
+    readonly store: ShopStore,
     private readonly limits: ShopLimits,
+    private readonly stock: ShopStockPort | null = null,
+    private readonly log: Pick<Logger, 'warn'> | null = null,
   ) {}
+
+  /**
+   * Pools follow the committed product. The change is committed whatever happens here, so a failure (Redis away) is
+   * logged, not answered as an error the client would retry: an order that finds no pool re-seeds it (orders), and
+   * every node start seeds what is missing.
+   */
+  private async synced<T extends { id: string }>(product: T): Promise<T> {
+    await this.stock
+      ?.sync([product.id])
+      .catch((err: Error) =>
+        this.log?.warn({ err: err.message, productId: product.id }, 'syncing stock pools failed; they are re-seeded on demand'),
+      );
+    return product;
+  }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Shops
@@ -155,6 +180,10 @@ export class ShopService {
   // Products
 
   async createProduct(p: Principal, shopId: string, body: CreateShopProductBody): Promise<ShopProduct> {
+    return this.synced(await this.createProductRow(p, shopId, body));
+  }
+
+  private async createProductRow(p: Principal, shopId: string, body: CreateShopProductBody): Promise<ShopProduct> {
     return pgErrors(() =>
       this.store.tx(async (c) => {
         // The shop's row stays locked until commit: concurrent creates in one shop count one after the other.
@@ -224,6 +253,10 @@ export class ShopService {
    * archived product (CONFLICT), a stale `expectedVersion` (CONFLICT), an unknown SKU or attribute, any rule broken.
    */
   async updateProduct(p: Principal, productId: string, body: UpdateShopProductBody): Promise<ShopProduct> {
+    return this.synced(await this.updateProductRow(p, productId, body));
+  }
+
+  private async updateProductRow(p: Principal, productId: string, body: UpdateShopProductBody): Promise<ShopProduct> {
     return pgErrors(() =>
       this.store.tx(async (c) => {
         const head = await this.store.productHead(c, productId, 'edit');
@@ -312,6 +345,36 @@ export class ShopService {
 
   /** Archives a product: no longer sold, still readable (old orders, links). Idempotent. */
   async archiveProduct(p: Principal, productId: string): Promise<ShopProduct> {
+    return this.synced(await this.setStatus(p, productId, 'archived'));
+  }
+
+  /** Puts an archived product back on sale (its SKUs' pools sell again, with the stock they kept). Idempotent. */
+  async unarchiveProduct(p: Principal, productId: string): Promise<ShopProduct> {
+    return this.synced(await this.setStatus(p, productId, 'active'));
+  }
+
+  /**
+   * Restocks (delta > 0) or withdraws (delta < 0) one SKU's stock, shared by every channel: the shop's owner, staff and
+   * admins. Refusals (NOT_FOUND, archived CONFLICT, TOO_FEW_LEFT, QUOTA_EXCEEDED MAX_SKU_STOCK) change nothing.
+   */
+  async adjustStock(
+    p: Principal,
+    productId: string,
+    body: { skuId: string; delta: number },
+  ): Promise<ShopProduct & { stock: { skuId: string; left: number; total: number } }> {
+    const head = await this.store.productHead(this.store.db, productId);
+    if (!head) throw AppError.notFound(`Product ${productId}`);
+    const staff = await this.store.staff(this.store.db, head.shopId);
+    policy.require(
+      policy.canManageShopProducts(p, { ownerId: head.ownerId, kind: head.kind, staff }),
+      "Only the shop's owner, its staff and admins change its stock",
+    );
+    if (!this.stock) throw AppError.unavailable('Stock is not wired on this node');
+    const res = await this.stock.adjust(productId, body.skuId, body.delta);
+    return { ...(await this.mustGetProduct(this.store.db, productId)), stock: { skuId: body.skuId, ...res } };
+  }
+
+  private async setStatus(p: Principal, productId: string, status: 'active' | 'archived'): Promise<ShopProduct> {
     return this.store.tx(async (c) => {
       const head = await this.store.productHead(c, productId, 'edit');
       if (!head) throw AppError.notFound(`Product ${productId}`);
@@ -320,7 +383,8 @@ export class ShopService {
         policy.canManageShopProducts(p, { ownerId: head.ownerId, kind: head.kind, staff }),
         "Only the shop's owner, its staff and admins archive its products",
       );
-      await this.store.archiveProduct(c, productId);
+      if (status === 'archived') await this.store.archiveProduct(c, productId);
+      else await this.store.unarchiveProduct(c, productId);
       return this.mustGetProduct(c, productId);
     });
   }

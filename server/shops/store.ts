@@ -276,6 +276,15 @@ export class ShopStore {
     );
   }
 
+  /** Puts an archived product back on sale: a new version (its pools read the version to update their state). */
+  async unarchiveProduct(c: Db, id: string): Promise<void> {
+    await c.query(
+      `UPDATE shop_products SET status = 'active', archived_at = NULL, updated_at = clock_timestamp(), version = version + 1
+       WHERE id = $1 AND status = 'archived'`,
+      [id],
+    );
+  }
+
   /**
    * Whether any order line of the ledger names this product. Order lines carry the product's id (text, the same id
    * space as shop products), so this is exact for every order ever recorded, whatever its channel.

@@ -22,6 +22,7 @@ export const RebuildCode = { REBUILT: 1, NO_POOL: -1 } as const;
 export const AdjustCode = { ADJUSTED: 1, NO_POOL: -1, TOO_FEW_LEFT: -2, OVER_CAP: -3 } as const;
 export const ScheduleCode = { SCHEDULED: 1, NO_POOL: -1, OVERLAPS: -2, TOO_FEW_LEFT: -3, TOO_MANY_SALES: -4 } as const;
 export const EndCode = { ENDED: 1, NOT_DUE: 0, NO_SALE: -1 } as const;
+export const SeedCode = { SEEDED: 1, UPDATED: 2, EXISTED: 0 } as const;
 
 /** Every script's codes by file name, for the header check. */
 export const SCRIPT_CODES = {
@@ -31,6 +32,7 @@ export const SCRIPT_CODES = {
   adjust: AdjustCode,
   schedule: ScheduleCode,
   end: EndCode,
+  seed: SeedCode,
 } as const;
 
 export type StockScript = keyof typeof SCRIPT_CODES;

@@ -10,6 +10,7 @@ const REFUSAL_MESSAGES: Record<OrderRefusal, string> = {
   NOT_STARTED: 'Not on sale yet',
   ENDED: 'This sale has ended',
   IDEMPOTENCY_KEY_REUSED: 'This idempotency key was already used for a different order request',
+  ARCHIVED: 'This product is no longer sold: its shop archived it',
 };
 
 /**

@@ -1,7 +1,9 @@
 /**
  * A stock pool is the Redis hash the order scripts reserve from. There are two kinds, one contract:
  *
- * - `sku`: a SKU's list-price stock (`stockKeys.sku`), created with its product by the catalog (`newSkuPool`).
+ * - `sku`: a SKU's list-price stock (`stockKeys.sku`), created with its product by the catalog (`newSkuPool`), or, for
+ *   a shop product's SKU, by server/stock/shopStock.ts: ONE pool per shop SKU (roomId '', plus `shopId`), which every
+ *   channel sells from (each room that selected the product, replays, clips, the storefront, search).
  * - `sale`: a flash sale's allocation (`stockKeys.sale`), created by schedule.lua; its units were taken from its SKU
  *   pool (the sale's *parent*) when it was scheduled and go back there when it ends.
  *
@@ -73,16 +75,21 @@ export function newSkuPool(o: {
   currency: string;
   limit: number;
   stock: number;
+  /** A shop SKU's pool (roomId ''): the shop, so every channel's order names its seller. */
+  shopId?: string;
+  /** 'ended' for an archived shop product's pool (seeded so recovery finds it; it sells nothing). */
+  state?: 'live' | 'ended';
 }): Record<string, string | number> {
   return {
     kind: 'sku',
     roomId: o.roomId,
+    ...(o.shopId ? { shopId: o.shopId } : {}),
     productId: o.productId,
     skuId: o.skuId,
     title: o.title,
     price: o.price,
     currency: o.currency,
-    state: 'live',
+    state: o.state ?? 'live',
     start: 0,
     end: 0,
     limit: o.limit,

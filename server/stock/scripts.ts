@@ -1,10 +1,10 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../kernel/lua.ts';
-import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, TransitionCode } from './codes.ts';
+import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, SeedCode, TransitionCode } from './codes.ts';
 import { stockError } from './errors.ts';
 import { stockKeys, type StockKeys } from './keys.ts';
 
-type Script = 'reserve' | 'transition' | 'rebuild' | 'adjust' | 'schedule' | 'end';
+type Script = 'reserve' | 'transition' | 'rebuild' | 'adjust' | 'schedule' | 'end' | 'seed';
 
 /** Keys reserve.lua takes besides the pool's own (in its header's order). */
 export interface ReserveKeys {
@@ -67,6 +67,7 @@ export class StockScripts {
       'adjust',
       'schedule',
       'end',
+      'seed',
     ]);
   }
 
@@ -128,6 +129,24 @@ export class StockScripts {
     const res = (await this.lua.run('adjust', [this.keys.sku(productId, skuId), this.keys.dirty], [delta, cap])) as number[];
     if (res[0] === AdjustCode.ADJUSTED) return { left: res[1]!, total: res[2]! };
     throw stockError('adjust', res, { subject, limit: cap });
+  }
+
+  /**
+   * Creates a shop SKU's pool unless it exists, else brings its title, price and state to `version` if that is newer
+   * (seed.lua). Never touches an existing pool's counters.
+   */
+  async seed(
+    productId: string,
+    skuId: string,
+    d: { version: number; title: string; price: number; state: 'live' | 'ended' },
+    pool: Record<string, string | number>,
+  ): Promise<'seeded' | 'updated' | 'existed'> {
+    const res = (await this.lua.run(
+      'seed',
+      [this.keys.sku(productId, skuId), this.keys.dirty],
+      [d.version, d.title, d.price, d.state, ...Object.entries(pool).flat()],
+    )) as number[];
+    return res[0] === SeedCode.SEEDED ? 'seeded' : res[0] === SeedCode.UPDATED ? 'updated' : 'existed';
   }
 
   /** Carves a flash sale's pool out of its SKU's (schedule.lua). */

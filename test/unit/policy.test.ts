@@ -56,6 +56,11 @@ const TABLE: Record<string, { check: (p: Principal) => boolean; allowed: Actor[]
   'end, products, pin, sales': { check: (p) => policy.canManageRoom(p, agencyRoom), allowed: ['roomCreator', 'agencyOwner', 'admin'] },
   'moderate a room, its orders and media stats': { check: (p) => policy.canModerateRoom(p, agencyRoom), allowed: ROOM_STAFF },
   "a room's analytics": { check: (p) => policy.canSeeRoomAnalytics(p, agencyRoom), allowed: ROOM_STAFF },
+  'select shop products into a room, or take them off': { check: (p) => policy.canSelectIntoRoom(p, agencyRoom), allowed: ROOM_STAFF },
+  'independent room: select shop products': {
+    check: (p) => policy.canSelectIntoRoom(p, independentRoom),
+    allowed: ['independentCreator', 'admin'],
+  },
   'independent room: go live': { check: (p) => policy.canGoLive(p, independentRoom), allowed: ['independentCreator', 'admin'] },
   'independent room: end, products, sales': {
     check: (p) => policy.canManageRoom(p, independentRoom),
