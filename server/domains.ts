@@ -18,6 +18,7 @@ import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
+import { createSelection } from './selection/index.ts';
 import { createShops } from './shops/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
@@ -102,6 +103,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
   node.add(createShops(ctx, auth));
+  // Selection (选品) and settlement: which creator may sell which shop product at what commission (`selection.terms`,
+  // the SelectionTerms the selling domains ask), and the commission statements.
+  const selection = createSelection(ctx, auth, agency.store);
+  node.add(selection);
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
