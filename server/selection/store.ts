@@ -357,12 +357,7 @@ export class SelectionStore {
   }
 }
 
-function page<T>(
-  rows: Row[],
-  limit: number,
-  map: (r: Row) => T,
-  key: (r: Row) => string,
-): Page<T> {
+function page<T>(rows: Row[], limit: number, map: (r: Row) => T, key: (r: Row) => string): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return { items: items.map(map), nextCursor: rows.length > limit && last ? key(last) : null };

@@ -29,8 +29,22 @@ it('a creator applies to a plan that needs approval; staff approve or refuse; a 
     ].sort(),
   );
 
-  const app = await ok<SelectionApplication>(node, 'POST', `/api/products/${p0}/selection-plan/applications`, c1, { note: 'I sell jade daily' }, 201);
-  expect(app).toMatchObject({ productId: p0, shopId: shop.id, creatorId: 'c1', appliedBy: 'c1', status: 'pending', note: 'I sell jade daily' });
+  const app = await ok<SelectionApplication>(
+    node,
+    'POST',
+    `/api/products/${p0}/selection-plan/applications`,
+    c1,
+    { note: 'I sell jade daily' },
+    201,
+  );
+  expect(app).toMatchObject({
+    productId: p0,
+    shopId: shop.id,
+    creatorId: 'c1',
+    appliedBy: 'c1',
+    status: 'pending',
+    note: 'I sell jade daily',
+  });
   // Applying again while pending returns the same application.
   expect((await ok<SelectionApplication>(node, 'POST', `/api/products/${p0}/selection-plan/applications`, c1, {}, 201)).id).toBe(app.id);
   expect(await terms.termsFor(seller, of)).toBeNull();
@@ -67,7 +81,13 @@ it('a creator applies to a plan that needs approval; staff approve or refuse; a 
   const none = await api<ErrorBody>(node.url, 'POST', `/api/products/${p1}/selection-plan/applications`, c1, {});
   expect([none.status, none.body.error.code]).toEqual([404, 'NOT_FOUND']);
   const before = await selectionCounts(node);
-  const viewer = await api<ErrorBody>(node.url, 'POST', `/api/products/${p0}/selection-plan/applications`, await tokenAs(node, 'v1', 'viewer'), {});
+  const viewer = await api<ErrorBody>(
+    node.url,
+    'POST',
+    `/api/products/${p0}/selection-plan/applications`,
+    await tokenAs(node, 'v1', 'viewer'),
+    {},
+  );
   expect([viewer.status, viewer.body.error.code]).toEqual([403, 'FORBIDDEN']);
   expect(await selectionCounts(node)).toEqual(before);
 });
@@ -84,9 +104,23 @@ it("an agency's owner or moderator applies for a creator on its roster, not for 
   await ok(node, 'PUT', '/api/agencies/ag1/moderators/mod1', owner);
   const mod = await devToken(node.url, { userId: 'mod1', name: 'mod1', role: 'moderator', agencyId: 'ag1' });
 
-  const byOwner = await ok<SelectionApplication>(node, 'POST', `/api/products/${p0}/selection-plan/applications`, owner, { creatorId: 'c1' }, 201);
+  const byOwner = await ok<SelectionApplication>(
+    node,
+    'POST',
+    `/api/products/${p0}/selection-plan/applications`,
+    owner,
+    { creatorId: 'c1' },
+    201,
+  );
   expect(byOwner).toMatchObject({ creatorId: 'c1', appliedBy: 'owner1', status: 'pending' });
-  const byMod = await ok<SelectionApplication>(node, 'POST', `/api/products/${p0}/selection-plan/applications`, mod, { creatorId: 'c1' }, 201);
+  const byMod = await ok<SelectionApplication>(
+    node,
+    'POST',
+    `/api/products/${p0}/selection-plan/applications`,
+    mod,
+    { creatorId: 'c1' },
+    201,
+  );
   expect(byMod.id).toBe(byOwner.id);
   const before = await selectionCounts(node);
   for (const token of [owner, mod, await tokenAs(node, 'c1', 'creator')]) {

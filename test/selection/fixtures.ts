@@ -21,7 +21,14 @@ export async function merchantWith(node: TestNode, ownerId = 'm1', n = 2): Promi
   const shop = await openShop(node, merchant);
   const products: ShopProduct[] = [];
   for (let i = 0; i < n; i++) {
-    products.push(await addProduct(node, merchant, shop.id, simpleProduct({ title: `Product ${i}`, skus: [{ values: [], code: `P-${i}`, price: 10_000 + i, stock: 10 }] })));
+    products.push(
+      await addProduct(
+        node,
+        merchant,
+        shop.id,
+        simpleProduct({ title: `Product ${i}`, skus: [{ values: [], code: `P-${i}`, price: 10_000 + i, stock: 10 }] }),
+      ),
+    );
   }
   return { merchant, shop, products };
 }

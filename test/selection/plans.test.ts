@@ -14,17 +14,27 @@ it('the owner sets a default rate and opens products (own rate or the default); 
   // A plan without its own rate needs a default first.
   const noDefault = await api<ErrorBody>(node.url, 'PUT', `/api/products/${p0.id}/selection-plan`, merchant, {});
   expect([noDefault.status, noDefault.body.error.code]).toEqual([409, 'CONFLICT']);
-  const settings = await ok<SelectionSettings>(node, 'PUT', `/api/shops/${shop.id}/selection/settings`, merchant, { defaultRateBps: 1_000 });
+  const settings = await ok<SelectionSettings>(node, 'PUT', `/api/shops/${shop.id}/selection/settings`, merchant, {
+    defaultRateBps: 1_000,
+  });
   expect(settings.defaultRateBps).toBe(1_000);
   const byDefault = await ok<SelectionPlan>(node, 'PUT', `/api/products/${p0.id}/selection-plan`, merchant, {});
   expect(byDefault).toMatchObject({ productId: p0.id, shopId: shop.id, rateBps: null, effectiveRateBps: 1_000, requiresApproval: false });
-  const own = await ok<SelectionPlan>(node, 'PUT', `/api/products/${p1.id}/selection-plan`, merchant, { rateBps: 2_500, requiresApproval: true });
+  const own = await ok<SelectionPlan>(node, 'PUT', `/api/products/${p1.id}/selection-plan`, merchant, {
+    rateBps: 2_500,
+    requiresApproval: true,
+  });
   expect(own).toMatchObject({ rateBps: 2_500, effectiveRateBps: 2_500, requiresApproval: true });
   // Changing the default moves the plans that follow it.
   await ok(node, 'PUT', `/api/shops/${shop.id}/selection/settings`, merchant, { defaultRateBps: 1_500 });
   const list = await ok<SelectionPlanList>(node, 'GET', `/api/shops/${shop.id}/selection/plans?limit=1`, merchant);
   expect(list.plans).toHaveLength(1);
-  const rest = await ok<SelectionPlanList>(node, 'GET', `/api/shops/${shop.id}/selection/plans?limit=1&cursor=${list.nextCursor}`, merchant);
+  const rest = await ok<SelectionPlanList>(
+    node,
+    'GET',
+    `/api/shops/${shop.id}/selection/plans?limit=1&cursor=${list.nextCursor}`,
+    merchant,
+  );
   expect([...list.plans, ...rest.plans].map((p) => p.effectiveRateBps).sort()).toEqual([1_500, 2_500]);
   expect(rest.nextCursor).toBeNull();
 
@@ -49,7 +59,9 @@ it('the owner sets a default rate and opens products (own rate or the default); 
   const outsider = await api<ErrorBody>(node.url, 'GET', `/api/shops/${shop.id}/selection/plans`, await tokenAs(node, 'm2', 'merchant'));
   expect(outsider.status).toBe(403);
   // Unknown ids.
-  expect((await api<ErrorBody>(node.url, 'PUT', '/api/products/nope/selection-plan', merchant, { rateBps: 500 })).body.error.code).toBe('NOT_FOUND');
+  expect((await api<ErrorBody>(node.url, 'PUT', '/api/products/nope/selection-plan', merchant, { rateBps: 500 })).body.error.code).toBe(
+    'NOT_FOUND',
+  );
   expect((await api<ErrorBody>(node.url, 'GET', '/api/shops/nope/selection/plans', merchant)).body.error.code).toBe('NOT_FOUND');
   expect(await selectionCounts(node)).toEqual(before);
 

@@ -54,8 +54,16 @@ it('termsFor: own shop > offer to the creator > offer to their agency > the plan
   expect(again.id).toBe(toC1.id);
   expect(await terms.termsFor(c1, of(p0))).toEqual({ rateBps: 4_500, source: 'targeted' });
   // A targeted offer opens a product that is in no plan, and needs no approval.
-  await ok(node, 'POST', `/api/shops/${shop.id}/selection/offers`, merchant, { productId: p2, target: { kind: 'creator', id: 'c3' }, rateBps: 500 });
-  await ok(node, 'POST', `/api/shops/${shop.id}/selection/offers`, merchant, { productId: p1, target: { kind: 'creator', id: 'c3' }, rateBps: 600 });
+  await ok(node, 'POST', `/api/shops/${shop.id}/selection/offers`, merchant, {
+    productId: p2,
+    target: { kind: 'creator', id: 'c3' },
+    rateBps: 500,
+  });
+  await ok(node, 'POST', `/api/shops/${shop.id}/selection/offers`, merchant, {
+    productId: p1,
+    target: { kind: 'creator', id: 'c3' },
+    rateBps: 600,
+  });
   expect(await terms.termsFor(c3, of(p2))).toEqual({ rateBps: 500, source: 'targeted' });
   expect(await terms.termsFor(c3, of(p1))).toEqual({ rateBps: 600, source: 'targeted' });
   // The owner is always own-shop, whatever is offered.
@@ -86,12 +94,36 @@ it("offers: another merchant's product, unknown ids, the shop's owner as target,
   const before = await selectionCounts(node);
   const body = (productId: string, target = { kind: 'creator', id: 'c1' }) => ({ productId, target, rateBps: 1_000 });
   const cases: [string, string, string, string, unknown, number, string][] = [
-    ["another merchant's product", 'POST', `/api/shops/${a.shop.id}/selection/offers`, a.merchant, body(b.products[0]!.id), 404, 'NOT_FOUND'],
+    [
+      "another merchant's product",
+      'POST',
+      `/api/shops/${a.shop.id}/selection/offers`,
+      a.merchant,
+      body(b.products[0]!.id),
+      404,
+      'NOT_FOUND',
+    ],
     ['an unknown product', 'POST', `/api/shops/${a.shop.id}/selection/offers`, a.merchant, body('nope'), 404, 'NOT_FOUND'],
     ['an unknown shop', 'POST', '/api/shops/nope/selection/offers', a.merchant, body(a.products[0]!.id), 404, 'NOT_FOUND'],
     ["another merchant's shop", 'POST', `/api/shops/${a.shop.id}/selection/offers`, b.merchant, body(a.products[0]!.id), 403, 'FORBIDDEN'],
-    ['the owner as target', 'POST', `/api/shops/${a.shop.id}/selection/offers`, a.merchant, body(a.products[0]!.id, { kind: 'creator', id: 'm1' }), 400, 'BAD_REQUEST'],
-    ['a bad target kind', 'POST', `/api/shops/${a.shop.id}/selection/offers`, a.merchant, body(a.products[0]!.id, { kind: 'shop', id: 'x' }), 400, 'BAD_REQUEST'],
+    [
+      'the owner as target',
+      'POST',
+      `/api/shops/${a.shop.id}/selection/offers`,
+      a.merchant,
+      body(a.products[0]!.id, { kind: 'creator', id: 'm1' }),
+      400,
+      'BAD_REQUEST',
+    ],
+    [
+      'a bad target kind',
+      'POST',
+      `/api/shops/${a.shop.id}/selection/offers`,
+      a.merchant,
+      body(a.products[0]!.id, { kind: 'shop', id: 'x' }),
+      400,
+      'BAD_REQUEST',
+    ],
     ['withdrawing another shop’s offer', 'DELETE', `/api/selection/offers/${offer.id}`, b.merchant, undefined, 403, 'FORBIDDEN'],
     ['an unknown offer', 'DELETE', '/api/selection/offers/nope', a.merchant, undefined, 404, 'NOT_FOUND'],
   ];

@@ -27,15 +27,26 @@ it('paying an order records each commissioned line as earned, once, in the same 
     { line_no: 2, kind: 'earned', amount: 249, refund_id: null },
   ]);
   expect(await entries(db, own.id)).toEqual([]);
-  const { rows } = await db.query(`SELECT shop_id, creator_id, agency_id, at = (SELECT paid_at FROM orders WHERE id = $1) AS at_paid FROM commission_entries WHERE order_id = $1`, [o.id]);
+  const { rows } = await db.query(
+    `SELECT shop_id, creator_id, agency_id, at = (SELECT paid_at FROM orders WHERE id = $1) AS at_paid FROM commission_entries WHERE order_id = $1`,
+    [o.id],
+  );
   expect(rows).toEqual([
     { shop_id: 'shop1', creator_id: 'c1', agency_id: 'ag1', at_paid: true },
     { shop_id: 'shop1', creator_id: 'c1', agency_id: 'ag1', at_paid: true },
   ]);
   // The same charge again (webhook after worker), a second charge, and a replayed paid status change add nothing.
   const ledger = new LedgerOrders(db);
-  await ledger.markPaid(o.id, { id: charge, idempotencyKey: o.id, reference: o.id, amount: o.amount, currency: 'CNY', createdAt: Date.now() }, 'webhook');
-  const dup = await ledger.markPaid(o.id, { id: 'ch-dup', idempotencyKey: 'other', reference: o.id, amount: o.amount, currency: 'CNY', createdAt: Date.now() }, 'webhook');
+  await ledger.markPaid(
+    o.id,
+    { id: charge, idempotencyKey: o.id, reference: o.id, amount: o.amount, currency: 'CNY', createdAt: Date.now() },
+    'webhook',
+  );
+  const dup = await ledger.markPaid(
+    o.id,
+    { id: 'ch-dup', idempotencyKey: 'other', reference: o.id, amount: o.amount, currency: 'CNY', createdAt: Date.now() },
+    'webhook',
+  );
   expect(dup?.disposition).toBe('duplicate');
   await db.query(`UPDATE orders SET updated_at = clock_timestamp() WHERE id = $1`, [o.id]);
   expect(await entries(db, o.id)).toHaveLength(2);

@@ -40,7 +40,19 @@ export async function insertOrder(db: pg.Pool, o: OrderSpec): Promise<{ id: stri
       `INSERT INTO orders (id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, channel, pool_kind, product_id, sku_id, title,
                            quantity, unit_price, amount, currency, status, created_at, updated_at, deadline, shop_id, creator_id)
        VALUES ($1, 'buyer1', $1, 'fp', $2, $3, $4, 'sku', $5, 'sku1', 'Order', $6, $7, $8, $9, 'reserved', now(), now(), now() + interval '1 hour', $10, $11)`,
-      [id, channel === 'live' ? 'room1' : null, o.agencyId ?? null, channel, first.productId ?? 'prod1', 1, amount, amount, o.currency ?? 'CNY', o.shopId, o.creatorId],
+      [
+        id,
+        channel === 'live' ? 'room1' : null,
+        o.agencyId ?? null,
+        channel,
+        first.productId ?? 'prod1',
+        1,
+        amount,
+        amount,
+        o.currency ?? 'CNY',
+        o.shopId,
+        o.creatorId,
+      ],
     );
     let no = 0;
     for (const l of o.lines) {
@@ -50,7 +62,20 @@ export async function insertOrder(db: pg.Pool, o: OrderSpec): Promise<{ id: stri
         `INSERT INTO order_lines (order_id, line_no, product_id, sku_id, title, quantity, unit_price, amount, shop_id, creator_id, agency_id,
                                   commission_rate_bps, commission_amount)
          VALUES ($1, $2, $3, 'sku1', $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-        [id, no, l.productId ?? 'prod1', l.title ?? `Line ${no}`, l.quantity, l.unitPrice, lineAmount, o.shopId, o.creatorId, o.agencyId ?? null, l.rateBps, commissionAmount(lineAmount, l.rateBps)],
+        [
+          id,
+          no,
+          l.productId ?? 'prod1',
+          l.title ?? `Line ${no}`,
+          l.quantity,
+          l.unitPrice,
+          lineAmount,
+          o.shopId,
+          o.creatorId,
+          o.agencyId ?? null,
+          l.rateBps,
+          commissionAmount(lineAmount, l.rateBps),
+        ],
       );
     }
     await c.query('COMMIT');
@@ -66,7 +91,11 @@ export async function insertOrder(db: pg.Pool, o: OrderSpec): Promise<{ id: stri
 /** Pays the order through the ledger's real path (what the payment worker and the webhook call); returns the charge id. */
 export async function pay(db: pg.Pool, orderId: string, amount: number, currency = 'CNY'): Promise<string> {
   const chargeId = rid('ch');
-  const r = await new LedgerOrders(db).markPaid(orderId, { id: chargeId, idempotencyKey: orderId, reference: orderId, amount, currency, createdAt: Date.now() }, 'worker');
+  const r = await new LedgerOrders(db).markPaid(
+    orderId,
+    { id: chargeId, idempotencyKey: orderId, reference: orderId, amount, currency, createdAt: Date.now() },
+    'worker',
+  );
   if (!r?.changed) throw new Error(`order ${orderId} was not paid: ${JSON.stringify(r)}`);
   return chargeId;
 }
@@ -88,7 +117,12 @@ export async function refund(db: pg.Pool, orderId: string, chargeId: string, amo
 }
 
 /** The commission entries of an order: earned and reversed totals per line. */
-export async function entries(db: pg.Pool, orderId: string): Promise<{ line_no: number; kind: string; amount: number; refund_id: string | null }[]> {
-  const { rows } = await db.query(`SELECT line_no, kind, amount, refund_id FROM commission_entries WHERE order_id = $1 ORDER BY id`, [orderId]);
+export async function entries(
+  db: pg.Pool,
+  orderId: string,
+): Promise<{ line_no: number; kind: string; amount: number; refund_id: string | null }[]> {
+  const { rows } = await db.query(`SELECT line_no, kind, amount, refund_id FROM commission_entries WHERE order_id = $1 ORDER BY id`, [
+    orderId,
+  ]);
   return rows;
 }

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import type { Settlement } from '@hawker/protocol';
-import { api, devToken } from '../../harness/clients.ts';
+import { devToken } from '../../harness/clients.ts';
 import { startNode } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { merchantWith, ok, tokenAs } from '../selection/fixtures.ts';
@@ -15,18 +15,31 @@ function parseCsv(text: string): string[][] {
   let row: string[] = [];
   let cell = '';
   let quoted = false;
+  const endCell = () => {
+    row.push(cell);
+    cell = '';
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]!;
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
-    else if (ch === '\r' && text[i + 1] === '\n') row.push(cell), rows.push(row), (row = []), (cell = ''), i++;
-    else cell += ch;
+    else if (ch === ',') endCell();
+    else if (ch === '\r' && text[i + 1] === '\n') {
+      endCell();
+      rows.push(row);
+      row = [];
+      i++;
+    } else cell += ch;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) {
+    endCell();
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -43,16 +56,38 @@ it("a month's statements (JSON and CSV) for a shop, a creator and an agency add 
     return { ...o, charge };
   };
   // c1 (agency ag1) sells for shop 1 and for shop 2 (in USD); m1 sells their own; c2 without agency.
-  const a = await place({ shopId: shop.id, creatorId: 'c1', agencyId: 'ag1', channel: 'live', lines: [{ unitPrice: 12_900, quantity: 3, rateBps: 1_500, title: 'Jade "A", green\nbig' }] });
-  const b = await place({ shopId: shop.id, creatorId: 'c1', agencyId: 'ag1', lines: [{ unitPrice: 3_333, quantity: 1, rateBps: 3_333 }, { unitPrice: 4_999, quantity: 2, rateBps: 3_333, title: '=SUM(A1)' }] });
+  const a = await place({
+    shopId: shop.id,
+    creatorId: 'c1',
+    agencyId: 'ag1',
+    channel: 'live',
+    lines: [{ unitPrice: 12_900, quantity: 3, rateBps: 1_500, title: 'Jade "A", green\nbig' }],
+  });
+  const b = await place({
+    shopId: shop.id,
+    creatorId: 'c1',
+    agencyId: 'ag1',
+    lines: [
+      { unitPrice: 3_333, quantity: 1, rateBps: 3_333 },
+      { unitPrice: 4_999, quantity: 2, rateBps: 3_333, title: '=SUM(A1)' },
+    ],
+  });
   await place({ shopId: shop.id, creatorId: 'm1', lines: [{ unitPrice: 8_800, quantity: 1, rateBps: null }] });
   await place({ shopId: shop.id, creatorId: 'c2', channel: 'search', lines: [{ unitPrice: 199, quantity: 7, rateBps: 800 }] });
-  await place({ shopId: other.shop.id, creatorId: 'c1', agencyId: 'ag1', lines: [{ unitPrice: 2_500, quantity: 2, rateBps: 2_000 }] }, 'USD');
+  await place(
+    { shopId: other.shop.id, creatorId: 'c1', agencyId: 'ag1', lines: [{ unitPrice: 2_500, quantity: 2, rateBps: 2_000 }] },
+    'USD',
+  );
   await refund(db, a.id, a.charge, 12_900); // one of three units
   await refund(db, b.id, b.charge, 1_000); // a partial refund of a two-line order
   await refund(db, b.id, b.charge, 2_000);
   // An order paid before the period and one not paid at all are not in it.
-  const old = await place({ shopId: shop.id, creatorId: 'c1', agencyId: 'ag1', lines: [{ unitPrice: 1_000, quantity: 1, rateBps: 1_000 }] });
+  const old = await place({
+    shopId: shop.id,
+    creatorId: 'c1',
+    agencyId: 'ag1',
+    lines: [{ unitPrice: 1_000, quantity: 1, rateBps: 1_000 }],
+  });
   await db.query(`UPDATE orders SET paid_at = paid_at - interval '40 days' WHERE id = $1`, [old.id]);
   await insertOrder(db, { shopId: shop.id, creatorId: 'c1', lines: [{ unitPrice: 1_000, quantity: 1, rateBps: 1_000 }] });
 
@@ -99,13 +134,21 @@ it("a month's statements (JSON and CSV) for a shop, a creator and an agency add 
     });
     expect(expected.length, party).toBeGreaterThan(0);
     // Refunds took some commission back in every statement (the refunded orders are c1's, of agency ag1, in shop 1).
-    expect(expected.some((e) => e.commissionReversed > 0 && e.refunded > 0), party).toBe(true);
+    expect(
+      expected.some((e) => e.commissionReversed > 0 && e.refunded > 0),
+      party,
+    ).toBe(true);
 
     // JSON, paged two lines at a time: the totals cover the period on every page, and the lines add up to them.
     const lines: Settlement['lines'] = [];
     let cursor: string | null = null;
     do {
-      const page: Settlement = await ok<Settlement>(node, 'GET', `/api/settlements/${party}/${id}?from=${from}&to=${to}&limit=2${cursor ? `&cursor=${cursor}` : ''}`, token);
+      const page: Settlement = await ok<Settlement>(
+        node,
+        'GET',
+        `/api/settlements/${party}/${id}?from=${from}&to=${to}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        token,
+      );
       expect(page.totals, party).toEqual(expected);
       lines.push(...page.lines);
       cursor = page.nextCursor;
@@ -114,19 +157,22 @@ it("a month's statements (JSON and CSV) for a shop, a creator and an agency add 
     for (const e of expected) {
       const mine = lines.filter((l) => l.currency === e.currency);
       const sum = (k: keyof (typeof lines)[number]) => mine.reduce((s, l) => s + (l[k] as number), 0);
-      expect([party, mine.length, sum('amount'), sum('refunded'), sum('commissionEarned'), sum('commissionReversed'), sum('netToMerchant')]).toEqual([
+      expect([
         party,
-        e.lines,
-        e.amount,
-        e.refunded,
-        e.commissionEarned,
-        e.commissionReversed,
-        e.netToMerchant,
-      ]);
+        mine.length,
+        sum('amount'),
+        sum('refunded'),
+        sum('commissionEarned'),
+        sum('commissionReversed'),
+        sum('netToMerchant'),
+      ]).toEqual([party, e.lines, e.amount, e.refunded, e.commissionEarned, e.commissionReversed, e.netToMerchant]);
     }
 
     // CSV (both spellings): every line, then one total row per currency, equal to the ledger's sums.
-    for (const path of [`/api/settlements/${party}/${id}.csv?from=${from}&to=${to}`, `/api/settlements/${party}/${id}?from=${from}&to=${to}&format=csv`]) {
+    for (const path of [
+      `/api/settlements/${party}/${id}.csv?from=${from}&to=${to}`,
+      `/api/settlements/${party}/${id}?from=${from}&to=${to}&format=csv`,
+    ]) {
       const res = await fetch(`${node.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/^text\/csv/);
