@@ -85,6 +85,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
     agencyConsole.onConnection,
   ];
 
+  // Selection (选品) and settlement, before the domains that sell: `selection.terms` is the SelectionTerms they ask
+  // (in place of server/selection/terms.ts's ownShopOnly) which creator may sell which shop product at what commission.
+  const selection = createSelection(ctx, auth, agency.store);
+  node.add(selection);
   // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
   const catalog = createCatalog(ctx, auth, rooms.service);
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
@@ -103,10 +107,6 @@ export async function registerDomains(node: Hawker): Promise<void> {
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
   node.add(createShops(ctx, auth));
-  // Selection (选品) and settlement: which creator may sell which shop product at what commission (`selection.terms`,
-  // the SelectionTerms the selling domains ask), and the commission statements.
-  const selection = createSelection(ctx, auth, agency.store);
-  node.add(selection);
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
