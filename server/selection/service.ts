@@ -72,50 +72,56 @@ export class SelectionService implements SelectionTerms {
   }
 
   async putSettings(p: Principal, shopId: string, defaultRateBps: number): Promise<SelectionSettings> {
-    return this.store.tx(async (c) => {
-      const shop = await this.lockShop(c, shopId);
-      policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins set its commission rates");
-      this.checkRate(defaultRateBps, 'defaultRateBps');
-      return this.store.putSettings(c, shopId, defaultRateBps, p.userId);
-    });
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const shop = await this.lockShop(c, shopId);
+        policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins set its commission rates");
+        this.checkRate(defaultRateBps, 'defaultRateBps');
+        return this.store.putSettings(c, shopId, defaultRateBps, p.userId);
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Plans
 
   async putPlan(p: Principal, productId: string, body: PutSelectionPlanBody): Promise<SelectionPlan> {
-    return this.store.tx(async (c) => {
-      const { shop, archived } = await this.productShop(c, productId);
-      policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins open its products to creators");
-      if (archived) throw AppError.conflict(`Product ${productId} is archived; archived products are never open to creators`);
-      const rateBps = body.rateBps ?? null;
-      if (rateBps !== null) this.checkRate(rateBps, 'rateBps');
-      else if ((await this.store.settings(c, shop.id)).defaultRateBps === null) {
-        throw AppError.conflict(
-          `Give the plan a rateBps, or set the shop's default rate first (PUT /api/shops/${shop.id}/selection/settings)`,
-        );
-      }
-      if (!(await this.store.plan(c, productId))) {
-        const max = this.limits.PLANS_PER_SHOP;
-        if ((await this.store.countPlans(c, shop.id)) >= max) {
-          throw AppError.quotaExceeded(
-            'PLANS_PER_SHOP',
-            max,
-            `A shop has at most ${max} open plans; close one (DELETE /api/products/:productId/selection-plan) first`,
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const { shop, archived } = await this.productShop(c, productId);
+        policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins open its products to creators");
+        if (archived) throw AppError.conflict(`Product ${productId} is archived; archived products are never open to creators`);
+        const rateBps = body.rateBps ?? null;
+        if (rateBps !== null) this.checkRate(rateBps, 'rateBps');
+        else if ((await this.store.settings(c, shop.id)).defaultRateBps === null) {
+          throw AppError.conflict(
+            `Give the plan a rateBps, or set the shop's default rate first (PUT /api/shops/${shop.id}/selection/settings)`,
           );
         }
-      }
-      return this.store.putPlan(c, shop.id, productId, rateBps, body.requiresApproval, p.userId);
-    });
+        if (!(await this.store.plan(c, productId))) {
+          const max = this.limits.PLANS_PER_SHOP;
+          if ((await this.store.countPlans(c, shop.id)) >= max) {
+            throw AppError.quotaExceeded(
+              'PLANS_PER_SHOP',
+              max,
+              `A shop has at most ${max} open plans; close one (DELETE /api/products/:productId/selection-plan) first`,
+            );
+          }
+        }
+        return this.store.putPlan(c, shop.id, productId, rateBps, body.requiresApproval, p.userId);
+      }),
+    );
   }
 
   /** Closes a product's plan: creators selling through it stop being able to (offers to named creators stay). */
   async deletePlan(p: Principal, productId: string): Promise<{ productId: string; closed: boolean }> {
-    return this.store.tx(async (c) => {
-      const { shop } = await this.productShop(c, productId);
-      policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins close its plans");
-      return { productId, closed: await this.store.deletePlan(c, productId) };
-    });
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const { shop } = await this.productShop(c, productId);
+        policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins close its plans");
+        return { productId, closed: await this.store.deletePlan(c, productId) };
+      }),
+    );
   }
 
   async listPlans(p: Principal, shopId: string, q: SelectionListQuery): Promise<SelectionPlanList> {
@@ -129,48 +135,52 @@ export class SelectionService implements SelectionTerms {
   // Offers
 
   async putOffer(p: Principal, shopId: string, body: PutSelectionOfferBody): Promise<SelectionOffer> {
-    return this.store.tx(async (c) => {
-      const shop = await this.lockShop(c, shopId);
-      policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins offer commission rates");
-      const head = await this.shops.productHead(c, body.productId);
-      if (!head || head.shopId !== shopId) throw AppError.notFound(`Product ${body.productId} of shop ${shopId}`);
-      if (head.status === 'archived')
-        throw AppError.conflict(`Product ${body.productId} is archived; archived products are never open to creators`);
-      if (body.target.kind === 'creator' && body.target.id === shop.ownerId) {
-        throw AppError.badRequest(`${shop.ownerId} owns the shop and sells its products without commission`);
-      }
-      this.checkRate(body.rateBps, 'rateBps');
-      if (!(await this.store.offerFor(c, body.productId, body.target.kind, body.target.id))) {
-        const max = this.limits.OFFERS_PER_SHOP;
-        if ((await this.store.countOffers(c, shopId)) >= max) {
-          throw AppError.quotaExceeded(
-            'OFFERS_PER_SHOP',
-            max,
-            `A shop has at most ${max} targeted offers; withdraw one (DELETE /api/selection/offers/:offerId) first`,
-          );
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const shop = await this.lockShop(c, shopId);
+        policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins offer commission rates");
+        const head = await this.shops.productHead(c, body.productId);
+        if (!head || head.shopId !== shopId) throw AppError.notFound(`Product ${body.productId} of shop ${shopId}`);
+        if (head.status === 'archived')
+          throw AppError.conflict(`Product ${body.productId} is archived; archived products are never open to creators`);
+        if (body.target.kind === 'creator' && body.target.id === shop.ownerId) {
+          throw AppError.badRequest(`${shop.ownerId} owns the shop and sells its products without commission`);
         }
-      }
-      return this.store.putOffer(c, {
-        id: newId(),
-        shopId,
-        productId: body.productId,
-        kind: body.target.kind,
-        targetId: body.target.id,
-        rateBps: body.rateBps,
-        by: p.userId,
-      });
-    });
+        this.checkRate(body.rateBps, 'rateBps');
+        if (!(await this.store.offerFor(c, body.productId, body.target.kind, body.target.id))) {
+          const max = this.limits.OFFERS_PER_SHOP;
+          if ((await this.store.countOffers(c, shopId)) >= max) {
+            throw AppError.quotaExceeded(
+              'OFFERS_PER_SHOP',
+              max,
+              `A shop has at most ${max} targeted offers; withdraw one (DELETE /api/selection/offers/:offerId) first`,
+            );
+          }
+        }
+        return this.store.putOffer(c, {
+          id: newId(),
+          shopId,
+          productId: body.productId,
+          kind: body.target.kind,
+          targetId: body.target.id,
+          rateBps: body.rateBps,
+          by: p.userId,
+        });
+      }),
+    );
   }
 
   async deleteOffer(p: Principal, offerId: string): Promise<{ id: string; deleted: true }> {
-    return this.store.tx(async (c) => {
-      const offer = await this.store.offer(c, offerId);
-      if (!offer) throw AppError.notFound(`Offer ${offerId}`);
-      const shop = await this.lockShop(c, offer.shopId);
-      policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins withdraw its offers");
-      await this.store.deleteOffer(c, offerId);
-      return { id: offerId, deleted: true as const };
-    });
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const offer = await this.store.offer(c, offerId);
+        if (!offer) throw AppError.notFound(`Offer ${offerId}`);
+        const shop = await this.lockShop(c, offer.shopId);
+        policy.require(policy.canSetCommissions(p, shop), "Only the shop's owner and admins withdraw its offers");
+        await this.store.deleteOffer(c, offerId);
+        return { id: offerId, deleted: true as const };
+      }),
+    );
   }
 
   async listOffers(p: Principal, shopId: string, q: SelectionListQuery): Promise<SelectionOfferList> {
@@ -199,39 +209,43 @@ export class SelectionService implements SelectionTerms {
         ? 'Creators apply to selection plans; sign in as a creator'
         : "Only the creator, their agency's owner or moderators, and admins apply for a creator",
     );
-    return this.store.tx(async (c) => {
-      const plan = await this.store.plan(c, productId);
-      const head = await this.shops.productHead(c, productId);
-      if (!plan || !head) throw AppError.notFound(`Selection plan of product ${productId}`);
-      if (head.status === 'archived')
-        throw AppError.conflict(`Product ${productId} is archived; archived products are never open to creators`);
-      if (head.ownerId === creatorId) throw AppError.badRequest(`${creatorId} owns the shop and sells its products without commission`);
-      if (!plan.requiresApproval) throw AppError.conflict(`Product ${productId} is open to every creator; no application is needed`);
-      await this.store.lockCreator(c, creatorId);
-      const existing = await this.store.applicationOf(c, productId, creatorId);
-      if (existing && existing.status !== 'refused') return existing;
-      const max = this.limits.PENDING_APPLICATIONS_PER_CREATOR;
-      if ((await this.store.countPending(c, creatorId)) >= max) {
-        throw AppError.quotaExceeded(
-          'PENDING_APPLICATIONS_PER_CREATOR',
-          max,
-          `A creator has at most ${max} applications waiting for an answer; wait for shops to answer some first`,
-        );
-      }
-      return this.store.apply(c, { id: newId(), productId, shopId: head.shopId, creatorId, appliedBy: p.userId, note: body.note ?? '' });
-    });
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const plan = await this.store.plan(c, productId);
+        const head = await this.shops.productHead(c, productId);
+        if (!plan || !head) throw AppError.notFound(`Selection plan of product ${productId}`);
+        if (head.status === 'archived')
+          throw AppError.conflict(`Product ${productId} is archived; archived products are never open to creators`);
+        if (head.ownerId === creatorId) throw AppError.badRequest(`${creatorId} owns the shop and sells its products without commission`);
+        if (!plan.requiresApproval) throw AppError.conflict(`Product ${productId} is open to every creator; no application is needed`);
+        await this.store.lockCreator(c, creatorId);
+        const existing = await this.store.applicationOf(c, productId, creatorId);
+        if (existing && existing.status !== 'refused') return existing;
+        const max = this.limits.PENDING_APPLICATIONS_PER_CREATOR;
+        if ((await this.store.countPending(c, creatorId)) >= max) {
+          throw AppError.quotaExceeded(
+            'PENDING_APPLICATIONS_PER_CREATOR',
+            max,
+            `A creator has at most ${max} applications waiting for an answer; wait for shops to answer some first`,
+          );
+        }
+        return this.store.apply(c, { id: newId(), productId, shopId: head.shopId, creatorId, appliedBy: p.userId, note: body.note ?? '' });
+      }),
+    );
   }
 
   /** Approves or refuses an application (either decision may be changed later: approving a refused one, or refusing an approved one). */
   async decide(p: Principal, applicationId: string, status: 'approved' | 'refused'): Promise<SelectionApplication> {
-    return this.store.tx(async (c) => {
-      const app = await this.store.lockApplication(c, applicationId);
-      if (!app) throw AppError.notFound(`Application ${applicationId}`);
-      const shop = await this.mustShop(c, app.shopId);
-      policy.require(policy.canReviewSelection(p, shop), "Only the shop's owner, staff and admins answer applications");
-      if (app.status === status) return app;
-      return this.store.decide(c, applicationId, status, p.userId);
-    });
+    return pgErrors(() =>
+      this.store.tx(async (c) => {
+        const app = await this.store.lockApplication(c, applicationId);
+        if (!app) throw AppError.notFound(`Application ${applicationId}`);
+        const shop = await this.mustShop(c, app.shopId);
+        policy.require(policy.canReviewSelection(p, shop), "Only the shop's owner, staff and admins answer applications");
+        if (app.status === status) return app;
+        return this.store.decide(c, applicationId, status, p.userId);
+      }),
+    );
   }
 
   async shopApplications(p: Principal, shopId: string, q: ListSelectionApplicationsQuery): Promise<SelectionApplicationList> {
@@ -297,6 +311,26 @@ export async function cursorErrors<T>(run: () => Promise<T>): Promise<T> {
     if (err instanceof CursorError) throw AppError.badRequest(err.message);
     const code = (err as { code?: string }).code;
     if (code === '22007' || code === '22008') throw AppError.badRequest('cursor is not one this server returned; start again without it');
+    throw err;
+  }
+}
+
+/**
+ * PostgreSQL's refusals as typed errors: a row that changed meanwhile (a plan closed or a product deleted while an
+ * application or offer was written: foreign key; a racing duplicate: unique) is a CONFLICT to retry; a check is a
+ * BAD_REQUEST. Nothing was written either way (the transaction rolled back).
+ */
+async function pgErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (err instanceof AppError || typeof code !== 'string') throw err;
+    if (code === '23503' || code === '23505') throw AppError.conflict('That changed while this request ran; read it again and retry');
+    if (code === '23514')
+      throw AppError.badRequest(
+        `Refused by the selection rules (${(err as { constraint?: string }).constraint ?? 'check'}); nothing changed`,
+      );
     throw err;
   }
 }
