@@ -163,6 +163,16 @@ const EnvSchema = z.object({
   PRODUCTS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Largest shop product create/edit body, bytes of JSON (200 SKUs with codes and prices take about 25 KB). */
   SHOP_PRODUCT_MAX_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(49_152),
+  /** Lowest commission rate a shop may set (default, plan or offer), in basis points (100 = 1 %). */
+  COMMISSION_MIN_BPS: z.coerce.number().int().min(0).max(10_000).default(100),
+  /** Highest commission rate a shop may set, in basis points (8000 = 80 %). */
+  COMMISSION_MAX_BPS: z.coerce.number().int().min(0).max(10_000).default(8_000),
+  /** Open plans one shop may have (one per product). */
+  PLANS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(2_000),
+  /** Targeted offers (product x creator or agency) one shop may have. */
+  OFFERS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(5_000),
+  /** Applications one creator may have waiting for a shop's answer at once. */
+  PENDING_APPLICATIONS_PER_CREATOR: z.coerce.number().int().min(1).max(10_000).default(100),
   // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),

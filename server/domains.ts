@@ -18,9 +18,9 @@ import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
+import { createSelection } from './selection/index.ts';
 import { createShops, ShopStore } from './shops/index.ts';
 import { ShopStock } from './stock/shopStock.ts';
-import { ownShopOnly } from './selection/terms.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -86,12 +86,16 @@ export async function registerDomains(node: Hawker): Promise<void> {
     agencyConsole.onConnection,
   ];
 
+  // Selection (选品) and settlement, before the domains that sell: `selection.terms` is the SelectionTerms they ask
+  // (in place of server/selection/terms.ts's ownShopOnly) which creator may sell which shop product at what commission.
+  const selection = createSelection(ctx, auth, agency.store);
+  node.add(selection);
   // Commerce (docs/commerce.md): catalog + pin, flash sales, analytics, payments (queue, worker, webhook), orders.
   // Shops' products sell on every channel from one stock per SKU (issue 15): the stock module's shop pools, the shops'
   // products (PostgreSQL) and selection's terms are shared by the catalog (room selection) and orders.
   const shopStore = new ShopStore(ctx.db);
   const shopStock = new ShopStock(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.db, ctx.log.child({ module: 'stock' }));
-  const terms = ownShopOnly;
+  const terms = selection.terms;
   const catalog = createCatalog(ctx, auth, rooms.service, {
     shops: {
       product: (productId) => shopStore.product(shopStore.db, productId),

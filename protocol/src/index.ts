@@ -166,3 +166,4 @@ export interface InterServerEvents {
    */
   'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
 }
+export * from './selection.ts';

@@ -39,6 +39,9 @@ type ShopRef = { ownerId: string; kind: ShopKind; staff: readonly string[] };
  * - merchant: open a shop; in their own shop, its settings, staff and products. In live rooms, a viewer.
  * - shops: a creator may run their own shop like a merchant; a shop's staff (user ids its owner adds, any role) manage
  *   its products, not its settings or staff.
+ * - selection: a shop's owner sets its commission terms (default rate, plans, offers); its staff read them and answer
+ *   creators' applications. A creator applies for themself; their agency's owner or moderators for them.
+ * - settlement: a shop's statement for its owner and staff; a creator's for themself; an agency's for its owner.
  *
  * A principal's `agencyId` is the token's claim as the agency roster confirms it (AgencyStore.effective, applied by
  * createAuth to every request and connection): a creator's agency is the one whose roster lists them, whatever the
@@ -142,5 +145,37 @@ export const policy = {
   /** A shop's products (create, edit, archive, delete) and its staff list: its owner, its staff, admins. */
   canManageShopProducts(p: Principal, shop: ShopRef): boolean {
     return policy.canManageShop(p, shop) || shop.staff.includes(p.userId);
+  },
+  /**
+   * A shop's commission terms (its default rate, open plans, targeted offers): its owner and admins, as its settings.
+   * Rates are the shop's money, so its staff do not set them.
+   */
+  canSetCommissions(p: Principal, shop: ShopRef): boolean {
+    return policy.canManageShop(p, shop);
+  },
+  /** Reading a shop's selection (settings, plans, offers, applications) and answering creators' applications: its owner, staff, admins. */
+  canReviewSelection(p: Principal, shop: ShopRef): boolean {
+    return policy.canManageShopProducts(p, shop);
+  },
+  /** Sell other shops' products for commission (the selection market, applications): creators (and admins, to look). */
+  canSell(p: Principal): boolean {
+    return p.role === 'creator' || p.role === 'admin';
+  },
+  /**
+   * Apply to a selection plan for `creatorId`: the creator themself, their agency's owner or moderator (`onRoster`: the
+   * roster of the caller's agency lists them as a creator), admins.
+   */
+  canApplyFor(p: Principal, creatorId: string, onRoster: boolean): boolean {
+    if (p.role === 'admin') return true;
+    if (creatorId === p.userId) return p.role === 'creator';
+    return (p.role === 'agency' || p.role === 'moderator') && onRoster;
+  },
+  /**
+   * A settlement statement: a shop's for its owner, staff and admins (canReviewSelection); a creator's for themself and
+   * admins; an agency's for its owner and admins.
+   */
+  canReadSettlement(p: Principal, of: { creatorId: string } | { agencyId: string }): boolean {
+    if (p.role === 'admin') return true;
+    return 'creatorId' in of ? p.userId === of.creatorId : p.role === 'agency' && p.agencyId === of.agencyId;
   },
 };
