@@ -219,7 +219,12 @@ const EnvSchema = z.object({
   /** An endpoint is disabled after this many consecutive failed deliveries ... */
   WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
   /** ... when the first of them failed at least this long ago (default a day). */
-  WEBHOOK_DISABLE_MIN_AGE_MS: z.coerce.number().int().min(0).max(30 * 86_400_000).default(86_400_000),
+  WEBHOOK_DISABLE_MIN_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

@@ -19,6 +19,8 @@ import { createOrders } from './orders/index.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createShops } from './shops/index.ts';
+import { createExports } from './exports/index.ts';
+import { createWebhooks } from './webhooks/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -102,6 +104,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
   node.add(createShops(ctx, auth));
+  // Merchant operations (issue 16): streamed CSV exports, and signed outbound webhooks fed by the ledger's outbox.
+  const exportsDomain = createExports(ctx, auth, rooms.service);
+  node.add(exportsDomain);
+  node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

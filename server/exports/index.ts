@@ -14,7 +14,11 @@ export { ExportService } from './service.ts';
  * The exports domain (issue 16, item 5): streamed CSV exports of orders and refunds per shop, room and agency, from
  * the ledger's pool. Also owns MerchantScopes, the access check and audit trail webhooks share. REST only.
  */
-export function createExports(ctx: HawkerContext, auth: Auth, rooms: RoomService): Domain & { scopes: MerchantScopes; service: ExportService } {
+export function createExports(
+  ctx: HawkerContext,
+  auth: Auth,
+  rooms: RoomService,
+): Domain & { scopes: MerchantScopes; service: ExportService } {
   const scopes = new MerchantScopes(ctx.db, rooms);
   const service = new ExportService(new ExportStore(ctx.db), scopes);
   ctx.app.use(exportRoutes(service, auth, ctx.log));

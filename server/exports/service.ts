@@ -9,19 +9,64 @@ import type { ExportCursor, ExportRange, ExportStore, OrderExportRow, RefundExpo
 export type ExportKind = 'orders' | 'refunds';
 
 const ORDER_HEADER = [
-  'order_id', 'created_at', 'status', 'channel', 'shop_id', 'room_id', 'agency_id', 'creator_id', 'buyer_id', 'product_id',
-  'sku_id', 'sale_id', 'title', 'quantity', 'unit_price', 'amount', 'refunded_amount', 'currency', 'paid_at',
+  'order_id',
+  'created_at',
+  'status',
+  'channel',
+  'shop_id',
+  'room_id',
+  'agency_id',
+  'creator_id',
+  'buyer_id',
+  'product_id',
+  'sku_id',
+  'sale_id',
+  'title',
+  'quantity',
+  'unit_price',
+  'amount',
+  'refunded_amount',
+  'currency',
+  'paid_at',
 ];
 const REFUND_HEADER = [
-  'refund_id', 'created_at', 'order_id', 'charge_id', 'status', 'amount', 'currency', 'reason', 'actor', 'gateway_refund_id',
-  'failure_reason', 'shop_id', 'room_id', 'agency_id',
+  'refund_id',
+  'created_at',
+  'order_id',
+  'charge_id',
+  'status',
+  'amount',
+  'currency',
+  'reason',
+  'actor',
+  'gateway_refund_id',
+  'failure_reason',
+  'shop_id',
+  'room_id',
+  'agency_id',
 ];
 
 function orderLine(r: OrderExportRow): string {
   const t = csvText;
   return csvLine([
-    t(r.id), t(r.created_at), t(r.status), t(r.channel), t(r.shop_id), t(r.room_id), t(r.agency_id), t(r.creator_id), t(r.buyer_id),
-    t(r.product_id), t(r.sku_id), t(r.sale_id), t(r.title), r.quantity, r.unit_price, r.amount, r.refunded_amount, t(r.currency),
+    t(r.id),
+    t(r.created_at),
+    t(r.status),
+    t(r.channel),
+    t(r.shop_id),
+    t(r.room_id),
+    t(r.agency_id),
+    t(r.creator_id),
+    t(r.buyer_id),
+    t(r.product_id),
+    t(r.sku_id),
+    t(r.sale_id),
+    t(r.title),
+    r.quantity,
+    r.unit_price,
+    r.amount,
+    r.refunded_amount,
+    t(r.currency),
     t(r.paid_at),
   ]);
 }
@@ -29,8 +74,20 @@ function orderLine(r: OrderExportRow): string {
 function refundLine(r: RefundExportRow): string {
   const t = csvText;
   return csvLine([
-    t(r.id), t(r.created_at), t(r.order_id), t(r.charge_id), t(r.status), r.amount, t(r.currency), t(r.reason), t(r.actor),
-    t(r.gateway_refund_id), t(r.failure_reason), t(r.shop_id), t(r.room_id), t(r.agency_id),
+    t(r.id),
+    t(r.created_at),
+    t(r.order_id),
+    t(r.charge_id),
+    t(r.status),
+    r.amount,
+    t(r.currency),
+    t(r.reason),
+    t(r.actor),
+    t(r.gateway_refund_id),
+    t(r.failure_reason),
+    t(r.shop_id),
+    t(r.room_id),
+    t(r.agency_id),
   ]);
 }
 
