@@ -80,3 +80,40 @@ export async function auditRows(node: TestNode): Promise<{ scope: string; scope_
   const { rows } = await node.node.ctx.db.query('SELECT scope, scope_id, actor, action, target FROM merchant_audit ORDER BY id');
   return rows;
 }
+
+/**
+ * Streams an export as `token` without keeping it (lines are counted chunk by chunk, as a client writing to disk
+ * would), sampling this process's memory every 10 ms: the node runs in this process, so the peak growth over the
+ * baseline is what the export cost the node (plus this small reader). Returns data rows (lines minus the header).
+ */
+export async function measureExport(
+  node: TestNode,
+  path: string,
+  token: string,
+): Promise<{ status: number; rows: number; rssGrowthMiB: number; heapGrowthMiB: number }> {
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = process.memoryUsage();
+  let peakRss = base.rss;
+  let peakHeap = base.heapUsed;
+  const sampler = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 10);
+  try {
+    const res = await fetch(`${node.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    let lines = 0;
+    const decoder = new TextDecoder();
+    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+      const text = decoder.decode(chunk, { stream: true });
+      for (let i = text.indexOf('\r\n'); i !== -1; i = text.indexOf('\r\n', i + 2)) lines++;
+    }
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+    const MiB = 1024 * 1024;
+    return { status: res.status, rows: lines - 1, rssGrowthMiB: (peakRss - base.rss) / MiB, heapGrowthMiB: (peakHeap - base.heapUsed) / MiB };
+  } finally {
+    clearInterval(sampler);
+  }
+}
