@@ -40,7 +40,11 @@ export async function seedOrders(
 }
 
 /** GET an export as `token`; the raw text and status. */
-export async function fetchCsv(node: TestNode, path: string, token: string): Promise<{ status: number; text: string; type: string | null }> {
+export async function fetchCsv(
+  node: TestNode,
+  path: string,
+  token: string,
+): Promise<{ status: number; text: string; type: string | null }> {
   const res = await fetch(`${node.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
   return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
 }
@@ -76,7 +80,9 @@ export function parseCsv(text: string): string[][] {
 }
 
 /** Rows of the merchant audit trail, oldest first. */
-export async function auditRows(node: TestNode): Promise<{ scope: string; scope_id: string; actor: string; action: string; target: string | null }[]> {
+export async function auditRows(
+  node: TestNode,
+): Promise<{ scope: string; scope_id: string; actor: string; action: string; target: string | null }[]> {
   const { rows } = await node.node.ctx.db.query('SELECT scope, scope_id, actor, action, target FROM merchant_audit ORDER BY id');
   return rows;
 }
@@ -104,7 +110,7 @@ export async function measureExport(
     const res = await fetch(`${node.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     let lines = 0;
     const decoder = new TextDecoder();
-    for await (const chunk of res.body as AsyncIterable<Uint8Array>) {
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
       const text = decoder.decode(chunk, { stream: true });
       for (let i = text.indexOf('\r\n'); i !== -1; i = text.indexOf('\r\n', i + 2)) lines++;
     }
@@ -112,7 +118,12 @@ export async function measureExport(
     peakRss = Math.max(peakRss, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
     const MiB = 1024 * 1024;
-    return { status: res.status, rows: lines - 1, rssGrowthMiB: (peakRss - base.rss) / MiB, heapGrowthMiB: (peakHeap - base.heapUsed) / MiB };
+    return {
+      status: res.status,
+      rows: lines - 1,
+      rssGrowthMiB: (peakRss - base.rss) / MiB,
+      heapGrowthMiB: (peakHeap - base.heapUsed) / MiB,
+    };
   } finally {
     clearInterval(sampler);
   }

@@ -21,8 +21,25 @@ it("streams every order of a shop as CSV, newest first, across pages, within a t
   const rows = parseCsv(all.text);
   const [header, ...data] = rows;
   expect(header).toEqual([
-    'order_id', 'created_at', 'status', 'channel', 'shop_id', 'room_id', 'agency_id', 'creator_id', 'buyer_id', 'product_id',
-    'sku_id', 'sale_id', 'title', 'quantity', 'unit_price', 'amount', 'refunded_amount', 'currency', 'paid_at',
+    'order_id',
+    'created_at',
+    'status',
+    'channel',
+    'shop_id',
+    'room_id',
+    'agency_id',
+    'creator_id',
+    'buyer_id',
+    'product_id',
+    'sku_id',
+    'sale_id',
+    'title',
+    'quantity',
+    'unit_price',
+    'amount',
+    'refunded_amount',
+    'currency',
+    'paid_at',
   ]);
   expect(data).toHaveLength(2_500);
   expect(new Set(data.map((r) => r[0])).size).toBe(2_500); // no row twice at a page boundary

@@ -12,7 +12,12 @@ it('exports 100,000 orders of a shop as CSV with RSS and heap growth under 64 Mi
   const node = t.add(await startNode());
   const owner = await tokenAs(node, 'm1', 'merchant');
   const shop = await openShop(node, owner);
-  await seedOrders(node, 100_000, { shopId: shop.id }, { title: 'A fairly long product title, so that each row carries real weight: jade' });
+  await seedOrders(
+    node,
+    100_000,
+    { shopId: shop.id },
+    { title: 'A fairly long product title, so that each row carries real weight: jade' },
+  );
   const m = await measureExport(node, `/api/exports/orders.csv?shopId=${shop.id}`, owner);
   console.log(`100,000-row export: RSS +${m.rssGrowthMiB.toFixed(1)} MiB, heap +${m.heapGrowthMiB.toFixed(1)} MiB`);
   expect(m.status).toBe(200);

@@ -35,7 +35,9 @@ it('disables an endpoint after the configured number of consecutive failed deliv
   expect(receiver.received).toHaveLength(6);
   const list = await api<WebhookEndpointList>(node.url, 'GET', `/api/webhooks/endpoints?shopId=${shop.id}`, owner);
   expect(list.body.endpoints[0]?.status).toBe('disabled');
-  const audit = await node.node.ctx.db.query(`SELECT scope, scope_id, actor, target FROM merchant_audit WHERE action = 'webhook.endpoint.disabled'`);
+  const audit = await node.node.ctx.db.query(
+    `SELECT scope, scope_id, actor, target FROM merchant_audit WHERE action = 'webhook.endpoint.disabled'`,
+  );
   expect(audit.rows).toEqual([{ scope: 'shop', scope_id: shop.id, actor: 'system', target: endpoint.id }]);
 
   // A disabled endpoint gets nothing more.

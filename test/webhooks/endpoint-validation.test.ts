@@ -8,9 +8,7 @@ import { createEndpoint, webhookNode } from './fixtures.ts';
 const t = useTeardown();
 
 const endpointRows = async (node: Awaited<ReturnType<typeof startNode>>) => {
-  const { rows } = await node.node.ctx.db.query(
-    'SELECT id, url, events, description, secret, status FROM webhook_endpoints ORDER BY id',
-  );
+  const { rows } = await node.node.ctx.db.query('SELECT id, url, events, description, secret, status FROM webhook_endpoints ORDER BY id');
   return rows;
 };
 
@@ -23,7 +21,11 @@ it('refuses bad endpoint input with a typed error and changes nothing', async ()
   const agencyOwner = await devToken(node.url, { userId: 'a1', name: 'a1', role: 'agency', agencyId: 'ag1' });
   const good = { shopId: shop.id, url: 'https://hooks.example.com/hawker', events: ['order.paid'] };
   const first = await createEndpoint(node, owner, good);
-  const agencyEndpoint = await createEndpoint(node, agencyOwner, { agencyId: 'ag1', url: 'https://hooks.example.com/a', events: ['order.refunded'] });
+  const agencyEndpoint = await createEndpoint(node, agencyOwner, {
+    agencyId: 'ag1',
+    url: 'https://hooks.example.com/a',
+    events: ['order.refunded'],
+  });
   const before = await endpointRows(node);
 
   const refusals: [string, string, string, unknown, number, string][] = [
@@ -84,7 +86,11 @@ it('allows http on localhost only with WEBHOOK_ALLOW_HTTP_LOCALHOST, never other
   const node = t.add(await webhookNode());
   const owner = await tokenAs(node, 'm1', 'merchant');
   const shop = await openShop(node, owner);
-  const ok = await api(node.url, 'POST', '/api/webhooks/endpoints', owner, { shopId: shop.id, url: 'http://127.0.0.1:9/x', events: ['order.paid'] });
+  const ok = await api(node.url, 'POST', '/api/webhooks/endpoints', owner, {
+    shopId: shop.id,
+    url: 'http://127.0.0.1:9/x',
+    events: ['order.paid'],
+  });
   expect(ok.status).toBe(201);
   const lan = await api<ErrorBody>(node.url, 'POST', '/api/webhooks/endpoints', owner, {
     shopId: shop.id,

@@ -28,18 +28,24 @@ it('redelivers a failed delivery by hand: a new delivery of the same event, sign
 
   // Another merchant cannot redeliver it; an unknown delivery is NOT_FOUND; neither sends anything.
   const other = await tokenAs(node, 'm2', 'merchant');
-  expect((await api<ErrorBody>(node.url, 'POST', `/api/webhooks/deliveries/${failed.id}/redeliver`, other)).body.error.code).toBe('FORBIDDEN');
+  expect((await api<ErrorBody>(node.url, 'POST', `/api/webhooks/deliveries/${failed.id}/redeliver`, other)).body.error.code).toBe(
+    'FORBIDDEN',
+  );
   expect((await api<ErrorBody>(node.url, 'POST', '/api/webhooks/deliveries/nope/redeliver', owner)).status).toBe(404);
 
   const again = await api<WebhookDelivery>(node.url, 'POST', `/api/webhooks/deliveries/${failed.id}/redeliver`, owner);
   expect(again.status).toBe(202);
   expect(again.body).toMatchObject({ redeliveryOf: failed.id, eventId: failed.eventId, status: 'pending' });
-  await waitFor('the redelivery succeeded', async () => (await deliveries()).find((d) => d.id === again.body.id && d.status === 'succeeded'));
+  await waitFor('the redelivery succeeded', async () =>
+    (await deliveries()).find((d) => d.id === again.body.id && d.status === 'succeeded'),
+  );
   expect(receiver.received).toHaveLength(2);
   expect(receiver.received[1]?.json.id).toBe(failed.eventId);
   expect(receiver.received[1]?.verified).toBe(true);
   expect(receiver.received[0]?.body).toBe(receiver.received[1]?.body);
-  const { rows } = await node.node.ctx.db.query(`SELECT actor, action, target FROM merchant_audit WHERE action LIKE 'webhook.%' ORDER BY id`);
+  const { rows } = await node.node.ctx.db.query(
+    `SELECT actor, action, target FROM merchant_audit WHERE action LIKE 'webhook.%' ORDER BY id`,
+  );
   expect(rows).toEqual([
     { actor: 'm1', action: 'webhook.endpoint.created', target: endpoint.id },
     { actor: 'm1', action: 'webhook.endpoint.secret_rotated', target: endpoint.id },

@@ -29,7 +29,10 @@ it('delivers order events to the subscribed endpoint, signed with its secret, an
   expect(paid?.headers['content-type']).toBe('application/json');
   expect(paid?.headers['hawker-event']).toBe('order.paid');
   expect(paid?.headers['hawker-signature']).toMatch(/^t=\d{10},v1=[0-9a-f]{64}$/);
-  expect(paid?.json).toMatchObject({ type: 'order.paid', data: { order: { id: 'ord1', status: 'paid', shopId: shop.id, amount: 1001, currency: 'CNY' } } });
+  expect(paid?.json).toMatchObject({
+    type: 'order.paid',
+    data: { order: { id: 'ord1', status: 'paid', shopId: shop.id, amount: 1001, currency: 'CNY' } },
+  });
   expect(paid?.json.id).toBe(paid?.headers['hawker-event-id']);
   expect(shipped?.json.type).toBe('order.shipped');
   expect(shipped?.verified).toBe(true);
