@@ -38,7 +38,8 @@ it('delivers order events to the subscribed endpoint, signed with its secret, an
   expect(shipped?.verified).toBe(true);
   expect(receiver.received).toHaveLength(2); // the cancellation was not subscribed to
   // The check can fail: another secret, or a body changed by one byte, does not verify.
-  expect(verify('whsec_someone_else', paid?.headers['hawker-signature'] as string, paid!.body)).toBe(false);
+  const otherSecret = `${created.secret.slice(0, -1)}${created.secret.endsWith('A') ? 'B' : 'A'}`;
+  expect(verify(otherSecret, paid?.headers['hawker-signature'] as string, paid!.body)).toBe(false);
   expect(verify(created.secret, paid?.headers['hawker-signature'] as string, `${paid!.body} `)).toBe(false);
 
   const log = await waitFor('the log shows both succeeded', async () => {
