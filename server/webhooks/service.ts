@@ -25,6 +25,9 @@ export interface WebhookLimits {
   WEBHOOK_ALLOW_HTTP_LOCALHOST: boolean;
 }
 
+/** Redeliveries by hand of one delivery (bounds the rows a merchant can create by clicking). */
+export const REDELIVERIES_PER_DELIVERY = 20;
+
 /** A new signing secret: 32 random bytes, base64url, with a recognisable prefix. */
 const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
@@ -184,14 +187,24 @@ export class WebhookService {
     if (e.status !== 'active')
       throw AppError.conflict('The endpoint is disabled: re-enable it (PATCH with enabled: true) before redelivering');
     const id = newId();
+    // A redelivery of a redelivery counts against the first delivery, so the bound holds however they are chained.
+    const root = original.redeliveryOf ?? original.id;
     await this.store.tx(async (c) => {
+      await this.store.lockDelivery(c, root);
+      if ((await this.store.countRedeliveries(c, root)) >= REDELIVERIES_PER_DELIVERY) {
+        throw AppError.quotaExceeded(
+          'REDELIVERIES_PER_DELIVERY',
+          REDELIVERIES_PER_DELIVERY,
+          `A delivery is redelivered by hand at most ${REDELIVERIES_PER_DELIVERY} times; fix the endpoint, then redeliver a newer event`,
+        );
+      }
       await this.store.insertDelivery(c, {
         id,
         endpointId: e.id,
         eventId: original.eventId,
         type: original.type,
         body: original.body,
-        redeliveryOf: original.id,
+        redeliveryOf: root,
       });
       await this.scopes.audit(c, {
         scope: { kind: e.scope, id: e.scopeId },

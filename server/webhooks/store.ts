@@ -305,6 +305,16 @@ export class WebhookStore {
     return rows[0] ? toDelivery(rows[0]) : null;
   }
 
+  /** Locks a delivery row until the transaction ends (serialises redeliveries of it). */
+  async lockDelivery(c: Db, id: string): Promise<void> {
+    await c.query('SELECT 1 FROM webhook_deliveries WHERE id = $1 FOR UPDATE', [id]);
+  }
+
+  async countRedeliveries(c: Db, id: string): Promise<number> {
+    const { rows } = await c.query<{ n: number }>('SELECT count(*)::int AS n FROM webhook_deliveries WHERE redelivery_of = $1', [id]);
+    return rows[0]!.n;
+  }
+
   /** An endpoint's deliveries, newest first, by keyset on (created_at, id). */
   async deliveriesOf(
     endpointId: string,

@@ -52,3 +52,27 @@ it('redelivers a failed delivery by hand: a new delivery of the same event, sign
     { actor: 'm1', action: 'webhook.delivery.redelivered', target: failed.id },
   ]);
 });
+
+it('bounds redeliveries of one delivery (REDELIVERIES_PER_DELIVERY), chained ones included', async () => {
+  const node = t.add(await webhookNode({ WEBHOOK_WORKER: 'false' })); // nothing is sent: only rows are counted
+  const owner = await tokenAs(node, 'm1', 'merchant');
+  const shop = await openShop(node, owner);
+  const { endpoint } = await createEndpoint(node, owner, { shopId: shop.id, url: 'http://127.0.0.1:9/x', events: ['order.paid'] });
+  await paidOrder(node, 'ord', { shopId: shop.id });
+  const first = await waitFor('the delivery exists', async () => {
+    const res = await api<WebhookDeliveryList>(node.url, 'GET', `/api/webhooks/endpoints/${endpoint.id}/deliveries`, owner);
+    return res.body.deliveries[0];
+  });
+  let last = first.id;
+  for (let i = 0; i < 20; i++) {
+    const res = await api<WebhookDelivery>(node.url, 'POST', `/api/webhooks/deliveries/${last}/redeliver`, owner);
+    expect(res.status).toBe(202);
+    expect(res.body.redeliveryOf).toBe(first.id);
+    last = res.body.id; // redeliver the redelivery: still counted against the first
+  }
+  const over = await api<ErrorBody>(node.url, 'POST', `/api/webhooks/deliveries/${last}/redeliver`, owner);
+  expect(over.status).toBe(429);
+  expect(over.body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { limit: 'REDELIVERIES_PER_DELIVERY', max: 20 } });
+  const { rows } = await node.node.ctx.db.query('SELECT count(*)::int AS n FROM webhook_deliveries');
+  expect(rows[0].n).toBe(21);
+});
