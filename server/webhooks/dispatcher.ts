@@ -11,7 +11,8 @@ const BATCH = 100;
  * UPDATE SKIP LOCKED (nodes never take the same event), builds the payload from the ledger's order, inserts one
  * delivery per subscribed endpoint (at most one per event and endpoint, by a unique index) and marks the events
  * dispatched, in one transaction; then queues the new deliveries' jobs (job id = delivery id). A node that dies between
- * the commit and the queueing leaves pending deliveries not marked queued, which the next tick on any node queues.
+ * the commit and the queueing leaves pending deliveries not marked queued, which the next tick on any node queues;
+ * a pending delivery no attempt touched for longer than any backoff gets its job re-added or retried.
  */
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | null = null;
@@ -22,6 +23,8 @@ export class WebhookDispatcher {
     private readonly queue: WebhookQueue,
     private readonly everyMs: number,
     private readonly log: Logger,
+    /** A pending delivery untouched for this long is checked against its job (longer than any backoff plus timeout). */
+    private readonly staleMs: number,
   ) {}
 
   start(): void {
@@ -78,6 +81,13 @@ export class WebhookDispatcher {
     }
     // Deliveries a pass committed but did not queue (its node died in between); the grace keeps us off a live pass's.
     await this.queueAll(await this.store.unqueued(Math.max(5 * this.everyMs, 2_000), 500));
+    // Deliveries whose job was lost (Redis data loss) or failed without recording its last attempt.
+    const stale = await this.store.stale(this.staleMs, 100);
+    for (const id of stale) {
+      const did = await this.queue.ensure(id);
+      if (did !== 'present') this.log.warn({ deliveryId: id, did }, 'webhook delivery had no live job; queued it again');
+    }
+    if (stale.length > 0) await this.store.touch(stale);
   }
 
   /** Queues jobs for `ids` and records that they exist. */

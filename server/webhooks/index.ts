@@ -29,7 +29,9 @@ export function createWebhooks(
   const store = new WebhookStore(ctx.db);
   const queueConn = createRedis(ctx.redisUrl, log.child({ conn: 'webhook-queue' }), { maxRetriesPerRequest: null });
   const queue = new WebhookQueue(queueConn, config.REDIS_KEY_PREFIX, config.WEBHOOK_MAX_ATTEMPTS);
-  const dispatcher = new WebhookDispatcher(store, queue, config.WEBHOOK_DISPATCH_MS, log.child({ job: 'webhook-dispatch' }));
+  // Longest wait between two attempts: the capped backoff (32x, +25% jitter) and the attempt's own timeout, plus slack.
+  const staleMs = 40 * config.WEBHOOK_BACKOFF_MS + config.WEBHOOK_TIMEOUT_MS + 60_000;
+  const dispatcher = new WebhookDispatcher(store, queue, config.WEBHOOK_DISPATCH_MS, log.child({ job: 'webhook-dispatch' }), staleMs);
   const service = new WebhookService(store, scopes, dispatcher, config);
   let workerConn: Redis | undefined;
   let worker: Worker<WebhookJobData> | undefined;

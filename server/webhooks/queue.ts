@@ -43,6 +43,29 @@ export class WebhookQueue {
     );
   }
 
+  /**
+   * Makes sure a pending delivery has a job that will run: re-adds it if Redis lost it, retries it if it failed (its
+   * last attempt could not be recorded, e.g. PostgreSQL was down). Returns what it did.
+   */
+  async ensure(deliveryId: string): Promise<'added' | 'retried' | 'present'> {
+    const job = await this.queue.getJob(deliveryId);
+    if (!job) {
+      await this.enqueue([deliveryId]);
+      return 'added';
+    }
+    const state = await job.getState();
+    if (state === 'failed') {
+      await job.retry('failed');
+      return 'retried';
+    }
+    if (state === 'completed') {
+      await job.remove();
+      await this.enqueue([deliveryId]);
+      return 'added';
+    }
+    return 'present';
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

@@ -300,6 +300,22 @@ export class WebhookStore {
     return rows.map((r) => r.id as string);
   }
 
+  /** Pending deliveries whose job exists but that no attempt touched for `staleMs` (their job may be lost or failed). */
+  async stale(staleMs: number, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query(
+      `SELECT id FROM webhook_deliveries WHERE status = 'pending' AND queued
+          AND updated_at < clock_timestamp() - make_interval(secs => $1::double precision / 1000)
+        ORDER BY updated_at LIMIT $2`,
+      [staleMs, limit],
+    );
+    return rows.map((r) => r.id as string);
+  }
+
+  /** Notes that a stale delivery was looked at (so the next sweep does not look again at once). */
+  async touch(ids: string[]): Promise<void> {
+    await this.db.query('UPDATE webhook_deliveries SET updated_at = clock_timestamp() WHERE id = ANY($1::text[])', [ids]);
+  }
+
   async delivery(c: Db, id: string, lock = false): Promise<DeliveryRow | null> {
     const { rows } = await c.query(`SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
     return rows[0] ? toDelivery(rows[0]) : null;
