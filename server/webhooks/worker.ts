@@ -66,7 +66,7 @@ export class WebhookSender {
         });
         statusCode = res.status;
         if (res.status < 200 || res.status > 299) {
-          const text = await res.text().catch(() => '');
+          const text = await head(res, ERROR_TEXT_MAX);
           error = `HTTP ${res.status}${text ? `: ${text.slice(0, ERROR_TEXT_MAX)}` : ''}`;
         } else {
           await res.body?.cancel().catch(() => {});
@@ -111,6 +111,20 @@ export class WebhookSender {
     if (disabled)
       this.o.log.warn({ endpointId: disabled.id, scope: disabled.scope, scopeId: disabled.scopeId }, 'webhook endpoint disabled');
     if (!ok && !final) throw new Error(error ?? 'delivery failed');
+  }
+}
+
+/** The first `max` bytes of an answer's body as text; the rest is never read (an endpoint may answer with gigabytes). */
+async function head(res: Response, max: number): Promise<string> {
+  const reader = res.body?.getReader();
+  if (!reader) return '';
+  try {
+    const { value } = await reader.read();
+    return value ? new TextDecoder().decode(value.subarray(0, max)) : '';
+  } catch {
+    return '';
+  } finally {
+    await reader.cancel().catch(() => {});
   }
 }
 
