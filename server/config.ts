@@ -211,6 +211,30 @@ const EnvSchema = z.object({
   PAYMENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** A job whose worker stops renewing its lock for this long (crash, SIGKILL) is retried by another worker. */
   PAYMENT_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // Merchant operations (issue 16: server/exports, server/webhooks; docs/commerce.md, "Exports and webhooks").
+  /** Development only: webhook endpoints may be http(s) on localhost / 127.0.0.1 / [::1]. Refused in production. */
+  WEBHOOK_ALLOW_HTTP_LOCALHOST: bool.default(false),
+  /** Webhook endpoints per shop and per agency. */
+  WEBHOOK_ENDPOINTS_PER_OWNER: z.coerce.number().int().min(1).max(100).default(10),
+  /** Run the webhook delivery worker in this node (false: deliveries wait for a node that runs it). */
+  WEBHOOK_WORKER: bool.default(true),
+  /** HTTP attempts per delivery (the first and its retries) before it counts as failed. */
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(8),
+  /** First retry delay of a delivery; doubles per attempt, capped at 32x, with jitter. */
+  WEBHOOK_BACKOFF_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+  /** How long one delivery attempt may take (connect to last byte of the answer). */
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+  /** How often the dispatcher looks for new events in the outbox. */
+  WEBHOOK_DISPATCH_MS: z.coerce.number().int().min(20).max(60_000).default(1_000),
+  /** An endpoint is disabled after this many consecutive failed deliveries ... */
+  WEBHOOK_DISABLE_AFTER_FAILURES: z.coerce.number().int().min(1).max(100_000).default(50),
+  /** ... when the first of them failed at least this long ago (default a day). */
+  WEBHOOK_DISABLE_MIN_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30 * 86_400_000)
+    .default(86_400_000),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };
@@ -275,6 +299,9 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
   if (!data.JWT_JWKS_URL) secret('JWT_SECRET', MIN_PRODUCTION_SECRET_LENGTH);
   secret('PAYMENT_WEBHOOK_SECRET', MIN_PRODUCTION_SECRET_LENGTH);
   secret('PAYMENT_GATEWAY_API_KEY', undefined, "your payment provider's API key");
+  if (data.WEBHOOK_ALLOW_HTTP_LOCALHOST) {
+    problems.push('WEBHOOK_ALLOW_HTTP_LOCALHOST=true lets merchants point webhooks at this machine: unset it in production');
+  }
   if (data.DEV_TOKENS === true) {
     problems.push('DEV_TOKENS=true lets anyone mint a token for any identity: unset it or set DEV_TOKENS=false');
   }

@@ -21,6 +21,8 @@ import { createRooms } from './rooms/index.ts';
 import { createSelection } from './selection/index.ts';
 import { createShops, ShopStore } from './shops/index.ts';
 import { ShopStock } from './stock/shopStock.ts';
+import { createExports } from './exports/index.ts';
+import { createWebhooks } from './webhooks/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -122,6 +124,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
   node.add(createShops(ctx, auth, shopStock));
+  // Merchant operations (issue 16): streamed CSV exports, and signed outbound webhooks fed by the ledger's outbox.
+  const exportsDomain = createExports(ctx, auth, rooms.service);
+  node.add(exportsDomain);
+  node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

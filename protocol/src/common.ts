@@ -67,6 +67,14 @@ function imagePathProblem(path: string): string | null {
   return null;
 }
 
+/**
+ * Why `host` (a URL's hostname, lower case, IPv6 in brackets) is not a public host, or null when it is: the rule of
+ * imageUrlProblem, for other URLs that must point at the public internet (merchants' webhook endpoints).
+ */
+export function publicHostProblem(host: string): string | null {
+  return hostProblem(host.replace(/\.$/, '').toLowerCase());
+}
+
 function hostProblem(host: string): string | null {
   if (host.startsWith('[')) {
     const groups = parseIPv6(host.slice(1, -1));

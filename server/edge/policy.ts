@@ -178,4 +178,16 @@ export const policy = {
     if (p.role === 'admin') return true;
     return 'creatorId' in of ? p.userId === of.creatorId : p.role === 'agency' && p.agencyId === of.agencyId;
   },
+  /** A shop's exports and webhook endpoints (issue 16): its owner, its staff, admins. */
+  canOperateShop(p: Principal, shop: ShopRef): boolean {
+    return policy.canManageShopProducts(p, shop);
+  },
+  /** A room's order and refund exports: the room's creator, its agency's owner, admins (those who manage the room). */
+  canExportRoom(p: Principal, room: RoomRef): boolean {
+    return policy.canManageRoom(p, room);
+  },
+  /** An agency's exports and webhook endpoints: the agency's owner, admins (not its moderators). */
+  canOperateAgency(p: Principal, agencyId: string): boolean {
+    return policy.canManageAgency(p, agencyId);
+  },
 };
