@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
@@ -84,7 +85,9 @@ it('0004_selection applies once, refuses bad rows, and rolls back cleanly', asyn
       migrationsTable: 'hawker_migrations',
       schema,
       direction: 'down',
-      count: 1,
+      // Down to just before 0004: every later migration comes down first.
+      count: fs.readdirSync(new URL('../../server/ledger/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql') && f >= '0004')
+        .length,
       singleTransaction: true,
       log: () => {},
     });
