@@ -178,6 +178,10 @@ export const policy = {
     if (p.role === 'admin') return true;
     return 'creatorId' in of ? p.userId === of.creatorId : p.role === 'agency' && p.agencyId === of.agencyId;
   },
+  /** The agency a seller sells through (and which earns through them): a creator's agency claim; nobody else's. */
+  sellingAgency(p: Principal): string | null {
+    return p.role === 'creator' ? (p.agencyId ?? null) : null;
+  },
   /** A shop's exports and webhook endpoints (issue 16): its owner, its staff, admins. */
   canOperateShop(p: Principal, shop: ShopRef): boolean {
     return policy.canManageShopProducts(p, shop);

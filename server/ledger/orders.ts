@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Order, OrderChannel, OrderStatus } from '@hawker/protocol';
-import { commissionAmount } from '../selection/terms.ts';
+import { commissionAmount } from './commission.ts';
 import { Batcher } from './batcher.ts';
 
 /** An order as the ledger keeps it: the wire `Order` plus what only the server needs. */
@@ -212,7 +212,7 @@ export class LedgerOrders {
           items.map((i) => i.line?.creatorId ?? null),
           items.map((i) => i.line?.agencyId ?? null),
           items.map((i) => i.line?.commissionRateBps ?? null),
-          // The commission is computed by the one rule (selection/terms.ts) the ledger's CHECK repeats.
+          // The commission is computed by the one rule (./commission.ts) the ledger's CHECK repeats.
           items.map((i) => commissionAmount(i.unitPrice * i.quantity, i.line?.commissionRateBps ?? null)),
         ],
       ),

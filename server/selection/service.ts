@@ -200,7 +200,7 @@ export class SelectionService implements SelectionTerms {
   async apply(p: Principal, productId: string, body: ApplySelectionBody): Promise<SelectionApplication> {
     const creatorId = body.creatorId ?? p.userId;
     const onRoster =
-      creatorId !== p.userId && p.agencyId && (p.role === 'agency' || p.role === 'moderator')
+      creatorId !== p.userId && p.agencyId && policy.canModerateAgency(p, p.agencyId)
         ? (await this.roster.memberships(p.agencyId, creatorId)).creator
         : false;
     policy.require(
@@ -263,7 +263,7 @@ export class SelectionService implements SelectionTerms {
   /** What the caller may sell of other shops' products, and at what rate (plans needing approval included). */
   async market(p: Principal, q: SelectionListQuery): Promise<SelectionMarket> {
     policy.require(policy.canSell(p), 'The selection market is for creators; sign in as a creator');
-    const seller: Seller = { creatorId: p.userId, agencyId: p.role === 'creator' ? (p.agencyId ?? null) : null };
+    const seller: Seller = { creatorId: p.userId, agencyId: policy.sellingAgency(p) };
     const page = await cursorErrors(() => this.store.market(seller, q.limit, q.cursor));
     return { items: page.items, nextCursor: page.nextCursor };
   }

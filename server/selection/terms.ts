@@ -42,7 +42,5 @@ export const ownShopOnly: SelectionTerms = {
   },
 };
 
-/** A line's commission: rounded down to the minor unit (the ledger's order_lines_commission_exact check says the same). */
-export function commissionAmount(lineAmount: number, rateBps: RateBps | null): number {
-  return rateBps === null ? 0 : Math.floor((lineAmount * rateBps) / 10_000);
-}
+/** A line's commission: owned by the ledger, whose order_lines_commission_exact check says the same. */
+export { commissionAmount } from '../ledger/commission.ts';

@@ -26,7 +26,8 @@ function filesUnder(dir: string): string[] {
   return out;
 }
 
-const SPECIFIER = /\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g;
+// A quoted word 'from' (say, a zod issue path) is a string, not an import.
+const SPECIFIER = /(?<!['"])\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g;
 
 /**
  * What `file` imports: each specifier and its target, a repository path for our code (relative specifiers, workspace

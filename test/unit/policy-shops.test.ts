@@ -54,6 +54,17 @@ const TABLE: Record<string, { check: (p: Principal) => boolean; allowed: Actor[]
   },
   "creator's shop: settings and staff": { check: (p) => policy.canManageShop(p, creatorShop), allowed: ['creatorOwner', 'admin'] },
   "creator's shop: products": { check: (p) => policy.canManageShopProducts(p, creatorShop), allowed: ['creatorOwner', 'admin'] },
+  'merchant shop: exports and webhooks': {
+    check: (p) => policy.canOperateShop(p, merchantShop),
+    allowed: ['merchantOwner', 'staffViewer', 'staffCreator', 'admin'],
+  },
+  "creator's shop: exports and webhooks": { check: (p) => policy.canOperateShop(p, creatorShop), allowed: ['creatorOwner', 'admin'] },
+  // Exports of a room (its creator c1, agency ag1) and of agency ag1: who manages them, not the agency's moderators.
+  'room of c1 in ag1: order exports': {
+    check: (p) => policy.canExportRoom(p, { creatorId: 'c1', agencyId: 'ag1' }),
+    allowed: ['creatorOwner', 'agencyOwner', 'admin'],
+  },
+  'agency ag1: exports and webhooks': { check: (p) => policy.canOperateAgency(p, 'ag1'), allowed: ['agencyOwner', 'admin'] },
 };
 
 const ROWS = Object.entries(TABLE).flatMap(([action, { check, allowed }]) =>
@@ -70,7 +81,7 @@ it('every shop check of the policy is in the table', () => {
   const checks = Object.keys(policy)
     .filter((k) => /^can\w*Shop/.test(k))
     .sort();
-  expect(checks).toEqual(['canCreateShop', 'canManageShop', 'canManageShopProducts']);
+  expect(checks).toEqual(['canCreateShop', 'canManageShop', 'canManageShopProducts', 'canOperateShop']);
   const covered = new Set(
     Object.values(TABLE).flatMap(({ check }) => [...check.toString().matchAll(/policy\.(can\w+)/g)].map((m) => m[1]!)),
   );
