@@ -8,6 +8,7 @@ import type {
   SelectionSettings,
 } from '@hawker/protocol';
 import { decodeCursor, encodeCursor } from '../ledger/orders.ts';
+import { inTransaction } from '../ledger/tx.ts';
 import { decideTerms, planRate, type TermsFacts } from './rules.ts';
 import type { Seller } from './terms.ts';
 
@@ -38,19 +39,8 @@ export class SelectionStore {
   constructor(readonly db: pg.Pool) {}
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.db.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, fn);
   }
 
   /** Serializes the writes that count one creator's rows (their pending applications) until the transaction ends. */

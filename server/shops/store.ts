@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Shop, ShopKind, ShopProduct, ShopProductStatus, ShopProductSummary, ShopSku } from '@hawker/protocol';
 import { decodeCursor, encodeCursor } from '../ledger/orders.ts';
+import { inTransaction } from '../ledger/tx.ts';
 import type { AttributeModel } from './validate.ts';
 
 /** A pool or a client inside a transaction. */
@@ -64,19 +65,8 @@ export class ShopStore {
   constructor(private readonly pool: pg.Pool) {}
 
   /** Runs `fn` in one transaction on one connection: committed if it resolves, rolled back if it throws. */
-  async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.pool, fn);
   }
 
   get db(): Db {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '@hawker/protocol';
 import { decodeCursor, encodeCursor } from '../ledger/orders.ts';
+import { inTransaction } from '../ledger/tx.ts';
 import type { Db } from '../exports/scopes.ts';
 
 /** An endpoint with what only the server sees: its signing secret. */
@@ -84,19 +85,8 @@ export class WebhookStore {
   constructor(readonly db: pg.Pool) {}
 
   /** Runs `fn` in one transaction: committed if it resolves, rolled back if it throws. */
-  async tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const c = await this.db.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      c.release();
-    }
+  tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return inTransaction(this.db, fn);
   }
 
   // Endpoints -----------------------------------------------------------------------------------------------------

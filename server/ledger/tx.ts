@@ -1,0 +1,20 @@
+import type pg from 'pg';
+
+/**
+ * Runs `fn` in one transaction on one pooled connection: committed if it resolves, rolled back if it throws (a failed
+ * ROLLBACK is ignored: the connection is released either way and PostgreSQL aborts the transaction with it).
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const out = await fn(c);
+    await c.query('COMMIT');
+    return out;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => {});
+    throw err;
+  } finally {
+    c.release();
+  }
+}
