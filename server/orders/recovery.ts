@@ -117,145 +117,17 @@ export class HotStateRecovery {
     }
     let settled = 0;
     for (;;) {
-      const n = await settleUnconfirmed(this.ledger, this.store, this.log, 0);
+      const n = await settleUnconfirmed(this.ledger, this.store, this.log, 0, true);
       settled += n;
       if ((await this.redis.zcard(keys.unconfirmed)) === 0) break;
     }
 
-    // 2. Orders open in Redis that the ledger has settled (or never had) take the ledger's status.
-    const redisOpen = await this.redis.zrange(keys.deadlines, 0, -1);
-    for (let i = 0; i < redisOpen.length; i += CHUNK) {
-      const ids = redisOpen.slice(i, i + CHUNK);
-      const known = await this.ledger.getMany(ids);
-      const m = this.redis.multi();
-      for (const id of ids) {
-        const o = known.get(id);
-        if (o && (o.status === 'reserved' || o.status === 'pending_payment')) continue; // rewritten in step 3
-        m.hset(keys.order(id), {
-          status: o?.status ?? 'cancelled',
-          failureReason: o?.failureReason ?? 'not in the ledger',
-          chargeId: o?.chargeId ?? '',
-          updatedAt: o?.updatedAt ?? Date.now(),
-        });
-        m.pexpire(keys.order(id), SETTLED_ORDER_TTL_MS); // settled: the ledger is its record (store.ts)
-        m.zrem(keys.deadlines, id);
-      }
-      await m.exec();
-    }
-
-    // 3. Open orders: their Redis copy, as the ledger has it.
-    let openOrders = 0;
-    for (let after = ''; ; ) {
-      const { rows } = await this.pool.query(
-        `SELECT id, buyer_id, idempotency_key, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title, quantity,
-                unit_price, amount, currency, status, created_at, updated_at, deadline, channel, shop_id, creator_id
-         FROM orders WHERE status IN ('reserved', 'pending_payment') AND id > $1 ORDER BY id LIMIT $2`,
-        [after, CHUNK],
-      );
-      if (!rows.length) break;
-      const m = this.redis.multi();
-      for (const r of rows) {
-        m.hset(keys.order(r.id), {
-          id: r.id,
-          buyerId: r.buyer_id,
-          idempotencyKey: r.idempotency_key,
-          roomId: r.room_id ?? '',
-          agencyId: r.agency_id ?? '',
-          channel: r.channel,
-          shopId: r.shop_id ?? '',
-          creatorId: r.creator_id ?? '',
-          poolKind: r.pool_kind,
-          productId: r.product_id,
-          skuId: r.sku_id,
-          saleId: r.sale_id ?? '',
-          title: r.title,
-          quantity: r.quantity,
-          unitPrice: r.unit_price,
-          amount: r.amount,
-          currency: r.currency,
-          status: r.status,
-          createdAt: (r.created_at as Date).getTime(),
-          updatedAt: (r.updated_at as Date).getTime(),
-          deadline: (r.deadline as Date).getTime(),
-        });
-        m.zadd(keys.deadlines, (r.deadline as Date).getTime(), r.id);
-        m.zadd(keys.byBuyer(r.buyer_id), (r.created_at as Date).getTime(), r.id);
-        // Orders outside a room are indexed per buyer only (as reserve.lua does).
-        if (r.room_id) m.zadd(keys.byRoom(r.room_id), (r.created_at as Date).getTime(), r.id);
-      }
-      await m.exec();
-      openOrders += rows.length;
-      after = rows[rows.length - 1].id;
-    }
-
-    // 4. Stock counters and per-buyer usage, per SKU with its sales. Shop SKUs' pools first: any that Redis lost are
-    // created from PostgreSQL's durable total, so the rebuild below finds every one of them.
-    if (this.shop.shopStock) await this.shop.shopStock.seedAll();
-    const { rows: counts } = await this.pool.query(
-      `SELECT room_id, product_id, sku_id, sale_id,
-              coalesce(sum(quantity) FILTER (WHERE status IN ('reserved', 'pending_payment')), 0)::int AS open,
-              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid
-       FROM orders GROUP BY room_id, product_id, sku_id, sale_id`,
-    );
-    const skus = new Map<
-      string,
-      {
-        rooms: Set<string>;
-        productId: string;
-        skuId: string;
-        open: number;
-        paid: number;
-        sales: Map<string, { open: number; paid: number }>;
-      }
-    >();
-    for (const c of counts) {
-      const k = `${c.product_id}\n${c.sku_id}`;
-      let s = skus.get(k);
-      if (!s) skus.set(k, (s = { rooms: new Set(), productId: c.product_id, skuId: c.sku_id, open: 0, paid: 0, sales: new Map() }));
-      // A shop SKU sells in many rooms and outside any (room_id null): its sales may be in any room it was selected into.
-      if (c.room_id) s.rooms.add(c.room_id);
-      if (c.sale_id) s.sales.set(c.sale_id, { open: c.open, paid: c.paid });
-      else {
-        s.open += c.open;
-        s.paid += c.paid;
-      }
-    }
-    const anomalies: string[] = [];
-    const roomSales = new Map<string, { saleId: string; productId: string; skuId: string }[]>();
-    for (const s of skus.values()) {
-      // Sales of this SKU with no ledger orders still hold units (allocated): find them all in the rooms' histories.
-      for (const roomId of await this.shop.roomsOf(s.productId)) s.rooms.add(roomId);
-      for (const roomId of s.rooms) {
-        let inRoom = roomSales.get(roomId);
-        if (!inRoom) {
-          const ids = await this.redis.zrange(this.store.sales.roomHistory(roomId), 0, -1);
-          const m = this.redis.multi();
-          for (const id of ids) m.hmget(this.store.sales.sale(id), 'productId', 'skuId');
-          const res = ((await m.exec()) ?? []).map(([, v]) => v as (string | null)[]);
-          inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
-          roomSales.set(roomId, inRoom);
-        }
-        for (const sale of inRoom)
-          if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId))
-            s.sales.set(sale.saleId, { open: 0, paid: 0 });
-      }
-      const res = await this.store.rebuildPool(
-        s,
-        [...s.sales].map(([saleId, c]) => ({ saleId, ...c })),
-      );
-      if (res === null) anomalies.push(`SKU pool missing: ${s.productId}/${s.skuId}`);
-      else anomalies.push(...res);
-    }
-    const { rows: usage } = await this.pool.query(
-      `SELECT product_id, sku_id, sale_id, buyer_id, sum(quantity)::int AS units FROM orders
-       WHERE status IN ('reserved', 'pending_payment', 'paid') GROUP BY product_id, sku_id, sale_id, buyer_id`,
-    );
-    {
-      const m = this.redis.multi();
-      for (const c of counts) m.del(keys.units(this.poolId(c)));
-      for (const u of usage) m.hset(keys.units(this.poolId(u)), u.buyer_id, u.units);
-      await m.exec();
-    }
+    // Steps 2 to 4 read ONE snapshot of the ledger, so the order copies and the counters they write agree with each
+    // other. Workers keep committing meanwhile, but their mirrors are refused until the fence is back (transition.lua),
+    // and step 7 applies every status committed after the snapshot onto copies and counters that both predate it.
+    // (Reading each step at its own moment let an order be paid between two reads: its copy said paid while the
+    // counters held it reserved, and no later mirror could tell; the host-crash drill caught it.)
+    const { pools, anomalies, openOrders } = await this.rebuildFromSnapshot();
 
     // 5. Idempotency records of recent orders, so a buyer retrying a key gets their order, never a second one.
     let idempotencyKeys = 0;
@@ -285,11 +157,172 @@ export class HotStateRecovery {
     // 7. Statuses the ledger committed while we rewrote (workers keep paying): apply them again, harmlessly.
     for (const o of await this.ledger.changedSince(started - 5_000, 100_000)) await this.store.mirror(o);
 
-    const report: RecoveryReport = { runId, pools: skus.size, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };
+    const report: RecoveryReport = { runId, pools, anomalies, openOrders, idempotencyKeys, settled, ms: Date.now() - started };
     if (anomalies.length)
       this.log.error({ anomalies }, "stock definitions in Redis cannot hold the ledger's orders (lost restocks?); check these pools");
     say(report, 'rebuilt Redis from the ledger; orders resume');
     return report;
+  }
+
+  /** Steps 2 to 4 of recover(), on one snapshot of the ledger (see there). */
+  private async rebuildFromSnapshot(): Promise<{ pools: number; anomalies: string[]; openOrders: number }> {
+    const { keys } = this.store;
+    const snap = await this.pool.connect();
+    let snapOpen = true;
+    const endSnapshot = async () => {
+      if (!snapOpen) return;
+      snapOpen = false;
+      await snap.query('COMMIT').catch(() => {});
+      snap.release();
+    };
+    try {
+      await snap.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      // 2. Orders open in Redis that the ledger has settled (or never had) take the ledger's status.
+      const redisOpen = await this.redis.zrange(keys.deadlines, 0, -1);
+      for (let i = 0; i < redisOpen.length; i += CHUNK) {
+        const ids = redisOpen.slice(i, i + CHUNK);
+        const { rows: knownRows } = await snap.query<{
+          id: string;
+          status: string;
+          failure_reason: string | null;
+          charge_id: string | null;
+          updated_at: Date;
+        }>(`SELECT id, status, failure_reason, charge_id, updated_at FROM orders WHERE id = ANY($1::text[])`, [ids]);
+        const known = new Map(knownRows.map((r) => [r.id, r]));
+        const m = this.redis.multi();
+        for (const id of ids) {
+          const o = known.get(id);
+          if (o && (o.status === 'reserved' || o.status === 'pending_payment')) continue; // rewritten in step 3
+          m.hset(keys.order(id), {
+            status: o?.status ?? 'cancelled',
+            failureReason: o?.failure_reason ?? (o ? '' : 'not in the ledger'),
+            chargeId: o?.charge_id ?? '',
+            updatedAt: o?.updated_at.getTime() ?? Date.now(),
+          });
+          m.pexpire(keys.order(id), SETTLED_ORDER_TTL_MS); // settled: the ledger is its record (store.ts)
+          m.zrem(keys.deadlines, id);
+        }
+        await m.exec();
+      }
+
+      // 3. Open orders: their Redis copy, as the ledger has it.
+      let openOrders = 0;
+      for (let after = ''; ; ) {
+        const { rows } = await snap.query(
+          `SELECT id, buyer_id, idempotency_key, room_id, agency_id, pool_kind, product_id, sku_id, sale_id, title, quantity,
+                unit_price, amount, currency, status, created_at, updated_at, deadline, channel, shop_id, creator_id
+         FROM orders WHERE status IN ('reserved', 'pending_payment') AND id > $1 ORDER BY id LIMIT $2`,
+          [after, CHUNK],
+        );
+        if (!rows.length) break;
+        const m = this.redis.multi();
+        for (const r of rows) {
+          m.hset(keys.order(r.id), {
+            id: r.id,
+            buyerId: r.buyer_id,
+            idempotencyKey: r.idempotency_key,
+            roomId: r.room_id ?? '',
+            agencyId: r.agency_id ?? '',
+            channel: r.channel,
+            shopId: r.shop_id ?? '',
+            creatorId: r.creator_id ?? '',
+            poolKind: r.pool_kind,
+            productId: r.product_id,
+            skuId: r.sku_id,
+            saleId: r.sale_id ?? '',
+            title: r.title,
+            quantity: r.quantity,
+            unitPrice: r.unit_price,
+            amount: r.amount,
+            currency: r.currency,
+            status: r.status,
+            createdAt: (r.created_at as Date).getTime(),
+            updatedAt: (r.updated_at as Date).getTime(),
+            deadline: (r.deadline as Date).getTime(),
+          });
+          m.zadd(keys.deadlines, (r.deadline as Date).getTime(), r.id);
+          m.zadd(keys.byBuyer(r.buyer_id), (r.created_at as Date).getTime(), r.id);
+          // Orders outside a room are indexed per buyer only (as reserve.lua does).
+          if (r.room_id) m.zadd(keys.byRoom(r.room_id), (r.created_at as Date).getTime(), r.id);
+        }
+        await m.exec();
+        openOrders += rows.length;
+        after = rows[rows.length - 1].id;
+      }
+
+      // 4. Stock counters and per-buyer usage, per SKU with its sales. Shop SKUs' pools first: any that Redis lost are
+      // created from PostgreSQL's durable total, so the rebuild below finds every one of them.
+      if (this.shop.shopStock) await this.shop.shopStock.seedAll();
+      const { rows: counts } = await snap.query(
+        `SELECT room_id, product_id, sku_id, sale_id,
+              coalesce(sum(quantity) FILTER (WHERE status IN ('reserved', 'pending_payment')), 0)::int AS open,
+              coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid
+       FROM orders GROUP BY room_id, product_id, sku_id, sale_id`,
+      );
+      const skus = new Map<
+        string,
+        {
+          rooms: Set<string>;
+          productId: string;
+          skuId: string;
+          open: number;
+          paid: number;
+          sales: Map<string, { open: number; paid: number }>;
+        }
+      >();
+      for (const c of counts) {
+        const k = `${c.product_id}\n${c.sku_id}`;
+        let s = skus.get(k);
+        if (!s) skus.set(k, (s = { rooms: new Set(), productId: c.product_id, skuId: c.sku_id, open: 0, paid: 0, sales: new Map() }));
+        // A shop SKU sells in many rooms and outside any (room_id null): its sales may be in any room it was selected into.
+        if (c.room_id) s.rooms.add(c.room_id);
+        if (c.sale_id) s.sales.set(c.sale_id, { open: c.open, paid: c.paid });
+        else {
+          s.open += c.open;
+          s.paid += c.paid;
+        }
+      }
+      const anomalies: string[] = [];
+      const roomSales = new Map<string, { saleId: string; productId: string; skuId: string }[]>();
+      for (const s of skus.values()) {
+        // Sales of this SKU with no ledger orders still hold units (allocated): find them all in the rooms' histories.
+        for (const roomId of await this.shop.roomsOf(s.productId)) s.rooms.add(roomId);
+        for (const roomId of s.rooms) {
+          let inRoom = roomSales.get(roomId);
+          if (!inRoom) {
+            const ids = await this.redis.zrange(this.store.sales.roomHistory(roomId), 0, -1);
+            const m = this.redis.multi();
+            for (const id of ids) m.hmget(this.store.sales.sale(id), 'productId', 'skuId');
+            const res = ((await m.exec()) ?? []).map(([, v]) => v as (string | null)[]);
+            inRoom = ids.map((saleId, i) => ({ saleId, productId: res[i]?.[0] ?? '', skuId: res[i]?.[1] ?? '' }));
+            roomSales.set(roomId, inRoom);
+          }
+          for (const sale of inRoom)
+            if (sale.productId === s.productId && sale.skuId === s.skuId && !s.sales.has(sale.saleId))
+              s.sales.set(sale.saleId, { open: 0, paid: 0 });
+        }
+        const res = await this.store.rebuildPool(
+          s,
+          [...s.sales].map(([saleId, c]) => ({ saleId, ...c })),
+        );
+        if (res === null) anomalies.push(`SKU pool missing: ${s.productId}/${s.skuId}`);
+        else anomalies.push(...res);
+      }
+      const { rows: usage } = await snap.query(
+        `SELECT product_id, sku_id, sale_id, buyer_id, sum(quantity)::int AS units FROM orders
+       WHERE status IN ('reserved', 'pending_payment', 'paid') GROUP BY product_id, sku_id, sale_id, buyer_id`,
+      );
+      await endSnapshot();
+      {
+        const m = this.redis.multi();
+        for (const c of counts) m.del(keys.units(this.poolId(c)));
+        for (const u of usage) m.hset(keys.units(this.poolId(u)), u.buyer_id, u.units);
+        await m.exec();
+      }
+      return { pools: skus.size, anomalies, openOrders };
+    } finally {
+      await endSnapshot();
+    }
   }
 
   private poolId(c: { product_id: string; sku_id: string; sale_id: string | null }): string {

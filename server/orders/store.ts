@@ -89,6 +89,17 @@ export class ReplayedUnknownOrder extends Error {
   }
 }
 
+/**
+ * A status change refused because recovery is rebuilding Redis's counters from the ledger (transition.lua's fence):
+ * nothing changed. Recovery re-applies every status the ledger committed meanwhile, so a mirror may drop it; any other
+ * caller answers UNAVAILABLE or retries later.
+ */
+export class RecoveringError extends AppError {
+  constructor(orderId: string) {
+    super(ErrorCode.UNAVAILABLE, `Order ${orderId} cannot change in Redis while its stock is rebuilt from the ledger; retry shortly`);
+  }
+}
+
 /** Idempotency records outlive any payment window, so a retried request can always find its order. */
 export const IDEMPOTENCY_TTL_MS = 7 * 24 * 3600_000;
 /**
@@ -191,7 +202,7 @@ export class OrderStore {
   async transition(
     order: string | MirrorableOrder,
     action: TransitionAction,
-    opts: { reason?: string; chargeId?: string } = {},
+    opts: { reason?: string; chargeId?: string; unfenced?: boolean } = {},
   ): Promise<{ changed: boolean; status: OrderStatus }> {
     const rec = typeof order === 'string' ? await this.record(order) : order;
     if (!rec) throw AppError.notFound(`Order ${order as string}`);
@@ -210,10 +221,19 @@ export class OrderStore {
         deadlines: k.deadlines,
         unconfirmed: k.unconfirmed,
         events: k.events,
+        fence: k.fence,
       },
-      { action, reason: opts.reason ?? '', chargeId: opts.chargeId ?? '', eventsMaxLen: EVENTS_MAXLEN },
+      {
+        action,
+        reason: opts.reason ?? '',
+        chargeId: opts.chargeId ?? '',
+        eventsMaxLen: EVENTS_MAXLEN,
+        // Only recovery itself moves counters while it rebuilds them (see transition.lua).
+        fenced: !opts.unfenced,
+      },
     );
     if (!res) throw AppError.notFound(`Order ${orderId}`);
+    if (res === 'recovering') throw new RecoveringError(orderId);
     // Settled (now or before: a mirror repeated after a crash between the script and this line sets it then).
     if (SETTLED.has(res.status)) await this.redis.pexpire(k.order(orderId), SETTLED_ORDER_TTL_MS);
     return { changed: res.changed, status: res.status as OrderStatus };
@@ -233,16 +253,24 @@ export class OrderStore {
 
   /**
    * Applies a status the ledger committed to the Redis mirror (releasing or selling its units). Harmless to repeat:
-   * a mirror already applied, or not reachable from the Redis status, changes nothing.
+   * a mirror already applied, or not reachable from the Redis status, changes nothing. While recovery rebuilds the
+   * counters it is dropped (null): recovery re-applies what the ledger committed meanwhile. `unfenced` is recovery's
+   * own, before it reads the ledger.
    */
-  async mirror(o: MirrorableOrder): Promise<{ changed: boolean; status: OrderStatus } | null> {
+  async mirror(o: MirrorableOrder, opts: { unfenced?: boolean } = {}): Promise<{ changed: boolean; status: OrderStatus } | null> {
     const action = MIRROR_ACTION[o.status];
     if (!action) return null;
     try {
-      return await this.transition(o, action, { reason: o.failureReason ?? undefined, chargeId: o.chargeId ?? undefined });
+      return await this.transition(o, action, {
+        reason: o.failureReason ?? undefined,
+        chargeId: o.chargeId ?? undefined,
+        unfenced: opts.unfenced,
+      });
     } catch (err) {
       // The Redis copy is gone (lost with Redis data): recovery rebuilds it from the ledger.
       if (err instanceof AppError && err.code === ErrorCode.NOT_FOUND) return null;
+      // Recovery is rebuilding the counters: it re-applies every status the ledger committed meanwhile.
+      if (err instanceof RecoveringError) return null;
       throw err;
     }
   }

@@ -20,6 +20,8 @@ export async function settleUnconfirmed(
   store: OrderStore,
   log: Logger,
   graceMs = UNCONFIRMED_GRACE_MS,
+  /** Recovery's own call, made while the fence is down and before it reads the ledger to rebuild the counters. */
+  duringRecovery = false,
 ): Promise<number> {
   const stale = await store.unconfirmed(Date.now() - graceMs, BATCH);
   let released = 0;
@@ -57,13 +59,13 @@ export async function settleUnconfirmed(
       creatorId: rec.creatorId,
     };
     if (await ledger.tombstone(row, 'not recorded in time; nothing was charged; place the order again')) {
-      await store.transition(rec, 'cancel', { reason: 'not recorded in time' });
+      await store.transition(rec, 'cancel', { reason: 'not recorded in time', unfenced: duringRecovery });
       released++;
       log.warn({ orderId }, 'released a reservation that never reached the ledger (it was never acknowledged)');
     } else {
       // It did reach the ledger: bring the mirror to the ledger's status.
       const order = await ledger.get(orderId);
-      if (order) await store.mirror(order);
+      if (order) await store.mirror(order, { unfenced: duringRecovery });
     }
     await store.confirm([orderId]);
   }

@@ -17,7 +17,7 @@ export const ReserveCode = {
   RECOVERING: -9,
 } as const;
 
-export const TransitionCode = { CHANGED: 1, UNCHANGED: 0, NO_ORDER: -1 } as const;
+export const TransitionCode = { CHANGED: 1, UNCHANGED: 0, NO_ORDER: -1, RECOVERING: -2 } as const;
 export const RebuildCode = { REBUILT: 1, NO_POOL: -1 } as const;
 export const AdjustCode = { ADJUSTED: 1, NO_POOL: -1, TOO_FEW_LEFT: -2, OVER_CAP: -3 } as const;
 export const ScheduleCode = { SCHEDULED: 1, NO_POOL: -1, OVERLAPS: -2, TOO_FEW_LEFT: -3, TOO_MANY_SALES: -4 } as const;

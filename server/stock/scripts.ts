@@ -29,6 +29,8 @@ export interface TransitionKeys {
   deadlines: string;
   unconfirmed: string;
   events: string;
+  /** The ledger fence (absent while recovery rebuilds Redis). */
+  fence: string;
 }
 
 export interface ScheduleKeys {
@@ -94,17 +96,21 @@ export class StockScripts {
     throw stockError('reserve', res);
   }
 
-  /** Mirrors an order status into Redis and settles its units (transition.lua); null when the order is not in Redis. */
+  /**
+   * Mirrors an order status into Redis and settles its units (transition.lua); null when the order is not in Redis,
+   * 'recovering' when `fenced` and recovery is rebuilding the counters (nothing changed).
+   */
   async transition(
     k: TransitionKeys,
-    a: { action: string; reason: string; chargeId: string; eventsMaxLen: number },
-  ): Promise<{ changed: boolean; status: string } | null> {
+    a: { action: string; reason: string; chargeId: string; eventsMaxLen: number; fenced: boolean },
+  ): Promise<{ changed: boolean; status: string } | 'recovering' | null> {
     const res = (await this.lua.run(
       'transition',
-      [k.order, k.pool, k.sku, k.units, k.deadlines, k.unconfirmed, this.keys.dirty, k.events],
-      [a.action, a.reason, a.chargeId, a.eventsMaxLen],
+      [k.order, k.pool, k.sku, k.units, k.deadlines, k.unconfirmed, this.keys.dirty, k.events, k.fence],
+      [a.action, a.reason, a.chargeId, a.eventsMaxLen, a.fenced ? '1' : '0'],
     )) as [number, string?];
     if (res[0] === TransitionCode.NO_ORDER) return null;
+    if (res[0] === TransitionCode.RECOVERING) return 'recovering';
     return { changed: res[0] === TransitionCode.CHANGED, status: String(res[1]) };
   }
 

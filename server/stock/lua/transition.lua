@@ -1,5 +1,5 @@
--- KEYS: 8
--- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): CHANGED=1 UNCHANGED=0 NO_ORDER=-1
+-- KEYS: 9
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): CHANGED=1 UNCHANGED=0 NO_ORDER=-1 RECOVERING=-2
 -- Mirrors an order's status change, already committed in the PostgreSQL ledger (the authority on order status), into
 -- Redis, and settles its stock in the same step, so every unit is released or sold exactly once:
 --   reserved -> pending_payment -> paid | failed | expired;  reserved -> expired | cancelled | failed | paid.
@@ -7,16 +7,21 @@
 -- KEYS[1] order hash   KEYS[2] its stock pool   KEYS[3] the SKU pool (the sale's parent; = KEYS[2] for list-price orders)
 -- KEYS[4] units per buyer in the pool   KEYS[5] open orders by deadline (zset)   KEYS[6] unconfirmed orders (zset)
 -- KEYS[7] stock dirty set   KEYS[8] order events stream
+-- KEYS[9] the ledger fence (string): absent while recovery rebuilds this Redis from the ledger
 -- ARGV[1] action: begin | paid | fail | expire | cancel   ARGV[2] reason (fail/expire/cancel)   ARGV[3] charge id (paid)
--- ARGV[4] events stream max length
+-- ARGV[4] events stream max length   ARGV[5] '1': refuse while the fence is absent (every caller but recovery itself)
 -- Paid and GMV figures are not counted here: they are read from the PostgreSQL ledger (server/ledger), one source.
 -- Returns: {1, newStatus} changed; {0, currentStatus} already there or not reachable from the current status (nothing
---          changed, so replaying a mirror is harmless); {-1} no such order (lost with Redis data: recovery rebuilds it).
+--          changed, so replaying a mirror is harmless); {-1} no such order (lost with Redis data: recovery rebuilds it);
+--          {-2} recovery is rebuilding the counters: nothing changed. A change applied now would land on counters the
+--          rebuild is about to overwrite from an older ledger snapshot, and be lost; recovery re-applies every status
+--          the ledger committed during the rebuild once the fence is back (server/orders/recovery.ts, step 7).
 -- Deadlines are not checked here: the ledger decided, on its own clock.
 -- Releasing (failed, expired, cancelled) returns the units to the pool's left, or, if the pool is a flash sale that has
 -- ended, to the SKU pool (sale.returned and SKU.left grow, SKU.allocated shrinks), and frees the buyer's limit.
 -- Paying a flash-sale order counts its units as sold on the SKU too (SKU.allocated shrinks, SKU.sold grows).
 -- Invariants kept: sale quantity = left + reserved + sold + returned; SKU total = left + reserved + sold + allocated.
+if ARGV[5] == '1' and redis.call('EXISTS', KEYS[9]) == 0 then return {-2} end
 local o = redis.call('HMGET', KEYS[1], 'status', 'deadline', 'quantity', 'id', 'buyerId', 'amount', 'currency')
 local status = o[1]
 if not status then return {-1} end
