@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { Worker } from 'bullmq';
-import { expect, it } from 'vitest';
+import { it } from 'vitest';
 import { closeWorker } from '../../server/kernel/closeWorker.ts';
 import { startLocalRedis } from '../../server/kernel/localRedis.ts';
 import { createLogger } from '../../server/kernel/log.ts';
