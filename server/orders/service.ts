@@ -188,10 +188,14 @@ export class OrderService {
    * Whether a shop product's SKU may be sold now, by this seller (null: no creator), and at what commission: unknown
    * product or SKU NOT_FOUND, archived ARCHIVED, not open to the seller (selection's terms) FORBIDDEN. Asked on every
    * attempt, so answered from memory for SHOP_FACTS_TTL_MS: an archive in that window is still refused, by the pool's
-   * `ended` state in the reserve script (answered ARCHIVED too); a rate changed in that window applies a second later.
+   * `ended` state in the reserve script (answered ARCHIVED too), and an unarchive applies at once (a remembered
+   * "archived" is re-read); a rate changed in that window applies a second later.
    */
   private async shopCheck(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; rateBps: number | null }> {
-    const facts = await this.shopFacts.get(productId);
+    let facts = await this.shopFacts.get(productId);
+    // A remembered "archived" is read again before it refuses: a product unarchived a moment ago sells at once. (A
+    // remembered "active" needs no such care: the reserve script refuses an archived product's pool by itself.)
+    if (facts && !facts.active) facts = await this.shopFacts.fresh(productId);
     if (!facts) throw AppError.notFound(`Product ${productId}`);
     if (!facts.active) throw orderRefusal('ARCHIVED', { productId });
     if (!facts.skuIds.has(skuId)) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
