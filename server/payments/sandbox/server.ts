@@ -107,6 +107,7 @@ export class SandboxGateway {
       hangMs: opts.hangMs,
       outage: opts.outage,
       webhookUrl: opts.webhookUrl,
+      refundTimeouts: opts.refundTimeouts ?? false,
     };
     if (opts.ledgerFile) this.reload(opts.ledgerFile);
   }
@@ -307,7 +308,10 @@ export class SandboxGateway {
     // On disk first: if the write fails, nothing was refunded and the request can be retried with the same key.
     if (this.opts.ledgerFile) fs.appendFileSync(this.opts.ledgerFile, `${JSON.stringify(stored)}\n`);
     this.applyRefund(stored);
-    res.status(201).json(refund);
+    if (this.settings.refundTimeouts) {
+      // Processed, but the answer never arrives: the client must find out by asking again with the same key.
+      void this.sleep(this.settings.hangMs).then(() => res.destroy());
+    } else res.status(201).json(refund);
     this.deliver({ id: `evt_${randomBytes(9).toString('base64url')}`, type: 'refund.succeeded', createdAt: Date.now(), data: refund }, 0);
   }
 
