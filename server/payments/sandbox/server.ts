@@ -284,7 +284,8 @@ export class SandboxGateway {
     if (seen) {
       // A repeat: the first refund stands (never a second one), even if the charge has changed since.
       if (seen.fingerprint !== fingerprint) return fail(res, 409, 'idempotency_key_reused', 'Key reused with a different refund request');
-      res.status(200).json(seen.refund);
+      if (this.settings.refundTimeouts) void this.sleep(this.settings.hangMs).then(() => res.destroy());
+      else res.status(200).json(seen.refund);
       return;
     }
     const charge = this.byId.get(chargeId);
