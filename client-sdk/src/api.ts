@@ -10,6 +10,8 @@ import type {
   OrderRefunds,
   RefundRequest,
   RefundRequestList,
+  RefundRequestPage,
+  ListShopRefundRequestsQuery,
   RefundResult,
   AgencyModerationState,
   CreateProductBody,
@@ -387,6 +389,17 @@ export class HawkerApi {
    */
   orderRefundRequests(orderId: string): Promise<RefundRequestList> {
     return this.call('GET', `${orderPath(orderId)}/refund-requests`);
+  }
+
+  /**
+   * One page of a shop's refund requests, newest first (its owner, its staff, admins); `status: 'open'` lists the ones
+   * waiting for an answer. Pass `nextCursor` back as `cursor`.
+   *
+   * @example
+   * const { requests } = await api.shopRefundRequests(shopId, { status: 'open' });
+   */
+  shopRefundRequests(shopId: string, query: z.input<typeof ListShopRefundRequestsQuery> = {}): Promise<RefundRequestPage> {
+    return this.call('GET', `/api/shops/${encodeURIComponent(shopId)}/refund-requests${queryString(query)}`);
   }
 
   /**

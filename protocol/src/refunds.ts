@@ -143,6 +143,18 @@ export type ApprovedRefundRequest = z.infer<typeof ApprovedRefundRequest>;
 export const RefundRequestList = z.object({ requests: z.array(RefundRequest) });
 export type RefundRequestList = z.infer<typeof RefundRequestList>;
 
+/** GET /api/shops/:shopId/refund-requests: newest first, optionally of one status (`open`: the ones to answer). */
+export const ListShopRefundRequestsQuery = z.strictObject({
+  status: z.enum(['open', 'approved', 'rejected']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  /** The `nextCursor` of the previous page. */
+  cursor: z.string().min(1).max(256).optional(),
+});
+export type ListShopRefundRequestsQuery = z.infer<typeof ListShopRefundRequestsQuery>;
+
+export const RefundRequestPage = z.object({ requests: z.array(RefundRequest), nextCursor: z.string().nullable() });
+export type RefundRequestPage = z.infer<typeof RefundRequestPage>;
+
 /** Money actions written to the merchant audit trail (beside the export and webhook actions already there). */
 export const MONEY_AUDIT_ACTIONS = [
   'order.cancelled_by_staff',

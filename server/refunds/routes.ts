@@ -3,10 +3,12 @@ import {
   ApproveRefundRequestBody,
   CreateRefundBody,
   CreateRefundRequestBody,
+  ListShopRefundRequestsQuery,
   MerchantAuditQuery,
   OrderParams,
   RefundRequestParams,
   RejectRefundRequestBody,
+  ShopParams,
   StaffCancelBody,
 } from '@hawker/protocol';
 import type { Auth } from '../auth/index.ts';
@@ -40,6 +42,12 @@ export function refundRoutes(refunds: RefundService, { rest }: Auth): Router {
   r.get(
     '/api/orders/:orderId/refund-requests',
     rest({ params: OrderParams }, ({ params, principal }) => refunds.listRequests(principal, params.orderId)),
+  );
+  r.get(
+    '/api/shops/:shopId/refund-requests',
+    rest({ params: ShopParams, query: ListShopRefundRequestsQuery }, ({ params, query, principal }) =>
+      refunds.listShopRequests(principal, params.shopId, query),
+    ),
   );
   r.post(
     '/api/refund-requests/:requestId/approve',

@@ -9,10 +9,12 @@ import {
   type Order,
   type OrderRefunds,
   type OrderRefundUpdated,
+  type ListShopRefundRequestsQuery,
   type Principal,
   type RefundRefusal,
   type RefundRequest,
   type RefundRequestList,
+  type RefundRequestPage,
   type RefundResult,
   type RejectRefundRequestBody,
 } from '@hawker/protocol';
@@ -20,7 +22,7 @@ import { type OrderSeller, policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
-import { type LedgerOrders, toWire } from '../ledger/index.ts';
+import { CursorError, type LedgerOrders, toWire } from '../ledger/index.ts';
 import type { MirrorableOrder } from '../orders/store.ts';
 import { GatewayRefusal, type PaymentGateway } from '../payments/gateway.ts';
 import type { RoomService } from '../rooms/service.ts';
@@ -405,6 +407,7 @@ export class RefundService {
         id: `rq_${newId()}`,
         orderId,
         buyerId: p.userId,
+        shopId: o.shopId,
         reason: body.reason,
         quantity: body.quantity ?? 0,
       });
@@ -479,6 +482,19 @@ export class RefundService {
   async listRequests(p: Principal, orderId: string): Promise<RefundRequestList> {
     await this.readable(p, orderId);
     return { requests: await this.store.requestsOf(orderId) };
+  }
+
+  /** A shop's refund requests, newest first (its owner, its staff, admins): where staff find the open ones. */
+  async listShopRequests(p: Principal, shopId: string, q: ListShopRefundRequestsQuery): Promise<RefundRequestPage> {
+    const shop = await this.store.shop(shopId);
+    if (!shop) throw AppError.notFound(`Shop ${shopId}`);
+    policy.require(policy.canCancelOrder(p, { shop }), "Only the shop's owner, its staff and admins read its refund requests");
+    try {
+      return await this.store.requestsOfShop(shopId, q);
+    } catch (err) {
+      if (err instanceof CursorError) throw AppError.badRequest(err.message);
+      throw err;
+    }
   }
 
   // -----------------------------------------------------------------------------------------------------------------

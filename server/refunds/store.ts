@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { MerchantAuditEntry, Refund, RefundRequest } from '@hawker/protocol';
+import { decodeCursor, encodeCursor } from '../ledger/orders.ts';
 import { inTransaction } from '../ledger/tx.ts';
 
 /** A pool or a client inside a transaction. */
@@ -231,6 +232,38 @@ export class RefundStore {
     return rows.map(toRequest);
   }
 
+  /**
+   * A shop's requests, newest first (keyset on created_at, id), optionally of one status. Throws CursorError on a
+   * cursor this server did not make.
+   */
+  async requestsOfShop(
+    shopId: string,
+    q: { status?: RefundRequest['status']; limit: number; cursor?: string },
+  ): Promise<{ requests: RefundRequest[]; nextCursor: string | null }> {
+    const where = ['shop_id = $1'];
+    const args: unknown[] = [shopId];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    if (q.status) where.push(`status = ${arg(q.status)}`);
+    if (q.cursor) {
+      const c = decodeCursor(q.cursor);
+      where.push(`(created_at, id) < (${arg(c.createdAt)}::timestamptz, ${arg(c.id)})`);
+    }
+    const { rows } = await this.db.query(
+      `SELECT ${REQUEST_COLUMNS}, created_at::text AS created_exact FROM refund_requests WHERE ${where.join(' AND ')}
+       ORDER BY created_at DESC, id DESC LIMIT ${arg(q.limit + 1)}`,
+      args,
+    );
+    const page = rows.slice(0, q.limit);
+    const last = page[page.length - 1];
+    return {
+      requests: page.map(toRequest),
+      nextCursor: rows.length > q.limit && last ? encodeCursor(last.created_exact as string, last.id as string) : null,
+    };
+  }
+
   /** Serialises a buyer's new requests until the transaction ends (the open-request limit counts under it). */
   async lockBuyer(c: Db, buyerId: string): Promise<void> {
     await c.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`hawker:refund-requests:${buyerId}`]);
@@ -248,12 +281,12 @@ export class RefundStore {
 
   async insertRequest(
     c: Db,
-    r: { id: string; orderId: string; buyerId: string; reason: string; quantity: number },
+    r: { id: string; orderId: string; buyerId: string; shopId: string | null; reason: string; quantity: number },
   ): Promise<RefundRequest> {
     const { rows } = await c.query(
-      `INSERT INTO refund_requests (id, order_id, buyer_id, reason, quantity, status) VALUES ($1, $2, $3, $4, $5, 'open')
+      `INSERT INTO refund_requests (id, order_id, buyer_id, shop_id, reason, quantity, status) VALUES ($1, $2, $3, $4, $5, $6, 'open')
        RETURNING ${REQUEST_COLUMNS}`,
-      [r.id, r.orderId, r.buyerId, r.reason, r.quantity],
+      [r.id, r.orderId, r.buyerId, r.shopId, r.reason, r.quantity],
     );
     return toRequest(rows[0]!);
   }

@@ -97,6 +97,10 @@ it('bad input on every refund endpoint: typed errors, nothing changed', async ()
     ['POST', `/api/refund-requests/${request.body.id}/approve`, buyer, {}, 403, 'FORBIDDEN'],
     ['POST', `/api/refund-requests/${request.body.id}/reject`, merchant, {}, 400, 'BAD_REQUEST'],
     ['POST', `/api/refund-requests/${request.body.id}/reject`, otherMerchant, { reason: 'no' }, 403, 'FORBIDDEN'],
+    ['GET', `/api/shops/${otherShop.id}/refund-requests`, merchant, undefined, 403, 'FORBIDDEN'],
+    ['GET', `/api/shops/${otherShop.id}/refund-requests?status=done`, otherMerchant, undefined, 400, 'BAD_REQUEST'],
+    ['GET', `/api/shops/${otherShop.id}/refund-requests?cursor=made-up`, otherMerchant, undefined, 400, 'BAD_REQUEST'],
+    ['GET', '/api/shops/shop_nope/refund-requests', merchant, undefined, 404, 'NOT_FOUND'],
     // the audit reader
     ['GET', '/api/merchant-audit', merchant, undefined, 400, 'BAD_REQUEST'],
     ['GET', `/api/merchant-audit?shopId=${otherShop.id}&roomId=r1`, merchant, undefined, 400, 'BAD_REQUEST'],

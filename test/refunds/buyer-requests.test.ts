@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { ApprovedRefundRequest, RefundRequest, RefundRequestList } from '@hawker/protocol';
+import type { ApprovedRefundRequest, RefundRequest, RefundRequestList, RefundRequestPage } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
 import { skuCounts } from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
@@ -14,7 +14,7 @@ const t = useTeardown();
  * (REFUND_REQUESTS_OPEN_PER_BUYER), requests are refused and nothing changes.
  */
 it('buyer refund requests: approve makes the refund, reject keeps the money, the window and limits hold', async () => {
-  const { node, redis, sandbox, merchant, staff, product, buyer } = await refundBench(t, {
+  const { node, redis, sandbox, merchant, staff, shop, product, buyer } = await refundBench(t, {
     stock: 20,
     env: { REFUND_REQUESTS_OPEN_PER_BUYER: '2' },
   });
@@ -32,6 +32,8 @@ it('buyer refund requests: approve makes the refund, reject keeps the money, the
   // Staff read the requests but may not decide them.
   const listed = await api<RefundRequestList>(node.url, 'GET', `/api/orders/${order.id}/refund-requests`, staff);
   expect(listed.body.requests.map((r) => r.id)).toEqual([req.body.id]);
+  const open = await api<RefundRequestPage>(node.url, 'GET', `/api/shops/${shop.id}/refund-requests?status=open`, staff);
+  expect(open.body).toEqual({ requests: [expect.objectContaining({ id: req.body.id, status: 'open' })], nextCursor: null });
   const byStaff = await api<ErrorBody>(node.url, 'POST', `/api/refund-requests/${req.body.id}/approve`, staff, {});
   expect(byStaff.status).toBe(403);
 
@@ -81,4 +83,15 @@ it('buyer refund requests: approve makes the refund, reject keeps the money, the
   const other = await api<ErrorBody>(node.url, 'POST', `/api/orders/${o5.id}/refund-requests`, staff, { reason: 'mine?' });
   expect([other.status, other.body.error.code]).toEqual([404, 'NOT_FOUND']);
   expect(await moneySnapshot(node)).toEqual(before);
+
+  // The shop's list pages newest first; open ones are those to answer.
+  const page1 = await api<RefundRequestPage>(node.url, 'GET', `/api/shops/${shop.id}/refund-requests?limit=2`, merchant);
+  const page2 = await api<RefundRequestPage>(
+    node.url,
+    'GET',
+    `/api/shops/${shop.id}/refund-requests?limit=2&cursor=${page1.body.nextCursor}`,
+    merchant,
+  );
+  expect([...page1.body.requests, ...page2.body.requests].map((r) => r.status)).toEqual(['open', 'open', 'rejected', 'approved']);
+  expect(page2.body.nextCursor).toBeNull();
 });

@@ -83,6 +83,8 @@ CREATE TABLE refund_requests (
   id               text PRIMARY KEY,
   order_id         text NOT NULL REFERENCES orders (id),
   buyer_id         text NOT NULL,
+  -- The order's shop (null: a room's own product), so a shop lists its requests without reading every order.
+  shop_id          text,
   reason           text NOT NULL CHECK (char_length(reason) BETWEEN 1 AND 500),
   -- Units asked back (0: the whole order).
   quantity         integer NOT NULL DEFAULT 0 CHECK (quantity >= 0 AND quantity <= 999),
@@ -96,6 +98,8 @@ CREATE TABLE refund_requests (
   CONSTRAINT refund_requests_approved_refund CHECK ((status = 'approved') = (refund_id IS NOT NULL))
 );
 CREATE INDEX refund_requests_order ON refund_requests (order_id, created_at, id);
+-- GET /api/shops/:shopId/refund-requests: newest first, optionally by status.
+CREATE INDEX refund_requests_shop ON refund_requests (shop_id, status, created_at DESC, id DESC) WHERE shop_id IS NOT NULL;
 -- REFUND_REQUESTS_OPEN_PER_BUYER counts here.
 CREATE INDEX refund_requests_buyer_open ON refund_requests (buyer_id) WHERE status = 'open';
 
