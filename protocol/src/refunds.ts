@@ -161,6 +161,8 @@ export const MONEY_AUDIT_ACTIONS = [
   'refund.requested',
   'refund.succeeded',
   'refund.failed',
+  /** A refund's restock could not happen (the SKU is at its stock cap): the refund stands, the units stay sold. */
+  'refund.restock_dropped',
   'refund_request.created',
   'refund_request.approved',
   'refund_request.rejected',

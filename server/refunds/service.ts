@@ -332,8 +332,17 @@ export class RefundService {
     const o = await this.store.order(this.store.db, r.orderId);
     if (!o?.shopId) return;
     const res = await this.deps.returnUnits(o.productId, o.skuId, r.quantity, (c) => this.store.claimRestock(c, r.id));
-    if (res === 'over_cap')
+    if (res === 'over_cap') {
+      // The SKU cannot hold more units: the restock is dropped (recorded), not retried forever by the retry pass.
+      await this.store.dropRestock(r.id);
+      await this.store.audit(this.store.db, this.scope(o), 'system:refunds', 'refund.restock_dropped', o.id, {
+        orderId: o.id,
+        refundId: r.id,
+        quantity: r.quantity,
+        why: 'the SKU is at its stock cap (MAX_SKU_STOCK)',
+      });
       this.deps.log.error({ refundId: r.id, orderId: o.id }, 'refunded units could not be restocked: the SKU is at its stock cap');
+    }
   }
 
   /** The retry pass: requested refunds whose outcome is unknown, and restocks a crash left undone. */

@@ -197,6 +197,11 @@ export class RefundStore {
     return rowCount === 1;
   }
 
+  /** Gives up a restock that cannot happen (the SKU is at its cap): the refund stands, its units stay sold. */
+  async dropRestock(id: string): Promise<void> {
+    await this.db.query(`UPDATE refunds SET restock = false WHERE id = $1 AND restocked_at IS NULL`, [id]);
+  }
+
   /**
    * Work for the retry pass: requested refunds whose last gateway call is older than `olderThanMs` (outcome unknown),
    * and succeeded refunds with restock whose units are not back yet (a crash in between).
