@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type ApprovedRefundRequest,
   type ApproveRefundRequestBody,
@@ -60,6 +61,15 @@ export interface RefundDeps {
 
 /** A typed CONFLICT with its refusal reason in `details.reason`; nothing changed. */
 const refused = (reason: RefundRefusal, message: string): AppError => new AppError(ErrorCode.CONFLICT, message, { details: { reason } });
+
+/**
+ * The gateway idempotency key of a merchant refund: the order and the client's key (gateways take 1-128 characters of
+ * A-Z a-z 0-9 _ -; the rare pair longer than that is hashed, still one key per pair).
+ */
+function gatewayKey(orderId: string, clientKey: string): string {
+  const plain = `rf_${orderId}_${clientKey}`;
+  return plain.length <= 128 ? plain : `rf_${createHash('sha256').update(`${orderId}\n${clientKey}`).digest('base64url')}`;
+}
 
 /** The gateway's refund reason per kind: fixed, so a retry with the same key sends the same request. */
 const GATEWAY_REASON = { merchant: 'merchant_refund', buyer_request: 'buyer_request' } as const;
@@ -153,7 +163,7 @@ export class RefundService {
       policy.canRefundOrder(p, await this.seller(o)),
       "Only the shop's owner, the room's managers and admins refund its orders",
     );
-    const key = `rf_${orderId}_${body.idempotencyKey}`;
+    const key = gatewayKey(orderId, body.idempotencyKey);
     const fingerprint = JSON.stringify([body.full ?? null, body.quantity ?? null, body.amount ?? null, body.restock ?? false]);
     const seen = await this.store.refundByKey(this.store.db, key);
     if (seen) return { refund: refundView(this.replay(seen, fingerprint)), replayed: true };
