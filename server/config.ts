@@ -211,6 +211,22 @@ const EnvSchema = z.object({
   PAYMENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** A job whose worker stops renewing its lock for this long (crash, SIGKILL) is retried by another worker. */
   PAYMENT_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // After payment (issue 16: server/refunds; docs/commerce.md, "After payment: cancel and refunds").
+  /** How long after payment a buyer may ask for a refund (default 7 days). */
+  REFUND_REQUEST_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(365 * 86_400_000)
+    .default(7 * 86_400_000),
+  /** Refund requests one buyer may have open (waiting for the shop's answer) at once, across their orders. */
+  REFUND_REQUESTS_OPEN_PER_BUYER: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Refund requests one order may have in all (open, approved and rejected). */
+  REFUND_REQUESTS_PER_ORDER: z.coerce.number().int().min(1).max(100).default(5),
+  /** Refunds one order may have in all (partial refunds add up; each is a gateway call). */
+  REFUNDS_PER_ORDER: z.coerce.number().int().min(1).max(1_000).default(20),
+  /** How often requested refunds whose gateway outcome is unknown (timeout) are retried, with the same key. */
+  REFUND_RETRY_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   // Merchant operations (issue 16: server/exports, server/webhooks; docs/commerce.md, "Exports and webhooks").
   /** Development only: webhook endpoints may be http(s) on localhost / 127.0.0.1 / [::1]. Refused in production. */
   WEBHOOK_ALLOW_HTTP_LOCALHOST: bool.default(false),

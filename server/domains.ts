@@ -23,6 +23,7 @@ import { createShops, ShopStore } from './shops/index.ts';
 import { ShopStock } from './stock/shopStock.ts';
 import { createExports } from './exports/index.ts';
 import { createWebhooks } from './webhooks/index.ts';
+import { createRefunds } from './refunds/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -128,6 +129,16 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
   node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
+  // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
+  node.add(
+    createRefunds(ctx, auth, {
+      ledger,
+      orders: orders.service.store,
+      gateway: payments.runtime.gateway,
+      shopStock,
+      rooms: rooms.service,
+    }),
+  );
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

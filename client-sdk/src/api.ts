@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type {
   AgencyAnalytics,
+  ApprovedRefundRequest,
+  ApproveRefundRequestBody,
+  CreateRefundBody,
+  CreateRefundRequestBody,
+  MerchantAuditPage,
+  MerchantAuditQuery,
+  OrderRefunds,
+  RefundRequest,
+  RefundRequestList,
+  RefundRequestPage,
+  ListShopRefundRequestsQuery,
+  RefundResult,
   AgencyModerationState,
   CreateProductBody,
   CreateRoomBody,
@@ -325,6 +337,103 @@ export class HawkerApi {
   }
 
   /**
+   * Cancels an unpaid (reserved) order with a reason, as the shop's staff or the room's managers; its stock returns at
+   * once. An order whose payment is in flight is refused (CONFLICT, `details.reason` PAYMENT_IN_FLIGHT): refund it once
+   * it is paid.
+   *
+   * @example
+   * await api.staffCancelOrder(orderId, 'duplicate order');
+   */
+  staffCancelOrder(orderId: string, reason: string): Promise<Order> {
+    return this.call('POST', `${orderPath(orderId)}/staff-cancel`, { reason });
+  }
+
+  /**
+   * Refunds a paid order through the gateway (the shop's owner, the room's managers, admins): `full: true`, a
+   * `quantity` of units, or an `amount`; `restock` returns the units to the shop's stock. The same `idempotencyKey`
+   * refunds once however often it is sent (`replayed: true` on repeats). `refund.status` is `requested` while the
+   * gateway's outcome is unknown; the server completes it (watch {@link HawkerApi.orderRefunds} or `order:refund`).
+   *
+   * @example
+   * const { refund } = await api.refundOrder(orderId, { idempotencyKey: crypto.randomUUID(), reason: 'broken', quantity: 1 });
+   */
+  refundOrder(orderId: string, body: z.input<typeof CreateRefundBody>): Promise<RefundResult> {
+    return this.call('POST', `${orderPath(orderId)}/refunds`, body);
+  }
+
+  /**
+   * An order's refunds (oldest first) and totals, for its buyer and the shop's staff.
+   *
+   * @example
+   * const { refundedAmount, refunds } = await api.orderRefunds(orderId);
+   */
+  orderRefunds(orderId: string): Promise<OrderRefunds> {
+    return this.call('GET', `${orderPath(orderId)}/refunds`);
+  }
+
+  /**
+   * The buyer asks for a refund of a paid order (all of it, or `quantity` units) within the server's refund window.
+   *
+   * @example
+   * const request = await api.requestRefund(orderId, { reason: 'arrived broken', quantity: 1 });
+   */
+  requestRefund(orderId: string, body: z.input<typeof CreateRefundRequestBody>): Promise<RefundRequest> {
+    return this.call('POST', `${orderPath(orderId)}/refund-requests`, body);
+  }
+
+  /**
+   * An order's refund requests, oldest first, for its buyer and the shop's staff.
+   *
+   * @example
+   * const { requests } = await api.orderRefundRequests(orderId);
+   */
+  orderRefundRequests(orderId: string): Promise<RefundRequestList> {
+    return this.call('GET', `${orderPath(orderId)}/refund-requests`);
+  }
+
+  /**
+   * One page of a shop's refund requests, newest first (its owner, its staff, admins); `status: 'open'` lists the ones
+   * waiting for an answer. Pass `nextCursor` back as `cursor`.
+   *
+   * @example
+   * const { requests } = await api.shopRefundRequests(shopId, { status: 'open' });
+   */
+  shopRefundRequests(shopId: string, query: z.input<typeof ListShopRefundRequestsQuery> = {}): Promise<RefundRequestPage> {
+    return this.call('GET', `/api/shops/${encodeURIComponent(shopId)}/refund-requests${queryString(query)}`);
+  }
+
+  /**
+   * Approves a buyer's refund request (the shop's owner, the room's managers, admins): the refund is made at once.
+   *
+   * @example
+   * const { refund } = await api.approveRefundRequest(requestId, { restock: true });
+   */
+  approveRefundRequest(requestId: string, body: z.input<typeof ApproveRefundRequestBody> = {}): Promise<ApprovedRefundRequest> {
+    return this.call('POST', `/api/refund-requests/${encodeURIComponent(requestId)}/approve`, body);
+  }
+
+  /**
+   * Rejects a buyer's refund request with a reason.
+   *
+   * @example
+   * await api.rejectRefundRequest(requestId, 'the seal is broken');
+   */
+  rejectRefundRequest(requestId: string, reason: string): Promise<RefundRequest> {
+    return this.call('POST', `/api/refund-requests/${encodeURIComponent(requestId)}/reject`, { reason });
+  }
+
+  /**
+   * One page of a shop's (or a room's) merchant audit trail, newest first: money actions, exports, webhook changes.
+   * The shop's owner and admins. Pass `nextCursor` back as `cursor`; `from`, `to` (ms) and `action` filter.
+   *
+   * @example
+   * const { entries } = await api.merchantAudit({ shopId, action: 'refund.succeeded' });
+   */
+  merchantAudit(query: z.input<typeof MerchantAuditQuery>): Promise<MerchantAuditPage> {
+    return this.call('GET', `/api/merchant-audit${queryString(query)}`);
+  }
+
+  /**
    * Any JSON endpoint: sends `body` as JSON with the bearer token and resolves with the parsed response, or rejects
    * with the server's typed error. The typed methods above are built on it.
    *
@@ -364,6 +473,7 @@ export class HawkerApi {
 }
 
 const roomPath = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
+const orderPath = (orderId: string): string => `/api/orders/${encodeURIComponent(orderId)}`;
 
 function queryString(query: Record<string, unknown>): string {
   const qs = new URLSearchParams(

@@ -58,6 +58,7 @@ import {
   SaleSoldOut,
   StockUpdate,
 } from './commerce.ts';
+import { OrderRefundUpdated } from './refunds.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -73,6 +74,7 @@ export * from './media.ts';
 export * from './commerce.ts';
 export * from './shops.ts';
 export * from './merchantOps.ts';
+export * from './refunds.ts';
 export * from './snapshot.ts';
 
 /** Every client→server event, its payload schema and its ack data schema. */
@@ -150,6 +152,8 @@ export const serverEventSpecs = defineServerEvents({
   'sale:ended': SaleEnded,
   'stock:update': StockUpdate,
   'order:updated': OrderUpdated,
+  // After payment (server/refunds): a refund of one of the buyer's orders changed
+  'order:refund': OrderRefundUpdated,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
