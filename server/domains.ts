@@ -23,6 +23,7 @@ import { createShops, ShopStore } from './shops/index.ts';
 import { ShopStock } from './stock/shopStock.ts';
 import { createExports } from './exports/index.ts';
 import { createWebhooks } from './webhooks/index.ts';
+import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -128,6 +129,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
   node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
+  // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.
+  node.add(createFulfilment(ctx, auth, { ledger, shops: shopStore, rooms: rooms.service, announcer: orders.service.store }));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
