@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import { FULFILMENT_STEPS, type FulfilmentStatus, type Order, type OrderChannel, type OrderFulfilment, type OrderStatus, type OrderTimelineEvent } from '@hawker/protocol';
+import {
+  FULFILMENT_STEPS,
+  type FulfilmentStatus,
+  type Order,
+  type OrderChannel,
+  type OrderFulfilment,
+  type OrderStatus,
+  type OrderTimelineEvent,
+} from '@hawker/protocol';
 import { commissionAmount } from './commission.ts';
 import { Batcher } from './batcher.ts';
 
@@ -667,7 +675,14 @@ function toOrder(r: Record<string, unknown>): LedgerOrder {
 }
 
 /** A new order's fulfilment: nothing done yet. */
-const UNFULFILLED: OrderFulfilment = { status: 'unfulfilled', carrier: null, trackingNumber: null, shippedAt: null, deliveredAt: null, completedAt: null };
+const UNFULFILLED: OrderFulfilment = {
+  status: 'unfulfilled',
+  carrier: null,
+  trackingNumber: null,
+  shippedAt: null,
+  deliveredAt: null,
+  completedAt: null,
+};
 
 function fromNew(i: NewOrder): LedgerOrder {
   return {

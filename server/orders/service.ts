@@ -6,7 +6,15 @@ import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
 import { FreshMemo, ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
-import type { ListOrdersQuery, Order, OrderHistory, OrderList, PlaceOrderInput, PlaceOrderResult, PlaceShopOrderBody } from '@hawker/protocol';
+import type {
+  ListOrdersQuery,
+  Order,
+  OrderHistory,
+  OrderList,
+  PlaceOrderInput,
+  PlaceOrderResult,
+  PlaceShopOrderBody,
+} from '@hawker/protocol';
 import type { SelectionTerms, Seller, SellerTerms } from '../selection/terms.ts';
 import type { ShopStore } from '../shops/store.ts';
 import type { OrderLineSnapshot } from '../ledger/orders.ts';
