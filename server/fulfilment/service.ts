@@ -190,27 +190,21 @@ export class FulfilmentService {
 
   /**
    * The order, if `p` may ship and deliver it: a shop product's order by the shop's owner, staff and admins; a room's
-   * own product's by those who manage the room. Anyone else is told NOT_FOUND (no existence leak), except its buyer,
-   * who may see it (FORBIDDEN).
+   * own product's by those who manage the room. Those who may read the order (its buyer, the staff of the room it was
+   * sold in) are told FORBIDDEN; anyone else NOT_FOUND (no existence leak).
    */
   private async mustFulfil(p: Principal, orderId: string): Promise<LedgerOrder> {
     const order = await this.ledger.get(orderId);
     if (!order) throw AppError.notFound(`Order ${orderId}`);
-    if (await this.mayFulfil(p, order)) return order;
-    if (order.buyerId === p.userId) throw AppError.forbidden("Only the seller's staff ship and deliver orders");
-    throw AppError.notFound(`Order ${orderId}`);
-  }
-
-  private async mayFulfil(p: Principal, order: LedgerOrder): Promise<boolean> {
+    const room = order.roomId ? await this.rooms.store.get(order.roomId) : null;
     if (order.shopId) {
       const shop = await this.shops.shop(this.shops.db, order.shopId);
-      if (!shop) return false;
-      const staff = await this.shops.staff(this.shops.db, order.shopId);
-      return policy.canFulfilOrder(p, { shop: { ownerId: shop.ownerId, kind: shop.kind, staff } });
-    }
-    if (!order.roomId) return false;
-    const room = await this.rooms.store.get(order.roomId);
-    return room !== null && policy.canFulfilOrder(p, { room });
+      const staff = shop ? await this.shops.staff(this.shops.db, order.shopId) : [];
+      if (shop && policy.canFulfilOrder(p, { shop: { ownerId: shop.ownerId, kind: shop.kind, staff } })) return order;
+    } else if (room && policy.canFulfilOrder(p, { room })) return order;
+    if (order.buyerId === p.userId || (room && policy.canModerateRoom(p, room)))
+      throw AppError.forbidden("Only the seller's staff ship and deliver orders: a shop's owner and staff, a room's managers, admins");
+    throw AppError.notFound(`Order ${orderId}`);
   }
 }
 

@@ -3,6 +3,7 @@ import type { Order, OrderUpdated, PlaceOrderResult, Shop } from '@hawker/protoc
 import { api, call, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
 import { joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../../harness/commerce.ts';
 import type { TestNode } from '../../harness/node.ts';
+import type { SandboxSettings } from '../../server/payments/sandbox/config.ts';
 import type { Teardown } from '../../harness/teardown.ts';
 import { seedOrders } from '../exports/fixtures.ts';
 import { openShop, tokenAs } from '../shops/fixtures.ts';
@@ -13,8 +14,9 @@ export type ErrorBody = { error: { code: string; message: string; details?: Reco
  * A node paying through the sandbox gateway, its auto-completion ticking every 50 ms; `env` may set
  * ORDER_AUTO_COMPLETE_MS (default a day: nothing completes unless a test asks for it).
  */
-export async function fulfilmentBench(t: Teardown, env: Record<string, string> = {}) {
+export async function fulfilmentBench(t: Teardown, env: Record<string, string> = {}, gateway: Partial<SandboxSettings> = {}) {
   return startCommerce(t, {
+    gateway,
     env: {
       FULFILMENT_TICK_MS: '50',
       ORDER_AUTO_COMPLETE_MS: '86400000',
