@@ -1,5 +1,5 @@
 /** What the fulfilment tests share: a node with fast auto-completion, real paid orders, shops with seeded paid orders. */
-import type { Order, OrderUpdated, PlaceOrderResult, Shop } from '@hawker/protocol';
+import type { Order, OrderUpdated, PlaceOrderResult, Product, Room, Shop } from '@hawker/protocol';
 import { api, call, devToken, ok, type ClientSocket } from '../../harness/clients.ts';
 import { joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../../harness/commerce.ts';
 import type { TestNode } from '../../harness/node.ts';
@@ -89,4 +89,21 @@ export async function ledgerState(node: TestNode, orderId: string) {
 /** A dev token for an admin. */
 export function adminToken(node: TestNode): Promise<string> {
   return devToken(node.url, { userId: 'root', name: 'root', role: 'admin' });
+}
+
+/** A live room of `creatorId` (agency ag1) with one product (SKU "std", 100 units at 1999 USD). */
+export async function liveRoomOf(node: TestNode, creatorId: string) {
+  const creator = await devToken(node.url, { userId: creatorId, name: creatorId, role: 'creator', agencyId: 'ag1' });
+  const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: `${creatorId} live` });
+  const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.body.id}/products`, creator, {
+    title: `${creatorId} scarf`,
+    imageUrl: 'https://img.example.com/scarf.jpg',
+    price: 1999,
+    currency: 'USD',
+    skus: [{ id: 'std', label: 'Standard', stock: 100 }],
+  });
+  const live = await api(node.url, 'POST', `/api/rooms/${room.body.id}/live`, creator);
+  if (room.status !== 201 || product.status !== 201 || live.status !== 200)
+    throw new Error(`room of ${creatorId}: ${JSON.stringify(room.body)}`);
+  return { creator, room: room.body, product: product.body };
 }
