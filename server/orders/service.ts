@@ -314,11 +314,20 @@ export class OrderService {
     return toWire(res.order);
   }
 
-  /** An order, for its buyer, the room's managers and its agency's moderators. */
+  /** An order, for its buyer, the room's managers and its agency's moderators, and its shop's owner and staff. */
   async get(p: Principal, orderId: string): Promise<Order> {
     const order = await this.ledger.get(orderId);
-    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)))) return toWire(order);
+    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)) || (await this.operatesShop(p, order.shopId))))
+      return toWire(order);
     throw AppError.notFound(`Order ${orderId}`);
+  }
+
+  /** Whether `p` runs the shop of a shop product's order (issue 16: who ships it reads it and its history). */
+  private async operatesShop(p: Principal, shopId: string | null | undefined): Promise<boolean> {
+    if (!shopId || !this.shops) return false;
+    const shop = await this.shops.shop(this.shops.db, shopId);
+    if (!shop) return false;
+    return policy.canOperateShop(p, { ownerId: shop.ownerId, kind: shop.kind, staff: await this.shops.staff(this.shops.db, shopId) });
   }
 
   /**
