@@ -377,6 +377,17 @@ export class HawkerApi {
   }
 
   /**
+   * {@link HawkerApi.uploadShipments} for a room's own products' orders (its creator, its agency's owner, admins); a
+   * shop product sold in the room is its shop's to ship.
+   *
+   * @example
+   * const res = await api.uploadRoomShipments(roomId, csvText);
+   */
+  uploadRoomShipments(roomId: string, csv: string): Promise<ShipmentsUploadResult> {
+    return this.call('POST', `${roomPath(roomId)}/shipments`, { csv });
+  }
+
+  /**
    * Any JSON endpoint: sends `body` as JSON with the bearer token and resolves with the parsed response, or rejects
    * with the server's typed error. The typed methods above are built on it.
    *

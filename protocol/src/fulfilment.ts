@@ -48,7 +48,8 @@ export const DeliverOrderBody = z.strictObject({ note: FulfilmentNote.optional()
 export type DeliverOrderBody = z.infer<typeof DeliverOrderBody>;
 
 /**
- * POST /api/shops/:shopId/shipments: many shipments at once, as CSV text with the header
+ * POST /api/shops/:shopId/shipments (a shop's orders) and POST /api/rooms/:roomId/shipments (a room's own products'
+ * orders): many shipments at once, as CSV text with the header
  * `order_id,carrier,tracking_number` (RFC 4180; at most FULFILMENT_CSV_MAX_BYTES bytes and FULFILMENT_CSV_MAX_ROWS
  * rows, else the upload is refused and changes nothing). Each row is applied on its own: a bad row is reported and
  * changes nothing, the good rows are applied.

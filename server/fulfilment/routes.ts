@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { DeliverOrderBody, OrderParams, ShipmentsUploadBody, ShipOrderBody, ShopParams } from '@hawker/protocol';
+import { DeliverOrderBody, OrderParams, RoomIdParams, ShipmentsUploadBody, ShipOrderBody, ShopParams } from '@hawker/protocol';
 import type { Auth } from '../auth/index.ts';
 import type { FulfilmentService } from './service.ts';
 
@@ -19,7 +19,13 @@ export function fulfilmentRoutes(fulfilment: FulfilmentService, { rest }: Auth):
   r.post(
     '/api/shops/:shopId/shipments',
     rest({ params: ShopParams, body: ShipmentsUploadBody }, ({ params, body, principal }) =>
-      fulfilment.uploadShipments(principal, params.shopId, body.csv),
+      fulfilment.uploadShipments(principal, { shopId: params.shopId }, body.csv),
+    ),
+  );
+  r.post(
+    '/api/rooms/:roomId/shipments',
+    rest({ params: RoomIdParams, body: ShipmentsUploadBody }, ({ params, body, principal }) =>
+      fulfilment.uploadShipments(principal, { roomId: params.roomId }, body.csv),
     ),
   );
   return r;

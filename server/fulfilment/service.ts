@@ -72,19 +72,33 @@ export class FulfilmentService {
   }
 
   /**
-   * Ships many orders of one shop from CSV (order_id,carrier,tracking_number). The upload's size and row count are
+   * Ships many orders of one seller (a shop, or a room for its own products) from CSV (order_id,carrier,tracking_number). The upload's size and row count are
    * checked first (QUOTA_EXCEEDED names the limit; nothing applied). Each row is then applied on its own: a bad row
    * (malformed, another shop's order, an unpaid or already shipped order) is reported with its typed error and changes
    * nothing; the good rows are applied. Uploading the same file again reports its rows `unchanged`.
    */
-  async uploadShipments(p: Principal, shopId: string, csv: string): Promise<ShipmentsUploadResult> {
-    const shop = await this.shops.shop(this.shops.db, shopId);
-    if (!shop) throw AppError.notFound(`Shop ${shopId}`);
-    const staff = await this.shops.staff(this.shops.db, shopId);
-    policy.require(
-      policy.canFulfilOrder(p, { shop: { ownerId: shop.ownerId, kind: shop.kind, staff } }),
-      "Only the shop's owner, its staff and admins ship its orders",
-    );
+  async uploadShipments(p: Principal, seller: { shopId: string } | { roomId: string }, csv: string): Promise<ShipmentsUploadResult> {
+    let owns: (o: LedgerOrder) => boolean;
+    let sellerName: string;
+    if ('shopId' in seller) {
+      const { shopId } = seller;
+      const shop = await this.shops.shop(this.shops.db, shopId);
+      if (!shop) throw AppError.notFound(`Shop ${shopId}`);
+      const staff = await this.shops.staff(this.shops.db, shopId);
+      policy.require(
+        policy.canFulfilOrder(p, { shop: { ownerId: shop.ownerId, kind: shop.kind, staff } }),
+        "Only the shop's owner, its staff and admins ship its orders",
+      );
+      owns = (o) => o.shopId === shopId;
+      sellerName = `shop ${shopId}`;
+    } else {
+      const { roomId } = seller;
+      const room = await this.rooms.store.mustGet(roomId);
+      policy.require(policy.canFulfilOrder(p, { room }), "Only the room's creator, its agency's owner and admins ship its orders");
+      // A shop's product sold in the room is the shop's to ship, not the room's.
+      owns = (o) => o.roomId === roomId && !o.shopId;
+      sellerName = `room ${roomId}`;
+    }
     const maxBytes = this.limits.FULFILMENT_CSV_MAX_BYTES;
     if (Buffer.byteLength(csv, 'utf8') > maxBytes)
       throw AppError.quotaExceeded(
@@ -117,12 +131,12 @@ export class FulfilmentService {
       try {
         const { carrier, trackingNumber } = parseRow(rec.cells);
         const order = orderId ? await this.ledger.get(orderId) : null;
-        // Another shop's order (or none) is NOT_FOUND: an upload never learns of orders that are not its shop's.
-        if (!order || order.shopId !== shopId) throw AppError.notFound(`Order ${idCell.slice(0, 64)} of shop ${shopId}`);
+        // Another seller's order (or none) is NOT_FOUND: an upload never learns of orders that are not its seller's.
+        if (!order || !owns(order)) throw AppError.notFound(`Order ${idCell.slice(0, 64)} of ${sellerName}`);
         const res = await this.shipOne(p, order, carrier, trackingNumber, null);
         rows.push({ row: rec.line, orderId, outcome: res.changed ? 'shipped' : 'unchanged', error: null });
       } catch (err) {
-        if (!(err instanceof AppError)) this.log.warn({ err, shopId, row: rec.line }, 'shipments CSV row failed');
+        if (!(err instanceof AppError)) this.log.warn({ err, seller, row: rec.line }, 'shipments CSV row failed');
         const e =
           err instanceof AppError
             ? err
