@@ -251,6 +251,20 @@ const EnvSchema = z.object({
     .min(0)
     .max(30 * 86_400_000)
     .default(86_400_000),
+  // Fulfilment (issue 16: server/fulfilment; docs/commerce.md, "After payment: fulfilment").
+  /** A delivered order is completed automatically this long after delivery (default 7 days). */
+  ORDER_AUTO_COMPLETE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .default(7 * 86_400_000),
+  /** How often each node completes delivered orders that are due (any node may; each order completes once). */
+  FULFILMENT_TICK_MS: z.coerce.number().int().min(20).max(3_600_000).default(60_000),
+  /** Largest shipments CSV upload, bytes (the JSON body around it is bounded by REST_BODY_MAX_BYTES too). */
+  FULFILMENT_CSV_MAX_BYTES: z.coerce.number().int().min(64).max(1_048_576).default(48_000),
+  /** Most data rows in one shipments CSV upload. */
+  FULFILMENT_CSV_MAX_ROWS: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

@@ -24,6 +24,7 @@ import { ShopStock } from './stock/shopStock.ts';
 import { createExports } from './exports/index.ts';
 import { createWebhooks } from './webhooks/index.ts';
 import { createRefunds } from './refunds/index.ts';
+import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -139,6 +140,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
       rooms: rooms.service,
     }),
   );
+  // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.
+  node.add(createFulfilment(ctx, auth, { ledger, shops: shopStore, rooms: rooms.service, announcer: orders.service.store }));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

@@ -22,8 +22,8 @@ import type {
   ListOrdersQuery,
   ListRoomsQuery,
   Order,
+  OrderHistory,
   OrderList,
-  OrderStatus,
   PinnedProduct,
   PlaceOrderResult,
   PlaceShopOrderBody,
@@ -32,6 +32,9 @@ import type {
   RoomAnalytics,
   RoomModerationState,
   ScheduleSaleBody,
+  ShipmentsUploadResult,
+  ShipOrderBody,
+  DeliverOrderBody,
   WireError,
 } from '@hawker/protocol';
 import { HawkerError } from './errors.ts';
@@ -324,15 +327,15 @@ export class HawkerApi {
   }
 
   /**
-   * Every status an order took, oldest first, with why and who (a user id, or `system:…`); for its buyer and the
-   * room's managers (anyone else gets NOT_FOUND).
+   * Every step an order took, oldest first, with why and who (a user id, or `system:…`): its payment statuses and its
+   * fulfilment steps (`kind` tells them apart: shipped, delivered, completed), with its fulfilment (carrier, tracking
+   * number) and refunded total; for its buyer and the room's managers (anyone else gets NOT_FOUND).
    *
    * @example
-   * const { events } = await api.orderHistory(orderId);
+   * const { events, fulfilment } = await api.orderHistory(orderId);
+   * if (fulfilment?.trackingNumber) showTracking(fulfilment.carrier, fulfilment.trackingNumber);
    */
-  orderHistory(
-    orderId: string,
-  ): Promise<{ orderId: string; events: { status: OrderStatus; reason: string | null; actor: string; at: number }[] }> {
+  orderHistory(orderId: string): Promise<OrderHistory> {
     return this.call('GET', `/api/orders/${encodeURIComponent(orderId)}/history`);
   }
 
@@ -431,6 +434,66 @@ export class HawkerApi {
    */
   merchantAudit(query: z.input<typeof MerchantAuditQuery>): Promise<MerchantAuditPage> {
     return this.call('GET', `/api/merchant-audit${queryString(query)}`);
+  }
+
+  /**
+   * One page of the signed-in buyer's orders across every room and channel, newest first, each with its `timeline`
+   * (payment and fulfilment steps with who took them) and `fulfilment`; paged and filtered as
+   * {@link HawkerApi.myOrdersPage}.
+   *
+   * @example
+   * let page = await api.listMyOrders({ limit: 20 });
+   * for (const o of page.orders) console.log(o.title, o.status, o.fulfilment?.status, o.timeline?.length);
+   * if (page.nextCursor) page = await api.listMyOrders({ limit: 20, cursor: page.nextCursor });
+   */
+  listMyOrders(query: Omit<z.input<typeof ListOrdersQuery>, 'timeline'> = {}): Promise<OrderList> {
+    return this.myOrdersPage({ ...query, timeline: 'true' });
+  }
+
+  /**
+   * Ships a paid order (its shop's owner or staff, its room's managers, admins): carrier and tracking number, with an
+   * optional note kept in its history. The same shipment again answers the order unchanged; anything else once
+   * shipped is a CONFLICT (fulfilment only moves forward).
+   *
+   * @example
+   * const order = await api.shipOrder(orderId, { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' });
+   */
+  shipOrder(orderId: string, body: z.input<typeof ShipOrderBody>): Promise<Order> {
+    return this.call('POST', `/api/orders/${encodeURIComponent(orderId)}/ship`, body);
+  }
+
+  /**
+   * Marks a shipped order delivered (the same people as {@link HawkerApi.shipOrder}); the server completes it
+   * ORDER_AUTO_COMPLETE_MS later.
+   *
+   * @example
+   * await api.deliverOrder(orderId, { note: 'signed for by the buyer' });
+   */
+  deliverOrder(orderId: string, body: z.input<typeof DeliverOrderBody> = {}): Promise<Order> {
+    return this.call('POST', `/api/orders/${encodeURIComponent(orderId)}/deliver`, body);
+  }
+
+  /**
+   * Ships many orders of a shop from CSV text with the header `order_id,carrier,tracking_number`; each row's outcome
+   * is in `rows` (a bad row changes nothing; the good ones are applied).
+   *
+   * @example
+   * const res = await api.uploadShipments(shopId, 'order_id,carrier,tracking_number\r\no1,UPS,1Z999AA10123456784\r\n');
+   * for (const r of res.rows) if (r.error) console.warn(`row ${r.row}: ${r.error.message}`);
+   */
+  uploadShipments(shopId: string, csv: string): Promise<ShipmentsUploadResult> {
+    return this.call('POST', `/api/shops/${encodeURIComponent(shopId)}/shipments`, { csv });
+  }
+
+  /**
+   * {@link HawkerApi.uploadShipments} for a room's own products' orders (its creator, its agency's owner, admins); a
+   * shop product sold in the room is its shop's to ship.
+   *
+   * @example
+   * const res = await api.uploadRoomShipments(roomId, csvText);
+   */
+  uploadRoomShipments(roomId: string, csv: string): Promise<ShipmentsUploadResult> {
+    return this.call('POST', `${roomPath(roomId)}/shipments`, { csv });
   }
 
   /**

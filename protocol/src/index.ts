@@ -75,6 +75,7 @@ export * from './commerce.ts';
 export * from './shops.ts';
 export * from './merchantOps.ts';
 export * from './refunds.ts';
+export * from './fulfilment.ts';
 export * from './snapshot.ts';
 
 /** Every client→server event, its payload schema and its ack data schema. */

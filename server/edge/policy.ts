@@ -214,4 +214,12 @@ export const policy = {
   canReadMerchantAudit(p: Principal, seller: OrderSeller): boolean {
     return policy.canRefundOrder(p, seller);
   },
+  /**
+   * Ship a paid order and mark it delivered (issue 16): a shop product's order by the shop's owner, its staff and
+   * admins (who runs the shop sends its goods; the room that sold it does not); a room's own product's order by those
+   * who manage the room (its creator, its agency's owner, admins; not its moderators).
+   */
+  canFulfilOrder(p: Principal, seller: { shop: ShopRef } | { room: RoomRef }): boolean {
+    return 'shop' in seller ? policy.canManageShopProducts(p, seller.shop) : policy.canManageRoom(p, seller.room);
+  },
 };
