@@ -1,0 +1,156 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import type { Product, Room, ShopProduct } from '@hawker/protocol';
+import { api } from '../../harness/clients.ts';
+import { startCommerceNode, startSandbox } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { devIdentity, poll, useBrowser } from '../../harness/browser.ts';
+
+const t = useTeardown();
+const openPage = useBrowser(t);
+
+/** Screens the issue names: three phones and a desktop. */
+const VIEWPORTS = [
+  { width: 360, height: 800 },
+  { width: 390, height: 844 },
+  { width: 412, height: 915 },
+  { width: 1440, height: 900 },
+];
+const SCREENS = path.resolve('test-artifacts/screens');
+
+async function shot(page: Page, name: string): Promise<void> {
+  await fs.mkdir(SCREENS, { recursive: true });
+  await page.screenshot({ path: path.join(SCREENS, `${name}.png`) });
+}
+
+/** The page is no wider than the screen: nothing scrolls sideways. */
+async function expectNoOverflow(page: Page, where: string): Promise<void> {
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }));
+  expect(`${where}: ${scrollWidth} <= ${innerWidth}`).toBe(`${where}: ${Math.min(scrollWidth, innerWidth)} <= ${innerWidth}`);
+}
+
+/** Visible elements with this test id (the desktop shows the bag as a panel, phones in a sheet). */
+const visible = (page: Page, testId: string) => page.locator(`[data-testid="${testId}"]:visible`);
+
+it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a declined card reads as words and a retry pays; no sideways scroll from 360 to 1440 px, in English and Chinese', async () => {
+  const sandbox = t.add(await startSandbox());
+  const node = t.add(await startCommerceNode(sandbox));
+  const creator = await devIdentity(node.url, { userId: 'c-phone', name: 'Mia Chen', role: 'creator', agencyId: 'ag-phone' });
+  const shop = await api<{ id: string }>(node.url, 'POST', '/api/shops', creator.token, { name: 'Mia Picks', currency: 'USD' });
+  expect(shop.status).toBe(201);
+  const shopProduct = await api<ShopProduct>(node.url, 'POST', `/api/shops/${shop.body.id}/products`, creator.token, {
+    title: 'Mulberry silk scarf with a very long name that must not push the page sideways on a small phone',
+    description: 'Pure mulberry silk, hand-rolled edges.\n90 × 90 cm.',
+    images: ['/samples/scarf.svg', '/samples/lipstick.svg', '/samples/sneaker.svg'],
+    category: 'apparel.scarves',
+    attributes: [{ name: 'Colour', values: ['Red', 'Blue', 'Green'] }],
+    skus: [
+      { values: ['Red'], code: 'SC-RED', price: 2_999, stock: 200 },
+      { values: ['Blue'], code: 'SC-BLUE', price: 3_499, stock: 200 },
+      { values: ['Green'], code: 'SC-GREEN', price: 3_999, stock: 200 },
+    ],
+  });
+  expect(shopProduct.status).toBe(201);
+  const room = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Scarf Friday' })).body;
+  const scarf = await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/selection`, creator.token, { productId: shopProduct.body.id });
+  expect(scarf.status).toBe(201);
+  const lipstick = await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator.token, {
+    title: 'Velvet lipstick',
+    imageUrl: '/samples/lipstick.svg',
+    price: 1_500,
+    currency: 'USD',
+    skus: [{ id: 'std', label: 'Standard', stock: 500 }],
+  });
+  expect(lipstick.status).toBe(201);
+  await api(node.url, 'POST', `/api/rooms/${room.id}/live`, creator.token);
+  expect((await api(node.url, 'PUT', `/api/rooms/${room.id}/pin`, creator.token, { productId: scarf.body.id })).status).toBe(200);
+  const sale = await api(node.url, 'POST', `/api/rooms/${room.id}/sales`, creator.token, {
+    productId: lipstick.body.id,
+    skuId: 'std',
+    durationMs: 600_000,
+    salePrice: 990,
+    quantity: 300,
+  });
+  expect(sale.status).toBe(201);
+  const blue = scarf.body.skus.find((s) => s.values?.[0] === 'Blue')!;
+  expect(blue).toBeDefined();
+
+  let n = 0;
+  for (const locale of ['en', 'zh-CN'] as const) {
+    for (const viewport of VIEWPORTS) {
+      const name = `room-${viewport.width}-${locale}`;
+      const identity = await devIdentity(node.url, { userId: `v-${++n}`, name: `Viewer ${n}`, role: 'viewer' });
+      const viewer = await openPage(`${node.url}/room?id=${room.id}`, { identity, viewport, locale });
+      const { page } = viewer;
+      await page.getByTestId('chat-log').waitFor();
+      expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale);
+      await poll(() => page.getByTestId('pinned-title').textContent()).toContain('Mulberry silk scarf');
+      await poll(() => page.getByTestId('sale-stock').textContent()).toContain('300');
+      await expectNoOverflow(page, `${name} room`);
+      await shot(page, `${name}-1-room`);
+
+      // The bag lists every product with its price and stock (a sheet on phones, the left panel on desktops).
+      if (viewport.width < 1024) await page.getByTestId('bag-open').click();
+      await poll(() => visible(page, 'bag-item').count()).toBe(2);
+      expect(await visible(page, 'bag-sale').count()).toBe(1);
+      await expectNoOverflow(page, `${name} bag`);
+      await shot(page, `${name}-2-bag`);
+
+      // Detail: images, description, SKU choice, quantity within limits, the SKU's own price.
+      await visible(page, 'bag-item').filter({ hasText: 'Mulberry' }).click();
+      const detail = page.getByTestId('detail');
+      await detail.getByTestId('gallery').waitFor();
+      expect(await detail.locator('.gallery img').count()).toBe(3);
+      expect(await detail.textContent()).toContain('hand-rolled edges');
+      await detail.locator(`[data-testid="sku"][data-sku="${blue.id}"]`).click();
+      await detail.getByTestId('qty-more').click();
+      await poll(() => detail.getByTestId('qty').textContent()).toBe('2');
+      expect(await detail.getByTestId('detail-price').textContent()).toMatch(/34[.,]99/);
+      await expectNoOverflow(page, `${name} detail`);
+      await shot(page, `${name}-3-detail`);
+
+      // Checkout: confirm, then the status in the sheet: reserved → paying → paid.
+      await detail.getByTestId('detail-buy').click();
+      const checkout = page.getByTestId('checkout');
+      expect(await checkout.getByTestId('checkout-total').textContent()).toMatch(/69[.,]98/);
+      await checkout.getByTestId('checkout-pay').click();
+      await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status')).toBe('paid');
+      expect(await checkout.getByTestId('checkout-status').textContent()).toBe(locale === 'en' ? 'Paid' : '已支付');
+      expect(await page.textContent('body')).not.toContain('window elapsed');
+      await expectNoOverflow(page, `${name} paid`);
+      await shot(page, `${name}-4-paid`);
+
+      // A declined card: the reason in words (not `card_declined`), and a retry that pays.
+      sandbox.update({ declineRate: 1 });
+      await checkout.getByTestId('checkout-done').click();
+      await visible(page, 'buy-pinned').click();
+      await detail.getByTestId('detail-buy').click();
+      await checkout.getByTestId('checkout-pay').click();
+      await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status')).toBe('failed');
+      const reason = await checkout.getByTestId('checkout-reason').textContent();
+      expect(reason).toBe(locale === 'en' ? 'Your card was declined. Try again or use another card.' : '银行卡被拒绝。请重试或换一张卡。');
+      expect(await page.textContent('body')).not.toContain('card_declined');
+      await expectNoOverflow(page, `${name} declined`);
+      await shot(page, `${name}-5-declined`);
+      sandbox.update({ declineRate: 0 });
+      await checkout.getByTestId('checkout-retry').click();
+      await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status')).toBe('paid');
+      await checkout.getByTestId('checkout-done').click();
+
+      // My orders of this visit: all three, not one slot.
+      await page.getByTestId('orders-open').click();
+      await poll(() => page.getByTestId('my-order').count()).toBe(3);
+      const statuses = await page.getByTestId('my-order-status').allTextContents();
+      expect(statuses).toEqual(locale === 'en' ? ['Paid', 'Payment failed', 'Paid'] : ['已支付', '支付失败', '已支付']);
+      await expectNoOverflow(page, `${name} orders`);
+      await shot(page, `${name}-6-orders`);
+      expect(viewer.errors).toEqual([]);
+      await page.context().close();
+    }
+  }
+}, 240_000);
