@@ -252,7 +252,8 @@ const zh: Record<MessageKey, string> = {
   'page.room': '直播间',
 };
 
-const DICTIONARIES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
+/** Every message in every language (exported for the test that checks their placeholders agree). */
+export const DICTIONARIES: Record<Locale, Record<MessageKey, string>> = { en, 'zh-CN': zh };
 
 /** The best of our locales for a list of browser preferences (`navigator.languages`): any `zh` → zh-CN, else English. */
 export function pickLocale(preferences: readonly string[]): Locale {
