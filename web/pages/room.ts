@@ -4,7 +4,16 @@
  * through a product sheet and a checkout sheet that shows the order's status as it changes. At 1024 px and wider the
  * video sits between a product panel and a chat panel.
  */
-import { COMMERCE_PUSHES, LiveRoom, type ChatMessage, type CommerceEvent, type PlayerState, type RoomSnapshot } from '@hawker/client-sdk';
+import {
+  COMMERCE_PUSHES,
+  HawkerApi,
+  LiveRoom,
+  type Product,
+  type ChatMessage,
+  type CommerceEvent,
+  type PlayerState,
+  type RoomSnapshot,
+} from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { compact, initials } from './lib/format.ts';
@@ -30,6 +39,9 @@ if (identity && !roomId) {
 }
 
 async function enter(identity: Identity, id: string): Promise<void> {
+  // The product list is asked for alongside the join (it needs no joined socket), so the bag is ready with the room.
+  const products = new HawkerApi(location.origin, identity.token).listProducts(id);
+  products.catch(() => {}); // a refusal is the join's to report; the bag reads the list again when opened
   let room: LiveRoom;
   try {
     room = await LiveRoom.join(location.origin, identity.token, id);
@@ -42,7 +54,7 @@ async function enter(identity: Identity, id: string): Promise<void> {
     });
     return;
   }
-  const view = new RoomView(room);
+  const view = new RoomView(room, products);
   window.addEventListener('pagehide', () => view.close());
 }
 
@@ -68,15 +80,24 @@ class RoomView {
   private readonly shop: RoomShop;
   private lane = 0;
 
-  constructor(private readonly room: LiveRoom) {
+  constructor(
+    private readonly room: LiveRoom,
+    products: Promise<Product[]>,
+  ) {
     const snap = room.snapshot;
     // The video first: its set-up (capabilities, device, transport) runs while the rest of the page renders.
     void this.startVideo();
     this.chat = new ChatPanel(snap, { send: (text) => room.chat(text), onNew: (m) => this.fly(m) });
+    let prefetched: Promise<Product[]> | null = products;
     this.shop = new RoomShop(snap, {
       serverNow: () => room.serverNow(),
       buy: (what) => room.buy(what),
-      products: () => room.api.listProducts(room.roomId),
+      // The list asked for during the join first, fresh reads after that.
+      products: () => {
+        const list = prefetched ?? room.api.listProducts(room.roomId);
+        prefetched = null;
+        return list;
+      },
     });
     this.render();
     this.renderStats(snap.stats);
