@@ -57,3 +57,8 @@ export function initials(name: string): string {
     .filter(Boolean);
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
 }
+
+/** Date and time of a ms epoch, short, in the page's language: "6 Dec, 20:15" / "12月6日 20:15". */
+export function dateTime(at: number): string {
+  return new Date(at).toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+}

@@ -722,8 +722,14 @@ export class RoomShop {
     });
     this.ordersCount.textContent = String(views.length);
     this.ordersCount.hidden = views.length === 0;
+    // Orders of other rooms and visits are on the My orders page (it opens in a new tab: the live keeps playing).
+    const all = h('a', {
+      class: 'small',
+      text: t('shop.allOrders'),
+      attrs: { href: '/orders', target: '_blank', 'data-testid': 'all-orders' },
+    });
     if (!views.length) {
-      replace(this.orders.body, h('p', { class: 'muted', text: t('shop.ordersEmpty') }));
+      replace(this.orders.body, h('p', { class: 'muted', text: t('shop.ordersEmpty') }), all);
       return;
     }
     replace(
@@ -757,6 +763,7 @@ export class RoomShop {
           );
         }),
       ),
+      h('p', { class: 'all-orders' }, all),
     );
   }
 

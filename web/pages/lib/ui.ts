@@ -8,6 +8,7 @@ const PAGES = [
   { href: '/', label: 'nav.home' },
   { href: '/studio', label: 'nav.studio' },
   { href: '/console', label: 'nav.console' },
+  { href: '/orders', label: 'nav.orders' },
 ] as const;
 
 /** A role's name in the page's language. */
