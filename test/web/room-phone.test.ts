@@ -16,6 +16,7 @@ const VIEWPORTS = [
   { width: 360, height: 800 },
   { width: 390, height: 844 },
   { width: 412, height: 915 },
+  { width: 768, height: 1024 },
   { width: 1440, height: 900 },
 ];
 const SCREENS = path.resolve('test-artifacts/screens');
@@ -34,10 +35,26 @@ async function expectNoOverflow(page: Page, where: string): Promise<void> {
   expect(`${where}: ${scrollWidth} <= ${innerWidth}`).toBe(`${where}: ${Math.min(scrollWidth, innerWidth)} <= ${innerWidth}`);
 }
 
+/** Every visible control named by these test ids is inside the viewport and at least 44×44 CSS px (a thumb's size). */
+async function expectTappable(page: Page, where: string, testIds: string[]): Promise<void> {
+  const small = await page.evaluate((ids) => {
+    const bad: string[] = [];
+    for (const id of ids)
+      for (const el of Array.from(document.querySelectorAll<HTMLElement>(`[data-testid="${id}"]`))) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 && r.height === 0) continue; // not shown at this size
+        if (r.width < 44 || r.height < 44 || r.left < 0 || r.right > window.innerWidth || r.bottom > window.innerHeight)
+          bad.push(`${id} ${Math.round(r.left)},${Math.round(r.top)} ${Math.round(r.width)}×${Math.round(r.height)}`);
+      }
+    return bad;
+  }, testIds);
+  expect([where, small]).toEqual([where, []]);
+}
+
 /** Visible elements with this test id (the desktop shows the bag as a panel, phones in a sheet). */
 const visible = (page: Page, testId: string) => page.locator(`[data-testid="${testId}"]:visible`);
 
-it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a declined card reads as words and a retry pays; no sideways scroll from 360 to 1440 px, in English and Chinese', async () => {
+it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a declined card reads as words and a retry pays; no sideways scroll and thumb-sized controls from 360 to 1440 px, in English and Chinese', async () => {
   // A gateway that takes a moment to answer, as real ones do: the order spends that moment being paid (pending_payment).
   const sandbox = t.add(await startSandbox({ latencyMs: 300 }));
   const node = t.add(await startCommerceNode(sandbox));
@@ -93,6 +110,9 @@ it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a d
       await poll(() => page.getByTestId('pinned-title').textContent()).toContain('Mulberry silk scarf');
       await poll(() => page.getByTestId('sale-stock').textContent()).toContain('300');
       await expectNoOverflow(page, `${name} room`);
+      await expectTappable(page, `${name} room`, ['like', 'bag-open', 'orders-open', 'buy-pinned', 'buy-sale', 'chat-send', 'language']);
+      // Landscape or portrait, the picture is shown whole: never cropped to fill the frame.
+      expect(await page.getByTestId('video').evaluate((v) => getComputedStyle(v).objectFit)).toBe('contain');
       await shot(page, `${name}-1-room`);
 
       // The bag lists every product with its price and stock (a sheet on phones, the left panel on desktops).
@@ -113,6 +133,7 @@ it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a d
       await poll(() => detail.getByTestId('qty').textContent()).toBe('2');
       expect(await detail.getByTestId('detail-price').textContent()).toMatch(/34[.,]99/);
       await expectNoOverflow(page, `${name} detail`);
+      await expectTappable(page, `${name} detail`, ['sku', 'qty-less', 'qty-more', 'detail-buy', 'detail-close']);
       await shot(page, `${name}-3-detail`);
 
       // Checkout: confirm, then the status in the sheet: reserved → paying → paid.
@@ -169,4 +190,4 @@ it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a d
       await page.context().close();
     }
   }
-}, 240_000);
+}, 360_000);
