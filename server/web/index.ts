@@ -34,7 +34,8 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
       build.built ? 'web pages built' : 'web pages up to date',
     );
     // A shipped build made elsewhere may still hold maps: production does not serve them.
-    if (production) router.use('/build', (req, _res, next) => next(req.path.endsWith('.map') ? 'router' : undefined));
+    // Their precompressed copies (`.map.br`, `.map.gz`) neither.
+    if (production) router.use('/build', (req, _res, next) => next(/\.map(?:\.br|\.gz)?$/.test(req.path) ? 'router' : undefined));
     // Compressed first (brotli or gzip, precompressed by the build), then the files as they are.
     router.use('/build', compressedStatic(build.dir, { setHeaders }), express.static(build.dir, { index: false, setHeaders }));
   } catch (err) {
