@@ -103,6 +103,18 @@ it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a d
     for (const viewport of VIEWPORTS) {
       const name = `room-${viewport.width}-${locale}`;
       const identity = await devIdentity(node.url, { userId: `v-${++n}`, name: `Viewer ${n}`, role: 'viewer' });
+      // The first viewer bought in the storefront before: the room's orders sheet lists that order too (from the ledger).
+      const earlier = n === 1 ? 1 : 0;
+      if (earlier) {
+        const res = await api(node.url, 'POST', '/api/orders', identity.token, {
+          productId: shopProduct.body.id,
+          skuId: blue.id,
+          quantity: 1,
+          idempotencyKey: 'room-phone-earlier-order',
+          channel: 'storefront',
+        });
+        expect(res.status).toBe(201);
+      }
       const viewer = await openPage(`${node.url}/room?id=${room.id}`, { identity, viewport, locale });
       const { page } = viewer;
       await page.getByTestId('chat-log').waitFor();
@@ -179,10 +191,10 @@ it('phone-first room: a viewer picks a SKU and quantity, pays and sees paid; a d
       await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status')).toBe('paid');
       await checkout.getByTestId('checkout-done').click();
 
-      // My orders of this visit: all three, not one slot.
+      // My orders: all three of this visit, not one slot, newest first (and the earlier one from the storefront last).
       await page.getByTestId('orders-open').click();
-      await poll(() => page.getByTestId('my-order').count()).toBe(3);
-      const statuses = await page.getByTestId('my-order-status').allTextContents();
+      await poll(() => page.getByTestId('my-order').count()).toBe(3 + earlier);
+      const statuses = (await page.getByTestId('my-order-status').allTextContents()).slice(0, 3);
       expect(statuses).toEqual(locale === 'en' ? ['Paid', 'Payment failed', 'Paid'] : ['已支付', '支付失败', '已支付']);
       await expectNoOverflow(page, `${name} orders`);
       await shot(page, `${name}-6-orders`);

@@ -98,6 +98,7 @@ class RoomView {
         prefetched = null;
         return list;
       },
+      myOrders: () => room.api.myOrders({ limit: 50 }),
     });
     this.render();
     this.renderStats(snap.stats);

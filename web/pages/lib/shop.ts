@@ -7,6 +7,7 @@ import {
   type CommerceEvent,
   type CommerceState,
   type FlashSale,
+  type Order,
   type OrderStatus,
   type OrderView,
   type PlaceOrderResult,
@@ -85,6 +86,8 @@ export interface ShopDeps {
   buy: (what: BuyInput) => Promise<PlaceOrderResult>;
   /** The room's products (GET /api/rooms/:id/products). */
   products: () => Promise<Product[]>;
+  /** The buyer's latest orders across rooms, from the ledger (GET /api/orders). */
+  myOrders: () => Promise<Order[]>;
 }
 
 /** One thing to buy: a product's SKU, at list or sale price, some units of it. */
@@ -182,8 +185,6 @@ export class RoomShop {
   private checkoutOrderId: string | null = null;
   private checkoutError: string | null = null;
   private paying = false;
-  /** Orders placed from this page, newest last. */
-  private readonly placed: string[] = [];
 
   constructor(
     snapshot: RoomSnapshot,
@@ -192,7 +193,7 @@ export class RoomShop {
     this.state = commerceStateFromSnapshot(snapshot);
     this.feed = h('div', { class: 'shop-feed' }, this.saleBox, this.pinnedBox);
     this.bag.setTitle(t('shop.bagTitle'));
-    this.orders.setTitle(t('shop.ordersTitle'));
+    this.orders.setTitle(t('shop.orders'));
     this.checkout.setTitle(t('shop.checkout'));
     this.checkout.onClose = () => {
       if (this.checkoutOrderId) this.renderOrders();
@@ -206,6 +207,7 @@ export class RoomShop {
     this.ordersButton.addEventListener('click', () => {
       this.renderOrders();
       this.orders.open();
+      void this.loadOrders();
     });
     const backdrop = h('div', { class: 'sheet-backdrop', attrs: { 'aria-hidden': 'true' } });
     backdrop.addEventListener('click', () => {
@@ -622,7 +624,6 @@ export class RoomShop {
         sale ? { saleId: sale.id, quantity: sel.quantity } : { productId: p.id, skuId: sku.id, quantity: sel.quantity },
       );
       this.checkoutOrderId = order.id;
-      this.placed.push(order.id);
       // A status push can overtake the acknowledgement: the reducer keeps whichever status is newer.
       this.apply({ event: 'order', payload: order });
     } catch (err) {
@@ -715,11 +716,21 @@ export class RoomShop {
 
   // ---- my orders ---------------------------------------------------------------------------------------------------
 
+  /** Reads the buyer's latest orders (every room, from the ledger) into the state; the reducer keeps newer statuses. */
+  private async loadOrders(): Promise<void> {
+    try {
+      for (const order of await this.deps.myOrders()) this.state = applyCommerceEvent(this.state, { event: 'order', payload: order });
+      this.renderOrders();
+    } catch {
+      // The sheet keeps the orders of this visit; the My orders page has the rest.
+    }
+  }
+
   private renderOrders(): void {
-    const views = [...this.placed].reverse().flatMap((id) => {
-      const v = this.state.orders[id];
-      return v ? [v] : [];
-    });
+    // Every order this page knows in full: placed here, or read from the ledger when the sheet opened; newest first.
+    const views = Object.values(this.state.orders)
+      .filter((v) => v.order)
+      .sort((a, b) => b.order!.createdAt - a.order!.createdAt);
     this.ordersCount.textContent = String(views.length);
     this.ordersCount.hidden = views.length === 0;
     // Orders of other rooms and visits are on the My orders page (it opens in a new tab: the live keeps playing).
