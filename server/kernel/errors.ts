@@ -38,6 +38,21 @@ export class AppError extends Error {
       : { code: this.code, message: this.message, details: this.options.details };
   }
 
+  /**
+   * An AppError without a stack trace, for refusals that are answers, not faults, and can come by the thousand per
+   * second (a flash sale's SOLD_OUT, a flood of rate-limited packets): their stack is never logged, and capturing one
+   * each time was a visible share of the node's CPU under load.
+   */
+  static answer(code: ErrorCode, message: string, options: { details?: unknown } = {}): AppError {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new AppError(code, message, options);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+  }
+
   static badRequest(message: string, details?: unknown): AppError {
     return new AppError(ErrorCode.BAD_REQUEST, message, { details });
   }
@@ -56,7 +71,7 @@ export class AppError extends Error {
   /** `limit`: the limit's name (its configuration variable, docs/security.md) and value, when one applies. */
   static rateLimited(retryAfterMs: number, message = 'Too fast: slow down', limit?: { name: string; max: number }): AppError {
     const details: LimitDetails = limit ? { limit: limit.name, max: limit.max, retryAfterMs } : { retryAfterMs };
-    return new AppError(ErrorCode.RATE_LIMITED, message, { details });
+    return AppError.answer(ErrorCode.RATE_LIMITED, message, { details });
   }
   /**
    * A quota is used up: `name` is the limit (its configuration variable), `max` its value; `message` says what to do

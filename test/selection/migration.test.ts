@@ -89,6 +89,9 @@ it('0004_selection applies once, refuses bad rows, and rolls back cleanly', asyn
       count: fs.readdirSync(new URL('../../server/ledger/migrations/', import.meta.url)).filter((f) => f.endsWith('.sql') && f >= '0004')
         .length,
       singleTransaction: true,
+      // Other test files migrate their own schemas at the same time; node-pg-migrate's lock is database-wide, and its
+      // default mode fails at once ("Another migration is already running") instead of waiting its turn.
+      advisoryLockMode: 'wait',
       log: () => {},
     });
   } finally {
