@@ -58,6 +58,7 @@ import {
   SaleSoldOut,
   StockUpdate,
 } from './commerce.ts';
+import { Notice } from './centre.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -150,6 +151,8 @@ export const serverEventSpecs = defineServerEvents({
   'sale:ended': SaleEnded,
   'stock:update': StockUpdate,
   'order:updated': OrderUpdated,
+  // Centre field (issue 19, server/follows): a followed creator scheduled or started a live
+  'notice:new': Notice,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
@@ -168,3 +171,4 @@ export interface InterServerEvents {
   'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
 }
 export * from './selection.ts';
+export * from './centre.ts';
