@@ -85,36 +85,32 @@ export class FollowStore {
    * `keep`. Returns the users the notice was newly given to and the last user id of the batch (null: no followers left).
    */
   async deliver(e: NoticeEvent, after: string, batch: number, keep: number): Promise<{ users: string[]; last: string | null }> {
-    return inTransaction(this.pool, async (c) => {
-      const { rows: page } = await c.query<{ user_id: string }>(
-        `SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-        [e.creatorId, after, batch],
-      );
-      if (!page.length) return { users: [], last: null };
-      const ids = page.map((r) => r.user_id);
-      const body: NoticeBody = { creatorName: e.creatorName, title: e.title, scheduledAt: e.scheduledAt };
-      const { rows: added } = await c.query<{ user_id: string }>(
-        `INSERT INTO notices (user_id, id, kind, creator_id, room_id, body, at)
-         SELECT u, $2, $3, $4, $5, $6::jsonb, to_timestamp($7::double precision / 1000) FROM unnest($1::text[]) AS u
-         ON CONFLICT DO NOTHING RETURNING user_id`,
-        [ids, e.id, e.kind, e.creatorId, e.roomId, JSON.stringify(body), e.at],
-      );
-      const users = added.map((r) => r.user_id);
-      if (users.length) {
-        // Bounded lists (NOTICES_PER_USER): each user keeps their newest `keep`.
-        await c.query(
-          `DELETE FROM notices n USING (
-             SELECT x.user_id, x.id FROM unnest($1::text[]) AS u(uid)
-             CROSS JOIN LATERAL (
-               SELECT user_id, id FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2
-             ) x
-           ) old
-           WHERE n.user_id = old.user_id AND n.id = old.id`,
-          [users, keep],
-        );
-      }
-      return { users, last: ids[ids.length - 1]! };
-    });
+    const { rows: page } = await this.pool.query<{ user_id: string }>(
+      `SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
+      [e.creatorId, after, batch],
+    );
+    if (!page.length) return { users: [], last: null };
+    const ids = page.map((r) => r.user_id);
+    const body: NoticeBody = { creatorName: e.creatorName, title: e.title, scheduledAt: e.scheduledAt };
+    const { rows: added } = await this.pool.query<{ user_id: string }>(
+      `INSERT INTO notices (user_id, id, kind, creator_id, room_id, body, at)
+       SELECT u, $2, $3, $4, $5, $6::jsonb, to_timestamp($7::double precision / 1000) FROM unnest($1::text[]) AS u
+       ON CONFLICT DO NOTHING RETURNING user_id`,
+      [ids, e.id, e.kind, e.creatorId, e.roomId, JSON.stringify(body), e.at],
+    );
+    // Bounded lists (NOTICES_PER_USER): each user of the batch keeps their newest `keep`. A statement of its own, after
+    // the insert committed: of two fan-outs reaching one user at once, the later trim then sees both notices (two
+    // transactions each inserting and trimming could leave keep + 1). Every user of the batch, not only those added
+    // now, so a retried batch whose first attempt died before trimming still trims.
+    await this.pool.query(
+      `DELETE FROM notices n USING (
+         SELECT x.user_id, x.id FROM unnest($1::text[]) AS u(uid)
+         CROSS JOIN LATERAL (SELECT user_id, id FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2) x
+       ) old
+       WHERE n.user_id = old.user_id AND n.id = old.id`,
+      [ids, keep],
+    );
+    return { users: added.map((r) => r.user_id), last: ids[ids.length - 1]! };
   }
 
   /** A page of the user's notices, newest first; keyset after [at text, id]. */
