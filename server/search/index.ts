@@ -33,5 +33,5 @@ export function createSearch(
     onLive: (room) => service.roomChanged(room),
     onEnded: (roomId) => service.roomEnded(roomId),
   };
-  return { name: 'search', service, hook, close: async () => {} };
+  return { name: 'search', service, hook, close: () => service.close() };
 }

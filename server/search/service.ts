@@ -3,6 +3,7 @@ import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
 import { decodeRankCursor, encodeRankCursor, fingerprint, type RankCursor } from './cursor.ts';
+import { SearchEventBuffer } from './events.ts';
 import type { LiveView } from './live.ts';
 import type { Ranked, SearchStore } from './store.ts';
 import { queryTerms, type QueryTerms } from './terms.ts';
@@ -32,7 +33,16 @@ export class SearchService {
     private readonly stock: StockLeft | null,
     private readonly log: Pick<Logger, 'warn'>,
     private readonly clips: ClipSearchSource | null = null,
-  ) {}
+  ) {
+    this.events = new SearchEventBuffer(store, log);
+  }
+
+  /** Search events, written in batches off the request path. */
+  readonly events: SearchEventBuffer;
+
+  async close(): Promise<void> {
+    await this.events.close();
+  }
 
   async search(query: SearchQuery, userId: string | null): Promise<SearchResult> {
     const q = queryTerms(query.q);
@@ -100,7 +110,7 @@ export class SearchService {
       result.clips = clips.clips;
       if (query.type === 'clips') result.nextCursor = clips.nextCursor;
     }
-    await this.store.recordSearch({
+    this.events.add({
       id: result.searchId,
       q: query.q,
       type: query.type,
@@ -147,6 +157,8 @@ export class SearchService {
 
   /** Records that a result of a search was opened. NOT_FOUND for a search this server did not serve. */
   async click(body: SearchClickBody, userId: string | null): Promise<{ recorded: boolean }> {
+    // A click right after its search may come before the search's event is written: write it first.
+    if (this.events.holds(body.searchId)) await this.events.flush();
     const recorded = await this.store.recordClick({
       searchId: body.searchId,
       kind: body.kind,

@@ -374,14 +374,15 @@ export class SearchStore {
   // ---------------------------------------------------------------------------------------------------------------
   // Events
 
-  async recordSearch(e: { id: string; q: string; type: string; userId: string | null; results: number }): Promise<void> {
-    await this.db.query(`INSERT INTO search_events (id, q, type, user_id, results) VALUES ($1, $2, $3, $4, $5)`, [
-      e.id,
-      e.q,
-      e.type,
-      e.userId,
-      e.results,
-    ]);
+  /** Writes search events (one statement). */
+  async recordSearches(events: readonly { id: string; q: string; type: string; userId: string | null; results: number }[]): Promise<void> {
+    if (!events.length) return;
+    await this.db.query(
+      `INSERT INTO search_events (id, q, type, user_id, results)
+       SELECT x.id, x.q, x.type, x.user_id, x.results FROM jsonb_to_recordset($1::jsonb) AS x(id text, q text, type text, user_id text, results int)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(events.map((e) => ({ id: e.id, q: e.q, type: e.type, user_id: e.userId, results: e.results })))],
+    );
   }
 
   /** Records a click; false if that result of that search was already clicked; null if there is no such search. */

@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { api } from '../../harness/clients.ts';
-import { startNode } from '../../harness/node.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { type ErrorBody, merchantShop, product, qs, search } from './fixtures.ts';
 
@@ -19,7 +19,11 @@ it('bad queries, cursors and clicks are typed 400/404s that record nothing', asy
   for (let i = 0; i < 3; i++) await product(node, merchant, shop.id, `Lipstick ${i}`);
   const page = await search(node, { q: 'lipstick', type: 'products', limit: 1 });
   expect(page.nextCursor).not.toBeNull();
-  const counted = await events(node);
+  // Search events are written in batches off the request path: wait for that one.
+  const counted = await waitFor('the search event written', async () => {
+    const e = await events(node);
+    return e.searches === 1 ? e : undefined;
+  });
 
   const bad: [Record<string, string | number>, string | null][] = [
     [{ q: 'x'.repeat(65) }, 'SEARCH_QUERY_MAX_CHARS'],

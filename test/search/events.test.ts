@@ -1,6 +1,6 @@
 import { expect, it } from 'vitest';
 import { api, devToken } from '../../harness/clients.ts';
-import { startNode } from '../../harness/node.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { merchantShop, product, search } from './fixtures.ts';
 
@@ -26,7 +26,11 @@ it('every search and click is recorded for the funnel, credited to the signed-in
   ).toBe(200);
 
   const db = node.node.ctx.db;
-  const { rows } = await db.query(`SELECT id, q, type, user_id, results FROM search_events ORDER BY at`);
+  // Written in batches off the request path (the click flushed its own search's first).
+  const rows = await waitFor('both searches written', async () => {
+    const res = await db.query(`SELECT id, q, type, user_id, results FROM search_events ORDER BY user_id NULLS FIRST`);
+    return res.rows.length === 2 ? res.rows : undefined;
+  });
   expect(rows).toEqual([
     { id: anon.searchId, q: '口红', type: 'all', user_id: null, results: 1 },
     { id: signedIn.body.searchId, q: 'ruby', type: 'products', user_id: 'v-search', results: 1 },
