@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     products: { type: 'string', default: '100000' },
     queries: { type: 'string', default: '300' },
     live: { type: 'string', default: '200' },
+    explain: { type: 'boolean', default: false },
   },
 });
 const PRODUCTS = Number(args.products);
@@ -163,6 +164,7 @@ async function main(): Promise<void> {
   const log = createLogger('error');
   await migrateLedger({ url, schema, log });
   const pool = new pg.Pool({ connectionString: url, max: 4, options: `-c search_path=${schema}` });
+  pool.on('error', () => {}); // idle clients when the private PostgreSQL stops at the end
   onCleanup(async () => {
     await pool.query(`DROP SCHEMA ${schema} CASCADE`).catch(() => {});
     await pool.end();
@@ -238,7 +240,7 @@ async function main(): Promise<void> {
   const { rows: size } = await pool.query(
     `SELECT pg_size_pretty(pg_total_relation_size('search_products')) AS docs,
             pg_size_pretty(pg_relation_size('search_products_terms')) AS terms_gin,
-            pg_size_pretty(pg_relation_size('search_products_latin')) AS trgm_gin`,
+            pg_size_pretty(pg_total_relation_size('search_words')) AS vocabulary, (SELECT count(*) FROM search_words) AS words`,
   );
 
   // The live view as a node hands it over: `LIVE` products selected into live rooms.
@@ -247,6 +249,7 @@ async function main(): Promise<void> {
   const live = new LiveView({ liveRooms: async () => [] }, { productIds: async () => [] });
   live.snapshot = async () => ({ rooms: [], creators: new Map(), products });
   const service = new SearchService(store, live, null, log);
+  onCleanup(() => service.close());
 
   const indexRun = async (q: (typeof MIX)[number]['q']) =>
     (await service.search({ type: 'products', limit: 20, ...q } as SearchQuery, null)).products.length;
@@ -282,6 +285,22 @@ async function main(): Promise<void> {
     return { perQuery, p50: round(percentile(all, 50), 2), p95: round(percentile(all, 95), 2), p99: round(percentile(all, 99), 2) };
   };
 
+  if (args.explain) {
+    // The plans, for docs/benchmarks.md's "what limited it".
+    let plan: string[] = [];
+    const explaining = new SearchStore({
+      query: (async (sql: string, values: unknown[]) => {
+        const res = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, values);
+        plan = res.rows.map((r: Record<string, string>) => r['QUERY PLAN']!);
+        return { rows: [] };
+      }) as unknown as pg.Pool['query'],
+    });
+    const { queryTerms } = await import('../server/search/terms.ts');
+    for (const { name, q } of MIX) {
+      await explaining.searchProducts(await store.expand(queryTerms(q.q)), q, liveIds, 21, null);
+      console.log(`\n-- ${name}\n${plan.join('\n')}`);
+    }
+  }
   progress('measuring the index');
   const index = await measure(indexRun);
   progress('measuring the ILIKE baseline');

@@ -60,15 +60,15 @@ export class SearchService {
       nextCursor: null,
     };
     const want = (k: SearchQuery['type']) => query.type === 'all' || query.type === k;
-    const snap = await this.live.snapshot();
+    const [snap, expanded] = await Promise.all([this.live.snapshot(), this.store.expand(q)]);
     // One more than a page tells whether there is a next one.
     const n = query.limit + 1;
     const [products, creators, rooms, clips] = await Promise.all([
       want('products')
-        ? this.store.searchProducts(q, query, [...snap.products.keys()], n, cursor).then((rows) => this.productHits(rows))
+        ? this.store.searchProducts(expanded, query, [...snap.products.keys()], n, cursor).then((rows) => this.productHits(rows))
         : null,
-      want('creators') ? this.store.searchCreators(q, [...snap.creators.keys()], n, cursor) : null,
-      want('rooms') ? this.store.searchRooms(q, n, cursor) : null,
+      want('creators') ? this.store.searchCreators(expanded, [...snap.creators.keys()], n, cursor) : null,
+      want('rooms') ? this.store.searchRooms(expanded, n, cursor) : null,
       want('clips') && this.clips ? this.clips.search(q, query.limit, query.cursor) : null,
     ]);
     const page = <T extends { live: boolean; score: number }>(rows: T[] | null, id: (r: T) => string, stock: (r: T) => boolean) => {

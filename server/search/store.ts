@@ -130,9 +130,10 @@ export class SearchStore {
     return docs.length;
   }
 
-  /** Writes product docs (one statement). Exposed for the benchmark's bulk load. */
+  /** Writes product docs and their words (two statements). Exposed for the benchmark's bulk load. */
   async upsertProductDocs(docs: readonly Record<string, unknown>[]): Promise<void> {
     if (!docs.length) return;
+    await this.addWords(docs.map((d) => String(d.latin)));
     await this.db.query(
       `INSERT INTO search_products AS d (product_id, shop_id, shop_name, title, image, category, currency, active, in_stock,
                                          min_price, max_price, sku_ids, plain, terms, latin, created_at)
@@ -150,6 +151,13 @@ export class SearchStore {
     );
   }
 
+  /** Adds the words of these Latin texts to the vocabulary (typo expansion). */
+  async addWords(latin: readonly string[]): Promise<void> {
+    const words = [...new Set(latin.flatMap((l) => l.split(' ')).filter((w) => w.length > 0 && w.length <= 64))];
+    if (!words.length) return;
+    await this.db.query(`INSERT INTO search_words (word) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`, [words]);
+  }
+
   /** Product ids of a shop (to re-index them when the shop's name changes). */
   async productIdsOfShop(shopId: string): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(`SELECT id FROM shop_products WHERE shop_id = $1`, [shopId]);
@@ -164,6 +172,7 @@ export class SearchStore {
   /** Indexes (or renames) a creator as their newest room names them. */
   async upsertCreator(c: CreatorDoc): Promise<void> {
     const t = docTerms(c.name);
+    await this.addWords([t.latin]);
     await this.db.query(
       `INSERT INTO search_creators (creator_id, name, agency_id, plain, terms, latin) VALUES ($1, $2, $3, $4, $5::text[], $6)
        ON CONFLICT (creator_id) DO UPDATE SET name = EXCLUDED.name, agency_id = EXCLUDED.agency_id, plain = EXCLUDED.plain,
@@ -193,6 +202,7 @@ export class SearchStore {
       return;
     }
     const t = docTerms(room.title, room.creatorName);
+    await this.addWords([t.latin]);
     await this.db.query(
       `INSERT INTO search_rooms (room_id, creator_id, creator_name, title, status, scheduled_at, plain, terms, latin)
        VALUES ($1, $2, $3, $4, $5, to_timestamp($6::double precision / 1000), $7, $8::text[], $9)
@@ -256,12 +266,28 @@ export class SearchStore {
   // ---------------------------------------------------------------------------------------------------------------
   // Queries
 
+  /** Expands each Latin word of the query to the vocabulary's words like it (one round trip; none without words). */
+  async expand(q: QueryTerms): Promise<ExpandedQuery> {
+    if (!q.words.length) return { ...q, variants: [] };
+    const { rows } = await this.db.query<{ q: string; words: string[] }>(
+      `SELECT w.q, ARRAY(
+         SELECT v.word FROM search_words v
+         WHERE v.word OPERATOR(public.%) w.q AND public.similarity(v.word, w.q) >= $2 AND v.word <> w.q
+         ORDER BY public.similarity(v.word, w.q) DESC, v.word LIMIT $3
+       ) AS words
+       FROM unnest($1::text[]) AS w(q)`,
+      [q.words, VARIANT_SIMILARITY, SEARCH_WORD_VARIANTS - 1],
+    );
+    const similar = new Map(rows.map((r) => [r.q, r.words]));
+    return { ...q, variants: q.words.map((w) => [w, ...(similar.get(w) ?? [])]) };
+  }
+
   /**
    * One page of products matching `q`, ranked live-now first (selected into a room live now: `liveIds`), then in stock,
    * then relevance (exact substring, then pg_trgm word similarity), then id; after `cursor` when given.
    */
   async searchProducts(
-    q: QueryTerms,
+    q: ExpandedQuery,
     f: ProductFilters,
     liveIds: readonly string[],
     limit: number,
@@ -308,7 +334,12 @@ export class SearchStore {
   }
 
   /** One page of creators matching `q`, live now first (`liveIds`), then relevance. */
-  async searchCreators(q: QueryTerms, liveIds: readonly string[], limit: number, cursor: RankCursor | null): Promise<Ranked<CreatorDoc>[]> {
+  async searchCreators(
+    q: ExpandedQuery,
+    liveIds: readonly string[],
+    limit: number,
+    cursor: RankCursor | null,
+  ): Promise<Ranked<CreatorDoc>[]> {
     const args: unknown[] = [];
     const arg = (v: unknown) => {
       args.push(v);
@@ -327,7 +358,7 @@ export class SearchStore {
   }
 
   /** One page of rooms not ended matching `q`, live ones first, then relevance. */
-  async searchRooms(q: QueryTerms, limit: number, cursor: RankCursor | null): Promise<Ranked<RoomDoc>[]> {
+  async searchRooms(q: ExpandedQuery, limit: number, cursor: RankCursor | null): Promise<Ranked<RoomDoc>[]> {
     const args: unknown[] = [];
     const arg = (v: unknown) => {
       args.push(v);
@@ -400,20 +431,32 @@ export class SearchStore {
   }
 }
 
+/** A query with each Latin word expanded to the vocabulary's words like it (typos), the word itself first. */
+export interface ExpandedQuery extends QueryTerms {
+  variants: string[][];
+}
+
+/** Words a query word expands to at most (SEARCH_WORD_VARIANTS), the most similar first. */
+export const SEARCH_WORD_VARIANTS = 8;
+/** Trigram similarity a vocabulary word needs to stand for a query word ("lipstik" ~ "lipstick" is 0.55). */
+const VARIANT_SIMILARITY = 0.45;
+
 /**
- * The match conditions of a query: every CJK term present (GIN on terms), and the Latin words present exactly or, with
- * typos, similar enough to a run of the document's words (pg_trgm's `<%`, GIN-indexed, threshold
- * pg_trgm.word_similarity_threshold, 0.6 by default).
+ * The match conditions of a query, all on the GIN-indexed term array: every CJK term present, and for each Latin word
+ * one of its variants (the word, or a vocabulary word similar to it) present.
  */
-function match(q: QueryTerms, arg: (v: unknown) => string): string[] {
+function match(q: ExpandedQuery, arg: (v: unknown) => string): string[] {
   const out: string[] = [];
   if (q.cjk.length) out.push(`d.terms @> ${arg(q.cjk)}::text[]`);
-  if (q.words.length) out.push(`(d.terms @> ${arg(q.words)}::text[] OR ${arg(q.latin)} OPERATOR(public.<%) d.latin)`);
+  for (const v of q.variants) out.push(`d.terms && ${arg(v)}::text[]`);
   return out.length ? out : ['false'];
 }
 
-/** Relevance, an integer (exact keyset comparisons): 1000 for the query as a substring, plus 1000 x word similarity. */
-function score(q: QueryTerms, arg: (v: unknown) => string): string {
-  const sim = q.latin ? ` + (public.word_similarity(${arg(q.latin)}, d.latin) * 1000)::int` : '';
-  return `(CASE WHEN strpos(d.plain, ${arg(q.plain)}) > 0 THEN 1000 ELSE 0 END${sim})`;
+/**
+ * Relevance, an integer (exact keyset comparisons): 1000 for the whole query as a substring, plus 100 per query word
+ * present as written (so exact words rank above typo matches).
+ */
+function score(q: ExpandedQuery, arg: (v: unknown) => string): string {
+  const exact = q.words.map((w) => ` + 100 * (d.terms @> ARRAY[${arg(w)}::text])::int`).join('');
+  return `(CASE WHEN strpos(d.plain, ${arg(q.plain)}) > 0 THEN 1000 ELSE 0 END${exact})`;
 }
