@@ -9,8 +9,13 @@ import type { FollowStore, NoticeEvent } from './store.ts';
 
 /** BullMQ queue of notice fan-outs; its keys live under `<REDIS_KEY_PREFIX>bull:notices:*` (payments' convention). */
 export const NOTICE_QUEUE_NAME = 'notices';
-/** Followers given a notice per PostgreSQL transaction and per push (NOTICE_BATCH). */
+/** Followers given a notice per PostgreSQL statement and per push (NOTICE_BATCH). */
 export const NOTICE_BATCH = 1_000;
+/**
+ * Followers per range job (NOTICE_RANGE): one event's followers are cut into ranges of user ids, each its own job, so
+ * every node's worker takes part in a large fan-out instead of one worker doing every batch in turn.
+ */
+export const NOTICE_RANGE = 20_000;
 
 /** The limits this service enforces (configuration variables, server/config.ts). */
 export interface FollowLimits {
@@ -26,8 +31,13 @@ export interface CreatorDirectory {
 }
 
 interface FanoutJob extends NoticeEvent {
-  /** Followers up to this user id (exclusive order) already have it: a retried job resumes after them. */
+  /** Followers up to this user id (exclusive order) already have it (or are queued): a retried job resumes after them. */
   after: string;
+  /**
+   * A range job: the last user id of its range (inclusive). Absent: the event's planning job, which cuts the followers
+   * into ranges of NOTICE_RANGE and queues a job for each.
+   */
+  until?: string;
 }
 
 /**
@@ -132,22 +142,37 @@ export class FollowService {
       after: '',
     };
     // Job id = the event's: queuing one event twice (a retried request) makes one job.
-    await this.queue.add('fanout', event, {
-      jobId: event.id.replace(/[^A-Za-z0-9_-]/g, '_'),
-      attempts: 5,
-      backoff: { type: 'exponential', delay: 1_000 },
-      removeOnComplete: { age: 3_600, count: 10_000 },
-      removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
-    });
+    await this.queue.add('fanout', event, this.jobOptions(event.id));
   }
 
-  /** One fan-out job: every follower, batch after batch, resuming after the last batch a failed attempt finished. */
-  private async fanout(job: Job<FanoutJob>): Promise<number> {
+  /** A planning job (cuts the followers into range jobs) or a range job (delivers its range, batch after batch). */
+  private fanout(job: Job<FanoutJob>): Promise<number> {
+    return job.data.until === undefined ? this.plan(job) : this.deliverRange(job, job.data.until);
+  }
+
+  /** Queues one range job per NOTICE_RANGE followers (job ids from the range, so a retried plan queues none twice). */
+  private async plan(job: Job<FanoutJob>): Promise<number> {
+    const { until: _, ...e } = job.data;
+    let after = e.after;
+    let ranges = 0;
+    for (;;) {
+      const until = await this.store.rangeEnd(e.creatorId, after, NOTICE_RANGE);
+      if (until === null) break;
+      await this.queue.add('fanout', { ...e, after, until }, this.jobOptions(`${e.id}:${after}`));
+      ranges++;
+      after = until;
+      await job.updateData({ ...e, after });
+    }
+    return ranges;
+  }
+
+  /** Every follower of the range, batch after batch, resuming after the last batch a failed attempt finished. */
+  private async deliverRange(job: Job<FanoutJob>, until: string): Promise<number> {
     const e = job.data;
     let after = e.after;
     let given = 0;
     for (;;) {
-      const { users, last } = await this.store.deliver(e, after, NOTICE_BATCH, this.limits.NOTICES_PER_USER);
+      const { users, last } = await this.store.deliver(e, after, until, NOTICE_BATCH, this.limits.NOTICES_PER_USER);
       if (last === null) break;
       if (users.length) {
         const notice: Notice = {
@@ -169,6 +194,17 @@ export class FollowService {
       await job.updateData({ ...e, after });
     }
     return given;
+  }
+
+  /** BullMQ options of a fan-out job; the id is derived from the event (and range), so queuing twice makes one job. */
+  private jobOptions(key: string) {
+    return {
+      jobId: key.replace(/[^A-Za-z0-9_-]/g, '_'),
+      attempts: 5,
+      backoff: { type: 'exponential' as const, delay: 1_000 },
+      removeOnComplete: { age: 3_600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
+    };
   }
 
   async close(): Promise<void> {

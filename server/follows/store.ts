@@ -80,14 +80,21 @@ export class FollowStore {
   }
 
   /**
-   * One fan-out batch: the notice for the next `batch` followers of the event's creator after `after` (by user id),
+   * One fan-out batch: the notice for the next `batch` followers of the event's creator after `after` and up to `until`
+   * (by user id),
    * inserted once per user (a retried batch inserts nothing twice), each user's list then trimmed to its newest
    * `keep`. Returns the users the notice was newly given to and the last user id of the batch (null: no followers left).
    */
-  async deliver(e: NoticeEvent, after: string, batch: number, keep: number): Promise<{ users: string[]; last: string | null }> {
+  async deliver(
+    e: NoticeEvent,
+    after: string,
+    until: string,
+    batch: number,
+    keep: number,
+  ): Promise<{ users: string[]; last: string | null }> {
     const { rows: page } = await this.pool.query<{ user_id: string }>(
-      `SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3`,
-      [e.creatorId, after, batch],
+      `SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 AND user_id <= $3 ORDER BY user_id LIMIT $4`,
+      [e.creatorId, after, until, batch],
     );
     if (!page.length) return { users: [], last: null };
     const ids = page.map((r) => r.user_id);
@@ -111,6 +118,20 @@ export class FollowStore {
       [ids, keep],
     );
     return { users: added.map((r) => r.user_id), last: ids[ids.length - 1]! };
+  }
+
+  /**
+   * The last user id of the next `size` followers of a creator after `after` (an index-only scan of follows_creator),
+   * or null when none follow after it: where a fan-out range ends.
+   */
+  async rangeEnd(creatorId: string, after: string, size: number): Promise<string | null> {
+    const { rows } = await this.pool.query<{ user_id: string }>(
+      `SELECT max(user_id) AS user_id FROM (
+         SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 ORDER BY user_id LIMIT $3
+       ) r`,
+      [creatorId, after, size],
+    );
+    return rows[0]?.user_id ?? null;
   }
 
   /** A page of the user's notices, newest first; keyset after [at text, id]. */
