@@ -1,10 +1,11 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Key families that change on their own while a node runs (heartbeats, the adapter's stream, like totals), or with
- * every request or connection whatever it does (the REST rate windows, the per-user connection counts).
+ * Key families that change on their own while a node runs (heartbeats, the adapter's stream, like totals, the
+ * going-live notice fan-out's BullMQ jobs, which run after the request that queued them), or with every request or
+ * connection whatever it does (the REST rate windows, the per-user connection counts).
  */
-const MOVING = /^(presence|sio|likes|limits|conns)(:|$)/;
+const MOVING = /^(presence|sio|likes|limits|conns|bull:notices)(:|$)/;
 
 /**
  * Everything a node stores under its prefix, as plain data (minus the families that move on their own), for

@@ -161,6 +161,10 @@ const EnvSchema = z.object({
   SHOPS_PER_OWNER: z.coerce.number().int().min(1).max(1_000).default(1),
   /** Products one shop may hold, archived ones included (deleting a never-ordered product frees its slot). */
   PRODUCTS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Creators one user may follow (issue 19). */
+  FOLLOWS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** Notices kept per user (issue 19): the fan-out trims each list to its newest this many. */
+  NOTICES_PER_USER: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Largest shop product create/edit body, bytes of JSON (200 SKUs with codes and prices take about 25 KB). */
   SHOP_PRODUCT_MAX_BYTES: z.coerce.number().int().min(4_096).max(1_048_576).default(49_152),
   /** Lowest commission rate a shop may set (default, plan or offer), in basis points (100 = 1 %). */

@@ -26,6 +26,9 @@ import { createWebhooks } from './webhooks/index.ts';
 import { createRefunds } from './refunds/index.ts';
 import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
+import { createSearch } from './search/index.ts';
+import { createStorefront, StorefrontService } from './storefront/index.ts';
+import { createFollows } from './follows/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
 import type { HawkerSocket } from './kernel/context.ts';
@@ -125,7 +128,43 @@ export async function registerDomains(node: Hawker): Promise<void> {
   });
   for (const domain of [catalog, sales, analytics, payments, orders]) node.add(domain);
   // Shops and their products (issue 15), durable in PostgreSQL on the ledger's pool.
-  node.add(createShops(ctx, auth, shopStock));
+  const shops = createShops(ctx, auth, shopStock);
+  node.add(shops);
+  // The centre field (issue 19): search over products, creators and rooms, storefronts, follows and going-live
+  // notices. The index follows committed product changes (the shops service's listener) and rooms (hooks below).
+  const stockLeft = {
+    left: async (productId: string, skuIds: readonly string[]) => (await shopStock.counts(productId, skuIds)).map((c) => c.left),
+  };
+  const search = createSearch(ctx, auth, {
+    rooms: { liveRooms: (limit) => rooms.service.store.list({ status: 'live', limit }) },
+    roomProducts: catalog.service.store,
+    stock: stockLeft,
+  });
+  shops.service.onChange(search.service);
+  const follows = createFollows(ctx, auth, {
+    creator: (creatorId) => search.service.store.creator(creatorId),
+    liveCreators: async () => new Set((await search.service.live.snapshot()).creators.keys()),
+  });
+  const storefront = createStorefront(
+    ctx,
+    auth,
+    new StorefrontService(
+      shopStore,
+      search.service.store,
+      search.service.live,
+      stockLeft,
+      { ofCreator: (creatorId, limit) => rooms.service.store.list({ creatorId, limit }) },
+      catalog.service.store,
+      {
+        agency: async (agencyId) => {
+          const a = await agency.store.get(agencyId);
+          return a ? { name: a.name, creators: (await agency.store.roster(agencyId)).creators } : null;
+        },
+      },
+      follows.service.store,
+    ),
+  );
+  for (const d of [search, follows, storefront]) node.add(d);
   // Merchant operations (issue 16): streamed CSV exports, and signed outbound webhooks fed by the ledger's outbox.
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
@@ -154,6 +193,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     presence.hook,
     catalog.hook,
     sales.hook,
+    search.hook,
+    follows.hook,
   );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
   rooms.service.provideSnapshot({

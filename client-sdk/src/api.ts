@@ -13,6 +13,20 @@ import type {
   RefundRequestPage,
   ListShopRefundRequestsQuery,
   RefundResult,
+  AgencyStorefront,
+  CreatorStorefront,
+  FollowList,
+  FollowResult,
+  ListFollowsQuery,
+  ListNoticesQuery,
+  MarkNoticesReadBody,
+  NoticeList,
+  SearchClickBody,
+  SearchQuery,
+  SearchResult,
+  ShopStorefront,
+  StorefrontListQuery,
+  StorefrontProductDetail,
   AgencyModerationState,
   CreateProductBody,
   CreateRoomBody,
@@ -188,6 +202,119 @@ export class HawkerApi {
    */
   placeShopOrder(body: z.input<typeof PlaceShopOrderBody>): Promise<PlaceOrderResult> {
     return this.call('POST', '/api/orders', body);
+  }
+
+  /**
+   * Searches products, creators and rooms (人找货): Chinese and English, typo-tolerant for Latin words, live-now and
+   * in-stock results first. Public. Page one kind with `type` and the answer's `nextCursor`.
+   *
+   * @example
+   * const { products, nextCursor, searchId } = await api.search({ q: '口红', type: 'products', maxPrice: 20_000 });
+   */
+  search(query: z.input<typeof SearchQuery>): Promise<SearchResult> {
+    return this.call('GET', `/api/search${queryString(query)}`);
+  }
+
+  /**
+   * Records that a search result was opened (the funnel's "searched"). Public; idempotent per result.
+   *
+   * @example
+   * await api.searchClick({ searchId, kind: 'product', id: products[0].id, position: 0 });
+   */
+  searchClick(body: SearchClickBody): Promise<{ recorded: boolean }> {
+    return this.call('POST', '/api/search/clicks', body);
+  }
+
+  /**
+   * A shop's public storefront: its products in stock first, with stock left and the live rooms selling them.
+   *
+   * @example
+   * const { shop, products, priceRange } = await api.shopStorefront(shopId);
+   */
+  shopStorefront(shopId: string, query: z.input<typeof StorefrontListQuery> = {}): Promise<ShopStorefront> {
+    return this.call('GET', `/api/storefront/shops/${encodeURIComponent(shopId)}${queryString(query)}`);
+  }
+
+  /**
+   * A creator's public storefront: their live room if live now, scheduled lives, the products they selected.
+   *
+   * @example
+   * const { live, scheduled } = await api.creatorStorefront('c1');
+   */
+  creatorStorefront(creatorId: string): Promise<CreatorStorefront> {
+    return this.call('GET', `/api/storefront/creators/${encodeURIComponent(creatorId)}`);
+  }
+
+  /**
+   * An agency's public storefront: its creators and its rooms live now.
+   *
+   * @example
+   * const { creators, live } = await api.agencyStorefront('ag1');
+   */
+  agencyStorefront(agencyId: string): Promise<AgencyStorefront> {
+    return this.call('GET', `/api/storefront/agencies/${encodeURIComponent(agencyId)}`);
+  }
+
+  /**
+   * A product's detail page outside the room: SKUs, images, stock left per SKU, live rooms selling it. Buy it with
+   * {@link HawkerApi.placeShopOrder} and channel 'storefront'.
+   *
+   * @example
+   * const { product, stock } = await api.productDetail(productId);
+   */
+  productDetail(productId: string): Promise<StorefrontProductDetail> {
+    return this.call('GET', `/api/storefront/products/${encodeURIComponent(productId)}`);
+  }
+
+  /**
+   * Follows a creator (idempotent): their going-live notices arrive as `notice:new` and in {@link HawkerApi.notices}.
+   * At most FOLLOWS_PER_USER (QUOTA_EXCEEDED).
+   *
+   * @example
+   * await api.follow('c1');
+   */
+  follow(creatorId: string): Promise<FollowResult> {
+    return this.call('PUT', `/api/follows/${encodeURIComponent(creatorId)}`);
+  }
+
+  /**
+   * Unfollows a creator (idempotent).
+   *
+   * @example
+   * await api.unfollow('c1');
+   */
+  unfollow(creatorId: string): Promise<FollowResult> {
+    return this.call('DELETE', `/api/follows/${encodeURIComponent(creatorId)}`);
+  }
+
+  /**
+   * Creators the caller follows, newest first.
+   *
+   * @example
+   * const { follows } = await api.myFollows();
+   */
+  myFollows(query: z.input<typeof ListFollowsQuery> = {}): Promise<FollowList> {
+    return this.call('GET', `/api/me/follows${queryString(query)}`);
+  }
+
+  /**
+   * The caller's notices, newest first, with the unread count.
+   *
+   * @example
+   * const { notices, unread } = await api.notices({ unread: 'true' });
+   */
+  notices(query: z.input<typeof ListNoticesQuery> = {}): Promise<NoticeList> {
+    return this.call('GET', `/api/me/notices${queryString(query)}`);
+  }
+
+  /**
+   * Marks notices read: some by id, or all.
+   *
+   * @example
+   * await api.markNoticesRead({ all: true });
+   */
+  markNoticesRead(body: MarkNoticesReadBody): Promise<{ updated: number; unread: number }> {
+    return this.call('POST', '/api/me/notices/read', body);
   }
 
   /**

@@ -59,6 +59,7 @@ import {
   StockUpdate,
 } from './commerce.ts';
 import { OrderRefundUpdated } from './refunds.ts';
+import { Notice } from './centre.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -155,6 +156,8 @@ export const serverEventSpecs = defineServerEvents({
   'order:updated': OrderUpdated,
   // After payment (server/refunds): a refund of one of the buyer's orders changed
   'order:refund': OrderRefundUpdated,
+  // Centre field (issue 19, server/follows): a followed creator scheduled or started a live
+  'notice:new': Notice,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
@@ -173,3 +176,4 @@ export interface InterServerEvents {
   'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
 }
 export * from './selection.ts';
+export * from './centre.ts';

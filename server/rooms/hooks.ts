@@ -12,7 +12,7 @@ import type { Logger } from '../kernel/log.ts';
  *
  * - `beforeJoin` may refuse: the first hook that throws stops the join (its AppError is what the joiner gets) and the
  *   hooks after it do not run.
- * - `afterJoin`, `afterLeave`, `onLive`, `onEnded` are notifications of something that already happened (the socket is
+ * - `afterJoin`, `afterLeave`, `onScheduled`, `onLive`, `onEnded` are notifications of something that already happened (the socket is
  *   in the room, the room is live...): a hook that throws is logged with its name and kind, the hooks after it still
  *   run, and the operation succeeds. A hook that must refuse does it in `beforeJoin`.
  *
@@ -28,6 +28,8 @@ export interface RoomHook {
   afterJoin?(room: Room, socket: HawkerSocket): Promise<void>;
   /** The socket left the room (leave event, kick, disconnect, or room end); `cause` says whether it may be back soon. */
   afterLeave?(roomId: string, socket: HawkerSocket, cause: LeaveCause): Promise<void>;
+  /** The room was created, scheduled (it may go live at once or at its `scheduledAt`). Additive (issue 19). */
+  onScheduled?(room: Room): Promise<void>;
   /** The room went live. */
   onLive?(room: Room): Promise<void>;
   /** The room ended. Runs on every node. */
@@ -35,7 +37,7 @@ export interface RoomHook {
 }
 
 /** The hook kinds that are notifications: a failing hook is logged, the others still run, the operation stands. */
-export type NotificationKind = 'afterJoin' | 'afterLeave' | 'onLive' | 'onEnded';
+export type NotificationKind = 'afterJoin' | 'afterLeave' | 'onScheduled' | 'onLive' | 'onEnded';
 
 /**
  * Why a connection left a room. `dropped`: the connection broke (network cut, ping timeout) and its client is most
@@ -98,6 +100,10 @@ export class RoomHooks {
 
   afterLeave(roomId: string, socket: HawkerSocket, cause: LeaveCause): Promise<void> {
     return this.notify('afterLeave', { roomId, socketId: socket.id, cause }, (h) => h.afterLeave?.(roomId, socket, cause));
+  }
+
+  onScheduled(room: Room): Promise<void> {
+    return this.notify('onScheduled', { roomId: room.id }, (h) => h.onScheduled?.(room));
   }
 
   onLive(room: Room): Promise<void> {

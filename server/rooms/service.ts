@@ -49,7 +49,10 @@ export class RoomService {
     policy.require(policy.canCreateRoom(p), 'Only creators create rooms');
     // Every creator (admins included) has the same quotas: a room costs the same whoever opens it.
     const { ROOMS_OPEN_PER_CREATOR: open, ROOMS_CREATED_PER_HOUR: perHour } = this.ctx.config;
-    return this.store.create(p, body, { open, perHour });
+    const room = await this.store.create(p, body, { open, perHour });
+    // The room exists whatever a hook does: onScheduled failures are logged by the runner, never thrown.
+    await this.hooks.onScheduled(room);
+    return room;
   }
 
   async goLive(p: Principal, roomId: string): Promise<Room> {

@@ -4,7 +4,7 @@ import { shopRoutes } from './routes.ts';
 import { ShopService, type ShopStockPort } from './service.ts';
 import { ShopStore } from './store.ts';
 
-export { ShopService, type ShopStockPort } from './service.ts';
+export { ShopService, type ShopChangeListener, type ShopStockPort } from './service.ts';
 export { ShopStore } from './store.ts';
 
 /**

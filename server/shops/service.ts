@@ -45,7 +45,30 @@ export interface ShopStockPort {
   adjust(productId: string, skuId: string, delta: number): Promise<{ left: number; total: number }>;
 }
 
+/**
+ * Told after a change of products or of a shop commits (issue 19: the search index and storefronts follow products).
+ * Called after the response's data is read; a listener that throws is logged, never answered to the client.
+ */
+export interface ShopChangeListener {
+  productsChanged(productIds: readonly string[]): Promise<void>;
+  shopChanged(shopId: string): Promise<void>;
+}
+
 export class ShopService {
+  private readonly listeners: ShopChangeListener[] = [];
+
+  /** Adds a listener of committed product and shop changes (the node does it once, in server/domains.ts). */
+  onChange(listener: ShopChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Tells the listeners; their failures are logged (the change is committed whatever happens here). */
+  private async changed(tell: (l: ShopChangeListener) => Promise<void>): Promise<void> {
+    for (const l of this.listeners) {
+      await tell(l).catch((err: Error) => this.log?.warn({ err: err.message }, 'a shop change listener failed'));
+    }
+  }
+
   constructor(
     readonly store: ShopStore,
     private readonly limits: ShopLimits,
@@ -64,6 +87,7 @@ export class ShopService {
       .catch((err: Error) =>
         this.log?.warn({ err: err.message, productId: product.id }, 'syncing stock pools failed; they are re-seeded on demand'),
       );
+    await this.changed((l) => l.productsChanged([product.id]));
     return product;
   }
 
@@ -131,7 +155,10 @@ export class ShopService {
         };
         return this.store.updateShop(c, shopId, next);
       }),
-    );
+    ).then(async (shop) => {
+      await this.changed((l) => l.shopChanged(shopId));
+      return shop;
+    });
   }
 
   /** Adds a staff member (idempotent); the shop's staff after it. */
@@ -371,6 +398,7 @@ export class ShopService {
     );
     if (!this.stock) throw AppError.unavailable('Stock is not wired on this node');
     const res = await this.stock.adjust(productId, body.skuId, body.delta);
+    await this.changed((l) => l.productsChanged([productId]));
     return { ...(await this.mustGetProduct(this.store.db, productId)), stock: { skuId: body.skuId, ...res } };
   }
 
