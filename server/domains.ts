@@ -7,6 +7,7 @@ import { createLikes } from './likes/index.ts';
 import { createLimits } from './limits/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
+import { createRecording } from './recording/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
 import { createRedisMemoryMonitor } from './health/redisMemory.ts';
 import { createAnalytics } from './analytics/index.ts';
@@ -128,6 +129,9 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
   node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
+  // Recording and replay (issue 18): records lives from this node's room media, keeps their shopping timeline.
+  const recording = createRecording(ctx, auth, rooms.service, stream.media);
+  node.add(recording);
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.
@@ -140,6 +144,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     presence.hook,
     catalog.hook,
     sales.hook,
+    recording.hook,
   );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
   rooms.service.provideSnapshot({

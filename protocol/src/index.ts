@@ -43,6 +43,7 @@ import {
 } from './moderation.ts';
 import * as media from './media.ts';
 import { RoomSnapshot } from './snapshot.ts';
+import { RecordingStopped } from './recordings.ts';
 import {
   FlashSale,
   Order,
@@ -150,6 +151,8 @@ export const serverEventSpecs = defineServerEvents({
   'sale:ended': SaleEnded,
   'stock:update': StockUpdate,
   'order:updated': OrderUpdated,
+  // Recording (server/recording): to the creator and the agency's consoles
+  'recording:stopped': RecordingStopped,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;
@@ -168,3 +171,4 @@ export interface InterServerEvents {
   'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
 }
 export * from './selection.ts';
+export * from './recordings.ts';

@@ -194,4 +194,11 @@ export const policy = {
   canOperateAgency(p: Principal, agencyId: string): boolean {
     return policy.canManageAgency(p, agencyId);
   },
+  /**
+   * Watch a room's recording and read its timeline (issue 18): like the room itself, anyone signed in, while it is
+   * recording or ready; a failed recording (its playable part included) only the room's staff, who see why it failed.
+   */
+  canWatchRecording(p: Principal, room: RoomRef, status: 'recording' | 'ready' | 'failed'): boolean {
+    return status !== 'failed' || policy.canModerateRoom(p, room);
+  },
 };
