@@ -94,16 +94,32 @@ export function spawnFfmpeg(args: string[]): ChildProcess {
   return spawn(process.env.FFMPEG_PATH ?? 'ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-/** A UDP port free right now (the OS picks it); ffmpeg binds it next. */
-export async function freeUdpPort(): Promise<number> {
+/** Binds a UDP socket on 127.0.0.1 (`port` 0: any), or resolves null when the port is taken. */
+async function bindUdp(port: number): Promise<dgram.Socket | null> {
   const s = dgram.createSocket('udp4');
-  await new Promise<void>((resolve, reject) => {
-    s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => resolve());
+  return new Promise((resolve) => {
+    s.once('error', () => resolve(null));
+    s.bind(port, '127.0.0.1', () => resolve(s));
   });
-  const { port } = s.address();
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
+}
+
+/**
+ * A UDP port free right now whose next port is free too (ffmpeg's RTP input binds port + 1 for RTCP even when the SDP
+ * says rtcp-mux); ffmpeg binds them next.
+ */
+export async function freeUdpPort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const a = await bindUdp(0);
+    if (!a) continue;
+    const port = a.address().port;
+    const b = port < 65535 ? await bindUdp(port + 1) : null;
+    await new Promise<void>((resolve) => a.close(() => resolve()));
+    if (b) {
+      await new Promise<void>((resolve) => b.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('No pair of free UDP ports for ffmpeg');
 }
 
 /**
@@ -134,11 +150,14 @@ export function parsePlaylist(text: string): { segments: PlaylistSegment[]; ende
   const segments: PlaylistSegment[] = [];
   let duration: number | undefined;
   let ended = false;
-  for (const raw of text.split('\n')) {
+  // ffmpeg rewrites the playlist in place: a read can catch it half written, so only complete lines count.
+  const lines = text.split('\n');
+  lines.pop();
+  for (const raw of lines) {
     const line = raw.trim();
     if (line.startsWith('#EXTINF:')) duration = Number.parseFloat(line.slice(8));
     else if (line === '#EXT-X-ENDLIST') ended = true;
-    else if (line && !line.startsWith('#') && duration !== undefined) {
+    else if (/^seg\d{5,6}\.ts$/.test(line) && duration !== undefined) {
       segments.push({ name: line, durationS: duration });
       duration = undefined;
     }

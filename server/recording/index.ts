@@ -26,10 +26,10 @@ export function createRecording(
   ctx.app.use(recordingRoutes(service, rooms.store, auth));
   const hook: RoomHook = {
     name: 'recording',
-    // Last on end: the catalog's and flash sales' closing pushes (unpin, sale:ended) land in the timeline first. The
-    // media hook (800) has closed the creator's tracks by then, which ends the recording's last part (ffmpeg finishes
-    // its segment); this hook then marks it ready. On live: no constraint.
-    priority: 200,
+    // Before media (800) on end: ffmpeg stops cleanly (its last segment, #EXT-X-ENDLIST) while the creator's packets
+    // still flow; once they stop, its blocked read would hold the stop for seconds. So the pushes of the other end
+    // hooks (the sales' sale:ended...) fall after the recording's end. On live: no constraint.
+    priority: 850,
     async onLive(room) {
       service.consider(room.id);
     },

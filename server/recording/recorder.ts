@@ -12,6 +12,8 @@ import type { RecordingStore } from './store.ts';
 /** How long ffmpeg gets to bind its ports, and to finish its last segment when asked to stop. */
 const FFMPEG_START_MS = 10_000;
 const FFMPEG_STOP_MS = 5_000;
+/** A stop waits this long for packets to wake ffmpeg's read before interrupting it (see Part.close). */
+const FFMPEG_SECOND_SIGINT_MS = 2_500;
 /** Safety net under fs.watch (which can miss a rename on some filesystems): the work directory is synced this often. */
 const SYNC_EVERY_MS = 1_000;
 
@@ -103,13 +105,21 @@ class Part {
       clearInterval(this.keyframes);
       const ffmpeg = this.ffmpeg;
       if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+        const t0 = Date.now();
+        // One SIGINT: ffmpeg finishes its segment and writes #EXT-X-ENDLIST, but only once its blocked RTP read
+        // returns, which takes its socket timeout (about 10 s) when no packet comes (the track closed or paused). A
+        // second SIGINT interrupts that read, and with it any write in progress: the segment in progress may be lost,
+        // never a stored one (the sync only ever stores complete files, and keeps the last complete playlist).
         ffmpeg.kill('SIGINT');
+        const again = setTimeout(() => ffmpeg.kill('SIGINT'), FFMPEG_SECOND_SIGINT_MS);
         const killer = setTimeout(() => {
-          this.log.warn('ffmpeg did not stop in time; killed');
+          this.log.warn({ stderr: this.stderr.slice(-500) }, 'ffmpeg did not stop in time; killed');
           ffmpeg.kill('SIGKILL');
         }, FFMPEG_STOP_MS);
         await this.exited;
+        clearTimeout(again);
         clearTimeout(killer);
+        this.log.debug({ ms: Date.now() - t0 }, 'ffmpeg stopped');
       }
       for (const t of this.transports) t.close();
     })();
@@ -252,7 +262,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     if (this.failure || (this.ending && !final)) return;
     const text = await fsp.readFile(path.join(this.workDir, 'index.m3u8'), 'utf8').catch(() => null);
     if (text === null) return;
-    const { segments } = parsePlaylist(text);
+    const { segments, ended } = parsePlaylist(text);
+    // A playlist caught mid-rewrite, or cut by an interrupted stop, lists less than is stored: keep the stored one.
+    if (segments.length < this.uploaded.size) return;
     const fresh = segments.filter((s) => !this.uploaded.has(s.name));
     if (fresh.length === 0 && !final) return;
     try {
@@ -271,7 +283,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
         await fsp.rm(path.join(this.workDir, s.name), { force: true });
       }
       const listed = segments.filter((s) => this.uploaded.has(s.name));
-      await this.storage.write(this.id, 'index.m3u8', Buffer.from(text));
+      // Only complete lines (see parsePlaylist); a recording that ends is complete even if ffmpeg could not say so.
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      await this.storage.write(this.id, 'index.m3u8', Buffer.from(final && !ended ? `${complete}#EXT-X-ENDLIST\n` : complete));
       this.durationMs = listed.reduce((n, s) => n + s.durationS * 1000, 0);
     } catch (err) {
       const why = `storage write failed: ${(err as Error).message}`;

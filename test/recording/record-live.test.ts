@@ -1,0 +1,105 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { expect, it } from 'vitest';
+import type { Product, Recording, Room, Timeline } from '@hawker/protocol';
+import { api, call, connect, ok } from '../../harness/clients.ts';
+import { liveRoomWithProduct, scheduleSale } from '../../harness/commerce.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { WebRtcPeer } from '../../harness/webrtc.ts';
+import { firstFrameIsKey, probeDuration, recordingNode, untilSegments } from './helpers.ts';
+
+const t = useTeardown();
+
+it('a ~15 s live with two pins, a flash sale and a chat message is recorded: ffprobe duration within 2 s of the live, every segment starts on a keyframe, the timeline holds each moment within 1 s', async () => {
+  const { node, dir } = await recordingNode(t);
+  const { creator, room, product: scarf } = await liveRoomWithProduct(node);
+  const roomId = room.id;
+  const hat = (
+    await api<Product>(node.url, 'POST', `/api/rooms/${roomId}/products`, creator, {
+      title: 'Straw hat',
+      imageUrl: 'https://img.example.com/hat.jpg',
+      price: 2500,
+      currency: 'USD',
+      skus: [{ id: 'std', label: 'Standard', stock: 50 }],
+    })
+  ).body;
+
+  const socket = t.add(await connect(node.url, creator));
+  ok(await call(socket, 'room:join', { roomId }));
+  const peer = t.add(await WebRtcPeer.open(socket, roomId));
+  const publishedAt = Date.now();
+  await peer.publishVp8(await peer.transport('send'));
+
+  const first = await untilSegments(node, creator, roomId, 1);
+  expect(first.status).toBe('recording');
+  // The recording starts with the creator's video, not before.
+  expect(first.startedAt).toBeGreaterThanOrEqual(publishedAt);
+
+  await untilSegments(node, creator, roomId, 2);
+  const pin1 = (await api<{ pinnedAt: number }>(node.url, 'PUT', `/api/rooms/${roomId}/pin`, creator, { productId: scarf.id })).body;
+  expect(pin1.pinnedAt).toEqual(expect.any(Number));
+  ok(await call(socket, 'chat:send', { roomId, text: 'the scarf is silk' }));
+  await untilSegments(node, creator, roomId, 3);
+  const pin2 = (await api<{ pinnedAt: number }>(node.url, 'PUT', `/api/rooms/${roomId}/pin`, creator, { productId: hat.id })).body;
+  await untilSegments(node, creator, roomId, 4);
+  const saleAt = Date.now();
+  const sale = await scheduleSale(node, creator, roomId, hat.id, { durationMs: 5_000 });
+  await waitFor(
+    'the sale to end',
+    async () => {
+      const tl = await api<Timeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator);
+      return tl.body.entries?.some((e) => e.kind === 'sale_end');
+    },
+    15_000,
+    200,
+  );
+  const unpinAt = Date.now();
+  expect((await api(node.url, 'DELETE', `/api/rooms/${roomId}/pin`, creator)).status).toBe(200);
+  await untilSegments(node, creator, roomId, 8);
+  const endedAt = Date.now();
+  expect((await api<Room>(node.url, 'POST', `/api/rooms/${roomId}/end`, creator)).status).toBe(200);
+
+  const rec = await waitFor(
+    'the recording to be ready',
+    async () => {
+      const r = await api<Recording>(node.url, 'GET', `/api/recordings/${first.id}`, creator);
+      return r.body.status === 'ready' ? r.body : undefined;
+    },
+    15_000,
+    100,
+  );
+  const liveS = (endedAt - publishedAt) / 1000;
+  const playlist = path.join(dir, rec.id, 'index.m3u8');
+  const probed = await probeDuration(playlist);
+  expect(Math.abs(probed - liveS)).toBeLessThanOrEqual(2);
+  expect(Math.abs(rec.durationMs / 1000 - probed)).toBeLessThanOrEqual(1);
+  // Every segment starts on a keyframe (so a seek lands on a picture, and segments play alone).
+  const text = await fs.readFile(playlist, 'utf8');
+  expect(text).toContain('#EXT-X-ENDLIST');
+  const segments = text.split('\n').filter((l) => l.endsWith('.ts'));
+  expect(segments.length).toBeGreaterThanOrEqual(8);
+  for (const s of segments) expect(await firstFrameIsKey(path.join(dir, rec.id, s)), s).toBe(true);
+
+  // The shopping timeline, each moment at its offset into the recording (from the recording's start).
+  const tl = (await api<Timeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline?chat=true`, creator)).body;
+  const at = (kind: string, productId?: string) => tl.entries.find((e) => e.kind === kind && (!productId || e.productId === productId));
+  const near = (offsetMs: number | undefined, wallMs: number) => {
+    expect(offsetMs).toBeDefined();
+    expect(Math.abs(offsetMs! - (wallMs - rec.startedAt))).toBeLessThanOrEqual(1_000);
+  };
+  near(at('pin', scarf.id)?.offsetMs, pin1.pinnedAt);
+  near(at('pin', hat.id)?.offsetMs, pin2.pinnedAt);
+  near(at('unpin', hat.id)?.offsetMs, unpinAt);
+  near(at('sale_start', hat.id)?.offsetMs, saleAt);
+  expect(at('sale_end')?.data).toMatchObject({ saleId: sale.id });
+  expect(at('chat')?.data).toMatchObject({ text: 'the scarf is silk' });
+  // Offsets are inside the recording, in order.
+  const offsets = tl.entries.map((e) => e.offsetMs);
+  expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+  expect(Math.max(...offsets)).toBeLessThanOrEqual(rec.durationMs + 1_000);
+  // Without ?chat=true the timeline is the shopping moments only.
+  const shopping = (await api<Timeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline`, creator)).body;
+  expect(shopping.entries.some((e) => e.kind === 'chat')).toBe(false);
+  expect(shopping.entries.length).toBe(tl.entries.length - 1);
+}, 90_000);
