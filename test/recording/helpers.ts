@@ -49,9 +49,10 @@ export async function untilSegments(node: TestNode, token: string, roomId: strin
   );
 }
 
-/** ffprobe's duration of a media file or playlist, seconds. */
-export async function probeDuration(file: string): Promise<number> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
+/** ffprobe's duration of a media file or playlist (a file, or a URL read with `token`), seconds. */
+export async function probeDuration(file: string, token?: string): Promise<number> {
+  const headers = token ? ['-headers', `Authorization: Bearer ${token}\r\n`] : [];
+  const { stdout } = await run('ffprobe', ['-v', 'error', ...headers, '-show_entries', 'format=duration', '-of', 'csv=p=0', file]);
   return Number.parseFloat(stdout.trim());
 }
 
