@@ -190,9 +190,15 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       throw err;
     }
     if (this.gapSince !== undefined) {
-      const gap = Date.now() - this.gapSince;
+      // The timeline marks where the stream stopped; later moments shift back by the gap (the recording has no media
+      // for it).
+      const since = this.gapSince;
+      const gapMs = Date.now() - since;
       this.gapSince = undefined;
-      await this.store.addGap(this.id, gap).catch((err: Error) => this.log.warn({ err }, 'recording gap not stored'));
+      await this.store
+        .appendEvents(this.roomId, [{ at: since, kind: 'gap', productId: null, data: { gapMs } }])
+        .then(() => this.store.addGap(this.id, gapMs))
+        .catch((err: Error) => this.log.warn({ err }, 'recording gap not stored'));
     }
     // The video closing (the stream really stopped, not a reconnect within the grace: held producers live on) ends
     // this part; a later producer starts the next one after a gap.
