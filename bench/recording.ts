@@ -37,7 +37,19 @@ type Route = 'transcode' | 'remux';
 async function encodeSources(size: string): Promise<Record<Route, string>> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-bench-src-'));
   onCleanup(() => fs.rm(dir, { recursive: true, force: true }));
-  const input = ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30`, '-t', String(SECONDS + 4), '-pix_fmt', 'yuv420p'];
+  const input = [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${size}:rate=30`,
+    '-t',
+    String(SECONDS + 4),
+    '-pix_fmt',
+    'yuv420p',
+  ];
   const out = { transcode: path.join(dir, 'src.webm'), remux: path.join(dir, 'src.ts') };
   const encode = (args: string[]) =>
     new Promise<void>((resolve, reject) => {
@@ -71,6 +83,7 @@ async function measure(route: Route, size: string, source: Record<Route, string>
     args.map((a) => (a === 'error' ? (process.env.BENCH_FFMPEG_LOG ?? 'error') : a)),
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
+  const exited = new Promise((r) => recorder.once('exit', r));
   onCleanup(() => void recorder.kill('SIGKILL'));
   while (!(await udpPortsBound([port]))) await new Promise((r) => setTimeout(r, 25));
   // The sender plays the browser, copying a pre-encoded stream (so its own CPU does not compete with the recorder's).
@@ -106,7 +119,7 @@ async function measure(route: Route, size: string, source: Record<Route, string>
   sender.kill('SIGKILL');
   recorder.kill('SIGINT');
   setTimeout(() => recorder.kill('SIGINT'), 1_000).unref();
-  await new Promise((r) => recorder.once('exit', r));
+  await exited;
   const segments = (await fs.readdir(dir)).filter((f) => f.endsWith('.ts')).length;
   return { cpuPerS: cpu / wall, segments };
 }

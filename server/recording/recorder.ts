@@ -202,14 +202,16 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     // The video closing (the stream really stopped, not a reconnect within the grace: held producers live on) ends
     // this part; a later producer starts the next one after a gap.
-    source.video.observer.once('close', () => {
-      if (this.part !== part) return;
-      this.part = undefined;
-      this.gapSince = Date.now();
-      this.partClosed = part.close().then(() => this.sync());
-    });
+    source.video.observer.once('close', () => this.endPart(part));
     part.ffmpeg?.once('exit', (code) => {
-      if (this.part === part && !this.ended) void this.fail(`ffmpeg exited unexpectedly (code ${code}): ${part.stderr.trim().slice(-300)}`);
+      if (this.part !== part || this.ended) return;
+      if (code === 0) {
+        // No packet for ffmpeg's listen timeout (10 s): the creator paused the video, or the node lost its media.
+        // ffmpeg ended the part cleanly; the video's next resume starts the next one, after a gap.
+        this.endPart(part);
+        return;
+      }
+      void this.fail(`ffmpeg exited unexpectedly (code ${code}): ${part.stderr.trim().slice(-300)}`);
     });
     if (!this.watcher) {
       try {
@@ -221,6 +223,14 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       this.timer = setInterval(() => void this.sync(), SYNC_EVERY_MS);
       this.timer.unref();
     }
+  }
+
+  /** The part's media stopped: it ends (its last segment synced) and the recording waits for the next one. */
+  private endPart(part: Part): void {
+    if (this.part !== part) return;
+    this.part = undefined;
+    this.gapSince = Date.now();
+    this.partClosed = part.close().then(() => this.sync());
   }
 
   /** The live ended: finish the segment in progress, sync, and mark the recording ready. */

@@ -37,7 +37,11 @@ export class RecordingService {
     this.storage = new LocalDiskStorage(this.dir);
     media.on('room', (room: RoomMedia) => {
       room.on('produceradded', (p) => {
-        if (p.kind === 'video') this.consider(room.roomId);
+        if (p.kind === 'video' && !p.paused) this.consider(room.roomId);
+      });
+      // A paused video sends nothing: ffmpeg ends its part after its listen timeout; the resume starts the next.
+      room.on('producerstate', (_id, paused) => {
+        if (!paused) this.consider(room.roomId);
       });
     });
   }
@@ -128,7 +132,7 @@ export class RecordingService {
   /** The creator's video (and audio, if published) on this node's origin router. */
   private source(roomId: string): RecorderSource | undefined {
     const side = this.media.get(roomId)?.serverSide();
-    const video = side?.producers.find((p) => p.kind === 'video' && !p.closed);
+    const video = side?.producers.find((p) => p.kind === 'video' && !p.closed && !p.paused);
     if (!side || !video) return undefined;
     return { router: side.router, video, audio: side.producers.find((p) => p.kind === 'audio' && !p.closed) };
   }
