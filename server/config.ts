@@ -117,7 +117,7 @@ const EnvSchema = z.object({
   RECORDING: bool.default(true),
   /** Where recordings' HLS files are kept; unset: `$DATA_DIR/recordings`. */
   RECORDINGS_DIR: z.string().min(1).optional(),
-  /** Recordings this node runs at once (each is an ffmpeg transcode, about a tenth of a core: docs/replay.md). */
+  /** Recordings this node runs at once (each an ffmpeg transcode: about 8 % of a core at 480p, 23 % at 720p; docs/replay.md). */
   RECORDINGS_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
   /** Bytes one recording may write; past it the recording stops (with an alert) and the live goes on. */
   RECORDING_MAX_BYTES: z.coerce.number().int().min(1_000_000).max(1_000_000_000_000).default(4_000_000_000),
