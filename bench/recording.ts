@@ -61,7 +61,7 @@ async function encodeSources(size: string): Promise<Record<Route, string>> {
   return out;
 }
 
-async function measure(route: Route, size: string, source: Record<Route, string>): Promise<{ cpuPerS: number; segments: number }> {
+async function measure(route: Route, source: Record<Route, string>): Promise<{ cpuPerS: number; segments: number }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'hawker-bench-rec-'));
   onCleanup(() => fs.rm(dir, { recursive: true, force: true }));
   const port = await freeUdpPort();
@@ -134,7 +134,7 @@ runMain(
       const source = await encodeSources(size);
       for (const route of ['transcode', 'remux'] as const) {
         progress(`${route} ${size}: ${SECONDS} s`);
-        const r = await measure(route, size, source);
+        const r = await measure(route, source);
         rows.push([route, size, `${round(r.cpuPerS * 100)} %`, round(1 / r.cpuPerS, 1), r.segments]);
         results.push({ route, size, cpuCoresPerRoom: round(r.cpuPerS, 3), roomsPerCore: round(1 / r.cpuPerS, 1), segments: r.segments });
       }
