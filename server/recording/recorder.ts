@@ -16,6 +16,8 @@ const FFMPEG_STOP_MS = 5_000;
 const FFMPEG_SECOND_SIGINT_MS = 2_500;
 /** Safety net under fs.watch (which can miss a rename on some filesystems): the work directory is synced this often. */
 const SYNC_EVERY_MS = 1_000;
+/** Sync ticks between heartbeats (`recordings.updated_at`); RecordingService sweeps rows silent for much longer. */
+const HEARTBEAT_TICKS = 10;
 
 export interface RecorderEvents {
   /** The recording ended: `ready`, or `failed` with why (storage, disk bound, ffmpeg). */
@@ -220,7 +222,12 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       } catch (err) {
         this.log.warn({ err }, 'cannot watch the recording directory; syncing on the timer only');
       }
-      this.timer = setInterval(() => void this.sync(), SYNC_EVERY_MS);
+      let ticks = 0;
+      this.timer = setInterval(() => {
+        void this.sync();
+        // The heartbeat that tells other nodes this one still records (RecordingService's sweep), also in a gap.
+        if (++ticks % HEARTBEAT_TICKS === 0) this.store.touch(this.id).catch(() => {});
+      }, SYNC_EVERY_MS);
       this.timer.unref();
     }
   }

@@ -11,6 +11,10 @@ import { Recorder, type RecorderSource } from './recorder.ts';
 import { LocalDiskStorage, type RecordingStorage } from './storage.ts';
 import type { RecordingStore } from './store.ts';
 
+/** How often each node looks for recordings whose node died, and how long a recording may go without a heartbeat. */
+const SWEEP_EVERY_MS = 30_000;
+const STALE_MS = 60_000;
+
 /**
  * This node's recordings (docs/replay.md): a room's recording starts when the room is live, records (its `record`
  * setting, default on) and its creator's video is published on this node; it stops when the room ends. At most
@@ -23,6 +27,7 @@ export class RecordingService {
   private readonly pending = new Map<string, Promise<void>>();
   private storage: RecordingStorage;
   private closed = false;
+  private readonly sweeper: NodeJS.Timeout;
   readonly dir: string;
   private readonly log: Logger;
 
@@ -35,6 +40,12 @@ export class RecordingService {
     this.log = ctx.log.child({ module: 'recording' });
     this.dir = path.resolve(ctx.config.RECORDINGS_DIR ?? path.join(ctx.config.dataDir, 'recordings'));
     this.storage = new LocalDiskStorage(this.dir);
+    // Recordings of nodes that died stay `recording` until some node sweeps them (any node: the sweep is one UPDATE).
+    this.sweeper = setInterval(
+      () => void this.sweep().catch((err: Error) => this.log.warn({ err }, 'recording sweep failed')),
+      SWEEP_EVERY_MS,
+    );
+    this.sweeper.unref();
     media.on('room', (room: RoomMedia) => {
       room.on('produceradded', (p) => {
         if (p.kind === 'video' && !p.paused) this.consider(room.roomId);
@@ -145,9 +156,17 @@ export class RecordingService {
     if (room.agencyId) this.ctx.io.to(consoleChannel(room.agencyId)).emit('recording:stopped', push);
   }
 
+  /** Ends recordings whose node stopped its heartbeat STALE_MS ago (it died mid-live): ready up to the kill, marked interrupted. */
+  async sweep(staleMs = STALE_MS): Promise<string[]> {
+    const ids = await this.store.sweepStale(staleMs);
+    if (ids.length > 0) this.log.warn({ recordingIds: ids }, 'ended recordings whose node stopped (their stored segments stay playable)');
+    return ids;
+  }
+
   /** Stops every recording on this node (each ready with what it wrote). Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.sweeper);
     await Promise.allSettled([...this.pending.values()]);
     await Promise.allSettled([...this.recorders.values()].map((r) => r.stop()));
   }

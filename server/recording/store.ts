@@ -102,11 +102,10 @@ export class RecordingStore {
 
   /** Progress: media written so far (only while recording). */
   async progress(id: string, durationMs: number, bytes: number): Promise<void> {
-    await this.db.query(`UPDATE recordings SET duration_ms = $2, bytes = $3 WHERE id = $1 AND status = 'recording'`, [
-      id,
-      Math.round(durationMs),
-      bytes,
-    ]);
+    await this.db.query(
+      `UPDATE recordings SET duration_ms = $2, bytes = $3, updated_at = clock_timestamp() WHERE id = $1 AND status = 'recording'`,
+      [id, Math.round(durationMs), bytes],
+    );
   }
 
   /** The creator's stream was away for `ms` (offsets after it shift back by that much). */
@@ -115,6 +114,25 @@ export class RecordingStore {
       id,
       Math.max(0, Math.round(ms)),
     ]);
+  }
+
+  /** The recording node is alive and still recording (also while the creator's video is away). */
+  async touch(id: string): Promise<void> {
+    await this.db.query(`UPDATE recordings SET updated_at = clock_timestamp() WHERE id = $1 AND status = 'recording'`, [id]);
+  }
+
+  /**
+   * Ends the recordings whose node stopped touching them for `staleMs` (it died): `ready` (what was stored plays, up
+   * to the kill), with why in `failure_reason`. Returns their ids.
+   */
+  async sweepStale(staleMs: number): Promise<string[]> {
+    const res = await this.db.query(
+      `UPDATE recordings SET status = 'ready', ended_at = clock_timestamp(),
+              failure_reason = 'interrupted: the recording node stopped (crash or kill); it plays up to that moment'
+        WHERE status = 'recording' AND updated_at < clock_timestamp() - make_interval(secs => $1 / 1000.0) RETURNING id`,
+      [staleMs],
+    );
+    return res.rows.map((r) => r.id as string);
   }
 
   /** Ends a recording once: `ready` or `failed` (with why). Returns false if it had already ended. */

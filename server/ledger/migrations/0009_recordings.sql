@@ -16,12 +16,15 @@ CREATE TABLE recordings (
   bytes           bigint NOT NULL DEFAULT 0 CHECK (bytes >= 0),
   gap_ms          bigint NOT NULL DEFAULT 0 CHECK (gap_ms >= 0),
   failure_reason  text CHECK (char_length(failure_reason) <= 500),
+  -- The recording node's heartbeat while recording: a row it stopped touching belongs to a node that died.
+  updated_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
   CONSTRAINT recordings_ended_when CHECK ((status = 'recording') = (ended_at IS NULL))
 );
 CREATE INDEX recordings_room ON recordings (room_id, started_at DESC);
 CREATE INDEX recordings_creator ON recordings (creator_id, started_at DESC);
 -- At most one recording in progress per room, whatever the nodes do.
 CREATE UNIQUE INDEX recordings_one_active ON recordings (room_id) WHERE status = 'recording';
+CREATE INDEX recordings_in_progress ON recordings (updated_at) WHERE status = 'recording';
 
 -- The shopping timeline: what the live pushed (pin, unpin, sale start and end, sold out, chat), at its offset into the
 -- recording. `data` is the push's payload as viewers got it.
