@@ -32,8 +32,12 @@ async function open(identity: Identity, id: string | null, roomId: string | null
       });
       return;
     }
-    const { entries } = await api.recordingTimeline(recording.id);
-    new ReplayView(api, identity, recording, entries);
+    const [{ entries }, current] = await Promise.all([
+      api.recordingTimeline(recording.id),
+      // Today's price and stock of the room's products: buying from a replay is at those, not at the live's.
+      api.listProducts(recording.roomId).catch(() => [] as Product[]),
+    ]);
+    new ReplayView(api, identity, recording, entries, new Map(current.map((p) => [p.id, p])));
   } catch (err) {
     showNotice({
       title: 'Cannot open this replay',
@@ -71,6 +75,7 @@ class ReplayView {
     private readonly identity: Identity,
     private readonly recording: Recording,
     private readonly entries: TimelineEntry[],
+    private readonly current: ReadonlyMap<string, Product>,
   ) {
     const markers = entries
       .filter((e) => e.kind === 'pin' || e.kind === 'sale_start')
@@ -127,7 +132,8 @@ class ReplayView {
 
   /** Shows the card of the product pinned at the current position (the same product: left as it is). */
   private update(): void {
-    const product = pinnedAt(this.entries, this.video.currentTime * 1000);
+    const then = pinnedAt(this.entries, this.video.currentTime * 1000);
+    const product = then ? (this.current.get(then.id) ?? then) : null;
     if ((product?.id ?? null) === this.shown) return;
     this.shown = product?.id ?? null;
     if (!product) {
@@ -135,7 +141,12 @@ class ReplayView {
       return;
     }
     const sku = product.skus[0];
-    const buy = h('button', { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'replay-buy' } }, 'Buy');
+    const soldOut = sku !== undefined && sku.left <= 0;
+    const buy = h(
+      'button',
+      { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'replay-buy', disabled: soldOut } },
+      soldOut ? 'Sold out' : 'Buy',
+    );
     buy.addEventListener('click', () => void withButton(buy, () => this.buy(product)));
     replace(
       this.card,
