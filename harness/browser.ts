@@ -57,6 +57,8 @@ export interface PageOptions {
   identity?: DevTokenResponse;
   /** DESKTOP when absent. */
   viewport?: { width: number; height: number };
+  /** The browser's language (navigator.language, Accept-Language), e.g. 'zh-CN'; Chromium's default when absent. */
+  locale?: string;
   /** Console errors the test provokes on purpose (the 4xx of a refused action...), left out of `errors`. */
   allowErrors?: RegExp[];
   /** A script file run in the page before any of its own, for instrumentation (benchmarks). */
@@ -84,7 +86,11 @@ export async function openPage(
   opts: PageOptions,
   adopt: (context: BrowserContext) => void,
 ): Promise<TestPage> {
-  const context = await browser.newContext({ viewport: opts.viewport ?? DESKTOP, permissions: ['camera', 'microphone'] });
+  const context = await browser.newContext({
+    viewport: opts.viewport ?? DESKTOP,
+    permissions: ['camera', 'microphone'],
+    ...(opts.locale ? { locale: opts.locale } : {}),
+  });
   adopt(context);
   context.setDefaultTimeout(20_000);
   if (opts.identity) {

@@ -23,6 +23,8 @@ apt_packages=(
   build-essential pkg-config patch meson ninja-build python3
   libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev libflatbuffers-dev flatbuffers-compiler liburing-dev
   ffmpeg chromium
+  # Chinese glyphs for the pages' zh-CN screenshots (Chromium otherwise draws boxes).
+  fonts-noto-cjk
 )
 if [ "${HAWKER_SKIP_APT:-0}" != 1 ] && command -v dpkg-query >/dev/null; then
   missing=()

@@ -220,6 +220,22 @@ const EnvSchema = z.object({
   PAYMENT_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** A job whose worker stops renewing its lock for this long (crash, SIGKILL) is retried by another worker. */
   PAYMENT_LOCK_MS: z.coerce.number().int().min(500).max(600_000).default(30_000),
+  // After payment (issue 16: server/refunds; docs/commerce.md, "After payment: cancel and refunds").
+  /** How long after payment a buyer may ask for a refund (default 7 days). */
+  REFUND_REQUEST_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(60_000)
+    .max(365 * 86_400_000)
+    .default(7 * 86_400_000),
+  /** Refund requests one buyer may have open (waiting for the shop's answer) at once, across their orders. */
+  REFUND_REQUESTS_OPEN_PER_BUYER: z.coerce.number().int().min(1).max(1_000).default(5),
+  /** Refund requests one order may have in all (open, approved and rejected). */
+  REFUND_REQUESTS_PER_ORDER: z.coerce.number().int().min(1).max(100).default(5),
+  /** Refunds one order may have in all (partial refunds add up; each is a gateway call). */
+  REFUNDS_PER_ORDER: z.coerce.number().int().min(1).max(1_000).default(20),
+  /** How often requested refunds whose gateway outcome is unknown (timeout) are retried, with the same key. */
+  REFUND_RETRY_MS: z.coerce.number().int().min(50).max(3_600_000).default(30_000),
   // Merchant operations (issue 16: server/exports, server/webhooks; docs/commerce.md, "Exports and webhooks").
   /** Development only: webhook endpoints may be http(s) on localhost / 127.0.0.1 / [::1]. Refused in production. */
   WEBHOOK_ALLOW_HTTP_LOCALHOST: bool.default(false),
@@ -244,6 +260,20 @@ const EnvSchema = z.object({
     .min(0)
     .max(30 * 86_400_000)
     .default(86_400_000),
+  // Fulfilment (issue 16: server/fulfilment; docs/commerce.md, "After payment: fulfilment").
+  /** A delivered order is completed automatically this long after delivery (default 7 days). */
+  ORDER_AUTO_COMPLETE_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(365 * 86_400_000)
+    .default(7 * 86_400_000),
+  /** How often each node completes delivered orders that are due (any node may; each order completes once). */
+  FULFILMENT_TICK_MS: z.coerce.number().int().min(20).max(3_600_000).default(60_000),
+  /** Largest shipments CSV upload, bytes (the JSON body around it is bounded by REST_BODY_MAX_BYTES too). */
+  FULFILMENT_CSV_MAX_BYTES: z.coerce.number().int().min(64).max(1_048_576).default(48_000),
+  /** Most data rows in one shipments CSV upload. */
+  FULFILMENT_CSV_MAX_ROWS: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
 export type Config = Omit<z.infer<typeof EnvSchema>, 'DEV_TOKENS'> & { DEV_TOKENS: boolean; dataDir: string };

@@ -24,6 +24,8 @@ import { createShops, ShopStore } from './shops/index.ts';
 import { ShopStock } from './stock/shopStock.ts';
 import { createExports } from './exports/index.ts';
 import { createWebhooks } from './webhooks/index.ts';
+import { createRefunds } from './refunds/index.ts';
+import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
 import { createStream } from './stream/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
@@ -132,6 +134,18 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Recording and replay (issue 18): records lives from this node's room media, keeps their shopping timeline.
   const recording = createRecording(ctx, auth, rooms.service, stream.media);
   node.add(recording);
+  // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
+  node.add(
+    createRefunds(ctx, auth, {
+      ledger,
+      orders: orders.service.store,
+      gateway: payments.runtime.gateway,
+      shopStock,
+      rooms: rooms.service,
+    }),
+  );
+  // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.
+  node.add(createFulfilment(ctx, auth, { ledger, shops: shopStore, rooms: rooms.service, announcer: orders.service.store }));
 
   // Every room hook, in one place. Each declares its priority and RoomHooks runs them highest first, with one error rule
   // per kind (server/rooms/hooks.ts; the order and why: docs/architecture.md, "Rooms and hooks"). Listed in run order.

@@ -1,6 +1,18 @@
 import type { z } from 'zod';
 import type {
   AgencyAnalytics,
+  ApprovedRefundRequest,
+  ApproveRefundRequestBody,
+  CreateRefundBody,
+  CreateRefundRequestBody,
+  MerchantAuditPage,
+  MerchantAuditQuery,
+  OrderRefunds,
+  RefundRequest,
+  RefundRequestList,
+  RefundRequestPage,
+  ListShopRefundRequestsQuery,
+  RefundResult,
   AgencyModerationState,
   CreateProductBody,
   CreateRoomBody,
@@ -11,8 +23,8 @@ import type {
   ListRecordingsQuery,
   ListRoomsQuery,
   Order,
+  OrderHistory,
   OrderList,
-  OrderStatus,
   PinnedProduct,
   PlaceOrderResult,
   PlaceShopOrderBody,
@@ -22,8 +34,11 @@ import type {
   RoomAnalytics,
   RoomModerationState,
   ScheduleSaleBody,
-  Timeline,
-  TimelineQuery,
+  RecordingTimeline,
+  RecordingTimelineQuery,
+  ShipmentsUploadResult,
+  ShipOrderBody,
+  DeliverOrderBody,
   WireError,
 } from '@hawker/protocol';
 import { HawkerError } from './errors.ts';
@@ -316,15 +331,15 @@ export class HawkerApi {
   }
 
   /**
-   * Every status an order took, oldest first, with why and who (a user id, or `system:…`); for its buyer and the
-   * room's managers (anyone else gets NOT_FOUND).
+   * Every step an order took, oldest first, with why and who (a user id, or `system:…`): its payment statuses and its
+   * fulfilment steps (`kind` tells them apart: shipped, delivered, completed), with its fulfilment (carrier, tracking
+   * number) and refunded total; for its buyer and the room's managers (anyone else gets NOT_FOUND).
    *
    * @example
-   * const { events } = await api.orderHistory(orderId);
+   * const { events, fulfilment } = await api.orderHistory(orderId);
+   * if (fulfilment?.trackingNumber) showTracking(fulfilment.carrier, fulfilment.trackingNumber);
    */
-  orderHistory(
-    orderId: string,
-  ): Promise<{ orderId: string; events: { status: OrderStatus; reason: string | null; actor: string; at: number }[] }> {
+  orderHistory(orderId: string): Promise<OrderHistory> {
     return this.call('GET', `/api/orders/${encodeURIComponent(orderId)}/history`);
   }
 
@@ -358,8 +373,165 @@ export class HawkerApi {
    * const { entries } = await api.recordingTimeline(recordingId);
    * const pins = entries.filter((e) => e.kind === 'pin');
    */
-  recordingTimeline(recordingId: string, query: z.input<typeof TimelineQuery> = {}): Promise<Timeline> {
+  recordingTimeline(recordingId: string, query: z.input<typeof RecordingTimelineQuery> = {}): Promise<RecordingTimeline> {
     return this.call('GET', `/api/recordings/${encodeURIComponent(recordingId)}/timeline${queryString(query)}`);
+  }
+
+  /**
+   * Cancels an unpaid (reserved) order with a reason, as the shop's staff or the room's managers; its stock returns at
+   * once. An order whose payment is in flight is refused (CONFLICT, `details.reason` PAYMENT_IN_FLIGHT): refund it once
+   * it is paid.
+   *
+   * @example
+   * await api.staffCancelOrder(orderId, 'duplicate order');
+   */
+  staffCancelOrder(orderId: string, reason: string): Promise<Order> {
+    return this.call('POST', `${orderPath(orderId)}/staff-cancel`, { reason });
+  }
+
+  /**
+   * Refunds a paid order through the gateway (the shop's owner, the room's managers, admins): `full: true`, a
+   * `quantity` of units, or an `amount`; `restock` returns the units to the shop's stock. The same `idempotencyKey`
+   * refunds once however often it is sent (`replayed: true` on repeats). `refund.status` is `requested` while the
+   * gateway's outcome is unknown; the server completes it (watch {@link HawkerApi.orderRefunds} or `order:refund`).
+   *
+   * @example
+   * const { refund } = await api.refundOrder(orderId, { idempotencyKey: crypto.randomUUID(), reason: 'broken', quantity: 1 });
+   */
+  refundOrder(orderId: string, body: z.input<typeof CreateRefundBody>): Promise<RefundResult> {
+    return this.call('POST', `${orderPath(orderId)}/refunds`, body);
+  }
+
+  /**
+   * An order's refunds (oldest first) and totals, for its buyer and the shop's staff.
+   *
+   * @example
+   * const { refundedAmount, refunds } = await api.orderRefunds(orderId);
+   */
+  orderRefunds(orderId: string): Promise<OrderRefunds> {
+    return this.call('GET', `${orderPath(orderId)}/refunds`);
+  }
+
+  /**
+   * The buyer asks for a refund of a paid order (all of it, or `quantity` units) within the server's refund window.
+   *
+   * @example
+   * const request = await api.requestRefund(orderId, { reason: 'arrived broken', quantity: 1 });
+   */
+  requestRefund(orderId: string, body: z.input<typeof CreateRefundRequestBody>): Promise<RefundRequest> {
+    return this.call('POST', `${orderPath(orderId)}/refund-requests`, body);
+  }
+
+  /**
+   * An order's refund requests, oldest first, for its buyer and the shop's staff.
+   *
+   * @example
+   * const { requests } = await api.orderRefundRequests(orderId);
+   */
+  orderRefundRequests(orderId: string): Promise<RefundRequestList> {
+    return this.call('GET', `${orderPath(orderId)}/refund-requests`);
+  }
+
+  /**
+   * One page of a shop's refund requests, newest first (its owner, its staff, admins); `status: 'open'` lists the ones
+   * waiting for an answer. Pass `nextCursor` back as `cursor`.
+   *
+   * @example
+   * const { requests } = await api.shopRefundRequests(shopId, { status: 'open' });
+   */
+  shopRefundRequests(shopId: string, query: z.input<typeof ListShopRefundRequestsQuery> = {}): Promise<RefundRequestPage> {
+    return this.call('GET', `/api/shops/${encodeURIComponent(shopId)}/refund-requests${queryString(query)}`);
+  }
+
+  /**
+   * Approves a buyer's refund request (the shop's owner, the room's managers, admins): the refund is made at once.
+   *
+   * @example
+   * const { refund } = await api.approveRefundRequest(requestId, { restock: true });
+   */
+  approveRefundRequest(requestId: string, body: z.input<typeof ApproveRefundRequestBody> = {}): Promise<ApprovedRefundRequest> {
+    return this.call('POST', `/api/refund-requests/${encodeURIComponent(requestId)}/approve`, body);
+  }
+
+  /**
+   * Rejects a buyer's refund request with a reason.
+   *
+   * @example
+   * await api.rejectRefundRequest(requestId, 'the seal is broken');
+   */
+  rejectRefundRequest(requestId: string, reason: string): Promise<RefundRequest> {
+    return this.call('POST', `/api/refund-requests/${encodeURIComponent(requestId)}/reject`, { reason });
+  }
+
+  /**
+   * One page of a shop's (or a room's) merchant audit trail, newest first: money actions, exports, webhook changes.
+   * The shop's owner and admins. Pass `nextCursor` back as `cursor`; `from`, `to` (ms) and `action` filter.
+   *
+   * @example
+   * const { entries } = await api.merchantAudit({ shopId, action: 'refund.succeeded' });
+   */
+  merchantAudit(query: z.input<typeof MerchantAuditQuery>): Promise<MerchantAuditPage> {
+    return this.call('GET', `/api/merchant-audit${queryString(query)}`);
+  }
+
+  /**
+   * One page of the signed-in buyer's orders across every room and channel, newest first, each with its `timeline`
+   * (payment and fulfilment steps with who took them) and `fulfilment`; paged and filtered as
+   * {@link HawkerApi.myOrdersPage}.
+   *
+   * @example
+   * let page = await api.listMyOrders({ limit: 20 });
+   * for (const o of page.orders) console.log(o.title, o.status, o.fulfilment?.status, o.timeline?.length);
+   * if (page.nextCursor) page = await api.listMyOrders({ limit: 20, cursor: page.nextCursor });
+   */
+  listMyOrders(query: Omit<z.input<typeof ListOrdersQuery>, 'timeline'> = {}): Promise<OrderList> {
+    return this.myOrdersPage({ ...query, timeline: 'true' });
+  }
+
+  /**
+   * Ships a paid order (its shop's owner or staff, its room's managers, admins): carrier and tracking number, with an
+   * optional note kept in its history. The same shipment again answers the order unchanged; anything else once
+   * shipped is a CONFLICT (fulfilment only moves forward).
+   *
+   * @example
+   * const order = await api.shipOrder(orderId, { carrier: 'UPS', trackingNumber: '1Z999AA10123456784' });
+   */
+  shipOrder(orderId: string, body: z.input<typeof ShipOrderBody>): Promise<Order> {
+    return this.call('POST', `/api/orders/${encodeURIComponent(orderId)}/ship`, body);
+  }
+
+  /**
+   * Marks a shipped order delivered (the same people as {@link HawkerApi.shipOrder}); the server completes it
+   * ORDER_AUTO_COMPLETE_MS later.
+   *
+   * @example
+   * await api.deliverOrder(orderId, { note: 'signed for by the buyer' });
+   */
+  deliverOrder(orderId: string, body: z.input<typeof DeliverOrderBody> = {}): Promise<Order> {
+    return this.call('POST', `/api/orders/${encodeURIComponent(orderId)}/deliver`, body);
+  }
+
+  /**
+   * Ships many orders of a shop from CSV text with the header `order_id,carrier,tracking_number`; each row's outcome
+   * is in `rows` (a bad row changes nothing; the good ones are applied).
+   *
+   * @example
+   * const res = await api.uploadShipments(shopId, 'order_id,carrier,tracking_number\r\no1,UPS,1Z999AA10123456784\r\n');
+   * for (const r of res.rows) if (r.error) console.warn(`row ${r.row}: ${r.error.message}`);
+   */
+  uploadShipments(shopId: string, csv: string): Promise<ShipmentsUploadResult> {
+    return this.call('POST', `/api/shops/${encodeURIComponent(shopId)}/shipments`, { csv });
+  }
+
+  /**
+   * {@link HawkerApi.uploadShipments} for a room's own products' orders (its creator, its agency's owner, admins); a
+   * shop product sold in the room is its shop's to ship.
+   *
+   * @example
+   * const res = await api.uploadRoomShipments(roomId, csvText);
+   */
+  uploadRoomShipments(roomId: string, csv: string): Promise<ShipmentsUploadResult> {
+    return this.call('POST', `${roomPath(roomId)}/shipments`, { csv });
   }
 
   /**
@@ -402,6 +574,7 @@ export class HawkerApi {
 }
 
 const roomPath = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
+const orderPath = (orderId: string): string => `/api/orders/${encodeURIComponent(orderId)}`;
 
 function queryString(query: Record<string, unknown>): string {
   const qs = new URLSearchParams(

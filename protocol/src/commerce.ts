@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { EpochMs, Id, ImageUrl, PlainText } from './common.ts';
+import { OrderFulfilment, OrderTimelineEvent } from './fulfilment.ts';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Shared scalars
@@ -284,6 +285,12 @@ export const Order = z.object({
   channel: OrderChannel.optional(),
   shopId: Id.nullable().optional(),
   creatorId: Id.nullable().optional(),
+  /** Additive (issue 16): the order's fulfilment after payment (protocol/src/fulfilment.ts). */
+  fulfilment: OrderFulfilment.optional(),
+  /** Additive (issue 16): refunded so far, minor units (0: nothing refunded). */
+  refundedAmount: z.number().int().optional(),
+  /** Additive (issue 16): the order's history, oldest first, when a list was asked for it (`timeline=true`). */
+  timeline: z.array(OrderTimelineEvent).optional(),
 });
 export type Order = z.infer<typeof Order>;
 
@@ -316,6 +323,8 @@ export const OrderUpdated = z.object({
   reason: z.string().nullable(),
   chargeId: z.string().nullable(),
   updatedAt: EpochMs,
+  /** Additive (issue 16): set when the change is a fulfilment step (shipped, delivered, completed). */
+  fulfilment: OrderFulfilment.optional(),
 });
 export type OrderUpdated = z.infer<typeof OrderUpdated>;
 
@@ -332,6 +341,11 @@ export const ListOrdersQuery = z.strictObject({
   from: z.coerce.number().int().min(0).optional(),
   /** Only orders created before this time (ms). */
   to: z.coerce.number().int().min(0).optional(),
+  /** Additive (issue 16): `true` gives each order its `timeline` (payment and fulfilment steps, with who did them). */
+  timeline: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 export type ListOrdersQuery = z.infer<typeof ListOrdersQuery>;
 

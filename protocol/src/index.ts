@@ -59,6 +59,7 @@ import {
   SaleSoldOut,
   StockUpdate,
 } from './commerce.ts';
+import { OrderRefundUpdated } from './refunds.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -74,6 +75,8 @@ export * from './media.ts';
 export * from './commerce.ts';
 export * from './shops.ts';
 export * from './merchantOps.ts';
+export * from './refunds.ts';
+export * from './fulfilment.ts';
 export * from './snapshot.ts';
 
 /** Every client→server event, its payload schema and its ack data schema. */
@@ -153,6 +156,8 @@ export const serverEventSpecs = defineServerEvents({
   'order:updated': OrderUpdated,
   // Recording (server/recording): to the creator and the agency's consoles
   'recording:stopped': RecordingStopped,
+  // After payment (server/refunds): a refund of one of the buyer's orders changed
+  'order:refund': OrderRefundUpdated,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;

@@ -50,30 +50,30 @@ export const RecordingIdParams = z.strictObject({ recordingId: Id });
 export const RecordingFileName = z.string().regex(/^(index\.m3u8|seg\d{5,6}\.ts)$/, 'must be index.m3u8 or segNNNNN.ts');
 export const RecordingFileParams = z.strictObject({ recordingId: Id, file: RecordingFileName });
 
-export const TimelineKind = z.enum(['pin', 'unpin', 'sale_start', 'sale_end', 'sold_out', 'chat', 'gap']);
-export type TimelineKind = z.infer<typeof TimelineKind>;
+export const RecordingTimelineKind = z.enum(['pin', 'unpin', 'sale_start', 'sale_end', 'sold_out', 'chat', 'gap']);
+export type RecordingTimelineKind = z.infer<typeof RecordingTimelineKind>;
 
 /** One moment of the shopping timeline; `data` is the live push it was taken from (the pinned product, the sale, the message). */
-export const TimelineEntry = z.object({
+export const RecordingTimelineEntry = z.object({
   offsetMs: z.number().int(),
   at: EpochMs,
-  kind: TimelineKind,
+  kind: RecordingTimelineKind,
   /** The product concerned (pin, unpin, sales), for markers and the card shown at that moment. */
   productId: Id.nullable(),
   data: z.record(z.string(), z.unknown()),
 });
-export type TimelineEntry = z.infer<typeof TimelineEntry>;
+export type RecordingTimelineEntry = z.infer<typeof RecordingTimelineEntry>;
 
 /** GET /api/recordings/:recordingId/timeline query: the kinds wanted (default all but chat) and a page. */
-export const TimelineQuery = z.strictObject({
+export const RecordingTimelineQuery = z.strictObject({
   chat: z.enum(['true', 'false']).default('false'),
   afterMs: z.coerce.number().int().min(-1).max(86_400_000).default(-1),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
 });
-export type TimelineQuery = z.infer<typeof TimelineQuery>;
+export type RecordingTimelineQuery = z.infer<typeof RecordingTimelineQuery>;
 
-export const Timeline = z.object({ recordingId: Id, entries: z.array(TimelineEntry) });
-export type Timeline = z.infer<typeof Timeline>;
+export const RecordingTimeline = z.object({ recordingId: Id, entries: z.array(RecordingTimelineEntry) });
+export type RecordingTimeline = z.infer<typeof RecordingTimeline>;
 
 /** Pushed to the room's creator and its agency's consoles when a recording stops early; the live goes on. */
 export const RecordingStopped = z.object({ roomId: Id, recordingId: Id, reason: z.string() });

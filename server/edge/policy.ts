@@ -23,6 +23,8 @@ export interface ModerationTarget {
 }
 /** What the policy needs of a shop: its owner, the kind it was opened as, and its staff (user ids). */
 type ShopRef = { ownerId: string; kind: ShopKind; staff: readonly string[] };
+/** Who sold an order: a shop (its product) or, for a room's own product (no shop), the room. */
+export type OrderSeller = { shop: ShopRef } | { room: RoomRef };
 
 /**
  * The access policy, in one place, so every route and event asks the same question the same way. Who may do what:
@@ -200,5 +202,31 @@ export const policy = {
    */
   canWatchRecording(p: Principal, room: RoomRef, status: 'recording' | 'ready' | 'failed'): boolean {
     return status !== 'failed' || policy.canModerateRoom(p, room);
+  },
+  /**
+   * After payment (issue 16): cancel an unpaid order with a reason. A shop order: the shop's owner, its staff, admins;
+   * a room's own product: those who manage the room (its creator, its agency's owner, admins).
+   */
+  canCancelOrder(p: Principal, seller: OrderSeller): boolean {
+    return 'shop' in seller ? policy.canManageShopProducts(p, seller.shop) : policy.canManageRoom(p, seller.room);
+  },
+  /**
+   * Refund a paid order, and approve or reject a buyer's refund request: money leaves the shop, so a shop's owner and
+   * admins (not its staff, as for commission rates); a room's own product: those who manage the room.
+   */
+  canRefundOrder(p: Principal, seller: OrderSeller): boolean {
+    return 'shop' in seller ? policy.canManageShop(p, seller.shop) : policy.canManageRoom(p, seller.room);
+  },
+  /** A shop's or a room's merchant audit trail (money actions, exports, webhooks): as canRefundOrder. */
+  canReadMerchantAudit(p: Principal, seller: OrderSeller): boolean {
+    return policy.canRefundOrder(p, seller);
+  },
+  /**
+   * Ship a paid order and mark it delivered (issue 16): a shop product's order by the shop's owner, its staff and
+   * admins (who runs the shop sends its goods; the room that sold it does not); a room's own product's order by those
+   * who manage the room (its creator, its agency's owner, admins; not its moderators).
+   */
+  canFulfilOrder(p: Principal, seller: { shop: ShopRef } | { room: RoomRef }): boolean {
+    return 'shop' in seller ? policy.canManageShopProducts(p, seller.shop) : policy.canManageRoom(p, seller.room);
   },
 };

@@ -31,12 +31,17 @@ export async function closeAll(what: string, steps: readonly (CloseStep | false 
     if (!step) continue;
     const [name, run] = step;
     ran += 1;
+    // A step that hangs (a connection waiting on a server that went away) is named in the log while it hangs, so a
+    // stuck shutdown says where it is stuck.
+    const slow = log && setTimeout(() => log.warn({ step: name }, `${what}: closing ${name} is taking more than 10 s`), 10_000);
     try {
       await run();
     } catch (err) {
       failedSteps.push(name);
       errors.push(err);
       log?.error({ err, step: name }, `${what}: closing ${name} failed; closing the rest`);
+    } finally {
+      if (slow) clearTimeout(slow);
     }
   }
   if (errors.length === 0) return;

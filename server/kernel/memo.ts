@@ -63,4 +63,10 @@ export class FreshMemo<K, V> {
     if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value as K);
     return value;
   }
+
+  /** Loads `key` again now, whatever its age (for an answer the caller will not act on unless it is current). */
+  fresh(key: K, now = Date.now()): Promise<V> {
+    this.entries.delete(key);
+    return this.get(key, now);
+  }
 }

@@ -1,5 +1,13 @@
 import type pg from 'pg';
-import type { Order, OrderChannel, OrderStatus } from '@hawker/protocol';
+import {
+  FULFILMENT_STEPS,
+  type FulfilmentStatus,
+  type Order,
+  type OrderChannel,
+  type OrderFulfilment,
+  type OrderStatus,
+  type OrderTimelineEvent,
+} from '@hawker/protocol';
 import { commissionAmount } from './commission.ts';
 import { Batcher } from './batcher.ts';
 
@@ -105,7 +113,8 @@ const MAX_IN_FLIGHT = 4;
 
 const ORDER_COLUMNS = `id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id,
   title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline, charge_id, failure_reason,
-  paid_at, refunded_amount, job_queued, channel, shop_id, creator_id`;
+  paid_at, refunded_amount, job_queued, channel, shop_id, creator_id,
+  fulfilment_status, carrier, tracking_number, shipped_at, delivered_at, completed_at`;
 
 /**
  * The orders of the money ledger (PostgreSQL): the system of record for every order's existence and status. Every
@@ -503,9 +512,27 @@ export class LedgerOrders {
   }
 
   /** The order's history, oldest first. */
-  async events(orderId: string): Promise<{ status: string; reason: string | null; actor: string; at: number }[]> {
-    const { rows } = await this.pool.query(`SELECT status, reason, actor, at FROM order_events WHERE order_id = $1 ORDER BY id`, [orderId]);
-    return rows.map((r) => ({ status: r.status, reason: r.reason, actor: r.actor, at: (r.at as Date).getTime() }));
+  async events(orderId: string): Promise<OrderTimelineEvent[]> {
+    return (await this.eventsOf([orderId])).get(orderId) ?? [];
+  }
+
+  /** The histories of many orders (a page of a list), oldest step first, in one query. */
+  async eventsOf(orderIds: readonly string[]): Promise<Map<string, OrderTimelineEvent[]>> {
+    const out = new Map<string, OrderTimelineEvent[]>(orderIds.map((id) => [id, []]));
+    if (!orderIds.length) return out;
+    const { rows } = await this.pool.query(
+      'SELECT order_id, status, reason, actor, at FROM order_events WHERE order_id = ANY($1::text[]) ORDER BY order_id, id',
+      [orderIds],
+    );
+    for (const r of rows)
+      out.get(r.order_id)?.push({
+        status: r.status,
+        kind: FULFILMENT_STEPS.includes(r.status) ? 'fulfilment' : 'payment',
+        reason: r.reason,
+        actor: r.actor,
+        at: (r.at as Date).getTime(),
+      });
+    return out;
   }
 
   listByBuyer(buyerId: string, f: OrderListFilter): Promise<OrderPage> {
@@ -636,8 +663,26 @@ function toOrder(r: Record<string, unknown>): LedgerOrder {
     channel: ((r.channel as OrderChannel | undefined) ?? 'live') as OrderChannel,
     shopId: (r.shop_id as string | null) ?? null,
     creatorId: (r.creator_id as string | null) ?? null,
+    fulfilment: {
+      status: ((r.fulfilment_status as FulfilmentStatus | undefined) ?? 'unfulfilled') as FulfilmentStatus,
+      carrier: (r.carrier as string | null) ?? null,
+      trackingNumber: (r.tracking_number as string | null) ?? null,
+      shippedAt: r.shipped_at ? ms(r.shipped_at) : null,
+      deliveredAt: r.delivered_at ? ms(r.delivered_at) : null,
+      completedAt: r.completed_at ? ms(r.completed_at) : null,
+    },
   };
 }
+
+/** A new order's fulfilment: nothing done yet. */
+const UNFULFILLED: OrderFulfilment = {
+  status: 'unfulfilled',
+  carrier: null,
+  trackingNumber: null,
+  shippedAt: null,
+  deliveredAt: null,
+  completedAt: null,
+};
 
 function fromNew(i: NewOrder): LedgerOrder {
   return {
@@ -668,11 +713,13 @@ function fromNew(i: NewOrder): LedgerOrder {
     channel: i.channel ?? 'live',
     shopId: i.shopId ?? null,
     creatorId: i.creatorId ?? null,
+    fulfilment: UNFULFILLED,
   };
 }
 
 /** The wire form of a ledger order (what buyers and staff see). */
 export function toWire(o: LedgerOrder): Order {
   const { agencyId: _a, poolKind: _p, idempotencyKey: _k, fingerprint: _f, paidAt: _pa, refundedAmount: _r, jobQueued: _j, ...order } = o;
-  return order;
+  // Additive (issue 16): buyers see what was refunded.
+  return { ...order, refundedAmount: o.refundedAmount };
 }

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../kernel/context.ts';
 import type { Logger } from '../kernel/log.ts';
-import { OrderStatus } from '@hawker/protocol';
+import { OrderFulfilment, OrderStatus } from '@hawker/protocol';
 import { userChannel } from '../kernel/channels.ts';
 
 /**
@@ -62,12 +62,15 @@ export class OrderEventsPusher {
       this.log.error({ fields }, 'malformed order event skipped');
       return;
     }
+    const fulfilment = f.fulfilment ? OrderFulfilment.safeParse(safeJson(f.fulfilment)) : null;
     this.io.local.to(userChannel(f.buyerId)).emit('order:updated', {
       orderId: f.orderId,
       status: status.data,
       reason: f.reason || null,
       chargeId: f.chargeId || null,
       updatedAt: Number(f.updatedAt),
+      // A fulfilment step (server/fulfilment) carries the order's fulfilment as JSON.
+      ...(fulfilment?.success ? { fulfilment: fulfilment.data } : {}),
     });
   }
 
@@ -87,5 +90,13 @@ export class OrderEventsPusher {
     this.stopNow();
     this.conn.disconnect(); // interrupts the blocking XREAD
     await this.loop;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

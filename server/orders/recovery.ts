@@ -167,6 +167,10 @@ export class HotStateRecovery {
   /** Steps 2 to 4 of recover(), on one snapshot of the ledger (see there). */
   private async rebuildFromSnapshot(): Promise<{ pools: number; anomalies: string[]; openOrders: number }> {
     const { keys } = this.store;
+    // Shop SKUs' pools first: any that Redis lost are created from PostgreSQL's durable total, so the rebuild finds
+    // every one of them. Before the snapshot: it needs a connection of its own, and recovery already holds two (the
+    // advisory lock's and the snapshot's) of a pool that may have only two.
+    if (this.shop.shopStock) await this.shop.shopStock.seedAll();
     const snap = await this.pool.connect();
     let snapOpen = true;
     const endSnapshot = async () => {
@@ -250,15 +254,20 @@ export class HotStateRecovery {
         after = rows[rows.length - 1].id;
       }
 
-      // 4. Stock counters and per-buyer usage, per SKU with its sales. Shop SKUs' pools first: any that Redis lost are
-      // created from PostgreSQL's durable total, so the rebuild below finds every one of them.
-      if (this.shop.shopStock) await this.shop.shopStock.seedAll();
+      // 4. Stock counters and per-buyer usage, per SKU with its sales (shop SKUs' pools were seeded before the snapshot).
       const { rows: counts } = await snap.query(
         `SELECT room_id, product_id, sku_id, sale_id,
               coalesce(sum(quantity) FILTER (WHERE status IN ('reserved', 'pending_payment')), 0)::int AS open,
               coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid
        FROM orders GROUP BY room_id, product_id, sku_id, sale_id`,
       );
+      const { rows: usage } = await snap.query(
+        `SELECT product_id, sku_id, sale_id, buyer_id, sum(quantity)::int AS units FROM orders
+       WHERE status IN ('reserved', 'pending_payment', 'paid') GROUP BY product_id, sku_id, sale_id, buyer_id`,
+      );
+      // Every read is done: free the snapshot's connection (the catalog's lookups below need the pool). The counters
+      // are still written from this snapshot, and no mirror can move them before the fence is back.
+      await endSnapshot();
       const skus = new Map<
         string,
         {
@@ -308,11 +317,6 @@ export class HotStateRecovery {
         if (res === null) anomalies.push(`SKU pool missing: ${s.productId}/${s.skuId}`);
         else anomalies.push(...res);
       }
-      const { rows: usage } = await snap.query(
-        `SELECT product_id, sku_id, sale_id, buyer_id, sum(quantity)::int AS units FROM orders
-       WHERE status IN ('reserved', 'pending_payment', 'paid') GROUP BY product_id, sku_id, sale_id, buyer_id`,
-      );
-      await endSnapshot();
       {
         const m = this.redis.multi();
         for (const c of counts) m.del(keys.units(this.poolId(c)));

@@ -6,7 +6,15 @@ import type { SaleStore } from '../flash-sale/store.ts';
 import type { Logger } from '../kernel/log.ts';
 import { FreshMemo, ImmutableMemo } from '../kernel/memo.ts';
 import type { Principal } from '@hawker/protocol';
-import type { ListOrdersQuery, Order, OrderList, PlaceOrderInput, PlaceOrderResult, PlaceShopOrderBody } from '@hawker/protocol';
+import type {
+  ListOrdersQuery,
+  Order,
+  OrderHistory,
+  OrderList,
+  PlaceOrderInput,
+  PlaceOrderResult,
+  PlaceShopOrderBody,
+} from '@hawker/protocol';
 import type { SelectionTerms, Seller, SellerTerms } from '../selection/terms.ts';
 import type { ShopStore } from '../shops/store.ts';
 import type { OrderLineSnapshot } from '../ledger/orders.ts';
@@ -188,10 +196,14 @@ export class OrderService {
    * Whether a shop product's SKU may be sold now, by this seller (null: no creator), and at what commission: unknown
    * product or SKU NOT_FOUND, archived ARCHIVED, not open to the seller (selection's terms) FORBIDDEN. Asked on every
    * attempt, so answered from memory for SHOP_FACTS_TTL_MS: an archive in that window is still refused, by the pool's
-   * `ended` state in the reserve script (answered ARCHIVED too); a rate changed in that window applies a second later.
+   * `ended` state in the reserve script (answered ARCHIVED too), and an unarchive applies at once (a remembered
+   * "archived" is re-read); a rate changed in that window applies a second later.
    */
   private async shopCheck(productId: string, skuId: string, seller: Seller | null): Promise<{ shopId: string; rateBps: number | null }> {
-    const facts = await this.shopFacts.get(productId);
+    let facts = await this.shopFacts.get(productId);
+    // A remembered "archived" is read again before it refuses: a product unarchived a moment ago sells at once. (A
+    // remembered "active" needs no such care: the reserve script refuses an archived product's pool by itself.)
+    if (facts && !facts.active) facts = await this.shopFacts.fresh(productId);
     if (!facts) throw AppError.notFound(`Product ${productId}`);
     if (!facts.active) throw orderRefusal('ARCHIVED', { productId });
     if (!facts.skuIds.has(skuId)) throw AppError.notFound(`SKU ${skuId} of product ${productId}`);
@@ -306,37 +318,46 @@ export class OrderService {
     return toWire(res.order);
   }
 
-  /** An order, for its buyer, the room's managers and its agency's moderators. */
+  /** An order, for its buyer, the room's managers and its agency's moderators, and its shop's owner and staff. */
   async get(p: Principal, orderId: string): Promise<Order> {
     const order = await this.ledger.get(orderId);
-    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)))) return toWire(order);
+    if (order && (order.buyerId === p.userId || (await this.managesRoom(p, order.roomId)) || (await this.operatesShop(p, order.shopId))))
+      return toWire(order);
     throw AppError.notFound(`Order ${orderId}`);
   }
 
-  /** An order's history (every status, why and who), for the same people as `get`. */
-  async history(
-    p: Principal,
-    orderId: string,
-  ): Promise<{ orderId: string; events: { status: string; reason: string | null; actor: string; at: number }[] }> {
-    await this.get(p, orderId);
-    return { orderId, events: await this.ledger.events(orderId) };
+  /** Whether `p` runs the shop of a shop product's order (issue 16: who ships it reads it and its history). */
+  private async operatesShop(p: Principal, shopId: string | null | undefined): Promise<boolean> {
+    if (!shopId || !this.shops) return false;
+    const shop = await this.shops.shop(this.shops.db, shopId);
+    if (!shop) return false;
+    return policy.canOperateShop(p, { ownerId: shop.ownerId, kind: shop.kind, staff: await this.shops.staff(this.shops.db, shopId) });
   }
 
-  /** The caller's orders across every room, newest first. */
+  /**
+   * An order's history (every payment and fulfilment step, why and who), for the same people as `get`, with its
+   * fulfilment and refunded total (additive, issue 16).
+   */
+  async history(p: Principal, orderId: string): Promise<OrderHistory> {
+    const order = await this.get(p, orderId);
+    return { orderId, events: await this.ledger.events(orderId), fulfilment: order.fulfilment, refundedAmount: order.refundedAmount };
+  }
+
+  /** The caller's orders across every room and channel, newest first (with `timeline=true`, each order's history). */
   listMine(p: Principal, q: ListOrdersQuery): Promise<OrderList> {
-    return page(() => this.ledger.listByBuyer(p.userId, filter(q)));
+    return page(() => this.ledger.listByBuyer(p.userId, filter(q)), q.timeline ? this.ledger : null);
   }
 
   async listRoom(p: Principal, roomId: string, q: ListOrdersQuery): Promise<OrderList> {
     const room = await this.rooms.store.mustGet(roomId);
     policy.require(policy.canModerateRoom(p, room), "Only the room's creator, its agency's staff or an admin can see its orders");
-    return page(() => this.ledger.listByRoom(roomId, filter(q)));
+    return page(() => this.ledger.listByRoom(roomId, filter(q)), q.timeline ? this.ledger : null);
   }
 
   /** Every order in the agency's rooms: its owner, its moderators, admins. */
   listAgency(p: Principal, agencyId: string, q: ListOrdersQuery): Promise<OrderList> {
     policy.require(policy.canModerateAgency(p, agencyId), "Only the agency's owner, its moderators or an admin can see its orders");
-    return page(() => this.ledger.listByAgency(agencyId, filter(q)));
+    return page(() => this.ledger.listByAgency(agencyId, filter(q)), q.timeline ? this.ledger : null);
   }
 
   /**
@@ -369,10 +390,15 @@ function filter(q: ListOrdersQuery) {
   return { status: q.status, from: q.from, to, limit: q.limit, cursor: q.cursor };
 }
 
-async function page(list: () => Promise<OrderPage>): Promise<OrderList> {
+/** A page of orders on the wire; with `timelines`, each order with its history (one query for the page). */
+async function page(list: () => Promise<OrderPage>, timelines: Pick<LedgerOrders, 'eventsOf'> | null = null): Promise<OrderList> {
   try {
     const res = await list();
-    return { orders: res.orders.map(toWire), nextCursor: res.nextCursor };
+    const events = timelines ? await timelines.eventsOf(res.orders.map((o) => o.id)) : null;
+    return {
+      orders: res.orders.map((o) => (events ? { ...toWire(o), timeline: events.get(o.id) ?? [] } : toWire(o))),
+      nextCursor: res.nextCursor,
+    };
   } catch (err) {
     if (err instanceof CursorError) throw AppError.badRequest(err.message);
     throw err;

@@ -294,6 +294,32 @@ export class OrderStore {
     );
   }
 
+  /**
+   * Tells the buyer's sockets (every node) that a paid order took a fulfilment step (server/fulfilment), after it is
+   * committed: `order:updated` with the order's fulfilment, `at` being the step's time.
+   */
+  async announceFulfilment(o: Order, reason: string | null, at: number): Promise<void> {
+    await this.redis.xadd(
+      this.keys.events,
+      'MAXLEN',
+      '~',
+      EVENTS_MAXLEN,
+      '*',
+      'orderId',
+      o.id,
+      'buyerId',
+      o.buyerId,
+      'status',
+      o.status,
+      'reason',
+      reason ?? '',
+      'updatedAt',
+      at,
+      'fulfilment',
+      JSON.stringify(o.fulfilment ?? null),
+    );
+  }
+
   /** Reservations made before `before` that are still not confirmed durable (the supervisor settles them). */
   unconfirmed(before: number, limit: number): Promise<string[]> {
     return this.redis.zrangebyscore(this.keys.unconfirmed, '-inf', before, 'LIMIT', 0, limit);

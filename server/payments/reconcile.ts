@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Counter, type Registry } from 'prom-client';
 import { closeAll } from '../kernel/closeAll.ts';
+import { closeWorker } from '../kernel/closeWorker.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrder, LedgerOrders } from '../ledger/index.ts';
 import type { OrderStore } from '../orders/store.ts';
@@ -279,7 +280,7 @@ export function startReconciliation(o: {
     close() {
       closing ??= closeAll('reconciliation', [
         ['scheduling', () => Promise.race([scheduled, new Promise((r) => setTimeout(r, 2_000).unref())])],
-        ['worker', () => worker.close()],
+        ['worker', () => closeWorker(worker, o.log)],
         ['queue', () => queue.close()],
       ]);
       return closing;

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.ts';
 import type { Logger } from '../kernel/log.ts';
 import { closeAll } from '../kernel/closeAll.ts';
+import { closeWorker } from '../kernel/closeWorker.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { LedgerHandle } from '../ledger/index.ts';
@@ -113,7 +114,7 @@ export function startPaymentRuntime(o: {
       closing ??= closeAll('payment runtime', [
         ['supervisor', () => supervisor.stop()],
         ['queue connecting', () => Promise.race([ready, new Promise((r) => setTimeout(r, 2_000).unref())])],
-        worker && ['worker', () => worker!.close()],
+        worker && ['worker', () => closeWorker(worker!, log)],
         reconciliation && ['reconciliation', () => reconciliation!.close()],
         gateway && ['gateway client', () => gateway.close()],
         ['queue', () => queue.close()],

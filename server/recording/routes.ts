@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { ListRecordingsQuery, RecordingFileParams, RecordingIdParams, TimelineQuery, type Principal } from '@hawker/protocol';
+import { ListRecordingsQuery, RecordingFileParams, RecordingIdParams, RecordingTimelineQuery, type Principal } from '@hawker/protocol';
 import type { Auth } from '../auth/index.ts';
 import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
@@ -47,7 +47,7 @@ export function recordingRoutes(service: RecordingService, rooms: RoomStore, { r
 
   r.get(
     '/api/recordings/:recordingId/timeline',
-    rest({ params: RecordingIdParams, query: TimelineQuery }, async ({ params, query, principal }) => {
+    rest({ params: RecordingIdParams, query: RecordingTimelineQuery }, async ({ params, query, principal }) => {
       const row = await visible(principal, params.recordingId);
       const entries = await store.timeline(row.id, { chat: query.chat === 'true', afterMs: query.afterMs, limit: query.limit });
       return { recordingId: row.id, entries };

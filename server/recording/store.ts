@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { Recording, RecordingStatus, TimelineEntry, TimelineKind } from '@hawker/protocol';
+import type { Recording, RecordingStatus, RecordingTimelineEntry, RecordingTimelineKind } from '@hawker/protocol';
 
 /** A recording row as the recorder and the routes use it. */
 export interface RecordingRow {
@@ -19,7 +19,7 @@ export interface RecordingRow {
 /** A timeline entry before it is written: its wall-clock time; the offset is computed in SQL from the row. */
 export interface NewTimelineEntry {
   at: number;
-  kind: TimelineKind;
+  kind: RecordingTimelineKind;
   productId: string | null;
   data: Record<string, unknown>;
 }
@@ -163,7 +163,7 @@ export class RecordingStore {
     return res.rowCount ?? 0;
   }
 
-  async timeline(id: string, o: { chat: boolean; afterMs: number; limit: number }): Promise<TimelineEntry[]> {
+  async timeline(id: string, o: { chat: boolean; afterMs: number; limit: number }): Promise<RecordingTimelineEntry[]> {
     const res = await this.db.query(
       `SELECT offset_ms, (extract(epoch from at) * 1000)::bigint AS at_ms, kind, product_id, data FROM recording_events
         WHERE recording_id = $1 AND offset_ms > $2 AND ($3 OR kind <> 'chat') ORDER BY offset_ms, seq LIMIT $4`,
@@ -172,7 +172,7 @@ export class RecordingStore {
     return res.rows.map((r) => ({
       offsetMs: Number(r.offset_ms),
       at: Number(r.at_ms),
-      kind: r.kind as TimelineKind,
+      kind: r.kind as RecordingTimelineKind,
       productId: (r.product_id as string | null) ?? null,
       data: r.data as Record<string, unknown>,
     }));

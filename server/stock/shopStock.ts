@@ -5,6 +5,7 @@ import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import { newSkuPool, POOL_COUNT_FIELDS, poolCounts, type PoolCounts } from './pool.ts';
 import { StockScripts } from './scripts.ts';
+import { inTransaction } from '../ledger/tx.ts';
 
 /** Shop SKUs read and seeded per round trip (node start, recovery). */
 const CHUNK = 1_000;
@@ -155,9 +156,54 @@ export class ShopStock {
     return out;
   }
 
-  private async durable(productId: string, skuId: string, delta: number, subject: string): Promise<void> {
+  /**
+   * Returns `units` of a refunded order to the shop SKU's stock (a refund with restock, server/refunds), once: `claim`
+   * runs first in the same PostgreSQL transaction as the durable restock (it marks the refund restocked and answers
+   * false if it already was), so a retry never adds the units twice. PostgreSQL first, then Redis (the restock order
+   * of the class comment: a crash in between leaves Redis short, never over). A SKU whose pool is missing is seeded
+   * from the new durable total instead; an archived product's units are durable only (its pool sells nothing).
+   * Resolves 'returned', 'already' (claim said no) or 'over_cap' (the SKU cannot hold more: nothing changed).
+   */
+  async returnUnits(
+    productId: string,
+    skuId: string,
+    units: number,
+    claim: (c: pg.PoolClient) => Promise<boolean>,
+  ): Promise<'returned' | 'already' | 'over_cap'> {
+    const subject = `SKU ${skuId} of product ${productId}`;
+    let outcome: 'returned' | 'already';
     try {
-      const { rowCount } = await this.db.query(
+      outcome = await inTransaction(this.db, async (c) => {
+        if (!(await claim(c))) return 'already';
+        await this.durable(productId, skuId, units, subject, c);
+        return 'returned';
+      });
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'QUOTA_EXCEEDED') return 'over_cap';
+      throw err;
+    }
+    if (outcome === 'already') return outcome;
+    const key = this.scripts.keys.sku(productId, skuId);
+    if (!(await this.redis.exists(key))) {
+      await this.sync([productId]); // created from the durable total, which counts these units already
+      return outcome;
+    }
+    await this.scripts.adjust(productId, skuId, units, MAX_SKU_STOCK, subject).catch((err: Error) =>
+      // Archived (pool ended) or over the cap in Redis: the units are durable; Redis holds fewer (safe: it sells less).
+      this.log.warn({ err: err.message, productId, skuId, units }, 'returned units are durable but not in the Redis pool'),
+    );
+    return outcome;
+  }
+
+  private async durable(
+    productId: string,
+    skuId: string,
+    delta: number,
+    subject: string,
+    db: Pick<pg.Pool, 'query'> = this.db,
+  ): Promise<void> {
+    try {
+      const { rowCount } = await db.query(
         `UPDATE shop_skus SET stock_adjusted = stock_adjusted + $3, updated_at = clock_timestamp() WHERE product_id = $1 AND id = $2`,
         [productId, skuId, delta],
       );

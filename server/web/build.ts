@@ -3,11 +3,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Metafile } from 'esbuild';
+import { precompressDir } from './compress.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The page scripts, one bundle each (`web/pages/<name>.ts` → `/build/<name>.js`). */
-export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'replay'] as const;
+/**
+ * The page scripts, one bundle each (`web/pages/<name>.ts` → `/build/<name>.js`); code two pages share goes to shared
+ * chunks, so a page loads only what it imports. A new page: add its name here and its HTML shell in web/public/.
+ */
+export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'orders', 'replay'] as const;
 
 /** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
 const PAGES_DIR = 'web/pages';
@@ -122,6 +126,9 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<WebBuild> {
   try {
     const result = await esbuild.build(pageBuildOptions(tmp, minify, sourcemaps));
     pages = pageSizes(result.metafile!);
+    // Brotli and gzip copies beside every script (served by compressedStatic): compressed once here, at the strongest
+    // level, instead of on every request.
+    await precompressDir(tmp);
     await fs.writeFile(path.join(tmp, 'ok'), `${new Date().toISOString()}\n`);
     await fs.rename(tmp, dir).catch(async (err: NodeJS.ErrnoException) => {
       // Another process finished the same build first: theirs is identical, keep it.
@@ -147,7 +154,7 @@ async function bundledVersions(): Promise<Record<string, string | null>> {
 /** Hash of every source file the bundles are made of, the bundled packages' versions, and the build options. */
 async function inputsHash(minify: boolean, sourcemaps: boolean, versions: Record<string, string | null>): Promise<string> {
   // The source-map flag joins the hash only when off, so development builds keep the key they had.
-  const hash = createHash('sha256').update(`minify=${minify}\n${sourcemaps ? '' : 'sourcemaps=false\n'}`);
+  const hash = createHash('sha256').update(`minify=${minify}\n${sourcemaps ? '' : 'sourcemaps=false\n'}precompressed\n`);
   const files = [
     ...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(),
     ...SOURCE_FILES.map((f) => path.join(root, f)),

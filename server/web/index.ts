@@ -4,6 +4,7 @@ import type { ServerResponse } from 'node:http';
 import express, { Router } from 'express';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import { buildWeb } from './build.ts';
+import { compressedStatic } from './compress.ts';
 
 export { buildWeb, type WebBuild } from './build.ts';
 
@@ -33,8 +34,10 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
       build.built ? 'web pages built' : 'web pages up to date',
     );
     // A shipped build made elsewhere may still hold maps: production does not serve them.
-    if (production) router.use('/build', (req, _res, next) => next(req.path.endsWith('.map') ? 'router' : undefined));
-    router.use('/build', express.static(build.dir, { index: false, setHeaders }));
+    // Their precompressed copies (`.map.br`, `.map.gz`) neither.
+    if (production) router.use('/build', (req, _res, next) => next(/\.map(?:\.br|\.gz)?$/.test(req.path) ? 'router' : undefined));
+    // Compressed first (brotli or gzip, precompressed by the build), then the files as they are.
+    router.use('/build', compressedStatic(build.dir, { setHeaders }), express.static(build.dir, { index: false, setHeaders }));
   } catch (err) {
     // The API and media still work without the pages; say clearly why the pages do not.
     log.error({ err }, 'web pages unavailable: the page bundles could not be built');
@@ -43,6 +46,9 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
       res.status(503).type('text/plain').send(message);
     });
   }
+  // Compression is ours rather than the `compression` middleware's: the bundles are compressed once at build time at
+  // brotli's strongest level (a per-request compressor could not afford it), the pages and styles once on first use.
+  router.use(compressedStatic(PUBLIC_DIR, { extensions: ['html'], index: 'index.html', setHeaders }));
   router.use(express.static(PUBLIC_DIR, { extensions: ['html'], index: 'index.html', setHeaders }));
   ctx.app.use(router);
   return { name: 'web', async close() {} };

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Auth } from '../auth/index.ts';
 import type { MerchantScopes } from '../exports/scopes.ts';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
+import { closeWorker } from '../kernel/closeWorker.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { WebhookDispatcher } from './dispatcher.ts';
 import { WebhookQueue, type WebhookJobData } from './queue.ts';
@@ -67,7 +68,7 @@ export function createWebhooks(
     dispatcher,
     close: async () => {
       await dispatcher.stop();
-      await worker?.close();
+      if (worker) await closeWorker(worker, log);
       await queue.close();
       await quit(queueConn);
       if (workerConn) await quit(workerConn);

@@ -222,6 +222,7 @@ export class WebhookStore {
       `SELECT o.id, o.status, o.channel, o.shop_id, o.room_id, o.agency_id, o.creator_id, o.buyer_id, o.currency,
               o.quantity, o.unit_price::float8 AS unit_price, o.amount::float8 AS amount,
               o.refunded_amount::float8 AS refunded_amount, o.created_at, o.paid_at,
+              o.fulfilment_status, o.carrier, o.tracking_number, o.shipped_at, o.delivered_at, o.completed_at,
               coalesce((SELECT json_agg(json_build_object('lineNo', l.line_no, 'productId', l.product_id, 'skuId', l.sku_id,
                          'skuCode', l.sku_code, 'title', l.title, 'options', l.options, 'quantity', l.quantity,
                          'unitPrice', l.unit_price, 'amount', l.amount) ORDER BY l.line_no)
@@ -248,6 +249,15 @@ export class WebhookStore {
       createdAt: ms(o.created_at),
       paidAt: msOrNull(o.paid_at),
       lines: o.lines,
+      // Additive (issue 16, fulfilment): what order.shipped and order.delivered announce.
+      fulfilment: {
+        status: o.fulfilment_status,
+        carrier: o.carrier,
+        trackingNumber: o.tracking_number,
+        shippedAt: msOrNull(o.shipped_at),
+        deliveredAt: msOrNull(o.delivered_at),
+        completedAt: msOrNull(o.completed_at),
+      },
     };
   }
 

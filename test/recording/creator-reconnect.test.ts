@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { Recording, Timeline } from '@hawker/protocol';
+import type { Recording, RecordingTimeline } from '@hawker/protocol';
 import { api, call, ok } from '../../harness/clients.ts';
 import { liveRoom } from '../../harness/live.ts';
 import { waitFor } from '../../harness/node.ts';
@@ -41,7 +41,9 @@ it("a creator's reconnect within the grace keeps one seamless recording; a strea
   await waitFor(
     'the gap on the timeline',
     async () =>
-      (await api<Timeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator)).body.entries.some((e) => e.kind === 'gap'),
+      (await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator)).body.entries.some(
+        (e) => e.kind === 'gap',
+      ),
     20_000,
     200,
   );
@@ -50,7 +52,7 @@ it("a creator's reconnect within the grace keeps one seamless recording; a strea
   // One more discontinuity, at the gap (each part starts with one), and one gap on the timeline per extra part.
   const parts = playlist.split('\n').filter((l) => l === '#EXT-X-DISCONTINUITY').length;
   expect(parts, playlist).toBeGreaterThanOrEqual(2);
-  const gaps = (await api<Timeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator)).body.entries.filter(
+  const gaps = (await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator)).body.entries.filter(
     (e) => e.kind === 'gap',
   );
   expect(gaps.length).toBe(parts - 1);
@@ -65,7 +67,7 @@ it("a creator's reconnect within the grace keeps one seamless recording; a strea
   });
   recordings = await recordingsOf(node, creator, roomId);
   expect(recordings).toHaveLength(1);
-  const gap = (await api<Timeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline`, creator)).body.entries.find(
+  const gap = (await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline`, creator)).body.entries.find(
     (e) => e.kind === 'gap',
   );
   expect(gap!.data.gapMs).toEqual(expect.any(Number));

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { Product, Recording, Room, Timeline } from '@hawker/protocol';
+import type { Product, Recording, Room, RecordingTimeline } from '@hawker/protocol';
 import { api, call, connect, ok } from '../../harness/clients.ts';
 import { liveRoomWithProduct, scheduleSale } from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
@@ -61,7 +61,7 @@ export async function shoppingLive(t: Teardown, plan: ShoppingLivePlan): Promise
   await waitFor(
     'the sale to end',
     async () => {
-      const tl = await api<Timeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator);
+      const tl = await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${first.id}/timeline`, creator);
       return tl.body.entries?.some((e) => e.kind === 'sale_end');
     },
     15_000,
@@ -95,7 +95,7 @@ export async function shoppingLive(t: Teardown, plan: ShoppingLivePlan): Promise
   for (const s of segments) expect(await firstFrameIsKey(path.join(dir, rec.id, s)), s).toBe(true);
 
   // The shopping timeline, each moment at its offset into the recording (from the recording's start).
-  const tl = (await api<Timeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline?chat=true`, creator)).body;
+  const tl = (await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline?chat=true`, creator)).body;
   const at = (kind: string, productId?: string) => tl.entries.find((e) => e.kind === kind && (!productId || e.productId === productId));
   const near = (offsetMs: number | undefined, wallMs: number) => {
     expect(offsetMs).toBeDefined();
@@ -112,7 +112,7 @@ export async function shoppingLive(t: Teardown, plan: ShoppingLivePlan): Promise
   expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
   expect(Math.max(...offsets)).toBeLessThanOrEqual(rec.durationMs + 1_000);
   // Without ?chat=true the timeline is the shopping moments only.
-  const shopping = (await api<Timeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline`, creator)).body;
+  const shopping = (await api<RecordingTimeline>(node.url, 'GET', `/api/recordings/${rec.id}/timeline`, creator)).body;
   expect(shopping.entries.some((e) => e.kind === 'chat')).toBe(false);
   expect(shopping.entries.length).toBe(tl.entries.length - 1);
 }

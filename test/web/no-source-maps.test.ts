@@ -45,5 +45,11 @@ it('production builds and serves the pages without source maps; development keep
   await fs.writeFile(path.join(prod.dir, 'planted.js.map'), '{}');
   t.defer(() => fs.rm(path.join(prod.dir, 'planted.js.map'), { force: true }));
   expect((await fetch(`${url}/build/planted.js.map`)).status).toBe(404);
+  // Nor its precompressed copies, asked for by name.
+  for (const suffix of ['.br', '.gz']) {
+    await fs.writeFile(path.join(prod.dir, `planted.js.map${suffix}`), 'x');
+    t.defer(() => fs.rm(path.join(prod.dir, `planted.js.map${suffix}`), { force: true }));
+    expect((await fetch(`${url}/build/planted.js.map${suffix}`)).status).toBe(404);
+  }
   expect((await fetch(`${url}/build/landing.js`)).status).toBe(200);
 });

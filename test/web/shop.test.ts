@@ -41,16 +41,21 @@ it('the creator pins a product and launches a flash sale from the studio; a phon
   await studio.page.getByTestId('launch-sale').click();
   await poll(() => viewer.page.getByTestId('sale-stock').textContent()).toContain('10 of 10 left');
   expect(await viewer.page.getByTestId('sale').textContent()).toContain('$9.90');
-  // The per-buyer limit is shown with the sale (the studio's default of 2), in both languages.
-  expect(await viewer.page.getByTestId('sale-buyer-limit').textContent()).toBe('Limit 2 per person · 每人限购 2 件');
+  // The per-buyer limit is shown with the sale (the studio's default of 2), in the page's language.
+  expect(await viewer.page.getByTestId('sale-buyer-limit').textContent()).toBe('Limit 2 per person');
 
+  // Buying is never one tap: the sale opens the product with the sale's SKU chosen, then checkout confirms and pays.
   await viewer.page.getByTestId('buy-sale').click();
-  await poll(() => viewer.page.getByTestId('order-status').textContent()).toBe('Paid');
+  await viewer.page.getByTestId('detail-buy').click();
+  await viewer.page.getByTestId('checkout-pay').click();
+  await poll(() => viewer.page.getByTestId('checkout-status').textContent()).toBe('Paid');
   await poll(() => viewer.page.getByTestId('sale-stock').textContent()).toContain('9 of 10 left');
   // The studio's counters follow: one order, paid.
   await poll(() => studio.page.getByTestId('count-orders').textContent()).toBe('1');
   await poll(() => studio.page.getByTestId('count-gmv').textContent()).toBe('$9.90');
   expect(sandbox.ledger()).toHaveLength(1);
+
+  await viewer.page.getByTestId('checkout-done').click();
 
   // Likes: rapid taps go out batched and the creator's counter follows.
   for (let i = 0; i < 3; i++) await viewer.page.getByTestId('like').click();

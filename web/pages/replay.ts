@@ -7,7 +7,7 @@
  * `/replay?id=<recordingId>`, or `/replay?room=<roomId>` for the room's latest recording.
  */
 import Hls from 'hls.js';
-import { HawkerApi, type Product, type Recording, type TimelineEntry } from '@hawker/client-sdk';
+import { HawkerApi, type Product, type Recording, type RecordingTimelineEntry } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
 import { money } from './lib/format.ts';
 import type { Identity } from './lib/identity.ts';
@@ -55,7 +55,7 @@ function at(ms: number): string {
 }
 
 /** The product pinned at `ms` into the recording: the last pin at or before it, unless unpinned since. */
-export function pinnedAt(entries: readonly TimelineEntry[], ms: number): Product | null {
+export function pinnedAt(entries: readonly RecordingTimelineEntry[], ms: number): Product | null {
   let pinned: Product | null = null;
   for (const e of entries) {
     if (e.offsetMs > ms) break;
@@ -74,7 +74,7 @@ class ReplayView {
     private readonly api: HawkerApi,
     private readonly identity: Identity,
     private readonly recording: Recording,
-    private readonly entries: TimelineEntry[],
+    private readonly entries: RecordingTimelineEntry[],
     private readonly current: ReadonlyMap<string, Product>,
   ) {
     const markers = entries

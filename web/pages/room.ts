@@ -1,43 +1,60 @@
 /**
- * Viewer room: the creator's video, chat with flying comments, the pinned product, the flash-sale countdown and stock,
- * buying with the order's status as it changes, and likes.
+ * Viewer room, phone first: the creator's video full screen (landscape shown whole), chat and flying comments over it,
+ * likes, the product bag and my orders on a right rail, the flash sale and pinned product above the chat, and buying
+ * through a product sheet and a checkout sheet that shows the order's status as it changes. At 1024 px and wider the
+ * video sits between a product panel and a chat panel.
  */
-import { COMMERCE_PUSHES, LiveRoom, type ChatMessage, type CommerceEvent, type PlayerState, type RoomSnapshot } from '@hawker/client-sdk';
+import {
+  COMMERCE_PUSHES,
+  HawkerApi,
+  LiveRoom,
+  type Product,
+  type ChatMessage,
+  type CommerceEvent,
+  type PlayerState,
+  type RoomSnapshot,
+} from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { compact, initials } from './lib/format.ts';
+import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
-import { ShopStrip } from './lib/shop.ts';
+import { RoomShop } from './lib/shop.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/room');
-const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], 'viewer room');
+document.title = `${t('page.room')} — Hawker`;
+const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], t('page.room'));
 const roomId = new URLSearchParams(location.search).get('id');
 if (identity && !roomId) {
   showNotice({
-    title: 'No room chosen',
-    message: 'Open a live from the list on the home page.',
-    action: { label: 'See who is live', href: '/#live-now' },
+    title: t('room.noRoom'),
+    message: t('room.noRoomHint'),
+    action: { label: t('room.seeLive'), href: '/#live-now' },
     testId: 'no-room',
   });
 } else if (identity && roomId) {
+  byId('main').replaceChildren(h('p', { class: 'muted', text: t('room.joining') }));
   void enter(identity, roomId);
 }
 
 async function enter(identity: Identity, id: string): Promise<void> {
+  // The product list is asked for alongside the join (it needs no joined socket), so the bag is ready with the room.
+  const products = new HawkerApi(location.origin, identity.token).listProducts(id);
+  products.catch(() => {}); // a refusal is the join's to report; the bag reads the list again when opened
   let room: LiveRoom;
   try {
     room = await LiveRoom.join(location.origin, identity.token, id);
   } catch (err) {
     showNotice({
-      title: 'Cannot join this live',
+      title: t('room.cannotJoin'),
       message: describeError(err),
-      action: { label: 'Find another live', href: '/#live-now' },
+      action: { label: t('room.findAnother'), href: '/#live-now' },
       testId: 'join-error',
     });
     return;
   }
-  const view = new RoomView(room);
+  const view = new RoomView(room, products);
   window.addEventListener('pagehide', () => view.close());
 }
 
@@ -51,40 +68,56 @@ class RoomView {
   private readonly placeholder = h('div', { class: 'placeholder', attrs: { 'data-testid': 'stage-note' } });
   private readonly livePill = h('span', { class: 'pill', attrs: { 'data-testid': 'room-status' } });
   private readonly viewers = h('span', { class: 'stat-chip', attrs: { 'data-testid': 'viewers' } });
-  private readonly likeCount = h('span', { attrs: { 'data-testid': 'likes' } });
+  private readonly likeCount = h('span', { class: 'rail-label', attrs: { 'data-testid': 'likes' } });
   private readonly unmute = h(
     'button',
     { class: 'btn btn-sm unmute', attrs: { type: 'button', hidden: true, 'data-testid': 'unmute' } },
-    'Tap to unmute',
+    t('room.unmute'),
   );
   private readonly danmaku = h('div', { class: 'danmaku', attrs: { 'aria-hidden': 'true' } });
   private readonly hearts = h('div', { class: 'like-burst', attrs: { 'aria-hidden': 'true' } });
   private readonly chat: ChatPanel;
-  private readonly shop: ShopStrip;
+  private readonly shop: RoomShop;
   private lane = 0;
 
-  constructor(private readonly room: LiveRoom) {
+  constructor(
+    private readonly room: LiveRoom,
+    products: Promise<Product[]>,
+  ) {
     const snap = room.snapshot;
+    // The video first: its set-up (capabilities, device, transport) runs while the rest of the page renders.
+    void this.startVideo();
     this.chat = new ChatPanel(snap, { send: (text) => room.chat(text), onNew: (m) => this.fly(m) });
-    this.shop = new ShopStrip(snap, { serverNow: () => room.serverNow(), buy: (what) => room.buy(what) });
+    let prefetched: Promise<Product[]> | null = products;
+    this.shop = new RoomShop(snap, {
+      serverNow: () => room.serverNow(),
+      buy: (what) => room.buy(what),
+      // The list asked for during the join first, fresh reads after that.
+      products: () => {
+        const list = prefetched ?? room.api.listProducts(room.roomId);
+        prefetched = null;
+        return list;
+      },
+      myOrders: () => room.api.myOrders({ limit: 50 }),
+    });
     this.render();
     this.renderStats(snap.stats);
-    void this.startVideo();
 
     for (const event of CHAT_EVENTS) room.on(event, (payload) => this.chat.apply({ event, payload } as never));
     room.on('room:stats', (s) => this.renderStats(s));
     room.on('room:updated', () => this.renderStatus());
     for (const event of COMMERCE_PUSHES) room.on(event, (payload) => this.shop.apply({ event, payload } as CommerceEvent));
-    room.on('disconnected', () => this.banner.show('Not connected: reconnecting… Chat and buying resume when the connection is back.'));
+    room.on('disconnected', () => this.banner.show(t('room.reconnecting')));
     room.on('resync', (s) => this.resync(s));
     room.on('closed', ({ code, reason }) => {
       this.shop.close();
       if (code === 'CLOSED_BY_CLIENT') return;
       this.banner.hide();
+      this.shop.sheets.remove();
       showNotice({
-        title: code === 'ROOM_ENDED' ? 'This live has ended' : code === 'KICKED' ? 'You were removed from this live' : 'You left this live',
-        message: `${reason}. Find another live on the home page.`,
-        action: { label: 'See who is live', href: '/#live-now' },
+        title: code === 'ROOM_ENDED' ? t('room.endedTitle') : code === 'KICKED' ? t('room.kickedTitle') : t('room.leftTitle'),
+        message: t('room.closedHint', { reason }),
+        action: { label: t('room.seeLive'), href: '/#live-now' },
         testId: 'room-ended',
       });
     });
@@ -105,11 +138,12 @@ class RoomView {
   private render(): void {
     const r = this.room.room;
     const main = byId('main');
-    main.className = '';
+    main.className = 'room-main';
     const like = h(
       'button',
-      { class: 'btn btn-icon like-button', attrs: { type: 'button', 'aria-label': 'Like', 'data-testid': 'like' } },
-      icon('heart'),
+      { class: 'rail-button like-button', attrs: { type: 'button', 'aria-label': t('room.like'), 'data-testid': 'like' } },
+      h('span', { class: 'rail-icon' }, icon('heart')),
+      this.likeCount,
     );
     like.addEventListener('click', () => {
       this.burst();
@@ -122,12 +156,12 @@ class RoomView {
       h(
         'div',
         { class: 'room-layout' },
+        this.shop.bagPanel,
         h(
           'section',
-          { class: 'stage', attrs: { 'aria-label': 'Live video' } },
-          this.video,
+          { class: 'stage', attrs: { 'aria-label': t('room.video') } },
+          h('div', { class: 'frame' }, this.video),
           this.placeholder,
-          this.unmute,
           this.danmaku,
           this.hearts,
           h(
@@ -137,46 +171,50 @@ class RoomView {
               'div',
               { class: 'host' },
               h('span', { class: 'avatar', text: initials(r.creatorName) }),
-              h('div', {}, h('b', { text: r.creatorName }), h('div', { class: 'title', text: r.title })),
+              h('div', { class: 'host-text' }, h('b', { text: r.creatorName }), h('div', { class: 'title', text: r.title })),
             ),
             this.livePill,
             h('div', { class: 'grow' }),
             this.viewers,
           ),
-          h('div', { class: 'stage-actions' }, like, this.likeCount),
+          this.unmute,
+          h('nav', { class: 'rail', attrs: { 'aria-label': t('shop.bag') } }, like, this.shop.bagButton, this.shop.ordersButton),
         ),
-        h('aside', { class: 'side' }, this.shop.element, h('h3', { text: 'Live chat' }), this.chat.element),
+        h(
+          'aside',
+          { class: 'feed', attrs: { 'aria-label': t('room.chat') } },
+          this.shop.feed,
+          h('h3', { class: 'feed-title', text: t('room.chat') }),
+          this.chat.element,
+        ),
       ),
     );
+    document.body.appendChild(this.shop.sheets);
     this.renderStatus();
   }
 
   private renderStatus(): void {
     const { status } = this.room.room;
-    this.livePill.replaceChildren(status === 'live' ? 'Live' : status === 'scheduled' ? 'Starting soon' : 'Ended');
+    this.livePill.replaceChildren(status === 'live' ? t('room.live') : status === 'scheduled' ? t('room.soon') : t('room.ended'));
     this.livePill.className = status === 'live' ? 'pill pill-live' : 'pill';
   }
 
   private renderStats(s: { viewers: number; likes: number }): void {
     this.viewers.replaceChildren(icon('eye'), ` ${compact(s.viewers)}`);
+    this.viewers.setAttribute('aria-label', t('room.viewers', { n: compact(s.viewers) }));
     this.likeCount.textContent = compact(s.likes);
   }
 
   private async startVideo(): Promise<void> {
-    this.note('Connecting to the video…');
+    this.note(t('room.connectingVideo'));
     try {
       const player = await this.room.watch(this.video);
       const show = (state: PlayerState) => {
         if (state === 'playing') {
           this.placeholder.hidden = true;
           this.unmute.hidden = !player.muted;
-        } else if (state === 'paused') this.note('The creator paused the camera. Stay tuned.');
-        else if (state === 'waiting')
-          this.note(
-            this.room.room.status === 'live'
-              ? 'The creator is setting up the camera…'
-              : 'The creator is getting ready. The video starts as soon as they go live.',
-          );
+        } else if (state === 'paused') this.note(t('room.paused'));
+        else if (state === 'waiting') this.note(this.room.room.status === 'live' ? t('room.settingUp') : t('room.gettingReady'));
       };
       player.on('state', show);
       player.on('error', (err) => this.note(describeError(err)));

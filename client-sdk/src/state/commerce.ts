@@ -8,6 +8,7 @@
 import type {
   FlashSale,
   Order,
+  OrderFulfilment,
   OrderStatus,
   PinnedProduct,
   Product,
@@ -32,6 +33,11 @@ export interface OrderView {
    * view's: read the view's.
    */
   order: Order | null;
+  /**
+   * Additive (issue 16): the order's fulfilment once a fulfilment push arrived (shipped, delivered, completed, with the
+   * carrier and tracking number); it only moves forward. Absent until then (read `order.fulfilment` of a fetched order).
+   */
+  fulfilment?: OrderFulfilment;
 }
 
 /** Units left and sold in one flash sale's pool. */
@@ -130,6 +136,9 @@ const ORDER_STAGE: Record<OrderStatus, number> = { reserved: 0, pending_payment:
 export function applyCommerceEvent(state: CommerceState, e: CommerceEvent): CommerceState {
   switch (e.event) {
     case 'order:updated':
+      // A fulfilment step of a paid order (issue 16) changes its fulfilment, not its payment status.
+      if (e.payload.fulfilment)
+        return withFulfilment(state, e.payload.orderId, e.payload.status, e.payload.updatedAt, e.payload.fulfilment);
       return withOrderStatus(state, e.payload.orderId, e.payload, null);
     case 'order':
       return withOrderStatus(
@@ -197,6 +206,16 @@ function withOrderStatus(
     ? { id, status: view.status, reason: view.reason, updatedAt: view.updatedAt, order: order ?? known?.order ?? null }
     : { ...known!, order: order! };
   return { ...state, orders: { ...state.orders, [id]: next } };
+}
+
+const FULFILMENT_STAGE: Record<OrderFulfilment['status'], number> = { unfulfilled: 0, shipped: 1, delivered: 2, completed: 3 };
+
+/** `state` with order `id`'s fulfilment at `f`, unless the view already has the same or a later step. */
+function withFulfilment(state: CommerceState, id: string, status: OrderStatus, at: number, f: OrderFulfilment): CommerceState {
+  const known = state.orders[id];
+  if (known?.fulfilment && FULFILMENT_STAGE[known.fulfilment.status] >= FULFILMENT_STAGE[f.status]) return state;
+  const view: OrderView = known ?? { id, status, reason: null, updatedAt: at, order: null };
+  return { ...state, orders: { ...state.orders, [id]: { ...view, fulfilment: f } } };
 }
 
 /** The sale to show after learning of `incoming` (a push or a read of it). */

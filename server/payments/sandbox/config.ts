@@ -14,6 +14,11 @@ export const SandboxSettings = z.strictObject({
   timeoutProcessedRate: rate,
   /** How long a timed-out request is held open before the connection is dropped (make it exceed the client timeout). */
   hangMs: z.coerce.number().int().min(0).max(600_000),
+  /**
+   * Refunds time out: each refund is processed (money returned), then its answer is held for hangMs and the connection
+   * dropped, so the client cannot know the outcome and must ask again with the same key. Off unless set.
+   */
+  refundTimeouts: z.boolean().optional(),
   /** Simulated outage: every API call answers 503 until turned off. */
   outage: z.boolean(),
   /** Where signed webhooks go; null: none are sent. */

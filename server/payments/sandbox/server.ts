@@ -107,6 +107,7 @@ export class SandboxGateway {
       hangMs: opts.hangMs,
       outage: opts.outage,
       webhookUrl: opts.webhookUrl,
+      refundTimeouts: opts.refundTimeouts ?? false,
     };
     if (opts.ledgerFile) this.reload(opts.ledgerFile);
   }
@@ -283,7 +284,8 @@ export class SandboxGateway {
     if (seen) {
       // A repeat: the first refund stands (never a second one), even if the charge has changed since.
       if (seen.fingerprint !== fingerprint) return fail(res, 409, 'idempotency_key_reused', 'Key reused with a different refund request');
-      res.status(200).json(seen.refund);
+      if (this.settings.refundTimeouts) void this.sleep(this.settings.hangMs).then(() => res.destroy());
+      else res.status(200).json(seen.refund);
       return;
     }
     const charge = this.byId.get(chargeId);
@@ -307,7 +309,10 @@ export class SandboxGateway {
     // On disk first: if the write fails, nothing was refunded and the request can be retried with the same key.
     if (this.opts.ledgerFile) fs.appendFileSync(this.opts.ledgerFile, `${JSON.stringify(stored)}\n`);
     this.applyRefund(stored);
-    res.status(201).json(refund);
+    if (this.settings.refundTimeouts) {
+      // Processed, but the answer never arrives: the client must find out by asking again with the same key.
+      void this.sleep(this.settings.hangMs).then(() => res.destroy());
+    } else res.status(201).json(refund);
     this.deliver({ id: `evt_${randomBytes(9).toString('base64url')}`, type: 'refund.succeeded', createdAt: Date.now(), data: refund }, 0);
   }
 

@@ -24,3 +24,12 @@ it('believes an answer (null included) for its ttl, shares concurrent loads, for
   await memo.get('z', 3);
   expect(await memo.get('a', 1_001)).toBe('v:a:8'); // 'a' was dropped past two entries
 });
+
+it('fresh() loads again at once, whatever the age, and keeps the new answer for its ttl', async () => {
+  let loads = 0;
+  const memo = new FreshMemo<string, number>(4, 1_000, async () => ++loads);
+  expect(await memo.get('a', 0)).toBe(1);
+  expect(await memo.fresh('a', 10)).toBe(2);
+  expect(await memo.get('a', 500)).toBe(2);
+  expect(loads).toBe(2);
+});

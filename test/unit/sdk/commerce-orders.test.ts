@@ -51,3 +51,30 @@ it('orders are kept by id, whatever room they were placed in (pushes go to every
   expect(Object.keys(s.orders).sort()).toEqual(['o1', 'o2']);
   expect(applyCommerceEvent(s, { event: 'order', payload: order({ id: 'o3', roomId: 'r2' }) }).orders.o3?.status).toBe('reserved');
 });
+
+it('fulfilment pushes (issue 16) add the fulfilment, never change the payment status, and never go back', () => {
+  const f = (status: 'shipped' | 'delivered' | 'completed', at: number) => ({
+    status,
+    carrier: 'UPS',
+    trackingNumber: '1Z999AA1',
+    shippedAt: 400,
+    deliveredAt: status === 'shipped' ? null : 500,
+    completedAt: status === 'completed' ? at : null,
+  });
+  const step = (s: CommerceState, status: 'shipped' | 'delivered' | 'completed', at: number) =>
+    applyCommerceEvent(s, {
+      event: 'order:updated',
+      payload: { orderId: 'o1', status: 'paid', reason: 'UPS 1Z999AA1', chargeId: null, updatedAt: at, fulfilment: f(status, at) },
+    });
+  const paid = pushed(s0, 'paid', 300);
+  const shipped = step(paid, 'shipped', 400);
+  expect(shipped.orders.o1).toEqual({ ...paid.orders.o1, fulfilment: f('shipped', 400) });
+  const delivered = step(shipped, 'delivered', 500);
+  expect(delivered.orders.o1?.fulfilment?.status).toBe('delivered');
+  // A late shipped push, or the same one twice, changes nothing.
+  expect(step(delivered, 'shipped', 400)).toBe(delivered);
+  expect(step(delivered, 'delivered', 500)).toBe(delivered);
+  expect(step(delivered, 'completed', 600).orders.o1).toMatchObject({ status: 'paid', reason: null, updatedAt: 300 });
+  // A fulfilment push for an order this client never saw records it as paid with its fulfilment.
+  expect(step(s0, 'shipped', 400).orders.o1).toMatchObject({ status: 'paid', order: null, fulfilment: { status: 'shipped' } });
+});

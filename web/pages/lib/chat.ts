@@ -9,6 +9,7 @@ import {
 } from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { clock } from './format.ts';
+import { t } from './i18n.ts';
 import { describeError, toast } from './ui.ts';
 
 /** Messages kept on screen per room (the server's history is of the same order). */
@@ -30,11 +31,11 @@ export class ChatPanel {
   private state: LiveRoomState;
   private readonly form: HTMLFormElement | null = null;
   private readonly input = h('input', {
-    attrs: { maxlength: 200, placeholder: 'Say something…', 'aria-label': 'Chat message', 'data-testid': 'chat-input' },
+    attrs: { maxlength: 200, placeholder: t('chat.placeholder'), 'aria-label': t('chat.label'), 'data-testid': 'chat-input' },
   });
   private readonly sendButton = h('button', {
     class: 'btn btn-primary',
-    text: 'Send',
+    text: t('chat.send'),
     attrs: { type: 'submit', 'data-testid': 'chat-send' },
   });
   private readonly note = h('div', { class: 'muted small', attrs: { 'data-testid': 'chat-note', hidden: true } });
@@ -80,9 +81,7 @@ export class ChatPanel {
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     replace(
       this.log,
-      ...(this.state.chat.length
-        ? this.state.chat.map((m) => this.item(m))
-        : [h('li', { class: 'empty', text: 'No messages yet. Say hi!' })]),
+      ...(this.state.chat.length ? this.state.chat.map((m) => this.item(m)) : [h('li', { class: 'empty', text: t('chat.empty') })]),
     );
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
   }
@@ -138,12 +137,12 @@ export class ChatPanel {
     this.input.disabled = muted;
     this.sendButton.disabled = muted;
     if (muted) {
-      this.note.textContent = `You are muted in this chat until ${clock(until)}. You can still watch and shop.`;
+      this.note.textContent = t('chat.muted', { time: clock(until) });
       this.note.hidden = false;
       // Unmuting needs no push: the mute simply runs out.
       this.muteTimer = setTimeout(() => this.renderMute(), Math.min(until - Date.now() + 500, 2 ** 31 - 1));
     } else if (this.state.slowModeS > 0) {
-      this.note.textContent = `Slow mode: one message every ${this.state.slowModeS} s.`;
+      this.note.textContent = t('chat.slow', { s: this.state.slowModeS });
       this.note.hidden = false;
     } else {
       this.note.hidden = true;

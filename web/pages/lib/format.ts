@@ -1,4 +1,5 @@
-/** Display formats shared by the pages. */
+/** Display formats shared by the pages, in the page's language (lib/i18n.ts) through Intl. */
+import { locale } from './i18n.ts';
 
 const moneyFormats = new Map<string, Intl.NumberFormat>();
 
@@ -7,9 +8,9 @@ export function money(minor: number, currency: string): string {
   let fmt = moneyFormats.get(currency);
   if (!fmt) {
     try {
-      fmt = new Intl.NumberFormat(undefined, { style: 'currency', currency });
+      fmt = new Intl.NumberFormat(locale, { style: 'currency', currency });
     } catch {
-      fmt = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      fmt = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     }
     moneyFormats.set(currency, fmt);
   }
@@ -27,7 +28,7 @@ export function moneyTotals(byCurrency: Record<string, number>): string {
 
 /** Counts as people read them at a glance: 999, 1.2k, 3.4M. */
 export function compact(n: number): string {
-  return new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
+  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(n);
 }
 
 /** A duration as a countdown: 1:05:09, 04:59, 00:07. */
@@ -43,7 +44,7 @@ export function countdown(ms: number): string {
 
 /** Clock time of a ms epoch, e.g. "20:15". */
 export function clock(at: number): string {
-  return new Date(at).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+  return new Date(at).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** Initials for an avatar. */
@@ -55,4 +56,9 @@ export function initials(name: string): string {
     .map((w) => w.replace(/^[^\p{L}\p{N}]+/u, ''))
     .filter(Boolean);
   return ((parts[0]?.[0] ?? '?') + (parts[1]?.[0] ?? '')).toUpperCase();
+}
+
+/** Date and time of a ms epoch, short, in the page's language: "6 Dec, 20:15" / "12月6日 20:15". */
+export function dateTime(at: number): string {
+  return new Date(at).toLocaleString(locale, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
 }

@@ -1,13 +1,31 @@
 import { HawkerError, type Role } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './dom.ts';
 import { initials } from './format.ts';
+import { LOCALE_NAMES, LOCALES, locale, setLocale, t, type Locale, type MessageKey } from './i18n.ts';
 import { hasRole, loadIdentity, signOut, type Identity } from './identity.ts';
 
 const PAGES = [
-  { href: '/', label: 'Home' },
-  { href: '/studio', label: 'Creator studio' },
-  { href: '/console', label: 'Agency console' },
+  { href: '/', label: 'nav.home' },
+  { href: '/studio', label: 'nav.studio' },
+  { href: '/console', label: 'nav.console' },
+  { href: '/orders', label: 'nav.orders' },
 ] as const;
+
+/** A role's name in the page's language. */
+export function roleName(role: Role): string {
+  return t(`role.${role}` as MessageKey);
+}
+
+/** The language switcher: a select of the languages, each named in itself; choosing one reloads the page in it. */
+export function languageSwitch(): HTMLSelectElement {
+  const select = h(
+    'select',
+    { class: 'lang-switch', attrs: { 'aria-label': t('nav.language'), 'data-testid': 'language' } },
+    ...LOCALES.map((l) => h('option', { text: LOCALE_NAMES[l], attrs: { value: l, selected: l === locale, lang: l } })),
+  );
+  select.addEventListener('change', () => setLocale(select.value as Locale));
+  return select;
+}
 
 /** Fills the page's `#topbar`: brand, navigation, and who is signed in. */
 export function renderTopbar(current: string, extra?: Node): void {
@@ -15,17 +33,17 @@ export function renderTopbar(current: string, extra?: Node): void {
   const nav = h(
     'nav',
     {},
-    ...PAGES.map((p) => h('a', { text: p.label, attrs: { href: p.href, 'aria-current': p.href === current ? 'page' : undefined } })),
+    ...PAGES.map((p) => h('a', { text: t(p.label), attrs: { href: p.href, 'aria-current': p.href === current ? 'page' : undefined } })),
   );
   const who = identity
     ? h(
         'div',
         { class: 'who', attrs: { 'data-testid': 'who' } },
         h('span', { class: 'avatar', text: initials(identity.principal.name) }),
-        h('span', { class: 'name', text: `${identity.principal.name} · ${identity.principal.role}` }),
+        h('span', { class: 'name', text: `${identity.principal.name} · ${roleName(identity.principal.role)}` }),
         h('button', {
           class: 'btn btn-ghost btn-sm',
-          text: 'Sign out',
+          text: t('nav.signOut'),
           on: {
             click: () => {
               signOut();
@@ -34,13 +52,14 @@ export function renderTopbar(current: string, extra?: Node): void {
           },
         }),
       )
-    : h('a', { class: 'btn btn-sm', text: 'Sign in', attrs: { href: '/#sign-in' } });
+    : h('a', { class: 'btn btn-sm', text: t('nav.signIn'), attrs: { href: '/#sign-in' } });
   replace(
     byId('topbar'),
     h('a', { class: 'brand', attrs: { href: '/' } }, icon('logo', 'brand-mark'), 'Hawker'),
     nav,
     h('div', { class: 'spacer' }),
     extra ?? null,
+    languageSwitch(),
     who,
   );
 }
@@ -62,29 +81,29 @@ export function toast(message: string, kind: 'info' | 'ok' | 'error' = 'info', m
  * through here, so the same failure reads the same everywhere.
  */
 export function describeError(err: unknown): string {
-  if (!(err instanceof HawkerError))
-    return `Something went wrong (${(err as Error)?.message ?? String(err)}). Reload the page and try again.`;
+  // The server's own messages (not found, forbidden, bad request) stay in English: they name the resource or field.
+  if (!(err instanceof HawkerError)) return t('err.generic', { message: (err as Error)?.message ?? String(err) });
   switch (err.code) {
     case 'UNAUTHENTICATED':
-      return 'Your sign-in expired or is invalid. Sign in again on the home page.';
+      return t('err.unauthenticated');
     case 'FORBIDDEN':
       return `${err.message}.`.replace(/\.\.$/, '.');
     case 'NOT_FOUND':
-      return `${err.message}. Check the link, or pick a room from the home page.`;
+      return t('err.notFound', { message: err.message });
     case 'RATE_LIMITED':
-      return `Slow down a little: try again in ${Math.ceil((err.retryAfterMs ?? 1000) / 1000)} s.`;
+      return t('err.rateLimited', { s: Math.ceil((err.retryAfterMs ?? 1000) / 1000) });
     case 'NOT_CONNECTED':
-      return 'Not connected to the server. Check your network; the page reconnects by itself.';
+      return t('err.notConnected');
     case 'TIMEOUT':
-      return 'The server did not answer in time. Check your network and try again.';
+      return t('err.timeout');
     case 'CLOSED':
-      return 'This room is closed. Go back to the home page to find another live.';
+      return t('err.closed');
     case 'MEDIA_UNSUPPORTED':
       return `${err.message}`;
     case 'UNAVAILABLE':
-      return 'The server is busy or restarting. Try again in a few seconds.';
+      return t('err.unavailable');
     case 'BAD_REQUEST':
-      return `${err.message}. Fix the highlighted value and try again.`;
+      return t('err.badRequest', { message: err.message });
     default:
       return err.message;
   }
@@ -118,20 +137,21 @@ export function showNotice(opts: { title: string; message: string; action?: { la
 export function requireIdentity(roles: readonly Role[], what: string): Identity | null {
   const identity = loadIdentity();
   const next = encodeURIComponent(location.pathname + location.search);
+  const names = roles.map(roleName).join(t('auth.or'));
   if (!identity) {
     showNotice({
-      title: 'Sign in first',
-      message: `The ${what} needs a ${roles.join(' or ')} identity. Pick a name and role on the home page (development tokens), then come back.`,
-      action: { label: 'Sign in', href: `/?next=${next}#sign-in` },
+      title: t('auth.signInFirst'),
+      message: t('auth.needRole', { what, roles: names }),
+      action: { label: t('nav.signIn'), href: `/?next=${next}#sign-in` },
       testId: 'need-sign-in',
     });
     return null;
   }
   if (!hasRole(identity.principal, roles)) {
     showNotice({
-      title: `This page is for ${roles.join(' or ')} accounts`,
-      message: `You are signed in as ${identity.principal.name} (${identity.principal.role}). Sign in with a ${roles.join(' or ')} role to use the ${what}.`,
-      action: { label: 'Switch identity', href: `/?next=${next}#sign-in` },
+      title: t('auth.wrongRoleTitle', { roles: names }),
+      message: t('auth.wrongRole', { name: identity.principal.name, role: roleName(identity.principal.role), what, roles: names }),
+      action: { label: t('auth.switch'), href: `/?next=${next}#sign-in` },
       testId: 'wrong-role',
     });
     return null;

@@ -1,0 +1,66 @@
+import type { Page } from 'playwright-core';
+import { expect, it } from 'vitest';
+import type { Order, ShopProduct } from '@hawker/protocol';
+import { api } from '../../harness/clients.ts';
+import { startCommerceNode } from '../../harness/commerce.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
+
+const t = useTeardown();
+const openPage = useBrowser(t);
+
+const noOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+it('My orders lists the buyer’s orders from the ledger (not another buyer’s), and cancels one not yet paid', async () => {
+  // No payment worker: orders stay reserved, so there is something to cancel.
+  const node = t.add(await startCommerceNode(null, { PAYMENT_WORKER: 'false' }));
+  const merchant = await devIdentity(node.url, { userId: 'm-orders', name: 'Jade House', role: 'merchant' });
+  const shop = await api<{ id: string }>(node.url, 'POST', '/api/shops', merchant.token, { name: 'Jade House', currency: 'USD' });
+  expect(shop.status).toBe(201);
+  const product = await api<ShopProduct>(node.url, 'POST', `/api/shops/${shop.body.id}/products`, merchant.token, {
+    title: 'Jade bracelet',
+    images: ['/samples/scarf.svg'],
+    category: 'jewellery.bracelets',
+    skus: [{ values: [], code: 'JADE-1', price: 12_900, stock: 10 }],
+  });
+  expect(product.status).toBe(201);
+  const skuId = product.body.skus[0]!.id;
+  const buyer = await devIdentity(node.url, { userId: 'b-orders', name: 'Ann', role: 'viewer' });
+  const other = await devIdentity(node.url, { userId: 'b-other', name: 'Bo', role: 'viewer' });
+  const place = async (token: string, quantity: number, key: string) => {
+    const res = await api<{ order: Order }>(node.url, 'POST', '/api/orders', token, {
+      productId: product.body.id,
+      skuId,
+      quantity,
+      idempotencyKey: key,
+      channel: 'storefront',
+    });
+    expect(res.status).toBe(201);
+    return res.body.order;
+  };
+  const first = await place(buyer.token, 1, 'orders-page-first');
+  const second = await place(buyer.token, 2, 'orders-page-second');
+  await place(other.token, 3, 'orders-page-other');
+
+  const { page, errors } = await openPage(`${node.url}/orders`, { identity: buyer, viewport: PHONE });
+  await poll(() => page.getByTestId('order-row').count()).toBe(2);
+  // Newest first, with amounts and statuses; the other buyer's order is not there.
+  expect(await page.getByTestId('order-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-order')))).toEqual([
+    second.id,
+    first.id,
+  ]);
+  expect(await page.getByTestId('order-amount').allTextContents()).toEqual(['$258.00', '$129.00']);
+  expect(await page.getByTestId('order-status').allTextContents()).toEqual(['Reserved for you', 'Reserved for you']);
+  expect(await noOverflow(page)).toBe(true);
+
+  // Cancel needs a second tap; then the row shows the ledger's answer.
+  const row = page.locator(`[data-order="${first.id}"]`);
+  await row.getByTestId('order-cancel').click();
+  await row.getByTestId('order-cancel').click();
+  await poll(() => row.getByTestId('order-status').getAttribute('data-status')).toBe('cancelled');
+  expect(await row.getByTestId('order-cancel').count()).toBe(0);
+  expect((await api<Order>(node.url, 'GET', `/api/orders/${first.id}`, buyer.token)).body.status).toBe('cancelled');
+  expect((await api<Order>(node.url, 'GET', `/api/orders/${second.id}`, buyer.token)).body.status).toBe('reserved');
+  await screenshot(page, 'orders-phone');
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,102 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { brotliCompressSync, brotliDecompressSync, constants, gunzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import express from 'express';
+import { expect, it } from 'vitest';
+import { useTeardown } from '../../harness/teardown.ts';
+import type { HawkerContext } from '../../server/kernel/context.ts';
+import { createLogger } from '../../server/kernel/log.ts';
+import { PAGE_ENTRIES, pageBuildOptions } from '../../server/web/build.ts';
+import { createWeb } from '../../server/web/index.ts';
+
+const t = useTeardown();
+
+/** The room page's script budget, compressed (issue 17): what a phone downloads before the live can start. */
+const ROOM_JS_BUDGET_BYTES = 100 * 1024;
+
+it('the room page loads only its own code, and its script stays within the compressed budget', async () => {
+  const result = await build({ ...pageBuildOptions('test-artifacts/page-weight', true, false), write: false });
+  const meta = result.metafile!;
+  const outputs = meta.outputs;
+  const files = new Map(result.outputFiles.map((f) => [path.relative(process.cwd(), f.path), f.contents]));
+  // Every file the room page loads: its entry and the chunks it imports, statically or not.
+  const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === 'web/pages/room.ts')!;
+  const loaded = new Set<string>();
+  const walk = (file: string) => {
+    if (loaded.has(file)) return;
+    loaded.add(file);
+    for (const i of outputs[file]!.imports) if (!i.external) walk(i.path);
+  };
+  walk(entry);
+  const inputs = [...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs));
+  // No other page's code (studio, console, landing) is in anything the room page loads.
+  for (const page of PAGE_ENTRIES.filter((p) => p !== 'room')) expect(inputs).not.toContain(`web/pages/${page}.ts`);
+  expect(inputs.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
+  let compressed = 0;
+  for (const file of loaded) {
+    const bytes = files.get(file);
+    expect(bytes, file).toBeDefined();
+    compressed += brotliCompressSync(bytes!, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  }
+  console.log(`room page script: ${loaded.size} files, ${compressed} bytes brotli (budget ${ROOM_JS_BUDGET_BYTES})`);
+  expect(compressed).toBeGreaterThan(10_000); // the measurement measured something
+  expect(compressed).toBeLessThanOrEqual(ROOM_JS_BUDGET_BYTES);
+});
+
+it('every text asset is served compressed (brotli, else gzip) with Vary: Accept-Encoding; images and unknown files are not', async () => {
+  const app = express();
+  const ctx = { config: { NODE_ENV: 'development' }, log: createLogger('silent'), app } as unknown as HawkerContext;
+  t.add(await createWeb(ctx));
+  const server = t.add(http.createServer(app).listen(0, '127.0.0.1'));
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // node:http rather than fetch, which would decompress the body before the test sees it.
+  const get = (p: string, acceptEncoding: string, headers: Record<string, string> = {}) =>
+    new Promise<{ res: { status: number; headers: { get(name: string): string | null } }; body: Buffer }>((resolve, reject) => {
+      http
+        .get(`${url}${p}`, { headers: { 'accept-encoding': acceptEncoding, ...headers } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d));
+          res.on('error', reject);
+          res.on('end', () => {
+            const h = res.headers;
+            const value = (name: string) => {
+              const v = h[name.toLowerCase()];
+              return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
+            };
+            resolve({ res: { status: res.statusCode!, headers: { get: value } }, body: Buffer.concat(parts) });
+          });
+        })
+        .on('error', reject);
+    });
+  for (const p of ['/build/room.js', '/room', '/', '/style.css', '/favicon.svg']) {
+    const plain = await get(p, 'identity');
+    expect([p, plain.res.status, plain.res.headers.get('content-encoding')]).toEqual([p, 200, null]);
+    expect(plain.res.headers.get('vary')).toContain('Accept-Encoding');
+    const br = await get(p, 'gzip, deflate, br');
+    expect([p, br.res.headers.get('content-encoding')]).toEqual([p, 'br']);
+    expect(br.res.headers.get('vary')).toContain('Accept-Encoding');
+    expect(br.res.headers.get('content-type')).toBe(plain.res.headers.get('content-type'));
+    expect(br.res.headers.get('cache-control')).toBe('no-cache');
+    expect(brotliDecompressSync(br.body).equals(plain.body)).toBe(true);
+    expect(br.body.length).toBeLessThan(plain.body.length);
+    const gz = await get(p, 'gzip');
+    expect([p, gz.res.headers.get('content-encoding')]).toEqual([p, 'gzip']);
+    expect(gunzipSync(gz.body).equals(plain.body)).toBe(true);
+    // A client refusing brotli (q=0) gets gzip.
+    expect((await get(p, 'br;q=0, gzip')).res.headers.get('content-encoding')).toBe('gzip');
+    // Revalidation: the compressed copy's ETag answers 304.
+    const again = await get(p, 'br', { 'if-none-match': br.res.headers.get('etag')! });
+    expect([p, again.res.status]).toEqual([p, 304]);
+  }
+  // The big shared chunk (socket.io-client, mediasoup-client) is the one that matters most.
+  const room = await get('/build/room.js', 'identity');
+  const chunks = [...room.body.toString().matchAll(/"\.\/(chunks\/[^"]+\.js)"/g)].map((m) => m[1]!);
+  expect(chunks.length).toBeGreaterThan(0);
+  for (const chunk of chunks) expect((await get(`/build/${chunk}`, 'br')).res.headers.get('content-encoding')).toBe('br');
+  // Outside the folder, missing files: not found, as before.
+  expect((await get('/build/nope.js', 'br')).res.status).toBe(404);
+  expect((await get('/%2e%2e/package.json', 'br')).res.status).toBe(404);
+});

@@ -1,0 +1,109 @@
+/**
+ * My orders: the signed-in buyer's orders across rooms and shops, newest first, read from the ledger (GET /api/orders),
+ * with their status, why one failed, a link back to the live it came from, and cancel for orders not paid yet.
+ */
+import { HawkerApi, type Order, type OrderList } from '@hawker/client-sdk';
+import { byId, h, replace } from './lib/dom.ts';
+import { clock, dateTime, money } from './lib/format.ts';
+import { t } from './lib/i18n.ts';
+import { describeOrderReason, orderStatusText } from './lib/shop.ts';
+import { armedButton, describeError, renderTopbar, requireIdentity, showNotice, toast } from './lib/ui.ts';
+
+/** Orders per page read. */
+const PAGE = 20;
+
+renderTopbar('/orders');
+document.title = `${t('orders.title')} — Hawker`;
+const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], t('page.orders'));
+if (identity) void start(new HawkerApi(location.origin, identity.token));
+
+async function start(api: HawkerApi): Promise<void> {
+  const list = h('ul', { class: 'order-list', attrs: { 'data-testid': 'orders' } });
+  const more = h('button', {
+    class: 'btn btn-ghost',
+    text: t('orders.more'),
+    attrs: { type: 'button', hidden: true, 'data-testid': 'orders-more' },
+  });
+  let cursor: string | null = null;
+  const load = async () => {
+    more.disabled = true;
+    let page: OrderList;
+    try {
+      page = await api.myOrdersPage({ limit: PAGE, ...(cursor ? { cursor } : {}) });
+    } catch (err) {
+      if (!cursor) {
+        showNotice({ title: t('orders.title'), message: describeError(err), testId: 'orders-error' });
+        return;
+      }
+      toast(describeError(err), 'error', 6000);
+      more.disabled = false;
+      return;
+    }
+    for (const o of page.orders) list.append(item(api, o));
+    if (!list.childElementCount)
+      list.append(h('li', { class: 'muted', text: t('orders.empty'), attrs: { 'data-testid': 'orders-empty' } }));
+    cursor = page.nextCursor;
+    more.hidden = !cursor;
+    more.disabled = false;
+  };
+  more.addEventListener('click', () => void load());
+  const main = byId('main');
+  main.className = 'page page-narrow';
+  replace(
+    main,
+    h('h1', { text: t('orders.title') }),
+    h('p', { class: 'muted', text: t('orders.intro') }),
+    list,
+    h('div', { class: 'row end' }, more),
+  );
+  await load();
+}
+
+function item(api: HawkerApi, o: Order): HTMLLIElement {
+  const el = h('li', { class: 'order-item', attrs: { 'data-testid': 'order-row', 'data-order': o.id } });
+  const render = (order: Order) => {
+    const reason = describeOrderReason(order.status, order.failureReason);
+    const open = order.status === 'reserved';
+    const cancel = open
+      ? h('button', { class: 'btn btn-danger btn-sm', text: t('orders.cancel'), attrs: { type: 'button', 'data-testid': 'order-cancel' } })
+      : null;
+    if (cancel)
+      armedButton(cancel, t('orders.cancelConfirm'), async () => {
+        cancel.disabled = true;
+        try {
+          render(await api.call<Order>('POST', `/api/orders/${encodeURIComponent(order.id)}/cancel`));
+          toast(t('orders.cancelled'), 'ok');
+        } catch (err) {
+          cancel.disabled = false;
+          toast(describeError(err), 'error', 6000);
+        }
+      });
+    replace(
+      el,
+      h(
+        'div',
+        { class: 'meta' },
+        h('div', { class: 'title', text: order.title }),
+        h('div', { class: 'small muted', text: `× ${order.quantity} · ${t('orders.placed', { time: dateTime(order.createdAt) })}` }),
+        open ? h('div', { class: 'small muted', text: t('orders.payBy', { time: clock(order.deadline) }) }) : null,
+        reason ? h('div', { class: 'small muted', text: reason, attrs: { 'data-testid': 'order-reason' } }) : null,
+        order.roomId
+          ? h('a', { class: 'small', text: t('orders.openLive'), attrs: { href: `/room?id=${encodeURIComponent(order.roomId)}` } })
+          : null,
+      ),
+      h(
+        'div',
+        { class: 'right stack-sm' },
+        h('div', { text: money(order.amount, order.currency), attrs: { 'data-testid': 'order-amount' } }),
+        h('span', {
+          class: `pill pill-plain ${order.status === 'paid' ? 'pill-ok' : open || order.status === 'pending_payment' ? 'pill-warn' : 'pill-bad'}`,
+          text: orderStatusText(order.status),
+          attrs: { 'data-testid': 'order-status', 'data-status': order.status },
+        }),
+        cancel,
+      ),
+    );
+  };
+  render(o);
+  return el;
+}
