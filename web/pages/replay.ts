@@ -92,7 +92,7 @@ class ReplayView {
       );
     replace(
       byId('main'),
-      h('div', { class: 'stage' }, this.video),
+      h('div', { class: 'replay-stage' }, this.video),
       h(
         'p',
         { class: 'muted', attrs: { 'data-testid': 'replay-status' } },
@@ -101,6 +101,9 @@ class ReplayView {
       this.card,
       h('nav', { class: 'markers', attrs: { 'aria-label': 'Products in this live' } }, ...markers),
     );
+    // The property, not only the attribute: an element made by script is not muted by setAttribute('muted'), and
+    // browsers autoplay only muted video.
+    this.video.muted = true;
     this.video.addEventListener('timeupdate', () => this.update());
     this.video.addEventListener('seeked', () => this.update());
     this.attach();
