@@ -204,13 +204,13 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     }
     // The video closing (the stream really stopped, not a reconnect within the grace: held producers live on) ends
     // this part; a later producer starts the next one after a gap.
-    source.video.observer.once('close', () => this.endPart(part));
+    source.video.observer.once('close', () => this.endPart(part, 'the video track closed'));
     part.ffmpeg?.once('exit', (code) => {
       if (this.part !== part || this.ended) return;
       if (code === 0) {
         // No packet for ffmpeg's listen timeout (10 s): the creator paused the video, or the node lost its media.
         // ffmpeg ended the part cleanly; the video's next resume starts the next one, after a gap.
-        this.endPart(part);
+        this.endPart(part, 'ffmpeg got no packet for its listen timeout');
         return;
       }
       void this.fail(`ffmpeg exited unexpectedly (code ${code}): ${part.stderr.trim().slice(-300)}`);
@@ -233,8 +233,9 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   /** The part's media stopped: it ends (its last segment synced) and the recording waits for the next one. */
-  private endPart(part: Part): void {
+  private endPart(part: Part, why: string): void {
     if (this.part !== part) return;
+    this.log.info({ why, recordingId: this.id }, 'recording part ended; the next video starts the next part');
     this.part = undefined;
     this.gapSince = Date.now();
     this.partClosed = part.close().then(() => this.sync());
