@@ -65,6 +65,8 @@ export async function startNode(env: Record<string, string> = {}, redisUrl = inj
     // wants the REST rates at their production values.
     REST_RATE_PER_IP_PER_MIN: '1000000',
     REST_RATE_PER_USER_PER_MIN: '1000000',
+    // Recording spawns an ffmpeg transcode per live: only the tests that are about it (test/recording/) turn it on.
+    RECORDING: 'false',
     ...env,
     REDIS_KEY_PREFIX: prefix,
   });

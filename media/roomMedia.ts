@@ -202,6 +202,16 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return { routers: this.routers.length, transports, producers: this.producers.size, consumers, held };
   }
 
+  /**
+   * For server-side consumers on this node (recording, server/recording): the origin router, where every producer
+   * lives, and the producers published now. What is consumed there closes with the room's media. Undefined once closed.
+   */
+  serverSide(): { router: types.Router; producers: types.Producer[] } | undefined {
+    const origin = this.routers[0];
+    if (this.closedFlag || !origin?.origin) return undefined;
+    return { router: origin.router, producers: [...this.producers.values()] };
+  }
+
   /** Consumers this room has on `worker`'s routers. */
   consumersOn(worker: PooledWorker): number {
     return this.routers.filter((rr) => rr.worker === worker).reduce((n, rr) => n + routerConsumers(rr), 0);

@@ -112,6 +112,15 @@ const EnvSchema = z.object({
    * every viewer; a reconnect within it takes the same tracks back. 0: close at once (docs/media.md).
    */
   STREAM_RECONNECT_GRACE_MS: z.coerce.number().int().min(0).max(300_000).default(15_000),
+  // Recording and replay (issue 18, docs/replay.md).
+  /** Record lives on this node (each room's `record` setting, default on, decides per room). `false`: never. */
+  RECORDING: bool.default(true),
+  /** Where recordings' HLS files are kept; unset: `$DATA_DIR/recordings`. */
+  RECORDINGS_DIR: z.string().min(1).optional(),
+  /** Recordings this node runs at once (each an ffmpeg transcode: about 8 % of a core at 480p, 23 % at 720p; docs/replay.md). */
+  RECORDINGS_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
+  /** Bytes one recording may write; past it the recording stops (with an alert) and the live goes on. */
+  RECORDING_MAX_BYTES: z.coerce.number().int().min(1_000_000).max(1_000_000_000_000).default(4_000_000_000),
   // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a
   // typed QUOTA_EXCEEDED or RATE_LIMITED error whose details name the limit (the variable below).
   /** Rooms one creator may have open (not ended) at once. */

@@ -7,6 +7,7 @@ import { createLikes } from './likes/index.ts';
 import { createLimits } from './limits/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
+import { createRecording } from './recording/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
 import { createRedisMemoryMonitor } from './health/redisMemory.ts';
 import { createAnalytics } from './analytics/index.ts';
@@ -169,6 +170,9 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
   node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
+  // Recording and replay (issue 18): records lives from this node's room media, keeps their shopping timeline.
+  const recording = createRecording(ctx, auth, rooms.service, stream.media);
+  node.add(recording);
   // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
   node.add(
     createRefunds(ctx, auth, {
@@ -195,6 +199,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     sales.hook,
     search.hook,
     follows.hook,
+    recording.hook,
   );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
   rooms.service.provideSnapshot({

@@ -34,6 +34,7 @@ import type {
   DevTokenResponse,
   FlashSale,
   ListOrdersQuery,
+  ListRecordingsQuery,
   ListRoomsQuery,
   Order,
   OrderHistory,
@@ -42,10 +43,13 @@ import type {
   PlaceOrderResult,
   PlaceShopOrderBody,
   Product,
+  Recording,
   Room,
   RoomAnalytics,
   RoomModerationState,
   ScheduleSaleBody,
+  RecordingTimeline,
+  RecordingTimelineQuery,
   ShipmentsUploadResult,
   ShipOrderBody,
   DeliverOrderBody,
@@ -464,6 +468,40 @@ export class HawkerApi {
    */
   orderHistory(orderId: string): Promise<OrderHistory> {
     return this.call('GET', `/api/orders/${encodeURIComponent(orderId)}/history`);
+  }
+
+  /**
+   * A room's or a creator's recordings, newest first (exactly one of `roomId`, `creatorId`); failed ones only for the
+   * room's staff (docs/replay.md).
+   *
+   * @example
+   * const [latest] = await api.listRecordings({ roomId });
+   */
+  async listRecordings(query: z.input<typeof ListRecordingsQuery>): Promise<Recording[]> {
+    return (await this.call<{ recordings: Recording[] }>('GET', `/api/recordings${queryString(query)}`)).recordings;
+  }
+
+  /**
+   * One recording: its status (`recording`, `ready`, `failed`), duration so far and `playlistUrl` (HLS, served with the
+   * same bearer token: hls.js's `xhrSetup` can add it).
+   *
+   * @example
+   * const { status, playlistUrl } = await api.getRecording(recordingId);
+   */
+  getRecording(recordingId: string): Promise<Recording> {
+    return this.call('GET', `/api/recordings/${encodeURIComponent(recordingId)}`);
+  }
+
+  /**
+   * A recording's shopping timeline (pins, unpins, flash-sale starts and ends, sold-outs, gaps; chat with `chat: 'true'`),
+   * each at its offset into the recording, in order; page with `afterMs` (the last offset seen).
+   *
+   * @example
+   * const { entries } = await api.recordingTimeline(recordingId);
+   * const pins = entries.filter((e) => e.kind === 'pin');
+   */
+  recordingTimeline(recordingId: string, query: z.input<typeof RecordingTimelineQuery> = {}): Promise<RecordingTimeline> {
+    return this.call('GET', `/api/recordings/${encodeURIComponent(recordingId)}/timeline${queryString(query)}`);
   }
 
   /**

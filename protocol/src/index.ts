@@ -43,6 +43,7 @@ import {
 } from './moderation.ts';
 import * as media from './media.ts';
 import { RoomSnapshot } from './snapshot.ts';
+import { RecordingStopped } from './recordings.ts';
 import {
   FlashSale,
   Order,
@@ -154,6 +155,8 @@ export const serverEventSpecs = defineServerEvents({
   'sale:ended': SaleEnded,
   'stock:update': StockUpdate,
   'order:updated': OrderUpdated,
+  // Recording (server/recording): to the creator and the agency's consoles
+  'recording:stopped': RecordingStopped,
   // After payment (server/refunds): a refund of one of the buyer's orders changed
   'order:refund': OrderRefundUpdated,
   // Centre field (issue 19, server/follows): a followed creator scheduled or started a live
@@ -177,3 +180,4 @@ export interface InterServerEvents {
 }
 export * from './selection.ts';
 export * from './centre.ts';
+export * from './recordings.ts';

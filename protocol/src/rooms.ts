@@ -19,6 +19,8 @@ export const Room = z.object({
   endedAt: EpochMs.nullable(),
   endReason: z.string().nullable(),
   createdAt: EpochMs,
+  /** Additive (issue 18): whether its lives are recorded for replay (docs/replay.md); absent means on. */
+  record: z.boolean().optional(),
 });
 export type Room = z.infer<typeof Room>;
 
@@ -29,6 +31,8 @@ export const CreateRoomBody = z.strictObject({
   coverUrl: ImageUrl.optional(),
   /** Planned start (ms epoch); omitted: the room is created ready to go live now. */
   scheduledAt: EpochMs.optional(),
+  /** Record the live for replay (docs/replay.md); default true. */
+  record: z.boolean().optional(),
 });
 export type CreateRoomBody = z.infer<typeof CreateRoomBody>;
 

@@ -197,6 +197,13 @@ export const policy = {
     return policy.canManageAgency(p, agencyId);
   },
   /**
+   * Watch a room's recording and read its timeline (issue 18): like the room itself, anyone signed in, while it is
+   * recording or ready; a failed recording (its playable part included) only the room's staff, who see why it failed.
+   */
+  canWatchRecording(p: Principal, room: RoomRef, status: 'recording' | 'ready' | 'failed'): boolean {
+    return status !== 'failed' || policy.canModerateRoom(p, room);
+  },
+  /**
    * After payment (issue 16): cancel an unpaid order with a reason. A shop order: the shop's owner, its staff, admins;
    * a room's own product: those who manage the room (its creator, its agency's owner, admins).
    */

@@ -60,6 +60,8 @@ export class RoomStore {
       endedAt: null,
       endReason: null,
       createdAt: now,
+      // Stored only when off, so rooms that record (the default) read as before.
+      ...(body.record === false ? { record: false } : {}),
     };
     const k = this.keys;
     const keys = [
@@ -166,5 +168,6 @@ function fromHash(h: Record<string, string>): Room {
     endedAt: num(h.endedAt),
     endReason: h.endReason ?? null,
     createdAt: Number(h.createdAt),
+    ...(h.record === 'false' ? { record: false } : {}),
   };
 }

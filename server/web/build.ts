@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * The page scripts, one bundle each (`web/pages/<name>.ts` → `/build/<name>.js`); code two pages share goes to shared
  * chunks, so a page loads only what it imports. A new page: add its name here and its HTML shell in web/public/.
  */
-export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'orders'] as const;
+export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'orders', 'replay'] as const;
 
 /** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
 const PAGES_DIR = 'web/pages';
@@ -19,7 +19,7 @@ const PAGES_DIR = 'web/pages';
 const SOURCE_DIRS = [PAGES_DIR, 'client-sdk/src', 'protocol/src'];
 /** The workspace packages' manifests: their `exports` and `sideEffects` decide what the bundler takes. */
 const SOURCE_FILES = ['client-sdk/package.json', 'protocol/package.json'];
-const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild'];
+const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild', 'hls.js'];
 
 /** Where builds live: `web/dist/<inputs hash>/` (gitignored; served under `/build/`). */
 export const BUILD_ROOT = path.join(root, 'web/dist');

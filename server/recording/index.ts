@@ -1,0 +1,49 @@
+import type { MediaService } from '../../media/mediaService.ts';
+import type { Auth } from '../auth/index.ts';
+import type { Domain, HawkerContext } from '../kernel/context.ts';
+import type { RoomHook, RoomService } from '../rooms/index.ts';
+import { recordingRoutes } from './routes.ts';
+import { RecordingService } from './service.ts';
+import { RecordingStore } from './store.ts';
+import { tapTimeline } from './timeline.ts';
+
+export { LocalDiskStorage, type RecordingStorage } from './storage.ts';
+export { RecordingService } from './service.ts';
+
+/**
+ * Recording and replay (issue 18, docs/replay.md): records each live on the node that holds its creator's media, keeps
+ * its shopping timeline from the room's pushes, and serves both over REST.
+ */
+export function createRecording(
+  ctx: HawkerContext,
+  auth: Auth,
+  rooms: RoomService,
+  media: MediaService,
+): Domain & { service: RecordingService; hook: RoomHook } {
+  const store = new RecordingStore(ctx.db);
+  const service = new RecordingService(ctx, media, rooms.store, store);
+  const untap = tapTimeline(ctx.io, store, ctx.log.child({ module: 'recording' }));
+  ctx.app.use(recordingRoutes(service, rooms.store, auth));
+  const hook: RoomHook = {
+    name: 'recording',
+    // Before media (800) on end: ffmpeg stops cleanly (its last segment, #EXT-X-ENDLIST) while the creator's packets
+    // still flow; once they stop, its blocked read would hold the stop for seconds. So the pushes of the other end
+    // hooks (the sales' sale:ended...) fall after the recording's end. On live: no constraint.
+    priority: 850,
+    async onLive(room) {
+      service.consider(room.id);
+    },
+    async onEnded(roomId) {
+      await service.stop(roomId);
+    },
+  };
+  return {
+    name: 'recording',
+    service,
+    hook,
+    async close() {
+      untap();
+      await service.close();
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import type { ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { types } from 'mediasoup';
+import type { Logger } from '../kernel/log.ts';
+import { ffmpegArgs, freeUdpPort, parsePlaylist, SEGMENT_S, sdpFor, spawnFfmpeg, udpPortsBound, type SdpTrack } from './ffmpeg.ts';
+import type { RecordingStorage } from './storage.ts';
+import type { RecordingStore } from './store.ts';
+
+/** How long ffmpeg gets to bind its ports, and to finish its last segment when asked to stop. */
+const FFMPEG_START_MS = 10_000;
+const FFMPEG_STOP_MS = 5_000;
+/** A stop waits this long for packets to wake ffmpeg's read before interrupting it (see Part.close). */
+const FFMPEG_SECOND_SIGINT_MS = 2_500;
+/** Safety net under fs.watch (which can miss a rename on some filesystems): the work directory is synced this often. */
+const SYNC_EVERY_MS = 1_000;
+/** Sync ticks between heartbeats (`recordings.updated_at`); RecordingService sweeps rows silent for much longer. */
+const HEARTBEAT_TICKS = 10;
+
+export interface RecorderEvents {
+  /** The recording ended: `ready`, or `failed` with why (storage, disk bound, ffmpeg). */
+  ended: [status: 'ready' | 'failed', reason: string | undefined];
+}
+
+/** What a recording records from: the room's origin router and the creator's producers on it. */
+export interface RecorderSource {
+  router: types.Router;
+  video: types.Producer;
+  audio: types.Producer | undefined;
+}
+
+/**
+ * One part of a recording: PlainTransports and paused consumers on the origin router feeding one ffmpeg. It ends when
+ * the creator's video producer closes (the stream really stopped) or when the recording stops. Owns its transports
+ * (closing one closes its consumer) and its ffmpeg; `close()` is idempotent.
+ */
+class Part {
+  readonly transports: types.PlainTransport[] = [];
+  readonly consumers: types.Consumer[] = [];
+  ffmpeg: ChildProcess | undefined;
+  exited: Promise<number | null> = Promise.resolve(null);
+  private keyframes: NodeJS.Timeout | undefined;
+  private closing: Promise<void> | undefined;
+  stderr = '';
+
+  constructor(
+    readonly source: RecorderSource,
+    private readonly log: Logger,
+  ) {}
+
+  /** Consumes, starts ffmpeg, waits until it listens, then resumes the consumers (so the first packets are not lost). */
+  async start(workDir: string, append: boolean): Promise<void> {
+    const { router, video, audio } = this.source;
+    const tracks: SdpTrack[] = [];
+    for (const producer of [video, audio]) {
+      if (!producer || producer.closed) continue;
+      const port = await freeUdpPort();
+      const transport = await router.createPlainTransport({
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+        rtcpMux: true,
+        comedia: false,
+        appData: { recording: true },
+      });
+      this.transports.push(transport);
+      await transport.connect({ ip: '127.0.0.1', port });
+      const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
+      this.consumers.push(consumer);
+      tracks.push({ kind: producer.kind, port, rtpParameters: consumer.rtpParameters });
+    }
+    if (!tracks.some((t) => t.kind === 'video')) throw new Error('The video track closed before the recording started');
+    const sdpFile = path.join(workDir, 'input.sdp');
+    await fsp.writeFile(sdpFile, sdpFor(tracks));
+    const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append }));
+    this.ffmpeg = ffmpeg;
+    this.exited = new Promise((resolve) => ffmpeg.once('exit', (code) => resolve(code)));
+    ffmpeg.stderr?.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-2000);
+    });
+    const ports = tracks.map((t) => t.port);
+    const deadline = Date.now() + FFMPEG_START_MS;
+    let exited = false;
+    void this.exited.then(() => {
+      exited = true;
+    });
+    // ffmpeg says nothing when its sockets are bound: watch the ports appear in /proc/net/udp instead.
+    while (!(await udpPortsBound(ports))) {
+      if (exited) throw new Error(`ffmpeg exited before listening: ${this.stderr.trim() || 'no output'}`);
+      if (Date.now() > deadline) throw new Error('ffmpeg did not open its RTP ports in time');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (const c of this.consumers) await c.resume();
+    // Segments start on keyframes: libx264 forces one every SEGMENT_S, and asking the creator's encoder for one at the
+    // same interval keeps the decoder's input clean (the router coalesces these with viewers' requests).
+    const ask = () => {
+      for (const c of this.consumers) if (c.kind === 'video' && !c.closed) c.requestKeyFrame().catch(() => {});
+    };
+    ask();
+    this.keyframes = setInterval(ask, SEGMENT_S * 1000);
+    this.keyframes.unref();
+  }
+
+  /** Stops ffmpeg (SIGINT: it finishes its segment and writes #EXT-X-ENDLIST; SIGKILL past FFMPEG_STOP_MS), then the transports. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      clearInterval(this.keyframes);
+      const ffmpeg = this.ffmpeg;
+      if (ffmpeg && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+        const t0 = Date.now();
+        // One SIGINT: ffmpeg finishes its segment and writes #EXT-X-ENDLIST, but only once its blocked RTP read
+        // returns, which takes its socket timeout (about 10 s) when no packet comes (the track closed or paused). A
+        // second SIGINT interrupts that read, and with it any write in progress: the segment in progress may be lost,
+        // never a stored one (the sync only ever stores complete files, and keeps the last complete playlist).
+        ffmpeg.kill('SIGINT');
+        const again = setTimeout(() => ffmpeg.kill('SIGINT'), FFMPEG_SECOND_SIGINT_MS);
+        const killer = setTimeout(() => {
+          this.log.warn({ stderr: this.stderr.slice(-500) }, 'ffmpeg did not stop in time; killed');
+          ffmpeg.kill('SIGKILL');
+        }, FFMPEG_STOP_MS);
+        await this.exited;
+        clearTimeout(again);
+        clearTimeout(killer);
+        this.log.debug({ ms: Date.now() - t0 }, 'ffmpeg stopped');
+      }
+      for (const t of this.transports) t.close();
+    })();
+    return this.closing;
+  }
+}
+
+/**
+ * One recording of one live (docs/replay.md): parts (one ffmpeg each; a new part after the creator's stream really
+ * stopped and came back, marked as a gap), the node-local work directory ffmpeg writes into, and the sync that copies
+ * each finished segment, then the playlist, to the storage. Lifecycle: `stop()` (the live ended: `ready`) or `fail()`
+ * (`failed`, with an alert); both idempotent, both cascade to the part, the watcher and the timers.
+ */
+export class Recorder extends EventEmitter<RecorderEvents> {
+  private part: Part | undefined;
+  private parts = 0;
+  private readonly uploaded = new Set<string>();
+  private bytes = 0;
+  private durationMs = 0;
+  private syncing: Promise<void> = Promise.resolve();
+  private watcher: fs.FSWatcher | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private gapSince: number | undefined;
+  /** The last part's close, when its video closed before the recording ended. */
+  private partClosed: Promise<void> = Promise.resolve();
+  private ending: Promise<void> | undefined;
+  private failure: string | undefined;
+
+  constructor(
+    readonly id: string,
+    readonly roomId: string,
+    private readonly workDir: string,
+    private readonly storage: RecordingStorage,
+    private readonly store: RecordingStore,
+    private readonly maxBytes: number,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  get ended(): boolean {
+    return this.ending !== undefined;
+  }
+
+  /** Whether the recording waits for the creator's video (no part running). */
+  get waiting(): boolean {
+    return this.part === undefined && !this.ended;
+  }
+
+  /** Media synced to the storage so far. */
+  get progress(): { durationMs: number; bytes: number; segments: number } {
+    return { durationMs: this.durationMs, bytes: this.bytes, segments: this.uploaded.size };
+  }
+
+  /** Records `source` (the first part, or the next one after a gap). */
+  async record(source: RecorderSource): Promise<void> {
+    if (this.ended || this.part) return;
+    await fsp.mkdir(this.workDir, { recursive: true });
+    const part = new Part(source, this.log);
+    this.part = part;
+    const append = this.parts > 0;
+    this.parts += 1;
+    try {
+      await part.start(this.workDir, append);
+    } catch (err) {
+      await part.close();
+      if (this.part === part) this.part = undefined;
+      throw err;
+    }
+    if (this.gapSince !== undefined) {
+      // The timeline marks where the stream stopped; later moments shift back by the gap (the recording has no media
+      // for it).
+      const since = this.gapSince;
+      const gapMs = Date.now() - since;
+      this.gapSince = undefined;
+      await this.store
+        .appendEvents(this.roomId, [{ at: since, kind: 'gap', productId: null, data: { gapMs } }])
+        .then(() => this.store.addGap(this.id, gapMs))
+        .catch((err: Error) => this.log.warn({ err }, 'recording gap not stored'));
+    }
+    // The video closing (the stream really stopped, not a reconnect within the grace: held producers live on) ends
+    // this part; a later producer starts the next one after a gap.
+    source.video.observer.once('close', () => this.endPart(part, 'the video track closed'));
+    part.ffmpeg?.once('exit', (code) => {
+      if (this.part !== part || this.ended) return;
+      if (code === 0) {
+        // No packet for ffmpeg's listen timeout (10 s): the creator paused the video, or the node lost its media.
+        // ffmpeg ended the part cleanly; the video's next resume starts the next one, after a gap.
+        this.endPart(part, 'ffmpeg got no packet for its listen timeout');
+        return;
+      }
+      void this.fail(`ffmpeg exited unexpectedly (code ${code}): ${part.stderr.trim().slice(-300)}`);
+    });
+    if (!this.watcher) {
+      try {
+        this.watcher = fs.watch(this.workDir, () => void this.sync());
+        this.watcher.on('error', () => {});
+      } catch (err) {
+        this.log.warn({ err }, 'cannot watch the recording directory; syncing on the timer only');
+      }
+      let ticks = 0;
+      this.timer = setInterval(() => {
+        void this.sync();
+        // The heartbeat that tells other nodes this one still records (RecordingService's sweep), also in a gap.
+        if (++ticks % HEARTBEAT_TICKS === 0) this.store.touch(this.id).catch(() => {});
+      }, SYNC_EVERY_MS);
+      this.timer.unref();
+    }
+  }
+
+  /** The part's media stopped: it ends (its last segment synced) and the recording waits for the next one. */
+  private endPart(part: Part, why: string): void {
+    if (this.part !== part) return;
+    this.log.info({ why, recordingId: this.id }, 'recording part ended; the next video starts the next part');
+    this.part = undefined;
+    this.gapSince = Date.now();
+    this.partClosed = part.close().then(() => this.sync());
+  }
+
+  /** The live ended: finish the segment in progress, sync, and mark the recording ready. */
+  stop(): Promise<void> {
+    return this.end(undefined);
+  }
+
+  /** Stops the recording as failed (`reason` in the row and the alert); the live goes on. */
+  fail(reason: string): Promise<void> {
+    return this.end(reason);
+  }
+
+  private end(reason: string | undefined): Promise<void> {
+    this.ending ??= (async () => {
+      this.failure ??= reason;
+      clearInterval(this.timer);
+      this.watcher?.close();
+      const part = this.part;
+      this.part = undefined;
+      await part?.close();
+      await this.partClosed;
+      if (!this.failure) await this.sync(true);
+      else await this.syncing;
+      const status = this.failure ? 'failed' : 'ready';
+      await this.store
+        .finish(this.id, status, { durationMs: this.durationMs, bytes: this.bytes, failureReason: this.failure })
+        .catch((err: Error) => this.log.error({ err }, 'recording end not stored'));
+      await fsp.rm(this.workDir, { recursive: true, force: true }).catch(() => {});
+      this.emit('ended', status, this.failure);
+    })();
+    return this.ending;
+  }
+
+  /**
+   * Copies the segments the playlist lists that the storage lacks, then the playlist itself (so the stored playlist
+   * only ever names stored segments). Serialized; a storage failure fails the recording.
+   */
+  private sync(final = false): Promise<void> {
+    const run = this.syncing.then(() => this.syncOnce(final));
+    this.syncing = run.catch(() => {});
+    return this.syncing;
+  }
+
+  private async syncOnce(final: boolean): Promise<void> {
+    if (this.failure || (this.ending && !final)) return;
+    const text = await fsp.readFile(path.join(this.workDir, 'index.m3u8'), 'utf8').catch(() => null);
+    if (text === null) return;
+    const { segments, ended } = parsePlaylist(text);
+    // A playlist caught mid-rewrite, or cut by an interrupted stop, lists less than is stored: keep the stored one.
+    if (segments.length < this.uploaded.size) return;
+    const fresh = segments.filter((s) => !this.uploaded.has(s.name));
+    if (fresh.length === 0 && !final) return;
+    try {
+      for (const s of fresh) {
+        const data = await fsp.readFile(path.join(this.workDir, s.name));
+        if (this.bytes + data.length > this.maxBytes) {
+          this.failure = `RECORDING_MAX_BYTES: this recording reached its ${this.maxBytes}-byte bound`;
+          this.log.error({ recordingId: this.id, roomId: this.roomId }, 'recording reached its disk bound; stopping it (the live goes on)');
+          void this.end(this.failure);
+          return;
+        }
+        await this.storage.write(this.id, s.name, data);
+        this.uploaded.add(s.name);
+        this.bytes += data.length;
+        // Free the local copy at once: the work directory holds only what is not stored yet.
+        await fsp.rm(path.join(this.workDir, s.name), { force: true });
+      }
+      const listed = segments.filter((s) => this.uploaded.has(s.name));
+      // Only complete lines (see parsePlaylist); a recording that ends is complete even if ffmpeg could not say so.
+      const complete = text.slice(0, text.lastIndexOf('\n') + 1);
+      await this.storage.write(this.id, 'index.m3u8', Buffer.from(final && !ended ? `${complete}#EXT-X-ENDLIST\n` : complete));
+      this.durationMs = listed.reduce((n, s) => n + s.durationS * 1000, 0);
+    } catch (err) {
+      const why = `storage write failed: ${(err as Error).message}`;
+      this.failure = why;
+      this.log.error(
+        { err, recordingId: this.id, roomId: this.roomId },
+        'recording storage failed; stopping the recording (the live goes on)',
+      );
+      void this.end(why);
+      return;
+    }
+    await this.store
+      .progress(this.id, this.durationMs, this.bytes)
+      .catch((err: Error) => this.log.warn({ err }, 'recording progress not stored'));
+  }
+}

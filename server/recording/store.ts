@@ -1,0 +1,180 @@
+import type pg from 'pg';
+import type { Recording, RecordingStatus, RecordingTimelineEntry, RecordingTimelineKind } from '@hawker/protocol';
+
+/** A recording row as the recorder and the routes use it. */
+export interface RecordingRow {
+  id: string;
+  roomId: string;
+  creatorId: string;
+  agencyId: string | null;
+  status: RecordingStatus;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number;
+  bytes: number;
+  gapMs: number;
+  failureReason: string | null;
+}
+
+/** A timeline entry before it is written: its wall-clock time; the offset is computed in SQL from the row. */
+export interface NewTimelineEntry {
+  at: number;
+  kind: RecordingTimelineKind;
+  productId: string | null;
+  data: Record<string, unknown>;
+}
+
+const COLUMNS = `id, room_id, creator_id, agency_id, status, (extract(epoch from started_at) * 1000)::bigint AS started_ms,
+  (extract(epoch from ended_at) * 1000)::bigint AS ended_ms, duration_ms, bytes, gap_ms, failure_reason`;
+
+function toRow(r: Record<string, unknown>): RecordingRow {
+  return {
+    id: r.id as string,
+    roomId: r.room_id as string,
+    creatorId: r.creator_id as string,
+    agencyId: (r.agency_id as string | null) ?? null,
+    status: r.status as RecordingStatus,
+    startedAt: Number(r.started_ms),
+    endedAt: r.ended_ms === null ? null : Number(r.ended_ms),
+    durationMs: Number(r.duration_ms),
+    bytes: Number(r.bytes),
+    gapMs: Number(r.gap_ms),
+    failureReason: (r.failure_reason as string | null) ?? null,
+  };
+}
+
+/** The wire form of a row. */
+export function toWire(r: RecordingRow): Recording {
+  return {
+    id: r.id,
+    roomId: r.roomId,
+    creatorId: r.creatorId,
+    agencyId: r.agencyId,
+    status: r.status,
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
+    durationMs: r.durationMs,
+    bytes: r.bytes,
+    failureReason: r.failureReason,
+    playlistUrl: `/api/recordings/${r.id}/files/index.m3u8`,
+  };
+}
+
+/** Recordings and their timeline in PostgreSQL (migration 0009_recordings.sql); the only module that writes them. */
+export class RecordingStore {
+  constructor(readonly db: pg.Pool) {}
+
+  /** Starts a room's recording; null when the room already has one in progress (the partial unique index). */
+  async start(r: {
+    id: string;
+    roomId: string;
+    creatorId: string;
+    agencyId: string | null;
+    startedAt: number;
+  }): Promise<RecordingRow | null> {
+    const res = await this.db.query(
+      `INSERT INTO recordings (id, room_id, creator_id, agency_id, started_at) VALUES ($1, $2, $3, $4, to_timestamp($5 / 1000.0))
+       ON CONFLICT (room_id) WHERE status = 'recording' DO NOTHING RETURNING ${COLUMNS}`,
+      [r.id, r.roomId, r.creatorId, r.agencyId, r.startedAt],
+    );
+    return res.rows[0] ? toRow(res.rows[0]) : null;
+  }
+
+  async get(id: string): Promise<RecordingRow | null> {
+    const res = await this.db.query(`SELECT ${COLUMNS} FROM recordings WHERE id = $1`, [id]);
+    return res.rows[0] ? toRow(res.rows[0]) : null;
+  }
+
+  /** The room's recording in progress, if any. */
+  async active(roomId: string): Promise<RecordingRow | null> {
+    const res = await this.db.query(`SELECT ${COLUMNS} FROM recordings WHERE room_id = $1 AND status = 'recording'`, [roomId]);
+    return res.rows[0] ? toRow(res.rows[0]) : null;
+  }
+
+  async list(by: { roomId: string } | { creatorId: string }, limit: number): Promise<RecordingRow[]> {
+    const [column, value] = 'roomId' in by ? ['room_id', by.roomId] : ['creator_id', by.creatorId];
+    const res = await this.db.query(`SELECT ${COLUMNS} FROM recordings WHERE ${column} = $1 ORDER BY started_at DESC, id LIMIT $2`, [
+      value,
+      limit,
+    ]);
+    return res.rows.map(toRow);
+  }
+
+  /** Progress: media written so far (only while recording). */
+  async progress(id: string, durationMs: number, bytes: number): Promise<void> {
+    await this.db.query(
+      `UPDATE recordings SET duration_ms = $2, bytes = $3, updated_at = clock_timestamp() WHERE id = $1 AND status = 'recording'`,
+      [id, Math.round(durationMs), bytes],
+    );
+  }
+
+  /** The creator's stream was away for `ms` (offsets after it shift back by that much). */
+  async addGap(id: string, ms: number): Promise<void> {
+    await this.db.query(`UPDATE recordings SET gap_ms = gap_ms + $2 WHERE id = $1 AND status = 'recording'`, [
+      id,
+      Math.max(0, Math.round(ms)),
+    ]);
+  }
+
+  /** The recording node is alive and still recording (also while the creator's video is away). */
+  async touch(id: string): Promise<void> {
+    await this.db.query(`UPDATE recordings SET updated_at = clock_timestamp() WHERE id = $1 AND status = 'recording'`, [id]);
+  }
+
+  /**
+   * Ends the recordings whose node stopped touching them for `staleMs` (it died): `ready` (what was stored plays, up
+   * to the kill), with why in `failure_reason`. Returns their ids.
+   */
+  async sweepStale(staleMs: number): Promise<string[]> {
+    const res = await this.db.query(
+      `UPDATE recordings SET status = 'ready', ended_at = clock_timestamp(),
+              failure_reason = 'interrupted: the recording node stopped (crash or kill); it plays up to that moment'
+        WHERE status = 'recording' AND updated_at < clock_timestamp() - make_interval(secs => $1 / 1000.0) RETURNING id`,
+      [staleMs],
+    );
+    return res.rows.map((r) => r.id as string);
+  }
+
+  /** Ends a recording once: `ready` or `failed` (with why). Returns false if it had already ended. */
+  async finish(id: string, status: 'ready' | 'failed', o: { durationMs: number; bytes: number; failureReason?: string }): Promise<boolean> {
+    const res = await this.db.query(
+      `UPDATE recordings SET status = $2, ended_at = clock_timestamp(), duration_ms = $3, bytes = $4, failure_reason = $5
+       WHERE id = $1 AND status = 'recording'`,
+      [id, status, Math.round(o.durationMs), o.bytes, o.failureReason?.slice(0, 500) ?? null],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Appends timeline entries to the room's recording in progress, each at `at - started_at - gap_ms` (never below 0).
+   * Nothing is written when the room has no recording in progress.
+   */
+  async appendEvents(roomId: string, entries: readonly NewTimelineEntry[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const res = await this.db.query(
+      `INSERT INTO recording_events (recording_id, offset_ms, at, kind, product_id, data)
+       SELECT r.id, greatest(0, e.at - (extract(epoch from r.started_at) * 1000)::bigint - r.gap_ms), to_timestamp(e.at / 1000.0),
+              e.kind, e.product_id, e.data
+         FROM recordings r,
+              jsonb_to_recordset($2::jsonb) AS e(at bigint, kind text, product_id text, data jsonb)
+        WHERE r.room_id = $1 AND r.status = 'recording'`,
+      [roomId, JSON.stringify(entries.map((e) => ({ at: e.at, kind: e.kind, product_id: e.productId, data: e.data })))],
+    );
+    return res.rowCount ?? 0;
+  }
+
+  async timeline(id: string, o: { chat: boolean; afterMs: number; limit: number }): Promise<RecordingTimelineEntry[]> {
+    const res = await this.db.query(
+      `SELECT offset_ms, (extract(epoch from at) * 1000)::bigint AS at_ms, kind, product_id, data FROM recording_events
+        WHERE recording_id = $1 AND offset_ms > $2 AND ($3 OR kind <> 'chat') ORDER BY offset_ms, seq LIMIT $4`,
+      [id, o.afterMs, o.chat, o.limit],
+    );
+    return res.rows.map((r) => ({
+      offsetMs: Number(r.offset_ms),
+      at: Number(r.at_ms),
+      kind: r.kind as RecordingTimelineKind,
+      productId: (r.product_id as string | null) ?? null,
+      data: r.data as Record<string, unknown>,
+    }));
+  }
+}

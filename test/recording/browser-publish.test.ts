@@ -1,0 +1,43 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import type { Recording, Room } from '@hawker/protocol';
+import { api } from '../../harness/clients.ts';
+import { devIdentity, poll, useBrowser } from '../../harness/browser.ts';
+import { waitFor } from '../../harness/node.ts';
+import { useTeardown } from '../../harness/teardown.ts';
+import { recordingNode, untilSegments } from './helpers.ts';
+
+const t = useTeardown();
+const openPage = useBrowser(t);
+const run = promisify(execFile);
+
+it("a creator live from Chromium's studio (fake camera and microphone) is recorded with both tracks: H.264 video and AAC audio", async () => {
+  const { node, dir } = await recordingNode(t);
+  const creator = await devIdentity(node.url, { userId: 'c-rec', name: 'Mia Chen', role: 'creator', agencyId: 'ag-rec' });
+  const created = (await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'Recorded drop' })).body;
+  const studio = await openPage(`${node.url}/studio?room=${created.id}`, { identity: creator });
+  await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
+  await studio.page.getByTestId('go-live').click();
+  await poll(() => studio.page.getByTestId('room-status').textContent()).toBe('Live');
+
+  const rec = await untilSegments(node, creator.token, created.id, 3, 45_000);
+  expect((await api(node.url, 'POST', `/api/rooms/${created.id}/end`, creator.token)).status).toBe(200);
+  await waitFor(
+    'ready',
+    async () => (await api<Recording>(node.url, 'GET', `/api/recordings/${rec.id}`, creator.token)).body.status === 'ready',
+    20_000,
+  );
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'stream=codec_type,codec_name',
+    '-of',
+    'csv=p=0',
+    path.join(dir, rec.id, 'seg00001.ts'),
+  ]);
+  // ffprobe lists the streams, then again under the TS program: the distinct ones.
+  expect([...new Set(stdout.split('\n').filter(Boolean))].sort()).toEqual(['aac,audio', 'h264,video']);
+}, 120_000);
