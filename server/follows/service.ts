@@ -4,6 +4,7 @@ import type { FollowList, FollowResult, MarkNoticesReadBody, Notice, NoticeList,
 import { userChannel } from '../kernel/channels.ts';
 import type { HawkerIo } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
+import { closeWorker } from '../kernel/closeWorker.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { FollowStore, NoticeEvent } from './store.ts';
 
@@ -208,7 +209,7 @@ export class FollowService {
   }
 
   async close(): Promise<void> {
-    await this.worker?.close();
+    if (this.worker) await closeWorker(this.worker, this.log);
     await this.queue.close();
   }
 }

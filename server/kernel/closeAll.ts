@@ -19,7 +19,7 @@ export class CloseError extends AggregateError {
  * Runs every step of a shutdown in order, each once the previous one has settled, whatever failed before it: a step
  * that throws or rejects does not stop the ones after it (stopping at the first failure leaks the connections, timers
  * and workers the later steps would have closed). Falsy entries are skipped, for optional parts:
- * `worker && ['worker', () => worker.close()]`. With `log`, each failure is logged at error level as it happens, with
+ * `cache && ['cache', () => cache.close()]`. With `log`, each failure is logged at error level as it happens, with
  * its step's name. Resolves when all succeeded; otherwise rejects, after the last step, with one CloseError of every
  * failure.
  */
