@@ -364,7 +364,15 @@ export class RefundService {
 
   /** An order's refunds and totals: its buyer, and those who may cancel its orders (staff read). */
   async listRefunds(p: Principal, orderId: string): Promise<OrderRefunds> {
-    const o = await this.readable(p, orderId);
+    await this.readable(p, orderId);
+    // The totals and the refunds from one snapshot: read one after the other, a refund settling in between showed as
+    // `succeeded` beside totals still held.
+    const { o, refunds } = await this.store.tx(async (c) => {
+      await c.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const o = await this.store.order(c, orderId);
+      if (!o) throw AppError.notFound(`Order ${orderId}`);
+      return { o, refunds: await this.store.refundsOf(orderId, c) };
+    });
     return {
       orderId,
       amount: o.amount,
@@ -373,7 +381,7 @@ export class RefundService {
       refundedAmount: o.refundedAmount,
       refundedQuantity: o.refundedQuantity,
       pendingAmount: o.heldAmount,
-      refunds: (await this.store.refundsOf(orderId)).map(refundView),
+      refunds: refunds.map(refundView),
     };
   }
 

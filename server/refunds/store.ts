@@ -157,8 +157,8 @@ export class RefundStore {
     return rows[0] ? toRefund(rows[0]) : null;
   }
 
-  async refundsOf(orderId: string): Promise<RefundRow[]> {
-    const { rows } = await this.db.query(
+  async refundsOf(orderId: string, c: Db = this.db): Promise<RefundRow[]> {
+    const { rows } = await c.query(
       `SELECT ${REFUND_COLUMNS} FROM refunds WHERE order_id = $1 AND kind <> 'reconciliation' ORDER BY created_at, id`,
       [orderId],
     );
