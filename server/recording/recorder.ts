@@ -185,6 +185,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const append = this.parts > 0;
     this.parts += 1;
     try {
+      // One ffmpeg writes the playlist at a time: the part before must have exited (its last segment and playlist
+      // written) before the next one reads that playlist to append to it. Two at once could each rewrite it.
+      await this.partClosed;
+      if (this.ended) throw new Error('the recording ended before its next part started');
       await part.start(this.workDir, append);
     } catch (err) {
       await part.close();
