@@ -795,12 +795,15 @@ function pillClass(status: OrderStatus): string {
 /** reserved → paying → paid, the current step marked (a failed order stops at the step it failed in). */
 function statusSteps(view: OrderView): HTMLElement {
   const reached = view.status === 'paid' ? 3 : view.status === 'pending_payment' ? 2 : view.status === 'reserved' ? 1 : 0;
-  const failed = reached === 0;
   const steps: MessageKey[] = ['order.step.reserved', 'order.step.paying', 'order.step.paid'];
+  // A failed, expired or cancelled order was reserved and stopped at paying: that step is marked failed, "paid" is not
+  // reached (marking all three red read as if it had been paid).
+  const stoppedAt = reached === 0 ? 1 : -1;
+  const stepClass = (i: number) => (i === stoppedAt ? 'failed' : i < reached || (stoppedAt > 0 && i < stoppedAt) ? 'done' : '');
   return h(
     'ol',
-    { class: failed ? 'steps steps-failed' : 'steps', attrs: { 'aria-hidden': 'true' } },
-    ...steps.map((key, i) => h('li', { class: i < reached ? 'done' : '', text: t(key) })),
+    { class: 'steps', attrs: { 'aria-hidden': 'true' } },
+    ...steps.map((key, i) => h('li', { class: stepClass(i), text: t(key) })),
   );
 }
 
