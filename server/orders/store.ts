@@ -277,6 +277,11 @@ export class OrderStore {
 
   /** Tells the buyer's sockets (every node) that a just-committed order exists. */
   async announce(o: Order): Promise<void> {
+    await this.pushEvent(o, ['updatedAt', o.updatedAt]);
+  }
+
+  /** One entry of the order events stream (capped at EVENTS_MAXLEN): the order, its buyer and status, then `extra`. */
+  private async pushEvent(o: Order, extra: (string | number)[]): Promise<void> {
     await this.redis.xadd(
       this.keys.events,
       'MAXLEN',
@@ -289,8 +294,7 @@ export class OrderStore {
       o.buyerId,
       'status',
       o.status,
-      'updatedAt',
-      o.updatedAt,
+      ...extra,
     );
   }
 
@@ -299,25 +303,7 @@ export class OrderStore {
    * committed: `order:updated` with the order's fulfilment, `at` being the step's time.
    */
   async announceFulfilment(o: Order, reason: string | null, at: number): Promise<void> {
-    await this.redis.xadd(
-      this.keys.events,
-      'MAXLEN',
-      '~',
-      EVENTS_MAXLEN,
-      '*',
-      'orderId',
-      o.id,
-      'buyerId',
-      o.buyerId,
-      'status',
-      o.status,
-      'reason',
-      reason ?? '',
-      'updatedAt',
-      at,
-      'fulfilment',
-      JSON.stringify(o.fulfilment ?? null),
-    );
+    await this.pushEvent(o, ['reason', reason ?? '', 'updatedAt', at, 'fulfilment', JSON.stringify(o.fulfilment ?? null)]);
   }
 
   /** Reservations made before `before` that are still not confirmed durable (the supervisor settles them). */
