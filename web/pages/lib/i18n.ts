@@ -5,6 +5,12 @@
  * locale (lib/format.ts).
  */
 
+import * as studioMessages from './messages/studio.ts';
+import * as consoleMessages from './messages/console.ts';
+import * as clipsMessages from './messages/clips.ts';
+import * as centreMessages from './messages/centre.ts';
+import * as crowdMessages from './messages/crowd.ts';
+
 export type Locale = 'en' | 'zh-CN';
 export const LOCALES: readonly Locale[] = ['en', 'zh-CN'];
 /** What each language is called in itself (the switcher shows these). */
@@ -12,7 +18,7 @@ export const LOCALE_NAMES: Record<Locale, string> = { en: 'English', 'zh-CN': '�
 
 const KEY = 'hawker.locale';
 
-const en = {
+const base = {
   'nav.home': 'Home',
   'nav.studio': 'Creator studio',
   'nav.console': 'Agency console',
@@ -143,9 +149,19 @@ const en = {
   'orders.placed': 'Placed {time}',
 } as const;
 
+/** English: the base messages and every page family's (lib/messages/). */
+const en = {
+  ...base,
+  ...studioMessages.en,
+  ...consoleMessages.en,
+  ...clipsMessages.en,
+  ...centreMessages.en,
+  ...crowdMessages.en,
+};
+
 export type MessageKey = keyof typeof en;
 
-const zh: Record<MessageKey, string> = {
+const baseZh: Record<keyof typeof base, string> = {
   'nav.home': '首页',
   'nav.studio': '主播工作台',
   'nav.console': '机构控制台',
@@ -274,6 +290,15 @@ const zh: Record<MessageKey, string> = {
   'orders.openLive': '打开直播间',
   'orders.payBy': '请在 {time} 前支付',
   'orders.placed': '下单时间 {time}',
+};
+
+const zh: Record<MessageKey, string> = {
+  ...baseZh,
+  ...studioMessages.zh,
+  ...consoleMessages.zh,
+  ...clipsMessages.zh,
+  ...centreMessages.zh,
+  ...crowdMessages.zh,
 };
 
 /** Every message in every language (exported for the test that checks their placeholders agree). */
