@@ -42,7 +42,7 @@ export function createRecording(
     service,
     hook,
     async close() {
-      untap();
+      await untap();
       await service.close();
     },
   };

@@ -163,6 +163,36 @@ export class RecordingStore {
     return res.rowCount ?? 0;
   }
 
+  /**
+   * Appends entries of many rooms in one statement (the timeline writer's batches). Each entry goes to the recording of
+   * its room that was running when it happened (`at`), whether or not it is still running now: a batch written just
+   * after the room ended still lands in the recording it belongs to. Two seconds of slack before a recording's start
+   * absorb clock skew between nodes and PostgreSQL (the offset is clamped at 0).
+   */
+  async appendEventsOfRooms(items: readonly { roomId: string; entry: NewTimelineEntry }[]): Promise<number> {
+    if (items.length === 0) return 0;
+    const res = await this.db.query(
+      `INSERT INTO recording_events (recording_id, offset_ms, at, kind, product_id, data)
+       SELECT r.id, greatest(0, e.at - (extract(epoch from r.started_at) * 1000)::bigint - r.gap_ms), to_timestamp(e.at / 1000.0),
+              e.kind, e.product_id, e.data
+         FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (room_id text, at bigint, kind text, product_id text, data jsonb))
+              WITH ORDINALITY AS e(room_id, at, kind, product_id, data, n)
+         JOIN LATERAL (
+              SELECT id, started_at, gap_ms FROM recordings r
+               WHERE r.room_id = e.room_id
+                 AND r.started_at <= to_timestamp(e.at / 1000.0) + interval '2 seconds'
+                 AND (r.ended_at IS NULL OR r.ended_at >= to_timestamp(e.at / 1000.0))
+               ORDER BY r.started_at DESC LIMIT 1) r ON true
+        ORDER BY e.n`,
+      [
+        JSON.stringify(
+          items.map(({ roomId, entry: e }) => ({ room_id: roomId, at: e.at, kind: e.kind, product_id: e.productId, data: e.data })),
+        ),
+      ],
+    );
+    return res.rowCount ?? 0;
+  }
+
   async timeline(id: string, o: { chat: boolean; afterMs: number; limit: number }): Promise<RecordingTimelineEntry[]> {
     const res = await this.db.query(
       `SELECT offset_ms, (extract(epoch from at) * 1000)::bigint AS at_ms, kind, product_id, data FROM recording_events

@@ -38,12 +38,93 @@ export function timelineEntries(event: string, p: Payload, now: number): NewTime
 
 const TIMELINE_EVENTS = new Set(['product:pinned', 'product:unpinned', 'sale:started', 'sale:ended', 'sale:soldout', 'chat:batch']);
 
+/** How often a node writes the timeline entries it collected, and how many it holds at most meanwhile. */
+export const TIMELINE_FLUSH_MS = 250;
+export const TIMELINE_MAX_PENDING = 5_000;
+
 /**
- * Wraps the main namespace adapter's `broadcast` to observe room pushes; returns the unwrap. Only rooms with a
- * recording in progress get rows (the INSERT joins on it), so a room that does not record costs one cheap query per
- * shopping push and per chat tick, and none for anything else.
+ * Collects timeline entries in memory and writes them in one statement per flush (every TIMELINE_FLUSH_MS), whatever
+ * the number of rooms and pushes: one INSERT per chat tick per room took a pool connection each, and under a chat flood
+ * they crowded the ledger's pool until payments timed out waiting for a connection (seen in bench:soak). Bounded: past
+ * TIMELINE_MAX_PENDING entries, chat entries are dropped (counted and logged) before shopping ones; shopping entries are
+ * dropped only when nothing else is left to drop. A failed write is logged and its entries dropped: the timeline is
+ * a replay aid, never worth holding memory for while PostgreSQL is down.
  */
-export function tapTimeline(io: HawkerIo, store: RecordingStore, log: Logger): () => void {
+export class TimelineWriter {
+  private pending: { roomId: string; entry: NewTimelineEntry }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> | undefined;
+  private dropped = 0;
+  private closed = false;
+
+  constructor(
+    private readonly store: Pick<RecordingStore, 'appendEventsOfRooms'>,
+    private readonly log: Logger,
+    private readonly o: { flushMs: number; maxPending: number } = { flushMs: TIMELINE_FLUSH_MS, maxPending: TIMELINE_MAX_PENDING },
+  ) {}
+
+  add(roomId: string, entries: readonly NewTimelineEntry[]): void {
+    if (this.closed || entries.length === 0) return;
+    for (const entry of entries) this.pending.push({ roomId, entry });
+    if (this.pending.length > this.o.maxPending) this.shed();
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.o.flushMs);
+  }
+
+  /** Writes what is pending now (after any write in progress); resolves when it is written or dropped. */
+  async flush(): Promise<void> {
+    while (this.flushing) await this.flushing;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.flushing = this.store
+      .appendEventsOfRooms(batch)
+      .then(
+        () => undefined,
+        (err: Error) => this.log.warn({ err, entries: batch.length }, 'timeline entries not stored'),
+      )
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    await this.flushing;
+  }
+
+  /** Stops collecting and writes what is left. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  private shed(): void {
+    const excess = this.pending.length - this.o.maxPending;
+    let chatToDrop = excess;
+    const kept = this.pending.filter((p) => !(p.entry.kind === 'chat' && chatToDrop-- > 0));
+    // Still over (the flood is shopping pushes): drop the oldest.
+    const over = kept.length - this.o.maxPending;
+    this.pending = over > 0 ? kept.slice(over) : kept;
+    if (this.dropped === 0)
+      this.log.warn({ maxPending: this.o.maxPending }, 'timeline writer over its bound: dropping entries (chat first)');
+    this.dropped += excess;
+  }
+
+  /** Entries dropped because the writer was over its bound (since start). */
+  get droppedCount(): number {
+    return this.dropped;
+  }
+}
+
+/**
+ * Wraps the main namespace adapter's `broadcast` to observe room pushes; returns the unwrap (which writes what is
+ * still pending). Entries go through a TimelineWriter: one statement per flush for all rooms, and only rooms with a
+ * recording at the entry's time get rows (the INSERT joins on it), so rooms that do not record cost nothing but that
+ * shared statement.
+ */
+export function tapTimeline(io: HawkerIo, store: RecordingStore, log: Logger): () => Promise<void> {
+  const writer = new TimelineWriter(store, log);
   const adapter = io.of('/').adapter as unknown as {
     broadcast(packet: { data?: unknown[] }, opts: { rooms: Set<string> }): unknown;
   };
@@ -55,8 +136,7 @@ export function tapTimeline(io: HawkerIo, store: RecordingStore, log: Logger): (
         for (const channel of opts.rooms ?? []) {
           const roomId = roomIdOfChannel(channel);
           if (!roomId) continue;
-          const entries = timelineEntries(event, payload as Payload, Date.now());
-          store.appendEvents(roomId, entries).catch((err: Error) => log.warn({ err, roomId, event }, 'timeline entry not stored'));
+          writer.add(roomId, timelineEntries(event, payload as Payload, Date.now()));
         }
       }
     } catch (err) {
@@ -64,7 +144,8 @@ export function tapTimeline(io: HawkerIo, store: RecordingStore, log: Logger): (
     }
     return original.call(this, packet, opts);
   };
-  return () => {
+  return async () => {
     adapter.broadcast = original;
+    await writer.close();
   };
 }
