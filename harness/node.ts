@@ -53,6 +53,7 @@ export async function startNode(env: Record<string, string> = {}, redisUrl = inj
     DATABASE_URL: env.DATABASE_URL ?? testDatabaseUrl(),
     DATABASE_SCHEMA: schemaFor(prefix),
     DATABASE_POOL_SIZE: '4',
+    DATABASE_BULK_POOL_SIZE: '2',
     PORT: '0',
     HOST: '127.0.0.1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',

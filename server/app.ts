@@ -43,6 +43,7 @@ export class Hawker {
       url: config.DATABASE_URL,
       schema: config.DATABASE_SCHEMA,
       poolSize: config.DATABASE_POOL_SIZE,
+      bulkPoolSize: config.DATABASE_BULK_POOL_SIZE,
       production: config.NODE_ENV === 'production',
       log,
     });
@@ -84,7 +85,7 @@ export class Hawker {
       }),
     });
     io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
-    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool };
+    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool, dbBulk: ledger.bulkPool };
     const node = new Hawker(ctx, server, adapterRedis, ledger);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
     app.use(restBody(config.REST_BODY_MAX_BYTES));

@@ -39,6 +39,8 @@ const EnvSchema = z.object({
     .default('hawker'),
   /** Connections in this process's PostgreSQL pool. */
   DATABASE_POOL_SIZE: z.coerce.number().int().min(2).max(200).default(16),
+  /** Connections of the second pool, for work that is not money (ledger/index.ts, `bulkPool`). */
+  DATABASE_BULK_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(4),
   /** How often gateway charges are reconciled with the ledger (a repeatable BullMQ job). */
   RECONCILE_EVERY_MS: z.coerce
     .number()

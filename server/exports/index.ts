@@ -19,8 +19,8 @@ export function createExports(
   auth: Auth,
   rooms: RoomService,
 ): Domain & { scopes: MerchantScopes; service: ExportService } {
-  const scopes = new MerchantScopes(ctx.db, rooms);
-  const service = new ExportService(new ExportStore(ctx.db), scopes);
+  const scopes = new MerchantScopes(ctx.dbBulk, rooms);
+  const service = new ExportService(new ExportStore(ctx.dbBulk), scopes);
   ctx.app.use(exportRoutes(service, auth, ctx.log));
   return { name: 'exports', scopes, service, close: async () => {} };
 }

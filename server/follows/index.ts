@@ -50,7 +50,7 @@ export function createFollows(
   const queueConn = createRedis(ctx.redisUrl, log.child({ conn: 'notice-queue' }), { maxRetriesPerRequest: null });
   const workerConn = createRedis(ctx.redisUrl, log.child({ conn: 'notice-worker' }), { maxRetriesPerRequest: null });
   const service = new FollowService(
-    new FollowStore(ctx.db),
+    new FollowStore(ctx.dbBulk),
     creators,
     { FOLLOWS_PER_USER: ctx.config.FOLLOWS_PER_USER, NOTICES_PER_USER: ctx.config.NOTICES_PER_USER },
     ctx.io,

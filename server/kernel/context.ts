@@ -49,6 +49,11 @@ export interface HawkerContext {
    * LedgerOrders the assembly (domains.ts) builds on this pool and hands to the domains that need it.
    */
   readonly db: pg.Pool;
+  /**
+   * The same database through a second, smaller pool for work that is not money (recording timeline, search, follows
+   * and notices, exports, webhooks), so floods of it never take the connections orders and payments need.
+   */
+  readonly dbBulk: pg.Pool;
 }
 
 /** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */

@@ -21,6 +21,8 @@ export interface LedgerDbOptions {
   schema: string;
   poolSize: number;
   log: Logger;
+  /** PostgreSQL's application_name for the pool's connections (pg_stat_activity); 'hawker' when absent. */
+  name?: string;
 }
 
 /**
@@ -39,7 +41,7 @@ export function createLedgerPool(o: LedgerDbOptions): pg.Pool {
     // Bounded statements: a stuck query fails and the caller decides (nothing is acknowledged on a failed write).
     statement_timeout: 15_000,
     options: `-c search_path=${o.schema}`,
-    application_name: 'hawker',
+    application_name: o.name ?? 'hawker',
   });
   pool.on('error', (err) => o.log.warn({ err: err.message }, 'idle PostgreSQL connection failed; the pool reconnects'));
   return pool;

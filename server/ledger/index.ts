@@ -21,6 +21,13 @@ export function ledgerOn(pool: pg.Pool): LedgerHandle {
  */
 export interface Ledger {
   readonly pool: pg.Pool;
+  /**
+   * A second, smaller pool on the same database for work that is not money: the recording timeline, search, follows and
+   * notices, exports, webhooks. A flood of that work (a chat storm writing the timeline, a burst of searches or CSV
+   * exports) waits for its own connections instead of taking the ones orders and payments need: bench:soak's chat
+   * flood once made payment ticks time out waiting for a connection. DATABASE_BULK_POOL_SIZE.
+   */
+  readonly bulkPool: pg.Pool;
   readonly orders: LedgerOrders;
   readonly schema: string;
   /** Idempotent: ends the pool once running queries finish. */
@@ -31,7 +38,15 @@ export interface Ledger {
  * Connects, migrates and checks durability. Refuses (LedgerConfigError) a server with fsync or synchronous_commit off
  * when `production`; elsewhere it warns, so a developer's tuned laptop still runs.
  */
-export async function openLedger(o: { url: string; schema: string; poolSize: number; production: boolean; log: Logger }): Promise<Ledger> {
+export async function openLedger(o: {
+  url: string;
+  schema: string;
+  poolSize: number;
+  /** The bulk pool's size (2 when absent: a process that does no bulk work never opens its connections). */
+  bulkPoolSize?: number;
+  production: boolean;
+  log: Logger;
+}): Promise<Ledger> {
   const log = o.log.child({ module: 'ledger' });
   await migrateLedger({ url: o.url, schema: o.schema, log });
   const pool = createLedgerPool({ url: o.url, schema: o.schema, poolSize: o.poolSize, log });
@@ -46,13 +61,16 @@ export async function openLedger(o: { url: string; schema: string; poolSize: num
     await pool.end().catch(() => {});
     throw err;
   }
+  const bulkPool = createLedgerPool({ url: o.url, schema: o.schema, poolSize: o.bulkPoolSize ?? 2, log, name: 'hawker-bulk' });
   let closing: Promise<void> | undefined;
+  const end = (p: pg.Pool, what: string) => p.end().catch((err: Error) => log.warn({ err: err.message }, `closing the ${what} pool failed`));
   return {
     pool,
+    bulkPool,
     orders: new LedgerOrders(pool),
     schema: o.schema,
     close() {
-      closing ??= pool.end().catch((err: Error) => log.warn({ err: err.message }, 'closing the ledger pool failed'));
+      closing ??= Promise.all([end(pool, 'ledger'), end(bulkPool, 'bulk')]).then(() => undefined);
       return closing;
     },
   };

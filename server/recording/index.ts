@@ -20,7 +20,7 @@ export function createRecording(
   rooms: RoomService,
   media: MediaService,
 ): Domain & { service: RecordingService; hook: RoomHook } {
-  const store = new RecordingStore(ctx.db);
+  const store = new RecordingStore(ctx.dbBulk);
   const service = new RecordingService(ctx, media, rooms.store, store);
   const untap = tapTimeline(ctx.io, store, ctx.log.child({ module: 'recording' }));
   ctx.app.use(recordingRoutes(service, rooms.store, auth));

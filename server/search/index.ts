@@ -23,7 +23,7 @@ export function createSearch(
 ): Domain & { service: SearchService; hook: RoomHook } {
   const log = ctx.log.child({ module: 'search' });
   const live = new LiveView(deps.rooms, deps.roomProducts);
-  const service = new SearchService(new SearchStore(ctx.db), live, deps.stock, log, deps.clips ?? null);
+  const service = new SearchService(new SearchStore(ctx.dbBulk), live, deps.stock, log, deps.clips ?? null);
   ctx.app.use(searchRoutes(service, auth));
   const hook: RoomHook = {
     name: 'search',

@@ -27,7 +27,7 @@ export function createWebhooks(
   scopes: MerchantScopes,
 ): Domain & { service: WebhookService; dispatcher: WebhookDispatcher } {
   const { config, log } = ctx;
-  const store = new WebhookStore(ctx.db);
+  const store = new WebhookStore(ctx.dbBulk);
   const queueConn = createRedis(ctx.redisUrl, log.child({ conn: 'webhook-queue' }), { maxRetriesPerRequest: null });
   const queue = new WebhookQueue(queueConn, config.REDIS_KEY_PREFIX, config.WEBHOOK_MAX_ATTEMPTS);
   // Longest wait between two attempts: the capped backoff (32x, +25% jitter) and the attempt's own timeout, plus slack.
