@@ -169,7 +169,10 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Merchant operations (issue 16): streamed CSV exports, and signed outbound webhooks fed by the ledger's outbox.
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
-  node.add(createWebhooks(ctx, auth, exportsDomain.scopes));
+  const webhooks = createWebhooks(ctx, auth, exportsDomain.scopes, async (roomId) =>
+    (await catalog.service.list(roomId)).map((p) => p.shopId).filter((id): id is string => typeof id === 'string'),
+  );
+  node.add(webhooks);
   // Recording and replay (issue 18): records lives from this node's room media, keeps their shopping timeline.
   const recording = createRecording(ctx, auth, rooms.service, stream.media);
   node.add(recording);
@@ -199,6 +202,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     sales.hook,
     search.hook,
     follows.hook,
+    webhooks.hook,
     recording.hook,
   );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.

@@ -32,8 +32,20 @@ export type ExportQuery = z.infer<typeof ExportQuery>;
 // ---------------------------------------------------------------------------------------------------------------------
 // Webhooks
 
-/** The events a merchant may subscribe to. */
-export const WEBHOOK_EVENT_TYPES = ['order.paid', 'order.cancelled', 'order.refunded', 'order.shipped', 'order.delivered'] as const;
+/**
+ * The events a merchant or agency may subscribe to. `order.*` carry `data.order`; `live.scheduled` and `live.started`
+ * (a creator scheduled or started a live that sells the shop's products, or of the agency) carry `data.live`
+ * (WebhookLiveData).
+ */
+export const WEBHOOK_EVENT_TYPES = [
+  'order.paid',
+  'order.cancelled',
+  'order.refunded',
+  'order.shipped',
+  'order.delivered',
+  'live.scheduled',
+  'live.started',
+] as const;
 export const WebhookEventType = z.enum(WEBHOOK_EVENT_TYPES);
 export type WebhookEventType = z.infer<typeof WebhookEventType>;
 
@@ -42,6 +54,22 @@ export type WebhookEventType = z.infer<typeof WebhookEventType>;
  * a development server may also allow http on localhost (WEBHOOK_ALLOW_HTTP_LOCALHOST).
  */
 export const WebhookUrl = z.string().min(1).max(2048).describe('An https URL on a public host');
+
+/** `data.live` of a `live.scheduled` / `live.started` delivery: the live as it was announced. */
+export const WebhookLiveData = z.object({
+  roomId: Id,
+  title: z.string(),
+  creatorId: Id,
+  creatorName: z.string(),
+  agencyId: z.string().nullable(),
+  /** When the live is planned to start (live.scheduled), null when not scheduled. */
+  scheduledAt: EpochMs.nullable(),
+  /** The room's path on the node (`/room?id=...`), to be joined to the site's origin. */
+  path: z.string(),
+  /** The shops whose products the room sold when the event was recorded. */
+  shopIds: z.array(Id),
+});
+export type WebhookLiveData = z.infer<typeof WebhookLiveData>;
 
 const WebhookEvents = z
   .array(WebhookEventType)

@@ -52,11 +52,18 @@ export class WebhookDispatcher {
         const events = await this.store.claimOutbox(c, BATCH);
         const created: string[] = [];
         for (const e of events) {
-          const order = await this.store.orderSnapshot(c, e.orderId);
-          if (!order) continue;
-          const subs = await this.store.subscribers(c, e.type, order.shopId as string | null, order.agencyId as string | null);
+          let subject: { data: Record<string, unknown>; shopIds: string[]; agencyId: string | null };
+          if (e.orderId !== undefined) {
+            const order = await this.store.orderSnapshot(c, e.orderId);
+            if (!order) continue;
+            const shopId = order.shopId as string | null;
+            subject = { data: { order }, shopIds: shopId ? [shopId] : [], agencyId: order.agencyId as string | null };
+          } else {
+            subject = { data: { live: e.live }, shopIds: e.shopIds, agencyId: e.agencyId };
+          }
+          const subs = await this.store.subscribers(c, e.type, subject.shopIds, subject.agencyId);
           if (subs.length === 0) continue;
-          const body = JSON.stringify({ id: e.eventId, type: e.type, createdAt: e.createdAt.getTime(), data: { order } });
+          const body = JSON.stringify({ id: e.eventId, type: e.type, createdAt: e.createdAt.getTime(), data: subject.data });
           for (const s of subs) {
             const id = await this.store.insertDelivery(c, {
               id: newId(),

@@ -2,7 +2,9 @@ import type { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Auth } from '../auth/index.ts';
 import type { MerchantScopes } from '../exports/scopes.ts';
+import type { Room } from '@hawker/protocol';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
+import type { RoomHook } from '../rooms/index.ts';
 import { closeWorker } from '../kernel/closeWorker.ts';
 import { createRedis } from '../kernel/redis.ts';
 import { WebhookDispatcher } from './dispatcher.ts';
@@ -25,7 +27,9 @@ export function createWebhooks(
   ctx: HawkerContext,
   auth: Auth,
   scopes: MerchantScopes,
-): Domain & { service: WebhookService; dispatcher: WebhookDispatcher } {
+  /** The shops whose products a room sells now (the catalog's selection), for `live.*` events. */
+  roomShops: (roomId: string) => Promise<string[]>,
+): Domain & { service: WebhookService; dispatcher: WebhookDispatcher; hook: RoomHook } {
   const { config, log } = ctx;
   const store = new WebhookStore(ctx.dbBulk);
   const queueConn = createRedis(ctx.redisUrl, log.child({ conn: 'webhook-queue' }), { maxRetriesPerRequest: null });
@@ -57,6 +61,35 @@ export function createWebhooks(
   }
   dispatcher.start();
   ctx.app.use(webhookRoutes(service, auth));
+  // Issue 19, item 3: a scheduled or started live is announced to the merchants whose products it sells and to the
+  // creator's agency, through the same outbox, dispatcher and signed deliveries as order events. Once per live and kind
+  // (the event id), however many nodes or retries announce it.
+  const announceLive = async (room: Room, type: 'live.scheduled' | 'live.started') => {
+    const shopIds = [...new Set(await roomShops(room.id))].sort().slice(0, 200);
+    await store.recordLiveEvent({
+      eventId: `evt_l${room.id}.${type === 'live.started' ? 'started' : 'scheduled'}`,
+      type,
+      live: {
+        roomId: room.id,
+        title: room.title,
+        creatorId: room.creatorId,
+        creatorName: room.creatorName,
+        agencyId: room.agencyId,
+        scheduledAt: room.scheduledAt,
+        path: `/room?id=${encodeURIComponent(room.id)}`,
+        shopIds,
+      },
+    });
+  };
+  const hook: RoomHook = {
+    name: 'webhooks',
+    // Bookkeeping after every feature that acts on the room, like follows' notices (-200): the room's products are known.
+    priority: -300,
+    onScheduled: async (room) => {
+      if (room.scheduledAt !== null) await announceLive(room, 'live.scheduled');
+    },
+    onLive: (room) => announceLive(room, 'live.started'),
+  };
   const quit = (conn: Redis) =>
     conn.quit().then(
       () => {},
@@ -66,6 +99,7 @@ export function createWebhooks(
     name: 'webhooks',
     service,
     dispatcher,
+    hook,
     close: async () => {
       await dispatcher.stop();
       if (worker) await closeWorker(worker, log);

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { WebhookDelivery, WebhookEndpoint, WebhookEventType } from '@hawker/protocol';
+import type { WebhookDelivery, WebhookEndpoint, WebhookEventType, WebhookLiveData } from '@hawker/protocol';
 import { decodeCursor, encodeCursor } from '../ledger/orders.ts';
 import { inTransaction } from '../ledger/tx.ts';
 import type { Db } from '../exports/scopes.ts';
@@ -14,14 +14,16 @@ export interface DeliveryRow extends WebhookDelivery {
   body: string;
 }
 
-/** An outbox event claimed by the dispatcher. */
-export interface OutboxEvent {
+/**
+ * An outbox event claimed by the dispatcher: about an order (`orderId`, the payload read from the ledger at dispatch),
+ * or a live (`live`, its payload as recorded, for the listed shops and the agency).
+ */
+export type OutboxEvent = {
   id: string;
   eventId: string;
   type: WebhookEventType;
-  orderId: string;
   createdAt: Date;
-}
+} & ({ orderId: string; live?: undefined } | { orderId?: undefined; live: WebhookLiveData; shopIds: string[]; agencyId: string | null });
 
 const ENDPOINT_COLUMNS = `id, scope, scope_id, url, events, description, status, disabled_at, disabled_reason, consecutive_failures,
   created_at, updated_at, secret`;
@@ -205,11 +207,29 @@ export class WebhookStore {
   /** Claims up to `limit` undispatched events (locked until the transaction ends; other dispatchers skip them). */
   async claimOutbox(c: Db, limit: number): Promise<OutboxEvent[]> {
     const { rows } = await c.query(
-      `SELECT id::text, event_id, type, order_id, created_at FROM webhook_outbox
+      `SELECT id::text, event_id, type, order_id, created_at, data, shop_ids, agency_id FROM webhook_outbox
         WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
-    return rows.map((r) => ({ id: r.id, eventId: r.event_id, type: r.type, orderId: r.order_id, createdAt: r.created_at }));
+    return rows.map((r) => {
+      const base = { id: r.id, eventId: r.event_id, type: r.type, createdAt: r.created_at };
+      return r.order_id !== null
+        ? { ...base, orderId: r.order_id as string }
+        : { ...base, live: r.data as WebhookLiveData, shopIds: r.shop_ids as string[], agencyId: r.agency_id as string | null };
+    });
+  }
+
+  /**
+   * Records a live event in the outbox for the shops and the agency it concerns; once per `eventId` (a repeated
+   * announcement of the same live is a no-op). Returns false when it was already recorded.
+   */
+  async recordLiveEvent(e: { eventId: string; type: 'live.scheduled' | 'live.started'; live: WebhookLiveData }): Promise<boolean> {
+    const res = await this.db.query(
+      `INSERT INTO webhook_outbox (event_id, type, data, shop_ids, agency_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (event_id) DO NOTHING`,
+      [e.eventId, e.type, JSON.stringify(e.live), e.live.shopIds, e.live.agencyId],
+    );
+    return (res.rowCount ?? 0) > 0;
   }
 
   async markDispatched(c: Db, ids: string[]): Promise<void> {
@@ -262,12 +282,12 @@ export class WebhookStore {
   }
 
   /** Active endpoints subscribed to `type` of the order's shop or agency. */
-  async subscribers(c: Db, type: string, shopId: string | null, agencyId: string | null): Promise<EndpointRow[]> {
+  async subscribers(c: Db, type: string, shopIds: readonly string[], agencyId: string | null): Promise<EndpointRow[]> {
     const { rows } = await c.query(
       `SELECT ${ENDPOINT_COLUMNS} FROM webhook_endpoints
         WHERE status = 'active' AND $1 = ANY(events)
-          AND ((scope = 'shop' AND scope_id = $2) OR (scope = 'agency' AND scope_id = $3))`,
-      [type, shopId, agencyId],
+          AND ((scope = 'shop' AND scope_id = ANY($2::text[])) OR (scope = 'agency' AND scope_id = $3))`,
+      [type, shopIds, agencyId],
     );
     return rows.map(toEndpoint);
   }
