@@ -2,6 +2,52 @@
  * The clips pages' messages in both languages, kept apart from lib/i18n.ts so each page family adds its strings in its
  * own file (lib/i18n.ts merges them; keys are prefixed 'clips.' to keep them apart).
  */
-export const en = {} as const;
+export const en = {
+  'clips.what': 'the clips feed',
+  'clips.title': 'Clips',
+  'clips.loading': 'Loading clips…',
+  'clips.empty': 'No clips yet',
+  'clips.emptyHint': 'Creators publish short clips of their lives here. Watch who is live meanwhile.',
+  'clips.cannotLoad': 'Cannot load the clips',
+  'clips.home': 'Home',
+  'clips.feed': 'Clips feed',
+  'clips.clip': 'Clip {n} of {total}: {title}',
+  'clips.sound': 'Tap for sound',
+  'clips.mute': 'Mute',
+  'clips.liveNow': 'LIVE now',
+  'clips.liveNowLabel': 'The creator is live now: open the live',
+  'clips.products': 'Products in this clip',
+  'clips.buy': 'Buy',
+  'clips.liveOnly': 'Sold during the live only',
+  'clips.soldOut': 'Sold out',
+  'clips.playback': 'Playback problem: {details}',
+  'clips.noMse': 'This browser cannot play clips (no Media Source Extensions)',
+  'clips.ordered': 'Ordered {title}: pay within the reservation window',
+  'clips.next': 'Next clip',
+  'clips.previous': 'Previous clip',
+} as const;
 
-export const zh: Record<keyof typeof en, string> = {};
+export const zh: Record<keyof typeof en, string> = {
+  'clips.what': '短视频',
+  'clips.title': '短视频',
+  'clips.loading': '正在加载短视频…',
+  'clips.empty': '还没有短视频',
+  'clips.emptyHint': '主播会在这里发布直播的精彩片段。先去看看谁在直播吧。',
+  'clips.cannotLoad': '无法加载短视频',
+  'clips.home': '首页',
+  'clips.feed': '短视频列表',
+  'clips.clip': '第 {n} / {total} 个短视频：{title}',
+  'clips.sound': '点击开启声音',
+  'clips.mute': '静音',
+  'clips.liveNow': '直播中',
+  'clips.liveNowLabel': '主播正在直播：进入直播间',
+  'clips.products': '视频中的商品',
+  'clips.buy': '购买',
+  'clips.liveOnly': '仅限直播期间购买',
+  'clips.soldOut': '已售罄',
+  'clips.playback': '播放出错：{details}',
+  'clips.noMse': '此浏览器无法播放短视频（不支持 Media Source Extensions）',
+  'clips.ordered': '已下单 {title}：请在保留时间内付款',
+  'clips.next': '下一个',
+  'clips.previous': '上一个',
+};
