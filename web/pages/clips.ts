@@ -117,8 +117,9 @@ class ClipView {
         buy,
       );
     });
+    // An article per clip: a role=feed's items must be articles (ARIA), which lets screen readers page through them.
     this.element = h(
-      'section',
+      'article',
       {
         class: 'clip',
         attrs: { 'aria-label': t('clips.clip', { n: index + 1, total, title: clip.title }), 'data-testid': 'clip', 'data-clip': clip.id },
