@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
-import type { Clip, Order } from '@hawker/protocol';
+import type { Clip, ClipList, Order } from '@hawker/protocol';
 import { seriousA11yViolations } from '../../harness/axe.ts';
 import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
 import { api } from '../../harness/clients.ts';
@@ -42,34 +42,41 @@ async function checkLayout(page: Page, where: string): Promise<void> {
 const playing = (page: Page, clipId: string) =>
   page.locator(`[data-clip="${clipId}"] video`).evaluate((v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused }));
 
-it('the clips feed plays a published clip (its length within 2 s of the cut), swipes to the next, unmutes on tap, shows LIVE now linking to the room, buys from the card with channel clip; no sideways scroll, 44 px controls and axe-clean from 360 to 1440 px in en and zh-CN', async () => {
+it('the creator cuts and publishes a clip on the replay page; the clips feed plays a published clip (its length within 2 s of the cut), swipes to the next, unmutes on tap, shows LIVE now linking to the room, buys from the card with channel clip; no sideways scroll, 44 px controls and axe-clean from 360 to 1440 px in en and zh-CN', async () => {
   const { node } = await recordingNode(t);
   const { creator, shop } = await creatorWithShop(node);
   const jade = await simpleShopProduct(node, creator, shop.id, 20, 5_000);
   const r = await room(node, creator);
   await select(node, creator, r.id, jade.id);
   const rec = await storedRecording(t, node, { id: 'feedSrc1', roomId: r.id, creatorId: 'c1', agencyId: 'ag1', seconds: 8 });
-  const cut = async (startMs: number, endMs: number, title: string) => {
-    const made = await api<Clip>(node.url, 'POST', '/api/clips', creator, {
-      recordingId: rec.id,
-      startMs,
-      endMs,
-      title,
-      productIds: [jade.id],
-    });
-    expect(made.status).toBe(202);
-    return made.body;
-  };
-  // Two cuts at once (CLIP_CUTS_CONCURRENT is 2); the second is the newer.
-  const cutting = [await cut(0, 3_000, 'Unboxing'), await cut(1_000, 7_000, 'Jade bracelet, up close')];
-  const [older, newer] = (await Promise.all(
-    cutting.map(async (c) => {
-      const clip = await untilCut(node, creator, c.id);
-      expect(clip.status).toBe('ready');
-      expect((await api(node.url, 'POST', `/api/clips/${clip.id}/publish`, creator)).status).toBe(200);
-      return clip;
-    }),
-  )) as [Clip, Clip];
+  // The creator cuts the first clip on the replay page (its "Cut a clip" panel), and publishes it there.
+  const staff = await devIdentity(node.url, { userId: 'c1', name: 'Creator', role: 'creator', agencyId: 'ag1' });
+  const { page: studio } = await openPage(`${node.url}/replay?id=${rec.id}`, { identity: staff, viewport: PHONE });
+  const panel = studio.getByTestId('clip-cut');
+  await panel.getByTestId('cut-start').fill('0');
+  await panel.getByTestId('cut-end').fill('3');
+  await panel.getByTestId('cut-title').fill('Unboxing');
+  await panel.getByTestId('cut-product').first().check();
+  await panel.getByTestId('cut-submit').click();
+  await panel.getByTestId('cut-publish').click({ timeout: 60_000 });
+  await panel.getByTestId('cut-published').waitFor();
+  expect(await seriousA11yViolations(studio)).toEqual([]);
+  await studio.close();
+  const [older] = (await api<ClipList>(node.url, 'GET', '/api/clips?creatorId=c1', creator)).body.clips;
+  expect(older).toMatchObject({ title: 'Unboxing', startMs: 0, endMs: 3_000, status: 'ready', productIds: [jade.id] });
+  expect(older!.publishedAt).toEqual(expect.any(Number));
+  // The second over REST (the SDK's createClip), the newer of the two.
+  const made = await api<Clip>(node.url, 'POST', '/api/clips', creator, {
+    recordingId: rec.id,
+    startMs: 1_000,
+    endMs: 7_000,
+    title: 'Jade bracelet, up close',
+    productIds: [jade.id],
+  });
+  expect(made.status).toBe(202);
+  const newer = await untilCut(node, creator, made.body.id);
+  expect(newer.status).toBe('ready');
+  expect((await api(node.url, 'POST', `/api/clips/${newer.id}/publish`, creator)).status).toBe(200);
   const buyer = await devIdentity(node.url, { userId: 'buyer1', name: 'Ann', role: 'viewer' });
 
   const { page } = await openPage(`${node.url}/clips`, { identity: buyer, viewport: PHONE });
@@ -99,8 +106,8 @@ it('the clips feed plays a published clip (its length within 2 s of the cut), sw
   await page.getByTestId('checkout-close').click();
 
   // Swipe to the next clip: it plays, the first pauses.
-  await page.locator(`[data-clip="${older.id}"]`).scrollIntoViewIfNeeded();
-  await poll(async () => (await playing(page, older.id)).t).toBeGreaterThan(0.3);
+  await page.locator(`[data-clip="${older!.id}"]`).scrollIntoViewIfNeeded();
+  await poll(async () => (await playing(page, older!.id)).t).toBeGreaterThan(0.3);
   await poll(async () => (await playing(page, newer.id)).paused).toBe(true);
   await page.close();
 
