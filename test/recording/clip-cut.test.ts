@@ -70,9 +70,11 @@ it('a clip cut from 10–25 s of a recording is its own 15 s HLS (ffprobe within
   expect(order.status).toBe(201);
   expect(order.body.order).toMatchObject({ channel: 'clip', roomId: r.id, creatorId: 'c1', productId: jade.id, unitPrice: 5_000 });
 
-  // The live ends: no badge.
   expect((await api(node.url, 'POST', `/api/rooms/${r.id}/end`, creator)).status).toBe(200);
-  expect((await api<Clip>(node.url, 'GET', `/api/clips/${clip.id}`, viewer)).body.liveRoomId).toBeNull();
+  // The live ends: no badge; the shop product still sells from the clip.
+  const after = (await api<Clip>(node.url, 'GET', `/api/clips/${clip.id}`, viewer)).body;
+  expect(after.liveRoomId).toBeNull();
+  expect(after.products.map((p) => p.id)).toEqual([jade.id]);
 
   // The recording's rows go (as retention would remove it): the clip still plays from its own files.
   await recordingOf(node).store.db.query('DELETE FROM recordings WHERE id = $1', [rec.id]);
