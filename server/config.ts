@@ -123,6 +123,16 @@ const EnvSchema = z.object({
   RECORDINGS_MAX_CONCURRENT: z.coerce.number().int().min(1).max(256).default(4),
   /** Bytes one recording may write; past it the recording stops (with an alert) and the live goes on. */
   RECORDING_MAX_BYTES: z.coerce.number().int().min(1_000_000).max(1_000_000_000_000).default(4_000_000_000),
+  /** Longest clip cut from a recording, ms (docs/replay.md, "Clips"); a longer range is refused naming this limit. */
+  CLIP_MAX_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
+  /** Clips one creator may have (drafts included; deleting one frees its place). */
+  CLIPS_PER_CREATOR: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  /** Clips the rooms of one agency may have, all its creators together. */
+  CLIPS_PER_AGENCY: z.coerce.number().int().min(1).max(10_000_000).default(2_000),
+  /** Clip cuts (each an ffmpeg transcode of at most CLIP_MAX_MS) this node runs at once; the rest wait in line. */
+  CLIP_CUTS_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
+  /** Clip cuts that may wait in this node's line; past it a new clip is refused (RATE_LIMITED) until one finishes. */
+  CLIP_CUTS_QUEUED: z.coerce.number().int().min(0).max(1_000).default(16),
   // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a
   // typed QUOTA_EXCEEDED or RATE_LIMITED error whose details name the limit (the variable below).
   /** Rooms one creator may have open (not ended) at once. */

@@ -7,7 +7,7 @@ import { createLikes } from './likes/index.ts';
 import { createLimits } from './limits/index.ts';
 import { createModeration, moderationKeys } from './moderation/index.ts';
 import { createPresence } from './presence/index.ts';
-import { createRecording } from './recording/index.ts';
+import { createClips, createRecording } from './recording/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
 import { createRedisMemoryMonitor } from './health/redisMemory.ts';
 import { createAnalytics } from './analytics/index.ts';
@@ -176,6 +176,13 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Recording and replay (issue 18): records lives from this node's room media, keeps their shopping timeline.
   const recording = createRecording(ctx, auth, rooms.service, stream.media);
   node.add(recording);
+  // Shoppable clips cut from recordings (issue 18): the attached products as the room sells them, the creator's live room.
+  node.add(
+    createClips(ctx, auth, recording.service, {
+      product: (roomId, productId) => catalog.service.store.get(roomId, productId),
+      liveRoomOf: async (creatorId) => (await rooms.service.store.list({ creatorId, status: 'live', limit: 1 }))[0]?.id ?? null,
+    }),
+  );
   // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
   node.add(
     createRefunds(ctx, auth, {

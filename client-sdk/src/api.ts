@@ -35,6 +35,10 @@ import type {
   FlashSale,
   ListOrdersQuery,
   ListRecordingsQuery,
+  Clip,
+  ClipList,
+  CreateClipBody,
+  ListClipsQuery,
   ListRoomsQuery,
   Order,
   OrderHistory,
@@ -502,6 +506,45 @@ export class HawkerApi {
    */
   recordingTimeline(recordingId: string, query: z.input<typeof RecordingTimelineQuery> = {}): Promise<RecordingTimeline> {
     return this.call('GET', `/api/recordings/${encodeURIComponent(recordingId)}/timeline${queryString(query)}`);
+  }
+
+  /**
+   * Cuts a clip from a recording (docs/replay.md, "Clips"): a range (`startMs`, `endMs`, ms into it) or, during the
+   * live, the last `lastMs`; with one or more of the room's products and a title. Answers with the clip `cutting`;
+   * poll {@link getClip} until it is `ready`, then {@link publishClip}. The room's creator, its agency's owner, admins.
+   *
+   * @example
+   * const clip = await api.createClip({ recordingId, startMs: 10_000, endMs: 25_000, title: 'The silk scarf', productIds: [scarfId] });
+   */
+  createClip(body: z.input<typeof CreateClipBody>): Promise<Clip> {
+    return this.call('POST', '/api/clips', body);
+  }
+
+  /**
+   * The clips feed (published clips, newest first), or a creator's or an agency's clips (drafts too for those who
+   * manage them). Each carries its products as sold now and the creator's live room, if live.
+   *
+   * @example
+   * const feed = await api.listClips();
+   * const mine = await api.listClips({ creatorId });
+   */
+  async listClips(query: z.input<typeof ListClipsQuery> = {}): Promise<Clip[]> {
+    return (await this.call<ClipList>('GET', `/api/clips${queryString(query)}`)).clips;
+  }
+
+  /** One clip (a draft only for its room's staff). */
+  getClip(clipId: string): Promise<Clip> {
+    return this.call('GET', `/api/clips/${encodeURIComponent(clipId)}`);
+  }
+
+  /** Publishes a ready clip to the feed (CONFLICT while it is cutting or if it failed). Idempotent. */
+  publishClip(clipId: string): Promise<Clip> {
+    return this.call('POST', `/api/clips/${encodeURIComponent(clipId)}/publish`);
+  }
+
+  /** Deletes a clip (frees its place in CLIPS_PER_CREATOR and CLIPS_PER_AGENCY). */
+  async deleteClip(clipId: string): Promise<void> {
+    await this.call('DELETE', `/api/clips/${encodeURIComponent(clipId)}`);
   }
 
   /**

@@ -204,6 +204,17 @@ export const policy = {
     return status !== 'failed' || policy.canModerateRoom(p, room);
   },
   /**
+   * Cut, publish and delete a room's clips (issue 18): as its products, the room's creator, its agency's owner, admins
+   * (clips carry products and sell them).
+   */
+  canClipRoom(p: Principal, room: RoomRef): boolean {
+    return policy.canManageRoom(p, room);
+  },
+  /** Watch a clip: a published one anyone signed in; a draft or a failed one only the room's staff. */
+  canWatchClip(p: Principal, room: RoomRef, published: boolean): boolean {
+    return published || policy.canModerateRoom(p, room);
+  },
+  /**
    * After payment (issue 16): cancel an unpaid order with a reason. A shop order: the shop's owner, its staff, admins;
    * a room's own product: those who manage the room (its creator, its agency's owner, admins).
    */

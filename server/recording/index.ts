@@ -2,6 +2,9 @@ import type { MediaService } from '../../media/mediaService.ts';
 import type { Auth } from '../auth/index.ts';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { RoomHook, RoomService } from '../rooms/index.ts';
+import { clipRoutes } from './clipRoutes.ts';
+import { type ClipDeps, ClipService } from './clips.ts';
+import { ClipStore } from './clipStore.ts';
 import { recordingRoutes } from './routes.ts';
 import { RecordingService } from './service.ts';
 import { RecordingStore } from './store.ts';
@@ -9,6 +12,7 @@ import { tapTimeline } from './timeline.ts';
 
 export { LocalDiskStorage, type RecordingStorage } from './storage.ts';
 export { RecordingService } from './service.ts';
+export { ClipService, type ClipDeps } from './clips.ts';
 
 /**
  * Recording and replay (issue 18, docs/replay.md): records each live on the node that holds its creator's media, keeps
@@ -43,6 +47,27 @@ export function createRecording(
     hook,
     async close() {
       await untap();
+      await service.close();
+    },
+  };
+}
+
+/**
+ * Shoppable clips (issue 18, docs/replay.md, "Clips"): cut from this node's recordings' storage into their own files,
+ * with products attached, published to the clips feed.
+ */
+export function createClips(
+  ctx: HawkerContext,
+  auth: Auth,
+  recording: RecordingService,
+  deps: ClipDeps,
+): Domain & { service: ClipService } {
+  const service = new ClipService(ctx, recording, new ClipStore(ctx.dbBulk), deps);
+  ctx.app.use(clipRoutes(service, auth));
+  return {
+    name: 'clips',
+    service,
+    async close() {
       await service.close();
     },
   };

@@ -8,6 +8,7 @@
  */
 import Hls from 'hls.js';
 import { HawkerApi, type Product, type Recording, type RecordingTimelineEntry } from '@hawker/client-sdk';
+import { clipCutPanel, mayClip } from './lib/clipCut.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { money } from './lib/format.ts';
 import type { Identity } from './lib/identity.ts';
@@ -101,6 +102,9 @@ class ReplayView {
       this.card,
       h('nav', { class: 'markers', attrs: { 'aria-label': 'Products in this live' } }, ...markers),
     );
+    // The room's staff cut clips here (docs/replay.md, "Clips"), from the room's products as sold now.
+    if (mayClip(identity.principal, recording))
+      byId('main').append(clipCutPanel(api, recording, [...current.values()], () => this.video.currentTime));
     // The property, not only the attribute: an element made by script is not muted by setAttribute('muted'), and
     // browsers autoplay only muted video.
     this.video.muted = true;

@@ -227,6 +227,20 @@ export class RoomShop {
     void this.refreshProducts();
   }
 
+  /**
+   * A shop outside a live (the clips feed): no pinned card, no sale, no pushes; only the product detail and checkout
+   * sheets, opened with {@link show}. `deps.buy` places the order (e.g. POST /api/orders with channel `clip`).
+   */
+  static offLive(roomId: string, deps: ShopDeps): RoomShop {
+    // The commerce state reads only these of a snapshot: the room's id (to filter pushes), no pinned product, no sale.
+    return new RoomShop({ room: { id: roomId }, pinned: null, flashSale: null } as unknown as RoomSnapshot, deps);
+  }
+
+  /** Opens a product's detail sheet (then checkout), as a tap on the pinned card does. */
+  show(p: Product): void {
+    this.openProduct(p);
+  }
+
   close(): void {
     clearInterval(this.clock);
   }
