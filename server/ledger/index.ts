@@ -63,7 +63,8 @@ export async function openLedger(o: {
   }
   const bulkPool = createLedgerPool({ url: o.url, schema: o.schema, poolSize: o.bulkPoolSize ?? 2, log, name: 'hawker-bulk' });
   let closing: Promise<void> | undefined;
-  const end = (p: pg.Pool, what: string) => p.end().catch((err: Error) => log.warn({ err: err.message }, `closing the ${what} pool failed`));
+  const end = (p: pg.Pool, what: string) =>
+    p.end().catch((err: Error) => log.warn({ err: err.message }, `closing the ${what} pool failed`));
   return {
     pool,
     bulkPool,
