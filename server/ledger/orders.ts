@@ -511,6 +511,67 @@ export class LedgerOrders {
     return out;
   }
 
+  /**
+   * The agency dashboard's ledger figures: per room of `roomIds`, its orders, paid orders and units and GMV (the rooms
+   * money index, one grouped query); over the agency's orders paid since `sinceMs` (every channel), the `top` creators
+   * and products by paid units. Refunds are deducted from GMV as in {@link moneyCounters}.
+   */
+  async dashboardFigures(
+    agencyId: string,
+    roomIds: readonly string[],
+    sinceMs: number,
+    top: number,
+  ): Promise<{
+    rooms: Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>;
+    creators: TopRow[];
+    products: TopRow[];
+  }> {
+    const since = new Date(sinceMs);
+    const [perRoom, creators, products] = await Promise.all([
+      roomIds.length
+        ? this.pool.query<{ room_id: string; currency: string; orders: number; paid_orders: number; paid_units: number; gmv: string }>(
+            `SELECT room_id, currency, count(*)::int AS orders, count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
+                    coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
+                    coalesce(sum(amount - refunded_amount) FILTER (WHERE status = 'paid'), 0)::bigint AS gmv
+             FROM orders WHERE room_id = ANY($1::text[]) AND acknowledged GROUP BY room_id, currency`,
+            [roomIds],
+          )
+        : Promise.resolve({ rows: [] }),
+      this.topPaid('creator_id', agencyId, since, top),
+      this.topPaid('product_id', agencyId, since, top),
+    ]);
+    const rooms = new Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>();
+    for (const r of perRoom.rows) {
+      const room = rooms.get(r.room_id) ?? { orders: 0, paidOrders: 0, paidUnits: 0, gmv: {} };
+      room.orders += r.orders;
+      room.paidOrders += r.paid_orders;
+      room.paidUnits += r.paid_units;
+      if (r.paid_orders > 0) room.gmv[r.currency] = Number(r.gmv);
+      rooms.set(r.room_id, room);
+    }
+    return { rooms, creators, products };
+  }
+
+  /** The agency's `top` creators or products by units paid since `since` (the paid-at index bounds the rows read). */
+  private async topPaid(column: 'creator_id' | 'product_id', agencyId: string, since: Date, top: number): Promise<TopRow[]> {
+    const { rows } = await this.pool.query<{ id: string; title: string; currency: string; paid_orders: number; paid_units: number; gmv: string }>(
+      `SELECT ${column} AS id, max(title) AS title, currency, count(*)::int AS paid_orders, sum(quantity)::int AS paid_units,
+              sum(amount - refunded_amount)::bigint AS gmv
+       FROM orders WHERE agency_id = $1 AND status = 'paid' AND paid_at >= $2 AND ${column} IS NOT NULL
+       GROUP BY ${column}, currency ORDER BY paid_units DESC, ${column} LIMIT $3`,
+      [agencyId, since, top],
+    );
+    const out = new Map<string, TopRow>();
+    for (const r of rows) {
+      const row = out.get(r.id) ?? { id: r.id, title: r.title, paidOrders: 0, paidUnits: 0, gmv: {} };
+      row.paidOrders += r.paid_orders;
+      row.paidUnits += r.paid_units;
+      row.gmv[r.currency] = Number(r.gmv);
+      out.set(r.id, row);
+    }
+    return [...out.values()].sort((a, b) => b.paidUnits - a.paidUnits || a.id.localeCompare(b.id)).slice(0, top);
+  }
+
   /** The order's history, oldest first. */
   async events(orderId: string): Promise<OrderTimelineEvent[]> {
     return (await this.eventsOf([orderId])).get(orderId) ?? [];
@@ -722,4 +783,13 @@ export function toWire(o: LedgerOrder): Order {
   const { agencyId: _a, poolKind: _p, idempotencyKey: _k, fingerprint: _f, paidAt: _pa, refundedAmount: _r, jobQueued: _j, ...order } = o;
   // Additive (issue 16): buyers see what was refunded.
   return { ...order, refundedAmount: o.refundedAmount };
+}
+
+/** A creator or product of the agency dashboard's top lists (`title`: the product's title as ordered). */
+export interface TopRow {
+  id: string;
+  title: string;
+  paidOrders: number;
+  paidUnits: number;
+  gmv: Record<string, number>;
 }
