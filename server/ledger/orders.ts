@@ -554,7 +554,14 @@ export class LedgerOrders {
 
   /** The agency's `top` creators or products by units paid since `since` (the paid-at index bounds the rows read). */
   private async topPaid(column: 'creator_id' | 'product_id', agencyId: string, since: Date, top: number): Promise<TopRow[]> {
-    const { rows } = await this.pool.query<{ id: string; title: string; currency: string; paid_orders: number; paid_units: number; gmv: string }>(
+    const { rows } = await this.pool.query<{
+      id: string;
+      title: string;
+      currency: string;
+      paid_orders: number;
+      paid_units: number;
+      gmv: string;
+    }>(
       `SELECT ${column} AS id, max(title) AS title, currency, count(*)::int AS paid_orders, sum(quantity)::int AS paid_units,
               sum(amount - refunded_amount)::bigint AS gmv
        FROM orders WHERE agency_id = $1 AND status = 'paid' AND paid_at >= $2 AND ${column} IS NOT NULL
