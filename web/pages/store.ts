@@ -4,7 +4,7 @@
  * (lib/shop.ts OffLiveCheckout) as an order on the `storefront` channel. A creator's page shows their live room if they
  * are live now, their scheduled lives, their replays (signed in) and products, and a follow button.
  */
-import type { AgencyStorefront, CreatorStorefront, Room, ShopSku, StorefrontProduct, StorefrontProductDetail } from '@hawker/client-sdk';
+import type { AgencyStorefront, CreatorStorefront, Order, Room, ShopSku, StorefrontProduct, StorefrontProductDetail } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
 import { centreApi, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
 import { compact, dateTime, money } from './lib/format.ts';
@@ -299,9 +299,8 @@ async function productPage(productId: string): Promise<void> {
         channel: 'storefront',
       }),
     status: async (orderId) => {
-      const history = await api.orderHistory(orderId);
-      const last = [...history.events].reverse().find((e) => e.kind !== 'fulfilment');
-      return { status: (last?.status ?? 'reserved') as 'reserved', reason: last?.reason ?? null };
+      const order = await api.call<Order>('GET', `/api/orders/${encodeURIComponent(orderId)}`);
+      return { status: order.status, reason: order.failureReason };
     },
   });
   document.body.append(checkout.element);

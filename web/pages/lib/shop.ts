@@ -105,10 +105,12 @@ interface Selection {
 class Sheet {
   readonly element: HTMLElement;
   readonly body = h('div', { class: 'sheet-body' });
-  private readonly title = h('h2', { class: 'sheet-title' });
+  private readonly title: HTMLElement;
   onClose: (() => void) | null = null;
 
   constructor(kind: string, testId: string) {
+    // A dialog is named by its title (axe-core aria-dialog-name): one sheet of each kind per page, so the id is unique.
+    this.title = h('h2', { class: 'sheet-title', attrs: { id: `sheet-title-${testId}` } });
     const close = h(
       'button',
       {
@@ -120,7 +122,10 @@ class Sheet {
     close.addEventListener('click', () => this.close());
     this.element = h(
       'section',
-      { class: `sheet sheet-${kind}`, attrs: { role: 'dialog', 'aria-modal': 'false', 'data-testid': testId } },
+      {
+        class: `sheet sheet-${kind}`,
+        attrs: { role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': `sheet-title-${testId}`, 'data-testid': testId },
+      },
       h('header', { class: 'sheet-head' }, this.title, close),
       this.body,
     );
