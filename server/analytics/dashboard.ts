@@ -3,7 +3,7 @@ import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { HawkerSocket } from '../kernel/context.ts';
 import type { Logger } from '../kernel/log.ts';
-import type { LedgerOrders, TopRow } from '../ledger/orders.ts';
+import type { LedgerOrders, SellerRow, TopRow } from '../ledger/orders.ts';
 import type { RoomService } from '../rooms/service.ts';
 
 /** Agencies one connection may watch at once (DASHBOARDS_PER_CONNECTION): a dashboard shows one; a few tabs' worth. */
@@ -94,6 +94,32 @@ export class AgencyDashboards {
     }
   }
 
+  /**
+   * The top creators from the ledger's seller rows: a row of a room's own products (no credited creator) is its room's
+   * creator's (rooms store, each room read once). `names` gains the names the rooms give.
+   */
+  private async creatorsOf(sellers: SellerRow[], names: Map<string, string>): Promise<TopRow[]> {
+    const roomIds = [...new Set(sellers.filter((r) => !r.creatorId && r.roomId).map((r) => r.roomId!))];
+    const rooms = await Promise.all(roomIds.map((id) => this.rooms.store.get(id)));
+    const creatorOfRoom = new Map<string, string>();
+    rooms.forEach((room, i) => {
+      if (!room) return;
+      creatorOfRoom.set(roomIds[i]!, room.creatorId);
+      if (!names.has(room.creatorId)) names.set(room.creatorId, room.creatorName);
+    });
+    const byCreator = new Map<string, TopRow>();
+    for (const r of sellers) {
+      const id = r.creatorId ?? creatorOfRoom.get(r.roomId ?? '');
+      if (!id) continue; // a room no longer known: its creator cannot be named
+      const row = byCreator.get(id) ?? { id, title: id, paidOrders: 0, paidUnits: 0, gmv: {} };
+      row.paidOrders += r.paidOrders;
+      row.paidUnits += r.paidUnits;
+      row.gmv[r.currency] = (row.gmv[r.currency] ?? 0) + r.gmv;
+      byCreator.set(id, row);
+    }
+    return [...byCreator.values()].sort((a, b) => b.paidUnits - a.paidUnits || a.id.localeCompare(b.id)).slice(0, DASHBOARD_TOP);
+  }
+
   /** The figures now: live rooms (rooms store), their orders and GMV, the top lists (ledger), creator names. */
   async read(agencyId: string): Promise<AgencyDashboard> {
     const at = Date.now();
@@ -127,7 +153,7 @@ export class AgencyDashboards {
       windowMs: DASHBOARD_WINDOW_MS,
       totals,
       rooms,
-      topCreators: named(ledger.creators, (row) => names.get(row.id) ?? row.id),
+      topCreators: named(await this.creatorsOf(ledger.sellers, names), (row) => names.get(row.id) ?? row.title),
       topProducts: named(ledger.products, (row) => row.title),
     };
   }

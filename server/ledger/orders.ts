@@ -513,8 +513,10 @@ export class LedgerOrders {
 
   /**
    * The agency dashboard's ledger figures: per room of `roomIds`, its orders, paid orders and units and GMV (the rooms
-   * money index, one grouped query); over the agency's orders paid since `sinceMs` (every channel), the `top` creators
-   * and products by paid units. Refunds are deducted from GMV as in {@link moneyCounters}.
+   * money index, one grouped query); over the agency's orders paid since `sinceMs` (every channel), the `top` products
+   * by paid units and the paid figures per seller (the credited creator, or the room for a room's own products, whose
+   * orders name no creator: the caller knows the rooms' creators). Refunds are deducted from GMV as in
+   * {@link moneyCounters}.
    */
   async dashboardFigures(
     agencyId: string,
@@ -523,7 +525,7 @@ export class LedgerOrders {
     top: number,
   ): Promise<{
     rooms: Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>;
-    creators: TopRow[];
+    sellers: SellerRow[];
     products: TopRow[];
   }> {
     const since = new Date(sinceMs);
@@ -537,7 +539,7 @@ export class LedgerOrders {
             [roomIds],
           )
         : Promise.resolve({ rows: [] }),
-      this.topPaid('creator_id', agencyId, since, top),
+      this.paidBySeller(agencyId, since),
       this.topPaid('product_id', agencyId, since, top),
     ]);
     const rooms = new Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>();
@@ -549,11 +551,37 @@ export class LedgerOrders {
       if (r.paid_orders > 0) room.gmv[r.currency] = Number(r.gmv);
       rooms.set(r.room_id, room);
     }
-    return { rooms, creators, products };
+    return { rooms, sellers: creators, products };
   }
 
-  /** The agency's `top` creators or products by units paid since `since` (the paid-at index bounds the rows read). */
-  private async topPaid(column: 'creator_id' | 'product_id', agencyId: string, since: Date, top: number): Promise<TopRow[]> {
+  /** Paid figures per credited creator, or per room where no creator is credited; the SELLER_ROWS busiest. */
+  private async paidBySeller(agencyId: string, since: Date): Promise<SellerRow[]> {
+    const { rows } = await this.pool.query<{
+      creator_id: string | null;
+      room_id: string | null;
+      currency: string;
+      paid_orders: number;
+      paid_units: number;
+      gmv: string;
+    }>(
+      `SELECT creator_id, CASE WHEN creator_id IS NULL THEN room_id END AS room_id, currency, count(*)::int AS paid_orders,
+              sum(quantity)::int AS paid_units, sum(amount - refunded_amount)::bigint AS gmv
+       FROM orders WHERE agency_id = $1 AND status = 'paid' AND paid_at >= $2 AND (creator_id IS NOT NULL OR room_id IS NOT NULL)
+       GROUP BY 1, 2, currency ORDER BY paid_units DESC LIMIT $3`,
+      [agencyId, since, SELLER_ROWS],
+    );
+    return rows.map((r) => ({
+      creatorId: r.creator_id,
+      roomId: r.room_id,
+      currency: r.currency,
+      paidOrders: r.paid_orders,
+      paidUnits: r.paid_units,
+      gmv: Number(r.gmv),
+    }));
+  }
+
+  /** The agency's `top` products by units paid since `since` (the paid-at index bounds the rows read). */
+  private async topPaid(column: 'product_id', agencyId: string, since: Date, top: number): Promise<TopRow[]> {
     const { rows } = await this.pool.query<{
       id: string;
       title: string;
@@ -799,4 +827,17 @@ export interface TopRow {
   paidOrders: number;
   paidUnits: number;
   gmv: Record<string, number>;
+}
+
+/** Seller groups the dashboard ranks creators from: enough for any agency's day; beyond it the tail is left out. */
+const SELLER_ROWS = 1_000;
+
+/** Paid figures of one seller in one currency: a credited creator, or (creatorId null) a room's own products. */
+export interface SellerRow {
+  creatorId: string | null;
+  roomId: string | null;
+  currency: string;
+  paidOrders: number;
+  paidUnits: number;
+  gmv: number;
 }
