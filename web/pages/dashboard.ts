@@ -245,6 +245,8 @@ class DashboardView {
         t('dashboard.noSales'),
       ),
     );
+    // The chart's currency is the first one sold in (none sold yet: the axis shows zero in any).
+    if (Object.keys(f.totals.gmv).length) this.currency = gmvOf(f.totals.gmv).currency;
     const now = this.agency.serverNow();
     this.viewerChart.push(now, [viewers]);
     this.salesChart.push(now, [gmvOf(f.totals.gmv).value]);
