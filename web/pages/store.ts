@@ -4,7 +4,15 @@
  * (lib/shop.ts OffLiveCheckout) as an order on the `storefront` channel. A creator's page shows their live room if they
  * are live now, their scheduled lives, their replays (signed in) and products, and a follow button.
  */
-import type { AgencyStorefront, CreatorStorefront, Order, Room, ShopSku, StorefrontProduct, StorefrontProductDetail } from '@hawker/client-sdk';
+import type {
+  AgencyStorefront,
+  CreatorStorefront,
+  Order,
+  Room,
+  ShopSku,
+  StorefrontProduct,
+  StorefrontProductDetail,
+} from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
 import { centreApi, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
 import { compact, dateTime, money } from './lib/format.ts';
