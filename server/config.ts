@@ -201,6 +201,8 @@ const EnvSchema = z.object({
   // Commerce (server/catalog, flash-sale, orders, payments, analytics; docs/commerce.md)
   /** Period of the commerce tick: coalesced stock broadcasts, flash-sale start/end, analytics flush, order expiry. */
   COMMERCE_TICK_MS: z.coerce.number().int().min(20).max(10_000).default(500),
+  /** Period of the agency dashboard's push (server/analytics/dashboard.ts): figures re-read, sent when they changed. */
+  DASHBOARD_TICK_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** How long a reservation waits for its payment before it expires and its stock returns. */
   ORDER_PAYMENT_WINDOW_MS: z.coerce
     .number()

@@ -10,7 +10,7 @@ import { createPresence } from './presence/index.ts';
 import { createClips, createRecording } from './recording/index.ts';
 import { createMetrics } from './kernel/metrics.ts';
 import { createRedisMemoryMonitor } from './health/redisMemory.ts';
-import { createAnalytics } from './analytics/index.ts';
+import { createAnalytics, createDashboard } from './analytics/index.ts';
 import { createCatalog } from './catalog/index.ts';
 import { createFlashSales } from './flash-sale/index.ts';
 import { restErrorHandlers } from './edge/rest.ts';
@@ -165,7 +165,12 @@ export async function registerDomains(node: Hawker): Promise<void> {
       follows.service.store,
     ),
   );
-  for (const d of [search, follows, storefront]) node.add(d);
+  // The agency dashboard's push (issue 19 item 6): ledger figures of the agency's live rooms, creators named by the index.
+  const dashboard = createDashboard(ctx, rooms.service, ledger.orders, async (agencyId) => {
+    const creators = await search.service.store.creatorsOfAgency(agencyId, 200);
+    return new Map(creators.map((c) => [c.creatorId, c.name]));
+  });
+  for (const d of [search, follows, storefront, dashboard]) node.add(d);
   // Merchant operations (issue 16): streamed CSV exports, and signed outbound webhooks fed by the ledger's outbox.
   const exportsDomain = createExports(ctx, auth, rooms.service);
   node.add(exportsDomain);
@@ -223,7 +228,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
   });
   // Orders are taken only once Redis's money state is known to match the ledger (server/orders/recovery.ts).
   await orders.ready;
-  onConnection.push(orders.onConnection, analytics.onConnection);
+  onConnection.push(orders.onConnection, analytics.onConnection, dashboard.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
     guardSocket(socket, SOCKET_EVENT_BUDGET);

@@ -251,3 +251,47 @@ export const MarkNoticesReadBody = z.union([
 ]);
 export type MarkNoticesReadBody = z.infer<typeof MarkNoticesReadBody>;
 export const MarkNoticesReadResult = z.object({ updated: z.number().int(), unread: z.number().int() });
+
+// ---------------------------------------------------------------------------------------------------------------
+// Agency dashboard (issue 19 item 6): commerce figures pushed to the agency's staff over their console connection
+
+/** dashboard:watch / dashboard:unwatch payload: the agency whose figures to push (its owner, moderators, admins). */
+export const DashboardWatchInput = z.strictObject({ agencyId: Id });
+
+/** Paid amounts per currency, minor units (refunds deducted). */
+const Gmv = z.record(z.string(), z.number().int());
+
+/** One live room's commerce figures, from the ledger (viewers come with the room's own `room:stats` pushes). */
+export const DashboardRoom = z.object({
+  roomId: Id,
+  title: z.string(),
+  creatorId: Id,
+  creatorName: z.string(),
+  startedAt: EpochMs.nullable(),
+  /** Orders accepted in the room (any outcome) and of them paid. */
+  orders: z.number().int(),
+  paidOrders: z.number().int(),
+  paidUnits: z.number().int(),
+  gmv: Gmv,
+});
+export type DashboardRoom = z.infer<typeof DashboardRoom>;
+
+/** A creator or product ranked by paid units over the window (every channel: live, replay, clip, storefront). */
+export const DashboardTop = z.object({ id: Id, name: z.string(), paidOrders: z.number().int(), paidUnits: z.number().int(), gmv: Gmv });
+export type DashboardTop = z.infer<typeof DashboardTop>;
+
+/**
+ * dashboard:watch ack and the `dashboard:update` push: the agency's live rooms with their orders and GMV, its totals and
+ * its top creators and products over the last `windowMs` (paid orders of the agency, from the ledger). Pushed to the
+ * watching connection when any figure changed, at most once per DASHBOARD_TICK_MS.
+ */
+export const AgencyDashboard = z.object({
+  agencyId: Id,
+  at: EpochMs,
+  windowMs: z.number().int(),
+  totals: z.object({ orders: z.number().int(), paidOrders: z.number().int(), paidUnits: z.number().int(), gmv: Gmv }),
+  rooms: z.array(DashboardRoom),
+  topCreators: z.array(DashboardTop),
+  topProducts: z.array(DashboardTop),
+});
+export type AgencyDashboard = z.infer<typeof AgencyDashboard>;

@@ -60,7 +60,7 @@ import {
   StockUpdate,
 } from './commerce.ts';
 import { OrderRefundUpdated } from './refunds.ts';
-import { Notice } from './centre.ts';
+import { AgencyDashboard, DashboardWatchInput, Notice } from './centre.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -88,6 +88,9 @@ export const clientEventSpecs = defineClientEvents({
   'console:watch': { input: ConsoleWatchInput, output: ConsoleWatchResult },
   'console:unwatch': { input: ConsoleWatchInput, output: z.object({ agencyId: z.string() }) },
   'console:media': { input: ConsoleMediaInput, output: z.object({ roomId: z.string() }) },
+  // Agency dashboard (issue 19, server/analytics): the agency's commerce figures, pushed while watched
+  'dashboard:watch': { input: DashboardWatchInput, output: AgencyDashboard },
+  'dashboard:unwatch': { input: DashboardWatchInput, output: z.object({ agencyId: z.string() }) },
   // Live rooms (issue 3)
   'chat:send': { input: ChatSendInput, output: ChatMessage },
   'like:tap': { input: LikeTapInput, output: LikeTapResult },
@@ -161,6 +164,8 @@ export const serverEventSpecs = defineServerEvents({
   'order:refund': OrderRefundUpdated,
   // Centre field (issue 19, server/follows): a followed creator scheduled or started a live
   'notice:new': Notice,
+  // Agency dashboard (issue 19, server/analytics): the figures of a watched agency changed
+  'dashboard:update': AgencyDashboard,
 });
 
 export type ClientToServerEvents = ClientEventMap<typeof clientEventSpecs>;

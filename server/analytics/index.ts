@@ -10,8 +10,10 @@ import type { RoomService } from '../rooms/service.ts';
 import { analyticsKeys } from './keys.ts';
 import { AnalyticsService } from './service.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
+import { AgencyDashboards, type CreatorNames } from './dashboard.ts';
 
 export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
+export { AgencyDashboards, type CreatorNames } from './dashboard.ts';
 
 /**
  * Room and agency commerce analytics: `product:impression` / `product:click` socket events, batched per tick, and
@@ -46,6 +48,36 @@ export function createAnalytics(
     async close() {
       await ticker.stop();
       await service.flush(); // the last batch
+    },
+  };
+}
+
+/**
+ * The agency dashboard's push (issue 19 item 6): `dashboard:watch` / `dashboard:unwatch` on a staff connection, and the
+ * tick that sends `dashboard:update` when the figures changed (AgencyDashboards).
+ */
+export function createDashboard(
+  ctx: HawkerContext,
+  rooms: RoomService,
+  ledger: LedgerOrders,
+  creatorNames: CreatorNames,
+): Domain & { dashboards: AgencyDashboards; onConnection(socket: HawkerSocket): void } {
+  const log = ctx.log.child({ module: 'dashboard' });
+  const dashboards = new AgencyDashboards(rooms, ledger, creatorNames, log);
+  const ticker = new Ticker('dashboard', ctx.config.DASHBOARD_TICK_MS, log, () => dashboards.tick()).start();
+  return {
+    name: 'dashboard',
+    dashboards,
+    onConnection(socket) {
+      socket.on('disconnect', () => dashboards.unwatch(socket));
+      on(socket, 'dashboard:watch', log, ({ agencyId }) => dashboards.watch(socket, agencyId));
+      on(socket, 'dashboard:unwatch', log, ({ agencyId }) => {
+        dashboards.unwatch(socket, agencyId);
+        return { agencyId };
+      });
+    },
+    async close() {
+      await ticker.stop();
     },
   };
 }

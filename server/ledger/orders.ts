@@ -511,6 +511,102 @@ export class LedgerOrders {
     return out;
   }
 
+  /**
+   * The agency dashboard's ledger figures: per room of `roomIds`, its orders, paid orders and units and GMV (the rooms
+   * money index, one grouped query); over the agency's orders paid since `sinceMs` (every channel), the `top` products
+   * by paid units and the paid figures per seller (the credited creator, or the room for a room's own products, whose
+   * orders name no creator: the caller knows the rooms' creators). Refunds are deducted from GMV as in
+   * {@link moneyCounters}.
+   */
+  async dashboardFigures(
+    agencyId: string,
+    roomIds: readonly string[],
+    sinceMs: number,
+    top: number,
+  ): Promise<{
+    rooms: Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>;
+    sellers: SellerRow[];
+    products: TopRow[];
+  }> {
+    const since = new Date(sinceMs);
+    const [perRoom, creators, products] = await Promise.all([
+      roomIds.length
+        ? this.pool.query<{ room_id: string; currency: string; orders: number; paid_orders: number; paid_units: number; gmv: string }>(
+            `SELECT room_id, currency, count(*)::int AS orders, count(*) FILTER (WHERE status = 'paid')::int AS paid_orders,
+                    coalesce(sum(quantity) FILTER (WHERE status = 'paid'), 0)::int AS paid_units,
+                    coalesce(sum(amount - refunded_amount) FILTER (WHERE status = 'paid'), 0)::bigint AS gmv
+             FROM orders WHERE room_id = ANY($1::text[]) AND acknowledged GROUP BY room_id, currency`,
+            [roomIds],
+          )
+        : Promise.resolve({ rows: [] }),
+      this.paidBySeller(agencyId, since),
+      this.topPaid('product_id', agencyId, since, top),
+    ]);
+    const rooms = new Map<string, { orders: number; paidOrders: number; paidUnits: number; gmv: Record<string, number> }>();
+    for (const r of perRoom.rows) {
+      const room = rooms.get(r.room_id) ?? { orders: 0, paidOrders: 0, paidUnits: 0, gmv: {} };
+      room.orders += r.orders;
+      room.paidOrders += r.paid_orders;
+      room.paidUnits += r.paid_units;
+      if (r.paid_orders > 0) room.gmv[r.currency] = Number(r.gmv);
+      rooms.set(r.room_id, room);
+    }
+    return { rooms, sellers: creators, products };
+  }
+
+  /** Paid figures per credited creator, or per room where no creator is credited; the SELLER_ROWS busiest. */
+  private async paidBySeller(agencyId: string, since: Date): Promise<SellerRow[]> {
+    const { rows } = await this.pool.query<{
+      creator_id: string | null;
+      room_id: string | null;
+      currency: string;
+      paid_orders: number;
+      paid_units: number;
+      gmv: string;
+    }>(
+      `SELECT creator_id, CASE WHEN creator_id IS NULL THEN room_id END AS room_id, currency, count(*)::int AS paid_orders,
+              sum(quantity)::int AS paid_units, sum(amount - refunded_amount)::bigint AS gmv
+       FROM orders WHERE agency_id = $1 AND status = 'paid' AND paid_at >= $2 AND (creator_id IS NOT NULL OR room_id IS NOT NULL)
+       GROUP BY 1, 2, currency ORDER BY paid_units DESC LIMIT $3`,
+      [agencyId, since, SELLER_ROWS],
+    );
+    return rows.map((r) => ({
+      creatorId: r.creator_id,
+      roomId: r.room_id,
+      currency: r.currency,
+      paidOrders: r.paid_orders,
+      paidUnits: r.paid_units,
+      gmv: Number(r.gmv),
+    }));
+  }
+
+  /** The agency's `top` products by units paid since `since` (the paid-at index bounds the rows read). */
+  private async topPaid(column: 'product_id', agencyId: string, since: Date, top: number): Promise<TopRow[]> {
+    const { rows } = await this.pool.query<{
+      id: string;
+      title: string;
+      currency: string;
+      paid_orders: number;
+      paid_units: number;
+      gmv: string;
+    }>(
+      `SELECT ${column} AS id, max(title) AS title, currency, count(*)::int AS paid_orders, sum(quantity)::int AS paid_units,
+              sum(amount - refunded_amount)::bigint AS gmv
+       FROM orders WHERE agency_id = $1 AND status = 'paid' AND paid_at >= $2 AND ${column} IS NOT NULL
+       GROUP BY ${column}, currency ORDER BY paid_units DESC, ${column} LIMIT $3`,
+      [agencyId, since, top],
+    );
+    const out = new Map<string, TopRow>();
+    for (const r of rows) {
+      const row = out.get(r.id) ?? { id: r.id, title: r.title, paidOrders: 0, paidUnits: 0, gmv: {} };
+      row.paidOrders += r.paid_orders;
+      row.paidUnits += r.paid_units;
+      row.gmv[r.currency] = Number(r.gmv);
+      out.set(r.id, row);
+    }
+    return [...out.values()].sort((a, b) => b.paidUnits - a.paidUnits || a.id.localeCompare(b.id)).slice(0, top);
+  }
+
   /** The order's history, oldest first. */
   async events(orderId: string): Promise<OrderTimelineEvent[]> {
     return (await this.eventsOf([orderId])).get(orderId) ?? [];
@@ -722,4 +818,26 @@ export function toWire(o: LedgerOrder): Order {
   const { agencyId: _a, poolKind: _p, idempotencyKey: _k, fingerprint: _f, paidAt: _pa, refundedAmount: _r, jobQueued: _j, ...order } = o;
   // Additive (issue 16): buyers see what was refunded.
   return { ...order, refundedAmount: o.refundedAmount };
+}
+
+/** A creator or product of the agency dashboard's top lists (`title`: the product's title as ordered). */
+export interface TopRow {
+  id: string;
+  title: string;
+  paidOrders: number;
+  paidUnits: number;
+  gmv: Record<string, number>;
+}
+
+/** Seller groups the dashboard ranks creators from: enough for any agency's day; beyond it the tail is left out. */
+const SELLER_ROWS = 1_000;
+
+/** Paid figures of one seller in one currency: a credited creator, or (creatorId null) a room's own products. */
+export interface SellerRow {
+  creatorId: string | null;
+  roomId: string | null;
+  currency: string;
+  paidOrders: number;
+  paidUnits: number;
+  gmv: number;
 }

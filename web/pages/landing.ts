@@ -4,6 +4,7 @@ import { byId, h, icon, replace } from './lib/dom.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
 import { safeNextPath } from './lib/redirect.ts';
 import { describeError, renderTopbar } from './lib/ui.ts';
+import { searchForm } from './lib/centre.ts';
 
 const ROLES_WITH_AGENCY: readonly Role[] = ['creator', 'moderator', 'agency'];
 
@@ -127,3 +128,5 @@ byId('curl-example').textContent = byId('curl-example').textContent!.replace('ht
 showIdentity();
 updateAgencyField();
 void loadLiveRooms();
+// The search box works as plain HTML (a GET form to /search); the script gives it the page's language.
+byId('landing-search').replaceWith(searchForm('', 'landing-search'));

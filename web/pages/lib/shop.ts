@@ -105,10 +105,12 @@ interface Selection {
 class Sheet {
   readonly element: HTMLElement;
   readonly body = h('div', { class: 'sheet-body' });
-  private readonly title = h('h2', { class: 'sheet-title' });
+  private readonly title: HTMLElement;
   onClose: (() => void) | null = null;
 
   constructor(kind: string, testId: string) {
+    // A dialog is named by its title (axe-core aria-dialog-name): one sheet of each kind per page, so the id is unique.
+    this.title = h('h2', { class: 'sheet-title', attrs: { id: `sheet-title-${testId}` } });
     const close = h(
       'button',
       {
@@ -120,7 +122,10 @@ class Sheet {
     close.addEventListener('click', () => this.close());
     this.element = h(
       'section',
-      { class: `sheet sheet-${kind}`, attrs: { role: 'dialog', 'aria-modal': 'false', 'data-testid': testId } },
+      {
+        class: `sheet sheet-${kind}`,
+        attrs: { role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': `sheet-title-${testId}`, 'data-testid': testId },
+      },
       h('header', { class: 'sheet-head' }, this.title, close),
       this.body,
     );
@@ -686,7 +691,7 @@ export class RoomShop {
     );
 
     const children: (Node | null)[] = [summary];
-    if (view) children.push(statusSteps(view), this.statusLine(view));
+    if (view) children.push(statusSteps(view), statusLine(view));
     if (this.checkoutError)
       children.push(
         h('div', { class: 'banner banner-error', text: this.checkoutError, attrs: { role: 'alert', 'data-testid': 'checkout-error' } }),
@@ -716,16 +721,6 @@ export class RoomShop {
     }
     children.push(actions);
     replace(this.checkout.body, ...children);
-  }
-
-  private statusLine(view: OrderView): HTMLElement {
-    const reason = describeOrderReason(view.status, view.reason);
-    return h(
-      'div',
-      { class: `checkout-status status-${view.status}`, attrs: { role: 'status', 'aria-live': 'polite' } },
-      h('b', { text: orderStatusText(view.status), attrs: { 'data-testid': 'checkout-status', 'data-status': view.status } }),
-      reason ? h('div', { class: 'small', text: reason, attrs: { 'data-testid': 'checkout-reason' } }) : null,
-    );
   }
 
   // ---- my orders ---------------------------------------------------------------------------------------------------
@@ -802,12 +797,23 @@ export class RoomShop {
   }
 }
 
+/** The order's status in words, and why it stopped if it did (the checkout sheet's live line). */
+function statusLine(view: Pick<OrderView, 'status' | 'reason'>): HTMLElement {
+  const reason = describeOrderReason(view.status, view.reason);
+  return h(
+    'div',
+    { class: `checkout-status status-${view.status}`, attrs: { role: 'status', 'aria-live': 'polite' } },
+    h('b', { text: orderStatusText(view.status), attrs: { 'data-testid': 'checkout-status', 'data-status': view.status } }),
+    reason ? h('div', { class: 'small', text: reason, attrs: { 'data-testid': 'checkout-reason' } }) : null,
+  );
+}
+
 function pillClass(status: OrderStatus): string {
   return status === 'paid' ? 'pill-ok' : status === 'failed' || status === 'expired' || status === 'cancelled' ? 'pill-bad' : 'pill-warn';
 }
 
 /** reserved → paying → paid, the current step marked (a failed order stops at the step it failed in). */
-function statusSteps(view: OrderView): HTMLElement {
+function statusSteps(view: Pick<OrderView, 'status'>): HTMLElement {
   const reached = view.status === 'paid' ? 3 : view.status === 'pending_payment' ? 2 : view.status === 'reserved' ? 1 : 0;
   const steps: MessageKey[] = ['order.step.reserved', 'order.step.paying', 'order.step.paid'];
   // A failed, expired or cancelled order was reserved and stopped at paying: that step is marked failed, "paid" is not
@@ -840,4 +846,168 @@ function stockBar(pct: number): HTMLElement {
   const fill = h('i');
   fill.style.width = `${pct}%`;
   return h('div', { class: 'stock-bar' }, fill);
+}
+
+/** What is being bought outside a live: one SKU of a shop product, some units of it, at its price now. */
+export interface CheckoutLine {
+  productId: string;
+  skuId: string;
+  skuLabel: string;
+  title: string;
+  image: string;
+  quantity: number;
+  unitPrice: number;
+  currency: string;
+}
+
+/** What the off-live checkout needs from its page. */
+export interface OffLiveCheckoutDeps {
+  /** Places the order (POST /api/orders with the page's channel, e.g. 'storefront'); a fresh idempotency key per tap. */
+  place: (line: CheckoutLine) => Promise<PlaceOrderResult>;
+  /** The order's status now (its history's latest payment step), until it is final. */
+  status: (orderId: string) => Promise<Pick<OrderView, 'status' | 'reason'>>;
+}
+
+/** How often the off-live checkout reads its order's status while it is being paid, and for how long at most. */
+const FOLLOW_EVERY_MS = 1_000;
+const FOLLOW_FOR_MS = 5 * 60_000;
+
+/**
+ * The room's checkout sheet for pages without a live (storefront, product detail; issue 19): the same sheet, summary,
+ * steps (reserved → paying → paid), status line, refusal texts and retry as {@link RoomShop}'s, for one line chosen
+ * by the page. With no room connection there are no pushes: the sheet reads the order's status until it is final.
+ */
+export class OffLiveCheckout {
+  /** The sheet and its backdrop, for the page body. */
+  readonly element: HTMLElement;
+  private readonly sheet = new Sheet('checkout', 'checkout');
+  private line: CheckoutLine | null = null;
+  private view: (Pick<OrderView, 'status' | 'reason'> & { id: string; amount: number; currency: string }) | null = null;
+  private error: string | null = null;
+  private paying = false;
+  private follow: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly deps: OffLiveCheckoutDeps) {
+    this.sheet.setTitle(t('shop.checkout'));
+    this.sheet.onClose = () => clearTimeout(this.follow);
+    const backdrop = h('div', { class: 'sheet-backdrop', attrs: { 'aria-hidden': 'true' } });
+    backdrop.addEventListener('click', () => this.sheet.close());
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && this.sheet.isOpen) this.sheet.close();
+    });
+    this.element = h('div', { class: 'sheets' }, backdrop, this.sheet.element);
+  }
+
+  /** Opens the sheet for `line`, ready to confirm and pay. */
+  open(line: CheckoutLine): void {
+    clearTimeout(this.follow);
+    this.line = line;
+    this.view = null;
+    this.error = null;
+    this.render();
+    this.sheet.open();
+  }
+
+  private async pay(): Promise<void> {
+    const line = this.line;
+    if (!line || this.paying) return;
+    this.paying = true;
+    this.error = null;
+    this.view = null;
+    this.render();
+    try {
+      const { order } = await this.deps.place(line);
+      this.view = { id: order.id, status: order.status, reason: order.failureReason, amount: order.amount, currency: order.currency };
+      this.schedule(order.id, Date.now() + FOLLOW_FOR_MS);
+    } catch (err) {
+      this.error = describeOrderError(err);
+    } finally {
+      this.paying = false;
+      this.render();
+    }
+  }
+
+  /** Reads the order's status again in a moment, while it may still change and the sheet shows it. */
+  private schedule(orderId: string, until: number): void {
+    const view = this.view;
+    if (!view || view.id !== orderId || isFinal(view.status) || Date.now() > until) return;
+    this.follow = setTimeout(async () => {
+      try {
+        const now = await this.deps.status(orderId);
+        if (this.view?.id !== orderId) return;
+        if (now.status !== this.view.status || now.reason !== this.view.reason) {
+          this.view = { ...this.view, ...now };
+          this.render();
+        }
+      } catch {
+        // A failed read is retried at the next step; My orders has the status too.
+      }
+      this.schedule(orderId, until);
+    }, FOLLOW_EVERY_MS);
+  }
+
+  private render(): void {
+    const line = this.line;
+    if (!line) return;
+    const view = this.view;
+    const total = view ? view.amount : line.unitPrice * line.quantity;
+    const currency = view?.currency ?? line.currency;
+    const ended = view !== null && (view.status === 'failed' || view.status === 'expired' || view.status === 'cancelled');
+    const children: (Node | null)[] = [
+      h(
+        'div',
+        { class: 'checkout-item' },
+        h('img', { attrs: { src: line.image, alt: '' } }),
+        h(
+          'div',
+          { class: 'meta' },
+          h('div', { class: 'title', text: line.title }),
+          h('div', {
+            class: 'muted small',
+            text: t('shop.qtyLine', { label: line.skuLabel, n: line.quantity }),
+            attrs: { 'data-testid': 'checkout-line' },
+          }),
+        ),
+        h(
+          'div',
+          { class: 'right' },
+          h('div', { class: 'muted small', text: t('shop.total') }),
+          h('b', { text: money(total, currency), attrs: { 'data-testid': 'checkout-total' } }),
+        ),
+      ),
+    ];
+    if (view) children.push(statusSteps(view), statusLine(view));
+    if (this.error)
+      children.push(
+        h('div', { class: 'banner banner-error', text: this.error, attrs: { role: 'alert', 'data-testid': 'checkout-error' } }),
+      );
+    const actions = h('div', { class: 'sheet-actions' });
+    if (!view || ended) {
+      const pay = h(
+        'button',
+        {
+          class: 'btn btn-primary btn-block',
+          attrs: { type: 'button', 'data-testid': ended ? 'checkout-retry' : 'checkout-pay', disabled: this.paying },
+        },
+        ended ? t('shop.tryAgain') : t('shop.pay', { total: money(line.unitPrice * line.quantity, line.currency) }),
+      );
+      pay.addEventListener('click', () => void this.pay());
+      actions.append(pay);
+      if (!view) children.push(h('p', { class: 'muted small', text: t('shop.sandboxNote') }));
+    } else if (view.status === 'paid') {
+      const done = h('button', {
+        class: 'btn btn-primary btn-block',
+        text: t('shop.done'),
+        attrs: { type: 'button', 'data-testid': 'checkout-done' },
+      });
+      done.addEventListener('click', () => this.sheet.close());
+      actions.append(done);
+    }
+    children.push(actions);
+    replace(this.sheet.body, ...children);
+  }
+}
+
+function isFinal(status: OrderStatus): boolean {
+  return status !== 'reserved' && status !== 'pending_payment';
 }

@@ -9,6 +9,8 @@ const PAGES = [
   { href: '/studio', label: 'nav.studio' },
   { href: '/console', label: 'nav.console' },
   { href: '/orders', label: 'nav.orders' },
+  { href: '/search', label: 'centre.nav.search' },
+  { href: '/dashboard', label: 'centre.nav.dashboard' },
 ] as const;
 
 /** A role's name in the page's language. */
