@@ -158,6 +158,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     private readonly store: RecordingStore,
     private readonly maxBytes: number,
     private readonly log: Logger,
+    /** Why storing `adding` more bytes is refused (the agency's media quota), or null; asked before each sync's writes. */
+    private readonly quota?: (adding: number) => Promise<string | null>,
   ) {
     super();
   }
@@ -296,6 +298,20 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const fresh = segments.filter((s) => !this.uploaded.has(s.name));
     if (fresh.length === 0 && !final) return;
     try {
+      if (this.quota && fresh.length > 0) {
+        let adding = 0;
+        for (const s of fresh) adding += (await fsp.stat(path.join(this.workDir, s.name))).size;
+        const refused = await this.quota(adding);
+        if (refused) {
+          this.failure = refused;
+          this.log.error(
+            { recordingId: this.id, roomId: this.roomId },
+            'recording reached its media quota; stopping it (the live goes on)',
+          );
+          void this.end(this.failure);
+          return;
+        }
+      }
       for (const s of fresh) {
         const data = await fsp.readFile(path.join(this.workDir, s.name));
         if (this.bytes + data.length > this.maxBytes) {
