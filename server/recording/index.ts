@@ -36,10 +36,13 @@ export function createRecording(
   const service = new RecordingService(ctx, media, rooms.store, store);
   const untap = tapTimeline(ctx.io, store, ctx.log.child({ module: 'recording' }));
   ctx.app.use(recordingRoutes(service, rooms.store, auth));
-  // Retention (RECORDING_RETENTION_DAYS; 0 keeps recordings for ever): a repeatable BullMQ job, run by one node at a time.
+  // Retention (RECORDING_RETENTION_DAYS; 0 keeps recordings for ever): a repeatable BullMQ job, run by one node at a
+  // time, among the nodes that record (a node with RECORDING=false neither records nor cleans up).
   const days = ctx.config.RECORDING_RETENTION_DAYS;
   const retentionConn =
-    days > 0 ? createRedis(ctx.redisUrl, ctx.log.child({ conn: 'recording-retention' }), { maxRetriesPerRequest: null }) : undefined;
+    ctx.config.RECORDING && days > 0
+      ? createRedis(ctx.redisUrl, ctx.log.child({ conn: 'recording-retention' }), { maxRetriesPerRequest: null })
+      : undefined;
   const retention =
     retentionConn &&
     startRetention({

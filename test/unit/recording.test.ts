@@ -50,6 +50,8 @@ describe('recording (pure parts)', () => {
     });
     expect(timelineEntries('sale:started', { id: 's1', productId: 'p1' }, 5000)[0]).toMatchObject({ kind: 'sale_start', productId: 'p1' });
     expect(timelineEntries('sale:soldout', { roomId: 'r', saleId: 's1' }, 5000)[0]).toMatchObject({ kind: 'sold_out' });
+    const price = { roomId: 'r', productId: 'p1', changes: [{ skuId: null, price: 900, previousPrice: 1000 }], at: 4000 };
+    expect(timelineEntries('product:price', price, 5000)).toEqual([{ at: 4000, kind: 'price_change', productId: 'p1', data: price }]);
     expect(
       timelineEntries(
         'chat:batch',
