@@ -5,7 +5,17 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from '../kernel/log.ts';
-import { ffmpegArgs, freeUdpPort, parsePlaylist, SEGMENT_S, sdpFor, spawnFfmpeg, udpPortsBound, type SdpTrack } from './ffmpeg.ts';
+import {
+  ffmpegArgs,
+  freeUdpPort,
+  parsePlaylist,
+  SEGMENT_S,
+  sdpFor,
+  spawnFfmpeg,
+  udpPortsBound,
+  type SdpTrack,
+  videoRouteFor,
+} from './ffmpeg.ts';
 import type { RecordingStorage } from './storage.ts';
 import type { RecordingStore } from './store.ts';
 
@@ -72,7 +82,10 @@ class Part {
     if (!tracks.some((t) => t.kind === 'video')) throw new Error('The video track closed before the recording started');
     const sdpFile = path.join(workDir, 'input.sdp');
     await fsp.writeFile(sdpFile, sdpFor(tracks));
-    const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append }));
+    const videoCodec = tracks.find((t) => t.kind === 'video')?.rtpParameters.codecs[0]?.mimeType ?? '';
+    const route = videoRouteFor(videoCodec);
+    this.log.info({ videoCodec, route }, 'recording part starts');
+    const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append, video: route }));
     this.ffmpeg = ffmpeg;
     this.exited = new Promise((resolve) => ffmpeg.once('exit', (code) => resolve(code)));
     ffmpeg.stderr?.on('data', (d: Buffer) => {
