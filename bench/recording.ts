@@ -2,9 +2,10 @@
  * Recording's CPU per recorded room (docs/replay.md): the two codec routes of issue 18, measured on the recorder's
  * ffmpeg process alone (mediasoup forwards one consumer either way, the same cost for both).
  *
- * - transcode (shipped): VP8 RTP, as browsers publish it, decoded and re-encoded to H.264 with libx264 (veryfast,
+ * - transcode (shipped for VP8 producers): VP8 RTP, as browsers publish it, decoded and re-encoded to H.264 with libx264 (veryfast,
  *   zerolatency, a keyframe every 2 s), MPEG-TS HLS: exactly server/recording/ffmpeg.ts's arguments.
- * - remux: H.264 RTP (what a browser sends when the SDK prefers H.264) copied into MPEG-TS HLS (`-c copy`).
+ * - remux (shipped for H.264 producers): H.264 RTP (what a browser sends when it publishes H.264) copied into MPEG-TS
+ *   HLS (`-c:v copy`): the recorder's arguments for an H.264 producer.
  *
  * Each run feeds `--seconds` of testsrc at each `--sizes` (30 frames/s, encoded beforehand) as RTP from a sender
  * ffmpeg that only copies, and reads the recorder's user + system CPU from /proc: CPU seconds per second of media =
@@ -17,7 +18,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ffmpegArgs, freeUdpPort, sdpFor, udpPortsBound } from '../server/recording/ffmpeg.ts';
+import { ffmpegArgs, freeUdpPort, sdpFor, udpPortsBound, videoRouteFor } from '../server/recording/ffmpeg.ts';
 import { cpuSeconds } from './lib/cpu.ts';
 import { onCleanup, runMain } from './lib/procs.ts';
 import { printTable, progress, round, writeResult } from './lib/report.ts';
@@ -71,13 +72,8 @@ async function measure(route: Route, source: Record<Route, string>): Promise<{ c
       : { mimeType: 'video/H264', payloadType: 102, clockRate: 90000, parameters: { 'packetization-mode': 1 } };
   const sdpFile = path.join(dir, 'input.sdp');
   await fs.writeFile(sdpFile, sdpFor([{ kind: 'video', port, rtpParameters: { codecs: [codec], headerExtensions: [], encodings: [] } }]));
-  let args = ffmpegArgs({ sdpFile, workDir: dir, audio: false, append: false });
-  if (route === 'remux') {
-    // The same HLS output, copying the H.264 instead of re-encoding it.
-    const from = args.indexOf('-c:v');
-    const to = args.indexOf('-f', from);
-    args = [...args.slice(0, from), '-c:v', 'copy', ...args.slice(to)];
-  }
+  // Exactly the recorder's arguments for the codec (server/recording/ffmpeg.ts: H.264 is copied, VP8 transcoded).
+  const args = ffmpegArgs({ sdpFile, workDir: dir, audio: false, append: false, video: videoRouteFor(codec.mimeType) });
   const recorder = spawn(
     'ffmpeg',
     args.map((a) => (a === 'error' ? (process.env.BENCH_FFMPEG_LOG ?? 'error') : a)),

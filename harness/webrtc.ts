@@ -14,6 +14,8 @@ import type { Teardown } from './teardown.ts';
 
 /** The VP8 payload type ffmpeg stamps on its packets; werift rewrites it to the negotiated one when sending. */
 const FFMPEG_VP8_PT = 101;
+/** The same for H.264 (publishH264). */
+const FFMPEG_H264_PT = 102;
 
 /** What {@link spawnVp8} encodes and how it sends it. */
 export interface Vp8Source {
@@ -128,18 +130,25 @@ export class WebRtcPeer {
     readonly device: Device,
   ) {}
 
-  /** media:capabilities, then Device.load with the router's capabilities. */
-  static async open(socket: ClientSocket, roomId: string): Promise<WebRtcPeer> {
+  /**
+   * media:capabilities, then Device.load with the router's capabilities. `video: 'H264'`: the client offers H.264
+   * (constrained baseline, packetization mode 1) instead of VP8, as Safari or a hardware encoder does (publishH264).
+   */
+  static async open(socket: ClientSocket, roomId: string, o: { video?: 'VP8' | 'H264' } = {}): Promise<WebRtcPeer> {
     const caps = ok(await call(socket, 'media:capabilities', { roomId }));
+    const rtcpFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
     const device = new Device(
       {
         codecs: {
           video: [
-            new RTCRtpCodecParameters({
-              mimeType: 'video/VP8',
-              clockRate: 90000,
-              rtcpFeedback: [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }],
-            }),
+            o.video === 'H264'
+              ? new RTCRtpCodecParameters({
+                  mimeType: 'video/H264',
+                  clockRate: 90000,
+                  parameters: 'packetization-mode=1;profile-level-id=42e01f;level-asymmetry-allowed=1',
+                  rtcpFeedback,
+                })
+              : new RTCRtpCodecParameters({ mimeType: 'video/VP8', clockRate: 90000, rtcpFeedback }),
           ],
           audio: [new RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48000, channels: 2 })],
         },
@@ -208,6 +217,41 @@ export class WebRtcPeer {
     });
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
     const ffmpeg = spawnVp8(sock.address().port, source);
+    const stop = () => {
+      ffmpeg.kill('SIGKILL');
+      sock.close();
+    };
+    this.stoppers.push(stop);
+    return { producerId: producer.id, producer, sent, stop };
+  }
+
+  /**
+   * Publishes real H.264 (a peer opened with `video: 'H264'`): ffmpeg encodes testsrc with libx264 (constrained
+   * baseline, zerolatency, a keyframe every `gop` frames, SPS/PPS before each) to RTP, written into the werift track.
+   * 320x240 at 30 frames/s by default; like publishVp8, it ignores keyframe requests.
+   */
+  async publishH264(transport: msc.Transport, source: { size?: string; gop?: number; seconds?: number } = {}): Promise<Publication> {
+    const track = new MediaStreamTrack({ kind: 'video' });
+    const producer = await transport.produce({ track });
+    const sent = { packets: 0 };
+    const sock = dgram.createSocket('udp4');
+    sock.on('message', (buf) => {
+      if ((buf[1]! & 0x7f) !== FFMPEG_H264_PT) return;
+      track.writeRtp(RtpPacket.deSerialize(buf));
+      sent.packets += 1;
+    });
+    await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
+    const { size = '320x240', gop = 60, seconds = 300 } = source;
+    const ffmpeg = spawn(
+      'ffmpeg',
+      [
+        ...['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', `testsrc=size=${size}:rate=30`, '-t', String(seconds)],
+        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-profile:v', 'baseline', '-pix_fmt', 'yuv420p'],
+        ...['-b:v', '300k', '-g', String(gop), '-bsf:v', 'dump_extra=freq=keyframe'],
+        ...['-payload_type', String(FFMPEG_H264_PT), '-f', 'rtp', `rtp://127.0.0.1:${sock.address().port}?pkt_size=1100`],
+      ],
+      { stdio: 'ignore' },
+    );
     const stop = () => {
       ffmpeg.kill('SIGKILL');
       sock.close();

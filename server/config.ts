@@ -133,6 +133,41 @@ const EnvSchema = z.object({
   CLIP_CUTS_CONCURRENT: z.coerce.number().int().min(1).max(64).default(2),
   /** Clip cuts that may wait in this node's line; past it a new clip is refused (RATE_LIMITED) until one finishes. */
   CLIP_CUTS_QUEUED: z.coerce.number().int().min(0).max(1_000).default(16),
+  /**
+   * Where recordings and clips are stored: `local` (the disk under RECORDINGS_DIR: one node) or `s3` (an S3-compatible
+   * bucket, MEDIA_S3_*: several nodes share it). docs/replay.md, "Storage".
+   */
+  MEDIA_STORAGE: z.enum(['local', 's3']).default('local'),
+  /** The S3-compatible endpoint (MinIO, Ceph, R2...); unset: AWS S3 for MEDIA_S3_REGION. Production requires https. */
+  MEDIA_S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  MEDIA_S3_REGION: z.string().min(1).default('us-east-1'),
+  MEDIA_S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name (3-63 chars of a-z 0-9 . -)')
+    .optional(),
+  /** Prefix of every object key, so one bucket can hold several deployments. */
+  MEDIA_S3_PREFIX: z
+    .string()
+    .regex(/^([A-Za-z0-9_.-]+\/)*$/, 'must be empty or path segments ending in / (e.g. hawker/)')
+    .default('hawker/'),
+  MEDIA_S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  MEDIA_S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** The bucket in the URL's path, not its host name (MinIO and most self-hosted stores need it). */
+  MEDIA_S3_FORCE_PATH_STYLE: bool.default(true),
+  /** Days a finished recording is kept; then a BullMQ job deletes its media (clips stay until deleted). 0: for ever. */
+  RECORDING_RETENTION_DAYS: z.coerce.number().min(0).max(36_500).default(30),
+  /** How often the retention job runs (one run per deployment, whatever the number of nodes). */
+  RECORDING_RETENTION_EVERY_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(7 * 24 * 3600_000)
+    .default(3600_000),
+  /**
+   * Bytes of media (recordings not yet expired, and clips) one agency may store; a room without an agency counts
+   * against its creator. Reached: its recordings stop (with an alert) and clips are refused (QUOTA_EXCEEDED).
+   */
+  MEDIA_QUOTA_BYTES_PER_AGENCY: z.coerce.number().int().min(1_000_000).max(1e15).default(500_000_000_000),
   // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a
   // typed QUOTA_EXCEEDED or RATE_LIMITED error whose details name the limit (the variable below).
   /** Rooms one creator may have open (not ended) at once. */
@@ -314,6 +349,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')} (see README.md, Configuration)`);
   }
   const data = parsed.data;
+  const s3Problems = mediaStorageProblems(data);
+  if (s3Problems.length > 0) {
+    throw new ConfigError(`Invalid configuration: ${s3Problems.join('; ')} (see README.md, Configuration)`);
+  }
   const production = data.NODE_ENV === 'production';
   if (production) {
     const problems = productionProblems(cleaned, data);
@@ -322,6 +361,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   return { ...data, DEV_TOKENS: data.DEV_TOKENS ?? !production, dataDir: path.resolve(data.DATA_DIR) };
+}
+
+/** MEDIA_STORAGE=s3 needs its bucket and credentials, in every environment (a missing one would fail every write). */
+function mediaStorageProblems(data: z.infer<typeof EnvSchema>): string[] {
+  if (data.MEDIA_STORAGE !== 's3') return [];
+  const missing = (['MEDIA_S3_BUCKET', 'MEDIA_S3_ACCESS_KEY_ID', 'MEDIA_S3_SECRET_ACCESS_KEY'] as const).filter((n) => !data[n]);
+  return missing.map((n) => `${n} is unset: MEDIA_STORAGE=s3 needs the bucket and its credentials`);
+}
+
+/** Whether a URL's host is this machine (plain http to it never crosses a network). */
+function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }
 
 /** Shortest JWT_SECRET and PAYMENT_WEBHOOK_SECRET production accepts (`openssl rand -hex 32` gives 64). */
@@ -371,6 +423,19 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
     problems.push(
       'DATABASE_URL is unset, so Hawker would launch its own development PostgreSQL: set DATABASE_URL to your PostgreSQL (or ALLOW_EMBEDDED_SERVICES=true for a single-box install)',
     );
+  }
+  if (data.MEDIA_STORAGE === 's3') {
+    if (data.MEDIA_S3_ENDPOINT?.startsWith('http:') && !isLoopbackUrl(data.MEDIA_S3_ENDPOINT)) {
+      problems.push(
+        'MEDIA_S3_ENDPOINT is plain http to another machine, so recordings (failed ones included, which only staff may see) cross the network in clear: use https',
+      );
+    }
+    const key = data.MEDIA_S3_SECRET_ACCESS_KEY;
+    if (key && isPublishedSecret(key)) {
+      problems.push(
+        "MEDIA_S3_SECRET_ACCESS_KEY is a value published in Hawker's repository or a server's default (S3RVER, minioadmin...): set your bucket's own key",
+      );
+    }
   }
   for (const name of ['DATABASE_URL', 'REDIS_URL'] as const) {
     const url = data[name];

@@ -142,6 +142,12 @@ export async function registerDomains(node: Hawker): Promise<void> {
     stock: stockLeft,
   });
   shops.service.onChange(search.service);
+  // A shop's new SKU prices reach the rooms selling the product (`product:price`; the recording's timeline keeps it).
+  shops.service.onChange({
+    productsChanged: async () => {},
+    shopChanged: async () => {},
+    pricesChanged: (productId, changes) => catalog.service.shopPricesChanged(productId, changes),
+  });
   const follows = createFollows(ctx, auth, {
     creator: (creatorId) => search.service.store.creator(creatorId),
     liveCreators: async () => new Set((await search.service.live.snapshot()).creators.keys()),

@@ -133,6 +133,17 @@ export type PinnedProduct = z.infer<typeof PinnedProduct>;
 
 export const ProductUnpinned = z.object({ roomId: Id, productId: Id });
 
+/** One price that changed: a SKU's (a shop product's), or the whole product's (`skuId` null: a room's own product). */
+export const PriceChange = z.object({ skuId: Id.nullable(), price: z.number().int(), previousPrice: z.number().int() });
+export type PriceChange = z.infer<typeof PriceChange>;
+
+/**
+ * The `product:price` push (issue 18): a product on the room's list changed price (its room's managers edited it, or
+ * its shop repriced SKUs). Orders reserved from now on pay the new price; the recording's timeline keeps it.
+ */
+export const ProductPriceChanged = z.object({ roomId: Id, productId: Id, changes: z.array(PriceChange).min(1), at: EpochMs });
+export type ProductPriceChanged = z.infer<typeof ProductPriceChanged>;
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Flash sales
 

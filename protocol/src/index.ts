@@ -54,6 +54,7 @@ import {
   PlaceOrderResult,
   ProductEventInput,
   ProductEventResult,
+  ProductPriceChanged,
   ProductUnpinned,
   SaleEnded,
   SaleSoldOut,
@@ -152,6 +153,7 @@ export const serverEventSpecs = defineServerEvents({
   // Commerce (server/catalog, server/flash-sale, server/orders)
   'product:pinned': PinnedProduct,
   'product:unpinned': ProductUnpinned,
+  'product:price': ProductPriceChanged,
   'sale:scheduled': FlashSale,
   'sale:started': FlashSale,
   'sale:soldout': SaleSoldOut,

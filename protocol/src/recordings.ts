@@ -50,7 +50,7 @@ export const RecordingIdParams = z.strictObject({ recordingId: Id });
 export const RecordingFileName = z.string().regex(/^(index\.m3u8|seg\d{5,6}\.ts)$/, 'must be index.m3u8 or segNNNNN.ts');
 export const RecordingFileParams = z.strictObject({ recordingId: Id, file: RecordingFileName });
 
-export const RecordingTimelineKind = z.enum(['pin', 'unpin', 'sale_start', 'sale_end', 'sold_out', 'chat', 'gap']);
+export const RecordingTimelineKind = z.enum(['pin', 'unpin', 'sale_start', 'sale_end', 'sold_out', 'chat', 'gap', 'price_change']);
 export type RecordingTimelineKind = z.infer<typeof RecordingTimelineKind>;
 
 /** One moment of the shopping timeline; `data` is the live push it was taken from (the pinned product, the sale, the message). */

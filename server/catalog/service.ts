@@ -2,7 +2,15 @@ import type { HawkerIo } from '../kernel/context.ts';
 import { policy } from '../edge/policy.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
-import type { AdjustStockBody, CreateProductBody, PinnedProduct, Product, UpdateProductBody } from '@hawker/protocol';
+import type {
+  AdjustStockBody,
+  CreateProductBody,
+  PinnedProduct,
+  PriceChange,
+  Product,
+  ProductPriceChanged,
+  UpdateProductBody,
+} from '@hawker/protocol';
 import type { Room } from '@hawker/protocol';
 import { roomChannel } from '../kernel/channels.ts';
 import type { RoomService } from '../rooms/service.ts';
@@ -91,9 +99,31 @@ export class CatalogService {
     return this.store.mustGet(roomId, productId);
   }
 
+  /** Edits a room's own product; a new price is pushed to the room (`product:price`, which the recording's timeline keeps). */
   async update(p: Principal, roomId: string, productId: string, body: UpdateProductBody): Promise<Product> {
     await this.managedOpenRoom(p, roomId);
-    return this.store.update(roomId, productId, body);
+    const before = body.price === undefined ? null : await this.store.get(roomId, productId);
+    const after = await this.store.update(roomId, productId, body);
+    if (before && before.price !== after.price) {
+      this.pushPrice(roomId, productId, [{ skuId: null, price: after.price, previousPrice: before.price }], after.updatedAt);
+    }
+    return after;
+  }
+
+  /**
+   * A shop repriced SKUs of one of its products (server/shops, after commit): every room whose list has the product
+   * gets `product:price`. Rooms that took it off their list, or never selected it, get nothing.
+   */
+  async shopPricesChanged(productId: string, changes: readonly PriceChange[], at = Date.now()): Promise<void> {
+    if (changes.length === 0) return;
+    for (const roomId of await this.store.roomsOf(productId)) {
+      if (await this.store.selectedShop(roomId, productId)) this.pushPrice(roomId, productId, changes, at);
+    }
+  }
+
+  private pushPrice(roomId: string, productId: string, changes: readonly PriceChange[], at: number): void {
+    const push: ProductPriceChanged = { roomId, productId, changes: [...changes], at };
+    this.io.to(roomChannel(roomId)).emit('product:price', push);
   }
 
   async adjustStock(p: Principal, roomId: string, productId: string, body: AdjustStockBody): Promise<Product> {

@@ -30,6 +30,9 @@ export const PUBLISHED_SECRETS: ReadonlySet<string> = new Set([
   'whsec_someone_else_entirely',
   'sk_not_the_key',
   'bench-secret-0123456789abcdef',
+  // Default credentials of S3-compatible servers (s3rver, which test/recording uses, and MinIO's out-of-the-box keys).
+  'S3RVER',
+  'minioadmin',
 ]);
 
 /**

@@ -38,11 +38,34 @@ export function sdpFor(tracks: readonly SdpTrack[]): string {
 /**
  * ffmpeg's arguments: RTP in (the SDP file), HLS out (MPEG-TS segments, a playlist rewritten after every segment).
  * The codec route (docs/replay.md): VP8, which browsers publish, is transcoded to H.264 with libx264 (veryfast,
- * zerolatency, a keyframe forced every SEGMENT_S so every segment starts on one) and Opus to AAC, which TS carries and
- * every MSE player decodes. `append`: a later part of the same recording (the creator's stream stopped and came back)
+ * zerolatency, a keyframe forced every SEGMENT_S so every segment starts on one); H.264 is copied (`video: 'copy'`).
+ * Opus becomes AAC, which TS carries and every MSE player decodes. `append`: a later part of the same recording (the creator's stream stopped and came back)
  * continues the playlist after a discontinuity.
  */
-export function ffmpegArgs(o: { sdpFile: string; workDir: string; audio: boolean; append: boolean }): string[] {
+export function ffmpegArgs(o: {
+  sdpFile: string;
+  workDir: string;
+  audio: boolean;
+  append: boolean;
+  /** `copy`: remux H.264 as it comes (the creator publishes H.264); default `transcode` (libx264). */
+  video?: VideoRoute;
+}): string[] {
+  const video =
+    o.video === 'copy'
+      ? // Segments can only cut on the creator's keyframes: the recorder asks for one every SEGMENT_S.
+        ['-c:v', 'copy']
+      : [
+          '-c:v',
+          'libx264',
+          '-preset',
+          'veryfast',
+          '-tune',
+          'zerolatency',
+          '-pix_fmt',
+          'yuv420p',
+          '-force_key_frames',
+          `expr:gte(t,n_forced*${SEGMENT_S})`,
+        ];
   return [
     '-hide_banner',
     '-loglevel',
@@ -60,16 +83,7 @@ export function ffmpegArgs(o: { sdpFile: string; workDir: string; audio: boolean
     '-map',
     '0:v:0',
     ...(o.audio ? ['-map', '0:a:0'] : []),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-tune',
-    'zerolatency',
-    '-pix_fmt',
-    'yuv420p',
-    '-force_key_frames',
-    `expr:gte(t,n_forced*${SEGMENT_S})`,
+    ...video,
     ...(o.audio ? ['-c:a', 'aac', '-b:a', '96k', '-ar', '48000'] : []),
     '-f',
     'hls',
@@ -87,6 +101,17 @@ export function ffmpegArgs(o: { sdpFile: string; workDir: string; audio: boolean
     `${o.workDir}/seg%05d.ts`,
     `${o.workDir}/index.m3u8`,
   ];
+}
+
+/** How the recorder's ffmpeg treats the creator's video: re-encode it with libx264, or copy H.264 as it comes. */
+export type VideoRoute = 'transcode' | 'copy';
+
+/**
+ * The route for a video codec (docs/replay.md, "The codec route"): H.264, which MPEG-TS carries and every MSE player
+ * decodes, is remuxed (some 30 times cheaper); anything else (VP8, what browsers publish by default) is transcoded.
+ */
+export function videoRouteFor(mimeType: string): VideoRoute {
+  return mimeType.toLowerCase() === 'video/h264' ? 'copy' : 'transcode';
 }
 
 /** Spawns ffmpeg (Debian's /usr/bin/ffmpeg, or FFMPEG_PATH) with stderr kept for the log. */

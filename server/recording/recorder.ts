@@ -5,7 +5,17 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { types } from 'mediasoup';
 import type { Logger } from '../kernel/log.ts';
-import { ffmpegArgs, freeUdpPort, parsePlaylist, SEGMENT_S, sdpFor, spawnFfmpeg, udpPortsBound, type SdpTrack } from './ffmpeg.ts';
+import {
+  ffmpegArgs,
+  freeUdpPort,
+  parsePlaylist,
+  SEGMENT_S,
+  sdpFor,
+  spawnFfmpeg,
+  udpPortsBound,
+  type SdpTrack,
+  videoRouteFor,
+} from './ffmpeg.ts';
 import type { RecordingStorage } from './storage.ts';
 import type { RecordingStore } from './store.ts';
 
@@ -72,7 +82,10 @@ class Part {
     if (!tracks.some((t) => t.kind === 'video')) throw new Error('The video track closed before the recording started');
     const sdpFile = path.join(workDir, 'input.sdp');
     await fsp.writeFile(sdpFile, sdpFor(tracks));
-    const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append }));
+    const videoCodec = tracks.find((t) => t.kind === 'video')?.rtpParameters.codecs[0]?.mimeType ?? '';
+    const route = videoRouteFor(videoCodec);
+    this.log.info({ videoCodec, route }, 'recording part starts');
+    const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append, video: route }));
     this.ffmpeg = ffmpeg;
     this.exited = new Promise((resolve) => ffmpeg.once('exit', (code) => resolve(code)));
     ffmpeg.stderr?.on('data', (d: Buffer) => {
@@ -158,6 +171,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     private readonly store: RecordingStore,
     private readonly maxBytes: number,
     private readonly log: Logger,
+    /** Why storing `adding` more bytes is refused (the agency's media quota), or null; asked before each sync's writes. */
+    private readonly quota?: (adding: number) => Promise<string | null>,
   ) {
     super();
   }
@@ -296,6 +311,20 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     const fresh = segments.filter((s) => !this.uploaded.has(s.name));
     if (fresh.length === 0 && !final) return;
     try {
+      if (this.quota && fresh.length > 0) {
+        let adding = 0;
+        for (const s of fresh) adding += (await fsp.stat(path.join(this.workDir, s.name))).size;
+        const refused = await this.quota(adding);
+        if (refused) {
+          this.failure = refused;
+          this.log.error(
+            { recordingId: this.id, roomId: this.roomId },
+            'recording reached its media quota; stopping it (the live goes on)',
+          );
+          void this.end(this.failure);
+          return;
+        }
+      }
       for (const s of fresh) {
         const data = await fsp.readFile(path.join(this.workDir, s.name));
         if (this.bytes + data.length > this.maxBytes) {

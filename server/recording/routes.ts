@@ -24,7 +24,8 @@ export function recordingRoutes(service: RecordingService, rooms: RoomStore, { r
 
   const visible = async (p: Principal, id: string): Promise<RecordingRow> => {
     const row = await store.get(id);
-    if (!row) throw AppError.notFound(`Recording ${id}`);
+    // An expired recording's media is gone (RECORDING_RETENTION_DAYS): as far as viewers go, it no longer exists.
+    if (!row || row.expiredAt !== null) throw AppError.notFound(`Recording ${id}`);
     if (!policy.canWatchRecording(p, row, row.status))
       throw AppError.forbidden("This recording failed; only the room's creator and its agency's staff see it");
     return row;

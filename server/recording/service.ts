@@ -7,8 +7,10 @@ import type { HawkerContext } from '../kernel/context.ts';
 import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { RoomStore } from '../rooms/store.ts';
+import { MediaQuota } from './quota.ts';
 import { Recorder, type RecorderSource } from './recorder.ts';
-import { LocalDiskStorage, type RecordingStorage } from './storage.ts';
+import { S3Storage } from './s3.ts';
+import { LocalDiskStorage, type MediaStorage, type RecordingStorage } from './storage.ts';
 import type { RecordingStore } from './store.ts';
 
 /** How often each node looks for recordings whose node died, and how long a recording may go without a heartbeat. */
@@ -26,6 +28,10 @@ export class RecordingService {
   /** Per-room serialization of start decisions (a producer and the live status can arrive together). */
   private readonly pending = new Map<string, Promise<void>>();
   private storage: RecordingStorage;
+  /** The configured media storage (MEDIA_STORAGE): recordings, clips, the retention's deletes. */
+  readonly mediaStorage: MediaStorage;
+  /** The per-agency media quota (MEDIA_QUOTA_BYTES_PER_AGENCY), shared with clips. */
+  readonly quota: MediaQuota;
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
   readonly dir: string;
@@ -39,7 +45,9 @@ export class RecordingService {
   ) {
     this.log = ctx.log.child({ module: 'recording' });
     this.dir = path.resolve(ctx.config.RECORDINGS_DIR ?? path.join(ctx.config.dataDir, 'recordings'));
-    this.storage = new LocalDiskStorage(this.dir);
+    this.mediaStorage = openMediaStorage(ctx.config, this.dir);
+    this.storage = this.mediaStorage;
+    this.quota = new MediaQuota(store, ctx.config.MEDIA_QUOTA_BYTES_PER_AGENCY);
     // Recordings of nodes that died stay `recording` until some node sweeps them (any node: the sweep is one UPDATE).
     this.sweeper = setInterval(
       () => void this.sweep().catch((err: Error) => this.log.warn({ err }, 'recording sweep failed')),
@@ -57,7 +65,9 @@ export class RecordingService {
     });
   }
 
-  /** Where recordings are stored: the local disk under RECORDINGS_DIR unless replaced (tests give a failing fake). */
+  /**
+   * Where recordings are written and read: the configured media storage unless replaced (tests give a failing fake).
+   */
   get files(): RecordingStorage {
     return this.storage;
   }
@@ -122,6 +132,13 @@ export class RecordingService {
       this.store,
       this.ctx.config.RECORDING_MAX_BYTES,
       log,
+      // A quota check that cannot be made (PostgreSQL unreachable) lets the segment through: the bound is checked
+      // again at the next sync, and failing a live's recording for a database blip would lose more than it saves.
+      (adding) =>
+        this.quota.problem(room, adding).catch((err: Error) => {
+          log.warn({ err }, 'media quota not checked; storing the segment');
+          return null;
+        }),
     );
     this.recorders.set(roomId, recorder);
     recorder.once('ended', (status, reason) => {
@@ -169,5 +186,23 @@ export class RecordingService {
     clearInterval(this.sweeper);
     await Promise.allSettled([...this.pending.values()]);
     await Promise.allSettled([...this.recorders.values()].map((r) => r.stop()));
+    if (this.mediaStorage instanceof S3Storage) this.mediaStorage.close();
   }
+}
+
+/** The storage MEDIA_STORAGE names: the local disk under `dir`, or the S3-compatible bucket of MEDIA_S3_*. */
+export function openMediaStorage(config: HawkerContext['config'], dir: string): MediaStorage {
+  if (config.MEDIA_STORAGE === 'local') return new LocalDiskStorage(dir);
+  // loadConfig refuses MEDIA_STORAGE=s3 without these; the checks keep the types honest.
+  const { MEDIA_S3_BUCKET: bucket, MEDIA_S3_ACCESS_KEY_ID: accessKeyId, MEDIA_S3_SECRET_ACCESS_KEY: secretAccessKey } = config;
+  if (!bucket || !accessKeyId || !secretAccessKey) throw new Error('MEDIA_STORAGE=s3 needs MEDIA_S3_BUCKET and its credentials');
+  return new S3Storage({
+    endpoint: config.MEDIA_S3_ENDPOINT,
+    region: config.MEDIA_S3_REGION,
+    bucket,
+    prefix: config.MEDIA_S3_PREFIX,
+    accessKeyId,
+    secretAccessKey,
+    forcePathStyle: config.MEDIA_S3_FORCE_PATH_STYLE,
+  });
 }

@@ -14,6 +14,13 @@ export interface RecordingRow {
   bytes: number;
   gapMs: number;
   failureReason: string | null;
+  /** When the retention job deleted its media (it no longer plays), or null. */
+  expiredAt: number | null;
+}
+
+/** Who a recording's (or a clip's) stored bytes count against: its agency, or the creator of a room without one. */
+export function storageOwner(o: { agencyId: string | null; creatorId: string }): string {
+  return o.agencyId ?? `creator:${o.creatorId}`;
 }
 
 /** A timeline entry before it is written: its wall-clock time; the offset is computed in SQL from the row. */
@@ -25,7 +32,8 @@ export interface NewTimelineEntry {
 }
 
 const COLUMNS = `id, room_id, creator_id, agency_id, status, (extract(epoch from started_at) * 1000)::bigint AS started_ms,
-  (extract(epoch from ended_at) * 1000)::bigint AS ended_ms, duration_ms, bytes, gap_ms, failure_reason`;
+  (extract(epoch from ended_at) * 1000)::bigint AS ended_ms, duration_ms, bytes, gap_ms, failure_reason,
+  (extract(epoch from expired_at) * 1000)::bigint AS expired_ms`;
 
 function toRow(r: Record<string, unknown>): RecordingRow {
   return {
@@ -40,6 +48,7 @@ function toRow(r: Record<string, unknown>): RecordingRow {
     bytes: Number(r.bytes),
     gapMs: Number(r.gap_ms),
     failureReason: (r.failure_reason as string | null) ?? null,
+    expiredAt: r.expired_ms === null || r.expired_ms === undefined ? null : Number(r.expired_ms),
   };
 }
 
@@ -93,11 +102,58 @@ export class RecordingStore {
 
   async list(by: { roomId: string } | { creatorId: string }, limit: number): Promise<RecordingRow[]> {
     const [column, value] = 'roomId' in by ? ['room_id', by.roomId] : ['creator_id', by.creatorId];
-    const res = await this.db.query(`SELECT ${COLUMNS} FROM recordings WHERE ${column} = $1 ORDER BY started_at DESC, id LIMIT $2`, [
-      value,
-      limit,
-    ]);
+    const res = await this.db.query(
+      `SELECT ${COLUMNS} FROM recordings WHERE ${column} = $1 AND expired_at IS NULL ORDER BY started_at DESC, id LIMIT $2`,
+      [value, limit],
+    );
     return res.rows.map(toRow);
+  }
+
+  /**
+   * Bytes of recordings still stored (not expired) that count against `owner` (storageOwner): finished ones and those
+   * in progress (as of their last sync).
+   */
+  async storedBytes(owner: string): Promise<number> {
+    const res = await this.db.query(
+      `SELECT coalesce(sum(bytes), 0)::bigint AS bytes FROM recordings
+        WHERE coalesce(agency_id, 'creator:' || creator_id) = $1 AND expired_at IS NULL`,
+      [owner],
+    );
+    return Number(res.rows[0]?.bytes ?? 0);
+  }
+
+  /** Up to `limit` finished recordings that ended more than `ageMs` ago and still have their media, oldest first. */
+  async expiring(ageMs: number, limit: number): Promise<string[]> {
+    const res = await this.db.query(
+      `SELECT id FROM recordings
+        WHERE status <> 'recording' AND expired_at IS NULL AND ended_at < clock_timestamp() - make_interval(secs => $1 / 1000.0)
+        ORDER BY ended_at LIMIT $2`,
+      [ageMs, limit],
+    );
+    return res.rows.map((r) => r.id as string);
+  }
+
+  /**
+   * Marks a finished recording expired (its media deleted) and deletes its timeline. Returns false if it was already
+   * expired, or is in progress (never expired: the retention counts from the end).
+   */
+  async expire(id: string): Promise<boolean> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const res = await client.query(
+        `UPDATE recordings SET expired_at = clock_timestamp() WHERE id = $1 AND status <> 'recording' AND expired_at IS NULL`,
+        [id],
+      );
+      if ((res.rowCount ?? 0) > 0) await client.query('DELETE FROM recording_events WHERE recording_id = $1', [id]);
+      await client.query('COMMIT');
+      return (res.rowCount ?? 0) > 0;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
   }
 
   /** Progress: media written so far (only while recording). */

@@ -7,7 +7,7 @@ type Payload = Record<string, unknown>;
 
 /**
  * The shopping timeline's source: the room pushes the catalog, flash-sale and chat domains already send (product:pinned,
- * product:unpinned, sale:started, sale:ended, sale:soldout, chat:batch), turned into timeline entries. Taken from the
+ * product:unpinned, product:price, sale:started, sale:ended, sale:soldout, chat:batch), turned into timeline entries. Taken from the
  * Socket.IO adapter, so those domains carry no recording branch: each node sees the broadcasts it originates (remote
  * ones reach the adapter through another path), so every push is written once, by the node that sent it.
  */
@@ -27,6 +27,8 @@ export function timelineEntries(event: string, p: Payload, now: number): NewTime
       return [{ at: now, kind: 'sale_end', productId: null, data: p }];
     case 'sale:soldout':
       return [{ at: now, kind: 'sold_out', productId: null, data: p }];
+    case 'product:price':
+      return [{ at: num(p.at), kind: 'price_change', productId: str(p.productId), data: p }];
     case 'chat:batch': {
       const messages = Array.isArray(p.messages) ? (p.messages as Payload[]) : [];
       return messages.map((m) => ({ at: num(m.at), kind: 'chat' as const, productId: null, data: m }));
@@ -36,7 +38,15 @@ export function timelineEntries(event: string, p: Payload, now: number): NewTime
   }
 }
 
-const TIMELINE_EVENTS = new Set(['product:pinned', 'product:unpinned', 'sale:started', 'sale:ended', 'sale:soldout', 'chat:batch']);
+const TIMELINE_EVENTS = new Set([
+  'product:pinned',
+  'product:unpinned',
+  'product:price',
+  'sale:started',
+  'sale:ended',
+  'sale:soldout',
+  'chat:batch',
+]);
 
 /** How often a node writes the timeline entries it collected, and how many it holds at most meanwhile. */
 export const TIMELINE_FLUSH_MS = 250;

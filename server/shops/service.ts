@@ -52,6 +52,8 @@ export interface ShopStockPort {
 export interface ShopChangeListener {
   productsChanged(productIds: readonly string[]): Promise<void>;
   shopChanged(shopId: string): Promise<void>;
+  /** SKUs of a product changed price (issue 18: rooms selling it push `product:price`). Optional: most listeners ignore it. */
+  pricesChanged?(productId: string, changes: readonly { skuId: string; price: number; previousPrice: number }[]): Promise<void>;
 }
 
 export class ShopService {
@@ -280,10 +282,19 @@ export class ShopService {
    * archived product (CONFLICT), a stale `expectedVersion` (CONFLICT), an unknown SKU or attribute, any rule broken.
    */
   async updateProduct(p: Principal, productId: string, body: UpdateShopProductBody): Promise<ShopProduct> {
-    return this.synced(await this.updateProductRow(p, productId, body));
+    const prices: { skuId: string; price: number; previousPrice: number }[] = [];
+    const product = await this.synced(await this.updateProductRow(p, productId, body, prices));
+    if (prices.length > 0) await this.changed(async (l) => l.pricesChanged?.(productId, prices));
+    return product;
   }
 
-  private async updateProductRow(p: Principal, productId: string, body: UpdateShopProductBody): Promise<ShopProduct> {
+  /** `prices` receives the SKUs whose price the edit changed (read after commit). */
+  private async updateProductRow(
+    p: Principal,
+    productId: string,
+    body: UpdateShopProductBody,
+    prices: { skuId: string; price: number; previousPrice: number }[] = [],
+  ): Promise<ShopProduct> {
     return pgErrors(() =>
       this.store.tx(async (c) => {
         const head = await this.store.productHead(c, productId, 'edit');
@@ -365,6 +376,12 @@ export class ShopService {
           [...byId.values()].filter((s) => s.edited).map((s) => s.row),
         );
         await this.store.insertSkus(c, productId, added);
+        // A retried transaction starts again from an empty list.
+        prices.length = 0;
+        for (const s of byId.values()) {
+          const was = existing.find((e) => e.id === s.row.id);
+          if (s.edited && was && was.price !== s.row.price) prices.push({ skuId: s.row.id, price: s.row.price, previousPrice: was.price });
+        }
         return this.mustGetProduct(c, productId);
       }),
     );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ffmpegArgs, parsePlaylist, sdpFor } from '../../server/recording/ffmpeg.ts';
+import { ffmpegArgs, parsePlaylist, sdpFor, videoRouteFor } from '../../server/recording/ffmpeg.ts';
 import { LocalDiskStorage } from '../../server/recording/storage.ts';
 import { timelineEntries } from '../../server/recording/timeline.ts';
 import { RecordingFileParams } from '@hawker/protocol';
@@ -36,6 +36,15 @@ describe('recording (pure parts)', () => {
     expect(args.join(' ')).toContain('-hls_flags append_list+independent_segments+discont_start');
     expect(args).toContain('aac');
     expect(ffmpegArgs({ sdpFile: '/x/input.sdp', workDir: '/x', audio: false, append: false })).not.toContain('0:a:0');
+    // H.264 from the creator is copied (no libx264, no forced keyframes); VP8 (and anything else) is transcoded.
+    expect(videoRouteFor('video/H264')).toBe('copy');
+    expect(videoRouteFor('video/VP8')).toBe('transcode');
+    const copy = ffmpegArgs({ sdpFile: '/x/input.sdp', workDir: '/x', audio: true, append: false, video: 'copy' });
+    expect(copy.join(' ')).toContain('-c:v copy');
+    expect(copy).not.toContain('libx264');
+    expect(copy).not.toContain('-force_key_frames');
+    expect(copy.join(' ')).toContain('-c:a aac');
+    expect(ffmpegArgs({ sdpFile: '/x/input.sdp', workDir: '/x', audio: false, append: false })).toContain('libx264');
   });
 
   it('turns the room pushes into timeline entries at their own time where they carry one', () => {
@@ -50,6 +59,8 @@ describe('recording (pure parts)', () => {
     });
     expect(timelineEntries('sale:started', { id: 's1', productId: 'p1' }, 5000)[0]).toMatchObject({ kind: 'sale_start', productId: 'p1' });
     expect(timelineEntries('sale:soldout', { roomId: 'r', saleId: 's1' }, 5000)[0]).toMatchObject({ kind: 'sold_out' });
+    const price = { roomId: 'r', productId: 'p1', changes: [{ skuId: null, price: 900, previousPrice: 1000 }], at: 4000 };
+    expect(timelineEntries('product:price', price, 5000)).toEqual([{ at: 4000, kind: 'price_change', productId: 'p1', data: price }]);
     expect(
       timelineEntries(
         'chat:batch',

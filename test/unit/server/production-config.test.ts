@@ -155,6 +155,46 @@ describe('production refuses', () => {
   });
 });
 
+describe('media storage (MEDIA_STORAGE=s3)', () => {
+  const s3 = (): Record<string, string> => ({
+    MEDIA_STORAGE: 's3',
+    MEDIA_S3_ENDPOINT: 'https://s3.internal.example.com',
+    MEDIA_S3_BUCKET: 'hawker-media',
+    MEDIA_S3_ACCESS_KEY_ID: `AK${random(8)}`,
+    MEDIA_S3_SECRET_ACCESS_KEY: random(),
+  });
+
+  it('production accepts an https endpoint with its own key, and plain http to this machine', () => {
+    expect(loadConfig({ ...goodEnv(), ...s3() }).MEDIA_STORAGE).toBe('s3');
+    expect(loadConfig({ ...goodEnv(), ...s3(), MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9000' }).MEDIA_S3_ENDPOINT).toBe(
+      'http://127.0.0.1:9000',
+    );
+  });
+
+  it('every environment refuses s3 without its bucket or credentials, naming each', () => {
+    for (const name of ['MEDIA_S3_BUCKET', 'MEDIA_S3_ACCESS_KEY_ID', 'MEDIA_S3_SECRET_ACCESS_KEY']) {
+      const env = { ...s3(), [name]: undefined };
+      expect(refusal(env)).toContain(name);
+      expectRefused({ ...s3(), [name]: undefined }, name);
+    }
+  });
+
+  it('production refuses plain http to another machine, and a default key (s3rver, MinIO)', () => {
+    expectRefused({ ...s3(), MEDIA_S3_ENDPOINT: 'http://minio.internal:9000' }, 'MEDIA_S3_ENDPOINT', /https/);
+    expectRefused({ ...s3(), MEDIA_S3_SECRET_ACCESS_KEY: 'minioadmin' }, 'MEDIA_S3_SECRET_ACCESS_KEY');
+    expectRefused({ ...s3(), MEDIA_S3_SECRET_ACCESS_KEY: 'S3RVER' }, 'MEDIA_S3_SECRET_ACCESS_KEY');
+    // Outside production the same is allowed (tests and a laptop's MinIO).
+    const dev = { ...s3(), MEDIA_S3_ENDPOINT: 'http://minio.internal:9000', MEDIA_S3_SECRET_ACCESS_KEY: 'minioadmin' };
+    expect(loadConfig(dev).MEDIA_S3_ENDPOINT).toBe('http://minio.internal:9000');
+  });
+
+  it('refuses a retention or quota out of range, naming the variable', () => {
+    expect(refusal({ RECORDING_RETENTION_DAYS: '-1' })).toContain('RECORDING_RETENTION_DAYS');
+    expect(refusal({ MEDIA_QUOTA_BYTES_PER_AGENCY: '10' })).toContain('MEDIA_QUOTA_BYTES_PER_AGENCY');
+    expect(refusal({ MEDIA_S3_PREFIX: '../x' })).toContain('MEDIA_S3_PREFIX');
+  });
+});
+
 describe('outside production nothing changes', () => {
   it('no variables at all: development defaults, dev tokens on, sandbox and embedded services', () => {
     const c = loadConfig({});
