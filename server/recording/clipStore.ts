@@ -118,13 +118,34 @@ export class ClipStore {
   }
 
   /** The cut finished: `ready` with its media's duration, or `failed` with why. Only from `cutting`. */
-  async finish(id: string, o: { status: 'ready'; durationMs: number } | { status: 'failed'; reason: string }): Promise<boolean> {
+  async finish(
+    id: string,
+    o: { status: 'ready'; durationMs: number; bytes: number } | { status: 'failed'; reason: string },
+  ): Promise<boolean> {
     const res = await this.db.query(
-      `UPDATE clips SET status = $2, duration_ms = $3, failure_reason = $4, updated_at = clock_timestamp()
+      `UPDATE clips SET status = $2, duration_ms = $3, failure_reason = $4, bytes = $5, updated_at = clock_timestamp()
         WHERE id = $1 AND status = 'cutting'`,
-      [id, o.status, o.status === 'ready' ? Math.round(o.durationMs) : 0, o.status === 'failed' ? o.reason.slice(0, 500) : null],
+      [
+        id,
+        o.status,
+        o.status === 'ready' ? Math.round(o.durationMs) : 0,
+        o.status === 'failed' ? o.reason.slice(0, 500) : null,
+        o.status === 'ready' ? Math.round(o.bytes) : 0,
+      ],
     );
     return (res.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * Bytes the clips of a quota owner store (storageOwner: the agency, or `creator:<id>` for a room without one), for
+   * the media quota. Deleted clips' rows are gone, so they no longer count.
+   */
+  async storedBytes(owner: string): Promise<number> {
+    const res = await this.db.query(
+      `SELECT coalesce(sum(bytes), 0)::float8 AS bytes FROM clips WHERE coalesce(agency_id, 'creator:' || creator_id) = $1`,
+      [owner],
+    );
+    return Number(res.rows[0]?.bytes ?? 0);
   }
 
   /** Publishes a ready clip (idempotent: an already published one keeps its time); null when it is not ready. */

@@ -42,6 +42,8 @@ export class ClipService {
     private readonly deps: ClipDeps,
   ) {
     this.log = ctx.log.child({ module: 'clips' });
+    // Clips' files count against the same per-agency media quota as recordings.
+    recording.quota.addSource((owner) => store.storedBytes(owner));
     this.sweeper = setInterval(
       () =>
         void this.store
@@ -77,6 +79,8 @@ export class ClipService {
       if (!(await this.deps.product(rec.roomId, productId))) throw AppError.notFound(`Product ${productId} in room ${rec.roomId}`);
     }
     if (this.closed) throw AppError.unavailable('This node is stopping; retry');
+    // The agency's stored media (recordings and clips) at MEDIA_QUOTA_BYTES_PER_AGENCY: QUOTA_EXCEEDED naming it.
+    await this.recording.quota.check(rec);
     // Cuts being written count as waiting: the line is bounded even when many arrive at once.
     if (this.running + this.reserved >= config.CLIP_CUTS_CONCURRENT && this.waiting.length + this.reserved >= config.CLIP_CUTS_QUEUED)
       throw AppError.rateLimited(5_000, `${config.CLIP_CUTS_QUEUED} clips already wait to be cut on this node; retry shortly`, {
@@ -122,7 +126,7 @@ export class ClipService {
           endMs: row.endMs,
           workDir: path.join(this.recording.dir, '.work', `clip-${row.id}`),
         });
-        await this.store.finish(row.id, { status: 'ready', durationMs: done.durationMs });
+        await this.store.finish(row.id, { status: 'ready', durationMs: done.durationMs, bytes: done.bytes });
         log.info(done, 'clip ready');
       } finally {
         this.release();

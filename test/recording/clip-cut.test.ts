@@ -46,6 +46,9 @@ it('a clip cut from 10–25 s of a recording is its own 15 s HLS (ffprobe within
   expect(Math.abs(clip.durationMs - 15_000)).toBeLessThanOrEqual(2_000);
   const playlist = await (await fetch(`${node.url}${clip.playlistUrl}`, { headers: { authorization: `Bearer ${creator}` } })).text();
   expect(playlist).toContain('#EXT-X-ENDLIST');
+  // Its bytes are recorded and count against the agency's media quota (MEDIA_QUOTA_BYTES_PER_AGENCY) with its recordings.
+  const stored = await node.node.ctx.db.query<{ bytes: number }>('SELECT bytes FROM clips WHERE id = $1', [clip.id]);
+  expect(stored.rows[0]!.bytes).toBeGreaterThan(0);
 
   const published = await api<Clip>(node.url, 'POST', `/api/clips/${clip.id}/publish`, creator);
   expect(published.status).toBe(200);
