@@ -72,7 +72,13 @@ export function renderTopbar(current: string, extra?: Node): void {
   replace(
     byId('topbar'),
     menu,
-    h('a', { class: 'brand', attrs: { href: '/' } }, icon('logo', 'brand-mark'), 'Hawker'),
+    // On phones the word hides (style.css) to leave room for the menu button; the link keeps its name.
+    h(
+      'a',
+      { class: 'brand', attrs: { href: '/', 'aria-label': 'Hawker' } },
+      icon('logo', 'brand-mark'),
+      h('span', { class: 'brand-name', text: 'Hawker' }),
+    ),
     nav,
     h('div', { class: 'spacer' }),
     extra ?? null,
