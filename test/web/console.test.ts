@@ -71,4 +71,4 @@ it("the agency console shows its live rooms with video, deletes a viewer's messa
   expect(console.errors).toEqual([]);
   expect(viewer.errors).toEqual([]);
   expect(studio.errors).toEqual([]);
-});
+}, 180_000);
