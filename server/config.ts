@@ -95,6 +95,15 @@ const EnvSchema = z.object({
   CHAT_RATE_BURST: z.coerce.number().int().min(1).max(1000).default(5),
   /** ...refilled at this many messages per minute. */
   CHAT_RATE_PER_MIN: z.coerce.number().int().min(1).max(60_000).default(20),
+  /** Longest mute a moderator may choose, seconds (mod:mute; the protocol's own ceiling is 7 days). */
+  MODERATION_MUTE_MAX_S: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(7 * 24 * 3600),
+  /** Longest slow-mode interval a moderator may choose, seconds (mod:slowMode; the protocol's ceiling is 600). */
+  MODERATION_SLOW_MODE_MAX_S: z.coerce.number().int().min(1).max(600).default(600),
   /** Each room's tick on each node: chat goes out in one batch per tick. */
   ROOM_TICK_MS: z.coerce.number().int().min(10).max(5_000).default(100),
   /** How often viewer and like counts are refreshed and pushed (when they changed); a multiple of ROOM_TICK_MS. */

@@ -28,6 +28,9 @@ import type {
   StorefrontListQuery,
   StorefrontProductDetail,
   AgencyModerationState,
+  AgencyRoster,
+  RosterChange,
+  RosterList,
   CreateProductBody,
   CreateRoomBody,
   DevTokenRequest,
@@ -394,6 +397,37 @@ export class HawkerApi {
    */
   agencyAnalytics(agencyId: string): Promise<AgencyAnalytics> {
     return this.call('GET', `/api/agencies/${encodeURIComponent(agencyId)}/analytics`);
+  }
+
+  /**
+   * An agency and its roster (its owner, its moderators, admins).
+   *
+   * @example
+   * const { creators, moderators } = await api.agencyRoster('ag1');
+   */
+  agencyRoster(agencyId: string): Promise<AgencyRoster> {
+    return this.call('GET', `/api/agencies/${encodeURIComponent(agencyId)}`);
+  }
+
+  /**
+   * Adds an account to the agency's creators or moderators (its owner, admins); their open connections gain the
+   * agency at once.
+   *
+   * @example
+   * const { roster } = await api.addToRoster('ag1', 'moderators', 'lee');
+   */
+  addToRoster(agencyId: string, list: RosterList, userId: string): Promise<RosterChange> {
+    return this.call('PUT', `/api/agencies/${encodeURIComponent(agencyId)}/${list}/${encodeURIComponent(userId)}`);
+  }
+
+  /**
+   * Removes an account from the agency's creators or moderators (its owner, admins); their open consoles close.
+   *
+   * @example
+   * await api.removeFromRoster('ag1', 'creators', 'mia');
+   */
+  removeFromRoster(agencyId: string, list: RosterList, userId: string): Promise<RosterChange> {
+    return this.call('DELETE', `/api/agencies/${encodeURIComponent(agencyId)}/${list}/${encodeURIComponent(userId)}`);
   }
 
   /**

@@ -20,6 +20,14 @@ export type CreateAgencyBody = z.infer<typeof CreateAgencyBody>;
 export const AgencyRoster = z.object({ agency: Agency, creators: z.array(Id), moderators: z.array(Id) });
 export type AgencyRoster = z.infer<typeof AgencyRoster>;
 
+/** PUT / DELETE roster answer: whether the roster changed (false: already so), and the roster after it. */
+export const RosterChange = z.object({ changed: z.boolean(), roster: AgencyRoster });
+export type RosterChange = z.infer<typeof RosterChange>;
+
+/** Which list of a roster a PUT / DELETE changes. */
+export const RosterList = z.enum(['creators', 'moderators']);
+export type RosterList = z.infer<typeof RosterList>;
+
 export const AgencyParams = z.strictObject({ agencyId: Id });
 /** PUT / DELETE /api/agencies/:agencyId/{creators,moderators}/:userId */
 export const RosterParams = z.strictObject({ agencyId: Id, userId: Id });

@@ -19,6 +19,11 @@ export const ChatMessage = z.object({
   text: z.string(),
   /** Server time the message was accepted (ms epoch; the id's time part). */
   at: EpochMs,
+  /**
+   * True only in the copy room staff get (agency consoles, the room's creator) of a message a shadow keyword caught:
+   * nobody but its sender and staff sees it, and the sender's copy is not marked. Absent otherwise.
+   */
+  shadowed: z.literal(true).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessage>;
 
@@ -28,12 +33,16 @@ export type ChatSendInput = z.infer<typeof ChatSendInput>;
 
 /**
  * Pushed once per room tick (about 100 ms) with every message accepted since the last one. A sender whose message a
- * shadow keyword caught gets it in a batch of its own; nobody else does.
+ * shadow keyword caught gets it in a batch of its own; so do room staff, with the message marked `shadowed`; viewers
+ * never do.
  */
 export const ChatBatch = z.object({ roomId: Id, messages: z.array(ChatMessage) });
 export type ChatBatch = z.infer<typeof ChatBatch>;
 
-/** Pushed when moderators delete messages: remove them from the screen (they are already gone from history). */
+/**
+ * Pushed when moderators delete messages: remove them from the screen (they are already gone from history). A ban
+ * sends one with every message of the banned user still in the room's history (`mod:ban`, `mod:agencyBan`).
+ */
 export const ChatDeleted = z.object({ roomId: Id, ids: z.array(ChatMessageId) });
 export type ChatDeleted = z.infer<typeof ChatDeleted>;
 

@@ -30,7 +30,10 @@ const Reason = PlainText(200);
 export const ModDeleteInput = z.strictObject({ roomId: Id, messageId: ChatMessageId });
 export const ModDeleteResult = z.object({ removedFromHistory: z.boolean() });
 
-/** mod:mute: the user cannot chat in the room for `durationS` seconds. */
+/**
+ * mod:mute: the user cannot chat in the room for `durationS` seconds. The server's MODERATION_MUTE_MAX_S (at most
+ * 7 days) bounds it further: a longer mute is refused (BAD_REQUEST, `details.limit`), changing nothing.
+ */
 export const ModMuteInput = z.strictObject({
   roomId: Id,
   userId: Id,
@@ -46,15 +49,24 @@ export const ModMuteResult = z.object({ until: EpochMs });
 /** mod:unmute, mod:unban */
 export const ModUserInput = z.strictObject({ roomId: Id, userId: Id });
 
-/** mod:ban: removes the user from the room now (every node) and refuses their joins until unbanned. */
+/**
+ * mod:ban: removes the user from the room now (every node) and refuses their joins until unbanned; their messages
+ * still in the room's history are deleted for everyone (`chat:deleted`).
+ */
 export const ModBanInput = z.strictObject({ roomId: Id, userId: Id, reason: Reason.optional() });
 
-/** mod:agencyBan: like mod:ban, for every room of the agency's creators, present and future. */
+/**
+ * mod:agencyBan: like mod:ban, for every room of the agency's creators, present and future (their messages are deleted
+ * from the agency's live rooms).
+ */
 export const ModAgencyBanInput = z.strictObject({ agencyId: Id, userId: Id, reason: Reason.optional() });
 /** mod:agencyUnban */
 export const ModAgencyUserInput = z.strictObject({ agencyId: Id, userId: Id });
 
-/** mod:slowMode: seconds between two messages of one viewer; 0 turns it off. */
+/**
+ * mod:slowMode: seconds between two messages of one viewer; 0 turns it off. The server's MODERATION_SLOW_MODE_MAX_S
+ * (at most 600) bounds it further: a longer one is refused (BAD_REQUEST, `details.limit`).
+ */
 export const ModSlowModeInput = z.strictObject({ roomId: Id, seconds: z.number().int().min(0).max(600) });
 
 const KeywordEdits = {
@@ -72,13 +84,23 @@ export type KeywordList = z.infer<typeof KeywordList>;
 /** Generic "done" ack for actions with nothing else to report. */
 export const Done = z.object({ ok: z.literal(true) });
 
-/** GET /api/rooms/:roomId/moderation */
+/** The bounds this server puts on moderators' choices (consoles offer only what fits). */
+export const ModerationLimits = z.object({
+  /** Longest mute, seconds (MODERATION_MUTE_MAX_S). */
+  muteMaxS: z.number().int().positive(),
+  /** Longest slow-mode interval, seconds (MODERATION_SLOW_MODE_MAX_S). */
+  slowModeMaxS: z.number().int().positive(),
+});
+export type ModerationLimits = z.infer<typeof ModerationLimits>;
+
+/** GET /api/rooms/:roomId/moderation: the room's rules, who is banned and muted (lift with mod:unban, mod:unmute). */
 export const RoomModerationState = z.object({
   roomId: Id,
   slowModeS: z.number().int().min(0),
   keywords: KeywordList.shape.keywords,
   bans: z.array(Id),
   mutes: z.array(z.object({ userId: Id, until: EpochMs })),
+  limits: ModerationLimits,
 });
 export type RoomModerationState = z.infer<typeof RoomModerationState>;
 

@@ -7,7 +7,7 @@ import type { LocalRooms } from '../presence/index.ts';
 import type { ChatMessage } from '@hawker/protocol';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { SnapshotProviders } from '../rooms/snapshot.ts';
-import { roomChannel, userChannel } from '../kernel/channels.ts';
+import { consoleChannel, roomChannel, userChannel } from '../kernel/channels.ts';
 import { ChatStore } from './store.ts';
 
 /** How long an ended room's chat history stays readable. */
@@ -71,7 +71,8 @@ export function createChat(
     name: 'chat',
     store,
     hook,
-    snapshot: { chat: (room, { principal }) => store.recent(room.id, principal.userId) },
+    // Staff (its creator, the agency's owner and moderators, admins) see shadowed messages, marked.
+    snapshot: { chat: (room, { principal }) => store.recent(room.id, principal.userId, policy.canModerateRoom(principal, room)) },
     onConnection(socket) {
       on(socket, 'chat:send', log, async ({ roomId, text }) => {
         const local = localRooms.get(roomId);
@@ -79,8 +80,13 @@ export function createChat(
         const p = socket.data.principal;
         const { message, shadowed } = await store.send(p, local.room, text, policy.canModerateRoom(p, local.room));
         if (shadowed) {
-          // Every connection of the sender (their history shows it too), nobody else's. Rare, so not batched.
+          // Every connection of the sender (their history shows it too), unmarked; room staff (the agency's consoles,
+          // the creator) marked, so moderators see what the filter caught; no viewer. Rare, so not batched.
           io.to(userChannel(p.userId)).emit('chat:batch', { roomId, messages: [message] });
+          const staff = [userChannel(local.room.creatorId), ...(local.room.agencyId ? [consoleChannel(local.room.agencyId)] : [])];
+          io.to(staff)
+            .except(userChannel(p.userId))
+            .emit('chat:batch', { roomId, messages: [{ ...message, shadowed: true }] });
         } else if (local.closed) {
           // The room's local state went away while the message was being judged (its last local socket left): no
           // tick will flush this buffer, so the message goes out on its own.

@@ -97,13 +97,17 @@ export class ChatStore {
     return { message: { id, roomId: room.id, userId: p.userId, name: p.name, role: p.role, text, at: idTime(id) }, shadowed: code === 2 };
   }
 
-  /** The room's recent messages as `viewerId` may see them (shadowed ones only if they sent them), oldest first. */
-  async recent(roomId: string, viewerId: string): Promise<ChatMessage[]> {
+  /**
+   * The room's recent messages as `viewerId` may see them, oldest first: shadowed ones only if they sent them (unmarked)
+   * or are room `staff` (marked `shadowed`, so a moderator sees what the filter caught).
+   */
+  async recent(roomId: string, viewerId: string, staff = false): Promise<ChatMessage[]> {
     const rows = await this.redis.xrevrange(this.keys.history(roomId), '+', '-', 'COUNT', this.limits.history);
     const out: ChatMessage[] = [];
     for (const [id, fields] of rows.reverse()) {
       const f = fieldMap(fields);
-      if (f.s && f.u !== viewerId) continue;
+      const own = f.u === viewerId;
+      if (f.s && !own && !staff) continue;
       out.push({
         id,
         roomId,
@@ -112,9 +116,16 @@ export class ChatStore {
         role: (f.r ?? 'viewer') as ChatMessage['role'],
         text: f.t ?? '',
         at: idTime(id),
+        ...(f.s && !own ? { shadowed: true as const } : {}),
       });
     }
     return out;
+  }
+
+  /** Ids of `userId`'s messages still in the room's history (at most CHAT_HISTORY rows are read). */
+  async idsOf(roomId: string, userId: string): Promise<string[]> {
+    const rows = await this.redis.xrange(this.keys.history(roomId), '-', '+', 'COUNT', this.limits.history);
+    return rows.filter(([, fields]) => fieldMap(fields).u === userId).map(([id]) => id);
   }
 
   /**

@@ -20,6 +20,8 @@ import type { ModerationKeys } from './keys.ts';
  */
 export interface ChatHistory {
   remove(multi: ChainableCommander, roomId: string, messageId: string): ChainableCommander;
+  /** Ids of the user's messages still in the room's history. */
+  idsOf(roomId: string, userId: string): Promise<string[]>;
 }
 
 /** Who to remove from where: one room, or every room of an agency. */
@@ -82,6 +84,8 @@ export class ModerationService {
 
   async mute(p: Principal, roomId: string, userId: string, durationS: number, reason?: string): Promise<{ until: number }> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    const max = this.ctx.config.MODERATION_MUTE_MAX_S;
+    if (durationS > max) throw tooLong('MODERATION_MUTE_MAX_S', max, `A mute lasts at most ${max} s on this server`);
     await this.checkTarget(actor, userId, 'mute', room);
     const now = Date.now();
     const until = now + durationS * 1000;
@@ -126,6 +130,7 @@ export class ModerationService {
       }),
     );
     await this.kick({ userId, roomId, agencyId: null, reason: reason ?? 'You were banned from this room' });
+    await this.purge(roomId, userId);
   }
 
   async unban(p: Principal, roomId: string, userId: string): Promise<void> {
@@ -144,6 +149,21 @@ export class ModerationService {
       this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }),
     );
     await this.kick({ userId, roomId: null, agencyId, reason: reason ?? "You were banned from this agency's rooms" });
+    for (const room of await this.rooms.store.list({ agencyId, status: 'live', limit: PURGE_ROOMS })) await this.purge(room.id, userId);
+  }
+
+  /**
+   * Deletes a banned user's messages still in the room's history, for everyone (`chat:deleted`, which every client
+   * already handles). Runs after the ban is written: send.lua refuses the user from then on, so no message of theirs
+   * can be accepted after this read. Their messages waiting in a node's batch are skipped by its deleted check.
+   */
+  private async purge(roomId: string, userId: string): Promise<void> {
+    const ids = await this.chat.idsOf(roomId, userId);
+    if (ids.length === 0) return;
+    const m = this.ctx.redis.multi();
+    for (const id of ids) this.chat.remove(m, roomId, id);
+    await this.exec(m);
+    this.ctx.io.to(roomChannel(roomId)).emit('chat:deleted', { roomId, ids });
   }
 
   async agencyUnban(p: Principal, agencyId: string, userId: string): Promise<void> {
@@ -155,6 +175,8 @@ export class ModerationService {
 
   async slowMode(p: Principal, roomId: string, seconds: number): Promise<ChatSettings> {
     const { room, actor } = await this.authorizeRoom(p, roomId);
+    const max = this.ctx.config.MODERATION_SLOW_MODE_MAX_S;
+    if (seconds > max) throw tooLong('MODERATION_SLOW_MODE_MAX_S', max, `Slow mode is at most ${max} s on this server`);
     await this.audit.admit(actor, room.agencyId);
     const m = this.ctx.redis.multi().hset(this.keys.settings(roomId), 'slowModeS', seconds);
     await this.exec(this.audit.append(m, { actor, action: 'room.slowMode', roomId, agencyId: room.agencyId, details: { seconds } }));
@@ -213,7 +235,14 @@ export class ModerationService {
     ]);
     const muted: { userId: string; until: number }[] = [];
     for (let i = 0; i + 1 < mutes.length; i += 2) muted.push({ userId: mutes[i]!, until: Number(mutes[i + 1]) });
-    return { roomId, slowModeS: Number(slow ?? 0), keywords: toKeywordList(keywords), bans: bans.sort(), mutes: muted };
+    return {
+      roomId,
+      slowModeS: Number(slow ?? 0),
+      keywords: toKeywordList(keywords),
+      bans: bans.sort(),
+      mutes: muted,
+      limits: { muteMaxS: this.ctx.config.MODERATION_MUTE_MAX_S, slowModeMaxS: this.ctx.config.MODERATION_SLOW_MODE_MAX_S },
+    };
   }
 
   async agencyState(p: Principal, agencyId: string): Promise<AgencyModerationState> {
@@ -349,6 +378,14 @@ export class ModerationService {
     }
     return res.map(([, v]) => v);
   }
+}
+
+/** Live rooms of an agency an agency ban clears the user's messages from (as many as a console follows). */
+const PURGE_ROOMS = 200;
+
+/** A chosen duration above the server's setting: a typed 400 naming the limit, before anything is written. */
+function tooLong(limit: string, max: number, message: string): AppError {
+  return AppError.badRequest(`${message}: choose a shorter one`, { limit, max });
 }
 
 function toKeywordList(h: Record<string, string>): KeywordList['keywords'] {

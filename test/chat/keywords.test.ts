@@ -49,8 +49,15 @@ it('room keywords: block refuses the message; shadow shows it to its sender only
   await other.until('others see the normal message', (s) => s.chat.some((m) => m.id === visible.id));
   await host.until('the host sees the normal message', (s) => s.chat.some((m) => m.id === visible.id));
   expect(other.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
-  expect(host.state!.chat.map((m) => m.id)).not.toContain(shadowed.id);
-  // History: the sender's replay has it, everybody else's does not.
+  // Room staff (here the creator) see it too, marked; the sender's own copy is not marked.
+  await host.until('staff see the shadowed message, marked', (s) => s.chat.some((m) => m.id === shadowed.id && m.shadowed === true));
+  expect(spammer.state!.chat.find((m) => m.id === shadowed.id)?.shadowed).toBeUndefined();
+  // History: the sender's replay has it (unmarked), staff's has it marked, everybody else's does not.
+  const host2 = t.add(await LiveClient.connect(node.url, creator));
+  expect((await host2.join(roomId)).chat.map((m) => [m.text, m.shadowed ?? false])).toEqual([
+    ['Buy CHEAP pills here', true],
+    ['hello', false],
+  ]);
   const spammer2 = await viewer(node.url, 'spammer');
   expect((await spammer2.join(roomId)).chat.map((m) => m.text)).toEqual(['Buy CHEAP pills here', 'hello']);
   const third = await viewer(node.url, 'third');

@@ -38,6 +38,24 @@ it('a room ban removes every connection of the user from the room, refuses their
   expect(await call(phone.socket, 'chat:send', { roomId, text: 'sorry' })).toMatchObject({ ok: true });
 });
 
+it("a ban deletes the user's messages for everyone, on screens and in history, and only theirs", async () => {
+  const node = t.add(await startNode({ CHAT_RATE_BURST: '20' }));
+  const { roomId, creator } = await liveRoom(node.url);
+  const host = await client(node.url, creator);
+  const troll = await client(node.url, await tokenFor(node.url, 'troll'));
+  const witness = await client(node.url, await tokenFor(node.url, 'witness'));
+  for (const c of [host, troll, witness]) await c.join(roomId);
+  for (const text of ['spam 1', 'spam 2']) ok(await call(troll.socket, 'chat:send', { roomId, text }));
+  ok(await call(witness.socket, 'chat:send', { roomId, text: 'hello' }));
+  await witness.until('every message on screen', (s) => s.chat.length === 3);
+
+  ok(await call(host.socket, 'mod:ban', { roomId, userId: 'troll' }));
+  await witness.until("the troll's messages gone from the screen", (s) => s.chat.map((m) => m.text).join() === 'hello');
+  await host.until('and from the staff screen', (s) => s.chat.map((m) => m.text).join() === 'hello');
+  const late = await client(node.url, await tokenFor(node.url, 'late'));
+  expect((await late.join(roomId)).chat.map((m) => m.text)).toEqual(['hello']);
+});
+
 it("an agency ban removes the user from every room of the agency's creators, now and later, and from no other room", async () => {
   const node = t.add(await startNode());
   const admin = await tokenFor(node.url, 'root', 'admin');

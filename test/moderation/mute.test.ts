@@ -34,3 +34,25 @@ it('a timed mute stops a user chatting in that room only, tells them, shows in t
   await loud.until('told about the unmute', (s) => s.mutedUntil === null);
   expect(await call(loud.socket, 'chat:send', { roomId, text: 'thanks' })).toMatchObject({ ok: true });
 });
+
+it("mute and slow-mode durations past the server's settings are refused with a typed error naming the limit", async () => {
+  const node = t.add(await startNode({ MODERATION_MUTE_MAX_S: '3600', MODERATION_SLOW_MODE_MAX_S: '30' }));
+  const { roomId, creator, host } = await hostAndViewer(t, node.url, 'loud');
+  expect(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 3601 })).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST', details: { limit: 'MODERATION_MUTE_MAX_S', max: 3600 } },
+  });
+  expect(await call(host.socket, 'mod:slowMode', { roomId, seconds: 31 })).toMatchObject({
+    ok: false,
+    error: { code: 'BAD_REQUEST', details: { limit: 'MODERATION_SLOW_MODE_MAX_S', max: 30 } },
+  });
+  const state = await api<{ mutes: unknown[]; slowModeS: number; limits: unknown }>(
+    node.url,
+    'GET',
+    `/api/rooms/${roomId}/moderation`,
+    creator,
+  );
+  expect(state.body).toMatchObject({ mutes: [], slowModeS: 0, limits: { muteMaxS: 3600, slowModeMaxS: 30 } });
+  ok(await call(host.socket, 'mod:mute', { roomId, userId: 'loud', durationS: 3600 }));
+  ok(await call(host.socket, 'mod:slowMode', { roomId, seconds: 30 }));
+});

@@ -5,6 +5,9 @@ import { api } from '../../harness/clients.ts';
 import { startCommerceNode } from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
+import { seriousA11yViolations } from '../../harness/axe.ts';
+import { expectNoOverflow, expectTappable, ISSUE_VIEWPORTS } from '../../harness/layout.ts';
+import { fulfilmentBench, ship, shopWithPaidOrders } from '../fulfilment/fixtures.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);
@@ -64,3 +67,35 @@ it('My orders lists the buyer’s orders from the ledger (not another buyer’s)
   await screenshot(page, 'orders-phone');
   expect(errors).toEqual([]);
 });
+
+it('My orders shows tracking once shipped and where refunds stand, fits 360-1440 px with 44 px controls, and is axe-clean in en and zh-CN', async () => {
+  const { node } = await fulfilmentBench(t);
+  const { token: merchant } = await shopWithPaidOrders(node, 'm-track', 3, 'trk-');
+  await node.node.ctx.db.query(`UPDATE orders SET buyer_id = 'b-track' WHERE id LIKE 'trk-%'`);
+  const buyer = await devIdentity(node.url, { userId: 'b-track', name: 'Ann', role: 'viewer' });
+  expect((await ship(node, merchant, 'trk-1')).status).toBe(200);
+  // Seeded orders have no gateway charge to refund: the ledger's refunded total is set as a refund would (test/refunds
+  // covers making refunds); this test is about what the page shows of it.
+  await node.node.ctx.db.query(`UPDATE orders SET refunded_amount = amount WHERE id = 'trk-2'`);
+  expect((await api(node.url, 'POST', '/api/orders/trk-3/refund-requests', buyer.token, { reason: 'Too small' })).status).toBe(201);
+
+  for (const locale of ['en-US', 'zh-CN']) {
+    const { page, errors } = await openPage(`${node.url}/orders`, { identity: buyer, viewport: PHONE, locale });
+    const row = (id: string) => page.locator(`[data-order="${id}"]`);
+    await row('trk-3').locator('[data-testid="order-refund-request"]:not([hidden])').waitFor();
+    expect(await row('trk-1').getByTestId('order-tracking').textContent()).toContain('UPS');
+    expect(await row('trk-1').getByTestId('order-tracking').textContent()).toContain('1Z999AA10123456784');
+    expect(await row('trk-2').getByTestId('order-refunded').count()).toBe(1);
+    expect(await row('trk-3').getByTestId('order-refund-request').isVisible()).toBe(true);
+    for (const viewport of ISSUE_VIEWPORTS) {
+      await page.setViewportSize(viewport);
+      await expectNoOverflow(page, `orders ${viewport.width} ${locale}`);
+      await expectTappable(page, `orders ${viewport.width} ${locale}`, 'main button:not([hidden]), main a.btn, [data-testid="nav-menu"]');
+    }
+    expect(await seriousA11yViolations(page)).toEqual([]);
+    await page.setViewportSize(PHONE);
+    await screenshot(page, `orders-tracking-${locale}`);
+    expect(errors).toEqual([]);
+    await page.close();
+  }
+}, 240_000);

@@ -38,7 +38,19 @@ function expectCommonHeaders(what: string, h: Headers): void {
 it('every HTML route, the API and Bull Board carry the security headers; the pages have nothing inline for the CSP to refuse', async () => {
   const node = t.add(await startNode());
   const pages = (await fs.readdir(PUBLIC)).filter((f) => f.endsWith('.html'));
-  expect(pages.sort()).toEqual(['clips.html', 'console.html', 'index.html', 'orders.html', 'replay.html', 'room.html', 'studio.html']);
+  expect(pages.sort()).toEqual([
+    'agency.html',
+    'clips.html',
+    'console.html',
+    'dashboard.html',
+    'index.html',
+    'orders.html',
+    'replay.html',
+    'room.html',
+    'search.html',
+    'store.html',
+    'studio.html',
+  ]);
   // Every way the static server answers with a page: /, /x.html and /x (extensions: ['html']).
   const htmlRoutes = ['/', ...pages.flatMap((f) => [`/${f}`, `/${f.replace(/\.html$/, '')}`])].filter((r) => r !== '/index');
 

@@ -3,25 +3,25 @@
  * moderation of any of them (delete, mute, ban, keyword lists); per-room and total GMV; rooms come and go live.
  */
 import { AgencyConsole, type KeywordList, type RoomSnapshot } from '@hawker/client-sdk';
-import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
+import type { RoomModerationState } from '@hawker/protocol';
+import { CHAT_EVENTS, ChatPanel, type ChatModeration, durationText } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';
+import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
-import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
+import { ConnectionBanner, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
 
 renderTopbar('/console');
-const identity = requireIdentity(['agency', 'moderator', 'admin'], 'agency console');
+document.title = `${t('console.title')} — Hawker`;
+const identity = requireIdentity(['agency', 'moderator', 'admin'], t('console.page'));
 if (identity) {
   // Admins pick the agency in the URL; owners and moderators watch their own.
   const agencyId = identity.principal.role === 'admin' ? new URLSearchParams(location.search).get('agency') : identity.principal.agencyId;
   if (!agencyId) {
     showNotice({
-      title: 'Which agency?',
-      message:
-        identity.principal.role === 'admin'
-          ? 'Open /console?agency=<agency id>.'
-          : 'Your identity has no agency. Sign in again with an agency id.',
-      action: { label: 'Switch identity', href: '/?next=%2Fconsole#sign-in' },
+      title: t('console.whichAgency'),
+      message: identity.principal.role === 'admin' ? t('console.adminPick') : t('console.noAgency'),
+      action: { label: t('auth.switch'), href: '/?next=%2Fconsole#sign-in' },
       testId: 'no-agency',
     });
   } else {
@@ -35,9 +35,9 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
     agency = await AgencyConsole.connect(location.origin, identity.token, agencyId);
   } catch (err) {
     showNotice({
-      title: 'Cannot open the console',
+      title: t('console.cannotOpen'),
       message: describeError(err),
-      action: { label: 'Back home', href: '/' },
+      action: { label: t('console.backHome'), href: '/' },
       testId: 'console-error',
     });
     return;
@@ -45,22 +45,6 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
   const view = new ConsoleView(agency, identity);
   window.addEventListener('pagehide', () => view.close());
 }
-
-/** What the console shows when its access is withdrawn while open, in English and Chinese. */
-const REVOKED_TEXT = {
-  staff: {
-    en: {
-      title: 'Console access withdrawn',
-      message:
-        "You are no longer on this agency's staff, so its console and room videos were closed. Ask the agency's owner if this is a mistake.",
-    },
-    zh: { title: '控制台权限已撤销', message: '您已不在该机构的工作人员名单中，控制台和直播间画面已关闭。如有疑问，请联系机构负责人。' },
-  },
-  signedOut: {
-    en: { title: 'Signed out', message: 'An administrator signed you out on every device. Sign in again to continue.' },
-    zh: { title: '已退出登录', message: '管理员已将您在所有设备上退出登录。请重新登录后继续。' },
-  },
-} as const;
 
 /** Counters and GMV are polled: payments complete in the background and are not pushed to consoles. */
 const ANALYTICS_EVERY_MS = 5_000;
@@ -71,17 +55,14 @@ class ConsoleView {
   private readonly banner = new ConnectionBanner();
   private readonly tiles = new Map<string, RoomTile>();
   private readonly grid = h('div', { class: 'room-grid', attrs: { 'data-testid': 'room-grid' } });
-  private readonly empty = h('div', {
-    class: 'empty',
-    text: 'No room of your agency is live right now. Rooms appear here the moment a creator goes live.',
-    attrs: { 'data-testid': 'no-rooms' },
-  });
+  private readonly empty = h('div', { class: 'empty', text: t('console.noRooms'), attrs: { 'data-testid': 'no-rooms' } });
+  private readonly agencyBans = h('ul', { class: 'list people-list', attrs: { 'data-testid': 'agency-bans' } });
   private readonly activity = h('ul', { class: 'list activity', attrs: { 'data-testid': 'activity' } });
   private readonly totals = {
     rooms: h('b', { text: '0', attrs: { 'data-testid': 'total-rooms' } }),
     viewers: h('b', { text: '0', attrs: { 'data-testid': 'total-viewers' } }),
     orders: h('b', { text: '0', attrs: { 'data-testid': 'total-orders' } }),
-    gmv: h('b', { text: '—', attrs: { 'data-testid': 'total-gmv' } }),
+    gmv: h('b', { class: 'money', text: '—', attrs: { 'data-testid': 'total-gmv' } }),
   };
   private readonly keywords = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'agency-keywords' } });
 
@@ -94,6 +75,7 @@ class ConsoleView {
     this.renderTotals();
     void this.refreshAnalytics();
     void this.loadKeywords();
+    void this.loadAgencyBans();
     const timer = setInterval(() => void this.refreshAnalytics(), ANALYTICS_EVERY_MS);
     agency.adopt({ close: () => clearInterval(timer) });
 
@@ -104,17 +86,17 @@ class ConsoleView {
     });
     agency.on('console:roomLive', ({ snapshot }) => {
       this.addTile(snapshot);
-      this.note(`${snapshot.room.creatorName} went live: ${snapshot.room.title}`);
+      this.note(t('console.wentLive', { name: snapshot.room.creatorName, title: snapshot.room.title }));
     });
     agency.on('console:roomEnded', ({ roomId, reason }) => {
       const tile = this.tiles.get(roomId);
-      if (tile) this.note(`${tile.snapshot.room.creatorName}'s live ended (${reason})`);
+      if (tile) this.note(t('console.liveEnded', { name: tile.snapshot.room.creatorName, reason }));
       this.removeTile(roomId);
     });
-    agency.on('sale:started', (s) => this.note(`Flash sale started in ${this.title(s.roomId)}: ${s.title}, ${s.quantity} units`));
-    agency.on('sale:soldout', ({ roomId }) => this.note(`Flash sale SOLD OUT in ${this.title(roomId)}`, true));
-    agency.on('sale:ended', ({ roomId, sold }) => this.note(`Flash sale ended in ${this.title(roomId)}: ${sold} sold`));
-    agency.on('disconnected', () => this.banner.show('Console disconnected: reconnecting… Moderation resumes when it is back.'));
+    agency.on('sale:started', (s) => this.note(t('console.saleStarted', { room: this.title(s.roomId), title: s.title, n: s.quantity })));
+    agency.on('sale:soldout', ({ roomId }) => this.note(t('console.saleSoldOut', { room: this.title(roomId) }), true));
+    agency.on('sale:ended', ({ roomId, sold }) => this.note(t('console.saleEnded', { room: this.title(roomId), n: sold })));
+    agency.on('disconnected', () => this.banner.show(t('console.disconnected')));
     agency.on('resync', () => {
       this.banner.hide();
       for (const id of [...this.tiles.keys()]) this.removeTile(id);
@@ -127,7 +109,7 @@ class ConsoleView {
     agency.on('session:revoked', () => this.revoked('signedOut'));
     agency.on('closed', ({ code, reason }) => {
       if (code === 'CLOSED_BY_CLIENT' || code === 'REVOKED') return;
-      this.banner.show(`The console stopped: ${reason}. Reload the page.`, 'error');
+      this.banner.show(t('console.stopped', { reason }), 'error');
     });
   }
 
@@ -135,46 +117,47 @@ class ConsoleView {
     this.agency.close();
   }
 
-  /** The console's access was withdrawn: close everything and show why, and what to do, in English and Chinese. */
+  /** The console's access was withdrawn: close everything and show why, and what to do, in the page's language. */
   private revoked(kind: 'staff' | 'signedOut'): void {
     this.banner.hide();
     this.close();
-    const text = REVOKED_TEXT[kind];
     showNotice({
-      title: `${text.en.title} · ${text.zh.title}`,
-      message: text.en.message,
+      title: kind === 'staff' ? t('console.revokedStaff') : t('console.revokedSignedOut'),
+      message: kind === 'staff' ? t('console.revokedStaffText') : t('console.revokedSignedOutText'),
       action:
         kind === 'signedOut'
-          ? { label: 'Sign in again · 重新登录', href: '/?next=%2Fconsole#sign-in' }
-          : { label: 'Back home · 返回首页', href: '/' },
+          ? { label: t('console.signInAgain'), href: '/?next=%2Fconsole#sign-in' }
+          : { label: t('console.backHome'), href: '/' },
       testId: 'console-revoked',
     });
-    document
-      .querySelector('[data-testid="console-revoked"] p')
-      ?.after(h('p', { class: 'muted', text: text.zh.message, attrs: { lang: 'zh-CN', 'data-testid': 'console-revoked-zh' } }));
   }
 
   private title(roomId: string): string {
-    return this.tiles.get(roomId)?.snapshot.room.title ?? 'a room';
+    return this.tiles.get(roomId)?.snapshot.room.title ?? t('console.aRoom');
   }
 
   private render(): void {
     const main = byId('main');
-    main.className = 'page page-wide';
+    main.className = 'page page-wide console-page';
     const word = h('input', {
-      attrs: { maxlength: 40, placeholder: 'word or phrase', 'aria-label': 'Keyword', 'data-testid': 'keyword-input' },
+      attrs: {
+        maxlength: 40,
+        placeholder: t('console.keywordPlaceholder'),
+        'aria-label': t('console.keyword'),
+        'data-testid': 'keyword-input',
+      },
     });
     const mode = h(
       'select',
-      { attrs: { 'aria-label': 'What the keyword does', 'data-testid': 'keyword-mode' } },
-      h('option', { text: 'Block', attrs: { value: 'block' } }),
-      h('option', { text: 'Shadow (only the sender sees it)', attrs: { value: 'shadow' } }),
+      { attrs: { 'aria-label': t('console.keywordMode'), 'data-testid': 'keyword-mode' } },
+      h('option', { text: t('console.modeBlock'), attrs: { value: 'block' } }),
+      h('option', { text: t('console.modeShadow'), attrs: { value: 'shadow' } }),
     );
-    const add = h('button', { class: 'btn', text: 'Add to every room', attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
+    const add = h('button', { class: 'btn', text: t('console.addEveryRoom'), attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
     const form = h(
       'form',
       {
-        class: 'row',
+        class: 'row wrap',
         on: {
           submit: (e) => {
             e.preventDefault();
@@ -204,20 +187,29 @@ class ConsoleView {
           h(
             'div',
             { class: 'grow' },
-            h('h1', { text: 'Agency console' }),
+            h('h1', { text: t('console.title') }),
             h('div', {
               class: 'muted small',
-              text: `Agency ${this.agency.agencyId} · ${this.identity.principal.name} (${this.identity.principal.role})`,
+              text: t('console.who', {
+                agency: this.agency.agencyId,
+                name: this.identity.principal.name,
+                role: roleName(this.identity.principal.role),
+              }),
             }),
           ),
+          h('a', {
+            class: 'btn btn-ghost',
+            text: t('console.manage'),
+            attrs: { href: `/agency?agency=${encodeURIComponent(this.agency.agencyId)}`, 'data-testid': 'agency-link' },
+          }),
         ),
         h(
           'div',
           { class: 'counters' },
-          counter(this.totals.rooms, 'Rooms live'),
-          counter(this.totals.viewers, 'Viewers now'),
-          counter(this.totals.orders, 'Orders (agency)'),
-          counter(this.totals.gmv, 'GMV paid (agency)'),
+          counter(this.totals.rooms, t('console.roomsLive')),
+          counter(this.totals.viewers, t('console.viewersNow')),
+          counter(this.totals.orders, t('console.ordersAgency')),
+          counter(this.totals.gmv, t('console.gmvAgency')),
         ),
         h(
           'div',
@@ -229,12 +221,13 @@ class ConsoleView {
             h(
               'section',
               { class: 'card' },
-              h('h2', { text: 'Keywords, all rooms' }),
-              h('p', { class: 'muted small', text: 'Applies to every room of your creators.' }),
+              h('h2', { text: t('console.keywordsAll') }),
+              h('p', { class: 'muted small', text: t('console.keywordsAllHint') }),
               this.keywords,
               form,
             ),
-            h('section', { class: 'card' }, h('h2', { text: 'Activity' }), this.activity),
+            h('section', { class: 'card' }, h('h2', { text: t('console.agencyBans') }), this.agencyBans),
+            h('section', { class: 'card' }, h('h2', { text: t('console.activity') }), this.activity),
           ),
         ),
       ),
@@ -266,7 +259,7 @@ class ConsoleView {
   }
 
   private async refreshAnalytics(): Promise<void> {
-    await Promise.all([...this.tiles.values()].map((t) => t.refreshAnalytics()));
+    await Promise.all([...this.tiles.values()].flatMap((tile) => [tile.refreshAnalytics(), tile.refreshPeople()]));
     try {
       const a = await this.agency.api.agencyAnalytics(this.agency.agencyId);
       this.totals.orders.textContent = compact(a.orders);
@@ -284,22 +277,51 @@ class ConsoleView {
     }
   }
 
+  /** Users banned from every room of the agency, each with Unban. */
+  private async loadAgencyBans(): Promise<void> {
+    let bans: string[];
+    try {
+      bans = (await this.agency.api.agencyModeration(this.agency.agencyId)).bans;
+    } catch (err) {
+      replace(this.agencyBans, h('li', { class: 'muted small', text: describeError(err) }));
+      return;
+    }
+    if (bans.length === 0) {
+      replace(this.agencyBans, h('li', { class: 'muted small', text: t('console.agencyBansEmpty') }));
+      return;
+    }
+    replace(
+      this.agencyBans,
+      ...bans.map((userId) =>
+        personRow(userId, null, t('console.unban'), t('console.unbanOf', { user: userId }), 'agency-unban', async () => {
+          await this.agency.agencyUnban(userId);
+          toast(t('console.unbanned', { user: userId }), 'ok');
+          await this.loadAgencyBans();
+        }),
+      ),
+    );
+  }
+
   private showKeywords(list: KeywordList): void {
     if (list.keywords.length === 0) {
-      replace(this.keywords, h('span', { class: 'muted small', text: 'No keywords yet.' }));
+      replace(this.keywords, h('span', { class: 'muted small', text: t('console.noKeywords') }));
       return;
     }
     replace(
       this.keywords,
       ...list.keywords.map((k) => {
-        const remove = h('button', { text: '×', attrs: { type: 'button', 'aria-label': `Remove ${k.word}` } });
+        const remove = h('button', {
+          class: 'keyword-remove',
+          text: '×',
+          attrs: { type: 'button', 'aria-label': t('console.removeKeyword', { word: k.word }) },
+        });
         remove.addEventListener('click', () => {
           this.agency.agencyKeywords({ remove: [k.word] }).then(
             (l) => this.showKeywords(l),
             (err: unknown) => toast(describeError(err), 'error'),
           );
         });
-        return h('span', { class: 'keyword', attrs: { 'data-testid': 'keyword' } }, `${k.word} · ${k.mode}`, remove);
+        return h('span', { class: 'keyword', attrs: { 'data-testid': 'keyword' } }, `${k.word} · ${modeText(k.mode)}`, remove);
       }),
     );
   }
@@ -317,19 +339,57 @@ class ConsoleView {
   }
 }
 
-/** One live room in the console grid: thumbnail, counters, chat with moderation, room rules. */
+/** Slow-mode intervals a moderator picks from, seconds (0: off). */
+const SLOW_CHOICES = [0, 3, 10, 30, 60, 120, 300, 600] as const;
+
+/** A keyword mode in the page's language. */
+function modeText(mode: 'block' | 'shadow'): string {
+  return mode === 'block' ? t('console.keywordBlock') : t('console.keywordShadow');
+}
+
+/** One banned or muted user, with the button that lifts it. */
+function personRow(
+  userId: string,
+  note: string | null,
+  label: string,
+  aria: string,
+  testId: string,
+  lift: () => Promise<void>,
+): HTMLLIElement {
+  const b = h('button', {
+    class: 'btn btn-ghost btn-sm',
+    text: label,
+    attrs: { type: 'button', 'aria-label': aria, 'data-testid': testId },
+  });
+  b.addEventListener('click', () => void withButton(b, lift));
+  return h(
+    'li',
+    { class: 'list-item', attrs: { 'data-testid': 'person', 'data-user-id': userId } },
+    h('span', { class: 'grow', text: userId }),
+    note ? h('span', { class: 'muted small', text: note }) : null,
+    b,
+  );
+}
+
+/** One live room in the console grid: thumbnail, counters, chat with a menu per message, room rules, who is banned or muted. */
 class RoomTile {
   readonly element: HTMLElement;
   readonly chat: ChatPanel;
   viewers: number;
   private readonly video = h('video', { attrs: { muted: true, autoplay: true, playsinline: true, 'data-testid': 'thumbnail' } });
-  private readonly videoNote = h('div', { class: 'placeholder', text: 'Connecting to the video…' });
+  private readonly videoNote = h('div', { class: 'placeholder', text: t('console.connectingVideo') });
   private readonly counters = {
     viewers: h('b', { attrs: { 'data-testid': 'tile-viewers' } }),
     likes: h('b', { attrs: { 'data-testid': 'tile-likes' } }),
     orders: h('b', { text: '—', attrs: { 'data-testid': 'tile-orders' } }),
-    gmv: h('b', { text: '—', attrs: { 'data-testid': 'tile-gmv' } }),
+    gmv: h('b', { class: 'money', text: '—', attrs: { 'data-testid': 'tile-gmv' } }),
   };
+  private readonly slow = h('select', { attrs: { 'aria-label': t('console.slowMode'), 'data-testid': 'slow-mode' } });
+  private readonly banned = h('ul', { class: 'list people-list', attrs: { 'data-testid': 'banned' } });
+  private readonly muted = h('ul', { class: 'list people-list', attrs: { 'data-testid': 'muted' } });
+  private readonly peopleSummary = h('summary', { text: t('console.people'), attrs: { 'data-testid': 'people-summary' } });
+  private readonly blocked = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'room-keywords' } });
+  private readonly mod: ChatModeration;
   private closed = false;
   private stopVideo: (() => void) | null = null;
 
@@ -340,38 +400,38 @@ class RoomTile {
   ) {
     const r = snapshot.room;
     this.viewers = snapshot.stats.viewers;
-    this.chat = new ChatPanel(snapshot, { mod: { moderation: agency.moderation(r.id), selfId } });
+    this.mod = { moderation: agency.moderation(r.id), selfId, onChanged: () => void this.refreshPeople() };
+    this.chat = new ChatPanel(snapshot, { mod: this.mod });
     const counter = (value: HTMLElement, label: string) => h('div', { class: 'counter' }, value, h('span', { text: label }));
-    const slow = h('button', {
-      class: 'btn btn-ghost btn-sm',
-      text: snapshot.chatSettings.slowModeS > 0 ? 'Slow mode off' : 'Slow mode 10 s',
-      attrs: { type: 'button', 'data-testid': 'slow-mode' },
+    this.slowOptions(600, snapshot.chatSettings.slowModeS);
+    this.slow.addEventListener('change', () => {
+      const seconds = Number(this.slow.value);
+      this.slow.disabled = true;
+      this.mod.moderation.slowMode(seconds).then(
+        (s) => {
+          this.slow.disabled = false;
+          this.slow.value = String(s.slowModeS);
+          toast(t('console.slowSet', { value: s.slowModeS ? durationText(s.slowModeS) : t('console.slowOff') }), 'ok');
+        },
+        (err: unknown) => {
+          this.slow.disabled = false;
+          toast(describeError(err), 'error', 6000);
+        },
+      );
     });
-    let slowOn = snapshot.chatSettings.slowModeS > 0;
-    slow.addEventListener(
-      'click',
-      () =>
-        void withButton(slow, async () => {
-          const s = await agency.moderation(r.id).slowMode(slowOn ? 0 : 10);
-          slowOn = s.slowModeS > 0;
-          slow.textContent = slowOn ? 'Slow mode off' : 'Slow mode 10 s';
-        }),
-    );
     const word = h('input', {
       attrs: {
         maxlength: 40,
-        placeholder: 'Block a word in this room',
-        'aria-label': 'Word to block in this room',
+        placeholder: t('console.blockWord'),
+        'aria-label': t('console.blockWordLabel'),
         'data-testid': 'room-keyword-input',
       },
     });
-    const block = h('button', { class: 'btn btn-sm', text: 'Block', attrs: { type: 'submit', 'data-testid': 'room-keyword-add' } });
-    const blocked = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'room-keywords' } });
-    const showRoomKeywords = (list: KeywordList) =>
-      replace(
-        blocked,
-        ...list.keywords.map((k) => h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${k.mode}`)),
-      );
+    const block = h('button', {
+      class: 'btn btn-sm',
+      text: t('console.block'),
+      attrs: { type: 'submit', 'data-testid': 'room-keyword-add' },
+    });
     const keywordForm = h(
       'form',
       {
@@ -381,7 +441,7 @@ class RoomTile {
             e.preventDefault();
             if (!word.value.trim()) return;
             void withButton(block, async () => {
-              showRoomKeywords(await agency.moderation(r.id).keywords({ add: [{ word: word.value.trim(), mode: 'block' }] }));
+              this.showRoomKeywords(await this.mod.moderation.keywords({ add: [{ word: word.value.trim(), mode: 'block' }] }));
               word.value = '';
             });
           },
@@ -398,34 +458,44 @@ class RoomTile {
         { class: 'video-frame' },
         this.video,
         this.videoNote,
-        h('div', { class: 'overlay-tl' }, h('span', { class: 'pill pill-live', text: 'Live' })),
+        h('div', { class: 'overlay-tl' }, h('span', { class: 'pill pill-live', text: t('console.live') })),
       ),
       h('div', { class: 'title', text: r.title, attrs: { 'data-testid': 'tile-title' } }),
       h(
         'div',
-        { class: 'row' },
-        h('div', { class: 'grow muted small', text: `with ${r.creatorName}` }),
-        slow,
+        { class: 'row wrap' },
+        h('div', { class: 'grow muted small', text: t('console.with', { name: r.creatorName }) }),
+        h('label', { class: 'field-inline' }, h('span', { class: 'muted small', text: t('console.slowMode') }), this.slow),
         h(
           'a',
           { class: 'btn btn-ghost btn-sm', attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank' } },
           icon('eye'),
-          'Open',
+          t('console.open'),
         ),
       ),
       h(
         'div',
         { class: 'counters' },
-        counter(this.counters.viewers, 'Viewers'),
-        counter(this.counters.likes, 'Likes'),
-        counter(this.counters.orders, 'Orders'),
-        counter(this.counters.gmv, 'GMV'),
+        counter(this.counters.viewers, t('console.viewers')),
+        counter(this.counters.likes, t('console.likes')),
+        counter(this.counters.orders, t('console.orders')),
+        counter(this.counters.gmv, t('console.gmv')),
       ),
       this.chat.element,
-      blocked,
+      h(
+        'details',
+        { class: 'people', attrs: { 'data-testid': 'people' } },
+        this.peopleSummary,
+        h('h3', { class: 'small', text: t('console.bannedTitle') }),
+        this.banned,
+        h('h3', { class: 'small', text: t('console.mutedTitle') }),
+        this.muted,
+      ),
+      this.blocked,
       keywordForm,
     );
     this.stats(snapshot.stats);
+    void this.refreshPeople();
     void this.startVideo();
   }
 
@@ -445,10 +515,84 @@ class RoomTile {
     }
   }
 
+  /** Who is banned and muted here (with Unban and Unmute), the room's keywords, and the server's bounds on choices. */
+  async refreshPeople(): Promise<void> {
+    let state: RoomModerationState;
+    try {
+      state = await this.agency.api.roomModeration(this.snapshot.room.id);
+    } catch {
+      return; // Keep the last lists; the next action or poll reads again.
+    }
+    if (this.closed) return;
+    this.mod.muteMaxS = state.limits.muteMaxS;
+    if (!this.slow.disabled) this.slowOptions(state.limits.slowModeMaxS, state.slowModeS);
+    this.showRoomKeywords(state);
+    this.peopleSummary.textContent = `${t('console.people')} · ${t('console.bannedN', { n: state.bans.length })} · ${t('console.mutedN', { n: state.mutes.length })}`;
+    const lift = (what: () => Promise<unknown>, done: string) => async () => {
+      await what();
+      toast(done, 'ok');
+      await this.refreshPeople();
+    };
+    replace(
+      this.banned,
+      ...(state.bans.length
+        ? state.bans.map((userId) =>
+            personRow(
+              userId,
+              null,
+              t('console.unban'),
+              t('console.unbanOf', { user: userId }),
+              'unban',
+              lift(() => this.mod.moderation.unban(userId), t('console.unbanned', { user: userId })),
+            ),
+          )
+        : [h('li', { class: 'muted small', text: t('console.nobodyBanned') })]),
+    );
+    replace(
+      this.muted,
+      ...(state.mutes.length
+        ? state.mutes.map(({ userId, until }) =>
+            personRow(
+              userId,
+              t('console.mutedUntil', { time: clock(until) }),
+              t('console.unmute'),
+              t('console.unmuteOf', { user: userId }),
+              'unmute',
+              lift(() => this.mod.moderation.unmute(userId), t('console.unmuted', { user: userId })),
+            ),
+          )
+        : [h('li', { class: 'muted small', text: t('console.nobodyMuted') })]),
+    );
+  }
+
   close(): void {
     this.closed = true;
     this.stopVideo?.();
     this.element.remove();
+  }
+
+  /** The slow-mode choices up to the server's bound (and the current value, whatever it is). */
+  private slowOptions(max: number, current: number): void {
+    const values = [...new Set([...SLOW_CHOICES.filter((s) => s <= max), current])].sort((a, b) => a - b);
+    replace(
+      this.slow,
+      ...values.map((s) =>
+        h('option', {
+          text: s === 0 ? t('console.slowOff') : durationText(s),
+          attrs: { value: s, selected: s === current ? true : undefined },
+        }),
+      ),
+    );
+    this.slow.value = String(current);
+  }
+
+  private showRoomKeywords(list: KeywordList): void {
+    replace(
+      this.blocked,
+      ...list.keywords.map((k) =>
+        h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${modeText(k.mode)}`),
+      ),
+    );
   }
 
   private async startVideo(): Promise<void> {
@@ -462,7 +606,13 @@ class RoomTile {
       const show = (s: string) => {
         this.videoNote.hidden = s === 'playing';
         this.videoNote.textContent =
-          s === 'paused' ? 'Camera paused' : s === 'waiting' ? 'No video yet' : s === 'closed' ? 'Video stopped' : '';
+          s === 'paused'
+            ? t('console.cameraPaused')
+            : s === 'waiting'
+              ? t('console.noVideo')
+              : s === 'closed'
+                ? t('console.videoStopped')
+                : '';
       };
       player.on('state', show);
       show(player.state);

@@ -1,10 +1,25 @@
 /** Landing page: pick a dev identity, see who is live, and go to the studio, a room or the console. */
 import { HawkerApi, HawkerError, type Role, type Room } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './lib/dom.ts';
+import { t, type MessageKey } from './lib/i18n.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
 import { safeNextPath } from './lib/redirect.ts';
-import { describeError, renderTopbar } from './lib/ui.ts';
+import { describeError, renderTopbar, roleName } from './lib/ui.ts';
 import { searchForm } from './lib/centre.ts';
+
+/**
+ * The page's static text is English in index.html (what shows before the script runs); each element marked
+ * `data-i18n` (text), `data-i18n-placeholder` or `data-i18n-aria-label` gets its message in the page's language.
+ */
+function translateStatic(): void {
+  document.title = t('console.landing.docTitle');
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n]'))) el.textContent = t(el.dataset.i18n as MessageKey);
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n-placeholder]')))
+    el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder as MessageKey));
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n-aria-label]')))
+    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel as MessageKey));
+}
+translateStatic();
 
 const ROLES_WITH_AGENCY: readonly Role[] = ['creator', 'moderator', 'agency'];
 
@@ -28,12 +43,12 @@ function showIdentity(): void {
   const identity = loadIdentity();
   const pill = byId('identity-pill');
   if (!identity) {
-    pill.textContent = 'Not signed in';
+    pill.textContent = t('console.landing.notSignedIn');
     pill.className = 'pill pill-plain';
     return;
   }
   const p = identity.principal;
-  pill.textContent = `${p.name} · ${p.role}${p.agencyId ? ` · ${p.agencyId}` : ''}`;
+  pill.textContent = `${p.name} · ${roleName(p.role)}${p.agencyId ? ` · ${p.agencyId}` : ''}`;
   pill.className = 'pill pill-plain pill-ok';
   field('name').value = p.name;
   field('role').value = p.role;
@@ -50,13 +65,13 @@ async function loadLiveRooms(): Promise<void> {
   const list = byId('live-rooms');
   const identity = loadIdentity();
   if (!identity) {
-    replace(list, h('li', { class: 'empty', text: 'Sign in to see who is live.' }));
+    replace(list, h('li', { class: 'empty', text: t('console.landing.signInToSee') }));
     return;
   }
   try {
     const rooms = await new HawkerApi(location.origin, identity.token).listRooms({ status: 'live', limit: 50 });
     if (rooms.length === 0) {
-      replace(list, h('li', { class: 'empty', text: 'Nobody is live right now. Sign in as a creator and go live from the studio.' }));
+      replace(list, h('li', { class: 'empty', text: t('console.landing.nobodyLive') }));
       return;
     }
     replace(list, ...rooms.map(roomItem));
@@ -69,14 +84,19 @@ function roomItem(room: Room): HTMLLIElement {
   return h(
     'li',
     { class: 'list-item', attrs: { 'data-testid': 'live-room', 'data-room-id': room.id } },
-    h('span', { class: 'pill pill-live', text: 'Live' }),
+    h('span', { class: 'pill pill-live', text: t('room.live') }),
     h(
       'div',
       { class: 'grow' },
       h('div', { class: 'title', text: room.title }),
-      h('div', { class: 'muted small', text: `with ${room.creatorName}` }),
+      h('div', { class: 'muted small', text: t('console.landing.with', { name: room.creatorName }) }),
     ),
-    h('a', { class: 'btn btn-primary btn-sm', attrs: { href: `/room?id=${encodeURIComponent(room.id)}` } }, icon('play'), 'Watch'),
+    h(
+      'a',
+      { class: 'btn btn-primary btn-sm', attrs: { href: `/room?id=${encodeURIComponent(room.id)}` } },
+      icon('play'),
+      t('console.landing.watch'),
+    ),
   );
 }
 
@@ -88,7 +108,7 @@ form.addEventListener('submit', (e) => {
   const agencyId = field('agencyId').value.trim() || 'demo-agency';
   const userId = field('userId').value.trim() || slug(name);
   if (!name) {
-    errorBox.textContent = 'Enter a display name first.';
+    errorBox.textContent = t('console.landing.nameFirst');
     errorBox.hidden = false;
     field('name').focus();
     return;
@@ -108,10 +128,7 @@ form.addEventListener('submit', (e) => {
     })
     .catch((err: unknown) => {
       // No dev signer on this server (DEV_TOKENS=false, the production default): say so instead of "not found".
-      errorBox.textContent =
-        err instanceof HawkerError && err.code === 'NOT_FOUND'
-          ? 'This server does not hand out development tokens (DEV_TOKENS=false). Sign in through your platform, or ask its operator for a token.'
-          : describeError(err);
+      errorBox.textContent = err instanceof HawkerError && err.code === 'NOT_FOUND' ? t('console.landing.noDevTokens') : describeError(err);
       errorBox.hidden = false;
     })
     .finally(() => {

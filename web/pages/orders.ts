@@ -1,8 +1,9 @@
 /**
  * My orders: the signed-in buyer's orders across rooms and shops, newest first, read from the ledger (GET /api/orders),
- * with their status, why one failed, a link back to the live it came from, and cancel for orders not paid yet.
+ * with their status, why one failed, a link back to the live it came from, cancel for orders not paid yet, tracking
+ * once shipped (the order's fulfilment) and where a refund stands (refunded total; the buyer's refund requests).
  */
-import { HawkerApi, type Order, type OrderList } from '@hawker/client-sdk';
+import { HawkerApi, type Order, type OrderList, type RefundRequest } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
 import { clock, dateTime, money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
@@ -61,6 +62,18 @@ async function start(api: HawkerApi): Promise<void> {
 
 function item(api: HawkerApi, o: Order): HTMLLIElement {
   const el = h('li', { class: 'order-item', attrs: { 'data-testid': 'order-row', 'data-order': o.id } });
+  // Where the buyer's refund requests stand (paid orders only; read once, after the row is shown).
+  const refundNote = h('div', { class: 'small muted', attrs: { hidden: true, 'data-testid': 'order-refund-request' } });
+  if (o.status === 'paid')
+    api.orderRefundRequests(o.id).then(
+      ({ requests }) => {
+        const latest = requests.at(-1);
+        if (!latest || latest.status === 'approved') return; // an approved request shows as the refunded amount
+        refundNote.textContent = requestText(latest);
+        refundNote.hidden = false;
+      },
+      () => {}, // The row stands without it; the order's refunded total still shows.
+    );
   const render = (order: Order) => {
     const reason = describeOrderReason(order.status, order.failureReason);
     const open = order.status === 'reserved';
@@ -87,6 +100,9 @@ function item(api: HawkerApi, o: Order): HTMLLIElement {
         h('div', { class: 'small muted', text: `× ${order.quantity} · ${t('orders.placed', { time: dateTime(order.createdAt) })}` }),
         open ? h('div', { class: 'small muted', text: t('orders.payBy', { time: clock(order.deadline) }) }) : null,
         reason ? h('div', { class: 'small muted', text: reason, attrs: { 'data-testid': 'order-reason' } }) : null,
+        tracking(order),
+        refunded(order),
+        refundNote,
         order.roomId
           ? h('a', { class: 'small', text: t('orders.openLive'), attrs: { href: `/room?id=${encodeURIComponent(order.roomId)}` } })
           : null,
@@ -106,4 +122,39 @@ function item(api: HawkerApi, o: Order): HTMLLIElement {
   };
   render(o);
   return el;
+}
+
+/** Carrier and tracking number once shipped, and how far the parcel got. */
+function tracking(order: Order): HTMLElement | null {
+  const f = order.fulfilment;
+  if (!f || f.status === 'unfulfilled') return null;
+  const step =
+    f.status === 'shipped'
+      ? t('console.orderShipped', { time: f.shippedAt ? dateTime(f.shippedAt) : '' })
+      : f.status === 'delivered'
+        ? t('console.orderDelivered', { time: f.deliveredAt ? dateTime(f.deliveredAt) : '' })
+        : t('console.orderCompleted');
+  const parcel = f.trackingNumber ? t('console.orderTracking', { carrier: f.carrier ?? '', number: f.trackingNumber }) : '';
+  return h('div', {
+    class: 'small',
+    text: [step, parcel].filter(Boolean).join(' · '),
+    attrs: { 'data-testid': 'order-tracking', 'data-fulfilment': f.status },
+  });
+}
+
+/** What was refunded, whole or in part. */
+function refunded(order: Order): HTMLElement | null {
+  const amount = order.refundedAmount ?? 0;
+  if (amount <= 0) return null;
+  const text =
+    amount >= order.amount
+      ? t('console.orderRefunded', { amount: money(amount, order.currency) })
+      : t('console.orderRefundedPart', { amount: money(amount, order.currency), total: money(order.amount, order.currency) });
+  return h('div', { class: 'small', text, attrs: { 'data-testid': 'order-refunded' } });
+}
+
+function requestText(r: RefundRequest): string {
+  return r.status === 'open'
+    ? t('console.orderRefundOpen', { time: dateTime(r.createdAt) })
+    : t('console.orderRefundRejected', { reason: r.decisionReason ?? '' });
 }

@@ -15,10 +15,25 @@ import { describeError, toast } from './ui.ts';
 /** Messages kept on screen per room (the server's history is of the same order). */
 const SHOWN = 200;
 
-/** What the chat panel needs for moderation buttons: the room's moderation, and who "you" are (no buttons on yourself). */
+/** What the chat panel needs for moderation menus: the room's moderation, and who "you" are (no menu on yourself). */
 export interface ChatModeration {
   moderation: RoomModeration;
   selfId: string;
+  /** The server's longest mute (RoomModerationState.limits): longer choices are not offered. */
+  muteMaxS?: number;
+  /** Called after a mute or ban went through (a console refreshes its lists). */
+  onChanged?: () => void;
+}
+
+/** Mute lengths a moderator picks from, seconds. */
+export const MUTE_CHOICES = [60, 600, 3600, 24 * 3600, 7 * 24 * 3600] as const;
+
+/** A duration in the page's language, in its largest whole unit: 45 s, 10 min, 1 h, 7 d. */
+export function durationText(s: number): string {
+  if (s % 86_400 === 0) return t('console.days', { n: s / 86_400 });
+  if (s % 3600 === 0) return t('console.hours', { n: s / 3600 });
+  if (s % 60 === 0) return t('console.minutes', { n: s / 60 });
+  return t('console.seconds', { n: s });
 }
 
 /**
@@ -40,6 +55,10 @@ export class ChatPanel {
   });
   private readonly note = h('div', { class: 'muted small', attrs: { 'data-testid': 'chat-note', hidden: true } });
   private muteTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The message whose moderation menu is open (kept open across re-renders). */
+  private openMenu: string | null = null;
+  /** That menu, reused across re-renders so its chosen duration and armed ban survive incoming chat. */
+  private menuElement: HTMLElement | null = null;
 
   constructor(
     snapshot: RoomSnapshot,
@@ -89,37 +108,120 @@ export class ChatPanel {
   private item(m: ChatMessage): HTMLLIElement {
     // A merchant in a live room is a viewer like any other.
     const staff = m.role !== 'viewer' && m.role !== 'merchant';
-    const mod = this.opts.mod;
-    const buttons =
-      mod && m.userId !== mod.selfId
-        ? h(
-            'span',
-            { class: 'mod' },
-            this.modButton('Delete', 'mod-delete', () => mod.moderation.deleteMessage(m.id), 'Message deleted'),
-            this.modButton(
-              'Mute',
-              'mod-mute',
-              () => mod.moderation.mute(m.userId, 600, 'Muted from chat'),
-              `${m.name} muted for 10 minutes`,
-            ),
-            this.modButton('Ban', 'mod-ban', () => mod.moderation.ban(m.userId, 'Banned from chat'), `${m.name} banned from this room`),
-          )
-        : null;
+    const mod = this.opts.mod && m.userId !== this.opts.mod.selfId ? this.opts.mod : null;
+    const open = mod !== null && this.openMenu === m.id;
+    const menuId = `mod-actions-${m.id}`;
+    // The menu opens below its message, in the flow of the log: it never covers a message.
+    const toggle = mod
+      ? h('button', {
+          class: 'btn btn-ghost btn-icon mod-toggle',
+          text: '⋯',
+          attrs: {
+            type: 'button',
+            'aria-label': t('console.modMenu', { name: m.name }),
+            'aria-expanded': open ? 'true' : 'false',
+            'aria-controls': menuId,
+            'data-testid': 'mod-menu',
+          },
+          on: {
+            click: () => {
+              this.openMenu = open ? null : m.id;
+              this.menuElement = null;
+              this.render();
+              this.log.querySelector<HTMLElement>(`[data-id="${m.id}"] .mod-toggle`)?.focus();
+            },
+          },
+        })
+      : null;
     return h(
       'li',
-      { class: 'chat-msg', attrs: { 'data-testid': 'chat-msg', 'data-id': m.id, title: clock(m.at) } },
+      {
+        class: m.shadowed ? 'chat-msg shadowed' : 'chat-msg',
+        attrs: { 'data-testid': 'chat-msg', 'data-id': m.id, title: clock(m.at) },
+      },
       h('span', { class: staff ? 'name staff' : 'name', text: m.name }),
       h('span', { class: 'text', text: m.text }),
-      buttons,
+      m.shadowed
+        ? h('span', {
+            class: 'pill pill-plain shadow-tag',
+            text: t('console.shadowed'),
+            attrs: { title: t('console.shadowedHint'), 'data-testid': 'shadowed' },
+          })
+        : null,
+      toggle,
+      open && mod ? (this.menuElement ??= this.menu(m, mod, menuId)) : null,
     );
   }
 
-  private modButton(label: string, testId: string, action: () => Promise<unknown>, done: string): HTMLButtonElement {
+  /** Delete, mute for a chosen time, ban (a second tap confirms): one message's moderation. */
+  private menu(m: ChatMessage, mod: ChatModeration, id: string): HTMLElement {
+    const choices = MUTE_CHOICES.filter((s) => s <= (mod.muteMaxS ?? Number.POSITIVE_INFINITY));
+    const duration = h(
+      'select',
+      { attrs: { 'aria-label': t('console.modMuteFor'), 'data-testid': 'mod-mute-duration' } },
+      ...choices.map((s) => h('option', { text: durationText(s), attrs: { value: s, selected: s === 600 ? true : undefined } })),
+    );
+    const closeAfter = (action: () => Promise<unknown>) => async () => {
+      await action();
+      this.openMenu = null;
+      this.menuElement = null;
+      this.render();
+      mod.onChanged?.();
+    };
+    const ban = this.modButton(
+      t('console.modBan'),
+      'mod-ban',
+      closeAfter(() => mod.moderation.ban(m.userId)),
+      t('console.banned', { name: m.name }),
+      t('console.modBanConfirm'),
+    );
+    ban.classList.add('btn-danger');
+    return h(
+      'div',
+      {
+        class: 'mod-actions',
+        attrs: { id, role: 'group', 'aria-label': t('console.modMenu', { name: m.name }), 'data-testid': 'mod-actions' },
+      },
+      this.modButton(
+        t('console.modDelete'),
+        'mod-delete',
+        closeAfter(() => mod.moderation.deleteMessage(m.id)),
+        t('console.deleted'),
+      ),
+      h(
+        'span',
+        { class: 'mod-mute' },
+        duration,
+        this.modButton(
+          t('console.modMute'),
+          'mod-mute',
+          closeAfter(() => mod.moderation.mute(m.userId, Number(duration.value))),
+          () => t('console.mutedFor', { name: m.name, d: durationText(Number(duration.value)) }),
+        ),
+      ),
+      ban,
+    );
+  }
+
+  /** A moderation button; with `confirm`, the first tap arms it (its label says so) and the second acts. */
+  private modButton(
+    label: string,
+    testId: string,
+    action: () => Promise<unknown>,
+    done: string | (() => string),
+    confirm?: string,
+  ): HTMLButtonElement {
     const b = h('button', { class: 'btn btn-ghost btn-sm', text: label, attrs: { type: 'button', 'data-testid': testId } });
     b.addEventListener('click', () => {
+      if (confirm && !b.classList.contains('armed')) {
+        b.classList.add('armed');
+        b.textContent = confirm;
+        return;
+      }
+      const message = typeof done === 'string' ? done : done();
       b.disabled = true;
       action().then(
-        () => toast(done, 'ok'),
+        () => toast(message, 'ok'),
         (err: unknown) => {
           b.disabled = false;
           toast(describeError(err), 'error', 6000);

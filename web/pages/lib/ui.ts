@@ -34,9 +34,25 @@ export function renderTopbar(current: string, extra?: Node): void {
   const identity = loadIdentity();
   const nav = h(
     'nav',
-    {},
+    { attrs: { id: 'topbar-nav' } },
     ...PAGES.map((p) => h('a', { text: t(p.label), attrs: { href: p.href, 'aria-current': p.href === current ? 'page' : undefined } })),
   );
+  // Below 560 px the links hide (style.css): this button shows them as a list under the bar.
+  const menu = h('button', {
+    class: 'btn btn-ghost btn-icon menu-toggle',
+    attrs: {
+      type: 'button',
+      'aria-label': t('console.navMenu'),
+      'aria-expanded': 'false',
+      'aria-controls': 'topbar-nav',
+      'data-testid': 'nav-menu',
+    },
+  });
+  menu.append(h('span', { text: '☰', attrs: { 'aria-hidden': 'true' } }));
+  menu.addEventListener('click', () => {
+    const open = byId('topbar').classList.toggle('menu-open');
+    menu.setAttribute('aria-expanded', String(open));
+  });
   const who = identity
     ? h(
         'div',
@@ -57,7 +73,14 @@ export function renderTopbar(current: string, extra?: Node): void {
     : h('a', { class: 'btn btn-sm', text: t('nav.signIn'), attrs: { href: '/#sign-in' } });
   replace(
     byId('topbar'),
-    h('a', { class: 'brand', attrs: { href: '/' } }, icon('logo', 'brand-mark'), 'Hawker'),
+    menu,
+    // On phones the word hides (style.css) to leave room for the menu button; the link keeps its name.
+    h(
+      'a',
+      { class: 'brand', attrs: { href: '/', 'aria-label': 'Hawker' } },
+      icon('logo', 'brand-mark'),
+      h('span', { class: 'brand-name', text: 'Hawker' }),
+    ),
     nav,
     h('div', { class: 'spacer' }),
     extra ?? null,
