@@ -20,6 +20,8 @@ function toAppError(err: unknown): unknown {
       return AppError.conflict(err.message);
     case 'unavailable':
       return AppError.unavailable(err.message, err);
+    case 'full':
+      return err.limit ? AppError.quotaExceeded(err.limit.name, err.limit.max, err.message) : AppError.unavailable(err.message, err);
   }
 }
 
