@@ -57,7 +57,11 @@ interface Target {
 async function hawker(redisUrl: string, redisPid: number): Promise<Target> {
   // Payments are P3's subject: no worker here, so the race measures reservation alone.
   // 120 s to start: on the shared box a node has taken over 30 s to report ready.
-  const node = await spawnNode({ JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER: 'false' }, redisUrl, 120_000);
+  const node = await spawnNode(
+    { JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER: 'false' },
+    redisUrl,
+    120_000,
+  );
   onCleanup(() => node.kill());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: UNITS * 2 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: UNITS, perBuyerLimit: LIMIT, durationMs: 30 * 60_000 });
