@@ -1,9 +1,13 @@
 /**
- * P1 flash sale: B buyers on real sockets (one identity each) race for U units of one flash sale; attempts/s,
- * p50/p99 time to answer, oversell. Then the same buyers, same load processes, same Redis, against a naive
- * read-then-decrement implementation of the same rules (bench/flash-sale/naiveServer.ts), which oversells.
+ * P1 flash sale: B buyers on real sockets (one identity each) race for U units of one flash sale; attempts/s, server
+ * CPU per attempt, p50/p99 time to answer, oversell. Then the same buyers, same load processes, same Redis, against
+ * the baselines (bench/flash-sale/baselineServer.ts: one Socket.IO server, the same rules, differing only in the stock
+ * step): one Lua script (`lua`), Redis WATCH/MULTI optimistic transactions retried until they succeed or sell out
+ * (`watch`), a per-SKU SET NX PX lock with jittered backoff (`lock`), and the naive read-then-decrement (`naive`),
+ * which oversells.
  *
- *   npm run bench:flash-sale -- [--buyers 10000] [--units 1000] [--attempts 2] [--procs 4] [--only hawker|naive]
+ *   npm run bench:flash-sale -- [--buyers 10000] [--units 1000] [--attempts 2] [--procs 4]
+ *     [--only hawker,lua,watch,lock,naive] [--watch-connections 16] [--lease-ms 500]
  */
 import { once } from 'node:events';
 import os from 'node:os';
@@ -15,6 +19,7 @@ import { CpuMeter } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchRedis } from './lib/setup.ts';
+import type { StockMode } from './flash-sale/baselineServer.ts';
 
 const { values: opt } = parseArgs({
   options: {
@@ -22,7 +27,9 @@ const { values: opt } = parseArgs({
     units: { type: 'string', default: '1000' },
     attempts: { type: 'string', default: '2' },
     procs: { type: 'string', default: '4' },
-    only: { type: 'string' },
+    only: { type: 'string', default: 'hawker,lua,watch,lock,naive' },
+    'watch-connections': { type: 'string', default: '16' },
+    'lease-ms': { type: 'string', default: '500' },
   },
 });
 const BUYERS = Number(opt.buyers);
@@ -30,6 +37,8 @@ const UNITS = Number(opt.units);
 const ATTEMPTS = Number(opt.attempts);
 const PROCS = Number(opt.procs);
 const LIMIT = 1;
+const WATCH_CONNECTIONS = Number(opt['watch-connections']);
+const LEASE_MS = Number(opt['lease-ms']);
 const SECRET = 'bench-secret-0123456789abcdef';
 
 interface Target {
@@ -38,6 +47,8 @@ interface Target {
   roomId: string;
   saleId: string;
   pids: Record<string, number>;
+  /** Stock-step retries (WATCH conflicts, lock waits), when the system counts them. */
+  retries?(): Promise<Record<string, number>>;
   /** Units actually taken, from Redis: what the store says after the race. */
   counters(): Promise<{ taken: number; left: number; conserved: boolean; detail: unknown }>;
   close(): Promise<void>;
@@ -45,7 +56,12 @@ interface Target {
 
 async function hawker(redisUrl: string, redisPid: number): Promise<Target> {
   // Payments are P3's subject: no worker here, so the race measures reservation alone.
-  const node = await spawnNode({ JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER: 'false' }, redisUrl);
+  // 120 s to start: on the shared box a node has taken over 30 s to report ready.
+  const node = await spawnNode(
+    { JWT_SECRET: SECRET, LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1', PAYMENT_WORKER: 'false' },
+    redisUrl,
+    120_000,
+  );
   onCleanup(() => node.kill());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: UNITS * 2 });
   const sale = await scheduleSale(node, creator, room.id, product.id, { quantity: UNITS, perBuyerLimit: LIMIT, durationMs: 30 * 60_000 });
@@ -72,18 +88,33 @@ async function hawker(redisUrl: string, redisPid: number): Promise<Target> {
   };
 }
 
-async function naive(redisUrl: string, redisPid: number): Promise<Target> {
-  const prefix = 'naive:';
+const BASELINES: Record<StockMode, string> = {
+  lua: 'baseline: one Lua script',
+  watch: 'baseline: WATCH/MULTI, retried',
+  lock: 'baseline: SET NX PX lock + backoff',
+  naive: 'baseline: naive GET, check, DECR',
+};
+
+/** The baseline server with stock step `mode`, on a fresh key prefix of the same Redis. */
+async function baseline(mode: StockMode, redisUrl: string, redisPid: number): Promise<Target> {
+  const prefix = `${mode}:`;
   const redis = new Redis(redisUrl);
   await redis.set(`${prefix}stock:sale1`, UNITS);
-  const child = forkTs('bench/flash-sale/naiveServer.ts', [JSON.stringify({ redisUrl, prefix, limit: LIMIT })]);
+  const child = forkTs('bench/flash-sale/baselineServer.ts', [
+    JSON.stringify({ redisUrl, prefix, limit: LIMIT, mode, watchConnections: WATCH_CONNECTIONS, leaseMs: LEASE_MS }),
+  ]);
   const [ready] = (await once(child, 'message')) as [{ url: string }];
   return {
-    system: 'naive (GET, check, DECR)',
+    system: BASELINES[mode],
     url: ready.url,
     roomId: 'room1',
     saleId: 'sale1',
     pids: { server: child.pid!, redis: redisPid },
+    async retries() {
+      child.send({ stats: true });
+      const [m] = (await once(child, 'message')) as [{ stats: Record<string, number> }];
+      return m.stats;
+    },
     async counters() {
       const [left, sold] = (await redis.mget(`${prefix}stock:sale1`, `${prefix}sold:sale1`)).map(Number);
       return { taken: sold!, left: left!, conserved: left! + sold! === UNITS && left! >= 0, detail: { left, sold } };
@@ -137,6 +168,7 @@ async function race(target: Target) {
     for (const r of runs) for (const [k, n] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
     const seconds = (Math.max(...runs.map((r) => r.lastAnswer)) - Math.min(...runs.map((r) => r.firstSent))) / 1000;
     const store = await target.counters();
+    const retries = (await target.retries?.()) ?? {};
     const reservedAcks = outcomes.reserved ?? 0;
     return {
       system: target.system,
@@ -146,6 +178,7 @@ async function race(target: Target) {
       attemptsPerSec: latencies.length / seconds,
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
       outcomes,
+      retries,
       reservedAcks,
       store,
       // Units promised to buyers beyond what existed: from the answers buyers got, and from the store's own counters.
@@ -166,12 +199,12 @@ runMain(
   async () => {
     const redis = await benchRedis('flash');
     const results = [];
-    for (const [name, start] of [
-      ['hawker', hawker],
-      ['naive', naive],
-    ] as const) {
-      if (opt.only && opt.only !== name) continue;
-      const target = await start(redis.url, redis.pid);
+    const systems = opt.only.split(',').map((x) => x.trim());
+    for (const name of systems) {
+      if (name !== 'hawker' && !Object.hasOwn(BASELINES, name)) throw new Error(`--only: unknown system ${name}`);
+    }
+    for (const name of systems) {
+      const target = name === 'hawker' ? await hawker(redis.url, redis.pid) : await baseline(name as StockMode, redis.url, redis.pid);
       try {
         results.push(await race(target));
       } finally {
@@ -192,6 +225,7 @@ runMain(
         'server CPU ms/attempt',
         'redis CPU',
         'load gen CPU',
+        'stock retries',
       ],
       ...results.map((r) => [
         r.system,
@@ -206,14 +240,16 @@ runMain(
         round(r.serverCpuMsPerAttempt, 3),
         `${round(r.redisCpuCores * 100)}%`,
         `${round(r.loadCpuCores * 100)}%`,
+        Object.entries(r.retries)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ') || '–',
       ]),
     ]);
     for (const r of results) console.log(`${r.system}: answers ${JSON.stringify(r.outcomes)}`);
-    const [h, n] = results;
-    const ratio = h && n && h.system.startsWith('hawker') ? h.attemptsPerSec / n.attemptsPerSec : undefined;
-    if (ratio !== undefined) {
+    const h = results.find((r) => r.system.startsWith('hawker'));
+    for (const b of results.filter((r) => r !== h && h)) {
       console.log(
-        `\nhawker / naive attempts/s: ${round(ratio, 2)}x; server CPU per attempt: ${round(h!.serverCpuMsPerAttempt / n!.serverCpuMsPerAttempt, 2)}x; naive oversold by ${n!.oversell} units (${round((n!.oversell / UNITS) * 100)}%)`,
+        `hawker / ${b.system}: attempts/s ${round(h!.attemptsPerSec / b.attemptsPerSec, 2)}x; server CPU per attempt ${round(h!.serverCpuMsPerAttempt / b.serverCpuMsPerAttempt, 2)}x; p99 ${round(h!.latencyMs.p99 / b.latencyMs.p99, 2)}x; ${b.system} oversold by ${b.oversell} units`,
       );
     }
     if (h?.system.startsWith('hawker'))
@@ -226,7 +262,9 @@ runMain(
         .map((l) => round(l, 2))
         .join(' ')} on ${os.availableParallelism()} cores`,
     );
-    console.log(`\nwrote ${writeResult('flash-sale', { options: { BUYERS, UNITS, ATTEMPTS, PROCS, LIMIT }, results, ratio })}`);
+    console.log(
+      `\nwrote ${writeResult('flash-sale', { options: { BUYERS, UNITS, ATTEMPTS, PROCS, LIMIT, WATCH_CONNECTIONS, LEASE_MS }, results })}`,
+    );
     if (h?.system.startsWith('hawker') && h.oversell > 0) throw new Error(`Hawker oversold by ${h.oversell}`);
   },
   900,

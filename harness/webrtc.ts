@@ -217,7 +217,11 @@ export class WebRtcPeer {
     });
     await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', resolve));
     const ffmpeg = spawnVp8(sock.address().port, source);
+    let stopped = false;
+    // Idempotent: a test may stop the encoder early, and close() stops it again.
     const stop = () => {
+      if (stopped) return;
+      stopped = true;
       ffmpeg.kill('SIGKILL');
       sock.close();
     };

@@ -1,8 +1,9 @@
 /**
  * Why a media operation was refused. media/ knows nothing of the server's error codes; the signaling layer maps these
- * one to one: `invalid` → BAD_REQUEST, `notFound` → NOT_FOUND, `conflict` → CONFLICT, `unavailable` → UNAVAILABLE.
+ * one to one: `invalid` → BAD_REQUEST, `notFound` → NOT_FOUND, `conflict` → CONFLICT, `unavailable` → UNAVAILABLE,
+ * `full` → QUOTA_EXCEEDED (with the limit's name and value).
  */
-export type MediaErrorKind = 'invalid' | 'notFound' | 'conflict' | 'unavailable';
+export type MediaErrorKind = 'invalid' | 'notFound' | 'conflict' | 'unavailable' | 'full';
 
 /** A refused media operation, with a message meant for the client. */
 export class MediaError extends Error {
@@ -10,10 +11,14 @@ export class MediaError extends Error {
   constructor(
     readonly kind: MediaErrorKind,
     message: string,
-    options: { cause?: unknown } = {},
+    options: { cause?: unknown; limit?: { name: string; max: number } } = {},
   ) {
     super(message, options);
+    this.limit = options.limit;
   }
+
+  /** `full` only: the limit that refused (its configuration variable) and its value. */
+  readonly limit: { name: string; max: number } | undefined;
 
   static invalid(message: string, cause?: unknown): MediaError {
     return new MediaError('invalid', message, { cause });
@@ -26,6 +31,10 @@ export class MediaError extends Error {
   }
   static unavailable(message: string, cause?: unknown): MediaError {
     return new MediaError('unavailable', message, { cause });
+  }
+  /** Every worker that could take this is at `name` (a configuration variable) = `max`. */
+  static full(name: string, max: number, message: string): MediaError {
+    return new MediaError('full', message, { limit: { name, max } });
   }
 }
 

@@ -86,7 +86,7 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
       if (!room.closed) return room;
       if (this.rooms.get(roomId) === existing) this.rooms.delete(roomId);
     }
-    const creating = RoomMedia.create(roomId, this.pool, this.opts, (w) => this.consumersOn(w), this.log).then(
+    const creating = RoomMedia.create(roomId, this.pool, this.opts, (w) => this.loadOn(w), this.log).then(
       (room) => {
         if (this.closed) {
           room.close('shutdown');
@@ -119,6 +119,13 @@ export class MediaService extends EventEmitter<MediaServiceEvents> {
   /** Every open room's media (stats, metrics). */
   list(): RoomMedia[] {
     return [...this.open.values()];
+  }
+
+  /** Consumers on `worker` plus recv transports there that have not consumed yet, across rooms (placement, cap). */
+  loadOn(worker: PooledWorker): number {
+    let n = 0;
+    for (const room of this.open.values()) n += room.loadOn(worker);
+    return n;
   }
 
   consumersOn(worker: PooledWorker): number {

@@ -21,6 +21,12 @@ export interface RoomMediaOptions {
    * mediasoup's guide puts a worker (one core) at roughly 500 consumers.
    */
   consumersPerRouter: number;
+  /**
+   * Hard cap per worker, across rooms, on consumers plus recv transports that have not consumed yet: a new viewer goes
+   * to another worker, and with every worker at the cap `media:createTransport` / `media:consume` refuse with
+   * QUOTA_EXCEEDED instead of piling onto a worker that would stall (docs/benchmarks.md, P4).
+   */
+  maxConsumersPerWorker: number;
   /** Minimum gap between keyframe requests sent to the creator's encoder, however many viewers ask (PLI/FIR). */
   keyFrameRequestDelayMs: number;
   /** Cap on what the creator may send (bits/s), so one publisher cannot saturate the node's uplink. */
@@ -155,7 +161,10 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     readonly roomId: string,
     private readonly pool: WorkerPool,
     private readonly opts: RoomMediaOptions,
-    /** Consumers on a worker across every room of the node: how new routers pick their worker. */
+    /**
+     * Load of a worker across every room of the node: consumers, plus recv transports that have not consumed yet (each
+     * as one: its viewer is about to). How new routers pick their worker and what the per-worker cap counts.
+     */
     private readonly workerLoad: (w: PooledWorker) => number,
     private readonly log: Logger,
   ) {
@@ -217,6 +226,11 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return this.routers.filter((rr) => rr.worker === worker).reduce((n, rr) => n + routerConsumers(rr), 0);
   }
 
+  /** This room's share of `worker`'s load: consumers, and recv transports yet to consume counted as one each. */
+  loadOn(worker: PooledWorker): number {
+    return this.routers.filter((rr) => rr.worker === worker).reduce((n, rr) => n + routerLoad(rr), 0);
+  }
+
   /**
    * Creates a WebRTC transport on the worker's WebRtcServer (shared UDP/TCP port). Send transports live on the origin
    * router; recv transports go where `placeViewer` says.
@@ -233,8 +247,8 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   async connectTransport(peerId: string, transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    const { transport } = this.transport(peerId, transportId);
-    await withClientParams('connect', transport, () => transport.connect({ dtlsParameters }));
+    const { transport, home } = this.transport(peerId, transportId);
+    await this.ask(home.worker, 'connect', transport, () => transport.connect({ dtlsParameters }));
   }
 
   closeTransport(peerId: string, transportId: string): void {
@@ -243,10 +257,11 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 
   /** New ICE credentials for one of the peer's transports, for a client whose network path changed. */
   async restartIce(peerId: string, transportId: string): Promise<types.IceParameters> {
-    const { transport } = this.transport(peerId, transportId);
+    const { transport, home } = this.transport(peerId, transportId);
     try {
-      return await transport.restartIce();
+      return await this.pool.request(home.worker, 'restartIce', transport.restartIce());
     } catch (err) {
+      if (err instanceof MediaError) throw err;
       throw MediaError.unavailable('restartIce: the transport closed meanwhile; reconnect media', err);
     }
   }
@@ -267,15 +282,20 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     // confuse every player.
     const wrongKind = rtpParameters.codecs.find((c) => !c.mimeType.toLowerCase().startsWith(`${kind}/`));
     if (wrongKind) throw MediaError.invalid(`produce: codec ${wrongKind.mimeType} is not ${kind}`);
-    const producer = await withClientParams('produce', entry.transport, () =>
-      entry.transport.produce({
-        kind,
-        rtpParameters,
-        paused,
-        // A crowd joining at once each asks for a keyframe; the worker coalesces them into one per delay.
-        ...(kind === 'video' ? { keyFrameRequestDelay: this.opts.keyFrameRequestDelayMs } : {}),
-        appData: { peerId },
-      }),
+    const producer = await this.ask(
+      entry.home.worker,
+      'produce',
+      entry.transport,
+      () =>
+        entry.transport.produce({
+          kind,
+          rtpParameters,
+          paused,
+          // A crowd joining at once each asks for a keyframe; the worker coalesces them into one per delay.
+          ...(kind === 'video' ? { keyFrameRequestDelay: this.opts.keyFrameRequestDelayMs } : {}),
+          appData: { peerId },
+        }),
+      (late) => late.close(),
     );
     if (this.closedFlag) {
       producer.close();
@@ -296,12 +316,12 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
 
   async pauseProducer(peerId: string, producerId: string): Promise<void> {
     const producer = this.ownProducer(peerId, producerId);
-    await withClientParams('pause', producer, () => producer.pause());
+    await this.ask(this.origin.worker, 'pause', producer, () => producer.pause());
   }
 
   async resumeProducer(peerId: string, producerId: string): Promise<void> {
     const producer = this.ownProducer(peerId, producerId);
-    await withClientParams('resume', producer, () => producer.resume());
+    await this.ask(this.origin.worker, 'resume', producer, () => producer.resume());
   }
 
   /** Closes a published track; its consumers close too (mediasoup cascades, pipes included) and their viewers are told. */
@@ -328,18 +348,36 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (peer.consuming.has(producerId) || [...peer.consumers.values()].some((c) => c.producerId === producerId)) {
       throw MediaError.conflict(`Already consuming producer ${producerId}`);
     }
+    const worker = entry.home.worker;
+    if (worker.stalled > 0)
+      throw MediaError.unavailable('Your media server is not answering; reconnect media (a new transport goes elsewhere)');
+    // The cap counts this transport as one already while it has no consumer (see routerLoad): that seat is this one.
+    const load = this.workerLoad(worker) - (entry.consumers.size === 0 ? 1 : 0) + worker.consuming;
+    if (load >= this.opts.maxConsumersPerWorker) {
+      throw MediaError.full(
+        'MEDIASOUP_MAX_CONSUMERS_PER_WORKER',
+        this.opts.maxConsumersPerWorker,
+        'Your media server is full; close a track, or reconnect media to be placed on another one',
+      );
+    }
     peer.consuming.add(producerId);
+    worker.consuming += 1;
     let consumer: types.Consumer;
     try {
       await this.pipe(producer, entry.home);
       if (!entry.home.router.canConsume({ producerId, rtpCapabilities })) {
         throw MediaError.invalid('Your device cannot receive this track (no common codec in rtpCapabilities)');
       }
-      consumer = await withClientParams('consume', entry.transport, () =>
-        entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }),
+      consumer = await this.ask(
+        worker,
+        'consume',
+        entry.transport,
+        () => entry.transport.consume({ producerId, rtpCapabilities, paused: true, appData: { peerId } }),
+        (late) => late.close(),
       );
     } finally {
       peer.consuming.delete(producerId);
+      worker.consuming -= 1;
     }
     entry.consumers.add(consumer);
     entry.peer.consumers.set(consumer.id, consumer);
@@ -362,14 +400,14 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   async pauseConsumer(peerId: string, consumerId: string): Promise<void> {
-    const consumer = this.ownConsumer(peerId, consumerId);
-    await withClientParams('pause', consumer, () => consumer.pause());
+    const { consumer, worker } = this.ownConsumer(peerId, consumerId);
+    await this.ask(worker, 'pause', consumer, () => consumer.pause());
   }
 
   /** Starts RTP to the viewer; a video consumer asks the producer for a keyframe (rate-limited at the producer). */
   async resumeConsumer(peerId: string, consumerId: string): Promise<void> {
-    const consumer = this.ownConsumer(peerId, consumerId);
-    await withClientParams('resume', consumer, () => consumer.resume());
+    const { consumer, worker } = this.ownConsumer(peerId, consumerId);
+    await this.ask(worker, 'resume', consumer, () => consumer.resume());
   }
 
   /**
@@ -377,8 +415,8 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
    * from the viewer transport's bandwidth estimate. Ignored for single-layer producers.
    */
   async setPreferredLayers(peerId: string, consumerId: string, layers: types.ConsumerLayers): Promise<types.ConsumerLayers | undefined> {
-    const consumer = this.ownConsumer(peerId, consumerId);
-    await withClientParams('setPreferredLayers', consumer, () => consumer.setPreferredLayers(layers));
+    const { consumer, worker } = this.ownConsumer(peerId, consumerId);
+    await this.ask(worker, 'setPreferredLayers', consumer, () => consumer.setPreferredLayers(layers));
     return consumer.preferredLayers;
   }
 
@@ -526,10 +564,11 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   /** Bitrates, loss, keyframe requests and placement, for REST and Prometheus. */
   async stats(): Promise<RoomMediaStatsData> {
     const routers = [...this.routers];
+    const origin = this.origin;
     const producers = await Promise.all(
       [...this.producers.values()].map(async (p) => {
         // A producer closing while we ask: report it empty rather than fail the whole answer.
-        const streams = await p.getStats().catch(() => [] as types.ProducerStat[]);
+        const streams = await this.pool.request(origin.worker, 'getStats', p.getStats()).catch(() => [] as types.ProducerStat[]);
         const sum = (f: (s: types.ProducerStat) => number) => streams.reduce((n, s) => n + f(s), 0);
         return {
           id: p.id,
@@ -548,7 +587,8 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     );
     const entries = routers.flatMap((rr) => [...rr.transports]);
     const transportStats = await Promise.all(
-      entries.map(async (t) => ({ t, s: (await t.transport.getStats().catch(() => []))[0] })), // closed meanwhile: skipped
+      // Closed meanwhile, or its worker not answering: skipped.
+      entries.map(async (t) => ({ t, s: (await this.pool.request(t.home.worker, 'getStats', t.transport.getStats()).catch(() => []))[0] })),
     );
     let bitrateIn = 0;
     let bitrateOut = 0;
@@ -612,29 +652,51 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     return producer;
   }
 
-  private ownConsumer(peerId: string, consumerId: string): types.Consumer {
-    const consumer = this.peers.get(peerId)?.consumers.get(consumerId);
-    if (!consumer) throw MediaError.notFound(`Consumer ${consumerId} of this connection in this room`);
-    return consumer;
+  /** The peer's own consumer and the worker it lives on. */
+  private ownConsumer(peerId: string, consumerId: string): { consumer: types.Consumer; worker: PooledWorker } {
+    const peer = this.peers.get(peerId);
+    const consumer = peer?.consumers.get(consumerId);
+    const entry = consumer && [...(peer?.transports.values() ?? [])].find((t) => t.consumers.has(consumer));
+    if (!consumer || !entry) throw MediaError.notFound(`Consumer ${consumerId} of this connection in this room`);
+    return { consumer, worker: entry.home.worker };
+  }
+
+  /**
+   * A mediasoup request with client-supplied parameters (see withClientParams), under the pool's deadline: past it the
+   * client is answered UNAVAILABLE and whatever the worker creates later goes to `late` (which closes it).
+   */
+  private ask<T>(
+    worker: PooledWorker,
+    what: string,
+    target: { readonly closed: boolean },
+    fn: () => Promise<T>,
+    late?: (v: T) => void,
+  ): Promise<T> {
+    return withClientParams(what, target, () => this.pool.request(worker, what, fn(), late));
   }
 
   private async openTransport(peer: Peer, home: RoomRouter, direction: 'send' | 'recv'): Promise<TransportParameters> {
-    const transport = await home.router.createWebRtcTransport({
-      webRtcServer: home.worker.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      initialAvailableOutgoingBitrate: this.opts.initialAvailableOutgoingBitrate,
-      appData: { peerId: peer.id, direction },
-    });
+    const transport = await this.pool.request(
+      home.worker,
+      'createTransport',
+      home.router.createWebRtcTransport({
+        webRtcServer: home.worker.webRtcServer,
+        enableUdp: true,
+        enableTcp: true,
+        preferUdp: true,
+        initialAvailableOutgoingBitrate: this.opts.initialAvailableOutgoingBitrate,
+        appData: { peerId: peer.id, direction },
+      }),
+      (late) => late.close(),
+    );
     // The room (or the peer) may have closed while the worker answered.
     if (this.closedFlag || home.router.closed || this.peers.get(peer.id) !== peer) {
       transport.close();
       throw MediaError.unavailable("This room's media closed; reconnect media");
     }
     if (direction === 'send') {
-      await transport
-        .setMaxIncomingBitrate(this.opts.maxIncomingBitrate)
+      await this.pool
+        .request(home.worker, 'setMaxIncomingBitrate', transport.setMaxIncomingBitrate(this.opts.maxIncomingBitrate))
         .catch((err: Error) => this.log.warn({ err: err.message }, 'setMaxIncomingBitrate failed'));
     }
     const entry: TransportEntry = { transport, direction, peer, home, consumers: new Set() };
@@ -666,20 +728,32 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
   }
 
   /**
-   * Where a new viewer's recv transport goes: the first router (origin first) under the consumer threshold; else a new
-   * router on the least-loaded worker that has none of this room's routers; else, every worker already serving the
-   * room, the least-loaded router (past the threshold: the node is full for this room). A fresh transport counts as
+   * Where a new viewer's recv transport goes: the first router (origin first) under the consumer threshold whose worker
+   * is not full (MEDIASOUP_MAX_CONSUMERS_PER_WORKER, across rooms) nor stalled; else a new router on the least-loaded
+   * such worker that has none of this room's routers; else, every usable worker already serving the room, the
+   * least-loaded router on one (past the threshold: the node is busy for this room); with no usable worker at all, a
+   * typed refusal (QUOTA_EXCEEDED when they are full, UNAVAILABLE when they are stalled). A fresh transport counts as
    * one consumer until it consumes, so viewers arriving together are spread too.
    */
   private async placeViewer(): Promise<RoomRouter> {
     const origin = this.origin;
-    const open = this.routers.find((rr) => routerLoad(rr) < this.opts.consumersPerRouter);
+    const max = this.opts.maxConsumersPerWorker;
+    const usable = (w: PooledWorker) => w.stalled === 0 && this.workerLoad(w) + w.consuming < max;
+    const open = this.routers.find((rr) => routerLoad(rr) < this.opts.consumersPerRouter && usable(rr.worker));
     if (open) return open;
     const used = new Set(this.routers.map((rr) => rr.worker));
-    if (this.pool.workers.some((w) => !used.has(w))) return this.addRouter(false, used);
-    const least = this.routers.reduce((a, b) => (routerLoad(b) < routerLoad(a) ? b : a), origin);
+    const fresh = this.pool.workers.filter((w) => !used.has(w) && usable(w));
+    if (fresh.length > 0) return this.addRouter(false, new Set(this.pool.workers.filter((w) => !fresh.includes(w))));
+    const candidates = this.routers.filter((rr) => usable(rr.worker));
+    if (candidates.length === 0) {
+      if (this.pool.workers.every((w) => w.stalled > 0))
+        throw MediaError.unavailable('No media server is answering right now; retry shortly');
+      this.log.warn({ max }, 'every media worker is at MEDIASOUP_MAX_CONSUMERS_PER_WORKER; refusing a viewer');
+      throw MediaError.full('MEDIASOUP_MAX_CONSUMERS_PER_WORKER', max, 'Every media server is full; retry later');
+    }
+    const least = candidates.reduce((a, b) => (routerLoad(b) < routerLoad(a) ? b : a));
     this.log.warn(
-      { load: routerLoad(least), threshold: this.opts.consumersPerRouter },
+      { load: routerLoad(least), threshold: this.opts.consumersPerRouter, origin: least === origin },
       'every worker serves this room at its threshold; overfilling the least-loaded router',
     );
     return least;
@@ -751,13 +825,24 @@ export class RoomMedia extends EventEmitter<RoomMediaEvents> {
     if (rr.origin) return Promise.resolve();
     let pending = rr.piped.get(producer.id);
     if (!pending) {
-      pending = this.origin.router
-        .pipeToRouter({ producerId: producer.id, router: rr.router, enableRtx: true, listenInfo: { protocol: 'udp', ip: '127.0.0.1' } })
+      const origin = this.origin;
+      const piping = origin.router.pipeToRouter({
+        producerId: producer.id,
+        router: rr.router,
+        enableRtx: true,
+        listenInfo: { protocol: 'udp', ip: '127.0.0.1' },
+      });
+      pending = this.pool
+        .request(origin.worker, 'pipeToRouter', piping, ({ pipeConsumer, pipeProducer }) => {
+          pipeConsumer?.close();
+          pipeProducer?.close();
+        })
         .then(({ pipeProducer }) => {
           pipeProducer?.observer.once('close', () => rr.piped.delete(producer.id));
         })
         .catch((err: Error) => {
           rr.piped.delete(producer.id);
+          if (err instanceof MediaError) throw err;
           throw MediaError.unavailable(`Could not reach this track from your media router (${err.message}); retry`, err);
         });
       rr.piped.set(producer.id, pending);

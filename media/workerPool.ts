@@ -3,6 +3,7 @@ import * as mediasoup from 'mediasoup';
 import type { types } from 'mediasoup';
 import type { Logger } from 'pino';
 import { ROOM_MEDIA_CODECS } from './codecs.ts';
+import { MediaError } from './errors.ts';
 
 /** How the pool starts its workers. Mirrors the MEDIASOUP_* configuration variables. */
 export interface WorkerPoolOptions {
@@ -14,6 +15,12 @@ export interface WorkerPoolOptions {
   portBase: number;
   /** Spawn a replacement when a worker dies. */
   respawn: boolean;
+  /**
+   * How long a request to a worker may take before the caller is answered UNAVAILABLE (mediasoup's channel has no
+   * timeout of its own: a stopped or starved worker would leave the request, and the client's ack, pending forever).
+   * Default 10 s.
+   */
+  requestTimeoutMs?: number;
   log: Logger;
 }
 
@@ -24,6 +31,13 @@ export interface PooledWorker {
   readonly webRtcServer: types.WebRtcServer;
   /** Routers on this worker, for least-loaded placement. Routers remove themselves on close. */
   readonly routers: Set<types.Router>;
+  /**
+   * Requests to this worker that ran past the deadline and have not been answered yet (`WorkerPool.request`). While
+   * above 0 the worker is presumed stalled: no new router is placed on it and room media sends no new viewer to it.
+   */
+  stalled: number;
+  /** Consumers being created on this worker right now, across rooms (they count towards its cap before they exist). */
+  consuming: number;
 }
 
 /** Health of the pool as /readyz reports it. */
@@ -78,29 +92,79 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
   }
 
   /**
-   * Creates a router with Hawker's codecs on the least-loaded worker not in `exclude` (all workers if every one is
-   * excluded). Load is `load(worker)` when given (room media passes consumers per worker), then the number of routers;
-   * ties go to the lowest index.
+   * Creates a router with Hawker's codecs on the least-loaded responsive worker not in `exclude` (any responsive
+   * worker if every one is excluded). Load is `load(worker)` when given (room media passes consumers per worker), then
+   * the number of routers; ties go to the lowest index. A stalled worker (see `request`) is never chosen; if every
+   * worker is stalled this refuses (UNAVAILABLE) rather than queue behind them.
    */
   async createRouter(
     appData: types.AppData = {},
     opts: { exclude?: ReadonlySet<PooledWorker>; load?: (w: PooledWorker) => number } = {},
   ): Promise<{ router: types.Router; pooled: PooledWorker }> {
-    const candidates = this.workers.filter((w) => !opts.exclude?.has(w));
+    const responsive = this.workers.filter((w) => w.stalled === 0);
+    const candidates = responsive.filter((w) => !opts.exclude?.has(w));
     const load = (w: PooledWorker): [number, number] => [opts.load?.(w) ?? 0, w.routers.size];
-    const pooled = (candidates.length > 0 ? candidates : this.workers).reduce<PooledWorker | undefined>((best, w) => {
+    const pooled = (candidates.length > 0 ? candidates : responsive).reduce<PooledWorker | undefined>((best, w) => {
       if (best === undefined) return w;
       const [a, b] = [load(w), load(best)];
       return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]) ? w : best;
     }, undefined);
-    if (!pooled) throw new Error('no live mediasoup worker');
-    const router = await pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData });
+    if (!pooled) {
+      if (this.workers.length > 0) throw MediaError.unavailable('Every media worker is busy or not answering; retry shortly');
+      throw new Error('no live mediasoup worker');
+    }
+    const router = await this.request(
+      pooled,
+      'createRouter',
+      pooled.worker.createRouter({ mediaCodecs: ROOM_MEDIA_CODECS, appData }),
+      (late) => late.close(),
+    );
     pooled.routers.add(router);
     // A dying worker closes its routers before emitting 'died'; keep them in the set so onDied can report them.
     router.observer.once('close', () => {
       if (!pooled.worker.died) pooled.routers.delete(router);
     });
     return { router, pooled };
+  }
+
+  /**
+   * Awaits `work`, a request to worker `w`, for at most `requestTimeoutMs`. Past it the caller gets UNAVAILABLE and
+   * the worker counts as stalled until the request is answered; what the answer then creates is handed to `late`
+   * (close it: nobody holds it), and a late failure is only logged. mediasoup requests have no timeout of their own, so
+   * without this a stopped worker (SIGSTOP, a debugger) or one starved of CPU would leave clients' acks pending forever.
+   */
+  request<T>(w: PooledWorker, what: string, work: Promise<T>, late?: (value: T) => void): Promise<T> {
+    const ms = this.opts.requestTimeoutMs ?? 10_000;
+    return new Promise<T>((resolve, reject) => {
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        w.stalled += 1;
+        this.opts.log.warn({ worker: w.index, pid: w.worker.pid, what, timeoutMs: ms }, 'mediasoup worker did not answer in time');
+        reject(MediaError.unavailable(`${what}: the media server did not answer within ${ms} ms; retry shortly`));
+      }, ms);
+      work.then(
+        (value) => {
+          if (!timedOut) {
+            clearTimeout(timer);
+            resolve(value);
+            return;
+          }
+          w.stalled -= 1;
+          this.opts.log.warn({ worker: w.index, what }, 'mediasoup worker answered after the deadline; closing what it created');
+          late?.(value);
+        },
+        (err: unknown) => {
+          if (!timedOut) {
+            clearTimeout(timer);
+            reject(err);
+            return;
+          }
+          w.stalled -= 1;
+          this.opts.log.warn({ worker: w.index, what, err: (err as Error).message }, 'mediasoup request failed after its deadline');
+        },
+      );
+    });
   }
 
   health(): WorkerPoolHealth {
@@ -156,7 +220,7 @@ export class WorkerPool extends EventEmitter<WorkerPoolEvents> {
         { cause: err },
       );
     }
-    const pooled: PooledWorker = { index, worker, webRtcServer, routers: new Set() };
+    const pooled: PooledWorker = { index, worker, webRtcServer, routers: new Set(), stalled: 0, consuming: 0 };
     this.slots[index] = pooled;
     worker.on('died', (err) => this.onDied(pooled, err));
     return pooled;

@@ -54,6 +54,7 @@ export class Hawker {
       announcedAddress: config.MEDIASOUP_ANNOUNCED_ADDRESS,
       portBase: config.MEDIASOUP_PORT_BASE,
       respawn: config.MEDIASOUP_RESPAWN,
+      requestTimeoutMs: config.MEDIASOUP_REQUEST_TIMEOUT_MS,
       log: log.child({ module: 'media' }),
     }).catch(async (err: unknown) => {
       await ledger.close();

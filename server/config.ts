@@ -110,8 +110,22 @@ const EnvSchema = z.object({
   STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   /** A node that stops heartbeating (crash) drops out of every viewer count after this long (plus up to a third of it). */
   PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
-  /** Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). */
-  MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(500),
+  /**
+   * Consumers a room router serves before new viewers go to a router on another worker (docs/media.md). 400: what one
+   * worker forwarded over SRTP without loss on the benchmark machine (docs/benchmarks.md, P4).
+   */
+  MEDIASOUP_CONSUMERS_PER_ROUTER: z.coerce.number().int().min(1).max(100_000).default(400),
+  /**
+   * Hard cap on one worker's consumers across rooms (recv transports yet to consume count as one): past it viewers go
+   * to another worker or are refused with QUOTA_EXCEEDED, never queued behind a worker that would stall. 500: where the
+   * benchmark's worker stalled over SRTP (docs/benchmarks.md, P4); raise it on a machine that measures more.
+   */
+  MEDIASOUP_MAX_CONSUMERS_PER_WORKER: z.coerce.number().int().min(1).max(100_000).default(500),
+  /**
+   * How long a request to a mediasoup worker may take before the client is answered UNAVAILABLE (mediasoup's own
+   * requests never time out); what the worker creates after that is closed (docs/media.md).
+   */
+  MEDIASOUP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   /** Minimum gap between keyframe requests forwarded to a creator's encoder, however many viewers ask. */
   MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
   /** Cap on what one creator may send, bits/s (simulcast 3 layers needs about 2.5 Mbit/s). */

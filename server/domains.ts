@@ -17,6 +17,8 @@ import { restErrorHandlers } from './edge/rest.ts';
 import { guardSocket } from './edge/socket.ts';
 import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
+import { registerRoomMetrics } from './rooms/metrics.ts';
+import { registerLedgerPoolMetrics } from './ledger/metrics.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
 import { createSelection } from './selection/index.ts';
@@ -61,6 +63,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
 
   const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
   node.add(createRedisMemoryMonitor(ctx, metrics)); // Redis memory headroom: gauges, and a warning when it runs low
+  registerRoomMetrics(metrics, ctx.io); // rooms and connections in them on this node
+  registerLedgerPoolMetrics(metrics, ctx.db); // the PostgreSQL pool: open, idle, waiting
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);
 
@@ -122,6 +126,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     sales: sales.service.store,
     payments: payments.queue,
     ledger,
+    metrics,
     bans: moderation.service, // a banned buyer cannot order, whatever way they are in the room
     shops: shopStore,
     terms,

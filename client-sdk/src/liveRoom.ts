@@ -12,7 +12,7 @@ import type {
 import { HawkerApi } from './api.ts';
 import { HawkerError } from './errors.ts';
 import { RoomModeration } from './moderation.ts';
-import { Player, Publisher, type PublishOptions, type WatchOptions } from './media.ts';
+import { Player, Publisher, type PublishOptions, requestWatchStart, type WatchOptions, type WatchStart } from './media.ts';
 import {
   openSocket,
   request,
@@ -41,8 +41,16 @@ export type LiveRoomEvents = ServerPushes &
  *
  * @example
  * await LiveRoom.join(url, token, roomId, { timeoutMs: 5_000 });
+ * const room = await LiveRoom.join(url, token, roomId, { watch: true }); // a viewer page: video sooner
  */
-export type JoinOptions = ConnectOptions;
+export type JoinOptions = ConnectOptions & {
+  /**
+   * Ask for what a player needs (the router's capabilities and a receive transport) together with `room:join`, not
+   * after it: the first {@link LiveRoom.watch} then starts from them, saving two round trips before the first frame.
+   * For pages that will watch; a page that never does holds an unused transport on the server until it leaves.
+   */
+  watch?: boolean;
+};
 
 /**
  * What {@link LiveRoom.buy} orders: units of a flash sale (sale price and limits), or of a catalog SKU at list price.
@@ -81,6 +89,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   readonly moderation: RoomModeration;
   private current: RoomSnapshot;
   private offsetMs: number;
+  /** Asked for with the join (`JoinOptions.watch`), for the first player. */
+  private watchStart: Promise<WatchStart> | undefined;
   private likes: {
     taps: number;
     timer: ReturnType<typeof setTimeout>;
@@ -117,9 +127,15 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     // `room` lets a load balancer keep a room's connections on one node, where its media lives (docs/media.md).
     const socket = await openSocket(url, token, opts, { room: roomId });
+    // Sent right behind room:join, in the same flight: the server waits for the join before answering them.
+    const watchStart = opts.watch
+      ? requestWatchStart({ roomId, request: (event, payload) => request(socket, event, payload, timeoutMs) })
+      : undefined;
+    watchStart?.catch(() => {}); // a refusal is the join's to report; watch() then asks again
     try {
       const joined = await joinRoom(socket, roomId, timeoutMs);
       const room = new LiveRoom(socket, roomId, joined, url, token, timeoutMs);
+      room.watchStart = watchStart;
       room.wire();
       return room;
     } catch (err) {
@@ -295,6 +311,13 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    */
   publish(stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
     return Publisher.start(this, stream, opts);
+  }
+
+  /** @internal The media a join asked for ahead (`JoinOptions.watch`), handed out once. */
+  takeWatchStart(): Promise<WatchStart> | undefined {
+    const taken = this.watchStart;
+    this.watchStart = undefined;
+    return taken;
   }
 
   /**

@@ -19,6 +19,30 @@ export interface MediaHost {
     handler: (payload: (ServerPushes & LifecycleEvents & { resync: unknown })[K]) => void,
   ): () => void;
   adopt(child: Child): () => void;
+  /**
+   * What a viewer needs to start, asked for along with the join (`JoinOptions.watch`): handed out once, to the first
+   * player. Undefined when nothing was asked for or it was taken already.
+   */
+  takeWatchStart?(): Promise<WatchStart> | undefined;
+}
+
+/** The answers a player starts from: the router's capabilities and its receive transport on the server. */
+export interface WatchStart {
+  caps: RequestResult<'media:capabilities'>;
+  transport: RequestResult<'media:createTransport'>;
+}
+
+/**
+ * Asks for capabilities and a receive transport at once (two requests in flight, not one after the other): neither
+ * needs the other's answer, and the device is loaded while the transport's parameters are already here.
+ */
+export async function requestWatchStart(host: Pick<MediaHost, 'roomId' | 'request'>): Promise<WatchStart> {
+  const { roomId } = host;
+  const [caps, transport] = await Promise.all([
+    host.request('media:capabilities', { roomId }),
+    host.request('media:createTransport', { roomId, direction: 'recv' }),
+  ]);
+  return { caps, transport };
 }
 
 /**
@@ -104,9 +128,14 @@ async function loadDevice(routerRtpCapabilities: unknown, opts: MediaOptions): P
 }
 
 /** Creates a transport on the server and its mediasoup-client twin, wired to the signaling events. */
-async function openTransport(host: MediaHost, device: types.Device, direction: 'send' | 'recv'): Promise<types.Transport> {
+async function openTransport(
+  host: MediaHost,
+  device: types.Device,
+  direction: 'send' | 'recv',
+  created?: RequestResult<'media:createTransport'>,
+): Promise<types.Transport> {
   const { roomId } = host;
-  const params = await host.request('media:createTransport', { roomId, direction });
+  const params = created ?? (await host.request('media:createTransport', { roomId, direction }));
   const options = params as unknown as types.TransportOptions;
   const transport = direction === 'send' ? device.createSendTransport(options) : device.createRecvTransport(options);
   transport.on('connect', ({ dtlsParameters }, done, fail) => {
@@ -202,8 +231,14 @@ abstract class MediaSession {
     await this.setup(gen);
   }
 
-  protected async transport(gen: number, device: types.Device, direction: 'send' | 'recv'): Promise<types.Transport> {
-    const t = await openTransport(this.host, device, direction);
+  /** `created`: the server's transport when it was asked for already (its twin is made here). */
+  protected async transport(
+    gen: number,
+    device: types.Device,
+    direction: 'send' | 'recv',
+    created?: RequestResult<'media:createTransport'>,
+  ): Promise<types.Transport> {
+    const t = await openTransport(this.host, device, direction, created);
     if (this.stale(gen)) {
       t.close();
       throw new HawkerError('CLOSED', 'superseded');
@@ -440,6 +475,8 @@ export class Player extends MediaSession {
   private current: PlayerState = 'waiting';
   /** Serializes consumes: pushes and starts can race, and one consumer per producer must result. */
   private queue: Promise<void> = Promise.resolve();
+  /** Producers being consumed right now (the start consumes its tracks side by side, outside the queue). */
+  private readonly consuming = new Set<string>();
 
   private constructor(
     host: MediaHost,
@@ -518,12 +555,16 @@ export class Player extends MediaSession {
     this.consumers.clear();
     this.producers.clear();
     this.recv = null;
-    const caps = await this.host.request('media:capabilities', { roomId: this.host.roomId });
+    // Asked for with the join (first start only), else both at once now: one round trip, not two.
+    const prefetched = gen === 1 ? this.host.takeWatchStart?.()?.catch(() => undefined) : undefined;
+    const { caps, transport: created } = (await prefetched) ?? (await requestWatchStart(this.host));
     const device = await this.device(gen, caps.routerRtpCapabilities);
-    const transport = await this.transport(gen, device, 'recv');
+    const transport = await this.transport(gen, device, 'recv', created);
     this.recv = { device, transport };
-    for (const producer of [...caps.producers, ...this.pending.values()]) this.enqueue((g) => this.consume(g, producer));
+    // The tracks published now (video and audio) are consumed side by side: their consumes do not depend on each other.
+    const first = [...caps.producers, ...this.pending.values()];
     this.pending.clear();
+    await Promise.all(first.map((producer) => this.consume(gen, producer)));
     await this.queue;
     this.updateState();
   }
@@ -554,7 +595,17 @@ export class Player extends MediaSession {
 
   private async consume(gen: number, producer: ProducerInfo): Promise<void> {
     const recv = this.recv;
-    if (!recv || this.consumers.has(producer.id)) return;
+    if (!recv || this.consumers.has(producer.id) || this.consuming.has(producer.id)) return;
+    // Marked until the consumer is in `consumers`: a push for the same track meanwhile must not consume it twice.
+    this.consuming.add(producer.id);
+    try {
+      await this.consumeOn(gen, producer, recv);
+    } finally {
+      this.consuming.delete(producer.id);
+    }
+  }
+
+  private async consumeOn(gen: number, producer: ProducerInfo, recv: { device: types.Device; transport: types.Transport }): Promise<void> {
     const { roomId } = this.host;
     const params = await this.host.request('media:consume', {
       roomId,

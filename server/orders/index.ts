@@ -14,6 +14,8 @@ import { HotStateRecovery } from './recovery.ts';
 import { Ticker } from '../kernel/ticker.ts';
 import type { ShopStore } from '../shops/store.ts';
 import type { SelectionTerms } from '../selection/terms.ts';
+import type { Registry } from 'prom-client';
+import { orderPlaceTimer, type OrderTimer } from './metrics.ts';
 
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
 export { OrderService, type BanCheck, type PaymentEnqueuer } from './service.ts';
@@ -33,6 +35,8 @@ export function createOrders(
     ledger: LedgerHandle;
     /** Moderation's ban rule: a banned buyer's orders are refused. */
     bans: BanCheck;
+    /** The node's Prometheus registry: `hawker_orders_place_seconds` (absent: not timed). */
+    metrics?: Registry;
     /** Shop products and selection terms (issue 15): shop orders on every channel. */
     shops?: ShopStore;
     terms?: SelectionTerms;
@@ -41,6 +45,7 @@ export function createOrders(
   },
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
+  const timePlace: OrderTimer = deps.metrics ? orderPlaceTimer(deps.metrics) : (place) => place();
   const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
   const service = new OrderService(
     store,
@@ -78,7 +83,7 @@ export function createOrders(
     recovery,
     ready,
     onConnection(socket) {
-      on(socket, 'order:place', log, (input) => service.place(socket.data.principal, socket.data.rooms, input));
+      on(socket, 'order:place', log, (input) => timePlace(() => service.place(socket.data.principal, socket.data.rooms, input)));
       on(socket, 'order:cancel', log, ({ orderId }) => service.cancel(socket.data.principal, orderId));
     },
     close: async () => {

@@ -5,6 +5,7 @@ import type { LedgerHandle } from '../ledger/index.ts';
 import { startPaymentRuntime, type PaymentRuntime } from './runtime.ts';
 import type { Registry } from 'prom-client';
 import type { PaymentQueue } from './queue.ts';
+import { registerPaymentQueueMetrics } from './metrics.ts';
 import { webhookRoutes } from './webhook.ts';
 
 export type { PaymentGateway } from './gateway.ts';
@@ -32,5 +33,6 @@ export function createPayments(
   });
   if (runtime.processor) ctx.app.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
   mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
+  if (metrics) registerPaymentQueueMetrics(metrics, runtime.queue, log);
   return { name: 'payments', queue: runtime.queue, runtime, close: () => runtime.close() };
 }

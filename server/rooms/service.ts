@@ -20,6 +20,11 @@ export class RoomService {
   private buildSnapshot: SnapshotBuilder | undefined;
   /** Rooms each connection is joining right now (not yet in `data.rooms`): they hold a ROOMS_PER_SOCKET slot too. */
   private readonly joining = new WeakMap<HawkerSocket, Set<string>>();
+  /**
+   * Per connection, joins in flight and when each has (or has not) made the connection a member: what `isMember` waits
+   * for, so a page can ask for media in parallel with its join instead of one round trip after it.
+   */
+  private readonly membership = new WeakMap<HawkerSocket, Map<string, Promise<void>>>();
 
   constructor(private readonly ctx: HawkerContext) {
     this.store = new RoomStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
@@ -84,11 +89,32 @@ export class RoomService {
 
   async join(socket: HawkerSocket, roomId: string): Promise<RoomSnapshot> {
     const release = this.takeRoomSlot(socket, roomId);
+    let inFlight = this.membership.get(socket);
+    if (!inFlight) this.membership.set(socket, (inFlight = new Map()));
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const mine = inFlight;
+    mine.set(roomId, settled);
     try {
-      return await this.joinWithSlot(socket, roomId);
+      return await this.joinWithSlot(socket, roomId, settle);
     } finally {
+      settle(); // refused: the waiters see no membership
+      if (mine.get(roomId) === settled) mine.delete(roomId);
       release();
     }
+  }
+
+  /**
+   * Whether the connection is in the room, waiting first for a `room:join` of it in flight on this connection (until
+   * it makes the connection a member or fails). Events sent right after `room:join`, without waiting for its ack, then
+   * see the join they follow. Not a wait for joins that were never asked.
+   */
+  async isMember(socket: HawkerSocket, roomId: string): Promise<boolean> {
+    if (socket.data.rooms.has(roomId)) return true;
+    const pending = this.membership.get(socket)?.get(roomId);
+    if (!pending) return false;
+    await pending;
+    return socket.data.rooms.has(roomId);
   }
 
   /**
@@ -114,7 +140,8 @@ export class RoomService {
     return () => mine.delete(roomId);
   }
 
-  private async joinWithSlot(socket: HawkerSocket, roomId: string): Promise<RoomSnapshot> {
+  /** `member` is called once the connection counts as in the room (before the after-join hooks). */
+  private async joinWithSlot(socket: HawkerSocket, roomId: string, member: () => void = () => {}): Promise<RoomSnapshot> {
     const room = await this.store.mustGet(roomId);
     if (room.status === 'ended') throw AppError.conflict(`This live has ended (${room.endReason ?? 'ended'})`);
     await this.hooks.beforeJoin(room, socket); // may refuse
@@ -132,6 +159,7 @@ export class RoomService {
       throw err;
     }
     socket.data.rooms.add(roomId);
+    member();
     await this.hooks.afterJoin(room, socket); // notifications: never fails the join
     return snapshot;
   }

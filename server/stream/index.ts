@@ -29,6 +29,7 @@ export function createStream(
     ctx.media,
     {
       consumersPerRouter: config.MEDIASOUP_CONSUMERS_PER_ROUTER,
+      maxConsumersPerWorker: config.MEDIASOUP_MAX_CONSUMERS_PER_WORKER,
       keyFrameRequestDelayMs: config.MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS,
       maxIncomingBitrate: config.MEDIASOUP_MAX_INCOMING_BITRATE,
       initialAvailableOutgoingBitrate: config.MEDIASOUP_INITIAL_OUTGOING_BITRATE,

@@ -60,6 +60,17 @@ export function registerMediaMetrics(registry: Registry, service: MediaService):
     },
   });
 
+  new Gauge({
+    name: 'hawker_media_worker_stalled_requests',
+    help: 'Requests to a mediasoup worker past MEDIASOUP_REQUEST_TIMEOUT_MS and still unanswered (above 0: the worker takes no new viewers)',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const w of service.pool.workers) this.set({ worker: String(w.index) }, w.stalled);
+    },
+  });
+
   const perRoom = (name: string, help: string, pick: (s: RoomMediaStatsData) => number) =>
     new Gauge({
       name,

@@ -20,6 +20,8 @@ function toAppError(err: unknown): unknown {
       return AppError.conflict(err.message);
     case 'unavailable':
       return AppError.unavailable(err.message, err);
+    case 'full':
+      return err.limit ? AppError.quotaExceeded(err.limit.name, err.limit.max, err.message) : AppError.unavailable(err.message, err);
   }
 }
 
@@ -44,9 +46,13 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   const { media: service, rooms, log } = deps;
   const peerId = socket.id;
 
-  /** Every media event needs room membership first (room:join checks bans, ended rooms...). */
-  const joined = (roomId: string) => {
-    if (!socket.data.rooms.has(roomId)) throw AppError.forbidden('Join the room (room:join) before using its media');
+  /**
+   * Every media event needs room membership first (room:join checks bans, ended rooms...). A join of the room in
+   * flight on this connection is waited for, so a page sends `media:capabilities` and `media:createTransport` right
+   * behind `room:join` instead of one round trip after it (issue 20: first frame sooner).
+   */
+  const joined = async (roomId: string) => {
+    if (!(await rooms.isMember(socket, roomId))) throw AppError.forbidden('Join the room (room:join) before using its media');
   };
   /** Only the room's creator publishes (policy.canPublish); checked against the stored room, not the client's word. */
   const creatorOnly = async (roomId: string) => {
@@ -55,51 +61,51 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
     if (r.status === 'ended') throw AppError.conflict('This live has ended');
   };
   /** Operations on existing media: the room's media must exist on this node already. */
-  const existing = (roomId: string) => {
-    joined(roomId);
+  const existing = async (roomId: string) => {
+    await joined(roomId);
     const r = service.get(roomId);
     if (!r) throw AppError.notFound('Media for this room on this server (create a transport with media:createTransport first)');
     return r;
   };
 
   on(socket, 'media:capabilities', log, async ({ roomId }) => {
-    joined(roomId);
+    await joined(roomId);
     const routerRtpCapabilities = await media(() => service.rtpCapabilities());
     return { routerRtpCapabilities, producers: service.get(roomId)?.listProducers() ?? [] };
   });
 
   on(socket, 'media:createTransport', log, async ({ roomId, direction }) => {
-    joined(roomId);
+    await joined(roomId);
     if (direction === 'send') await creatorOnly(roomId);
     // The first transport of a room on this node creates its media (origin router); docs/media.md, multi-node.
     return media(async () => (await service.room(roomId)).createTransport(peerId, direction));
   });
 
   on(socket, 'media:connectTransport', log, async ({ roomId, transportId, dtlsParameters }) => {
-    await media(() => existing(roomId).connectTransport(peerId, transportId, dtlsParameters as types.DtlsParameters));
+    await media(async () => (await existing(roomId)).connectTransport(peerId, transportId, dtlsParameters as types.DtlsParameters));
     return {};
   });
 
   on(socket, 'media:closeTransport', log, async ({ roomId, transportId }) => {
-    await media(() => existing(roomId).closeTransport(peerId, transportId));
+    await media(async () => (await existing(roomId)).closeTransport(peerId, transportId));
     return {};
   });
 
   on(socket, 'media:restartIce', log, async ({ roomId, transportId }) => ({
-    iceParameters: await media(() => existing(roomId).restartIce(peerId, transportId)),
+    iceParameters: await media(async () => (await existing(roomId)).restartIce(peerId, transportId)),
   }));
 
   // The creator's client back on a new connection takes its held transport and tracks (docs/media.md, reconnect grace).
   on(socket, 'media:reattach', log, async ({ roomId, transportId }) => {
-    joined(roomId);
+    await joined(roomId);
     await creatorOnly(roomId);
-    return { producers: await media(() => existing(roomId).claimPeer(peerId, transportId)) };
+    return { producers: await media(async () => (await existing(roomId)).claimPeer(peerId, transportId)) };
   });
 
   on(socket, 'media:produce', log, async ({ roomId, transportId, kind, rtpParameters, paused }) => {
-    joined(roomId);
+    await joined(roomId);
     await creatorOnly(roomId);
-    const room = existing(roomId);
+    const room = await existing(roomId);
     const produced = await media(() => room.produce(peerId, transportId, kind, rtpParameters as types.RtpParameters, paused));
     // A room has one publisher, its creator: publishing anew (say, the studio page reloaded, which cannot reattach)
     // replaces tracks still held from a dropped connection, so viewers do not watch a frozen picture until it expires.
@@ -108,37 +114,37 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
   });
 
   on(socket, 'media:pauseProducer', log, async ({ roomId, producerId }) => {
-    await media(() => existing(roomId).pauseProducer(peerId, producerId));
+    await media(async () => (await existing(roomId)).pauseProducer(peerId, producerId));
     return {};
   });
 
   on(socket, 'media:resumeProducer', log, async ({ roomId, producerId }) => {
-    await media(() => existing(roomId).resumeProducer(peerId, producerId));
+    await media(async () => (await existing(roomId)).resumeProducer(peerId, producerId));
     return {};
   });
 
   on(socket, 'media:closeProducer', log, async ({ roomId, producerId }) => {
-    await media(() => existing(roomId).closeProducer(peerId, producerId));
+    await media(async () => (await existing(roomId)).closeProducer(peerId, producerId));
     return {};
   });
 
   on(socket, 'media:consume', log, ({ roomId, transportId, producerId, rtpCapabilities }) =>
-    media(() => existing(roomId).consume(peerId, transportId, producerId, rtpCapabilities as types.RtpCapabilities)),
+    media(async () => (await existing(roomId)).consume(peerId, transportId, producerId, rtpCapabilities as types.RtpCapabilities)),
   );
 
   on(socket, 'media:resume', log, async ({ roomId, consumerId }) => {
-    await media(() => existing(roomId).resumeConsumer(peerId, consumerId));
+    await media(async () => (await existing(roomId)).resumeConsumer(peerId, consumerId));
     return {};
   });
 
   on(socket, 'media:pause', log, async ({ roomId, consumerId }) => {
-    await media(() => existing(roomId).pauseConsumer(peerId, consumerId));
+    await media(async () => (await existing(roomId)).pauseConsumer(peerId, consumerId));
     return {};
   });
 
   on(socket, 'media:setPreferredLayers', log, async ({ roomId, consumerId, spatialLayer, temporalLayer }) => {
-    const layers = await media(() =>
-      existing(roomId).setPreferredLayers(
+    const layers = await media(async () =>
+      (await existing(roomId)).setPreferredLayers(
         peerId,
         consumerId,
         temporalLayer === undefined ? { spatialLayer } : { spatialLayer, temporalLayer },

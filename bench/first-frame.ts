@@ -1,0 +1,109 @@
+/**
+ * Issue 20 B / issue 17: navigation → first decoded frame in Chromium on loopback, through Hawker's own pages. A
+ * creator publishes from the studio page (headless Chromium, fake camera: a real browser encoder, which answers
+ * keyframe requests as a phone would); then `--runs N` viewers open `/room?id=...` one after the other, each in a
+ * fresh browser context (cold: no cached bundle, no socket), and bench/sfu/viewer-probe.js timestamps each stage of
+ * their join on the page's clock (ms since navigation start). Viewers are `--gap-ms` apart (default: the keyframe
+ * request delay plus 250 ms), so each one's keyframe request reaches the encoder rather than being coalesced with the
+ * previous viewer's: this measures one viewer arriving, not a crowd (bench:sfu does the crowd).
+ *
+ *   npm run bench:first-frame [-- --runs 20 --gap-ms 1250 --timeout 30]
+ */
+import { parseArgs } from 'node:util';
+import type { BrowserContext } from 'playwright-core';
+import type { Room, RoomMediaStats } from '@hawker/protocol';
+import { api } from '../harness/clients.ts';
+import { devIdentity, launchChromium, openPage } from '../harness/browser.ts';
+import { startNode, waitFor } from '../harness/node.ts';
+import { machineBusySeconds } from './lib/cpu.ts';
+import { onCleanup, runMain } from './lib/procs.ts';
+import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { benchRedis } from './lib/setup.ts';
+import { STAGES, viewersJoin, type ViewerJoin } from './sfu/viewers.ts';
+
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '20' },
+    'gap-ms': { type: 'string', default: '' },
+    timeout: { type: 'string', default: '30' },
+  },
+});
+const RUNS = Math.min(200, Math.max(1, Number(opt.runs)));
+const TIMEOUT_MS = Math.min(120, Math.max(5, Number(opt.timeout))) * 1000;
+
+async function main(): Promise<void> {
+  const redis = await benchRedis('first-frame');
+  const node = await startNode({ LOG_LEVEL: 'warn', MEDIASOUP_WORKERS: '1' }, redis.url);
+  onCleanup(() => node.close());
+  const delay = node.node.ctx.config.MEDIASOUP_KEYFRAME_REQUEST_DELAY_MS;
+  const gapMs = opt['gap-ms'] ? Number(opt['gap-ms']) : delay + 250;
+
+  const browser = await launchChromium(['--autoplay-policy=no-user-gesture-required'], {
+    handleSIGINT: false,
+    handleSIGTERM: false,
+    handleSIGHUP: false,
+  });
+  onCleanup(() => browser.close());
+
+  // --- The creator goes live from the studio with Chromium's fake camera and microphone.
+  const creator = await devIdentity(node.url, { userId: 'ff-creator', name: 'Creator', role: 'creator', agencyId: 'ff-agency' });
+  const created = await api<Room>(node.url, 'POST', '/api/rooms', creator.token, { title: 'First frame' });
+  const roomId = created.body.id;
+  const contexts: BrowserContext[] = [];
+  onCleanup(async () => {
+    for (const c of contexts) await c.close().catch(() => {});
+  });
+  const studio = await openPage(browser, `${node.url}/studio?room=${roomId}`, { identity: creator }, (c) => contexts.push(c));
+  await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 30_000);
+  await studio.page.getByTestId('go-live').click();
+  await waitFor(
+    'the studio publishing video',
+    async () =>
+      (await api<RoomMediaStats>(node.url, 'GET', `/api/rooms/${roomId}/media/stats`, creator.token)).body.producers?.some(
+        (p) => p.kind === 'video' && p.byteCount > 0,
+      ),
+    30_000,
+  );
+  progress(`creator live; ${RUNS} viewers, one at a time, ${gapMs} ms apart`);
+
+  const joins: ViewerJoin[] = [];
+  const busy0 = machineBusySeconds();
+  const t0 = Date.now();
+  for (let i = 0; i < RUNS; i++) {
+    // A page that does not even load in time (the shared box) is a failed run, recorded, not the end of the bench.
+    const [join] = await viewersJoin(browser, node.url, roomId, 1, `ff${i}`, TIMEOUT_MS).catch((err: Error) => [
+      { marks: {}, error: err.message.split('\n')[0] } as ViewerJoin,
+    ]);
+    joins.push(join!);
+    if (join?.error) progress(`viewer ${i}: ${join.error}`);
+    await new Promise((r) => setTimeout(r, gapMs));
+  }
+  const busyCores = (machineBusySeconds() - busy0) / ((Date.now() - t0) / 1000);
+
+  const seen = joins.filter((j) => j.marks.frame !== undefined);
+  const row = (label: string, pick: (j: ViewerJoin) => number | undefined) => {
+    const ms = joins.flatMap((j) => {
+      const v = pick(j);
+      return v === undefined ? [] : [v];
+    });
+    return [label, ms.length, round(percentile(ms, 50)), round(percentile(ms, 95)), ms.length ? round(Math.max(...ms)) : '–'];
+  };
+  const rows = [
+    row('socket opened (join starts)', (j) => j.marks.connect),
+    ...STAGES.map((s) => row(s, (j) => j.marks[s])),
+    row('frame − socket opened', (j) =>
+      j.marks.frame !== undefined && j.marks.connect !== undefined ? j.marks.frame - j.marks.connect : undefined,
+    ),
+    row('frame − DTLS connected', (j) =>
+      j.marks.frame !== undefined && j.marks.dtls !== undefined ? j.marks.frame - j.marks.dtls : undefined,
+    ),
+  ];
+  printTable(`navigation → stage, ms (${seen.length}/${RUNS} saw a frame; machine ${round(busyCores, 2)} busy cores)`, [
+    ['stage (ms since navigation)', 'n', 'p50', 'p95', 'max'],
+    ...rows,
+  ]);
+  const file = writeResult('first-frame', { runs: RUNS, gapMs, keyFrameRequestDelayMs: delay, busyCores, joins });
+  progress(`results in ${file}`);
+}
+
+runMain('bench:first-frame', main, 900);
