@@ -27,6 +27,7 @@ import { createWebhooks } from './webhooks/index.ts';
 import { createRefunds } from './refunds/index.ts';
 import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
+import { createUploads } from './uploads/index.ts';
 import { createSearch } from './search/index.ts';
 import { createStorefront, StorefrontService } from './storefront/index.ts';
 import { createFollows } from './follows/index.ts';
@@ -183,6 +184,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
       rooms: rooms.service,
     }),
   );
+  // Product pictures (issue 17): uploaded, stripped of metadata, served from /uploads/.
+  node.add(createUploads(ctx, auth));
   // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.
   node.add(createFulfilment(ctx, auth, { ledger, shops: shopStore, rooms: rooms.service, announcer: orders.service.store }));
 

@@ -61,6 +61,7 @@ import {
 } from './commerce.ts';
 import { OrderRefundUpdated } from './refunds.ts';
 import { Notice } from './centre.ts';
+import { ProductUpdated } from './summary.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -149,6 +150,8 @@ export const serverEventSpecs = defineServerEvents({
   // Commerce (server/catalog, server/flash-sale, server/orders)
   'product:pinned': PinnedProduct,
   'product:unpinned': ProductUnpinned,
+  // Issue 17: a listed product's title, pictures or prices changed (server/catalog)
+  'product:updated': ProductUpdated,
   'sale:scheduled': FlashSale,
   'sale:started': FlashSale,
   'sale:soldout': SaleSoldOut,
@@ -181,3 +184,5 @@ export interface InterServerEvents {
 export * from './selection.ts';
 export * from './centre.ts';
 export * from './recordings.ts';
+export * from './uploads.ts';
+export * from './summary.ts';
