@@ -115,7 +115,11 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
   // The money ledger's orders, one instance (one group-commit batcher) shared by every domain that writes or reads them.
   const ledger = ledgerOn(ctx.db);
-  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders);
+  // The live summary's audience: presence's peak and distinct viewers, likes' total.
+  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders, {
+    audience: (roomId) => presence.store.audience(roomId),
+    likes: (roomId) => likes.counter.total(roomId),
+  });
   const payments = createPayments(ctx, auth, ledger, metrics);
   const orders = createOrders(ctx, auth, {
     rooms: rooms.service,
@@ -143,6 +147,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     stock: stockLeft,
   });
   shops.service.onChange(search.service);
+  // Rooms that list a shop product are pushed its new prices and pictures (product:updated).
+  shops.service.onChange(catalog.service);
   const follows = createFollows(ctx, auth, {
     creator: (creatorId) => search.service.store.creator(creatorId),
     liveCreators: async () => new Set((await search.service.live.snapshot()).creators.keys()),

@@ -93,8 +93,26 @@ export class CatalogService {
 
   async update(p: Principal, roomId: string, productId: string, body: UpdateProductBody): Promise<Product> {
     await this.managedOpenRoom(p, roomId);
-    return this.store.update(roomId, productId, body);
+    const product = await this.store.update(roomId, productId, body);
+    this.io.to(roomChannel(roomId)).emit('product:updated', { roomId, product });
+    return product;
   }
+
+  /**
+   * A shop's products changed (the shops service's change listener, wired in server/domains.ts): each room that has
+   * one on its list is pushed the product as it shows it now (`product:updated`: new prices reach viewers at once).
+   */
+  async productsChanged(productIds: readonly string[]): Promise<void> {
+    for (const productId of productIds) {
+      for (const roomId of await this.store.roomsOf(productId)) {
+        const product = await this.store.get(roomId, productId);
+        if (product) this.io.to(roomChannel(roomId)).emit('product:updated', { roomId, product });
+      }
+    }
+  }
+
+  /** Shop settings do not show in rooms (ShopChangeListener). */
+  async shopChanged(): Promise<void> {}
 
   async adjustStock(p: Principal, roomId: string, productId: string, body: AdjustStockBody): Promise<Product> {
     await this.managedOpenRoom(p, roomId);
