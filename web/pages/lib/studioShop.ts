@@ -19,6 +19,8 @@ export class StudioShop {
   readonly element: HTMLElement;
   private readonly pickList = h('ul', { class: 'list', attrs: { 'data-testid': 'pick-list' } });
   private shopId: string | null = null;
+  /** Products whose editor is open: the list is rebuilt on every push, and an open editor must stay open. */
+  private readonly editing = new Set<string>();
 
   constructor(
     private readonly api: HawkerApi,
@@ -48,12 +50,16 @@ export class StudioShop {
     if (!p.shopId) return null;
     const edit = h('button', { class: 'btn btn-sm', text: t('studio.edit'), attrs: { type: 'button', 'data-testid': 'edit-product' } });
     const panel = h('div', { class: 'sku-editor stack', attrs: { hidden: true, 'data-testid': 'sku-editor' } });
-    edit.setAttribute('aria-expanded', 'false');
-    edit.addEventListener('click', () => {
-      panel.hidden = !panel.hidden;
-      edit.setAttribute('aria-expanded', String(!panel.hidden));
-      if (!panel.hidden) void this.fillEditor(p.id, panel);
-    });
+    const show = (open: boolean) => {
+      panel.hidden = !open;
+      edit.setAttribute('aria-expanded', String(open));
+      if (open) {
+        this.editing.add(p.id);
+        void this.fillEditor(p.id, panel);
+      } else this.editing.delete(p.id);
+    };
+    edit.addEventListener('click', () => show(panel.hidden));
+    show(this.editing.has(p.id));
     return h('div', { class: 'product-actions stack' }, edit, panel);
   }
 
