@@ -13,6 +13,7 @@ import type { Logger } from './kernel/log.ts';
 import { closeAll, type CloseStep } from './kernel/closeAll.ts';
 import type { Domain, HawkerContext, HawkerIo } from './kernel/context.ts';
 import { restBody } from './edge/rest.ts';
+import { UPLOAD_IMAGE_PATH } from '@hawker/protocol';
 import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
@@ -89,7 +90,7 @@ export class Hawker {
     const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool, dbBulk: ledger.bulkPool };
     const node = new Hawker(ctx, server, adapterRedis, ledger);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
-    app.use(restBody(config.REST_BODY_MAX_BYTES));
+    app.use(restBody(config.REST_BODY_MAX_BYTES, [UPLOAD_IMAGE_PATH]));
     app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now(), memoryWarnRatio: config.REDIS_MEMORY_WARN_RATIO }));
     return node;
   }

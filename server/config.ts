@@ -191,6 +191,13 @@ const EnvSchema = z.object({
    * against its creator. Reached: its recordings stop (with an alert) and clips are refused (QUOTA_EXCEEDED).
    */
   MEDIA_QUOTA_BYTES_PER_AGENCY: z.coerce.number().int().min(1_000_000).max(1e15).default(500_000_000_000),
+  // Image uploads (issue 17, docs/uploads.md).
+  /** Where uploaded pictures are kept (one file per content hash); unset: `$DATA_DIR/uploads`. */
+  UPLOADS_DIR: z.string().min(1).optional(),
+  /** Bytes one uploaded picture may have, as sent (PAYLOAD_TOO_LARGE above it). */
+  UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_000).max(100_000_000).default(5_000_000),
+  /** Bytes of stored pictures one user may have in total (QUOTA_EXCEEDED above it; the same picture twice counts once). */
+  UPLOAD_QUOTA_BYTES_PER_USER: z.coerce.number().int().min(1_000).max(1_000_000_000_000).default(500_000_000),
   // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a
   // typed QUOTA_EXCEEDED or RATE_LIMITED error whose details name the limit (the variable below).
   /** Rooms one creator may have open (not ended) at once. */

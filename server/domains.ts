@@ -29,6 +29,7 @@ import { createWebhooks } from './webhooks/index.ts';
 import { createRefunds } from './refunds/index.ts';
 import { createFulfilment } from './fulfilment/index.ts';
 import { createWeb } from './web/index.ts';
+import { createUploads } from './uploads/index.ts';
 import { createSearch } from './search/index.ts';
 import { createStorefront, StorefrontService } from './storefront/index.ts';
 import { createFollows } from './follows/index.ts';
@@ -118,7 +119,11 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const sales = createFlashSales(ctx, auth, rooms.service, catalog.service);
   // The money ledger's orders, one instance (one group-commit batcher) shared by every domain that writes or reads them.
   const ledger = ledgerOn(ctx.db);
-  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders);
+  // The live summary's audience: presence's peak and distinct viewers, likes' total.
+  const analytics = createAnalytics(ctx, auth, rooms.service, catalog.service.store, ledger.orders, {
+    audience: (roomId) => presence.store.audience(roomId),
+    likes: (roomId) => likes.counter.total(roomId),
+  });
   const payments = createPayments(ctx, auth, ledger, metrics);
   const orders = createOrders(ctx, auth, {
     rooms: rooms.service,
@@ -153,6 +158,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     shopChanged: async () => {},
     pricesChanged: (productId, changes) => catalog.service.shopPricesChanged(productId, changes),
   });
+  // Rooms that list a shop product are pushed its new prices and pictures (product:updated).
+  shops.service.onChange(catalog.service);
   const follows = createFollows(ctx, auth, {
     creator: (creatorId) => search.service.store.creator(creatorId),
     liveCreators: async () => new Set((await search.service.live.snapshot()).creators.keys()),
@@ -209,6 +216,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
       rooms: rooms.service,
     }),
   );
+  // Product pictures (issue 17): uploaded, stripped of metadata, served from /uploads/.
+  node.add(createUploads(ctx, auth));
   // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.
   node.add(createFulfilment(ctx, auth, { ledger, shops: shopStore, rooms: rooms.service, announcer: orders.service.store }));
 

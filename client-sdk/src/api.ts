@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type {
+  RoomSummary,
+  UploadedImage,
   AgencyAnalytics,
   ApprovedRefundRequest,
   ApproveRefundRequestBody,
@@ -390,6 +392,28 @@ export class HawkerApi {
   }
 
   /**
+   * A live's summary: peak and distinct viewers, likes, best sellers; orders and GMV for the room's staff (null for
+   * others). Works while live and after the end.
+   *
+   * @example
+   * const { peakViewers, topProducts } = await api.roomSummary(roomId);
+   */
+  roomSummary(roomId: string): Promise<RoomSummary> {
+    return this.call('GET', `${roomPath(roomId)}/summary`);
+  }
+
+  /**
+   * Uploads a product picture (creators, merchants): a PNG, JPEG or WebP file, at most the server's UPLOAD_MAX_BYTES.
+   * Its metadata is stripped; put the answer's `url` in a product's images.
+   *
+   * @example
+   * const { url } = await api.uploadImage(fileInput.files[0]);
+   */
+  uploadImage(image: Blob): Promise<UploadedImage> {
+    return this.call('POST', '/api/uploads/images', image);
+  }
+
+  /**
    * The agency's commerce counters over all its rooms (owner, moderators, admins).
    *
    * @example
@@ -739,7 +763,7 @@ export class HawkerApi {
   }
 
   /**
-   * Any JSON endpoint: sends `body` as JSON with the bearer token and resolves with the parsed response, or rejects
+   * Any JSON endpoint: sends `body` as JSON (a Blob as its bytes) with the bearer token and resolves with the parsed response, or rejects
    * with the server's typed error. The typed methods above are built on it.
    *
    * @example
@@ -748,13 +772,15 @@ export class HawkerApi {
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    if (body !== undefined) headers['content-type'] = 'application/json';
+    // A Blob (an uploaded file) goes as its bytes; anything else as JSON.
+    const raw = typeof Blob !== 'undefined' && body instanceof Blob;
+    if (body !== undefined) headers['content-type'] = raw ? body.type || 'application/octet-stream' : 'application/json';
     let res: Response;
     try {
       res = await fetch(`${this.url}${path}`, {
         method,
         headers,
-        ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+        ...(body !== undefined ? { body: raw ? body : JSON.stringify(body) } : {}),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {

@@ -22,6 +22,16 @@ export const ErrorCode = {
    * is its value. Nothing changed; free something up (end a room, close a tab) before retrying.
    */
   QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
+  /**
+   * The request's body is over a size limit (an uploaded image over UPLOAD_MAX_BYTES): `details.limit` names it and
+   * `details.max` is its value in bytes. Nothing was stored; send something smaller.
+   */
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  /**
+   * The body is not of a type this endpoint takes, judged by its bytes, never by its name or Content-Type (an upload that
+   * is not a PNG, JPEG or WebP image: SVG, HTML...). `details.allowed` lists what is. Nothing was stored.
+   */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   /** The request conflicts with current state (e.g. room already ended). */
   CONFLICT: 'CONFLICT',
   /** A dependency (Redis, media worker) is unavailable; retry later. */

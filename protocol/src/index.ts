@@ -62,6 +62,7 @@ import {
 } from './commerce.ts';
 import { OrderRefundUpdated } from './refunds.ts';
 import { AgencyDashboard, DashboardWatchInput, Notice } from './centre.ts';
+import { ProductUpdated } from './summary.ts';
 
 export * from './auth.ts';
 export * from './common.ts';
@@ -154,6 +155,8 @@ export const serverEventSpecs = defineServerEvents({
   'product:pinned': PinnedProduct,
   'product:unpinned': ProductUnpinned,
   'product:price': ProductPriceChanged,
+  // Issue 17: a listed product's title, pictures or prices changed (server/catalog)
+  'product:updated': ProductUpdated,
   'sale:scheduled': FlashSale,
   'sale:started': FlashSale,
   'sale:soldout': SaleSoldOut,
@@ -189,3 +192,5 @@ export * from './selection.ts';
 export * from './centre.ts';
 export * from './recordings.ts';
 export * from './clips.ts';
+export * from './uploads.ts';
+export * from './summary.ts';

@@ -8,12 +8,13 @@ import { AgencyParams } from '@hawker/protocol';
 import { RoomIdParams } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 import { analyticsKeys } from './keys.ts';
-import { AnalyticsService } from './service.ts';
+import { type AudienceSource, AnalyticsService } from './service.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { AgencyDashboards, type CreatorNames } from './dashboard.ts';
 
 export { analyticsKeys, type AnalyticsKeys } from './keys.ts';
 export { AgencyDashboards, type CreatorNames } from './dashboard.ts';
+export type { AudienceSource } from './service.ts';
 
 /**
  * Room and agency commerce analytics: `product:impression` / `product:click` socket events, batched per tick, and
@@ -25,13 +26,18 @@ export function createAnalytics(
   rooms: RoomService,
   catalog: CatalogStore,
   ledger: LedgerOrders,
+  audience: AudienceSource | null = null,
 ): Domain & { onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'analytics' });
-  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ledger);
+  const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ledger, audience);
   const r = Router();
   r.get(
     '/api/rooms/:roomId/analytics',
     rest({ params: RoomIdParams }, ({ params, principal }) => service.room(principal, params.roomId)),
+  );
+  r.get(
+    '/api/rooms/:roomId/summary',
+    rest({ params: RoomIdParams }, ({ params, principal }) => service.summary(principal, params.roomId)),
   );
   r.get(
     '/api/agencies/:agencyId/analytics',

@@ -3,7 +3,7 @@ import { policy } from '../edge/policy.ts';
 import type { CatalogStore } from '../catalog/store.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Principal } from '@hawker/protocol';
-import type { AgencyAnalytics, CommerceCounters, RoomAnalytics } from '@hawker/protocol';
+import { type AgencyAnalytics, type CommerceCounters, type RoomAnalytics, type RoomSummary, SUMMARY_TOP_PRODUCTS } from '@hawker/protocol';
 import type { RoomService } from '../rooms/service.ts';
 import type { AnalyticsKeys } from './keys.ts';
 import type { HawkerSocket } from '../kernel/context.ts';
@@ -12,6 +12,12 @@ import type { LedgerOrders } from '../ledger/index.ts';
 /** How long a node trusts its cached view of a room's agency and product ids. */
 const ROOM_CACHE_MS = 2_000;
 const ROOM_CACHE_MAX = 10_000;
+
+/** What a live's summary needs of the live room's domains: presence's audience and the like total. */
+export interface AudienceSource {
+  audience(roomId: string): Promise<{ peakViewers: number; totalViewers: number }>;
+  likes(roomId: string): Promise<number>;
+}
 
 interface RoomInfo {
   at: number;
@@ -43,6 +49,7 @@ export class AnalyticsService {
     private readonly roomService: RoomService,
     private readonly catalog: CatalogStore,
     private readonly ledger: LedgerOrders,
+    private readonly audience: AudienceSource | null = null,
   ) {}
 
   /** Counts a product card impression; false when this connection already counted one for the product. */
@@ -102,6 +109,31 @@ export class AnalyticsService {
       entry[m[1] === 'imp' ? 'impressions' : 'clicks'] = Number(v);
     }
     return { roomId, ...counters(h), ...money, products };
+  }
+
+  /**
+   * A live's summary (GET /api/rooms/:roomId/summary): audience and best sellers for anyone signed in; orders and money
+   * only for those who see the room's analytics (policy.canSeeRoomAnalytics), null for the others.
+   */
+  async summary(p: Principal, roomId: string): Promise<RoomSummary> {
+    const room = await this.roomService.store.mustGet(roomId);
+    const staff = policy.canSeeRoomAnalytics(p, room);
+    const [audience, likes, top, money] = await Promise.all([
+      this.audience?.audience(roomId) ?? { peakViewers: 0, totalViewers: 0 },
+      this.audience?.likes(roomId) ?? 0,
+      this.ledger.topProducts(roomId, SUMMARY_TOP_PRODUCTS),
+      staff ? this.ledger.moneyCounters({ roomId }) : null,
+    ]);
+    return {
+      roomId,
+      status: room.status,
+      ...audience,
+      likes,
+      orders: money?.orders ?? null,
+      paidOrders: money?.paidOrders ?? null,
+      gmv: money?.gmv ?? null,
+      topProducts: top.map((x) => ({ ...x, gmv: staff ? x.gmv : null })),
+    };
   }
 
   async agency(p: Principal, agencyId: string): Promise<AgencyAnalytics> {

@@ -107,6 +107,8 @@ export class CatalogService {
     if (before && before.price !== after.price) {
       this.pushPrice(roomId, productId, [{ skuId: null, price: after.price, previousPrice: before.price }], after.updatedAt);
     }
+    // Viewers' cards, bags and sheets show the product as it is now (title, pictures, prices).
+    this.io.to(roomChannel(roomId)).emit('product:updated', { roomId, product: after });
     return after;
   }
 
@@ -125,6 +127,22 @@ export class CatalogService {
     const push: ProductPriceChanged = { roomId, productId, changes: [...changes], at };
     this.io.to(roomChannel(roomId)).emit('product:price', push);
   }
+
+  /**
+   * A shop's products changed (the shops service's change listener, wired in server/domains.ts): each room that has
+   * one on its list is pushed the product as it shows it now (`product:updated`: new prices reach viewers at once).
+   */
+  async productsChanged(productIds: readonly string[]): Promise<void> {
+    for (const productId of productIds) {
+      for (const roomId of await this.store.roomsOf(productId)) {
+        const product = await this.store.get(roomId, productId);
+        if (product) this.io.to(roomChannel(roomId)).emit('product:updated', { roomId, product });
+      }
+    }
+  }
+
+  /** Shop settings do not show in rooms (ShopChangeListener). */
+  async shopChanged(): Promise<void> {}
 
   async adjustStock(p: Principal, roomId: string, productId: string, body: AdjustStockBody): Promise<Product> {
     await this.managedOpenRoom(p, roomId);

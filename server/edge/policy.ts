@@ -159,6 +159,10 @@ export const policy = {
   canReviewSelection(p: Principal, shop: ShopRef): boolean {
     return policy.canManageShopProducts(p, shop);
   },
+  /** Upload product pictures (server/uploads): those who make products, creators and merchants, and admins. */
+  canUploadImages(p: Principal): boolean {
+    return p.role === 'creator' || p.role === 'merchant' || p.role === 'admin';
+  },
   /** Sell other shops' products for commission (the selection market, applications): creators (and admins, to look). */
   canSell(p: Principal): boolean {
     return p.role === 'creator' || p.role === 'admin';

@@ -106,10 +106,11 @@ export function sendError(res: Response, err: unknown, log: Logger, next?: NextF
  * than ignored (a handler would otherwise see no body at all); an oversized one is refused by the JSON parser (413,
  * restErrorHandlers) after at most `maxBytes` are read. Both answers close the connection, so the rest of a large
  * upload is not drained. The raw bytes are kept on the request (`RawBodyRequest.rawBody`): webhook signatures are
- * computed over them.
+ * computed over them. `rawPaths`: POST routes that read their own body (server/uploads), skipped here.
  */
-export function restBody(maxBytes: number): RequestHandler[] {
+export function restBody(maxBytes: number, rawPaths: readonly string[] = []): RequestHandler[] {
   const requireJson: RequestHandler = (req, res, next) => {
+    if (isRaw(req)) return next();
     // type-is's rule: a request has a body when it says Transfer-Encoding or a non-zero Content-Length.
     const hasBody = req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] ?? '0') !== '0';
     if (!hasBody || req.is('application/json')) return next();
@@ -120,7 +121,10 @@ export function restBody(maxBytes: number): RequestHandler[] {
       ).toWire(),
     });
   };
-  return [requireJson, express.json({ limit: maxBytes, verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) })];
+  // Routes that read their own body (an image upload's raw bytes, bounded by its own limit) pass untouched.
+  const isRaw = (req: Request) => req.method === 'POST' && rawPaths.includes(req.path);
+  const json = express.json({ limit: maxBytes, verify: (req, _res, buf) => void ((req as RawBodyRequest).rawBody = buf) });
+  return [requireJson, (req, res, next) => (isRaw(req) ? next() : json(req, res, next))];
 }
 
 /** Final express middleware: malformed JSON bodies, oversized bodies and unknown routes get typed errors too. */

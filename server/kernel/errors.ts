@@ -9,6 +9,8 @@ const HTTP_STATUS: Record<ErrorCode, number> = {
   UNKNOWN_EVENT: 400,
   RATE_LIMITED: 429,
   QUOTA_EXCEEDED: 429,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   CONFLICT: 409,
   UNAVAILABLE: 503,
   INTERNAL: 500,
@@ -77,6 +79,14 @@ export class AppError extends Error {
    * A quota is used up: `name` is the limit (its configuration variable), `max` its value; `message` says what to do
    * (e.g. "end one of your rooms first").
    */
+  /** A body over the size limit `name` (`max` bytes): 413, `details.limit` and `details.max`. */
+  static payloadTooLarge(name: string, max: number, message: string): AppError {
+    return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, message, { details: { limit: name, max } satisfies LimitDetails });
+  }
+  /** A body whose bytes are none of the types `allowed`: 415. */
+  static unsupportedMediaType(message: string, allowed: readonly string[]): AppError {
+    return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, message, { details: { allowed } });
+  }
   static quotaExceeded(name: string, max: number, message: string): AppError {
     const details: LimitDetails = { limit: name, max };
     return new AppError(ErrorCode.QUOTA_EXCEEDED, message, { details });

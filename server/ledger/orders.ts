@@ -607,6 +607,24 @@ export class LedgerOrders {
     return [...out.values()].sort((a, b) => b.paidUnits - a.paidUnits || a.id.localeCompare(b.id)).slice(0, top);
   }
 
+  /**
+   * A room's best sellers (issue 17's live summary): paid units and paid amount less refunds per product and currency,
+   * most units first, then most money; orders the room's replay sold count too (they carry its room id).
+   */
+  async topProducts(
+    roomId: string,
+    limit: number,
+  ): Promise<{ productId: string; title: string; currency: string; paidUnits: number; gmv: number }[]> {
+    const { rows } = await this.pool.query<{ product_id: string; title: string; currency: string; units: number; gmv: string }>(
+      `SELECT product_id, max(title) AS title, currency, sum(quantity)::int AS units,
+              sum(amount - refunded_amount)::bigint AS gmv
+       FROM orders WHERE room_id = $1 AND acknowledged AND status = 'paid'
+       GROUP BY product_id, currency ORDER BY units DESC, gmv DESC, product_id LIMIT $2`,
+      [roomId, limit],
+    );
+    return rows.map((r) => ({ productId: r.product_id, title: r.title, currency: r.currency, paidUnits: r.units, gmv: Number(r.gmv) }));
+  }
+
   /** The order's history, oldest first. */
   async events(orderId: string): Promise<OrderTimelineEvent[]> {
     return (await this.eventsOf([orderId])).get(orderId) ?? [];

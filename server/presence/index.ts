@@ -40,12 +40,14 @@ export function createPresence(
    */
   const writeShare = async (local: LocalRoom): Promise<void> => {
     const roomId = local.room.id;
-    const changed = [...local.changed];
+    // The creator is in the room (chat, ticks) but never one of its viewers: kept out of every share.
+    const creator = local.room.creatorId;
+    const changed = [...local.changed].filter((u) => u !== creator);
     local.changed.clear();
     const moved = sourcesMoved.delete(roomId);
     // Taken with the changes: once this write has run, the share in Redis must have exactly this many users (writes go
     // out on one connection, in order, and each carries every change made before it was taken).
-    const expected = local.distinctUsers;
+    const expected = local.distinctUsers - (local.users.has(creator) ? 1 : 0);
     let share: number;
     try {
       share = await store.sync(roomId, {
@@ -62,7 +64,12 @@ export function createPresence(
     // The share is not what this node wrote: other nodes reaped it while this one was too slow to heartbeat, Redis lost
     // data, or an earlier write failed after this one was taken. Rewrite it whole from what this node knows.
     log.warn({ roomId, share, expected }, 'presence share out of step; rewriting it');
-    await store.sync(roomId, { joined: [...local.users.keys()], left: [], sourcesMoved: false, rewrite: true });
+    await store.sync(roomId, {
+      joined: [...local.users.keys()].filter((u) => u !== creator),
+      left: [],
+      sourcesMoved: false,
+      rewrite: true,
+    });
   };
 
   localRooms.addParticipant({
@@ -128,9 +135,9 @@ export function createPresence(
     snapshot: {
       async stats(room, { principal, observer }) {
         // The joiner's share is written in afterJoin, later: count them now so the snapshot matches the next broadcast.
-        // An observer (agency console) is never counted.
+        // An observer (agency console) and the creator are never counted.
         const [viewers, likes] = await Promise.all([
-          store.count(room.id, observer ? undefined : principal.userId),
+          store.count(room.id, observer || principal.userId === room.creatorId ? undefined : principal.userId),
           sources.likes.total(room.id),
         ]);
         return { roomId: room.id, viewers, likes };

@@ -6,6 +6,10 @@ import type { RoomStats } from '@hawker/protocol';
 export const presenceKeys = (p: string) => ({
   /** Hash: user id -> number of nodes whose share of the room holds the user. Its length is the viewer count. */
   viewers: (roomId: string) => `${p}presence:viewers:${roomId}`,
+  /** Hash: a room's audience, `peak` (most viewers at once) and `total` (distinct viewers, set when it ends). Kept. */
+  audience: (roomId: string) => `${p}presence:audience:${roomId}`,
+  /** HyperLogLog: a live room's distinct viewers so far; folded into `audience` when the room ends. */
+  seen: (roomId: string) => `${p}presence:seen:${roomId}`,
   /** Set: the users with a socket in the room through one node (that node's share). */
   share: (nodeId: string, roomId: string) => `${p}presence:share:${nodeId}:${roomId}`,
   /** Set: the rooms where a node's share is not empty (what to take back when the node dies). */
@@ -72,7 +76,7 @@ export class PresenceStore {
     return Number(
       await this.lua.run(
         'sync',
-        [k.viewers(roomId), k.share(this.nodeId, roomId), k.nodeRooms(this.nodeId), k.changed],
+        [k.viewers(roomId), k.share(this.nodeId, roomId), k.nodeRooms(this.nodeId), k.changed, k.audience(roomId), k.seen(roomId)],
         [roomId, c.sourcesMoved ? 1 : 0, c.rewrite ? 1 : 0, c.joined.length, ...c.joined, ...c.left],
       ),
     );
@@ -85,6 +89,19 @@ export class PresenceStore {
     // One transaction: the user's other node leaving between the two reads would otherwise count them twice.
     const [[, viewers], [, counted]] = (await this.redis.multi().hlen(key).hexists(key, userId).exec()) as [[null, number], [null, number]];
     return viewers + (counted ? 0 : 1);
+  }
+
+  /**
+   * A room's audience: the most viewers at once and the distinct viewers (so far while live, HyperLogLog-approximate
+   * above a few thousand). The creator is never counted (server/presence/index.ts keeps them out of every share).
+   */
+  async audience(roomId: string): Promise<{ peakViewers: number; totalViewers: number }> {
+    const k = this.keys;
+    const [[, h], [, seen]] = (await this.redis.multi().hgetall(k.audience(roomId)).pfcount(k.seen(roomId)).exec()) as [
+      [null, Record<string, string>],
+      [null, number],
+    ];
+    return { peakViewers: Number(h.peak ?? 0), totalViewers: Math.max(Number(h.total ?? 0), seen) };
   }
 
   /** Viewer counts of several rooms, in order. */
@@ -150,8 +167,13 @@ export class PresenceStore {
    */
   async forget(roomId: string): Promise<void> {
     const k = this.keys;
+    // The distinct count is kept (a few bytes) and its HyperLogLog (up to 12 KB) dropped. Every node runs this: the first
+    // folds the count in; the others find the HyperLogLog gone and keep it (HSETNX).
+    const total = await this.redis.pfcount(k.seen(roomId));
+    if (total > 0) await this.redis.hsetnx(k.audience(roomId), 'total', total);
     await this.redis
       .multi()
+      .del(k.seen(roomId))
       .del(k.viewers(roomId), k.share(this.nodeId, roomId))
       .srem(k.nodeRooms(this.nodeId), roomId)
       .srem(k.changed, roomId)

@@ -19,6 +19,7 @@ import { byId, h, icon, replace } from './lib/dom.ts';
 import { compact, initials } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
+import { showEndedRoom } from './lib/endedRoom.ts';
 import { RoomShop } from './lib/shop.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
@@ -47,6 +48,10 @@ async function enter(identity: Identity, id: string): Promise<void> {
     // `watch`: capabilities and the receive transport are asked for with the join, so video starts a round trip sooner.
     room = await LiveRoom.join(location.origin, identity.token, id, { watch: true });
   } catch (err) {
+    // An ended live is no longer joined: its page shows the summary and the products that keep selling.
+    const api = new HawkerApi(location.origin, identity.token);
+    const ended = await api.getRoom(id).catch(() => null);
+    if (ended?.status === 'ended') return showEndedRoom(api, ended, identity.principal.userId);
     showNotice({
       title: t('room.cannotJoin'),
       message: describeError(err),
@@ -115,8 +120,15 @@ class RoomView {
       if (code === 'CLOSED_BY_CLIENT') return;
       this.banner.hide();
       this.shop.sheets.remove();
+      if (code === 'ROOM_ENDED') {
+        void this.room.api.getRoom(this.room.roomId).then(
+          (r) => showEndedRoom(this.room.api, r, this.room.snapshot.you.userId),
+          () => showEndedRoom(this.room.api, { ...this.room.room, status: 'ended' }, this.room.snapshot.you.userId),
+        );
+        return;
+      }
       showNotice({
-        title: code === 'ROOM_ENDED' ? t('room.endedTitle') : code === 'KICKED' ? t('room.kickedTitle') : t('room.leftTitle'),
+        title: code === 'KICKED' ? t('room.kickedTitle') : t('room.leftTitle'),
         message: t('room.closedHint', { reason }),
         action: { label: t('room.seeLive'), href: '/#live-now' },
         testId: 'room-ended',

@@ -13,13 +13,17 @@ import {
   type CommerceState,
   type Product,
   type Publisher,
+  type Order,
   type Room,
   type RoomAnalytics,
 } from '@hawker/client-sdk';
 import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
+import { t } from './lib/i18n.ts';
 import { unitsLeft } from './lib/shop.ts';
+import { StudioShop } from './lib/studioShop.ts';
+import { summaryCard } from './lib/summary.ts';
 import type { Identity } from './lib/identity.ts';
 import { armedButton, ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
 
@@ -149,6 +153,15 @@ class Studio {
     text: 'Mute mic',
     attrs: { type: 'button', 'data-testid': 'toggle-mic' },
   });
+  private readonly cameraSelect = h('select', { attrs: { 'data-testid': 'camera-select', 'aria-label': t('studio.camera') } });
+  private readonly orientationSelect = h(
+    'select',
+    { attrs: { 'data-testid': 'orientation', 'aria-label': t('studio.orientation') } },
+    h('option', { text: t('studio.portrait'), attrs: { value: 'portrait' } }),
+    h('option', { text: t('studio.landscape'), attrs: { value: 'landscape' } }),
+  );
+  private readonly buyers = h('ul', { class: 'list buyers', attrs: { 'data-testid': 'buyers', 'aria-live': 'polite' } });
+  private readonly shop: StudioShop;
   private camera: MediaStream | null = null;
   private publisher: Publisher | null = null;
   private readonly counters = {
@@ -170,6 +183,7 @@ class Studio {
     const snap = room.snapshot;
     this.commerce = commerceStateFromSnapshot(snap);
     this.chat = new ChatPanel(snap, { mod: { moderation: room.moderation, selfId: snap.you.userId }, send: (text) => room.chat(text) });
+    this.shop = new StudioShop(room.api, room.roomId, room.room.creatorName, () => this.loadProducts());
     this.render();
     this.renderStats(snap.stats);
     this.preview.muted = true; // the creator must not hear themselves
@@ -201,14 +215,22 @@ class Studio {
       this.renderStatus();
       void this.loadProducts();
     });
+    room.on('product:updated', ({ product }) => {
+      this.products = this.products.map((p) => (p.id === product.id ? product : p));
+      this.renderProducts();
+    });
     room.on('closed', ({ code, reason }) => {
       this.stopCamera();
       if (code === 'CLOSED_BY_CLIENT') return;
+      if (code === 'ROOM_ENDED') {
+        void this.showEnd();
+        return;
+      }
       showNotice({
-        title: code === 'ROOM_ENDED' ? 'Your live has ended' : 'The studio was disconnected',
-        message: code === 'ROOM_ENDED' ? `${reason}. Thanks for streaming! Start another live whenever you are ready.` : `${reason}.`,
-        action: { label: 'Plan your next live', href: '/studio' },
-        testId: 'live-ended',
+        title: 'The studio was disconnected',
+        message: `${reason}.`,
+        action: { label: t('studio.nextLive'), href: '/studio' },
+        testId: 'studio-closed',
       });
     });
   }
@@ -257,6 +279,12 @@ class Studio {
             h('div', { class: 'row' }, this.camButton, this.micButton, h('div', { class: 'grow' }), this.goLiveButton, this.endButton),
             h(
               'div',
+              { class: 'row wrap camera-setup' },
+              h('label', { class: 'field grow' }, t('studio.camera'), this.cameraSelect),
+              h('label', { class: 'field' }, t('studio.orientation'), this.orientationSelect),
+            ),
+            h(
+              'div',
               { class: 'counters' },
               h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: 'Viewers' })),
               h('div', { class: 'counter' }, this.counters.likes, h('span', { text: 'Likes' })),
@@ -280,7 +308,13 @@ class Studio {
             { class: 'card' },
             h('div', { class: 'card-head' }, h('h2', { text: 'Products' })),
             this.productList,
-            this.productForm(),
+            this.shop.element,
+          ),
+          h(
+            'section',
+            { class: 'card', attrs: { 'aria-labelledby': 'buyers-title' } },
+            h('div', { class: 'card-head' }, h('h2', { text: t('studio.buyers'), attrs: { id: 'buyers-title' } })),
+            this.buyers,
           ),
           h(
             'section',
@@ -292,6 +326,7 @@ class Studio {
         ),
       ),
     );
+    for (const sel of [this.cameraSelect, this.orientationSelect]) sel.addEventListener('change', () => void this.startCamera());
     this.camButton.addEventListener('click', () => void withButton(this.camButton, () => this.toggle('video', this.camButton)));
     this.micButton.addEventListener('click', () => void withButton(this.micButton, () => this.toggle('audio', this.micButton)));
     this.renderStatus();
@@ -322,6 +357,60 @@ class Studio {
     }
     this.counters.orders.textContent = compact(a.orders);
     this.counters.gmv.textContent = moneyTotals(a.gmv);
+    try {
+      this.renderBuyers((await this.room.api.roomOrders(this.room.roomId, { limit: 20 })).orders);
+    } catch {
+      // the list keeps its last rows; the next poll retries
+    }
+  }
+
+  /** The newest orders of the live: who bought what, and where each stands. */
+  private renderBuyers(orders: Order[]): void {
+    if (!orders.length) {
+      replace(this.buyers, h('li', { class: 'empty', text: t('studio.noBuyers') }));
+      return;
+    }
+    replace(
+      this.buyers,
+      ...orders.map((o) =>
+        h(
+          'li',
+          { class: 'list-item', attrs: { 'data-testid': 'buyer' } },
+          h(
+            'div',
+            { class: 'grow' },
+            h('div', { class: 'title', text: o.title }),
+            h('div', { class: 'muted small', text: `${o.buyerId} · ${clock(o.createdAt)} · ×${o.quantity}` }),
+          ),
+          h('span', { class: o.status === 'paid' ? 'pill pill-live' : 'pill', text: t(`studio.order.${o.status}`) }),
+          h('b', { text: money(o.amount, o.currency) }),
+        ),
+      ),
+    );
+  }
+
+  /** The live ended: its summary, and the way to the next one. */
+  private async showEnd(): Promise<void> {
+    const main = byId('main');
+    main.className = 'page page-narrow';
+    const head = h(
+      'div',
+      { class: 'card stack', attrs: { 'data-testid': 'live-ended' } },
+      h('h1', { text: t('studio.endedTitle') }),
+      h('p', { class: 'muted', text: t('studio.endedHint') }),
+      h(
+        'div',
+        { class: 'row wrap' },
+        h('a', { class: 'btn btn-primary', text: t('studio.nextLive'), attrs: { href: '/studio' } }),
+        h('a', { class: 'btn', text: t('studio.endedRoom'), attrs: { href: `/room?id=${encodeURIComponent(this.room.roomId)}` } }),
+      ),
+    );
+    replace(main, h('div', { class: 'stack' }, head));
+    try {
+      main.firstElementChild?.appendChild(summaryCard(await this.room.api.roomSummary(this.room.roomId)));
+    } catch (err) {
+      main.firstElementChild?.appendChild(h('p', { class: 'muted', text: describeError(err) }));
+    }
   }
 
   /** Applies commerce events (pushes, reads, acknowledgements) with the SDK's reducer and re-renders what changed. */
@@ -389,61 +478,11 @@ class Studio {
           ),
           pinned ? h('span', { class: 'pill pill-live', text: 'Pinned' }) : null,
           button,
+          this.shop.actions(p),
         );
       }),
     );
     this.renderSaleProducts();
-  }
-
-  private productForm(): HTMLElement {
-    const samples = ['scarf', 'sneaker', 'lipstick', 'headphones'];
-    const title = h('input', { attrs: { name: 'title', maxlength: 120, placeholder: 'Silk scarf', 'data-testid': 'product-title' } });
-    const price = h('input', {
-      attrs: { name: 'price', type: 'number', min: '0.01', step: '0.01', placeholder: '19.99', 'data-testid': 'product-price' },
-    });
-    const stock = h('input', {
-      attrs: { name: 'stock', type: 'number', min: '1', step: '1', value: '100', 'data-testid': 'product-stock' },
-    });
-    const image = h(
-      'select',
-      { attrs: { name: 'image', 'data-testid': 'product-image' } },
-      ...samples.map((x) => h('option', { text: x, attrs: { value: x } })),
-    );
-    const add = h('button', { class: 'btn', text: 'Add product', attrs: { type: 'submit', 'data-testid': 'add-product' } });
-    return h(
-      'form',
-      {
-        class: 'form-grid spaced',
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            const cents = Math.round(Number(price.value) * 100);
-            if (!title.value.trim() || !(cents > 0)) {
-              toast('Give the product a name and a price above 0.', 'error');
-              return;
-            }
-            void withButton(add, async () => {
-              await this.room.api.createProduct(this.room.roomId, {
-                title: title.value.trim(),
-                // A same-origin path: product images are https on a public host or under /samples/ or /uploads/.
-                imageUrl: `/samples/${image.value}.svg`,
-                price: cents,
-                currency: 'USD',
-                skus: [{ id: 'std', label: 'Standard', stock: Math.max(1, Math.floor(Number(stock.value) || 1)) }],
-              });
-              title.value = '';
-              price.value = '';
-              await this.loadProducts();
-            });
-          },
-        },
-      },
-      h('label', { class: 'field' }, 'Name', title),
-      h('label', { class: 'field' }, 'Price (USD)', price),
-      h('label', { class: 'field' }, 'Stock', stock),
-      h('label', { class: 'field' }, 'Picture', image),
-      add,
-    );
   }
 
   private readonly saleProduct = h('select', { attrs: { 'data-testid': 'sale-product' } });
@@ -543,6 +582,8 @@ class Studio {
     this.statusPill.textContent = status === 'live' ? 'Live' : status === 'scheduled' ? 'Not live yet' : 'Ended';
     this.statusPill.className = status === 'live' ? 'pill pill-live' : 'pill';
     this.goLiveButton.hidden = status !== 'scheduled';
+    // The camera and its orientation are set before going live (a live track is not swapped under viewers).
+    this.cameraSelect.disabled = this.orientationSelect.disabled = status !== 'scheduled';
     this.endButton.hidden = status === 'ended';
   }
 
@@ -560,9 +601,22 @@ class Studio {
 
   private async startCamera(): Promise<void> {
     try {
-      this.camera = await navigator.mediaDevices.getUserMedia({ video: { width: { ideal: 1280 }, height: { ideal: 720 } }, audio: true });
+      // A phone live is portrait (9:16) unless the creator turns it; the camera is theirs to pick before going live.
+      const portrait = this.orientationSelect.value === 'portrait';
+      const deviceId = this.cameraSelect.value || undefined;
+      this.stopCamera();
+      this.camera = await navigator.mediaDevices.getUserMedia({
+        video: {
+          width: { ideal: portrait ? 720 : 1280 },
+          height: { ideal: portrait ? 1280 : 720 },
+          ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+        },
+        audio: true,
+      });
       this.preview.srcObject = this.camera;
       this.previewNote.hidden = true;
+      this.preview.closest('.video-frame')?.classList.toggle('portrait', portrait);
+      await this.listCameras(this.camera.getVideoTracks()[0]?.getSettings().deviceId);
       // Back in the studio of a room that is already live (a reload): send the camera again at once.
       if (this.room.room.status === 'live')
         this.publisher = await this.room.publish(this.camera, { simulcast: true }).catch((err: unknown) => {
@@ -578,6 +632,17 @@ class Studio {
             ? 'No camera found. Connect one and reload the page.'
             : `The camera could not start (${(err as Error).message}). Close other apps using it and reload.`;
     }
+  }
+
+  /** Fills the camera list (labels are known once access is granted); the one in use is selected. */
+  private async listCameras(current: string | undefined): Promise<void> {
+    const cams = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+    replace(
+      this.cameraSelect,
+      ...cams.map((d, i) =>
+        h('option', { text: d.label || t('studio.cameraN', { n: i + 1 }), attrs: { value: d.deviceId, selected: d.deviceId === current } }),
+      ),
+    );
   }
 
   private stopCamera(): void {

@@ -79,6 +79,7 @@ type Push<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvent
 export const COMMERCE_PUSHES = [
   'product:pinned',
   'product:unpinned',
+  'product:updated',
   'sale:scheduled',
   'sale:started',
   'sale:soldout',
@@ -158,6 +159,14 @@ export function applyCommerceEvent(state: CommerceState, e: CommerceEvent): Comm
     }
     case 'product:unpinned':
       return state.pinned?.product.id === e.payload.productId ? { ...state, pinned: null } : state;
+    case 'product:updated': {
+      // New title, pictures or prices. Its SKU counts are taken only for SKUs not known yet: the known ones follow
+      // `stock:update`, which may be newer than the read behind this push.
+      const p = e.payload.product;
+      const stock = withSkus(state.stock, { ...p, skus: p.skus.filter((sku) => !(skuKey(p.id, sku.id) in state.stock.skus)) });
+      const pinned = state.pinned?.product.id === p.id ? pinnedWithStock({ ...state.pinned, product: p }, stock.skus) : state.pinned;
+      return stock === state.stock && pinned === state.pinned ? state : { ...state, stock, pinned };
+    }
     case 'product': {
       const stock = withSkus(state.stock, e.payload);
       if (stock === state.stock) return state;

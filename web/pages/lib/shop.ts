@@ -260,6 +260,14 @@ export class RoomShop {
 
   /** A commerce push (or an acknowledgement), through the SDK's reducer. */
   apply(e: CommerceEvent): void {
+    if (e.event === 'product:updated') {
+      // New prices, title or pictures: the bag and an open detail show them at once.
+      const { product } = e.payload;
+      this.products = this.products.map((p) => (p.id === product.id ? product : p));
+      if (this.selection?.product.id === product.id) this.selection = { ...this.selection, product };
+      this.renderBag();
+      if (this.detail.isOpen) this.renderDetail();
+    }
     const prev = this.state;
     this.state = applyCommerceEvent(prev, e);
     if (this.state === prev) return;

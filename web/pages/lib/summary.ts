@@ -1,0 +1,42 @@
+/**
+ * A live's summary card (issue 17): peak and total viewers, likes, orders and GMV (the room's staff only), best
+ * sellers. Shown on the studio's end screen and in the ended room.
+ */
+import type { RoomSummary } from '@hawker/client-sdk';
+import { h } from './dom.ts';
+import { compact, money, moneyTotals } from './format.ts';
+import { t } from './i18n.ts';
+
+export function summaryCard(s: RoomSummary): HTMLElement {
+  const figure = (value: string, label: string, testId: string) =>
+    h('div', { class: 'counter' }, h('b', { text: value, attrs: { 'data-testid': testId } }), h('span', { text: label }));
+  const figures = [
+    figure(compact(s.peakViewers), t('studio.sumPeak'), 'sum-peak'),
+    figure(compact(s.totalViewers), t('studio.sumTotal'), 'sum-total'),
+    figure(compact(s.likes), t('studio.sumLikes'), 'sum-likes'),
+  ];
+  if (s.orders !== null) figures.push(figure(compact(s.orders), t('studio.sumOrders'), 'sum-orders'));
+  if (s.gmv !== null) figures.push(figure(Object.keys(s.gmv).length ? moneyTotals(s.gmv) : '—', t('studio.sumGmv'), 'sum-gmv'));
+  return h(
+    'section',
+    { class: 'card stack live-summary', attrs: { 'data-testid': 'live-summary', 'aria-labelledby': 'summary-title' } },
+    h('h2', { text: t('studio.summary'), attrs: { id: 'summary-title' } }),
+    h('div', { class: 'counters' }, ...figures),
+    h('h3', { text: t('studio.sumTop') }),
+    s.topProducts.length
+      ? h(
+          'ol',
+          { class: 'list', attrs: { 'data-testid': 'sum-top' } },
+          ...s.topProducts.map((p) =>
+            h(
+              'li',
+              { class: 'list-item' },
+              h('span', { class: 'grow title', text: p.title }),
+              h('span', { class: 'muted small', text: t('studio.sumSold', { n: p.paidUnits }) }),
+              p.gmv !== null ? h('b', { text: money(p.gmv, p.currency) }) : null,
+            ),
+          ),
+        )
+      : h('p', { class: 'muted small', text: t('studio.sumNoSales') }),
+  );
+}
