@@ -181,3 +181,4 @@ export interface InterServerEvents {
 export * from './selection.ts';
 export * from './centre.ts';
 export * from './recordings.ts';
+export * from './crowd.ts';
