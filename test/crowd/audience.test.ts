@@ -29,12 +29,10 @@ it('lands each person in the right stage with the right flows, and the reports e
   bouncer.socket.disconnect();
   // Came from search and clicks the product card twice.
   const clicker = await joinedViewer(t, node, one.room.id, { userId: 'clicker' });
-  ok(
-    await api(node.url, 'POST', '/api/crowd/touch', clicker.token, { kind: 'visit', source: 'search', roomId: one.room.id }).then((r) => ({
-      ok: r.status === 200,
-      data: r.body,
-    })),
-  );
+  expect(
+    (await api(node.url, 'POST', '/api/crowd/touch', clicker.token, { kind: 'visit', source: 'search', roomId: one.room.id })).body,
+  ).toEqual({ recorded: true });
+
   for (let i = 0; i < 2; i++) ok(await call(clicker.socket, 'product:click', { roomId: one.room.id, productId: one.product.id }));
   // Follows the creator.
   const fan = await devToken(node.url, { userId: 'fan', name: 'fan', role: 'viewer' });
