@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
  * The page scripts, one bundle each (`web/pages/<name>.ts` → `/build/<name>.js`); code two pages share goes to shared
  * chunks, so a page loads only what it imports. A new page: add its name here and its HTML shell in web/public/.
  */
-export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'orders', 'replay'] as const;
+export const PAGE_ENTRIES = ['landing', 'studio', 'room', 'console', 'orders', 'replay', 'report', 'crowd'] as const;
 
 /** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
 const PAGES_DIR = 'web/pages';
