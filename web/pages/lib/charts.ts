@@ -13,6 +13,8 @@ import { type MessageKey, t } from './i18n.ts';
 const STAGES: readonly CrowdStage[] = ['interested', 'first', 'repeat', 'lapsed'];
 const COLORS = { interested: '#2f80ed', first: '#e0143f', repeat: '#1f9d55', lapsed: '#8a8f98', extra: '#b26b00' } as const;
 const HEIGHT = 220;
+/** Axis text and grid on the pages' dark panels (style.css --muted, --line). */
+const AXIS = { stroke: '#9c9cb0', grid: { stroke: '#2b2b3a', width: 1 }, ticks: { stroke: '#2b2b3a', width: 1 } };
 
 /** A chart series: its label, colour, values, and whether it is drawn as bars. */
 export interface ChartSeries {
@@ -68,8 +70,8 @@ export function drawChart(target: HTMLElement, o: ChartOptions): uPlot {
             values: (_u, vals) => vals.map((v) => (Number.isInteger(v) ? (o.categories![v] ?? '') : '')),
             splits: () => o.categories!.map((_, i) => i),
           }
-        : {},
-      { scale: scales[0] },
+        : AXIS,
+      { ...AXIS, scale: scales[0] },
       ...(scales[1]
         ? [
             {
