@@ -16,7 +16,7 @@ const noOverflow = (page: Page) => page.evaluate(() => document.documentElement.
 const drawnCharts = (page: Page) =>
   page.evaluate(
     () =>
-      [...document.querySelectorAll<HTMLCanvasElement>('.chart-box canvas')].filter((c) => {
+      Array.from(document.querySelectorAll<HTMLCanvasElement>('.chart-box canvas')).filter((c) => {
         const ctx = c.getContext('2d');
         if (!ctx || !c.width || !c.height) return false;
         const px = ctx.getImageData(0, 0, c.width, c.height).data;
