@@ -14,7 +14,7 @@
  *
  * The audience model (per hour, 10,000 viewers; stated in docs/centre-field.md, "Pipeline"):
  * - sessions of 15 min on average: 40,000 joins and as many leaves; every open session's watch time credited each
- *   60 s (CROWD_WATCH_CREDIT_MS);
+ *   300 s (CROWD_WATCH_CREDIT_MS) and at its leave;
  * - 20% of viewers like, each sending one like:tap (a client-side batch of taps) every 2 s;
  * - 3 product clicks per viewer per hour; 5% follow; a pin every 5 minutes, a flash sale every 15.
  *
@@ -60,7 +60,7 @@ runMain(
       await pool.end();
     });
     const store = new CrowdStore(pool);
-    const pipeline = new CrowdPipeline('bench-node', store, { maxRows: 200_000, creditMs: 60_000 }, log);
+    const pipeline = new CrowdPipeline('bench-node', store, { maxRows: 200_000, creditMs: 300_000 }, log);
     const roomId = 'benchroom';
     const scopes: CrowdScope[] = [
       { kind: 'creator', id: 'c1' },
@@ -103,11 +103,7 @@ runMain(
       const likers = Math.round(VIEWERS * LIKER_SHARE);
       for (let i = sec % TAP_EVERY_S; i < likers; i += TAP_EVERY_S) {
         const s = slots[i]!;
-        record(() => {
-          pipeline.fact(scopes, s.userId, { likes: 3 }, null, now);
-          pipeline.viewer(roomId, s.userId, { likes: 3 }, null, now);
-          pipeline.minute(roomId, { likes: 3 }, now);
-        });
+        record(() => pipeline.like(roomId, s.userId, scopes, 3, now));
       }
       // Clicks and follows, at their hourly rates.
       const clicks = poisson(rand, (VIEWERS * CLICKS_PER_VIEWER_HOUR) / 3600);
@@ -141,7 +137,7 @@ runMain(
     const wallS = (performance.now() - wallStart) / 1000;
     const { rows: counts } = await pool.query(
       `SELECT (SELECT count(*) FROM crowd_daily)::int AS daily, (SELECT count(*) FROM room_viewers)::int AS viewers,
-              (SELECT count(*) FROM room_minutes)::int AS minutes, (SELECT sum(likes) FROM room_viewers)::bigint AS likes`,
+              (SELECT count(*) FROM room_minutes)::int AS minutes, (SELECT sum(likes) FROM room_minutes)::bigint AS likes`,
     );
     const flushTotalS = flushWallMs.reduce((s, v) => s + v, 0) / 1000;
     const recordS = Number(recordNs) / 1e9;

@@ -177,7 +177,7 @@ const EnvSchema = z.object({
   /** Rows a node's crowd buffer holds at most between flushes; events needing a new row past it are dropped and counted. */
   CROWD_BUFFER_MAX: z.coerce.number().int().min(100).max(5_000_000).default(200_000),
   /** An open viewing session's watch time is written at least this often (ms), so a crash loses little of it. */
-  CROWD_WATCH_CREDIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  CROWD_WATCH_CREDIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
   /** Seconds of watching in a day that make a person interested (种草) in a creator, agency or shop. */
   CROWD_MIN_WATCH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
   /** Days without activity after which a person is lapsed. */

@@ -81,10 +81,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
       later('like', async () => {
         const room = await rooms.get(roomId);
         if (!room) return;
-        const now = Date.now();
-        pipeline.fact(roomScopes(room), userId, { likes: count }, null, now);
-        pipeline.viewer(roomId, userId, { likes: count }, null, now);
-        pipeline.minute(roomId, { likes: count }, now);
+        pipeline.like(roomId, userId, roomScopes(room), count, Date.now());
       });
     },
     click(userId: string, roomId: string, productId: string) {

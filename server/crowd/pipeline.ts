@@ -18,11 +18,10 @@ export interface DailyCounts {
   sources: Set<CrowdSource>;
 }
 
-/** One person in one room (room_viewers). */
+/** One person in one room (room_viewers). Likes are counted per room minute only (room_minutes). */
 export interface ViewerCounts {
   firstAt: number;
   watchSeconds: number;
-  likes: number;
   clicks: number;
   /** A visit's source other than 'live' (null: came in live). */
   source: CrowdSource | null;
@@ -86,6 +85,13 @@ export class CrowdPipeline {
   /** Events recorded (accepted into the buffer) and dropped since start. */
   events = 0;
   dropped = 0;
+  /**
+   * People whose like today this node has already counted (`day|userId`): a like matters to the crowd once a day
+   * (interest), so only a person's first like of the day makes daily rows; later ones only add to the room's minute.
+   * Bounded: cleared past `maxRows` entries or when the day changes (then a like may be counted once more: harmless).
+   */
+  private likedToday = new Set<string>();
+  private likedDay = '';
   /** Rows written and batches whose write failed. */
   written = 0;
   failed = 0;
@@ -148,12 +154,11 @@ export class CrowdPipeline {
     let row = this.batch.viewers.get(key);
     if (!row) {
       if (!this.room()) return this.drop();
-      row = { roomId, userId, c: { firstAt: now, watchSeconds: 0, likes: 0, clicks: 0, source: null } };
+      row = { roomId, userId, c: { firstAt: now, watchSeconds: 0, clicks: 0, source: null } };
       this.batch.viewers.set(key, row);
       this.rows++;
     }
     row.c.watchSeconds += add.watchSeconds ?? 0;
-    row.c.likes += add.likes ?? 0;
     row.c.clicks += add.clicks ?? 0;
     if (source && source !== 'live') row.c.source ??= source;
     return true;
@@ -175,6 +180,22 @@ export class CrowdPipeline {
     row.c.likes += add.likes ?? 0;
     row.c.clicks += add.clicks ?? 0;
     return true;
+  }
+
+  /** Likes in a room: the room's minute always; the person's day towards each scope on their first like of the day. */
+  like(roomId: string, userId: string, scopes: readonly CrowdScope[], count: number, now: number): void {
+    this.minute(roomId, { likes: count }, now);
+    const day = dayOf(now);
+    if (day !== this.likedDay || this.likedToday.size >= this.settings.maxRows) {
+      this.likedToday = new Set();
+      this.likedDay = day;
+    }
+    const key = `${day}|${userId}`;
+    if (this.likedToday.has(key)) {
+      this.events++;
+      return;
+    }
+    if (this.fact(scopes, userId, { likes: 1 }, null, now)) this.likedToday.add(key);
   }
 
   /** A pin or a flash sale started in a room (the report's chart markers). */

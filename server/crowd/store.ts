@@ -78,20 +78,19 @@ export class CrowdStore implements CrowdSink {
       if (b.viewers.size) {
         const rows = [...b.viewers.values()];
         await c.query(
-          `INSERT INTO room_viewers AS v (room_id, user_id, first_at, watch_seconds, likes, clicks, source)
-           SELECT r, u, to_timestamp(f / 1000.0), w, l, cl, coalesce(src, 'live')
-             FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[], $5::int[], $6::int[], $7::text[]) AS t(r, u, f, w, l, cl, src)
+          `INSERT INTO room_viewers AS v (room_id, user_id, first_at, watch_seconds, clicks, source)
+           SELECT r, u, to_timestamp(f / 1000.0), w, cl, coalesce(src, 'live')
+             FROM unnest($1::text[], $2::text[], $3::float8[], $4::bigint[], $5::int[], $6::text[]) AS t(r, u, f, w, cl, src)
             WHERE NOT ${erased('u')}
            ON CONFLICT (room_id, user_id) DO UPDATE SET
              first_at = least(v.first_at, EXCLUDED.first_at), watch_seconds = v.watch_seconds + EXCLUDED.watch_seconds,
-             likes = v.likes + EXCLUDED.likes, clicks = v.clicks + EXCLUDED.clicks,
+             clicks = v.clicks + EXCLUDED.clicks,
              source = CASE WHEN v.source = 'live' THEN EXCLUDED.source ELSE v.source END`,
           [
             rows.map((r) => r.roomId),
             rows.map((r) => r.userId),
             rows.map((r) => r.c.firstAt),
             rows.map((r) => r.c.watchSeconds),
-            rows.map((r) => r.c.likes),
             rows.map((r) => r.c.clicks),
             rows.map((r) => r.c.source),
           ],
@@ -224,7 +223,8 @@ export class CrowdStore implements CrowdSink {
   async roomAudience(roomId: string) {
     const [v, src, mins, marks] = await Promise.all([
       this.pool.query<{ total: number; watch: string; likes: number; clicks: number; clickers: number }>(
-        `SELECT count(*)::int AS total, coalesce(sum(watch_seconds), 0)::text AS watch, coalesce(sum(likes), 0)::int AS likes,
+        `SELECT count(*)::int AS total, coalesce(sum(watch_seconds), 0)::text AS watch,
+                (SELECT coalesce(sum(likes), 0) FROM room_minutes WHERE room_id = $1)::int AS likes,
                 coalesce(sum(clicks), 0)::int AS clicks, (count(*) FILTER (WHERE clicks > 0))::int AS clickers
            FROM room_viewers WHERE room_id = $1`,
         [roomId],

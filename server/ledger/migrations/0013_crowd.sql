@@ -6,7 +6,9 @@
 -- GMV and refunds are read from the ledger (orders), so the report equals it.
 
 -- What one person did per day towards one creator, agency or shop (merchant): the facts the crowd stage is computed
--- from, with the ledger's paid orders. `sources`: the traffic sources they came through that day.
+-- from, with the ledger's paid orders. `sources`: the traffic sources they came through that day. `likes` counts the
+-- nodes that saw the person like that day (a node writes only a person's first like of the day: a like matters to the
+-- crowd as interest; the room's like totals are in room_minutes).
 CREATE TABLE crowd_daily (
   scope_kind     text NOT NULL CHECK (scope_kind IN ('creator', 'agency', 'shop')),
   scope_id       text NOT NULL,
@@ -24,13 +26,12 @@ CREATE TABLE crowd_daily (
 -- Erasure finds a person's rows.
 CREATE INDEX crowd_daily_user ON crowd_daily (user_id);
 
--- One row per person who joined a room: the report's viewers, watch time and traffic sources.
+-- One row per person who joined a room: the report's viewers, watch time, product clicks and traffic sources.
 CREATE TABLE room_viewers (
   room_id        text NOT NULL,
   user_id        text NOT NULL,
   first_at       timestamptz NOT NULL,
   watch_seconds  bigint NOT NULL DEFAULT 0 CHECK (watch_seconds >= 0),
-  likes          integer NOT NULL DEFAULT 0 CHECK (likes >= 0),
   clicks         integer NOT NULL DEFAULT 0 CHECK (clicks >= 0),
   -- How they came in: 'live' unless a visit named another source (search, follow_notice, storefront...).
   source         text NOT NULL,
