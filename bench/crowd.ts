@@ -18,8 +18,14 @@
  * - 20% of viewers like, each sending one like:tap (a client-side batch of taps) every 2 s;
  * - 3 product clicks per viewer per hour; 5% follow; a pin every 5 minutes, a flash sale every 15.
  *
+ * Then `--realtime-s` seconds twice in real time at the same per-second event rate, pipeline off (events generated and
+ * discarded) and on (recorded, flushed every `--flush-s` s on a timer, as the node does), measuring the event loop's
+ * delay (perf_hooks.monitorEventLoopDelay, 10 ms resolution): chat ticks, room ticks and socket writes of a node run on
+ * that loop, so its p99 delay is what the pipeline could add to a chat message's latency in the same process.
+ *
  * PostgreSQL: DATABASE_URL, or a private one (bench/lib/setup.ts).
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { CrowdPipeline, type CrowdScope } from '../server/crowd/pipeline.ts';
@@ -35,11 +41,13 @@ const { values: args } = parseArgs({
     viewers: { type: 'string', default: '10000' },
     minutes: { type: 'string', default: '60' },
     'flush-s': { type: 'string', default: '2' },
+    'realtime-s': { type: 'string', default: '60' },
   },
 });
 const VIEWERS = Number(args.viewers);
 const MINUTES = Number(args.minutes);
 const FLUSH_S = Number(args['flush-s']);
+const REALTIME_S = Number(args['realtime-s']);
 const SESSION_S = 15 * 60;
 const LIKER_SHARE = 0.2;
 const TAP_EVERY_S = 2;
@@ -181,7 +189,57 @@ runMain(
       ['x real time', result.realTimeFactor],
       ['main-thread % of a core', result.mainThreadShareOfOneCore],
     ]);
-    writeResult('crowd', result);
+    const loop: Record<string, { p50: number; p99: number; max: number; events: number }> = {};
+    for (const phase of ['off', 'on'] as const) {
+      progress(`real time, pipeline ${phase}, ${REALTIME_S} s`);
+      const rt = new CrowdPipeline('bench-rt', store, { maxRows: 200_000, creditMs: 300_000 }, log);
+      const on = phase === 'on';
+      const users = Array.from({ length: VIEWERS }, (_, i) => `rt${phase}${i}`);
+      if (on) users.forEach((u, i) => rt.join(`rt${i}`, `${roomId}-${phase}`, u, scopes, Date.now()));
+      const timer = on ? setInterval(() => void rt.flush(), FLUSH_S * 1000) : null;
+      const h = monitorEventLoopDelay({ resolution: 10 });
+      h.enable();
+      let n = 0;
+      const sink = { likes: 0 };
+      // The room's per-second events, spread over 10 slices a second (as they arrive from sockets).
+      const likers = Math.round(VIEWERS * LIKER_SHARE);
+      const perSlice = Math.ceil(likers / TAP_EVERY_S / 10);
+      let cursor = 0;
+      const end = Date.now() + REALTIME_S * 1000;
+      while (Date.now() < end) {
+        const now = Date.now();
+        for (let i = 0; i < perSlice; i++) {
+          const u = users[cursor++ % likers]!;
+          if (on) rt.like(`${roomId}-${phase}`, u, scopes, 3, now);
+          else sink.likes += u.length;
+          n++;
+        }
+        if (rand() < 0.83) {
+          const u = users[Math.floor(rand() * VIEWERS)]!;
+          if (on) {
+            rt.fact(shopScopes, u, { clicks: 1 }, null, now);
+            rt.viewer(`${roomId}-${phase}`, u, { clicks: 1 }, null, now);
+            rt.minute(`${roomId}-${phase}`, { clicks: 1 }, now);
+          } else sink.likes += u.length;
+          n++;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      h.disable();
+      if (timer) clearInterval(timer);
+      await rt.flush();
+      loop[phase] = {
+        p50: round(h.percentile(50) / 1e6, 2),
+        p99: round(h.percentile(99) / 1e6, 2),
+        max: round(h.max / 1e6, 2),
+        events: n,
+      };
+    }
+    printTable('event-loop delay (ms), real time', [
+      ['pipeline', 'events', 'p50', 'p99', 'max'],
+      ...(['off', 'on'] as const).map((p) => [p, loop[p]!.events, loop[p]!.p50, loop[p]!.p99, loop[p]!.max]),
+    ]);
+    writeResult('crowd', { ...result, eventLoopDelayMs: loop });
   },
   3600,
 );

@@ -15,6 +15,12 @@ const ORDERS_OF: Record<CrowdScopeKind, string> = {
   shop: 'o.shop_id = $2',
 };
 
+/** Rows per upsert statement (see CrowdStore.write). */
+const WRITE_CHUNK = 2_000;
+function* chunks<T>(rows: T[]): Generator<T[]> {
+  for (let i = 0; i < rows.length; i += WRITE_CHUNK) yield rows.slice(i, i + WRITE_CHUNK);
+}
+
 /** SHA-256 of a user id, hex: how an erased person is recognised without keeping their id. */
 export const userDigest = (userId: string) => createHash('sha256').update(userId, 'utf8').digest('hex');
 
@@ -47,8 +53,9 @@ export class CrowdStore implements CrowdSink {
   async write(nodeId: string, b: CrowdBatch): Promise<void> {
     const c = await this.pool.connect();
     try {
-      if (b.daily.size) {
-        const rows = [...b.daily.values()];
+      // At most WRITE_CHUNK rows per statement: building and serialising a statement's arrays runs on the node's event
+      // loop, so a big batch (a room's first flush after thousands of joins) is cut into short steps, not one long one.
+      for (const rows of chunks([...b.daily.values()])) {
         await c.query(
           `INSERT INTO crowd_daily AS d (scope_kind, scope_id, day, user_id, watch_seconds, likes, clicks, follows, searches, visits, sources)
            SELECT k, s, dy::date, u, w, l, cl, f, se, v, string_to_array(src, ',')
@@ -75,8 +82,7 @@ export class CrowdStore implements CrowdSink {
           ],
         );
       }
-      if (b.viewers.size) {
-        const rows = [...b.viewers.values()];
+      for (const rows of chunks([...b.viewers.values()])) {
         await c.query(
           `INSERT INTO room_viewers AS v (room_id, user_id, first_at, watch_seconds, clicks, source)
            SELECT r, u, to_timestamp(f / 1000.0), w, cl, coalesce(src, 'live')
@@ -96,8 +102,7 @@ export class CrowdStore implements CrowdSink {
           ],
         );
       }
-      if (b.minutes.size) {
-        const rows = [...b.minutes.values()];
+      for (const rows of chunks([...b.minutes.values()])) {
         await c.query(
           `INSERT INTO room_minutes AS m (room_id, minute, node_id, viewers, joins, likes, clicks)
            SELECT r, to_timestamp(mi / 1000.0), $1, vw, j, l, cl
