@@ -249,6 +249,18 @@ const EnvSchema = z.object({
   PRODUCTS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Creators one user may follow (issue 19). */
   FOLLOWS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /** Crowd pipeline (issue 19): how often each node writes its buffered viewer events to PostgreSQL (ms). */
+  CROWD_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
+  /** Rows a node's crowd buffer holds at most between flushes; events needing a new row past it are dropped and counted. */
+  CROWD_BUFFER_MAX: z.coerce.number().int().min(100).max(5_000_000).default(200_000),
+  /** An open viewing session's watch time is written at least this often (ms), so a crash loses little of it. */
+  CROWD_WATCH_CREDIT_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(300_000),
+  /** Seconds of watching in a day that make a person interested (种草) in a creator, agency or shop. */
+  CROWD_MIN_WATCH_SECONDS: z.coerce.number().int().min(1).max(86_400).default(30),
+  /** Days without activity after which a person is lapsed. */
+  CROWD_LAPSED_DAYS: z.coerce.number().int().min(1).max(3_650).default(30),
+  /** People one crowd reading or export covers at most (QUOTA_EXCEEDED past it). */
+  CROWD_PEOPLE_MAX: z.coerce.number().int().min(10).max(10_000_000).default(200_000),
   /** Notices kept per user (issue 19): the fan-out trims each list to its newest this many. */
   NOTICES_PER_USER: z.coerce.number().int().min(1).max(10_000).default(200),
   /** Largest shop product create/edit body, bytes of JSON (200 SKUs with codes and prices take about 25 KB). */

@@ -34,6 +34,7 @@ import { createSearch } from './search/index.ts';
 import { createStorefront, StorefrontService } from './storefront/index.ts';
 import { createFollows } from './follows/index.ts';
 import { createStream } from './stream/index.ts';
+import { createCrowd } from './crowd/index.ts';
 import { joinUserChannel } from './kernel/channels.ts';
 import type { HawkerSocket } from './kernel/context.ts';
 
@@ -206,6 +207,25 @@ export async function registerDomains(node: Hawker): Promise<void> {
       liveRoomOf: async (creatorId) => (await rooms.service.store.list({ creatorId, status: 'live', limit: 1 }))[0]?.id ?? null,
     }),
   );
+  // Crowd assets, post-live reports and the viewer-event pipeline (issue 19): after recording, so its tap of the room
+  // pushes (pin and sale markers) wraps recording's and unwinds first at close. Likes, clicks, follows and search
+  // clicks reach it through their domains' listeners; joins and leaves through its room hook.
+  const crowd = createCrowd(ctx, auth, {
+    rooms: rooms.service,
+    scopes: exportsDomain.scopes,
+    roomProductShop: (roomId, productId) => catalog.service.store.selectedShop(roomId, productId),
+    productShop: async (productId) => (await shopStore.product(shopStore.db, productId))?.shopId ?? null,
+    creator: async (creatorId) => {
+      const doc = await search.service.store.creator(creatorId);
+      return doc && { agencyId: doc.agencyId };
+    },
+    shopExists: async (shopId) => (await shopStore.shop(shopStore.db, shopId)) !== null,
+  });
+  node.add(crowd);
+  likes.onTap(crowd.listeners.like);
+  analytics.service.clickListeners.push(crowd.listeners.click);
+  follows.service.followListeners.push(crowd.listeners.follow);
+  search.service.clickListeners.push(crowd.listeners.searchClick);
   // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
   node.add(
     createRefunds(ctx, auth, {
@@ -236,6 +256,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     follows.hook,
     webhooks.hook,
     recording.hook,
+    crowd.hook,
   );
   // The join snapshot: one provider per slot of RoomSnapshot; a slot without one here does not compile.
   rooms.service.provideSnapshot({

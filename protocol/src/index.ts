@@ -194,3 +194,4 @@ export * from './recordings.ts';
 export * from './clips.ts';
 export * from './uploads.ts';
 export * from './summary.ts';
+export * from './crowd.ts';

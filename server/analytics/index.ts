@@ -27,7 +27,7 @@ export function createAnalytics(
   catalog: CatalogStore,
   ledger: LedgerOrders,
   audience: AudienceSource | null = null,
-): Domain & { onConnection(socket: HawkerSocket): void } {
+): Domain & { service: AnalyticsService; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'analytics' });
   const service = new AnalyticsService(ctx.redis, analyticsKeys(ctx.config.REDIS_KEY_PREFIX), rooms, catalog, ledger, audience);
   const r = Router();
@@ -47,6 +47,7 @@ export function createAnalytics(
   const ticker = new Ticker('analytics', ctx.config.COMMERCE_TICK_MS, log, () => service.flush()).start();
   return {
     name: 'analytics',
+    service,
     onConnection(socket) {
       on(socket, 'product:impression', log, ({ roomId, productId }) => service.impression(socket, roomId, productId));
       on(socket, 'product:click', log, ({ roomId, productId }) => service.click(socket, roomId, productId));

@@ -42,6 +42,8 @@ export class AnalyticsService {
   private readonly rooms = new Map<string, RoomInfo>();
   private pending = new Map<string, Pending>();
   private readonly seen = new WeakMap<HawkerSocket, Set<string>>();
+  /** Told of every counted click (the crowd pipeline, issue 19); they must not throw. */
+  readonly clickListeners: ((userId: string, roomId: string, productId: string) => void)[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -68,6 +70,7 @@ export class AnalyticsService {
   async click(socket: HawkerSocket, roomId: string, productId: string): Promise<{ counted: boolean }> {
     const info = await this.check(socket, roomId, productId);
     this.add(roomId, info.agencyId, 'clicks', productId);
+    for (const l of this.clickListeners) l(socket.data.principal.userId, roomId, productId);
     return { counted: true };
   }
 

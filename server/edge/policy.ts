@@ -244,4 +244,15 @@ export const policy = {
   canFulfilOrder(p: Principal, seller: { shop: ShopRef } | { room: RoomRef }): boolean {
     return 'shop' in seller ? policy.canManageShopProducts(p, seller.shop) : policy.canManageRoom(p, seller.room);
   },
+  /**
+   * A creator's crowd (issue 19: stages, flows, sources and the per-stage export of people): the creator themself and
+   * admins. An agency's crowd is canOperateAgency's, a shop's canOperateShop's (server/exports/scopes.ts asks them).
+   */
+  canSeeCreatorCrowd(p: Principal, creatorId: string): boolean {
+    return p.role === 'admin' || (p.role === 'creator' && p.userId === creatorId);
+  },
+  /** Erase another person's crowd data and anonymise them in the ledger, on their request: admins. (Anyone may erase themself.) */
+  canEraseCrowdPerson(p: Principal): boolean {
+    return p.role === 'admin';
+  },
 };

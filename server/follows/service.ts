@@ -50,6 +50,8 @@ interface FanoutJob extends NoticeEvent {
 export class FollowService {
   readonly queue: Queue<FanoutJob>;
   private worker: Worker<FanoutJob> | null = null;
+  /** Told of every new follow (the crowd pipeline, issue 19); they must not throw. */
+  readonly followListeners: ((userId: string, creatorId: string) => void)[] = [];
 
   constructor(
     readonly store: FollowStore,
@@ -85,6 +87,7 @@ export class FollowService {
         `You follow ${max} creators already (the most allowed); unfollow one (DELETE /api/follows/:creatorId) first`,
       );
     }
+    if (res === 'added') for (const l of this.followListeners) l(userId, creatorId);
     return { creatorId, following: true, followers: await this.store.followers(creatorId) };
   }
 

@@ -75,15 +75,21 @@ export class LikeCounter implements StatsSource {
 }
 
 /** The likes domain: the like:tap event and the counter presence pushes from. */
-export function createLikes(
-  ctx: HawkerContext,
-): Domain & { counter: LikeCounter; hook: RoomHook; onConnection(socket: HawkerSocket): void } {
+export function createLikes(ctx: HawkerContext): Domain & {
+  counter: LikeCounter;
+  hook: RoomHook;
+  onConnection(socket: HawkerSocket): void;
+  /** Adds a listener told of every counted tap (the crowd pipeline, issue 19); it must not throw. */
+  onTap(listener: (userId: string, roomId: string, count: number) => void): void;
+} {
+  const tapListeners: ((userId: string, roomId: string, count: number) => void)[] = [];
   const counter = new LikeCounter(ctx.redis, ctx.config.REDIS_KEY_PREFIX);
   const budget = new UserTapBudget(ctx.redis, counter.keys.userBudget, ctx.config.LIKES_PER_USER_PER_SEC);
   const log = ctx.log.child({ module: 'likes' });
   return {
     name: 'likes',
     counter,
+    onTap: (listener) => void tapListeners.push(listener),
     hook: {
       name: 'likes',
       priority: 600,
@@ -110,6 +116,7 @@ export function createLikes(
         // Checked again after the wait: a room left meanwhile gets no taps.
         if (!socket.data.rooms.has(roomId)) return { accepted: 0 };
         counter.add(roomId, granted);
+        for (const l of tapListeners) l(socket.data.principal.userId, roomId, granted);
         return { accepted: granted };
       });
     },

@@ -39,6 +39,8 @@ export class SearchService {
 
   /** Search events, written in batches off the request path. */
   readonly events: SearchEventBuffer;
+  /** Told of every recorded click on a result by a signed-in user (the crowd pipeline, issue 19); they must not throw. */
+  readonly clickListeners: ((userId: string, kind: SearchClickBody['kind'], id: string) => void)[] = [];
 
   async close(): Promise<void> {
     await this.events.close();
@@ -167,6 +169,7 @@ export class SearchService {
       userId,
     });
     if (recorded === null) throw AppError.notFound(`Search ${body.searchId}`);
+    if (recorded && userId) for (const l of this.clickListeners) l(userId, body.kind, body.id);
     return { recorded };
   }
 

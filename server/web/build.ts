@@ -23,6 +23,8 @@ export const PAGE_ENTRIES = [
   'search',
   'dashboard',
   'agency',
+  'report',
+  'crowd',
 ] as const;
 
 /** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
