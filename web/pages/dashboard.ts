@@ -5,6 +5,8 @@
  * ledger figures from `dashboard:watch` and its `dashboard:update` pushes (server/analytics/dashboard.ts).
  */
 import { AgencyConsole, type AgencyDashboard, type RoomSnapshot } from '@hawker/client-sdk';
+import type { CrowdOverview } from '@hawker/protocol';
+import { renderCrowdPanel } from './lib/charts.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { TimeChart, rankBars } from './lib/dashboardCharts.ts';
 import { compact, moneyTotals } from './lib/format.ts';
@@ -33,6 +35,7 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
     const figures = await agency.request('dashboard:watch', { agencyId });
     const view = new DashboardView(agency, figures);
     window.addEventListener('pagehide', () => view.close());
+    void mountCrowd(identity.token, agencyId);
   } catch (err) {
     showNotice({
       title: t('dashboard.cannotOpen'),
@@ -40,6 +43,26 @@ async function start(identity: Identity, agencyId: string): Promise<void> {
       action: { label: t('nav.home'), href: '/' },
       testId: 'dashboard-error',
     });
+  }
+}
+
+/**
+ * The crowd-asset panel (issue 19 item 6: stages, flows, sources, exports; lib/charts.ts draws it) in the dashboard's
+ * slot, from GET /api/crowd/agency/:id. Read once: the stages move by the day, unlike the live figures above, which are
+ * pushed. A role that may not see the agency's people (a moderator) reads the refusal in the panel.
+ */
+async function mountCrowd(token: string, agencyId: string): Promise<void> {
+  const slot = byId('crowd-panel');
+  const note = slot.querySelector('p');
+  const base = `/api/crowd/agency/${encodeURIComponent(agencyId)}`;
+  try {
+    const res = await fetch(`${base}?period=day`, { headers: { authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as CrowdOverview & { error?: { message: string } };
+    if (!res.ok) throw new Error(body.error?.message ?? `HTTP ${res.status}`);
+    note?.remove();
+    renderCrowdPanel(slot, body, { exportCsv: { token, path: (stage) => `${base}/people.csv?stage=${stage}` } });
+  } catch (err) {
+    note?.replaceWith(h('p', { class: 'error', text: describeError(err), attrs: { 'data-testid': 'crowd-error' } }));
   }
 }
 
@@ -111,7 +134,7 @@ class DashboardView {
           this.topProducts,
         ),
       ),
-      // ---- crowd panel slot (issue 19 item 3, h19crowd): the lead mounts the crowd-asset stages and flows here ----
+      // The crowd panel's place: mountCrowd fills it (stages, flows, sources, exports).
       h(
         'section',
         {

@@ -76,7 +76,7 @@ export const en = {
   'dashboard.units': '{n} sold',
   'dashboard.noSales': 'No paid orders in the last 24 hours.',
   'dashboard.crowd': 'Crowd assets',
-  'dashboard.crowdSoon': 'Discovery, new and returning buyers: this panel is being added.',
+  'dashboard.crowdSoon': 'Loading interested, first-time and returning buyers…',
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
@@ -152,5 +152,5 @@ export const zh: Record<keyof typeof en, string> = {
   'dashboard.units': '已售 {n} 件',
   'dashboard.noSales': '近 24 小时没有已支付订单。',
   'dashboard.crowd': '人群资产',
-  'dashboard.crowdSoon': '种草、拉新、复购：此面板即将接入。',
+  'dashboard.crowdSoon': '正在加载种草、拉新、复购人群…',
 };
