@@ -19,13 +19,14 @@ it('ending a room tells viewers on every node, stops its live state there, and l
   ok(await call(viewer.socket, 'chat:send', { roomId, text: 'bye' }));
   ok(await call(viewer.socket, 'like:tap', { roomId, count: 3 }));
   ok(await call(host.socket, 'mod:mute', { roomId, userId: 'troll', durationS: 60 }));
-  await host.until('counts settle', (s) => s.stats.viewers === 2 && s.stats.likes === 3);
-  // The room's count, and each node's share of it (the host's node and the viewer's).
+  // The viewer (on node B); the creator (host) is not a viewer.
+  await host.until('counts settle', (s) => s.stats.viewers === 1 && s.stats.likes === 3);
+  // The room's count, and the viewer's node's share of it (the host is the creator, not counted: its node has none).
   const presenceKeys = async () => [
     ...(await redis.keys(`${prefix}presence:viewers:${roomId}`)),
     ...(await redis.keys(`${prefix}presence:share:*:${roomId}`)),
   ];
-  expect(await presenceKeys()).toHaveLength(3);
+  expect(await presenceKeys()).toHaveLength(2);
 
   const disconnected = new Promise<string>((resolve) => viewer.socket.once('disconnect', resolve));
   expect((await api(a.url, 'POST', `/api/rooms/${roomId}/end`, creator, { reason: 'See you tomorrow' })).status).toBe(200);
