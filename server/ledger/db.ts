@@ -44,6 +44,12 @@ export function createLedgerPool(o: LedgerDbOptions): pg.Pool {
     application_name: o.name ?? 'hawker',
   });
   pool.on('error', (err) => o.log.warn({ err: err.message }, 'idle PostgreSQL connection failed; the pool reconnects'));
+  // pg-pool listens for errors only on idle clients. A client checked out with pool.connect() (a transaction, a
+  // recovery snapshot) whose server dies between two queries emits 'error' with no listener, which would crash the
+  // process. Every client gets its own listener for its whole life; the caller's next query rejects on its own.
+  pool.on('connect', (client) => {
+    client.on('error', (err) => o.log.warn({ err: err.message }, 'PostgreSQL connection lost; its next query fails'));
+  });
   return pool;
 }
 
