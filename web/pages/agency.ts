@@ -4,10 +4,11 @@
  * moderators, admins) sees the page; only those it lets change the roster (the owner, admins) get the roster's forms,
  * and the server refuses anyone else anyway. Keywords are edited by owners and moderators alike, as in the console.
  */
-import { AgencyConsole, HawkerApi, type AgencyRoster, type KeywordList, type Room, type RosterList } from '@hawker/client-sdk';
+import { AgencyConsole, HawkerApi, type AgencyRoster, type Room, type RosterList } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
 import { dateTime } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
 import { armedButton, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
 
@@ -56,7 +57,7 @@ class AgencyPage {
   private readonly creators = h('ul', { class: 'list', attrs: { 'data-testid': 'creators' } });
   private readonly moderators = h('ul', { class: 'list', attrs: { 'data-testid': 'moderators' } });
   private readonly rooms = h('ul', { class: 'list', attrs: { 'data-testid': 'rooms' } });
-  private readonly keywords = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'agency-keywords' } });
+  private readonly keywords = new AgencyKeywordEditor(async (change) => (await this.console()).agencyKeywords(change));
   private agency: AgencyConsole | null = null;
 
   constructor(
@@ -143,8 +144,8 @@ class AgencyPage {
           { class: 'card stack', attrs: { 'aria-labelledby': 'keywords-h' } },
           h('h2', { text: t('agency.keywords'), attrs: { id: 'keywords-h' } }),
           h('p', { class: 'muted small', text: t('agency.keywordsHint') }),
-          this.keywords,
-          this.keywordForm(),
+          this.keywords.list,
+          this.keywords.form,
         ),
       ),
     );
@@ -263,45 +264,6 @@ class AgencyPage {
     );
   }
 
-  private keywordForm(): HTMLFormElement {
-    const word = h('input', {
-      attrs: {
-        maxlength: 40,
-        placeholder: t('console.keywordPlaceholder'),
-        'aria-label': t('console.keyword'),
-        'data-testid': 'keyword-input',
-      },
-    });
-    const mode = h(
-      'select',
-      { attrs: { 'aria-label': t('console.keywordMode'), 'data-testid': 'keyword-mode' } },
-      h('option', { text: t('console.modeBlock'), attrs: { value: 'block' } }),
-      h('option', { text: t('console.modeShadow'), attrs: { value: 'shadow' } }),
-    );
-    const add = h('button', { class: 'btn', text: t('console.addEveryRoom'), attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
-    return h(
-      'form',
-      {
-        class: 'row',
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            if (!word.value.trim()) return;
-            void withButton(add, async () => {
-              this.showKeywords(
-                await (await this.console()).agencyKeywords({ add: [{ word: word.value.trim(), mode: mode.value as 'block' | 'shadow' }] }),
-              );
-              word.value = '';
-            });
-          },
-        },
-      },
-      h('div', { class: 'grow' }, word),
-      mode,
-      add,
-    );
-  }
-
   /** Keyword edits are socket events (mod:agencyKeywords): the console's connection, opened on the first edit. */
   private async console(): Promise<AgencyConsole> {
     this.agency ??= await AgencyConsole.connect(location.origin, this.identity.token, this.agencyId);
@@ -310,35 +272,9 @@ class AgencyPage {
 
   private async loadKeywords(): Promise<void> {
     try {
-      this.showKeywords(await this.api.agencyModeration(this.agencyId));
+      this.keywords.show(await this.api.agencyModeration(this.agencyId));
     } catch (err) {
-      replace(this.keywords, h('span', { class: 'muted small', text: describeError(err) }));
+      this.keywords.showError(describeError(err));
     }
-  }
-
-  private showKeywords(list: KeywordList): void {
-    if (list.keywords.length === 0) {
-      replace(this.keywords, h('span', { class: 'muted small', text: t('console.noKeywords') }));
-      return;
-    }
-    replace(
-      this.keywords,
-      ...list.keywords.map((k) => {
-        const remove = h('button', {
-          class: 'keyword-remove',
-          text: '×',
-          attrs: { type: 'button', 'aria-label': t('console.removeKeyword', { word: k.word }), 'data-testid': 'keyword-remove' },
-        });
-        remove.addEventListener(
-          'click',
-          () =>
-            void withButton(remove, async () => {
-              this.showKeywords(await (await this.console()).agencyKeywords({ remove: [k.word] }));
-            }),
-        );
-        const mode = k.mode === 'block' ? t('console.keywordBlock') : t('console.keywordShadow');
-        return h('span', { class: 'keyword', attrs: { 'data-testid': 'keyword' } }, `${k.word} · ${mode}`, remove);
-      }),
-    );
   }
 }

@@ -8,6 +8,7 @@ import { CHAT_EVENTS, ChatPanel, type ChatModeration, durationText } from './lib
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import { AgencyKeywordEditor, keywordModeText } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
 
@@ -64,12 +65,13 @@ class ConsoleView {
     orders: h('b', { text: '0', attrs: { 'data-testid': 'total-orders' } }),
     gmv: h('b', { class: 'money', text: '—', attrs: { 'data-testid': 'total-gmv' } }),
   };
-  private readonly keywords = h('div', { class: 'keyword-list', attrs: { 'data-testid': 'agency-keywords' } });
+  private readonly keywords: AgencyKeywordEditor;
 
   constructor(
     private readonly agency: AgencyConsole,
     private readonly identity: Identity,
   ) {
+    this.keywords = new AgencyKeywordEditor((change) => agency.agencyKeywords(change), 'row wrap');
     this.render();
     for (const snap of agency.rooms.values()) this.addTile(snap);
     this.renderTotals();
@@ -139,42 +141,6 @@ class ConsoleView {
   private render(): void {
     const main = byId('main');
     main.className = 'page page-wide console-page';
-    const word = h('input', {
-      attrs: {
-        maxlength: 40,
-        placeholder: t('console.keywordPlaceholder'),
-        'aria-label': t('console.keyword'),
-        'data-testid': 'keyword-input',
-      },
-    });
-    const mode = h(
-      'select',
-      { attrs: { 'aria-label': t('console.keywordMode'), 'data-testid': 'keyword-mode' } },
-      h('option', { text: t('console.modeBlock'), attrs: { value: 'block' } }),
-      h('option', { text: t('console.modeShadow'), attrs: { value: 'shadow' } }),
-    );
-    const add = h('button', { class: 'btn', text: t('console.addEveryRoom'), attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
-    const form = h(
-      'form',
-      {
-        class: 'row wrap',
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            if (!word.value.trim()) return;
-            void withButton(add, async () => {
-              this.showKeywords(
-                await this.agency.agencyKeywords({ add: [{ word: word.value.trim(), mode: mode.value as 'block' | 'shadow' }] }),
-              );
-              word.value = '';
-            });
-          },
-        },
-      },
-      h('div', { class: 'grow' }, word),
-      mode,
-      add,
-    );
     const counter = (value: HTMLElement, label: string) => h('div', { class: 'counter' }, value, h('span', { text: label }));
     replace(
       main,
@@ -223,8 +189,8 @@ class ConsoleView {
               { class: 'card' },
               h('h2', { text: t('console.keywordsAll') }),
               h('p', { class: 'muted small', text: t('console.keywordsAllHint') }),
-              this.keywords,
-              form,
+              this.keywords.list,
+              this.keywords.form,
             ),
             h('section', { class: 'card' }, h('h2', { text: t('console.agencyBans') }), this.agencyBans),
             h('section', { class: 'card' }, h('h2', { text: t('console.activity') }), this.activity),
@@ -271,9 +237,9 @@ class ConsoleView {
 
   private async loadKeywords(): Promise<void> {
     try {
-      this.showKeywords(await this.agency.api.agencyModeration(this.agency.agencyId));
+      this.keywords.show(await this.agency.api.agencyModeration(this.agency.agencyId));
     } catch (err) {
-      replace(this.keywords, h('span', { class: 'muted small', text: describeError(err) }));
+      this.keywords.showError(describeError(err));
     }
   }
 
@@ -302,30 +268,6 @@ class ConsoleView {
     );
   }
 
-  private showKeywords(list: KeywordList): void {
-    if (list.keywords.length === 0) {
-      replace(this.keywords, h('span', { class: 'muted small', text: t('console.noKeywords') }));
-      return;
-    }
-    replace(
-      this.keywords,
-      ...list.keywords.map((k) => {
-        const remove = h('button', {
-          class: 'keyword-remove',
-          text: '×',
-          attrs: { type: 'button', 'aria-label': t('console.removeKeyword', { word: k.word }) },
-        });
-        remove.addEventListener('click', () => {
-          this.agency.agencyKeywords({ remove: [k.word] }).then(
-            (l) => this.showKeywords(l),
-            (err: unknown) => toast(describeError(err), 'error'),
-          );
-        });
-        return h('span', { class: 'keyword', attrs: { 'data-testid': 'keyword' } }, `${k.word} · ${modeText(k.mode)}`, remove);
-      }),
-    );
-  }
-
   private note(text: string, alert = false): void {
     this.activity.prepend(
       h(
@@ -341,11 +283,6 @@ class ConsoleView {
 
 /** Slow-mode intervals a moderator picks from, seconds (0: off). */
 const SLOW_CHOICES = [0, 3, 10, 30, 60, 120, 300, 600] as const;
-
-/** A keyword mode in the page's language. */
-function modeText(mode: 'block' | 'shadow'): string {
-  return mode === 'block' ? t('console.keywordBlock') : t('console.keywordShadow');
-}
 
 /** One banned or muted user, with the button that lifts it. */
 function personRow(
@@ -590,7 +527,7 @@ class RoomTile {
     replace(
       this.blocked,
       ...list.keywords.map((k) =>
-        h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${modeText(k.mode)}`),
+        h('span', { class: 'keyword', attrs: { 'data-testid': 'room-keyword' } }, `${k.word} · ${keywordModeText(k.mode)}`),
       ),
     );
   }
