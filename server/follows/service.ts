@@ -17,6 +17,12 @@ export const NOTICE_BATCH = 1_000;
  * every node's worker takes part in a large fan-out instead of one worker doing every batch in turn.
  */
 export const NOTICE_RANGE = 20_000;
+/**
+ * Batches between WAL flushes (NOTICE_FLUSH_EVERY): batches commit asynchronously, and a range job records its progress
+ * after a flush every this many batches, so a PostgreSQL crash costs a retry at most this many batches again (they
+ * insert nothing twice).
+ */
+export const NOTICE_FLUSH_EVERY = 5;
 
 /** The limits this service enforces (configuration variables, server/config.ts). */
 export interface FollowLimits {
@@ -175,6 +181,7 @@ export class FollowService {
     const e = job.data;
     let after = e.after;
     let given = 0;
+    let batches = 0;
     for (;;) {
       const { users, last } = await this.store.deliver(e, after, until, NOTICE_BATCH, this.limits.NOTICES_PER_USER);
       if (last === null) break;
@@ -195,8 +202,14 @@ export class FollowService {
         given += users.length;
       }
       after = last;
-      await job.updateData({ ...e, after });
+      // Progress is recorded only once the batches before it are durable (their commits are asynchronous).
+      if (++batches % NOTICE_FLUSH_EVERY === 0) {
+        await this.store.flush();
+        await job.updateData({ ...e, after });
+      }
     }
+    // The job completes (and is never retried) only with its every batch durable.
+    await this.store.flush();
     return given;
   }
 

@@ -20,7 +20,7 @@ export interface NoticeEvent extends NoticeBody {
 
 const ms = (v: unknown): number => (v instanceof Date ? v.getTime() : Number(v));
 
-/** Follows and notices in PostgreSQL (migration 0010). */
+/** Follows and notices in PostgreSQL (migrations 0010 and 0020). */
 export class FollowStore {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -81,9 +81,13 @@ export class FollowStore {
 
   /**
    * One fan-out batch: the notice for the next `batch` followers of the event's creator after `after` and up to `until`
-   * (by user id),
-   * inserted once per user (a retried batch inserts nothing twice), each user's list then trimmed to its newest
-   * `keep`. Returns the users the notice was newly given to and the last user id of the batch (null: no followers left).
+   * (by user id), inserted once per user (a retried batch inserts nothing twice), each user's list then trimmed to its
+   * newest `keep`. Returns the users the notice was newly given to and the last user id of the batch (null: no
+   * followers left).
+   *
+   * Both statements commit asynchronously (`synchronous_commit = off`): a notice is not money, and a fan-out of a million
+   * followers would otherwise wait for two WAL flushes per batch. The caller makes the batches durable with
+   * {@link flush} before it records progress, so a PostgreSQL crash only makes a retry redo the batches since then.
    */
   async deliver(
     e: NoticeEvent,
@@ -92,32 +96,53 @@ export class FollowStore {
     batch: number,
     keep: number,
   ): Promise<{ users: string[]; last: string | null }> {
-    const { rows: page } = await this.pool.query<{ user_id: string }>(
-      `SELECT user_id FROM follows WHERE creator_id = $1 AND user_id > $2 AND user_id <= $3 ORDER BY user_id LIMIT $4`,
-      [e.creatorId, after, until, batch],
-    );
-    if (!page.length) return { users: [], last: null };
-    const ids = page.map((r) => r.user_id);
     const body: NoticeBody = { creatorName: e.creatorName, title: e.title, scheduledAt: e.scheduledAt };
-    const { rows: added } = await this.pool.query<{ user_id: string }>(
-      `INSERT INTO notices (user_id, id, kind, creator_id, room_id, body, at)
-       SELECT u, $2, $3, $4, $5, $6::jsonb, to_timestamp($7::double precision / 1000) FROM unnest($1::text[]) AS u
-       ON CONFLICT DO NOTHING RETURNING user_id`,
-      [ids, e.id, e.kind, e.creatorId, e.roomId, JSON.stringify(body), e.at],
-    );
+    // One statement: the event's shared row (once), the page of followers and their rows (migration 0020).
+    const { rows } = await inTransaction(this.pool, async (c) => {
+      await c.query('SET LOCAL synchronous_commit = off');
+      return c.query<{ ids: string[] | null; users: string[] | null }>(
+        `WITH ev AS (
+           INSERT INTO notice_events (id, kind, creator_id, room_id, body, at)
+           VALUES ($1, $2, $3, $4, $5::jsonb, to_timestamp($6::double precision / 1000)) ON CONFLICT (id) DO NOTHING
+         ), page AS (
+           SELECT user_id FROM follows WHERE creator_id = $3 AND user_id > $7 AND user_id <= $8 ORDER BY user_id LIMIT $9
+         ), ins AS (
+           INSERT INTO notices (user_id, id, at)
+           SELECT user_id, $1, to_timestamp($6::double precision / 1000) FROM page
+           ON CONFLICT DO NOTHING RETURNING user_id
+         )
+         SELECT (SELECT array_agg(user_id ORDER BY user_id) FROM page) AS ids, (SELECT array_agg(user_id) FROM ins) AS users`,
+        [e.id, e.kind, e.creatorId, e.roomId, JSON.stringify(body), e.at, after, until, batch],
+      );
+    });
+    const ids = rows[0]?.ids ?? [];
+    if (!ids.length) return { users: [], last: null };
     // Bounded lists (NOTICES_PER_USER): each user of the batch keeps their newest `keep`. A statement of its own, after
     // the insert committed: of two fan-outs reaching one user at once, the later trim then sees both notices (two
     // transactions each inserting and trimming could leave keep + 1). Every user of the batch, not only those added
     // now, so a retried batch whose first attempt died before trimming still trims.
-    await this.pool.query(
-      `DELETE FROM notices n USING (
-         SELECT x.user_id, x.id FROM unnest($1::text[]) AS u(uid)
-         CROSS JOIN LATERAL (SELECT user_id, id FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2) x
-       ) old
-       WHERE n.user_id = old.user_id AND n.id = old.id`,
-      [ids, keep],
-    );
-    return { users: added.map((r) => r.user_id), last: ids[ids.length - 1]! };
+    await inTransaction(this.pool, async (c) => {
+      await c.query('SET LOCAL synchronous_commit = off');
+      await c.query(
+        `DELETE FROM notices n USING (
+           SELECT x.user_id, x.id FROM unnest($1::text[]) AS u(uid)
+           CROSS JOIN LATERAL (SELECT user_id, id FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2) x
+         ) old
+         WHERE n.user_id = old.user_id AND n.id = old.id`,
+        [ids, keep],
+      );
+    });
+    return { users: rows[0]?.users ?? [], last: ids[ids.length - 1]! };
+  }
+
+  /**
+   * Makes every batch committed so far durable: a synchronous commit of a transaction with an id flushes the WAL up to
+   * its commit record, and with it every asynchronous commit before it.
+   */
+  async flush(): Promise<void> {
+    await inTransaction(this.pool, async (c) => {
+      await c.query('SELECT pg_current_xact_id()');
+    });
   }
 
   /**
@@ -149,8 +174,10 @@ export class FollowStore {
       where.push('(at, id) < ($3::timestamptz, $4::text)');
     }
     const { rows } = await this.pool.query(
-      `SELECT id, kind, creator_id, room_id, body, at, at::text AS exact, read_at IS NOT NULL AS read FROM notices
-       WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $2`,
+      `SELECT n.id, e.kind, e.creator_id, e.room_id, e.body, n.at, n.at::text AS exact, n.read_at IS NOT NULL AS read
+       FROM (SELECT id, at, read_at FROM notices WHERE ${where.join(' AND ')} ORDER BY at DESC, id DESC LIMIT $2) n
+       JOIN notice_events e ON e.id = n.id
+       ORDER BY n.at DESC, n.id DESC`,
       args,
     );
     return rows.map((r) => ({

@@ -28,10 +28,9 @@ it('a fan-out over several ranges gives every follower the notice once', async (
   const counts = await waitFor(
     'every list has it',
     async () => {
-      const { rows } = await db.query(
-        `SELECT count(*)::int AS notices, count(DISTINCT user_id)::int AS users FROM notices WHERE room_id = $1`,
-        [room.id],
-      );
+      const { rows } = await db.query(`SELECT count(*)::int AS notices, count(DISTINCT user_id)::int AS users FROM notices WHERE id = $1`, [
+        `${room.id}.live`,
+      ]);
       return rows[0].notices === n + 1 ? rows[0] : undefined;
     },
     60_000,
