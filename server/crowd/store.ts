@@ -206,7 +206,13 @@ export class CrowdStore implements CrowdSink {
         await c.query('INSERT INTO crowd_erasures (user_digest, pseudonym, requested_by) VALUES ($1, $2, $3)', [digest, pseudonym, by]);
       }
       let crowdRows = 0;
-      for (const sql of ['DELETE FROM crowd_daily WHERE user_id = $1', 'DELETE FROM room_viewers WHERE user_id = $1']) {
+      // Whom they follow and the notices they were given are theirs too: gone, not pseudonymised (no amounts in them).
+      for (const sql of [
+        'DELETE FROM crowd_daily WHERE user_id = $1',
+        'DELETE FROM room_viewers WHERE user_id = $1',
+        'DELETE FROM follows WHERE user_id = $1',
+        'DELETE FROM notices WHERE user_id = $1',
+      ]) {
         crowdRows += (await c.query(sql, [userId])).rowCount ?? 0;
       }
       await c.query('UPDATE search_events SET user_id = NULL WHERE user_id = $1', [userId]);

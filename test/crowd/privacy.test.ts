@@ -23,6 +23,8 @@ it('a deletion request removes the person from every crowd list and export, anon
     15_000,
   );
   const before = (await api<RoomReport>(node.url, 'GET', `/api/rooms/${room.id}/report`, creator)).body;
+  // Alice follows the creator: whom she follows is hers too.
+  expect((await api(node.url, 'PUT', '/api/follows/c1', alice.token)).status).toBe(200);
 
   // Alice asks for herself; an admin erases Bob on his request. Nobody else may erase another person.
   expect((await api(node.url, 'POST', '/api/admin/crowd/erasures', creator, { userId: 'bob' })).status).toBe(403);
@@ -46,7 +48,10 @@ it('a deletion request removes the person from every crowd list and export, anon
     for (const stage of ['interested', 'first', 'repeat', 'lapsed']) expect(await stageList(node, token, scope, stage)).toEqual([]);
   }
   const db = node.node.ctx.db;
-  const people = await db.query(`SELECT user_id FROM crowd_daily UNION SELECT user_id FROM room_viewers`);
+  const people = await db.query(
+    `SELECT user_id FROM crowd_daily UNION SELECT user_id FROM room_viewers UNION SELECT user_id FROM follows
+     UNION SELECT user_id FROM notices`,
+  );
   expect(people.rows.map((r) => r.user_id).filter((u) => u === 'alice' || u === 'bob')).toEqual([]);
   const orders = await db.query(`SELECT buyer_id, amount FROM orders WHERE room_id = $1 ORDER BY buyer_id`, [room.id]);
   expect(orders.rows.every((r) => /^erased_[0-9a-f]{24}$/.test(r.buyer_id))).toBe(true);
