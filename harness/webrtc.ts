@@ -92,8 +92,12 @@ export interface Reception {
 export interface Publication {
   producerId: string;
   producer: msc.Producer;
-  /** RTP packets handed to werift so far. */
-  readonly sent: { packets: number };
+  /**
+   * RTP packets handed to werift so far; for VP8 also when the first one went (wall ms) and how much media time they
+   * span (from their RTP timestamps, 90 kHz): what the creator really sent, which lags the wall clock when ffmpeg is
+   * starved of CPU (it starts late, and `-re` cannot catch up).
+   */
+  readonly sent: { packets: number; firstAt?: number; mediaMs?: number };
   stop(): void;
 }
 
@@ -207,11 +211,19 @@ export class WebRtcPeer {
   async publishVp8(transport: msc.Transport, source: Omit<Vp8Source, 'payloadType' | 'rtcpPort' | 'ssrc'> = {}): Promise<Publication> {
     const track = new MediaStreamTrack({ kind: 'video' });
     const producer = await transport.produce({ track });
-    const sent = { packets: 0 };
+    const sent: { packets: number; firstAt?: number; mediaMs?: number } = { packets: 0 };
+    let firstTs = 0;
     const sock = dgram.createSocket('udp4');
     sock.on('message', (buf) => {
       // ffmpeg sends RTCP sender reports to the same port: only RTP payload types are forwarded.
       if ((buf[1]! & 0x7f) !== FFMPEG_VP8_PT) return;
+      const ts = buf.readUInt32BE(4);
+      if (sent.packets === 0) {
+        sent.firstAt = Date.now();
+        firstTs = ts;
+      }
+      // Unsigned 32-bit difference (the timestamp wraps): media time since the first packet.
+      sent.mediaMs = Math.max(sent.mediaMs ?? 0, ((ts - firstTs) >>> 0) / 90);
       track.writeRtp(RtpPacket.deSerialize(buf));
       sent.packets += 1;
     });
