@@ -249,6 +249,12 @@ const EnvSchema = z.object({
   PRODUCTS_PER_SHOP: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Creators one user may follow (issue 19). */
   FOLLOWS_PER_USER: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  /**
+   * Crowd pipeline (issue 19) on or off. Off: this node records no viewer events (joins, watch time, likes, clicks,
+   * follows, searches, page touches, report markers); crowd readings and reports show what was recorded before. For
+   * deployments that want no audience analytics, and for bench:chat's pipeline-on/off comparison.
+   */
+  CROWD_PIPELINE: bool.default(true),
   /** Crowd pipeline (issue 19): how often each node writes its buffered viewer events to PostgreSQL (ms). */
   CROWD_FLUSH_MS: z.coerce.number().int().min(50).max(60_000).default(2_000),
   /** Rows a node's crowd buffer holds at most between flushes; events needing a new row past it are dropped and counted. */

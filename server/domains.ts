@@ -35,6 +35,7 @@ import { createStorefront, StorefrontService } from './storefront/index.ts';
 import { createFollows } from './follows/index.ts';
 import { createStream } from './stream/index.ts';
 import { createCrowd } from './crowd/index.ts';
+import { registerCrowdMetrics } from './crowd/metrics.ts';
 import { joinUserChannel } from './kernel/channels.ts';
 import type { HawkerSocket } from './kernel/context.ts';
 
@@ -222,6 +223,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
     shopExists: async (shopId) => (await shopStore.shop(shopStore.db, shopId)) !== null,
   });
   node.add(crowd);
+  registerCrowdMetrics(metrics, crowd.pipeline); // viewer events accepted and dropped, rows written, pending
   likes.onTap(crowd.listeners.like);
   analytics.service.clickListeners.push(crowd.listeners.click);
   follows.service.followListeners.push(crowd.listeners.follow);

@@ -76,8 +76,11 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
   const later = (what: string, fn: () => Promise<void>) =>
     void fn().catch((err: Error) => log.warn({ err: err.message, what }, 'crowd event not recorded'));
 
+  // CROWD_PIPELINE=false: nothing is tapped or buffered (listeners, room hook, touches, markers); readings still work.
+  const on = ctx.config.CROWD_PIPELINE;
   const listeners = {
     like(userId: string, roomId: string, count: number) {
+      if (!on) return;
       later('like', async () => {
         const room = await rooms.get(roomId);
         if (!room) return;
@@ -85,6 +88,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
       });
     },
     click(userId: string, roomId: string, productId: string) {
+      if (!on) return;
       later('click', async () => {
         const [room, shopId] = await Promise.all([rooms.get(roomId), deps.roomProductShop(roomId, productId)]);
         if (!room) return;
@@ -97,12 +101,14 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
       });
     },
     follow(userId: string, creatorId: string) {
+      if (!on) return;
       later('follow', async () => {
         const scopes = await creatorScopes(creatorId);
         if (scopes.length) pipeline.fact(scopes, userId, { follows: 1 }, null, Date.now());
       });
     },
     searchClick(userId: string, kind: string, id: string) {
+      if (!on) return;
       later('search', async () => {
         let scopes: CrowdScope[] = [];
         if (kind === 'product') {
@@ -122,10 +128,10 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
     name: 'crowd',
     priority: -400,
     async afterJoin(room, socket) {
-      pipeline.join(socket.id, room.id, socket.data.principal.userId, roomScopes(room), Date.now());
+      if (on) pipeline.join(socket.id, room.id, socket.data.principal.userId, roomScopes(room), Date.now());
     },
     async afterLeave(roomId, socket) {
-      pipeline.leave(socket.id, roomId, Date.now());
+      if (on) pipeline.leave(socket.id, roomId, Date.now());
     },
     onScheduled: (room) => store.room(room.id, room.creatorId, room.agencyId),
     onLive: (room) => store.room(room.id, room.creatorId, room.agencyId),
@@ -161,6 +167,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
         if (!(await deps.shopExists(body.shopId))) throw AppError.notFound(`Shop ${body.shopId}`);
         scopes.push({ kind: 'shop', id: body.shopId });
       }
+      if (!on) return { recorded: false };
       const now = Date.now();
       const add = body.kind === 'visit' ? { visits: 1 } : { watchSeconds: body.seconds ?? 0 };
       const recorded = pipeline.fact(scopes, principal.userId, add, body.source satisfies CrowdSource, now);
@@ -188,7 +195,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
   );
   ctx.app.use(r);
 
-  const untap = tapMarkers(ctx.io, pipeline, log);
+  const untap = on ? tapMarkers(ctx.io, pipeline, log) : () => {};
   const ticker = new Ticker('crowd', ctx.config.CROWD_FLUSH_MS, log, () => pipeline.flush()).start();
   const domain: Domain & { service: CrowdService; pipeline: CrowdPipeline; hook: RoomHook; listeners: typeof listeners } = {
     name: 'crowd',
