@@ -4,6 +4,11 @@
  * a bare Socket.IO server broadcasting each message as it arrives (bench/chat/baselineServer.ts).
  *
  *   npm run bench:chat -- [--viewers 5000] [--rate 500] [--seconds 10] [--procs 4] [--only hawker|baseline]
+ *                         [--likes 0] [--crowd compare]
+ *
+ * `--likes N`: the senders also tap N likes/s. `--crowd compare` (issue 19, item 7): Hawker runs twice, with the crowd
+ * pipeline off (CROWD_PIPELINE=false) and on (the default, flushing every CROWD_FLUSH_MS), same load, and the p99 rise
+ * with it on is printed beside the goal (< 10 %); the bare Socket.IO baseline is skipped unless `--only` says otherwise.
  */
 import { once } from 'node:events';
 import os from 'node:os';
@@ -26,8 +31,12 @@ const { values: opt } = parseArgs({
     'drain-seconds': { type: 'string', default: '10' },
     'max-rss-mib': { type: 'string', default: '4096' },
     only: { type: 'string' },
+    likes: { type: 'string', default: '0' },
+    crowd: { type: 'string' },
   },
 });
+const LIKES = Number(opt.likes);
+const CROWD_COMPARE = opt.crowd === 'compare';
 const VIEWERS = Number(opt.viewers);
 const RATE = Number(opt.rate);
 const SECONDS = Number(opt.seconds);
@@ -61,9 +70,11 @@ interface PhaseResult {
 
 type Target = { system: string; url: string; roomId: string; pids: Record<string, number>; serverPid: number; close(): Promise<void> };
 
-async function hawker(): Promise<Target> {
+/** A Hawker node; `extra` env on top (the crowd pipeline on/off comparison), `label` after the system's name. */
+async function hawker(extra: Record<string, string> = {}, label = ''): Promise<Target> {
   const redis = await benchRedis('chat');
   const env = {
+    ...extra,
     JWT_SECRET: SECRET,
     LOG_LEVEL: 'warn',
     MEDIASOUP_WORKERS: '1',
@@ -77,7 +88,7 @@ async function hawker(): Promise<Target> {
   const room = await api<Room>(node.url, 'POST', '/api/rooms', creator, { title: 'Chat bench' });
   await api(node.url, 'POST', `/api/rooms/${room.body.id}/live`, creator);
   return {
-    system: 'hawker (batched per 100 ms tick)',
+    system: `hawker (batched per 100 ms tick)${label}`,
     url: node.url,
     roomId: room.body.id,
     serverPid: node.pid,
@@ -159,7 +170,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     const t0 = Date.now();
     const outcome = await senders.call<{ sent: number; accepted: number; refused: Record<string, number>; endedAt: number }>(
       'send',
-      { rate: RATE, seconds: SECONDS },
+      { rate: RATE, seconds: SECONDS, likeRate: LIKES },
       (SECONDS + 60) * 1000,
     );
     // Unanswered sends may have been broadcast (an overloaded server answers late): count them as expected too.
@@ -217,8 +228,14 @@ runMain(
   'bench:chat',
   async () => {
     const results: PhaseResult[] = [];
-    if (opt.only !== 'baseline') results.push(await phase(hawker));
-    if (opt.only !== 'hawker') results.push(await phase(baseline));
+    if (CROWD_COMPARE) {
+      results.push(await phase(() => hawker({ CROWD_PIPELINE: 'false' }, ', crowd pipeline off')));
+      results.push(await phase(() => hawker({ CROWD_PIPELINE: 'true' }, ', crowd pipeline on')));
+      if (opt.only === 'baseline') results.push(await phase(baseline));
+    } else {
+      if (opt.only !== 'baseline') results.push(await phase(() => hawker()));
+      if (opt.only !== 'hawker') results.push(await phase(baseline));
+    }
     printTable(`P2 chat fan-out: ${VIEWERS} viewers, ${RATE} msg/s offered for ${SECONDS} s, one node`, [
       ['system', 'accepted', 'delivered/s', 'complete', 'p50 ms', 'p99 ms', 'server CPU', 'redis CPU', 'load CPU', 'peak RSS MiB'],
       ...results.map((r) => [
@@ -234,7 +251,15 @@ runMain(
         r.serverPeakRssMiB,
       ]),
     ]);
-    const [h, b] = results;
+    let crowd: { offP99: number; onP99: number; rise: number } | undefined;
+    if (CROWD_COMPARE) {
+      const [off, on] = results as [PhaseResult, PhaseResult];
+      crowd = { offP99: off.latencyMs.p99, onP99: on.latencyMs.p99, rise: on.latencyMs.p99 / Math.max(1, off.latencyMs.p99) - 1 };
+      console.log(
+        `\ncrowd pipeline on vs off: p99 ${crowd.onP99} vs ${crowd.offP99} ms (${crowd.rise >= 0 ? '+' : ''}${round(crowd.rise * 100, 1)}%); goal < +10%: ${crowd.rise < 0.1 ? 'met' : 'NOT met'}; server CPU ${round(on.serverCpuCores * 100)}% vs ${round(off.serverCpuCores * 100)}%`,
+      );
+    }
+    const [h, b] = CROWD_COMPARE ? [results[1], results[2]] : results;
     const ratios = h && b ? { deliveredPerSec: h.deliveredPerSec / b.deliveredPerSec, p99: b.latencyMs.p99 / h.latencyMs.p99 } : undefined;
     if (ratios)
       console.log(
@@ -250,7 +275,9 @@ runMain(
         .map((l) => round(l, 2))
         .join(' ')} on ${os.availableParallelism()} cores`,
     );
-    console.log(`\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY }, results, ratios })}`);
+    console.log(
+      `\nwrote ${writeResult('chat', { options: { VIEWERS, RATE, SECONDS, PROCS, SENDERS, PROBE_EVERY, LIKES, CROWD_COMPARE }, results, ratios, crowd })}`,
+    );
   },
   900,
 );

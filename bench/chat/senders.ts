@@ -1,6 +1,7 @@
 /**
  * Chat benchmark load process: `senders` users join the room and send `rate` messages/s in total for `seconds`,
- * round-robin, each text stamped with its send time. Counts what the server accepted and refused.
+ * round-robin, each text stamped with its send time, and `likeRate` like taps/s beside them (unacknowledged in the
+ * figures). Counts what the server accepted and refused.
  */
 import { call, type ClientSocket } from '../../harness/clients.ts';
 import { emitEvent, serveLoad } from '../lib/procs.ts';
@@ -37,11 +38,12 @@ serveLoad<Init>((init) => {
       aborted = true;
       return {};
     },
-    async send({ rate, seconds }: { rate: number; seconds: number }) {
+    async send({ rate, seconds, likeRate = 0 }: { rate: number; seconds: number; likeRate?: number }) {
       const t0 = performance.now();
       const acks: Promise<void>[] = [];
       const outcome = { sent: 0, accepted: 0, refused: {} as Record<string, number>, startedAt: Date.now(), endedAt: 0 };
       let lastProgress = t0;
+      let likes = 0;
       // Every 5 ms, send whatever the schedule says is due: a steady `rate`, not bursts of a second.
       while (!aborted) {
         const elapsed = (performance.now() - t0) / 1000;
@@ -62,6 +64,13 @@ serveLoad<Init>((init) => {
               },
             ),
           );
+        }
+        // Like taps beside the chat (bench:chat --likes): the crowd pipeline's busiest input in a big room.
+        const likesDue = Math.floor(elapsed * likeRate) - likes;
+        for (let k = 0; k < likesDue; k++) {
+          const socket = sockets[likes % sockets.length]!;
+          likes += 1;
+          socket.emit('like:tap', { roomId: init.roomId, count: 1 }, () => {});
         }
         if (performance.now() - lastProgress > 2_000) {
           lastProgress = performance.now();
