@@ -196,6 +196,12 @@ const EnvSchema = z.object({
   UPLOADS_DIR: z.string().min(1).optional(),
   /** Bytes one uploaded picture may have, as sent (PAYLOAD_TOO_LARGE above it). */
   UPLOAD_MAX_BYTES: z.coerce.number().int().min(1_000).max(100_000_000).default(5_000_000),
+  /**
+   * Pixels (width x height, from the file's header) one uploaded picture may have: a small file can declare a huge
+   * picture (a decompression bomb) that every phone showing the product would have to decode. 50 MP fits a 48 MP phone
+   * photo.
+   */
+  UPLOAD_MAX_PIXELS: z.coerce.number().int().min(10_000).max(1_000_000_000).default(50_000_000),
   /** Bytes of stored pictures one user may have in total (QUOTA_EXCEEDED above it; the same picture twice counts once). */
   UPLOAD_QUOTA_BYTES_PER_USER: z.coerce.number().int().min(1_000).max(1_000_000_000_000).default(500_000_000),
   // Abuse limits (issue 14; docs/security.md lists each with its default and its error). Every quota is refused with a

@@ -60,6 +60,7 @@ export function createUploads(ctx: HawkerContext, auth: Auth): Domain & { servic
   const service = new UploadService(new UploadStore(ctx.dbBulk), dir, {
     maxBytes: config.UPLOAD_MAX_BYTES,
     quotaBytes: config.UPLOAD_QUOTA_BYTES_PER_USER,
+    maxPixels: config.UPLOAD_MAX_PIXELS,
   });
   ctx.app.use(uploadRoutes(service, auth));
   return { name: 'uploads', service, async close() {} };

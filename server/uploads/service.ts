@@ -13,13 +13,15 @@ export interface UploadLimits {
   maxBytes: number;
   /** UPLOAD_QUOTA_BYTES_PER_USER: stored bytes one user may have. */
   quotaBytes: number;
+  /** UPLOAD_MAX_PIXELS: width x height one picture may declare. */
+  maxPixels: number;
 }
 
 const EXT_TYPES = { png: 'image/png', jpg: 'image/jpeg', webp: 'image/webp' } as const;
 
 /**
  * Image uploads: who may (policy.canUploadImages), how big (UPLOAD_MAX_BYTES, counted on the bytes received, whatever
- * Content-Length says), what (images.ts: PNG, JPEG or WebP by their bytes, metadata stripped), where (`dir`, one file
+ * Content-Length says; UPLOAD_MAX_PIXELS, as the file's header declares its size), what (images.ts: PNG, JPEG or WebP by their bytes, metadata stripped), where (`dir`, one file
  * per SHA-256 of the stripped bytes, written whole then renamed in) and how much per user (UploadStore's quota).
  */
 export class UploadService {
@@ -42,6 +44,13 @@ export class UploadService {
     const data = await readBounded(body, maxBytes, (n) => this.tooLarge(n));
     if (data.length === 0) throw AppError.badRequest('The upload is empty: send the picture as the request body');
     const img = stripImage(data);
+    const { maxPixels } = this.limits;
+    if (img.width * img.height > maxPixels)
+      throw AppError.payloadTooLarge(
+        'UPLOAD_MAX_PIXELS',
+        maxPixels,
+        `Pictures are at most ${maxPixels} pixels (UPLOAD_MAX_PIXELS); this one is ${img.width} x ${img.height}: scale it down and retry`,
+      );
     const sha256 = createHash('sha256').update(img.data).digest('hex');
     const name = `${sha256}.${img.ext}`;
     const res = await this.store.add(

@@ -77,6 +77,10 @@ it('stores PNG, JPEG and WebP without their metadata, serves them with nosniff, 
   const bigJpeg = await encode('jpg', '320x240');
   expect(used + bigJpeg.length, 'the quota case really is over the quota').toBeGreaterThan(6000);
   expect(bigJpeg.length).toBeLessThan(20_000);
+  // A few hundred bytes declaring a 20,000 x 20,000 picture (400 MP): every phone showing it would have to decode it.
+  const bomb = Buffer.from(png);
+  bomb.writeUInt32BE(20_000, 16); // IHDR width
+  bomb.writeUInt32BE(20_000, 20); // IHDR height
   const refusals: [string, Promise<Answer>, number, string, Record<string, unknown>?][] = [
     [
       'svg named png',
@@ -90,6 +94,7 @@ it('stores PNG, JPEG and WebP without their metadata, serves them with nosniff, 
     ['truncated png', upload(creator, png.subarray(0, 60)), 400, 'BAD_REQUEST'],
     ['empty', upload(creator, Buffer.alloc(0)), 400, 'BAD_REQUEST'],
     ['oversize', upload(creator, big), 413, 'PAYLOAD_TOO_LARGE', { limit: 'UPLOAD_MAX_BYTES', max: 20000 }],
+    ['pixel bomb', upload(creator, bomb), 413, 'PAYLOAD_TOO_LARGE', { limit: 'UPLOAD_MAX_PIXELS', max: 50_000_000 }],
     ['viewer', upload(viewer, await encode('png', '32x32')), 403, 'FORBIDDEN'],
     ['signed out', upload(null, await encode('png', '32x32')), 401, 'UNAUTHENTICATED'],
     ['over quota', upload(creator, bigJpeg), 429, 'QUOTA_EXCEEDED', { limit: 'UPLOAD_QUOTA_BYTES_PER_USER', max: 6000 }],
