@@ -740,6 +740,17 @@ export class HawkerApi {
   }
 
   /**
+   * The buyer confirms they received their shipped order (确认收货): it completes now rather than
+   * ORDER_AUTO_COMPLETE_MS after delivery. Only the order's buyer; confirming again answers the order unchanged.
+   *
+   * @example
+   * const order = await api.confirmReceipt(orderId); // order.fulfilment.status === 'completed'
+   */
+  confirmReceipt(orderId: string): Promise<Order> {
+    return this.call('POST', `/api/orders/${encodeURIComponent(orderId)}/confirm-receipt`, {});
+  }
+
+  /**
    * Ships many orders of a shop from CSV text with the header `order_id,carrier,tracking_number`; each row's outcome
    * is in `rows` (a bad row changes nothing; the good ones are applied).
    *

@@ -46,6 +46,9 @@ export type ShipOrderBody = z.infer<typeof ShipOrderBody>;
 /** POST /api/orders/:orderId/deliver: staff mark a shipped order delivered (no carrier callback needed). */
 export const DeliverOrderBody = z.strictObject({ note: FulfilmentNote.optional() });
 export type DeliverOrderBody = z.infer<typeof DeliverOrderBody>;
+/** `POST /api/orders/:orderId/confirm-receipt` (the buyer; 确认收货): an empty object, or no body. */
+export const ConfirmReceiptBody = z.strictObject({});
+export type ConfirmReceiptBody = z.infer<typeof ConfirmReceiptBody>;
 
 /**
  * POST /api/shops/:shopId/shipments (a shop's orders) and POST /api/rooms/:roomId/shipments (a room's own products'

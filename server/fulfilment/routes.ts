@@ -1,5 +1,13 @@
 import { Router } from 'express';
-import { DeliverOrderBody, OrderParams, RoomIdParams, ShipmentsUploadBody, ShipOrderBody, ShopParams } from '@hawker/protocol';
+import {
+  ConfirmReceiptBody,
+  DeliverOrderBody,
+  OrderParams,
+  RoomIdParams,
+  ShipmentsUploadBody,
+  ShipOrderBody,
+  ShopParams,
+} from '@hawker/protocol';
 import type { Auth } from '../auth/index.ts';
 import type { FulfilmentService } from './service.ts';
 
@@ -14,6 +22,12 @@ export function fulfilmentRoutes(fulfilment: FulfilmentService, { rest }: Auth):
     '/api/orders/:orderId/deliver',
     rest({ params: OrderParams, body: DeliverOrderBody }, ({ params, body, principal }) =>
       fulfilment.deliver(principal, params.orderId, body),
+    ),
+  );
+  r.post(
+    '/api/orders/:orderId/confirm-receipt',
+    rest({ params: OrderParams, body: ConfirmReceiptBody }, ({ params, principal }) =>
+      fulfilment.confirmReceipt(principal, params.orderId),
     ),
   );
   r.post(

@@ -72,6 +72,39 @@ export class FulfilmentService {
   }
 
   /**
+   * The buyer confirms they received a shipped (or delivered) order: it completes now instead of
+   * ORDER_AUTO_COMPLETE_MS after delivery. Only the order's buyer: the seller's and the room's staff are FORBIDDEN,
+   * anyone else NOT_FOUND (no existence leak). A completed order answers unchanged (a retried tap, or the
+   * auto-completion came first); an unpaid, refunded or unshipped one is a CONFLICT saying why.
+   */
+  async confirmReceipt(p: Principal, orderId: string): Promise<Order> {
+    const order = await this.ledger.get(orderId);
+    if (!order) throw AppError.notFound(`Order ${orderId}`);
+    if (order.buyerId !== p.userId) {
+      const room = order.roomId ? await this.rooms.store.get(order.roomId) : null;
+      const seller = order.shopId ? await this.shops.shop(this.shops.db, order.shopId) : null;
+      const staff = seller && order.shopId ? await this.shops.staff(this.shops.db, order.shopId) : [];
+      const sellerSide = seller && policy.canFulfilOrder(p, { shop: { ownerId: seller.ownerId, kind: seller.kind, staff } });
+      if (sellerSide || (room && policy.canModerateRoom(p, room)))
+        throw AppError.forbidden('Only the buyer confirms receipt of their order; staff mark it delivered (POST /api/orders/:id/deliver)');
+      throw AppError.notFound(`Order ${orderId}`);
+    }
+    const reason = 'receipt confirmed by the buyer';
+    if (await this.store.confirmReceipt(orderId, p.userId, reason)) {
+      const done = await this.ledger.get(orderId);
+      if (!done) throw new Error(`order ${orderId} vanished after the buyer confirmed receipt`);
+      await this.push(done, reason, 'completedAt');
+      return toWire(done);
+    }
+    const now = (await this.ledger.get(orderId)) ?? order;
+    if (now.fulfilment?.status === 'completed') return toWire(now);
+    if (now.status !== 'paid') throw AppError.conflict(`Order ${orderId} is ${now.status}: only a paid order is received`);
+    if (now.amount > 0 && now.refundedAmount >= now.amount)
+      throw AppError.conflict(`Order ${orderId} was refunded in full: there is nothing to receive`);
+    throw AppError.conflict(`Order ${orderId} is not shipped yet: confirm receipt once it has been shipped`);
+  }
+
+  /**
    * Ships many orders of one seller (a shop, or a room for its own products) from CSV (order_id,carrier,tracking_number). The upload's size and row count are
    * checked first (QUOTA_EXCEEDED names the limit; nothing applied). Each row is then applied on its own: a bad row
    * (malformed, another shop's order, an unpaid or already shipped order) is reported with its typed error and changes

@@ -43,6 +43,39 @@ export class FulfilmentStore {
   }
 
   /**
+   * The buyer confirms receipt (确认收货): shipped or delivered -> completed, by the order's own buyer only. From shipped
+   * the delivery is recorded too (its history row, so order.delivered still goes out as a webhook), both by the buyer.
+   * The row is locked and re-checked, so a racing auto-completion or a second confirmation completes it once. True if
+   * this call completed it.
+   */
+  async confirmReceipt(orderId: string, buyerId: string, reason: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query(
+      `WITH cur AS (
+         SELECT id, fulfilment_status AS was FROM orders
+         WHERE id = $1 AND buyer_id = $2 AND ${PAID} AND fulfilment_status IN ('shipped', 'delivered')
+         FOR UPDATE
+       ),
+       upd AS (
+         UPDATE orders o SET fulfilment_status = 'completed', delivered_at = coalesce(o.delivered_at, clock_timestamp()),
+                completed_at = clock_timestamp()
+         FROM cur WHERE o.id = cur.id
+         RETURNING o.id, o.delivered_at, o.completed_at, cur.was
+       ),
+       -- One INSERT, in step order (the history reads by id: delivered before completed).
+       ev AS (
+         INSERT INTO order_events (order_id, status, reason, actor, at)
+         SELECT id, status, $3, $2, at FROM (
+           SELECT id, 'delivered' AS status, delivered_at AS at, 1 AS step FROM upd WHERE was = 'shipped'
+           UNION ALL SELECT id, 'completed', completed_at, 2 FROM upd
+         ) steps ORDER BY step
+       )
+       SELECT id FROM upd`,
+      [orderId, buyerId, reason],
+    );
+    return rowCount === 1;
+  }
+
+  /**
    * delivered -> completed for up to `limit` orders delivered at least `afterMs` ago (PostgreSQL's clock). Rows another
    * node is completing are skipped (SKIP LOCKED) and the UPDATE re-checks the step, so concurrent nodes complete each
    * order once. Returns the ids this call completed.

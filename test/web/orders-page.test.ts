@@ -98,4 +98,17 @@ it('My orders shows tracking once shipped and where refunds stand, fits 360-1440
     expect(errors).toEqual([]);
     await page.close();
   }
-}, 240_000);
+
+  // 确认收货: the buyer confirms the shipped parcel (two taps); the row shows it completed, and so does the ledger.
+  const { page, errors } = await openPage(`${node.url}/orders`, { identity: buyer, viewport: PHONE, locale: 'zh-CN' });
+  const received = page.locator('[data-order="trk-1"] [data-testid="order-received"]');
+  expect(await received.textContent()).toBe('确认收货');
+  await received.click();
+  await received.click();
+  await page.locator('[data-order="trk-1"] [data-testid="order-tracking"][data-fulfilment="completed"]').waitFor();
+  expect(await page.locator('[data-testid="order-received"]').count()).toBe(0);
+  const { rows } = await node.node.ctx.db.query(`SELECT fulfilment_status FROM orders WHERE id = 'trk-1'`);
+  expect(rows[0].fulfilment_status).toBe('completed');
+  expect(errors).toEqual([]);
+  await page.close();
+}, 300_000);

@@ -1,7 +1,7 @@
 /**
  * My orders: the signed-in buyer's orders across rooms and shops, newest first, read from the ledger (GET /api/orders),
  * with their status, why one failed, a link back to the live it came from, cancel for orders not paid yet, tracking
- * once shipped (the order's fulfilment) and where a refund stands (refunded total; the buyer's refund requests).
+ * once shipped (the order's fulfilment) with "confirm receipt" (确认收货), and where a refund stands (refunded total; the buyer's refund requests).
  */
 import { HawkerApi, type Order, type OrderList, type RefundRequest } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
@@ -91,6 +91,26 @@ function item(api: HawkerApi, o: Order): HTMLLIElement {
           toast(describeError(err), 'error', 6000);
         }
       });
+    // 确认收货: a shipped or delivered parcel the buyer has; completes the order now (two taps, like cancel).
+    const receivable = order.status === 'paid' && (order.fulfilment?.status === 'shipped' || order.fulfilment?.status === 'delivered');
+    const receive = receivable
+      ? h('button', {
+          class: 'btn btn-primary btn-sm',
+          text: t('orders.confirmReceipt'),
+          attrs: { type: 'button', 'data-testid': 'order-received' },
+        })
+      : null;
+    if (receive)
+      armedButton(receive, t('orders.confirmReceiptAgain'), async () => {
+        receive.disabled = true;
+        try {
+          render(await api.confirmReceipt(order.id));
+          toast(t('orders.received'), 'ok');
+        } catch (err) {
+          receive.disabled = false;
+          toast(describeError(err), 'error', 6000);
+        }
+      });
     replace(
       el,
       h(
@@ -117,6 +137,7 @@ function item(api: HawkerApi, o: Order): HTMLLIElement {
           attrs: { 'data-testid': 'order-status', 'data-status': order.status },
         }),
         cancel,
+        receive,
       ),
     );
   };
