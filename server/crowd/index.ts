@@ -5,6 +5,7 @@ import {
   CrowdPeopleQuery,
   CrowdQuery,
   CrowdTouchBody,
+  type CrowdTouchResult,
   RoomIdParams,
   type CrowdSource,
   type Room,
@@ -147,7 +148,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
   );
   r.post(
     '/api/crowd/touch',
-    rest({ body: CrowdTouchBody }, async ({ body, principal }) => {
+    rest({ body: CrowdTouchBody }, async ({ body, principal }): Promise<CrowdTouchResult> => {
       let scopes: CrowdScope[] = [];
       if (body.roomId) {
         const room = await rooms.get(body.roomId);
@@ -161,10 +162,18 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
         if (!(await deps.shopExists(body.shopId))) throw AppError.notFound(`Shop ${body.shopId}`);
         scopes.push({ kind: 'shop', id: body.shopId });
       }
+      if (body.kind === 'click' && body.productId && !body.shopId) {
+        // The product's shop counts the click too (a room's own product has none); an unknown product is refused.
+        const shopId = body.roomId
+          ? await deps.roomProductShop(body.roomId, body.productId)
+          : await deps.productShop(body.productId);
+        if (!body.roomId && !shopId) throw AppError.notFound(`Product ${body.productId}`);
+        if (shopId) scopes.push({ kind: 'shop', id: shopId });
+      }
       const now = Date.now();
-      const add = body.kind === 'visit' ? { visits: 1 } : { watchSeconds: body.seconds ?? 0 };
+      const add = body.kind === 'visit' ? { visits: 1 } : body.kind === 'click' ? { clicks: 1 } : { watchSeconds: body.seconds ?? 0 };
       const recorded = pipeline.fact(scopes, principal.userId, add, body.source satisfies CrowdSource, now);
-      if (body.roomId) pipeline.viewer(body.roomId, principal.userId, body.kind === 'watch' ? add : {}, body.source, now);
+      if (body.roomId) pipeline.viewer(body.roomId, principal.userId, body.kind === 'visit' ? {} : add, body.source, now);
       return { recorded };
     }),
   );
