@@ -24,7 +24,7 @@ async function sources(url: string, token: string, scope: string): Promise<Recor
  * the replay (watch seconds, source replay, sent with keepalive when the page is left). The viewer lands in the
  * creator's interested (种草) stage with those three sources, and in the shop's with source storefront.
  */
-it('a viewer who visits the storefront, opens a search result and watches a replay is interested (种草) with sources storefront, search and replay', async () => {
+it('a viewer who visits the storefront, opens a search result, sees a clip result and watches a replay is interested (种草) with sources storefront, search and replay', async () => {
   const { node } = await recordingNode(t, { CROWD_FLUSH_MS: '100', CROWD_MIN_WATCH_SECONDS: '2' });
   const { creator, shop } = await creatorWithShop(node);
   const jade = await simpleShopProduct(node, creator, shop.id, 20, 5_000);
@@ -51,6 +51,22 @@ it('a viewer who visits the storefront, opens a search result and watches a repl
   await page.locator('[data-testid="creator-row"][data-id="c1"]').click();
   await page.waitForURL(/\/store\?creator=c1/);
   await page.getByTestId('store-title').waitFor();
+
+  // Clips are search results too: a published one shows its poster and opens in the clips feed.
+  await node.node.ctx.db.query(
+    `INSERT INTO clips (id, recording_id, room_id, creator_id, agency_id, title, start_ms, end_ms, duration_ms, status, product_ids)
+     VALUES ('clipT', $1, $2, 'c1', 'ag1', '新品试色 first look', 0, 3000, 3000, 'ready', $3::text[])`,
+    [rec.id, r.id, [jade.id]],
+  );
+  expect((await api(node.url, 'POST', '/api/clips/clipT/publish', creator)).status).toBe(200);
+  await waitFor('the clip indexed', async () => {
+    const res = await api<SearchResult>(node.url, 'GET', `/api/search?q=${encodeURIComponent('试色')}&type=clips`);
+    return res.body.clips.length ? true : undefined;
+  });
+  await page.goto(`${node.url}/search?q=${encodeURIComponent('试色')}&type=clips`);
+  const clipRow = page.locator('[data-testid="clip-row"][data-id="clipT"]');
+  expect(await clipRow.getAttribute('href')).toBe('/clips?id=clipT');
+  expect(await clipRow.locator('img.entity-poster').getAttribute('src')).toBe('https://img.example.com/jade-1.jpg');
 
   await page.goto(`${node.url}/replay?id=${rec.id}`);
   const video = page.getByTestId('replay-video');
