@@ -202,12 +202,28 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const recording = createRecording(ctx, auth, rooms.service, stream.media);
   node.add(recording);
   // Shoppable clips cut from recordings (issue 18): the attached products as the room sells them, the creator's live room.
-  node.add(
-    createClips(ctx, auth, recording.service, {
-      product: (roomId, productId) => catalog.service.store.get(roomId, productId),
-      liveRoomOf: async (creatorId) => (await rooms.service.store.list({ creatorId, status: 'live', limit: 1 }))[0]?.id ?? null,
-    }),
-  );
+  const clips = createClips(ctx, auth, recording.service, {
+    product: (roomId, productId) => catalog.service.store.get(roomId, productId),
+    liveRoomOf: async (creatorId) => (await rooms.service.store.list({ creatorId, status: 'live', limit: 1 }))[0]?.id ?? null,
+  });
+  node.add(clips);
+  // Search over published clips (issue 19): indexed when published, out when deleted; missed ones caught up at start.
+  clips.service.changeListeners.push((clipId) => void search.service.clipChanged(clipId));
+  search.service.useClips({
+    clip: async (clipId) => {
+      const row = await clips.service.store.get(clipId);
+      if (!row) return null;
+      const [wire] = await clips.service.toWire([row]);
+      return {
+        id: row.id,
+        roomId: row.roomId,
+        creatorId: row.creatorId,
+        title: row.title,
+        published: row.publishedAt !== null && row.status === 'ready',
+        products: wire?.products ?? [],
+      };
+    },
+  });
   // Crowd assets, post-live reports and the viewer-event pipeline (issue 19): after recording, so its tap of the room
   // pushes (pin and sale markers) wraps recording's and unwinds first at close. Likes, clicks, follows and search
   // clicks reach it through their domains' listeners; joins and leaves through its room hook.
@@ -221,6 +237,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
       return doc && { agencyId: doc.agencyId };
     },
     shopExists: async (shopId) => (await shopStore.shop(shopStore.db, shopId)) !== null,
+    clipRoom: async (clipId) => (await clips.service.store.get(clipId))?.roomId ?? null,
   });
   node.add(crowd);
   registerCrowdMetrics(metrics, crowd.pipeline); // viewer events accepted and dropped, rows written, pending

@@ -1,5 +1,14 @@
 import type { z } from 'zod';
 import type {
+  CrowdErasureBody,
+  CrowdErasureResult,
+  CrowdOverview,
+  CrowdPeopleQuery,
+  CrowdQuery,
+  CrowdScopeKind,
+  CrowdTouchBody,
+  CrowdTouchResult,
+  RoomReport,
   RoomSummary,
   UploadedImage,
   AgencyAnalytics,
@@ -703,6 +712,94 @@ export class HawkerApi {
   }
 
   /**
+   * Reports what a page saw that no socket event carries (POST /api/crowd/touch): a visit and its traffic source,
+   * seconds of a replay or a clip watched (`seconds`, at most 300 a touch), a product opened on a replay or a clip
+   * (`productId`). Signed-in people only. In a live room watch time and product clicks are counted from the socket
+   * (see {@link LiveRoom.clickProduct}): do not touch for those.
+   *
+   * @example
+   * await api.crowdTouch({ kind: 'watch', source: 'replay', roomId, seconds: 30 });
+   * await api.crowdTouch({ kind: 'visit', source: 'storefront', shopId });
+   */
+  crowdTouch(body: z.input<typeof CrowdTouchBody>): Promise<CrowdTouchResult> {
+    return this.call('POST', '/api/crowd/touch', body);
+  }
+
+  /**
+   * A creator's, agency's or shop's crowd assets: stage sizes per day (种草 interested, 拉新 first, 复购 repeat,
+   * lapsed), the flows between stages per day or week, and conversion by traffic source. Its owner, admins.
+   *
+   * @example
+   * const { stages, flows, sources } = await api.crowd('creator', 'c1', { period: 'week' });
+   */
+  crowd(kind: CrowdScopeKind, id: string, query: z.input<typeof CrowdQuery> = {}): Promise<CrowdOverview> {
+    return this.call('GET', `${crowdPath(kind, id)}${queryString(query)}`);
+  }
+
+  /**
+   * The URL of the CSV of people in one stage (for the merchant's CRM); fetch it with this client's bearer token, or
+   * use {@link HawkerApi.crowdPeopleCsv}.
+   *
+   * @example
+   * const url = api.crowdPeopleUrl('shop', shopId, { stage: 'repeat' });
+   */
+  crowdPeopleUrl(kind: CrowdScopeKind, id: string, query: CrowdPeopleQuery): string {
+    return `${this.url}${crowdPath(kind, id)}/people.csv${queryString(query)}`;
+  }
+
+  /**
+   * The CSV of people in one stage on a day (default today), as text: a header row, then one person a row.
+   *
+   * @example
+   * const csv = await api.crowdPeopleCsv('creator', 'c1', { stage: 'interested' });
+   */
+  crowdPeopleCsv(kind: CrowdScopeKind, id: string, query: CrowdPeopleQuery): Promise<string> {
+    return this.callText(`${crowdPath(kind, id)}/people.csv${queryString(query)}`);
+  }
+
+  /**
+   * A room's post-live report: viewers, watch time, clicks, orders, GMV and refunds (the ledger's), the funnel, new vs
+   * repeat buyers, sources, the per-minute chart and its markers. The room's creator, its agency, admins.
+   *
+   * @example
+   * const { gmv, funnel, minutes } = await api.roomReport(roomId);
+   */
+  roomReport(roomId: string): Promise<RoomReport> {
+    return this.call('GET', `${roomPath(roomId)}/report`);
+  }
+
+  /**
+   * The post-live report as CSV text (what the report page downloads).
+   *
+   * @example
+   * const csv = await api.roomReportCsv(roomId);
+   */
+  roomReportCsv(roomId: string): Promise<string> {
+    return this.callText(`${roomPath(roomId)}/report.csv`);
+  }
+
+  /**
+   * The signed-in person asks for their data to be deleted: they leave every crowd list and export, and their
+   * personal data in the ledger is anonymised (amounts stay for accounting). Asking again changes nothing more.
+   *
+   * @example
+   * const { first, ledgerRows } = await api.eraseMyData();
+   */
+  eraseMyData(): Promise<CrowdErasureResult> {
+    return this.call('DELETE', '/api/crowd/me');
+  }
+
+  /**
+   * An admin erases a person on their request (as {@link HawkerApi.eraseMyData} does for themselves).
+   *
+   * @example
+   * await admin.eraseUser('v42');
+   */
+  eraseUser(userId: string): Promise<CrowdErasureResult> {
+    return this.call('POST', '/api/admin/crowd/erasures', { userId } satisfies CrowdErasureBody);
+  }
+
+  /**
    * One page of the signed-in buyer's orders across every room and channel, newest first, each with its `timeline`
    * (payment and fulfilment steps with who took them) and `fulfilment`; paged and filtered as
    * {@link HawkerApi.myOrdersPage}.
@@ -781,6 +878,39 @@ export class HawkerApi {
    * const orders = await api.call<{ orders: unknown[] }>('GET', '/api/orders');
    */
   async call<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const { res, text } = await this.send(method, path, body);
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      throw new HawkerError('INTERNAL', `${method} ${path}: the server answered ${res.status} with a body that is not JSON`);
+    }
+    if (!res.ok) {
+      const error = (parsed as { error?: WireError } | undefined)?.error;
+      throw error ? HawkerError.fromWire(error) : new HawkerError('INTERNAL', `${method} ${path}: HTTP ${res.status}`);
+    }
+    return parsed as T;
+  }
+
+  /**
+   * A GET whose answer is text (a CSV export), with this client's token; errors typed as {@link HawkerApi.call}'s.
+   *
+   * @example
+   * const csv = await api.callText('/api/rooms/r1/report.csv');
+   */
+  async callText(path: string): Promise<string> {
+    const { res, text } = await this.send('GET', path);
+    if (res.ok) return text;
+    let error: WireError | undefined;
+    try {
+      error = (JSON.parse(text) as { error?: WireError }).error;
+    } catch {
+      // not JSON: the status says it
+    }
+    throw error ? HawkerError.fromWire(error) : new HawkerError('INTERNAL', `GET ${path}: HTTP ${res.status}`);
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<{ res: Response; text: string }> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     // A Blob (an uploaded file) goes as its bytes; anything else as JSON.
@@ -799,23 +929,13 @@ export class HawkerApi {
         throw new HawkerError('TIMEOUT', `${method} ${path}: no answer within ${this.timeoutMs} ms; retry`);
       throw new HawkerError('NOT_CONNECTED', `Cannot reach ${this.url} (${(err as Error).message}); check the address and your network`);
     }
-    const text = await res.text();
-    let parsed: unknown;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      throw new HawkerError('INTERNAL', `${method} ${path}: the server answered ${res.status} with a body that is not JSON`);
-    }
-    if (!res.ok) {
-      const error = (parsed as { error?: WireError } | undefined)?.error;
-      throw error ? HawkerError.fromWire(error) : new HawkerError('INTERNAL', `${method} ${path}: HTTP ${res.status}`);
-    }
-    return parsed as T;
+    return { res, text: await res.text() };
   }
 }
 
 const roomPath = (roomId: string): string => `/api/rooms/${encodeURIComponent(roomId)}`;
 const orderPath = (orderId: string): string => `/api/orders/${encodeURIComponent(orderId)}`;
+const crowdPath = (kind: CrowdScopeKind, id: string): string => `/api/crowd/${encodeURIComponent(kind)}/${encodeURIComponent(id)}`;
 
 function queryString(query: Record<string, unknown>): string {
   const qs = new URLSearchParams(

@@ -271,6 +271,17 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   }
 
   /**
+   * Tells the room a viewer opened a product's card or detail: the room's click counters and the crowd (种草) count it.
+   * Resolves `{ counted }`; rejects with `FORBIDDEN` (not in the room) or `NOT_FOUND` (not this room's product).
+   *
+   * @example
+   * card.onclick = () => void room.clickProduct(product.id).catch(() => {});
+   */
+  clickProduct(productId: string): Promise<{ counted: boolean }> {
+    return this.request('product:click', { roomId: this.roomId, productId });
+  }
+
+  /**
    * Pins a product of this room (its creator, agency, admins): every viewer's product card switches to it.
    *
    * @example

@@ -97,14 +97,22 @@ export const RoomHit = z.object({
 });
 export type RoomHit = z.infer<typeof RoomHit>;
 
-/** Clips (short videos with a product) come with the recording work; the kind is reserved and always empty for now. */
+/**
+ * A published clip (a short video with products attached, docs/replay.md "Clips"), found by its title, its products'
+ * titles and its creator's name; `liveNow`: its creator is live now. Open it at /clips?id=<id>.
+ */
 export const ClipHit = z.object({
   kind: z.literal('clip'),
   id: Id,
   title: z.string(),
   roomId: Id,
   creatorId: Id,
+  /** The creator's name as their rooms give it. */
+  creatorName: z.string(),
+  /** The first attached product (null: none offered any more). */
   productId: Id.nullable(),
+  /** A poster: the first attached product's first picture (null: none). */
+  image: z.string().nullable(),
   liveNow: z.boolean(),
 });
 export type ClipHit = z.infer<typeof ClipHit>;

@@ -102,19 +102,28 @@ export const CrowdOverview = z.object({
 });
 export type CrowdOverview = z.infer<typeof CrowdOverview>;
 
-/** POST /api/crowd/touch: what a page reports that no socket event carries (a visit and where from; replay or clip watching). */
+/**
+ * POST /api/crowd/touch: what a page reports that no socket event carries (a visit and where from; replay or clip
+ * watching; a product opened outside a live: on a replay or a clip). In a live room, watch time comes from the socket
+ * (join and leave) and product clicks from `product:click`: pages do not touch for those.
+ */
 export const CrowdTouchBody = z
   .strictObject({
-    kind: z.enum(['visit', 'watch']),
+    kind: z.enum(['visit', 'watch', 'click']),
     source: CrowdSource,
     roomId: Id.optional(),
     creatorId: Id.optional(),
     shopId: Id.optional(),
     /** `watch` only: seconds watched since the last report (at most 300). */
     seconds: z.number().int().min(1).max(300).optional(),
+    /** `click` only: the product opened (a room's product with `roomId`, else a shop product). */
+    productId: Id.optional(),
   })
   .refine((b) => b.roomId || b.creatorId || b.shopId, 'name a roomId, creatorId or shopId')
-  .refine((b) => (b.kind === 'watch') === (b.seconds !== undefined), 'seconds goes with kind "watch", and only with it');
+  .refine((b) => (b.kind === 'watch') === (b.seconds !== undefined), 'seconds goes with kind "watch", and only with it')
+  .refine((b) => (b.kind === 'click') === (b.productId !== undefined), 'productId goes with kind "click", and only with it');
+export const CrowdTouchResult = z.object({ recorded: z.boolean() });
+export type CrowdTouchResult = z.infer<typeof CrowdTouchResult>;
 export type CrowdTouchBody = z.infer<typeof CrowdTouchBody>;
 
 /** POST /api/admin/crowd/erasures: an admin erases a person on their request. */

@@ -5,6 +5,7 @@ import {
   CrowdPeopleQuery,
   CrowdQuery,
   CrowdTouchBody,
+  type CrowdTouchResult,
   RoomIdParams,
   type CrowdSource,
   type Room,
@@ -39,6 +40,8 @@ export interface CrowdDeps {
   creator(creatorId: string): Promise<{ agencyId: string | null } | null>;
   /** Whether a shop exists. */
   shopExists(shopId: string): Promise<boolean>;
+  /** The room a clip was cut from (null: no such clip); a clip opened from search counts towards its room's scopes. */
+  clipRoom?(clipId: string): Promise<string | null>;
 }
 
 const MEMO_MAX = 10_000;
@@ -115,8 +118,9 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
           const shopId = await deps.productShop(id);
           if (shopId) scopes = [{ kind: 'shop', id: shopId }];
         } else if (kind === 'creator') scopes = await creatorScopes(id);
-        else if (kind === 'room') {
-          const room = await rooms.get(id);
+        else if (kind === 'room' || kind === 'clip') {
+          const roomId = kind === 'room' ? id : await deps.clipRoom?.(id);
+          const room = roomId ? await rooms.get(roomId) : null;
           if (room) scopes = roomScopes(room);
         }
         if (scopes.length) pipeline.fact(scopes, userId, { searches: 1 }, 'search', Date.now());
@@ -153,7 +157,7 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
   );
   r.post(
     '/api/crowd/touch',
-    rest({ body: CrowdTouchBody }, async ({ body, principal }) => {
+    rest({ body: CrowdTouchBody }, async ({ body, principal }): Promise<CrowdTouchResult> => {
       let scopes: CrowdScope[] = [];
       if (body.roomId) {
         const room = await rooms.get(body.roomId);
@@ -167,11 +171,17 @@ export function createCrowd(ctx: HawkerContext, { rest }: Auth, deps: CrowdDeps)
         if (!(await deps.shopExists(body.shopId))) throw AppError.notFound(`Shop ${body.shopId}`);
         scopes.push({ kind: 'shop', id: body.shopId });
       }
+      if (body.kind === 'click' && body.productId && !body.shopId) {
+        // The product's shop counts the click too (a room's own product has none); an unknown product is refused.
+        const shopId = body.roomId ? await deps.roomProductShop(body.roomId, body.productId) : await deps.productShop(body.productId);
+        if (!body.roomId && !shopId) throw AppError.notFound(`Product ${body.productId}`);
+        if (shopId) scopes.push({ kind: 'shop', id: shopId });
+      }
       if (!on) return { recorded: false };
       const now = Date.now();
-      const add = body.kind === 'visit' ? { visits: 1 } : { watchSeconds: body.seconds ?? 0 };
+      const add = body.kind === 'visit' ? { visits: 1 } : body.kind === 'click' ? { clicks: 1 } : { watchSeconds: body.seconds ?? 0 };
       const recorded = pipeline.fact(scopes, principal.userId, add, body.source satisfies CrowdSource, now);
-      if (body.roomId) pipeline.viewer(body.roomId, principal.userId, body.kind === 'watch' ? add : {}, body.source, now);
+      if (body.roomId) pipeline.viewer(body.roomId, principal.userId, body.kind === 'visit' ? {} : add, body.source, now);
       return { recorded };
     }),
   );

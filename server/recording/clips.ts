@@ -34,6 +34,8 @@ export class ClipService {
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly log: Logger;
+  /** Told after a clip is published or deleted (the search index, issue 19); they must not throw. */
+  readonly changeListeners: ((clipId: string) => void)[] = [];
 
   constructor(
     private readonly ctx: HawkerContext,
@@ -180,6 +182,7 @@ export class ClipService {
     const row = await this.managed(p, id);
     const published = await this.store.publish(row.id);
     if (!published) throw AppError.conflict(`Clip ${id} is ${row.status}; only a ready clip is published`);
+    for (const l of this.changeListeners) l(id);
     return published;
   }
 
@@ -188,6 +191,7 @@ export class ClipService {
     const row = await this.managed(p, id);
     if (row.status === 'cutting') throw AppError.conflict(`Clip ${id} is being cut; delete it once it is ready or failed`);
     await this.store.remove(row.id);
+    for (const l of this.changeListeners) l(id);
   }
 
   /** The wire form: the attached products as sold now, and the creator's live room (asked once per creator per call). */

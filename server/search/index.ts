@@ -3,11 +3,11 @@ import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { RoomHook } from '../rooms/index.ts';
 import { LiveView, type LiveRoomSource, type RoomProductSource } from './live.ts';
 import { searchRoutes } from './routes.ts';
-import { type ClipSearchSource, SearchService, type StockLeft } from './service.ts';
+import { type ClipIndexSource, SearchService, type StockLeft } from './service.ts';
 import { SearchStore } from './store.ts';
 
 export { LiveView, LIVE_ROOMS_SCANNED, type LiveSnapshot } from './live.ts';
-export { SearchService, type ClipSearchSource, type StockLeft } from './service.ts';
+export { SearchService, type ClipIndexSource, type StockLeft } from './service.ts';
 export { SearchStore, type ProductDoc, type CreatorDoc } from './store.ts';
 export { docTerms, queryTerms } from './terms.ts';
 
@@ -19,7 +19,7 @@ export { docTerms, queryTerms } from './terms.ts';
 export function createSearch(
   ctx: HawkerContext,
   auth: Auth,
-  deps: { rooms: LiveRoomSource; roomProducts: RoomProductSource; stock: StockLeft | null; clips?: ClipSearchSource | null },
+  deps: { rooms: LiveRoomSource; roomProducts: RoomProductSource; stock: StockLeft | null; clips?: ClipIndexSource | null },
 ): Domain & { service: SearchService; hook: RoomHook } {
   const log = ctx.log.child({ module: 'search' });
   const live = new LiveView(deps.rooms, deps.roomProducts);

@@ -6,23 +6,31 @@ import { decodeRankCursor, encodeRankCursor, fingerprint, type RankCursor } from
 import { SearchEventBuffer } from './events.ts';
 import type { LiveView } from './live.ts';
 import type { Ranked, SearchStore } from './store.ts';
-import { queryTerms, type QueryTerms } from './terms.ts';
+import { queryTerms } from './terms.ts';
 
 /** Units left now per SKU of a product, from the shared pools (server/stock); missing pools read 0. */
 export interface StockLeft {
   left(productId: string, skuIds: readonly string[]): Promise<number[]>;
 }
 
-/**
- * Where clips will come from (the recording work adds them): searched like the other kinds once a source is given.
- * Until then the kind answers an empty list.
- */
-export interface ClipSearchSource {
-  search(q: QueryTerms, limit: number, cursor: string | undefined): Promise<{ clips: ClipHit[]; nextCursor: string | null }>;
+/** What indexing a clip reads from the clips domain (server/recording): the clip and its attached products. */
+export interface ClipIndexSource {
+  clip(clipId: string): Promise<{
+    id: string;
+    roomId: string;
+    creatorId: string;
+    title: string;
+    published: boolean;
+    /** The attached products as the room sells them now, in the clip's order. */
+    products: { id: string; title: string; imageUrl: string }[];
+  } | null>;
 }
 
+/** Published clips indexed at start at most (those published before the index, or whose indexing failed). */
+export const CLIPS_CATCH_UP_MAX = 10_000;
+
 /**
- * Search (人找货) over shop products, creators, rooms and (later) clips, and the index's upkeep. Ranking: live now
+ * Search (人找货) over shop products, creators, rooms and published clips, and the index's upkeep. Ranking: live now
  * first, then in stock, then relevance (docs/centre-field.md, "Search"). Every search and every click is recorded for
  * the funnel.
  */
@@ -32,7 +40,7 @@ export class SearchService {
     readonly live: LiveView,
     private readonly stock: StockLeft | null,
     private readonly log: Pick<Logger, 'warn'>,
-    private readonly clips: ClipSearchSource | null = null,
+    private clips: ClipIndexSource | null = null,
   ) {
     this.events = new SearchEventBuffer(store, log);
   }
@@ -42,8 +50,19 @@ export class SearchService {
   /** Told of every recorded click on a result by a signed-in user (the crowd pipeline, issue 19); they must not throw. */
   readonly clickListeners: ((userId: string, kind: SearchClickBody['kind'], id: string) => void)[] = [];
 
+  private closed = false;
+  private catchingUp: Promise<unknown> = Promise.resolve();
+
   async close(): Promise<void> {
+    this.closed = true;
+    await this.catchingUp;
     await this.events.close();
+  }
+
+  /** Where clips are read from for indexing (the clips domain is made after search); starts the catch-up. */
+  useClips(source: ClipIndexSource): void {
+    this.clips = source;
+    this.catchingUp = this.catchUpClips().catch((err: Error) => this.log.warn({ err: err.message }, 'indexing published clips failed'));
   }
 
   async search(query: SearchQuery, userId: string | null): Promise<SearchResult> {
@@ -71,7 +90,7 @@ export class SearchService {
         : null,
       want('creators') ? this.store.searchCreators(expanded, [...snap.creators.keys()], n, cursor) : null,
       want('rooms') ? this.store.searchRooms(expanded, n, cursor) : null,
-      want('clips') && this.clips ? this.clips.search(q, query.limit, query.cursor) : null,
+      want('clips') ? this.store.searchClips(expanded, [...snap.creators.keys()], n, cursor) : null,
     ]);
     const page = <T extends { live: boolean; score: number }>(rows: T[] | null, id: (r: T) => string, stock: (r: T) => boolean) => {
       if (!rows) return [];
@@ -108,10 +127,23 @@ export class SearchService {
         liveNow: r.live,
       }),
     );
-    if (clips) {
-      result.clips = clips.clips;
-      if (query.type === 'clips') result.nextCursor = clips.nextCursor;
-    }
+    result.clips = page(
+      clips,
+      (r) => r.clipId,
+      () => true,
+    ).map(
+      (r): ClipHit => ({
+        kind: 'clip',
+        id: r.clipId,
+        title: r.title,
+        roomId: r.roomId,
+        creatorId: r.creatorId,
+        creatorName: r.creatorName,
+        productId: r.productId,
+        image: r.image,
+        liveNow: r.live,
+      }),
+    );
     this.events.add({
       id: result.searchId,
       q: query.q,
@@ -199,6 +231,47 @@ export class SearchService {
       this.store.putRoom(room),
       this.store.upsertCreator({ creatorId: room.creatorId, name: room.creatorName, agencyId: room.agencyId }),
     ]);
+  }
+
+  /**
+   * A clip was published or deleted (or its products changed): indexed while published, out of the index otherwise.
+   * Failures are logged (the start's catch-up indexes a published clip missed).
+   */
+  async clipChanged(clipId: string): Promise<void> {
+    if (!this.clips) return;
+    try {
+      const clip = await this.clips.clip(clipId);
+      if (!clip?.published) {
+        await this.store.removeClip(clipId);
+        return;
+      }
+      const creator = await this.store.creator(clip.creatorId);
+      const first = clip.products[0];
+      await this.store.putClip({
+        clipId: clip.id,
+        roomId: clip.roomId,
+        creatorId: clip.creatorId,
+        creatorName: creator?.name ?? '',
+        title: clip.title,
+        productId: first?.id ?? null,
+        image: first?.imageUrl ?? null,
+        published: true,
+        productTitles: clip.products.map((p) => p.title),
+      });
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, clipId }, 'indexing a clip failed');
+    }
+  }
+
+  /** Indexes published clips missing from the index (at start; bounded by CLIPS_CATCH_UP_MAX). */
+  async catchUpClips(): Promise<number> {
+    if (!this.clips) return 0;
+    const ids = await this.store.unindexedClips(CLIPS_CATCH_UP_MAX);
+    for (const id of ids) {
+      if (this.closed) break;
+      await this.clipChanged(id);
+    }
+    return ids.length;
   }
 
   async roomEnded(roomId: string): Promise<void> {

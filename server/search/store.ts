@@ -40,6 +40,16 @@ export interface RoomDoc {
   scheduledAt: number | null;
 }
 
+export interface ClipDoc {
+  clipId: string;
+  roomId: string;
+  creatorId: string;
+  creatorName: string;
+  title: string;
+  productId: string | null;
+  image: string | null;
+}
+
 /** Filters of a product search. */
 export interface ProductFilters {
   minPrice?: number;
@@ -217,6 +227,41 @@ export class SearchStore {
     await this.db.query(`DELETE FROM search_rooms WHERE room_id = $1`, [roomId]);
   }
 
+  /** Indexes a published clip (title, attached products' titles, creator name); a clip not published leaves. */
+  async putClip(c: ClipDoc & { published: boolean; productTitles: readonly string[] }): Promise<void> {
+    if (!c.published) {
+      await this.removeClip(c.clipId);
+      return;
+    }
+    const t = docTerms(c.title, ...c.productTitles, c.creatorName);
+    await this.addWords([t.latin]);
+    // Only while the clip exists and is published (a delete racing this write wins: no row is left behind).
+    await this.db.query(
+      `INSERT INTO search_clips (clip_id, room_id, creator_id, creator_name, title, product_id, image, plain, terms, latin, published_at)
+       SELECT c.id, c.room_id, c.creator_id, $2, c.title, $3, $4, $5, $6::text[], $7, c.published_at
+       FROM clips c WHERE c.id = $1 AND c.published_at IS NOT NULL
+       ON CONFLICT (clip_id) DO UPDATE SET creator_name = EXCLUDED.creator_name, title = EXCLUDED.title,
+         product_id = EXCLUDED.product_id, image = EXCLUDED.image, plain = EXCLUDED.plain, terms = EXCLUDED.terms,
+         latin = EXCLUDED.latin, published_at = EXCLUDED.published_at, indexed_at = clock_timestamp()`,
+      [c.clipId, c.creatorName, c.productId, c.image, t.plain, t.terms, t.latin],
+    );
+  }
+
+  async removeClip(clipId: string): Promise<void> {
+    await this.db.query(`DELETE FROM search_clips WHERE clip_id = $1`, [clipId]);
+  }
+
+  /** Published clips not in the index yet (published before it existed, or whose indexing failed), oldest first. */
+  async unindexedClips(limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `SELECT c.id FROM clips c WHERE c.published_at IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM search_clips s WHERE s.clip_id = c.id)
+       ORDER BY c.published_at, c.id LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Storefront reads
 
@@ -380,6 +425,41 @@ export class SearchStore {
       title: r.title,
       status: r.status,
       scheduledAt: r.scheduled_at ? ms(r.scheduled_at) : null,
+      live: r.live === true,
+      score: Number(r.score),
+    }));
+  }
+
+  /** One page of published clips matching `q`, their creator live now first (`liveCreatorIds`), then relevance. */
+  async searchClips(
+    q: ExpandedQuery,
+    liveCreatorIds: readonly string[],
+    limit: number,
+    cursor: RankCursor | null,
+  ): Promise<Ranked<ClipDoc>[]> {
+    const args: unknown[] = [];
+    const arg = (v: unknown) => {
+      args.push(v);
+      return `$${args.length}`;
+    };
+    const rows = await this.ranked(
+      `SELECT d.clip_id AS id, d.room_id, d.creator_id, d.creator_name, d.title, d.product_id, d.image,
+              (d.creator_id = ANY(${arg(liveCreatorIds)}::text[])) AS live, true AS stock, ${score(q, arg)} AS score
+       FROM search_clips d JOIN clips c ON c.id = d.clip_id AND c.published_at IS NOT NULL
+       WHERE ${match(q, arg).join(' AND ')}`,
+      args,
+      arg,
+      limit,
+      cursor,
+    );
+    return rows.map((r) => ({
+      clipId: r.id,
+      roomId: r.room_id,
+      creatorId: r.creator_id,
+      creatorName: r.creator_name,
+      title: r.title,
+      productId: r.product_id,
+      image: r.image,
       live: r.live === true,
       score: Number(r.score),
     }));

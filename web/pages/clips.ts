@@ -13,6 +13,7 @@ import { money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
 import { RoomShop } from './lib/shop.ts';
+import { touch, watchVideo } from './lib/touch.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice, toast } from './lib/ui.ts';
 
 renderTopbar('/clips');
@@ -68,6 +69,7 @@ class ClipView {
   ) {
     // The property, not only the attribute: browsers autoplay only muted video.
     this.video.muted = true;
+    watchVideo(this.video, 'clip', { roomId: clip.roomId }); // the crowd's watch time: seconds really played
     this.sound = h(
       'button',
       {
@@ -232,6 +234,7 @@ class ClipsFeed {
 
   private openProduct(clip: Clip, p: Product): void {
     this.clipOfProduct = clip;
+    touch({ kind: 'click', source: 'clip', roomId: clip.roomId, productId: p.id });
     this.shop.show(p);
   }
 

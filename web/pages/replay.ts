@@ -13,6 +13,7 @@ import { byId, h, replace } from './lib/dom.ts';
 import { money } from './lib/format.ts';
 import type { Identity } from './lib/identity.ts';
 import { describeOrderError } from './lib/shop.ts';
+import { touch, watchVideo } from './lib/touch.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
 
 renderTopbar('/replay');
@@ -110,6 +111,8 @@ class ReplayView {
     this.video.muted = true;
     this.video.addEventListener('timeupdate', () => this.update());
     this.video.addEventListener('seeked', () => this.update());
+    // The crowd (种草): seconds really played, reported as the replay's watch time.
+    watchVideo(this.video, 'replay', { roomId: recording.roomId });
     this.attach();
   }
 
@@ -154,7 +157,10 @@ class ReplayView {
       { class: 'btn btn-primary', attrs: { type: 'button', 'data-testid': 'replay-buy', disabled: soldOut } },
       soldOut ? 'Sold out' : 'Buy',
     );
-    buy.addEventListener('click', () => void withButton(buy, () => this.buy(product)));
+    buy.addEventListener('click', () => {
+      touch({ kind: 'click', source: 'replay', roomId: this.recording.roomId, productId: product.id });
+      void withButton(buy, () => this.buy(product));
+    });
     replace(
       this.card,
       h('img', { attrs: { src: product.imageUrl, alt: '', width: 72, height: 72 } }),

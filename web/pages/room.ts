@@ -21,6 +21,7 @@ import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
 import { showEndedRoom } from './lib/endedRoom.ts';
 import { RoomShop } from './lib/shop.ts';
+import { sourceFromUrl, touch } from './lib/touch.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/room');
@@ -61,6 +62,9 @@ async function enter(identity: Identity, id: string): Promise<void> {
     return;
   }
   const view = new RoomView(room, products);
+  // The join counts a 'live' visit; a link that names another source (a search result, a follow notice) adds it.
+  const src = sourceFromUrl();
+  if (src && src !== 'live') touch({ kind: 'visit', source: src, roomId: room.roomId });
   window.addEventListener('pagehide', () => view.close());
 }
 
@@ -105,6 +109,8 @@ class RoomView {
         return list;
       },
       myOrders: () => room.api.myOrders({ limit: 50 }),
+      // Counted by the server from the socket (analytics and the crowd); watch time is the join's, not a page touch.
+      onOpen: (p) => void room.clickProduct(p.id).catch((err: unknown) => console.debug('product click not counted', err)),
     });
     this.render();
     this.renderStats(snap.stats);

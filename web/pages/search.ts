@@ -231,9 +231,10 @@ function show(query: Query, res: SearchResult, box: HTMLElement, offset: number)
     entityRow({
       kind: 'clip',
       id: c.id,
-      href: `/store?creator=${encodeURIComponent(c.creatorId)}`,
+      href: `/clips?id=${encodeURIComponent(c.id)}`,
       title: c.title,
-      sub: t('centre.clip'),
+      sub: c.creatorName ? `${t('centre.clip')} · ${c.creatorName}` : t('centre.clip'),
+      image: c.image,
       liveNow: c.liveNow,
       onOpen: opener(searchId, 'clip', c.id, pos++),
     }),

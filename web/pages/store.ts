@@ -19,6 +19,7 @@ import { compact, dateTime, money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import { loadIdentity } from './lib/identity.ts';
 import { OffLiveCheckout } from './lib/shop.ts';
+import { touchVisit } from './lib/touch.ts';
 import { describeError, renderTopbar, showNotice, toast } from './lib/ui.ts';
 
 /** Most units one order may carry (the protocol's OrderQuantity). */
@@ -72,6 +73,7 @@ function roomRows(rooms: Room[]): HTMLElement {
 
 async function shopPage(shopId: string): Promise<void> {
   const front = await api.shopStorefront(shopId, { limit: 20 });
+  touchVisit({ shopId }, 'storefront');
   document.title = `${front.shop.name} — Hawker`;
   const grid = cards(front.products);
   const more = h('button', {
@@ -121,6 +123,7 @@ async function shopPage(shopId: string): Promise<void> {
 
 async function creatorPage(creatorId: string): Promise<void> {
   const front: CreatorStorefront = await api.creatorStorefront(creatorId);
+  touchVisit({ creatorId }, 'storefront');
   const { creator } = front;
   document.title = `${creator.name} — Hawker`;
   const identity = loadIdentity();
@@ -295,6 +298,7 @@ function skuLabel(sku: ShopSku): string {
 async function productPage(productId: string): Promise<void> {
   const d: StorefrontProductDetail = await api.productDetail(productId);
   const p = d.product;
+  touchVisit({ shopId: p.shopId }, 'storefront');
   document.title = `${p.title} — Hawker`;
   const left = new Map(d.stock.map((s) => [s.skuId, s.left]));
   const checkout = new OffLiveCheckout({

@@ -99,11 +99,15 @@ export function entityRow(opts: {
   kind: 'creator' | 'room' | 'clip';
   id: string;
   onOpen?: (e: MouseEvent) => void;
+  /** A poster in place of the icon (a clip's product picture). */
+  image?: string | null;
 }): HTMLElement {
   const link = h(
     'a',
     { class: 'entity-row', attrs: { href: opts.href, 'data-testid': `${opts.kind}-row`, 'data-id': opts.id } },
-    h('span', { class: 'entity-icon' }, icon(opts.kind === 'creator' ? 'eye' : 'play')),
+    opts.image
+      ? h('img', { class: 'entity-poster', attrs: { src: opts.image, alt: '', width: 44, height: 44, loading: 'lazy' } })
+      : h('span', { class: 'entity-icon' }, icon(opts.kind === 'creator' ? 'eye' : 'play')),
     h(
       'span',
       { class: 'entity-body' },

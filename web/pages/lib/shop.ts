@@ -88,6 +88,8 @@ export interface ShopDeps {
   products: () => Promise<Product[]>;
   /** The buyer's latest orders across rooms, from the ledger (GET /api/orders). */
   myOrders: () => Promise<Order[]>;
+  /** Told when a product's detail opens (the crowd's product click); must not throw. */
+  onOpen?: (p: Product) => void;
 }
 
 /** One thing to buy: a product's SKU, at list or sale price, some units of it. */
@@ -527,6 +529,7 @@ export class RoomShop {
       p.skus[0];
     if (!sku) return;
     this.selection = { product: p, skuId: sku.id, quantity: 1 };
+    this.deps.onOpen?.(p);
     this.detail.setTitle(p.title);
     this.renderDetail();
     this.detail.open();
