@@ -319,9 +319,12 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    * @example
    * const stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
    * const publisher = await room.publish(stream);
+   *
+   * A room that records its lives (`room.record`, on unless set false) gets H.264 when the browser offers it, so the
+   * recording is a remux rather than a transcode; `{ preferH264: false }` keeps the browser's default codec.
    */
   publish(stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
-    return Publisher.start(this, stream, opts);
+    return Publisher.start(this, stream, { ...opts, preferH264: opts.preferH264 ?? this.room.record !== false });
   }
 
   /** @internal The media a join asked for ahead (`JoinOptions.watch`), handed out once. */

@@ -71,6 +71,29 @@ export interface PublishOptions extends MediaOptions {
    * lighter one (default true). Costs the creator's machine a second encode.
    */
   simulcast?: boolean;
+  /**
+   * Send the camera as H.264 when the browser offers it (falling back to the default, VP8, when it does not). By
+   * default on when the room records its lives (`room.record`, absent means on): the server then copies the stream
+   * into the recording instead of re-encoding it (docs/replay.md, "The codec route"). `false` keeps the browser's
+   * default codec.
+   */
+  preferH264?: boolean;
+}
+
+/** The H.264 the browser and the room both take, constrained baseline first (what every decoder plays), if any. */
+export function h264Of(codecs: readonly types.RtpCodecCapability[]): types.RtpCodecCapability | undefined {
+  const h264 = codecs.filter((c) => c.kind === 'video' && c.mimeType.toLowerCase() === 'video/h264');
+  const profile = (c: types.RtpCodecCapability) => String(c.parameters?.['profile-level-id'] ?? '').toLowerCase();
+  return h264.find((c) => profile(c).startsWith('42e0')) ?? h264.find((c) => profile(c).startsWith('42')) ?? h264[0];
+}
+
+/**
+ * Whether this browser's WebRTC can send H.264 (a browser that only decodes it cannot). Outside browsers (a custom
+ * `handlerFactory`) it cannot be known: false, so such a publisher keeps its default codec.
+ */
+function canEncodeH264(): boolean {
+  if (typeof RTCRtpSender === 'undefined' || typeof RTCRtpSender.getCapabilities !== 'function') return false;
+  return (RTCRtpSender.getCapabilities('video')?.codecs ?? []).some((c) => c.mimeType.toLowerCase() === 'video/h264');
 }
 
 /**
@@ -368,7 +391,10 @@ export class Publisher extends MediaSession {
       if (!device.canProduce(kind))
         throw new HawkerError('MEDIA_UNSUPPORTED', `This browser cannot send ${kind} in a format the server accepts`);
       const simulcast = kind === 'video' && this.publishOpts.simulcast !== false;
+      const codec =
+        kind === 'video' && this.publishOpts.preferH264 && canEncodeH264() ? h264Of(device.rtpCapabilities.codecs ?? []) : undefined;
       const producer = await transport.produce({
+        ...(codec ? { codec } : {}),
         track,
         // Stop the browser from ending the shared track when this producer closes: the page owns the camera.
         stopTracks: false,

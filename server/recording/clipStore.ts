@@ -158,9 +158,48 @@ export class ClipStore {
     return res.rows[0] ? toRow(res.rows[0]) : null;
   }
 
+  /**
+   * Deletes a clip's row and, in the same transaction, records that its files are to be deleted
+   * (clip_file_deletions, migration 0018): once this returns the clip is gone for good, whatever happens to its files.
+   */
   async remove(id: string): Promise<boolean> {
-    const res = await this.db.query('DELETE FROM clips WHERE id = $1', [id]);
-    return (res.rowCount ?? 0) > 0;
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const res = await client.query('DELETE FROM clips WHERE id = $1', [id]);
+      const removed = (res.rowCount ?? 0) > 0;
+      if (removed) await client.query('INSERT INTO clip_file_deletions (clip_id) VALUES ($1) ON CONFLICT DO NOTHING', [id]);
+      await client.query('COMMIT');
+      return removed;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Deleted clips whose files are still to be deleted, their last attempt at least `idleMs` ago, oldest first. */
+  async pendingFileDeletions(idleMs: number, limit: number): Promise<string[]> {
+    const res = await this.db.query(
+      `SELECT clip_id FROM clip_file_deletions WHERE updated_at <= clock_timestamp() - make_interval(secs => $1 / 1000.0)
+        ORDER BY updated_at LIMIT $2`,
+      [idleMs, limit],
+    );
+    return res.rows.map((r) => r.clip_id as string);
+  }
+
+  /** The deleted clip's files are gone: its entry goes. */
+  async fileDeletionDone(clipId: string): Promise<void> {
+    await this.db.query('DELETE FROM clip_file_deletions WHERE clip_id = $1', [clipId]);
+  }
+
+  /** Deleting the files failed this time: counted, with why, and retried by a later sweep. */
+  async fileDeletionFailed(clipId: string, reason: string): Promise<void> {
+    await this.db.query(
+      `UPDATE clip_file_deletions SET attempts = attempts + 1, last_error = $2, updated_at = clock_timestamp() WHERE clip_id = $1`,
+      [clipId, reason.slice(0, 500)],
+    );
   }
 
   /** Clips left `cutting` by a node that died mid-cut for `staleMs`: failed, so they can be deleted and cut again. */

@@ -13,6 +13,10 @@ import type { RecordingStorage } from './storage.ts';
 /** How often each node fails clips whose cut was left `cutting` by a node that died, and after how long. */
 const STALE_EVERY_MS = 60_000;
 const STALE_MS = 10 * 60_000;
+/** A deleted clip's files whose delete failed are retried by the sweep once this long after the last attempt. */
+const FILE_RETRY_MS = 30_000;
+/** Deleted clips' files one sweep deletes at most (the next sweep takes the rest). */
+const FILE_BATCH = 100;
 
 /** What clips need from the other domains: a room's product as it sells now, and a creator's live room. */
 export interface ClipDeps {
@@ -46,14 +50,13 @@ export class ClipService {
     this.log = ctx.log.child({ module: 'clips' });
     // Clips' files count against the same per-agency media quota as recordings.
     recording.quota.addSource((owner) => store.storedBytes(owner));
-    this.sweeper = setInterval(
-      () =>
-        void this.store
-          .failStale(STALE_MS)
-          .then((ids) => ids.length && this.log.warn({ clipIds: ids }, 'failed clips whose cutting node stopped'))
-          .catch((err: Error) => this.log.warn({ err }, 'clip sweep failed')),
-      STALE_EVERY_MS,
-    );
+    this.sweeper = setInterval(() => {
+      void this.store
+        .failStale(STALE_MS)
+        .then((ids) => ids.length && this.log.warn({ clipIds: ids }, 'failed clips whose cutting node stopped'))
+        .catch((err: Error) => this.log.warn({ err }, 'clip sweep failed'));
+      void this.purgeDeletedFiles().catch((err: Error) => this.log.warn({ err }, "deleted clips' files sweep failed"));
+    }, STALE_EVERY_MS);
     this.sweeper.unref();
   }
 
@@ -186,12 +189,47 @@ export class ClipService {
     return published;
   }
 
-  /** Deletes a clip (its place in the quotas is freed). Its files stay in the storage, unreachable (docs/replay.md). */
+  /**
+   * Deletes a clip: its row goes (its places in the clip quotas and its bytes in the media quota are freed) with a
+   * durable note that its files are to go, then its files are deleted from the media storage (docs/replay.md,
+   * "Deleting a clip"). A storage failure is logged and left to the sweep (`purgeDeletedFiles`): the clip stays deleted.
+   */
   async remove(p: Principal, id: string): Promise<void> {
     const row = await this.managed(p, id);
     if (row.status === 'cutting') throw AppError.conflict(`Clip ${id} is being cut; delete it once it is ready or failed`);
-    await this.store.remove(row.id);
+    if (!(await this.store.remove(row.id))) return;
     for (const l of this.changeListeners) l(id);
+    await this.deleteFiles(row.id);
+  }
+
+  /** Deletes one deleted clip's files; true when they are gone. A failure is recorded for the sweep, never thrown. */
+  private async deleteFiles(clipId: string): Promise<boolean> {
+    try {
+      const files = await this.recording.mediaStorage.deleteAll(clipId);
+      await this.store.fileDeletionDone(clipId);
+      this.log.info({ clipId, files }, "deleted clip's files removed from the storage");
+      return true;
+    } catch (err) {
+      this.log.warn({ err, clipId }, "deleted clip's files not removed; the clip sweep retries");
+      await this.store
+        .fileDeletionFailed(clipId, (err as Error).message)
+        .catch((e: Error) => this.log.warn({ err: e, clipId }, 'clip file deletion failure not recorded'));
+      return false;
+    }
+  }
+
+  /**
+   * Deletes the files of deleted clips whose earlier delete failed (or whose node stopped before it ran), those last
+   * tried at least `idleMs` ago. Run by every node's clip sweep; deleting is idempotent, so two nodes may both try.
+   * Returns the clips whose files are now gone.
+   */
+  async purgeDeletedFiles(idleMs = FILE_RETRY_MS): Promise<string[]> {
+    const done: string[] = [];
+    for (const id of await this.store.pendingFileDeletions(idleMs, FILE_BATCH)) {
+      if (this.closed) break;
+      if (await this.deleteFiles(id)) done.push(id);
+    }
+    return done;
   }
 
   /** The wire form: the attached products as sold now, and the creator's live room (asked once per creator per call). */

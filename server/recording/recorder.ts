@@ -14,6 +14,7 @@ import {
   spawnFfmpeg,
   udpPortsBound,
   type SdpTrack,
+  type VideoRoute,
   videoRouteFor,
 } from './ffmpeg.ts';
 import type { RecordingStorage } from './storage.ts';
@@ -54,6 +55,9 @@ class Part {
   private keyframes: NodeJS.Timeout | undefined;
   private closing: Promise<void> | undefined;
   stderr = '';
+  /** How this part's ffmpeg takes the video (copied: H.264 remux, or re-encoded) and its codec; set when it starts. */
+  videoRoute: VideoRoute | undefined;
+  videoCodec: string | undefined;
 
   constructor(
     readonly source: RecorderSource,
@@ -84,6 +88,8 @@ class Part {
     await fsp.writeFile(sdpFile, sdpFor(tracks));
     const videoCodec = tracks.find((t) => t.kind === 'video')?.rtpParameters.codecs[0]?.mimeType ?? '';
     const route = videoRouteFor(videoCodec);
+    this.videoRoute = route;
+    this.videoCodec = videoCodec;
     this.log.info({ videoCodec, route }, 'recording part starts');
     const ffmpeg = spawnFfmpeg(ffmpegArgs({ sdpFile, workDir, audio: tracks.some((t) => t.kind === 'audio'), append, video: route }));
     this.ffmpeg = ffmpeg;
@@ -162,6 +168,13 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private partClosed: Promise<void> = Promise.resolve();
   private ending: Promise<void> | undefined;
   private failure: string | undefined;
+  /**
+   * How the latest part records the creator's video (docs/replay.md, "The codec route"): `copy` (H.264 remuxed, ffmpeg
+   * `-c:v copy`) or `transcode` (libx264); undefined before the first part started.
+   */
+  videoRoute: VideoRoute | undefined;
+  /** The creator's video codec the latest part records (`video/H264`, `video/VP8`). */
+  videoCodec: string | undefined;
 
   constructor(
     readonly id: string,
@@ -205,6 +218,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       await this.partClosed;
       if (this.ended) throw new Error('the recording ended before its next part started');
       await part.start(this.workDir, append);
+      this.videoRoute = part.videoRoute;
+      this.videoCodec = part.videoCodec;
     } catch (err) {
       await part.close();
       if (this.part === part) this.part = undefined;

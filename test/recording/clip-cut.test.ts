@@ -85,7 +85,7 @@ it('a clip cut from 10–25 s of a recording is its own 15 s HLS (ffprobe within
   expect(seg.status).toBe(200);
   expect(seg.headers.get('content-type')).toBe('video/mp2t');
 
-  // Deleted: gone from the feed and its files unreachable.
+  // Deleted: gone from the feed and its files (clip-delete.test.ts: gone from the storage too).
   expect((await api(node.url, 'DELETE', `/api/clips/${clip.id}`, creator)).status).toBe(200);
   expect((await api<ClipList>(node.url, 'GET', '/api/clips', viewer)).body.clips).toEqual([]);
   expect((await api(node.url, 'GET', `/api/clips/${clip.id}/files/index.m3u8`, viewer)).status).toBe(404);

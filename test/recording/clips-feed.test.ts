@@ -4,10 +4,10 @@ import type { Clip, ClipList, Order } from '@hawker/protocol';
 import { seriousA11yViolations } from '../../harness/axe.ts';
 import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
 import { api } from '../../harness/clients.ts';
+import { startCommerceNode, startSandbox } from '../../harness/commerce.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { creatorWithShop, room, select, simpleShopProduct } from '../channels/fixtures.ts';
 import { storedRecording, untilCut } from './clipHelpers.ts';
-import { recordingNode } from './helpers.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);
@@ -42,8 +42,10 @@ async function checkLayout(page: Page, where: string): Promise<void> {
 const playing = (page: Page, clipId: string) =>
   page.locator(`[data-clip="${clipId}"] video`).evaluate((v: HTMLVideoElement) => ({ t: v.currentTime, paused: v.paused }));
 
-it('the creator cuts and publishes a clip on the replay page; the clips feed plays a published clip (its length within 2 s of the cut), swipes to the next, unmutes on tap, shows LIVE now linking to the room, buys from the card with channel clip; no sideways scroll, 44 px controls and axe-clean from 360 to 1440 px in en and zh-CN', async () => {
-  const { node } = await recordingNode(t);
+it('the creator cuts and publishes a clip on the replay page; the clips feed plays a published clip (its length within 2 s of the cut), swipes to the next, unmutes on tap, shows LIVE now linking to the room, buys from the card with channel clip and sees it paid (a declined card in words, then a retry that pays); no sideways scroll, 44 px controls and axe-clean from 360 to 1440 px in en and zh-CN', async () => {
+  // A recording node paying through the sandbox gateway, which takes a moment to answer as real ones do.
+  const sandbox = t.add(await startSandbox({ latencyMs: 300 }));
+  const node = t.add(await startCommerceNode(sandbox, { RECORDING: 'true', RECORDINGS_DIR: await t.tempDir('hawker-rec-') }));
   const { creator, shop } = await creatorWithShop(node);
   const jade = await simpleShopProduct(node, creator, shop.id, 20, 5_000);
   const r = await room(node, creator);
@@ -95,15 +97,39 @@ it('the creator cuts and publishes a clip on the replay page; the clips feed pla
   expect(await first.getByTestId('clip-live').getAttribute('href')).toBe(`/room?id=${r.id}`);
   await screenshot(page, 'clips-phone');
 
-  // The card opens the room's detail and checkout sheets; the order is the clip's.
+  // The card opens the room's detail sheet, then the off-live checkout, which follows the order to paid; the order is
+  // the clip's.
   expect(await first.getByTestId('clip-card-title').textContent()).toBe('Jade bracelet');
   await first.getByTestId('clip-buy').click();
   await page.getByTestId('detail-buy').click();
-  await page.getByTestId('checkout-pay').click();
-  await poll(async () => (await api<{ orders: Order[] }>(node.url, 'GET', '/api/orders', buyer.token)).body.orders.length).toBe(1);
-  const [order] = (await api<{ orders: Order[] }>(node.url, 'GET', '/api/orders', buyer.token)).body.orders;
-  expect(order).toMatchObject({ channel: 'clip', roomId: r.id, productId: jade.id, creatorId: 'c1', unitPrice: 5_000 });
-  await page.getByTestId('checkout-close').click();
+  const checkout = page.getByTestId('checkout');
+  expect(await checkout.count()).toBe(1);
+  await checkout.getByTestId('checkout-pay').click();
+  await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status'), 30_000).toBe('paid');
+  expect(await checkout.getByTestId('checkout-status').textContent()).toBe('Paid');
+  const orders = async () => (await api<{ orders: Order[] }>(node.url, 'GET', '/api/orders', buyer.token)).body.orders;
+  const [order] = await orders();
+  expect(order).toMatchObject({ channel: 'clip', roomId: r.id, productId: jade.id, creatorId: 'c1', unitPrice: 5_000, status: 'paid' });
+  await checkout.getByTestId('checkout-done').click();
+
+  // A declined card: the reason in words (not the gateway's code), and a retry that pays.
+  sandbox.update({ declineRate: 1 });
+  await first.getByTestId('clip-buy').click();
+  await page.getByTestId('detail-buy').click();
+  await checkout.getByTestId('checkout-pay').click();
+  await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status'), 30_000).toBe('failed');
+  expect(await checkout.getByTestId('checkout-reason').textContent()).toBe('Your card was declined. Try again or use another card.');
+  expect(await page.textContent('body')).not.toContain('card_declined');
+  sandbox.update({ declineRate: 0 });
+  await checkout.getByTestId('checkout-retry').click();
+  await poll(() => checkout.getByTestId('checkout-status').getAttribute('data-status'), 30_000).toBe('paid');
+  await checkout.getByTestId('checkout-done').click();
+  const all = await orders();
+  expect(all.map((o) => [o.channel, o.status])).toEqual([
+    ['clip', 'paid'],
+    ['clip', 'failed'],
+    ['clip', 'paid'],
+  ]);
 
   // Swipe to the next clip: it plays, the first pauses.
   await page.locator(`[data-clip="${older!.id}"]`).scrollIntoViewIfNeeded();
@@ -122,8 +148,18 @@ it('the creator cuts and publishes a clip on the replay page; the clips feed pla
       await checkLayout(p, where);
       expect({ where, violations: await seriousA11yViolations(p) }).toEqual({ where, violations: [] });
     }
-    if (locale === 'zh-CN') expect(await p.getByTestId('clip-live').first().textContent()).toBe('直播中');
+    if (locale === 'zh-CN') {
+      expect(await p.getByTestId('clip-live').first().textContent()).toBe('直播中');
+      // The checkout's status in Chinese words too.
+      await p.locator('[data-testid="clip-buy"]').first().click();
+      await p.getByTestId('detail-buy').click();
+      await p.getByTestId('checkout-pay').click();
+      await poll(() => p.getByTestId('checkout-status').getAttribute('data-status'), 30_000).toBe('paid');
+      expect(await p.getByTestId('checkout-status').textContent()).toBe('已支付');
+      expect({ where: 'zh-CN paid', violations: await seriousA11yViolations(p) }).toEqual({ where: 'zh-CN paid', violations: [] });
+      await p.getByTestId('checkout-done').click();
+    }
     await screenshot(p, `clips-1440-${locale}`);
     await p.close();
   }
-}, 300_000);
+}, 420_000);

@@ -1,18 +1,19 @@
 /**
  * The clips feed (docs/replay.md, "Clips"): published clips one per screen, swiped vertically like a phone video app
  * (CSS scroll snap), each autoplaying muted when it comes into view (tap for sound), with its products' cards opening
- * the room's own detail and checkout sheets (lib/shop.ts) that buy with channel `clip`, and a "LIVE now" badge linking
- * to the creator's room while they are live.
+ * the room's own detail sheet and the off-live checkout (lib/shop.ts `OffLiveCheckout`, as the storefront's) that buys
+ * with channel `clip` and follows the order to paid, or declined with a retry, and a "LIVE now" badge linking to the
+ * creator's room while they are live.
  *
  * `/clips`, or `/clips?id=<clipId>` to start from one clip.
  */
 import Hls from 'hls.js';
-import { HawkerApi, type BuyInput, type Clip, type PlaceOrderResult, type Product } from '@hawker/client-sdk';
+import { HawkerApi, type Clip, type Order, type Product } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import type { Identity } from './lib/identity.ts';
-import { RoomShop } from './lib/shop.ts';
+import { OffLiveCheckout, RoomShop } from './lib/shop.ts';
 import { touch, watchVideo } from './lib/touch.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice, toast } from './lib/ui.ts';
 
@@ -186,18 +187,39 @@ class ClipsFeed {
   /** The clip whose product card was tapped last: the order credits its room. */
   private clipOfProduct: Clip | null = null;
   private readonly shop: RoomShop;
+  private readonly checkout: OffLiveCheckout;
 
   constructor(
     private readonly api: HawkerApi,
     identity: Identity,
     clips: readonly Clip[],
   ) {
-    // One shop for the page: its sheets show the product of whichever clip's card was tapped, bought from that clip.
+    // The off-live checkout: places the order from the clip whose card was tapped (channel `clip`, its room credited)
+    // and reads its status until it is paid or failed (no room socket on this page).
+    this.checkout = new OffLiveCheckout({
+      place: (line) => {
+        const clip = this.clipOfProduct ?? this.current?.clip;
+        if (!clip) return Promise.reject(new Error('Nothing to buy from this clip'));
+        return this.api.placeShopOrder({
+          productId: line.productId,
+          skuId: line.skuId,
+          quantity: line.quantity,
+          idempotencyKey: crypto.randomUUID(),
+          channel: 'clip',
+          roomId: clip.roomId,
+        });
+      },
+      status: async (orderId) => {
+        const order = await this.api.call<Order>('GET', `/api/orders/${encodeURIComponent(orderId)}`);
+        return { status: order.status, reason: order.failureReason };
+      },
+    });
+    // One shop for the page: its detail sheet shows the product of whichever clip's card was tapped (SKU, quantity),
+    // and hands the choice to the checkout.
     this.shop = RoomShop.offLive(clips[0]!.roomId, {
-      serverNow: () => Date.now(),
-      buy: (what) => this.buy(what),
       products: async () => this.current?.clip.products ?? [],
       myOrders: () => api.myOrders({ limit: 50 }),
+      checkout: (line) => this.checkout.open(line),
     });
     this.views = clips.map((c, i) => new ClipView(c, i, clips.length, identity.token, (clip, p) => this.openProduct(clip, p)));
     const main = byId('main');
@@ -209,7 +231,7 @@ class ClipsFeed {
         ...this.views.map((v) => v.element),
       ),
     );
-    document.body.appendChild(this.shop.sheets);
+    document.body.append(this.shop.sheets, this.checkout.element);
     const observer = new IntersectionObserver((entries) => this.seen(entries), { threshold: 0.6 });
     for (const v of this.views) observer.observe(v.element);
     window.addEventListener('pagehide', () => {
@@ -236,22 +258,5 @@ class ClipsFeed {
     this.clipOfProduct = clip;
     touch({ kind: 'click', source: 'clip', roomId: clip.roomId, productId: p.id });
     this.shop.show(p);
-  }
-
-  /** Buys from the clip whose card was tapped: POST /api/orders, channel `clip`, its room credited. */
-  private async buy(what: BuyInput): Promise<PlaceOrderResult> {
-    const clip = this.clipOfProduct ?? this.current?.clip;
-    // An off-live shop has no sale: every line is a SKU at its list price.
-    if (!clip || 'saleId' in what) throw new Error('Nothing to buy from this clip');
-    const result = await this.api.placeShopOrder({
-      productId: what.productId,
-      skuId: what.skuId,
-      quantity: what.quantity ?? 1,
-      idempotencyKey: crypto.randomUUID(),
-      channel: 'clip',
-      roomId: clip.roomId,
-    });
-    toast(t('clips.ordered', { title: result.order.title }), 'ok');
-    return result;
   }
 }

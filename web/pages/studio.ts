@@ -23,6 +23,7 @@ import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import { unitsLeft } from './lib/shop.ts';
 import { StudioShop } from './lib/studioShop.ts';
+import { mountStudioClip } from './lib/studioClip.ts';
 import { summaryCard } from './lib/summary.ts';
 import type { Identity } from './lib/identity.ts';
 import { armedButton, ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
@@ -123,6 +124,7 @@ async function openStudio(identity: Identity, roomId: string): Promise<void> {
     return;
   }
   const studio = new Studio(room);
+  mountStudioClip(room, document.querySelector('.studio'));
   window.addEventListener('pagehide', () => studio.close());
 }
 

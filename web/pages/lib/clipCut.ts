@@ -100,8 +100,11 @@ export function clipCutPanel(api: HawkerApi, recording: Recording, products: rea
   );
 }
 
-/** Follows a cut until it is ready (then offers to publish it) or failed (then says why). */
-function follow(api: HawkerApi, clip: Clip, status: HTMLElement): void {
+/**
+ * Follows a cut until it is ready (then offers to publish it) or failed (then says why), in `status`. The studio's
+ * "Clip the last 30 s" (lib/studioClip.ts) follows its cuts with it too.
+ */
+export function follow(api: HawkerApi, clip: Clip, status: HTMLElement): void {
   const timer = setInterval(() => {
     void api.getClip(clip.id).then(
       (c) => {

@@ -192,6 +192,8 @@ export class RoomShop {
   private checkoutOrderId: string | null = null;
   private checkoutError: string | null = null;
   private paying = false;
+  /** Off a live (the clips feed): the detail sheet's choice goes to this checkout instead of the room's own. */
+  private handOff: ((line: CheckoutLine) => void) | null = null;
 
   constructor(
     snapshot: RoomSnapshot,
@@ -235,12 +237,22 @@ export class RoomShop {
   }
 
   /**
-   * A shop outside a live (the clips feed): no pinned card, no sale, no pushes; only the product detail and checkout
-   * sheets, opened with {@link show}. `deps.buy` places the order (e.g. POST /api/orders with channel `clip`).
+   * A shop outside a live (the clips feed): no pinned card, no sale, no pushes; only the product detail sheet, opened
+   * with {@link show}, whose choice (SKU, quantity) goes to `checkout`: the page's {@link OffLiveCheckout}, which places
+   * the order (e.g. POST /api/orders with channel `clip`) and follows its payment status.
    */
-  static offLive(roomId: string, deps: ShopDeps): RoomShop {
+  static offLive(roomId: string, deps: Pick<ShopDeps, 'products' | 'myOrders'> & { checkout: (line: CheckoutLine) => void }): RoomShop {
     // The commerce state reads only these of a snapshot: the room's id (to filter pushes), no pinned product, no sale.
-    return new RoomShop({ room: { id: roomId }, pinned: null, flashSale: null } as unknown as RoomSnapshot, deps);
+    const shop = new RoomShop({ room: { id: roomId }, pinned: null, flashSale: null } as unknown as RoomSnapshot, {
+      serverNow: () => Date.now(),
+      buy: () => Promise.reject(new Error('An off-live shop checks out through its OffLiveCheckout')),
+      products: deps.products,
+      myOrders: deps.myOrders,
+    });
+    shop.handOff = deps.checkout;
+    // Its own checkout sheet is never used: out of the page, so the page's OffLiveCheckout is the only `checkout`.
+    shop.checkout.element.remove();
+    return shop;
   }
 
   /** Opens a product's detail sheet (then checkout), as a tap on the pinned card does. */
@@ -631,6 +643,23 @@ export class RoomShop {
 
   private startCheckout(): void {
     if (!this.selection) return;
+    if (this.handOff) {
+      const { product: p, skuId, quantity } = this.selection;
+      const sku = p.skus.find((s) => s.id === skuId) ?? p.skus[0];
+      if (!sku) return;
+      this.detail.close();
+      this.handOff({
+        productId: p.id,
+        skuId: sku.id,
+        skuLabel: sku.label,
+        title: p.title,
+        image: p.imageUrl,
+        quantity,
+        unitPrice: this.unitPrice(p, sku).price,
+        currency: p.currency,
+      });
+      return;
+    }
     this.checkoutOrderId = null;
     this.checkoutError = null;
     this.renderCheckout();

@@ -22,7 +22,6 @@ export const en = {
   'clips.soldOut': 'Sold out',
   'clips.playback': 'Playback problem: {details}',
   'clips.noMse': 'This browser cannot play clips (no Media Source Extensions)',
-  'clips.ordered': 'Ordered {title}: pay within the reservation window',
   'clips.next': 'Next clip',
   'clips.previous': 'Previous clip',
   'clips.cut.heading': 'Cut a clip',
@@ -40,6 +39,14 @@ export const en = {
   'clips.cut.ready': 'Clip ready ({s} s).',
   'clips.cut.publish': 'Publish',
   'clips.cut.seeIt': 'Published: see it in the clips feed',
+  'clips.studio.heading': 'Clip the live',
+  'clips.studio.hint': 'Cut the last seconds of this live into a shoppable clip: title it, attach products, publish.',
+  'clips.studio.length': 'Length',
+  'clips.studio.seconds': '{s} s',
+  'clips.studio.clipLast': 'Clip the last {s} s',
+  'clips.studio.range': 'Cut a range on the replay',
+  'clips.studio.notRecording': 'This live is not being recorded yet: wait until your video is on air, then try again.',
+  'clips.studio.recordOff': "This room's lives are not recorded (its record setting is off), so there is nothing to clip.",
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
@@ -62,7 +69,6 @@ export const zh: Record<keyof typeof en, string> = {
   'clips.soldOut': '已售罄',
   'clips.playback': '播放出错：{details}',
   'clips.noMse': '此浏览器无法播放短视频（不支持 Media Source Extensions）',
-  'clips.ordered': '已下单 {title}：请在保留时间内付款',
   'clips.next': '下一个',
   'clips.previous': '上一个',
   'clips.cut.heading': '剪辑短视频',
@@ -80,4 +86,12 @@ export const zh: Record<keyof typeof en, string> = {
   'clips.cut.ready': '短视频已就绪（{s} 秒）。',
   'clips.cut.publish': '发布',
   'clips.cut.seeIt': '已发布：在短视频中查看',
+  'clips.studio.heading': '直播剪辑',
+  'clips.studio.hint': '把这场直播最近的几秒剪成挂车短视频：填写标题、挂上商品、发布。',
+  'clips.studio.length': '时长',
+  'clips.studio.seconds': '{s} 秒',
+  'clips.studio.clipLast': '剪辑最近 {s} 秒',
+  'clips.studio.range': '在回放中选择片段剪辑',
+  'clips.studio.notRecording': '这场直播还没有开始录制：等画面开播后再试。',
+  'clips.studio.recordOff': '这个直播间的直播不录制（录制设置已关闭），没有可剪辑的内容。',
 };
