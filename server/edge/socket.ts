@@ -14,12 +14,12 @@ export interface RefusalWatch {
 
 /**
  * Events whose RATE_LIMITED answer holds for a while whatever the next packet says (the user's like budget for this
- * second is spent; chat's rate or slow mode): until its `retryAfterMs` (at most DENY_MAX_MS), the connection's next
+ * second is spent; chat's per-user rate; not slow mode, which a moderator may lift at any moment): until its `retryAfterMs` (at most DENY_MAX_MS), the connection's next
  * packets of that event for the same room are refused by guardSocket before parsing or running the handler (no zod,
  * no Redis), with the same answer and the time left.
  */
 const DENY_FIRST: ReadonlySet<string> = new Set(['like:tap', 'chat:send']);
-/** Longest a refusal is remembered (a moderator may lift slow mode meanwhile: the cached answer is never stale for long). */
+/** Longest a refusal is remembered, whatever its retryAfterMs (the remembered answer is never stale for long). */
 const DENY_MAX_MS = 2_000;
 /** Refusals remembered per connection (events x rooms; ROOMS_PER_SOCKET bounds the rooms a connection is in). */
 const DENY_PER_SOCKET = 32;
@@ -41,8 +41,10 @@ function answered(socket: HawkerSocket, event: string, payload: unknown, error: 
   if (error.code !== ErrorCode.RATE_LIMITED) return;
   const state = edgeStates.get(socket);
   if (!state) return;
-  const retryAfterMs = (error.details as LimitDetails | undefined)?.retryAfterMs;
-  if (DENY_FIRST.has(event) && retryAfterMs !== undefined && retryAfterMs > 0)
+  const details = error.details as (LimitDetails & { slowMode?: boolean }) | undefined;
+  const retryAfterMs = details?.retryAfterMs;
+  // Slow mode is not remembered: a moderator may turn it off at any moment, and the next message must then go through.
+  if (DENY_FIRST.has(event) && retryAfterMs !== undefined && retryAfterMs > 0 && !details?.slowMode)
     state.deny.deny(denyKey(event, payload), Date.now() + Math.min(retryAfterMs, DENY_MAX_MS), error);
   state.watch?.refused(socket, error);
 }
