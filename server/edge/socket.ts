@@ -14,9 +14,9 @@ export interface RefusalWatch {
 
 /**
  * Events whose RATE_LIMITED answer holds for a while whatever the next packet says (the user's like budget for this
- * second is spent; chat's per-user rate; not slow mode, which a moderator may lift at any moment): until its `retryAfterMs` (at most DENY_MAX_MS), the connection's next
- * packets of that event for the same room are refused by guardSocket before parsing or running the handler (no zod,
- * no Redis), with the same answer and the time left.
+ * second is spent; chat's per-user rate; not slow mode, which a moderator may lift at any moment): until its
+ * `retryAfterMs` (at most DENY_MAX_MS), the connection's next packets of that event for the same room are refused by
+ * guardSocket before parsing or running the handler (no zod, no Redis), with the same answer and the time left.
  */
 const DENY_FIRST: ReadonlySet<string> = new Set(['like:tap', 'chat:send']);
 /** Longest a refusal is remembered, whatever its retryAfterMs (the remembered answer is never stale for long). */

@@ -55,7 +55,8 @@ export class SocketCuts implements RefusalWatch {
   }
 
   refused(socket: HawkerSocket, error: WireError): boolean {
-    this.refusals.count((error.details as LimitDetails | undefined)?.limit ?? 'SOCKET_EVENTS');
+    // Unnamed: the connection's event budget (20/s) and chat's per-user rate.
+    this.refusals.count((error.details as LimitDetails | undefined)?.limit ?? 'RATE_LIMITED (unnamed)');
     const now = Date.now();
     let w = this.windows.get(socket);
     if (!w || now - w.start >= this.limits.windowMs) {
