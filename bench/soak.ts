@@ -136,7 +136,8 @@ runMain(
       },
       redisServer.url,
     );
-    onCleanup(() => node.kill());
+    // A graceful stop (SIGKILL after 10 s), so a node run under HAWKER_NODE_CPU_PROF writes its profile on exit.
+    onCleanup(() => node.close());
     // --pin: every thread of the node on CPU 0; everything else (Redis, this process, the load processes, which inherit
     // this process's affinity when forked later, and PostgreSQL, pinned below) on the other CPUs.
     const cpus = os.availableParallelism();

@@ -6,7 +6,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server as IoServer } from 'socket.io';
 import { WorkerPool } from '../media/workerPool.ts';
 import type { Config } from './config.ts';
-import { healthRoutes } from './health/routes.ts';
+import { healthRoutes, healthzFirst } from './health/routes.ts';
 import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './kernel/redis.ts';
 import type { Logger } from './kernel/log.ts';
@@ -15,6 +15,8 @@ import type { Domain, HawkerContext, HawkerIo } from './kernel/context.ts';
 import { restBody } from './edge/rest.ts';
 import { UPLOAD_IMAGE_PATH } from '@hawker/protocol';
 import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
+import { RestCuts } from './edge/restCuts.ts';
+import { RefusalLog } from './kernel/refusalLog.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -67,8 +69,21 @@ export class Hawker {
     const app = express();
     app.disable('x-powered-by');
     // First, so every answer carries them: pages, API JSON, health, 404s and errors (server/edge/headers.ts).
-    app.use(securityHeaders());
-    const server = http.createServer(app);
+    const headers = securityHeaders();
+    app.use(headers);
+    // Refusals are counted and logged once per interval, never one line each (server/kernel/refusalLog.ts).
+    const refusals = new RefusalLog(log.child({ module: 'refusals' }), config.REFUSAL_LOG_INTERVAL_MS);
+    // Next, the cheap path for REST clients known to be over budget or cut (before parsing, routing, tokens, Redis).
+    const restCuts = new RestCuts(
+      { refusals: config.REST_CUT_REFUSALS, windowMs: config.REST_CUT_WINDOW_MS, cooldownMs: config.REST_CUT_COOLDOWN_MS },
+      refusals,
+    );
+    app.use(restCuts.middleware);
+    // GET /healthz is answered before express (health/routes.ts), so it waits for nothing but the event loop.
+    const healthz = healthzFirst(Date.now(), headers);
+    const server = http.createServer((req, res) => {
+      if (!healthz(req, res)) app(req, res);
+    });
     // The streams adapter (not plain pub/sub) because it keeps recent packets in a Redis stream, which is what makes
     // Socket.IO's connection-state recovery work across nodes (docs/scaling.md). It blocks on XREAD: own connection.
     const adapterRedis = createAdapterRedis(redisUrl, log.child({ module: 'adapter' }));
@@ -87,7 +102,19 @@ export class Hawker {
       }),
     });
     io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
-    const ctx: HawkerContext = { config, log, redis, redisUrl, io, app, media, db: ledger.pool, dbBulk: ledger.bulkPool };
+    const ctx: HawkerContext = {
+      config,
+      log,
+      redis,
+      redisUrl,
+      io,
+      app,
+      media,
+      db: ledger.pool,
+      dbBulk: ledger.bulkPool,
+      refusals,
+      restCuts,
+    };
     const node = new Hawker(ctx, server, adapterRedis, ledger);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
     app.use(restBody(config.REST_BODY_MAX_BYTES, [UPLOAD_IMAGE_PATH]));
@@ -130,6 +157,7 @@ export class Hawker {
           ...[...this.domains].reverse().map((domain): CloseStep => [`domain ${domain.name}`, () => domain.close()]),
           ['mediasoup workers', () => media.close()],
           ['ledger', () => ledger.close()],
+          ['refusal log', () => this.ctx.refusals.close()],
           ['adapter redis', () => this.adapterRedis.disconnect()], // it sits in a blocking XREAD; QUIT would wait for it
           ['redis', () => redis.quit().catch(() => redis.disconnect())],
         ],

@@ -227,6 +227,29 @@ const EnvSchema = z.object({
   /** REST requests one client address may make per minute (across nodes). */
   REST_RATE_PER_IP_PER_MIN: z.coerce.number().int().min(1).max(1_000_000).default(1_200),
   /**
+   * Cut a connection far past its budget: one that gets this many RATE_LIMITED answers (any limit: its event budget,
+   * LIKES_PER_USER_PER_SEC, chat) within SOCKET_CUT_WINDOW_MS is told once (`connection:cut`, RATE_LIMITED naming
+   * SOCKET_CUT_REFUSALS) and disconnected. The SDK sends at most 4 like packets a second per room, so it cannot reach
+   * the default.
+   */
+  SOCKET_CUT_REFUSALS: z.coerce.number().int().min(5).max(1_000_000).default(60),
+  /** The window SOCKET_CUT_REFUSALS counts in, ms. */
+  SOCKET_CUT_WINDOW_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
+  /** After a cut, the user's new connections are refused (RATE_LIMITED, on every node) for this long, ms. */
+  SOCKET_CUT_COOLDOWN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /**
+   * Cut a client address far past REST_RATE_PER_IP_PER_MIN: one that is refused this many times within REST_CUT_WINDOW_MS
+   * gets every `/api/` request refused at the edge (429, Retry-After, RATE_LIMITED naming REST_CUT_REFUSALS) for
+   * REST_CUT_COOLDOWN_MS, before any parsing, token check or Redis call.
+   */
+  REST_CUT_REFUSALS: z.coerce.number().int().min(10).max(10_000_000).default(600),
+  /** The window REST_CUT_REFUSALS counts in, ms. */
+  REST_CUT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** How long a cut address is refused, ms. */
+  REST_CUT_COOLDOWN_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /** Refusals are counted, not logged one by one: one line per this many ms says how many each limit refused. */
+  REFUSAL_LOG_INTERVAL_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  /**
    * Proxies whose X-Forwarded-For is believed, as express `trust proxy` values (comma-separated addresses, CIDRs or
    * `loopback`, `linklocal`, `uniquelocal`). Unset: none, so the client address is the TCP peer and a forged header
    * changes nothing. docker-compose.yml sets it to the nginx network.

@@ -57,6 +57,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   // Every authenticated rest() route counts against its user's REST limit; connections against SOCKETS_PER_USER
   // (a handshake middleware after authentication's).
   const auth = limits.rest.limitAuth(createAuth(ctx, { refine: (claims) => agency.store.effective(claims) }));
+  // A user cooling down after a cut is refused before their connection is counted.
+  ctx.io.use(limits.cuts.middleware);
   ctx.io.use(limits.connections.middleware);
   agency.mount(auth);
   const rooms = createRooms(ctx, auth);
@@ -291,7 +293,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
   onConnection.push(orders.onConnection, analytics.onConnection, dashboard.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
-    guardSocket(socket, SOCKET_EVENT_BUDGET);
+    guardSocket(socket, { ...SOCKET_EVENT_BUDGET, watch: limits.cuts });
     // Every connection is in its user's channel (mute notices, kicks, order pushes): joined here, once, for all domains.
     joinUserChannel(socket).catch((err: Error) =>
       ctx.log.error(

@@ -68,6 +68,8 @@ serveLoad<Init>((init) => {
       timeout: 30_000,
     });
     return new Promise((resolve) => {
+      // SOCKET_CUT_REFUSALS: a connection far past its budget is told once, then disconnected.
+      socket.on('connection:cut', (cut) => count('connection:cut', `${cut.code}:${cut.details.limit}`));
       socket.once('connect', () => {
         sockets.add(socket);
         socket.once('disconnect', () => sockets.delete(socket));

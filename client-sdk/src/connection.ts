@@ -152,12 +152,14 @@ export type SessionStatus = 'connected' | 'reconnecting' | 'closed';
 /**
  * Why a session closed for good. `REVOKED`: the user's access was withdrawn while connected (an admin signed them out
  * everywhere: `session:revoked`; or, for an agency console, they left the agency's staff: `console:revoked`); the
- * reason says which. Signed out: get a new token before connecting again.
+ * reason says which. Signed out: get a new token before connecting again. `RATE_LIMITED`: the server cut this
+ * connection for sending far past its budget (`connection:cut`, SOCKET_CUT_REFUSALS); new connections of the user are
+ * refused until the cool-down the reason names is over.
  *
  * @example
  * room.on('closed', ({ code }) => { if (code === 'KICKED') showRemoved(); });
  */
-export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED';
+export type CloseCode = 'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED' | 'RATE_LIMITED';
 
 /**
  * Lifecycle events every session emits besides the server's pushes.
@@ -334,6 +336,8 @@ export abstract class Session<Events extends LifecycleEvents> {
       if (this.state !== 'closed') (this.events as unknown as Emitter<ServerPushes>).emit(event, payload as never);
       // Signed out everywhere: the server disconnects next and refuses this token, so reconnecting is pointless.
       if (event === 'session:revoked') this.shutdown((payload as ServerPushes['session:revoked']).message, 'REVOKED');
+      // Cut for sending far past its budget: the server disconnects next and refuses reconnects for a cool-down.
+      if (event === 'connection:cut') this.shutdown((payload as ServerPushes['connection:cut']).message, 'RATE_LIMITED');
     });
     this.socket.on('disconnect', (reason) => {
       if (this.state === 'closed') return;

@@ -57,3 +57,16 @@ export type RevokeSessionsResult = z.infer<typeof RevokeSessionsResult>;
  */
 export const SessionRevoked = z.object({ reason: z.enum(['signedOut']), message: z.string() });
 export type SessionRevoked = z.infer<typeof SessionRevoked>;
+
+/**
+ * Pushed once to a connection the server cuts for sending far past its budget (SOCKET_CUT_REFUSALS `RATE_LIMITED`
+ * answers within SOCKET_CUT_WINDOW_MS, docs/security.md), just before it disconnects it: a `RATE_LIMITED` error naming
+ * the limit. The user's new connections are refused with `RATE_LIMITED` (connect_error) on every node for
+ * `details.retryAfterMs`. A client that waits out its `RATE_LIMITED` answers (the SDK does) never gets this.
+ */
+export const ConnectionCut = z.object({
+  code: z.literal('RATE_LIMITED'),
+  message: z.string(),
+  details: z.object({ limit: z.string(), max: z.number().int(), retryAfterMs: z.number().int() }),
+});
+export type ConnectionCut = z.infer<typeof ConnectionCut>;

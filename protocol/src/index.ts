@@ -13,7 +13,7 @@ import {
 } from './events.ts';
 import { JoinRoomInput, LeaveRoomInput, RoomEnded, RoomUpdated } from './rooms.ts';
 import { ConsoleMediaInput, ConsoleRevoked, ConsoleRoomEnded, ConsoleRoomLive, ConsoleWatchInput, ConsoleWatchResult } from './console.ts';
-import { SessionRevoked } from './auth.ts';
+import { ConnectionCut, SessionRevoked } from './auth.ts';
 import {
   ChatBatch,
   ChatDeleted,
@@ -139,6 +139,8 @@ export const serverEventSpecs = defineServerEvents({
   'console:revoked': ConsoleRevoked,
   // Identity (server/auth): an admin signed this user out everywhere
   'session:revoked': SessionRevoked,
+  // Limits (server/limits): this connection sent far past its budget and is cut (docs/security.md)
+  'connection:cut': ConnectionCut,
   // Live rooms (issue 3)
   'chat:batch': ChatBatch,
   'chat:deleted': ChatDeleted,

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import type http from 'node:http';
+import { Router, type RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { WorkerPool } from '../../media/workerPool.ts';
@@ -26,6 +27,30 @@ async function checkLedger(pool: pg.Pool): Promise<{ ok: boolean; latencyMs?: nu
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * `GET /healthz` answered first, on the HTTP server itself, before express and everything mounted on it (security
+ * headers middleware, body parsing, the REST edge guard, routing): under load its latency is only the wait for the
+ * event loop, never per-request work. It carries the same security headers as every other answer, computed once from
+ * `headers` (the node's security-headers middleware). Returns false for any other request (express handles it).
+ */
+export function healthzFirst(startedAt: number, headers: RequestHandler): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+  const fixed: Record<string, string> = {};
+  const capture = {
+    setHeader: (name: string, value: unknown) => void (fixed[name] = String(value)),
+    removeHeader: (name: string) => void delete fixed[name],
+  };
+  headers({} as never, capture as never, () => {});
+  fixed['Content-Type'] = 'application/json; charset=utf-8';
+  fixed['Cache-Control'] = 'no-store';
+  return (req, res) => {
+    if (req.method !== 'GET' || (req.url !== '/healthz' && !req.url?.startsWith('/healthz?'))) return false;
+    const body = JSON.stringify({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), pid: process.pid });
+    res.writeHead(200, { ...fixed, 'Content-Length': Buffer.byteLength(body) });
+    res.end(body);
+    return true;
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ import type { ClientToServerEvents, InterServerEvents, Principal, ServerToClient
 import type { WorkerPool } from '../../media/workerPool.ts';
 import type { Config } from '../config.ts';
 import type pg from 'pg';
+import type { RefusalLog } from './refusalLog.ts';
+import type { WireError } from '@hawker/protocol';
 import type { Logger } from './log.ts';
 
 /** Per-connection server-side state. */
@@ -54,6 +56,16 @@ export interface HawkerContext {
    * and notices, exports, webhooks), so floods of it never take the connections orders and payments need.
    */
   readonly dbBulk: pg.Pool;
+  /** Counts refusals by limit and logs them once per REFUSAL_LOG_INTERVAL_MS (never a line per refused request). */
+  readonly refusals: RefusalLog;
+  /** The REST edge's memory of clients over budget or cut (server/edge/restCuts.ts); the REST limiters report to it. */
+  readonly restCuts: RestRefusals;
+}
+
+/** What the REST limiters tell the REST edge (server/edge/restCuts.ts): a request refused by a limit, and which. */
+export interface RestRefusals {
+  /** `req` was refused with `error` (RATE_LIMITED with retryAfterMs) by the per-address or the per-user limit. */
+  refused(req: http.IncomingMessage & { ip?: string | undefined }, error: WireError, by: 'address' | 'user'): void;
 }
 
 /** A domain's handle for shutdown: timers, queues and connections it owns die in `close()`. */

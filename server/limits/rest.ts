@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from '@hawker/protocol';
 import { type Authenticate, restFactory, sendError } from '../edge/rest.ts';
+import type { RestRefusals } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 
@@ -36,6 +37,8 @@ export class RestLimits {
     prefix: string,
     private readonly rates: RestRates,
     private readonly log: Logger,
+    /** The REST edge (server/edge/restCuts.ts): told of every refusal, so the next ones are answered before routing. */
+    private readonly edge?: RestRefusals,
   ) {
     const limiter = (name: string, points: number) =>
       new RateLimiterRedis({
@@ -60,7 +63,10 @@ export class RestLimits {
     }).then(
       () => next(),
       (err: unknown) => {
-        if (err instanceof AppError) setRetryAfter(res, err);
+        if (err instanceof AppError) {
+          setRetryAfter(res, err);
+          this.edge?.refused(req, err.toWire(), 'address');
+        }
         sendError(res, err, this.log, next);
       },
     );
@@ -75,7 +81,10 @@ export class RestLimits {
         message: 'Too many requests from your account',
       });
     } catch (err) {
-      if (err instanceof AppError && req.res) setRetryAfter(req.res, err);
+      if (err instanceof AppError) {
+        if (req.res) setRetryAfter(req.res, err);
+        this.edge?.refused(req, err.toWire(), 'user');
+      }
       throw err;
     }
   }

@@ -29,7 +29,7 @@ export function typeContract(room: LiveRoom, agency: AgencyConsole, video: HTMLV
   room.on('room:updated', (p) => expectTypeOf(p.room).toEqualTypeOf<Room>());
   room.on('resync', (p) => expectTypeOf(p).toEqualTypeOf<RoomSnapshot>());
   room.on('closed', (p) =>
-    expectTypeOf(p.code).toEqualTypeOf<'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED'>(),
+    expectTypeOf(p.code).toEqualTypeOf<'ROOM_ENDED' | 'KICKED' | 'CLOSED_BY_CLIENT' | 'REJOIN_FAILED' | 'REVOKED' | 'RATE_LIMITED'>(),
   );
   expectTypeOf<LiveRoomEvents['disconnected']>().toEqualTypeOf<{ reason: string }>();
   // @ts-expect-error not an event of the protocol
