@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { RoomStats, StockUpdate } from '@hawker/protocol';
 import { roomChannel } from './channels.ts';
-import type { HawkerIo } from './context.ts';
+import type { HawkerIo, HawkerSocket } from './context.ts';
 
 /** The room pushes that are state, not events: each one supersedes the one before it. */
 export type TickBatch = { event: 'room:stats'; payloads: RoomStats[] } | { event: 'stock:update'; payloads: StockUpdate[] };
@@ -38,7 +38,11 @@ const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
  *   sends with Redis PUBLISH (no stream entry, nothing kept), and each node pushes it to its own sockets only
  *   (`io.local`). The node that made the tick pushes to its own sockets directly (serverSideEmit skips the sender).
  * - `volatile`: a connection that has not drained its last write (a slow phone in a busy room) skips this tick instead
- *   of queueing it behind the others; the next tick supersedes it. Drops are counted (`dropped`).
+ *   of queueing it behind the others; the next tick supersedes it. Drops are counted (`dropped`). So that a skipped
+ *   tick is never the last word (a room whose numbers then stop moving has no next tick), the node remembers, per
+ *   skipping connection, the newest state it skipped (stock updates merged pool by pool) and sends it once when the
+ *   connection's transport is writable again, unless a later tick reached it first: a slow connection gets the latest
+ *   state once, never a backlog. Only skipping connections cost anything here (a listener each, until they drain).
  *
  * Cost per tick, per node: one PUBLISH (the node that made it), one packet encoded per room, one socket write per
  * connection in the room here (the writes are the cost that scales: 10,000 viewers are 10,000 writes per tick).
@@ -46,6 +50,8 @@ const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
  */
 export class TickCast {
   readonly cost: Record<TickEvent, TickCost>;
+  /** Socket id -> the newest tick it skipped, per event and room (`${event} ${roomId}`): sent when it drains. */
+  private readonly owed = new Map<string, Map<string, TickBatch>>();
 
   constructor(private readonly io: HawkerIo) {
     this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
@@ -75,7 +81,15 @@ export class TickCast {
       // What Socket.IO's volatile test will find (engine.io's transport.writable): counted before the emit, which
       // makes every writable transport busy. A property read per connection, beside a write per connection.
       let busy = 0;
-      for (const id of members) if (sockets.get(id)?.conn.transport.writable === false) busy += 1;
+      const key = `${batch.event} ${payload.roomId}`;
+      for (const id of members) {
+        const socket = sockets.get(id);
+        if (!socket) continue;
+        if (socket.conn.transport.writable === false) {
+          busy += 1;
+          this.owe(socket, key, batch.event, payload);
+        } else if (this.owed.size > 0) this.settle(id, key, batch.event, payload);
+      }
       const frameBytes = Buffer.byteLength(JSON.stringify([batch.event, payload])) + 2;
       this.io.local.to(channel).volatile.emit(batch.event, payload as never);
       cost.pushes += 1;
@@ -84,6 +98,65 @@ export class TickCast {
       cost.bytes += (members.size - busy) * frameBytes;
     }
   }
+
+  /** `socket` skips `payload`: remember it (merged with what it skipped before) until its transport is writable. */
+  private owe(socket: HawkerSocket, key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    let debts = this.owed.get(socket.id);
+    if (!debts) {
+      this.owed.set(socket.id, (debts = new Map()));
+      const transport = socket.conn.transport;
+      const pay = () => {
+        socket.off('disconnect', forget);
+        const due = this.owed.get(socket.id);
+        this.owed.delete(socket.id);
+        // Not volatile: the transport has just drained, and this is the newest state, one packet per room.
+        if (due && socket.connected) for (const d of due.values()) socket.emit(d.event, d.payloads[0] as never);
+      };
+      const forget = () => {
+        transport.off('ready', pay);
+        this.owed.delete(socket.id);
+      };
+      transport.once('ready', pay);
+      socket.once('disconnect', forget);
+    }
+    const before = debts.get(key);
+    debts.set(key, before ? mergeTicks(before, payload) : ({ event, payloads: [payload] } as TickBatch));
+  }
+
+  /** `socket` is sent `payload`: what it skipped earlier in that room is superseded (stock: the pools in it). */
+  private settle(socketId: string, key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    const debts = this.owed.get(socketId);
+    const before = debts?.get(key);
+    if (!debts || !before) return;
+    const left = event === 'stock:update' ? stockNotIn(before.payloads[0] as StockUpdate, payload as StockUpdate) : null;
+    if (left) debts.set(key, { event: 'stock:update', payloads: [left] });
+    else debts.delete(key);
+  }
+}
+
+const skuKey = (s: StockUpdate['skus'][number]) => `${s.productId} ${s.skuId}`;
+
+/** What a connection owes after skipping `next` too: stats are whole states (the newest wins); stock updates carry the
+ * pools that changed, so they merge pool by pool, the newest figure of each pool winning. */
+function mergeTicks(before: TickBatch, next: TickBatch['payloads'][number]): TickBatch {
+  if (before.event === 'room:stats') return { event: 'room:stats', payloads: [next as RoomStats] };
+  const a = before.payloads[0]!;
+  const b = next as StockUpdate;
+  const sales = new Map([...a.sales, ...b.sales].map((x) => [x.saleId, x]));
+  const skus = new Map([...a.skus, ...b.skus].map((x) => [skuKey(x), x]));
+  return { event: 'stock:update', payloads: [{ roomId: b.roomId, sales: [...sales.values()], skus: [...skus.values()] }] };
+}
+
+/** The pools of `owed` that `sent` did not bring up to date; null when none is left. */
+function stockNotIn(owed: StockUpdate, sent: StockUpdate): StockUpdate | null {
+  const sales = new Set(sent.sales.map((x) => x.saleId));
+  const skus = new Set(sent.skus.map(skuKey));
+  const left = {
+    roomId: owed.roomId,
+    sales: owed.sales.filter((x) => !sales.has(x.saleId)),
+    skus: owed.skus.filter((x) => !skus.has(skuKey(x))),
+  };
+  return left.sales.length + left.skus.length > 0 ? left : null;
 }
 
 const casts = new WeakMap<HawkerIo, TickCast>();

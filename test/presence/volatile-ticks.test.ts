@@ -78,8 +78,8 @@ it('live stock reaches viewers as ticks, outside the recovery stream; sold-out s
   expect(tickCast(node.node.ctx.io).cost['stock:update'].writes).toBeGreaterThan(0);
 });
 
-it('a tick for a connection still busy with its last write is dropped (volatile), and the next one supersedes it', async () => {
-  const [a] = await twoNodes(t, { STATS_TICK_MS: '60000' }); // no real stats tick in the way
+it('a connection still busy with its last write skips ticks (volatile) and gets the newest state once it drains', async () => {
+  const [a] = await twoNodes(t, { STATS_TICK_MS: '60000' }); // no real stats tick in the way (no sale: no stock tick)
   const { roomId } = await liveRoom(a.url);
   const viewer = await socket(a.url, 'slow');
   const { room } = ok(await call(viewer, 'room:join', { roomId }));
@@ -88,18 +88,44 @@ it('a tick for a connection still busy with its last write is dropped (volatile)
   const seen: string[] = [];
   viewer.on('room:stats', (s) => void (s.roomId === roomId && seen.push(`stats ${s.viewers}`)));
   viewer.on('room:updated', () => void seen.push('updated'));
+  const stock: StockUpdate[] = [];
+  viewer.on('stock:update', (u) => void stock.push(u));
+  const server = io.of('/').sockets.get([...(io.of('/').adapter.rooms.get(roomChannel(roomId)) ?? [])][0]!)!;
   const before = { ...ticks.cost['room:stats'] };
 
-  // A push the connection must get (not volatile), then, in the same turn, a tick: its transport is still writing the
-  // first one, so the tick is dropped for it rather than queued behind. (`io.local`: written now, not after the
+  // A push the connection must get (not volatile), then, in the same turn, two ticks: its transport is still writing
+  // the first push, so both are skipped rather than queued behind it. (`io.local`: written now, not after the
   // adapter's XADD.)
   io.local.to(roomChannel(roomId)).emit('room:updated', { room });
   ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 111, likes: 0 }] });
-  expect(ticks.cost['room:stats'].dropped - before.dropped).toBe(1);
-  await waitFor('the first push arrived', () => seen.includes('updated'));
-  const server = io.of('/').sockets.get([...(io.of('/').adapter.rooms.get(roomChannel(roomId)) ?? [])][0]!)!;
-  await waitFor('the connection drained its write', () => server.conn.transport.writable);
   ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 222, likes: 0 }] });
-  await waitFor('the next tick arrived', () => seen.includes('stats 222'));
-  expect(seen).not.toContain('stats 111'); // the dropped tick never came late
+  expect(ticks.cost['room:stats'].dropped - before.dropped).toBe(2);
+  // Once drained it is sent the newest state, once: never the stale one, never a backlog.
+  await waitFor('the newest stats arrived', () => seen.includes('stats 222'));
+  expect(seen).toEqual(['updated', 'stats 222']);
+
+  // Stock updates carry only the pools that moved: what was skipped is merged pool by pool, the newest figure winning.
+  await waitFor('the connection drained its writes', () => server.conn.transport.writable);
+  io.local.to(roomChannel(roomId)).emit('room:updated', { room });
+  ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 5, sold: 1 }], skus: [] }] });
+  ticks.send({
+    event: 'stock:update',
+    payloads: [{ roomId, sales: [{ saleId: 'y', left: 3, sold: 0 }], skus: [{ productId: 'p', skuId: 's', left: 9 }] }],
+  });
+  ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 4, sold: 2 }], skus: [] }] });
+  await waitFor('the merged stock arrived', () => stock.length > 0);
+  expect(stock).toHaveLength(1);
+  expect(stock[0]).toEqual({
+    roomId,
+    sales: [
+      { saleId: 'x', left: 4, sold: 2 },
+      { saleId: 'y', left: 3, sold: 0 },
+    ],
+    skus: [{ productId: 'p', skuId: 's', left: 9 }],
+  });
+
+  // A connection that is not busy gets each tick as it comes.
+  await waitFor('the connection drained its writes', () => server.conn.transport.writable);
+  ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 333, likes: 0 }] });
+  await waitFor('the tick arrived', () => seen.includes('stats 333'));
 });
