@@ -52,6 +52,8 @@ export class TickCast {
   readonly cost: Record<TickEvent, TickCost>;
   /** Socket id -> the newest tick it skipped, per event and room (`${event} ${roomId}`): sent when it drains. */
   private readonly owed = new Map<string, Map<string, TickBatch>>();
+  /** Socket id -> the transport whose 'ready' will pay what it owes. */
+  private readonly listening = new Map<string, object>();
 
   constructor(private readonly io: HawkerIo) {
     this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
@@ -102,19 +104,29 @@ export class TickCast {
   /** `socket` skips `payload`: remember it (merged with what it skipped before) until its transport is writable. */
   private owe(socket: HawkerSocket, key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
     let debts = this.owed.get(socket.id);
+    // A transport upgrade (polling to WebSocket) leaves the listener on a transport that will never be ready again:
+    // start over on the new one (what it owed is sent with the next skip's debts, or superseded).
+    if (debts && this.listening.get(socket.id) !== socket.conn.transport) {
+      this.owed.delete(socket.id);
+      debts = undefined;
+    }
     if (!debts) {
       this.owed.set(socket.id, (debts = new Map()));
       const transport = socket.conn.transport;
+      this.listening.set(socket.id, transport);
       const pay = () => {
         socket.off('disconnect', forget);
+        if (this.listening.get(socket.id) !== transport) return; // superseded by a listener on a newer transport
         const due = this.owed.get(socket.id);
         this.owed.delete(socket.id);
+        this.listening.delete(socket.id);
         // Not volatile: the transport has just drained, and this is the newest state, one packet per room.
         if (due && socket.connected) for (const d of due.values()) socket.emit(d.event, d.payloads[0] as never);
       };
       const forget = () => {
         transport.off('ready', pay);
         this.owed.delete(socket.id);
+        this.listening.delete(socket.id);
       };
       transport.once('ready', pay);
       socket.once('disconnect', forget);
