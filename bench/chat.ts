@@ -3,8 +3,13 @@
  * server CPU. Run twice in the same process with the same load generators: Hawker (chat batched per room tick), then
  * a bare Socket.IO server broadcasting each message as it arrives (bench/chat/baselineServer.ts).
  *
- *   npm run bench:chat -- [--viewers 5000] [--rate 500] [--seconds 10] [--procs 4] [--only hawker|baseline]
+ *   npm run bench:chat -- [--viewers 5000] [--rate 500] [--seconds 10] [--procs 4] [--only hawker|baseline] [--budget N]
  *                         [--likes 0] [--crowd compare]
+ *
+ * `--budget N` sets CHAT_VIEWER_BUDGET_PER_S on the Hawker node (default 0: off, so every viewer is sent every message
+ * and the figures compare with the baseline's; with a budget, "complete" is relative to the full fan-out). After the
+ * Hawker phase the node's tick fan-out (room stats, live stock: server/kernel/ticks.ts) is printed from its /metrics:
+ * Redis publishes, room pushes, socket writes, volatile drops and bytes, per push.
  *
  * `--likes N`: the senders also tap N likes/s. `--crowd compare` (issue 19, item 7): Hawker runs twice, with the crowd
  * pipeline off (CROWD_PIPELINE=false) and on (the default, flushing every CROWD_FLUSH_MS), same load, and the p99 rise
@@ -33,6 +38,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     likes: { type: 'string', default: '0' },
     crowd: { type: 'string' },
+    budget: { type: 'string', default: '0' },
   },
 });
 const LIKES = Number(opt.likes);
@@ -66,9 +72,33 @@ interface PhaseResult {
   redisCpuCores?: number;
   serverPeakRssMiB: number;
   abortedForMemory: boolean;
+  /** Hawker only: the node's tick fan-out over the whole phase (joins included), from hawker_ticks_*_total. */
+  ticks?: TickCosts;
 }
 
-type Target = { system: string; url: string; roomId: string; pids: Record<string, number>; serverPid: number; close(): Promise<void> };
+/** hawker_ticks_<field>_total by event, as the node's /metrics reports them. */
+type TickCosts = Record<string, Record<string, number>>;
+
+async function tickCosts(url: string): Promise<TickCosts> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const out: TickCosts = {};
+  for (const m of text.matchAll(/^hawker_ticks_(\w+)_total\{event="([^"]+)"\} (\S+)$/gm)) {
+    const [, field, event, value] = m as unknown as [string, string, string, string];
+    (out[event] ??= {})[field] = Number(value);
+  }
+  return out;
+}
+
+type Target = {
+  system: string;
+  url: string;
+  roomId: string;
+  pids: Record<string, number>;
+  serverPid: number;
+  /** The server exports hawker_ticks_* (Hawker; the baseline has no /metrics). */
+  metrics?: boolean;
+  close(): Promise<void>;
+};
 
 /** A Hawker node; `extra` env on top (the crowd pipeline on/off comparison), `label` after the system's name. */
 async function hawker(extra: Record<string, string> = {}, label = ''): Promise<Target> {
@@ -81,6 +111,7 @@ async function hawker(extra: Record<string, string> = {}, label = ''): Promise<T
     // One room's chat at RATE messages/s from SENDERS users: lift the per-user rate limit, which is not under test.
     CHAT_RATE_BURST: '1000',
     CHAT_RATE_PER_MIN: '60000',
+    CHAT_VIEWER_BUDGET_PER_S: String(Number(opt.budget)),
   };
   const node = await spawnNode(env, redis.url);
   onCleanup(() => node.kill());
@@ -93,6 +124,7 @@ async function hawker(extra: Record<string, string> = {}, label = ''): Promise<T
     roomId: room.body.id,
     serverPid: node.pid,
     pids: { server: node.pid, redis: redis.pid },
+    metrics: true,
     close: async () => {
       await node.close();
       await redis.stop();
@@ -194,6 +226,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
     const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
     const latencies = finals.flatMap((r) => r.latencies);
+    const ticks = target.metrics ? await tickCosts(target.url).catch(() => undefined) : undefined;
     return {
       system: target.system,
       viewers: total,
@@ -217,6 +250,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
       ...(cores.redis !== undefined ? { redisCpuCores: cores.redis } : {}),
       serverPeakRssMiB: Math.round(peakRss),
       abortedForMemory,
+      ...(ticks ? { ticks } : {}),
     };
   } finally {
     await Promise.all([...viewers, senders].map((p) => p.stop()));
@@ -251,6 +285,18 @@ runMain(
         r.serverPeakRssMiB,
       ]),
     ]);
+    for (const r of results.filter((x) => x.ticks)) {
+      // Per push = one room's tick on this node: a write per connection in the room, one PUBLISH per tick for every room.
+      const rows = Object.entries(r.ticks!).map(([event, c]) => {
+        const pushes = c.pushes ?? 0;
+        const per = (n: number | undefined) => (pushes > 0 ? round((n ?? 0) / pushes, 1) : '-');
+        return [event, c.published ?? 0, pushes, c.writes ?? 0, c.dropped ?? 0, c.bytes ?? 0, per(c.writes), per(c.bytes), per(c.dropped)];
+      });
+      printTable(`tick fan-out of ${r.system} over the phase (joins included; volatile, Redis pub/sub, not in the recovery stream)`, [
+        ['event', 'published', 'pushes', 'writes', 'dropped', 'bytes', 'writes/push', 'bytes/push', 'dropped/push'],
+        ...rows,
+      ]);
+    }
     let crowd: { offP99: number; onP99: number; rise: number } | undefined;
     if (CROWD_COMPARE) {
       const [off, on] = results as [PhaseResult, PhaseResult];

@@ -95,6 +95,14 @@ const EnvSchema = z.object({
   CHAT_RATE_BURST: z.coerce.number().int().min(1).max(1000).default(5),
   /** ...refilled at this many messages per minute. */
   CHAT_RATE_PER_MIN: z.coerce.number().int().min(1).max(60_000).default(20),
+  /**
+   * Per-viewer delivery budget of very large rooms (issue 20): chat messages a second each viewer is sent from other
+   * viewers (burst: as many) in a room with at least CHAT_BUDGET_MIN_VIEWERS connections on the node; the rest are
+   * sampled out (their senders still get them; the creator's and moderators' always go out). 0: off.
+   */
+  CHAT_VIEWER_BUDGET_PER_S: z.coerce.number().int().min(0).max(1000).default(20),
+  /** Connections a room needs on a node before CHAT_VIEWER_BUDGET_PER_S applies to it. */
+  CHAT_BUDGET_MIN_VIEWERS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   /** Longest mute a moderator may choose, seconds (mod:mute; the protocol's own ceiling is 7 days). */
   MODERATION_MUTE_MAX_S: z.coerce
     .number()

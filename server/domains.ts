@@ -18,6 +18,7 @@ import { guardSocket } from './edge/socket.ts';
 import { ledgerOn } from './ledger/index.ts';
 import { createOrders } from './orders/index.ts';
 import { registerRoomMetrics } from './rooms/metrics.ts';
+import { registerTickMetrics, tickCast } from './kernel/ticks.ts';
 import { registerLedgerPoolMetrics } from './ledger/metrics.ts';
 import { createPayments } from './payments/index.ts';
 import { createRooms } from './rooms/index.ts';
@@ -69,6 +70,7 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
   node.add(createRedisMemoryMonitor(ctx, metrics)); // Redis memory headroom: gauges, and a warning when it runs low
   registerRoomMetrics(metrics, ctx.io); // rooms and connections in them on this node
+  registerTickMetrics(metrics, tickCast(ctx.io)); // what stats and stock ticks cost: writes, drops, bytes
   registerLedgerPoolMetrics(metrics, ctx.db); // the PostgreSQL pool: open, idle, waiting
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);

@@ -189,6 +189,11 @@ export interface InterServerEvents {
    * connections and drops what they may no longer hold (server/auth/sessions.ts).
    */
   'auth:refresh': (change: { userId: string; reason: 'roster' | 'signedOut' }) => void;
+  /**
+   * One tick of room state (viewer and like counts, live stock) for every room in it: each node pushes each payload to
+   * its own connections in the room, `volatile`. Sent over Redis pub/sub, never kept (server/kernel/ticks.ts).
+   */
+  'room:ticks': (batch: { event: 'room:stats'; payloads: RoomStats[] } | { event: 'stock:update'; payloads: StockUpdate[] }) => void;
 }
 export * from './selection.ts';
 export * from './centre.ts';

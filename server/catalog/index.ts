@@ -1,6 +1,7 @@
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import type { Auth } from '../auth/index.ts';
 import { Ticker } from '../kernel/ticker.ts';
+import { tickCast } from '../kernel/ticks.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { RoomService } from '../rooms/service.ts';
 import type { SnapshotProviders } from '../rooms/snapshot.ts';
@@ -29,7 +30,8 @@ export function createCatalog(
   const store = new CatalogStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.PRODUCTS_PER_ROOM, selection?.shops ?? null);
   const service = new CatalogService(store, rooms, ctx.io, selection?.shops ?? null, selection?.terms ?? null);
   ctx.app.use(catalogRoutes(service, auth, ctx.config.PRODUCT_MAX_BYTES));
-  const ticker = new Ticker('stock', ctx.config.COMMERCE_TICK_MS, log, () => stockTick(ctx.redis, store.keys, ctx.io)).start();
+  const ticks = tickCast(ctx.io);
+  const ticker = new Ticker('stock', ctx.config.COMMERCE_TICK_MS, log, () => stockTick(ctx.redis, store.keys, ctx.io, ticks)).start();
   return {
     name: 'catalog',
     service,

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { HawkerIo } from '../kernel/context.ts';
+import type { TickCast } from '../kernel/ticks.ts';
 import type { StockUpdate } from '@hawker/protocol';
 import { roomChannel } from '../kernel/channels.ts';
 import type { CatalogKeys } from './store.ts';
@@ -16,8 +17,12 @@ const MAX_POOLS_PER_TICK = 1_000;
  *
  * Best effort by design: a node dying between SPOP and emit loses that tick's display update (the next change or a
  * fresh join snapshot corrects it); stock itself is never affected.
+ *
+ * `stock:update` is state: it goes out as a tick (kernel/ticks.ts: plain Redis pub/sub to the other nodes, `volatile`
+ * to each connection, never into the adapter's recovery stream). `sale:soldout` is an event (shown once, never
+ * superseded): it stays on the adapter (`io.to`), recoverable like the other sale events.
  */
-export async function stockTick(redis: Redis, keys: CatalogKeys, io: HawkerIo): Promise<void> {
+export async function stockTick(redis: Redis, keys: CatalogKeys, io: HawkerIo, ticks: TickCast): Promise<void> {
   const poolKeys = (await redis.spop(keys.stockDirty, MAX_POOLS_PER_TICK)) as string[];
   if (poolKeys.length === 0) return;
   const reads = redis.pipeline();
@@ -63,7 +68,7 @@ export async function stockTick(redis: Redis, keys: CatalogKeys, io: HawkerIo): 
       u.skus.push({ productId, skuId, left: Number(left) });
     }
   });
-  for (const u of updates.values()) io.to(roomChannel(u.roomId)).emit('stock:update', u);
+  ticks.send({ event: 'stock:update', payloads: [...updates.values()] });
 
   if (soldOut.length === 0) return;
   const flags = redis.pipeline();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
 import { closeAll } from '../kernel/closeAll.ts';
 import { Ticker } from '../kernel/ticker.ts';
+import { tickCast } from '../kernel/ticks.ts';
 import type { RoomHook } from '../rooms/hooks.ts';
 import type { SnapshotProviders } from '../rooms/snapshot.ts';
 import { LocalRooms, type LocalRoom } from './localRooms.ts';
@@ -97,8 +98,9 @@ export function createPresence(
   }).start();
   void heartbeat.tick();
   // Claimed for two ticks: if its holder stops, another node broadcasts within two ticks.
+  const ticks = tickCast(io);
   const broadcast = new Ticker('room-stats', config.STATS_TICK_MS, log, () =>
-    statsTick(store, sources, io, 2 * config.STATS_TICK_MS),
+    statsTick(store, sources, ticks, 2 * config.STATS_TICK_MS),
   ).start();
 
   const hook: RoomHook = {
@@ -114,9 +116,14 @@ export function createPresence(
       if (!socket.connected) return;
       const local = localRooms.enter(room, socket.data.principal.userId, socket.id);
       // Written now rather than at the next stats tick, so that snapshots read on any node from now on count this user
-      // (one script call per join, like the snapshot's read). A recovered connection needs nothing more: stats are
-      // adapter broadcasts, so the ones it missed were replayed with its chat.
+      // (one script call per join, like the snapshot's read).
       await writeShare(local).catch((err: Error) => log.warn({ err, roomId: room.id }, 'presence write failed; the room tick retries'));
+      // Stats ticks are not replayed to a connection Socket.IO recovered (kernel/ticks.ts): it gets the current
+      // numbers now, as a join's snapshot would give them (the SDK rejoins anyway; raw clients may not).
+      if (socket.recovered) {
+        const [viewers, likes] = await Promise.all([store.count(room.id), sources.likes.total(room.id)]);
+        socket.emit('room:stats', { roomId: room.id, viewers, likes });
+      }
     },
     async afterLeave(roomId, socket) {
       localRooms.exit(roomId, socket.data.principal.userId, socket.id);

@@ -1,6 +1,5 @@
-import type { HawkerIo } from '../kernel/context.ts';
 import type { RoomStats } from '@hawker/protocol';
-import { roomChannel } from '../kernel/channels.ts';
+import type { TickCast } from '../kernel/ticks.ts';
 import type { StatsSources } from './statsSource.ts';
 import type { PresenceStore } from './store.ts';
 
@@ -11,12 +10,14 @@ const MAX_ROOMS_PER_TICK = 1_000;
  * One stats tick of the deployment-wide `room:stats` broadcast, run by every node every STATS_TICK_MS. Only the node
  * holding the broadcast claim (lua/claim.lua, renewed each tick, taken over when its holder stops) does anything: it
  * takes the rooms whose viewer count or like total moved since their last broadcast (SPOP on the changed set that
- * lua/sync.lua and lua/reap.lua fill), reads their numbers and sends each room ONE packet through the adapter.
+ * lua/sync.lua and lua/reap.lua fill), reads their numbers and sends each room ONE packet, to every node.
  *
  * Why this shape:
- * - Through the adapter (`io.to`, not `io.local`): every socket in the room's channel gets it, on every node, including
- *   consoles watching from a node where the room has no viewer (a node pushing only to its own sockets never reaches
- *   them) and viewers on a node that has not ticked the room yet.
+ * - To every node (kernel/ticks.ts: one Redis PUBLISH per tick for all its rooms, then each node's own sockets):
+ *   every socket in the room's channel gets it, including consoles watching from a node where the room has no viewer
+ *   (a node pushing only to its own sockets never reaches them) and viewers on a node that has not ticked the room
+ *   yet. Not through the adapter's stream: stats are state, a recovered connection gains nothing from old ones, and
+ *   they crowded the stream's recovery window; `volatile`, so a connection still busy with its last write skips one.
  * - From one node: every node broadcasting through the adapter would send each watcher the same numbers once per node.
  * - Per tick, only for rooms that changed: a room gets at most one `room:stats` per tick whatever its join, leave and tap
  *   rate and however many nodes serve it, and a quiet room gets none (the last numbers sent are kept in Redis, so a
@@ -25,7 +26,7 @@ const MAX_ROOMS_PER_TICK = 1_000;
  * Best effort, like the stock ticker: a failed read puts the rooms back for the next tick; a node dying between the SPOP
  * and the emit loses that update until the room's numbers move again (join snapshots are always current).
  */
-export async function statsTick(store: PresenceStore, sources: StatsSources, io: HawkerIo, claimMs: number): Promise<void> {
+export async function statsTick(store: PresenceStore, sources: StatsSources, ticks: TickCast, claimMs: number): Promise<void> {
   if (!(await store.claimBroadcast(claimMs))) return;
   const roomIds = await store.takeChanged(MAX_ROOMS_PER_TICK);
   if (roomIds.length === 0) return;
@@ -40,6 +41,6 @@ export async function statsTick(store: PresenceStore, sources: StatsSources, io:
     await store.markChanged(roomIds).catch(() => {});
     throw err;
   }
-  for (const stats of fresh) io.to(roomChannel(stats.roomId)).emit('room:stats', stats);
+  ticks.send({ event: 'room:stats', payloads: fresh });
   await store.recordSent(fresh);
 }

@@ -1,0 +1,204 @@
+import { Counter, type Registry } from 'prom-client';
+import type { RoomStats, StockUpdate } from '@hawker/protocol';
+import { roomChannel } from './channels.ts';
+import type { HawkerIo, HawkerSocket } from './context.ts';
+
+/** The room pushes that are state, not events: each one supersedes the one before it. */
+export type TickBatch = { event: 'room:stats'; payloads: RoomStats[] } | { event: 'stock:update'; payloads: StockUpdate[] };
+export type TickEvent = TickBatch['event'];
+
+/** What one node's fan-out of ticks has cost so far, per event (GET /metrics: `hawker_ticks_*`; bench:chat prints it). */
+export interface TickCost {
+  /** Batches this node published to the other nodes (one Redis PUBLISH each, whatever the number of rooms in them). */
+  published: number;
+  /** Room pushes this node handed to local sockets (a room with no connection here costs nothing). */
+  pushes: number;
+  /** Socket writes those pushes asked for: one per local connection in the room. */
+  writes: number;
+  /** Of those, the ones dropped because the connection still had a write in flight (Socket.IO `volatile`). */
+  dropped: number;
+  /** Bytes of the writes that went out (the Socket.IO text frame, `42["event",{...}]`). */
+  bytes: number;
+}
+
+const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
+
+/**
+ * The fan-out of ticks (live stock, room stats): sent with Socket.IO `volatile` and over plain Redis pub/sub, never
+ * through the streams adapter's stream.
+ *
+ * Why not `io.to(room).emit` like every other push:
+ * - The streams adapter XADDs every broadcast to one Redis stream (capped at 50,000 entries) so that Socket.IO's
+ *   connection-state recovery can replay what a connection missed. A tick per room per COMMERCE_TICK_MS (500 ms) and
+ *   per STATS_TICK_MS filled that window with numbers nobody wants replayed: 1,000 rooms with a sale running are
+ *   2,000 entries/s, so the window shrank from minutes of chat and sale events to seconds, and a recovered connection
+ *   was replayed every stale tick in order. A late tick is worthless: the next one, or the join snapshot a reconnecting
+ *   client asks for (the SDK rejoins on every reconnect), carries the current numbers.
+ * - So one tick, for all its rooms, is ONE message to the other nodes through `serverSideEmit`, which this adapter
+ *   sends with Redis PUBLISH (no stream entry, nothing kept), and each node pushes it to its own sockets only
+ *   (`io.local`). The node that made the tick pushes to its own sockets directly (serverSideEmit skips the sender).
+ * - `volatile`: a connection that has not drained its last write (a slow phone in a busy room) skips this tick instead
+ *   of queueing it behind the others; the next tick supersedes it. Drops are counted (`dropped`). So that a skipped
+ *   tick is never the last word (a room whose numbers then stop moving has no next tick), the node remembers, per
+ *   skipping connection, the newest state it skipped (stock updates merged pool by pool) and sends it once when the
+ *   connection's transport is writable again, unless a later tick reached it first: a slow connection gets the latest
+ *   state once, never a backlog. Only skipping connections cost anything here (a listener each, until they drain).
+ *
+ * Cost per tick, per node: one PUBLISH (the node that made it), one packet encoded per room, one socket write per
+ * connection in the room here (the writes are the cost that scales: 10,000 viewers are 10,000 writes per tick).
+ * Events (`sale:soldout`, `sale:ended`, chat) still go through the adapter's stream: they must not be lost.
+ */
+export class TickCast {
+  readonly cost: Record<TickEvent, TickCost>;
+  /** Socket id -> the newest tick it skipped, per event and room (`${event} ${roomId}`): sent when it drains. */
+  private readonly owed = new Map<string, Map<string, TickBatch>>();
+  /** Socket id -> the transport whose 'ready' will pay what it owes. */
+  private readonly listening = new Map<string, object>();
+
+  constructor(private readonly io: HawkerIo) {
+    this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
+      TickEvent,
+      TickCost
+    >;
+    io.on('room:ticks', (batch) => this.deliver(batch));
+  }
+
+  /** Pushes one tick's payloads (one per room) to every connection in those rooms, on every node. */
+  send(batch: TickBatch): void {
+    if (batch.payloads.length === 0) return;
+    this.deliver(batch);
+    this.io.serverSideEmit('room:ticks', batch);
+    this.cost[batch.event].published += 1;
+  }
+
+  /** This node's share of a tick: each room's payload to the room's connections here. */
+  private deliver(batch: TickBatch): void {
+    const cost = this.cost[batch.event];
+    const channels = this.io.of('/').adapter.rooms;
+    const sockets = this.io.of('/').sockets;
+    for (const payload of batch.payloads) {
+      const channel = roomChannel(payload.roomId);
+      const members = channels.get(channel);
+      if (!members || members.size === 0) continue;
+      // What Socket.IO's volatile test will find (engine.io's transport.writable): counted before the emit, which
+      // makes every writable transport busy. A property read per connection, beside a write per connection.
+      let busy = 0;
+      const key = `${batch.event} ${payload.roomId}`;
+      for (const id of members) {
+        const socket = sockets.get(id);
+        if (!socket) continue;
+        if (socket.conn.transport.writable === false) {
+          busy += 1;
+          this.owe(socket, key, batch.event, payload);
+        } else if (this.owed.size > 0) this.settle(id, key, batch.event, payload);
+      }
+      const frameBytes = Buffer.byteLength(JSON.stringify([batch.event, payload])) + 2;
+      this.io.local.to(channel).volatile.emit(batch.event, payload as never);
+      cost.pushes += 1;
+      cost.writes += members.size;
+      cost.dropped += busy;
+      cost.bytes += (members.size - busy) * frameBytes;
+    }
+  }
+
+  /** `socket` skips `payload`: remember it (merged with what it skipped before) until its transport is writable. */
+  private owe(socket: HawkerSocket, key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    let debts = this.owed.get(socket.id);
+    // A transport upgrade (polling to WebSocket) leaves the listener on a transport that will never be ready again:
+    // start over on the new one (what it owed is sent with the next skip's debts, or superseded).
+    if (debts && this.listening.get(socket.id) !== socket.conn.transport) {
+      this.owed.delete(socket.id);
+      debts = undefined;
+    }
+    if (!debts) {
+      this.owed.set(socket.id, (debts = new Map()));
+      const transport = socket.conn.transport;
+      this.listening.set(socket.id, transport);
+      const pay = () => {
+        socket.off('disconnect', forget);
+        if (this.listening.get(socket.id) !== transport) return; // superseded by a listener on a newer transport
+        const due = this.owed.get(socket.id);
+        this.owed.delete(socket.id);
+        this.listening.delete(socket.id);
+        // Not volatile: the transport has just drained, and this is the newest state, one packet per room.
+        if (due && socket.connected) for (const d of due.values()) socket.emit(d.event, d.payloads[0] as never);
+      };
+      const forget = () => {
+        transport.off('ready', pay);
+        this.owed.delete(socket.id);
+        this.listening.delete(socket.id);
+      };
+      transport.once('ready', pay);
+      socket.once('disconnect', forget);
+    }
+    const before = debts.get(key);
+    debts.set(key, before ? mergeTicks(before, payload) : ({ event, payloads: [payload] } as TickBatch));
+  }
+
+  /** `socket` is sent `payload`: what it skipped earlier in that room is superseded (stock: the pools in it). */
+  private settle(socketId: string, key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    const debts = this.owed.get(socketId);
+    const before = debts?.get(key);
+    if (!debts || !before) return;
+    const left = event === 'stock:update' ? stockNotIn(before.payloads[0] as StockUpdate, payload as StockUpdate) : null;
+    if (left) debts.set(key, { event: 'stock:update', payloads: [left] });
+    else debts.delete(key);
+  }
+}
+
+const skuKey = (s: StockUpdate['skus'][number]) => `${s.productId} ${s.skuId}`;
+
+/** What a connection owes after skipping `next` too: stats are whole states (the newest wins); stock updates carry the
+ * pools that changed, so they merge pool by pool, the newest figure of each pool winning. */
+function mergeTicks(before: TickBatch, next: TickBatch['payloads'][number]): TickBatch {
+  if (before.event === 'room:stats') return { event: 'room:stats', payloads: [next as RoomStats] };
+  const a = before.payloads[0]!;
+  const b = next as StockUpdate;
+  const sales = new Map([...a.sales, ...b.sales].map((x) => [x.saleId, x]));
+  const skus = new Map([...a.skus, ...b.skus].map((x) => [skuKey(x), x]));
+  return { event: 'stock:update', payloads: [{ roomId: b.roomId, sales: [...sales.values()], skus: [...skus.values()] }] };
+}
+
+/** The pools of `owed` that `sent` did not bring up to date; null when none is left. */
+function stockNotIn(owed: StockUpdate, sent: StockUpdate): StockUpdate | null {
+  const sales = new Set(sent.sales.map((x) => x.saleId));
+  const skus = new Set(sent.skus.map(skuKey));
+  const left = {
+    roomId: owed.roomId,
+    sales: owed.sales.filter((x) => !sales.has(x.saleId)),
+    skus: owed.skus.filter((x) => !skus.has(skuKey(x))),
+  };
+  return left.sales.length + left.skus.length > 0 ? left : null;
+}
+
+const casts = new WeakMap<HawkerIo, TickCast>();
+
+/** The node's one TickCast (its `room:ticks` listener is registered once per Socket.IO server). */
+export function tickCast(io: HawkerIo): TickCast {
+  let cast = casts.get(io);
+  if (!cast) casts.set(io, (cast = new TickCast(io)));
+  return cast;
+}
+
+/** `hawker_ticks_{published,pushes,writes,dropped,bytes}_total{event}`: the node's tick fan-out cost, read at scrape time. */
+export function registerTickMetrics(registry: Registry, cast: TickCast): void {
+  const help: Record<keyof TickCost, string> = {
+    published: 'Tick batches this node published to the other nodes (one Redis PUBLISH each)',
+    pushes: 'Room pushes of ticks this node handed to its sockets (one per room with a connection here per tick)',
+    writes: 'Socket writes those tick pushes asked for (one per connection in the room)',
+    dropped: 'Tick writes dropped (volatile) because the connection still had a write in flight',
+    bytes: 'Bytes of tick writes that went out',
+  };
+  for (const field of Object.keys(help) as (keyof TickCost)[]) {
+    new Counter({
+      name: `hawker_ticks_${field}_total`,
+      help: help[field],
+      labelNames: ['event'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const event of EVENTS) this.labels(event).inc(cast.cost[event][field]);
+      },
+    });
+  }
+}
