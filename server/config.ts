@@ -91,6 +91,10 @@ const EnvSchema = z.object({
   // Live rooms (issue 3): chat, likes, presence.
   /** Chat messages kept per room (Redis stream MAXLEN) and replayed on join; also the most one tick delivers. */
   CHAT_HISTORY: z.coerce.number().int().min(10).max(1000).default(100),
+  /** Socket events one connection may have processed per second (a token bucket; RATE_LIMITED naming it past it). */
+  SOCKET_EVENTS_PER_SEC: z.coerce.number().int().min(1).max(10_000).default(20),
+  /** Burst of the per-connection event budget (events above the rate it absorbs at once). */
+  SOCKET_EVENTS_BURST: z.coerce.number().int().min(1).max(100_000).default(60),
   /** Per-user chat rate limit (held in Redis, so across nodes): a burst of this many messages... */
   CHAT_RATE_BURST: z.coerce.number().int().min(1).max(1000).default(5),
   /** ...refilled at this many messages per minute. */

@@ -40,9 +40,6 @@ import { registerCrowdMetrics } from './crowd/metrics.ts';
 import { joinUserChannel } from './kernel/channels.ts';
 import type { HawkerSocket } from './kernel/context.ts';
 
-/** Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node. */
-const SOCKET_EVENT_BUDGET = { ratePerSec: 20, burst: 60 };
-
 /**
  * Wires every domain module into a node, in dependency order. The one place that knows the full list of domains, so
  * the server entry and the test helpers start identical nodes.
@@ -295,7 +292,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   onConnection.push(orders.onConnection, analytics.onConnection, dashboard.onConnection);
   ctx.io.on('connection', (socket) => {
     socket.data.rooms ??= new Set();
-    guardSocket(socket, { ...SOCKET_EVENT_BUDGET, watch: limits.cuts });
+    // Per-connection event budget: generous for humans and SDK bursts, tight enough that one client cannot hog a node.
+    guardSocket(socket, { ratePerSec: ctx.config.SOCKET_EVENTS_PER_SEC, burst: ctx.config.SOCKET_EVENTS_BURST, watch: limits.cuts });
     // Every connection is in its user's channel (mute notices, kicks, order pushes): joined here, once, for all domains.
     joinUserChannel(socket).catch((err: Error) =>
       ctx.log.error(

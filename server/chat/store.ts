@@ -20,14 +20,18 @@ export const chatKeys = (p: string) => ({
 });
 
 /** Why send.lua refused a message, mapped to the typed error the sender gets. */
-export function chatRefusal(code: number, value: number | undefined): AppError {
+export function chatRefusal(code: number, value: number | undefined, ratePerMin?: number): AppError {
   switch (code) {
     case -1:
       return AppError.forbidden('You are banned from this room');
     case -2:
       return new AppError('FORBIDDEN', 'You are muted in this room', { details: { mutedUntil: value } });
     case -3:
-      return AppError.rateLimited(value ?? 1000, 'You are sending messages too fast');
+      return AppError.rateLimited(
+        value ?? 1000,
+        'You are sending messages too fast',
+        ratePerMin === undefined ? undefined : { name: 'CHAT_RATE_PER_MIN', max: ratePerMin },
+      );
     case -4:
       return new AppError('RATE_LIMITED', 'Slow mode is on in this room', { details: { retryAfterMs: value, slowMode: true } });
     case -5:
@@ -92,7 +96,7 @@ export class ChatStore {
       room.creatorId === p.userId ? '1' : '0',
     ])) as [number, (string | number)?];
     const [code, value] = res;
-    if (code < 0) throw chatRefusal(code, typeof value === 'number' ? value : undefined);
+    if (code < 0) throw chatRefusal(code, typeof value === 'number' ? value : undefined, ratePerMin);
     const id = String(value);
     return { message: { id, roomId: room.id, userId: p.userId, name: p.name, role: p.role, text, at: idTime(id) }, shadowed: code === 2 };
   }

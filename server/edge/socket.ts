@@ -130,7 +130,10 @@ export function guardSocket(socket: HawkerSocket, opts: { ratePerSec: number; bu
   const state: EdgeState = { deny: new DenyCache<WireError>(DENY_PER_SOCKET), watch: opts.watch };
   edgeStates.set(socket, state);
   // Built once per connection: a flooding client gets the same answer every time.
-  const overBudget = AppError.rateLimited(Math.ceil(1000 / opts.ratePerSec), 'Too many events from this connection').toWire();
+  const overBudget = AppError.rateLimited(Math.ceil(1000 / opts.ratePerSec), 'Too many events from this connection', {
+    name: 'SOCKET_EVENTS_PER_SEC',
+    max: opts.ratePerSec,
+  }).toWire();
   const refuse = (reply: ((r: unknown) => void) | undefined, error: WireError) => {
     reply?.({ ok: false, error });
     state.watch?.refused(socket, error);

@@ -60,7 +60,10 @@ it('SOCKET_CUT_REFUSALS: a connection tapping far past its budget gets one RATE_
   expect(await disconnected).toBe('io server disconnect');
   expect(refusals).toBeGreaterThanOrEqual(CUT - 1);
   expect(refusals).toBeLessThanOrEqual(CUT);
-  expect([...limits]).toContain('RATE_LIMITED:LIKES_PER_USER_PER_SEC');
+  // Which limit refuses first depends on how fast the flooder's packets arrive (a quiet machine answers faster than
+  // SOCKET_EVENTS_PER_SEC allows); each refusal names one of them.
+  expect(limits.size).toBeGreaterThan(0);
+  for (const l of limits) expect(['RATE_LIMITED:LIKES_PER_USER_PER_SEC', 'RATE_LIMITED:SOCKET_EVENTS_PER_SEC']).toContain(l);
   // Told once, with the limit's name, its value and the cool-down.
   expect(cuts).toHaveLength(1);
   expect(cuts[0]).toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'SOCKET_CUT_REFUSALS', max: CUT } });
