@@ -23,12 +23,14 @@ it('an ended live that recorded plays its replay in the room page (hls.js, loade
 
   // A real live: the studio in Chromium with the fake camera goes live and the node records it.
   const studio = await openPage(`${node.url}/studio?room=${r.id}`, { identity: creator });
-  await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0));
+  await waitFor('camera preview', () => studio.page.getByTestId('preview').evaluate((v: HTMLVideoElement) => v.videoWidth > 0), 60_000);
   step('camera on');
   await studio.page.getByTestId('go-live').click();
   await poll(() => studio.page.getByTestId('room-status').getAttribute('class')).toContain('pill-live');
   // Generous: on a loaded 2-core box Chromium's encoder and ffmpeg's start can take most of a minute.
-  await untilSegments(node, creator.token, r.id, 1, 120_000);
+  await untilSegments(node, creator.token, r.id, 1, 240_000).catch((err: unknown) => {
+    throw new Error(`${(err as Error).message}; studio errors: ${studio.errors.join(' | ')}`);
+  });
   step('first segment');
   // Pinned once the recording runs, so the pin is on its timeline; recorded on until the media reaches past it (the
   // timeline counts from the recording's start, which can be seconds before the first frame ffmpeg writes).

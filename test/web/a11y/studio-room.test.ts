@@ -4,8 +4,8 @@ import type { Page } from 'playwright-core';
 import { expect, it } from 'vitest';
 import type { Product, Room, ShopProduct } from '@hawker/protocol';
 import { seriousA11yViolations } from '../../../harness/axe.ts';
-import { api } from '../../../harness/clients.ts';
-import { startCommerceNode, startSandbox } from '../../../harness/commerce.ts';
+import { api, call, ok } from '../../../harness/clients.ts';
+import { joinedViewer, startCommerceNode, startSandbox } from '../../../harness/commerce.ts';
 import { devIdentity, type PageOptions, poll, useBrowser } from '../../../harness/browser.ts';
 import { expectNoOverflow, ISSUE_VIEWPORTS } from '../../../harness/layout.ts';
 import { waitFor } from '../../../harness/node.ts';
@@ -59,7 +59,7 @@ async function open(url: string, opts: PageOptions) {
 
 async function shot(page: Page, name: string): Promise<void> {
   await fs.mkdir(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, timeout: 90_000 });
 }
 
 it('the studio (live, fake camera) and the viewer room fit 360-1440 px in English and Chinese, axe-core finds nothing serious, and the Chinese studio has no English left', async () => {
@@ -91,7 +91,7 @@ it('the studio (live, fake camera) and the viewer room fit 360-1440 px in Englis
   });
   expect(lipstick.status).toBe(201);
   // What the pages show of the test's own data (names and ids), not text of the pages'.
-  const data = [room.id, creator.principal.userId, 'v-a11y-1', 'v-a11y-2', 'SC-RED', 'SC-BLUE'];
+  const data = [room.id, creator.principal.userId, 'v-a11y-1', 'v-a11y-2', 'b-a11y-1', 'b-a11y-2', 'SC-RED', 'SC-BLUE'];
 
   let live = false;
   let viewerN = 0;
@@ -120,16 +120,17 @@ it('the studio (live, fake camera) and the viewer room fit 360-1440 px in Englis
     await viewer.page.getByTestId('chat-log').waitFor();
     await viewer.page.getByTestId('chat-input').fill(locale === 'en' ? 'hello' : '你好');
     await viewer.page.getByTestId('chat-send').click();
-    const order = await api(node.url, 'POST', '/api/orders', viewerIdentity.token, {
-      productId: selected.body.id,
-      skuId: selected.body.skus[0]!.id,
-      quantity: 1,
-      idempotencyKey: `a11y-${locale}`,
-      // Live orders go over the socket; a replay order of the room is listed among its buyers the same way.
-      channel: 'replay',
-      roomId: room.id,
-    });
-    expect(order.status).toBe(201);
+    // An order in the live, over the socket as the room page places it.
+    const buyer = await joinedViewer(t, node, room.id, { userId: `b-a11y-${viewerN}`, name: 'Ann' });
+    ok(
+      await call(buyer.socket, 'order:place', {
+        roomId: room.id,
+        productId: selected.body.id,
+        skuId: selected.body.skus[0]!.id,
+        quantity: 1,
+        idempotencyKey: `a11y-order-${viewerN}`,
+      }),
+    );
     await studio.page.getByTestId('chat-msg').first().waitFor();
     await poll(() => studio.page.getByTestId('buyer').count()).toBeGreaterThan(0);
     // The studio's editor of a shop product, open, so its controls are checked too.
