@@ -64,7 +64,7 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
       extras.appendChild(
         h('a', {
           class: 'btn btn-primary',
-          text: t('studio.replay'),
+          text: t('studio.fullReplay'),
           attrs: { href: `/replay?id=${encodeURIComponent(rec.id)}`, 'data-testid': 'replay-link' },
         }),
       );
