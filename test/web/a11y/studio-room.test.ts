@@ -52,7 +52,11 @@ async function englishLeft(page: Page, data: string[]): Promise<string[]> {
 
 /** `openPage`, with more time for the navigation than its 20 s (a live studio and a room on a loaded 2-core box). */
 async function open(url: string, opts: PageOptions) {
-  const opened = await openPage(`${new URL(url).origin}/favicon.svg`, opts);
+  const opened = await openPage('about:blank', opts);
+  // Which request failed, beside the console's bare "404 (Not Found)".
+  opened.page.on('response', (res) => {
+    if (res.status() >= 400) opened.errors.push(`response: ${res.status()} ${res.request().method()} ${res.url()}`);
+  });
   await opened.page.goto(url, { timeout: 90_000 });
   return opened;
 }
