@@ -21,19 +21,28 @@ it('the room page loads only its own code, and its script stays within the compr
   const meta = result.metafile!;
   const outputs = meta.outputs;
   const files = new Map(result.outputFiles.map((f) => [path.relative(process.cwd(), f.path), f.contents]));
-  // Every file the room page loads: its entry and the chunks it imports, statically or not.
+  // Every file the room page loads before the live can start: its entry and the chunks it imports statically. The
+  // ended room's replay player (hls.js) is imported dynamically, only when an ended room has a recording.
   const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === 'web/pages/room.ts')!;
-  const loaded = new Set<string>();
-  const walk = (file: string) => {
-    if (loaded.has(file)) return;
-    loaded.add(file);
-    for (const i of outputs[file]!.imports) if (!i.external) walk(i.path);
+  const closure = (dynamic: boolean) => {
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const i of outputs[file]!.imports) if (!i.external && (dynamic || i.kind === 'import-statement')) walk(i.path);
+    };
+    walk(entry);
+    return seen;
   };
-  walk(entry);
+  const loaded = closure(false);
   const inputs = [...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs));
-  // No other page's code (studio, console, landing) is in anything the room page loads.
-  for (const page of PAGE_ENTRIES.filter((p) => p !== 'room')) expect(inputs).not.toContain(`web/pages/${page}.ts`);
-  expect(inputs.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
+  // No other page's code (studio, console, landing) is in anything the room page loads, statically or not.
+  const everything = [...closure(true)].flatMap((f) => Object.keys(outputs[f]!.inputs));
+  for (const page of PAGE_ENTRIES.filter((p) => p !== 'room')) expect(everything).not.toContain(`web/pages/${page}.ts`);
+  expect(everything.filter((f) => f.includes('node_modules/zod/'))).toEqual([]);
+  // The replay player is there for ended rooms, but not in what a live room loads.
+  expect(everything).toContain('web/pages/lib/replayPlayer.ts');
+  expect(inputs.filter((f) => f.includes('hls.js') || f.endsWith('replayPlayer.ts'))).toEqual([]);
   let compressed = 0;
   for (const file of loaded) {
     const bytes = files.get(file);

@@ -29,7 +29,7 @@ import type { Identity } from './lib/identity.ts';
 import { armedButton, ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
 
 renderTopbar('/studio');
-const identity = requireIdentity(['creator'], 'creator studio');
+const identity = requireIdentity(['creator'], t('studio.page'));
 if (identity) {
   const roomId = new URLSearchParams(location.search).get('room');
   if (roomId) void openStudio(identity, roomId);
@@ -41,9 +41,17 @@ async function showRoomPicker(identity: Identity): Promise<void> {
   const api = new HawkerApi(location.origin, identity.token);
   const main = byId('main');
   main.className = 'page page-narrow';
-  const list = h('ul', { class: 'list', attrs: { 'data-testid': 'my-rooms' } }, h('li', { class: 'empty', text: 'Loading your rooms…' }));
-  const title = h('input', { attrs: { name: 'title', required: true, maxlength: 120, placeholder: 'e.g. Friday night skincare drop' } });
-  const create = h('button', { class: 'btn btn-primary', text: 'Create room', attrs: { type: 'submit', 'data-testid': 'create-room' } });
+  const list = h(
+    'ul',
+    { class: 'list', attrs: { 'data-testid': 'my-rooms' } },
+    h('li', { class: 'empty', text: t('studio.loadingRooms') }),
+  );
+  const title = h('input', { attrs: { name: 'title', required: true, maxlength: 120, placeholder: t('studio.titlePlaceholder') } });
+  const create = h('button', {
+    class: 'btn btn-primary',
+    text: t('studio.createRoom'),
+    attrs: { type: 'submit', 'data-testid': 'create-room' },
+  });
   const form = h(
     'form',
     {
@@ -52,7 +60,7 @@ async function showRoomPicker(identity: Identity): Promise<void> {
         submit: (e) => {
           e.preventDefault();
           if (!title.value.trim()) {
-            toast('Give your live a title first.', 'error');
+            toast(t('studio.titleFirst'), 'error');
             title.focus();
             return;
           }
@@ -63,7 +71,7 @@ async function showRoomPicker(identity: Identity): Promise<void> {
         },
       },
     },
-    h('label', { class: 'field grow' }, 'Title of your next live', title),
+    h('label', { class: 'field grow' }, t('studio.titleLabel'), title),
     create,
   );
   replace(
@@ -71,14 +79,14 @@ async function showRoomPicker(identity: Identity): Promise<void> {
     h(
       'div',
       { class: 'stack' },
-      h('h1', { text: 'Creator studio' }),
-      h('section', { class: 'card' }, h('h2', { text: 'New live room' }), form),
-      h('section', { class: 'card' }, h('h2', { text: 'Your rooms' }), list),
+      h('h1', { text: t('nav.studio') }),
+      h('section', { class: 'card' }, h('h2', { text: t('studio.newRoom') }), form),
+      h('section', { class: 'card' }, h('h2', { text: t('studio.yourRooms') }), list),
     ),
   );
   try {
     const rooms = (await api.listRooms({ creatorId: identity.principal.userId, limit: 50 })).filter((r) => r.status !== 'ended');
-    if (rooms.length === 0) replace(list, h('li', { class: 'empty', text: 'No rooms yet: create one above.' }));
+    if (rooms.length === 0) replace(list, h('li', { class: 'empty', text: t('studio.noRooms') }));
     else replace(list, ...rooms.map(roomItem));
   } catch (err) {
     replace(list, h('li', { class: 'empty', text: describeError(err) }));
@@ -89,14 +97,14 @@ function roomItem(room: Room): HTMLLIElement {
   return h(
     'li',
     { class: 'list-item', attrs: { 'data-testid': 'my-room' } },
-    h('span', { class: room.status === 'live' ? 'pill pill-live' : 'pill', text: room.status }),
+    h('span', { class: room.status === 'live' ? 'pill pill-live' : 'pill', text: t(`studio.status.${room.status}`) }),
     h(
       'div',
       { class: 'grow' },
       h('div', { class: 'title', text: room.title }),
-      h('div', { class: 'muted small', text: `created ${clock(room.createdAt)}` }),
+      h('div', { class: 'muted small', text: t('studio.createdAt', { time: clock(room.createdAt) }) }),
     ),
-    h('a', { class: 'btn btn-sm', text: 'Open', attrs: { href: `/studio?room=${encodeURIComponent(room.id)}` } }),
+    h('a', { class: 'btn btn-sm', text: t('studio.open'), attrs: { href: `/studio?room=${encodeURIComponent(room.id)}` } }),
   );
 }
 
@@ -107,9 +115,9 @@ async function openStudio(identity: Identity, roomId: string): Promise<void> {
     room = await LiveRoom.join(location.origin, identity.token, roomId);
   } catch (err) {
     showNotice({
-      title: 'Cannot open this room',
+      title: t('studio.cannotOpen'),
       message: describeError(err),
-      action: { label: 'Back to your rooms', href: '/studio' },
+      action: { label: t('studio.backToRooms'), href: '/studio' },
       testId: 'studio-error',
     });
     return;
@@ -117,9 +125,9 @@ async function openStudio(identity: Identity, roomId: string): Promise<void> {
   if (room.room.creatorId !== identity.principal.userId) {
     room.close();
     showNotice({
-      title: 'Not your room',
-      message: "Only the room's creator can run it from the studio. Open one of your own rooms.",
-      action: { label: 'Your rooms', href: '/studio' },
+      title: t('studio.notYours'),
+      message: t('studio.notYoursHint'),
+      action: { label: t('studio.yourRooms'), href: '/studio' },
     });
     return;
   }
@@ -136,23 +144,23 @@ class Studio {
     'button',
     { class: 'btn btn-live', attrs: { type: 'button', 'data-testid': 'go-live' } },
     icon('play'),
-    'Go live',
+    t('studio.goLive'),
   );
   private readonly endButton = h('button', {
     class: 'btn btn-danger',
-    text: 'End live',
+    text: t('studio.endLive'),
     attrs: { type: 'button', 'data-testid': 'end-live' },
   });
   private readonly preview = h('video', { attrs: { autoplay: true, muted: true, playsinline: true, 'data-testid': 'preview' } });
-  private readonly previewNote = h('div', { class: 'placeholder', text: 'Starting your camera…' });
+  private readonly previewNote = h('div', { class: 'placeholder', text: t('studio.startingCamera') });
   private readonly camButton = h('button', {
     class: 'btn btn-ghost btn-sm',
-    text: 'Camera off',
+    text: t('studio.cameraOff'),
     attrs: { type: 'button', 'data-testid': 'toggle-camera' },
   });
   private readonly micButton = h('button', {
     class: 'btn btn-ghost btn-sm',
-    text: 'Mute mic',
+    text: t('studio.muteMic'),
     attrs: { type: 'button', 'data-testid': 'toggle-mic' },
   });
   private readonly cameraSelect = h('select', { attrs: { 'data-testid': 'camera-select', 'aria-label': t('studio.camera') } });
@@ -206,9 +214,7 @@ class Studio {
     room.on('sale:ended', () => void this.loadProducts());
     room.on('stock:update', () => void this.refreshAnalytics());
     room.on('room:updated', () => this.renderStatus());
-    room.on('disconnected', () =>
-      this.banner.show('Connection lost: reconnecting… Your video keeps going to viewers for a few seconds; stay on this page.'),
-    );
+    room.on('disconnected', () => this.banner.show(t('studio.reconnecting')));
     room.on('resync', (snapshot) => {
       this.banner.hide();
       this.chat.reset(snapshot);
@@ -229,7 +235,7 @@ class Studio {
         return;
       }
       showNotice({
-        title: 'The studio was disconnected',
+        title: t('studio.disconnected'),
         message: `${reason}.`,
         action: { label: t('studio.nextLive'), href: '/studio' },
         testId: 'studio-closed',
@@ -247,12 +253,10 @@ class Studio {
     const main = byId('main');
     main.className = 'page';
     this.goLiveButton.addEventListener('click', () => void withButton(this.goLiveButton, () => this.goLive()));
-    armedButton(this.endButton, 'Tap again to end for everyone', () =>
-      withButton(this.endButton, () => this.room.end('The creator ended the live')),
-    );
+    armedButton(this.endButton, t('studio.endConfirm'), () => withButton(this.endButton, () => this.room.end(t('studio.endReason'))));
     const watchLink = h('a', {
       class: 'btn btn-ghost btn-sm',
-      text: 'Viewer link',
+      text: t('studio.viewerLink'),
       attrs: { href: `/room?id=${encodeURIComponent(r.id)}`, target: '_blank', 'data-testid': 'viewer-link' },
     });
     replace(
@@ -267,7 +271,7 @@ class Studio {
             'div',
             { class: 'grow' },
             h('h1', { text: r.title, attrs: { 'data-testid': 'room-title' } }),
-            h('div', { class: 'muted small', text: `Room ${r.id}` }),
+            h('div', { class: 'muted small', text: t('studio.roomId', { id: r.id }) }),
           ),
           watchLink,
         ),
@@ -288,27 +292,27 @@ class Studio {
             h(
               'div',
               { class: 'counters' },
-              h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: 'Viewers' })),
-              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: 'Likes' })),
-              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: 'Orders' })),
-              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: 'GMV (paid)' })),
+              h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: t('studio.viewers') })),
+              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: t('studio.sumLikes') })),
+              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: t('studio.sumOrders') })),
+              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: t('studio.sumGmv') })),
             ),
           ),
           h(
             'section',
-            { class: 'card chat-card', attrs: { 'aria-label': 'Live chat' } },
+            { class: 'card chat-card', attrs: { 'aria-label': t('studio.chat') } },
             h(
               'div',
               { class: 'card-head' },
-              h('h2', { text: 'Live chat' }),
-              h('span', { class: 'muted small hover-hint', text: 'hover a message to moderate' }),
+              h('h2', { text: t('studio.chat') }),
+              h('span', { class: 'muted small hover-hint', text: t('studio.modHint') }),
             ),
             this.chat.element,
           ),
           h(
             'section',
             { class: 'card' },
-            h('div', { class: 'card-head' }, h('h2', { text: 'Products' })),
+            h('div', { class: 'card-head' }, h('h2', { text: t('studio.productsTitle') })),
             this.productList,
             this.shop.element,
           ),
@@ -321,7 +325,7 @@ class Studio {
           h(
             'section',
             { class: 'card' },
-            h('div', { class: 'card-head' }, h('h2', { text: 'Flash sale' })),
+            h('div', { class: 'card-head' }, h('h2', { text: t('studio.flashSale') })),
             this.saleInfo,
             this.saleForm(),
           ),
@@ -341,7 +345,14 @@ class Studio {
     track.enabled = !track.enabled;
     if (track.enabled) await this.publisher?.resume(kind);
     else await this.publisher?.pause(kind);
-    button.textContent = kind === 'video' ? (track.enabled ? 'Camera off' : 'Camera on') : track.enabled ? 'Mute mic' : 'Unmute mic';
+    button.textContent =
+      kind === 'video'
+        ? track.enabled
+          ? t('studio.cameraOff')
+          : t('studio.cameraOn')
+        : track.enabled
+          ? t('studio.muteMic')
+          : t('studio.unmuteMic');
     button.classList.toggle('btn-primary', !track.enabled);
   }
 
@@ -450,7 +461,7 @@ class Studio {
 
   private renderProducts(): void {
     if (this.products.length === 0) {
-      replace(this.productList, h('li', { class: 'empty', text: 'No products yet: add the first one below.' }));
+      replace(this.productList, h('li', { class: 'empty', text: t('studio.noRoomProducts') }));
       return;
     }
     replace(
@@ -459,7 +470,7 @@ class Studio {
         const pinned = p.id === this.commerce.pinned?.product.id;
         const button = h('button', {
           class: pinned ? 'btn btn-sm btn-primary' : 'btn btn-sm',
-          text: pinned ? 'Unpin' : 'Pin',
+          text: pinned ? t('studio.unpin') : t('studio.pin'),
           attrs: { type: 'button', 'data-testid': 'pin' },
         });
         button.addEventListener('click', () => void withButton<unknown>(button, () => (pinned ? this.room.unpin() : this.room.pin(p.id))));
@@ -475,10 +486,10 @@ class Studio {
               'div',
               { class: 'small muted' },
               h('span', { class: 'price', text: money(p.price, p.currency) }),
-              ` · ${unitsLeft(this.withStock(p))} in stock`,
+              ` · ${t('studio.inStock', { n: unitsLeft(this.withStock(p)) })}`,
             ),
           ),
-          pinned ? h('span', { class: 'pill pill-live', text: 'Pinned' }) : null,
+          pinned ? h('span', { class: 'pill pill-live', text: t('studio.pinned') }) : null,
           button,
           this.shop.actions(p),
         );
@@ -503,12 +514,12 @@ class Studio {
     const minutes = h(
       'select',
       { attrs: { 'data-testid': 'sale-duration' } },
-      ...[1, 2, 5, 10, 30].map((m) => h('option', { text: `${m} min`, attrs: { value: String(m), selected: m === 2 } })),
+      ...[1, 2, 5, 10, 30].map((m) => h('option', { text: t('studio.minutes', { n: m }), attrs: { value: String(m), selected: m === 2 } })),
     );
     const limit = h('input', { attrs: { type: 'number', min: '1', max: '99', step: '1', value: '2', 'data-testid': 'sale-limit' } });
     const launch = h('button', {
       class: 'btn btn-primary',
-      text: 'Launch flash sale',
+      text: t('studio.launchSale'),
       attrs: { type: 'submit', 'data-testid': 'launch-sale' },
     });
     return h(
@@ -521,7 +532,7 @@ class Studio {
             const product = this.products.find((p) => p.id === this.saleProduct.value);
             const cents = Math.round(Number(price.value) * 100);
             if (!product || !(cents > 0)) {
-              toast(product ? 'Set a sale price above 0.' : 'Add a product first, then pick it here.', 'error');
+              toast(product ? t('studio.salePriceAboveZero') : t('studio.addProductFirst'), 'error');
               return;
             }
             void withButton(launch, async () => {
@@ -534,17 +545,17 @@ class Studio {
                 perBuyerLimit: Math.min(99, Math.max(1, Math.floor(Number(limit.value) || 1))),
               });
               this.applyCommerce([{ event: 'sale', payload: sale }]);
-              toast('Flash sale launched!', 'ok');
+              toast(t('studio.saleLaunched'), 'ok');
               await this.loadProducts();
             });
           },
         },
       },
-      h('label', { class: 'field' }, 'Product', this.saleProduct),
-      h('label', { class: 'field' }, 'Sale price (USD)', price),
-      h('label', { class: 'field' }, 'Units', qty),
-      h('label', { class: 'field' }, 'Duration', minutes),
-      h('label', { class: 'field' }, 'Limit per buyer', limit),
+      h('label', { class: 'field' }, t('studio.saleProduct'), this.saleProduct),
+      h('label', { class: 'field' }, t('studio.salePrice'), price),
+      h('label', { class: 'field' }, t('studio.saleUnits'), qty),
+      h('label', { class: 'field' }, t('studio.saleDuration'), minutes),
+      h('label', { class: 'field' }, t('studio.saleLimit'), limit),
       launch,
     );
   }
@@ -556,24 +567,31 @@ class Studio {
         this.saleInfo,
         h('p', {
           class: 'muted small',
-          text: sale
-            ? `Last sale ended: ${sale.sold} sold.`
-            : 'No flash sale running. Launch one to create urgency: viewers see a countdown and live stock.',
+          text: sale ? t('studio.lastSale', { n: sale.sold }) : t('studio.noSale'),
         }),
       );
       return;
     }
     const now = this.room.serverNow();
-    const left = sale.state === 'live' ? `ends in ${countdown(sale.endsAt - now)}` : `starts in ${countdown(sale.startsAt - now)}`;
+    const left =
+      sale.state === 'live'
+        ? t('studio.saleEndsIn', { time: countdown(sale.endsAt - now) })
+        : t('studio.saleStartsIn', { time: countdown(sale.startsAt - now) });
     replace(
       this.saleInfo,
       h(
         'div',
         { class: 'banner banner-info' },
-        h('span', { class: 'pill pill-live', text: sale.state === 'live' ? 'On sale' : 'Scheduled' }),
+        h('span', { class: 'pill pill-live', text: sale.state === 'live' ? t('studio.onSale') : t('studio.saleScheduled') }),
         h('span', {
           class: 'grow',
-          text: `${sale.title} at ${money(sale.salePrice, sale.currency)} · ${sale.left}/${sale.quantity} left · ${left}`,
+          text: t('studio.saleLine', {
+            title: sale.title,
+            price: money(sale.salePrice, sale.currency),
+            left: sale.left,
+            quantity: sale.quantity,
+            when: left,
+          }),
         }),
       ),
     );
@@ -581,7 +599,7 @@ class Studio {
 
   private renderStatus(): void {
     const { status } = this.room.room;
-    this.statusPill.textContent = status === 'live' ? 'Live' : status === 'scheduled' ? 'Not live yet' : 'Ended';
+    this.statusPill.textContent = t(`studio.status.${status}`);
     this.statusPill.className = status === 'live' ? 'pill pill-live' : 'pill';
     this.goLiveButton.hidden = status !== 'scheduled';
     // The camera and its orientation are set before going live (a live track is not swapped under viewers).
@@ -591,14 +609,14 @@ class Studio {
 
   private async goLive(): Promise<void> {
     if (!this.camera) {
-      toast('Your camera is not on: allow camera access for this site, then reload the page.', 'error', 7000);
+      toast(t('studio.cameraNotOn'), 'error', 7000);
       return;
     }
     // Publish first, so viewers arriving with the `live` push find the video already there.
     this.publisher ??= await this.room.publish(this.camera, { simulcast: true });
     await this.room.goLive();
     this.renderStatus();
-    toast('You are live!', 'ok');
+    toast(t('studio.youAreLive'), 'ok');
   }
 
   private async startCamera(): Promise<void> {
@@ -629,10 +647,10 @@ class Studio {
       const name = (err as DOMException).name;
       this.previewNote.textContent =
         name === 'NotAllowedError'
-          ? 'Camera access is blocked. Allow the camera for this site in the address bar, then reload.'
+          ? t('studio.cameraBlocked')
           : name === 'NotFoundError'
-            ? 'No camera found. Connect one and reload the page.'
-            : `The camera could not start (${(err as Error).message}). Close other apps using it and reload.`;
+            ? t('studio.noCamera')
+            : t('studio.cameraFailed', { message: (err as Error).message });
     }
   }
 

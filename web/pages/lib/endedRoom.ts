@@ -1,9 +1,10 @@
 /**
  * The ended room (issue 17): the live's summary, its products (shop products keep selling, credited to the live as
- * replay orders), a follow button for the creator, and the replay once a recording exists. The replay player is its own
- * page (and bundle, with hls.js): the room page links to it only when a recording is there, so it never carries it.
+ * replay orders), a follow button for the creator, and the replay once a recording exists: played in place with the
+ * card of the product pinned at that moment, buyable, and a link to the full replay page. The player (hls.js) is
+ * imported dynamically from lib/replayPlayer.ts only when there is a recording, so the live room's bundle never carries it.
  */
-import type { HawkerApi, Product, Room } from '@hawker/client-sdk';
+import type { HawkerApi, Product, Recording, Room } from '@hawker/client-sdk';
 import { byId, h, replace } from './dom.ts';
 import { initials, money } from './format.ts';
 import { t } from './i18n.ts';
@@ -19,6 +20,7 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
     h('li', { class: 'empty', text: t('studio.loading') }),
   );
   const extras = h('div', { class: 'row wrap' });
+  const replay = h('div');
   const summary = h('div');
   replace(
     main,
@@ -38,6 +40,7 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
         h('p', { class: 'muted', text: room.endReason ? `${room.endReason}. ${t('studio.endedRoomHint')}` : t('studio.endedRoomHint') }),
         extras,
       ),
+      replay,
       summary,
       h(
         'section',
@@ -56,18 +59,43 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
   if (sum.status === 'fulfilled') summary.replaceWith(summaryCard(sum.value));
   if (recordings.status === 'fulfilled') {
     const rec = recordings.value.find((r) => r.status === 'ready') ?? recordings.value.find((r) => r.status === 'recording');
-    if (rec)
+    if (rec) {
+      void playInPlace(api, rec, list.status === 'fulfilled' ? list.value : [], replay);
       extras.appendChild(
         h('a', {
           class: 'btn btn-primary',
-          text: t('studio.replay'),
+          text: t('studio.fullReplay'),
           attrs: { href: `/replay?id=${encodeURIComponent(rec.id)}`, 'data-testid': 'replay-link' },
         }),
       );
+    }
   }
   if (list.status === 'rejected') replace(products, h('li', { class: 'empty', text: describeError(list.reason) }));
   else if (!list.value.length) replace(products, h('li', { class: 'empty', text: t('studio.noProducts') }));
   else replace(products, ...list.value.map((p) => productRow(api, room.id, p)));
+}
+
+/**
+ * The replay played in the ended room (in `slot`), with the card of the product pinned at the moment playing, sold at
+ * today's price (`products`, the room's list as read now). The player module loads only here, on demand.
+ */
+async function playInPlace(api: HawkerApi, recording: Recording, products: readonly Product[], slot: HTMLElement): Promise<void> {
+  try {
+    const [player, { entries }] = await Promise.all([import('./replayPlayer.ts'), api.recordingTimeline(recording.id)]);
+    const video = player.replayVideo('ended-replay-video', t('studio.replayVideo'));
+    const card = new player.ReplayCard(api, recording.roomId, entries, new Map(products.map((p) => [p.id, p])), video);
+    const section = h(
+      'section',
+      { class: 'card stack ended-replay', attrs: { 'data-testid': 'ended-replay', 'aria-labelledby': 'ended-replay-title' } },
+      h('h2', { text: t('studio.replayTitle'), attrs: { id: 'ended-replay-title' } }),
+      h('div', { class: 'replay-stage' }, video),
+      card.element,
+    );
+    slot.replaceWith(section);
+    player.playRecording(video, recording, api.token);
+  } catch (err) {
+    slot.replaceWith(h('p', { class: 'muted', text: describeError(err) }));
+  }
 }
 
 function followButton(api: HawkerApi, creatorId: string): HTMLButtonElement {

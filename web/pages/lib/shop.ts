@@ -433,7 +433,9 @@ export class RoomShop {
     });
     const card = h(
       'div',
-      { class: 'pinned', attrs: { role: 'button', tabindex: 0, 'aria-label': p.title } },
+      // A tap anywhere on the card opens the product; keyboards and screen readers reach the same through its Buy
+      // button (a card with role=button around a button would nest interactive controls).
+      { class: 'pinned' },
       h('img', { attrs: { src: p.imageUrl, alt: '', loading: 'lazy' } }),
       h(
         'div',
@@ -450,12 +452,6 @@ export class RoomShop {
       buy,
     );
     card.addEventListener('click', () => this.openProduct(p));
-    card.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter' || e.key === ' ') {
-        e.preventDefault();
-        this.openProduct(p);
-      }
-    });
     replace(this.pinnedBox, card);
   }
 
@@ -870,7 +866,8 @@ function statusSteps(view: Pick<OrderView, 'status'>): HTMLElement {
 function railButton(iconName: 'bag' | 'receipt', label: string, testId: string, badge: HTMLElement): HTMLButtonElement {
   return h(
     'button',
-    { class: 'rail-button', attrs: { type: 'button', 'aria-label': label, 'data-testid': testId } },
+    // Named by its visible label and count (an aria-label without the count would not match what is seen).
+    { class: 'rail-button', attrs: { type: 'button', 'data-testid': testId } },
     h('span', { class: 'rail-icon' }, icon(iconName), badge),
     h('span', { class: 'rail-label', text: label }),
   );
