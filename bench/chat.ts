@@ -111,6 +111,12 @@ async function hawker(extra: Record<string, string> = {}, label = ''): Promise<T
     // One room's chat at RATE messages/s from SENDERS users: lift the per-user rate limit, which is not under test.
     CHAT_RATE_BURST: '1000',
     CHAT_RATE_PER_MIN: '60000',
+    // Nor the per-user like rate, the per-connection event budget or the cut of clients past them (issue 14's limits,
+    // measured by bench:soak): a sender chatting and tapping likes at the bench's rate is not an abuser here.
+    LIKES_PER_USER_PER_SEC: '1000',
+    SOCKET_EVENTS_PER_SEC: '10000',
+    SOCKET_EVENTS_BURST: '10000',
+    SOCKET_CUT_REFUSALS: '1000000',
     CHAT_VIEWER_BUDGET_PER_S: String(Number(opt.budget)),
   };
   const node = await spawnNode(env, redis.url);
@@ -313,7 +319,7 @@ runMain(
       );
     if (h)
       console.log(
-        `goal p99 <= 250 ms at 5,000 x 500/s: ${h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`,
+        `goal p99 <= 250 ms at 5,000 x 500/s: ${VIEWERS < 5_000 || RATE < 500 ? `not this run's size (${VIEWERS} x ${RATE}/s)` : h.latencyMs.p99 <= 250 && h.completeness >= 0.999 ? 'met' : 'NOT met'} (p99 ${h.latencyMs.p99} ms, ${round(h.completeness * 100, 2)}% delivered)`,
       );
     console.log(
       `machine load average during the run: ${os

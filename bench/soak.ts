@@ -11,6 +11,7 @@
  * - what refused each attack (the error code and the limit it named), so a limit that never fired shows up.
  *
  *   npm run bench:soak -- [--seconds 180] [--viewers 60] [--creators 6] [--moderators 2] [--buyers 300] [--pin]
+ *                         [--set KEY=VALUE ...]   (a node setting for an A/B run, e.g. --set SOCKET_CUT_REFUSALS=1000000)
  *
  * `--pin` (Linux, `taskset`): the node gets CPU 0 to itself; the load processes, Redis, PostgreSQL and this process
  * (the probe) share the other CPUs. On a 2-core box the abusers otherwise take the node's CPU, and the figure measures
@@ -42,8 +43,18 @@ const { values: opt } = parseArgs({
     procs: { type: 'string', default: '2' },
     'probe-ms': { type: 'string', default: '100' },
     pin: { type: 'boolean', default: false },
+    // A node setting for this run (repeatable): an A/B of one limit, e.g. --set SOCKET_CUT_REFUSALS=1000000.
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
+/** The node settings given with --set, on top of LIMITS. */
+const SETTINGS = Object.fromEntries(
+  (opt.set ?? []).map((kv) => {
+    const at = kv.indexOf('=');
+    if (at < 1) throw new Error(`--set wants KEY=VALUE, not ${JSON.stringify(kv)}`);
+    return [kv.slice(0, at), kv.slice(at + 1)];
+  }),
+);
 const SECONDS = Number(opt.seconds);
 const QUIET_S = Number(opt['quiet-seconds']);
 const VIEWERS = Number(opt.viewers);
@@ -133,6 +144,7 @@ runMain(
         TRUSTED_PROXIES: 'loopback',
         // spawnNode runs harness/nodeMain.ts, whose test defaults lift the REST rates: the soak puts them back.
         ...Object.fromEntries(Object.entries(LIMITS).map(([k, v]) => [k, String(v)])),
+        ...SETTINGS,
       },
       redisServer.url,
     );
@@ -363,7 +375,7 @@ runMain(
     );
     console.log(
       `\nwrote ${writeResult('soak', {
-        options: { SECONDS, QUIET_S, VIEWERS, CREATORS, MODERATORS, BUYERS, UNITS, ROOMS, PROCS, PROBE_MS, LIMITS },
+        options: { SECONDS, QUIET_S, VIEWERS, CREATORS, MODERATORS, BUYERS, UNITS, ROOMS, PROCS, PROBE_MS, LIMITS, SETTINGS },
         healthz: { quiet: { p50: percentile(quiet, 50), p99: p99Quiet }, abused: { p50: percentile(abused, 50), p99: p99Abused } },
         memory: { rss, redis: redisMem, samples },
         sale: { answers: run.latencies.length, maxMs: saleMaxMs, outcomes: run.outcomes, reserved: reservedAcks, store: sold },
