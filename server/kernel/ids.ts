@@ -9,10 +9,15 @@ let entropyAt = entropy.length;
  * flash-sale profiles.
  */
 export function newId(bytes = 8): string {
-  if (entropyAt + bytes > entropy.length) {
-    randomFillSync(entropy);
-    entropyAt = 0;
+  for (;;) {
+    if (entropyAt + bytes > entropy.length) {
+      randomFillSync(entropy);
+      entropyAt = 0;
+    }
+    entropyAt += bytes;
+    const id = entropy.toString('base64url', entropyAt - bytes, entropyAt);
+    // Never a leading '-' (1 id in 64 had one): a spreadsheet reads "-x..." as a formula, so CSV exports escape such a
+    // cell and the id in the file is no longer the id; a command line reads it as an option.
+    if (id[0] !== '-') return id;
   }
-  entropyAt += bytes;
-  return entropy.toString('base64url', entropyAt - bytes, entropyAt);
 }

@@ -343,8 +343,9 @@ export class RefundService {
     if (!o?.shopId) return;
     const res = await this.deps.returnUnits(o.productId, o.skuId, r.quantity, (c) => this.store.claimRestock(c, r.id));
     if (res === 'over_cap') {
-      // The SKU cannot hold more units: the restock is dropped (recorded), not retried forever by the retry pass.
-      await this.store.dropRestock(r.id);
+      // The SKU cannot hold more units: the restock is dropped (recorded), not retried forever by the retry pass. The
+      // request and the retry pass can both get here for one refund: only the one that drops it records it.
+      if (!(await this.store.dropRestock(r.id))) return;
       await this.store.audit(this.store.db, this.scope(o), 'system:refunds', 'refund.restock_dropped', o.id, {
         orderId: o.id,
         refundId: r.id,

@@ -198,8 +198,13 @@ export class RefundStore {
   }
 
   /** Gives up a restock that cannot happen (the SKU is at its cap): the refund stands, its units stay sold. */
-  async dropRestock(id: string): Promise<void> {
-    await this.db.query(`UPDATE refunds SET restock = false WHERE id = $1 AND restocked_at IS NULL`, [id]);
+  /**
+   * Drops a refund's pending restock; true if this call dropped it. The request and the retry pass may both find the
+   * same restock over the cap: only the one that flips the row records it.
+   */
+  async dropRestock(id: string): Promise<boolean> {
+    const { rowCount } = await this.db.query(`UPDATE refunds SET restock = false WHERE id = $1 AND restock AND restocked_at IS NULL`, [id]);
+    return rowCount === 1;
   }
 
   /**
