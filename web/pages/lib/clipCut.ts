@@ -63,16 +63,7 @@ export function clipCutPanel(api: HawkerApi, recording: Recording, products: rea
       replace(status, h('p', { class: 'banner banner-error', text: t('clips.cut.need'), attrs: { role: 'alert' } }));
       return;
     }
-    try {
-      const clip = await api.createClip({ recordingId: recording.id, title: title.value.trim(), productIds, ...range });
-      replace(status, h('p', { class: 'muted', text: t('clips.cut.cutting') }));
-      follow(api, clip, status);
-    } catch (err) {
-      replace(
-        status,
-        h('p', { class: 'banner banner-error', text: describeError(err), attrs: { role: 'alert', 'data-testid': 'cut-error' } }),
-      );
-    }
+    await startCut(api, { recordingId: recording.id, title: title.value.trim(), productIds, ...range }, status);
   };
   const form = h(
     'form',
@@ -104,6 +95,22 @@ export function clipCutPanel(api: HawkerApi, recording: Recording, products: rea
  * Follows a cut until it is ready (then offers to publish it) or failed (then says why), in `status`. The studio's
  * "Clip the last 30 s" (lib/studioClip.ts) follows its cuts with it too.
  */
+/** Asks for the cut and follows it in `status` (the replay's cut panel and the studio's "clip the live" share it). */
+export async function startCut(api: HawkerApi, body: Parameters<HawkerApi['createClip']>[0], status: HTMLElement): Promise<void> {
+  try {
+    const clip = await api.createClip(body);
+    replace(status, h('p', { class: 'muted', text: t('clips.cut.cutting') }));
+    follow(api, clip, status);
+  } catch (err) {
+    cutError(status, describeError(err));
+  }
+}
+
+/** A refused or failed cut request, in words, in `status`. */
+export function cutError(status: HTMLElement, text: string): void {
+  replace(status, h('p', { class: 'banner banner-error', text, attrs: { role: 'alert', 'data-testid': 'cut-error' } }));
+}
+
 export function follow(api: HawkerApi, clip: Clip, status: HTMLElement): void {
   const timer = setInterval(() => {
     void api.getClip(clip.id).then(

@@ -6,7 +6,7 @@
  * call; everything else is here.
  */
 import type { HawkerApi, LiveRoom, Product, Recording } from '@hawker/client-sdk';
-import { follow } from './clipCut.ts';
+import { cutError, startCut } from './clipCut.ts';
 import { h, replace } from './dom.ts';
 import { t } from './i18n.ts';
 import { describeError, withButton } from './ui.ts';
@@ -97,26 +97,18 @@ export function mountStudioClip(room: LiveRoom, into: Element | null): void {
         replace(status, h('p', { class: 'banner banner-error', text: t('clips.cut.need'), attrs: { role: 'alert' } }));
         return;
       }
+      let rec: Recording | undefined;
       try {
-        const rec = await recordingNow();
-        if (!rec) {
-          replace(status, h('p', { class: 'banner banner-error', text: t('clips.studio.notRecording'), attrs: { role: 'alert' } }));
-          return;
-        }
-        const clip = await api.createClip({
-          recordingId: rec.id,
-          lastMs: Number(length.value) * 1000,
-          title: title.value.trim(),
-          productIds,
-        });
-        replace(status, h('p', { class: 'muted', text: t('clips.cut.cutting') }));
-        follow(api, clip, status);
+        rec = await recordingNow();
       } catch (err) {
-        replace(
-          status,
-          h('p', { class: 'banner banner-error', text: describeError(err), attrs: { role: 'alert', 'data-testid': 'cut-error' } }),
-        );
+        cutError(status, describeError(err));
+        return;
       }
+      if (!rec) {
+        replace(status, h('p', { class: 'banner banner-error', text: t('clips.studio.notRecording'), attrs: { role: 'alert' } }));
+        return;
+      }
+      await startCut(api, { recordingId: rec.id, lastMs: Number(length.value) * 1000, title: title.value.trim(), productIds }, status);
     });
   });
 
