@@ -12,6 +12,16 @@
  *
  *   npm run bench:soak -- [--seconds 180] [--viewers 60] [--creators 6] [--moderators 2] [--buyers 300] [--pin]
  *                         [--set KEY=VALUE ...]   (a node setting for an A/B run, e.g. --set SOCKET_CUT_REFUSALS=1000000)
+ *                         [--nice N]   (the abusers' processes run at nice N: the attack is not on the server's host)
+ *
+ * Beside the probe's latency it prints the node's own view of each phase, from its /metrics: event-loop delay (p50,
+ * p99, max: prom-client resets it at each scrape, and the bench scrapes at each phase's start and end), GC pauses, and
+ * the node's CPU, next to how busy the whole machine was. A slow probe with a quick event loop is a machine whose cores
+ * were taken by something else (the load generators), not a slow node.
+ *
+ * `--nice N`: on a real deployment the attackers are elsewhere; here they share the node's 2 cores. Running their
+ * processes (every thread) at a lower priority gives the node, Redis and PostgreSQL the CPU first while the abusers
+ * still send everything the cores can carry. The buyers and the probe stay at normal priority (they are measured).
  *
  * `--pin` (Linux, `taskset`): the node gets CPU 0 to itself; the load processes, Redis, PostgreSQL and this process
  * (the probe) share the other CPUs. On a 2-core box the abusers otherwise take the node's CPU, and the figure measures
@@ -43,6 +53,7 @@ const { values: opt } = parseArgs({
     procs: { type: 'string', default: '2' },
     'probe-ms': { type: 'string', default: '100' },
     pin: { type: 'boolean', default: false },
+    nice: { type: 'string', default: '0' },
     // A node setting for this run (repeatable): an A/B of one limit, e.g. --set SOCKET_CUT_REFUSALS=1000000.
     set: { type: 'string', multiple: true, default: [] },
   },
@@ -56,6 +67,7 @@ const SETTINGS = Object.fromEntries(
   }),
 );
 const SECONDS = Number(opt.seconds);
+const NICE = Number(opt.nice);
 const QUIET_S = Number(opt['quiet-seconds']);
 const VIEWERS = Number(opt.viewers);
 const CREATORS = Number(opt.creators);
@@ -74,6 +86,75 @@ interface Sample {
   atS: number;
   nodeRssMiB: number;
   redisUsedMiB: number;
+}
+
+/** The node's process metrics at one instant (its /metrics): event-loop delay since the previous scrape, GC, CPU. */
+interface NodeView {
+  atMs: number;
+  lagP50Ms: number;
+  lagP99Ms: number;
+  lagMaxMs: number;
+  gcCount: number;
+  gcSeconds: number;
+  /** GC seconds by kind (major = mark-compact, minor = scavenge, incremental, weakcb). */
+  gcSecondsByKind: Record<string, number>;
+  /** GC pauses longer than 100 ms (cumulative, from the histogram's buckets). */
+  gcOver100ms: number;
+  cpuSeconds: number;
+  /** The whole machine's busy and total jiffies (/proc/stat), for "how busy was the box". */
+  machineBusy: number;
+  machineTotal: number;
+}
+
+function machineJiffies(): { busy: number; total: number } {
+  const cpu = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = cpu.reduce((a, b) => a + b, 0);
+  const idle = (cpu[3] ?? 0) + (cpu[4] ?? 0);
+  return { busy: total - idle, total };
+}
+
+async function nodeView(url: string): Promise<NodeView> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text();
+  const one = (name: string) => Number(text.match(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm'))?.[1] ?? Number.NaN);
+  const sum = (re: RegExp) => [...text.matchAll(re)].reduce((a, m) => a + Number(m[1]), 0);
+  const gcCount = sum(/^nodejs_gc_duration_seconds_count\{[^}]*\} (\S+)$/gm);
+  const gcUnder100 = sum(/^nodejs_gc_duration_seconds_bucket\{le="0\.1"[^}]*\} (\S+)$/gm);
+  const m = machineJiffies();
+  return {
+    atMs: Date.now(),
+    lagP50Ms: one('nodejs_eventloop_lag_p50_seconds') * 1000,
+    lagP99Ms: one('nodejs_eventloop_lag_p99_seconds') * 1000,
+    lagMaxMs: one('nodejs_eventloop_lag_max_seconds') * 1000,
+    gcCount,
+    gcSeconds: sum(/^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm),
+    gcSecondsByKind: Object.fromEntries(
+      [...text.matchAll(/^nodejs_gc_duration_seconds_sum\{kind="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])]),
+    ),
+    gcOver100ms: gcCount - gcUnder100,
+    cpuSeconds: one('process_cpu_seconds_total'),
+    machineBusy: m.busy,
+    machineTotal: m.total,
+  };
+}
+
+/** One phase's row, from the views at its start and end (the end's lag figures cover the phase). */
+function phaseRow(name: string, a: NodeView, b: NodeView): (string | number)[] {
+  const wallS = (b.atMs - a.atMs) / 1000;
+  const cores = os.availableParallelism();
+  return [
+    name,
+    round(b.lagP50Ms),
+    round(b.lagP99Ms),
+    round(b.lagMaxMs),
+    b.gcCount - a.gcCount,
+    round((b.gcSeconds - a.gcSeconds) * 1000),
+    Object.entries(b.gcSecondsByKind)
+      .map(([k, v]) => `${k} ${round((v - (a.gcSecondsByKind[k] ?? 0)) * 1000)}`)
+      .join(', '),
+    b.gcOver100ms - a.gcOver100ms,
+    round((b.cpuSeconds - a.cpuSeconds) / wallS, 2),
+    round(((b.machineBusy - a.machineBusy) / Math.max(1, b.machineTotal - a.machineTotal)) * cores, 2),
+  ];
 }
 
 function rssMiBOf(pid: number): number {
@@ -218,9 +299,11 @@ runMain(
 
     progress(`quiet baseline: probing /healthz every ${PROBE_MS} ms for ${QUIET_S} s`);
     await sample();
+    const viewQuietStart = await nodeView(node.url);
     const quietProbe = healthProbe(node.url);
     await new Promise((r) => setTimeout(r, QUIET_S * 1000));
     const quiet = quietProbe.stop();
+    const viewAbuseStart = await nodeView(node.url);
 
     progress(`abuse: ${VIEWERS} viewers, ${CREATORS} creators, ${MODERATORS} moderators per process x ${PROCS} processes`);
     const abusers = Array.from({ length: PROCS }, (_, p) =>
@@ -246,6 +329,14 @@ runMain(
       count: BUYERS,
       attempts: 1,
     });
+    if (NICE > 0) {
+      // Every thread of each abuser process (renice acts on one thread id at a time on Linux).
+      for (const a of abusers) {
+        const tids = fs.readdirSync(`/proc/${a.pid}/task`);
+        execFileSync('renice', ['-n', String(NICE), '-p', ...tids], { stdio: 'ignore' });
+      }
+      progress(`abusers' processes at nice ${NICE}`);
+    }
     const abuseStart = Date.now();
     const probe = healthProbe(node.url);
     const sampler = setInterval(() => void sample().catch(() => {}), SAMPLE_MS);
@@ -279,6 +370,7 @@ runMain(
     const left = abuseStart + SECONDS * 1000 - Date.now();
     if (left > 0) await new Promise((r) => setTimeout(r, left));
     const abused = probe.stop();
+    const viewAbuseEnd = await nodeView(node.url);
     clearInterval(sampler);
     await sample();
     const results = await Promise.all(abusers.map((a) => a.call<{ outcomes: Record<string, number> }>('stop', {}, 120_000)));
@@ -313,6 +405,22 @@ runMain(
         round(Math.max(...abused)),
         abused.filter((l) => !Number.isFinite(l)).length,
       ],
+    ]);
+    printTable("the node's own view (its /metrics) and the machine", [
+      [
+        'phase',
+        'loop delay p50 ms',
+        'p99 ms',
+        'max ms',
+        'GCs',
+        'GC ms',
+        'GC ms by kind',
+        'GCs > 100 ms',
+        'node cores',
+        'machine busy cores',
+      ],
+      phaseRow('quiet (baseline)', viewQuietStart, viewAbuseStart),
+      phaseRow('under abuse', viewAbuseStart, viewAbuseEnd),
     ]);
     if (probe.failures.length) {
       const why: Record<string, number> = {};
@@ -375,8 +483,9 @@ runMain(
     );
     console.log(
       `\nwrote ${writeResult('soak', {
-        options: { SECONDS, QUIET_S, VIEWERS, CREATORS, MODERATORS, BUYERS, UNITS, ROOMS, PROCS, PROBE_MS, LIMITS, SETTINGS },
+        options: { NICE, SECONDS, QUIET_S, VIEWERS, CREATORS, MODERATORS, BUYERS, UNITS, ROOMS, PROCS, PROBE_MS, LIMITS, SETTINGS },
         healthz: { quiet: { p50: percentile(quiet, 50), p99: p99Quiet }, abused: { p50: percentile(abused, 50), p99: p99Abused } },
+        nodeView: { quietStart: viewQuietStart, abuseStart: viewAbuseStart, abuseEnd: viewAbuseEnd, nice: NICE },
         memory: { rss, redis: redisMem, samples },
         sale: { answers: run.latencies.length, maxMs: saleMaxMs, outcomes: run.outcomes, reserved: reservedAcks, store: sold },
         outcomes,

@@ -53,10 +53,12 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
   const child = fork(nodeMainIn(root), [JSON.stringify({ env: { DATABASE_URL: testDatabaseUrl(), ...env }, redisUrl })], {
     cwd: root,
     // HAWKER_NODE_CPU_PROF=<dir>: write a V8 CPU profile of the node there when it exits (benchmarks' profiling).
+    // HAWKER_NODE_EXEC_ARGV="--trace-gc ...": more flags for the node's Node.js (a benchmark's diagnosis).
     execArgv: [
       '--import',
       'tsx',
       ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : []),
+      ...(process.env.HAWKER_NODE_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? []),
     ],
     env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -7,9 +7,9 @@ import { useTeardown } from '../../harness/teardown.ts';
 const t = useTeardown();
 const DASHBOARD = path.resolve(import.meta.dirname, '../../docs/grafana/hawker-dashboard.json');
 
-/** Every `hawker_*` series a PromQL expression reads. */
+/** Every `hawker_*` and process (`nodejs_*`, `process_*`) series a PromQL expression reads. */
 function seriesIn(expr: string): string[] {
-  return [...expr.matchAll(/\bhawker_[a-z0-9_]+/g)].map((m) => m[0]);
+  return [...expr.matchAll(/\b(?:hawker|nodejs|process)_[a-z0-9_]+/g)].map((m) => m[0]);
 }
 
 it('every metric the Grafana dashboard queries is one a node exports on /metrics, and the dashboard covers what operators need', async () => {
@@ -37,6 +37,9 @@ it('every metric the Grafana dashboard queries is one a node exports on /metrics
     'hawker_payments_queue_jobs',
     'hawker_pg_pool_connections',
     'hawker_redis_memory_used_bytes',
+    // Event-loop delay and GC pauses: what tells a slow node from a busy machine (issue 14's soak).
+    'nodejs_eventloop_lag_p99_seconds',
+    'nodejs_gc_duration_seconds_sum',
   ]) {
     expect(queried).toContain(needed);
   }
