@@ -114,6 +114,16 @@ const EnvSchema = z.object({
     .min(10)
     .max(7 * 24 * 3600)
     .default(7 * 24 * 3600),
+  /** Users one room's ban list may hold (mod:ban; re-banning is free): QUOTA_EXCEEDED past it. */
+  MODERATION_BANS_PER_ROOM: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Users one agency's ban list may hold (mod:agencyBan): QUOTA_EXCEEDED past it. */
+  MODERATION_BANS_PER_AGENCY: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
+  /** Users muted at once in one room (expired mutes do not count): QUOTA_EXCEEDED past it. */
+  MODERATION_MUTES_PER_ROOM: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Creators on one agency's roster: QUOTA_EXCEEDED past it (a large MCN runs thousands). */
+  AGENCY_MAX_CREATORS: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Moderators on one agency's roster: QUOTA_EXCEEDED past it. */
+  AGENCY_MAX_MODERATORS: z.coerce.number().int().min(1).max(100_000).default(1_000),
   /** Longest slow-mode interval a moderator may choose, seconds (mod:slowMode; the protocol's ceiling is 600). */
   MODERATION_SLOW_MODE_MAX_S: z.coerce.number().int().min(1).max(600).default(600),
   /** Each room's tick on each node: chat goes out in one batch per tick. */

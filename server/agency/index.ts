@@ -13,7 +13,10 @@ export { AgencyStore } from './store.ts';
  */
 export function createAgency(ctx: HawkerContext): Domain & { store: AgencyStore; audit: AuditLog; mount(auth: Auth): void } {
   const audit = new AuditLog(ctx.redis, ctx.config);
-  const store = new AgencyStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, audit);
+  const store = new AgencyStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, audit, {
+    creators: ctx.config.AGENCY_MAX_CREATORS,
+    moderators: ctx.config.AGENCY_MAX_MODERATORS,
+  });
   return {
     name: 'agency',
     store,

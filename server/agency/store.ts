@@ -30,6 +30,8 @@ export class AgencyStore {
     private readonly redis: Redis,
     prefix: string,
     private readonly audit: AuditLog,
+    /** Roster caps (AGENCY_MAX_CREATORS, AGENCY_MAX_MODERATORS). */
+    private readonly caps: { creators: number; moderators: number },
   ) {
     this.keys = agencyKeys(prefix);
     this.lua = new LuaScripts(redis, 'agency', new URL('./lua/', import.meta.url), ['create', 'roster']);
@@ -88,10 +90,21 @@ export class AgencyStore {
     const res = (await this.lua.run(
       'roster',
       [k.agency(agencyId), k.creators(agencyId), k.moderators(agencyId), k.creatorOf(userId), ...this.audit.luaKeys(record)],
-      [op, userId, agencyId, ...this.audit.luaArgs(record)],
+      [op, userId, agencyId, ...this.audit.luaArgs(record), this.caps.creators, this.caps.moderators],
     )) as [number, string?];
     if (res[0] === -1) throw AppError.notFound(`Agency ${agencyId}`);
     if (res[0] === -2) throw AppError.conflict(`Creator ${userId} is on agency ${res[1]}'s roster; remove them there first`);
+    if (res[0] === -3) {
+      const [limit, max, who] =
+        op === 'addCreator'
+          ? (['AGENCY_MAX_CREATORS', this.caps.creators, 'creators'] as const)
+          : (['AGENCY_MAX_MODERATORS', this.caps.moderators, 'moderators'] as const);
+      throw AppError.quotaExceeded(
+        limit,
+        max,
+        `Agency ${agencyId} already has ${max} ${who} on its roster (${limit}); nothing was changed: remove someone first`,
+      );
+    }
     return res[0] === 1;
   }
 

@@ -39,7 +39,7 @@ export interface KickTarget {
  * tells the affected clients. Chat enforces the state in its send script.
  */
 export class ModerationService {
-  private readonly lua: LuaScripts<'keywords'>;
+  private readonly lua: LuaScripts<'keywords' | 'ban' | 'mute'>;
   private readonly log: Logger;
 
   constructor(
@@ -50,7 +50,7 @@ export class ModerationService {
     private readonly audit: AuditLog,
     private readonly chat: ChatHistory,
   ) {
-    this.lua = new LuaScripts(ctx.redis, 'moderation', new URL('./lua/', import.meta.url), ['keywords']);
+    this.lua = new LuaScripts(ctx.redis, 'moderation', new URL('./lua/', import.meta.url), ['keywords', 'ban', 'mute']);
     this.log = ctx.log.child({ module: 'moderation' });
   }
 
@@ -90,18 +90,27 @@ export class ModerationService {
     const now = Date.now();
     const until = now + durationS * 1000;
     await this.audit.admit(actor, room.agencyId);
-    // Expired entries are pruned on every write, so the zset stays the size of the currently muted.
-    const m = this.ctx.redis.multi().zremrangebyscore(this.keys.mutes(roomId), '-inf', now).zadd(this.keys.mutes(roomId), until, userId);
-    await this.exec(
-      this.audit.append(m, {
-        actor,
-        action: 'user.mute',
-        roomId,
-        agencyId: room.agencyId,
-        targetUserId: userId,
-        details: { durationS, reason: reason ?? null },
-      }),
-    );
+    // Expired entries are pruned on every write, so the zset stays the size of the currently muted (mute.lua), capped.
+    const record: AuditRecord = {
+      actor,
+      action: 'user.mute',
+      roomId,
+      agencyId: room.agencyId,
+      targetUserId: userId,
+      details: { durationS, reason: reason ?? null },
+    };
+    const cap = this.ctx.config.MODERATION_MUTES_PER_ROOM;
+    const res = (await this.lua.run(
+      'mute',
+      [this.keys.mutes(roomId), ...this.audit.luaKeys(record)],
+      [userId, cap, until, now, ...this.audit.luaArgs(record)],
+    )) as [number, number?];
+    if (res[0] === -1)
+      throw AppError.quotaExceeded(
+        'MODERATION_MUTES_PER_ROOM',
+        cap,
+        `This room already has ${cap} users muted (MODERATION_MUTES_PER_ROOM); nothing was changed: unmute someone or ban instead`,
+      );
     this.ctx.io.to(userChannel(userId)).emit('chat:muted', { roomId, until });
     return { until };
   }
@@ -118,16 +127,12 @@ export class ModerationService {
     const { room, actor } = await this.authorizeRoom(p, roomId);
     await this.checkTarget(actor, userId, 'ban', room);
     await this.audit.admit(actor, room.agencyId);
-    const m = this.ctx.redis.multi().sadd(this.keys.roomBans(roomId), userId);
-    await this.exec(
-      this.audit.append(m, {
-        actor,
-        action: 'user.ban',
-        roomId,
-        agencyId: room.agencyId,
-        targetUserId: userId,
-        details: { reason: reason ?? null },
-      }),
+    await this.addBan(
+      this.keys.roomBans(roomId),
+      userId,
+      { actor, action: 'user.ban', roomId, agencyId: room.agencyId, targetUserId: userId, details: { reason: reason ?? null } },
+      'MODERATION_BANS_PER_ROOM',
+      'This room',
     );
     await this.kick({ userId, roomId, agencyId: null, reason: reason ?? 'You were banned from this room' });
     await this.purge(roomId, userId);
@@ -144,12 +149,36 @@ export class ModerationService {
     const actor = await this.authorizeAgency(p, agencyId);
     await this.checkTarget(actor, userId, 'agencyBan', null, agencyId);
     await this.audit.admit(actor, agencyId);
-    const m = this.ctx.redis.multi().sadd(this.keys.agencyBans(agencyId), userId);
-    await this.exec(
-      this.audit.append(m, { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } }),
+    await this.addBan(
+      this.keys.agencyBans(agencyId),
+      userId,
+      { actor, action: 'agency.ban', agencyId, targetUserId: userId, details: { reason: reason ?? null } },
+      'MODERATION_BANS_PER_AGENCY',
+      `Agency ${agencyId}`,
     );
     await this.kick({ userId, roomId: null, agencyId, reason: reason ?? "You were banned from this agency's rooms" });
     for (const room of await this.rooms.store.list({ agencyId, status: 'live', limit: PURGE_ROOMS })) await this.purge(room.id, userId);
+  }
+
+  /** Adds `userId` to a ban set with its audit entry (ban.lua), or QUOTA_EXCEEDED naming `limit` when the set is full. */
+  private async addBan(
+    key: string,
+    userId: string,
+    record: AuditRecord,
+    limit: 'MODERATION_BANS_PER_ROOM' | 'MODERATION_BANS_PER_AGENCY',
+    whose: string,
+  ): Promise<void> {
+    const max = this.ctx.config[limit];
+    const res = (await this.lua.run('ban', [key, ...this.audit.luaKeys(record)], [userId, max, ...this.audit.luaArgs(record)])) as [
+      number,
+      number?,
+    ];
+    if (res[0] === -1)
+      throw AppError.quotaExceeded(
+        limit,
+        max,
+        `${whose} already bans ${max} users (${limit}); nothing was changed: lift bans no longer needed first`,
+      );
   }
 
   /**

@@ -56,6 +56,9 @@ export async function selectionCounts(node: TestNode): Promise<Record<string, nu
  */
 export function termsOf(node: TestNode): SelectionService {
   const { db, config, redis } = node.node.ctx;
-  const roster = new AgencyStore(redis, config.REDIS_KEY_PREFIX, { record: async () => {} } as never);
+  const roster = new AgencyStore(redis, config.REDIS_KEY_PREFIX, { record: async () => {} } as never, {
+    creators: config.AGENCY_MAX_CREATORS,
+    moderators: config.AGENCY_MAX_MODERATORS,
+  });
   return new SelectionService(new SelectionStore(db), new ShopStore(db), roster, config);
 }
