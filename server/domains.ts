@@ -247,15 +247,16 @@ export async function registerDomains(node: Hawker): Promise<void> {
   follows.service.followListeners.push(crowd.listeners.follow);
   search.service.clickListeners.push(crowd.listeners.searchClick);
   // After payment (issue 16): staff cancel, refunds through the gateway, buyers' refund requests, the audit reader.
-  node.add(
-    createRefunds(ctx, auth, {
-      ledger,
-      orders: orders.service.store,
-      gateway: payments.runtime.gateway,
-      shopStock,
-      rooms: rooms.service,
-    }),
-  );
+  const refunds = createRefunds(ctx, auth, {
+    ledger,
+    orders: orders.service.store,
+    gateway: payments.runtime.gateway,
+    shopStock,
+    rooms: rooms.service,
+  });
+  node.add(refunds);
+  // The gateway's refund.succeeded webhooks settle refunds whose answer was lost, without waiting for the retry pass.
+  payments.refundWebhooks.push((refund, eventId) => refunds.service.applyGatewayRefund(refund, eventId));
   // Product pictures (issue 17): uploaded, stripped of metadata, served from /uploads/.
   node.add(createUploads(ctx, auth));
   // Fulfilment after payment (issue 16): ship, deliver, auto-complete; pushed on the orders' `order:updated` stream.

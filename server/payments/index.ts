@@ -6,7 +6,7 @@ import { startPaymentRuntime, type PaymentRuntime } from './runtime.ts';
 import type { Registry } from 'prom-client';
 import type { PaymentQueue } from './queue.ts';
 import { registerPaymentQueueMetrics } from './metrics.ts';
-import { webhookRoutes } from './webhook.ts';
+import { type RefundWebhookListener, webhookRoutes } from './webhook.ts';
 
 export type { PaymentGateway } from './gateway.ts';
 export { PaymentQueue } from './queue.ts';
@@ -20,7 +20,7 @@ export function createPayments(
   auth: Auth,
   ledger: LedgerHandle,
   metrics?: Registry,
-): Domain & { queue: PaymentQueue; runtime: PaymentRuntime } {
+): Domain & { queue: PaymentQueue; runtime: PaymentRuntime; refundWebhooks: RefundWebhookListener[] } {
   const log = ctx.log.child({ module: 'payments' });
   const runtime = startPaymentRuntime({
     config: ctx.config,
@@ -31,8 +31,11 @@ export function createPayments(
     runWorker: ctx.config.PAYMENT_WORKER,
     metrics,
   });
-  if (runtime.processor) ctx.app.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log));
+  // Refund webhooks go to whoever registers (the refunds domain, built later).
+  const refundWebhooks: RefundWebhookListener[] = [];
+  if (runtime.processor)
+    ctx.app.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log, refundWebhooks));
   mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
   if (metrics) registerPaymentQueueMetrics(metrics, runtime.queue, log);
-  return { name: 'payments', queue: runtime.queue, runtime, close: () => runtime.close() };
+  return { name: 'payments', queue: runtime.queue, runtime, refundWebhooks, close: () => runtime.close() };
 }

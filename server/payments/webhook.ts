@@ -5,8 +5,14 @@ import { AppError } from '../kernel/errors.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { LedgerOrders } from '../ledger/index.ts';
 import { chargeKey, type PaymentProcessor } from './processor.ts';
-import { AnyGatewayWebhookEvent } from './contract.ts';
+import { AnyGatewayWebhookEvent, type GatewayRefund } from './contract.ts';
 import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
+
+/**
+ * Who applies a `refund.succeeded` webhook (the refunds domain registers itself): returns whether the ledger changed.
+ * Registered after the payments domain is built, hence a list the route reads at each call.
+ */
+export type RefundWebhookListener = (refund: GatewayRefund, eventId: string) => Promise<boolean>;
 
 /**
  * POST /api/payments/webhook: the gateway's signed notifications. A second, independent path to the same idempotent
@@ -14,7 +20,14 @@ import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
  * forged calls get 401 and change nothing; records that do not match their order (amount, currency, key) are logged
  * and ignored.
  */
-export function webhookRoutes(ledger: LedgerOrders, processor: PaymentProcessor, secret: string, { rest }: Auth, log: Logger): Router {
+export function webhookRoutes(
+  ledger: LedgerOrders,
+  processor: PaymentProcessor,
+  secret: string,
+  { rest }: Auth,
+  log: Logger,
+  refundListeners: readonly RefundWebhookListener[] = [],
+): Router {
   const r = Router();
   r.post(
     '/api/payments/webhook',
@@ -22,6 +35,13 @@ export function webhookRoutes(ledger: LedgerOrders, processor: PaymentProcessor,
       const raw = (req as unknown as RawBodyRequest).rawBody;
       if (!raw || !verifyWebhook(secret, req.header(SIGNATURE_HEADER), raw))
         throw AppError.unauthenticated('Missing, stale or invalid webhook signature');
+      // A refund's outcome: the refunds domain settles a refund it asked for and is still waiting on (the gateway's
+      // answer was lost), without waiting for its retry pass.
+      if (body.type === 'refund.succeeded') {
+        let applied = false;
+        for (const listener of refundListeners) applied = (await listener(body.data, body.id)) || applied;
+        return { received: true, applied };
+      }
       // charge.cancelled: whoever cancelled settles the order.
       if (body.type !== 'charge.succeeded' && body.type !== 'charge.declined') return { received: true, applied: false };
       const charge = body.data;

@@ -25,6 +25,7 @@ import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
 import { CursorError, type LedgerOrders, toWire } from '../ledger/index.ts';
 import type { MirrorableOrder } from '../orders/store.ts';
+import type { GatewayRefund } from '../payments/contract.ts';
 import { GatewayRefusal, type PaymentGateway } from '../payments/gateway.ts';
 import type { RoomService } from '../rooms/service.ts';
 import { type AuditScope, type Db, type OrderFacts, type RefundRow, type RefundStore, refundView } from './store.ts';
@@ -305,35 +306,70 @@ export class RefundService {
           );
       }
       if (!outcome) return (await this.store.refund(this.store.db, row.id)) ?? current;
-      const settled = await this.store.settle(row.id, outcome.status, outcome.gatewayId, outcome.failure);
-      if (settled) {
-        current = settled;
-        const o = await this.store.order(this.store.db, row.orderId);
-        if (o) {
-          await this.store.audit(this.store.db, this.scope(o), 'system:refunds', `refund.${settled.status}`, o.id, {
-            orderId: o.id,
-            refundId: settled.id,
-            amount: settled.amount,
-            quantity: settled.quantity,
-            requestedBy: settled.actor,
-            ...(settled.failureReason ? { failureReason: settled.failureReason } : {}),
-          });
-          this.deps.push(o.buyerId, {
-            orderId: o.id,
-            refundId: settled.id,
-            status: settled.status,
-            amount: settled.amount,
-            quantity: settled.quantity,
-            refundedAmount: o.refundedAmount,
-            updatedAt: settled.updatedAt,
-          });
-        }
-      } else {
-        current = (await this.store.refund(this.store.db, row.id)) ?? current;
-      }
+      current = await this.settleOutcome(row, outcome);
     }
     if (current.status === 'succeeded' && current.restock && current.restockedAt === null) await this.restock(current);
     return (await this.store.refund(this.store.db, row.id)) ?? current;
+  }
+
+  /**
+   * Settles a requested refund on the gateway's final answer (conditional on the row still being requested, so the
+   * request, the retry pass and a webhook settling the same refund at once settle it once): audited and pushed to the
+   * buyer by whoever settled it. Returns the row as it is now.
+   */
+  private async settleOutcome(
+    row: RefundRow,
+    outcome: { status: 'succeeded' | 'failed'; gatewayId: string | null; failure: string | null },
+  ): Promise<RefundRow> {
+    const settled = await this.store.settle(row.id, outcome.status, outcome.gatewayId, outcome.failure);
+    if (!settled) return (await this.store.refund(this.store.db, row.id)) ?? row;
+    const o = await this.store.order(this.store.db, row.orderId);
+    if (o) {
+      await this.store.audit(this.store.db, this.scope(o), 'system:refunds', `refund.${settled.status}`, o.id, {
+        orderId: o.id,
+        refundId: settled.id,
+        amount: settled.amount,
+        quantity: settled.quantity,
+        requestedBy: settled.actor,
+        ...(settled.failureReason ? { failureReason: settled.failureReason } : {}),
+      });
+      this.deps.push(o.buyerId, {
+        orderId: o.id,
+        refundId: settled.id,
+        status: settled.status,
+        amount: settled.amount,
+        quantity: settled.quantity,
+        refundedAmount: o.refundedAmount,
+        updatedAt: settled.updatedAt,
+      });
+    }
+    return settled;
+  }
+
+  /**
+   * A `refund.succeeded` webhook: settles the refund this ledger asked for under that idempotency key if it is still
+   * waiting on an answer (the gateway's reply to the request was lost), then restocks as the request would. Refunds
+   * reconciliation made (`reconcile_…` keys) are its own; a refund the ledger never asked for, or one whose charge or
+   * amount differ from the request, changes nothing and is logged for reconciliation. Returns whether anything changed.
+   */
+  async applyGatewayRefund(refund: GatewayRefund, eventId: string): Promise<boolean> {
+    if (refund.idempotencyKey.startsWith('reconcile_')) return false;
+    const row = await this.store.refundByKey(this.store.db, refund.idempotencyKey);
+    if (!row || row.chargeId !== refund.chargeId || row.amount !== refund.amount) {
+      this.deps.log.error(
+        { eventId, gatewayRefundId: refund.id, chargeId: refund.chargeId, amount: refund.amount, known: Boolean(row) },
+        'refund webhook for a refund this ledger did not ask for, or with another charge or amount; left to reconciliation',
+      );
+      return false;
+    }
+    if (row.status !== 'requested') return false;
+    const settled = await this.settleOutcome(row, {
+      status: refund.status,
+      gatewayId: refund.id,
+      failure: refund.status === 'failed' ? refund.failureReason : null,
+    });
+    if (settled.status === 'succeeded' && settled.restock && settled.restockedAt === null) await this.restock(settled);
+    return settled.status !== 'requested';
   }
 
   /** Returns a succeeded refund's units to the shop SKU's stock, once (the stock module's restock, claimed on the row). */

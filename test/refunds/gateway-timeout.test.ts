@@ -13,7 +13,8 @@ const t = useTeardown();
 it('a refund whose gateway answer is lost stays requested, then completes once', async () => {
   const { node, sandbox, merchant, product, buyer } = await refundBench(t, { gateway: { hangMs: 3_000 } });
   const order = await paidOrder(node, buyer, product, 2, 'timeout-1');
-  sandbox.update({ refundTimeouts: true });
+  // No webhooks: this is the retry pass's path (a refund.succeeded webhook would settle it first: webhook-settles).
+  sandbox.update({ refundTimeouts: true, webhookUrl: null });
 
   const res = await refund(node, merchant, order.id, { idempotencyKey: 'lost-answer', reason: 'broken', quantity: 1 });
   expect(res.status).toBe(201);
