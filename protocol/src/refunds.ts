@@ -155,7 +155,10 @@ export type ListShopRefundRequestsQuery = z.infer<typeof ListShopRefundRequestsQ
 export const RefundRequestPage = z.object({ requests: z.array(RefundRequest), nextCursor: z.string().nullable() });
 export type RefundRequestPage = z.infer<typeof RefundRequestPage>;
 
-/** Money actions written to the merchant audit trail (beside the export and webhook actions already there). */
+/**
+ * Money and fulfilment actions written to the merchant audit trail (beside the export and webhook actions already
+ * there).
+ */
 export const MONEY_AUDIT_ACTIONS = [
   'order.cancelled_by_staff',
   'refund.requested',
@@ -166,6 +169,9 @@ export const MONEY_AUDIT_ACTIONS = [
   'refund_request.created',
   'refund_request.approved',
   'refund_request.rejected',
+  /** Fulfilment steps taken by staff (details: carrier, trackingNumber, reason). */
+  'order.shipped',
+  'order.delivered',
 ] as const;
 
 /**

@@ -7,7 +7,10 @@ export type FulfilmentStep = 'shipped' | 'delivered' | 'completed';
  * The fulfilment columns of the ledger's orders (migration 0008). Every step is one conditional UPDATE with its history
  * row in the same statement: only a paid order that is not wholly refunded, only from the step before (so steps only
  * move forward, and two nodes or two staff racing apply a step once). The history row ('shipped', 'delivered') is also
- * what migration 0006's trigger turns into the order.shipped / order.delivered webhook, in the same transaction.
+ * what migration 0006's trigger turns into the order.shipped / order.delivered webhook, in the same transaction. Staff
+ * steps (ship, deliver) also write their merchant_audit entry (`order.shipped`, `order.delivered`, scoped like the
+ * refunds': the order's shop, else its room) in that statement, so the shop's audit trail names who shipped what and
+ * an entry exists exactly when the step happened.
  */
 export class FulfilmentStore {
   constructor(private readonly pool: pg.Pool) {}
@@ -18,9 +21,11 @@ export class FulfilmentStore {
       `WITH upd AS (
          UPDATE orders SET fulfilment_status = 'shipped', carrier = $2, tracking_number = $3, shipped_at = clock_timestamp()
          WHERE id = $1 AND ${PAID} AND fulfilment_status = 'unfulfilled'
-         RETURNING id, shipped_at
+         RETURNING id, shipped_at, shop_id, room_id
        ),
-       ev AS (INSERT INTO order_events (order_id, status, reason, actor, at) SELECT id, 'shipped', $4, $5, shipped_at FROM upd)
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor, at) SELECT id, 'shipped', $4, $5, shipped_at FROM upd),
+       au AS (${AUDIT} SELECT ${AUDIT_SCOPE}, $5, 'order.shipped', id,
+                jsonb_build_object('carrier', $2::text, 'trackingNumber', $3::text, 'reason', $4::text), shipped_at FROM upd)
        SELECT id FROM upd`,
       [orderId, carrier, trackingNumber, reason, actor],
     );
@@ -33,9 +38,11 @@ export class FulfilmentStore {
       `WITH upd AS (
          UPDATE orders SET fulfilment_status = 'delivered', delivered_at = clock_timestamp()
          WHERE id = $1 AND ${PAID} AND fulfilment_status = 'shipped'
-         RETURNING id, delivered_at
+         RETURNING id, delivered_at, shop_id, room_id
        ),
-       ev AS (INSERT INTO order_events (order_id, status, reason, actor, at) SELECT id, 'delivered', $2, $3, delivered_at FROM upd)
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor, at) SELECT id, 'delivered', $2, $3, delivered_at FROM upd),
+       au AS (${AUDIT} SELECT ${AUDIT_SCOPE}, $3, 'order.delivered', id, jsonb_strip_nulls(jsonb_build_object('reason', $2::text)),
+                delivered_at FROM upd)
        SELECT id FROM upd`,
       [orderId, reason, actor],
     );
@@ -99,6 +106,10 @@ export class FulfilmentStore {
     return rows.map((r) => r.id);
   }
 }
+
+/** The merchant_audit insert of a staff step; its scope is the order's shop, else its room (as refunds scope theirs). */
+const AUDIT = 'INSERT INTO merchant_audit (scope, scope_id, actor, action, target, details, at)';
+const AUDIT_SCOPE = `CASE WHEN shop_id IS NOT NULL THEN 'shop' ELSE 'room' END, coalesce(shop_id, room_id, '')`;
 
 /** What "paid" means for fulfilment: paid, and not wholly refunded (a free order counts as paid). */
 const PAID = `status = 'paid' AND (refunded_amount < amount OR amount = 0)`;

@@ -30,6 +30,7 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   project.provide('databaseUrl', pg.url);
   return async () => {
     await pg.stop();
-    await fs.rm(dir, { recursive: true, force: true });
+    // maxRetries: a server that was slow to stop may still be writing its last files (ENOTEMPTY on a busy box).
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
 }

@@ -22,6 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('redisUrl', redis.url);
   return async () => {
     await redis.stop();
-    await fs.rm(dir, { recursive: true, force: true });
+    // maxRetries: a server that was slow to stop may still be writing its last files (ENOTEMPTY on a busy box).
+    await fs.rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
 }
