@@ -32,8 +32,10 @@ class CountingDecoder extends Decoder {
 const countingParser = { protocol, Encoder, Decoder: CountingDecoder };
 
 /** A socket.io-client connection; with `counting`, chat batches are only counted (see CountingDecoder). */
-export function open(url: string, token: string, userId: string, counting: boolean): Promise<ClientSocket> {
-  return openSocket(url, token, userId, counting ? { parser: countingParser } : {});
+export function open(url: string, token: string, userId: string, counting: boolean, roomId?: string): Promise<ClientSocket> {
+  // `?room=` as the SDK sends it: a proxy routing by room (scripts/docker/nginx.conf) sends the connection to the room's node.
+  const query = roomId ? { query: { room: roomId } } : {};
+  return openSocket(url, token, userId, counting ? { parser: countingParser, ...query } : query);
 }
 
 const WIRE_BATCH_PREFIX = Buffer.from(`4${BATCH_PREFIX}`);
@@ -47,7 +49,8 @@ const WIRE_MESSAGE_MARK = Buffer.from(MESSAGE_MARK);
  * take most of them. Probe viewers are real socket.io-client connections and check what arrives.
  */
 export function openWire(url: string, token: string, roomId: string): Promise<{ close(): void }> {
-  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`, { perMessageDeflate: false });
+  const room = encodeURIComponent(roomId);
+  const ws = new WebSocket(`${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket&room=${room}`, { perMessageDeflate: false });
   return new Promise((resolve, reject) => {
     const fail = (why: string) => {
       ws.terminate();

@@ -1,5 +1,6 @@
 /**
- * Chat benchmark load process: `count` viewers join one room and count the chat they receive (wire-level clients,
+ * Chat benchmark load process: `count` viewers join one room (or spread over `roomIds`, viewer i in room i mod n) and
+ * count the chat they receive (wire-level clients,
  * see `openWire`). Every `probeEvery`-th viewer is a probe: a socket.io-client connection that records the delivery latency of every message (receive time minus the send time
  * stamped in its text; same host, same clock).
  */
@@ -12,6 +13,8 @@ import { counted, open, openWire, sentAt } from './clients.ts';
 interface Init {
   url: string;
   roomId: string;
+  /** bench:scale: the viewers spread over these rooms instead (viewer i in roomIds[i % n]). */
+  roomIds?: string[];
   secret: string;
   /** User ids are `${idPrefix}${i}` for i in [0, count). */
   idPrefix: string;
@@ -24,6 +27,9 @@ serveLoad<Init>((init) => {
   const latencies: number[] = [];
   let probeMessages = 0;
   let probes = 0;
+  const rooms = init.roomIds ?? [init.roomId];
+  /** Viewers per room (probes included): what each room's accepted messages owe. */
+  const byRoom: Record<string, number> = {};
   return {
     async connect() {
       const sign = signer(init.secret);
@@ -31,10 +37,11 @@ serveLoad<Init>((init) => {
       let done = 0;
       await pool(ids, 50, async (i) => {
         const userId = `${init.idPrefix}${i}`;
+        const roomId = rooms[i % rooms.length]!;
         if (i % init.probeEvery !== 0) {
-          sockets.push(await openWire(init.url, await sign(userId), init.roomId));
+          sockets.push(await openWire(init.url, await sign(userId), roomId));
         } else {
-          const socket = await open(init.url, await sign(userId), userId, false);
+          const socket = await open(init.url, await sign(userId), userId, false, roomId);
           sockets.push({ close: () => socket.disconnect() });
           probes += 1;
           socket.on('chat:batch', (batch: ChatBatch) => {
@@ -46,12 +53,13 @@ serveLoad<Init>((init) => {
               latencies.push(now - t);
             }
           });
-          ok(await call(socket, 'room:join', { roomId: init.roomId }, 60_000));
+          ok(await call(socket, 'room:join', { roomId }, 60_000));
         }
+        byRoom[roomId] = (byRoom[roomId] ?? 0) + 1;
         done += 1;
         if (done % 250 === 0) emitEvent({ connected: done });
       });
-      return { connected: sockets.length, probes };
+      return { connected: sockets.length, probes, byRoom };
     },
     reset() {
       counted.messages = 0;

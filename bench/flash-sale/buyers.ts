@@ -16,6 +16,11 @@ interface Init {
   idPrefix: string;
   count: number;
   attempts: number;
+  /**
+   * bench:scale: buyers spread over several rooms' sales (buyer i buys in targets[i % n], connecting with `?room=` so
+   * a proxy routing by room sends it to the room's node) instead of `roomId` / `saleId`.
+   */
+  targets?: { roomId: string; saleId: string }[];
   waitSettled?: boolean;
   settleMs?: number;
 }
@@ -28,6 +33,7 @@ type Ack =
 
 serveLoad<Init>((init) => {
   const sockets: ClientSocket[] = [];
+  const targetOf = (i: number) => init.targets?.[i % init.targets.length];
   return {
     async connect() {
       const sign = signer(init.secret);
@@ -37,9 +43,10 @@ serveLoad<Init>((init) => {
         50,
         async (i) => {
           const userId = `${init.idPrefix}${i}`;
-          const socket = await open(init.url, await sign(userId), userId);
-          sockets.push(socket);
-          const ack = (await call(socket, 'room:join', { roomId: init.roomId }, 60_000)) as { ok: boolean };
+          const roomId = targetOf(i)?.roomId ?? init.roomId;
+          const socket = await open(init.url, await sign(userId), userId, init.targets ? { query: { room: roomId } } : {});
+          sockets[i] = socket;
+          const ack = (await call(socket, 'room:join', { roomId }, 60_000)) as { ok: boolean };
           if (!ack.ok) throw new Error(`join refused: ${JSON.stringify(ack)}`);
           if (++done % 500 === 0) emitEvent({ connected: 500 });
         },
@@ -78,7 +85,8 @@ serveLoad<Init>((init) => {
         sockets.flatMap((socket, i) =>
           Array.from({ length: init.attempts }, async (_, k) => {
             const t0 = performance.now();
-            const payload = { roomId: init.roomId, saleId, quantity: 1, idempotencyKey: `key-${init.idPrefix}${i}-${k}` };
+            const target = targetOf(i) ?? { roomId: init.roomId, saleId };
+            const payload = { ...target, quantity: 1, idempotencyKey: `key-${init.idPrefix}${i}-${k}` };
             const ack = (await call(socket, 'order:place', payload as never, 120_000).catch(() => ({
               ok: false,
               error: { code: 'NO_ANSWER' },
