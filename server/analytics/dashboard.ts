@@ -86,7 +86,9 @@ export class AgencyDashboards {
         const print = fingerprint(figures);
         if (print === this.sent.get(agencyId)) continue;
         this.sent.set(agencyId, print);
-        for (const socket of set) socket.emit('dashboard:update', figures);
+        // Local: the newest figures replace the last ones, so there is nothing to replay after a reconnect (the console
+        // reads them again on watch); a plain emit would add each to the adapter's recovery stream.
+        for (const socket of set) socket.nsp.local.to(socket.id).emit('dashboard:update', figures);
       } catch (err) {
         // One agency's failed reading must not starve the others; the next tick reads it again.
         this.log.warn({ err, agencyId }, 'dashboard figures could not be read; retrying next tick');

@@ -120,8 +120,10 @@ export class TickCast {
         const due = this.owed.get(socket.id);
         this.owed.delete(socket.id);
         this.listening.delete(socket.id);
-        // Not volatile: the transport has just drained, and this is the newest state, one packet per room.
-        if (due && socket.connected) for (const d of due.values()) socket.emit(d.event, d.payloads[0] as never);
+        // Not volatile: the transport has just drained, and this is the newest state, one packet per room. Local, like
+        // every tick: a plain socket.emit goes through the adapter's stream (one XADD each, replayed on recovery), which
+        // is what ticks stay out of.
+        if (due && socket.connected) for (const d of due.values()) socket.nsp.local.to(socket.id).emit(d.event, d.payloads[0] as never);
       };
       const forget = () => {
         transport.off('ready', pay);

@@ -122,7 +122,8 @@ export function createPresence(
       // numbers now, as a join's snapshot would give them (the SDK rejoins anyway; raw clients may not).
       if (socket.recovered) {
         const [viewers, likes] = await Promise.all([store.count(room.id), sources.likes.total(room.id)]);
-        socket.emit('room:stats', { roomId: room.id, viewers, likes });
+        // Local: a tick's state, kept out of the recovery stream like every stats tick (a plain emit would XADD).
+        socket.nsp.local.to(socket.id).emit('room:stats', { roomId: room.id, viewers, likes });
       }
     },
     async afterLeave(roomId, socket) {

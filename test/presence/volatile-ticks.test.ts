@@ -103,6 +103,8 @@ it('a connection still busy with its last write skips ticks (volatile) and gets 
   // Once drained it is sent the newest state, once: never the stale one, never a backlog.
   await waitFor('the newest stats arrived', () => seen.includes('stats 222'));
   expect(seen).toEqual(['updated', 'stats 222']);
+  // What a drained connection is paid is a tick too: it stays out of the recovery stream.
+  expect(await streamEvents(a)).not.toContain('room:stats');
 
   // Stock updates carry only the pools that moved: what was skipped is merged pool by pool, the newest figure winning.
   await waitFor('the connection drained its writes', () => server.conn.transport.writable);
