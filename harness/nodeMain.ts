@@ -3,10 +3,14 @@
  * `startNode` with the configuration given as a JSON argument, then reports `{ ready, url, port, prefix, workerPids }`
  * to the parent over IPC. Exits after a graceful close on SIGTERM, and at once if the parent goes away.
  */
+import { startAllocationProfile } from './allocationProfile.ts';
 import { startNode } from './node.ts';
 
 const { env, redisUrl } = JSON.parse(process.argv[2] ?? '{}') as { env: Record<string, string>; redisUrl: string };
 const node = await startNode(env, redisUrl);
+// HAWKER_NODE_ALLOC_PROF=<dir>: who allocates, garbage included, from ready to a graceful close (harness/allocationProfile.ts).
+const allocDir = process.env.HAWKER_NODE_ALLOC_PROF;
+const writeAllocations = allocDir ? await startAllocationProfile(allocDir) : undefined;
 process.send?.({
   ready: true,
   url: node.url,
@@ -14,5 +18,12 @@ process.send?.({
   prefix: node.prefix,
   workerPids: node.node.ctx.media.workers.map((w) => w.worker.pid),
 });
-process.on('SIGTERM', () => void node.close().finally(() => process.exit(0)));
+process.on(
+  'SIGTERM',
+  () =>
+    void node
+      .close()
+      .then(() => writeAllocations?.())
+      .finally(() => process.exit(0)),
+);
 process.on('disconnect', () => process.exit(0));

@@ -60,7 +60,13 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
       ...(process.env.HAWKER_NODE_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HAWKER_NODE_CPU_PROF}`] : []),
       ...(process.env.HAWKER_NODE_EXEC_ARGV?.split(/\s+/).filter(Boolean) ?? []),
     ],
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      // HAWKER_NODE_ALLOC_PROF=<dir>: a sampling allocation profile, garbage included (harness/allocationProfile.ts).
+      ...(process.env.HAWKER_NODE_ALLOC_PROF ? { HAWKER_NODE_ALLOC_PROF: process.env.HAWKER_NODE_ALLOC_PROF } : {}),
+    },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
