@@ -155,6 +155,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     stock: stockLeft,
   });
   shops.service.onChange(search.service);
+  // Clip search docs name shop products' titles: an edit, archive or delete rewrites them in its own transaction.
+  shops.service.inTransaction((c, productIds) => search.service.store.shopProductsChanged(c, productIds));
   // A shop's new SKU prices reach the rooms selling the product (`product:price`; the recording's timeline keeps it).
   shops.service.onChange({
     productsChanged: async () => {},

@@ -245,18 +245,17 @@ export class SearchService {
         await this.store.removeClip(clipId);
         return;
       }
-      const creator = await this.store.creator(clip.creatorId);
       const first = clip.products[0];
+      // The creator's name and shop products' titles are read by the store in its transaction (renames race safely).
       await this.store.putClip({
         clipId: clip.id,
         roomId: clip.roomId,
         creatorId: clip.creatorId,
-        creatorName: creator?.name ?? '',
         title: clip.title,
         productId: first?.id ?? null,
         image: first?.imageUrl ?? null,
         published: true,
-        productTitles: clip.products.map((p) => p.title),
+        products: clip.products.map((p) => ({ id: p.id, title: p.title })),
       });
     } catch (err) {
       this.log.warn({ err: (err as Error).message, clipId }, 'indexing a clip failed');
