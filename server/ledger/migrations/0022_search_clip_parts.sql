@@ -13,7 +13,13 @@ CREATE INDEX search_clips_creator ON search_clips (creator_id);
 -- index (server/search catchUpClips), this time with their parts.
 DELETE FROM search_clips;
 
+-- Issue 19, notice fan-out (bench:notices): a user's list is bounded (NOTICES_PER_USER, trimmed by every fan-out
+-- batch), so reading it newest first through the primary key's user_id prefix sorts at most that many rows; the second
+-- B-tree on (user_id, at, id) cost an index entry (and its WAL) per notice delivered for nothing else.
+DROP INDEX notices_user_at;
+
 -- Down Migration
+CREATE INDEX notices_user_at ON notices (user_id, at DESC, id DESC);
 DROP INDEX search_clips_creator;
 DROP INDEX search_clips_products;
 ALTER TABLE search_clips DROP COLUMN product_titles, DROP COLUMN product_ids;
