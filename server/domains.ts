@@ -212,6 +212,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   node.add(clips);
   // Search over published clips (issue 19): indexed when published, out when deleted; missed ones caught up at start.
   clips.service.changeListeners.push((clipId) => void search.service.clipChanged(clipId));
+  // A room's own product renamed in the room: the clips showing it are indexed again (shop products: in the shops' transaction).
+  catalog.service.editListeners.push((_roomId, productId) => void search.service.roomProductChanged(productId));
   search.service.useClips({
     clip: async (clipId) => {
       const row = await clips.service.store.get(clipId);

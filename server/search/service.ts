@@ -262,6 +262,25 @@ export class SearchService {
     }
   }
 
+  /**
+   * A room's own product (server/catalog, in Redis: no transaction to share) was edited: the clips naming it are indexed
+   * again from the clips domain, page by page. Failures are logged per clip; the clip then keeps its old title until
+   * its next change.
+   */
+  async roomProductChanged(productId: string): Promise<void> {
+    if (!this.clips) return;
+    let after = '';
+    for (;;) {
+      const ids = await this.store.clipIdsOfProduct(productId, after, 500).catch((err: Error) => {
+        this.log.warn({ err: err.message, productId }, 're-indexing the clips of a product failed');
+        return [] as string[];
+      });
+      for (const id of ids) await this.clipChanged(id);
+      if (ids.length < 500 || this.closed) return;
+      after = ids[ids.length - 1]!;
+    }
+  }
+
   /** Indexes published clips missing from the index (at start; bounded by CLIPS_CATCH_UP_MAX). */
   async catchUpClips(): Promise<number> {
     if (!this.clips) return 0;

@@ -304,6 +304,15 @@ export class SearchStore {
     }));
   }
 
+  /** Ids of indexed clips naming a product, after `after` by id (a page of `limit`; the GIN index of migration 0022). */
+  async clipIdsOfProduct(productId: string, after: string, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ clip_id: string }>(
+      `SELECT clip_id FROM search_clips WHERE product_ids @> ARRAY[$1::text] AND clip_id > $2 ORDER BY clip_id LIMIT $3`,
+      [productId, after, limit],
+    );
+    return rows.map((r) => r.clip_id);
+  }
+
   async removeClip(clipId: string): Promise<void> {
     await this.db.query(`DELETE FROM search_clips WHERE clip_id = $1`, [clipId]);
   }

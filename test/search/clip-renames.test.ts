@@ -85,3 +85,25 @@ it("a creator's new name (their newest room's) reaches their clips' search docs;
   // The clips' own titles and products still find them.
   expect(await clipIds(node, '口红')).toEqual(['clipA', 'clipB']);
 }, 240_000);
+
+it("a room's own product renamed in the room: the clips showing it are indexed again with the new title", async () => {
+  const node = t.add(await startNode());
+  const creator = await devToken(node.url, { userId: 'c1', name: 'Mia', role: 'creator', agencyId: 'ag1' });
+  const r = await room(node, creator);
+  const own = await api<{ id: string }>(node.url, 'POST', `/api/rooms/${r.id}/products`, creator, {
+    title: 'Jade bracelet',
+    imageUrl: 'https://img.example.com/jade.jpg',
+    price: 12_900,
+    currency: 'CNY',
+    skus: [{ id: 'S', label: 'Small', stock: 5 }],
+  });
+  expect(own.status).toBe(201);
+  await readyClip(node, { id: 'clipJ', roomId: r.id, title: '新品试戴', productIds: [own.body.id] });
+  expect((await api(node.url, 'POST', '/api/clips/clipJ/publish', creator)).status).toBe(200);
+  await waitFor('clip J indexed', async () => ((await clipIds(node, 'jade')).length === 1 ? true : undefined));
+
+  expect((await api(node.url, 'PATCH', `/api/rooms/${r.id}/products/${own.body.id}`, creator, { title: '和田玉手镯' })).status).toBe(200);
+  await waitFor('the new title indexed', async () => ((await clipIds(node, '玉手')).length === 1 ? true : undefined));
+  expect(await clipIds(node, 'jade')).toEqual([]);
+  expect(await clipIds(node, '试戴')).toEqual(['clipJ']);
+}, 240_000);
