@@ -26,8 +26,8 @@ export interface ClipIndexSource {
   } | null>;
 }
 
-/** Published clips indexed at start at most (those published before the index, or whose indexing failed). */
-export const CLIPS_CATCH_UP_MAX = 10_000;
+/** Published clips read per page by the start's catch-up (it pages through all of them; memory stays one page). */
+export const CLIPS_CATCH_UP_PAGE = 1_000;
 
 /**
  * Search (人找货) over shop products, creators, rooms and published clips, and the index's upkeep. Ranking: live now
@@ -281,15 +281,25 @@ export class SearchService {
     }
   }
 
-  /** Indexes published clips missing from the index (at start; bounded by CLIPS_CATCH_UP_MAX). */
+  /**
+   * Indexes published clips missing from the index (at start), page by page (CLIPS_CATCH_UP_PAGE) in id order, until
+   * none is left or the node closes. Returns how many were found missing.
+   */
   async catchUpClips(): Promise<number> {
     if (!this.clips) return 0;
-    const ids = await this.store.unindexedClips(CLIPS_CATCH_UP_MAX);
-    for (const id of ids) {
-      if (this.closed) break;
-      await this.clipChanged(id);
+    let found = 0;
+    let after = '';
+    while (!this.closed) {
+      const ids = await this.store.unindexedClips(CLIPS_CATCH_UP_PAGE, after);
+      found += ids.length;
+      for (const id of ids) {
+        if (this.closed) break;
+        await this.clipChanged(id);
+      }
+      if (ids.length < CLIPS_CATCH_UP_PAGE) break;
+      after = ids[ids.length - 1]!;
     }
-    return ids.length;
+    return found;
   }
 
   async roomEnded(roomId: string): Promise<void> {

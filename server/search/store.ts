@@ -317,13 +317,16 @@ export class SearchStore {
     await this.db.query(`DELETE FROM search_clips WHERE clip_id = $1`, [clipId]);
   }
 
-  /** Published clips not in the index yet (published before it existed, or whose indexing failed), oldest first. */
-  async unindexedClips(limit: number): Promise<string[]> {
+  /**
+   * A page of published clips not in the index yet (published before it existed, before migration 0022 emptied it, or
+   * whose indexing failed), by id after `after` (so a clip that keeps failing is passed, not returned forever).
+   */
+  async unindexedClips(limit: number, after = ''): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT c.id FROM clips c WHERE c.published_at IS NOT NULL
+      `SELECT c.id FROM clips c WHERE c.published_at IS NOT NULL AND c.id > $2
          AND NOT EXISTS (SELECT 1 FROM search_clips s WHERE s.clip_id = c.id)
-       ORDER BY c.published_at, c.id LIMIT $1`,
-      [limit],
+       ORDER BY c.id LIMIT $1`,
+      [limit, after],
     );
     return rows.map((r) => r.id);
   }
