@@ -155,6 +155,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
     stock: stockLeft,
   });
   shops.service.onChange(search.service);
+  // Clip search docs name shop products' titles: an edit, archive or delete rewrites them in its own transaction.
+  shops.service.inTransaction((c, productIds) => search.service.store.shopProductsChanged(c, productIds));
   // A shop's new SKU prices reach the rooms selling the product (`product:price`; the recording's timeline keeps it).
   shops.service.onChange({
     productsChanged: async () => {},
@@ -210,6 +212,8 @@ export async function registerDomains(node: Hawker): Promise<void> {
   node.add(clips);
   // Search over published clips (issue 19): indexed when published, out when deleted; missed ones caught up at start.
   clips.service.changeListeners.push((clipId) => void search.service.clipChanged(clipId));
+  // A room's own product renamed in the room: the clips showing it are indexed again (shop products: in the shops' transaction).
+  catalog.service.editListeners.push((_roomId, productId) => void search.service.roomProductChanged(productId));
   search.service.useClips({
     clip: async (clipId) => {
       const row = await clips.service.store.get(clipId);

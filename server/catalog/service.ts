@@ -31,6 +31,11 @@ export type RemovalGuard = (roomId: string, productId: string) => Promise<void>;
  */
 export class CatalogService {
   private readonly removalGuards: RemovalGuard[] = [];
+  /**
+   * Told after a room's own product is edited (issue 19: the search docs of clips showing it follow its title). They
+   * must not throw; the edit is answered whatever they do.
+   */
+  readonly editListeners: ((roomId: string, productId: string) => void)[] = [];
 
   constructor(
     readonly store: CatalogStore,
@@ -109,6 +114,7 @@ export class CatalogService {
     }
     // Viewers' cards, bags and sheets show the product as it is now (title, pictures, prices).
     this.io.to(roomChannel(roomId)).emit('product:updated', { roomId, product: after });
+    for (const l of this.editListeners) l(roomId, productId);
     return after;
   }
 

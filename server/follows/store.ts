@@ -82,12 +82,17 @@ export class FollowStore {
   /**
    * One fan-out batch: the notice for the next `batch` followers of the event's creator after `after` and up to `until`
    * (by user id), inserted once per user (a retried batch inserts nothing twice), each user's list then trimmed to its
-   * newest `keep`. Returns the users the notice was newly given to and the last user id of the batch (null: no
+   * newest `keep` (a list is read newest first through the primary key's user id prefix: at most `keep` rows to sort,
+   * so no second index per notice, migration 0022). Returns the users the notice was newly given to and the last user id of the batch (null: no
    * followers left).
    *
    * Both statements commit asynchronously (`synchronous_commit = off`): a notice is not money, and a fan-out of a million
    * followers would otherwise wait for two WAL flushes per batch. The caller makes the batches durable with
    * {@link flush} before it records progress, so a PostgreSQL crash only makes a retry redo the batches since then.
+   *
+   * JIT is off for both (`jit = off`): while a fan-out fills the notices table its statistics lag behind it, the planner
+   * then costs the trim over PostgreSQL's JIT threshold, and compiling it took over a second per batch (bench:notices:
+   * 3-4x the whole fan-out's time at 200,000 followers, docs/benchmarks.md) for a statement that runs in milliseconds.
    */
   async deliver(
     e: NoticeEvent,
@@ -99,7 +104,7 @@ export class FollowStore {
     const body: NoticeBody = { creatorName: e.creatorName, title: e.title, scheduledAt: e.scheduledAt };
     // One statement: the event's shared row (once), the page of followers and their rows (migration 0020).
     const { rows } = await inTransaction(this.pool, async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
+      await c.query('SET LOCAL synchronous_commit = off; SET LOCAL jit = off');
       return c.query<{ ids: string[] | null; users: string[] | null }>(
         `WITH ev AS (
            INSERT INTO notice_events (id, kind, creator_id, room_id, body, at)
@@ -121,14 +126,17 @@ export class FollowStore {
     // the insert committed: of two fan-outs reaching one user at once, the later trim then sees both notices (two
     // transactions each inserting and trimming could leave keep + 1). Every user of the batch, not only those added
     // now, so a retried batch whose first attempt died before trimming still trims.
+    // The rows past the bound are deleted by their ctid (a TID scan) rather than joined back on the key: with the
+    // statistics a fan-out leaves stale, the planner hashed the whole notices table for that join, once per batch (1 s
+    // a batch at 200,000 rows; the TID scan's cost does not grow with the table). A row whose read mark changes during
+    // the trim has a new ctid and stays: that list is one over its bound until its next trim.
     await inTransaction(this.pool, async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
+      await c.query('SET LOCAL synchronous_commit = off; SET LOCAL jit = off');
       await c.query(
-        `DELETE FROM notices n USING (
-           SELECT x.user_id, x.id FROM unnest($1::text[]) AS u(uid)
-           CROSS JOIN LATERAL (SELECT user_id, id FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2) x
-         ) old
-         WHERE n.user_id = old.user_id AND n.id = old.id`,
+        `DELETE FROM notices WHERE ctid = ANY(ARRAY(
+           SELECT x.ctid FROM unnest($1::text[]) AS u(uid)
+           CROSS JOIN LATERAL (SELECT ctid FROM notices WHERE user_id = u.uid ORDER BY at DESC, id DESC OFFSET $2) x
+         ))`,
         [ids, keep],
       );
     });

@@ -26,8 +26,8 @@ export interface ClipIndexSource {
   } | null>;
 }
 
-/** Published clips indexed at start at most (those published before the index, or whose indexing failed). */
-export const CLIPS_CATCH_UP_MAX = 10_000;
+/** Published clips read per page by the start's catch-up (it pages through all of them; memory stays one page). */
+export const CLIPS_CATCH_UP_PAGE = 1_000;
 
 /**
  * Search (人找货) over shop products, creators, rooms and published clips, and the index's upkeep. Ranking: live now
@@ -245,33 +245,61 @@ export class SearchService {
         await this.store.removeClip(clipId);
         return;
       }
-      const creator = await this.store.creator(clip.creatorId);
       const first = clip.products[0];
+      // The creator's name and shop products' titles are read by the store in its transaction (renames race safely).
       await this.store.putClip({
         clipId: clip.id,
         roomId: clip.roomId,
         creatorId: clip.creatorId,
-        creatorName: creator?.name ?? '',
         title: clip.title,
         productId: first?.id ?? null,
         image: first?.imageUrl ?? null,
         published: true,
-        productTitles: clip.products.map((p) => p.title),
+        products: clip.products.map((p) => ({ id: p.id, title: p.title })),
       });
     } catch (err) {
       this.log.warn({ err: (err as Error).message, clipId }, 'indexing a clip failed');
     }
   }
 
-  /** Indexes published clips missing from the index (at start; bounded by CLIPS_CATCH_UP_MAX). */
+  /**
+   * A room's own product (server/catalog, in Redis: no transaction to share) was edited: the clips naming it are indexed
+   * again from the clips domain, page by page. Failures are logged per clip; the clip then keeps its old title until
+   * its next change.
+   */
+  async roomProductChanged(productId: string): Promise<void> {
+    if (!this.clips) return;
+    let after = '';
+    for (;;) {
+      const ids = await this.store.clipIdsOfProduct(productId, after, 500).catch((err: Error) => {
+        this.log.warn({ err: err.message, productId }, 're-indexing the clips of a product failed');
+        return [] as string[];
+      });
+      for (const id of ids) await this.clipChanged(id);
+      if (ids.length < 500 || this.closed) return;
+      after = ids[ids.length - 1]!;
+    }
+  }
+
+  /**
+   * Indexes published clips missing from the index (at start), page by page (CLIPS_CATCH_UP_PAGE) in id order, until
+   * none is left or the node closes. Returns how many were found missing.
+   */
   async catchUpClips(): Promise<number> {
     if (!this.clips) return 0;
-    const ids = await this.store.unindexedClips(CLIPS_CATCH_UP_MAX);
-    for (const id of ids) {
-      if (this.closed) break;
-      await this.clipChanged(id);
+    let found = 0;
+    let after = '';
+    while (!this.closed) {
+      const ids = await this.store.unindexedClips(CLIPS_CATCH_UP_PAGE, after);
+      found += ids.length;
+      for (const id of ids) {
+        if (this.closed) break;
+        await this.clipChanged(id);
+      }
+      if (ids.length < CLIPS_CATCH_UP_PAGE) break;
+      after = ids[ids.length - 1]!;
     }
-    return ids.length;
+    return found;
   }
 
   async roomEnded(roomId: string): Promise<void> {

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { Room } from '@hawker/protocol';
 import type { RankCursor } from './cursor.ts';
+import { inTransaction } from '../ledger/tx.ts';
 import { docTerms, type QueryTerms } from './terms.ts';
 
 /** A pool or a client inside a transaction. */
@@ -86,6 +87,12 @@ function toDoc(r: Record<string, unknown>): ProductDoc {
 export class SearchStore {
   constructor(readonly db: Db) {}
 
+  /** Runs `fn` in one transaction when the store has a pool (a bare query function, as the benchmark's, runs it as is). */
+  private tx<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+    const pool = this.db as Partial<pg.Pool>;
+    return typeof pool.connect === 'function' ? inTransaction(pool as pg.Pool, fn) : fn(this.db);
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Index writes
 
@@ -163,9 +170,13 @@ export class SearchStore {
 
   /** Adds the words of these Latin texts to the vocabulary (typo expansion). */
   async addWords(latin: readonly string[]): Promise<void> {
+    await this.addWordsWith(this.db, latin);
+  }
+
+  private async addWordsWith(db: Db, latin: readonly string[]): Promise<void> {
     const words = [...new Set(latin.flatMap((l) => l.split(' ')).filter((w) => w.length > 0 && w.length <= 64))];
     if (!words.length) return;
-    await this.db.query(`INSERT INTO search_words (word) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`, [words]);
+    await db.query(`INSERT INTO search_words (word) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`, [words]);
   }
 
   /** Product ids of a shop (to re-index them when the shop's name changes). */
@@ -179,16 +190,25 @@ export class SearchStore {
     await this.db.query(`UPDATE search_products SET in_stock = $2 WHERE product_id = $1 AND in_stock <> $2`, [productId, inStock]);
   }
 
-  /** Indexes (or renames) a creator as their newest room names them. */
+  /**
+   * Indexes (or renames) a creator as their newest room names them. A new name reaches their clips' docs in the same
+   * transaction (the creator row stays locked meanwhile, so a clip indexed at the same time waits and reads the new one).
+   */
   async upsertCreator(c: CreatorDoc): Promise<void> {
     const t = docTerms(c.name);
     await this.addWords([t.latin]);
-    await this.db.query(
-      `INSERT INTO search_creators (creator_id, name, agency_id, plain, terms, latin) VALUES ($1, $2, $3, $4, $5::text[], $6)
-       ON CONFLICT (creator_id) DO UPDATE SET name = EXCLUDED.name, agency_id = EXCLUDED.agency_id, plain = EXCLUDED.plain,
-         terms = EXCLUDED.terms, latin = EXCLUDED.latin, indexed_at = clock_timestamp()`,
-      [c.creatorId, c.name, c.agencyId, t.plain, t.terms, t.latin],
-    );
+    await this.tx(async (db) => {
+      await db.query(
+        `INSERT INTO search_creators (creator_id, name, agency_id, plain, terms, latin) VALUES ($1, $2, $3, $4, $5::text[], $6)
+         ON CONFLICT (creator_id) DO UPDATE SET name = EXCLUDED.name, agency_id = EXCLUDED.agency_id, plain = EXCLUDED.plain,
+           terms = EXCLUDED.terms, latin = EXCLUDED.latin, indexed_at = clock_timestamp()`,
+        [c.creatorId, c.name, c.agencyId, t.plain, t.terms, t.latin],
+      );
+      await rewriteClipDocs(db, `d.creator_id = $1 AND d.creator_name <> $2`, [c.creatorId, c.name], (doc) => ({
+        ...doc,
+        creatorName: c.name,
+      }));
+    });
   }
 
   async creator(creatorId: string): Promise<CreatorDoc | null> {
@@ -227,37 +247,86 @@ export class SearchStore {
     await this.db.query(`DELETE FROM search_rooms WHERE room_id = $1`, [roomId]);
   }
 
-  /** Indexes a published clip (title, attached products' titles, creator name); a clip not published leaves. */
-  async putClip(c: ClipDoc & { published: boolean; productTitles: readonly string[] }): Promise<void> {
+  /**
+   * Indexes a published clip (title, attached products' titles, creator name); a clip not published leaves. In one
+   * transaction that reads the creator's name and the shop products' titles under a share lock, so a rename committing
+   * meanwhile either waits for this write (and then rewrites it) or is read by it: the doc never keeps an old name.
+   * `products` are the attached products as the room sells them (a room's own product is only known to the caller).
+   */
+  async putClip(
+    c: Omit<ClipDoc, 'creatorName'> & { published: boolean; products: readonly { id: string; title: string }[] },
+  ): Promise<void> {
     if (!c.published) {
       await this.removeClip(c.clipId);
       return;
     }
-    const t = docTerms(c.title, ...c.productTitles, c.creatorName);
-    await this.addWords([t.latin]);
-    // Only while the clip exists and is published (a delete racing this write wins: no row is left behind).
-    await this.db.query(
-      `INSERT INTO search_clips (clip_id, room_id, creator_id, creator_name, title, product_id, image, plain, terms, latin, published_at)
-       SELECT c.id, c.room_id, c.creator_id, $2, c.title, $3, $4, $5, $6::text[], $7, c.published_at
-       FROM clips c WHERE c.id = $1 AND c.published_at IS NOT NULL
-       ON CONFLICT (clip_id) DO UPDATE SET creator_name = EXCLUDED.creator_name, title = EXCLUDED.title,
-         product_id = EXCLUDED.product_id, image = EXCLUDED.image, plain = EXCLUDED.plain, terms = EXCLUDED.terms,
-         latin = EXCLUDED.latin, published_at = EXCLUDED.published_at, indexed_at = clock_timestamp()`,
-      [c.clipId, c.creatorName, c.productId, c.image, t.plain, t.terms, t.latin],
+    await this.tx(async (db) => {
+      const { rows: who } = await db.query<{ name: string }>(`SELECT name FROM search_creators WHERE creator_id = $1 FOR SHARE`, [
+        c.creatorId,
+      ]);
+      const ids = c.products.map((p) => p.id);
+      const shop = await shopTitles(db, ids, 'FOR SHARE');
+      const titles = c.products.map((p) => shop.get(p.id) ?? p.title);
+      const creatorName = who[0]?.name ?? '';
+      const { rows: clip } = await db.query<{ title: string }>(`SELECT title FROM clips WHERE id = $1 AND published_at IS NOT NULL`, [
+        c.clipId,
+      ]);
+      if (!clip[0]) return;
+      const doc = clipTerms({ title: clip[0].title, creatorName, productTitles: titles });
+      await this.addWordsWith(db, [doc.latin]);
+      // Only while the clip exists and is published (a delete racing this write wins: no row is left behind).
+      await db.query(
+        `INSERT INTO search_clips (clip_id, room_id, creator_id, creator_name, title, product_id, image, plain, terms, latin,
+                                   published_at, product_ids, product_titles)
+         SELECT c.id, c.room_id, c.creator_id, $2, c.title, $3, $4, $5, $6::text[], $7, c.published_at, $8::text[], $9::text[]
+         FROM clips c WHERE c.id = $1 AND c.published_at IS NOT NULL
+         ON CONFLICT (clip_id) DO UPDATE SET creator_name = EXCLUDED.creator_name, title = EXCLUDED.title,
+           product_id = EXCLUDED.product_id, image = EXCLUDED.image, plain = EXCLUDED.plain, terms = EXCLUDED.terms,
+           latin = EXCLUDED.latin, published_at = EXCLUDED.published_at, product_ids = EXCLUDED.product_ids,
+           product_titles = EXCLUDED.product_titles, indexed_at = clock_timestamp()`,
+        [c.clipId, creatorName, c.productId, c.image, doc.plain, doc.terms, doc.latin, ids, titles],
+      );
+    });
+  }
+
+  /**
+   * Shop products were edited, archived, put back on sale or deleted: the clip docs naming them take their titles as
+   * `db` (the shops' transaction, before it commits) reads them, an archived or deleted one counting for nothing, as
+   * product search treats them. Called by server/shops inside its transaction, so the rename and the docs commit together.
+   */
+  async shopProductsChanged(db: Db, productIds: readonly string[]): Promise<void> {
+    if (!productIds.length) return;
+    const shop = await shopTitles(db, productIds, '');
+    const changed = new Set(productIds);
+    await rewriteClipDocs(db, `d.product_ids && $1::text[]`, [productIds], (doc) => ({
+      ...doc,
+      productTitles: doc.productIds.map((id, i) => (changed.has(id) ? (shop.get(id) ?? '') : (doc.productTitles[i] ?? ''))),
+    }));
+  }
+
+  /** Ids of indexed clips naming a product, after `after` by id (a page of `limit`; the GIN index of migration 0022). */
+  async clipIdsOfProduct(productId: string, after: string, limit: number): Promise<string[]> {
+    const { rows } = await this.db.query<{ clip_id: string }>(
+      `SELECT clip_id FROM search_clips WHERE product_ids @> ARRAY[$1::text] AND clip_id > $2 ORDER BY clip_id LIMIT $3`,
+      [productId, after, limit],
     );
+    return rows.map((r) => r.clip_id);
   }
 
   async removeClip(clipId: string): Promise<void> {
     await this.db.query(`DELETE FROM search_clips WHERE clip_id = $1`, [clipId]);
   }
 
-  /** Published clips not in the index yet (published before it existed, or whose indexing failed), oldest first. */
-  async unindexedClips(limit: number): Promise<string[]> {
+  /**
+   * A page of published clips not in the index yet (published before it existed, before migration 0022 emptied it, or
+   * whose indexing failed), by id after `after` (so a clip that keeps failing is passed, not returned forever).
+   */
+  async unindexedClips(limit: number, after = ''): Promise<string[]> {
     const { rows } = await this.db.query<{ id: string }>(
-      `SELECT c.id FROM clips c WHERE c.published_at IS NOT NULL
+      `SELECT c.id FROM clips c WHERE c.published_at IS NOT NULL AND c.id > $2
          AND NOT EXISTS (SELECT 1 FROM search_clips s WHERE s.clip_id = c.id)
-       ORDER BY c.published_at, c.id LIMIT $1`,
-      [limit],
+       ORDER BY c.id LIMIT $1`,
+      [limit, after],
     );
     return rows.map((r) => r.id);
   }
@@ -539,4 +608,79 @@ function match(q: ExpandedQuery, arg: (v: unknown) => string): string[] {
 function score(q: ExpandedQuery, arg: (v: unknown) => string): string {
   const exact = q.words.map((w) => ` + 100 * (d.terms @> ARRAY[${arg(w)}::text])::int`).join('');
   return `(CASE WHEN strpos(d.plain, ${arg(q.plain)}) > 0 THEN 1000 ELSE 0 END${exact})`;
+}
+
+/** A clip's doc as its parts make it: its title, its products' titles (a '' counts for nothing), its creator's name. */
+function clipTerms(p: { title: string; creatorName: string; productTitles: readonly string[] }) {
+  return docTerms(p.title, ...p.productTitles.filter((x) => x !== ''), p.creatorName);
+}
+
+/** Clip docs rewritten per transaction page (keyset by clip id), so a product in many clips is bounded in memory. */
+const CLIP_REWRITE_PAGE = 500;
+
+interface ClipParts {
+  clipId: string;
+  title: string;
+  creatorName: string;
+  productIds: string[];
+  productTitles: string[];
+}
+
+/**
+ * Rewrites the clip docs matching `where` (over `d`, with `args` from $1) with the parts `next` gives them, terms made
+ * again from the parts. The rows are locked (FOR UPDATE) page by page in the caller's transaction.
+ */
+async function rewriteClipDocs(db: Db, where: string, args: unknown[], next: (doc: ClipParts) => ClipParts): Promise<void> {
+  let after = '';
+  for (;;) {
+    const { rows } = await db.query(
+      `SELECT d.clip_id, d.title, d.creator_name, d.product_ids, d.product_titles FROM search_clips d
+       WHERE ${where} AND d.clip_id > $${args.length + 1}
+       ORDER BY d.clip_id LIMIT ${CLIP_REWRITE_PAGE} FOR UPDATE`,
+      [...args, after],
+    );
+    if (!rows.length) return;
+    const docs = rows.map((r) => {
+      const parts = next({
+        clipId: r.clip_id,
+        title: r.title,
+        creatorName: r.creator_name,
+        productIds: r.product_ids,
+        productTitles: r.product_titles,
+      });
+      const t = clipTerms(parts);
+      return {
+        clip_id: parts.clipId,
+        creator_name: parts.creatorName,
+        product_titles: parts.productTitles,
+        plain: t.plain,
+        terms: t.terms,
+        latin: t.latin,
+      };
+    });
+    const words = [...new Set(docs.flatMap((d) => d.latin.split(' ')).filter((w) => w.length > 0 && w.length <= 64))];
+    if (words.length) {
+      await db.query(`INSERT INTO search_words (word) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT DO NOTHING`, [words]);
+    }
+    await db.query(
+      `UPDATE search_clips d SET creator_name = x.creator_name,
+         product_titles = ARRAY(SELECT jsonb_array_elements_text(x.product_titles)), plain = x.plain,
+         terms = ARRAY(SELECT jsonb_array_elements_text(x.terms)), latin = x.latin, indexed_at = clock_timestamp()
+       FROM jsonb_to_recordset($1::jsonb) AS x(clip_id text, creator_name text, product_titles jsonb, plain text, terms jsonb, latin text)
+       WHERE d.clip_id = x.clip_id`,
+      [JSON.stringify(docs)],
+    );
+    if (rows.length < CLIP_REWRITE_PAGE) return;
+    after = rows[rows.length - 1].clip_id;
+  }
+}
+
+/** Titles of the shop products among `ids` that count for search (active), read with `lock`; others are not in the map. */
+async function shopTitles(db: Db, ids: readonly string[], lock: '' | 'FOR SHARE'): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const { rows } = await db.query<{ id: string; title: string; status: string }>(
+    `SELECT id, title, status FROM shop_products WHERE id = ANY($1::text[]) ORDER BY id ${lock}`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [r.id, r.status === 'active' ? r.title : '']));
 }

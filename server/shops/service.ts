@@ -56,8 +56,25 @@ export interface ShopChangeListener {
   pricesChanged?(productId: string, changes: readonly { skuId: string; price: number; previousPrice: number }[]): Promise<void>;
 }
 
+/**
+ * Told inside the transaction of a product edit, archive, unarchive or delete, before it commits (issue 19: the clip
+ * search docs naming the product are rewritten with it). A listener that throws rolls the change back, which the
+ * caller is answered as an error: the change and what must follow it commit together or not at all.
+ */
+export type ShopTxListener = (c: Db, productIds: readonly string[]) => Promise<void>;
+
 export class ShopService {
   private readonly listeners: ShopChangeListener[] = [];
+  private readonly txListeners: ShopTxListener[] = [];
+
+  /** Adds a listener run inside product changes' transactions (the node does it once, in server/domains.ts). */
+  inTransaction(listener: ShopTxListener): void {
+    this.txListeners.push(listener);
+  }
+
+  private async committing(c: Db, productIds: readonly string[]): Promise<void> {
+    for (const l of this.txListeners) await l(c, productIds);
+  }
 
   /** Adds a listener of committed product and shop changes (the node does it once, in server/domains.ts). */
   onChange(listener: ShopChangeListener): void {
@@ -382,6 +399,7 @@ export class ShopService {
           const was = existing.find((e) => e.id === s.row.id);
           if (s.edited && was && was.price !== s.row.price) prices.push({ skuId: s.row.id, price: s.row.price, previousPrice: was.price });
         }
+        await this.committing(c, [productId]);
         return this.mustGetProduct(c, productId);
       }),
     );
@@ -430,6 +448,7 @@ export class ShopService {
       );
       if (status === 'archived') await this.store.archiveProduct(c, productId);
       else await this.store.unarchiveProduct(c, productId);
+      await this.committing(c, [productId]);
       return this.mustGetProduct(c, productId);
     });
   }
@@ -454,6 +473,7 @@ export class ShopService {
         );
       }
       await this.store.deleteProduct(c, productId);
+      await this.committing(c, [productId]);
       return { productId, deleted: true };
     });
   }
