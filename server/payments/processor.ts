@@ -80,6 +80,19 @@ export class PaymentProcessor {
     return this.settle(order, charge, attemptId);
   }
 
+  /**
+   * Whether the Redis mirror already shows `charge`'s answer applied: the order paid by this very charge (failed, for a
+   * decline), with the charge's key, amount and currency. The mirror only ever holds a status the ledger committed
+   * first, so a yes needs no ledger read: the gateway's webhook, which usually arrives after the worker applied the
+   * same answer, then costs PostgreSQL nothing. A no (or Redis unreachable, or the copy gone) proves nothing: the
+   * caller reads the ledger.
+   */
+  async appliedInMirror(type: 'charge.succeeded' | 'charge.declined', charge: GatewayCharge): Promise<boolean> {
+    const rec = await this.store.record(charge.reference).catch(() => null);
+    if (!rec || charge.idempotencyKey !== chargeKey(rec) || charge.amount !== rec.amount || charge.currency !== rec.currency) return false;
+    return type === 'charge.succeeded' ? rec.status === 'paid' && rec.chargeId === charge.id : rec.status === 'failed';
+  }
+
   /** Applies a final gateway record to the order, in the ledger first, then the Redis mirror. */
   async settle(
     order: LedgerOrder,

@@ -13,9 +13,9 @@ import { useTeardown } from '../../harness/teardown.ts';
 const t = useTeardown();
 
 // Issue 20 P3: PostgreSQL round trips per paid order. The payment job once cost four (read the order, begin, finish
-// the attempt, mark paid); it costs two (begin, then mark paid with the attempt's outcome in the same statement). The
-// counts are exact, on a real ledger, Redis and sandbox gateway: a change that adds a round trip fails here.
-it('a paid order costs one ledger statement to record and two in its payment job; a replayed job one and changes nothing', async () => {
+// the attempt, mark paid) and the webhook one more (read the order); the job costs two (begin, then mark paid with the
+// attempt's outcome in the same statement) and the webhook none (the Redis mirror shows it applied). The counts are exact, on a real ledger, Redis and sandbox gateway: a change that adds a round trip fails here.
+it('a paid order costs one ledger statement to record, two in its payment job and none for its webhook; a replayed job one and changes nothing', async () => {
   // No payment worker in the node and no webhooks: this test's processor is the only thing moving its orders, so
   // every statement on its pool is the order path's.
   const { sandbox, node, redis } = await startCommerce(t, { env: { PAYMENT_WORKER: 'false' } });
@@ -75,6 +75,16 @@ it('a paid order costs one ledger statement to record and two in its payment job
   expect(sandbox.ledger().filter((c) => c.reference === paidId)).toHaveLength(1);
   expect((await db.query('SELECT count(*)::int AS n FROM payment_attempts WHERE order_id = $1', [paidId])).rows[0].n).toBe(1);
   expect((await ledger.events(paidId)).map((e) => e.status)).toEqual(['reserved', 'pending_payment', 'paid']);
+
+  // The gateway's webhook for that charge, arriving after the worker applied it: the Redis mirror answers, no statement.
+  const charge = sandbox.ledger().find((c) => c.reference === paidId)!;
+  statements.reset();
+  expect(await processor.appliedInMirror('charge.succeeded', charge)).toBe(true);
+  // A record that does not match the order proves nothing: the webhook then reads the ledger (and logs it).
+  expect(await processor.appliedInMirror('charge.succeeded', { ...charge, amount: charge.amount + 1 })).toBe(false);
+  expect(await processor.appliedInMirror('charge.succeeded', { ...charge, id: 'ch_other' })).toBe(false);
+  expect(await processor.appliedInMirror('charge.declined', charge)).toBe(false);
+  expect(statements.texts).toHaveLength(0);
 
   // A declined charge: two statements as well (begin; failed with the attempt's outcome), its unit back in stock.
   sandbox.update({ declineRate: 1 });
