@@ -473,8 +473,16 @@ export class LedgerOrders {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Marks orders' payment jobs as queued (the outbox relay's mark). Only reserved orders are marked: the relay lists no
+   * other, and an order whose job already began (the worker beat the mark) or that ended needs no second row version,
+   * index entries and WAL for a flag nothing reads again.
+   */
   async markQueued(ids: readonly string[]): Promise<void> {
-    if (ids.length) await this.pool.query(`UPDATE orders SET job_queued = true WHERE id = ANY($1::text[]) AND NOT job_queued`, [ids]);
+    if (ids.length)
+      await this.pool.query(`UPDATE orders SET job_queued = true WHERE id = ANY($1::text[]) AND status = 'reserved' AND NOT job_queued`, [
+        ids,
+      ]);
   }
 
   /** Open orders past their deadline: reserved ones to expire, paying ones whose job to re-check (at most every recheckMs). */

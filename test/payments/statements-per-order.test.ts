@@ -76,6 +76,12 @@ it('a paid order costs one ledger statement to record, two in its payment job an
   expect((await db.query('SELECT count(*)::int AS n FROM payment_attempts WHERE order_id = $1', [paidId])).rows[0].n).toBe(1);
   expect((await ledger.events(paidId)).map((e) => e.status)).toEqual(['reserved', 'pending_payment', 'paid']);
 
+  // The node's queued mark arriving after the job began (the worker beat it): one statement, no new row version.
+  const version = async () => (await db.query('SELECT xmin::text AS v FROM orders WHERE id = $1', [paidId])).rows[0].v as string;
+  const before = await version();
+  await ledger.markQueued([paidId]);
+  expect(await version()).toBe(before);
+
   // The gateway's webhook for that charge, arriving after the worker applied it: the Redis mirror answers, no statement.
   const charge = sandbox.ledger().find((c) => c.reference === paidId)!;
   statements.reset();
