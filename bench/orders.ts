@@ -295,7 +295,9 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
     // Read by the durable node only (the baseline's configuration schema drops variables it does not know).
     DATABASE_POOL_SIZE: String(DB_POOL),
   };
-  const node = await spawnNode(env, redis.url, 60_000, root);
+  // The durable node migrates a fresh schema on the run's own cluster (every migration fsynced) before it is ready: on
+  // a box shared with other work that took over a minute, so start-up gets three before the phase gives up.
+  const node = await spawnNode(env, redis.url, 180_000, root);
   onCleanup(() => node.kill());
   sandbox.update({ webhookUrl: `${node.url}/api/payments/webhook` });
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: BUYERS });

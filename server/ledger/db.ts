@@ -97,3 +97,44 @@ export async function durabilityProblems(pool: pg.Pool): Promise<string[]> {
   if (r.full_page_writes !== 'on') problems.push(`full_page_writes=${r.full_page_writes}`);
   return problems;
 }
+
+/** What {@link countStatements} saw: every statement sent through the pool since it started (or since `reset`). */
+export interface StatementCount {
+  /** Statements sent (each `pool.query` is one round trip to PostgreSQL). */
+  readonly count: number;
+  /** Their SQL text, first line trimmed, in the order sent (what a failing count prints). */
+  readonly texts: readonly string[];
+  reset(): void;
+  /** Puts the pool's own `query` back. */
+  stop(): void;
+}
+
+/**
+ * Counts the statements sent through `pool.query`, the way every ledger method talks to PostgreSQL (one call, one
+ * round trip). For tests and benchmarks that pin how many round trips a path costs (test/payments/statements-per-order),
+ * so a saving cannot silently regress. Statements of a checked-out client (`pool.connect`, transactions) are not
+ * counted: the order path uses none.
+ */
+export function countStatements(pool: pg.Pool): StatementCount {
+  const texts: string[] = [];
+  const original = pool.query;
+  const wrapped = function (this: pg.Pool, ...args: unknown[]) {
+    const q = args[0];
+    const text = typeof q === 'string' ? q : ((q as { text?: string } | undefined)?.text ?? '');
+    texts.push(text.replace(/\s+/g, ' ').trim().slice(0, 160));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  };
+  pool.query = wrapped as typeof pool.query;
+  return {
+    get count() {
+      return texts.length;
+    },
+    texts,
+    reset: () => {
+      texts.length = 0;
+    },
+    stop: () => {
+      pool.query = original;
+    },
+  };
+}

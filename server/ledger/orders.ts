@@ -68,6 +68,13 @@ export interface OrderLineSnapshot {
  */
 export type RecordOutcome = { kind: 'recorded'; order: LedgerOrder } | { kind: 'existing'; order: LedgerOrder };
 
+/** A gateway call's answer, recorded on its payment attempt in the statement of the status change it causes. */
+export interface FinishedAttempt {
+  id: number;
+  outcome: 'succeeded' | 'declined' | 'cancelled' | 'error';
+  detail?: string | null;
+}
+
 /** Who moved an order: a user id, or one of the system's actors. */
 export type Actor = string;
 
@@ -312,10 +319,16 @@ export class LedgerOrders {
     id: string,
     from: readonly OrderStatus[],
     to: OrderStatus,
-    o: TransitionOptions & { deadline?: 'before' | 'passed' },
+    o: TransitionOptions & { deadline?: 'before' | 'passed'; attempt?: FinishedAttempt },
   ): Promise<{ changed: boolean; order: LedgerOrder } | null> {
     const deadline =
       o.deadline === 'before' ? 'AND deadline > clock_timestamp()' : o.deadline === 'passed' ? 'AND deadline <= clock_timestamp()' : '';
+    // The gateway answer that caused this change, if any, is recorded on its attempt in the same statement (one round
+    // trip, and the attempt's outcome commits with the status it caused); it is recorded whether or not the order moved.
+    const attempt = o.attempt
+      ? `, fin AS (UPDATE payment_attempts SET finished_at = clock_timestamp(), outcome = $6, detail = left($7, 500)
+                   WHERE id = $8::bigint AND order_id = $1)`
+      : '';
     const { rows } = await this.pool.query(
       `WITH upd AS (
          UPDATE orders SET status = $2, updated_at = clock_timestamp(), failure_reason = COALESCE($4, failure_reason),
@@ -323,11 +336,11 @@ export class LedgerOrders {
          WHERE id = $1 AND status = ANY($3::text[]) ${deadline}
          RETURNING ${ORDER_COLUMNS}
        ),
-       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, $4, $5 FROM upd)
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, $4, $5 FROM upd)${attempt}
        SELECT ${ORDER_COLUMNS}, true AS changed FROM upd
        UNION ALL
        SELECT ${ORDER_COLUMNS}, false AS changed FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
-      [id, to, from, o.reason ?? null, o.actor],
+      [id, to, from, o.reason ?? null, o.actor, ...(o.attempt ? [o.attempt.outcome, o.attempt.detail ?? null, o.attempt.id] : [])],
     );
     const row = rows[0];
     if (!row) return null;
@@ -397,6 +410,8 @@ export class LedgerOrders {
     orderId: string,
     charge: ChargeRecord,
     source: 'worker' | 'webhook' | 'reconciliation',
+    /** The charge attempt this answer finishes (recorded `succeeded` in the same statement), if the caller made one. */
+    attemptId: number | null = null,
   ): Promise<{ changed: boolean; order: LedgerOrder; disposition: 'payment' | 'orphan' | 'duplicate' } | null> {
     const { rows } = await this.pool.query(
       `WITH cur AS (SELECT status, charge_id FROM orders WHERE id = $1),
@@ -416,11 +431,25 @@ export class LedgerOrders {
          SELECT $2, $3, CASE WHEN EXISTS (SELECT 1 FROM cur) THEN $1 END, $4, $5, $6, d, $7, $8 FROM disp
          ON CONFLICT DO NOTHING
        ),
-       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, 'charge ' || $2, 'system:' || $8 FROM upd)
+       ev AS (INSERT INTO order_events (order_id, status, reason, actor) SELECT id, status, 'charge ' || $2, 'system:' || $8 FROM upd),
+       -- The attempt's outcome commits with the payment it caused (it used to be a statement of its own, before this
+       -- one: a round trip and a commit per paid order). A null attempt id matches nothing.
+       fin AS (UPDATE payment_attempts SET finished_at = clock_timestamp(), outcome = 'succeeded', detail = left($2, 500)
+               WHERE id = $9::bigint AND order_id = $1)
        SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT d FROM disp) AS disposition FROM upd
        UNION ALL
        SELECT ${ORDER_COLUMNS}, false AS changed, (SELECT d FROM disp) FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
-      [orderId, charge.id, charge.idempotencyKey, charge.reference, charge.amount, charge.currency, new Date(charge.createdAt), source],
+      [
+        orderId,
+        charge.id,
+        charge.idempotencyKey,
+        charge.reference,
+        charge.amount,
+        charge.currency,
+        new Date(charge.createdAt),
+        source,
+        attemptId,
+      ],
     );
     const row = rows[0];
     if (!row) return null;
@@ -444,8 +473,16 @@ export class LedgerOrders {
     return rows.map((r) => r.id);
   }
 
+  /**
+   * Marks orders' payment jobs as queued (the outbox relay's mark). Only reserved orders are marked: the relay lists no
+   * other, and an order whose job already began (the worker beat the mark) or that ended needs no second row version,
+   * index entries and WAL for a flag nothing reads again.
+   */
   async markQueued(ids: readonly string[]): Promise<void> {
-    if (ids.length) await this.pool.query(`UPDATE orders SET job_queued = true WHERE id = ANY($1::text[]) AND NOT job_queued`, [ids]);
+    if (ids.length)
+      await this.pool.query(`UPDATE orders SET job_queued = true WHERE id = ANY($1::text[]) AND status = 'reserved' AND NOT job_queued`, [
+        ids,
+      ]);
   }
 
   /** Open orders past their deadline: reserved ones to expire, paying ones whose job to re-check (at most every recheckMs). */

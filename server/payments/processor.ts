@@ -42,28 +42,26 @@ export class PaymentProcessor {
    * ledger is unreachable; on the last attempt it settles the order instead. Resolves with the order's final status.
    */
   async process(orderId: string, lastAttempt: boolean): Promise<OrderStatus | 'missing'> {
-    let order = await this.ledger.get(orderId);
-    if (!order) {
+    // `begin` first, without reading the order: it is conditional (only a reserved order within its deadline starts,
+    // with its attempt) and returns the row as it stands whatever it did, so the read it replaced is one round trip
+    // saved per order. For an order already paying or settled it changes nothing (and writes nothing).
+    const begun = await this.ledger.begin(orderId, chargeKey({ id: orderId }));
+    if (!begun) {
       this.log.error({ orderId }, 'payment job for an order the ledger does not have');
       return 'missing';
     }
-    if (TERMINAL_ORDER_STATUSES.includes(order.status)) {
-      await this.store.mirror(order); // a process may have died between the ledger and the mirror
-      return order.status;
-    }
+    const order = begun.order;
+    // Mirror whatever stands: a process may have died between the ledger and the mirror.
+    await this.store.mirror(order);
+    if (TERMINAL_ORDER_STATUSES.includes(order.status)) return order.status;
     let attemptId: number;
-    if (order.status === 'reserved') {
-      const begun = await this.ledger.begin(order.id, chargeKey(order));
-      if (!begun) return 'missing';
-      order = begun.order;
-      await this.store.mirror(order);
-      if (order.status !== 'pending_payment') return order.status;
-      attemptId = begun.attemptId ?? (await this.ledger.startAttempt(order.id, 'charge', chargeKey(order)));
-    } else {
-      await this.store.mirror(order);
+    if (begun.changed && begun.attemptId !== null) attemptId = begun.attemptId;
+    else if (order.status === 'pending_payment') {
+      // Started before (an earlier run of this job, or a racing one): a new attempt under the same key.
       if (Date.now() >= order.deadline) return this.stop(order, 'expired', 'payment window elapsed');
       attemptId = await this.ledger.startAttempt(order.id, 'charge', chargeKey(order));
-    }
+    } else return order.status; // still reserved: a racing change begin could not see; a later run decides
+
     let charge: GatewayCharge;
     try {
       charge = await this.gateway.charge({
@@ -82,6 +80,19 @@ export class PaymentProcessor {
     return this.settle(order, charge, attemptId);
   }
 
+  /**
+   * Whether the Redis mirror already shows `charge`'s answer applied: the order paid by this very charge (failed, for a
+   * decline), with the charge's key, amount and currency. The mirror only ever holds a status the ledger committed
+   * first, so a yes needs no ledger read: the gateway's webhook, which usually arrives after the worker applied the
+   * same answer, then costs PostgreSQL nothing. A no (or Redis unreachable, or the copy gone) proves nothing: the
+   * caller reads the ledger.
+   */
+  async appliedInMirror(type: 'charge.succeeded' | 'charge.declined', charge: GatewayCharge): Promise<boolean> {
+    const rec = await this.store.record(charge.reference).catch(() => null);
+    if (!rec || charge.idempotencyKey !== chargeKey(rec) || charge.amount !== rec.amount || charge.currency !== rec.currency) return false;
+    return type === 'charge.succeeded' ? rec.status === 'paid' && rec.chargeId === charge.id : rec.status === 'failed';
+  }
+
   /** Applies a final gateway record to the order, in the ledger first, then the Redis mirror. */
   async settle(
     order: LedgerOrder,
@@ -93,10 +104,11 @@ export class PaymentProcessor {
       // Cannot happen with the order's own key; if it does, a human must look: leave the order pending, fail the job.
       throw new Error(`gateway record for ${order.id} is ${charge.amount} ${charge.currency}, order is ${order.amount} ${order.currency}`);
     }
-    if (attemptId !== null) await this.ledger.finishAttempt(attemptId, charge.status, charge.declineCode ?? charge.id);
+    // The attempt's outcome is recorded by the same statement as the status change it causes (one round trip).
+    const attempt = attemptId === null ? undefined : { id: attemptId, outcome: charge.status, detail: charge.declineCode ?? charge.id };
     let res: { order: LedgerOrder } | null;
     if (charge.status === 'succeeded') {
-      const paid = await this.ledger.markPaid(order.id, charge, source);
+      const paid = await this.ledger.markPaid(order.id, charge, source, attemptId);
       if (paid && paid.disposition !== 'payment') {
         this.log.error(
           { orderId: order.id, chargeId: charge.id, status: paid.order.status, disposition: paid.disposition },
@@ -108,11 +120,16 @@ export class PaymentProcessor {
       res = await this.ledger.transition(order.id, ['reserved', 'pending_payment'], 'failed', {
         reason: charge.declineCode ?? 'declined',
         actor: `system:${source}`,
+        attempt,
       });
     } else {
       // Someone (an earlier run of this job) cancelled the key: no charge exists and none can happen.
       const to = Date.now() >= order.deadline ? 'expired' : 'failed';
-      res = await this.ledger.transition(order.id, ['pending_payment'], to, { reason: 'payment cancelled', actor: `system:${source}` });
+      res = await this.ledger.transition(order.id, ['pending_payment'], to, {
+        reason: 'payment cancelled',
+        actor: `system:${source}`,
+        attempt,
+      });
     }
     if (!res) return 'failed';
     await this.store.mirror(res.order);
@@ -134,8 +151,11 @@ export class PaymentProcessor {
       throw err;
     }
     if (record.status === 'succeeded' || record.status === 'declined') return this.settle(order, record, attemptId);
-    await this.ledger.finishAttempt(attemptId, 'cancelled');
-    const res = await this.ledger.transition(order.id, ['pending_payment'], outcome, { reason, actor: 'system:payments' });
+    const res = await this.ledger.transition(order.id, ['pending_payment'], outcome, {
+      reason,
+      actor: 'system:payments',
+      attempt: { id: attemptId, outcome: 'cancelled' },
+    });
     if (!res) return outcome;
     await this.store.mirror(res.order);
     return res.order.status;
