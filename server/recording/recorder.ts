@@ -9,6 +9,7 @@ import {
   ffmpegArgs,
   freeUdpPort,
   parsePlaylist,
+  type PlaylistSegment,
   SEGMENT_S,
   sdpFor,
   spawnFfmpeg,
@@ -33,6 +34,15 @@ const HEARTBEAT_TICKS = 10;
 export interface RecorderEvents {
   /** The recording ended: `ready`, or `failed` with why (storage, disk bound, ffmpeg). */
   ended: [status: 'ready' | 'failed', reason: string | undefined];
+}
+
+/** Seams for tests (nothing sets them in production). */
+export interface RecorderHooks {
+  /**
+   * Holds each part's media until it resolves, after ffmpeg listens and after the recording counts as started: what
+   * a loaded machine does when ffmpeg's first frame lands seconds after the recorder started.
+   */
+  holdMedia?: () => Promise<void>;
 }
 
 /** What a recording records from: the room's origin router and the creator's producers on it. */
@@ -62,6 +72,7 @@ class Part {
   constructor(
     readonly source: RecorderSource,
     private readonly log: Logger,
+    private readonly hooks: RecorderHooks = {},
   ) {}
 
   /** Consumes, starts ffmpeg, waits until it listens, then resumes the consumers (so the first packets are not lost). */
@@ -109,6 +120,15 @@ class Part {
       if (Date.now() > deadline) throw new Error('ffmpeg did not open its RTP ports in time');
       await new Promise((r) => setTimeout(r, 25));
     }
+    const hold = this.hooks.holdMedia;
+    if (!hold) return this.flow();
+    void hold()
+      .then(() => (this.closing ? undefined : this.flow()))
+      .catch((err: Error) => this.log.warn({ err }, 'held recording media did not start'));
+  }
+
+  /** Lets the media flow to ffmpeg (the consumers resume) and keeps asking the creator for keyframes. */
+  private async flow(): Promise<void> {
     for (const c of this.consumers) await c.resume();
     // Segments start on keyframes: libx264 forces one every SEGMENT_S, and asking the creator's encoder for one at the
     // same interval keeps the decoder's input clean (the router coalesces these with viewers' requests).
@@ -168,6 +188,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private partClosed: Promise<void> = Promise.resolve();
   private ending: Promise<void> | undefined;
   private failure: string | undefined;
+  /** Whether the media's first frame has been placed (store.mediaStarted), or given up on: done once per recording. */
+  private mediaStartPlaced = false;
   /**
    * How the latest part records the creator's video (docs/replay.md, "The codec route"): `copy` (H.264 remuxed, ffmpeg
    * `-c:v copy`) or `transcode` (libx264); undefined before the first part started.
@@ -186,6 +208,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     private readonly log: Logger,
     /** Why storing `adding` more bytes is refused (the agency's media quota), or null; asked before each sync's writes. */
     private readonly quota?: (adding: number) => Promise<string | null>,
+    private readonly hooks: RecorderHooks = {},
   ) {
     super();
   }
@@ -208,7 +231,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   async record(source: RecorderSource): Promise<void> {
     if (this.ended || this.part) return;
     await fsp.mkdir(this.workDir, { recursive: true });
-    const part = new Part(source, this.log);
+    const part = new Part(source, this.log, this.hooks);
     this.part = part;
     const append = this.parts > 0;
     this.parts += 1;
@@ -316,6 +339,32 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return this.syncing;
   }
 
+  /**
+   * The first segments landed: when did the media's first frame happen? ffmpeg closes a segment (its file's mtime) at
+   * its end, so `mtime - (durations up to its end)` is the first frame's wall-clock time, late only by how far ffmpeg
+   * lags behind the live; the smallest such value of these segments is the best bound. The timeline's offsets then
+   * count from it (store.mediaStarted), so markers land on the media even when ffmpeg's first frame came seconds
+   * after the recorder started. Only for the first part: a later part's media follows a gap. Before the playlist
+   * naming these segments is stored, so whoever sees them sees the offsets they go with; a failure keeps the old base.
+   */
+  private async placeMediaStart(fresh: readonly PlaylistSegment[]): Promise<void> {
+    this.mediaStartPlaced = true;
+    if (this.parts !== 1) return;
+    try {
+      let endS = 0;
+      let start = Number.POSITIVE_INFINITY;
+      for (const s of fresh) {
+        endS += s.durationS;
+        const { mtimeMs } = await fsp.stat(path.join(this.workDir, s.name));
+        start = Math.min(start, mtimeMs - endS * 1000);
+      }
+      const shift = await this.store.mediaStarted(this.id, start);
+      this.log.info({ recordingId: this.id, shiftMs: shift }, 'recording timeline counts from the first frame');
+    } catch (err) {
+      this.log.warn({ err, recordingId: this.id }, "the media's first frame was not placed; offsets count from the recorder's start");
+    }
+  }
+
   private async syncOnce(final: boolean): Promise<void> {
     if (this.failure || (this.ending && !final)) return;
     const text = await fsp.readFile(path.join(this.workDir, 'index.m3u8'), 'utf8').catch(() => null);
@@ -340,6 +389,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           return;
         }
       }
+      if (!this.mediaStartPlaced && this.uploaded.size === 0 && fresh.length > 0) await this.placeMediaStart(fresh);
       for (const s of fresh) {
         const data = await fsp.readFile(path.join(this.workDir, s.name));
         if (this.bytes + data.length > this.maxBytes) {
