@@ -28,6 +28,10 @@ const FFMPEG_STOP_MS = 5_000;
 const FFMPEG_SECOND_SIGINT_MS = 2_500;
 /** Safety net under fs.watch (which can miss a rename on some filesystems): the work directory is synced this often. */
 const SYNC_EVERY_MS = 1_000;
+/** The first segments whose end times bound the media's first frame (see Recorder.placeMediaStart), seconds of media. */
+const PLACE_WITHIN_S = 20;
+/** A better bound on the first frame moves the timeline only when it is at least this much earlier, ms. */
+const PLACE_STEP_MS = 50;
 /** Sync ticks between heartbeats (`recordings.updated_at`); RecordingService sweeps rows silent for much longer. */
 const HEARTBEAT_TICKS = 10;
 
@@ -188,8 +192,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private partClosed: Promise<void> = Promise.resolve();
   private ending: Promise<void> | undefined;
   private failure: string | undefined;
-  /** Whether the media's first frame has been placed (store.mediaStarted), or given up on: done once per recording. */
-  private mediaStartPlaced = false;
+  /** The media's first frame as placed so far (store.mediaStarted), wall-clock ms; it only ever moves earlier. */
+  private mediaStart: number | undefined;
   /**
    * How the latest part records the creator's video (docs/replay.md, "The codec route"): `copy` (H.264 remuxed, ffmpeg
    * `-c:v copy`) or `transcode` (libx264); undefined before the first part started.
@@ -340,28 +344,35 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   }
 
   /**
-   * The first segments landed: when did the media's first frame happen? ffmpeg closes a segment (its file's mtime) at
-   * its end, so `mtime - (durations up to its end)` is the first frame's wall-clock time, late only by how far ffmpeg
-   * lags behind the live; the smallest such value of these segments is the best bound. The timeline's offsets then
-   * count from it (store.mediaStarted), so markers land on the media even when ffmpeg's first frame came seconds
-   * after the recorder started. Only for the first part: a later part's media follows a gap. Before the playlist
-   * naming these segments is stored, so whoever sees them sees the offsets they go with; a failure keeps the old base.
+   * When did the media's first frame happen? ffmpeg closes a segment (its file's mtime) at its end, so `mtime - (the
+   * durations up to its end)` is the first frame's wall-clock time, late only by how far ffmpeg lagged behind the live
+   * when it closed that segment. ffmpeg lags most while it starts (probing, encoder set-up) and then catches up, so
+   * every segment of the first PLACE_WITHIN_S gives a bound and the smallest so far is kept: the base moves earlier
+   * (never later) as better bounds come. The timeline's offsets count from it (store.mediaStarted), so markers land
+   * on the media even when ffmpeg's first frame came seconds after the recorder started. Only for the first part (a
+   * later part's media follows a gap). Runs before the playlist naming these segments is stored, so whoever sees them
+   * sees the offsets they go with; a failure keeps the base as it was.
    */
-  private async placeMediaStart(fresh: readonly PlaylistSegment[]): Promise<void> {
-    this.mediaStartPlaced = true;
-    if (this.parts !== 1) return;
+  private async placeMediaStart(segments: readonly PlaylistSegment[], fresh: readonly PlaylistSegment[]): Promise<void> {
+    const isFresh = new Set(fresh.map((s) => s.name));
+    let endS = 0;
+    let best = Number.POSITIVE_INFINITY;
+    for (const s of segments) {
+      const startS = endS;
+      endS += s.durationS;
+      if (startS >= PLACE_WITHIN_S) break;
+      if (!isFresh.has(s.name)) continue;
+      const stat = await fsp.stat(path.join(this.workDir, s.name)).catch(() => null);
+      if (stat) best = Math.min(best, stat.mtimeMs - endS * 1000);
+    }
+    // A bound less than PLACE_STEP_MS better is not worth rewriting the timeline for.
+    if (!Number.isFinite(best) || (this.mediaStart !== undefined && best > this.mediaStart - PLACE_STEP_MS)) return;
     try {
-      let endS = 0;
-      let start = Number.POSITIVE_INFINITY;
-      for (const s of fresh) {
-        endS += s.durationS;
-        const { mtimeMs } = await fsp.stat(path.join(this.workDir, s.name));
-        start = Math.min(start, mtimeMs - endS * 1000);
-      }
-      const shift = await this.store.mediaStarted(this.id, start);
+      const shift = await this.store.mediaStarted(this.id, best);
+      this.mediaStart = best;
       this.log.info({ recordingId: this.id, shiftMs: shift }, 'recording timeline counts from the first frame');
     } catch (err) {
-      this.log.warn({ err, recordingId: this.id }, "the media's first frame was not placed; offsets count from the recorder's start");
+      this.log.warn({ err, recordingId: this.id }, "the media's first frame was not placed; offsets keep their base");
     }
   }
 
@@ -389,7 +400,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           return;
         }
       }
-      if (!this.mediaStartPlaced && this.uploaded.size === 0 && fresh.length > 0) await this.placeMediaStart(fresh);
+      if (this.parts === 1 && fresh.length > 0) await this.placeMediaStart(segments, fresh);
       for (const s of fresh) {
         const data = await fsp.readFile(path.join(this.workDir, s.name));
         if (this.bytes + data.length > this.maxBytes) {

@@ -173,8 +173,8 @@ export class RecordingStore {
   /**
    * The recording's media really starts at `mediaStartMs` (its first frame, which under load can land seconds after
    * the recorder started): the base of its offsets moves there and the timeline entries already written move with it,
-   * in one transaction. Once per recording (later calls change nothing); returns the shift in ms (positive: the media
-   * started after the old base), or null when nothing changed.
+   * in one transaction. The first call places it; later ones (better bounds) may only move it earlier. Returns the
+   * shift in ms (positive: the media started after the old base), or null when nothing changed.
    *
    * The recordings row is locked FOR UPDATE first: appendEvents* take FOR SHARE on it, so an insert computed against
    * the old base is committed (and shifted here) before this runs, and one that comes after sees the new base.
@@ -184,9 +184,9 @@ export class RecordingStore {
     try {
       await client.query('BEGIN');
       const row = await client.query(
-        `SELECT (extract(epoch from started_at) * 1000)::bigint AS base_ms FROM recordings
-          WHERE id = $1 AND media_started_at IS NULL FOR UPDATE`,
-        [id],
+        `SELECT (extract(epoch from ${BASE}) * 1000)::bigint AS base_ms FROM recordings
+          WHERE id = $1 AND (media_started_at IS NULL OR media_started_at > to_timestamp($2 / 1000.0)) FOR UPDATE`,
+        [id, Math.round(mediaStartMs)],
       );
       if (!row.rows[0]) {
         await client.query('ROLLBACK');
@@ -198,7 +198,8 @@ export class RecordingStore {
         Math.round(mediaStartMs),
       ]);
       // An entry clamped at 0 (it came before the old base) is placed again from its own time; the others move by the
-      // shift, which keeps whatever gap they had subtracted (a gap can only come after the first frame anyway).
+      // shift, which keeps whatever gap they had subtracted (only the first part's segments place the base, before
+      // any gap).
       await client.query(
         `UPDATE recording_events SET offset_ms = CASE
             WHEN offset_ms = 0 THEN greatest(0, (extract(epoch from at) * 1000)::bigint - $2)
