@@ -131,8 +131,12 @@ class Part {
       .catch((err: Error) => this.log.warn({ err }, 'held recording media did not start'));
   }
 
+  /** When the consumers were first asked to resume: no media of this part can be older (a floor for its first frame). */
+  flowingAt: number | undefined;
+
   /** Lets the media flow to ffmpeg (the consumers resume) and keeps asking the creator for keyframes. */
   private async flow(): Promise<void> {
+    this.flowingAt ??= Date.now();
     for (const c of this.consumers) await c.resume();
     // Segments start on keyframes: libx264 forces one every SEGMENT_S, and asking the creator's encoder for one at the
     // same interval keeps the decoder's input clean (the router coalesces these with viewers' requests).
@@ -192,6 +196,8 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private partClosed: Promise<void> = Promise.resolve();
   private ending: Promise<void> | undefined;
   private failure: string | undefined;
+  /** The recording's first part (its media's start is the recording's). */
+  private firstPart: Part | undefined;
   /** The media's first frame as placed so far (store.mediaStarted), wall-clock ms; it only ever moves earlier. */
   private mediaStart: number | undefined;
   /**
@@ -239,6 +245,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     this.part = part;
     const append = this.parts > 0;
     this.parts += 1;
+    this.firstPart ??= part;
     try {
       // One ffmpeg writes the playlist at a time: the part before must have exited (its last segment and playlist
       // written) before the next one reads that playlist to append to it. Two at once could each rewrite it.
@@ -365,6 +372,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
       const stat = await fsp.stat(path.join(this.workDir, s.name)).catch(() => null);
       if (stat) best = Math.min(best, stat.mtimeMs - endS * 1000);
     }
+    // A creator's encoder that stalled and then sent a burst makes media outrun the wall clock, which would put the
+    // bound too early: never before the consumers resumed, when no frame had reached ffmpeg yet.
+    const floor = this.firstPart?.flowingAt;
+    if (floor !== undefined) best = Math.max(best, floor);
     // A bound less than PLACE_STEP_MS better is not worth rewriting the timeline for.
     if (!Number.isFinite(best) || (this.mediaStart !== undefined && best > this.mediaStart - PLACE_STEP_MS)) return;
     try {

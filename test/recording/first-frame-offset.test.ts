@@ -73,5 +73,4 @@ it("timeline offsets count from the recording's first frame, not from when its r
   // The recording's startedAt is that base too, so `at - startedAt` is a moment's place in the media.
   expect(Math.abs(ready.startedAt - released)).toBeLessThanOrEqual(1_000);
   expect(ready.startedAt).toBeGreaterThan(recording.startedAt + HOLD_MS / 2);
-  expect(offsetOf(hat.id)!).toBeLessThanOrEqual(ready.durationMs + 1_000);
 }, 300_000);
