@@ -179,6 +179,11 @@ const EnvSchema = z.object({
   /** Clip cuts that may wait in this node's line; past it a new clip is refused (RATE_LIMITED) until one finishes. */
   CLIP_CUTS_QUEUED: z.coerce.number().int().min(0).max(1_000).default(16),
   /**
+   * A clip cut whose ffmpeg writes nothing new for this long (ms) is stuck (an input that never answers, a wedged
+   * process): it is killed and the clip fails naming this setting. A busy 2-core box still writes every few seconds.
+   */
+  CLIP_CUT_STALL_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
    * Where recordings and clips are stored: `local` (the disk under RECORDINGS_DIR: one node) or `s3` (an S3-compatible
    * bucket, MEDIA_S3_*: several nodes share it). docs/replay.md, "Storage".
    */

@@ -5,6 +5,17 @@ import type { RecordingStorage } from './storage.ts';
 
 /** A cut that takes longer than this is killed and the clip fails (a CLIP_MAX_MS transcode takes seconds). */
 const CUT_TIMEOUT_MS = 180_000;
+/** How often the stall watchdog looks at what ffmpeg has written. */
+const STALL_CHECK_MS = 500;
+
+/** The failure reason's prefix of a cut killed by the stall watchdog: the setting that bounds it (clips.cut.stalled). */
+export const CUT_STALLED = 'CLIP_CUT_STALL_MS';
+
+/** Seams for tests (nothing sets them in production). */
+export interface CutHooks {
+  /** Rewrites the cut's ffmpeg arguments (a test makes its input one that never answers). */
+  ffmpegArgs?: (args: string[], workDir: string) => Promise<string[]>;
+}
 
 /** One segment of a stored playlist, with where it starts and whether a discontinuity (a new part) comes before it. */
 export interface StoredSegment {
@@ -75,7 +86,16 @@ export function cutArgs(o: { input: string; outDir: string; skipMs: number; dura
  */
 export async function cutClip(
   storage: RecordingStorage,
-  o: { recordingId: string; clipId: string; startMs: number; endMs: number; workDir: string },
+  o: {
+    recordingId: string;
+    clipId: string;
+    startMs: number;
+    endMs: number;
+    workDir: string;
+    /** No new output for this long: ffmpeg is killed and the cut fails with CUT_STALLED (CLIP_CUT_STALL_MS). */
+    stallMs: number;
+    hooks?: CutHooks;
+  },
 ): Promise<{ durationMs: number; bytes: number }> {
   const inDir = path.join(o.workDir, 'in');
   const outDir = path.join(o.workDir, 'out');
@@ -99,7 +119,8 @@ export async function cutClip(
     lines.push('#EXT-X-ENDLIST', '');
     const input = path.join(inDir, 'source.m3u8');
     await fs.writeFile(input, lines.join('\n'));
-    await runFfmpeg(cutArgs({ input, outDir, skipMs, durationMs: o.endMs - o.startMs }));
+    const args = cutArgs({ input, outDir, skipMs, durationMs: o.endMs - o.startMs });
+    await runFfmpeg(o.hooks?.ffmpegArgs ? await o.hooks.ffmpegArgs(args, o.workDir) : args, outDir, o.stallMs);
 
     const out = await fs.readFile(path.join(outDir, 'index.m3u8'));
     const made = storedSegments(out.toString('utf8'));
@@ -118,22 +139,65 @@ export async function cutClip(
   }
 }
 
-/** Runs ffmpeg to its end; rejects with its stderr on a non-zero exit or past CUT_TIMEOUT_MS (then killed). */
-function runFfmpeg(args: string[]): Promise<void> {
+/** The bytes of every file in `dir` (what ffmpeg has written so far); 0 if it cannot be read. */
+async function bytesIn(dir: string): Promise<number> {
+  let n = 0;
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    n += await fs.stat(path.join(dir, name)).then(
+      (s) => s.size,
+      () => 0,
+    );
+  }
+  return n;
+}
+
+/**
+ * Runs ffmpeg to its end; rejects with its stderr on a non-zero exit or past CUT_TIMEOUT_MS (then killed). The
+ * watchdog: ffmpeg's output (the files in `outDir`) must grow at least once every `stallMs`, or ffmpeg is killed and
+ * the cut rejects with CUT_STALLED. A stuck ffmpeg otherwise holds one of the node's CLIP_CUTS_CONCURRENT places, and
+ * its clip stays `cutting`, until the whole-cut timeout.
+ */
+function runFfmpeg(args: string[], outDir: string, stallMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const ffmpeg = spawnFfmpeg(args);
     let stderr = '';
+    let stalled = false;
     ffmpeg.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-2000);
     });
     const timer = setTimeout(() => ffmpeg.kill('SIGKILL'), CUT_TIMEOUT_MS);
-    ffmpeg.once('error', (err) => {
+    let seen = -1;
+    let progressAt = Date.now();
+    let checking = false;
+    const watchdog = setInterval(() => {
+      if (checking) return;
+      checking = true;
+      void bytesIn(outDir)
+        .then((bytes) => {
+          if (bytes !== seen) {
+            seen = bytes;
+            progressAt = Date.now();
+          } else if (Date.now() - progressAt >= stallMs && ffmpeg.exitCode === null && ffmpeg.signalCode === null) {
+            stalled = true;
+            ffmpeg.kill('SIGKILL');
+          }
+        })
+        .finally(() => {
+          checking = false;
+        });
+    }, STALL_CHECK_MS);
+    const done = () => {
       clearTimeout(timer);
+      clearInterval(watchdog);
+    };
+    ffmpeg.once('error', (err) => {
+      done();
       reject(err);
     });
     ffmpeg.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve();
+      done();
+      if (stalled) reject(new Error(`${CUT_STALLED}: ffmpeg wrote nothing for ${Math.round(stallMs / 1000)} s and was stopped`));
+      else if (code === 0) resolve();
       else reject(new Error(`ffmpeg ${signal ? `killed (${signal})` : `exited ${code}`}: ${stderr.trim().slice(-300) || 'no output'}`));
     });
   });

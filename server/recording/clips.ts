@@ -5,7 +5,7 @@ import type { HawkerContext } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
-import { cutClip, storedSegments } from './clipCutter.ts';
+import { CUT_STALLED, type CutHooks, cutClip, storedSegments } from './clipCutter.ts';
 import type { ClipRow, ClipStore } from './clipStore.ts';
 import type { RecordingService } from './service.ts';
 import type { RecordingStorage } from './storage.ts';
@@ -38,6 +38,8 @@ export class ClipService {
   private closed = false;
   private readonly sweeper: NodeJS.Timeout;
   private readonly log: Logger;
+  /** Seams for tests, given to every cut started from now on (nothing sets them in production). */
+  readonly cutHooks: CutHooks = {};
   /** Told after a clip is published or deleted (the search index, issue 19); they must not throw. */
   readonly changeListeners: ((clipId: string) => void)[] = [];
 
@@ -130,6 +132,8 @@ export class ClipService {
           startMs: row.startMs,
           endMs: row.endMs,
           workDir: path.join(this.recording.dir, '.work', `clip-${row.id}`),
+          stallMs: this.ctx.config.CLIP_CUT_STALL_MS,
+          hooks: this.cutHooks,
         });
         await this.store.finish(row.id, { status: 'ready', durationMs: done.durationMs, bytes: done.bytes });
         log.info(done, 'clip ready');
@@ -139,7 +143,8 @@ export class ClipService {
     } catch (err) {
       log.error({ err }, 'clip cut failed');
       await this.store
-        .finish(row.id, { status: 'failed', reason: `cut failed: ${(err as Error).message}` })
+        // A stalled cut's reason starts with the setting that stopped it (CUT_STALLED), which the pages translate.
+        .finish(row.id, { status: 'failed', reason: failureReason(err as Error) })
         .catch((e: Error) => log.error({ err: e }, 'clip failure not recorded; the sweep fails it later'));
     }
   }
@@ -277,4 +282,9 @@ export class ClipService {
     }
     await Promise.allSettled([...this.cuts]);
   }
+}
+
+/** A failed cut's `failureReason`: a typed one (CUT_STALLED: ...) as it is, any other after "cut failed:". */
+function failureReason(err: Error): string {
+  return err.message.startsWith(CUT_STALLED) ? err.message : `cut failed: ${err.message}`;
 }

@@ -9,6 +9,7 @@ import {
   ffmpegArgs,
   freeUdpPort,
   parsePlaylist,
+  type PlaylistSegment,
   SEGMENT_S,
   sdpFor,
   spawnFfmpeg,
@@ -27,12 +28,25 @@ const FFMPEG_STOP_MS = 5_000;
 const FFMPEG_SECOND_SIGINT_MS = 2_500;
 /** Safety net under fs.watch (which can miss a rename on some filesystems): the work directory is synced this often. */
 const SYNC_EVERY_MS = 1_000;
+/** The first segments whose end times bound the media's first frame (see Recorder.placeMediaStart), seconds of media. */
+const PLACE_WITHIN_S = 20;
+/** A better bound on the first frame moves the timeline only when it is at least this much earlier, ms. */
+const PLACE_STEP_MS = 50;
 /** Sync ticks between heartbeats (`recordings.updated_at`); RecordingService sweeps rows silent for much longer. */
 const HEARTBEAT_TICKS = 10;
 
 export interface RecorderEvents {
   /** The recording ended: `ready`, or `failed` with why (storage, disk bound, ffmpeg). */
   ended: [status: 'ready' | 'failed', reason: string | undefined];
+}
+
+/** Seams for tests (nothing sets them in production). */
+export interface RecorderHooks {
+  /**
+   * Holds each part's media until it resolves, after ffmpeg listens and after the recording counts as started: what
+   * a loaded machine does when ffmpeg's first frame lands seconds after the recorder started.
+   */
+  holdMedia?: () => Promise<void>;
 }
 
 /** What a recording records from: the room's origin router and the creator's producers on it. */
@@ -62,6 +76,7 @@ class Part {
   constructor(
     readonly source: RecorderSource,
     private readonly log: Logger,
+    private readonly hooks: RecorderHooks = {},
   ) {}
 
   /** Consumes, starts ffmpeg, waits until it listens, then resumes the consumers (so the first packets are not lost). */
@@ -109,6 +124,19 @@ class Part {
       if (Date.now() > deadline) throw new Error('ffmpeg did not open its RTP ports in time');
       await new Promise((r) => setTimeout(r, 25));
     }
+    const hold = this.hooks.holdMedia;
+    if (!hold) return this.flow();
+    void hold()
+      .then(() => (this.closing ? undefined : this.flow()))
+      .catch((err: Error) => this.log.warn({ err }, 'held recording media did not start'));
+  }
+
+  /** When the consumers were first asked to resume: no media of this part can be older (a floor for its first frame). */
+  flowingAt: number | undefined;
+
+  /** Lets the media flow to ffmpeg (the consumers resume) and keeps asking the creator for keyframes. */
+  private async flow(): Promise<void> {
+    this.flowingAt ??= Date.now();
     for (const c of this.consumers) await c.resume();
     // Segments start on keyframes: libx264 forces one every SEGMENT_S, and asking the creator's encoder for one at the
     // same interval keeps the decoder's input clean (the router coalesces these with viewers' requests).
@@ -168,6 +196,10 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   private partClosed: Promise<void> = Promise.resolve();
   private ending: Promise<void> | undefined;
   private failure: string | undefined;
+  /** The recording's first part (its media's start is the recording's). */
+  private firstPart: Part | undefined;
+  /** The media's first frame as placed so far (store.mediaStarted), wall-clock ms; it only ever moves earlier. */
+  private mediaStart: number | undefined;
   /**
    * How the latest part records the creator's video (docs/replay.md, "The codec route"): `copy` (H.264 remuxed, ffmpeg
    * `-c:v copy`) or `transcode` (libx264); undefined before the first part started.
@@ -186,6 +218,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     private readonly log: Logger,
     /** Why storing `adding` more bytes is refused (the agency's media quota), or null; asked before each sync's writes. */
     private readonly quota?: (adding: number) => Promise<string | null>,
+    private readonly hooks: RecorderHooks = {},
   ) {
     super();
   }
@@ -208,10 +241,11 @@ export class Recorder extends EventEmitter<RecorderEvents> {
   async record(source: RecorderSource): Promise<void> {
     if (this.ended || this.part) return;
     await fsp.mkdir(this.workDir, { recursive: true });
-    const part = new Part(source, this.log);
+    const part = new Part(source, this.log, this.hooks);
     this.part = part;
     const append = this.parts > 0;
     this.parts += 1;
+    this.firstPart ??= part;
     try {
       // One ffmpeg writes the playlist at a time: the part before must have exited (its last segment and playlist
       // written) before the next one reads that playlist to append to it. Two at once could each rewrite it.
@@ -316,6 +350,43 @@ export class Recorder extends EventEmitter<RecorderEvents> {
     return this.syncing;
   }
 
+  /**
+   * When did the media's first frame happen? ffmpeg closes a segment (its file's mtime) at its end, so `mtime - (the
+   * durations up to its end)` is the first frame's wall-clock time, late only by how far ffmpeg lagged behind the live
+   * when it closed that segment. ffmpeg lags most while it starts (probing, encoder set-up) and then catches up, so
+   * every segment of the first PLACE_WITHIN_S gives a bound and the smallest so far is kept: the base moves earlier
+   * (never later) as better bounds come. The timeline's offsets count from it (store.mediaStarted), so markers land
+   * on the media even when ffmpeg's first frame came seconds after the recorder started. Only for the first part (a
+   * later part's media follows a gap). Runs before the playlist naming these segments is stored, so whoever sees them
+   * sees the offsets they go with; a failure keeps the base as it was.
+   */
+  private async placeMediaStart(segments: readonly PlaylistSegment[], fresh: readonly PlaylistSegment[]): Promise<void> {
+    const isFresh = new Set(fresh.map((s) => s.name));
+    let endS = 0;
+    let best = Number.POSITIVE_INFINITY;
+    for (const s of segments) {
+      const startS = endS;
+      endS += s.durationS;
+      if (startS >= PLACE_WITHIN_S) break;
+      if (!isFresh.has(s.name)) continue;
+      const stat = await fsp.stat(path.join(this.workDir, s.name)).catch(() => null);
+      if (stat) best = Math.min(best, stat.mtimeMs - endS * 1000);
+    }
+    // A creator's encoder that stalled and then sent a burst makes media outrun the wall clock, which would put the
+    // bound too early: never before the consumers resumed, when no frame had reached ffmpeg yet.
+    const floor = this.firstPart?.flowingAt;
+    if (floor !== undefined) best = Math.max(best, floor);
+    // A bound less than PLACE_STEP_MS better is not worth rewriting the timeline for.
+    if (!Number.isFinite(best) || (this.mediaStart !== undefined && best > this.mediaStart - PLACE_STEP_MS)) return;
+    try {
+      const shift = await this.store.mediaStarted(this.id, best);
+      this.mediaStart = best;
+      this.log.info({ recordingId: this.id, shiftMs: shift }, 'recording timeline counts from the first frame');
+    } catch (err) {
+      this.log.warn({ err, recordingId: this.id }, "the media's first frame was not placed; offsets keep their base");
+    }
+  }
+
   private async syncOnce(final: boolean): Promise<void> {
     if (this.failure || (this.ending && !final)) return;
     const text = await fsp.readFile(path.join(this.workDir, 'index.m3u8'), 'utf8').catch(() => null);
@@ -340,6 +411,7 @@ export class Recorder extends EventEmitter<RecorderEvents> {
           return;
         }
       }
+      if (this.parts === 1 && fresh.length > 0) await this.placeMediaStart(segments, fresh);
       for (const s of fresh) {
         const data = await fsp.readFile(path.join(this.workDir, s.name));
         if (this.bytes + data.length > this.maxBytes) {

@@ -8,7 +8,7 @@ import { newId } from '../kernel/ids.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { RoomStore } from '../rooms/store.ts';
 import { MediaQuota } from './quota.ts';
-import { Recorder, type RecorderSource } from './recorder.ts';
+import { Recorder, type RecorderHooks, type RecorderSource } from './recorder.ts';
 import { S3Storage } from './s3.ts';
 import { LocalDiskStorage, type MediaStorage, type RecordingStorage } from './storage.ts';
 import type { RecordingStore } from './store.ts';
@@ -36,6 +36,8 @@ export class RecordingService {
   private readonly sweeper: NodeJS.Timeout;
   readonly dir: string;
   private readonly log: Logger;
+  /** Seams for tests, given to every recorder started from now on (nothing sets them in production). */
+  readonly recorderHooks: RecorderHooks = {};
 
   constructor(
     private readonly ctx: HawkerContext,
@@ -139,6 +141,7 @@ export class RecordingService {
           log.warn({ err }, 'media quota not checked; storing the segment');
           return null;
         }),
+      this.recorderHooks,
     );
     this.recorders.set(roomId, recorder);
     recorder.once('ended', (status, reason) => {
@@ -148,7 +151,8 @@ export class RecordingService {
     });
     try {
       await recorder.record(source);
-      // startedAt is when the media starts, not when the row was written: offsets are measured from it.
+      // Offsets count from here until the first segment lands and says when the media's first frame really came
+      // (Recorder.placeMediaStart, which can be seconds later on a loaded machine).
       await this.store.db.query('UPDATE recordings SET started_at = clock_timestamp() WHERE id = $1', [id]);
       log.info('recording started');
     } catch (err) {

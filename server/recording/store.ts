@@ -31,7 +31,13 @@ export interface NewTimelineEntry {
   data: Record<string, unknown>;
 }
 
-const COLUMNS = `id, room_id, creator_id, agency_id, status, (extract(epoch from started_at) * 1000)::bigint AS started_ms,
+/**
+ * The instant offsets count from: the media's first frame once the recorder knows it (migration 0021), else when the
+ * recorder started. `startedAt` on the wire is this base, so `at - startedAt - gaps` is a moment's place in the media.
+ */
+const BASE = 'coalesce(media_started_at, started_at)';
+
+const COLUMNS = `id, room_id, creator_id, agency_id, status, (extract(epoch from ${BASE}) * 1000)::bigint AS started_ms,
   (extract(epoch from ended_at) * 1000)::bigint AS ended_ms, duration_ms, bytes, gap_ms, failure_reason,
   (extract(epoch from expired_at) * 1000)::bigint AS expired_ms`;
 
@@ -164,6 +170,53 @@ export class RecordingStore {
     );
   }
 
+  /**
+   * The recording's media really starts at `mediaStartMs` (its first frame, which under load can land seconds after
+   * the recorder started): the base of its offsets moves there and the timeline entries already written move with it,
+   * in one transaction. The first call places it; later ones (better bounds) may only move it earlier. Returns the
+   * shift in ms (positive: the media started after the old base), or null when nothing changed.
+   *
+   * The recordings row is locked FOR UPDATE first: appendEvents* take FOR SHARE on it, so an insert computed against
+   * the old base is committed (and shifted here) before this runs, and one that comes after sees the new base.
+   */
+  async mediaStarted(id: string, mediaStartMs: number): Promise<number | null> {
+    const client = await this.db.connect();
+    try {
+      await client.query('BEGIN');
+      const row = await client.query(
+        `SELECT (extract(epoch from ${BASE}) * 1000)::bigint AS base_ms FROM recordings
+          WHERE id = $1 AND (media_started_at IS NULL OR media_started_at > to_timestamp($2 / 1000.0)) FOR UPDATE`,
+        [id, Math.round(mediaStartMs)],
+      );
+      if (!row.rows[0]) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const shift = Math.round(mediaStartMs) - Number(row.rows[0].base_ms);
+      await client.query('UPDATE recordings SET media_started_at = to_timestamp($2 / 1000.0) WHERE id = $1', [
+        id,
+        Math.round(mediaStartMs),
+      ]);
+      // An entry clamped at 0 (it came before the old base) is placed again from its own time; the others move by the
+      // shift, which keeps whatever gap they had subtracted (only the first part's segments place the base, before
+      // any gap).
+      await client.query(
+        `UPDATE recording_events SET offset_ms = CASE
+            WHEN offset_ms = 0 THEN greatest(0, (extract(epoch from at) * 1000)::bigint - $2)
+            ELSE greatest(0, offset_ms - $3) END
+          WHERE recording_id = $1`,
+        [id, Math.round(mediaStartMs), shift],
+      );
+      await client.query('COMMIT');
+      return shift;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
   /** The creator's stream was away for `ms` (offsets after it shift back by that much). */
   async addGap(id: string, ms: number): Promise<void> {
     await this.db.query(`UPDATE recordings SET gap_ms = gap_ms + $2 WHERE id = $1 AND status = 'recording'`, [
@@ -202,18 +255,20 @@ export class RecordingStore {
   }
 
   /**
-   * Appends timeline entries to the room's recording in progress, each at `at - started_at - gap_ms` (never below 0).
-   * Nothing is written when the room has no recording in progress.
+   * Appends timeline entries to the room's recording in progress, each at `at - base - gap_ms` (never below 0; the
+   * base is the media's first frame once known, see mediaStarted). Nothing is written when the room has no recording
+   * in progress.
    */
   async appendEvents(roomId: string, entries: readonly NewTimelineEntry[]): Promise<number> {
     if (entries.length === 0) return 0;
     const res = await this.db.query(
       `INSERT INTO recording_events (recording_id, offset_ms, at, kind, product_id, data)
-       SELECT r.id, greatest(0, e.at - (extract(epoch from r.started_at) * 1000)::bigint - r.gap_ms), to_timestamp(e.at / 1000.0),
-              e.kind, e.product_id, e.data
+       SELECT r.id, greatest(0, e.at - (extract(epoch from coalesce(r.media_started_at, r.started_at)) * 1000)::bigint - r.gap_ms),
+              to_timestamp(e.at / 1000.0), e.kind, e.product_id, e.data
          FROM recordings r,
               jsonb_to_recordset($2::jsonb) AS e(at bigint, kind text, product_id text, data jsonb)
-        WHERE r.room_id = $1 AND r.status = 'recording'`,
+        WHERE r.room_id = $1 AND r.status = 'recording'
+          FOR SHARE OF r`,
       [roomId, JSON.stringify(entries.map((e) => ({ at: e.at, kind: e.kind, product_id: e.productId, data: e.data })))],
     );
     return res.rowCount ?? 0;
@@ -223,22 +278,23 @@ export class RecordingStore {
    * Appends entries of many rooms in one statement (the timeline writer's batches). Each entry goes to the recording of
    * its room that was running when it happened (`at`), whether or not it is still running now: a batch written just
    * after the room ended still lands in the recording it belongs to. Two seconds of slack before a recording's start
-   * absorb clock skew between nodes and PostgreSQL (the offset is clamped at 0).
+   * absorb clock skew between nodes and PostgreSQL (the offset is clamped at 0). The window is the row's
+   * `started_at`; the offset's base is the media's first frame once known (see mediaStarted).
    */
   async appendEventsOfRooms(items: readonly { roomId: string; entry: NewTimelineEntry }[]): Promise<number> {
     if (items.length === 0) return 0;
     const res = await this.db.query(
       `INSERT INTO recording_events (recording_id, offset_ms, at, kind, product_id, data)
-       SELECT r.id, greatest(0, e.at - (extract(epoch from r.started_at) * 1000)::bigint - r.gap_ms), to_timestamp(e.at / 1000.0),
-              e.kind, e.product_id, e.data
+       SELECT r.id, greatest(0, e.at - (extract(epoch from coalesce(r.media_started_at, r.started_at)) * 1000)::bigint - r.gap_ms),
+              to_timestamp(e.at / 1000.0), e.kind, e.product_id, e.data
          FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (room_id text, at bigint, kind text, product_id text, data jsonb))
               WITH ORDINALITY AS e(room_id, at, kind, product_id, data, n)
          JOIN LATERAL (
-              SELECT id, started_at, gap_ms FROM recordings r
+              SELECT id, started_at, media_started_at, gap_ms FROM recordings r
                WHERE r.room_id = e.room_id
                  AND r.started_at <= to_timestamp(e.at / 1000.0) + interval '2 seconds'
                  AND (r.ended_at IS NULL OR r.ended_at >= to_timestamp(e.at / 1000.0))
-               ORDER BY r.started_at DESC LIMIT 1) r ON true
+               ORDER BY r.started_at DESC LIMIT 1 FOR SHARE) r ON true
         ORDER BY e.n`,
       [
         JSON.stringify(

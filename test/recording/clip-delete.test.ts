@@ -3,21 +3,12 @@ import type { Clip } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
 import { S3RVER_CREDENTIALS, startS3 } from '../../harness/s3.ts';
 import { useTeardown } from '../../harness/teardown.ts';
-import type { Domain } from '../../server/kernel/context.ts';
-import { type ClipService, LocalDiskStorage, S3Storage, StorageError } from '../../server/recording/index.ts';
+import { LocalDiskStorage, S3Storage, StorageError } from '../../server/recording/index.ts';
 import { creatorWithShop, room, select, simpleShopProduct } from '../channels/fixtures.ts';
-import { storedRecording, untilCut } from './clipHelpers.ts';
+import { clipsOf, storedRecording, untilCut } from './clipHelpers.ts';
 import { recordingNode, recordingOf } from './helpers.ts';
 
 const t = useTeardown();
-
-/** The node's clips domain. */
-function clipsOf(node: Awaited<ReturnType<typeof recordingNode>>['node']): ClipService {
-  const domains = (node.node as unknown as { domains: (Domain & { service?: ClipService })[] }).domains;
-  const d = domains.find((x) => x.name === 'clips');
-  if (!d?.service) throw new Error('no clips domain on this node');
-  return d.service;
-}
 
 const storages = {
   local: async () => ({}),

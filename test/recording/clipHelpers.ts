@@ -6,6 +6,8 @@ import type { Clip } from '@hawker/protocol';
 import { api } from '../../harness/clients.ts';
 import { waitFor, type TestNode } from '../../harness/node.ts';
 import type { Teardown } from '../../harness/teardown.ts';
+import type { Domain } from '../../server/kernel/context.ts';
+import type { ClipService } from '../../server/recording/index.ts';
 import type { RecordingRow } from '../../server/recording/store.ts';
 import { recordingOf } from './helpers.ts';
 
@@ -38,6 +40,14 @@ export async function storedRecording(
   for (const f of names) await files.write(rec.id, f, await fs.readFile(path.join(work, f)));
   await store.finish(rec.id, 'ready', { durationMs: r.seconds * 1000, bytes: 1 });
   return (await store.get(rec.id))!;
+}
+
+/** The node's clips domain (its cut hooks, its store). */
+export function clipsOf(node: TestNode): ClipService {
+  const domains = (node.node as unknown as { domains: (Domain & { service?: ClipService })[] }).domains;
+  const d = domains.find((x) => x.name === 'clips');
+  if (!d?.service) throw new Error('no clips domain on this node');
+  return d.service;
 }
 
 /** Waits until the clip is no longer `cutting`; returns it as `token` reads it. */

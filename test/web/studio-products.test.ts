@@ -34,7 +34,18 @@ it('the studio creates a three-SKU product with an uploaded picture, edits a pri
 
   // Create: a name, an uploaded PNG, three sizes at three prices.
   await studio.page.getByTestId('np-title').fill('Cotton tee');
+  // The picture picker is the page's own translated button (a label for the visually hidden input), not the browser's
+  // "Choose File / No file chosen": reached with the keyboard, its focus shows on the button; the name chosen shows.
+  const pick = studio.page.getByTestId('np-file-pick');
+  expect(await pick.textContent()).toBe('Choose a picture');
+  expect(await pick.getAttribute('for')).toBe(await studio.page.getByTestId('np-file').getAttribute('id'));
+  expect(await studio.page.getByTestId('np-file-chosen').textContent()).toBe('No picture chosen');
+  await studio.page.getByTestId('np-title').focus();
+  await studio.page.keyboard.press('Tab');
+  expect(await studio.page.getByTestId('np-file').evaluate((el) => el === document.activeElement)).toBe(true);
+  expect(await pick.evaluate((el) => getComputedStyle(el).outlineStyle)).toBe('solid');
   await studio.page.getByTestId('np-file').setInputFiles({ name: 'tee.png', mimeType: 'image/png', buffer: await encode('png') });
+  expect(await studio.page.getByTestId('np-file-chosen').textContent()).toBe('tee.png');
   await poll(() => studio.page.locator('.np-preview').getAttribute('src')).toMatch(/^\/uploads\/[0-9a-f]{64}\.png$/);
   const values = studio.page.getByTestId('np-sku-value');
   const prices = studio.page.getByTestId('np-sku-price');

@@ -15,7 +15,8 @@ import type { Identity } from './lib/identity.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/replay');
-const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], 'replay');
+document.title = `${t('studio.replayTitle')} — Hawker`;
+const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], t('studio.replayPage'));
 const params = new URLSearchParams(location.search);
 if (identity) void open(identity, params.get('id'), params.get('room'));
 
@@ -25,9 +26,9 @@ async function open(identity: Identity, id: string | null, roomId: string | null
     const recording = id ? await api.getRecording(id) : roomId ? (await api.listRecordings({ roomId, limit: 1 }))[0] : undefined;
     if (!recording) {
       showNotice({
-        title: 'No replay',
-        message: 'This live has no recording yet.',
-        action: { label: 'Home', href: '/' },
+        title: t('studio.noReplay'),
+        message: t('studio.noReplayHint'),
+        action: { label: t('nav.home'), href: '/' },
         testId: 'no-replay',
       });
       return;
@@ -40,9 +41,9 @@ async function open(identity: Identity, id: string | null, roomId: string | null
     new ReplayView(api, identity, recording, entries, new Map(current.map((p) => [p.id, p])));
   } catch (err) {
     showNotice({
-      title: 'Cannot open this replay',
+      title: t('studio.replayCannotOpen'),
       message: describeError(err),
-      action: { label: 'Home', href: '/' },
+      action: { label: t('nav.home'), href: '/' },
       testId: 'replay-error',
     });
   }

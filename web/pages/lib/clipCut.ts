@@ -122,8 +122,8 @@ export function follow(api: HawkerApi, clip: Clip, status: HTMLElement): void {
             status,
             h('p', {
               class: 'banner banner-error',
-              text: t('clips.cut.failed', { reason: c.failureReason ?? '?' }),
-              attrs: { role: 'alert' },
+              text: t('clips.cut.failed', { reason: failureText(c.failureReason) }),
+              attrs: { role: 'alert', 'data-testid': 'cut-failed' },
             }),
           );
           return;
@@ -159,4 +159,13 @@ export function follow(api: HawkerApi, clip: Clip, status: HTMLElement): void {
       },
     );
   }, POLL_MS);
+}
+
+/**
+ * A failed clip's reason in words: a typed one (the server's reason starts with the setting that stopped the cut) in
+ * the page's language, any other as the server wrote it.
+ */
+export function failureText(reason: string | null): string {
+  if (reason?.startsWith('CLIP_CUT_STALL_MS')) return t('clips.cut.stalled');
+  return reason ?? '?';
 }

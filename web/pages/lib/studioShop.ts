@@ -217,7 +217,28 @@ export class StudioShop {
   /** A new shop product: title, picture (uploaded or linked), one attribute and its SKUs (value, price, stock). */
   private form(): HTMLElement {
     const title = h('input', { attrs: { name: 'title', maxlength: 120, required: true, 'data-testid': 'np-title' } });
-    const file = h('input', { attrs: { type: 'file', accept: 'image/png,image/jpeg,image/webp', 'data-testid': 'np-file' } });
+    // The native picker's button and "no file chosen" are in the browser's language, not the page's: the input is
+    // visually hidden (still focusable, still what the label opens) and a translated label and file name stand in.
+    const file = h('input', {
+      class: 'sr-only file-input',
+      attrs: {
+        type: 'file',
+        id: 'np-file',
+        accept: 'image/png,image/jpeg,image/webp',
+        'aria-describedby': 'np-file-chosen',
+        'data-testid': 'np-file',
+      },
+    });
+    const chosen = h('span', {
+      class: 'muted small file-chosen',
+      text: t('studio.npNoFile'),
+      attrs: { id: 'np-file-chosen', 'aria-live': 'polite', 'data-testid': 'np-file-chosen' },
+    });
+    const pick = h('label', {
+      class: 'btn btn-sm file-pick',
+      text: t('studio.npChoose'),
+      attrs: { for: 'np-file', 'data-testid': 'np-file-pick' },
+    });
     const link = h('input', { attrs: { type: 'url', placeholder: 'https://…', 'data-testid': 'np-link' } });
     const preview = h('img', { class: 'np-preview', attrs: { alt: '', hidden: true } });
     const attribute = h('input', { attrs: { value: t('studio.defaultAttribute'), maxlength: 30, 'data-testid': 'np-attribute' } });
@@ -253,6 +274,7 @@ export class StudioShop {
     file.addEventListener('change', () => {
       const f = file.files?.[0];
       uploaded = null;
+      chosen.textContent = f ? f.name : t('studio.npNoFile');
       if (!f) return;
       void withButton(create, async () => {
         const img = await this.api.uploadImage(f);
@@ -302,6 +324,7 @@ export class StudioShop {
               await this.api.selectProduct(this.roomId, product.id);
               toast(t('studio.created'), 'ok');
               form.reset();
+              chosen.textContent = t('studio.npNoFile');
               uploaded = null;
               preview.hidden = true;
               await this.changed();
@@ -310,7 +333,18 @@ export class StudioShop {
         },
       },
       h('label', { class: 'field' }, t('studio.npTitle'), title),
-      h('div', { class: 'row wrap' }, h('label', { class: 'field grow' }, t('studio.npUpload'), file), preview),
+      h(
+        'div',
+        { class: 'row wrap' },
+        h(
+          'div',
+          { class: 'field grow', attrs: { role: 'group', 'aria-labelledby': 'np-file-field' } },
+          h('span', { text: t('studio.npUpload'), attrs: { id: 'np-file-field' } }),
+          // The input comes first so its keyboard focus can show on the label that follows it (style.css).
+          h('div', { class: 'row file-row' }, file, pick, chosen),
+        ),
+        preview,
+      ),
       h('label', { class: 'field' }, t('studio.npLink'), link),
       h('label', { class: 'field' }, t('studio.npAttribute'), attribute),
       h(
