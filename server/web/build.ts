@@ -70,6 +70,10 @@ export function pageBuildOptions(outdir: string, minify = true, sourcemaps = tru
     minify,
     sourcemap: sourcemaps ? 'linked' : false,
     chunkNames: 'chunks/[name]-[hash]',
+    // The pages take the SDK without its media classes (client-sdk/src/core.ts): importing them through the SDK's
+    // index would put mediasoup-client in every page's first script (esbuild splits by file, and the index re-exports
+    // them). LiveRoom loads the media module when a page watches or publishes, as a chunk fetched meanwhile (issue 20).
+    alias: { '@hawker/client-sdk': path.join(root, 'client-sdk/src/core.ts') },
     legalComments: 'linked',
     logLevel: 'silent',
     metafile: true,
