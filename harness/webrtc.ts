@@ -140,6 +140,16 @@ export class WebRtcPeer {
    */
   static async open(socket: ClientSocket, roomId: string, o: { video?: 'VP8' | 'H264' } = {}): Promise<WebRtcPeer> {
     const caps = ok(await call(socket, 'media:capabilities', { roomId }));
+    return WebRtcPeer.load(socket, roomId, caps.routerRtpCapabilities, o);
+  }
+
+  /** Device.load with router capabilities the caller has already (`media:watch` answers them). */
+  static async load(
+    socket: ClientSocket,
+    roomId: string,
+    routerRtpCapabilities: Record<string, unknown>,
+    o: { video?: 'VP8' | 'H264' } = {},
+  ): Promise<WebRtcPeer> {
     const rtcpFeedback = [{ type: 'nack' }, { type: 'nack', parameter: 'pli' }, { type: 'ccm', parameter: 'fir' }];
     const device = new Device(
       {
@@ -163,14 +173,19 @@ export class WebRtcPeer {
       } as ConstructorParameters<typeof Device>[0],
       { handlerName: 'werift' },
     );
-    await device.load({ routerRtpCapabilities: caps.routerRtpCapabilities as unknown as msc.RtpCapabilities });
+    await device.load({ routerRtpCapabilities: routerRtpCapabilities as unknown as msc.RtpCapabilities });
     return new WebRtcPeer(socket, roomId, device);
   }
 
   /** media:createTransport and the matching mediasoup-client transport, its callbacks wired to media:* events. */
   async transport(direction: 'send' | 'recv'): Promise<msc.Transport> {
     const { roomId, socket } = this;
-    const params = ok(await call(socket, 'media:createTransport', { roomId, direction })) as TransportParams;
+    return this.adopt(ok(await call(socket, 'media:createTransport', { roomId, direction })) as TransportParams, direction);
+  }
+
+  /** The mediasoup-client twin of a transport the server made already (`media:watch`), wired to media:* events. */
+  adopt(params: TransportParams, direction: 'send' | 'recv'): msc.Transport {
+    const { roomId, socket } = this;
     // werift sends RFC 7675 consent checks only to a full ICE agent, and mediasoup (ICE-lite) moves a transport that
     // has had none for 30 s to ICE 'disconnected' (iceConsentTimeout): no more media. Described as a full agent, the
     // SFU gets its checks and answers them.
@@ -328,6 +343,13 @@ export class WebRtcPeer {
         rtpCapabilities: this.device.rtpCapabilities as never,
       }),
     ) as ConsumerParams;
+    return this.receive(transport, params);
+  }
+
+  /** The local consumer for a consumer the server made (paused), then media:resume; counts what arrives. */
+  async receive(transport: msc.Transport, params: ConsumerParams): Promise<Reception> {
+    const { roomId, socket } = this;
+    const { producerId } = params;
     const consumer = await transport.consume({
       id: params.id,
       producerId: params.producerId,

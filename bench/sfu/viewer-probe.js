@@ -1,9 +1,9 @@
 // P4 (bench:sfu) instrumentation for Hawker's own viewer page, injected before the page's scripts. It changes nothing
 // the page does; it timestamps each stage of a viewer's join on the page's clock (ms since navigation start) in
 // window.__hawkerProbe.marks:
-//   connect    the Socket.IO WebSocket is opened: the viewer starts joining (room:join, then media:capabilities)
-//   transport  mediasoup-client creates the RTCPeerConnection: media:createTransport answered
-//   consumed   its first 'track' event: media:consume answered and applied
+//   connect    the Socket.IO WebSocket is opened: the viewer starts joining (room:join and media:watch)
+//   transport  mediasoup-client creates its first RTCPeerConnection (device.load): the media start was answered
+//   consumed   its first 'track' event: the consumer made locally (media:watch's, else media:consume's)
 //   ice        ICE connected
 //   dtls       DTLS connected (connectionState 'connected'): the SFU may now send media
 //   keyframe   last packet of the first decoded frame received (requestVideoFrameCallback's receiveTime)

@@ -9,7 +9,7 @@ import {
   type ServerPushes,
 } from './connection.ts';
 import { HawkerApi } from './api.ts';
-import { Player, type WatchOptions } from './media.ts';
+import type { Player, WatchOptions } from './media.ts';
 import { RoomModeration, type KeywordEdit } from './moderation.ts';
 import type { KeywordList } from '@hawker/protocol';
 
@@ -149,7 +149,8 @@ export class AgencyConsole extends Session<AgencyConsoleEvents> {
    * const player = await agency.watchRoom(roomId, tile.querySelector('video')!);
    */
   async watchRoom(roomId: string, video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
-    const link = await MediaLink.open(this.url, this.token, roomId, this.opts);
+    // The media code (mediasoup-client) is loaded on first use, alongside the media connection (see liveRoom.ts).
+    const [{ Player }, link] = await Promise.all([import('./media.ts'), MediaLink.open(this.url, this.token, roomId, this.opts)]);
     this.adopt(link);
     try {
       const player = await Player.start(link, video, { maxSpatialLayer: 0, ...opts });

@@ -12,7 +12,7 @@ import type {
 import { HawkerApi } from './api.ts';
 import { HawkerError } from './errors.ts';
 import { RoomModeration } from './moderation.ts';
-import { Player, Publisher, type PublishOptions, requestWatchStart, type WatchOptions, type WatchStart } from './media.ts';
+import type { Player, Publisher, PublishOptions, WatchOptions, WatchStart } from './media.ts';
 import {
   openSocket,
   request,
@@ -45,9 +45,11 @@ export type LiveRoomEvents = ServerPushes &
  */
 export type JoinOptions = ConnectOptions & {
   /**
-   * Ask for what a player needs (the router's capabilities and a receive transport) together with `room:join`, not
-   * after it: the first {@link LiveRoom.watch} then starts from them, saving two round trips before the first frame.
-   * For pages that will watch; a page that never does holds an unused transport on the server until it leaves.
+   * Ask for what a player needs (`media:watch`: the router's capabilities, a receive transport and paused consumers
+   * for the tracks published now) together with `room:join`, not after it, and load the media code meanwhile: the
+   * first {@link LiveRoom.watch} then starts from them and only connects and resumes, saving three round trips before
+   * the first frame. For pages that will watch; a page that never does holds an unused transport and paused
+   * consumers on the server until it leaves.
    */
   watch?: boolean;
 };
@@ -60,6 +62,13 @@ export type JoinOptions = ConnectOptions & {
  * await room.buy({ productId: p.id, skuId: p.skus[0].id, quantity: 2 });
  */
 export type BuyInput = { saleId: string; quantity?: number } | { productId: string; skuId: string; quantity?: number };
+
+/**
+ * The media half of the SDK (mediasoup-client, the player and publisher), loaded when first needed: a page that joins
+ * bundles it as a chunk of its own, fetched and parsed while the connection opens and the join is answered, instead
+ * of before the page's script can run at all (issue 20).
+ */
+const loadMedia = () => import('./media.ts');
 
 /** Taps are sent at most this often, whatever the tapping rate (the server counts them per room per tick anyway). */
 const LIKE_FLUSH_MS = 250;
@@ -125,12 +134,13 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    */
   static async join(url: string, token: string, roomId: string, opts: JoinOptions = {}): Promise<LiveRoom> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
+    // A viewer will need the media code right after the join: start loading it now, alongside the connection.
+    if (opts.watch) loadMedia().catch(() => {}); // a failed load is reported by watch(), which loads it again
     // `room` lets a load balancer keep a room's connections on one node, where its media lives (docs/media.md).
     const socket = await openSocket(url, token, opts, { room: roomId });
-    // Sent right behind room:join, in the same flight: the server waits for the join before answering them.
-    const watchStart = opts.watch
-      ? requestWatchStart({ roomId, request: (event, payload) => request(socket, event, payload, timeoutMs) })
-      : undefined;
+    // Sent right behind room:join, in the same flight: the server waits for the join before answering it, with the
+    // capabilities, a receive transport and paused consumers for the tracks published now (`media:watch`).
+    const watchStart = opts.watch ? request(socket, 'media:watch', { roomId }, timeoutMs) : undefined;
     watchStart?.catch(() => {}); // a refusal is the join's to report; watch() then asks again
     try {
       const joined = await joinRoom(socket, roomId, timeoutMs);
@@ -323,7 +333,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    * A room that records its lives (`room.record`, on unless set false) gets H.264 when the browser offers it, so the
    * recording is a remux rather than a transcode; `{ preferH264: false }` keeps the browser's default codec.
    */
-  publish(stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
+  async publish(stream: MediaStream, opts: PublishOptions = {}): Promise<Publisher> {
+    const { Publisher } = await loadMedia();
     return Publisher.start(this, stream, { ...opts, preferH264: opts.preferH264 ?? this.room.record !== false });
   }
 
@@ -342,7 +353,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
    * const player = await room.watch(document.querySelector('video')!);
    * player.on('state', (s) => console.log(s)); // 'waiting' | 'playing' | 'paused'
    */
-  watch(video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
+  async watch(video: HTMLVideoElement, opts: WatchOptions = {}): Promise<Player> {
+    const { Player } = await loadMedia();
     return Player.start(this, video, opts);
   }
 

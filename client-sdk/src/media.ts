@@ -1,5 +1,5 @@
 import { Device, type types } from 'mediasoup-client';
-import type { ProducerInfo } from '@hawker/protocol';
+import type { ConsumerParams, ProducerInfo } from '@hawker/protocol';
 import type { Child, LifecycleEvents, RequestName, RequestPayload, RequestResult, ServerPushes } from './connection.ts';
 import { Emitter } from './connection.ts';
 import { HawkerError } from './errors.ts';
@@ -26,23 +26,26 @@ export interface MediaHost {
   takeWatchStart?(): Promise<WatchStart> | undefined;
 }
 
-/** The answers a player starts from: the router's capabilities and its receive transport on the server. */
-export interface WatchStart {
-  caps: RequestResult<'media:capabilities'>;
-  transport: RequestResult<'media:createTransport'>;
-}
+/**
+ * What a player starts from (`media:watch`): the router's capabilities, its receive transport on the server and, for
+ * the tracks published now, consumers made ahead (paused).
+ */
+export type WatchStart = RequestResult<'media:watch'>;
 
 /**
- * Asks for capabilities and a receive transport at once (two requests in flight, not one after the other): neither
- * needs the other's answer, and the device is loaded while the transport's parameters are already here.
+ * A viewer's start in one request (`media:watch`): capabilities, a receive transport and paused consumers, instead of
+ * capabilities, then a transport, then a consume per track. `rtpCapabilities`: the device's, when a device was loaded
+ * already (a restart); without them the server makes the consumers for the router's own capabilities.
  */
-export async function requestWatchStart(host: Pick<MediaHost, 'roomId' | 'request'>): Promise<WatchStart> {
+export function requestWatchStart(
+  host: Pick<MediaHost, 'roomId' | 'request'>,
+  rtpCapabilities?: types.RtpCapabilities,
+): Promise<WatchStart> {
   const { roomId } = host;
-  const [caps, transport] = await Promise.all([
-    host.request('media:capabilities', { roomId }),
-    host.request('media:createTransport', { roomId, direction: 'recv' }),
-  ]);
-  return { caps, transport };
+  return host.request('media:watch', {
+    roomId,
+    ...(rtpCapabilities ? { rtpCapabilities: rtpCapabilities as RequestPayload<'media:watch'>['rtpCapabilities'] } : {}),
+  });
 }
 
 /**
@@ -503,6 +506,8 @@ export class Player extends MediaSession {
   private queue: Promise<void> = Promise.resolve();
   /** Producers being consumed right now (the start consumes its tracks side by side, outside the queue). */
   private readonly consuming = new Set<string>();
+  /** The device's receive capabilities once loaded: a restart's `media:watch` sends them, so its consumers fit. */
+  private recvCaps: types.RtpCapabilities | undefined;
 
   private constructor(
     host: MediaHost,
@@ -581,16 +586,20 @@ export class Player extends MediaSession {
     this.consumers.clear();
     this.producers.clear();
     this.recv = null;
-    // Asked for with the join (first start only), else both at once now: one round trip, not two.
+    // Asked for with the join (first start only), else now: capabilities, transport and consumers in one answer.
     const prefetched = gen === 1 ? this.host.takeWatchStart?.()?.catch(() => undefined) : undefined;
-    const { caps, transport: created } = (await prefetched) ?? (await requestWatchStart(this.host));
-    const device = await this.device(gen, caps.routerRtpCapabilities);
-    const transport = await this.transport(gen, device, 'recv', created);
+    const start = (await prefetched) ?? (await requestWatchStart(this.host, this.recvCaps));
+    if (this.stale(gen)) throw new HawkerError('CLOSED', 'superseded');
+    const device = await this.device(gen, start.routerRtpCapabilities);
+    this.recvCaps = device.recvRtpCapabilities;
+    const transport = await this.transport(gen, device, 'recv', start.transport);
     this.recv = { device, transport };
     // The tracks published now (video and audio) are consumed side by side: their consumes do not depend on each other.
-    const first = [...caps.producers, ...this.pending.values()];
+    // Those the server consumed ahead need no `media:consume`: made locally, then resumed.
+    const ahead = new Map(start.consumers.map((c) => [c.producerId, c]));
+    const first = [...start.producers, ...this.pending.values()];
     this.pending.clear();
-    await Promise.all(first.map((producer) => this.consume(gen, producer)));
+    await Promise.all(first.map((producer) => this.consume(gen, producer, ahead.get(producer.id))));
     await this.queue;
     this.updateState();
   }
@@ -619,26 +628,34 @@ export class Player extends MediaSession {
     this.queue = this.queue.then(() => (this.stale(gen) ? undefined : task(gen))).catch((err: unknown) => this.fail(err));
   }
 
-  private async consume(gen: number, producer: ProducerInfo): Promise<void> {
+  /** `ahead`: the server's consumer when `media:watch` made it already. */
+  private async consume(gen: number, producer: ProducerInfo, ahead?: ConsumerParams): Promise<void> {
     const recv = this.recv;
     if (!recv || this.consumers.has(producer.id) || this.consuming.has(producer.id)) return;
     // Marked until the consumer is in `consumers`: a push for the same track meanwhile must not consume it twice.
     this.consuming.add(producer.id);
     try {
-      await this.consumeOn(gen, producer, recv);
+      await this.consumeOn(gen, producer, recv, ahead);
     } finally {
       this.consuming.delete(producer.id);
     }
   }
 
-  private async consumeOn(gen: number, producer: ProducerInfo, recv: { device: types.Device; transport: types.Transport }): Promise<void> {
+  private async consumeOn(
+    gen: number,
+    producer: ProducerInfo,
+    recv: { device: types.Device; transport: types.Transport },
+    ahead?: ConsumerParams,
+  ): Promise<void> {
     const { roomId } = this.host;
-    const params = await this.host.request('media:consume', {
-      roomId,
-      transportId: recv.transport.id,
-      producerId: producer.id,
-      rtpCapabilities: recv.device.recvRtpCapabilities as RequestPayload<'media:consume'>['rtpCapabilities'],
-    });
+    const params =
+      ahead ??
+      (await this.host.request('media:consume', {
+        roomId,
+        transportId: recv.transport.id,
+        producerId: producer.id,
+        rtpCapabilities: recv.device.recvRtpCapabilities as RequestPayload<'media:consume'>['rtpCapabilities'],
+      }));
     if (this.stale(gen)) return;
     const consumer = await recv.transport.consume({
       id: params.id,
@@ -653,7 +670,9 @@ export class Player extends MediaSession {
     this.consumers.set(producer.id, consumer);
     this.producers.set(producer.id, { ...producer, paused: params.producerPaused });
     this.attach();
-    // The server starts consumers paused so no packet is lost before the track is attached; resume now.
+    // The server starts consumers paused so no packet is lost before the track is attached; resume now. Resuming a
+    // video consumer makes the SFU ask the publisher for a keyframe at once (and again when DTLS connects), so the
+    // first frame does not wait for the encoder's next periodic one.
     await this.host.request('media:resume', { roomId, consumerId: consumer.id });
     if (params.kind === 'video' && params.type === 'simulcast' && this.watchOpts.maxSpatialLayer !== undefined) {
       await this.host.request('media:setPreferredLayers', {

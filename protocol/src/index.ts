@@ -121,6 +121,8 @@ export const clientEventSpecs = defineClientEvents({
   'media:resume': { input: media.ConsumerInput, output: media.MediaOk },
   'media:pause': { input: media.ConsumerInput, output: media.MediaOk },
   'media:setPreferredLayers': { input: media.SetPreferredLayersInput, output: media.PreferredLayers },
+  // A viewer's start in one request (issue 20): capabilities, recv transport and paused consumers.
+  'media:watch': { input: media.WatchInput, output: media.WatchStart },
   // Commerce (server/orders, server/analytics)
   'order:place': { input: PlaceOrderInput, output: PlaceOrderResult },
   'order:cancel': { input: OrderIdInput, output: Order },

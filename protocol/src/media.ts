@@ -4,7 +4,8 @@
  * A publisher: `media:capabilities` → `Device.load({ routerRtpCapabilities })` → `media:createTransport` (send) →
  * `device.createSendTransport(params)`; its 'connect' callback sends `media:connectTransport`, its 'produce' callback
  * `media:produce`. A viewer: capabilities → createTransport (recv) → `media:consume` (the consumer starts paused) →
- * `transport.consume(params)` → `media:resume`. A publisher whose connection dropped and came back within the grace
+ * `transport.consume(params)` → `media:resume`; or, in one request sent with `room:join`, `media:watch` (capabilities,
+ * recv transport and paused consumers together), then `media:connectTransport` and `media:resume` (issue 20). A publisher whose connection dropped and came back within the grace
  * period keeps its transport and tracks: `media:reattach` with its send transport's id (and `media:restartIce` if the
  * network path changed meanwhile) instead of publishing again. Every mediasoup structure is bounded here (sizes, counts, ranges);
  * mediasoup then checks its semantics, and what it rejects comes back as BAD_REQUEST.
@@ -142,6 +143,13 @@ export const ProducerInput = z.strictObject({ roomId: Id, producerId: MediaId })
 export const ConsumeInput = z.strictObject({ roomId: Id, transportId: MediaId, producerId: MediaId, rtpCapabilities: RtpCapabilities });
 export const ConsumerInput = z.strictObject({ roomId: Id, consumerId: MediaId });
 export const SetPreferredLayersInput = z.strictObject({ roomId: Id, consumerId: MediaId, ...Layers.shape });
+/**
+ * media:watch: a viewer's whole start in one request, sent in the same flight as `room:join` (the server waits for
+ * that join). `rtpCapabilities`: the device's receive capabilities when the client has them already (a restart, a
+ * second room); without them the consumers are made for the router's own capabilities, which every browser that can
+ * load the device receives for the codecs a publisher sends (the client checks each consumer as it makes it locally).
+ */
+export const WatchInput = z.strictObject({ roomId: Id, rtpCapabilities: RtpCapabilities.optional() });
 
 // ---- acknowledgement data ---------------------------------------------------------------------------------------
 
@@ -174,6 +182,21 @@ export const ConsumerParams = z.object({
   producerPaused: z.boolean(),
 });
 export type ConsumerParams = z.infer<typeof ConsumerParams>;
+
+/**
+ * `media:watch`: what `media:capabilities`, a recv `media:createTransport` and a `media:consume` per published track
+ * answer, in one acknowledgement. `consumers` start paused (resume each with `media:resume` once its local consumer
+ * exists; a video consumer then asks the publisher for a keyframe at once). A track missing from `consumers` but listed
+ * in `producers` could not be consumed ahead (a full worker, a codec the capabilities lack): `media:consume` it to get
+ * the reason.
+ */
+export const WatchStart = z.object({
+  routerRtpCapabilities: z.record(z.string(), z.unknown()),
+  producers: z.array(ProducerInfo),
+  transport: TransportParams,
+  consumers: z.array(ConsumerParams),
+});
+export type WatchStart = z.infer<typeof WatchStart>;
 
 export const MediaOk = z.object({});
 

@@ -81,6 +81,28 @@ export function registerSignaling(socket: HawkerSocket, deps: { media: MediaServ
     return media(async () => (await service.room(roomId)).createTransport(peerId, direction));
   });
 
+  // A viewer's start in one request (issue 20): sent with room:join, it answers what capabilities, a recv transport and
+  // a consume per published track would, so the viewer's next messages are connect and resume. The consumers are a
+  // head start, not a promise: one that cannot be made now is left out and the client consumes it the usual way,
+  // which reports why.
+  on(socket, 'media:watch', log, async ({ roomId, rtpCapabilities }) => {
+    await joined(roomId);
+    const routerRtpCapabilities = await media(() => service.rtpCapabilities());
+    const room = await media(() => service.room(roomId));
+    const transport = await media(() => room.createTransport(peerId, 'recv'));
+    const producers = room.listProducers();
+    const caps = (rtpCapabilities ?? routerRtpCapabilities) as types.RtpCapabilities;
+    const made = await Promise.all(
+      producers.map((p) =>
+        room.consume(peerId, transport.id, p.id, caps).catch((err: unknown) => {
+          log.debug({ err, roomId, producerId: p.id }, 'media:watch: track left for media:consume');
+          return null;
+        }),
+      ),
+    );
+    return { routerRtpCapabilities, producers, transport, consumers: made.filter((c) => c !== null) };
+  });
+
   on(socket, 'media:connectTransport', log, async ({ roomId, transportId, dtlsParameters }) => {
     await media(async () => (await existing(roomId)).connectTransport(peerId, transportId, dtlsParameters as types.DtlsParameters));
     return {};

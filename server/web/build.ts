@@ -27,6 +27,17 @@ export const PAGE_ENTRIES = [
   'crowd',
 ] as const;
 
+/**
+ * Modules a page imports dynamically but needs at once, built under stable names (`/build/<name>.js`) so its HTML
+ * shell can `<link rel="modulepreload">` them: the browser then fetches and compiles them alongside the page's own
+ * script instead of after it ran (issue 20: the room page's view and the SDK's media half, needed as soon as the join
+ * is answered). A dynamic import of one of these resolves to its stable file.
+ */
+export const PRELOADED_MODULES = [
+  { in: 'web/pages/lib/roomView.ts', out: 'room-view' },
+  { in: 'client-sdk/src/media.ts', out: 'sdk-media' },
+] as const;
+
 /** Where the page scripts are: browser code, outside `server/` (it imports the SDK and the protocol by package name). */
 const PAGES_DIR = 'web/pages';
 /** Everything the bundles are made of: a change in any of these makes a new build. */
@@ -59,7 +70,10 @@ export type PageName = (typeof PAGE_ENTRIES)[number];
  */
 export function pageBuildOptions(outdir: string, minify = true, sourcemaps = true): BuildOptions {
   return {
-    entryPoints: PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
+    entryPoints: [
+      ...PAGE_ENTRIES.map((name) => ({ in: path.join(root, PAGES_DIR, `${name}.ts`), out: name })),
+      ...PRELOADED_MODULES.map((m) => ({ in: path.join(root, m.in), out: m.out })),
+    ],
     absWorkingDir: root,
     outdir,
     bundle: true,
@@ -70,6 +84,10 @@ export function pageBuildOptions(outdir: string, minify = true, sourcemaps = tru
     minify,
     sourcemap: sourcemaps ? 'linked' : false,
     chunkNames: 'chunks/[name]-[hash]',
+    // The pages take the SDK without its media classes (client-sdk/src/core.ts): importing them through the SDK's
+    // index would put mediasoup-client in every page's first script (esbuild splits by file, and the index re-exports
+    // them). LiveRoom loads the media module when a page watches or publishes, as a chunk fetched meanwhile (issue 20).
+    alias: { '@hawker/client-sdk': path.join(root, 'client-sdk/src/core.ts') },
     legalComments: 'linked',
     logLevel: 'silent',
     metafile: true,

@@ -1,3 +1,4 @@
+import fs from 'node:fs/promises';
 import { build } from 'esbuild';
 import { expect, it } from 'vitest';
 import { PAGE_ENTRIES, pageBuildOptions, pageSizes } from '../../server/web/build.ts';
@@ -22,4 +23,18 @@ it('no page bundle carries zod: the pages and the SDK use the protocol for types
   const sizes = pageSizes(meta);
   expect(Object.keys(sizes).sort()).toEqual([...PAGE_ENTRIES].sort());
   for (const bytes of Object.values(sizes)) expect(bytes).toBeGreaterThan(0);
+});
+
+it("every <link rel=modulepreload> of a page's HTML shell names a file the build makes (a stable name, not a hashed chunk)", async () => {
+  const result = await build({ ...pageBuildOptions('test-artifacts/page-preloads'), write: false });
+  const built = new Set(Object.keys(result.metafile!.outputs).map((f) => f.replace('test-artifacts/page-preloads/', '/build/')));
+  const preloads: string[] = [];
+  for (const file of await fs.readdir('web/public')) {
+    if (!file.endsWith('.html')) continue;
+    const html = await fs.readFile(`web/public/${file}`, 'utf8');
+    for (const m of html.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)) preloads.push(m[1]!);
+  }
+  // The room page preloads its view and the SDK's media half (issue 20).
+  expect(preloads).toEqual(expect.arrayContaining(['/build/room-view.js', '/build/sdk-media.js']));
+  for (const href of preloads) expect(built, href).toContain(href);
 });
