@@ -47,7 +47,7 @@ export function benchNginxConf(upstreams: readonly string[], port: number, dir: 
   };
   let out = replace(/(\s*server app\d+:\d+;)+/, upstreams.map((u) => `\n    server ${u};`).join(''), conf);
   out = replace(/listen 80;/, `listen 127.0.0.1:${port};`, out);
-  out = replace(/^events \{\}/m, `worker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log warn;\nevents {}`, out);
+  out = replace(/^worker_processes auto;/m, `worker_processes 1;\npid ${dir}/nginx.pid;\nerror_log ${dir}/error.log warn;`, out);
   const temp = ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map((k) => `  ${k}_temp_path ${dir}/${k};`).join('\n');
   out = replace(/^http \{/m, `http {\n  access_log off;\n${temp}`, out);
   return out;
