@@ -112,6 +112,13 @@ interface SaleResult {
   cpuMsPerAttempt: number;
 }
 
+/** The cores used by the processes whose CpuMeter name matches `pred`, together. */
+function coresWhere(cores: Record<string, number | undefined>, pred: (name: string) => boolean): number {
+  return Object.entries(cores)
+    .filter(([name]) => pred(name))
+    .reduce((n, [, c]) => n + (c ?? 0), 0);
+}
+
 /** A node's hawker_rooms_active and hawker_rooms_connections. */
 async function share(url: string): Promise<NodeShare> {
   const text = await (await fetch(`${url}/metrics`)).text();
@@ -237,10 +244,7 @@ async function phase(setup: Setup): Promise<PhaseResult> {
     const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
     const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
     const latencies = finals.flatMap((r) => r.latencies);
-    const sum = (pred: (name: string) => boolean) =>
-      Object.entries(cores)
-        .filter(([name]) => pred(name))
-        .reduce((n, [, c]) => n + (c ?? 0), 0);
+    const sum = (pred: (name: string) => boolean) => coresWhere(cores, pred);
     const used = {
       nodes: sum((n) => n.startsWith('node')),
       redis: sum((n) => n === 'redis'),
@@ -354,10 +358,7 @@ async function saleRace(
       oversold += Math.max(0, c.reserved + c.sold - c.quantity);
       if (c.left + c.reserved + c.sold + c.returned !== c.quantity || c.left < 0) conserved = false;
     }
-    const sum = (pred: (name: string) => boolean) =>
-      Object.entries(cores)
-        .filter(([name]) => pred(name))
-        .reduce((n, [, c]) => n + (c ?? 0), 0);
+    const sum = (pred: (name: string) => boolean) => coresWhere(cores, pred);
     const used = {
       nodes: sum((n) => n.startsWith('node')),
       redis: sum((n) => n === 'redis'),
