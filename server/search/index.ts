@@ -9,7 +9,7 @@ import { SearchStore } from './store.ts';
 export { LiveView, LIVE_ROOMS_SCANNED, type LiveSnapshot } from './live.ts';
 export { SearchService, type ClipIndexSource, type StockLeft } from './service.ts';
 export { SearchStore, type ProductDoc, type CreatorDoc } from './store.ts';
-export { docTerms, queryTerms } from './terms.ts';
+export { docTerms, PRODUCT_TERMS_VERSION, productTerms, queryTerms, SEARCH_DESCRIPTION_CHARS } from './terms.ts';
 
 /**
  * The search domain (issue 19): the index of shop products, creators and rooms in PostgreSQL (migration 0010), GET
@@ -25,6 +25,7 @@ export function createSearch(
   const live = new LiveView(deps.rooms, deps.roomProducts);
   const service = new SearchService(new SearchStore(ctx.dbBulk), live, deps.stock, log, deps.clips ?? null);
   ctx.app.use(searchRoutes(service, auth));
+  service.startProductCatchUp();
   const hook: RoomHook = {
     name: 'search',
     // Low: indexing is bookkeeping, after every feature that acts on the room.

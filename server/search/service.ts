@@ -26,6 +26,9 @@ export interface ClipIndexSource {
   } | null>;
 }
 
+/** Product docs re-indexed per page by the start's catch-up of docs made by older terms code. */
+export const PRODUCTS_CATCH_UP_PAGE = 200;
+
 /** Published clips read per page by the start's catch-up (it pages through all of them; memory stays one page). */
 export const CLIPS_CATCH_UP_PAGE = 1_000;
 
@@ -52,11 +55,37 @@ export class SearchService {
 
   private closed = false;
   private catchingUp: Promise<unknown> = Promise.resolve();
+  private catchingUpProducts: Promise<unknown> = Promise.resolve();
 
   async close(): Promise<void> {
     this.closed = true;
-    await this.catchingUp;
+    await Promise.all([this.catchingUp, this.catchingUpProducts]);
     await this.events.close();
+  }
+
+  /** Starts re-indexing product docs made by older terms code (at a node's start; see catchUpProducts). */
+  startProductCatchUp(): void {
+    this.catchingUpProducts = this.catchUpProducts().catch((err: Error) =>
+      this.log.warn({ err: err.message }, 're-indexing products made by older search code failed'),
+    );
+  }
+
+  /**
+   * Re-indexes, page by page (PRODUCTS_CATCH_UP_PAGE) in id order, the product docs whose terms older code made
+   * (`PRODUCT_TERMS_VERSION`: since version 1 the description is searched), until none is left or the node closes.
+   * Idempotent: nodes starting together each rewrite the same docs to the same terms. Returns how many it re-indexed.
+   */
+  async catchUpProducts(): Promise<number> {
+    let done = 0;
+    let after = '';
+    while (!this.closed) {
+      const ids = await this.store.staleProducts(PRODUCTS_CATCH_UP_PAGE, after);
+      if (!ids.length) break;
+      // Not productsChanged: its failures are only logged, and a page that failed must stop the catch-up, not loop.
+      done += await this.store.refreshProducts(ids, this.inStock);
+      after = ids[ids.length - 1]!;
+    }
+    return done;
   }
 
   /** Where clips are read from for indexing (the clips domain is made after search); starts the catch-up. */
@@ -208,13 +237,16 @@ export class SearchService {
   // ---------------------------------------------------------------------------------------------------------------
   // Index upkeep (after commits; failures are logged: a search then shows the product as it was until its next change)
 
+  /** Whether a product has units left now (the shared pools); null without an answer (its durable total decides). */
+  private readonly inStock = async (productId: string, skuIds: string[]): Promise<boolean | null> => {
+    if (!this.stock || !skuIds.length) return null;
+    return (await this.stock.left(productId, skuIds)).some((n) => n > 0);
+  };
+
   /** Re-indexes products after a committed change (created, edited, archived, restocked). */
   async productsChanged(ids: readonly string[]): Promise<void> {
     await this.store
-      .refreshProducts(ids, async (productId, skuIds) => {
-        if (!this.stock || !skuIds.length) return null;
-        return (await this.stock.left(productId, skuIds)).some((n) => n > 0);
-      })
+      .refreshProducts(ids, this.inStock)
       .catch((err: Error) => this.log.warn({ err: err.message, ids }, 're-indexing products failed'));
   }
 

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Room } from '@hawker/protocol';
 import type { RankCursor } from './cursor.ts';
 import { inTransaction } from '../ledger/tx.ts';
-import { docTerms, type QueryTerms } from './terms.ts';
+import { docTerms, PRODUCT_TERMS_VERSION, productTerms, type QueryTerms } from './terms.ts';
 
 /** A pool or a client inside a transaction. */
 export type Db = Pick<pg.Pool, 'query'>;
@@ -107,7 +107,7 @@ export class SearchStore {
   ): Promise<number> {
     if (!ids.length) return 0;
     const { rows } = await this.db.query(
-      `SELECT p.id, p.shop_id, s.name AS shop_name, p.title, p.images[1] AS image, p.category, s.currency,
+      `SELECT p.id, p.shop_id, s.name AS shop_name, p.title, p.description, p.images[1] AS image, p.category, s.currency,
               p.status = 'active' AS active, k.min_price, k.max_price, k.sku_ids, k.total, p.created_at
        FROM shop_products p JOIN shops s ON s.id = p.shop_id
        CROSS JOIN LATERAL (
@@ -122,7 +122,7 @@ export class SearchStore {
       rows.map(async (r) => {
         const skuIds = (r.sku_ids as string[] | null) ?? [];
         const live = await inStock(r.id, skuIds);
-        const t = docTerms(r.title, r.category.replace(/[._-]/g, ' '), r.shop_name);
+        const t = productTerms(r.title, r.category, r.shop_name, r.description ?? '');
         return {
           product_id: r.id,
           shop_id: r.shop_id,
@@ -139,6 +139,7 @@ export class SearchStore {
           plain: t.plain,
           terms: t.terms,
           latin: t.latin,
+          terms_version: PRODUCT_TERMS_VERSION,
           created_at: (r.created_at as Date).toISOString(),
         };
       }),
@@ -147,24 +148,27 @@ export class SearchStore {
     return docs.length;
   }
 
-  /** Writes product docs and their words (two statements). Exposed for the benchmark's bulk load. */
+  /**
+   * Writes product docs and their words (two statements). Exposed for the benchmark's bulk load. A doc without
+   * `terms_version` was made by today's code (`PRODUCT_TERMS_VERSION`).
+   */
   async upsertProductDocs(docs: readonly Record<string, unknown>[]): Promise<void> {
     if (!docs.length) return;
     await this.addWords(docs.map((d) => String(d.latin)));
     await this.db.query(
       `INSERT INTO search_products AS d (product_id, shop_id, shop_name, title, image, category, currency, active, in_stock,
-                                         min_price, max_price, sku_ids, plain, terms, latin, created_at)
+                                         min_price, max_price, sku_ids, plain, terms, latin, terms_version, created_at)
        SELECT x.product_id, x.shop_id, x.shop_name, x.title, x.image, x.category, x.currency, x.active, x.in_stock,
               x.min_price, x.max_price, ARRAY(SELECT jsonb_array_elements_text(x.sku_ids)), x.plain,
-              ARRAY(SELECT jsonb_array_elements_text(x.terms)), x.latin, x.created_at
+              ARRAY(SELECT jsonb_array_elements_text(x.terms)), x.latin, coalesce(x.terms_version, $2), x.created_at
        FROM jsonb_to_recordset($1::jsonb) AS x(product_id text, shop_id text, shop_name text, title text, image text,
             category text, currency text, active boolean, in_stock boolean, min_price bigint, max_price bigint,
-            sku_ids jsonb, plain text, terms jsonb, latin text, created_at timestamptz)
+            sku_ids jsonb, plain text, terms jsonb, latin text, terms_version smallint, created_at timestamptz)
        ON CONFLICT (product_id) DO UPDATE SET shop_name = EXCLUDED.shop_name, title = EXCLUDED.title, image = EXCLUDED.image,
          category = EXCLUDED.category, currency = EXCLUDED.currency, active = EXCLUDED.active, in_stock = EXCLUDED.in_stock,
          min_price = EXCLUDED.min_price, max_price = EXCLUDED.max_price, sku_ids = EXCLUDED.sku_ids, plain = EXCLUDED.plain,
-         terms = EXCLUDED.terms, latin = EXCLUDED.latin, indexed_at = clock_timestamp()`,
-      [JSON.stringify(docs)],
+         terms = EXCLUDED.terms, latin = EXCLUDED.latin, terms_version = EXCLUDED.terms_version, indexed_at = clock_timestamp()`,
+      [JSON.stringify(docs), PRODUCT_TERMS_VERSION],
     );
   }
 
@@ -315,6 +319,17 @@ export class SearchStore {
 
   async removeClip(clipId: string): Promise<void> {
     await this.db.query(`DELETE FROM search_clips WHERE clip_id = $1`, [clipId]);
+  }
+
+  /** Product docs made by older terms code (`PRODUCT_TERMS_VERSION`), by id after `after`. */
+  async staleProducts(limit: number, after = ''): Promise<string[]> {
+    const { rows } = await this.db.query<{ id: string }>(
+      // The version inline (a constant), so the planner uses the partial index search_products_stale.
+      `SELECT product_id AS id FROM search_products WHERE terms_version < ${PRODUCT_TERMS_VERSION} AND product_id > $2
+       ORDER BY product_id LIMIT $1`,
+      [limit, after],
+    );
+    return rows.map((r) => r.id);
   }
 
   /**

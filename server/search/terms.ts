@@ -94,3 +94,29 @@ export function queryTerms(q: string): QueryTerms & { empty: boolean } {
     empty: cjkTerms.size === 0 && uniqueWords.length === 0,
   };
 }
+
+/**
+ * How much of a product's description is searched: its first characters, where sellers put what the product is.
+ * Bounded so one long description cannot make a doc's term array (and the GIN index) thousands of entries long.
+ */
+export const SEARCH_DESCRIPTION_CHARS = 1_000;
+
+/**
+ * The version of the code that makes product docs' terms (`search_products.terms_version`): a node's start
+ * re-indexes docs of an older version. 1: the description is searched (migration 0023).
+ */
+export const PRODUCT_TERMS_VERSION = 1;
+
+/**
+ * A product doc's terms: its name fields (title, category, shop name) and the start of its description. Only the name
+ * fields make `plain`, so the whole-query bonus (a title containing the query as written) never goes to a match that
+ * is only in the description: those rank below name matches, and still match.
+ */
+export function productTerms(title: string, category: string, shopName: string, description: string): DocTerms {
+  const name = docTerms(title, category.replace(/[._-]/g, ' '), shopName);
+  if (!description) return name;
+  const desc = docTerms([...description].slice(0, SEARCH_DESCRIPTION_CHARS).join(''));
+  const terms = new Set(name.terms);
+  for (const t of desc.terms) terms.add(t);
+  return { terms: [...terms], latin: [name.latin, desc.latin].filter(Boolean).join(' '), plain: name.plain };
+}

@@ -13,13 +13,13 @@ export async function merchantShop(node: TestNode, name = 'Beauty Hall') {
   return { merchant, shop };
 }
 
-/** A one-SKU product titled `title` (price, stock, category optional). */
+/** A one-SKU product titled `title` (price, stock, category, description optional). */
 export function product(
   node: TestNode,
   token: string,
   shopId: string,
   title: string,
-  o: { price?: number; stock?: number; category?: string } = {},
+  o: { price?: number; stock?: number; category?: string; description?: string } = {},
 ): Promise<ShopProduct> {
   return addProduct(
     node,
@@ -28,6 +28,7 @@ export function product(
     simpleProduct({
       title,
       category: o.category ?? 'beauty.lips',
+      ...(o.description === undefined ? {} : { description: o.description }),
       skus: [{ values: [], code: 'SKU-1', price: o.price ?? 9_900, stock: o.stock ?? 10 }],
     }),
   );
