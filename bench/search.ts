@@ -7,7 +7,7 @@
  *             word similarity for typos, live-now/in-stock/relevance ranking, a page of 20, the search event written),
  *             minus HTTP and the Redis stock read of the page's 20 products. The live set is `--live` product ids, as
  *             the live view hands it over.
- * - baseline: a plain `title ILIKE '%q%' OR shop name ILIKE '%q%'` scan, newest first, LIMIT 20 (no ranking, no typo
+ * - baseline: a plain `title, shop name or description ILIKE '%q%'` scan, newest first, LIMIT 20 (no ranking, no typo
  *             tolerance: it finds nothing for "lipstik").
  *
  * Products are written straight to PostgreSQL (shops, shop_products, shop_skus, and their search docs made with the
@@ -22,7 +22,7 @@ import { migrateLedger } from '../server/ledger/db.ts';
 import { LiveView } from '../server/search/live.ts';
 import { SearchService } from '../server/search/service.ts';
 import { SearchStore } from '../server/search/store.ts';
-import { docTerms } from '../server/search/terms.ts';
+import { productTerms } from '../server/search/terms.ts';
 import { onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchPostgres } from './lib/setup.ts';
@@ -187,6 +187,11 @@ async function main(): Promise<void> {
     for (let i = from; i < Math.min(PRODUCTS, from + CHUNK); i++) {
       const zh = rand() < 0.5;
       const title = zh ? `${pick(ZH_MODS)}${pick(ZH_NOUNS)} ${pick(ZH_MODS)}` : `${pick(EN_MODS)} ${pick(EN_NOUNS)} ${pick(EN_MODS)}`;
+      // A description as sellers write them (searched since migration 0023): a few phrases of the same vocabulary,
+      // so descriptions add terms to every doc and matches the title alone would not have.
+      const description = zh
+        ? `${pick(ZH_MODS)}${pick(ZH_NOUNS)}，${pick(ZH_MODS)}${pick(ZH_MODS)}，适合${pick(ZH_NOUNS)}搭配。${pick(ZH_MODS)}${pick(ZH_NOUNS)}。`
+        : `${pick(EN_MODS)} and ${pick(EN_MODS)} ${pick(EN_NOUNS)}, made to go with a ${pick(EN_MODS)} ${pick(EN_NOUNS)}.`;
       const shop = 1 + (i % shops);
       const price = 100 * (10 + Math.floor(rand() * 2_000));
       rows.push({
@@ -194,6 +199,7 @@ async function main(): Promise<void> {
         shop: `s${shop}`,
         shopName: `${['Dior', 'Jade House', '美妆馆', 'Tea House', 'Urban Wear', '数码城'][shop % 6]} ${shop}`,
         title,
+        description,
         category: pick(CATEGORIES),
         price,
         stock: rand() < 0.8 ? 1 + Math.floor(rand() * 100) : 0,
@@ -201,9 +207,9 @@ async function main(): Promise<void> {
       allIds.push(`p${i}`);
     }
     await pool.query(
-      `INSERT INTO shop_products (id, shop_id, status, version, title, images, category)
-       SELECT x.id, x.shop, 'active', 1, x.title, ARRAY['https://img.example.com/p.jpg'], x.category
-       FROM jsonb_to_recordset($1::jsonb) AS x(id text, shop text, title text, category text)`,
+      `INSERT INTO shop_products (id, shop_id, status, version, title, description, images, category)
+       SELECT x.id, x.shop, 'active', 1, x.title, x.description, ARRAY['https://img.example.com/p.jpg'], x.category
+       FROM jsonb_to_recordset($1::jsonb) AS x(id text, shop text, title text, description text, category text)`,
       [JSON.stringify(rows)],
     );
     await pool.query(
@@ -213,7 +219,7 @@ async function main(): Promise<void> {
     );
     await store.upsertProductDocs(
       rows.map((r) => {
-        const t = docTerms(r.title, r.category.replace(/[._-]/g, ' '), r.shopName);
+        const t = productTerms(r.title, r.category, r.shopName, r.description);
         return {
           product_id: r.id,
           shop_id: r.shop,
@@ -268,7 +274,7 @@ async function main(): Promise<void> {
     const like = `%${q.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     const { rows } = await pool.query(
       `SELECT p.id, p.title, s.name FROM shop_products p JOIN shops s ON s.id = p.shop_id
-       WHERE p.status = 'active' AND (p.title ILIKE $1 OR s.name ILIKE $1)
+       WHERE p.status = 'active' AND (p.title ILIKE $1 OR s.name ILIKE $1 OR p.description ILIKE $1)
          AND ($2::bigint IS NULL OR EXISTS (SELECT 1 FROM shop_skus k WHERE k.product_id = p.id AND k.price >= $2))
          AND ($3::bigint IS NULL OR EXISTS (SELECT 1 FROM shop_skus k WHERE k.product_id = p.id AND k.price <= $3))
          AND ($4::text IS NULL OR p.category = $4 OR p.category LIKE $4 || '.%')
