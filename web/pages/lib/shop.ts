@@ -701,62 +701,22 @@ export class RoomShop {
     // Once placed, the order's own numbers (what is being charged), not today's price.
     const total = order ? order.amount : price * sel.quantity;
     const currency = order?.currency ?? p.currency;
-    const status = view?.status ?? null;
-    const ended = status === 'failed' || status === 'expired' || status === 'cancelled';
-
-    const summary = h(
-      'div',
-      { class: 'checkout-item' },
-      h('img', { attrs: { src: p.imageUrl, alt: '' } }),
-      h(
-        'div',
-        { class: 'meta' },
-        h('div', { class: 'title', text: p.title }),
-        h('div', {
-          class: 'muted small',
-          text: t('shop.qtyLine', { label: sku.label, n: order?.quantity ?? sel.quantity }),
-          attrs: { 'data-testid': 'checkout-line' },
-        }),
-      ),
-      h(
-        'div',
-        { class: 'right' },
-        h('div', { class: 'muted small', text: t('shop.total') }),
-        h('b', { text: money(total, currency), attrs: { 'data-testid': 'checkout-total' } }),
-      ),
+    replace(
+      this.checkout.body,
+      ...checkoutBody({
+        image: p.imageUrl,
+        title: p.title,
+        skuLabel: sku.label,
+        quantity: order?.quantity ?? sel.quantity,
+        total: money(total, currency),
+        view: view ?? null,
+        error: this.checkoutError,
+        paying: this.paying,
+        payTotal: money(price * sel.quantity, p.currency),
+        onPay: () => void this.pay(),
+        onDone: () => this.checkout.close(),
+      }),
     );
-
-    const children: (Node | null)[] = [summary];
-    if (view) children.push(statusSteps(view), statusLine(view));
-    if (this.checkoutError)
-      children.push(
-        h('div', { class: 'banner banner-error', text: this.checkoutError, attrs: { role: 'alert', 'data-testid': 'checkout-error' } }),
-      );
-
-    const actions = h('div', { class: 'sheet-actions' });
-    if (!view || ended) {
-      const pay = h(
-        'button',
-        {
-          class: 'btn btn-primary btn-block',
-          attrs: { type: 'button', 'data-testid': ended ? 'checkout-retry' : 'checkout-pay', disabled: this.paying },
-        },
-        ended ? t('shop.tryAgain') : t('shop.pay', { total: money(price * sel.quantity, p.currency) }),
-      );
-      pay.addEventListener('click', () => void this.pay());
-      actions.append(pay);
-      if (!view) children.push(h('p', { class: 'muted small', text: t('shop.sandboxNote') }));
-    } else if (status === 'paid') {
-      const done = h('button', {
-        class: 'btn btn-primary btn-block',
-        text: t('shop.done'),
-        attrs: { type: 'button', 'data-testid': 'checkout-done' },
-      });
-      done.addEventListener('click', () => this.checkout.close());
-      actions.append(done);
-    }
-    children.push(actions);
-    replace(this.checkout.body, ...children);
   }
 
   // ---- my orders ---------------------------------------------------------------------------------------------------
@@ -989,60 +949,96 @@ export class OffLiveCheckout {
     const view = this.view;
     const total = view ? view.amount : line.unitPrice * line.quantity;
     const currency = view?.currency ?? line.currency;
-    const ended = view !== null && (view.status === 'failed' || view.status === 'expired' || view.status === 'cancelled');
-    const children: (Node | null)[] = [
+    replace(
+      this.sheet.body,
+      ...checkoutBody({
+        image: line.image,
+        title: line.title,
+        skuLabel: line.skuLabel,
+        quantity: line.quantity,
+        total: money(total, currency),
+        view,
+        error: this.error,
+        paying: this.paying,
+        payTotal: money(line.unitPrice * line.quantity, line.currency),
+        onPay: () => void this.pay(),
+        onDone: () => this.sheet.close(),
+      }),
+    );
+  }
+}
+
+/**
+ * A checkout sheet's body, the one both checkouts show (the room's and a product page's): the line and its total,
+ * the order's steps and status once placed, a readable error, and the one action that fits (pay, try again, done).
+ */
+function checkoutBody(o: {
+  image: string;
+  title: string;
+  skuLabel: string;
+  quantity: number;
+  /** The total as shown: the order's own amount once placed. */
+  total: string;
+  view: Pick<OrderView, 'status' | 'reason'> | null;
+  error: string | null;
+  paying: boolean;
+  /** What paying (again) charges now. */
+  payTotal: string;
+  onPay: () => void;
+  onDone: () => void;
+}): (Node | null)[] {
+  const { view } = o;
+  const ended = view !== null && (view.status === 'failed' || view.status === 'expired' || view.status === 'cancelled');
+  const children: (Node | null)[] = [
+    h(
+      'div',
+      { class: 'checkout-item' },
+      h('img', { attrs: { src: o.image, alt: '' } }),
       h(
         'div',
-        { class: 'checkout-item' },
-        h('img', { attrs: { src: line.image, alt: '' } }),
-        h(
-          'div',
-          { class: 'meta' },
-          h('div', { class: 'title', text: line.title }),
-          h('div', {
-            class: 'muted small',
-            text: t('shop.qtyLine', { label: line.skuLabel, n: line.quantity }),
-            attrs: { 'data-testid': 'checkout-line' },
-          }),
-        ),
-        h(
-          'div',
-          { class: 'right' },
-          h('div', { class: 'muted small', text: t('shop.total') }),
-          h('b', { text: money(total, currency), attrs: { 'data-testid': 'checkout-total' } }),
-        ),
+        { class: 'meta' },
+        h('div', { class: 'title', text: o.title }),
+        h('div', {
+          class: 'muted small',
+          text: t('shop.qtyLine', { label: o.skuLabel, n: o.quantity }),
+          attrs: { 'data-testid': 'checkout-line' },
+        }),
       ),
-    ];
-    if (view) children.push(statusSteps(view), statusLine(view));
-    if (this.error)
-      children.push(
-        h('div', { class: 'banner banner-error', text: this.error, attrs: { role: 'alert', 'data-testid': 'checkout-error' } }),
-      );
-    const actions = h('div', { class: 'sheet-actions' });
-    if (!view || ended) {
-      const pay = h(
-        'button',
-        {
-          class: 'btn btn-primary btn-block',
-          attrs: { type: 'button', 'data-testid': ended ? 'checkout-retry' : 'checkout-pay', disabled: this.paying },
-        },
-        ended ? t('shop.tryAgain') : t('shop.pay', { total: money(line.unitPrice * line.quantity, line.currency) }),
-      );
-      pay.addEventListener('click', () => void this.pay());
-      actions.append(pay);
-      if (!view) children.push(h('p', { class: 'muted small', text: t('shop.sandboxNote') }));
-    } else if (view.status === 'paid') {
-      const done = h('button', {
+      h(
+        'div',
+        { class: 'right' },
+        h('div', { class: 'muted small', text: t('shop.total') }),
+        h('b', { text: o.total, attrs: { 'data-testid': 'checkout-total' } }),
+      ),
+    ),
+  ];
+  if (view) children.push(statusSteps(view), statusLine(view));
+  if (o.error)
+    children.push(h('div', { class: 'banner banner-error', text: o.error, attrs: { role: 'alert', 'data-testid': 'checkout-error' } }));
+  const actions = h('div', { class: 'sheet-actions' });
+  if (!view || ended) {
+    const pay = h(
+      'button',
+      {
         class: 'btn btn-primary btn-block',
-        text: t('shop.done'),
-        attrs: { type: 'button', 'data-testid': 'checkout-done' },
-      });
-      done.addEventListener('click', () => this.sheet.close());
-      actions.append(done);
-    }
-    children.push(actions);
-    replace(this.sheet.body, ...children);
+        attrs: { type: 'button', 'data-testid': ended ? 'checkout-retry' : 'checkout-pay', disabled: o.paying },
+      },
+      ended ? t('shop.tryAgain') : t('shop.pay', { total: o.payTotal }),
+    );
+    pay.addEventListener('click', o.onPay);
+    actions.append(pay);
+    if (!view) children.push(h('p', { class: 'muted small', text: t('shop.sandboxNote') }));
+  } else if (view.status === 'paid') {
+    const done = h('button', {
+      class: 'btn btn-primary btn-block',
+      text: t('shop.done'),
+      attrs: { type: 'button', 'data-testid': 'checkout-done' },
+    });
+    done.addEventListener('click', o.onDone);
+    actions.append(done);
   }
+  children.push(actions);
+  return children;
 }
 
 function isFinal(status: OrderStatus): boolean {
