@@ -23,7 +23,8 @@ import { spawnNode } from '../harness/nodeProcess.ts';
 import type { Room } from '@hawker/protocol';
 import { CpuMeter, rssMiB } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
-import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { printTable, progress, round, writeResult } from './lib/report.ts';
+import { deliveryFigures, drainDeliveries } from './lib/delivery.ts';
 import { benchRedis } from './lib/setup.ts';
 
 const { values: opt } = parseArgs({
@@ -215,23 +216,10 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     const refusedForSure = Object.entries(outcome.refused).reduce((n, [code, k]) => (code === 'NO_ACK' ? n : n + k), 0);
     const expected = (outcome.sent - refusedForSure) * total;
     // Drain: wait (bounded) until every accepted message reached every viewer.
-    let reports: { deliveries: number; lastAt: number }[] = [];
-    const drainUntil = Date.now() + DRAIN_S * 1000;
-    for (;;) {
-      reports = await Promise.all(viewers.map((v) => v.call<{ deliveries: number; lastAt: number }>('report', {})));
-      const got = reports.reduce((n, r) => n + r.deliveries, 0);
-      if (got >= expected || Date.now() > drainUntil) break;
-      progress(`  draining: ${got.toLocaleString()} of ${expected.toLocaleString()} deliveries`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+    await drainDeliveries(viewers, expected, DRAIN_S);
     const cores = cpu.stop();
     clearInterval(guard);
-    const finals = await Promise.all(
-      viewers.map((v) => v.call<{ deliveries: number; lastAt: number; latencies: number[] }>('report', { withLatencies: true })),
-    );
-    const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
-    const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
-    const latencies = finals.flatMap((r) => r.latencies);
+    const got = await deliveryFigures(viewers, expected, t0, outcome.endedAt);
     const ticks = target.metrics ? await tickCosts(target.url).catch(() => undefined) : undefined;
     return {
       system: target.system,
@@ -240,17 +228,7 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
       sent: outcome.sent,
       accepted: outcome.accepted,
       refused: outcome.refused,
-      expectedDeliveries: expected,
-      deliveries,
-      deliveredPerSec: deliveries / ((lastAt - t0) / 1000),
-      completeness: expected > 0 ? deliveries / expected : 0,
-      latencyMs: {
-        p50: percentile(latencies, 50),
-        p90: percentile(latencies, 90),
-        p99: percentile(latencies, 99),
-        max: percentile(latencies, 100),
-        samples: latencies.length,
-      },
+      ...got,
       serverCpuCores: cores.server!,
       loadCpuCores: [...viewers, senders].reduce((n, p) => n + (cores[p.name] ?? 0), 0),
       ...(cores.redis !== undefined ? { redisCpuCores: cores.redis } : {}),

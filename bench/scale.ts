@@ -30,6 +30,7 @@ import { CpuMeter, machineBusySeconds } from './lib/cpu.ts';
 import { startNginx } from './lib/nginx.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { deliveryFigures, drainDeliveries } from './lib/delivery.ts';
 import { benchRedis } from './lib/setup.ts';
 
 const { values: opt } = parseArgs({
@@ -227,23 +228,11 @@ async function phase(setup: Setup): Promise<PhaseResult> {
     }>('send', { rate: RATE, seconds: SECONDS }, (SECONDS + 60) * 1000);
     // What every viewer of each room is owed: the room's messages not surely refused, times its viewers.
     const expected = Object.entries(outcome.owedByRoom).reduce((n, [room, owed]) => n + owed * (byRoom[room] ?? 0), 0);
-    let got = 0;
-    const drainUntil = Date.now() + DRAIN_S * 1000;
-    for (;;) {
-      const reports = await Promise.all(viewers.map((v) => v.call<{ deliveries: number }>('report', {})));
-      got = reports.reduce((n, r) => n + r.deliveries, 0);
-      if (got >= expected || Date.now() > drainUntil) break;
-      progress(`  draining: ${got.toLocaleString()} of ${expected.toLocaleString()} deliveries`);
-      await new Promise((r) => setTimeout(r, 1_000));
-    }
+    await drainDeliveries(viewers, expected, DRAIN_S);
     const cores = cpu.stop();
     const seconds = (Date.now() - t0) / 1000;
-    const finals = await Promise.all(
-      viewers.map((v) => v.call<{ deliveries: number; lastAt: number; latencies: number[] }>('report', { withLatencies: true })),
-    );
-    const deliveries = finals.reduce((n, r) => n + r.deliveries, 0);
-    const lastAt = Math.max(...finals.map((r) => r.lastAt), outcome.endedAt);
-    const latencies = finals.flatMap((r) => r.latencies);
+    const got = await deliveryFigures(viewers, expected, t0, outcome.endedAt);
+    const { deliveries } = got;
     const sum = (pred: (name: string) => boolean) => coresWhere(cores, pred);
     const used = {
       nodes: sum((n) => n.startsWith('node')),
@@ -262,16 +251,7 @@ async function phase(setup: Setup): Promise<PhaseResult> {
       sent: outcome.sent,
       accepted: outcome.accepted,
       refused: outcome.refused,
-      expectedDeliveries: expected,
-      deliveries,
-      deliveredPerSec: deliveries / ((lastAt - t0) / 1000),
-      completeness: expected > 0 ? deliveries / expected : 0,
-      latencyMs: {
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        max: percentile(latencies, 100),
-        samples: latencies.length,
-      },
+      ...got,
       cpu: used,
       cpuMsPerKDelivered: {
         nodes: perK(used.nodes),
