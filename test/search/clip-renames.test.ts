@@ -1,23 +1,12 @@
 import { expect, it } from 'vitest';
 import { api, devToken } from '../../harness/clients.ts';
-import { startNode, type TestNode, waitFor } from '../../harness/node.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { room, select } from '../channels/fixtures.ts';
 import { addProduct, openShop, simpleProduct } from '../shops/fixtures.ts';
-import { search } from './fixtures.ts';
+import { clipIds, readyClip, search } from './fixtures.ts';
 
 const t = useTeardown();
-
-/** A clip row as the cutter leaves it (`ready`); publishing goes through the REST API (see clips.test.ts). */
-async function readyClip(node: TestNode, c: { id: string; roomId: string; title: string; productIds: string[] }): Promise<void> {
-  await node.node.ctx.db.query(
-    `INSERT INTO clips (id, recording_id, room_id, creator_id, agency_id, title, start_ms, end_ms, duration_ms, status, product_ids)
-     VALUES ($1, 'rec-' || $1, $2, 'c1', 'ag1', $3, 0, 3000, 3000, 'ready', $4::text[])`,
-    [c.id, c.roomId, c.title, c.productIds],
-  );
-}
-
-const clipIds = async (node: TestNode, q: string) => (await search(node, { q, type: 'clips' })).clips.map((c) => c.id).sort();
 
 it("a clip's search doc follows its shop products' renames, archive, unarchive and delete, committed with the change itself", async () => {
   const node = t.add(await startNode());

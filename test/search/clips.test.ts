@@ -1,26 +1,12 @@
 import { expect, it } from 'vitest';
 import { api, devToken } from '../../harness/clients.ts';
-import { startNode, type TestNode, waitFor } from '../../harness/node.ts';
+import { startNode, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { room, select } from '../channels/fixtures.ts';
 import { addProduct, openShop, simpleProduct } from '../shops/fixtures.ts';
-import { type ErrorBody, qs, search } from './fixtures.ts';
+import { clipIds, type ErrorBody, qs, readyClip, search } from './fixtures.ts';
 
 const t = useTeardown();
-
-/**
- * A clip row as the cutter leaves it (`ready`, not published): cutting needs ffmpeg and a recording, which
- * test/recording/clip-cut.test.ts covers; publishing and deleting go through the REST API as a creator would.
- */
-async function readyClip(node: TestNode, c: { id: string; roomId: string; title: string; productIds: string[] }): Promise<void> {
-  await node.node.ctx.db.query(
-    `INSERT INTO clips (id, recording_id, room_id, creator_id, agency_id, title, start_ms, end_ms, duration_ms, status, product_ids)
-     VALUES ($1, 'rec-' || $1, $2, 'c1', 'ag1', $3, 0, 3000, 3000, 'ready', $4::text[])`,
-    [c.id, c.roomId, c.title, c.productIds],
-  );
-}
-
-const clipIds = async (node: TestNode, q: string) => (await search(node, { q, type: 'clips' })).clips.map((c) => c.id).sort();
 
 it('search finds published clips by a two-character Chinese term (title or product), a Latin typo and the creator name; drafts and deleted clips are not found; bad input is typed', async () => {
   const node = t.add(await startNode());

@@ -43,3 +43,19 @@ export async function search(node: TestNode, params: Record<string, string | num
 
 export const qs = (params: Record<string, string | number>): string =>
   new URLSearchParams(Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)]))).toString();
+
+/**
+ * A clip row as the cutter leaves it (`ready`, not published), of creator c1 in agency ag1: cutting needs ffmpeg and
+ * a recording, which test/recording/clip-cut.test.ts covers; the tests publish and delete it through the REST API.
+ */
+export async function readyClip(node: TestNode, c: { id: string; roomId: string; title: string; productIds: string[] }): Promise<void> {
+  await node.node.ctx.db.query(
+    `INSERT INTO clips (id, recording_id, room_id, creator_id, agency_id, title, start_ms, end_ms, duration_ms, status, product_ids)
+     VALUES ($1, 'rec-' || $1, $2, 'c1', 'ag1', $3, 0, 3000, 3000, 'ready', $4::text[])`,
+    [c.id, c.roomId, c.title, c.productIds],
+  );
+}
+
+/** The ids of the clips a search for `q` finds, sorted. */
+export const clipIds = async (node: TestNode, q: string): Promise<string[]> =>
+  (await search(node, { q, type: 'clips' })).clips.map((c) => c.id).sort();
