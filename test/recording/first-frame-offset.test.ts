@@ -1,11 +1,10 @@
 import { expect, it } from 'vitest';
-import type { Product, Recording, RecordingTimeline } from '@hawker/protocol';
+import type { Recording, RecordingTimeline } from '@hawker/protocol';
 import { api, call, connect, ok } from '../../harness/clients.ts';
-import { liveRoomWithProduct } from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
-import { recordingNode, recordingOf, recordingsOf, untilSegments } from './helpers.ts';
+import { recordedShop, recordingOf, recordingsOf, untilSegments } from './helpers.ts';
 
 const t = useTeardown();
 
@@ -13,18 +12,7 @@ const t = useTeardown();
 const HOLD_MS = 4_000;
 
 it("timeline offsets count from the recording's first frame, not from when its recorder started (a slow ffmpeg start under load)", async () => {
-  const { node } = await recordingNode(t);
-  const { creator, room, product: scarf } = await liveRoomWithProduct(node);
-  const roomId = room.id;
-  const hat = (
-    await api<Product>(node.url, 'POST', `/api/rooms/${roomId}/products`, creator, {
-      title: 'Straw hat',
-      imageUrl: 'https://img.example.com/hat.jpg',
-      price: 2500,
-      currency: 'USD',
-      skus: [{ id: 'std', label: 'Standard', stock: 50 }],
-    })
-  ).body;
+  const { node, creator, roomId, scarf, hat } = await recordedShop(t);
   // The seam: ffmpeg listens and the recording counts as started, but its first packet comes HOLD_MS later, as when a
   // loaded machine's ffmpeg takes its first frame late. The media's time 0 is then (about) when the hold ends.
   let mediaFrom: number | undefined;

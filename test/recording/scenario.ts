@@ -1,13 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'vitest';
-import type { Product, Recording, Room, RecordingTimeline } from '@hawker/protocol';
+import type { Recording, Room, RecordingTimeline } from '@hawker/protocol';
 import { api, call, connect, ok } from '../../harness/clients.ts';
-import { liveRoomWithProduct, scheduleSale } from '../../harness/commerce.ts';
+import { scheduleSale } from '../../harness/commerce.ts';
 import { waitFor } from '../../harness/node.ts';
 import type { Teardown } from '../../harness/teardown.ts';
 import { WebRtcPeer } from '../../harness/webrtc.ts';
-import { firstFrameIsKey, probeDuration, recordingNode, untilSegments } from './helpers.ts';
+import { firstFrameIsKey, probeDuration, recordedShop, untilSegments } from './helpers.ts';
 
 /** How many stored segments the live has when each moment happens (2 s each): the live lasts about `end` x 2 s. */
 export interface ShoppingLivePlan {
@@ -23,18 +23,7 @@ export interface ShoppingLivePlan {
  * keyframe, each moment on the timeline within 1 s of when it happened. Shared by the short test and the 60 s one.
  */
 export async function shoppingLive(t: Teardown, plan: ShoppingLivePlan): Promise<void> {
-  const { node, dir } = await recordingNode(t);
-  const { creator, room, product: scarf } = await liveRoomWithProduct(node);
-  const roomId = room.id;
-  const hat = (
-    await api<Product>(node.url, 'POST', `/api/rooms/${roomId}/products`, creator, {
-      title: 'Straw hat',
-      imageUrl: 'https://img.example.com/hat.jpg',
-      price: 2500,
-      currency: 'USD',
-      skus: [{ id: 'std', label: 'Standard', stock: 50 }],
-    })
-  ).body;
+  const { node, dir, creator, roomId, scarf, hat } = await recordedShop(t);
 
   const socket = t.add(await connect(node.url, creator));
   ok(await call(socket, 'room:join', { roomId }));
