@@ -18,6 +18,7 @@ import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
 import { RestCuts } from './edge/restCuts.ts';
 import { RefusalLog } from './kernel/refusalLog.ts';
 import { corkWebSocketFlushes } from './kernel/corkedWrites.ts';
+import { oneRoomApply } from './kernel/oneRoomApply.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -104,6 +105,8 @@ export class Hawker {
         onlyPlaintext: true,
       }),
     });
+    // A push to one room visits its members without building a Set of them per broadcast (kernel/oneRoomApply.ts).
+    oneRoomApply(io);
     io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
     const ctx: HawkerContext = {
       config,
