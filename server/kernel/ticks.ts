@@ -67,7 +67,11 @@ export class TickCast {
   private pendingAt = 0;
   private sliceScheduled = false;
 
-  constructor(private readonly io: HawkerIo) {
+  /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). */
+  constructor(
+    private readonly io: HawkerIo,
+    private readonly writesPerSlice = TICK_WRITES_PER_SLICE,
+  ) {
     this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
       TickEvent,
       TickCost
@@ -99,7 +103,7 @@ export class TickCast {
     const channels = this.io.of('/').adapter.rooms;
     let writes = 0;
     while (this.pendingAt < this.pending.length) {
-      if (writes >= TICK_WRITES_PER_SLICE) {
+      if (writes >= this.writesPerSlice) {
         this.sliceScheduled = true;
         setImmediate(() => this.slice());
         return;

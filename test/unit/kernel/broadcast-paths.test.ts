@@ -122,3 +122,34 @@ it('a flush of many queued packets to one connection goes out in a few writes, e
   expect(got).toEqual(Array.from({ length: 200 }, (_, n) => n));
   expect(writes).toBeLessThan(10); // one per frame (about 200) without the cork
 });
+
+it('a tick past its write budget is delivered over several turns of the event loop, rooms in order, a later tick behind it', async () => {
+  const { io, url } = await server();
+  const { TickCast } = await import('../../../server/kernel/ticks.ts');
+  const { roomChannel } = await import('../../../server/kernel/channels.ts');
+  const cast = new TickCast(io as unknown as HawkerIo, 1); // one room per slice
+  const a = await client(url, io, [roomChannel('r1'), roomChannel('r2')]);
+  const b = await client(url, io, [roomChannel('r1')]);
+  const got = new Map<ClientSocket, string[]>([
+    [a, []],
+    [b, []],
+  ]);
+  for (const [s, list] of got) s.on('room:stats', (p: { roomId: string; viewers: number }) => list.push(`${p.roomId}:${p.viewers}`));
+  // As a tick from another node arrives (server-side emit): this node delivers it to its own sockets.
+  const fromPeer = (batch: unknown) =>
+    (io.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  fromPeer({
+    event: 'room:stats',
+    payloads: [
+      { roomId: 'r1', viewers: 1, likes: 0 },
+      { roomId: 'r2', viewers: 1, likes: 0 },
+    ],
+  });
+  expect(cast.cost['room:stats'].pushes).toBe(1); // r1 at once; r2 waits for the next turn
+  fromPeer({ event: 'room:stats', payloads: [{ roomId: 'r1', viewers: 2, likes: 0 }] });
+  expect(cast.cost['room:stats'].pushes).toBe(1); // queued behind r2
+  await expect.poll(() => cast.cost['room:stats'].pushes).toBe(3);
+  await expect.poll(() => [got.get(a)!.length, got.get(b)!.length]).toEqual([3, 2]);
+  expect(got.get(a)).toEqual(['r1:1', 'r2:1', 'r1:2']);
+  expect(got.get(b)).toEqual(['r1:1', 'r1:2']);
+});
