@@ -17,6 +17,8 @@ import { UPLOAD_IMAGE_PATH } from '@hawker/protocol';
 import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
 import { RestCuts } from './edge/restCuts.ts';
 import { RefusalLog } from './kernel/refusalLog.ts';
+import { corkWebSocketFlushes } from './kernel/corkedWrites.ts';
+import { oneRoomApply } from './kernel/oneRoomApply.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
 export type { Domain, HawkerContext, HawkerIo, HawkerSocket, RawBodyRequest, SocketData } from './kernel/context.ts';
@@ -87,6 +89,8 @@ export class Hawker {
     // The streams adapter (not plain pub/sub) because it keeps recent packets in a Redis stream, which is what makes
     // Socket.IO's connection-state recovery work across nodes (docs/scaling.md). It blocks on XREAD: own connection.
     const adapterRedis = createAdapterRedis(redisUrl, log.child({ module: 'adapter' }));
+    // Several queued packets to one connection leave in one write (kernel/corkedWrites.ts): the node's largest CPU cost.
+    if (config.SOCKET_CORK_FLUSHES) corkWebSocketFlushes();
     const io: HawkerIo = new IoServer(server, {
       // Socket.IO's default 1 MB frame is far above any Hawker event; a small cap bounds what one bad client costs.
       maxHttpBufferSize: 64 * 1024,
@@ -101,6 +105,8 @@ export class Hawker {
         onlyPlaintext: true,
       }),
     });
+    // A push to one room visits its members without building a Set of them per broadcast (kernel/oneRoomApply.ts).
+    oneRoomApply(io);
     io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
     const ctx: HawkerContext = {
       config,

@@ -260,6 +260,12 @@ const EnvSchema = z.object({
    * the default.
    */
   SOCKET_CUT_REFUSALS: z.coerce.number().int().min(5).max(1_000_000).default(60),
+  /**
+   * Cork each connection's TCP socket around a flush of several queued packets, so they leave in one system call rather
+   * than one per WebSocket frame (server/kernel/corkedWrites.ts). Process-wide once any node of the process starts
+   * with it on; `false` is for an A/B of the write path (bench:soak `--set SOCKET_CORK_FLUSHES=false`).
+   */
+  SOCKET_CORK_FLUSHES: bool.default(true),
   /** The window SOCKET_CUT_REFUSALS counts in, ms. */
   SOCKET_CUT_WINDOW_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** After a cut, the user's new connections are refused (RATE_LIMITED, on every node) for this long, ms. */

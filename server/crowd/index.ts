@@ -15,6 +15,7 @@ import { roomIdOfChannel } from '../kernel/channels.ts';
 import type { Domain, HawkerContext, HawkerIo } from '../kernel/context.ts';
 import { AppError } from '../kernel/errors.ts';
 import { newId } from '../kernel/ids.ts';
+import { tapBroadcasts } from '../kernel/broadcastTap.ts';
 import type { Logger } from '../kernel/log.ts';
 import { ImmutableMemo } from '../kernel/memo.ts';
 import { Ticker } from '../kernel/ticker.ts';
@@ -233,30 +234,22 @@ function sendCsv(res: import('express').Response, filename: string, lines: reado
 }
 
 /**
- * Observes the room pushes product:pinned and sale:started (the report's chart markers) on the main namespace
- * adapter's broadcast, as the recording's timeline does: each node sees the broadcasts it originates, so each marker is
- * recorded once. Returns the unwrap (the crowd closes before recording, so the wrappers unwind in order).
+ * Observes the room pushes product:pinned and sale:started (the report's chart markers) through the node's one
+ * broadcast tap (server/kernel/broadcastTap.ts), as the recording's timeline does: each node sees the broadcasts it
+ * originates, so each marker is recorded once. Returns the unregister.
  */
 function tapMarkers(io: HawkerIo, pipeline: CrowdPipeline, log: Logger): () => void {
-  const adapter = io.of('/').adapter as unknown as { broadcast(packet: { data?: unknown[] }, opts: { rooms: Set<string> }): unknown };
-  const original = adapter.broadcast;
-  adapter.broadcast = function (this: unknown, packet, opts) {
-    try {
-      const [event, payload] = (packet.data ?? []) as [unknown, Record<string, unknown> | undefined];
-      const kind = event === 'product:pinned' ? 'pin' : event === 'sale:started' ? 'sale' : null;
-      if (kind && payload) {
-        const product = kind === 'pin' ? (payload.product as Record<string, unknown> | undefined)?.id : payload.productId;
-        for (const channel of opts.rooms ?? []) {
-          const roomId = roomIdOfChannel(channel);
-          if (roomId) pipeline.marker(roomId, kind, typeof product === 'string' ? product : null, Date.now());
-        }
+  return tapBroadcasts(
+    io,
+    ['product:pinned', 'sale:started'],
+    (event, payload, channels) => {
+      const kind = event === 'product:pinned' ? 'pin' : 'sale';
+      const product = kind === 'pin' ? (payload.product as Record<string, unknown> | undefined)?.id : payload.productId;
+      for (const channel of channels) {
+        const roomId = roomIdOfChannel(channel);
+        if (roomId) pipeline.marker(roomId, kind, typeof product === 'string' ? product : null, Date.now());
       }
-    } catch (err) {
-      log.warn({ err }, 'crowd marker tap failed; the push still goes out');
-    }
-    return original.call(this, packet, opts);
-  };
-  return () => {
-    adapter.broadcast = original;
-  };
+    },
+    log,
+  );
 }

@@ -24,6 +24,14 @@ export interface TickCost {
 const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
 
 /**
+ * Socket writes one synchronous slice of tick delivery may ask for before the rest of the tick waits for the next turn
+ * of the event loop (setImmediate). A tick to 10,000 connections is 10,000 writes (and as many write callbacks); in one
+ * piece it held the loop for hundreds of ms under bench:soak, and every other request (a `/healthz` probe, an order)
+ * waited behind it. A room is never split: each room's push is one broadcast.
+ */
+export const TICK_WRITES_PER_SLICE = 2_000;
+
+/**
  * The fan-out of ticks (live stock, room stats): sent with Socket.IO `volatile` and over plain Redis pub/sub, never
  * through the streams adapter's stream.
  *
@@ -54,8 +62,16 @@ export class TickCast {
   private readonly owed = new Map<string, Map<string, TickBatch>>();
   /** Socket id -> the transport whose 'ready' will pay what it owes. */
   private readonly listening = new Map<string, object>();
+  /** Room pushes not delivered yet (a tick past TICK_WRITES_PER_SLICE): delivered in order, a slice per loop turn. */
+  private readonly pending: { event: TickEvent; payload: TickBatch['payloads'][number] }[] = [];
+  private pendingAt = 0;
+  private sliceScheduled = false;
 
-  constructor(private readonly io: HawkerIo) {
+  /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). */
+  constructor(
+    private readonly io: HawkerIo,
+    private readonly writesPerSlice = TICK_WRITES_PER_SLICE,
+  ) {
     this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
       TickEvent,
       TickCost
@@ -71,34 +87,61 @@ export class TickCast {
     this.cost[batch.event].published += 1;
   }
 
-  /** This node's share of a tick: each room's payload to the room's connections here. */
+  /**
+   * This node's share of a tick: each room's payload to the room's connections here. At once up to
+   * TICK_WRITES_PER_SLICE writes; past that, the rest of the rooms in later turns of the event loop, in order (a tick
+   * arriving meanwhile queues behind them, so a room never gets an older tick after a newer one).
+   */
   private deliver(batch: TickBatch): void {
-    const cost = this.cost[batch.event];
+    for (const payload of batch.payloads) this.pending.push({ event: batch.event, payload });
+    if (!this.sliceScheduled) this.slice();
+  }
+
+  /** Delivers queued room pushes until TICK_WRITES_PER_SLICE writes, then yields to the event loop. */
+  private slice(): void {
+    this.sliceScheduled = false;
     const channels = this.io.of('/').adapter.rooms;
-    const sockets = this.io.of('/').sockets;
-    for (const payload of batch.payloads) {
-      const channel = roomChannel(payload.roomId);
-      const members = channels.get(channel);
-      if (!members || members.size === 0) continue;
-      // What Socket.IO's volatile test will find (engine.io's transport.writable): counted before the emit, which
-      // makes every writable transport busy. A property read per connection, beside a write per connection.
-      let busy = 0;
-      const key = `${batch.event} ${payload.roomId}`;
-      for (const id of members) {
-        const socket = sockets.get(id);
-        if (!socket) continue;
-        if (socket.conn.transport.writable === false) {
-          busy += 1;
-          this.owe(socket, key, batch.event, payload);
-        } else if (this.owed.size > 0) this.settle(id, key, batch.event, payload);
+    let writes = 0;
+    while (this.pendingAt < this.pending.length) {
+      if (writes >= this.writesPerSlice) {
+        this.sliceScheduled = true;
+        setImmediate(() => this.slice());
+        return;
       }
-      const frameBytes = Buffer.byteLength(JSON.stringify([batch.event, payload])) + 2;
-      this.io.local.to(channel).volatile.emit(batch.event, payload as never);
-      cost.pushes += 1;
-      cost.writes += members.size;
-      cost.dropped += busy;
-      cost.bytes += (members.size - busy) * frameBytes;
+      const { event, payload } = this.pending[this.pendingAt]!;
+      this.pendingAt += 1;
+      writes += channels.get(roomChannel(payload.roomId))?.size ?? 0;
+      this.deliverRoom(event, payload);
     }
+    this.pending.length = 0;
+    this.pendingAt = 0;
+  }
+
+  /** One room's tick payload to the room's connections here. */
+  private deliverRoom(event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    const channel = roomChannel(payload.roomId);
+    const members = this.io.of('/').adapter.rooms.get(channel);
+    if (!members || members.size === 0) return;
+    const cost = this.cost[event];
+    const sockets = this.io.of('/').sockets;
+    // What Socket.IO's volatile test will find (engine.io's transport.writable): counted before the emit, which
+    // makes every writable transport busy. A property read per connection, beside a write per connection.
+    let busy = 0;
+    const key = `${event} ${payload.roomId}`;
+    for (const id of members) {
+      const socket = sockets.get(id);
+      if (!socket) continue;
+      if (socket.conn.transport.writable === false) {
+        busy += 1;
+        this.owe(socket, key, event, payload);
+      } else if (this.owed.size > 0) this.settle(id, key, event, payload);
+    }
+    const frameBytes = Buffer.byteLength(JSON.stringify([event, payload])) + 2;
+    this.io.local.to(channel).volatile.emit(event, payload as never);
+    cost.pushes += 1;
+    cost.writes += members.size;
+    cost.dropped += busy;
+    cost.bytes += (members.size - busy) * frameBytes;
   }
 
   /** `socket` skips `payload`: remember it (merged with what it skipped before) until its transport is writable. */

@@ -50,7 +50,7 @@ const sentValue = (s: RoomStats): string => `${s.viewers} ${s.likes}`;
  */
 export class PresenceStore {
   readonly keys: ReturnType<typeof presenceKeys>;
-  private readonly lua: LuaScripts<'heartbeat' | 'sync' | 'reap' | 'claim'>;
+  private readonly lua: LuaScripts<'heartbeat' | 'sync' | 'reap' | 'claim' | 'count'>;
 
   constructor(
     private readonly redis: Redis,
@@ -59,7 +59,7 @@ export class PresenceStore {
     private readonly ttlMs: number,
   ) {
     this.keys = presenceKeys(prefix);
-    this.lua = new LuaScripts(redis, 'presence', new URL('./lua/', import.meta.url), ['heartbeat', 'sync', 'reap', 'claim']);
+    this.lua = new LuaScripts(redis, 'presence', new URL('./lua/', import.meta.url), ['heartbeat', 'sync', 'reap', 'claim', 'count']);
   }
 
   /** Marks this node alive for another PRESENCE_TTL_MS; returns the ids of dead nodes, for `reap`. */
@@ -86,9 +86,8 @@ export class PresenceStore {
   async count(roomId: string, userId?: string): Promise<number> {
     const key = this.keys.viewers(roomId);
     if (userId === undefined) return this.redis.hlen(key);
-    // One transaction: the user's other node leaving between the two reads would otherwise count them twice.
-    const [[, viewers], [, counted]] = (await this.redis.multi().hlen(key).hexists(key, userId).exec()) as [[null, number], [null, number]];
-    return viewers + (counted ? 0 : 1);
+    // Atomic (lua/count.lua): the user's other node leaving between the two reads would otherwise count them twice.
+    return Number(await this.lua.run('count', [key], [userId]));
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { HawkerIo } from '../kernel/context.ts';
+import { tapBroadcasts } from '../kernel/broadcastTap.ts';
 import { roomIdOfChannel } from '../kernel/channels.ts';
 import type { Logger } from '../kernel/log.ts';
 import type { NewTimelineEntry, RecordingStore } from './store.ts';
@@ -128,34 +129,27 @@ export class TimelineWriter {
 }
 
 /**
- * Wraps the main namespace adapter's `broadcast` to observe room pushes; returns the unwrap (which writes what is
- * still pending). Entries go through a TimelineWriter: one statement per flush for all rooms, and only rooms with a
- * recording at the entry's time get rows (the INSERT joins on it), so rooms that do not record cost nothing but that
- * shared statement.
+ * Observes room pushes through the node's one broadcast tap (server/kernel/broadcastTap.ts); returns the unregister
+ * (which writes what is still pending). Entries go through a TimelineWriter: one statement per flush for all rooms,
+ * and only rooms with a recording at the entry's time get rows (the INSERT joins on it), so rooms that do not record
+ * cost nothing but that shared statement.
  */
 export function tapTimeline(io: HawkerIo, store: RecordingStore, log: Logger): () => Promise<void> {
   const writer = new TimelineWriter(store, log);
-  const adapter = io.of('/').adapter as unknown as {
-    broadcast(packet: { data?: unknown[] }, opts: { rooms: Set<string> }): unknown;
-  };
-  const original = adapter.broadcast;
-  adapter.broadcast = function (this: unknown, packet, opts) {
-    try {
-      const [event, payload] = (packet.data ?? []) as [unknown, unknown];
-      if (typeof event === 'string' && TIMELINE_EVENTS.has(event) && payload && typeof payload === 'object') {
-        for (const channel of opts.rooms ?? []) {
-          const roomId = roomIdOfChannel(channel);
-          if (!roomId) continue;
-          writer.add(roomId, timelineEntries(event, payload as Payload, Date.now()));
-        }
+  const untap = tapBroadcasts(
+    io,
+    TIMELINE_EVENTS,
+    (event, payload, channels) => {
+      for (const channel of channels) {
+        const roomId = roomIdOfChannel(channel);
+        if (!roomId) continue;
+        writer.add(roomId, timelineEntries(event, payload as Payload, Date.now()));
       }
-    } catch (err) {
-      log.warn({ err }, 'timeline tap failed; the push still goes out');
-    }
-    return original.call(this, packet, opts);
-  };
+    },
+    log,
+  );
   return async () => {
-    adapter.broadcast = original;
+    untap();
     await writer.close();
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * The node's broadcast paths (kernel/broadcastTap.ts, kernel/oneRoomApply.ts, kernel/corkedWrites.ts) on a real
+ * Socket.IO server with real socket.io-client connections over loopback (no Redis: the in-memory adapter they extend).
+ */
+import http from 'node:http';
+import type { AddressInfo, Socket as NetSocket } from 'node:net';
+import { once } from 'node:events';
+import { Server } from 'socket.io';
+import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, expect, it } from 'vitest';
+import { tapBroadcasts } from '../../../server/kernel/broadcastTap.ts';
+import { corkWebSocketFlushes } from '../../../server/kernel/corkedWrites.ts';
+import { oneRoomApply } from '../../../server/kernel/oneRoomApply.ts';
+import type { HawkerIo } from '../../../server/kernel/context.ts';
+import type { Logger } from '../../../server/kernel/log.ts';
+
+const closers: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function server(): Promise<{ io: Server; url: string }> {
+  const httpServer = http.createServer();
+  const io = new Server(httpServer);
+  httpServer.listen(0, '127.0.0.1');
+  await once(httpServer, 'listening');
+  closers.push(() => new Promise((r) => io.close(() => r(undefined))));
+  return { io, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
+}
+
+async function client(url: string, io: Server, rooms: string[]): Promise<ClientSocket> {
+  const joined = once(io, 'connection');
+  const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  closers.push(() => void c.disconnect());
+  const [socket] = (await joined) as [import('socket.io').Socket];
+  await socket.join(rooms);
+  return c;
+}
+
+const warnings: unknown[] = [];
+const log = { warn: (o: unknown) => warnings.push(o) } as unknown as Logger;
+
+it('one tap observes only the watched events, with their channels; a failing listener does not stop the push; the last unregister restores the adapter', async () => {
+  const { io, url } = await server();
+  const adapter = io.of('/').adapter as unknown as { broadcast: unknown };
+  const original = adapter.broadcast;
+  const seen: [string, unknown, string[]][] = [];
+  const untapA = tapBroadcasts(io as unknown as HawkerIo, ['watched'], (e, p, ch) => seen.push([e, p, [...ch]]), log);
+  const untapB = tapBroadcasts(
+    io as unknown as HawkerIo,
+    ['watched'],
+    () => {
+      throw new Error('listener bug');
+    },
+    log,
+  );
+  expect(adapter.broadcast).not.toBe(original);
+  const c = await client(url, io, ['room:r1']);
+  const got: unknown[] = [];
+  c.on('watched', (p) => got.push(p));
+  const other = new Promise((resolve) => c.once('other', resolve));
+  io.to('room:r1').emit('other', { n: 0 });
+  io.to('room:r1').emit('watched', { n: 1 });
+  await other;
+  await expect.poll(() => got).toEqual([{ n: 1 }]); // the push went out although a listener threw
+  expect(seen).toEqual([['watched', { n: 1 }, ['room:r1']]]); // 'other' was not observed
+  expect(warnings.length).toBe(1);
+  untapB();
+  expect(adapter.broadcast).not.toBe(original); // A still listens
+  untapA();
+  expect(adapter.broadcast).toBe(original);
+});
+
+it('a one-room broadcast reaches each member once and no one else; several rooms and exceptions still dedupe and exclude', async () => {
+  const { io, url } = await server();
+  oneRoomApply(io as unknown as HawkerIo);
+  const a = await client(url, io, ['r1', 'r2']);
+  const b = await client(url, io, ['r1']);
+  const c = await client(url, io, ['r2']);
+  const got = new Map<ClientSocket, number[]>([
+    [a, []],
+    [b, []],
+    [c, []],
+  ]);
+  for (const [s, list] of got) s.on('n', (n: number) => list.push(n));
+  io.to('r1').emit('n', 1);
+  io.to(['r1', 'r2']).emit('n', 2);
+  io.to('r2').except('r1').emit('n', 3);
+  io.emit('n', 4);
+  await expect.poll(() => [...got.values()].map((l) => l.length)).toEqual([3, 3, 3]);
+  expect(got.get(a)).toEqual([1, 2, 4]); // in both rooms: the two-room broadcast once
+  expect(got.get(b)).toEqual([1, 2, 4]);
+  expect(got.get(c)).toEqual([2, 3, 4]);
+});
+
+it('a flush of many queued packets to one connection goes out in a few writes, every packet in order', async () => {
+  corkWebSocketFlushes();
+  const { io, url } = await server();
+  const joined = once(io, 'connection');
+  const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
+  closers.push(() => void c.disconnect());
+  const [socket] = (await joined) as [import('socket.io').Socket];
+  const tcp = (socket.conn.transport as unknown as { socket: { _socket: NetSocket } }).socket._socket;
+  let writes = 0;
+  for (const m of ['_write', '_writev'] as const) {
+    const f = (tcp as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!;
+    (tcp as unknown as Record<string, unknown>)[m] = function (this: unknown, ...a: unknown[]) {
+      writes += 1;
+      return f.apply(this, a);
+    };
+  }
+  const got: number[] = [];
+  const all = new Promise<void>((resolve) =>
+    c.on('n', (n: number) => {
+      got.push(n);
+      if (got.length === 200) resolve();
+    }),
+  );
+  // The first packet is written at once; the other 199 queue behind it and leave in one flush when it completes.
+  for (let n = 0; n < 200; n++) socket.emit('n', n);
+  await all;
+  expect(got).toEqual(Array.from({ length: 200 }, (_, n) => n));
+  expect(writes).toBeLessThan(10); // one per frame (about 200) without the cork
+});
+
+it('a tick past its write budget is delivered over several turns of the event loop, rooms in order, a later tick behind it', async () => {
+  const { io, url } = await server();
+  const { TickCast } = await import('../../../server/kernel/ticks.ts');
+  const { roomChannel } = await import('../../../server/kernel/channels.ts');
+  const cast = new TickCast(io as unknown as HawkerIo, 1); // one room per slice
+  const a = await client(url, io, [roomChannel('r1'), roomChannel('r2')]);
+  const b = await client(url, io, [roomChannel('r1')]);
+  const got = new Map<ClientSocket, string[]>([
+    [a, []],
+    [b, []],
+  ]);
+  for (const [s, list] of got) s.on('room:stats', (p: { roomId: string; viewers: number }) => list.push(`${p.roomId}:${p.viewers}`));
+  // As a tick from another node arrives (server-side emit): this node delivers it to its own sockets.
+  const fromPeer = (batch: unknown) =>
+    (io.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  fromPeer({
+    event: 'room:stats',
+    payloads: [
+      { roomId: 'r1', viewers: 1, likes: 0 },
+      { roomId: 'r2', viewers: 1, likes: 0 },
+    ],
+  });
+  expect(cast.cost['room:stats'].pushes).toBe(1); // r1 at once; r2 waits for the next turn
+  fromPeer({ event: 'room:stats', payloads: [{ roomId: 'r1', viewers: 2, likes: 0 }] });
+  expect(cast.cost['room:stats'].pushes).toBe(1); // queued behind r2
+  await expect.poll(() => cast.cost['room:stats'].pushes).toBe(3);
+  await expect.poll(() => [got.get(a)!.length, got.get(b)!.length]).toEqual([3, 2]);
+  expect(got.get(a)).toEqual(['r1:1', 'r2:1', 'r1:2']);
+  expect(got.get(b)).toEqual(['r1:1', 'r1:2']);
+});
