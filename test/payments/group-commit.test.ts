@@ -7,7 +7,7 @@ import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
 import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
 import { PaymentProcessor } from '../../server/payments/processor.ts';
 import { GATEWAY_KEY, liveRoomWithProduct, skuCounts, startCommerce } from '../../harness/commerce.ts';
-import { schemaFor } from '../../harness/node.ts';
+import { schemaFor, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
@@ -114,5 +114,21 @@ it('concurrent payment jobs share one begin statement and each order ends paid b
   const attempt = await db.query('SELECT outcome, detail FROM payment_attempts WHERE order_id = $1', [fresh]);
   expect(attempt.rows).toEqual([{ outcome: 'succeeded', detail: charge.id }]);
   expect((await ledger.events(fresh)).map((e) => e.status)).toEqual(['reserved', 'pending_payment', 'paid']);
+
+  // What the webhook waits on (PaymentProcessor.settled): while this processor charges an order it is that run, which
+  // ends only once the answer is in the ledger and the Redis mirror (so the webhook's second look at the mirror sees
+  // it); before and after there is none.
+  sandbox.update({ latencyMs: 300 });
+  const slow = await place('gc-slow');
+  expect(processor.settled(slow)).toBeUndefined();
+  const run = processor.process(slow, false);
+  let running: Promise<void> | undefined;
+  await waitFor('the processor to be charging the order', () => (running = processor.settled(slow)) !== undefined);
+  await running;
+  expect(await ledger.get(slow)).toMatchObject({ status: 'paid' });
+  const slowCharge = sandbox.ledger().find((c) => c.reference === slow && c.status === 'succeeded')!;
+  expect(await processor.appliedInMirror('charge.succeeded', slowCharge)).toBe(true);
+  expect(processor.settled(slow)).toBeUndefined();
+  expect(await run).toBe('paid');
   statements.stop();
 });
