@@ -23,7 +23,7 @@
  * successful gateway charge per paid order, none twice; for the durable phase also the ledger's paid rows.
  *
  *   npm run bench:orders -- [--buyers 3000] [--gateway-latency-ms 20] [--concurrency 64] [--procs 3] [--rounds 1]
- *                           [--baseline-ref 95b25fa] [--db-pool 16]
+ *                           [--baseline-ref 95b25fa] [--db-pool 16] [--systems baseline,durable]
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -52,6 +52,9 @@ const { values: opt } = parseArgs({
     'baseline-ref': { type: 'string', default: '95b25fa' },
     // The production default of DATABASE_POOL_SIZE (test nodes default to 4, which would be a bench artefact).
     'db-pool': { type: 'string', default: '16' },
+    // Which systems to run: both (the comparison), or one alone (a profile or an A/B of the durable path between two
+    // checkouts, where the Redis-only baseline's minutes buy nothing).
+    systems: { type: 'string', default: 'baseline,durable' },
   },
 });
 const BUYERS = Number(opt.buyers);
@@ -61,6 +64,8 @@ const PROCS = Number(opt.procs);
 const ROUNDS = Number(opt.rounds);
 const BASELINE_REF = opt['baseline-ref'];
 const DB_POOL = Number(opt['db-pool']);
+const SYSTEMS = opt.systems.split(',').map((s) => s.trim());
+for (const s of SYSTEMS) if (s !== 'baseline' && s !== 'durable') throw new Error(`--systems: unknown system ${s}`);
 const SECRET = 'bench-secret-0123456789abcdef';
 
 type System = 'baseline' | 'durable';
@@ -108,7 +113,7 @@ runMain(
     const pgPort = Number(new URL(databaseUrl).port || 5432);
     const postmaster = postmasterPid(pgPort);
     if (!postmaster) progress(`no postmaster on port ${pgPort} on this machine: PostgreSQL's CPU is not measured`);
-    const baseline = baselineTree(BASELINE_REF);
+    const baseline = SYSTEMS.includes('baseline') ? baselineTree(BASELINE_REF) : { dir: '', commit: 'not run' };
     const head = git('rev-parse', 'HEAD');
     // The durable node runs this working tree, whatever others have edited in it: say so in the result.
     const uncommitted = git('status', '--porcelain', '--', 'server', 'protocol', 'harness').split('\n').filter(Boolean);
@@ -124,7 +129,7 @@ runMain(
 
     const phases: Phase[] = [];
     for (let r = 1; r <= ROUNDS; r++) {
-      for (const system of ['baseline', 'durable'] as const) {
+      for (const system of (['baseline', 'durable'] as const).filter((s) => SYSTEMS.includes(s))) {
         phases.push(await runPhase(system, r, system === 'baseline' ? baseline.dir : ROOT, postmaster));
       }
     }
@@ -237,6 +242,18 @@ runMain(
         `${p.system} round ${p.round}: settled ${p.settled} of ${p.reserved} (${p.unsettled} unsettled); gateway: ${p.gatewaySucceeded} successful charges, ${p.chargedTwice} orders charged twice; ` +
           `sale ${JSON.stringify(p.sale)}${p.ledger ? `; ledger rows ${JSON.stringify(p.ledger)}` : ''}; load average at the end ${p.loadavg.join(' ')}`,
       );
+      if (p.statements) {
+        printTable(`${p.system} round ${p.round}: PostgreSQL statements by execution time (pg_stat_statements)`, [
+          ['statement', 'calls/paid', 'exec ms/paid', 'mean ms', 'rows/call'],
+          ...p.statements.map((st) => [
+            st.query,
+            round(st.callsPerPaid, 2),
+            round(st.execMsPerPaid, 3),
+            round(st.meanMs, 3),
+            round(st.rowsPerCall, 1),
+          ]),
+        ]);
+      }
       if (p.postgresPerPaid) {
         console.log(
           `  PostgreSQL per paid order: ${Object.entries(p.postgresPerPaid)
@@ -340,6 +357,7 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
   });
   const pg0 = postmaster ? treeCpuSeconds(postmaster) : undefined;
   const stats0 = system === 'durable' ? await pgStats() : undefined;
+  if (system === 'durable') await pgStatements('reset');
   const busy0 = machineBusySeconds();
   cpu.start();
   const runs = await Promise.all(procs.map((p) => p.call<Fired>('fire', { at: Date.now() + 500 }, 300_000)));
@@ -351,6 +369,7 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
   // Closing the node ends its PostgreSQL sessions, which flushes their statistics (PostgreSQL 15 reports them lazily).
   await node.close();
   const stats1 = system === 'durable' ? await pgStats() : undefined;
+  const statements = system === 'durable' ? await pgStatements('read') : undefined;
 
   const t0 = Math.min(...runs.map((r) => r.firstSent));
   const reserveSeconds = (Math.max(...runs.map((r) => r.lastAnswer)) - t0) / 1000;
@@ -411,6 +430,7 @@ async function runPhase(system: System, roundNo: number, root: string, postmaste
     sale: counts,
     ledger,
     postgresPerPaid,
+    statements: statements?.map((st) => ({ ...st, callsPerPaid: st.calls / paid.length, execMsPerPaid: st.execMs / paid.length })),
     meteredSeconds: wall,
     /** Cores used over the metered window (1.0 = one core). */
     cores: {
@@ -464,6 +484,38 @@ async function pgStats() {
       walWrites: Number(r.wal_write),
       walSyncs: Number(r.wal_sync),
     };
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The run's PostgreSQL statements by execution time, from pg_stat_statements when the cluster loads it (a DATABASE_URL
+ * whose server has `shared_preload_libraries = 'pg_stat_statements'` and the extension created): `reset` before the
+ * phase, `read` after. Undefined when the extension is not there (the bench's own cluster does not load it).
+ */
+async function pgStatements(what: 'reset' | 'read') {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  try {
+    if (what === 'reset') {
+      await client.query('SELECT pg_stat_statements_reset()');
+      return undefined;
+    }
+    const { rows } = await client.query<{ query: string; calls: string; exec: number; mean: number; rows: string }>(
+      `SELECT query, calls, total_exec_time AS exec, mean_exec_time AS mean, rows
+         FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+        ORDER BY total_exec_time DESC LIMIT 15`,
+    );
+    return rows.map((r) => ({
+      query: r.query.replace(/\s+/g, ' ').slice(0, 90),
+      calls: Number(r.calls),
+      execMs: r.exec,
+      meanMs: r.mean,
+      rowsPerCall: Number(r.rows) / Math.max(1, Number(r.calls)),
+    }));
+  } catch {
+    return undefined;
   } finally {
     await client.end();
   }

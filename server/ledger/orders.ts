@@ -117,6 +117,19 @@ export interface ChargeRecord {
 const MAX_BATCH = 200;
 /** Batches in flight at once: enough to keep a pool busy, few enough to leave connections for everything else. */
 const MAX_IN_FLIGHT = 4;
+/**
+ * The payment path's group commit (`begin`, `markPaid`): at most this many orders per statement, and this many
+ * statements in flight. One worker runs PAYMENT_WORKER_CONCURRENCY jobs (64 by default), so a batch holds at most
+ * about that many; two in flight keep the pool's other connections for everything else and make jobs that arrive
+ * while both are out wait and share the next commit (issue 20 P3: a commit and a round trip per order each before).
+ */
+const PAY_BATCH = 100;
+const PAY_IN_FLIGHT = 2;
+
+type BeginItem = { id: string; gatewayKey: string };
+type BeginRow = { changed: boolean; row: Record<string, unknown> | null; attemptId: number | null };
+type PaidItem = { orderId: string; charge: ChargeRecord; source: 'worker' | 'webhook' | 'reconciliation'; attemptId: number | null };
+type PaidRow = { changed: boolean; row: Record<string, unknown> | null; disposition: 'payment' | 'orphan' | 'duplicate' };
 
 const ORDER_COLUMNS = `id, buyer_id, idempotency_key, fingerprint, room_id, agency_id, pool_kind, product_id, sku_id, sale_id,
   title, quantity, unit_price, amount, currency, status, created_at, updated_at, deadline, charge_id, failure_reason,
@@ -131,9 +144,78 @@ const ORDER_COLUMNS = `id, buyer_id, idempotency_key, fingerprint, room_id, agen
  */
 export class LedgerOrders {
   private readonly inserts: Batcher<NewOrder, RecordOutcome>;
+  private readonly begins: Batcher<BeginItem, BeginRow>;
+  private readonly payments: Batcher<PaidItem, PaidRow>;
 
   constructor(private readonly pool: pg.Pool) {
     this.inserts = new Batcher((items) => this.insertBatch(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
+    this.begins = new Batcher(
+      (items) =>
+        this.inBatches(
+          items,
+          (i) => i.id,
+          (b) => this.beginBatch(b),
+          (i) => this.beginOne(i),
+        ),
+      {
+        maxBatch: PAY_BATCH,
+        maxInFlight: PAY_IN_FLIGHT,
+      },
+    );
+    this.payments = new Batcher(
+      (items) =>
+        this.inBatches(
+          items,
+          (i) => i.orderId,
+          (b) => this.markPaidBatch(b),
+          (i) => this.markPaidOne(i),
+        ),
+      { maxBatch: PAY_BATCH, maxInFlight: PAY_IN_FLIGHT },
+    );
+  }
+
+  /**
+   * Runs a payment-path batch: each order once per statement (a second item for the same order, a replayed job racing
+   * its original or a webhook racing the worker, runs alone after it, so it sees what the first did, exactly as two
+   * separate statements would). If the batch statement fails for a reason other than a deadlock or serialization abort
+   * (retried whole) or than bad data, the error is every item's; bad data (nothing of the batch was applied) makes each
+   * item run alone, so one order's data cannot fail the others.
+   */
+  private async inBatches<T, R>(
+    items: T[],
+    key: (i: T) => string,
+    batch: (items: T[]) => Promise<R[]>,
+    one: (i: T) => Promise<R>,
+  ): Promise<R[]> {
+    const seen = new Set<string>();
+    const first: number[] = [];
+    const again: number[] = [];
+    items.forEach((item, n) => {
+      const k = key(item);
+      if (seen.has(k)) again.push(n);
+      else {
+        seen.add(k);
+        first.push(n);
+      }
+    });
+    const out = new Array<R>(items.length);
+    const firstItems = first.map((n) => items[n]!);
+    let results: R[];
+    try {
+      results = firstItems.length === 1 ? [await one(firstItems[0]!)] : await retryOnConflictAbort(() => batch(firstItems));
+    } catch (err) {
+      // Only an error about the data (SQLSTATE class 22, 23) can be one item's; anything else (PostgreSQL unreachable, a
+      // timeout) would fail each item alone as well, one connection timeout after another, so it fails them all now.
+      const code = (err as { code?: unknown }).code;
+      if (firstItems.length === 1 || typeof code !== 'string' || !/^2[23]/.test(code)) throw err;
+      results = [];
+      for (const item of firstItems) results.push(await one(item));
+    }
+    first.forEach((n, j) => {
+      out[n] = results[j]!;
+    });
+    for (const n of again) out[n] = await one(items[n]!);
+    return out;
   }
 
   /**
@@ -300,7 +382,12 @@ export class LedgerOrders {
   }
 
   async get(id: string): Promise<LedgerOrder | null> {
-    const { rows } = await this.pool.query(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`, [id]);
+    // Named (prepared once per connection): the payment path's webhooks and races read orders by id all the time.
+    const { rows } = await this.pool.query({
+      name: 'hawker-ledger-get',
+      text: `SELECT ${ORDER_COLUMNS} FROM orders WHERE id = $1`,
+      values: [id],
+    });
     return rows[0] ? toOrder(rows[0]) : null;
   }
 
@@ -356,23 +443,12 @@ export class LedgerOrders {
    * deadline the order expires instead (it never reached the gateway).
    */
   async begin(id: string, gatewayKey: string): Promise<{ changed: boolean; order: LedgerOrder; attemptId: number | null } | null> {
-    const { rows } = await this.pool.query(
-      `WITH upd AS (
-         UPDATE orders SET status = 'pending_payment', updated_at = clock_timestamp()
-         WHERE id = $1 AND status = 'reserved' AND deadline > clock_timestamp()
-         RETURNING ${ORDER_COLUMNS}
-       ),
-       ev AS (INSERT INTO order_events (order_id, status, actor) SELECT id, status, 'system:payments' FROM upd),
-       att AS (INSERT INTO payment_attempts (order_id, kind, gateway_key) SELECT id, 'charge', $2 FROM upd RETURNING id)
-       SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT id FROM att) AS attempt_id FROM upd
-       UNION ALL
-       SELECT ${ORDER_COLUMNS}, false AS changed, NULL FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
-      [id, gatewayKey],
-    );
-    const row = rows[0];
-    if (!row) return null;
-    if (row.changed) return { changed: true, order: toOrder(row), attemptId: Number(row.attempt_id) };
-    const order = toOrder(row);
+    // Group-committed with concurrent jobs' begins (one statement and one commit for many orders); each resolves only
+    // once its statement committed, so the attempt is durable before the caller goes to the gateway, as before.
+    const res = await this.begins.add({ id, gatewayKey });
+    if (!res.row) return null;
+    if (res.changed) return { changed: true, order: toOrder(res.row), attemptId: res.attemptId };
+    const order = toOrder(res.row);
     if (order.status === 'reserved') {
       const expired = await this.transition(id, ['reserved'], 'expired', {
         reason: 'payment window elapsed before payment started',
@@ -382,6 +458,57 @@ export class LedgerOrders {
       if (expired) return { changed: false, order: expired.order, attemptId: null };
     }
     return { changed: false, order, attemptId: null };
+  }
+
+  /** `begin` of one order, one statement (a batch of one, a duplicate within a batch, or a failed batch's items). */
+  private async beginOne(i: BeginItem): Promise<BeginRow> {
+    const { rows } = await this.pool.query({
+      name: 'hawker-ledger-begin-one',
+      text: `WITH upd AS (
+         UPDATE orders SET status = 'pending_payment', updated_at = clock_timestamp()
+         WHERE id = $1 AND status = 'reserved' AND deadline > clock_timestamp()
+         RETURNING ${ORDER_COLUMNS}
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, actor) SELECT id, status, 'system:payments' FROM upd),
+       att AS (INSERT INTO payment_attempts (order_id, kind, gateway_key) SELECT id, 'charge', $2 FROM upd RETURNING id)
+       SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT id FROM att) AS attempt_id FROM upd
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed, NULL FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
+      values: [i.id, i.gatewayKey],
+    });
+    const row = rows[0];
+    if (!row) return { changed: false, row: null, attemptId: null };
+    return { changed: row.changed === true, row, attemptId: row.changed === true ? Number(row.attempt_id) : null };
+  }
+
+  /**
+   * `begin` of many orders (distinct ids) in one statement: the same conditional UPDATE, history row and attempt per
+   * order as {@link beginOne}, joined on the input; ids sorted so concurrent batches lock rows in one order.
+   */
+  private async beginBatch(items: BeginItem[]): Promise<BeginRow[]> {
+    const sorted = [...items].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const { rows } = await this.pool.query({
+      name: 'hawker-ledger-begin-batch',
+      text: `WITH input AS (SELECT * FROM unnest($1::text[], $2::text[]) AS t(in_id, in_key)),
+       upd AS (
+         UPDATE orders SET status = 'pending_payment', updated_at = clock_timestamp()
+         FROM input WHERE id = in_id AND status = 'reserved' AND deadline > clock_timestamp()
+         RETURNING ${ORDER_COLUMNS}, in_key
+       ),
+       ev AS (INSERT INTO order_events (order_id, status, actor) SELECT id, status, 'system:payments' FROM upd),
+       att AS (INSERT INTO payment_attempts (order_id, kind, gateway_key) SELECT id, 'charge', in_key FROM upd RETURNING id AS attempt_id, order_id)
+       SELECT ${ORDER_COLUMNS}, true AS changed, attempt_id FROM upd JOIN att ON att.order_id = upd.id
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed, NULL FROM orders
+       WHERE id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = orders.id)`,
+      values: [sorted.map((i) => i.id), sorted.map((i) => i.gatewayKey)],
+    });
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return items.map((i) => {
+      const row = byId.get(i.id);
+      if (!row) return { changed: false, row: null, attemptId: null };
+      return { changed: row.changed === true, row, attemptId: row.changed === true ? Number(row.attempt_id) : null };
+    });
   }
 
   /** Records a gateway call about to be made (durable before money moves); returns the attempt id. */
@@ -413,8 +540,24 @@ export class LedgerOrders {
     /** The charge attempt this answer finishes (recorded `succeeded` in the same statement), if the caller made one. */
     attemptId: number | null = null,
   ): Promise<{ changed: boolean; order: LedgerOrder; disposition: 'payment' | 'orphan' | 'duplicate' } | null> {
-    const { rows } = await this.pool.query(
-      `WITH cur AS (SELECT status, charge_id FROM orders WHERE id = $1),
+    // Group-committed with concurrent payments (one statement and one commit for many orders); resolves once committed.
+    const res = await this.payments.add({ orderId, charge, source, attemptId });
+    if (!res.row) return null;
+    if (res.changed) return { changed: true, order: toOrder(res.row), disposition: 'payment' };
+    // Not applied: a racing path (webhook, worker) may have paid it while this statement waited for the row; the
+    // disposition is judged on what stands now. (The charge row itself was written right: a racing insert of the same
+    // charge id wins, and this one did nothing.)
+    const now = await this.get(orderId);
+    if (!now) return { changed: false, order: toOrder(res.row), disposition: 'orphan' };
+    const disposition = now.chargeId === charge.id ? 'payment' : now.status === 'paid' ? 'duplicate' : 'orphan';
+    return { changed: false, order: now, disposition };
+  }
+
+  /** `markPaid` of one order, one statement (a batch of one, a duplicate within a batch, or a failed batch's items). */
+  private async markPaidOne(i: PaidItem): Promise<PaidRow> {
+    const { rows } = await this.pool.query({
+      name: 'hawker-ledger-paid-one',
+      text: `WITH cur AS (SELECT status, charge_id FROM orders WHERE id = $1),
        upd AS (
          UPDATE orders SET status = 'paid', charge_id = $2, paid_at = clock_timestamp(), updated_at = clock_timestamp(),
                            next_check_at = NULL
@@ -439,28 +582,89 @@ export class LedgerOrders {
        SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT d FROM disp) AS disposition FROM upd
        UNION ALL
        SELECT ${ORDER_COLUMNS}, false AS changed, (SELECT d FROM disp) FROM orders WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM upd)`,
-      [
-        orderId,
-        charge.id,
-        charge.idempotencyKey,
-        charge.reference,
-        charge.amount,
-        charge.currency,
-        new Date(charge.createdAt),
-        source,
-        attemptId,
+      values: [
+        i.orderId,
+        i.charge.id,
+        i.charge.idempotencyKey,
+        i.charge.reference,
+        i.charge.amount,
+        i.charge.currency,
+        new Date(i.charge.createdAt),
+        i.source,
+        i.attemptId,
       ],
-    );
+    });
     const row = rows[0];
-    if (!row) return null;
-    if (row.changed === true) return { changed: true, order: toOrder(row), disposition: 'payment' };
-    // Not applied: a racing path (webhook, worker) may have paid it while this statement waited for the row; the
-    // disposition is judged on what stands now. (The charge row itself was written right: a racing insert of the same
-    // charge id wins, and this one did nothing.)
-    const now = await this.get(orderId);
-    if (!now) return { changed: false, order: toOrder(row), disposition: 'orphan' };
-    const disposition = now.chargeId === charge.id ? 'payment' : now.status === 'paid' ? 'duplicate' : 'orphan';
-    return { changed: false, order: now, disposition };
+    if (!row) return { changed: false, row: null, disposition: 'orphan' };
+    return { changed: row.changed === true, row, disposition: row.disposition };
+  }
+
+  /**
+   * `markPaid` of many orders (distinct ids) in one statement: per order the same status change, charge row (with its
+   * disposition judged on the order as the statement found it), history row and attempt outcome as
+   * {@link markPaidOne}; ids sorted so concurrent batches lock rows in one order.
+   */
+  private async markPaidBatch(items: PaidItem[]): Promise<PaidRow[]> {
+    const sorted = [...items].sort((a, b) => (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
+    const col = <T>(f: (i: PaidItem) => T) => sorted.map(f);
+    const { rows } = await this.pool.query({
+      name: 'hawker-ledger-paid-batch',
+      text: `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[],
+                              $8::text[], $9::bigint[])
+           AS t(in_id, in_charge, in_key, in_ref, in_amount, in_currency, in_at, in_source, in_attempt)
+       ),
+       cur AS (
+         SELECT input.*, o.id IS NOT NULL AS cur_exists, o.status AS cur_status, o.charge_id AS cur_charge
+         FROM input LEFT JOIN orders o ON o.id = in_id
+       ),
+       upd AS (
+         UPDATE orders SET status = 'paid', charge_id = in_charge, paid_at = clock_timestamp(), updated_at = clock_timestamp(),
+                           next_check_at = NULL
+         FROM input WHERE id = in_id AND status IN ('reserved', 'pending_payment')
+         RETURNING ${ORDER_COLUMNS}, in_source
+       ),
+       disp AS (
+         SELECT cur.*, CASE WHEN EXISTS (SELECT 1 FROM upd WHERE upd.id = in_id) OR cur_charge = in_charge THEN 'payment'
+                            WHEN cur_status = 'paid' THEN 'duplicate'
+                            ELSE 'orphan' END AS d
+         FROM cur
+       ),
+       ch AS (
+         INSERT INTO charges (id, gateway_key, order_id, reference, amount, currency, disposition, charged_at, source)
+         SELECT in_charge, in_key, CASE WHEN cur_exists THEN in_id END, in_ref, in_amount, in_currency, d, in_at, in_source FROM disp
+         ON CONFLICT DO NOTHING
+       ),
+       ev AS (
+         INSERT INTO order_events (order_id, status, reason, actor)
+         SELECT id, status, 'charge ' || charge_id, 'system:' || in_source FROM upd
+       ),
+       fin AS (
+         UPDATE payment_attempts SET finished_at = clock_timestamp(), outcome = 'succeeded', detail = left(in_charge, 500)
+         FROM input WHERE payment_attempts.id = in_attempt AND payment_attempts.order_id = in_id
+       )
+       SELECT ${ORDER_COLUMNS}, true AS changed, (SELECT d FROM disp WHERE disp.in_id = upd.id) AS disposition FROM upd
+       UNION ALL
+       SELECT ${ORDER_COLUMNS}, false AS changed, (SELECT d FROM disp WHERE disp.in_id = orders.id) FROM orders
+       WHERE id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM upd WHERE upd.id = orders.id)`,
+      values: [
+        col((i) => i.orderId),
+        col((i) => i.charge.id),
+        col((i) => i.charge.idempotencyKey),
+        col((i) => i.charge.reference),
+        col((i) => i.charge.amount),
+        col((i) => i.charge.currency),
+        col((i) => new Date(i.charge.createdAt).toISOString()),
+        col((i) => i.source),
+        col((i) => i.attemptId),
+      ],
+    });
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return items.map((i) => {
+      const row = byId.get(i.orderId);
+      if (!row) return { changed: false, row: null, disposition: 'orphan' };
+      return { changed: row.changed === true, row, disposition: row.disposition };
+    });
   }
 
   /** Reserved orders older than `olderThanMs` whose payment job is not known to exist (the outbox relay's list). */

@@ -30,6 +30,15 @@ export const chargeKey = (order: Pick<LedgerOrder, 'id'>): string => order.id;
  *    supervisor) apply each change once.
  */
 export class PaymentProcessor {
+  /**
+   * Orders whose payment this process is charging and settling right now (order id -> settles when the job's run
+   * ends, whatever its outcome). The gateway's webhook for such a charge usually arrives while the worker is still
+   * applying the same answer; it waits for that instead of reading and writing the ledger for it (issue 20 P3: under
+   * load that race cost a ledger read and often a second markPaid per paid order). In-process only: another process's
+   * webhook does not know this map and reads the ledger, as before.
+   */
+  private readonly charging = new Map<string, Promise<void>>();
+
   constructor(
     private readonly ledger: LedgerOrders,
     private readonly store: OrderStore,
@@ -62,6 +71,29 @@ export class PaymentProcessor {
       attemptId = await this.ledger.startAttempt(order.id, 'charge', chargeKey(order));
     } else return order.status; // still reserved: a racing change begin could not see; a later run decides
 
+    let done!: () => void;
+    const running = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.charging.set(order.id, running);
+    try {
+      return await this.chargeAndSettle(order, attemptId, lastAttempt);
+    } finally {
+      if (this.charging.get(order.id) === running) this.charging.delete(order.id);
+      done();
+    }
+  }
+
+  /**
+   * Resolves when this process's running charge of `orderId` ends (immediately when there is none): the webhook's wait
+   * for the worker that is applying the same answer. Never rejects.
+   */
+  settled(orderId: string): Promise<void> | undefined {
+    return this.charging.get(orderId);
+  }
+
+  private async chargeAndSettle(order: LedgerOrder, attemptId: number, lastAttempt: boolean): Promise<OrderStatus> {
+    const orderId = order.id;
     let charge: GatewayCharge;
     try {
       charge = await this.gateway.charge({

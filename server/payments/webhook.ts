@@ -14,6 +14,9 @@ import { SIGNATURE_HEADER, verifyWebhook } from './signature.ts';
  */
 export type RefundWebhookListener = (refund: GatewayRefund, eventId: string) => Promise<boolean>;
 
+/** How long a webhook waits for this process's worker that is applying the same charge (see PaymentProcessor.settled). */
+const WORKER_WAIT_MS = 2_000;
+
 /**
  * POST /api/payments/webhook: the gateway's signed notifications. A second, independent path to the same idempotent
  * transitions the worker applies, so an answer the worker missed (timeout, crash) still lands. Unsigned, stale or
@@ -48,6 +51,17 @@ export function webhookRoutes(
       // Usually the worker has already applied the same answer, and the Redis mirror (written only after the ledger
       // committed) says so: nothing to do, and no ledger read (issue 20 P3: a round trip per paid order).
       if (await processor.appliedInMirror(body.type, charge)) return { received: true, applied: false };
+      // This process's worker is charging the order right now (the webhook usually overtakes its ledger write): wait for
+      // it and ask the mirror again. If the worker did not apply this answer (it failed, or got another), the ledger
+      // path below applies it, as for any webhook.
+      const running = processor.settled(charge.reference);
+      if (running) {
+        // Bounded: a worker stuck on a slow gateway call must not hold the gateway's delivery; past this the ledger decides.
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([running, new Promise<void>((r) => (timer = setTimeout(r, WORKER_WAIT_MS)))]);
+        clearTimeout(timer);
+        if (await processor.appliedInMirror(body.type, charge)) return { received: true, applied: false };
+      }
       const order = await ledger.get(charge.reference);
       if (!order || charge.idempotencyKey !== chargeKey(order) || charge.amount !== order.amount || charge.currency !== order.currency) {
         // Reconciliation finds such a charge by listing the gateway's charges, and refunds it.
