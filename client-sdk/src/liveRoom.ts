@@ -138,12 +138,16 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     if (opts.watch) loadMedia().catch(() => {}); // a failed load is reported by watch(), which loads it again
     // `room` lets a load balancer keep a room's connections on one node, where its media lives (docs/media.md).
     const socket = await openSocket(url, token, opts, { room: roomId });
+    // room:join leaves first (request() emits synchronously): the server waits for a join in flight before answering
+    // media, but only for one it has received; a `media:watch` ahead of it is refused (FORBIDDEN) and the player
+    // then has to ask again after the view is up, a round trip and more later (found by bench:first-frame's frames).
+    const joining = joinRoom(socket, roomId, timeoutMs);
     // Sent right behind room:join, in the same flight: the server waits for the join before answering it, with the
     // capabilities, a receive transport and paused consumers for the tracks published now (`media:watch`).
     const watchStart = opts.watch ? request(socket, 'media:watch', { roomId }, timeoutMs) : undefined;
     watchStart?.catch(() => {}); // a refusal is the join's to report; watch() then asks again
     try {
-      const joined = await joinRoom(socket, roomId, timeoutMs);
+      const joined = await joining;
       const room = new LiveRoom(socket, roomId, joined, url, token, timeoutMs);
       room.watchStart = watchStart;
       room.wire();
