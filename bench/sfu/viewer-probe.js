@@ -33,7 +33,7 @@
       out['html responseStart'] = nav.responseStart;
       out['html responseEnd'] = nav.responseEnd;
       out['DOM interactive'] = nav.domInteractive;
-      out['DOMContentLoaded'] = nav.domContentLoadedEventStart;
+      out.DOMContentLoaded = nav.domContentLoadedEventStart;
     }
     for (const r of performance.getEntriesByType('resource')) {
       const name = new URL(r.name).pathname.replace(/-[A-Z0-9]{8}\.js$/, '-*.js');
