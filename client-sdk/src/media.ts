@@ -693,6 +693,14 @@ export class Player extends MediaSession {
         rtpCapabilities: recv.device.recvRtpCapabilities as RequestPayload<'media:consume'>['rtpCapabilities'],
       }));
     if (this.stale(gen)) return;
+    // The server starts consumers paused so no packet is lost before the track is attached; resume once it is. Resuming
+    // a video consumer makes the SFU ask the publisher for a keyframe at once (and again when DTLS connects), so the
+    // first frame does not wait for the encoder's next periodic one. On a transport not connected yet (the start's
+    // consumes) no packet can come before DTLS, and DTLS waits for this consume's local description: the resume then
+    // goes side by side with the local consume and its `media:connectTransport` instead of after both (issue 17).
+    const early = recv.transport.connectionState === 'new';
+    const resumed = early ? this.host.request('media:resume', { roomId, consumerId: params.id }) : undefined;
+    resumed?.catch(() => {}); // awaited below; a consume that fails first reports its own error
     const consumer = await recv.transport.consume({
       id: params.id,
       producerId: params.producerId,
@@ -706,10 +714,7 @@ export class Player extends MediaSession {
     this.consumers.set(producer.id, consumer);
     this.producers.set(producer.id, { ...producer, paused: params.producerPaused });
     this.attach();
-    // The server starts consumers paused so no packet is lost before the track is attached; resume now. Resuming a
-    // video consumer makes the SFU ask the publisher for a keyframe at once (and again when DTLS connects), so the
-    // first frame does not wait for the encoder's next periodic one.
-    await this.host.request('media:resume', { roomId, consumerId: consumer.id });
+    await (resumed ?? this.host.request('media:resume', { roomId, consumerId: consumer.id }));
     if (params.kind === 'video' && params.type === 'simulcast' && this.watchOpts.maxSpatialLayer !== undefined) {
       await this.host.request('media:setPreferredLayers', {
         roomId,

@@ -52,4 +52,4 @@ it('the room page loads its media device from the capabilities fetched with the 
   expect(differing.capabilityFetches).toBe(1);
   expect(differing.peerConnections).toBeGreaterThan(same.peerConnections);
   expect(other.errors).toEqual([]);
-});
+}, 300_000);
