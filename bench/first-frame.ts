@@ -90,6 +90,7 @@ async function main(): Promise<void> {
   };
   const rows = [
     row('socket opened (join starts)', (j) => j.marks.connect),
+    row('WebSocket open', (j) => j.marks.wsOpen),
     ...STAGES.map((s) => row(s, (j) => j.marks[s])),
     row('frame − socket opened', (j) =>
       j.marks.frame !== undefined && j.marks.connect !== undefined ? j.marks.frame - j.marks.connect : undefined,
@@ -102,6 +103,15 @@ async function main(): Promise<void> {
     ['stage (ms since navigation)', 'n', 'p50', 'p95', 'max'],
     ...rows,
   ]);
+  // Where the time before the socket goes (issue 17): each resource's last byte and the page's own marks, by p50.
+  const keys = [...new Set(joins.flatMap((j) => Object.keys(j.timing ?? {})))];
+  const startRows = keys
+    .map((k) => row(k, (j) => j.timing?.[k]))
+    .sort((a, b) => Number(a[2]) - Number(b[2]) || String(a[0]).localeCompare(String(b[0])));
+  printTable('the page start, ms since navigation', [['resource / mark', 'n', 'p50', 'p95', 'max'], ...startRows]);
+  // One viewer's signaling, frame by frame (the median viewer by first frame): what each answer waited for.
+  const median = [...seen].sort((a, b) => a.marks.frame! - b.marks.frame!)[Math.floor(seen.length / 2)];
+  if (median?.frames) printTable("the median viewer's first socket.io frames", [['ms', 'dir', 'data'], ...median.frames]);
   const file = writeResult('first-frame', { runs: RUNS, gapMs, keyFrameRequestDelayMs: delay, busyCores, joins });
   progress(`results in ${file}`);
 }

@@ -9,20 +9,56 @@
 //   keyframe   last packet of the first decoded frame received (requestVideoFrameCallback's receiveTime)
 //   frame      that frame decoded and handed to the compositor (requestVideoFrameCallback)
 //   decoded    getStats framesDecoded > 0, polled every 20 ms: a cross-check of `frame` that needs no rendering
-// and window.__hawkerProbe.srtpCipher, the SRTP suite of the viewer's transport.
+//   wsOpen     the WebSocket's 'open' event (the socket.io handshake follows on it)
+// window.__hawkerProbe.srtpCipher, the SRTP suite of the viewer's transport, and window.__hawkerProbe.frames, the
+// first socket.io frames each way (ms, direction, first bytes): where the signaling's time goes. The page's start
+// (Resource Timing of the HTML, style and scripts; the page's own `hawker:` performance marks) is read by
+// window.__hawkerProbe.timing() once the run is over.
 // Plain JavaScript on purpose: Playwright ships it to the page as is.
 (() => {
   const marks = {};
   const mark = (name, at = performance.now()) => {
     if (!(name in marks)) marks[name] = at;
   };
-  window.__hawkerProbe = { marks };
+  const frames = [];
+  const frame = (dir, data) => {
+    if (frames.length < 24) frames.push([Math.round(performance.now()), dir, typeof data === 'string' ? data.slice(0, 48) : '(binary)']);
+  };
+  // What the page waited for before its socket: the document, its style sheet and scripts (responseEnd: the last byte
+  // in), and the marks the room page sets itself (`hawker:script` its first script running, `hawker:join` the join).
+  const timing = () => {
+    const nav = performance.getEntriesByType('navigation')[0];
+    const out = {};
+    if (nav) {
+      out['html responseStart'] = nav.responseStart;
+      out['html responseEnd'] = nav.responseEnd;
+      out['DOM interactive'] = nav.domInteractive;
+      out.DOMContentLoaded = nav.domContentLoadedEventStart;
+    }
+    for (const r of performance.getEntriesByType('resource')) {
+      const name = new URL(r.name).pathname.replace(/-[A-Z0-9]{8}\.js$/, '-*.js');
+      if (/\.(css|js|json)$|\/api\/media\//.test(name) && !(`${name} responseEnd` in out)) {
+        out[`${name} start`] = r.startTime;
+        out[`${name} responseEnd`] = r.responseEnd;
+      }
+    }
+    for (const m of performance.getEntriesByType('mark')) if (m.name.startsWith('hawker:')) out[m.name] = m.startTime;
+    return out;
+  };
+  window.__hawkerProbe = { marks, frames, timing };
 
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(url, protocols) {
       super(url, protocols);
-      if (String(url).includes('/socket.io/')) mark('connect');
+      if (!String(url).includes('/socket.io/')) return;
+      mark('connect');
+      this.addEventListener('open', () => mark('wsOpen'));
+      this.addEventListener('message', (e) => frame('in', e.data));
+    }
+    send(data) {
+      frame('out', data);
+      super.send(data);
     }
   };
 

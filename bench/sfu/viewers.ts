@@ -13,13 +13,17 @@ const PROBE = path.resolve(import.meta.dirname, 'viewer-probe.js');
 
 /** The probe's stages, in the order a join goes through them (see viewer-probe.js). */
 export const STAGES = ['transport', 'consumed', 'ice', 'dtls', 'keyframe', 'frame'] as const;
-type Mark = 'connect' | 'decoded' | (typeof STAGES)[number];
+type Mark = 'connect' | 'wsOpen' | 'decoded' | (typeof STAGES)[number];
 
 /** One viewer's join: the probe's marks (ms since navigation start), or why it did not see a frame in time. */
 export interface ViewerJoin {
   marks: Partial<Record<Mark, number>>;
   /** SRTP suite of the viewer's transport, as the browser reports it. */
   srtpCipher?: string;
+  /** The page's start: Resource Timing (HTML, style, scripts) and the page's `hawker:` marks, ms since navigation. */
+  timing?: Record<string, number>;
+  /** The first socket.io frames each way: [ms since navigation, 'in' | 'out', first bytes]. */
+  frames?: [number, string, string][];
   error?: string;
 }
 
@@ -53,11 +57,15 @@ export async function viewersJoin(
           () => undefined,
           (err: Error) => err.message,
         );
-        const probe = (await viewer.page.evaluate('window.__hawkerProbe')) as { marks: ViewerJoin['marks']; srtpCipher?: string };
+        const probe = (await viewer.page.evaluate(
+          '({ marks: window.__hawkerProbe.marks, srtpCipher: window.__hawkerProbe.srtpCipher, frames: window.__hawkerProbe.frames, timing: window.__hawkerProbe.timing() })',
+        )) as Pick<ViewerJoin, 'marks' | 'srtpCipher' | 'timing' | 'frames'>;
         const pageErrors = viewer.errors.length > 0 ? `; page errors: ${viewer.errors.join(' | ')}` : '';
         return {
           marks: probe.marks,
           ...(probe.srtpCipher ? { srtpCipher: probe.srtpCipher } : {}),
+          timing: probe.timing,
+          frames: probe.frames,
           ...(error || pageErrors ? { error: `${error ?? ''}${pageErrors}` } : {}),
         };
       }),

@@ -12,7 +12,7 @@ import type {
 import { HawkerApi } from './api.ts';
 import { HawkerError } from './errors.ts';
 import { RoomModeration } from './moderation.ts';
-import type { Player, Publisher, PublishOptions, WatchOptions, WatchStart } from './media.ts';
+import type { DeviceAhead, Player, Publisher, PublishOptions, WatchOptions, WatchStart } from './media.ts';
 import {
   openSocket,
   request,
@@ -70,6 +70,24 @@ export type BuyInput = { saleId: string; quantity?: number } | { productId: stri
  */
 const loadMedia = () => import('./media.ts');
 
+/**
+ * The routers' capabilities (GET /api/media/capabilities: configuration, not the room's) and a mediasoup-client Device
+ * loaded with them, started with the join instead of after `media:watch` answers (issue 17): `device.load` makes the
+ * page's first RTCPeerConnection to read the browser's codecs, the slowest local step of a viewer's start. Only where
+ * the browser has WebRTC (Node callers pass their own `handlerFactory` to `watch()`, which this cannot know); a
+ * room.html `<link rel="preload">` of the same URL has the request in flight before the SDK even runs.
+ */
+function loadDeviceAhead(url: string): Promise<DeviceAhead> | undefined {
+  if (typeof (globalThis as { RTCPeerConnection?: unknown }).RTCPeerConnection !== 'function') return undefined;
+  const caps = fetch(new URL('/api/media/capabilities', url)).then(async (res) => {
+    if (!res.ok) throw new HawkerError('UNAVAILABLE', `GET /api/media/capabilities: HTTP ${res.status}`);
+    return ((await res.json()) as { routerRtpCapabilities: unknown }).routerRtpCapabilities;
+  });
+  const ahead = Promise.all([loadMedia(), caps]).then(([media, routerRtpCapabilities]) => media.loadDeviceAhead(routerRtpCapabilities));
+  ahead.catch(() => {}); // only a head start: the player loads its device from media:watch's answer without it
+  return ahead;
+}
+
 /** Taps are sent at most this often, whatever the tapping rate (the server counts them per room per tick anyway). */
 const LIKE_FLUSH_MS = 250;
 /** Most taps one like:tap may carry. */
@@ -100,6 +118,8 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   private offsetMs: number;
   /** Asked for with the join (`JoinOptions.watch`), for the first player. */
   private watchStart: Promise<WatchStart> | undefined;
+  /** The device loaded with the join (`JoinOptions.watch`), for the first player. */
+  private deviceAhead: Promise<DeviceAhead> | undefined;
   private likes: {
     taps: number;
     timer: ReturnType<typeof setTimeout>;
@@ -136,16 +156,22 @@ export class LiveRoom extends Session<LiveRoomEvents> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     // A viewer will need the media code right after the join: start loading it now, alongside the connection.
     if (opts.watch) loadMedia().catch(() => {}); // a failed load is reported by watch(), which loads it again
+    const deviceAhead = opts.watch ? loadDeviceAhead(url) : undefined;
     // `room` lets a load balancer keep a room's connections on one node, where its media lives (docs/media.md).
     const socket = await openSocket(url, token, opts, { room: roomId });
+    // room:join leaves first (request() emits synchronously): the server waits for a join in flight before answering
+    // media, but only for one it has received; a `media:watch` ahead of it is refused (FORBIDDEN) and the player
+    // then has to ask again after the view is up, a round trip and more later (found by bench:first-frame's frames).
+    const joining = joinRoom(socket, roomId, timeoutMs);
     // Sent right behind room:join, in the same flight: the server waits for the join before answering it, with the
     // capabilities, a receive transport and paused consumers for the tracks published now (`media:watch`).
     const watchStart = opts.watch ? request(socket, 'media:watch', { roomId }, timeoutMs) : undefined;
     watchStart?.catch(() => {}); // a refusal is the join's to report; watch() then asks again
     try {
-      const joined = await joinRoom(socket, roomId, timeoutMs);
+      const joined = await joining;
       const room = new LiveRoom(socket, roomId, joined, url, token, timeoutMs);
       room.watchStart = watchStart;
+      room.deviceAhead = deviceAhead;
       room.wire();
       return room;
     } catch (err) {
@@ -342,6 +368,13 @@ export class LiveRoom extends Session<LiveRoomEvents> {
   takeWatchStart(): Promise<WatchStart> | undefined {
     const taken = this.watchStart;
     this.watchStart = undefined;
+    return taken;
+  }
+
+  /** @internal The device loaded with the join (`JoinOptions.watch`), handed out once. */
+  takeDeviceAhead(): Promise<DeviceAhead> | undefined {
+    const taken = this.deviceAhead;
+    this.deviceAhead = undefined;
     return taken;
   }
 

@@ -24,6 +24,33 @@ export interface MediaHost {
    * player. Undefined when nothing was asked for or it was taken already.
    */
   takeWatchStart?(): Promise<WatchStart> | undefined;
+  /**
+   * A device loaded ahead with the routers' capabilities (`JoinOptions.watch` in a browser), handed out once, to the
+   * first player: used only if `media:watch` answers the same capabilities.
+   */
+  takeDeviceAhead?(): Promise<DeviceAhead> | undefined;
+}
+
+/** A Device loaded before `media:watch` answered, and the capabilities it was loaded with (canonical JSON). */
+export interface DeviceAhead {
+  capabilities: string;
+  device: types.Device;
+}
+
+/** @internal Loads a Device with the routers' capabilities fetched ahead (LiveRoom.join, `watch`). */
+export async function loadDeviceAhead(routerRtpCapabilities: unknown): Promise<DeviceAhead> {
+  // Taken before the load: mediasoup-client fills in defaults in the object it is given.
+  const capabilities = canonicalJson(routerRtpCapabilities);
+  return { capabilities, device: await loadDevice(routerRtpCapabilities, {}) };
+}
+
+/** JSON with every object's keys sorted: the same capabilities compare equal whatever path serialized them. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
 }
 
 /**
@@ -588,9 +615,18 @@ export class Player extends MediaSession {
     this.recv = null;
     // Asked for with the join (first start only), else now: capabilities, transport and consumers in one answer.
     const prefetched = gen === 1 ? this.host.takeWatchStart?.()?.catch(() => undefined) : undefined;
+    // Loaded while the join was in flight; without a handler factory of our own (the ahead one is the browser's).
+    const aheadDevice = gen === 1 && !this.opts.handlerFactory ? this.host.takeDeviceAhead?.()?.catch(() => undefined) : undefined;
     const start = (await prefetched) ?? (await requestWatchStart(this.host, this.recvCaps));
     if (this.stale(gen)) throw new HawkerError('CLOSED', 'superseded');
-    const device = await this.device(gen, start.routerRtpCapabilities);
+    const loaded = await aheadDevice;
+    // Correctness first: a device loaded with other capabilities than the router's (a redeploy between the fetch and
+    // the join, another node's configuration) is dropped and the device loaded again from the answer.
+    const device =
+      loaded && loaded.capabilities === canonicalJson(start.routerRtpCapabilities)
+        ? loaded.device
+        : await this.device(gen, start.routerRtpCapabilities);
+    if (this.stale(gen)) throw new HawkerError('CLOSED', 'superseded');
     this.recvCaps = device.recvRtpCapabilities;
     const transport = await this.transport(gen, device, 'recv', start.transport);
     this.recv = { device, transport };
@@ -657,6 +693,14 @@ export class Player extends MediaSession {
         rtpCapabilities: recv.device.recvRtpCapabilities as RequestPayload<'media:consume'>['rtpCapabilities'],
       }));
     if (this.stale(gen)) return;
+    // The server starts consumers paused so no packet is lost before the track is attached; resume once it is. Resuming
+    // a video consumer makes the SFU ask the publisher for a keyframe at once (and again when DTLS connects), so the
+    // first frame does not wait for the encoder's next periodic one. On a transport not connected yet (the start's
+    // consumes) no packet can come before DTLS, and DTLS waits for this consume's local description: the resume then
+    // goes side by side with the local consume and its `media:connectTransport` instead of after both (issue 17).
+    const early = recv.transport.connectionState === 'new';
+    const resumed = early ? this.host.request('media:resume', { roomId, consumerId: params.id }) : undefined;
+    resumed?.catch(() => {}); // awaited below; a consume that fails first reports its own error
     const consumer = await recv.transport.consume({
       id: params.id,
       producerId: params.producerId,
@@ -670,10 +714,7 @@ export class Player extends MediaSession {
     this.consumers.set(producer.id, consumer);
     this.producers.set(producer.id, { ...producer, paused: params.producerPaused });
     this.attach();
-    // The server starts consumers paused so no packet is lost before the track is attached; resume now. Resuming a
-    // video consumer makes the SFU ask the publisher for a keyframe at once (and again when DTLS connects), so the
-    // first frame does not wait for the encoder's next periodic one.
-    await this.host.request('media:resume', { roomId, consumerId: consumer.id });
+    await (resumed ?? this.host.request('media:resume', { roomId, consumerId: consumer.id }));
     if (params.kind === 'video' && params.type === 'simulcast' && this.watchOpts.maxSpatialLayer !== undefined) {
       await this.host.request('media:setPreferredLayers', {
         roomId,

@@ -12,6 +12,21 @@ import type { RoomService } from '../rooms/service.ts';
  */
 export function mediaRoutes(media: MediaService, rooms: RoomService, { rest }: Auth): Router {
   const r = Router();
+  // GET /api/media/capabilities: the routers' RTP capabilities, `{ routerRtpCapabilities }`, the same as media:watch and
+  // media:capabilities answer. They depend only on the configured codecs (media/codecs.ts), not on a room or a caller,
+  // so a viewer page fetches them with its HTML (`<link rel="preload">` in room.html) and the SDK loads the
+  // mediasoup-client Device, its slowest local step, while the join is in flight (issue 17). No token: nothing here is
+  // anyone's, and the page has not read its identity yet when the preload starts.
+  r.get(
+    '/api/media/capabilities',
+    rest({ auth: false }, async () => {
+      try {
+        return { routerRtpCapabilities: await media.rtpCapabilities() };
+      } catch (err) {
+        throw AppError.unavailable('No media worker is available; retry shortly', err);
+      }
+    }),
+  );
   r.get(
     '/api/rooms/:roomId/media/stats',
     rest({ params: RoomIdParams }, async ({ params, principal }) => {

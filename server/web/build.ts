@@ -42,6 +42,8 @@ export const PRELOADED_MODULES = [
 const PAGES_DIR = 'web/pages';
 /** Everything the bundles are made of: a change in any of these makes a new build. */
 const SOURCE_DIRS = [PAGES_DIR, 'client-sdk/src', 'protocol/src'];
+/** The pages' HTML shells: each build writes them again with their scripts' chunks preloaded (see writePageShells). */
+const PUBLIC_DIR = 'web/public';
 /** The workspace packages' manifests: their `exports` and `sideEffects` decide what the bundler takes. */
 const SOURCE_FILES = ['client-sdk/package.json', 'protocol/package.json'];
 const BUNDLED_PACKAGES = ['socket.io-client', 'mediasoup-client', 'zod', 'esbuild', 'hls.js'];
@@ -158,6 +160,7 @@ export async function buildWeb(opts: BuildWebOptions = {}): Promise<WebBuild> {
   try {
     const result = await esbuild.build(pageBuildOptions(tmp, minify, sourcemaps));
     pages = pageSizes(result.metafile!);
+    await writePageShells(tmp, result.metafile!);
     // Brotli and gzip copies beside every script (served by compressedStatic): compressed once here, at the strongest
     // level, instead of on every request.
     await precompressDir(tmp);
@@ -190,10 +193,60 @@ async function inputsHash(minify: boolean, sourcemaps: boolean, versions: Record
   const files = [
     ...(await Promise.all(SOURCE_DIRS.map((dir) => listFiles(path.join(root, dir))))).flat(),
     ...SOURCE_FILES.map((f) => path.join(root, f)),
+    ...(await pageShells()),
   ];
   for (const file of files) hash.update(`${path.relative(root, file)}\n`).update(await fs.readFile(file));
   for (const pkg of BUNDLED_PACKAGES) hash.update(`${pkg}@${versions[pkg] ?? 'missing'}\n`);
   return hash.digest('hex').slice(0, 16);
+}
+
+/** The HTML shells in web/public/ (only its top level: its folders hold images and uploads). */
+async function pageShells(): Promise<string[]> {
+  const names = await fs.readdir(path.join(root, PUBLIC_DIR)).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.endsWith('.html'))
+    .sort()
+    .map((n) => path.join(root, PUBLIC_DIR, n));
+}
+
+/** Where a build keeps its copies of the HTML shells (served before web/public's: server/web/index.ts). */
+export const PAGE_SHELLS_DIR = 'pages';
+
+/**
+ * Writes each HTML shell that loads a bundle into `<outdir>/pages/`, with a `<link rel="modulepreload">` for every
+ * shared chunk its scripts import statically (issue 17: first frame sooner). Without them the browser finds a chunk
+ * only once the script importing it has arrived and been parsed: one more request after the page's script before it
+ * can run (the room page's SDK chunk came ~0.3–0.4 s after room.js in bench:first-frame). Chunk names carry a content
+ * hash, so only the build can name them.
+ */
+async function writePageShells(outdir: string, meta: Metafile): Promise<void> {
+  const outputs = meta.outputs;
+  const urlOf = (file: string) => `/build/${path.relative(outdir, path.join(root, file)).split(path.sep).join('/')}`;
+  const byUrl = new Map(Object.keys(outputs).map((file) => [urlOf(file), file]));
+  const closure = (file: string, seen: Set<string>): Set<string> => {
+    for (const i of outputs[file]?.imports ?? []) {
+      if (i.kind !== 'import-statement' || i.external || seen.has(i.path)) continue;
+      seen.add(i.path);
+      closure(i.path, seen);
+    }
+    return seen;
+  };
+  await fs.mkdir(path.join(outdir, PAGE_SHELLS_DIR), { recursive: true });
+  for (const shell of await pageShells()) {
+    const html = await fs.readFile(shell, 'utf8');
+    const listed = [...html.matchAll(/(?:src|href)="(\/build\/[^"]+\.js)"/g)].map((m) => m[1]!);
+    const chunks = new Set<string>();
+    for (const url of listed) {
+      const file = byUrl.get(url);
+      if (file) for (const dep of closure(file, new Set())) chunks.add(urlOf(dep));
+    }
+    for (const url of listed) chunks.delete(url);
+    if (chunks.size === 0) continue;
+    const links = [...chunks].map((url) => `  <link rel="modulepreload" href="${url}">\n`).join('');
+    const at = html.indexOf('</head>');
+    if (at < 0) continue;
+    await fs.writeFile(path.join(outdir, PAGE_SHELLS_DIR, path.basename(shell)), html.slice(0, at) + links + html.slice(at));
+  }
 }
 
 async function listFiles(dir: string): Promise<string[]> {

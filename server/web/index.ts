@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerResponse } from 'node:http';
 import express, { Router } from 'express';
 import type { Domain, HawkerContext } from '../kernel/context.ts';
-import { buildWeb } from './build.ts';
+import { buildWeb, PAGE_SHELLS_DIR } from './build.ts';
 import { compressedStatic } from './compress.ts';
 
 export { buildWeb, type WebBuild } from './build.ts';
@@ -23,6 +23,8 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
   const log = ctx.log.child({ module: 'web' });
   const production = ctx.config.NODE_ENV === 'production';
   const router = Router();
+  /** The build's copies of the HTML shells, with their scripts' chunks preloaded (build.ts, writePageShells). */
+  let shells: string | undefined;
 
   try {
     const started = performance.now();
@@ -38,6 +40,7 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
     if (production) router.use('/build', (req, _res, next) => next(/\.map(?:\.br|\.gz)?$/.test(req.path) ? 'router' : undefined));
     // Compressed first (brotli or gzip, precompressed by the build), then the files as they are.
     router.use('/build', compressedStatic(build.dir, { setHeaders }), express.static(build.dir, { index: false, setHeaders }));
+    shells = path.join(build.dir, PAGE_SHELLS_DIR);
   } catch (err) {
     // The API and media still work without the pages; say clearly why the pages do not.
     log.error({ err }, 'web pages unavailable: the page bundles could not be built');
@@ -48,6 +51,12 @@ export async function createWeb(ctx: HawkerContext): Promise<Domain> {
   }
   // Compression is ours rather than the `compression` middleware's: the bundles are compressed once at build time at
   // brotli's strongest level (a per-request compressor could not afford it), the pages and styles once on first use.
+  // A shell the build wrote is served instead of web/public's (a build from before shells existed has none: those
+  // requests fall through to web/public).
+  if (shells) {
+    router.use(compressedStatic(shells, { extensions: ['html'], index: 'index.html', setHeaders }));
+    router.use(express.static(shells, { extensions: ['html'], index: 'index.html', setHeaders, fallthrough: true }));
+  }
   router.use(compressedStatic(PUBLIC_DIR, { extensions: ['html'], index: 'index.html', setHeaders }));
   router.use(express.static(PUBLIC_DIR, { extensions: ['html'], index: 'index.html', setHeaders }));
   ctx.app.use(router);
