@@ -149,29 +149,21 @@ export class LedgerOrders {
 
   constructor(private readonly pool: pg.Pool) {
     this.inserts = new Batcher((items) => this.insertBatch(items), { maxBatch: MAX_BATCH, maxInFlight: MAX_IN_FLIGHT });
-    this.begins = new Batcher(
-      (items) =>
-        this.inBatches(
-          items,
-          (i) => i.id,
-          (b) => this.beginBatch(b),
-          (i) => this.beginOne(i),
-        ),
-      {
-        maxBatch: PAY_BATCH,
-        maxInFlight: PAY_IN_FLIGHT,
-      },
+    this.begins = this.payBatcher(
+      (i) => i.id,
+      (b) => this.beginBatch(b),
+      (i) => this.beginOne(i),
     );
-    this.payments = new Batcher(
-      (items) =>
-        this.inBatches(
-          items,
-          (i) => i.orderId,
-          (b) => this.markPaidBatch(b),
-          (i) => this.markPaidOne(i),
-        ),
-      { maxBatch: PAY_BATCH, maxInFlight: PAY_IN_FLIGHT },
+    this.payments = this.payBatcher(
+      (i) => i.orderId,
+      (b) => this.markPaidBatch(b),
+      (i) => this.markPaidOne(i),
     );
+  }
+
+  /** A payment-path group commit (PAY_BATCH orders per statement, PAY_IN_FLIGHT statements) run by `inBatches`. */
+  private payBatcher<T, R>(key: (i: T) => string, batch: (items: T[]) => Promise<R[]>, one: (i: T) => Promise<R>): Batcher<T, R> {
+    return new Batcher((items) => this.inBatches(items, key, batch, one), { maxBatch: PAY_BATCH, maxInFlight: PAY_IN_FLIGHT });
   }
 
   /**
