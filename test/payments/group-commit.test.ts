@@ -1,13 +1,7 @@
-import pg from 'pg';
-import { expect, inject, it } from 'vitest';
-import { countStatements } from '../../server/ledger/db.ts';
-import { LedgerOrders } from '../../server/ledger/index.ts';
-import { createLogger } from '../../server/kernel/log.ts';
-import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
-import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
-import { PaymentProcessor } from '../../server/payments/processor.ts';
-import { GATEWAY_KEY, liveRoomWithProduct, skuCounts, startCommerce } from '../../harness/commerce.ts';
-import { schemaFor, waitFor } from '../../harness/node.ts';
+import { expect, it } from 'vitest';
+import { skuCounts } from '../../harness/commerce.ts';
+import { paymentPath } from './fixtures.ts';
+import { waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
@@ -16,29 +10,13 @@ const t = useTeardown();
 // order must still come out exactly as if it had its own statements: its status, its one charge, its attempt's
 // outcome, its history, whatever else shares the batch (orders already paid, missing ones, the same order twice).
 it('concurrent payment jobs share one begin statement and each order ends paid by its one charge, as alone', async () => {
-  const { sandbox, node, redis } = await startCommerce(t, { env: { PAYMENT_WORKER: 'false' } });
-  sandbox.update({ webhookUrl: null });
   const N = 12;
-  const { room, product } = await liveRoomWithProduct(node, { stock: N + 5 });
-  const db = t.add(
-    new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 4 }),
-    (p) => p.end(),
-  );
-  const statements = countStatements(db);
-  const ledger = new LedgerOrders(db);
-  const store = new OrderStore(redis, node.prefix, 60_000);
-  const gateway = t.add(new HttpPaymentGateway({ baseUrl: sandbox.url, apiKey: GATEWAY_KEY, timeoutMs: 5_000 }), (g) => g.close());
-  const processor = new PaymentProcessor(ledger, store, gateway, createLogger('silent'));
-  const pool: PoolRef = { kind: 'sku', productId: product.id, skuId: 'std' };
+  const { sandbox, node, redis, product, db, statements, ledger, store, gateway, processor, pool, reserve } = await paymentPath(t, {
+    stock: N + 5,
+    poolMax: 4,
+  });
   const place = async (key: string) => {
-    const { order } = await store.reserve({
-      buyerId: `b-${key}`,
-      roomId: room.id,
-      agencyId: room.agencyId,
-      pool,
-      quantity: 1,
-      idempotencyKey: key,
-    });
+    const order = await reserve(key);
     expect((await ledger.record({ ...order, fingerprint: store.fingerprint(pool, 1) })).kind).toBe('recorded');
     await store.confirm([order.id]);
     return order.id;

@@ -1,13 +1,6 @@
-import pg from 'pg';
-import { expect, inject, it } from 'vitest';
-import { countStatements } from '../../server/ledger/db.ts';
-import { LedgerOrders } from '../../server/ledger/index.ts';
-import { createLogger } from '../../server/kernel/log.ts';
-import { OrderStore, type PoolRef } from '../../server/orders/store.ts';
-import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
-import { PaymentProcessor } from '../../server/payments/processor.ts';
-import { GATEWAY_KEY, liveRoomWithProduct, skuCounts, startCommerce } from '../../harness/commerce.ts';
-import { schemaFor } from '../../harness/node.ts';
+import { expect, it } from 'vitest';
+import { skuCounts } from '../../harness/commerce.ts';
+import { paymentPath } from './fixtures.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
 const t = useTeardown();
@@ -18,30 +11,14 @@ const t = useTeardown();
 it('a paid order costs one ledger statement to record, two in its payment job and none for its webhook; a replayed job one and changes nothing', async () => {
   // No payment worker in the node and no webhooks: this test's processor is the only thing moving its orders, so
   // every statement on its pool is the order path's.
-  const { sandbox, node, redis } = await startCommerce(t, { env: { PAYMENT_WORKER: 'false' } });
-  sandbox.update({ webhookUrl: null });
-  const { room, product } = await liveRoomWithProduct(node, { stock: 10 });
-  const db = t.add(
-    new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 2 }),
-    (p) => p.end(),
-  );
-  const statements = countStatements(db);
-  const ledger = new LedgerOrders(db);
-  const store = new OrderStore(redis, node.prefix, 60_000);
-  const gateway = t.add(new HttpPaymentGateway({ baseUrl: sandbox.url, apiKey: GATEWAY_KEY, timeoutMs: 5_000 }), (g) => g.close());
-  const processor = new PaymentProcessor(ledger, store, gateway, createLogger('silent'));
-  const pool: PoolRef = { kind: 'sku', productId: product.id, skuId: 'std' };
+  const { sandbox, node, redis, product, db, statements, ledger, store, processor, pool, reserve } = await paymentPath(t, {
+    stock: 10,
+    poolMax: 2,
+  });
 
   /** What order:place does up to its answer: reserve in Redis, record the row (group commit), confirm. */
   const place = async (key: string) => {
-    const { order } = await store.reserve({
-      buyerId: `b-${key}`,
-      roomId: room.id,
-      agencyId: room.agencyId,
-      pool,
-      quantity: 1,
-      idempotencyKey: key,
-    });
+    const order = await reserve(key);
     statements.reset();
     const recorded = await ledger.record({ ...order, fingerprint: store.fingerprint(pool, 1) });
     expect(recorded.kind).toBe('recorded');
