@@ -78,6 +78,25 @@ export async function startCommerce(t: Teardown, opts: { gateway?: Partial<Sandb
   return { sandbox, node, redis };
 }
 
+/** Adds a one-SKU product (SKU "std") to a room as its creator; 201 expected. */
+export async function addRoomProduct(
+  node: Reachable,
+  creator: string,
+  roomId: string,
+  p: { title: string; imageUrl: string; price: number; stock: number; label?: string; maxPerBuyer?: number },
+): Promise<Product> {
+  const product = await api<Product>(node.url, 'POST', `/api/rooms/${roomId}/products`, creator, {
+    title: p.title,
+    imageUrl: p.imageUrl,
+    price: p.price,
+    currency: 'USD',
+    skus: [{ id: 'std', label: p.label ?? 'Standard', stock: p.stock }],
+    ...(p.maxPerBuyer ? { maxPerBuyer: p.maxPerBuyer } : {}),
+  });
+  if (product.status !== 201) throw new Error(`product: ${JSON.stringify(product.body)}`);
+  return product.body;
+}
+
 /** A live room with one product (SKU "std"), created by creator `c1` of agency `ag1`. */
 export async function liveRoomWithProduct(
   node: Reachable,
@@ -89,20 +108,18 @@ export async function liveRoomWithProduct(
     ...(opts.scheduledAt ? { scheduledAt: opts.scheduledAt } : {}),
   });
   if (room.status !== 201) throw new Error(`room: ${JSON.stringify(room.body)}`);
-  const product = await api<Product>(node.url, 'POST', `/api/rooms/${room.body.id}/products`, creator, {
+  const product = await addRoomProduct(node, creator, room.body.id, {
     title: 'Silk scarf',
     imageUrl: 'https://img.example.com/scarf.jpg',
     price: opts.price ?? 1999,
-    currency: 'USD',
-    skus: [{ id: 'std', label: 'Standard', stock: opts.stock ?? 100 }],
+    stock: opts.stock ?? 100,
     ...(opts.maxPerBuyer ? { maxPerBuyer: opts.maxPerBuyer } : {}),
   });
-  if (product.status !== 201) throw new Error(`product: ${JSON.stringify(product.body)}`);
   if (opts.live !== false) {
     const live = await api(node.url, 'POST', `/api/rooms/${room.body.id}/live`, creator);
     if (live.status !== 200) throw new Error(`live: ${JSON.stringify(live.body)}`);
   }
-  return { creator, room: room.body, product: product.body };
+  return { creator, room: room.body, product };
 }
 
 /** Schedules a flash sale on the product's "std" SKU (default: starts now, 60 s, 10 units, limit 2). */

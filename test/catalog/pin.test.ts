@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
-import type { PinnedProduct, Product } from '@hawker/protocol';
+import type { PinnedProduct } from '@hawker/protocol';
 import { api, devToken, next } from '../../harness/clients.ts';
-import { joinedViewer, liveRoomWithProduct } from '../../harness/commerce.ts';
+import { addRoomProduct, joinedViewer, liveRoomWithProduct } from '../../harness/commerce.ts';
 import { startNode } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 
@@ -10,15 +10,13 @@ const t = useTeardown();
 it('pinning pushes the product card to every viewer at once, is part of the join snapshot, and unpinning clears it', async () => {
   const node = t.add(await startNode());
   const { creator, room, product } = await liveRoomWithProduct(node, { stock: 7 });
-  const second = (
-    await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
-      title: 'Tea set',
-      imageUrl: 'https://img.example.com/tea.jpg',
-      price: 4500,
-      currency: 'USD',
-      skus: [{ id: 'std', label: 'Set', stock: 2 }],
-    })
-  ).body;
+  const second = await addRoomProduct(node, creator, room.id, {
+    title: 'Tea set',
+    imageUrl: 'https://img.example.com/tea.jpg',
+    price: 4500,
+    label: 'Set',
+    stock: 2,
+  });
   const v1 = await joinedViewer(t, node, room.id, { userId: 'v1' });
   const v2 = await joinedViewer(t, node, room.id, { userId: 'v2' });
   expect(v1.snapshot.pinned).toBeNull();

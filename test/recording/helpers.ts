@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Product, Recording, RecordingList } from '@hawker/protocol';
+import type { Recording, RecordingList } from '@hawker/protocol';
 import type { z } from 'zod';
 import { api } from '../../harness/clients.ts';
-import { liveRoomWithProduct } from '../../harness/commerce.ts';
+import { addRoomProduct, liveRoomWithProduct } from '../../harness/commerce.ts';
 import { startNode, waitFor, type TestNode } from '../../harness/node.ts';
 import type { Teardown } from '../../harness/teardown.ts';
 import type { Domain } from '../../server/kernel/context.ts';
@@ -82,14 +82,11 @@ export async function firstFrameIsKey(file: string): Promise<boolean> {
 export async function recordedShop(t: Teardown, env: Record<string, string> = {}) {
   const { node, dir } = await recordingNode(t, env);
   const { creator, room, product: scarf } = await liveRoomWithProduct(node);
-  const hat = (
-    await api<Product>(node.url, 'POST', `/api/rooms/${room.id}/products`, creator, {
-      title: 'Straw hat',
-      imageUrl: 'https://img.example.com/hat.jpg',
-      price: 2500,
-      currency: 'USD',
-      skus: [{ id: 'std', label: 'Standard', stock: 50 }],
-    })
-  ).body;
+  const hat = await addRoomProduct(node, creator, room.id, {
+    title: 'Straw hat',
+    imageUrl: 'https://img.example.com/hat.jpg',
+    price: 2500,
+    stock: 50,
+  });
   return { node, dir, creator, roomId: room.id, scarf, hat };
 }

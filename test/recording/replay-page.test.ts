@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import type { Order, Product } from '@hawker/protocol';
+import { addRoomProduct } from '../../harness/commerce.ts';
 import { api } from '../../harness/clients.ts';
 import { devIdentity, PHONE, poll, screenshot, useBrowser } from '../../harness/browser.ts';
 import { useTeardown } from '../../harness/teardown.ts';
@@ -21,15 +22,12 @@ it('the replay page plays the recording with hls.js in Chromium, a product marke
   const jade = await simpleShopProduct(node, creator, shop.id, 20, 5_000);
   const r = await room(node, creator);
   await select(node, creator, r.id, jade.id);
-  const hat = (
-    await api<Product>(node.url, 'POST', `/api/rooms/${r.id}/products`, creator, {
-      title: 'Straw hat',
-      imageUrl: 'https://img.example.com/hat.jpg',
-      price: 2500,
-      currency: 'USD',
-      skus: [{ id: 'std', label: 'Standard', stock: 5 }],
-    })
-  ).body;
+  const hat = await addRoomProduct(node, creator, r.id, {
+    title: 'Straw hat',
+    imageUrl: 'https://img.example.com/hat.jpg',
+    price: 2500,
+    stock: 5,
+  });
 
   // A 12 s recording, as the recorder writes it (H.264 in 2 s MPEG-TS segments), and its timeline: the hat pinned at
   // 1 s, the bracelet at 7 s. (test/recording/record-live.test.ts records a real live; this test is about the page.)
