@@ -65,6 +65,12 @@ export class TickCast {
   /** Room pushes not delivered yet (a tick past TICK_WRITES_PER_SLICE): delivered in order, a slice per loop turn. */
   private readonly pending: { event: TickEvent; payload: TickBatch['payloads'][number] }[] = [];
   private pendingAt = 0;
+  /**
+   * `${event} ${roomId}` -> its index in `pending`, for pushes not delivered yet. A newer tick for a room still waiting
+   * merges into that entry instead of queueing behind it (ticks are state: the room gets the newest one, once), so the
+   * queue never holds more than one entry per room and event, however far delivery falls behind.
+   */
+  private readonly pendingIndex = new Map<string, number>();
   private sliceScheduled = false;
 
   /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). */
@@ -90,10 +96,21 @@ export class TickCast {
   /**
    * This node's share of a tick: each room's payload to the room's connections here. At once up to
    * TICK_WRITES_PER_SLICE writes; past that, the rest of the rooms in later turns of the event loop, in order (a tick
-   * arriving meanwhile queues behind them, so a room never gets an older tick after a newer one).
+   * arriving meanwhile queues behind them, so a room never gets an older tick after a newer one; for a room still
+   * waiting, it merges into the waiting push).
    */
   private deliver(batch: TickBatch): void {
-    for (const payload of batch.payloads) this.pending.push({ event: batch.event, payload });
+    for (const payload of batch.payloads) {
+      const key = `${batch.event} ${payload.roomId}`;
+      const at = this.pendingIndex.get(key);
+      if (at === undefined) {
+        this.pendingIndex.set(key, this.pending.length);
+        this.pending.push({ event: batch.event, payload });
+      } else {
+        const waiting = this.pending[at]!;
+        waiting.payload = mergeTicks({ event: waiting.event, payloads: [waiting.payload] } as TickBatch, payload).payloads[0]!;
+      }
+    }
     if (!this.sliceScheduled) this.slice();
   }
 
@@ -110,6 +127,7 @@ export class TickCast {
       }
       const { event, payload } = this.pending[this.pendingAt]!;
       this.pendingAt += 1;
+      this.pendingIndex.delete(`${event} ${payload.roomId}`);
       writes += channels.get(roomChannel(payload.roomId))?.size ?? 0;
       this.deliverRoom(event, payload);
     }

@@ -153,3 +153,34 @@ it('a tick past its write budget is delivered over several turns of the event lo
   expect(got.get(a)).toEqual(['r1:1', 'r2:1', 'r1:2']);
   expect(got.get(b)).toEqual(['r1:1', 'r1:2']);
 });
+
+it('a newer tick for a room still waiting for its slice merges into the waiting push: one push, the newest state, stock merged pool by pool', async () => {
+  const { io, url } = await server();
+  const { TickCast } = await import('../../../server/kernel/ticks.ts');
+  const { roomChannel } = await import('../../../server/kernel/channels.ts');
+  const cast = new TickCast(io as unknown as HawkerIo, 1); // one room per slice
+  const a = await client(url, io, [roomChannel('r1'), roomChannel('r2')]);
+  const stats: string[] = [];
+  const stock: unknown[] = [];
+  a.on('room:stats', (p: { roomId: string; viewers: number }) => stats.push(`${p.roomId}:${p.viewers}`));
+  a.on('stock:update', (p: unknown) => stock.push(p));
+  const fromPeer = (batch: unknown) =>
+    (io.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  const sku = (skuId: string, left: number) => ({ productId: 'p1', skuId, left });
+  // r1 goes at once; r2's stats, then r2's stock, wait for later turns. Ticks arriving before they go merge into them.
+  fromPeer({
+    event: 'room:stats',
+    payloads: [
+      { roomId: 'r1', viewers: 1, likes: 0 },
+      { roomId: 'r2', viewers: 1, likes: 0 },
+    ],
+  });
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r2', sales: [], skus: [sku('s1', 5)] }] });
+  for (let n = 2; n <= 50; n++) fromPeer({ event: 'room:stats', payloads: [{ roomId: 'r2', viewers: n, likes: 0 }] });
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r2', sales: [], skus: [sku('s2', 7)] }] });
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r2', sales: [], skus: [sku('s1', 4)] }] });
+  await expect.poll(() => cast.cost['room:stats'].pushes + cast.cost['stock:update'].pushes).toBe(3);
+  await expect.poll(() => stats.length + stock.length).toBe(3);
+  expect(stats).toEqual(['r1:1', 'r2:50']);
+  expect(stock).toEqual([{ roomId: 'r2', sales: [], skus: [sku('s1', 4), sku('s2', 7)] }]);
+});
