@@ -105,7 +105,10 @@ export class BenchReserveStep {
         const r = await read(tx, k, a, 1);
         const refusal = check(r, a);
         if (refusal) {
-          await conn.unwatch();
+          // Not awaited: a connection runs its commands in order, so the next attempt's WATCH comes after this
+          // UNWATCH, and the refusal need not wait a round trip for it. A failed UNWATCH means a broken connection,
+          // which the next attempt's own commands find.
+          conn.unwatch().catch(() => {});
           clean = true;
           return refusal;
         }
