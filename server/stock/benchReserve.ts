@@ -63,7 +63,9 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  *   or a check refuses.
  * - `lock`: a lock per pool, `SET <pool>:bench-lock <token> NX PX <lease>`, retried after a full-jitter backoff;
  *   the holder reads (one pipeline), checks, writes (MULTI) and releases with compare-and-delete (unlock.lua).
- *   Correct only while no holder outlives its lease.
+ *   Correct only while no holder outlives its lease, and only among reservations: the other stock scripts (restock
+ *   and withdraw, sale end, transitions) do not take the lock. Transitions only give units back, which a holder's
+ *   relative HINCRBY tolerates; a withdraw or a sale ending during a race is outside what the benchmark exercises.
  * - `naive`: read (one pipeline), check, write (one pipeline), no isolation: two buyers can both see the last unit,
  *   so it oversells. The reference, not a choice.
  */
