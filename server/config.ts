@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { isPublishedSecret } from './kernel/publishedSecrets.ts';
+import { STOCK_STEPS } from './stock/benchReserve.ts';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('must be an integer').min(0).max(65535);
@@ -356,6 +357,17 @@ const EnvSchema = z.object({
     .max(24 * 3600_000)
     .default(300_000),
   /**
+   * Benchmarks only (bench:flash-sale, issue 20 P1): how an order's stock step runs. `lua` (Hawker's): reserve.lua,
+   * one atomic script. `watch` (WATCH/MULTI retried), `lock` (a per-pool SET NX PX lock) and `naive` (no isolation:
+   * oversells) run a JavaScript port of the same checks and writes (server/stock/benchReserve.ts), so the baselines
+   * share all the rest of the server. Production refuses anything but `lua`.
+   */
+  BENCH_STOCK_STEP: z.enum(STOCK_STEPS).default('lua'),
+  /** BENCH_STOCK_STEP=watch: connections in its pool (each runs one WATCH/MULTI transaction at a time). */
+  BENCH_STOCK_WATCH_CONNECTIONS: z.coerce.number().int().min(1).max(1_000).default(16),
+  /** BENCH_STOCK_STEP=lock: the lock's lease, ms (a holder that stalls longer lets the next one in). */
+  BENCH_STOCK_LOCK_LEASE_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
    * The payment gateway's base URL. Unset: `npm start` launches the sandbox gateway; other launches charge nothing.
    * Production refuses to start without it (unless ALLOW_SANDBOX_GATEWAY=true).
    */
@@ -520,6 +532,11 @@ function productionProblems(set: Record<string, string | undefined>, data: z.inf
   secret('PAYMENT_GATEWAY_API_KEY', undefined, "your payment provider's API key");
   if (data.WEBHOOK_ALLOW_HTTP_LOCALHOST) {
     problems.push('WEBHOOK_ALLOW_HTTP_LOCALHOST=true lets merchants point webhooks at this machine: unset it in production');
+  }
+  if (data.BENCH_STOCK_STEP !== 'lua') {
+    problems.push(
+      `BENCH_STOCK_STEP=${data.BENCH_STOCK_STEP} swaps the atomic stock step for a benchmark baseline (slower, or overselling): unset it in production`,
+    );
   }
   if (data.DEV_TOKENS === true) {
     problems.push('DEV_TOKENS=true lets anyone mint a token for any identity: unset it or set DEV_TOKENS=false');

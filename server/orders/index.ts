@@ -15,7 +15,7 @@ import { Ticker } from '../kernel/ticker.ts';
 import type { ShopStore } from '../shops/store.ts';
 import type { SelectionTerms } from '../selection/terms.ts';
 import type { Registry } from 'prom-client';
-import { orderPlaceTimer, type OrderTimer } from './metrics.ts';
+import { benchRetryCounter, orderPlaceTimer, type OrderTimer } from './metrics.ts';
 
 export { orderKeys, OrderStore, type MirrorableOrder, type OrderRecord, type TransitionAction } from './store.ts';
 export { OrderService, type BanCheck, type PaymentEnqueuer } from './service.ts';
@@ -46,7 +46,21 @@ export function createOrders(
 ): Domain & { service: OrderService; recovery: HotStateRecovery; ready: Promise<void>; onConnection(socket: HawkerSocket): void } {
   const log = ctx.log.child({ module: 'orders' });
   const timePlace: OrderTimer = deps.metrics ? orderPlaceTimer(deps.metrics) : (place) => place();
-  const store = new OrderStore(ctx.redis, ctx.config.REDIS_KEY_PREFIX, ctx.config.ORDER_PAYMENT_WINDOW_MS);
+  const step = ctx.config.BENCH_STOCK_STEP;
+  if (step !== 'lua') log.warn({ step }, 'BENCH_STOCK_STEP: orders reserve stock through a benchmark baseline, not reserve.lua');
+  const store = new OrderStore(
+    ctx.redis,
+    ctx.config.REDIS_KEY_PREFIX,
+    ctx.config.ORDER_PAYMENT_WINDOW_MS,
+    step === 'lua'
+      ? undefined
+      : {
+          step,
+          watchConnections: ctx.config.BENCH_STOCK_WATCH_CONNECTIONS,
+          lockLeaseMs: ctx.config.BENCH_STOCK_LOCK_LEASE_MS,
+          onRetry: deps.metrics ? benchRetryCounter(deps.metrics) : undefined,
+        },
+  );
   const service = new OrderService(
     store,
     deps.ledger.orders,
@@ -90,6 +104,7 @@ export function createOrders(
       await watcher.stop();
       await ready.catch(() => {});
       await pusher.close();
+      store.close();
     },
   };
 }

@@ -1,5 +1,6 @@
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { AppError } from '../kernel/errors.ts';
+import type { BenchRetryKind } from '../stock/benchReserve.ts';
 
 /** What `order:place` records per attempt. */
 export type OrderTimer = <T>(place: () => Promise<T>) => Promise<T>;
@@ -29,4 +30,19 @@ export function orderPlaceTimer(registry: Registry): OrderTimer {
       throw err;
     }
   };
+}
+
+/**
+ * `hawker_bench_stock_retries_total{kind}`, registered only with BENCH_STOCK_STEP set (a benchmark): WATCH conflicts
+ * (`exec_conflict`), failed lock attempts (`lock_wait`) and locks whose lease ran out while held (`lease_lost`).
+ * bench:flash-sale reads it to print each baseline's retries.
+ */
+export function benchRetryCounter(registry: Registry): (kind: BenchRetryKind) => void {
+  const counter = new Counter({
+    name: 'hawker_bench_stock_retries_total',
+    help: 'Benchmark stock step (BENCH_STOCK_STEP) retries, by kind',
+    labelNames: ['kind'],
+    registers: [registry],
+  });
+  return (kind) => counter.inc({ kind });
 }

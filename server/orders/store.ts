@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { AppError } from '../kernel/errors.ts';
 import { ErrorCode } from '@hawker/protocol';
 import { saleKeys, type SaleKeys } from '../flash-sale/store.ts';
+import type { BenchStepOptions } from '../stock/benchReserve.ts';
 import { StockScripts } from '../stock/scripts.ts';
 import { poolId, poolKey, stockKeys, type PoolRef, type StockKeys } from '../stock/keys.ts';
 import type { Order, OrderStatus } from '@hawker/protocol';
@@ -131,12 +132,19 @@ export class OrderStore {
     private readonly redis: Redis,
     prefix: string,
     private readonly paymentWindowMs: number,
+    /** Benchmarks only (BENCH_STOCK_STEP): reserve through another stock step than reserve.lua. */
+    benchStep?: BenchStepOptions,
   ) {
     this.keys = orderKeys(prefix);
     this.sales = saleKeys(prefix);
     this.rooms = roomKeys(prefix);
-    this.stock = new StockScripts(redis, prefix);
+    this.stock = new StockScripts(redis, prefix, benchStep);
     this.stockKeys = this.stock.keys;
+  }
+
+  /** Closes the connections a benchmark stock step opened (none otherwise). */
+  close(): void {
+    this.stock.close();
   }
 
   /**

@@ -23,6 +23,8 @@ export const AdjustCode = { ADJUSTED: 1, NO_POOL: -1, TOO_FEW_LEFT: -2, OVER_CAP
 export const ScheduleCode = { SCHEDULED: 1, NO_POOL: -1, OVERLAPS: -2, TOO_FEW_LEFT: -3, TOO_MANY_SALES: -4 } as const;
 export const EndCode = { ENDED: 1, NOT_DUE: 0, NO_SALE: -1 } as const;
 export const SeedCode = { SEEDED: 1, UPDATED: 2, EXISTED: 0 } as const;
+/** unlock.lua: the benchmark-only `lock` stock step's release (server/stock/benchReserve.ts). */
+export const UnlockCode = { RELEASED: 1, NOT_HELD: 0 } as const;
 
 /** Every script's codes by file name, for the header check. */
 export const SCRIPT_CODES = {
@@ -33,6 +35,7 @@ export const SCRIPT_CODES = {
   schedule: ScheduleCode,
   end: EndCode,
   seed: SeedCode,
+  unlock: UnlockCode,
 } as const;
 
 export type StockScript = keyof typeof SCRIPT_CODES;

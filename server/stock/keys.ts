@@ -24,6 +24,14 @@ export function poolId(p: PoolRef): string {
   return p.kind === 'sale' ? `sale:${p.saleId}` : `sku:${p.productId}:${p.skuId}`;
 }
 
+/**
+ * The per-pool lock of the benchmark-only `lock` stock step (server/stock/benchReserve.ts), next to its pool's key
+ * so it carries the same prefix. Hawker's own reserve.lua needs no lock.
+ */
+export function benchLockKey(poolKey: string): string {
+  return `${poolKey}:bench-lock`;
+}
+
 /** The pool's hash key. */
 export function poolKey(keys: StockKeys, p: PoolRef): string {
   return p.kind === 'sale' ? keys.sale(p.saleId) : keys.sku(p.productId, p.skuId);

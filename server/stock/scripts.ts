@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../kernel/lua.ts';
 import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, SeedCode, TransitionCode } from './codes.ts';
+import { BenchReserveStep, type BenchStepOptions } from './benchReserve.ts';
 import { stockError } from './errors.ts';
 import { stockKeys, type StockKeys } from './keys.ts';
 
@@ -18,6 +19,18 @@ export interface ReserveKeys {
   byRoom: string;
   fence: string;
   room: string;
+}
+
+/** What reserve.lua takes besides its keys (ARGV, in its header's order). */
+export interface ReserveArgs {
+  orderId: string;
+  buyerId: string;
+  quantity: number;
+  fingerprint: string;
+  paymentWindowMs: number;
+  idempotencyTtlMs: number;
+  /** Field, value pairs copied onto the order. */
+  fields: (string | number)[];
 }
 
 export interface TransitionKeys {
@@ -55,13 +68,19 @@ export interface EndKeys {
  * returned lives in server/stock/lua/, and is called through this class, which knows each script's KEYS order and turns
  * its return codes (server/stock/codes.ts) into results or, through stockError, typed refusals. The invariants they
  * keep are stated once, in server/stock/pool.ts, and checked after every operation by test/stock/invariant.test.ts.
+ * (One exception, for benchmarks only and refused in production: BENCH_STOCK_STEP swaps reserve.lua for a JavaScript
+ * port of it with other concurrency control, server/stock/benchReserve.ts, still called through this class.)
  */
 export class StockScripts {
   readonly keys: StockKeys;
   private readonly lua: LuaScripts<Script>;
+  /** A benchmark-only stock step in place of reserve.lua (BENCH_STOCK_STEP), or null: reserve.lua. */
+  private readonly bench: BenchReserveStep | null;
 
-  constructor(redis: Redis, prefix: string) {
+  /** `bench`: reserve through a benchmark-only step instead of reserve.lua (server/stock/benchReserve.ts). */
+  constructor(redis: Redis, prefix: string, bench?: BenchStepOptions) {
     this.keys = stockKeys(prefix);
+    this.bench = bench ? new BenchReserveStep(redis, this.keys.dirty, bench) : null;
     this.lua = new LuaScripts(redis, 'stock', new URL('./lua/', import.meta.url), [
       'reserve',
       'transition',
@@ -73,24 +92,18 @@ export class StockScripts {
     ]);
   }
 
-  /** Reserves units for an order (reserve.lua). Refusals throw (stockError); nothing changed then. */
-  async reserve(
-    k: ReserveKeys,
-    a: {
-      orderId: string;
-      buyerId: string;
-      quantity: number;
-      fingerprint: string;
-      paymentWindowMs: number;
-      idempotencyTtlMs: number;
-      fields: (string | number)[];
-    },
-  ): Promise<{ orderId: string; replayed: boolean }> {
-    const res = (await this.lua.run(
-      'reserve',
-      [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.fence, k.room],
-      [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields],
-    )) as [number, (string | number)?];
+  /**
+   * Reserves units for an order (reserve.lua, or the benchmark's step: same codes). Refusals throw (stockError);
+   * nothing changed then.
+   */
+  async reserve(k: ReserveKeys, a: ReserveArgs): Promise<{ orderId: string; replayed: boolean }> {
+    const res = this.bench
+      ? await this.bench.run(k, a)
+      : ((await this.lua.run(
+          'reserve',
+          [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.fence, k.room],
+          [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields],
+        )) as [number, (string | number)?]);
     if (res[0] === ReserveCode.RESERVED || res[0] === ReserveCode.REPLAYED)
       return { orderId: String(res[1]), replayed: res[0] === ReserveCode.REPLAYED };
     throw stockError('reserve', res);
@@ -153,6 +166,11 @@ export class StockScripts {
       [d.version, d.title, d.price, d.state, ...Object.entries(pool).flat()],
     )) as number[];
     return res[0] === SeedCode.SEEDED ? 'seeded' : res[0] === SeedCode.UPDATED ? 'updated' : 'existed';
+  }
+
+  /** Closes what the benchmark's stock step opened (its own connections); nothing for reserve.lua. */
+  close(): void {
+    this.bench?.close();
   }
 
   /** Carves a flash sale's pool out of its SKU's (schedule.lua). */
