@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { DICTIONARIES } from '../../web/pages/lib/i18n.ts';
+import { DICTIONARIES } from '../../web/pages/lib/messages/all.ts';
 import { api } from '../../harness/clients.ts';
 import { liveRoom, tokenFor } from '../../harness/live.ts';
 import { startNode } from '../../harness/node.ts';

@@ -10,6 +10,7 @@ import type { HawkerContext } from '../../server/kernel/context.ts';
 import { createLogger } from '../../server/kernel/log.ts';
 import { PAGE_ENTRIES, pageBuildOptions } from '../../server/web/build.ts';
 import { createWeb } from '../../server/web/index.ts';
+import { FAMILIES } from '../../web/pages/lib/messages/all.ts';
 
 const t = useTeardown();
 
@@ -64,6 +65,37 @@ it('the room page loads only its own code, and its script stays within the compr
   console.log(`room page script: ${loaded.size} files, ${compressed} bytes brotli (budget ${ROOM_JS_BUDGET_BYTES})`);
   expect(compressed).toBeGreaterThan(10_000); // the measurement measured something
   expect(compressed).toBeLessThanOrEqual(ROOM_JS_BUDGET_BYTES);
+});
+
+it("the room page's script carries no other page family's messages (studio, console, centre, clips, crowd...)", async () => {
+  const result = await build({ ...pageBuildOptions('test-artifacts/page-messages', true, false), write: false });
+  const outputs = result.metafile!.outputs;
+  const files = new Map(result.outputFiles.map((f) => [path.relative(process.cwd(), f.path), f.text]));
+  // What the room page loads, statically (the first frame waits on it) and by import() (the room's view, the ended room).
+  const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === 'web/pages/room.ts')!;
+  const closure = (dynamic: boolean) => {
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const i of outputs[file]!.imports) if (!i.external && (dynamic || i.kind === 'import-statement')) walk(i.path);
+    };
+    walk(entry);
+    return seen;
+  };
+  const text = (files_: Set<string>) => [...files_].map((f) => files.get(f)!).join('\n');
+  const others = ['studio', 'console', 'centre', 'clips', 'crowd', 'landing', 'orders'];
+  const foreign = (code: string) =>
+    others.flatMap((family) => Object.keys(FAMILIES[family]!.en).filter((key) => code.includes(`"${key}"`) || code.includes(`'${key}'`)));
+  // Its own families are there (the check can see keys in the bundle at all) and no other family's key is.
+  const loaded = text(closure(false));
+  expect(loaded).toContain('"room.joining"');
+  expect(foreign(loaded)).toEqual([]);
+  const everything = text(closure(true));
+  expect(everything).toContain('"shop.buy"');
+  expect(foreign(everything)).toEqual([]);
+  // Prefixes of the families the room never shows (a key moved into a family under its old name would still show).
+  expect(everything.match(/"(studio|console|centre|clips|crowd|agency|dashboard|report)\.\w[\w.]*"/g) ?? []).toEqual([]);
 });
 
 it('every text asset is served compressed (brotli, else gzip) with Vary: Accept-Encoding; images and unknown files are not', async () => {

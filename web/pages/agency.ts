@@ -8,6 +8,8 @@ import { AgencyConsole, HawkerApi, type AgencyRoster, type Room, type RosterList
 import { byId, h, replace } from './lib/dom.ts';
 import { dateTime } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/console.ts';
 import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
 import { armedButton, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';

@@ -12,6 +12,7 @@ import { HawkerApi, type Clip, type Order, type Product } from '@hawker/client-s
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/clips.ts';
 import type { Identity } from './lib/identity.ts';
 import { OffLiveCheckout, RoomShop } from './lib/shop.ts';
 import { touch, watchVideo } from './lib/touch.ts';

@@ -8,6 +8,8 @@ import { CHAT_EVENTS, ChatPanel, type ChatModeration, durationText } from './lib
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/console.ts';
 import { AgencyKeywordEditor, keywordModeText } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';

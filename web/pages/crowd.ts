@@ -7,6 +7,7 @@ import type { CrowdOverview, CrowdScopeKind } from '@hawker/protocol';
 import { renderCrowdPanel } from './lib/charts.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { type MessageKey, t } from './lib/i18n.ts';
+import './lib/messages/crowd.ts';
 import { describeError, renderTopbar, requireIdentity } from './lib/ui.ts';
 
 renderTopbar('/crowd');

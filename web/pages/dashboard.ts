@@ -11,6 +11,8 @@ import { byId, h, replace } from './lib/dom.ts';
 import { TimeChart, rankBars } from './lib/dashboardCharts.ts';
 import { compact, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/centre.ts';
+import './lib/messages/common.ts';
 import type { Identity } from './lib/identity.ts';
 import { ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 

@@ -2,6 +2,9 @@
 import { HawkerApi, HawkerError, type Role, type Room } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { t, type MessageKey } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/landing.ts';
+import './lib/messages/room.ts';
 import { loadIdentity, signIn } from './lib/identity.ts';
 import { safeNextPath } from './lib/redirect.ts';
 import { describeError, renderTopbar, roleName } from './lib/ui.ts';
@@ -12,7 +15,7 @@ import { searchForm } from './lib/centre.ts';
  * `data-i18n` (text), `data-i18n-placeholder` or `data-i18n-aria-label` gets its message in the page's language.
  */
 function translateStatic(): void {
-  document.title = t('console.landing.docTitle');
+  document.title = t('landing.docTitle');
   for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n]'))) el.textContent = t(el.dataset.i18n as MessageKey);
   for (const el of Array.from(document.querySelectorAll<HTMLElement>('[data-i18n-placeholder]')))
     el.setAttribute('placeholder', t(el.dataset.i18nPlaceholder as MessageKey));
@@ -43,7 +46,7 @@ function showIdentity(): void {
   const identity = loadIdentity();
   const pill = byId('identity-pill');
   if (!identity) {
-    pill.textContent = t('console.landing.notSignedIn');
+    pill.textContent = t('landing.notSignedIn');
     pill.className = 'pill pill-plain';
     return;
   }
@@ -65,13 +68,13 @@ async function loadLiveRooms(): Promise<void> {
   const list = byId('live-rooms');
   const identity = loadIdentity();
   if (!identity) {
-    replace(list, h('li', { class: 'empty', text: t('console.landing.signInToSee') }));
+    replace(list, h('li', { class: 'empty', text: t('landing.signInToSee') }));
     return;
   }
   try {
     const rooms = await new HawkerApi(location.origin, identity.token).listRooms({ status: 'live', limit: 50 });
     if (rooms.length === 0) {
-      replace(list, h('li', { class: 'empty', text: t('console.landing.nobodyLive') }));
+      replace(list, h('li', { class: 'empty', text: t('landing.nobodyLive') }));
       return;
     }
     replace(list, ...rooms.map(roomItem));
@@ -89,13 +92,13 @@ function roomItem(room: Room): HTMLLIElement {
       'div',
       { class: 'grow' },
       h('div', { class: 'title', text: room.title }),
-      h('div', { class: 'muted small', text: t('console.landing.with', { name: room.creatorName }) }),
+      h('div', { class: 'muted small', text: t('landing.with', { name: room.creatorName }) }),
     ),
     h(
       'a',
       { class: 'btn btn-primary btn-sm', attrs: { href: `/room?id=${encodeURIComponent(room.id)}` } },
       icon('play'),
-      t('console.landing.watch'),
+      t('landing.watch'),
     ),
   );
 }
@@ -108,7 +111,7 @@ form.addEventListener('submit', (e) => {
   const agencyId = field('agencyId').value.trim() || 'demo-agency';
   const userId = field('userId').value.trim() || slug(name);
   if (!name) {
-    errorBox.textContent = t('console.landing.nameFirst');
+    errorBox.textContent = t('landing.nameFirst');
     errorBox.hidden = false;
     field('name').focus();
     return;
@@ -128,7 +131,7 @@ form.addEventListener('submit', (e) => {
     })
     .catch((err: unknown) => {
       // No dev signer on this server (DEV_TOKENS=false, the production default): say so instead of "not found".
-      errorBox.textContent = err instanceof HawkerError && err.code === 'NOT_FOUND' ? t('console.landing.noDevTokens') : describeError(err);
+      errorBox.textContent = err instanceof HawkerError && err.code === 'NOT_FOUND' ? t('landing.noDevTokens') : describeError(err);
       errorBox.hidden = false;
     })
     .finally(() => {

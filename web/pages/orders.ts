@@ -7,6 +7,8 @@ import { HawkerApi, type Order, type OrderList, type RefundRequest } from '@hawk
 import { byId, h, replace } from './lib/dom.ts';
 import { clock, dateTime, money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/orders.ts';
 import { describeOrderReason, orderStatusText } from './lib/shop.ts';
 import { armedButton, describeError, renderTopbar, requireIdentity, showNotice, toast } from './lib/ui.ts';
 
@@ -151,11 +153,11 @@ function tracking(order: Order): HTMLElement | null {
   if (!f || f.status === 'unfulfilled') return null;
   const step =
     f.status === 'shipped'
-      ? t('console.orderShipped', { time: f.shippedAt ? dateTime(f.shippedAt) : '' })
+      ? t('orders.shipped', { time: f.shippedAt ? dateTime(f.shippedAt) : '' })
       : f.status === 'delivered'
-        ? t('console.orderDelivered', { time: f.deliveredAt ? dateTime(f.deliveredAt) : '' })
-        : t('console.orderCompleted');
-  const parcel = f.trackingNumber ? t('console.orderTracking', { carrier: f.carrier ?? '', number: f.trackingNumber }) : '';
+        ? t('orders.delivered', { time: f.deliveredAt ? dateTime(f.deliveredAt) : '' })
+        : t('orders.completed');
+  const parcel = f.trackingNumber ? t('orders.tracking', { carrier: f.carrier ?? '', number: f.trackingNumber }) : '';
   return h('div', {
     class: 'small',
     text: [step, parcel].filter(Boolean).join(' · '),
@@ -169,13 +171,13 @@ function refunded(order: Order): HTMLElement | null {
   if (amount <= 0) return null;
   const text =
     amount >= order.amount
-      ? t('console.orderRefunded', { amount: money(amount, order.currency) })
-      : t('console.orderRefundedPart', { amount: money(amount, order.currency), total: money(order.amount, order.currency) });
+      ? t('orders.refunded', { amount: money(amount, order.currency) })
+      : t('orders.refundedPart', { amount: money(amount, order.currency), total: money(order.amount, order.currency) });
   return h('div', { class: 'small', text, attrs: { 'data-testid': 'order-refunded' } });
 }
 
 function requestText(r: RefundRequest): string {
   return r.status === 'open'
-    ? t('console.orderRefundOpen', { time: dateTime(r.createdAt) })
-    : t('console.orderRefundRejected', { reason: r.decisionReason ?? '' });
+    ? t('orders.refundOpen', { time: dateTime(r.createdAt) })
+    : t('orders.refundRejected', { reason: r.decisionReason ?? '' });
 }

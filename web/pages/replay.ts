@@ -10,12 +10,16 @@ import { HawkerApi, type Product, type Recording, type RecordingTimelineEntry } 
 import { clipCutPanel, mayClip } from './lib/clipCut.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/replay.ts';
+import './lib/messages/shop.ts';
+import './lib/messages/studio.ts';
 import { playRecording, ReplayCard, replayVideo } from './lib/replayPlayer.ts';
 import type { Identity } from './lib/identity.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/replay');
-document.title = `${t('studio.replayTitle')} — Hawker`;
+document.title = `${t('replay.replayTitle')} — Hawker`;
 const identity = requireIdentity(['viewer', 'creator', 'moderator', 'agency', 'merchant', 'admin'], t('studio.replayPage'));
 const params = new URLSearchParams(location.search);
 if (identity) void open(identity, params.get('id'), params.get('room'));
@@ -88,7 +92,7 @@ class ReplayView {
       h(
         'p',
         { class: 'muted', attrs: { 'data-testid': 'replay-status' } },
-        recording.status === 'recording' ? t('studio.replayLive') : t('studio.replayTitle'),
+        recording.status === 'recording' ? t('studio.replayLive') : t('replay.replayTitle'),
       ),
       this.card.element,
       h('nav', { class: 'markers', attrs: { 'aria-label': t('shop.bagTitle') } }, ...markers),

@@ -8,6 +8,7 @@ import { downloadButton, renderReportChart } from './lib/charts.ts';
 import { byId, h, replace } from './lib/dom.ts';
 import { dateTime, moneyTotals } from './lib/format.ts';
 import { type MessageKey, t } from './lib/i18n.ts';
+import './lib/messages/crowd.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';
 
 renderTopbar('/report');

@@ -7,6 +7,8 @@
 import { HawkerApi, LiveRoom } from '@hawker/client-sdk';
 import { byId, h } from './lib/dom.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/room.ts';
 import type { Identity } from './lib/identity.ts';
 import { sourceFromUrl, touch } from './lib/touch.ts';
 import { describeError, renderTopbar, requireIdentity, showNotice } from './lib/ui.ts';

@@ -9,6 +9,8 @@ import { byId, h, replace } from './lib/dom.ts';
 import { centreApi, entityRow, productCard, searchForm } from './lib/centre.ts';
 import { dateTime } from './lib/format.ts';
 import { t, type MessageKey } from './lib/i18n.ts';
+import './lib/messages/centre.ts';
+import './lib/messages/room.ts';
 import { describeError, renderTopbar } from './lib/ui.ts';
 
 const TYPES: readonly SearchType[] = ['all', 'products', 'creators', 'rooms', 'clips'];

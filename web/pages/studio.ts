@@ -21,6 +21,9 @@ import { CHAT_EVENTS, ChatPanel } from './lib/chat.ts';
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, countdown, money, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
+import './lib/messages/common.ts';
+import './lib/messages/replay.ts';
+import './lib/messages/studio.ts';
 import { unitsLeft } from './lib/shop.ts';
 import { StudioShop } from './lib/studioShop.ts';
 import { mountStudioClip } from './lib/studioClip.ts';
@@ -293,9 +296,9 @@ class Studio {
               'div',
               { class: 'counters' },
               h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: t('studio.viewers') })),
-              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: t('studio.sumLikes') })),
-              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: t('studio.sumOrders') })),
-              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: t('studio.sumGmv') })),
+              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: t('replay.sumLikes') })),
+              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: t('replay.sumOrders') })),
+              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: t('replay.sumGmv') })),
             ),
           ),
           h(

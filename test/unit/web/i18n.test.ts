@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DICTIONARIES, LOCALES, pickLocale } from '../../../web/pages/lib/i18n.ts';
+import fs from 'node:fs';
+import { LOCALES, pickLocale } from '../../../web/pages/lib/i18n.ts';
+import { DICTIONARIES, FAMILIES } from '../../../web/pages/lib/messages/all.ts';
+import { familiesImported, familiesUsed, htmlFamilies, pageModules } from './messageFamilies.ts';
 import { negotiate } from '../../../server/web/compress.ts';
 
 describe('page languages (web/pages/lib/i18n.ts)', () => {
@@ -26,6 +29,34 @@ describe('page languages (web/pages/lib/i18n.ts)', () => {
       }
       expect(Object.keys(DICTIONARIES[locale]).sort()).toEqual(Object.keys(DICTIONARIES.en).sort());
     }
+  });
+
+  it('each family has both languages for the same keys, and no key is in two families', () => {
+    const seen = new Map<string, string>();
+    for (const [family, messages] of Object.entries(FAMILIES)) {
+      expect([family, Object.keys(messages.zh).sort()]).toEqual([family, Object.keys(messages.en).sort()]);
+      for (const key of Object.keys(messages.en)) {
+        expect([key, seen.get(key)]).toEqual([key, undefined]);
+        seen.set(key, family);
+      }
+    }
+  });
+
+  it('every page module imports the message families whose keys it uses, and none it does not use', () => {
+    // A page's bundle then carries exactly the messages its code can show, and a key whose family no module loaded
+    // (t() would report it and show the raw key) cannot happen: each user of a key imports its family itself.
+    const html = htmlFamilies();
+    const wrong: string[] = [];
+    for (const file of pageModules()) {
+      const source = fs.readFileSync(file, 'utf8');
+      const used = familiesUsed(source);
+      for (const family of html.get(file) ?? []) used.add(family);
+      const imported = familiesImported(file, source);
+      for (const family of used) if (!imported.has(family)) wrong.push(`${file} uses ${family} but does not import it`);
+      for (const family of imported) if (!used.has(family)) wrong.push(`${file} imports ${family} but uses none of it`);
+    }
+    expect(wrong).toEqual([]);
+    expect(pageModules().length).toBeGreaterThan(20); // the walk found the pages
   });
 });
 

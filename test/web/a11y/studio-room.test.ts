@@ -10,7 +10,7 @@ import { devIdentity, type PageOptions, poll, useBrowser } from '../../../harnes
 import { expectNoOverflow, ISSUE_VIEWPORTS } from '../../../harness/layout.ts';
 import { waitFor } from '../../../harness/node.ts';
 import { useTeardown } from '../../../harness/teardown.ts';
-import { DICTIONARIES } from '../../../web/pages/lib/i18n.ts';
+import { DICTIONARIES } from '../../../web/pages/lib/messages/all.ts';
 
 const t = useTeardown();
 const openPage = useBrowser(t);

@@ -6,6 +6,8 @@ import { HawkerApi } from '@hawker/client-sdk';
 import { h, icon } from './dom.ts';
 import { money } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/centre.ts';
+import './messages/shop.ts';
 import { loadIdentity } from './identity.ts';
 
 /** The REST client as the visitor is: signed in (their token credits searches and places orders) or not (reads only). */

@@ -9,6 +9,7 @@ import type { CrowdOverview, CrowdStage, RoomReport } from '@hawker/protocol';
 import { h } from './dom.ts';
 import { clock, money } from './format.ts';
 import { type MessageKey, t } from './i18n.ts';
+import './messages/crowd.ts';
 
 const STAGES: readonly CrowdStage[] = ['interested', 'first', 'repeat', 'lapsed'];
 const COLORS = { interested: '#2f80ed', first: '#e0143f', repeat: '#1f9d55', lapsed: '#8a8f98', extra: '#b26b00' } as const;

@@ -10,6 +10,7 @@ import {
 import { h, replace } from './dom.ts';
 import { clock } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/chat.ts';
 import { describeError, toast } from './ui.ts';
 
 /** Messages kept on screen per room (the server's history is of the same order). */
@@ -30,10 +31,10 @@ export const MUTE_CHOICES = [60, 600, 3600, 24 * 3600, 7 * 24 * 3600] as const;
 
 /** A duration in the page's language, in its largest whole unit: 45 s, 10 min, 1 h, 7 d. */
 export function durationText(s: number): string {
-  if (s % 86_400 === 0) return t('console.days', { n: s / 86_400 });
-  if (s % 3600 === 0) return t('console.hours', { n: s / 3600 });
-  if (s % 60 === 0) return t('console.minutes', { n: s / 60 });
-  return t('console.seconds', { n: s });
+  if (s % 86_400 === 0) return t('chat.days', { n: s / 86_400 });
+  if (s % 3600 === 0) return t('chat.hours', { n: s / 3600 });
+  if (s % 60 === 0) return t('chat.minutes', { n: s / 60 });
+  return t('chat.seconds', { n: s });
 }
 
 /**
@@ -118,7 +119,7 @@ export class ChatPanel {
           text: '⋯',
           attrs: {
             type: 'button',
-            'aria-label': t('console.modMenu', { name: m.name }),
+            'aria-label': t('chat.modMenu', { name: m.name }),
             'aria-expanded': open ? 'true' : 'false',
             'aria-controls': menuId,
             'data-testid': 'mod-menu',
@@ -144,8 +145,8 @@ export class ChatPanel {
       m.shadowed
         ? h('span', {
             class: 'pill pill-plain shadow-tag',
-            text: t('console.shadowed'),
-            attrs: { title: t('console.shadowedHint'), 'data-testid': 'shadowed' },
+            text: t('chat.shadowed'),
+            attrs: { title: t('chat.shadowedHint'), 'data-testid': 'shadowed' },
           })
         : null,
       toggle,
@@ -158,7 +159,7 @@ export class ChatPanel {
     const choices = MUTE_CHOICES.filter((s) => s <= (mod.muteMaxS ?? Number.POSITIVE_INFINITY));
     const duration = h(
       'select',
-      { attrs: { 'aria-label': t('console.modMuteFor'), 'data-testid': 'mod-mute-duration' } },
+      { attrs: { 'aria-label': t('chat.modMuteFor'), 'data-testid': 'mod-mute-duration' } },
       ...choices.map((s) => h('option', { text: durationText(s), attrs: { value: s, selected: s === 600 ? true : undefined } })),
     );
     const closeAfter = (action: () => Promise<unknown>) => async () => {
@@ -169,34 +170,34 @@ export class ChatPanel {
       mod.onChanged?.();
     };
     const ban = this.modButton(
-      t('console.modBan'),
+      t('chat.modBan'),
       'mod-ban',
       closeAfter(() => mod.moderation.ban(m.userId)),
-      t('console.banned', { name: m.name }),
-      t('console.modBanConfirm'),
+      t('chat.banned', { name: m.name }),
+      t('chat.modBanConfirm'),
     );
     ban.classList.add('btn-danger');
     return h(
       'div',
       {
         class: 'mod-actions',
-        attrs: { id, role: 'group', 'aria-label': t('console.modMenu', { name: m.name }), 'data-testid': 'mod-actions' },
+        attrs: { id, role: 'group', 'aria-label': t('chat.modMenu', { name: m.name }), 'data-testid': 'mod-actions' },
       },
       this.modButton(
-        t('console.modDelete'),
+        t('chat.modDelete'),
         'mod-delete',
         closeAfter(() => mod.moderation.deleteMessage(m.id)),
-        t('console.deleted'),
+        t('chat.deleted'),
       ),
       h(
         'span',
         { class: 'mod-mute' },
         duration,
         this.modButton(
-          t('console.modMute'),
+          t('chat.modMute'),
           'mod-mute',
           closeAfter(() => mod.moderation.mute(m.userId, Number(duration.value))),
-          () => t('console.mutedFor', { name: m.name, d: durationText(Number(duration.value)) }),
+          () => t('chat.mutedFor', { name: m.name, d: durationText(Number(duration.value)) }),
         ),
       ),
       ban,

@@ -7,6 +7,7 @@
 import type { Clip, HawkerApi, Principal, Product, Recording } from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { t } from './i18n.ts';
+import './messages/clips.ts';
 import { describeError, withButton } from './ui.ts';
 
 /** How often the panel asks whether the cut is done. */

@@ -8,6 +8,8 @@ import type { HawkerApi, Product, Recording, Room } from '@hawker/client-sdk';
 import { byId, h, replace } from './dom.ts';
 import { initials, money } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/replay.ts';
+import './messages/shop.ts';
 import { summaryCard } from './summary.ts';
 import { describeError, toast, withButton } from './ui.ts';
 
@@ -17,7 +19,7 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
   const products = h(
     'ul',
     { class: 'list', attrs: { 'data-testid': 'ended-products' } },
-    h('li', { class: 'empty', text: t('studio.loading') }),
+    h('li', { class: 'empty', text: t('replay.loading') }),
   );
   const extras = h('div', { class: 'row wrap' });
   const replay = h('div');
@@ -36,8 +38,8 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
           h('span', { class: 'avatar', text: initials(room.creatorName) }),
           h('div', { class: 'grow' }, h('b', { text: room.creatorName }), h('div', { class: 'muted small', text: room.title })),
         ),
-        h('h1', { text: t('studio.endedRoomTitle') }),
-        h('p', { class: 'muted', text: room.endReason ? `${room.endReason}. ${t('studio.endedRoomHint')}` : t('studio.endedRoomHint') }),
+        h('h1', { text: t('replay.endedRoomTitle') }),
+        h('p', { class: 'muted', text: room.endReason ? `${room.endReason}. ${t('replay.endedRoomHint')}` : t('replay.endedRoomHint') }),
         extras,
       ),
       replay,
@@ -45,7 +47,7 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
       h(
         'section',
         { class: 'card stack', attrs: { 'aria-labelledby': 'ended-products-title' } },
-        h('h2', { text: t('studio.products'), attrs: { id: 'ended-products-title' } }),
+        h('h2', { text: t('replay.products'), attrs: { id: 'ended-products-title' } }),
         products,
       ),
     ),
@@ -64,14 +66,14 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
       extras.appendChild(
         h('a', {
           class: 'btn btn-primary',
-          text: t('studio.fullReplay'),
+          text: t('replay.fullReplay'),
           attrs: { href: `/replay?id=${encodeURIComponent(rec.id)}`, 'data-testid': 'replay-link' },
         }),
       );
     }
   }
   if (list.status === 'rejected') replace(products, h('li', { class: 'empty', text: describeError(list.reason) }));
-  else if (!list.value.length) replace(products, h('li', { class: 'empty', text: t('studio.noProducts') }));
+  else if (!list.value.length) replace(products, h('li', { class: 'empty', text: t('replay.noProducts') }));
   else replace(products, ...list.value.map((p) => productRow(api, room.id, p)));
 }
 
@@ -82,12 +84,12 @@ export async function showEndedRoom(api: HawkerApi, room: Room, selfId: string):
 async function playInPlace(api: HawkerApi, recording: Recording, products: readonly Product[], slot: HTMLElement): Promise<void> {
   try {
     const [player, { entries }] = await Promise.all([import('./replayPlayer.ts'), api.recordingTimeline(recording.id)]);
-    const video = player.replayVideo('ended-replay-video', t('studio.replayVideo'));
+    const video = player.replayVideo('ended-replay-video', t('replay.replayVideo'));
     const card = new player.ReplayCard(api, recording.roomId, entries, new Map(products.map((p) => [p.id, p])), video);
     const section = h(
       'section',
       { class: 'card stack ended-replay', attrs: { 'data-testid': 'ended-replay', 'aria-labelledby': 'ended-replay-title' } },
-      h('h2', { text: t('studio.replayTitle'), attrs: { id: 'ended-replay-title' } }),
+      h('h2', { text: t('replay.replayTitle'), attrs: { id: 'ended-replay-title' } }),
       h('div', { class: 'replay-stage' }, video),
       card.element,
     );
@@ -101,12 +103,12 @@ async function playInPlace(api: HawkerApi, recording: Recording, products: reado
 function followButton(api: HawkerApi, creatorId: string): HTMLButtonElement {
   const button = h('button', {
     class: 'btn',
-    text: t('studio.follow'),
+    text: t('replay.follow'),
     attrs: { type: 'button', 'aria-pressed': 'false', 'data-testid': 'follow' },
   });
   let following = false;
   const show = () => {
-    button.textContent = following ? t('studio.following') : t('studio.follow');
+    button.textContent = following ? t('replay.following') : t('replay.follow');
     button.setAttribute('aria-pressed', String(following));
   };
   // Whether the viewer follows already: their list (bounded by FOLLOWS_PER_USER; the first page is enough to show it).
@@ -146,7 +148,7 @@ function productRow(api: HawkerApi, roomId: string, p: Product): HTMLElement {
         channel: 'replay',
         roomId,
       });
-      toast(t('studio.bought'), 'ok', 6000);
+      toast(t('replay.bought'), 'ok', 6000);
     }).catch((err: unknown) => toast(describeError(err), 'error')),
   );
   const forSale = Boolean(p.shopId) && inStock.length > 0;
@@ -162,6 +164,6 @@ function productRow(api: HawkerApi, roomId: string, p: Product): HTMLElement {
     ),
     forSale
       ? h('div', { class: 'row wrap' }, select, buy)
-      : h('span', { class: 'muted small', text: p.shopId ? t('shop.soldOut') : t('studio.notForSale') }),
+      : h('span', { class: 'muted small', text: p.shopId ? t('shop.soldOut') : t('replay.notForSale') }),
   );
 }

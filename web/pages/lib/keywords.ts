@@ -6,6 +6,7 @@
 import type { KeywordEdit, KeywordList } from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { t } from './i18n.ts';
+import './messages/console.ts';
 import { withButton } from './ui.ts';
 
 /** A keyword mode in the page's language. */

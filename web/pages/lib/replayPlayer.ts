@@ -10,6 +10,8 @@ import type { HawkerApi, Product, Recording, RecordingTimelineEntry } from '@haw
 import { h, replace } from './dom.ts';
 import { money } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/replay.ts';
+import './messages/shop.ts';
 import { describeOrderError } from './shop.ts';
 import { touch, watchVideo } from './touch.ts';
 import { toast, withButton } from './ui.ts';
@@ -43,7 +45,7 @@ export function replayVideo(testId: string, label?: string): HTMLVideoElement {
 export function playRecording(video: HTMLVideoElement, recording: Recording, token: string): () => void {
   const src = `${location.origin}${recording.playlistUrl}`;
   if (!Hls.isSupported()) {
-    toast(t('studio.replayUnsupported'), 'error');
+    toast(t('replay.replayUnsupported'), 'error');
     return () => {};
   }
   // The HLS files need the same bearer token as the rest of the API.
@@ -51,7 +53,7 @@ export function playRecording(video: HTMLVideoElement, recording: Recording, tok
   hls.loadSource(src);
   hls.attachMedia(video);
   hls.on(Hls.Events.ERROR, (_e, data) => {
-    if (data.fatal) toast(t('studio.replayProblem', { details: data.details }), 'error');
+    if (data.fatal) toast(t('replay.replayProblem', { details: data.details }), 'error');
   });
   // The crowd (种草): seconds really played, reported as the replay's watch time.
   watchVideo(video, 'replay', { roomId: recording.roomId });
@@ -110,7 +112,7 @@ export class ReplayCard {
         h('strong', { attrs: { 'data-testid': 'replay-card-title' } }, product.title),
         h('div', { class: 'muted' }, money(sku?.price ?? product.price, product.currency)),
       ),
-      product.shopId && sku ? buy : h('span', { class: 'muted' }, t('studio.replayOnlyLive')),
+      product.shopId && sku ? buy : h('span', { class: 'muted' }, t('replay.replayOnlyLive')),
     );
     this.element.hidden = false;
   }
@@ -127,7 +129,7 @@ export class ReplayCard {
         channel: 'replay',
         roomId: this.roomId,
       });
-      toast(t('studio.replayOrdered', { title: order.title }), 'ok');
+      toast(t('replay.replayOrdered', { title: order.title }), 'ok');
       this.element.dataset.orderId = order.id;
     } catch (err) {
       toast(describeOrderError(err), 'error');

@@ -16,6 +16,8 @@ import { CHAT_EVENTS, ChatPanel } from './chat.ts';
 import { byId, h, icon, replace } from './dom.ts';
 import { compact, initials } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/room.ts';
+import './messages/shop.ts';
 import { showEndedRoom } from './endedRoom.ts';
 import { RoomShop } from './shop.ts';
 import { ConnectionBanner, describeError, showNotice } from './ui.ts';

@@ -18,6 +18,8 @@ import {
 import { h, icon, replace } from './dom.ts';
 import { clock, countdown, money } from './format.ts';
 import { t, type MessageKey } from './i18n.ts';
+import './messages/shop.ts';
+import './messages/common.ts';
 import { describeError } from './ui.ts';
 
 /** Most units one order may carry (the protocol's OrderQuantity). */

@@ -9,6 +9,7 @@ import type { HawkerApi, LiveRoom, Product, Recording } from '@hawker/client-sdk
 import { cutError, startCut } from './clipCut.ts';
 import { h, replace } from './dom.ts';
 import { t } from './i18n.ts';
+import './messages/clips.ts';
 import { describeError, withButton } from './ui.ts';
 
 /** The lengths offered, seconds; the issue's "clip the last 30 s" is the default. */

@@ -8,6 +8,7 @@ import type { HawkerApi, MyShops, Product, SelectionMarket, ShopProduct, ShopPro
 import { h, replace } from './dom.ts';
 import { money } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/studio.ts';
 import { describeError, toast, withButton } from './ui.ts';
 
 /** SKU rows the form starts with and may grow to (the server allows more; a phone form should not). */

@@ -6,23 +6,24 @@ import type { RoomSummary } from '@hawker/client-sdk';
 import { h } from './dom.ts';
 import { compact, money, moneyTotals } from './format.ts';
 import { t } from './i18n.ts';
+import './messages/replay.ts';
 
 export function summaryCard(s: RoomSummary): HTMLElement {
   const figure = (value: string, label: string, testId: string) =>
     h('div', { class: 'counter' }, h('b', { text: value, attrs: { 'data-testid': testId } }), h('span', { text: label }));
   const figures = [
-    figure(compact(s.peakViewers), t('studio.sumPeak'), 'sum-peak'),
-    figure(compact(s.totalViewers), t('studio.sumTotal'), 'sum-total'),
-    figure(compact(s.likes), t('studio.sumLikes'), 'sum-likes'),
+    figure(compact(s.peakViewers), t('replay.sumPeak'), 'sum-peak'),
+    figure(compact(s.totalViewers), t('replay.sumTotal'), 'sum-total'),
+    figure(compact(s.likes), t('replay.sumLikes'), 'sum-likes'),
   ];
-  if (s.orders !== null) figures.push(figure(compact(s.orders), t('studio.sumOrders'), 'sum-orders'));
-  if (s.gmv !== null) figures.push(figure(Object.keys(s.gmv).length ? moneyTotals(s.gmv) : '—', t('studio.sumGmv'), 'sum-gmv'));
+  if (s.orders !== null) figures.push(figure(compact(s.orders), t('replay.sumOrders'), 'sum-orders'));
+  if (s.gmv !== null) figures.push(figure(Object.keys(s.gmv).length ? moneyTotals(s.gmv) : '—', t('replay.sumGmv'), 'sum-gmv'));
   return h(
     'section',
     { class: 'card stack live-summary', attrs: { 'data-testid': 'live-summary', 'aria-labelledby': 'summary-title' } },
-    h('h2', { text: t('studio.summary'), attrs: { id: 'summary-title' } }),
+    h('h2', { text: t('replay.summary'), attrs: { id: 'summary-title' } }),
     h('div', { class: 'counters' }, ...figures),
-    h('h3', { text: t('studio.sumTop') }),
+    h('h3', { text: t('replay.sumTop') }),
     s.topProducts.length
       ? h(
           'ol',
@@ -32,11 +33,11 @@ export function summaryCard(s: RoomSummary): HTMLElement {
               'li',
               { class: 'list-item' },
               h('span', { class: 'grow title', text: p.title }),
-              h('span', { class: 'muted small', text: t('studio.sumSold', { n: p.paidUnits }) }),
+              h('span', { class: 'muted small', text: t('replay.sumSold', { n: p.paidUnits }) }),
               p.gmv !== null ? h('b', { text: money(p.gmv, p.currency) }) : null,
             ),
           ),
         )
-      : h('p', { class: 'muted small', text: t('studio.sumNoSales') }),
+      : h('p', { class: 'muted small', text: t('replay.sumNoSales') }),
   );
 }

@@ -2,6 +2,7 @@ import { HawkerError, type Role } from '@hawker/client-sdk';
 import { byId, h, icon, replace } from './dom.ts';
 import { initials } from './format.ts';
 import { LOCALE_NAMES, LOCALES, locale, setLocale, t, type Locale, type MessageKey } from './i18n.ts';
+import './messages/common.ts';
 import { hasRole, loadIdentity, signOut, type Identity } from './identity.ts';
 
 const PAGES = [
@@ -9,8 +10,8 @@ const PAGES = [
   { href: '/studio', label: 'nav.studio' },
   { href: '/console', label: 'nav.console' },
   { href: '/orders', label: 'nav.orders' },
-  { href: '/search', label: 'centre.nav.search' },
-  { href: '/dashboard', label: 'centre.nav.dashboard' },
+  { href: '/search', label: 'nav.search' },
+  { href: '/dashboard', label: 'nav.dashboard' },
 ] as const;
 
 /** A role's name in the page's language. */
@@ -42,7 +43,7 @@ export function renderTopbar(current: string, extra?: Node): void {
     class: 'btn btn-ghost btn-icon menu-toggle',
     attrs: {
       type: 'button',
-      'aria-label': t('console.navMenu'),
+      'aria-label': t('nav.menu'),
       'aria-expanded': 'false',
       'aria-controls': 'topbar-nav',
       'data-testid': 'nav-menu',

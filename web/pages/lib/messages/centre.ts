@@ -1,11 +1,13 @@
 /**
- * The centre pages' messages in both languages (search, storefronts, the agency dashboard; issue 19), kept apart from
- * lib/i18n.ts so each page family adds its strings in its own file (lib/i18n.ts merges them; keys are prefixed
- * 'centre.' or 'dashboard.' to keep them apart).
+ * The centre pages' messages (search, storefronts, the agency dashboard; issue 19): 'centre.' and 'dashboard.'.
+ *
+ * Both languages. Importing this module registers them with lib/i18n.ts, so every module that uses one of these keys
+ * imports it itself (test/unit/web/i18n.test.ts checks): a page's bundle then carries exactly the messages its code
+ * can show.
  */
+import { registerMessages } from '../i18n.ts';
+
 export const en = {
-  'centre.nav.search': 'Search',
-  'centre.nav.dashboard': 'Dashboard',
   'centre.landing.search': 'Find products, creators and lives',
   'centre.liveNow': 'Live',
   'centre.inStock': 'In stock',
@@ -80,8 +82,6 @@ export const en = {
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
-  'centre.nav.search': '搜索',
-  'centre.nav.dashboard': '数据大屏',
   'centre.landing.search': '找商品、达人和直播',
   'centre.liveNow': '直播中',
   'centre.inStock': '有货',
@@ -154,3 +154,5 @@ export const zh: Record<keyof typeof en, string> = {
   'dashboard.crowd': '人群资产',
   'dashboard.crowdSoon': '正在加载种草、拉新、复购人群…',
 };
+
+registerMessages(en, zh);

@@ -1,7 +1,12 @@
 /**
- * The clips pages' messages in both languages, kept apart from lib/i18n.ts so each page family adds its strings in its
- * own file (lib/i18n.ts merges them; keys are prefixed 'clips.' to keep them apart).
+ * The clips pages' messages ('clips.').
+ *
+ * Both languages. Importing this module registers them with lib/i18n.ts, so every module that uses one of these keys
+ * imports it itself (test/unit/web/i18n.test.ts checks): a page's bundle then carries exactly the messages its code
+ * can show.
  */
+import { registerMessages } from '../i18n.ts';
+
 export const en = {
   'clips.what': 'the clips feed',
   'clips.title': 'Clips',
@@ -97,3 +102,5 @@ export const zh: Record<keyof typeof en, string> = {
   'clips.studio.notRecording': '这场直播还没有开始录制：等画面开播后再试。',
   'clips.studio.recordOff': '这个直播间的直播不录制（录制设置已关闭），没有可剪辑的内容。',
 };
+
+registerMessages(en, zh);

@@ -1,7 +1,12 @@
 /**
- * The crowd pages' messages in both languages, kept apart from lib/i18n.ts so each page family adds its strings in its
- * own file (lib/i18n.ts merges them; keys are prefixed 'crowd.' or 'report.' to keep them apart).
+ * The crowd pages' messages ('crowd.' and the report page's 'report.').
+ *
+ * Both languages. Importing this module registers them with lib/i18n.ts, so every module that uses one of these keys
+ * imports it itself (test/unit/web/i18n.test.ts checks): a page's bundle then carries exactly the messages its code
+ * can show.
  */
+import { registerMessages } from '../i18n.ts';
+
 export const en = {
   'crowd.title': 'Crowd assets',
   'crowd.intro': 'Everyone who showed interest or bought, by stage, over time. Export a stage for your own CRM.',
@@ -100,15 +105,15 @@ export const zh: Record<keyof typeof en, string> = {
   'crowd.flow.lapsed': '流失',
   'crowd.flow.revived': '流失后回流',
   'crowd.sourcesChart': '各流量来源转化',
-  'crowd.people': '人数',
-  'crowd.buyers': '购买人数',
-  'crowd.conversion': '转化率',
   'crowd.source.live': '直播',
   'crowd.source.replay': '回放',
   'crowd.source.clip': '短视频',
   'crowd.source.search': '搜索',
   'crowd.source.follow_notice': '关注提醒',
   'crowd.source.storefront': '店铺页',
+  'crowd.people': '人数',
+  'crowd.buyers': '购买人数',
+  'crowd.conversion': '转化率',
   'crowd.export': '导出{stage}（CSV）',
   'crowd.now': '当前',
   'crowd.rules': '种草：一天内观看满 {seconds} 秒、点赞、点击、关注或搜索。流失：{days} 天无任何行为。',
@@ -147,3 +152,5 @@ export const zh: Record<keyof typeof en, string> = {
   'report.hoursMinutes': '{h} 小时 {m} 分',
   'report.noData': '暂无数据。',
 };
+
+registerMessages(en, zh);

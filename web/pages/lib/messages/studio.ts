@@ -1,7 +1,12 @@
 /**
- * The studio pages' messages in both languages, kept apart from lib/i18n.ts so each page family adds its strings in its
- * own file (lib/i18n.ts merges them; keys are prefixed 'studio.' to keep them apart).
+ * The studio pages' messages ('studio.').
+ *
+ * Both languages. Importing this module registers them with lib/i18n.ts, so every module that uses one of these keys
+ * imports it itself (test/unit/web/i18n.test.ts checks): a page's bundle then carries exactly the messages its code
+ * can show.
  */
+import { registerMessages } from '../i18n.ts';
+
 export const en = {
   'studio.loading': 'Loading…',
   'studio.page': 'creator studio',
@@ -67,18 +72,11 @@ export const en = {
   'studio.cameraBlocked': 'Camera access is blocked. Allow the camera for this site in the address bar, then reload.',
   'studio.noCamera': 'No camera found. Connect one and reload the page.',
   'studio.cameraFailed': 'The camera could not start ({message}). Close other apps using it and reload.',
-  'studio.replayTitle': 'Replay',
   'studio.replayLive': 'Live now: replaying from the start',
-  'studio.replayProblem': 'Playback problem: {details}',
-  'studio.replayUnsupported': 'This browser cannot play the replay (no Media Source Extensions)',
-  'studio.replayOnlyLive': 'Sold during the live only',
-  'studio.replayOrdered': 'Ordered {title}: pay within the reservation window',
-  'studio.replayVideo': 'Replay of this live',
   'studio.replayPage': 'replay',
   'studio.noReplay': 'No replay',
   'studio.noReplayHint': 'This live has no recording yet.',
   'studio.replayCannotOpen': 'Cannot open this replay',
-  'studio.fullReplay': 'Open the full replay',
   'studio.camera': 'Camera',
   'studio.cameraN': 'Camera {n}',
   'studio.orientation': 'Orientation',
@@ -96,15 +94,6 @@ export const en = {
   'studio.endedHint': 'Thanks for streaming! Its products keep selling in the ended room.',
   'studio.nextLive': 'Plan your next live',
   'studio.endedRoom': 'Open the ended room',
-  'studio.summary': 'Live summary',
-  'studio.sumPeak': 'Peak viewers',
-  'studio.sumTotal': 'Total viewers',
-  'studio.sumLikes': 'Likes',
-  'studio.sumOrders': 'Orders',
-  'studio.sumGmv': 'GMV (paid)',
-  'studio.sumTop': 'Top products',
-  'studio.sumSold': '{n} sold',
-  'studio.sumNoSales': 'No paid orders yet.',
   'studio.pickTitle': 'From your shop and merchants',
   'studio.pickOpen': 'Choose products',
   'studio.pickEmpty': 'Nothing more to add: create a product below, or apply to merchants in the selection market.',
@@ -141,14 +130,6 @@ export const en = {
   'studio.restocked': '{sku}: {n} in stock.',
   'studio.archive': 'Archive product',
   'studio.archived': 'Product archived: it no longer sells.',
-  'studio.endedRoomTitle': 'This live has ended',
-  'studio.endedRoomHint': 'Its products are still for sale below.',
-  'studio.products': 'Products from this live',
-  'studio.noProducts': 'This live had no products.',
-  'studio.notForSale': 'No longer for sale',
-  'studio.follow': 'Follow',
-  'studio.following': 'Following',
-  'studio.bought': 'Ordered: pay within the time shown in My orders.',
 } as const;
 
 export const zh: Record<keyof typeof en, string> = {
@@ -216,18 +197,11 @@ export const zh: Record<keyof typeof en, string> = {
   'studio.cameraBlocked': '摄像头权限被阻止。请在地址栏允许本网站使用摄像头，然后刷新。',
   'studio.noCamera': '未找到摄像头。请连接摄像头后刷新页面。',
   'studio.cameraFailed': '摄像头无法启动（{message}）。请关闭正在使用摄像头的其他应用后刷新。',
-  'studio.replayTitle': '回放',
   'studio.replayLive': '直播进行中：从头回放',
-  'studio.replayProblem': '播放出错：{details}',
-  'studio.replayUnsupported': '此浏览器无法播放回放（不支持 Media Source Extensions）',
-  'studio.replayOnlyLive': '仅在直播时销售',
-  'studio.replayOrdered': '已下单 {title}：请在锁定时限内付款',
-  'studio.replayVideo': '本场直播的回放',
   'studio.replayPage': '回放页',
   'studio.noReplay': '暂无回放',
   'studio.noReplayHint': '这场直播还没有录像。',
   'studio.replayCannotOpen': '无法打开这个回放',
-  'studio.fullReplay': '打开完整回放',
   'studio.camera': '摄像头',
   'studio.cameraN': '摄像头 {n}',
   'studio.orientation': '画面方向',
@@ -245,15 +219,6 @@ export const zh: Record<keyof typeof en, string> = {
   'studio.endedHint': '感谢你的直播！商品会继续在已结束的直播间里销售。',
   'studio.nextLive': '准备下一场直播',
   'studio.endedRoom': '打开已结束的直播间',
-  'studio.summary': '直播数据',
-  'studio.sumPeak': '最高在线',
-  'studio.sumTotal': '累计观看',
-  'studio.sumLikes': '点赞',
-  'studio.sumOrders': '订单',
-  'studio.sumGmv': '成交额（已支付）',
-  'studio.sumTop': '热销商品',
-  'studio.sumSold': '已售 {n}',
-  'studio.sumNoSales': '还没有已支付的订单。',
   'studio.pickTitle': '从我的小店和商家选品',
   'studio.pickOpen': '选择商品',
   'studio.pickEmpty': '没有更多可添加的商品：在下方创建商品，或到选品广场申请商家合作。',
@@ -290,12 +255,6 @@ export const zh: Record<keyof typeof en, string> = {
   'studio.restocked': '{sku}：库存 {n} 件。',
   'studio.archive': '下架商品',
   'studio.archived': '商品已下架，不再销售。',
-  'studio.endedRoomTitle': '本场直播已结束',
-  'studio.endedRoomHint': '下方商品仍可购买。',
-  'studio.products': '本场直播的商品',
-  'studio.noProducts': '本场直播没有商品。',
-  'studio.notForSale': '已停售',
-  'studio.follow': '关注',
-  'studio.following': '已关注',
-  'studio.bought': '已下单：请在“我的订单”显示的时限内付款。',
 };
+
+registerMessages(en, zh);

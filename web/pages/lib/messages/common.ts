@@ -1,0 +1,93 @@
+/**
+ * What every page shows: the top bar ('nav.'), roles ('role.'), sign-in notices ('auth.', 'page.') and the errors
+ * lib/ui.ts explains ('err.').
+ *
+ * Both languages. Importing this module registers them with lib/i18n.ts, so every module that uses one of these keys
+ * imports it itself (test/unit/web/i18n.test.ts checks): a page's bundle then carries exactly the messages its code
+ * can show.
+ */
+import { registerMessages } from '../i18n.ts';
+
+export const en = {
+  'nav.home': 'Home',
+  'nav.studio': 'Creator studio',
+  'nav.console': 'Agency console',
+  'nav.orders': 'My orders',
+  'nav.signIn': 'Sign in',
+  'nav.signOut': 'Sign out',
+  'nav.language': 'Language',
+  'role.viewer': 'viewer',
+  'role.creator': 'creator',
+  'role.moderator': 'moderator',
+  'role.agency': 'agency',
+  'role.merchant': 'merchant',
+  'role.admin': 'admin',
+  'err.soldOut': 'Sold out! Keep watching: the creator may restock or start another sale.',
+  'err.insufficient': 'Not enough left for that many. Try a smaller quantity.',
+  'err.limit': 'You reached the limit per buyer for this item.',
+  'err.notStarted': 'The flash sale has not started yet. Wait for the countdown.',
+  'err.saleEnded': 'The flash sale has ended.',
+  'err.generic': 'Something went wrong ({message}). Reload the page and try again.',
+  'err.unauthenticated': 'Your sign-in expired or is invalid. Sign in again on the home page.',
+  'err.notFound': '{message}. Check the link, or pick a room from the home page.',
+  'err.rateLimited': 'Slow down a little: try again in {s} s.',
+  'err.notConnected': 'Not connected to the server. Check your network; the page reconnects by itself.',
+  'err.timeout': 'The server did not answer in time. Check your network and try again.',
+  'err.closed': 'This room is closed. Go back to the home page to find another live.',
+  'err.unavailable': 'The server is busy or restarting. Try again in a few seconds.',
+  'err.badRequest': '{message}. Fix the highlighted value and try again.',
+  'auth.signInFirst': 'Sign in first',
+  'auth.needRole': 'The {what} needs a {roles} identity. Pick a name and role on the home page (development tokens), then come back.',
+  'auth.wrongRoleTitle': 'This page is for {roles} accounts',
+  'auth.wrongRole': 'You are signed in as {name} ({role}). Sign in with a {roles} role to use the {what}.',
+  'auth.switch': 'Switch identity',
+  'auth.or': ' or ',
+  'page.room': 'viewer room',
+  'page.orders': 'orders page',
+  'nav.menu': 'Menu',
+  'nav.search': 'Search',
+  'nav.dashboard': 'Dashboard',
+} as const;
+
+export const zh: Record<keyof typeof en, string> = {
+  'nav.home': '首页',
+  'nav.studio': '主播工作台',
+  'nav.console': '机构控制台',
+  'nav.orders': '我的订单',
+  'nav.signIn': '登录',
+  'nav.signOut': '退出',
+  'nav.language': '语言',
+  'role.viewer': '观众',
+  'role.creator': '主播',
+  'role.moderator': '场控',
+  'role.agency': '机构',
+  'role.merchant': '商家',
+  'role.admin': '管理员',
+  'err.soldOut': '已抢光！继续看直播，主播可能会补货或开启新的秒杀。',
+  'err.insufficient': '库存不足，请减少数量。',
+  'err.limit': '已达到该商品的每人限购数量。',
+  'err.notStarted': '秒杀还没开始，请等倒计时结束。',
+  'err.saleEnded': '秒杀已结束。',
+  'err.generic': '出错了（{message}）。请刷新页面后重试。',
+  'err.unauthenticated': '登录已过期或无效，请回到首页重新登录。',
+  'err.notFound': '{message}。请检查链接，或在首页选择一个直播间。',
+  'err.rateLimited': '操作太快了，请 {s} 秒后再试。',
+  'err.notConnected': '未连接到服务器。请检查网络，页面会自动重连。',
+  'err.timeout': '服务器未及时响应，请检查网络后重试。',
+  'err.closed': '直播间已关闭，请回首页看看其他直播。',
+  'err.unavailable': '服务器繁忙或正在重启，请几秒后重试。',
+  'err.badRequest': '{message}。请修改后重试。',
+  'auth.signInFirst': '请先登录',
+  'auth.needRole': '{what}需要{roles}身份。请在首页选择名字和角色（开发令牌）后再回来。',
+  'auth.wrongRoleTitle': '此页面仅供{roles}使用',
+  'auth.wrongRole': '你当前以 {name}（{role}）登录。请用{roles}身份登录后使用{what}。',
+  'auth.switch': '切换身份',
+  'auth.or': '或',
+  'page.room': '直播间',
+  'page.orders': '订单页',
+  'nav.menu': '菜单',
+  'nav.search': '搜索',
+  'nav.dashboard': '数据大屏',
+};
+
+registerMessages(en, zh);
