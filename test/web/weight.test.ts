@@ -17,6 +17,20 @@ const t = useTeardown();
 /** The room page's script budget, compressed (issue 17): what a phone downloads before the live can start. */
 const ROOM_JS_BUDGET_BYTES = 100 * 1024;
 
+type Outputs = import('esbuild').Metafile['outputs'];
+
+/** The output files a page loads from its entry: the chunks it imports statically, and with `dynamic` its import()s too. */
+function loadedFiles(outputs: Outputs, entry: string, dynamic: boolean): Set<string> {
+  const seen = new Set<string>();
+  const walk = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const i of outputs[file]!.imports) if (!i.external && (dynamic || i.kind === 'import-statement')) walk(i.path);
+  };
+  walk(entry);
+  return seen;
+}
+
 it('the room page loads only its own code, and its script stays within the compressed budget', async () => {
   const result = await build({ ...pageBuildOptions('test-artifacts/page-weight', true, false), write: false });
   const meta = result.metafile!;
@@ -25,16 +39,7 @@ it('the room page loads only its own code, and its script stays within the compr
   // Every file the room page loads before the live can start: its entry and the chunks it imports statically. The
   // ended room's replay player (hls.js) is imported dynamically, only when an ended room has a recording.
   const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === 'web/pages/room.ts')!;
-  const closure = (dynamic: boolean) => {
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const i of outputs[file]!.imports) if (!i.external && (dynamic || i.kind === 'import-statement')) walk(i.path);
-    };
-    walk(entry);
-    return seen;
-  };
+  const closure = (dynamic: boolean) => loadedFiles(outputs, entry, dynamic);
   const loaded = closure(false);
   const inputs = [...loaded].flatMap((f) => Object.keys(outputs[f]!.inputs));
   // No other page's code (studio, console, landing) is in anything the room page loads, statically or not.
@@ -73,16 +78,7 @@ it("the room page's script carries no other page family's messages (studio, cons
   const files = new Map(result.outputFiles.map((f) => [path.relative(process.cwd(), f.path), f.text]));
   // What the room page loads, statically (the first frame waits on it) and by import() (the room's view, the ended room).
   const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === 'web/pages/room.ts')!;
-  const closure = (dynamic: boolean) => {
-    const seen = new Set<string>();
-    const walk = (file: string) => {
-      if (seen.has(file)) return;
-      seen.add(file);
-      for (const i of outputs[file]!.imports) if (!i.external && (dynamic || i.kind === 'import-statement')) walk(i.path);
-    };
-    walk(entry);
-    return seen;
-  };
+  const closure = (dynamic: boolean) => loadedFiles(outputs, entry, dynamic);
   const text = (files_: Set<string>) => [...files_].map((f) => files.get(f)!).join('\n');
   const others = ['studio', 'console', 'centre', 'clips', 'crowd', 'landing', 'orders'];
   const foreign = (code: string) =>

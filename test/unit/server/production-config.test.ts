@@ -2,27 +2,12 @@
  * NODE_ENV=production fails closed (server/config.ts, productionProblems): pure loadConfig unit tests, no services.
  * Secrets here are generated at run time, so this file publishes none.
  */
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../server/config.ts';
 import { isPublishedSecret, PUBLISHED_SECRETS } from '../../../server/kernel/publishedSecrets.ts';
-
-const random = (bytes = 32): string => randomBytes(bytes).toString('hex');
-
-/** A production environment that satisfies every rule. */
-function goodEnv(): Record<string, string> {
-  return {
-    NODE_ENV: 'production',
-    PAYMENT_GATEWAY_URL: 'https://api.payments.example.com',
-    PAYMENT_GATEWAY_API_KEY: `pk_${random(16)}`,
-    PAYMENT_WEBHOOK_SECRET: random(),
-    JWT_SECRET: random(),
-    REDIS_URL: 'redis://redis.internal:6379/0',
-    DATABASE_URL: `postgres://hawker:${random(16)}@db.internal:5432/hawker`,
-  };
-}
+import { productionEnv, random } from './productionEnv.ts';
 
 /** The ConfigError loadConfig throws for `env` (fails the test if it does not throw one). */
 function refusal(env: Record<string, string | undefined>): string {
@@ -40,7 +25,7 @@ function refusal(env: Record<string, string | undefined>): string {
 
 /** Production with `overrides` (undefined removes a variable) must be refused, naming `variable`. */
 function expectRefused(overrides: Record<string, string | undefined>, variable: string, also?: RegExp): string {
-  const env: Record<string, string | undefined> = { ...goodEnv(), ...overrides };
+  const env: Record<string, string | undefined> = { ...productionEnv(), ...overrides };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   const msg = refusal(env);
   expect(msg).toContain(variable);
@@ -50,32 +35,32 @@ function expectRefused(overrides: Record<string, string | undefined>, variable: 
 
 describe('production accepts', () => {
   it('a fully configured environment, with dev tokens off', () => {
-    const c = loadConfig(goodEnv());
+    const c = loadConfig(productionEnv());
     expect(c.DEV_TOKENS).toBe(false);
     expect(c.ALLOW_EMBEDDED_SERVICES).toBe(false);
     expect(c.ALLOW_SANDBOX_GATEWAY).toBe(false);
   });
 
   it('JWT_JWKS_URL instead of JWT_SECRET', () => {
-    const { JWT_SECRET: _unused, ...env } = goodEnv();
+    const { JWT_SECRET: _unused, ...env } = productionEnv();
     expect(loadConfig({ ...env, JWT_JWKS_URL: 'https://id.example.com/.well-known/jwks.json' }).JWT_JWKS_URL).toBeDefined();
   });
 
   it('secrets of exactly 32 characters and DEV_TOKENS=false', () => {
     expect(() =>
-      loadConfig({ ...goodEnv(), JWT_SECRET: random(16), PAYMENT_WEBHOOK_SECRET: random(16), DEV_TOKENS: 'false' }),
+      loadConfig({ ...productionEnv(), JWT_SECRET: random(16), PAYMENT_WEBHOOK_SECRET: random(16), DEV_TOKENS: 'false' }),
     ).not.toThrow();
   });
 
   it('embedded Redis and PostgreSQL with ALLOW_EMBEDDED_SERVICES=true', () => {
-    const { REDIS_URL: _r, DATABASE_URL: _d, ...env } = goodEnv();
+    const { REDIS_URL: _r, DATABASE_URL: _d, ...env } = productionEnv();
     const c = loadConfig({ ...env, ALLOW_EMBEDDED_SERVICES: 'true' });
     expect(c.REDIS_URL).toBeUndefined();
     expect(c.DATABASE_URL).toBeUndefined();
   });
 
   it('no PAYMENT_GATEWAY_URL with ALLOW_SANDBOX_GATEWAY=true', () => {
-    const { PAYMENT_GATEWAY_URL: _g, ...env } = goodEnv();
+    const { PAYMENT_GATEWAY_URL: _g, ...env } = productionEnv();
     expect(loadConfig({ ...env, ALLOW_SANDBOX_GATEWAY: 'true' }).PAYMENT_GATEWAY_URL).toBeUndefined();
   });
 });
@@ -165,8 +150,8 @@ describe('media storage (MEDIA_STORAGE=s3)', () => {
   });
 
   it('production accepts an https endpoint with its own key, and plain http to this machine', () => {
-    expect(loadConfig({ ...goodEnv(), ...s3() }).MEDIA_STORAGE).toBe('s3');
-    expect(loadConfig({ ...goodEnv(), ...s3(), MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9000' }).MEDIA_S3_ENDPOINT).toBe(
+    expect(loadConfig({ ...productionEnv(), ...s3() }).MEDIA_STORAGE).toBe('s3');
+    expect(loadConfig({ ...productionEnv(), ...s3(), MEDIA_S3_ENDPOINT: 'http://127.0.0.1:9000' }).MEDIA_S3_ENDPOINT).toBe(
       'http://127.0.0.1:9000',
     );
   });
