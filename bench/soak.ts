@@ -13,6 +13,7 @@
  *   npm run bench:soak -- [--seconds 180] [--viewers 60] [--creators 6] [--moderators 2] [--buyers 300] [--pin]
  *                         [--set KEY=VALUE ...]   (a node setting for an A/B run, e.g. --set SOCKET_CUT_REFUSALS=1000000)
  *                         [--nice N]   (the abusers' processes run at nice N: the attack is not on the server's host)
+ *                         [--probe child|in]   (where the /healthz probe runs: a process of its own, the default, or this one)
  *
  * Beside the probe's latency it prints the node's own view of each phase, from its /metrics: event-loop delay (p50,
  * p99, max: prom-client resets it at each scrape, and the bench scrapes at each phase's start and end), GC pauses, and
@@ -22,6 +23,13 @@
  * `--nice N`: on a real deployment the attackers are elsewhere; here they share the node's 2 cores. Running their
  * processes (every thread) at a lower priority gives the node, Redis and PostgreSQL the CPU first while the abusers
  * still send everything the cores can carry. The buyers and the probe stay at normal priority (they are measured).
+ *
+ * Where each slow probe's time went (bench/soak/probe.ts): whether it reused its kept-alive connection or opened one
+ * (and its connect time), the wait for the answer, how much of it the node's event loop was stalled (the node records
+ * its stalls with wall-clock times, bench/soak/stallRecorder.ts), how much the probe's own process was, and the
+ * kernel's listen-queue, SYN-retransmit and timeout counters. The probe runs in a process of its own (`--probe child`,
+ * forked after `--pin` so it shares the load's CPUs): nothing else runs on its loop, and the bench's own loop delay is
+ * printed beside it.
  *
  * `--pin` (Linux, `taskset`): the node gets CPU 0 to itself; the load processes, Redis, PostgreSQL and this process
  * (the probe) share the other CPUs. On a 2-core box the abusers otherwise take the node's CPU, and the figure measures
@@ -122,7 +130,7 @@ function printProbeDetail(
     row('on a new connection', fresh),
   ]);
   console.log(
-    `probe connections: ${s.connectionsOpened} opened, ${s.closedByServer} closed by the node, ${s.closedByError} by an error ${JSON.stringify(s.closeErrors)}; ` +
+    `probe connections: ${s.connectionsOpened} opened, ${s.closedByServer} closed by the node unannounced, ${s.closedByClient} let go by the client (Connection: close or idle), ${s.closedByError} by an error ${JSON.stringify(s.closeErrors)}; ` +
       `probe process loop delay p99 ${round(s.loopDelay.p99Ms)} / max ${round(s.loopDelay.maxMs)} ms; ` +
       `bench process loop delay p99 ${round(benchLoop.percentile(99) / 1e6)} / max ${round(benchLoop.max / 1e6)} ms`,
   );
@@ -194,8 +202,9 @@ const { values: opt } = parseArgs({
     'probe-ms': { type: 'string', default: '100' },
     pin: { type: 'boolean', default: false },
     nice: { type: 'string', default: '0' },
-    // Where the /healthz probe runs: 'child' (a process of its own, bench/soak/probeProcess.ts) or 'in' (this process).
-    probe: { type: 'string', default: 'in' },
+    // Where the /healthz probe runs: 'child' (a process of its own, bench/soak/probeProcess.ts) or 'in' (this process,
+    // as before 2026-12-07 evening; its loop is then shared with the bench's own work).
+    probe: { type: 'string', default: 'child' },
     // A node setting for this run (repeatable): an A/B of one limit, e.g. --set SOCKET_CUT_REFUSALS=1000000.
     set: { type: 'string', multiple: true, default: [] },
   },

@@ -42,8 +42,13 @@ export interface ProbeRecord {
 export interface ProbeSummary {
   records: ProbeRecord[];
   connectionsOpened: number;
-  /** The node ended the connection (a FIN from its side before ours). */
+  /** The node ended the connection unannounced (a FIN from its side before the client let go). */
   closedByServer: number;
+  /**
+   * The client let the connection go: the answer said `Connection: close`, or undici's keep-alive time (the node's
+   * `Keep-Alive: timeout` less a margin) ran out while idle.
+   */
+  closedByClient: number;
   /** Closed by an error (ECONNRESET and the like), not the client's own idle close. */
   closedByError: number;
   /** Those errors by code. */
@@ -59,10 +64,11 @@ interface Pending {
 }
 
 /**
- * Starts probing `url`/healthz every `everyMs`; `stop()` ends it and returns every probe's record. Only this module's
+ * Starts probing `url`/healthz every `everyMs` (`onRecord` is told of each probe as it ends); `stop()` ends it and
+ * returns every probe's record. Only this module's
  * requests to `/healthz` are followed in the diagnostics channels (others in the same process are ignored).
  */
-export function startProbe(url: string, everyMs: number): { stop(): ProbeSummary } {
+export function startProbe(url: string, everyMs: number, onRecord?: (r: ProbeRecord) => void): { stop(): ProbeSummary } {
   const origin = new URL(url).origin;
   const records: ProbeRecord[] = [];
   const known = new WeakSet<Socket>();
@@ -71,6 +77,7 @@ export function startProbe(url: string, everyMs: number): { stop(): ProbeSummary
   let connectionsOpened = 0;
   let closedByServer = 0;
   let closedByError = 0;
+  let closedByClient = 0;
   const closeErrors: Record<string, number> = {};
   /** When undici began connecting to each host:port (its connect messages carry no origin and are new objects each). */
   const connectStarts = new Map<string, number>();
@@ -113,7 +120,8 @@ export function startProbe(url: string, everyMs: number): { stop(): ProbeSummary
       // undici destroys a socket the node ended with an error of its own (the FIN seen first says who closed it), and
       // one it let go idle with an InformationalError 'reset' (its keep-alive time, under the node's, ran out).
       if (ended) closedByServer++;
-      else if (error && !(error.name === 'InformationalError' && error.message === 'reset')) {
+      else if (error?.name === 'InformationalError' && error.message === 'reset') closedByClient++;
+      else if (error) {
         closedByError++;
         closeErrors[error.code ?? error.message] = (closeErrors[error.code ?? error.message] ?? 0) + 1;
       }
@@ -189,6 +197,7 @@ export function startProbe(url: string, everyMs: number): { stop(): ProbeSummary
       if (p.headersSent !== undefined) record.queuedMs = p.headersSent - p.created;
       if (p.headersSent !== undefined && p.headers !== undefined) record.waitMs = p.headers - p.headersSent;
       records.push(record);
+      onRecord?.(record);
       current = undefined;
       const left = everyMs - (performance.now() - start);
       if (left > 0) await new Promise((r) => setTimeout(r, left));
@@ -206,6 +215,7 @@ export function startProbe(url: string, everyMs: number): { stop(): ProbeSummary
         closedByServer,
         closedByError,
         closeErrors,
+        closedByClient,
         loopDelay: { p50Ms: loop.percentile(50) / 1e6, p99Ms: loop.percentile(99) / 1e6, maxMs: loop.max / 1e6 },
       };
     },
