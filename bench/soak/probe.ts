@@ -63,6 +63,9 @@ interface Pending {
   socket?: Socket;
 }
 
+/** Sockets a probe has used before, in any series of this process (the abuse's probes reuse the baseline's connection). */
+const known = new WeakSet<Socket>();
+
 /**
  * Starts probing `url`/healthz every `everyMs` (`onRecord` is told of each probe as it ends); `stop()` ends it and
  * returns every probe's record. Only this module's
@@ -71,7 +74,6 @@ interface Pending {
 export function startProbe(url: string, everyMs: number, onRecord?: (r: ProbeRecord) => void): { stop(): ProbeSummary } {
   const origin = new URL(url).origin;
   const records: ProbeRecord[] = [];
-  const known = new WeakSet<Socket>();
   let current: Pending | undefined;
   let currentRequest: object | undefined;
   let connectionsOpened = 0;
@@ -118,9 +120,10 @@ export function startProbe(url: string, everyMs: number, onRecord?: (r: ProbeRec
     socket.once('error', (e: Error) => void (error = e));
     socket.once('close', () => {
       // undici destroys a socket the node ended with an error of its own (the FIN seen first says who closed it), and
-      // one it let go idle with an InformationalError 'reset' (its keep-alive time, under the node's, ran out).
+      // one it let go itself with an InformationalError (UND_ERR_INFO: 'reset' after an answer that said Connection:
+      // close, 'socket idle timeout' when its keep-alive time, under the node's, ran out).
       if (ended) closedByServer++;
-      else if (error?.name === 'InformationalError' && error.message === 'reset') closedByClient++;
+      else if (error?.code === 'UND_ERR_INFO') closedByClient++;
       else if (error) {
         closedByError++;
         closeErrors[error.code ?? error.message] = (closeErrors[error.code ?? error.message] ?? 0) + 1;
