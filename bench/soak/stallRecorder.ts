@@ -50,3 +50,30 @@ export function stalledDuring(stalls: readonly [number, number][], from: number,
   }
   return ms;
 }
+
+/** Where the node with this pid writes, for each request carrying `x-probe-t0`, when it was sent, accepted and read. */
+export function acceptFile(pid: number): string {
+  return path.join(os.tmpdir(), `hawker-soak-accepts-${pid}.log`);
+}
+
+/**
+ * Records, for every HTTP request that carries an `x-probe-t0` header (the client's send time, epoch ms), when the
+ * node accepted its connection ('connection' event) and when it read the request ('request' event):
+ * `t0 acceptedAt requestAt` lines in `acceptFile(pid)`. Tells a slow accept from a slow read.
+ */
+export async function recordAccepts(file = acceptFile(process.pid)): Promise<void> {
+  const net = await import('node:net');
+  fs.writeFileSync(file, '');
+  const accepted = new WeakMap<object, number>();
+  const proto = net.Server.prototype as unknown as { emit(event: string | symbol, ...args: unknown[]): boolean };
+  const emit = proto.emit;
+  proto.emit = function (this: unknown, event: string | symbol, ...args: unknown[]) {
+    if (event === 'connection') accepted.set(args[0] as object, Date.now());
+    else if (event === 'request') {
+      const req = args[0] as { headers: Record<string, string | undefined>; socket: object };
+      const t0 = req.headers['x-probe-t0'];
+      if (t0) fs.appendFileSync(file, `${t0} ${accepted.get(req.socket) ?? 0} ${Date.now()}\n`);
+    }
+    return emit.call(this, event, ...args);
+  };
+}
