@@ -13,6 +13,7 @@
  *   npm run bench:soak -- [--seconds 180] [--viewers 60] [--creators 6] [--moderators 2] [--buyers 300] [--pin]
  *                         [--set KEY=VALUE ...]   (a node setting for an A/B run, e.g. --set SOCKET_CUT_REFUSALS=1000000)
  *                         [--nice N]   (the abusers' processes run at nice N: the attack is not on the server's host)
+ *                         [--probe child|in]   (where the /healthz probe runs: a process of its own, the default, or this one)
  *
  * Beside the probe's latency it prints the node's own view of each phase, from its /metrics: event-loop delay (p50,
  * p99, max: prom-client resets it at each scrape, and the bench scrapes at each phase's start and end), GC pauses, and
@@ -23,11 +24,19 @@
  * processes (every thread) at a lower priority gives the node, Redis and PostgreSQL the CPU first while the abusers
  * still send everything the cores can carry. The buyers and the probe stay at normal priority (they are measured).
  *
+ * Where each slow probe's time went (bench/soak/probe.ts): whether it reused its kept-alive connection or opened one
+ * (and its connect time), the wait for the answer, how much of it the node's event loop was stalled (the node records
+ * its stalls with wall-clock times, bench/soak/stallRecorder.ts), how much the probe's own process was, and the
+ * kernel's listen-queue, SYN-retransmit and timeout counters. The probe runs in a process of its own (`--probe child`,
+ * forked after `--pin` so it shares the load's CPUs): nothing else runs on its loop, and the bench's own loop delay is
+ * printed beside it.
+ *
  * `--pin` (Linux, `taskset`): the node gets CPU 0 to itself; the load processes, Redis, PostgreSQL and this process
  * (the probe) share the other CPUs. On a 2-core box the abusers otherwise take the node's CPU, and the figure measures
  * the box rather than Hawker (the issue 20 way of measuring: server and load on separate cores).
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
@@ -39,6 +48,145 @@ import type { FlashSale, Principal, Product, Room } from '@hawker/protocol';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchRedis } from './lib/setup.ts';
+import { counterDelta, listenCounters, softirqThreads, type ListenCounters } from './lib/netstat.ts';
+import { readStalls, stallFile, stalledDuring } from './soak/stallRecorder.ts';
+import { inProcessProber, type ProbeRecord, type ProbeSummary, type Prober } from './soak/probe.ts';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/** A monitorEventLoopDelay histogram in ms. */
+function loopFigures(h: IntervalHistogram): { p50Ms: number; p99Ms: number; maxMs: number } {
+  return { p50Ms: h.percentile(50) / 1e6, p99Ms: h.percentile(99) / 1e6, maxMs: h.max / 1e6 };
+}
+
+/** The probe in a child process of its own (bench/soak/probeProcess.ts): its loop runs nothing but the probe. */
+function childProber(url: string, everyMs: number): Prober {
+  const child = LoadProcess.start('probe', 'bench/soak/probeProcess.ts', { url, everyMs });
+  onCleanup(() => child.stop());
+  return {
+    async start() {
+      await child.call('start', {}, 60_000);
+    },
+    async stop() {
+      const s = await child.call<ProbeSummary>('stop', {}, 60_000);
+      // IPC is JSON: a failed probe's Infinity arrives as null.
+      for (const r of s.records) r.ms ??= Number.POSITIVE_INFINITY;
+      return s;
+    },
+  };
+}
+
+/**
+ * Where the slow probes' time went: a new connection (and its connect time) or a kept-alive one, the wait for the
+ * answer; this process's loop delay; the kernel's listen-queue counters and when they moved.
+ */
+function printProbeDetail(
+  s: ProbeSummary,
+  benchLoop: IntervalHistogram,
+  counters: ListenCounters,
+  series: { atMs: number; c: ListenCounters }[],
+  nodeStalls: [number, number][],
+): void {
+  const finite = s.records.filter((r) => Number.isFinite(r.ms));
+  // The slowest probes (at most 15, over 100 ms), in time order.
+  const slow = [...s.records]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 15)
+    .filter((r) => !(r.ms < 100))
+    .sort((a, b) => a.atMs - b.atMs);
+  const fresh = finite.filter((r) => r.newConnection);
+  const reused = finite.filter((r) => !r.newConnection);
+  const row = (name: string, rs: ProbeRecord[]) => [
+    name,
+    rs.length,
+    round(
+      percentile(
+        rs.map((r) => r.ms),
+        50,
+      ),
+    ),
+    round(
+      percentile(
+        rs.map((r) => r.ms),
+        99,
+      ),
+    ),
+    rs.length ? round(Math.max(...rs.map((r) => r.ms))) : '-',
+    round(
+      percentile(
+        rs.map((r) => r.connectMs ?? 0),
+        99,
+      ),
+    ),
+    round(
+      percentile(
+        rs.map((r) => r.waitMs ?? 0),
+        99,
+      ),
+    ),
+  ];
+  printTable('/healthz under abuse by connection (ms)', [
+    ['probes', 'count', 'p50', 'p99', 'max', 'connect p99', 'wait p99'],
+    row('on a kept-alive connection', reused),
+    row('on a new connection', fresh),
+  ]);
+  console.log(
+    `probe connections: ${s.connectionsOpened} opened, ${s.closedByServer} closed by the node unannounced, ${s.closedByClient} let go by the client (Connection: close or idle), ${s.closedByError} by an error ${JSON.stringify(s.closeErrors)}; ` +
+      `probe process loop delay p99 ${round(s.loopDelay.p99Ms)} / max ${round(s.loopDelay.maxMs)} ms; ` +
+      `bench process loop delay p99 ${round(benchLoop.percentile(99) / 1e6)} / max ${round(benchLoop.max / 1e6)} ms`,
+  );
+  console.log(`kernel TCP counters over the abuse (whole namespace): ${JSON.stringify(counters)}`);
+  // Each probe over 200 ms, by what covered most of its time: the node's loop stalled, the probe's own process stalled,
+  // or neither (time no event loop accounts for: the network, the kernel, a process not scheduled between loop turns).
+  const spanOf = (r: ProbeRecord) => [r.startEpochMs, r.startEpochMs + (Number.isFinite(r.ms) ? r.ms : 10_000)] as const;
+  const by = { node: 0, probe: 0, neither: 0 };
+  let unexplainedMs = 0;
+  for (const r of s.records.filter((x) => !(x.ms < 200))) {
+    const [from, to] = spanOf(r);
+    const nodeMs = stalledDuring(nodeStalls, from, to);
+    const total = to - from;
+    if (nodeMs >= total / 2) by.node++;
+    else if (r.ownStallMs >= total / 2) by.probe++;
+    else by.neither++;
+    unexplainedMs += Math.max(0, total - Math.max(nodeMs, r.ownStallMs));
+  }
+  console.log(
+    `probes over 200 ms: ${by.node + by.probe + by.neither}; mostly the node's loop stalled: ${by.node}, mostly the probe process stalled: ${by.probe}, neither: ${by.neither}; ` +
+      `their time not covered by either stall: ${round(unexplainedMs)} ms in all`,
+  );
+  const overflowsDuring = (fromMs: number, toMs: number) => {
+    // The listen overflows counted from the sample before `fromMs` to the one after `toMs` (1 s samples).
+    const before = [...series].reverse().find((x) => x.atMs <= fromMs) ?? series[0]!;
+    const after = series.find((x) => x.atMs >= toMs) ?? series.at(-1)!;
+    return after.c.TcpExtListenOverflows - before.c.TcpExtListenOverflows;
+  };
+  if (slow.length)
+    printTable('the slowest probes (over 100 ms)', [
+      [
+        'at s',
+        'ms',
+        'new conn',
+        'connect ms',
+        'queued ms',
+        'wait ms',
+        "node's loop stalled ms",
+        "probe process's stall ms",
+        'listen overflows meanwhile',
+        'failure',
+      ],
+      ...slow.map((r) => [
+        round(r.atMs / 1000),
+        round(r.ms),
+        r.newConnection ? 'yes' : 'no',
+        r.connectMs === undefined ? '-' : round(r.connectMs),
+        r.queuedMs === undefined ? '-' : round(r.queuedMs),
+        r.waitMs === undefined ? '-' : round(r.waitMs),
+        round(stalledDuring(nodeStalls, r.startEpochMs, r.startEpochMs + (Number.isFinite(r.ms) ? r.ms : 10_000))),
+        round(r.ownStallMs),
+        overflowsDuring(r.atMs, r.atMs + (Number.isFinite(r.ms) ? r.ms : 10_000)),
+        r.failure ?? '',
+      ]),
+    ]);
+}
 
 const { values: opt } = parseArgs({
   options: {
@@ -54,6 +202,9 @@ const { values: opt } = parseArgs({
     'probe-ms': { type: 'string', default: '100' },
     pin: { type: 'boolean', default: false },
     nice: { type: 'string', default: '0' },
+    // Where the /healthz probe runs: 'child' (a process of its own, bench/soak/probeProcess.ts) or 'in' (this process,
+    // as before 2026-12-07 evening; its loop is then shared with the bench's own work).
+    probe: { type: 'string', default: 'child' },
     // A node setting for this run (repeatable): an A/B of one limit, e.g. --set SOCKET_CUT_REFUSALS=1000000.
     set: { type: 'string', multiple: true, default: [] },
   },
@@ -77,6 +228,8 @@ const UNITS = Number(opt.units);
 const ROOMS = Number(opt.rooms);
 const PROCS = Number(opt.procs);
 const PROBE_MS = Number(opt['probe-ms']);
+const PROBE_WHERE = opt.probe;
+if (PROBE_WHERE !== 'in' && PROBE_WHERE !== 'child') throw new Error(`--probe is 'in' or 'child', not ${JSON.stringify(PROBE_WHERE)}`);
 const SECRET = 'bench-secret-0123456789abcdef';
 /** The node's limits are its defaults (the point is to see them hold), except these, said here so the report shows them. */
 const LIMITS = { SOCKETS_PER_USER: 10, ROOMS_PER_SOCKET: 10, REST_RATE_PER_USER_PER_MIN: 600, REST_RATE_PER_IP_PER_MIN: 1200 };
@@ -162,35 +315,11 @@ function rssMiBOf(pid: number): number {
   return Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) / 1024;
 }
 
-/** Probes /healthz every PROBE_MS until stopped; each probe's latency in ms (a failed or non-200 probe counts as Infinity). */
-function healthProbe(url: string): { stop(): number[]; failures: string[] } {
-  const latencies: number[] = [];
-  /** Why each failed probe failed (printed, so a failure is explained rather than just counted). */
-  const failures: string[] = [];
-  let running = true;
-  void (async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });
-        await res.arrayBuffer();
-        latencies.push(res.ok ? performance.now() - t0 : Number.POSITIVE_INFINITY);
-        if (!res.ok) failures.push(`HTTP ${res.status}`);
-      } catch (err) {
-        latencies.push(Number.POSITIVE_INFINITY);
-        const e = err as Error & { cause?: { code?: string; message?: string } };
-        failures.push(`${e.name}: ${e.cause?.code ?? e.cause?.message ?? e.message} after ${Math.round(performance.now() - t0)} ms`);
-      }
-      const left = PROBE_MS - (performance.now() - t0);
-      if (left > 0) await new Promise((r) => setTimeout(r, left));
-    }
-  })();
+/** The probe's records as latencies (a failed probe counts as Infinity) and the reasons of the failures. */
+function latenciesOf(summary: ProbeSummary): { latencies: number[]; failures: string[] } {
   return {
-    failures,
-    stop() {
-      running = false;
-      return latencies;
-    },
+    latencies: summary.records.map((r) => r.ms),
+    failures: summary.records.flatMap((r) => (r.failure ? [r.failure] : [])),
   };
 }
 
@@ -216,6 +345,12 @@ runMain(
   'bench:soak',
   async () => {
     const redisServer = await benchRedis('soak');
+    // The node records its own event-loop stalls with their wall-clock times (bench/soak/stallRecorder.ts), so each slow
+    // probe can be told apart: the node's loop was stalled meanwhile, or not.
+    process.env.HAWKER_NODE_EXEC_ARGV = [
+      process.env.HAWKER_NODE_EXEC_ARGV ?? '',
+      `--import=${path.resolve(import.meta.dirname, 'soak/recordNodeStalls.ts')}`,
+    ].join(' ');
     const node = await spawnNode(
       {
         JWT_SECRET: SECRET,
@@ -297,12 +432,14 @@ runMain(
         redisUsedMiB: Number((await redis.info('memory')).match(/used_memory:(\d+)/)?.[1] ?? 0) / 2 ** 20,
       });
 
-    progress(`quiet baseline: probing /healthz every ${PROBE_MS} ms for ${QUIET_S} s`);
+    const prober: Prober = PROBE_WHERE === 'child' ? childProber(node.url, PROBE_MS) : inProcessProber(node.url, PROBE_MS);
+    progress(`quiet baseline: probing /healthz every ${PROBE_MS} ms for ${QUIET_S} s (probe: ${PROBE_WHERE})`);
     await sample();
     const viewQuietStart = await nodeView(node.url);
-    const quietProbe = healthProbe(node.url);
+    await prober.start();
     await new Promise((r) => setTimeout(r, QUIET_S * 1000));
-    const quiet = quietProbe.stop();
+    const quietSummary = await prober.stop();
+    const quiet = latenciesOf(quietSummary).latencies;
     const viewAbuseStart = await nodeView(node.url);
 
     progress(`abuse: ${VIEWERS} viewers, ${CREATORS} creators, ${MODERATORS} moderators per process x ${PROCS} processes`);
@@ -338,7 +475,16 @@ runMain(
       progress(`abusers' processes at nice ${NICE}`);
     }
     const abuseStart = Date.now();
-    const probe = healthProbe(node.url);
+    await prober.start();
+    // This process's own event-loop delay during the abuse: with the probe in this process, its stalls are the probe's.
+    const benchLoop = monitorEventLoopDelay({ resolution: 10 });
+    benchLoop.enable();
+    const countersStart = listenCounters();
+    const softirqStart = softirqThreads();
+    // The kernel's listen-queue counters every second, to line up with the slow probes.
+    const counterSeries: { atMs: number; c: ListenCounters }[] = [{ atMs: 0, c: countersStart }];
+    const counterTimer = setInterval(() => counterSeries.push({ atMs: Date.now() - abuseStart, c: listenCounters() }), 1_000);
+    onCleanup(() => clearInterval(counterTimer));
     const sampler = setInterval(() => void sample().catch(() => {}), SAMPLE_MS);
     onCleanup(() => clearInterval(sampler));
     await Promise.all(abusers.map((a) => a.call('start', {}, 300_000)));
@@ -369,7 +515,17 @@ runMain(
 
     const left = abuseStart + SECONDS * 1000 - Date.now();
     if (left > 0) await new Promise((r) => setTimeout(r, left));
-    const abused = probe.stop();
+    const abusedSummary = await prober.stop();
+    clearInterval(counterTimer);
+    benchLoop.disable();
+    const counters = counterDelta(countersStart, listenCounters());
+    const softirqEnd = softirqThreads();
+    const softirq = {
+      nice: softirqEnd.nice,
+      cpuSeconds: softirqEnd.cpuSeconds - softirqStart.cpuSeconds,
+      wallSeconds: (Date.now() - abuseStart) / 1000,
+    };
+    const { latencies: abused, failures: probeFailures } = latenciesOf(abusedSummary);
     const viewAbuseEnd = await nodeView(node.url);
     clearInterval(sampler);
     await sample();
@@ -422,10 +578,18 @@ runMain(
       phaseRow('quiet (baseline)', viewQuietStart, viewAbuseStart),
       phaseRow('under abuse', viewAbuseStart, viewAbuseEnd),
     ]);
-    if (probe.failures.length) {
+    const nodeStalls = readStalls(stallFile(node.pid));
+    printProbeDetail(abusedSummary, benchLoop, counters, counterSeries, nodeStalls);
+    console.log(
+      `kernel softirq threads (ksoftirqd, the loopback's deferred packet work): nice ${softirq.nice.join(', ')}; ` +
+        `${round(softirq.cpuSeconds, 2)} s of CPU over the ${round(softirq.wallSeconds)} s of abuse` +
+        (softirq.nice.some((n) => n > 0)
+          ? ' -- WARNING: reniced: with the cores taken by higher-priority processes their packets wait seconds, and so do probes'
+          : ''),
+    );
+    if (probeFailures.length) {
       const why: Record<string, number> = {};
-      for (const f of probe.failures)
-        why[f.replace(/after \d+ ms/, 'after N ms')] = (why[f.replace(/after \d+ ms/, 'after N ms')] ?? 0) + 1;
+      for (const f of probeFailures) why[f.replace(/after \d+ ms/, 'after N ms')] = (why[f.replace(/after \d+ ms/, 'after N ms')] ?? 0) + 1;
       console.log(`failed /healthz probes: ${JSON.stringify(why)}`);
     }
     printTable('memory during the abuse (MiB)', [
@@ -485,6 +649,15 @@ runMain(
       `\nwrote ${writeResult('soak', {
         options: { NICE, SECONDS, QUIET_S, VIEWERS, CREATORS, MODERATORS, BUYERS, UNITS, ROOMS, PROCS, PROBE_MS, LIMITS, SETTINGS },
         healthz: { quiet: { p50: percentile(quiet, 50), p99: p99Quiet }, abused: { p50: percentile(abused, 50), p99: p99Abused } },
+        probe: {
+          where: PROBE_WHERE,
+          quiet: { ...quietSummary, records: undefined },
+          abused: abusedSummary,
+          benchLoop: loopFigures(benchLoop),
+          counters,
+          counterSeries,
+          softirq,
+        },
         nodeView: { quietStart: viewQuietStart, abuseStart: viewAbuseStart, abuseEnd: viewAbuseEnd, nice: NICE },
         memory: { rss, redis: redisMem, samples },
         sale: { answers: run.latencies.length, maxMs: saleMaxMs, outcomes: run.outcomes, reserved: reservedAcks, store: sold },
