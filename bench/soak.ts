@@ -47,6 +47,7 @@ import { TokenService } from '../server/auth/tokens.ts';
 import type { FlashSale, Principal, Product, Room } from '@hawker/protocol';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
+import { pinServerApart } from './lib/pin.ts';
 import { benchRedis } from './lib/setup.ts';
 import { counterDelta, listenCounters, softirqThreads, type ListenCounters } from './lib/netstat.ts';
 import { readStalls, stallFile, stalledDuring } from './soak/stallRecorder.ts';
@@ -293,7 +294,7 @@ async function nodeView(url: string): Promise<NodeView> {
 /** One phase's row, from the views at its start and end (the end's lag figures cover the phase). */
 function phaseRow(name: string, a: NodeView, b: NodeView): (string | number)[] {
   const wallS = (b.atMs - a.atMs) / 1000;
-  const cores = os.availableParallelism();
+  const cores = os.cpus().length;
   return [
     name,
     round(b.lagP50Ms),
@@ -367,23 +368,8 @@ runMain(
     // A graceful stop (SIGKILL after 10 s), so a node run under HAWKER_NODE_CPU_PROF writes its profile on exit.
     onCleanup(() => node.close());
     // --pin: every thread of the node on CPU 0; everything else (Redis, this process, the load processes, which inherit
-    // this process's affinity when forked later, and PostgreSQL, pinned below) on the other CPUs.
-    const cpus = os.availableParallelism();
-    const others = cpus > 1 ? `1-${cpus - 1}` : '0';
-    const pin = (pid: number, list: string) => execFileSync('taskset', ['-a', '-p', '-c', list, String(pid)], { stdio: 'ignore' });
-    if (opt.pin) {
-      pin(node.pid, '0');
-      pin(redisServer.pid, others);
-      pin(process.pid, others);
-      for (const pg of execFileSync('pgrep', ['-f', 'postgres'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
-        try {
-          pin(Number(pg), others);
-        } catch {
-          // a postgres process of another user or one that just exited: not ours to move
-        }
-      }
-      progress(`pinned: node on CPU 0; Redis, PostgreSQL, the probe and the load processes on CPU ${others}`);
-    }
+    // this process's affinity when forked later, and PostgreSQL) on the other CPUs.
+    if (opt.pin) pinServerApart(node.pid, [redisServer.pid], { postgres: true });
     const redis = new Redis(redisServer.url);
     onCleanup(() => void redis.disconnect());
     const tokens = new TokenService({ kind: 'secret', secret: SECRET });
@@ -643,7 +629,7 @@ runMain(
       `machine load average: ${os
         .loadavg()
         .map((l) => round(l, 2))
-        .join(' ')} on ${os.availableParallelism()} cores`,
+        .join(' ')} on ${os.cpus().length} cores`,
     );
     console.log(
       `\nwrote ${writeResult('soak', {

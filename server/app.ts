@@ -31,11 +31,15 @@ export class Hawker {
   private closing: Promise<void> | undefined;
   private readonly domains: Domain[] = [];
 
+  /** The HEALTH_PORT listener, once listening. */
+  private healthServer: http.Server | undefined;
+
   private constructor(
     readonly ctx: HawkerContext,
     readonly server: http.Server,
     private readonly adapterRedis: Redis,
     private readonly ledger: Ledger,
+    private readonly healthz: (req: http.IncomingMessage, res: http.ServerResponse) => boolean,
   ) {}
 
   /** Builds a node (workers started, Redis connecting) without listening yet. */
@@ -121,7 +125,7 @@ export class Hawker {
       refusals,
       restCuts,
     };
-    const node = new Hawker(ctx, server, adapterRedis, ledger);
+    const node = new Hawker(ctx, server, adapterRedis, ledger, healthz);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
     app.use(restBody(config.REST_BODY_MAX_BYTES, [UPLOAD_IMAGE_PATH]));
     app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now(), memoryWarnRatio: config.REDIS_MEMORY_WARN_RATIO }));
@@ -133,16 +137,35 @@ export class Hawker {
     this.domains.push(domain);
   }
 
-  /** Listens on config HOST:PORT (PORT 0 picks a free port); resolves with the bound address. */
+  /**
+   * Listens on config HOST:PORT (PORT 0 picks a free port); resolves with the bound address. With HEALTH_PORT set, also
+   * listens there for health checks and metrics only ({@link healthAddress}).
+   */
   async listen(port = this.ctx.config.PORT, host = this.ctx.config.HOST): Promise<AddressInfo> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
+    await listenOn(this.server, port, host);
+    const healthPort = this.ctx.config.HEALTH_PORT;
+    if (healthPort !== undefined && !this.healthServer) {
+      const { app } = this.ctx;
+      const health = http.createServer((req, res) => {
+        if (this.healthz(req, res)) return;
+        const pathname = (req.url ?? '/').split('?')[0];
+        // /readyz and /metrics through express (security headers, the REST edge's limits); nothing else lives here.
+        if (req.method === 'GET' && (pathname === '/readyz' || pathname === '/metrics')) return void app(req, res);
+        res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `HEALTH_PORT serves /healthz, /readyz and /metrics only` } }));
       });
-    });
+      // Health checks are short requests; a slow or idle client cannot hold the listener's sockets for long.
+      health.requestTimeout = 10_000;
+      health.headersTimeout = 10_000;
+      await listenOn(health, healthPort, host);
+      this.healthServer = health;
+    }
     return this.server.address() as AddressInfo;
+  }
+
+  /** The HEALTH_PORT listener's address, when HEALTH_PORT is set and the node listens. */
+  healthAddress(): AddressInfo | undefined {
+    return this.healthServer?.address() as AddressInfo | undefined;
   }
 
   /**
@@ -159,6 +182,7 @@ export class Hawker {
       await closeAll(
         'node',
         [
+          ['health listener', () => closeHealth(this.healthServer)],
           ['socket.io and http', () => new Promise<void>((resolve) => io.close(() => resolve()))], // io.close also closes the HTTP server
           ...[...this.domains].reverse().map((domain): CloseStep => [`domain ${domain.name}`, () => domain.close()]),
           ['mediasoup workers', () => media.close()],
@@ -172,4 +196,24 @@ export class Hawker {
     })();
     return this.closing;
   }
+}
+
+/** `server.listen(port, host)` as a promise that rejects on a listen error (a port in use). */
+function listenOn(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Stops the HEALTH_PORT listener and ends its kept-alive connections (a no-op without one). */
+function closeHealth(server: http.Server | undefined): Promise<void> {
+  if (!server) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
 }

@@ -14,6 +14,14 @@ const port = z.coerce.number({ error: 'must be a port number (0-65535)' }).int('
 const EnvSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * A second listener (same HOST) for health checks and metrics only: `/healthz`, `/readyz`, `/metrics`. Unset: they
+   * are served on PORT only (they still are, with it set). Why: the node accepts one new connection per turn of its event
+   * loop (libuv), so under a flood of new connections on PORT a health check that opens its own connection (Kubernetes
+   * probes, most load balancers) waits behind hundreds of them in PORT's accept queue, seconds under abuse, and the node
+   * is declared dead while it serves. On its own listener the check waits for one turn at most.
+   */
+  HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** External Redis; when unset, Hawker launches its own redis-server with data under DATA_DIR. */
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),

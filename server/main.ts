@@ -78,6 +78,9 @@ async function start(): Promise<void> {
   await sandbox?.setWebhookUrl(`http://${local.includes(':') ? `[${local}]` : local}:${addr.port}/api/payments/webhook`);
   const shown = addr.address === '0.0.0.0' || addr.address === '::' ? 'localhost' : addr.address;
   log.info({ port: addr.port }, `Hawker listening: http://${shown}:${addr.port}/ (health: /readyz)`);
+  const health = node.healthAddress();
+  if (health)
+    log.info({ port: health.port }, `health checks and metrics also on http://${shown}:${health.port}/healthz, /readyz, /metrics`);
 }
 
 /**

@@ -4,7 +4,10 @@
  * slow probe it prints how much of it the node's loop was stalled (the soak's stall recorder) and, from the node's
  * accept recorder (`x-probe-t0` header), how long the connection waited to be accepted and then to be read.
  *
- *   node --import tsx bench/soak/freshProbe.ts <nodePid> [seconds=60]
+ *   node --import tsx bench/soak/freshProbe.ts <nodePid> [seconds=60] [port]
+ *
+ * `port`: probe that port of the node instead of the first it listens on, e.g. its HEALTH_PORT (run the soak with
+ * `--set HEALTH_PORT=<port>`): health checks on a listener of their own, not queued behind the abusers' connections.
  *
  * Why: the soak's own probe reuses one kept-alive connection, so it never sees how long a NEW connection waits in the
  * node's accept queue; a load balancer's health check or an arriving buyer does.
@@ -18,7 +21,7 @@ const pid = Number(process.argv[2]);
 const seconds = Number(process.argv[3] ?? 60);
 if (!pid) throw new Error('usage: freshProbe.ts <nodePid> [seconds]');
 
-let port = 0;
+let port = Number(process.argv[4] ?? 0);
 for (let i = 0; i < 200 && !port; i++) {
   const line = execFileSync('ss', ['-ltnpH'], { encoding: 'utf8' })
     .split('\n')
