@@ -13,7 +13,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { stalledDuring } from './stallRecorder.ts';
+import { stalledDuring, watchStalls } from './stallRecorder.ts';
 
 /** One probe: when it started (ms since the probe's start), how long it took (Infinity = failed), and why. */
 export interface ProbeRecord {
@@ -155,14 +155,10 @@ export function startProbe(url: string, everyMs: number, onRecord?: (r: ProbeRec
   // This process's stalls (a 10 ms timer firing late by over 20 ms), kept to tell each probe how much of its time was
   // this process's own: [end, length] pairs, bounded (old ones dropped as probes pass them).
   const stalls: [number, number][] = [];
-  let lastTick = performance.now();
-  const ticker = setInterval(() => {
-    const now = performance.now();
-    const late = now - lastTick - 10;
-    if (late > 20) stalls.push([now, late]);
+  const ticker = watchStalls((end, late) => {
+    stalls.push([end, late]);
     if (stalls.length > 10_000) stalls.splice(0, 5_000);
-    lastTick = now;
-  }, 10);
+  });
   const t0 = performance.now();
   let running = true;
   void (async () => {

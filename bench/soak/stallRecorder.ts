@@ -14,18 +14,26 @@ export function stallFile(pid: number): string {
   return path.join(os.tmpdir(), `hawker-soak-stalls-${pid}.log`);
 }
 
+/**
+ * Calls `onStall(endMs, lengthMs)` (performance.now() time) whenever this process's event loop stalls: an `everyMs`
+ * timer firing more than `overMs` late. Unref'd: it keeps nothing alive. Returns the timer, for clearInterval.
+ */
+export function watchStalls(onStall: (endMs: number, lengthMs: number) => void, everyMs = 10, overMs = 20): NodeJS.Timeout {
+  let last = performance.now();
+  return setInterval(() => {
+    const now = performance.now();
+    const late = now - last - everyMs;
+    last = now;
+    if (late > overMs) onStall(now, late);
+  }, everyMs).unref();
+}
+
 /** Starts the recorder in this process (idempotent). */
 export function recordStalls(file = stallFile(process.pid), everyMs = 10, overMs = 20): void {
   if ((globalThis as { __hawkerStalls?: boolean }).__hawkerStalls) return;
   (globalThis as { __hawkerStalls?: boolean }).__hawkerStalls = true;
   fs.writeFileSync(file, '');
-  let last = performance.now();
-  setInterval(() => {
-    const now = performance.now();
-    const late = now - last - everyMs;
-    last = now;
-    if (late > overMs) fs.appendFileSync(file, `${Math.round(performance.timeOrigin + now)} ${Math.round(late)}\n`);
-  }, everyMs).unref();
+  watchStalls((end, late) => fs.appendFileSync(file, `${Math.round(performance.timeOrigin + end)} ${Math.round(late)}\n`), everyMs, overMs);
 }
 
 /** Reads a stall file: [endEpochMs, lengthMs] pairs. */
