@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { api, devToken } from '../harness/clients.ts';
 import { spawnNode } from '../harness/nodeProcess.ts';
 import type { Room } from '@hawker/protocol';
+import { tickCosts } from './lib/metrics.ts';
 import { CpuMeter, rssMiB } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { printTable, progress, round, writeResult } from './lib/report.ts';
@@ -84,17 +85,7 @@ interface PhaseResult {
 }
 
 /** hawker_ticks_<field>_total by event, as the node's /metrics reports them. */
-type TickCosts = Record<string, Record<string, number>>;
-
-async function tickCosts(url: string): Promise<TickCosts> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out: TickCosts = {};
-  for (const m of text.matchAll(/^hawker_ticks_(\w+)_total\{event="([^"]+)"\} (\S+)$/gm)) {
-    const [, field, event, value] = m as unknown as [string, string, string, string];
-    (out[event] ??= {})[field] = Number(value);
-  }
-  return out;
-}
+type TickCosts = Awaited<ReturnType<typeof tickCosts>>;
 
 type Target = {
   system: string;

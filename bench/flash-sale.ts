@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { liveRoomWithProduct, saleCounts, scheduleSale } from '../harness/commerce.ts';
 import { spawnNode } from '../harness/nodeProcess.ts';
+import { readMetrics, tickCosts } from './lib/metrics.ts';
 import { CpuMeter } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
@@ -52,6 +53,8 @@ interface Target {
   pids: Record<string, number>;
   /** Stock-step retries (WATCH conflicts, lock waits), when the system counts them. */
   retries?(): Promise<Record<string, number>>;
+  /** The node's tick fan-out counters so far (Hawker's /metrics): what the race cost in live-stock and stats pushes. */
+  ticks?(): Promise<Record<string, Record<string, number>>>;
   /** Units actually taken, from Redis: what the store says after the race. */
   counters(): Promise<{ taken: number; left: number; conserved: boolean; detail: unknown }>;
   close(): Promise<void>;
@@ -94,6 +97,7 @@ async function hawker(name: string, redisUrl: string, redisPid: number): Promise
     saleId: sale.id,
     pids: { server: node.pid, redis: redisPid },
     retries: step === 'lua' ? undefined : () => stockRetries(node.url),
+    ticks: () => tickCosts(node.url),
     async counters() {
       const c = await saleCounts(redis, node.prefix, sale.id);
       return {
@@ -112,9 +116,8 @@ async function hawker(name: string, redisUrl: string, redisPid: number): Promise
 
 /** The node's benchmark stock-step retries, from its /metrics (hawker_bench_stock_retries_total{kind}). */
 async function stockRetries(url: string): Promise<Record<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
   const out: Record<string, number> = {};
-  for (const m of text.matchAll(/^hawker_bench_stock_retries_total\{kind="(\w+)"\} (\d+)/gm)) out[m[1]!] = Number(m[2]);
+  for (const s of await readMetrics(url, 'hawker_bench_stock_retries_total')) if (s.labels.kind) out[s.labels.kind] = s.value;
   return out;
 }
 
@@ -182,6 +185,7 @@ async function race(target: Target) {
     progress(`${target.system}: go: ${BUYERS} buyers x ${ATTEMPTS} attempts for ${UNITS} units`);
     // The load processes are metered too: on one box they compete with the server for the same cores.
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
+    const ticksBefore = await target.ticks?.();
     cpu.start();
     const runs = await Promise.all(
       procs.map((p) =>
@@ -199,6 +203,16 @@ async function race(target: Target) {
     const seconds = (Math.max(...runs.map((r) => r.lastAnswer)) - Math.min(...runs.map((r) => r.firstSent))) / 1000;
     const store = await target.counters();
     const retries = (await target.retries?.()) ?? {};
+    const ticksAfter = await target.ticks?.();
+    // Per event, what the race's ticks cost (after minus before): pushes, socket writes, writes dropped (volatile).
+    const ticks = ticksAfter
+      ? Object.fromEntries(
+          Object.entries(ticksAfter).map(([event, c]) => [
+            event,
+            Object.fromEntries(Object.entries(c).map(([field, n]) => [field, n - (ticksBefore?.[event]?.[field] ?? 0)])),
+          ]),
+        )
+      : undefined;
     const reservedAcks = outcomes.reserved ?? 0;
     return {
       system: target.system,
@@ -209,6 +223,7 @@ async function race(target: Target) {
       latencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100) },
       outcomes,
       retries,
+      ...(ticks ? { ticks } : {}),
       reservedAcks,
       store,
       // Units promised to buyers beyond what existed: from the answers buyers got, and from the store's own counters.
@@ -278,6 +293,12 @@ runMain(
       ]),
     ]);
     for (const r of results) console.log(`${r.system}: answers ${JSON.stringify(r.outcomes)}`);
+    for (const r of results.filter((x) => x.ticks)) {
+      const t = Object.entries(r.ticks!)
+        .map(([event, c]) => `${event} ${c.pushes ?? 0} pushes, ${c.writes ?? 0} socket writes (${c.dropped ?? 0} dropped)`)
+        .join('; ');
+      console.log(`${r.system}: ticks during the race: ${t}`);
+    }
     // Ratios against Hawker as shipped (its own reserve script); the issue's goals compare it with the other rows.
     const h = results.find((r) => r.name === 'hawker');
     for (const b of results.filter((r) => r !== h && h)) {
