@@ -9,7 +9,7 @@
  * only the stock step differs.
  *
  *   npm run bench:flash-sale -- [--buyers 10000] [--units 1000] [--attempts 2] [--procs 4]
- *     [--only hawker,hawker-watch,hawker-lock,hawker-naive,lua,watch,lock,naive] [--watch-connections 16] [--lease-ms 500]
+ *     [--only hawker,hawker-watch,hawker-lock,hawker-naive,lua,watch,lock,naive] [--watch-connections 16] [--lease-ms 500] [--set KEY=VALUE ...]
  */
 import { once } from 'node:events';
 import os from 'node:os';
@@ -18,7 +18,8 @@ import { Redis } from 'ioredis';
 import { liveRoomWithProduct, saleCounts, scheduleSale } from '../harness/commerce.ts';
 import { spawnNode } from '../harness/nodeProcess.ts';
 import { readMetrics, tickCosts } from './lib/metrics.ts';
-import { CpuMeter } from './lib/cpu.ts';
+import { nodeSettings } from './lib/settings.ts';
+import { CpuMeter, writeSyscalls } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { benchRedis } from './lib/setup.ts';
@@ -34,6 +35,8 @@ const { values: opt } = parseArgs({
     only: { type: 'string', default: 'hawker,lua,watch,lock,naive' },
     'watch-connections': { type: 'string', default: '16' },
     'lease-ms': { type: 'string', default: '500' },
+    // A node setting for the Hawker systems' nodes (repeatable): an A/B of one setting, e.g. --set SOCKET_COALESCE_FLUSHES=false.
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 const BUYERS = Number(opt.buyers);
@@ -43,6 +46,8 @@ const PROCS = Number(opt.procs);
 const LIMIT = 1;
 const WATCH_CONNECTIONS = Number(opt['watch-connections']);
 const LEASE_MS = Number(opt['lease-ms']);
+/** The node settings given with --set. */
+const SETTINGS = nodeSettings(opt.set);
 const SECRET = 'bench-secret-0123456789abcdef';
 
 interface Target {
@@ -82,6 +87,7 @@ async function hawker(name: string, redisUrl: string, redisPid: number): Promise
       BENCH_STOCK_STEP: step,
       BENCH_STOCK_WATCH_CONNECTIONS: String(WATCH_CONNECTIONS),
       BENCH_STOCK_LOCK_LEASE_MS: String(LEASE_MS),
+      ...SETTINGS,
     },
     redisUrl,
     120_000,
@@ -186,6 +192,7 @@ async function race(target: Target) {
     // The load processes are metered too: on one box they compete with the server for the same cores.
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
     const ticksBefore = await target.ticks?.();
+    const writes0 = writeSyscalls(target.pids.server!) ?? 0;
     cpu.start();
     const runs = await Promise.all(
       procs.map((p) =>
@@ -197,6 +204,7 @@ async function race(target: Target) {
       ),
     );
     const cores = cpu.stop();
+    const serverWrites = (writeSyscalls(target.pids.server!) ?? 0) - writes0;
     const latencies = runs.flatMap((r) => r.latencies);
     const outcomes: Record<string, number> = {};
     for (const r of runs) for (const [k, n] of Object.entries(r.outcomes)) outcomes[k] = (outcomes[k] ?? 0) + n;
@@ -233,6 +241,8 @@ async function race(target: Target) {
       loadCpuCores: procs.reduce((sum, _, i) => sum + cores[`load${i}`]!, 0),
       // CPU per attempt is the load-independent figure: attempts/s moves with whatever else the machine runs.
       serverCpuMsPerAttempt: (cores.server! * cpu.wallSeconds * 1000) / latencies.length,
+      // Write system calls (sockets, Redis, logs) per attempt: the write path's cost, whatever the machine's load.
+      serverWritesPerAttempt: serverWrites / latencies.length,
     };
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
@@ -270,6 +280,7 @@ runMain(
         'stock conserved',
         'server CPU',
         'server CPU ms/attempt',
+        'server writes/attempt',
         'redis CPU',
         'load gen CPU',
         'stock retries',
@@ -285,6 +296,7 @@ runMain(
         r.store.conserved ? 'yes' : `NO ${JSON.stringify(r.store.detail)}`,
         `${round(r.serverCpuCores * 100)}%`,
         round(r.serverCpuMsPerAttempt, 3),
+        round(r.serverWritesPerAttempt, 2),
         `${round(r.redisCpuCores * 100)}%`,
         `${round(r.loadCpuCores * 100)}%`,
         Object.entries(r.retries)

@@ -45,6 +45,7 @@ import { execFileSync } from 'node:child_process';
 import { spawnNode } from '../harness/nodeProcess.ts';
 import { TokenService } from '../server/auth/tokens.ts';
 import type { FlashSale, Principal, Product, Room } from '@hawker/protocol';
+import { nodeSettings } from './lib/settings.ts';
 import { LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { percentile, printTable, progress, round, writeResult } from './lib/report.ts';
 import { pinServerApart } from './lib/pin.ts';
@@ -211,13 +212,7 @@ const { values: opt } = parseArgs({
   },
 });
 /** The node settings given with --set, on top of LIMITS. */
-const SETTINGS = Object.fromEntries(
-  (opt.set ?? []).map((kv) => {
-    const at = kv.indexOf('=');
-    if (at < 1) throw new Error(`--set wants KEY=VALUE, not ${JSON.stringify(kv)}`);
-    return [kv.slice(0, at), kv.slice(at + 1)];
-  }),
-);
+const SETTINGS = nodeSettings(opt.set);
 const SECONDS = Number(opt.seconds);
 const NICE = Number(opt.nice);
 const QUIET_S = Number(opt['quiet-seconds']);

@@ -17,7 +17,7 @@ import { UPLOAD_IMAGE_PATH } from '@hawker/protocol';
 import { ENGINE_HEADERS, securityHeaders } from './edge/headers.ts';
 import { RestCuts } from './edge/restCuts.ts';
 import { RefusalLog } from './kernel/refusalLog.ts';
-import { corkWebSocketFlushes } from './kernel/corkedWrites.ts';
+import { coalesceEngineFlushes, corkWebSocketFlushes } from './kernel/corkedWrites.ts';
 import { oneRoomApply } from './kernel/oneRoomApply.ts';
 
 // The context types moved to the kernel (domains import them from there); re-exported for callers of the node.
@@ -95,6 +95,8 @@ export class Hawker {
     const adapterRedis = createAdapterRedis(redisUrl, log.child({ module: 'adapter' }));
     // Several queued packets to one connection leave in one write (kernel/corkedWrites.ts): the node's largest CPU cost.
     if (config.SOCKET_CORK_FLUSHES) corkWebSocketFlushes();
+    // And a connection's packets of one event-loop turn are flushed together, so they can share that one write.
+    if (config.SOCKET_COALESCE_FLUSHES) coalesceEngineFlushes();
     const io: HawkerIo = new IoServer(server, {
       // Socket.IO's default 1 MB frame is far above any Hawker event; a small cap bounds what one bad client costs.
       maxHttpBufferSize: 64 * 1024,

@@ -275,6 +275,13 @@ const EnvSchema = z.object({
    * with it on; `false` is for an A/B of the write path (bench:soak `--set SOCKET_CORK_FLUSHES=false`).
    */
   SOCKET_CORK_FLUSHES: bool.default(true),
+  /**
+   * Flush each connection's queued packets once per turn of the event loop, so an acknowledgement and the packets
+   * produced with it (a buyer's two attempts answered by one Redis reply, a push caused by the same event) leave in one
+   * write instead of one write each (server/kernel/corkedWrites.ts). Process-wide once any node of the process starts
+   * with it on; `false` is for an A/B of the write path.
+   */
+  SOCKET_COALESCE_FLUSHES: bool.default(true),
   /** The window SOCKET_CUT_REFUSALS counts in, ms. */
   SOCKET_CUT_WINDOW_MS: z.coerce.number().int().min(1_000).max(600_000).default(10_000),
   /** After a cut, the user's new connections are refused (RATE_LIMITED, on every node) for this long, ms. */

@@ -38,6 +38,19 @@ export function runQueueSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * Write system calls (`write`, `writev`, `sendmsg`, ...: /proc/<pid>/io `syscw`) a process has made so far: a count
+ * that does not move with the machine's load, for comparing write paths. Undefined once it is gone.
+ */
+export function writeSyscalls(pid: number): number | undefined {
+  try {
+    const m = fs.readFileSync(`/proc/${pid}/io`, 'utf8').match(/^syscw:\s+(\d+)$/m);
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resident memory of a process in MiB, from /proc; undefined once it is gone. */
 export function rssMiB(pid: number): number | undefined {
   try {

@@ -1,5 +1,5 @@
 import type { Socket as NetSocket } from 'node:net';
-import { transports } from 'engine.io';
+import { Socket as EngineSocket, transports } from 'engine.io';
 
 interface WsTransport {
   /** The `ws` WebSocket under engine.io's transport; `_socket` is its TCP socket. */
@@ -35,6 +35,52 @@ export function corkWebSocketFlushes(): void {
       send.call(this, packets);
     } finally {
       tcp.uncork();
+    }
+  };
+}
+
+interface EngineFlush {
+  flush(): void;
+}
+
+let coalescing = false;
+/** Connections with packets queued this turn of the event loop, flushed together in the check phase. */
+const dirty = new Set<EngineFlush>();
+let flushScheduled = false;
+
+/**
+ * Makes engine.io flush a connection's queued packets once per turn of the event loop instead of on every packet: a
+ * `sendPacket` queues the packet and marks the connection; one `setImmediate` per turn (for all connections) runs
+ * engine.io's own flush for each marked one.
+ *
+ * Why: engine.io writes a packet at once when the transport is idle, and the next packet to that connection then waits
+ * for that write's callback and goes in a write of its own. A flash-sale buyer sends its attempts together and their
+ * answers come back in the same Redis reply (auto-pipelined), so every buyer cost two socket writes (two system calls,
+ * two write callbacks, two drains) where one would do; the same holds for an acknowledgement and a push caused by the
+ * same event. Flushed in the same turn, such packets leave in one corked write (corkWebSocketFlushes). The delay is the
+ * rest of the current turn (setImmediate runs in the check phase of the same loop iteration); per connection, packets
+ * keep their order, and engine.io's flush still decides whether the transport can take them (closing connections
+ * still drain before they close: engine.io waits for the 'drain' the flush emits).
+ *
+ * Global and idempotent: it patches engine.io's Socket class for every server in the process.
+ */
+export function coalesceEngineFlushes(): void {
+  if (coalescing) return;
+  coalescing = true;
+  const proto = EngineSocket.prototype as unknown as EngineFlush;
+  const flushNow = proto.flush;
+  const run = () => {
+    flushScheduled = false;
+    // A flush can queue more (a packet's callback sending again): those are marked anew and flushed next turn.
+    const due = [...dirty];
+    dirty.clear();
+    for (const socket of due) flushNow.call(socket);
+  };
+  proto.flush = function (this: EngineFlush) {
+    dirty.add(this);
+    if (!flushScheduled) {
+      flushScheduled = true;
+      setImmediate(run);
     }
   };
 }

@@ -29,6 +29,27 @@ async function streamEvents(node: TestNode): Promise<string[]> {
   }
 }
 
+/**
+ * Runs `send` (a push to the connection), then `during` while the push's write is in flight: in engine.io's 'drain',
+ * emitted right after the flush hands the queued packets to the transport (whose `writable` stays false until the
+ * write completes).
+ */
+async function whileWriting(
+  server: { conn: NodeJS.EventEmitter & { transport: { writable: boolean } } },
+  send: () => void,
+  during: () => void,
+) {
+  const ran = new Promise<void>((resolve) =>
+    server.conn.once('drain', () => {
+      expect(server.conn.transport.writable).toBe(false);
+      during();
+      resolve();
+    }),
+  );
+  send();
+  await ran;
+}
+
 async function socket(url: string, userId: string): Promise<ClientSocket> {
   return t.add(await connect(url, await tokenFor(url, userId)));
 }
@@ -93,12 +114,19 @@ it('a connection still busy with its last write skips ticks (volatile) and gets 
   const server = io.of('/').sockets.get([...(io.of('/').adapter.rooms.get(roomChannel(roomId)) ?? [])][0]!)!;
   const before = { ...ticks.cost['room:stats'] };
 
-  // A push the connection must get (not volatile), then, in the same turn, two ticks: its transport is still writing
-  // the first push, so both are skipped rather than queued behind it. (`io.local`: written now, not after the
-  // adapter's XADD.)
-  io.local.to(roomChannel(roomId)).emit('room:updated', { room });
-  ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 111, likes: 0 }] });
-  ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 222, likes: 0 }] });
+  // A push the connection must get (not volatile); while its transport is writing it, two ticks: both are skipped
+  // rather than queued behind it. (`io.local`: no adapter XADD first.) Engine.io flushes a connection's queued packets
+  // once per turn of the event loop (kernel/corkedWrites.ts) and emits 'drain' right after handing them to the
+  // transport: that is when the write is in flight. Packets sent in the same turn before the flush are not skipped:
+  // they share its one write.
+  await whileWriting(
+    server,
+    () => io.local.to(roomChannel(roomId)).emit('room:updated', { room }),
+    () => {
+      ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 111, likes: 0 }] });
+      ticks.send({ event: 'room:stats', payloads: [{ roomId, viewers: 222, likes: 0 }] });
+    },
+  );
   expect(ticks.cost['room:stats'].dropped - before.dropped).toBe(2);
   // Once drained it is sent the newest state, once: never the stale one, never a backlog.
   await waitFor('the newest stats arrived', () => seen.includes('stats 222'));
@@ -108,13 +136,18 @@ it('a connection still busy with its last write skips ticks (volatile) and gets 
 
   // Stock updates carry only the pools that moved: what was skipped is merged pool by pool, the newest figure winning.
   await waitFor('the connection drained its writes', () => server.conn.transport.writable);
-  io.local.to(roomChannel(roomId)).emit('room:updated', { room });
-  ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 5, sold: 1 }], skus: [] }] });
-  ticks.send({
-    event: 'stock:update',
-    payloads: [{ roomId, sales: [{ saleId: 'y', left: 3, sold: 0 }], skus: [{ productId: 'p', skuId: 's', left: 9 }] }],
-  });
-  ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 4, sold: 2 }], skus: [] }] });
+  await whileWriting(
+    server,
+    () => io.local.to(roomChannel(roomId)).emit('room:updated', { room }),
+    () => {
+      ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 5, sold: 1 }], skus: [] }] });
+      ticks.send({
+        event: 'stock:update',
+        payloads: [{ roomId, sales: [{ saleId: 'y', left: 3, sold: 0 }], skus: [{ productId: 'p', skuId: 's', left: 9 }] }],
+      });
+      ticks.send({ event: 'stock:update', payloads: [{ roomId, sales: [{ saleId: 'x', left: 4, sold: 2 }], skus: [] }] });
+    },
+  );
   await waitFor('the merged stock arrived', () => stock.length > 0);
   expect(stock).toHaveLength(1);
   expect(stock[0]).toEqual({
