@@ -114,6 +114,8 @@ export class Hawker {
     // A push to one room visits its members without building a Set of them per broadcast (kernel/oneRoomApply.ts).
     oneRoomApply(io);
     io.engine.on('headers', (headers: Record<string, string>) => Object.assign(headers, ENGINE_HEADERS));
+    // Filled by the domains (payments mounts its webhook there), mounted after the REST edge below.
+    const earlyRoutes = express.Router();
     const ctx: HawkerContext = {
       config,
       log,
@@ -126,10 +128,13 @@ export class Hawker {
       dbBulk: ledger.bulkPool,
       refusals,
       restCuts,
+      earlyRoutes,
     };
     const node = new Hawker(ctx, server, adapterRedis, ledger, healthz);
     // Every REST body: JSON only, at most REST_BODY_MAX_BYTES, raw bytes kept for webhook signatures (server/edge/rest.ts).
     app.use(restBody(config.REST_BODY_MAX_BYTES, [UPLOAD_IMAGE_PATH]));
+    // Then the payment gateway's webhook (one request per paid order), before the routes of every domain (ctx.earlyRoutes).
+    app.use(earlyRoutes);
     app.use(healthRoutes({ redis, media, ledger: ledger.pool, startedAt: Date.now(), memoryWarnRatio: config.REDIS_MEMORY_WARN_RATIO }));
     return node;
   }

@@ -139,6 +139,15 @@ const EnvSchema = z.object({
   ROOM_TICK_MS: z.coerce.number().int().min(10).max(5_000).default(100),
   /** How often viewer and like counts are refreshed and pushed (when they changed); a multiple of ROOM_TICK_MS. */
   STATS_TICK_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+  /**
+   * Socket writes per second one node spends on one room's ticks (live stock, room stats; each): a room with more
+   * connections on the node than this allows at the tick's rate gets them less often (the newest state, merged; never
+   * lost), at most TICK_ROOM_MAX_GAP_MS apart. At the default, rooms up to 1,000 connections per node keep every 500 ms
+   * tick; 3,000 get one every 1.5 s (server/kernel/ticks.ts, TickPace). 0: every tick to every room.
+   */
+  TICK_ROOM_WRITES_PER_SEC: z.coerce.number().int().min(0).max(10_000_000).default(2_000),
+  /** The longest a room's tick push waits under TICK_ROOM_WRITES_PER_SEC. */
+  TICK_ROOM_MAX_GAP_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   /** A node that stops heartbeating (crash) drops out of every viewer count after this long (plus up to a third of it). */
   PRESENCE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(15_000),
   /**

@@ -67,7 +67,9 @@ export async function registerDomains(node: Hawker): Promise<void> {
   const metrics = createMetrics(ctx.app); // GET /metrics; domains register on it
   node.add(createRedisMemoryMonitor(ctx, metrics)); // Redis memory headroom: gauges, and a warning when it runs low
   registerRoomMetrics(metrics, ctx.io); // rooms and connections in them on this node
-  registerTickMetrics(metrics, tickCast(ctx.io)); // what stats and stock ticks cost: writes, drops, bytes
+  // What stats and stock ticks cost (writes, drops, bytes, held); a big room's ticks within its write budget.
+  const pace = { roomWritesPerSec: ctx.config.TICK_ROOM_WRITES_PER_SEC, maxGapMs: ctx.config.TICK_ROOM_MAX_GAP_MS };
+  registerTickMetrics(metrics, tickCast(ctx.io, pace));
   registerLedgerPoolMetrics(metrics, ctx.db); // the PostgreSQL pool: open, idle, waiting
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);

@@ -4,7 +4,7 @@
  * domains never import the node that assembles them (import rule "domains ↛ app", test/unit/import-rules.test.ts).
  */
 import type http from 'node:http';
-import type { Express } from 'express';
+import type { Express, Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Server as IoServer, Socket } from 'socket.io';
 import type { ClientToServerEvents, InterServerEvents, Principal, ServerToClientEvents } from '@hawker/protocol';
@@ -60,6 +60,14 @@ export interface HawkerContext {
   readonly refusals: RefusalLog;
   /** The REST edge's memory of clients over budget or cut (server/edge/restCuts.ts); the REST limiters report to it. */
   readonly restCuts: RestRefusals;
+  /**
+   * Routes for machine callers that come once per paid order (the payment gateway's webhook), mounted right after the
+   * REST edge (security headers, cuts, JSON-only bodies within REST_BODY_MAX_BYTES, raw body kept for signatures) and
+   * before everything else: the health routes, the per-address limit (which exempts them) and every domain's router.
+   * A request to `ctx.app` is matched against each route mounted before its own, so a webhook mounted in domain order
+   * walked the routes of a dozen domains first (issue 20 P3: a fifth of the node's time was that HTTP path).
+   */
+  readonly earlyRoutes: Router;
 }
 
 /** What the REST limiters tell the REST edge (server/edge/restCuts.ts): a request refused by a limit, and which. */

@@ -19,6 +19,29 @@ export interface TickCost {
   dropped: number;
   /** Bytes of the writes that went out (the Socket.IO text frame, `42["event",{...}]`). */
   bytes: number;
+  /** Room pushes held back by the room's write budget ({@link TickPace}) and merged into the room's next push. */
+  held: number;
+}
+
+/**
+ * A budget of socket writes per second for one room's ticks on this node (per event). A tick costs a write per
+ * connection in the room, whatever the order rate: a flash sale's live stock to 3,000 viewers every 500 ms is 6,000
+ * writes a second, a quarter of the node's time in bench:orders (issue 20 P3). A room with more connections here than
+ * the budget allows at the tick's rate gets its pushes less often: at most one every `connections / roomWritesPerSec`
+ * seconds, never more than `maxGapMs` apart. A push held back is not lost: the room's next one carries the newest state
+ * (stock merged pool by pool, as for a waiting push), sent when the room's gap has passed. Smaller rooms are not
+ * touched (their gap is shorter than a tick). `roomWritesPerSec` 0: no budget.
+ */
+export interface TickPace {
+  roomWritesPerSec: number;
+  maxGapMs: number;
+}
+
+/** A paced room's last delivery on this node, and the push waiting for its gap to pass. */
+interface Paced {
+  at: number;
+  held?: TickBatch['payloads'][number];
+  timer?: NodeJS.Timeout;
 }
 
 const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
@@ -72,13 +95,17 @@ export class TickCast {
    */
   private readonly pendingIndex = new Map<string, number>();
   private sliceScheduled = false;
+  /** `${event} ${roomId}` -> its last delivery and held push, for rooms over the write budget (see TickPace). */
+  private readonly paced = new Map<string, Paced>();
+  private pacedSweptAt = 0;
 
-  /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). */
+  /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). `pace`: no budget unless given. */
   constructor(
     private readonly io: HawkerIo,
     private readonly writesPerSlice = TICK_WRITES_PER_SLICE,
+    public pace: TickPace = { roomWritesPerSec: 0, maxGapMs: 0 },
   ) {
-    this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0 }])) as Record<
+    this.cost = Object.fromEntries(EVENTS.map((e) => [e, { published: 0, pushes: 0, writes: 0, dropped: 0, bytes: 0, held: 0 }])) as Record<
       TickEvent,
       TickCost
     >;
@@ -100,18 +127,73 @@ export class TickCast {
    * waiting, it merges into the waiting push).
    */
   private deliver(batch: TickBatch): void {
+    const now = Date.now();
     for (const payload of batch.payloads) {
       const key = `${batch.event} ${payload.roomId}`;
-      const at = this.pendingIndex.get(key);
-      if (at === undefined) {
-        this.pendingIndex.set(key, this.pending.length);
-        this.pending.push({ event: batch.event, payload });
-      } else {
-        const waiting = this.pending[at]!;
-        waiting.payload = mergeTicks({ event: waiting.event, payloads: [waiting.payload] } as TickBatch, payload).payloads[0]!;
-      }
+      if (this.paceRoom(key, batch.event, payload, now)) continue;
+      this.enqueue(key, batch.event, payload);
     }
     if (!this.sliceScheduled) this.slice();
+  }
+
+  /** Queues one room's push for the next slice, or merges it into the room's push still waiting there. */
+  private enqueue(key: string, event: TickEvent, payload: TickBatch['payloads'][number]): void {
+    const at = this.pendingIndex.get(key);
+    if (at === undefined) {
+      this.pendingIndex.set(key, this.pending.length);
+      this.pending.push({ event, payload });
+    } else {
+      const waiting = this.pending[at]!;
+      waiting.payload = mergeTicks({ event: waiting.event, payloads: [waiting.payload] } as TickBatch, payload).payloads[0]!;
+    }
+  }
+
+  /**
+   * The room's write budget (TickPace): true when `payload` is held back (merged into what the room already holds, sent
+   * when its gap has passed); false when it goes now, which starts the room's next gap.
+   */
+  private paceRoom(key: string, event: TickEvent, payload: TickBatch['payloads'][number], now: number): boolean {
+    const { roomWritesPerSec, maxGapMs } = this.pace;
+    if (roomWritesPerSec <= 0) return false;
+    if (now - this.pacedSweptAt > Math.max(maxGapMs, 1_000)) this.sweepPaced(now);
+    const members = this.io.of('/').adapter.rooms.get(roomChannel(payload.roomId))?.size ?? 0;
+    const gap = Math.min(maxGapMs, (members * 1_000) / roomWritesPerSec);
+    const paced = this.paced.get(key);
+    if (paced && now - paced.at < gap) {
+      paced.held = paced.held ? mergeTicks({ event, payloads: [paced.held] } as TickBatch, payload).payloads[0]! : payload;
+      this.cost[event].held += 1;
+      if (!paced.timer) {
+        paced.timer = setTimeout(() => this.release(key, event), paced.at + gap - now);
+        paced.timer.unref();
+      }
+      return true;
+    }
+    // Its gap has passed (or it has none): this push goes now, carrying anything still held (a late timer).
+    if (paced?.held) {
+      payload = mergeTicks({ event, payloads: [paced.held] } as TickBatch, payload).payloads[0]!;
+      this.enqueue(key, event, payload);
+      clearTimeout(paced.timer);
+      this.paced.set(key, { at: now });
+      return true;
+    }
+    if (gap > 0) this.paced.set(key, { at: now });
+    return false;
+  }
+
+  /** A held push's gap has passed: it goes now. */
+  private release(key: string, event: TickEvent): void {
+    const paced = this.paced.get(key);
+    if (!paced?.held) return;
+    const payload = paced.held;
+    this.paced.set(key, { at: Date.now() });
+    this.enqueue(key, event, payload);
+    if (!this.sliceScheduled) this.slice();
+  }
+
+  /** Forgets rooms whose gap has long passed with nothing held (rooms that ended or went quiet). */
+  private sweepPaced(now: number): void {
+    this.pacedSweptAt = now;
+    for (const [key, paced] of this.paced) if (!paced.held && now - paced.at > this.pace.maxGapMs) this.paced.delete(key);
   }
 
   /** Delivers queued room pushes until TICK_WRITES_PER_SLICE writes, then yields to the event loop. */
@@ -236,10 +318,11 @@ function stockNotIn(owed: StockUpdate, sent: StockUpdate): StockUpdate | null {
 
 const casts = new WeakMap<HawkerIo, TickCast>();
 
-/** The node's one TickCast (its `room:ticks` listener is registered once per Socket.IO server). */
-export function tickCast(io: HawkerIo): TickCast {
+/** The node's one TickCast (its `room:ticks` listener is registered once per Socket.IO server); `pace` sets its budget. */
+export function tickCast(io: HawkerIo, pace?: TickPace): TickCast {
   let cast = casts.get(io);
   if (!cast) casts.set(io, (cast = new TickCast(io)));
+  if (pace) cast.pace = pace;
   return cast;
 }
 
@@ -251,6 +334,7 @@ export function registerTickMetrics(registry: Registry, cast: TickCast): void {
     writes: 'Socket writes those tick pushes asked for (one per connection in the room)',
     dropped: 'Tick writes dropped (volatile) because the connection still had a write in flight',
     bytes: 'Bytes of tick writes that went out',
+    held: "Tick pushes held back by the room's write budget (TICK_ROOM_WRITES_PER_SEC) and merged into its next push",
   };
   for (const field of Object.keys(help) as (keyof TickCost)[]) {
     new Counter({

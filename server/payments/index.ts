@@ -33,8 +33,9 @@ export function createPayments(
   });
   // Refund webhooks go to whoever registers (the refunds domain, built later).
   const refundWebhooks: RefundWebhookListener[] = [];
+  // On the early routes: the gateway calls it once per paid order, and the domains' routes before it cost every call.
   if (runtime.processor)
-    ctx.app.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log, refundWebhooks));
+    ctx.earlyRoutes.use(webhookRoutes(ledger.orders, runtime.processor, ctx.config.PAYMENT_WEBHOOK_SECRET, auth, log, refundWebhooks));
   mountBullBoard(ctx.app, [runtime.queue.queue], auth.tokens, log);
   if (metrics) registerPaymentQueueMetrics(metrics, runtime.queue, log);
   return { name: 'payments', queue: runtime.queue, runtime, refundWebhooks, close: () => runtime.close() };

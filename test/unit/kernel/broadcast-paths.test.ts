@@ -184,3 +184,52 @@ it('a newer tick for a room still waiting for its slice merges into the waiting 
   expect(stats).toEqual(['r1:1', 'r2:50']);
   expect(stock).toEqual([{ roomId: 'r2', sales: [], skus: [sku('s1', 4), sku('s2', 7)] }]);
 });
+
+it('a room over its tick write budget gets its pushes at most once per gap, the held ones merged into the next; never lost; a room within it, every tick', async () => {
+  const { io, url } = await server();
+  const { TickCast } = await import('../../../server/kernel/ticks.ts');
+  const { roomChannel } = await import('../../../server/kernel/channels.ts');
+  // Two connections in r1 at 10 writes/s: one push per 200 ms, capped at 150 ms. r2's one connection at the same budget
+  // would wait 100 ms: it is given its own cast with a budget it is within.
+  const cast = new TickCast(io as unknown as HawkerIo, undefined, { roomWritesPerSec: 10, maxGapMs: 150 });
+  const a = await client(url, io, [roomChannel('r1')]);
+  const b = await client(url, io, [roomChannel('r1')]);
+  const got = new Map<ClientSocket, { at: number; p: unknown }[]>([
+    [a, []],
+    [b, []],
+  ]);
+  for (const [s, list] of got) s.on('stock:update', (p: unknown) => list.push({ at: Date.now(), p }));
+  const fromPeer = (batch: unknown) =>
+    (io.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  const sku = (skuId: string, left: number) => ({ productId: 'p1', skuId, left });
+  const sent = Date.now();
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r1', sales: [], skus: [sku('s1', 5)] }] });
+  expect(cast.cost['stock:update'].pushes).toBe(1); // the first goes at once
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r1', sales: [], skus: [sku('s2', 7)] }] });
+  fromPeer({ event: 'stock:update', payloads: [{ roomId: 'r1', sales: [], skus: [sku('s1', 4)] }] });
+  expect(cast.cost['stock:update']).toMatchObject({ pushes: 1, held: 2 });
+  await expect.poll(() => [got.get(a)!.length, got.get(b)!.length]).toEqual([2, 2]);
+  for (const list of got.values()) {
+    expect(list.map((x) => x.p)).toEqual([
+      { roomId: 'r1', sales: [], skus: [sku('s1', 5)] },
+      { roomId: 'r1', sales: [], skus: [sku('s2', 7), sku('s1', 4)] }, // both held ticks, merged pool by pool
+    ]);
+    expect(list[1]!.at - sent).toBeGreaterThanOrEqual(140); // not before the room's gap (150 ms, timer slack aside)
+  }
+  expect(cast.cost['stock:update']).toMatchObject({ pushes: 2, writes: 4, held: 2 });
+
+  // A room within its budget (one connection at 1,000 writes/s: a 1 ms gap) gets every tick as it comes.
+  const { io: io2, url: url2 } = await server();
+  const within = new TickCast(io2 as unknown as HawkerIo, undefined, { roomWritesPerSec: 1_000, maxGapMs: 150 });
+  const c = await client(url2, io2, [roomChannel('r2')]);
+  const seen: number[] = [];
+  c.on('room:stats', (p: { viewers: number }) => seen.push(p.viewers));
+  const fromPeer2 = (batch: unknown) =>
+    (io2.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  for (let n = 1; n <= 3; n++) {
+    await new Promise<void>((resolve) => setTimeout(resolve, 5)); // ticks 5 ms apart: past the 1 ms gap each time
+    fromPeer2({ event: 'room:stats', payloads: [{ roomId: 'r2', viewers: n, likes: 0 }] });
+  }
+  await expect.poll(() => seen).toEqual([1, 2, 3]);
+  expect(within.cost['room:stats'].held).toBe(0);
+});
