@@ -30,7 +30,7 @@ export interface TickCost {
  * the budget allows at the tick's rate gets its pushes less often: at most one every `connections / roomWritesPerSec`
  * seconds, never more than `maxGapMs` apart. A push held back is not lost: the room's next one carries the newest state
  * (stock merged pool by pool, as for a waiting push), sent when the room's gap has passed. Smaller rooms are not
- * touched (their gap is shorter than a tick). `roomWritesPerSec` 0: no budget.
+ * touched (their gap is shorter than a tick; below MIN_PACED_GAP_MS, not paced at all). `roomWritesPerSec` 0: no budget.
  */
 export interface TickPace {
   roomWritesPerSec: number;
@@ -45,6 +45,9 @@ interface Paced {
 }
 
 const EVENTS: readonly TickEvent[] = ['room:stats', 'stock:update'];
+
+/** The shortest gap between a room's pushes that TickPace enforces; rooms allowed a push more often are not paced. */
+const MIN_PACED_GAP_MS = 100;
 
 /**
  * Socket writes one synchronous slice of tick delivery may ask for before the rest of the tick waits for the next turn
@@ -159,6 +162,10 @@ export class TickCast {
     const members = this.io.of('/').adapter.rooms.get(roomChannel(payload.roomId))?.size ?? 0;
     const gap = Math.min(maxGapMs, (members * 1_000) / roomWritesPerSec);
     const paced = this.paced.get(key);
+    // A room whose budget allows a push every MIN_PACED_GAP_MS or more often is not paced: its ticks (every
+    // COMMERCE_TICK_MS / STATS_TICK_MS) are within budget, and two pushes close together (a tick and a join's, a test's)
+    // cost a few writes, not a held push and a timer.
+    if (gap < MIN_PACED_GAP_MS && !paced?.held) return false;
     if (paced && now - paced.at < gap) {
       paced.held = paced.held ? mergeTicks({ event, payloads: [paced.held] } as TickBatch, payload).payloads[0]! : payload;
       this.cost[event].held += 1;
