@@ -26,6 +26,7 @@ import { api, devToken } from '../harness/clients.ts';
 import { spawnNode } from '../harness/nodeProcess.ts';
 import type { Room } from '@hawker/protocol';
 import { tickCosts } from './lib/metrics.ts';
+import { nodeSettings } from './lib/settings.ts';
 import { CpuMeter, rssMiB } from './lib/cpu.ts';
 import { forkTs, LoadProcess, onCleanup, runMain } from './lib/procs.ts';
 import { printTable, progress, round, writeResult } from './lib/report.ts';
@@ -47,10 +48,14 @@ const { values: opt } = parseArgs({
     crowd: { type: 'string' },
     budget: { type: 'string', default: '0' },
     pin: { type: 'boolean', default: false },
+    // A node setting for Hawker's node (repeatable): an A/B of one setting, e.g. --set SOCKET_COALESCE_FLUSHES=false.
+    set: { type: 'string', multiple: true, default: [] },
   },
 });
 const LIKES = Number(opt.likes);
 const CROWD_COMPARE = opt.crowd === 'compare';
+/** The node settings given with --set. */
+const SETTINGS = nodeSettings(opt.set);
 const VIEWERS = Number(opt.viewers);
 const RATE = Number(opt.rate);
 const SECONDS = Number(opt.seconds);
@@ -116,6 +121,7 @@ async function hawker(extra: Record<string, string> = {}, label = ''): Promise<T
     SOCKET_EVENTS_BURST: '10000',
     SOCKET_CUT_REFUSALS: '1000000',
     CHAT_VIEWER_BUDGET_PER_S: String(Number(opt.budget)),
+    ...SETTINGS,
   };
   const node = await spawnNode(env, redis.url);
   onCleanup(() => node.kill());
@@ -189,7 +195,9 @@ async function phase(start: () => Promise<Target>): Promise<PhaseResult> {
     progress(
       `${target.system}: ${total} viewers (${joined.reduce((n, j) => n + j.probes, 0)} probes) in the room; sending ${RATE} msg/s for ${SECONDS} s`,
     );
-    await new Promise((r) => setTimeout(r, 1_000)); // let join-time pushes settle
+    // Let join-time pushes settle: the last viewer count of the joins can be held back by the room's tick write budget
+    // for up to TICK_ROOM_MAX_GAP_MS (2 s by default) before it goes to every viewer at once.
+    await new Promise((r) => setTimeout(r, 1_000 + Number(SETTINGS.TICK_ROOM_MAX_GAP_MS ?? 2_000)));
     await Promise.all(viewers.map((v) => v.call('reset')));
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries([...viewers, senders].map((p) => [p.name, p.pid])) });
     let peakRss = 0;

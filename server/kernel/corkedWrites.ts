@@ -41,6 +41,8 @@ export function corkWebSocketFlushes(): void {
 
 interface EngineFlush {
   flush(): void;
+  /** engine.io's queue of packets not yet handed to the transport. */
+  writeBuffer: { options?: { wsPreEncodedFrame?: unknown } }[];
 }
 
 let coalescing = false;
@@ -49,9 +51,9 @@ const dirty = new Set<EngineFlush>();
 let flushScheduled = false;
 
 /**
- * Makes engine.io flush a connection's queued packets once per turn of the event loop instead of on every packet: a
- * `sendPacket` queues the packet and marks the connection; one `setImmediate` per turn (for all connections) runs
- * engine.io's own flush for each marked one.
+ * Makes engine.io flush a connection's own packets (acknowledgements, `socket.emit`) once per turn of the event loop
+ * instead of on every packet: a `sendPacket` queues the packet and marks the connection; one `setImmediate` per turn
+ * (for all connections) runs engine.io's own flush for each marked one. Broadcast packets still flush at once.
  *
  * Why: engine.io writes a packet at once when the transport is idle, and the next packet to that connection then waits
  * for that write's callback and goes in a write of its own. A flash-sale buyer sends its attempts together and their
@@ -77,6 +79,12 @@ export function coalesceEngineFlushes(): void {
     for (const socket of due) flushNow.call(socket);
   };
   proto.flush = function (this: EngineFlush) {
+    // A broadcast's packet (its WebSocket frame encoded once for every receiver) is flushed at once, as before: a
+    // broadcast reaches each of its thousands of connections with one packet, so deferring it batches nothing and
+    // only makes every receiver wait for the whole fan-out loop before the first write (bench:chat's chat batches).
+    // Flushing sends everything queued before it too, in order.
+    const newest = this.writeBuffer[this.writeBuffer.length - 1];
+    if (newest?.options?.wsPreEncodedFrame !== undefined) return flushNow.call(this);
     dirty.add(this);
     if (!flushScheduled) {
       flushScheduled = true;

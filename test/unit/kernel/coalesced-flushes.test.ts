@@ -66,6 +66,28 @@ it("one turn's packets to a connection leave in one write, in order", async () =
   expect(writes.n).toBe(1);
 });
 
+it('a broadcast packet is written at once, with what was queued before it, in order', async () => {
+  corkWebSocketFlushes();
+  coalesceEngineFlushes();
+  const { socket, c } = await pair();
+  await socket.join('room');
+  const writes = countWrites(socket);
+  const got: string[] = [];
+  const both = new Promise<void>((resolve) =>
+    c.on('n', (n: string) => {
+      got.push(n);
+      if (got.length === 2) resolve();
+    }),
+  );
+  socket.emit('n', 'own'); // deferred to the end of the turn
+  expect(writes.n).toBe(0);
+  socket.nsp.to('room').emit('n', 'broadcast'); // one frame for every receiver: not deferred, takes 'own' along
+  expect(writes.n).toBe(1);
+  await both;
+  expect(got).toEqual(['own', 'broadcast']);
+  expect(writes.n).toBe(1);
+});
+
 it('a connection closed right after a send still gets what was sent before the close', async () => {
   coalesceEngineFlushes();
   const { socket, c } = await pair();
