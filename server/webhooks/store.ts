@@ -238,6 +238,16 @@ export class WebhookStore {
 
   /** The order as the ledger has it, with its lines, and the shop and agency it belongs to. */
   async orderSnapshot(c: Db, orderId: string): Promise<Record<string, unknown> | null> {
+    return (await this.orderSnapshots(c, [orderId])).get(orderId) ?? null;
+  }
+
+  /**
+   * orderSnapshot for many orders in one statement (the dispatcher's claimed batch): order id -> snapshot; an id with
+   * no order is absent.
+   */
+  async orderSnapshots(c: Db, orderIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const out = new Map<string, Record<string, unknown>>();
+    if (orderIds.length === 0) return out;
     const { rows } = await c.query(
       `SELECT o.id, o.status, o.channel, o.shop_id, o.room_id, o.agency_id, o.creator_id, o.buyer_id, o.currency,
               o.quantity, o.unit_price::float8 AS unit_price, o.amount::float8 AS amount,
@@ -247,38 +257,11 @@ export class WebhookStore {
                          'skuCode', l.sku_code, 'title', l.title, 'options', l.options, 'quantity', l.quantity,
                          'unitPrice', l.unit_price, 'amount', l.amount) ORDER BY l.line_no)
                           FROM order_lines l WHERE l.order_id = o.id), '[]') AS lines
-         FROM orders o WHERE o.id = $1`,
-      [orderId],
+         FROM orders o WHERE o.id = ANY($1::text[])`,
+      [orderIds],
     );
-    const o = rows[0];
-    if (!o) return null;
-    return {
-      id: o.id,
-      status: o.status,
-      channel: o.channel,
-      shopId: o.shop_id,
-      roomId: o.room_id,
-      agencyId: o.agency_id,
-      creatorId: o.creator_id,
-      buyerId: o.buyer_id,
-      currency: o.currency,
-      quantity: o.quantity,
-      unitPrice: o.unit_price,
-      amount: o.amount,
-      refundedAmount: o.refunded_amount,
-      createdAt: ms(o.created_at),
-      paidAt: msOrNull(o.paid_at),
-      lines: o.lines,
-      // Additive (issue 16, fulfilment): what order.shipped and order.delivered announce.
-      fulfilment: {
-        status: o.fulfilment_status,
-        carrier: o.carrier,
-        trackingNumber: o.tracking_number,
-        shippedAt: msOrNull(o.shipped_at),
-        deliveredAt: msOrNull(o.delivered_at),
-        completedAt: msOrNull(o.completed_at),
-      },
-    };
+    for (const o of rows) out.set(o.id, snapshotOf(o));
+    return out;
   }
 
   /** Active endpoints subscribed to `type` of the order's shop or agency. */
@@ -397,4 +380,35 @@ export class WebhookStore {
       [deliveryId, why],
     );
   }
+}
+
+/** An order row of orderSnapshots as the webhook payload's `order`. */
+function snapshotOf(o: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: o.id,
+    status: o.status,
+    channel: o.channel,
+    shopId: o.shop_id,
+    roomId: o.room_id,
+    agencyId: o.agency_id,
+    creatorId: o.creator_id,
+    buyerId: o.buyer_id,
+    currency: o.currency,
+    quantity: o.quantity,
+    unitPrice: o.unit_price,
+    amount: o.amount,
+    refundedAmount: o.refunded_amount,
+    createdAt: ms(o.created_at),
+    paidAt: msOrNull(o.paid_at),
+    lines: o.lines,
+    // Additive (issue 16, fulfilment): what order.shipped and order.delivered announce.
+    fulfilment: {
+      status: o.fulfilment_status,
+      carrier: o.carrier,
+      trackingNumber: o.tracking_number,
+      shippedAt: msOrNull(o.shipped_at),
+      deliveredAt: msOrNull(o.delivered_at),
+      completedAt: msOrNull(o.completed_at),
+    },
+  };
 }
