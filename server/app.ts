@@ -6,7 +6,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Server as IoServer } from 'socket.io';
 import { WorkerPool } from '../media/workerPool.ts';
 import type { Config } from './config.ts';
-import { healthRoutes, healthzFirst } from './health/routes.ts';
+import { fixedJsonHeaders, healthRoutes, healthzFirst } from './health/routes.ts';
 import { openLedger, type Ledger } from './ledger/index.ts';
 import { createAdapterRedis, createRedis } from './kernel/redis.ts';
 import type { Logger } from './kernel/log.ts';
@@ -153,12 +153,14 @@ export class Hawker {
     const healthPort = this.ctx.config.HEALTH_PORT;
     if (healthPort !== undefined && !this.healthServer) {
       const { app } = this.ctx;
+      // Its 404 carries the same security headers as every other answer (it is written without express).
+      const notFoundHeaders = fixedJsonHeaders(securityHeaders());
       const health = http.createServer((req, res) => {
         if (this.healthz(req, res)) return;
         const pathname = (req.url ?? '/').split('?')[0];
         // /readyz and /metrics through express (security headers, the REST edge's limits); nothing else lives here.
         if (req.method === 'GET' && (pathname === '/readyz' || pathname === '/metrics')) return void app(req, res);
-        res.writeHead(404, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
+        res.writeHead(404, notFoundHeaders);
         res.end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `HEALTH_PORT serves /healthz, /readyz and /metrics only` } }));
       });
       // Health checks are short requests; a slow or idle client cannot hold the listener's sockets for long.

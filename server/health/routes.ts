@@ -30,12 +30,10 @@ async function checkLedger(pool: pg.Pool): Promise<{ ok: boolean; latencyMs?: nu
 }
 
 /**
- * `GET /healthz` answered first, on the HTTP server itself, before express and everything mounted on it (security
- * headers middleware, body parsing, the REST edge guard, routing): under load its latency is only the wait for the
- * event loop, never per-request work. It carries the same security headers as every other answer, computed once from
- * `headers` (the node's security-headers middleware). Returns false for any other request (express handles it).
+ * The headers of a JSON answer written without express: what the security-headers middleware `headers` sets (run
+ * once on a stand-in response), plus JSON's content type and `no-store`.
  */
-export function healthzFirst(startedAt: number, headers: RequestHandler): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+export function fixedJsonHeaders(headers: RequestHandler): Record<string, string> {
   const fixed: Record<string, string> = {};
   const capture = {
     setHeader: (name: string, value: unknown) => void (fixed[name] = String(value)),
@@ -44,6 +42,17 @@ export function healthzFirst(startedAt: number, headers: RequestHandler): (req: 
   headers({} as never, capture as never, () => {});
   fixed['Content-Type'] = 'application/json; charset=utf-8';
   fixed['Cache-Control'] = 'no-store';
+  return fixed;
+}
+
+/**
+ * `GET /healthz` answered first, on the HTTP server itself, before express and everything mounted on it (security
+ * headers middleware, body parsing, the REST edge guard, routing): under load its latency is only the wait for the
+ * event loop, never per-request work. It carries the same security headers as every other answer, computed once from
+ * `headers` (the node's security-headers middleware). Returns false for any other request (express handles it).
+ */
+export function healthzFirst(startedAt: number, headers: RequestHandler): (req: http.IncomingMessage, res: http.ServerResponse) => boolean {
+  const fixed = fixedJsonHeaders(headers);
   return (req, res) => {
     if (req.method !== 'GET' || (req.url !== '/healthz' && !req.url?.startsWith('/healthz?'))) return false;
     const body = JSON.stringify({ ok: true, uptimeS: Math.round((Date.now() - startedAt) / 1000), pid: process.pid });

@@ -34,6 +34,8 @@ it('HEALTH_PORT serves /healthz, /readyz and /metrics with the security headers,
   for (const pathname of ['/api/rooms', '/', '/room', '/socket.io/?EIO=4&transport=polling']) {
     const res = await fetch(`${base}${pathname}`);
     expect(res.status, pathname).toBe(404);
+    expect(res.headers.get('x-content-type-options'), pathname).toBe('nosniff');
+    expect(res.headers.get('cache-control'), pathname).toBe('no-store');
     expect(await res.json()).toMatchObject({ error: { code: 'NOT_FOUND' } });
   }
   const post = await fetch(`${base}/readyz`, { method: 'POST' });
