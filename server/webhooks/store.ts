@@ -236,14 +236,9 @@ export class WebhookStore {
     await c.query('UPDATE webhook_outbox SET dispatched_at = clock_timestamp() WHERE id = ANY($1::bigint[])', [ids]);
   }
 
-  /** The order as the ledger has it, with its lines, and the shop and agency it belongs to. */
-  async orderSnapshot(c: Db, orderId: string): Promise<Record<string, unknown> | null> {
-    return (await this.orderSnapshots(c, [orderId])).get(orderId) ?? null;
-  }
-
   /**
-   * orderSnapshot for many orders in one statement (the dispatcher's claimed batch): order id -> snapshot; an id with
-   * no order is absent.
+   * The orders as the ledger has them, with their lines and the shop and agency each belongs to, in one statement (the
+   * dispatcher's claimed batch): order id -> snapshot; an id with no order is absent.
    */
   async orderSnapshots(c: Db, orderIds: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
     const out = new Map<string, Record<string, unknown>>();
