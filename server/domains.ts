@@ -69,7 +69,9 @@ export async function registerDomains(node: Hawker): Promise<void> {
   registerRoomMetrics(metrics, ctx.io); // rooms and connections in them on this node
   // What stats and stock ticks cost (writes, drops, bytes, held); a big room's ticks within its write budget.
   const pace = { roomWritesPerSec: ctx.config.TICK_ROOM_WRITES_PER_SEC, maxGapMs: ctx.config.TICK_ROOM_MAX_GAP_MS };
-  registerTickMetrics(metrics, tickCast(ctx.io, pace));
+  const ticks = tickCast(ctx.io, pace);
+  registerTickMetrics(metrics, ticks);
+  node.add(ticks); // its held pushes' timers die with the node
   registerLedgerPoolMetrics(metrics, ctx.db); // the PostgreSQL pool: open, idle, waiting
   const stream = createStream(ctx, auth, rooms.service, metrics);
   node.add(stream);

@@ -1,7 +1,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { RoomStats, StockUpdate } from '@hawker/protocol';
 import { roomChannel } from './channels.ts';
-import type { HawkerIo, HawkerSocket } from './context.ts';
+import type { Domain, HawkerIo, HawkerSocket } from './context.ts';
 
 /** The room pushes that are state, not events: each one supersedes the one before it. */
 export type TickBatch = { event: 'room:stats'; payloads: RoomStats[] } | { event: 'stock:update'; payloads: StockUpdate[] };
@@ -82,7 +82,8 @@ export const TICK_WRITES_PER_SLICE = 2_000;
  * connection in the room here (the writes are the cost that scales: 10,000 viewers are 10,000 writes per tick).
  * Events (`sale:soldout`, `sale:ended`, chat) still go through the adapter's stream: they must not be lost.
  */
-export class TickCast {
+export class TickCast implements Domain {
+  readonly name = 'ticks';
   readonly cost: Record<TickEvent, TickCost>;
   /** Socket id -> the newest tick it skipped, per event and room (`${event} ${roomId}`): sent when it drains. */
   private readonly owed = new Map<string, Map<string, TickBatch>>();
@@ -101,6 +102,8 @@ export class TickCast {
   /** `${event} ${roomId}` -> its last delivery and held push, for rooms over the write budget (see TickPace). */
   private readonly paced = new Map<string, Paced>();
   private pacedSweptAt = 0;
+  private closed = false;
+  private readonly onTicks = (batch: TickBatch) => this.deliver(batch);
 
   /** `writesPerSlice`: TICK_WRITES_PER_SLICE unless given (a test's small slices). `pace`: no budget unless given. */
   constructor(
@@ -112,12 +115,31 @@ export class TickCast {
       TickEvent,
       TickCost
     >;
-    io.on('room:ticks', (batch) => this.deliver(batch));
+    io.on('room:ticks', this.onTicks);
+  }
+
+  /**
+   * Stops for good: held pushes' timers cleared, queued pushes and debts dropped, other nodes' ticks ignored. Ticks are
+   * state, so nothing is owed to anyone after the node stops (its clients rejoin elsewhere and get a snapshot).
+   * Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.io.off('room:ticks', this.onTicks);
+    for (const paced of this.paced.values()) clearTimeout(paced.timer);
+    this.paced.clear();
+    this.pending.length = 0;
+    this.pendingAt = 0;
+    this.pendingIndex.clear();
+    // A connection's `ready` listener finds itself no longer listening and does nothing.
+    this.owed.clear();
+    this.listening.clear();
   }
 
   /** Pushes one tick's payloads (one per room) to every connection in those rooms, on every node. */
   send(batch: TickBatch): void {
-    if (batch.payloads.length === 0) return;
+    if (batch.payloads.length === 0 || this.closed) return;
     this.deliver(batch);
     this.io.serverSideEmit('room:ticks', batch);
     this.cost[batch.event].published += 1;
@@ -130,6 +152,7 @@ export class TickCast {
    * waiting, it merges into the waiting push).
    */
   private deliver(batch: TickBatch): void {
+    if (this.closed) return;
     const now = Date.now();
     for (const payload of batch.payloads) {
       const key = `${batch.event} ${payload.roomId}`;
@@ -190,7 +213,7 @@ export class TickCast {
   /** A held push's gap has passed: it goes now. */
   private release(key: string, event: TickEvent): void {
     const paced = this.paced.get(key);
-    if (!paced?.held) return;
+    if (!paced?.held || this.closed) return;
     const payload = paced.held;
     this.paced.set(key, { at: Date.now() });
     this.enqueue(key, event, payload);

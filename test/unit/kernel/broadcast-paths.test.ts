@@ -2,39 +2,22 @@
  * The node's broadcast paths (kernel/broadcastTap.ts, kernel/oneRoomApply.ts, kernel/corkedWrites.ts) on a real
  * Socket.IO server with real socket.io-client connections over loopback (no Redis: the in-memory adapter they extend).
  */
-import http from 'node:http';
-import type { AddressInfo, Socket as NetSocket } from 'node:net';
-import { once } from 'node:events';
-import { Server } from 'socket.io';
-import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
-import { afterEach, expect, it } from 'vitest';
+import type { Server } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
+import { afterEach, expect, it, vi } from 'vitest';
 import { tapBroadcasts } from '../../../server/kernel/broadcastTap.ts';
 import { corkWebSocketFlushes } from '../../../server/kernel/corkedWrites.ts';
 import { oneRoomApply } from '../../../server/kernel/oneRoomApply.ts';
 import type { HawkerIo } from '../../../server/kernel/context.ts';
 import type { Logger } from '../../../server/kernel/log.ts';
+import { closeIoPairs, countWrites, ioConnect, ioServer } from './ioPair.ts';
 
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+afterEach(closeIoPairs);
 
-async function server(): Promise<{ io: Server; url: string }> {
-  const httpServer = http.createServer();
-  const io = new Server(httpServer);
-  httpServer.listen(0, '127.0.0.1');
-  await once(httpServer, 'listening');
-  closers.push(() => new Promise((r) => io.close(() => r(undefined))));
-  return { io, url: `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}` };
-}
+const server = ioServer;
 
 async function client(url: string, io: Server, rooms: string[]): Promise<ClientSocket> {
-  const joined = once(io, 'connection');
-  const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  closers.push(() => void c.disconnect());
-  const [socket] = (await joined) as [import('socket.io').Socket];
-  await socket.join(rooms);
-  return c;
+  return (await ioConnect(url, io, rooms)).c;
 }
 
 const warnings: unknown[] = [];
@@ -96,19 +79,8 @@ it('a one-room broadcast reaches each member once and no one else; several rooms
 it('a flush of many queued packets to one connection goes out in a few writes, every packet in order', async () => {
   corkWebSocketFlushes();
   const { io, url } = await server();
-  const joined = once(io, 'connection');
-  const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  closers.push(() => void c.disconnect());
-  const [socket] = (await joined) as [import('socket.io').Socket];
-  const tcp = (socket.conn.transport as unknown as { socket: { _socket: NetSocket } }).socket._socket;
-  let writes = 0;
-  for (const m of ['_write', '_writev'] as const) {
-    const f = (tcp as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!;
-    (tcp as unknown as Record<string, unknown>)[m] = function (this: unknown, ...a: unknown[]) {
-      writes += 1;
-      return f.apply(this, a);
-    };
-  }
+  const { c, socket } = await ioConnect(url, io);
+  const writes = countWrites(socket);
   const got: number[] = [];
   const all = new Promise<void>((resolve) =>
     c.on('n', (n: number) => {
@@ -120,7 +92,7 @@ it('a flush of many queued packets to one connection goes out in a few writes, e
   for (let n = 0; n < 200; n++) socket.emit('n', n);
   await all;
   expect(got).toEqual(Array.from({ length: 200 }, (_, n) => n));
-  expect(writes).toBeLessThan(10); // one per frame (about 200) without the cork
+  expect(writes.n).toBeLessThan(10); // one per frame (about 200) without the cork
 });
 
 it('a tick past its write budget is delivered over several turns of the event loop, rooms in order, a later tick behind it', async () => {
@@ -232,4 +204,43 @@ it('a room over its tick write budget gets its pushes at most once per gap, the 
   }
   await expect.poll(() => seen).toEqual([1, 2, 3]);
   expect(within.cost['room:stats'].held).toBe(0);
+});
+
+it("close() clears a room's held tick push and its timer, drops what waits, and ignores later ticks; idempotent", async () => {
+  const { io, url } = await server();
+  const { TickCast } = await import('../../../server/kernel/ticks.ts');
+  const { roomChannel } = await import('../../../server/kernel/channels.ts');
+  const cast = new TickCast(io as unknown as HawkerIo, undefined, { roomWritesPerSec: 10, maxGapMs: 150 });
+  const a = await client(url, io, [roomChannel('r1')]);
+  await client(url, io, [roomChannel('r1')]);
+  const got: unknown[] = [];
+  a.on('stock:update', (p: unknown) => got.push(p));
+  const fromPeer = (batch: unknown) =>
+    (io.of('/') as unknown as { _onServerSideEmit(a: unknown[]): void })._onServerSideEmit(['room:ticks', batch]);
+  const tick = (left: number) => ({
+    event: 'stock:update',
+    payloads: [{ roomId: 'r1', sales: [], skus: [{ productId: 'p1', skuId: 's1', left }] }],
+  });
+  // Only the cast's own timers are faked from here: the connections are up, and their writes need no timer.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+  try {
+    fromPeer(tick(5)); // goes at once
+    fromPeer(tick(4)); // held: the room's gap has not passed
+    expect(cast.cost['stock:update']).toMatchObject({ pushes: 1, held: 1 });
+    expect(vi.getTimerCount()).toBe(1);
+    await cast.close();
+    await cast.close();
+    expect(vi.getTimerCount()).toBe(0);
+    fromPeer(tick(3)); // another node's tick after close: ignored
+    cast.send(tick(2) as never);
+    vi.runAllTimers();
+  } finally {
+    vi.useRealTimers();
+  }
+  // A marker sent after all of that arrives after anything the cast could still have written.
+  const marker = new Promise((resolve) => a.once('marker', resolve));
+  io.to(roomChannel('r1')).emit('marker', 1);
+  await marker;
+  expect(got).toEqual([tick(5).payloads[0]]);
+  expect(cast.cost['stock:update']).toMatchObject({ pushes: 1, held: 1, published: 0 });
 });

@@ -3,45 +3,17 @@
  * loopback: the packets one turn of the event loop sends to a connection leave in one write, in order, and a
  * connection closed right after a send still gets what was sent before it. Its own file: the patch is process-wide.
  */
-import http from 'node:http';
-import type { AddressInfo, Socket as NetSocket } from 'node:net';
-import { once } from 'node:events';
-import { Server, type Socket as ServerSocket } from 'socket.io';
-import { io as ioClient, type Socket as ClientSocket } from 'socket.io-client';
+import type { Socket as ServerSocket } from 'socket.io';
+import type { Socket as ClientSocket } from 'socket.io-client';
 import { afterEach, expect, it } from 'vitest';
 import { coalesceEngineFlushes, corkWebSocketFlushes } from '../../../server/kernel/corkedWrites.ts';
+import { closeIoPairs, countWrites, ioConnect, ioServer } from './ioPair.ts';
 
-const closers: (() => unknown)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+afterEach(closeIoPairs);
 
 async function pair(): Promise<{ socket: ServerSocket; c: ClientSocket }> {
-  const httpServer = http.createServer();
-  const io = new Server(httpServer);
-  httpServer.listen(0, '127.0.0.1');
-  await once(httpServer, 'listening');
-  closers.push(() => new Promise((r) => io.close(() => r(undefined))));
-  const url = `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
-  const joined = once(io, 'connection');
-  const c = ioClient(url, { transports: ['websocket'], forceNew: true, reconnection: false });
-  closers.push(() => void c.disconnect());
-  const [socket] = (await joined) as [ServerSocket];
-  return { socket, c };
-}
-
-/** Counts the write system calls (one per `_write` or `_writev`) the server makes on the connection's TCP socket. */
-function countWrites(socket: ServerSocket): { n: number } {
-  const tcp = (socket.conn.transport as unknown as { socket: { _socket: NetSocket } }).socket._socket;
-  const count = { n: 0 };
-  for (const m of ['_write', '_writev'] as const) {
-    const f = (tcp as unknown as Record<string, (...a: unknown[]) => unknown>)[m]!;
-    (tcp as unknown as Record<string, unknown>)[m] = function (this: unknown, ...a: unknown[]) {
-      count.n += 1;
-      return f.apply(this, a);
-    };
-  }
-  return count;
+  const { io, url } = await ioServer();
+  return ioConnect(url, io);
 }
 
 it("one turn's packets to a connection leave in one write, in order", async () => {
