@@ -63,6 +63,11 @@ export interface PageOptions {
   allowErrors?: RegExp[];
   /** A script file run in the page before any of its own, for instrumentation (benchmarks). */
   initScript?: string;
+  /**
+   * Runs on the page before it navigates (routes that hold or fail a request); with it, `openPage` waits only for the
+   * navigation to commit (a held script may hold the page's load event).
+   */
+  beforeGoto?: (page: Page) => Promise<void>;
   /** CSP violations expected on purpose (a third-party stylesheet a page is meant to be refused), left out of the check. */
   allowCspViolations?: RegExp[];
 }
@@ -120,7 +125,10 @@ export async function openPage(
     if (/Content[- ]Security[- ]Policy/i.test(msg.text())) cspViolation(`console: ${msg.text()}`);
     if (msg.type() === 'error' && !allowed(msg.text())) errors.push(`console: ${msg.text()}`);
   });
-  await page.goto(url);
+  if (opts.beforeGoto) {
+    await opts.beforeGoto(page);
+    await page.goto(url, { waitUntil: 'commit' });
+  } else await page.goto(url);
   return { page, errors, cspViolations };
 }
 

@@ -196,6 +196,7 @@ export abstract class Session<Events extends LifecycleEvents> {
   protected readonly events = new Emitter<Events>();
   private readonly children = new Set<Child>();
   private state: SessionStatus = 'connected';
+  private closedAs: LifecycleEvents['closed'] | undefined;
 
   protected constructor(
     /** The underlying Socket.IO socket (for advanced use; prefer the typed methods). */
@@ -211,6 +212,18 @@ export abstract class Session<Events extends LifecycleEvents> {
    */
   get status(): SessionStatus {
     return this.state;
+  }
+
+  /**
+   * Why the session closed, once `status` is `closed` (the payload its `closed` event carried); undefined before. For
+   * code that subscribes late, after the session may already have closed: a page that loads its view while the room
+   * could end.
+   *
+   * @example
+   * if (room.closedWith?.code === 'ROOM_ENDED') showSummary();
+   */
+  get closedWith(): LifecycleEvents['closed'] | undefined {
+    return this.closedAs;
   }
 
   /**
@@ -302,6 +315,7 @@ export abstract class Session<Events extends LifecycleEvents> {
   protected shutdown(reason: string, code: CloseCode): void {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    this.closedAs = { reason, code };
     for (const child of [...this.children]) {
       try {
         child.close();

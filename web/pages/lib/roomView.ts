@@ -49,8 +49,9 @@ export class RoomView {
     products: Promise<Product[]>,
   ) {
     const snap = room.snapshot;
-    // The video first: its set-up (capabilities, device, transport) runs while the rest of the page renders.
-    void this.startVideo();
+    // The video first: its set-up (capabilities, device, transport) runs while the rest of the page renders. Not for a
+    // room that closed while this code loaded (handled at the end of the constructor).
+    if (!room.closedWith) void this.startVideo();
     this.chat = new ChatPanel(snap, { send: (text) => room.chat(text), onNew: (m) => this.fly(m) });
     let prefetched: Promise<Product[]> | null = products;
     this.shop = new RoomShop(snap, {
@@ -75,24 +76,30 @@ export class RoomView {
     for (const event of COMMERCE_PUSHES) room.on(event, (payload) => this.shop.apply({ event, payload } as CommerceEvent));
     room.on('disconnected', () => this.banner.show(t('room.reconnecting')));
     room.on('resync', (s) => this.resync(s));
-    room.on('closed', ({ code, reason }) => {
-      this.shop.close();
-      if (code === 'CLOSED_BY_CLIENT') return;
-      this.banner.hide();
-      this.shop.sheets.remove();
-      if (code === 'ROOM_ENDED') {
-        void this.room.api.getRoom(this.room.roomId).then(
-          (r) => showEndedRoom(this.room.api, r, this.room.snapshot.you.userId),
-          () => showEndedRoom(this.room.api, { ...this.room.room, status: 'ended' }, this.room.snapshot.you.userId),
-        );
-        return;
-      }
-      showNotice({
-        title: code === 'KICKED' ? t('room.kickedTitle') : t('room.leftTitle'),
-        message: t('room.closedHint', { reason }),
-        action: { label: t('room.seeLive'), href: '/#live-now' },
-        testId: 'room-ended',
-      });
+    room.on('closed', (closed) => this.closed(closed));
+    // The room may have ended (or this viewer been removed) while this view's code loaded after the join: no `closed`
+    // event is coming, so act on it now.
+    if (room.closedWith) this.closed(room.closedWith);
+  }
+
+  /** The room closed for good: the ended room's summary, or why this viewer is out. */
+  private closed({ code, reason }: { code: string; reason: string }): void {
+    this.shop.close();
+    if (code === 'CLOSED_BY_CLIENT') return;
+    this.banner.hide();
+    this.shop.sheets.remove();
+    if (code === 'ROOM_ENDED') {
+      void this.room.api.getRoom(this.room.roomId).then(
+        (r) => showEndedRoom(this.room.api, r, this.room.snapshot.you.userId),
+        () => showEndedRoom(this.room.api, { ...this.room.room, status: 'ended' }, this.room.snapshot.you.userId),
+      );
+      return;
+    }
+    showNotice({
+      title: code === 'KICKED' ? t('room.kickedTitle') : t('room.leftTitle'),
+      message: t('room.closedHint', { reason }),
+      action: { label: t('room.seeLive'), href: '/#live-now' },
+      testId: 'room-ended',
     });
   }
 
