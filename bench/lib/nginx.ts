@@ -19,12 +19,36 @@ export interface BenchNginx {
   stop(): Promise<void>;
 }
 
-/** The nginx binary, or a readable error saying how to get one. */
+const NGINX_CANDIDATES = ['/usr/sbin/nginx', '/usr/bin/nginx'];
+
+/**
+ * The nginx binary. When it is missing and this is Debian run as root (setup's machine), Debian's nginx-light is
+ * installed first, as setup installs Redis and PostgreSQL; otherwise a readable error says how to get one. Only
+ * bench:scale needs nginx, so setup does not install it for everyone.
+ */
 function nginxBinary(): string {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/bin/nginx']) if (fs.existsSync(candidate)) return candidate;
-  throw new Error(
-    "nginx is not installed: bench:scale runs the documented nginx in front of two nodes. Install Debian's (apt-get install -y nginx-light), then run it again",
-  );
+  const found = () => NGINX_CANDIDATES.find((candidate) => fs.existsSync(candidate));
+  const have = found();
+  if (have) return have;
+  const how =
+    "bench:scale runs the documented nginx in front of two nodes. Install Debian's (apt-get install -y nginx-light), then run it again";
+  if (process.getuid?.() !== 0 || !fs.existsSync('/usr/bin/apt-get')) throw new Error(`nginx is not installed: ${how}`);
+  process.stderr.write('bench:scale: installing nginx (Debian package nginx-light; about a minute)\n');
+  try {
+    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+    const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: ['ignore', process.stderr, process.stderr], env });
+    try {
+      apt(['install', '-y', '-q', '--no-install-recommends', 'nginx-light']);
+    } catch {
+      apt(['update', '-q']); // a fresh machine's package lists may not be there yet
+      apt(['install', '-y', '-q', '--no-install-recommends', 'nginx-light']);
+    }
+  } catch (err) {
+    throw new Error(`nginx is not installed and installing it failed (${(err as Error).message.split('\n')[0]}): ${how}`);
+  }
+  const installed = found();
+  if (!installed) throw new Error(`nginx-light installed, but no nginx binary at ${NGINX_CANDIDATES.join(' or ')}: ${how}`);
+  return installed;
 }
 
 function freePort(): Promise<number> {
