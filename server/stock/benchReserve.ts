@@ -74,7 +74,7 @@ export class BenchReserveStep {
   /** `watch`: idle connections, the number made so far, and attempts waiting for one (FIFO). */
   private readonly idle: Redis[] = [];
   private made = 0;
-  private readonly waiting: ((conn: Redis) => void)[] = [];
+  private readonly waiting: { resolve: (conn: Redis) => void; reject: (err: Error) => void }[] = [];
   private closed = false;
 
   constructor(
@@ -92,10 +92,14 @@ export class BenchReserveStep {
     return this.naive(k, a);
   }
 
-  /** Disconnects the `watch` pool's connections (the shared connection is the caller's). */
+  /**
+   * Disconnects the `watch` pool's connections (the shared connection is the caller's) and refuses the attempts still
+   * waiting for one, as a new attempt would be refused: none is left pending. Idempotent.
+   */
   close(): void {
     this.closed = true;
     for (const conn of this.idle.splice(0)) conn.disconnect();
+    for (const waiter of this.waiting.splice(0)) waiter.reject(closedError());
   }
 
   private async watch(k: ReserveKeys, a: ReserveArgs): Promise<ReserveResult> {
@@ -159,7 +163,7 @@ export class BenchReserveStep {
   }
 
   private acquire(): Promise<Redis> {
-    if (this.closed) return Promise.reject(AppError.unavailable('The stock step is closed'));
+    if (this.closed) return Promise.reject(closedError());
     const free = this.idle.pop();
     if (free) return Promise.resolve(free);
     if (this.made < this.o.watchConnections) {
@@ -167,7 +171,7 @@ export class BenchReserveStep {
       // Not auto-pipelined: a transaction's commands go out as written, on a connection nothing else uses.
       return Promise.resolve(this.redis.duplicate({ enableAutoPipelining: false }));
     }
-    return new Promise((resolve) => this.waiting.push(resolve));
+    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
   }
 
   /** Returns a connection to the pool; one that may still hold a WATCH (an error mid-attempt) is replaced. */
@@ -178,15 +182,17 @@ export class BenchReserveStep {
       const next = this.waiting.shift();
       if (next && !this.closed) {
         this.made += 1;
-        next(this.redis.duplicate({ enableAutoPipelining: false }));
-      }
+        next.resolve(this.redis.duplicate({ enableAutoPipelining: false }));
+      } else next?.reject(closedError());
       return;
     }
     const next = this.waiting.shift();
-    if (next) next(conn);
+    if (next) next.resolve(conn);
     else this.idle.push(conn);
   }
 }
+
+const closedError = () => AppError.unavailable('The stock step is closed');
 
 /** Queues reserve.lua's reads (after `skip` commands already queued) and sends them: one round trip. */
 async function read(p: ChainableCommander, k: ReserveKeys, a: ReserveArgs, skip: number): Promise<ReserveReads> {
