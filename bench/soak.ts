@@ -51,7 +51,7 @@ import { percentile, printTable, progress, round, writeResult } from './lib/repo
 import { pinServerApart } from './lib/pin.ts';
 import { benchRedis } from './lib/setup.ts';
 import { counterDelta, listenCounters, softirqThreads, type ListenCounters } from './lib/netstat.ts';
-import { readStalls, stallFile, stalledDuring } from './soak/stallRecorder.ts';
+import { acceptFile, readStalls, stallFile, stalledDuring } from './soak/stallRecorder.ts';
 import { inProcessProber, type ProbeRecord, type ProbeSummary, type Prober } from './soak/probe.ts';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 
@@ -360,6 +360,10 @@ runMain(
       },
       redisServer.url,
     );
+    // The recorder's files go with the run, once the node has stopped writing them (cleanups run last-registered first).
+    onCleanup(() => {
+      for (const file of [stallFile(node.pid), acceptFile(node.pid)]) fs.rmSync(file, { force: true });
+    });
     // A graceful stop (SIGKILL after 10 s), so a node run under HAWKER_NODE_CPU_PROF writes its profile on exit.
     onCleanup(() => node.close());
     // --pin: every thread of the node on CPU 0; everything else (Redis, this process, the load processes, which inherit
