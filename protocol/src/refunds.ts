@@ -63,11 +63,15 @@ export type CreateRefundBody = z.infer<typeof CreateRefundBody>;
 export const RefundStatus = z.enum(['requested', 'succeeded', 'failed']);
 export type RefundStatus = z.infer<typeof RefundStatus>;
 
-/** One refund of an order. `requested`: sent (or being sent) to the gateway, outcome not known yet. */
+/**
+ * One refund of an order. `requested`: sent (or being sent) to the gateway, outcome not known yet. `kind`: `merchant`
+ * (the shop refunded), `buyer_request` (an approved request), `gateway` (made at the payment provider, outside Hawker,
+ * and recorded from its confirmed webhook: money only, nothing restocked; actor `gateway`).
+ */
 export const Refund = z.object({
   id: Id,
   orderId: Id,
-  kind: z.enum(['merchant', 'buyer_request']),
+  kind: z.enum(['merchant', 'buyer_request', 'gateway']),
   amount: z.number().int(),
   /** Units refunded (0: a refund by amount). */
   quantity: z.number().int(),

@@ -61,6 +61,11 @@ export interface PaymentGateway {
    * idempotency_key_reused, invalid_request...
    */
   refund(req: RefundRequest): Promise<GatewayRefund>;
+  /**
+   * The gateway's record of one refund, or null when it has none: what a refund webhook says is checked against it
+   * before the ledger records a refund it did not ask for.
+   */
+  getRefund(id: string): Promise<GatewayRefund | null>;
 }
 
 /** The gateway's outcome is unknown; retry with the same idempotency key. */
@@ -148,6 +153,15 @@ export class HttpPaymentGateway implements PaymentGateway {
       ...(req.reason === undefined ? {} : { reason: req.reason }),
     };
     return this.call('POST', '/v1/refunds', { schema: GatewayRefund, body, idempotencyKey: req.idempotencyKey, refusals: true });
+  }
+
+  async getRefund(id: string): Promise<GatewayRefund | null> {
+    try {
+      return await this.call('GET', `/v1/refunds/${encodeURIComponent(id)}`, { schema: GatewayRefund, refusals: true });
+    } catch (err) {
+      if (err instanceof GatewayRefusal && err.status === 404) return null;
+      throw err;
+    }
   }
 
   /** Closes idle keep-alive connections; requests still running finish. */

@@ -24,11 +24,16 @@ export interface ReconcileReport {
   duplicatesRefunded: number;
   /** Charges the worker had not applied yet (it crashed): the order is now paid. */
   paymentsApplied: number;
-  /** Paid orders whose charge the gateway does not list: flagged for a human. */
+  /** Paid orders whose charge the gateway did not list: flagged for a human. */
   paidWithoutCharge: number;
+  /**
+   * Payment charges the gateway says were refunded more than the ledger knows (refunded plus in flight): a refund made
+   * at the payment provider whose webhook never arrived, or was not confirmed. Flagged for a human.
+   */
+  refundMismatches: number;
 }
 
-export type CorrectionKind = 'orphan_charge' | 'duplicate_charge' | 'payment_applied' | 'paid_without_charge';
+export type CorrectionKind = 'orphan_charge' | 'duplicate_charge' | 'payment_applied' | 'paid_without_charge' | 'refund_mismatch';
 
 /**
  * Compares the gateway's charges with the ledger over a time range, and corrects what does not match:
@@ -65,7 +70,14 @@ export class Reconciler {
 
   /** Reconciles charges created in [from, to). */
   async run(range: { from: number; to: number }): Promise<ReconcileReport> {
-    const report: ReconcileReport = { chargesSeen: 0, orphansRefunded: 0, duplicatesRefunded: 0, paymentsApplied: 0, paidWithoutCharge: 0 };
+    const report: ReconcileReport = {
+      chargesSeen: 0,
+      orphansRefunded: 0,
+      duplicatesRefunded: 0,
+      paymentsApplied: 0,
+      paidWithoutCharge: 0,
+      refundMismatches: 0,
+    };
     const { rows } = await this.pool.query<{ id: number }>(
       `INSERT INTO reconciliation_runs (range_from, range_to) VALUES ($1, $2) RETURNING id`,
       [new Date(range.from), new Date(range.to)],
@@ -100,7 +112,8 @@ export class Reconciler {
           );
         }
       }
-      const corrections = report.orphansRefunded + report.duplicatesRefunded + report.paymentsApplied + report.paidWithoutCharge;
+      const corrections =
+        report.orphansRefunded + report.duplicatesRefunded + report.paymentsApplied + report.paidWithoutCharge + report.refundMismatches;
       await this.pool.query(
         `UPDATE reconciliation_runs SET finished_at = clock_timestamp(), charges_seen = $2, corrections = $3 WHERE id = $1`,
         [runId, report.chargesSeen, corrections],
@@ -118,7 +131,11 @@ export class Reconciler {
   }
 
   private async check(charge: GatewayCharge, order: LedgerOrder | null, report: ReconcileReport): Promise<void> {
-    if (order && order.status === 'paid' && order.chargeId === charge.id) return; // the normal case
+    if (order && order.status === 'paid' && order.chargeId === charge.id) {
+      // The normal case; only a charge refunded at the gateway needs a second look.
+      if (charge.refundedAmount > 0) await this.checkRefunded(charge, order.id, report);
+      return;
+    }
     const ownKey =
       order !== null && charge.idempotencyKey === chargeKey(order) && charge.amount === order.amount && charge.currency === order.currency;
     if (order && ownKey && order.status === 'pending_payment') {
@@ -218,6 +235,30 @@ export class Reconciler {
   }
 
   /** Records a finding once; false if it was already recorded. */
+  /**
+   * The gateway refunded `charge` (its order's payment) by more than the ledger has refunded or has in flight: a refund
+   * made at the payment provider that was not recorded (its webhook lost or unconfirmed). Flagged once per charge for a
+   * human; the ledger is not changed here, since the listing names no refund to record.
+   */
+  private async checkRefunded(charge: GatewayCharge, orderId: string, report: ReconcileReport): Promise<void> {
+    const { rows } = await this.pool.query<{ refunded: string; held: string }>(
+      `SELECT c.refunded_amount AS refunded, o.refund_held AS held FROM charges c JOIN orders o ON o.id = c.order_id WHERE c.id = $1`,
+      [charge.id],
+    );
+    const refunded = Number(rows[0]?.refunded ?? 0);
+    const held = Number(rows[0]?.held ?? 0);
+    if (charge.refundedAmount <= refunded + held) return;
+    const detail = { gatewayRefunded: charge.refundedAmount, ledgerRefunded: refunded, inFlight: held, currency: charge.currency };
+    if (await this.finding('refund_mismatch', charge.id, orderId, 'flagged', detail)) {
+      report.refundMismatches++;
+      this.count('refund_mismatch');
+      this.log.error(
+        { orderId, chargeId: charge.id, ...detail },
+        'reconciliation: the gateway refunded this payment more than the ledger records; flagged for a human',
+      );
+    }
+  }
+
   private async finding(
     kind: string,
     chargeId: string,

@@ -73,7 +73,8 @@ function gatewayKey(orderId: string, clientKey: string): string {
 }
 
 /** The gateway's refund reason per kind: fixed, so a retry with the same key sends the same request. */
-const GATEWAY_REASON = { merchant: 'merchant_refund', buyer_request: 'buyer_request' } as const;
+// `gateway` refunds are recorded settled (made at the gateway already) and never sent; listed for the type's sake.
+const GATEWAY_REASON = { merchant: 'merchant_refund', buyer_request: 'buyer_request', gateway: 'gateway_refund' } as const;
 
 /**
  * After payment (docs/commerce.md, "After payment: cancel and refunds"): staff cancel of unpaid orders, refunds of paid
@@ -355,7 +356,9 @@ export class RefundService {
   async applyGatewayRefund(refund: GatewayRefund, eventId: string): Promise<boolean> {
     if (refund.idempotencyKey.startsWith('reconcile_')) return false;
     const row = await this.store.refundByKey(this.store.db, refund.idempotencyKey);
-    if (!row || row.chargeId !== refund.chargeId || row.amount !== refund.amount) {
+    // No request of this ledger used that key: a refund made at the payment provider (its console), not through Hawker.
+    if (!row) return this.recordGatewayRefund(refund, eventId);
+    if (row.chargeId !== refund.chargeId || row.amount !== refund.amount) {
       this.deps.log.error(
         { eventId, gatewayRefundId: refund.id, chargeId: refund.chargeId, amount: refund.amount, known: Boolean(row) },
         'refund webhook for a refund this ledger did not ask for, or with another charge or amount; left to reconciliation',
@@ -370,6 +373,106 @@ export class RefundService {
     });
     if (settled.status === 'succeeded' && settled.restock && settled.restockedAt === null) await this.restock(settled);
     return settled.status !== 'requested';
+  }
+
+  /**
+   * A refund made at the payment provider, outside Hawker (a merchant refunding in the gateway's console): recorded as a
+   * succeeded refund of the order its charge paid, kind `gateway`, money only (no units are restocked: nothing says the
+   * goods came back), once per gateway refund (key `gateway:<refund id>`; a client's keys cannot contain ':').
+   *
+   * Only what the gateway itself confirms is recorded: its own record of the refund (asked for by id) must say
+   * succeeded, with the webhook's charge, amount, currency and key. The ledger's rules hold as for every refund: the
+   * insert holds the amount on the order (never more than was paid, counting refunds in flight) and the settle moves it
+   * to the refunded totals and reverses commission (migrations 0004, 0007). A refund that does not fit (more than is
+   * left, an order not paid by that charge) changes nothing and is logged; reconciliation flags the charge
+   * (`refund_mismatch`). Audited, and pushed to the buyer as every refund is. Returns whether it was recorded now.
+   */
+  private async recordGatewayRefund(refund: GatewayRefund, eventId: string): Promise<boolean> {
+    const { log, gateway } = this.deps;
+    const about = { eventId, gatewayRefundId: refund.id, chargeId: refund.chargeId, amount: refund.amount };
+    if (refund.status !== 'succeeded') return false;
+    const orderId = await this.store.orderOfCharge(refund.chargeId);
+    if (!orderId) {
+      log.error(about, 'refund webhook for a charge that paid no order here; left to reconciliation');
+      return false;
+    }
+    const key = `gateway:${refund.id}`;
+    if (await this.store.refundByKey(this.store.db, key)) return false; // recorded already (a replayed webhook)
+    if (!gateway) {
+      log.error(about, 'a refund made at the payment provider cannot be confirmed without PAYMENT_GATEWAY_URL; not recorded');
+      return false;
+    }
+    const confirmed = await gateway.getRefund(refund.id);
+    if (
+      confirmed?.status !== 'succeeded' ||
+      confirmed.chargeId !== refund.chargeId ||
+      confirmed.amount !== refund.amount ||
+      confirmed.currency !== refund.currency ||
+      confirmed.idempotencyKey !== refund.idempotencyKey
+    ) {
+      log.error({ ...about, confirmed: confirmed !== null }, "refund webhook the gateway's own record does not confirm; not recorded");
+      return false;
+    }
+    let recorded: { refund: RefundRow; order: OrderFacts } | null;
+    try {
+      recorded = await this.store.tx(async (c) => {
+        const o = await this.store.order(c, orderId, true); // serialises with the order's other refunds
+        if (o?.status !== 'paid' || o.chargeId !== refund.chargeId || o.currency !== refund.currency) return null;
+        if (await this.store.refundByKey(c, key)) return null; // a concurrent delivery of the same webhook won
+        const created = await this.store.insertRefund(c, {
+          id: `rf_${newId()}`,
+          idempotencyKey: key,
+          chargeId: refund.chargeId,
+          orderId,
+          kind: 'gateway',
+          amount: refund.amount,
+          quantity: 0,
+          currency: refund.currency,
+          reason: 'Refunded at the payment provider',
+          restock: false,
+          fingerprint: `${refund.amount}|0|false`,
+          actor: 'gateway',
+        });
+        if (!created) return null;
+        const settled = await this.store.settle(created.id, 'succeeded', refund.id, null, c);
+        if (!settled) throw new Error(`refund ${created.id} was settled by someone else inside its own transaction`);
+        await this.store.audit(c, this.scope(o), 'system:gateway', 'refund.succeeded', orderId, {
+          orderId,
+          refundId: settled.id,
+          amount: settled.amount,
+          quantity: 0,
+          gatewayRefundId: refund.id,
+          requestedBy: 'gateway',
+        });
+        return { refund: settled, order: o };
+      });
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      if (code === '23514' || (code === 'P0001' && /order not refundable/.test((err as Error).message))) {
+        log.error(
+          about,
+          'a refund made at the payment provider exceeds what is left of its order here; not recorded, left to reconciliation',
+        );
+        return false;
+      }
+      throw err;
+    }
+    if (!recorded) {
+      log.error(about, 'a refund made at the payment provider names an order not paid by that charge here; not recorded');
+      return false;
+    }
+    const after = await this.store.order(this.store.db, orderId);
+    this.deps.push(recorded.order.buyerId, {
+      orderId,
+      refundId: recorded.refund.id,
+      status: 'succeeded',
+      amount: recorded.refund.amount,
+      quantity: 0,
+      refundedAmount: after?.refundedAmount ?? recorded.order.refundedAmount + recorded.refund.amount,
+      updatedAt: recorded.refund.updatedAt,
+    });
+    log.warn({ ...about, orderId, refundId: recorded.refund.id }, 'recorded a refund made at the payment provider');
+    return true;
   }
 
   /** Returns a succeeded refund's units to the shop SKU's stock, once (the stock module's restock, claimed on the row). */

@@ -41,7 +41,7 @@ export interface NewRefund {
   idempotencyKey: string;
   chargeId: string;
   orderId: string;
-  kind: 'merchant' | 'buyer_request';
+  kind: 'merchant' | 'buyer_request' | 'gateway';
   amount: number;
   quantity: number;
   currency: string;
@@ -147,6 +147,15 @@ export class RefundStore {
     return rows[0] ? toRefund(rows[0]) : null;
   }
 
+  /** The order a payment charge paid (charges.disposition 'payment'), or null for any other charge or none. */
+  async orderOfCharge(chargeId: string): Promise<string | null> {
+    const { rows } = await this.db.query<{ order_id: string }>(
+      `SELECT order_id FROM charges WHERE id = $1 AND disposition = 'payment' AND order_id IS NOT NULL`,
+      [chargeId],
+    );
+    return rows[0]?.order_id ?? null;
+  }
+
   async refundByKey(c: Db, key: string): Promise<RefundRow | null> {
     const { rows } = await c.query(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE idempotency_key = $1`, [key]);
     return rows[0] ? toRefund(rows[0]) : null;
@@ -173,14 +182,18 @@ export class RefundStore {
     );
   }
 
-  /** requested -> succeeded | failed, once (the settle trigger moves the order's totals). Null if it was settled already. */
+  /**
+   * requested -> succeeded | failed, once (the settle trigger moves the order's totals). Null if it was settled already.
+   * On `c` when given (a refund recorded and settled in one transaction).
+   */
   async settle(
     id: string,
     status: 'succeeded' | 'failed',
     gatewayRefundId: string | null,
     failureReason: string | null,
+    c: Db = this.db,
   ): Promise<RefundRow | null> {
-    const { rows } = await this.db.query(
+    const { rows } = await c.query(
       `UPDATE refunds SET status = $2, gateway_refund_id = $3, failure_reason = $4, updated_at = clock_timestamp()
        WHERE id = $1 AND status = 'requested' RETURNING ${REFUND_COLUMNS}`,
       [id, status, gatewayRefundId, failureReason?.slice(0, 500) ?? null],
@@ -371,7 +384,7 @@ function toRefund(r: Record<string, unknown>): RefundRow {
   return {
     id: r.id as string,
     orderId: r.order_id as string,
-    kind: r.kind === 'buyer_request' ? 'buyer_request' : 'merchant',
+    kind: r.kind === 'buyer_request' || r.kind === 'gateway' ? r.kind : 'merchant',
     amount: Number(r.amount),
     quantity: Number(r.quantity),
     currency: r.currency as string,
