@@ -413,12 +413,12 @@ export class RefundService {
       log.error({ ...about, confirmed: confirmed !== null }, "refund webhook the gateway's own record does not confirm; not recorded");
       return false;
     }
-    let recorded: { refund: RefundRow; order: OrderFacts } | null;
+    let recorded: { refund: RefundRow; order: OrderFacts } | 'replayed' | null;
     try {
       recorded = await this.store.tx(async (c) => {
         const o = await this.store.order(c, orderId, true); // serialises with the order's other refunds
         if (o?.status !== 'paid' || o.chargeId !== refund.chargeId || o.currency !== refund.currency) return null;
-        if (await this.store.refundByKey(c, key)) return null; // a concurrent delivery of the same webhook won
+        if (await this.store.refundByKey(c, key)) return 'replayed'; // a concurrent delivery of the same webhook won
         const created = await this.store.insertRefund(c, {
           id: `rf_${newId()}`,
           idempotencyKey: key,
@@ -433,7 +433,7 @@ export class RefundService {
           fingerprint: `${refund.amount}|0|false`,
           actor: 'gateway',
         });
-        if (!created) return null;
+        if (!created) return 'replayed';
         const settled = await this.store.settle(created.id, 'succeeded', refund.id, null, c);
         if (!settled) throw new Error(`refund ${created.id} was settled by someone else inside its own transaction`);
         await this.store.audit(c, this.scope(o), 'system:gateway', 'refund.succeeded', orderId, {
@@ -457,6 +457,7 @@ export class RefundService {
       }
       throw err;
     }
+    if (recorded === 'replayed') return false;
     if (!recorded) {
       log.error(about, 'a refund made at the payment provider names an order not paid by that charge here; not recorded');
       return false;
