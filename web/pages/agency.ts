@@ -12,7 +12,18 @@ import './lib/messages/common.ts';
 import './lib/messages/console.ts';
 import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
-import { armedButton, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
+import {
+  armedButton,
+  describeError,
+  openOrNotice,
+  pageHead,
+  renderTopbar,
+  requireIdentity,
+  roleName,
+  showNotice,
+  toast,
+  withButton,
+} from './lib/ui.ts';
 
 /** Rooms listed per tab (the REST list's own bound). */
 const ROOMS_SHOWN = 50;
@@ -38,18 +49,12 @@ if (identity) {
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const api = new HawkerApi(location.origin, identity.token);
-  let roster: AgencyRoster;
-  try {
-    roster = await api.agencyRoster(agencyId);
-  } catch (err) {
-    showNotice({
-      title: t('agency.title'),
-      message: describeError(err),
-      action: { label: t('console.backHome'), href: '/' },
-      testId: 'agency-error',
-    });
-    return;
-  }
+  const roster = await openOrNotice(() => api.agencyRoster(agencyId), {
+    title: t('agency.title'),
+    action: { label: t('console.backHome'), href: '/' },
+    testId: 'agency-error',
+  });
+  if (!roster) return;
   new AgencyPage(api, identity, agencyId, roster);
 }
 
@@ -98,19 +103,12 @@ class AgencyPage {
       h(
         'div',
         { class: 'stack' },
-        h(
-          'div',
-          { class: 'row' },
-          h(
-            'div',
-            { class: 'grow' },
-            h('h1', { text: t('agency.title') }),
-            h('div', {
-              class: 'muted small',
-              text: t('agency.who', { name: roster.agency.name, role: roleName(this.identity.principal.role) }),
-              attrs: { 'data-testid': 'agency-name' },
-            }),
-          ),
+        pageHead(
+          {
+            title: t('agency.title'),
+            sub: t('agency.who', { name: roster.agency.name, role: roleName(this.identity.principal.role) }),
+            subTestId: 'agency-name',
+          },
           h('a', {
             class: 'btn btn-primary',
             text: t('agency.console'),
