@@ -21,7 +21,7 @@ import './lib/messages/centre.ts';
 import './lib/messages/common.ts';
 import './lib/messages/shop.ts';
 import { loadIdentity } from './lib/identity.ts';
-import { OffLiveCheckout } from './lib/shop.ts';
+import { OffLiveCheckout, quantityStepper } from './lib/shop.ts';
 import { touchVisit } from './lib/touch.ts';
 import { describeError, renderTopbar, showNotice, toast } from './lib/ui.ts';
 
@@ -345,24 +345,6 @@ async function productPage(productId: string): Promise<void> {
       });
       return b;
     });
-    const less = h('button', {
-      class: 'btn btn-icon',
-      text: '−',
-      attrs: { type: 'button', 'aria-label': t('shop.less'), 'data-testid': 'qty-less', disabled: sel.quantity <= 1 },
-    });
-    const more = h('button', {
-      class: 'btn btn-icon',
-      text: '+',
-      attrs: { type: 'button', 'aria-label': t('shop.more'), 'data-testid': 'qty-more', disabled: sel.quantity >= max },
-    });
-    less.addEventListener('click', () => {
-      sel.quantity = Math.max(1, sel.quantity - 1);
-      renderBuy();
-    });
-    more.addEventListener('click', () => {
-      sel.quantity = Math.min(max, sel.quantity + 1);
-      renderBuy();
-    });
     const buy = h(
       'button',
       { class: 'btn btn-primary btn-block', attrs: { type: 'button', 'data-testid': 'detail-buy', disabled: max <= 0 } },
@@ -405,13 +387,10 @@ async function productPage(productId: string): Promise<void> {
         'div',
         { class: 'qty-row' },
         h('h3', { text: t('shop.quantity') }),
-        h(
-          'div',
-          { class: 'qty' },
-          less,
-          h('output', { class: 'qty-value', text: String(sel.quantity), attrs: { 'data-testid': 'qty', 'aria-live': 'polite' } }),
-          more,
-        ),
+        quantityStepper(sel.quantity, max, (quantity) => {
+          sel.quantity = quantity;
+          renderBuy();
+        }),
         h('span', {
           class: 'muted small',
           text: max > 0 ? t('shop.left', { n: stock }) : t('shop.soldOutLower'),
