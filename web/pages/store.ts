@@ -14,7 +14,7 @@ import type {
   StorefrontProductDetail,
 } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
-import { centreApi, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
+import { centreApi, creatorRow, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
 import { compact, dateTime, money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import './lib/messages/centre.ts';
@@ -271,24 +271,7 @@ async function agencyPage(agencyId: string): Promise<void> {
       'agency-live',
       front.live.length ? roomRows(front.live) : h('p', { class: 'muted', text: t('centre.store.nobodyLive') }),
     ),
-    section(
-      t('centre.store.creators'),
-      'agency-creators',
-      h(
-        'div',
-        { class: 'entity-list' },
-        ...front.creators.map((c) =>
-          entityRow({
-            kind: 'creator',
-            id: c.id,
-            href: `/store?creator=${encodeURIComponent(c.id)}`,
-            title: c.name,
-            sub: t('centre.creator'),
-            liveNow: c.liveNow,
-          }),
-        ),
-      ),
-    ),
+    section(t('centre.store.creators'), 'agency-creators', h('div', { class: 'entity-list' }, ...front.creators.map((c) => creatorRow(c)))),
   );
 }
 
