@@ -8,10 +8,11 @@ import { AgencyConsole, HawkerApi, type AgencyRoster, type Room, type RosterList
 import { byId, h, replace } from './lib/dom.ts';
 import { dateTime } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
-import './lib/messages/common.ts';
-import './lib/messages/console.ts';
+import './lib/messages/agency.ts';
+import './lib/messages/staff.ts';
 import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
+import { staffAgency } from './lib/staff.ts';
 import {
   armedButton,
   describeError,
@@ -20,7 +21,6 @@ import {
   renderTopbar,
   requireIdentity,
   roleName,
-  showNotice,
   toast,
   withButton,
 } from './lib/ui.ts';
@@ -32,26 +32,15 @@ renderTopbar('/agency');
 document.title = `${t('agency.title')} — Hawker`;
 const identity = requireIdentity(['agency', 'moderator', 'admin'], t('agency.page'));
 if (identity) {
-  // Admins pick the agency in the URL; owners and moderators manage their own.
-  const asked = new URLSearchParams(location.search).get('agency');
-  const agencyId = identity.principal.role === 'admin' ? asked : identity.principal.agencyId;
-  if (!agencyId) {
-    showNotice({
-      title: t('console.whichAgency'),
-      message: identity.principal.role === 'admin' ? t('console.adminPick').replace('/console', '/agency') : t('console.noAgency'),
-      action: { label: t('auth.switch'), href: '/?next=%2Fagency#sign-in' },
-      testId: 'no-agency',
-    });
-  } else {
-    void start(identity, agencyId);
-  }
+  const agencyId = staffAgency(identity, '/agency');
+  if (agencyId) void start(identity, agencyId);
 }
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const api = new HawkerApi(location.origin, identity.token);
   const roster = await openOrNotice(() => api.agencyRoster(agencyId), {
     title: t('agency.title'),
-    action: { label: t('console.backHome'), href: '/' },
+    action: { label: t('staff.backHome'), href: '/' },
     testId: 'agency-error',
   });
   if (!roster) return;

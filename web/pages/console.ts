@@ -8,10 +8,11 @@ import { CHAT_EVENTS, ChatPanel, type ChatModeration, durationText } from './lib
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
-import './lib/messages/common.ts';
 import './lib/messages/console.ts';
+import './lib/messages/staff.ts';
 import { AgencyKeywordEditor, keywordModeText } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
+import { staffAgency } from './lib/staff.ts';
 import {
   ConnectionBanner,
   counter,
@@ -30,24 +31,14 @@ renderTopbar('/console');
 document.title = `${t('console.title')} — Hawker`;
 const identity = requireIdentity(['agency', 'moderator', 'admin'], t('console.page'));
 if (identity) {
-  // Admins pick the agency in the URL; owners and moderators watch their own.
-  const agencyId = identity.principal.role === 'admin' ? new URLSearchParams(location.search).get('agency') : identity.principal.agencyId;
-  if (!agencyId) {
-    showNotice({
-      title: t('console.whichAgency'),
-      message: identity.principal.role === 'admin' ? t('console.adminPick') : t('console.noAgency'),
-      action: { label: t('auth.switch'), href: '/?next=%2Fconsole#sign-in' },
-      testId: 'no-agency',
-    });
-  } else {
-    void start(identity, agencyId);
-  }
+  const agencyId = staffAgency(identity, '/console');
+  if (agencyId) void start(identity, agencyId);
 }
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const agency = await openOrNotice(() => AgencyConsole.connect(location.origin, identity.token, agencyId), {
     title: t('console.cannotOpen'),
-    action: { label: t('console.backHome'), href: '/' },
+    action: { label: t('staff.backHome'), href: '/' },
     testId: 'console-error',
   });
   if (!agency) return;
@@ -137,7 +128,7 @@ class ConsoleView {
       action:
         kind === 'signedOut'
           ? { label: t('console.signInAgain'), href: '/?next=%2Fconsole#sign-in' }
-          : { label: t('console.backHome'), href: '/' },
+          : { label: t('staff.backHome'), href: '/' },
       testId: 'console-revoked',
     });
   }
