@@ -12,29 +12,16 @@ import './lib/messages/agency.ts';
 import './lib/messages/staff.ts';
 import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
-import { staffAgency } from './lib/staff.ts';
-import {
-  armedButton,
-  describeError,
-  openOrNotice,
-  pageHead,
-  renderTopbar,
-  requireIdentity,
-  roleName,
-  toast,
-  withButton,
-} from './lib/ui.ts';
+import { startStaffPage } from './lib/staff.ts';
+import { armedButton, describeError, openOrNotice, pageHead, roleName, toast, withButton } from './lib/ui.ts';
 
 /** Rooms listed per tab (the REST list's own bound). */
 const ROOMS_SHOWN = 50;
 
-renderTopbar('/agency');
-document.title = `${t('agency.title')} — Hawker`;
-const identity = requireIdentity(['agency', 'moderator', 'admin'], t('agency.page'));
-if (identity) {
-  const agencyId = staffAgency(identity, '/agency');
-  if (agencyId) void start(identity, agencyId);
-}
+startStaffPage(
+  { path: '/agency', title: t('agency.title'), what: t('agency.page') },
+  (identity, agencyId) => void start(identity, agencyId),
+);
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const api = new HawkerApi(location.origin, identity.token);

@@ -12,28 +12,13 @@ import './lib/messages/console.ts';
 import './lib/messages/staff.ts';
 import { AgencyKeywordEditor, keywordModeText } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
-import { staffAgency } from './lib/staff.ts';
-import {
-  ConnectionBanner,
-  counter,
-  describeError,
-  openOrNotice,
-  pageHead,
-  renderTopbar,
-  requireIdentity,
-  roleName,
-  showNotice,
-  toast,
-  withButton,
-} from './lib/ui.ts';
+import { startStaffPage } from './lib/staff.ts';
+import { ConnectionBanner, counter, describeError, openOrNotice, pageHead, roleName, showNotice, toast, withButton } from './lib/ui.ts';
 
-renderTopbar('/console');
-document.title = `${t('console.title')} — Hawker`;
-const identity = requireIdentity(['agency', 'moderator', 'admin'], t('console.page'));
-if (identity) {
-  const agencyId = staffAgency(identity, '/console');
-  if (agencyId) void start(identity, agencyId);
-}
+startStaffPage(
+  { path: '/console', title: t('console.title'), what: t('console.page') },
+  (identity, agencyId) => void start(identity, agencyId),
+);
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const agency = await openOrNotice(() => AgencyConsole.connect(location.origin, identity.token, agencyId), {
