@@ -94,6 +94,31 @@ it("the room page's script carries no other page family's messages (studio, cons
   expect(everything.match(/"(studio|console|centre|clips|crowd|agency|dashboard|report)\.\w[\w.]*"/g) ?? []).toEqual([]);
 });
 
+it("the agency admin and the console each ship their own messages and the ones they share (staff), not each other's", async () => {
+  const result = await build({ ...pageBuildOptions('test-artifacts/page-messages-staff', true, false), write: false });
+  const outputs = result.metafile!.outputs;
+  const files = new Map(result.outputFiles.map((f) => [path.relative(process.cwd(), f.path), f.text]));
+  // Everything the page can load, statically or by import().
+  const shipped = (page: string) => {
+    const entry = Object.keys(outputs).find((f) => outputs[f]!.entryPoint === `web/pages/${page}.ts`)!;
+    return [...loadedFiles(outputs, entry, true)].map((f) => files.get(f)!).join('\n');
+  };
+  const keysOf = (code: string, family: string) =>
+    Object.keys(FAMILIES[family]!.en).filter((key) => code.includes(`"${key}"`) || code.includes(`'${key}'`));
+  const all = (family: string) => Object.keys(FAMILIES[family]!.en);
+  const agency = shipped('agency');
+  const console = shipped('console');
+  // Each has its own family and the shared one whole (which agency, the keyword editor)...
+  expect(keysOf(agency, 'agency')).toEqual(all('agency'));
+  expect(keysOf(console, 'console')).toEqual(all('console'));
+  for (const code of [agency, console]) expect(keysOf(code, 'staff')).toEqual(all('staff'));
+  // ...and none of the other's: not by key, nor by prefix (a key moved to another family under its old name).
+  expect(keysOf(agency, 'console')).toEqual([]);
+  expect(keysOf(console, 'agency')).toEqual([]);
+  expect(agency.match(/"console\.\w[\w.]*"/g) ?? []).toEqual([]);
+  expect(console.match(/"agency\.\w[\w.]*"/g) ?? []).toEqual([]);
+});
+
 it('every text asset is served compressed (brotli, else gzip) with Vary: Accept-Encoding; images and unknown files are not', async () => {
   const app = express();
   const ctx = { config: { NODE_ENV: 'development' }, log: createLogger('silent'), app } as unknown as HawkerContext;

@@ -8,48 +8,29 @@ import { AgencyConsole, HawkerApi, type AgencyRoster, type Room, type RosterList
 import { byId, h, replace } from './lib/dom.ts';
 import { dateTime } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
-import './lib/messages/common.ts';
-import './lib/messages/console.ts';
+import './lib/messages/agency.ts';
+import './lib/messages/staff.ts';
 import { AgencyKeywordEditor } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
-import { armedButton, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
+import { startStaffPage } from './lib/staff.ts';
+import { armedButton, describeError, openOrNotice, pageHead, roleName, toast, withButton } from './lib/ui.ts';
 
 /** Rooms listed per tab (the REST list's own bound). */
 const ROOMS_SHOWN = 50;
 
-renderTopbar('/agency');
-document.title = `${t('agency.title')} — Hawker`;
-const identity = requireIdentity(['agency', 'moderator', 'admin'], t('agency.page'));
-if (identity) {
-  // Admins pick the agency in the URL; owners and moderators manage their own.
-  const asked = new URLSearchParams(location.search).get('agency');
-  const agencyId = identity.principal.role === 'admin' ? asked : identity.principal.agencyId;
-  if (!agencyId) {
-    showNotice({
-      title: t('console.whichAgency'),
-      message: identity.principal.role === 'admin' ? t('console.adminPick').replace('/console', '/agency') : t('console.noAgency'),
-      action: { label: t('auth.switch'), href: '/?next=%2Fagency#sign-in' },
-      testId: 'no-agency',
-    });
-  } else {
-    void start(identity, agencyId);
-  }
-}
+startStaffPage(
+  { path: '/agency', title: t('agency.title'), what: t('agency.page') },
+  (identity, agencyId) => void start(identity, agencyId),
+);
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
   const api = new HawkerApi(location.origin, identity.token);
-  let roster: AgencyRoster;
-  try {
-    roster = await api.agencyRoster(agencyId);
-  } catch (err) {
-    showNotice({
-      title: t('agency.title'),
-      message: describeError(err),
-      action: { label: t('console.backHome'), href: '/' },
-      testId: 'agency-error',
-    });
-    return;
-  }
+  const roster = await openOrNotice(() => api.agencyRoster(agencyId), {
+    title: t('agency.title'),
+    action: { label: t('staff.backHome'), href: '/' },
+    testId: 'agency-error',
+  });
+  if (!roster) return;
   new AgencyPage(api, identity, agencyId, roster);
 }
 
@@ -98,19 +79,12 @@ class AgencyPage {
       h(
         'div',
         { class: 'stack' },
-        h(
-          'div',
-          { class: 'row' },
-          h(
-            'div',
-            { class: 'grow' },
-            h('h1', { text: t('agency.title') }),
-            h('div', {
-              class: 'muted small',
-              text: t('agency.who', { name: roster.agency.name, role: roleName(this.identity.principal.role) }),
-              attrs: { 'data-testid': 'agency-name' },
-            }),
-          ),
+        pageHead(
+          {
+            title: t('agency.title'),
+            sub: t('agency.who', { name: roster.agency.name, role: roleName(this.identity.principal.role) }),
+            subTestId: 'agency-name',
+          },
           h('a', {
             class: 'btn btn-primary',
             text: t('agency.console'),

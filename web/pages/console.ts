@@ -8,43 +8,25 @@ import { CHAT_EVENTS, ChatPanel, type ChatModeration, durationText } from './lib
 import { byId, h, icon, replace } from './lib/dom.ts';
 import { clock, compact, moneyTotals } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
-import './lib/messages/common.ts';
 import './lib/messages/console.ts';
+import './lib/messages/staff.ts';
 import { AgencyKeywordEditor, keywordModeText } from './lib/keywords.ts';
 import type { Identity } from './lib/identity.ts';
-import { ConnectionBanner, describeError, renderTopbar, requireIdentity, roleName, showNotice, toast, withButton } from './lib/ui.ts';
+import { startStaffPage } from './lib/staff.ts';
+import { ConnectionBanner, counter, describeError, openOrNotice, pageHead, roleName, showNotice, toast, withButton } from './lib/ui.ts';
 
-renderTopbar('/console');
-document.title = `${t('console.title')} — Hawker`;
-const identity = requireIdentity(['agency', 'moderator', 'admin'], t('console.page'));
-if (identity) {
-  // Admins pick the agency in the URL; owners and moderators watch their own.
-  const agencyId = identity.principal.role === 'admin' ? new URLSearchParams(location.search).get('agency') : identity.principal.agencyId;
-  if (!agencyId) {
-    showNotice({
-      title: t('console.whichAgency'),
-      message: identity.principal.role === 'admin' ? t('console.adminPick') : t('console.noAgency'),
-      action: { label: t('auth.switch'), href: '/?next=%2Fconsole#sign-in' },
-      testId: 'no-agency',
-    });
-  } else {
-    void start(identity, agencyId);
-  }
-}
+startStaffPage(
+  { path: '/console', title: t('console.title'), what: t('console.page') },
+  (identity, agencyId) => void start(identity, agencyId),
+);
 
 async function start(identity: Identity, agencyId: string): Promise<void> {
-  let agency: AgencyConsole;
-  try {
-    agency = await AgencyConsole.connect(location.origin, identity.token, agencyId);
-  } catch (err) {
-    showNotice({
-      title: t('console.cannotOpen'),
-      message: describeError(err),
-      action: { label: t('console.backHome'), href: '/' },
-      testId: 'console-error',
-    });
-    return;
-  }
+  const agency = await openOrNotice(() => AgencyConsole.connect(location.origin, identity.token, agencyId), {
+    title: t('console.cannotOpen'),
+    action: { label: t('staff.backHome'), href: '/' },
+    testId: 'console-error',
+  });
+  if (!agency) return;
   const view = new ConsoleView(agency, identity);
   window.addEventListener('pagehide', () => view.close());
 }
@@ -131,7 +113,7 @@ class ConsoleView {
       action:
         kind === 'signedOut'
           ? { label: t('console.signInAgain'), href: '/?next=%2Fconsole#sign-in' }
-          : { label: t('console.backHome'), href: '/' },
+          : { label: t('staff.backHome'), href: '/' },
       testId: 'console-revoked',
     });
   }
@@ -143,28 +125,20 @@ class ConsoleView {
   private render(): void {
     const main = byId('main');
     main.className = 'page page-wide console-page';
-    const counter = (value: HTMLElement, label: string) => h('div', { class: 'counter' }, value, h('span', { text: label }));
     replace(
       main,
       h(
         'div',
         { class: 'stack' },
-        h(
-          'div',
-          { class: 'row' },
-          h(
-            'div',
-            { class: 'grow' },
-            h('h1', { text: t('console.title') }),
-            h('div', {
-              class: 'muted small',
-              text: t('console.who', {
-                agency: this.agency.agencyId,
-                name: this.identity.principal.name,
-                role: roleName(this.identity.principal.role),
-              }),
+        pageHead(
+          {
+            title: t('console.title'),
+            sub: t('console.who', {
+              agency: this.agency.agencyId,
+              name: this.identity.principal.name,
+              role: roleName(this.identity.principal.role),
             }),
-          ),
+          },
           h('a', {
             class: 'btn btn-ghost',
             text: t('console.manage'),
@@ -341,7 +315,6 @@ class RoomTile {
     this.viewers = snapshot.stats.viewers;
     this.mod = { moderation: agency.moderation(r.id), selfId, onChanged: () => void this.refreshPeople() };
     this.chat = new ChatPanel(snapshot, { mod: this.mod });
-    const counter = (value: HTMLElement, label: string) => h('div', { class: 'counter' }, value, h('span', { text: label }));
     this.slowOptions(600, snapshot.chatSettings.slowModeS);
     this.slow.addEventListener('change', () => {
       const seconds = Number(this.slow.value);

@@ -6,7 +6,7 @@
  */
 import type { SearchResult, SearchType } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
-import { centreApi, entityRow, productCard, searchForm } from './lib/centre.ts';
+import { centreApi, creatorRow, entityRow, productCard, searchForm } from './lib/centre.ts';
 import { dateTime } from './lib/format.ts';
 import { t, type MessageKey } from './lib/i18n.ts';
 import './lib/messages/centre.ts';
@@ -207,17 +207,7 @@ function show(query: Query, res: SearchResult, box: HTMLElement, offset: number)
         ...res.products.map((p) => productCard({ ...p, sub: p.shopName }, opener(searchId, 'product', p.id, pos++))),
       )
     : null;
-  const creators = res.creators.map((c) =>
-    entityRow({
-      kind: 'creator',
-      id: c.id,
-      href: `/store?creator=${encodeURIComponent(c.id)}`,
-      title: c.name,
-      sub: t('centre.creator'),
-      liveNow: c.liveNow,
-      onOpen: opener(searchId, 'creator', c.id, pos++),
-    }),
-  );
+  const creators = res.creators.map((c) => creatorRow(c, opener(searchId, 'creator', c.id, pos++)));
   const rooms = res.rooms.map((r) =>
     entityRow({
       kind: 'room',

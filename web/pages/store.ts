@@ -14,14 +14,14 @@ import type {
   StorefrontProductDetail,
 } from '@hawker/client-sdk';
 import { byId, h, replace } from './lib/dom.ts';
-import { centreApi, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
+import { centreApi, creatorRow, entityRow, liveBadge, priceRange, productCard, searchForm } from './lib/centre.ts';
 import { compact, dateTime, money } from './lib/format.ts';
 import { t } from './lib/i18n.ts';
 import './lib/messages/centre.ts';
 import './lib/messages/common.ts';
 import './lib/messages/shop.ts';
 import { loadIdentity } from './lib/identity.ts';
-import { OffLiveCheckout } from './lib/shop.ts';
+import { OffLiveCheckout, quantityStepper } from './lib/shop.ts';
 import { touchVisit } from './lib/touch.ts';
 import { describeError, renderTopbar, showNotice, toast } from './lib/ui.ts';
 
@@ -271,24 +271,7 @@ async function agencyPage(agencyId: string): Promise<void> {
       'agency-live',
       front.live.length ? roomRows(front.live) : h('p', { class: 'muted', text: t('centre.store.nobodyLive') }),
     ),
-    section(
-      t('centre.store.creators'),
-      'agency-creators',
-      h(
-        'div',
-        { class: 'entity-list' },
-        ...front.creators.map((c) =>
-          entityRow({
-            kind: 'creator',
-            id: c.id,
-            href: `/store?creator=${encodeURIComponent(c.id)}`,
-            title: c.name,
-            sub: t('centre.creator'),
-            liveNow: c.liveNow,
-          }),
-        ),
-      ),
-    ),
+    section(t('centre.store.creators'), 'agency-creators', h('div', { class: 'entity-list' }, ...front.creators.map((c) => creatorRow(c)))),
   );
 }
 
@@ -345,24 +328,6 @@ async function productPage(productId: string): Promise<void> {
       });
       return b;
     });
-    const less = h('button', {
-      class: 'btn btn-icon',
-      text: '−',
-      attrs: { type: 'button', 'aria-label': t('shop.less'), 'data-testid': 'qty-less', disabled: sel.quantity <= 1 },
-    });
-    const more = h('button', {
-      class: 'btn btn-icon',
-      text: '+',
-      attrs: { type: 'button', 'aria-label': t('shop.more'), 'data-testid': 'qty-more', disabled: sel.quantity >= max },
-    });
-    less.addEventListener('click', () => {
-      sel.quantity = Math.max(1, sel.quantity - 1);
-      renderBuy();
-    });
-    more.addEventListener('click', () => {
-      sel.quantity = Math.min(max, sel.quantity + 1);
-      renderBuy();
-    });
     const buy = h(
       'button',
       { class: 'btn btn-primary btn-block', attrs: { type: 'button', 'data-testid': 'detail-buy', disabled: max <= 0 } },
@@ -405,13 +370,10 @@ async function productPage(productId: string): Promise<void> {
         'div',
         { class: 'qty-row' },
         h('h3', { text: t('shop.quantity') }),
-        h(
-          'div',
-          { class: 'qty' },
-          less,
-          h('output', { class: 'qty-value', text: String(sel.quantity), attrs: { 'data-testid': 'qty', 'aria-live': 'polite' } }),
-          more,
-        ),
+        quantityStepper(sel.quantity, max, (quantity) => {
+          sel.quantity = quantity;
+          renderBuy();
+        }),
         h('span', {
           class: 'muted small',
           text: max > 0 ? t('shop.left', { n: stock }) : t('shop.soldOutLower'),

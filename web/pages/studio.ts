@@ -29,7 +29,19 @@ import { StudioShop } from './lib/studioShop.ts';
 import { mountStudioClip } from './lib/studioClip.ts';
 import { summaryCard } from './lib/summary.ts';
 import type { Identity } from './lib/identity.ts';
-import { armedButton, ConnectionBanner, describeError, renderTopbar, requireIdentity, showNotice, toast, withButton } from './lib/ui.ts';
+import {
+  armedButton,
+  ConnectionBanner,
+  counter,
+  describeError,
+  openOrNotice,
+  pageHead,
+  renderTopbar,
+  requireIdentity,
+  showNotice,
+  toast,
+  withButton,
+} from './lib/ui.ts';
 
 renderTopbar('/studio');
 const identity = requireIdentity(['creator'], t('studio.page'));
@@ -113,18 +125,12 @@ function roomItem(room: Room): HTMLLIElement {
 
 /** A room is open: join it as its creator and build the studio around it. */
 async function openStudio(identity: Identity, roomId: string): Promise<void> {
-  let room: LiveRoom;
-  try {
-    room = await LiveRoom.join(location.origin, identity.token, roomId);
-  } catch (err) {
-    showNotice({
-      title: t('studio.cannotOpen'),
-      message: describeError(err),
-      action: { label: t('studio.backToRooms'), href: '/studio' },
-      testId: 'studio-error',
-    });
-    return;
-  }
+  const room = await openOrNotice(() => LiveRoom.join(location.origin, identity.token, roomId), {
+    title: t('studio.cannotOpen'),
+    action: { label: t('studio.backToRooms'), href: '/studio' },
+    testId: 'studio-error',
+  });
+  if (!room) return;
   if (room.room.creatorId !== identity.principal.userId) {
     room.close();
     showNotice({
@@ -267,17 +273,7 @@ class Studio {
       h(
         'div',
         { class: 'stack' },
-        h(
-          'div',
-          { class: 'row' },
-          h(
-            'div',
-            { class: 'grow' },
-            h('h1', { text: r.title, attrs: { 'data-testid': 'room-title' } }),
-            h('div', { class: 'muted small', text: t('studio.roomId', { id: r.id }) }),
-          ),
-          watchLink,
-        ),
+        pageHead({ title: r.title, titleTestId: 'room-title', sub: t('studio.roomId', { id: r.id }) }, watchLink),
         h(
           'div',
           { class: 'studio' },
@@ -295,10 +291,10 @@ class Studio {
             h(
               'div',
               { class: 'counters' },
-              h('div', { class: 'counter' }, this.counters.viewers, h('span', { text: t('studio.viewers') })),
-              h('div', { class: 'counter' }, this.counters.likes, h('span', { text: t('replay.sumLikes') })),
-              h('div', { class: 'counter' }, this.counters.orders, h('span', { text: t('replay.sumOrders') })),
-              h('div', { class: 'counter' }, this.counters.gmv, h('span', { text: t('replay.sumGmv') })),
+              counter(this.counters.viewers, t('studio.viewers')),
+              counter(this.counters.likes, t('replay.sumLikes')),
+              counter(this.counters.orders, t('replay.sumOrders')),
+              counter(this.counters.gmv, t('replay.sumGmv')),
             ),
           ),
           h(

@@ -121,3 +121,16 @@ export function entityRow(opts: {
   if (opts.onOpen) link.addEventListener('click', opts.onOpen);
   return link;
 }
+
+/** A row linking to a creator's storefront, as search results and an agency's storefront list them. */
+export function creatorRow(creator: { id: string; name: string; liveNow: boolean }, onOpen?: (e: MouseEvent) => void): HTMLElement {
+  return entityRow({
+    kind: 'creator',
+    id: creator.id,
+    href: `/store?creator=${encodeURIComponent(creator.id)}`,
+    title: creator.name,
+    sub: t('centre.creator'),
+    liveNow: creator.liveNow,
+    onOpen,
+  });
+}

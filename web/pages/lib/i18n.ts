@@ -5,6 +5,7 @@
  * locale (lib/format.ts).
  */
 
+import type * as agency from './messages/agency.ts';
 import type * as centre from './messages/centre.ts';
 import type * as chat from './messages/chat.ts';
 import type * as clips from './messages/clips.ts';
@@ -16,6 +17,7 @@ import type * as orders from './messages/orders.ts';
 import type * as replay from './messages/replay.ts';
 import type * as room from './messages/room.ts';
 import type * as shop from './messages/shop.ts';
+import type * as staff from './messages/staff.ts';
 import type * as studio from './messages/studio.ts';
 
 export type Locale = 'en' | 'zh-CN';
@@ -30,6 +32,7 @@ const KEY = 'hawker.locale';
  * page's bundle carries just the families its modules import.
  */
 export type MessageKey =
+  | keyof typeof agency.en
   | keyof typeof centre.en
   | keyof typeof chat.en
   | keyof typeof clips.en
@@ -41,6 +44,7 @@ export type MessageKey =
   | keyof typeof replay.en
   | keyof typeof room.en
   | keyof typeof shop.en
+  | keyof typeof staff.en
   | keyof typeof studio.en;
 
 /** The messages of the families this page's modules imported, by language (filled by `registerMessages`). */

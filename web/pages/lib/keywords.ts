@@ -6,12 +6,12 @@
 import type { KeywordEdit, KeywordList } from '@hawker/client-sdk';
 import { h, replace } from './dom.ts';
 import { t } from './i18n.ts';
-import './messages/console.ts';
+import './messages/staff.ts';
 import { withButton } from './ui.ts';
 
 /** A keyword mode in the page's language. */
 export function keywordModeText(mode: 'block' | 'shadow'): string {
-  return mode === 'block' ? t('console.keywordBlock') : t('console.keywordShadow');
+  return mode === 'block' ? t('keywords.block') : t('keywords.shadow');
 }
 
 /** The list of agency keywords and the form that adds one; `edit` sends a change and answers the list after it. */
@@ -28,18 +28,18 @@ export class AgencyKeywordEditor {
     const word = h('input', {
       attrs: {
         maxlength: 40,
-        placeholder: t('console.keywordPlaceholder'),
-        'aria-label': t('console.keyword'),
+        placeholder: t('keywords.placeholder'),
+        'aria-label': t('keywords.word'),
         'data-testid': 'keyword-input',
       },
     });
     const mode = h(
       'select',
-      { attrs: { 'aria-label': t('console.keywordMode'), 'data-testid': 'keyword-mode' } },
-      h('option', { text: t('console.modeBlock'), attrs: { value: 'block' } }),
-      h('option', { text: t('console.modeShadow'), attrs: { value: 'shadow' } }),
+      { attrs: { 'aria-label': t('keywords.mode'), 'data-testid': 'keyword-mode' } },
+      h('option', { text: t('keywords.modeBlock'), attrs: { value: 'block' } }),
+      h('option', { text: t('keywords.modeShadow'), attrs: { value: 'shadow' } }),
     );
-    const add = h('button', { class: 'btn', text: t('console.addEveryRoom'), attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
+    const add = h('button', { class: 'btn', text: t('keywords.addEveryRoom'), attrs: { type: 'submit', 'data-testid': 'keyword-add' } });
     this.form = h(
       'form',
       {
@@ -64,7 +64,7 @@ export class AgencyKeywordEditor {
   /** Shows `list` (or the empty line). */
   show(list: KeywordList): void {
     if (list.keywords.length === 0) {
-      replace(this.list, h('span', { class: 'muted small', text: t('console.noKeywords') }));
+      replace(this.list, h('span', { class: 'muted small', text: t('keywords.none') }));
       return;
     }
     replace(
@@ -73,7 +73,7 @@ export class AgencyKeywordEditor {
         const remove = h('button', {
           class: 'keyword-remove',
           text: '×',
-          attrs: { type: 'button', 'aria-label': t('console.removeKeyword', { word: k.word }), 'data-testid': 'keyword-remove' },
+          attrs: { type: 'button', 'aria-label': t('keywords.remove', { word: k.word }), 'data-testid': 'keyword-remove' },
         });
         // withButton shows a failure as a toast and keeps the chip.
         remove.addEventListener('click', () => void withButton(remove, async () => this.show(await this.edit({ remove: [k.word] }))));

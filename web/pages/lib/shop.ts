@@ -77,6 +77,32 @@ export function saleLimitText(limit: number): string {
   return t('shop.saleLimit', { n: limit });
 }
 
+/**
+ * The detail sheets' quantity stepper (− n +), shared by the room's product sheet and the storefront's product page:
+ * `quantity` between 1 and `max`, and `set` called with the new quantity on each tap (the sheet renders again with it).
+ */
+export function quantityStepper(quantity: number, max: number, set: (quantity: number) => void): HTMLDivElement {
+  const less = h('button', {
+    class: 'btn btn-icon',
+    text: '−',
+    attrs: { type: 'button', 'aria-label': t('shop.less'), 'data-testid': 'qty-less', disabled: quantity <= 1 },
+  });
+  const more = h('button', {
+    class: 'btn btn-icon',
+    text: '+',
+    attrs: { type: 'button', 'aria-label': t('shop.more'), 'data-testid': 'qty-more', disabled: quantity >= max },
+  });
+  less.addEventListener('click', () => set(Math.max(1, quantity - 1)));
+  more.addEventListener('click', () => set(Math.min(max, quantity + 1)));
+  return h(
+    'div',
+    { class: 'qty' },
+    less,
+    h('output', { class: 'qty-value', text: String(quantity), attrs: { 'data-testid': 'qty', 'aria-live': 'polite' } }),
+    more,
+  );
+}
+
 /** Units left of a product (all SKUs). */
 export function unitsLeft(p: Product): number {
   return p.skus.reduce((n, s) => n + s.left, 0);
@@ -578,23 +604,8 @@ export class RoomShop {
       });
       return b;
     });
-    const qty = h('output', { class: 'qty-value', text: String(sel.quantity), attrs: { 'data-testid': 'qty', 'aria-live': 'polite' } });
-    const less = h('button', {
-      class: 'btn btn-icon',
-      text: '−',
-      attrs: { type: 'button', 'aria-label': t('shop.less'), 'data-testid': 'qty-less', disabled: sel.quantity <= 1 },
-    });
-    const more = h('button', {
-      class: 'btn btn-icon',
-      text: '+',
-      attrs: { type: 'button', 'aria-label': t('shop.more'), 'data-testid': 'qty-more', disabled: sel.quantity >= max },
-    });
-    less.addEventListener('click', () => {
-      sel.quantity = Math.max(1, sel.quantity - 1);
-      this.renderDetail();
-    });
-    more.addEventListener('click', () => {
-      sel.quantity = Math.min(max, sel.quantity + 1);
+    const stepper = quantityStepper(sel.quantity, max, (quantity) => {
+      sel.quantity = quantity;
       this.renderDetail();
     });
     const buy = h(
@@ -625,7 +636,7 @@ export class RoomShop {
         'div',
         { class: 'qty-row' },
         h('h3', { text: t('shop.quantity') }),
-        h('div', { class: 'qty' }, less, qty, more),
+        stepper,
         h('span', {
           class: 'muted small',
           text: `${max > 0 ? t('shop.maxQty', { n: max }) : ''} · ${max > 0 ? t('shop.left', { n: sale ? sale.left : this.left(p, sku) }) : t('shop.soldOutLower')}`,

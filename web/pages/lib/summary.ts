@@ -7,10 +7,11 @@ import { h } from './dom.ts';
 import { compact, money, moneyTotals } from './format.ts';
 import { t } from './i18n.ts';
 import './messages/replay.ts';
+import { counter } from './ui.ts';
 
 export function summaryCard(s: RoomSummary): HTMLElement {
   const figure = (value: string, label: string, testId: string) =>
-    h('div', { class: 'counter' }, h('b', { text: value, attrs: { 'data-testid': testId } }), h('span', { text: label }));
+    counter(h('b', { text: value, attrs: { 'data-testid': testId } }), label);
   const figures = [
     figure(compact(s.peakViewers), t('replay.sumPeak'), 'sum-peak'),
     figure(compact(s.totalViewers), t('replay.sumTotal'), 'sum-total'),

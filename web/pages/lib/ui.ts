@@ -156,6 +156,53 @@ export function showNotice(opts: { title: string; message: string; action?: { la
   );
 }
 
+/** How a page says it could not open what it is about: the notice's title, its way out, its test id. */
+export interface OpenFailure {
+  title: string;
+  action: { label: string; href: string };
+  testId: string;
+}
+
+/**
+ * Opens what a page is about (joins its room, connects its console, reads its agency). If that fails the page has
+ * nothing to show, so the failure becomes the page's notice (`failed`, with `describeError`'s words for why) and this
+ * answers undefined: the caller stops there.
+ */
+export async function openOrNotice<T>(open: () => Promise<T>, failed: OpenFailure): Promise<T | undefined> {
+  try {
+    return await open();
+  } catch (err) {
+    showNotice({ title: failed.title, message: describeError(err), action: failed.action, testId: failed.testId });
+    return undefined;
+  }
+}
+
+/**
+ * A page's head row: its title (the page's h1) with a muted line under it, and the page's own links or buttons beside
+ * them. The test ids are for the pages whose tests read the title or the line.
+ */
+export function pageHead(
+  head: { title: string; sub: string; titleTestId?: string; subTestId?: string },
+  ...actions: Node[]
+): HTMLDivElement {
+  return h(
+    'div',
+    { class: 'row' },
+    h(
+      'div',
+      { class: 'grow' },
+      h('h1', { text: head.title, attrs: { 'data-testid': head.titleTestId } }),
+      h('div', { class: 'muted small', text: head.sub, attrs: { 'data-testid': head.subTestId } }),
+    ),
+    ...actions,
+  );
+}
+
+/** One figure of a `.counters` row: `value` (the element the page keeps up to date) over its `label`. */
+export function counter(value: HTMLElement, label: string): HTMLDivElement {
+  return h('div', { class: 'counter' }, value, h('span', { text: label }));
+}
+
 /**
  * The signed-in identity if it may use this page; otherwise shows why not and how to fix it, and returns null.
  * `roles` lists who the page is for; `what` names the page in the message.

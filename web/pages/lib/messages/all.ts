@@ -3,6 +3,7 @@
  * tools. No page imports this: a page imports the families its modules use (lib/i18n.ts).
  */
 import type { Locale, MessageKey } from '../i18n.ts';
+import * as agency from './agency.ts';
 import * as centre from './centre.ts';
 import * as chat from './chat.ts';
 import * as clips from './clips.ts';
@@ -14,10 +15,12 @@ import * as orders from './orders.ts';
 import * as replay from './replay.ts';
 import * as room from './room.ts';
 import * as shop from './shop.ts';
+import * as staff from './staff.ts';
 import * as studio from './studio.ts';
 
 /** Each family (its lib/messages/ file name) with its messages in both languages. */
 export const FAMILIES: Record<string, { en: Record<string, string>; zh: Record<string, string> }> = {
+  agency,
   centre,
   chat,
   clips,
@@ -29,6 +32,7 @@ export const FAMILIES: Record<string, { en: Record<string, string>; zh: Record<s
   replay,
   room,
   shop,
+  staff,
   studio,
 };
 
