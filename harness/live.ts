@@ -3,6 +3,7 @@ import type { Principal, Room, RoomSnapshot } from '@hawker/protocol';
 import { applyLiveEvent, liveStateFromSnapshot, type LiveEvent, type LiveRoomState } from '../client-sdk/src/state/live.ts';
 import { api, call, connect, devToken, ok, type ClientSocket } from './clients.ts';
 import { startNode, waitFor, type TestNode } from './node.ts';
+import { WAIT_DEFAULT_MS } from './wait.ts';
 import type { Teardown } from './teardown.ts';
 
 /** Every push the live-room reducer understands. */
@@ -69,8 +70,8 @@ export class LiveClient {
     }
   }
 
-  /** Waits until the state satisfies `pred`. */
-  async until(what: string, pred: (s: LiveRoomState) => boolean, timeoutMs = 10_000): Promise<LiveRoomState> {
+  /** Waits until the state satisfies `pred` (at most WAIT_DEFAULT_MS unless told). */
+  async until(what: string, pred: (s: LiveRoomState) => boolean, timeoutMs = WAIT_DEFAULT_MS): Promise<LiveRoomState> {
     return waitFor(what, () => (this.state && pred(this.state) ? this.state : undefined), timeoutMs, 20);
   }
 
