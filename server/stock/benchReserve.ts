@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
-import { ReserveCode, UnlockCode } from './codes.ts';
+import { RESERVE_ORDER_FIELDS, ReserveCode, UnlockCode } from './codes.ts';
 import { benchLockKey } from './keys.ts';
 import type { ReserveArgs, ReserveKeys } from './scripts.ts';
 
@@ -248,7 +248,10 @@ function write(tx: ChainableCommander, k: ReserveKeys, a: ReserveArgs, r: Reserv
   const price = Number(r.pool[5]);
   const deadline = r.now + a.paymentWindowMs;
   tx.hincrby(k.pool, 'left', -q).hincrby(k.pool, 'reserved', q).hincrby(k.units, a.buyerId, q);
-  if (a.fields.length > 0) tx.hset(k.order, ...a.fields);
+  tx.hset(
+    k.order,
+    RESERVE_ORDER_FIELDS.flatMap((name, i) => [name, a.fields[i]!]),
+  );
   return tx
     .hset(
       k.order,

@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../kernel/lua.ts';
-import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, SeedCode, TransitionCode } from './codes.ts';
+import {
+  AdjustCode,
+  EndCode,
+  RebuildCode,
+  ReserveCode,
+  type RESERVE_ORDER_FIELDS,
+  ScheduleCode,
+  SeedCode,
+  TransitionCode,
+} from './codes.ts';
 import { BenchReserveStep, type BenchStepOptions } from './benchReserve.ts';
 import { stockError } from './errors.ts';
 import { stockKeys, type StockKeys } from './keys.ts';
@@ -29,9 +38,12 @@ export interface ReserveArgs {
   fingerprint: string;
   paymentWindowMs: number;
   idempotencyTtlMs: number;
-  /** Field, value pairs copied onto the order. */
-  fields: (string | number)[];
+  /** The values of RESERVE_ORDER_FIELDS, in its order, copied onto the order. */
+  fields: ValuesOf<typeof RESERVE_ORDER_FIELDS>;
 }
+
+/** A string for each name of a list of names, as a tuple of the same length. */
+type ValuesOf<T extends readonly string[]> = { -readonly [K in keyof T]: string };
 
 export interface TransitionKeys {
   order: string;

@@ -15,7 +15,9 @@
 --          counters that are about to be rewritten.
 -- KEYS[11] the room's hash (rooms domain): a room that has not gone live sells nothing yet
 -- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
--- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7..] field, value pairs copied onto the order
+-- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms
+-- ARGV[7..16] the values of the order fields below (ORDER_FIELDS, the same list as RESERVE_ORDER_FIELDS in
+--   server/stock/scripts.ts), copied onto the order
 -- Order and GMV figures are not counted here: they are read from the PostgreSQL ledger (server/ledger), one source.
 -- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
 --   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
@@ -25,6 +27,7 @@
 -- row is committed.
 -- Invariant kept: left moves to reserved unit for unit, so pool totals are unchanged and left never goes below 0.
 -- The buyer's active units never exceed the pool's limit (when it has one).
+local ORDER_FIELDS = {'roomId', 'agencyId', 'poolKind', 'productId', 'skuId', 'saleId', 'idempotencyKey', 'channel', 'shopId', 'creatorId'}
 local prior = redis.call('GET', KEYS[3])
 if prior then
   local sep = string.find(prior, '|', 1, true)
@@ -59,7 +62,10 @@ local price = tonumber(pool[6])
 local deadline = now + tonumber(ARGV[5])
 local orderId = ARGV[1]
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i, name in ipairs(ORDER_FIELDS) do
+  fields[2 * i - 1] = name
+  fields[2 * i] = ARGV[6 + i]
+end
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('HSET', KEYS[4], 'id', orderId, 'buyerId', ARGV[2], 'quantity', q, 'unitPrice', price, 'amount', price * q,
   'currency', pool[7], 'title', pool[8], 'status', 'reserved', 'createdAt', now, 'updatedAt', now, 'deadline', deadline)
