@@ -53,6 +53,11 @@ export interface ReserveRequest {
   channel?: OrderChannel;
   shopId?: string | null;
   creatorId?: string | null;
+  /**
+   * Moderation's ban sets to refuse the buyer by, inside the reserve script and before anything else (FORBIDDEN), when
+   * the caller leaves the ban check to it (the live order path); absent: the caller checked bans itself.
+   */
+  bans?: { room: string; agency: string } | null;
 }
 
 export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
@@ -167,6 +172,9 @@ export class OrderStore {
         byRoom: r.roomId ? k.byRoom(r.roomId) : k.byBuyer(r.buyerId),
         fence: k.fence,
         room: (r.channel ?? 'live') === 'live' && r.roomId ? this.rooms.room(r.roomId) : k.noRoom,
+        // Keys never written stand in when the caller checked bans itself (the script does not read them then).
+        roomBans: r.bans?.room ?? k.noRoom,
+        agencyBans: r.bans?.agency ?? k.noRoom,
       },
       {
         orderId,
@@ -175,6 +183,7 @@ export class OrderStore {
         fingerprint: this.fingerprint(r.pool, r.quantity),
         paymentWindowMs: this.paymentWindowMs,
         idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
+        checkBans: Boolean(r.bans),
         // The values of RESERVE_ORDER_FIELDS (server/stock/scripts.ts), in its order.
         fields: [
           r.roomId ?? '',

@@ -15,6 +15,7 @@ export const ReserveCode = {
   INSUFFICIENT: -7,
   ROOM_NOT_LIVE: -8,
   RECOVERING: -9,
+  BANNED: -10,
 } as const;
 
 export const TransitionCode = { CHANGED: 1, UNCHANGED: 0, NO_ORDER: -1, RECOVERING: -2 } as const;
