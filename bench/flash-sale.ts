@@ -16,7 +16,7 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { liveRoomWithProduct, saleCounts, scheduleSale } from '../harness/commerce.ts';
-import { spawnNode } from '../harness/nodeProcess.ts';
+import { markWindow, spawnNode } from '../harness/nodeProcess.ts';
 import { readMetrics, tickCosts } from './lib/metrics.ts';
 import { nodeSettings } from './lib/settings.ts';
 import { CpuMeter, writeSyscalls } from './lib/cpu.ts';
@@ -62,6 +62,8 @@ interface Target {
   ticks?(): Promise<Record<string, Record<string, number>>>;
   /** Units actually taken, from Redis: what the store says after the race. */
   counters(): Promise<{ taken: number; left: number; conserved: boolean; detail: unknown }>;
+  /** HAWKER_NODE_WINDOW_PROF: start or stop profiling the race window in the node (Hawker's nodes only). */
+  window?(phase: 'start' | 'stop'): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -104,6 +106,7 @@ async function hawker(name: string, redisUrl: string, redisPid: number): Promise
     pids: { server: node.pid, redis: redisPid },
     retries: step === 'lua' ? undefined : () => stockRetries(node.url),
     ticks: () => tickCosts(node.url),
+    window: (phase) => markWindow(node, phase),
     async counters() {
       const c = await saleCounts(redis, node.prefix, sale.id);
       return {
@@ -193,6 +196,7 @@ async function race(target: Target) {
     const cpu = new CpuMeter({ ...target.pids, ...Object.fromEntries(procs.map((p, i) => [`load${i}`, p.pid])) });
     const ticksBefore = await target.ticks?.();
     const writes0 = writeSyscalls(target.pids.server!) ?? 0;
+    await target.window?.('start');
     cpu.start();
     const runs = await Promise.all(
       procs.map((p) =>
@@ -204,6 +208,8 @@ async function race(target: Target) {
       ),
     );
     const cores = cpu.stop();
+    progress(`${target.system}: race over`);
+    await target.window?.('stop');
     const serverWrites = (writeSyscalls(target.pids.server!) ?? 0) - writes0;
     const latencies = runs.flatMap((r) => r.latencies);
     const outcomes: Record<string, number> = {};

@@ -66,6 +66,8 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
       TEST_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
       // HAWKER_NODE_ALLOC_PROF=<dir>: a sampling allocation profile, garbage included (harness/allocationProfile.ts).
       ...(process.env.HAWKER_NODE_ALLOC_PROF ? { HAWKER_NODE_ALLOC_PROF: process.env.HAWKER_NODE_ALLOC_PROF } : {}),
+      // HAWKER_NODE_WINDOW_PROF=<dir>: CPU and allocation profiles of the window a benchmark marks (markWindow).
+      ...(process.env.HAWKER_NODE_WINDOW_PROF ? { HAWKER_NODE_WINDOW_PROF: process.env.HAWKER_NODE_WINDOW_PROF } : {}),
     },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
@@ -94,4 +96,28 @@ export async function spawnNode(env: Record<string, string>, redisUrl: string, t
     await stopProcess(child, 'SIGKILL', 0);
     throw err;
   }
+}
+
+/**
+ * Marks the start or the end of the window HAWKER_NODE_WINDOW_PROF profiles (harness/windowProfile.ts) in a node
+ * process, and waits until the node has started profiling or written its profiles. Does nothing without it.
+ */
+export async function markWindow(node: Pick<NodeProcess, 'child'>, phase: 'start' | 'stop', timeoutMs = 60_000): Promise<void> {
+  if (!process.env.HAWKER_NODE_WINDOW_PROF) return;
+  const answer = phase === 'start' ? 'started' : 'written';
+  const done = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      node.child.off('message', onMessage);
+      reject(new Error(`node process did not answer windowProfile ${phase} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (m: { windowProfile?: string }) => {
+      if (m?.windowProfile !== answer) return;
+      clearTimeout(timer);
+      node.child.off('message', onMessage);
+      resolve();
+    };
+    node.child.on('message', onMessage);
+  });
+  node.child.send({ windowProfile: phase });
+  await done;
 }

@@ -35,8 +35,11 @@ export class LuaScripts<N extends string> {
     if (!spec || (spec.variadic ? keys.length < spec.min : keys.length !== spec.min)) {
       throw new Error(`${name}.lua takes ${spec?.variadic ? 'at least ' : ''}${spec?.min} keys, got ${keys.length}`);
     }
-    const fn = (this.redis as unknown as Record<string, (...a: (string | number)[]) => Promise<unknown>>)[this.command(name)];
-    return spec.variadic ? fn!.call(this.redis, keys.length, ...keys, ...args) : fn!.call(this.redis, ...keys, ...args);
+    const fn = (this.redis as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[this.command(name)];
+    // One array argument, not the keys and args spread: ioredis flattens a command's arguments one level anyway, and
+    // every layer it passes through (the command function, the auto-pipeline, the script) copies a spread list again:
+    // for reserve.lua's 39 arguments, four copies per order attempt.
+    return fn!.call(this.redis, spec.variadic ? [keys.length, ...keys, ...args] : [...keys, ...args]);
   }
 
   private command(name: N): string {

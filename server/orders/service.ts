@@ -45,6 +45,11 @@ export interface PaymentEnqueuer {
  */
 export interface BanCheck {
   isBanned(room: { id: string; agencyId: string | null; creatorId: string }, userId: string): Promise<boolean>;
+  /**
+   * The same rule's Redis sets (the room's bans, its agency's), for the reserve script to check atomically with the
+   * stock, before anything else; the creator's exemption is the caller's.
+   */
+  banKeys(room: { id: string; agencyId: string | null }): { room: string; agency: string };
 }
 
 /**
@@ -121,17 +126,20 @@ export class OrderService {
    * after). Resolves with the reserved order (or, for a replayed idempotency key, the order that key created); refusals
    * are orderRefusal CONFLICTs, a banned buyer FORBIDDEN.
    *
-   * This is the flash-sale hot path: besides the reserve script it reads Redis only for the buyer's bans (one MULTI, in
-   * parallel with reading facts not yet in memory), so a losing attempt costs two round trips. The room's status (not
-   * live yet: NOT_STARTED; ended: its pools are closed) is checked inside the script, atomically with the stock.
+   * This is the flash-sale hot path: with the room's and sale's facts in memory, an attempt is one Redis command, the
+   * reserve script, which checks the buyer's bans first (except for a shop product, checked here), then the room's
+   * status (not live yet: NOT_STARTED; ended: its pools are closed), atomically with the stock.
    */
   async place(buyer: Principal, joinedRooms: ReadonlySet<string>, input: PlaceOrderInput): Promise<PlaceOrderResult> {
     if (!joinedRooms.has(input.roomId)) throw AppError.forbidden('Join the room before ordering from it');
-    const roomP = this.roomAgency.get(input.roomId);
-    const bannedP = roomP.then((r) => r !== null && this.bans.isBanned({ id: input.roomId, ...r }, buyer.userId));
-    const [room, target, banned] = await Promise.all([roomP, this.resolvePool(input), bannedP]);
+    const [room, target] = await Promise.all([this.roomAgency.get(input.roomId), this.resolvePool(input)]);
     if (!room) throw AppError.notFound(`Room ${input.roomId}`);
-    if (banned) throw AppError.forbidden('You are banned from this room and cannot order from it');
+    // The ban rule (moderation's; a room's creator is never banned in it). A shop product's checks below come after
+    // it, so it is asked here for those; otherwise the reserve script checks it first thing, in the same round trip
+    // as the stock (a flash sale's every attempt: one Redis command instead of two, no second round trip).
+    const bans = buyer.userId === room.creatorId ? null : this.bans.banKeys({ id: input.roomId, agencyId: room.agencyId });
+    if (bans && target.shopId && (await this.bans.isBanned({ id: input.roomId, ...room }, buyer.userId)))
+      throw AppError.forbidden('You are banned from this room and cannot order from it');
     // A shop product selected into the room: sold from its shared pool, credited to the room's creator, at the
     // commission selection gives them now (fixed on the line).
     const seller = { creatorId: room.creatorId, agencyId: room.agencyId };
@@ -146,6 +154,8 @@ export class OrderService {
         idempotencyKey: input.idempotencyKey,
         channel: 'live',
         ...(shop ? { shopId: shop.shopId, creatorId: room.creatorId } : {}),
+        // Checked above for a shop product.
+        bans: target.shopId ? null : bans,
       },
       shop ? () => this.lineSnapshot(target.pool.productId, target.pool.skuId, seller, shop.rateBps) : null,
     );

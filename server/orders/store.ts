@@ -53,6 +53,11 @@ export interface ReserveRequest {
   channel?: OrderChannel;
   shopId?: string | null;
   creatorId?: string | null;
+  /**
+   * Moderation's ban sets to refuse the buyer by, inside the reserve script and before anything else (FORBIDDEN), when
+   * the caller leaves the ban check to it (the live order path); absent: the caller checked bans itself.
+   */
+  bans?: { room: string; agency: string } | null;
 }
 
 export type TransitionAction = 'begin' | 'paid' | 'fail' | 'expire' | 'cancel';
@@ -167,6 +172,9 @@ export class OrderStore {
         byRoom: r.roomId ? k.byRoom(r.roomId) : k.byBuyer(r.buyerId),
         fence: k.fence,
         room: (r.channel ?? 'live') === 'live' && r.roomId ? this.rooms.room(r.roomId) : k.noRoom,
+        // Keys never written stand in when the caller checked bans itself (the script does not read them then).
+        roomBans: r.bans?.room ?? k.noRoom,
+        agencyBans: r.bans?.agency ?? k.noRoom,
       },
       {
         orderId,
@@ -175,21 +183,19 @@ export class OrderStore {
         fingerprint: this.fingerprint(r.pool, r.quantity),
         paymentWindowMs: this.paymentWindowMs,
         idempotencyTtlMs: IDEMPOTENCY_TTL_MS,
+        checkBans: Boolean(r.bans),
+        // The values of RESERVE_ORDER_FIELDS (server/stock/scripts.ts), in its order.
         fields: [
-          ...[
-            'roomId',
-            r.roomId ?? '',
-            'agencyId',
-            r.agencyId ?? '',
-            'poolKind',
-            r.pool.kind,
-            'productId',
-            r.pool.productId,
-            'skuId',
-            r.pool.skuId,
-          ],
-          ...['saleId', r.pool.kind === 'sale' ? r.pool.saleId : '', 'idempotencyKey', r.idempotencyKey],
-          ...['channel', r.channel ?? 'live', 'shopId', r.shopId ?? '', 'creatorId', r.creatorId ?? ''],
+          r.roomId ?? '',
+          r.agencyId ?? '',
+          r.pool.kind,
+          r.pool.productId,
+          r.pool.skuId,
+          r.pool.kind === 'sale' ? r.pool.saleId : '',
+          r.idempotencyKey,
+          r.channel ?? 'live',
+          r.shopId ?? '',
+          r.creatorId ?? '',
         ],
       },
     );

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ChainableCommander, Redis } from 'ioredis';
 import { AppError } from '../kernel/errors.ts';
 import { LuaScripts } from '../kernel/lua.ts';
-import { ReserveCode, UnlockCode } from './codes.ts';
+import { RESERVE_ORDER_FIELDS, ReserveCode, UnlockCode } from './codes.ts';
 import { benchLockKey } from './keys.ts';
 import type { ReserveArgs, ReserveKeys } from './scripts.ts';
 
@@ -39,6 +39,8 @@ const POOL_FIELDS = ['state', 'start', 'end', 'limit', 'left', 'price', 'currenc
 
 /** Everything reserve.lua reads, read at one point in time (or, for `naive`, near enough). */
 interface ReserveReads {
+  /** The buyer is in the room's or the agency's ban set (refused only when ReserveArgs.checkBans). */
+  banned: boolean;
   prior: string | null;
   fenced: boolean;
   roomStatus: string | null;
@@ -107,7 +109,7 @@ export class BenchReserveStep {
     let clean = false;
     try {
       for (;;) {
-        const tx = conn.pipeline().watch(k.idempotency, k.fence, k.room, k.pool, k.units);
+        const tx = conn.pipeline().watch(k.idempotency, k.fence, k.room, k.pool, k.units, k.roomBans, k.agencyBans);
         const r = await read(tx, k, a, 1);
         const refusal = check(r, a);
         if (refusal) {
@@ -203,20 +205,25 @@ async function read(p: ChainableCommander, k: ReserveKeys, a: ReserveArgs, skip:
     .hmget(k.pool, ...POOL_FIELDS)
     .hget(k.units, a.buyerId)
     .time()
+    .sismember(k.roomBans, a.buyerId)
+    .sismember(k.agencyBans, a.buyerId)
     .exec();
   const v = (res ?? []).slice(skip).map(([err, value]) => {
     if (err) throw err;
     return value;
   });
-  const [prior, fenced, room, pool, had, time] = v as [
+  const [prior, fenced, room, pool, had, time, inRoomBans, inAgencyBans] = v as [
     string | null,
     number,
     (string | null)[],
     (string | null)[],
     string | null,
     [string, string],
+    number,
+    number,
   ];
   return {
+    banned: inRoomBans === 1 || inAgencyBans === 1,
     prior,
     fenced: fenced === 1,
     roomStatus: room[0] ?? null,
@@ -229,6 +236,7 @@ async function read(p: ChainableCommander, k: ReserveKeys, a: ReserveArgs, skip:
 
 /** reserve.lua's checks, in its order: the refusal (or replay) it would answer, or null to reserve. */
 function check(r: ReserveReads, a: ReserveArgs): ReserveResult | null {
+  if (a.checkBans && r.banned) return [ReserveCode.BANNED];
   if (r.prior !== null) {
     const sep = r.prior.indexOf('|');
     const orderId = r.prior.slice(0, sep);
@@ -254,7 +262,10 @@ function write(tx: ChainableCommander, k: ReserveKeys, a: ReserveArgs, r: Reserv
   const price = Number(r.pool[5]);
   const deadline = r.now + a.paymentWindowMs;
   tx.hincrby(k.pool, 'left', -q).hincrby(k.pool, 'reserved', q).hincrby(k.units, a.buyerId, q);
-  if (a.fields.length > 0) tx.hset(k.order, ...a.fields);
+  tx.hset(
+    k.order,
+    RESERVE_ORDER_FIELDS.flatMap((name, i) => [name, a.fields[i]!]),
+  );
   return tx
     .hset(
       k.order,

@@ -15,6 +15,7 @@ export const ReserveCode = {
   INSUFFICIENT: -7,
   ROOM_NOT_LIVE: -8,
   RECOVERING: -9,
+  BANNED: -10,
 } as const;
 
 export const TransitionCode = { CHANGED: 1, UNCHANGED: 0, NO_ORDER: -1, RECOVERING: -2 } as const;
@@ -39,3 +40,21 @@ export const SCRIPT_CODES = {
 } as const;
 
 export type StockScript = keyof typeof SCRIPT_CODES;
+
+/**
+ * The order fields reserve.lua copies onto a new order, in the order their values are passed (ReserveArgs.fields).
+ * reserve.lua lists the same names (test/unit/stock/codes.test.ts checks that they agree): only the values travel, so a
+ * reservation sends ten arguments fewer.
+ */
+export const RESERVE_ORDER_FIELDS = [
+  'roomId',
+  'agencyId',
+  'poolKind',
+  'productId',
+  'skuId',
+  'saleId',
+  'idempotencyKey',
+  'channel',
+  'shopId',
+  'creatorId',
+] as const;

@@ -59,6 +59,8 @@ export function stockError(
         return orderRefusal('INSUFFICIENT_STOCK', { left: Number(v) });
       case ReserveCode.ROOM_NOT_LIVE:
         return orderRefusal('NOT_STARTED', { startsAt: v ? Number(v) : null });
+      case ReserveCode.BANNED:
+        return AppError.forbidden('You are banned from this room and cannot order from it');
       case ReserveCode.RECOVERING:
         return AppError.unavailable(
           'Orders are paused for a moment while the shop re-syncs its stock; nothing was reserved; retry shortly',

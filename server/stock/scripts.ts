@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import { LuaScripts } from '../kernel/lua.ts';
-import { AdjustCode, EndCode, RebuildCode, ReserveCode, ScheduleCode, SeedCode, TransitionCode } from './codes.ts';
+import {
+  AdjustCode,
+  EndCode,
+  RebuildCode,
+  ReserveCode,
+  type RESERVE_ORDER_FIELDS,
+  ScheduleCode,
+  SeedCode,
+  TransitionCode,
+} from './codes.ts';
 import { BenchReserveStep, type BenchStepOptions } from './benchReserve.ts';
 import { stockError } from './errors.ts';
 import { stockKeys, type StockKeys } from './keys.ts';
@@ -19,6 +28,9 @@ export interface ReserveKeys {
   byRoom: string;
   fence: string;
   room: string;
+  /** Moderation's ban sets of the room and of its agency (the room's twice without one), read when checkBans. */
+  roomBans: string;
+  agencyBans: string;
 }
 
 /** What reserve.lua takes besides its keys (ARGV, in its header's order). */
@@ -29,9 +41,14 @@ export interface ReserveArgs {
   fingerprint: string;
   paymentWindowMs: number;
   idempotencyTtlMs: number;
-  /** Field, value pairs copied onto the order. */
-  fields: (string | number)[];
+  /** The values of RESERVE_ORDER_FIELDS, in its order, copied onto the order. */
+  fields: ValuesOf<typeof RESERVE_ORDER_FIELDS>;
+  /** Refuse a buyer in roomBans or agencyBans (BANNED), before anything else. */
+  checkBans: boolean;
 }
+
+/** A string for each name of a list of names, as a tuple of the same length. */
+type ValuesOf<T extends readonly string[]> = { -readonly [K in keyof T]: string };
 
 export interface TransitionKeys {
   order: string;
@@ -101,8 +118,22 @@ export class StockScripts {
       ? await this.bench.run(k, a)
       : ((await this.lua.run(
           'reserve',
-          [k.pool, k.units, k.idempotency, k.order, k.deadlines, k.unconfirmed, k.byBuyer, k.byRoom, this.keys.dirty, k.fence, k.room],
-          [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields],
+          [
+            k.pool,
+            k.units,
+            k.idempotency,
+            k.order,
+            k.deadlines,
+            k.unconfirmed,
+            k.byBuyer,
+            k.byRoom,
+            this.keys.dirty,
+            k.fence,
+            k.room,
+            k.roomBans,
+            k.agencyBans,
+          ],
+          [a.orderId, a.buyerId, a.quantity, a.fingerprint, a.paymentWindowMs, a.idempotencyTtlMs, ...a.fields, a.checkBans ? '1' : '0'],
         )) as [number, (string | number)?]);
     if (res[0] === ReserveCode.RESERVED || res[0] === ReserveCode.REPLAYED)
       return { orderId: String(res[1]), replayed: res[0] === ReserveCode.REPLAYED };

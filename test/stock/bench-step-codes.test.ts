@@ -40,9 +40,29 @@ async function play(step: StockStep) {
   const missing: PoolRef = { kind: 'sale', saleId: 'nope', productId: 'p1', skuId: 'std' };
 
   const answers: Record<string, unknown> = {};
-  const place = async (name: string, buyerId: string, key: string, quantity: number, pool: PoolRef = sale, roomId = 'live1') => {
+  // Moderation's ban sets of the room and its agency (the script checks them when the caller leaves bans to it).
+  const bans = { room: `${prefix}mod:bans:room:live1`, agency: `${prefix}mod:bans:agency:ag1` };
+  await redis.sadd(bans.room, 'z');
+  await redis.sadd(bans.agency, 'y');
+  const place = async (
+    name: string,
+    buyerId: string,
+    key: string,
+    quantity: number,
+    pool: PoolRef = sale,
+    roomId = 'live1',
+    checkBans = false,
+  ) => {
     try {
-      const { order, replayed } = await store.reserve({ buyerId, roomId, agencyId: null, pool, quantity, idempotencyKey: key });
+      const { order, replayed } = await store.reserve({
+        buyerId,
+        roomId,
+        agencyId: null,
+        pool,
+        quantity,
+        idempotencyKey: key,
+        bans: checkBans ? bans : null,
+      });
       const { id, createdAt, updatedAt, deadline, ...rest } = order as unknown as Record<string, unknown>;
       const window = Number(deadline) - Number(createdAt);
       answers[name] = { replayed, id: label(String(id)), ...rest, window, updated: updatedAt === createdAt };
@@ -68,6 +88,12 @@ async function play(step: StockStep) {
   await place('window over', 'a', 'k5', 1, past);
   await place('room not live', 'a', 'k6', 1, scheduledRoom, 'soon1');
   await place('no pool', 'a', 'k7', 1, missing);
+  await place('banned', 'z', 'k1', 1, sale, 'live1', true);
+  await place('banned by the agency', 'y', 'k1', 1, sale, 'live1', true);
+  await place('not banned, replay', 'a', 'k1', 1, sale, 'live1', true);
+  // The ban comes first: a banned buyer replaying the key of an order it holds is refused too.
+  await redis.sadd(bans.room, 'a');
+  await place('banned, replaying its key', 'a', 'k1', 1, sale, 'live1', true);
   await redis.del(orderKeys(prefix).fence);
   await place('recovering', 'f', 'k1', 1);
 
@@ -118,6 +144,10 @@ it('the watch, lock and naive stock steps answer and write exactly as reserve.lu
     'window over': { code: 'CONFLICT', details: { reason: 'ENDED' } },
     'room not live': { code: 'CONFLICT', details: { reason: 'NOT_STARTED', startsAt: true } },
     'no pool': { code: 'NOT_FOUND' },
+    banned: { code: 'FORBIDDEN' },
+    'banned by the agency': { code: 'FORBIDDEN' },
+    'not banned, replay': { replayed: true, id: 'order1' },
+    'banned, replaying its key': { code: 'FORBIDDEN' },
     recovering: { code: 'UNAVAILABLE' },
   });
   expect(lua.state.pools[0]).toMatchObject({ left: '0', reserved: '4' });

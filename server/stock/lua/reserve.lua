@@ -1,5 +1,5 @@
--- KEYS: 11
--- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): RESERVED=1 REPLAYED=2 SOLD_OUT=-1 LIMIT_REACHED=-2 NOT_STARTED=-3 ENDED=-4 KEY_REUSED=-5 NO_POOL=-6 INSUFFICIENT=-7 ROOM_NOT_LIVE=-8 RECOVERING=-9
+-- KEYS: 13
+-- CODES (server/stock/codes.ts, checked by test/stock/codes.test.ts): RESERVED=1 REPLAYED=2 SOLD_OUT=-1 LIMIT_REACHED=-2 NOT_STARTED=-3 ENDED=-4 KEY_REUSED=-5 NO_POOL=-6 INSUFFICIENT=-7 ROOM_NOT_LIVE=-8 RECOVERING=-9 BANNED=-10
 -- Reserves stock for one order in Redis, the hot path, atomically: idempotency, sale window, per-buyer limit and remaining stock are checked
 -- and the stock is taken in one step, so no interleaving of buyers (on any number of nodes) can oversell.
 -- KEYS[1]  stock pool hash (a SKU pool or a flash sale, see server/catalog/pool.ts)
@@ -14,17 +14,27 @@
 --          (server/ledger/recovery.ts); while it is missing every reservation is refused, so nothing is reserved on
 --          counters that are about to be rewritten.
 -- KEYS[11] the room's hash (rooms domain): a room that has not gone live sells nothing yet
+-- KEYS[12] the room's bans, KEYS[13] its agency's (moderation's sets of user ids; the room's twice when it has no
+--          agency): checked first when ARGV[17] is '1', so a banned buyer is refused before anything else is read
 -- ARGV[1] new order id   ARGV[2] buyer id   ARGV[3] quantity (1..99)   ARGV[4] request fingerprint
--- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms   ARGV[7..] field, value pairs copied onto the order
+-- ARGV[5] payment window ms   ARGV[6] idempotency record TTL ms
+-- ARGV[7..16] the values of the order fields below (ORDER_FIELDS, the same list as RESERVE_ORDER_FIELDS in
+--   server/stock/scripts.ts), copied onto the order
+-- ARGV[17] '1': refuse a buyer in KEYS[12] or KEYS[13] (BANNED); '0': the caller checked bans itself, or none apply
 -- Order and GMV figures are not counted here: they are read from the PostgreSQL ledger (server/ledger), one source.
 -- Returns: {1, orderId} reserved; {2, orderId} replay of an earlier request with the same key (nothing changed);
 --   {-1} sold out; {-2, unitsStillAllowed} per-buyer limit; {-3, startMs} not started; {-4} ended;
 --   {-5, orderId} key reused for a different request; {-6} no such pool; {-7, left} fewer units left than asked;
---   {-8, scheduledAt or ''} the room has not gone live yet; {-9} the hot state is being rebuilt (retry shortly).
+--   {-8, scheduledAt or ''} the room has not gone live yet; {-9} the hot state is being rebuilt (retry shortly);
+--   {-10} the buyer is banned from the room or its agency.
 -- Nothing is announced here: the order is told to anyone (the buyer's ack, the `reserved` push) only once its ledger
 -- row is committed.
 -- Invariant kept: left moves to reserved unit for unit, so pool totals are unchanged and left never goes below 0.
 -- The buyer's active units never exceed the pool's limit (when it has one).
+local ORDER_FIELDS = {'roomId', 'agencyId', 'poolKind', 'productId', 'skuId', 'saleId', 'idempotencyKey', 'channel', 'shopId', 'creatorId'}
+if ARGV[17] == '1' and (redis.call('SISMEMBER', KEYS[12], ARGV[2]) == 1 or redis.call('SISMEMBER', KEYS[13], ARGV[2]) == 1) then
+  return {-10}
+end
 local prior = redis.call('GET', KEYS[3])
 if prior then
   local sep = string.find(prior, '|', 1, true)
@@ -59,7 +69,10 @@ local price = tonumber(pool[6])
 local deadline = now + tonumber(ARGV[5])
 local orderId = ARGV[1]
 local fields = {}
-for i = 7, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i, name in ipairs(ORDER_FIELDS) do
+  fields[2 * i - 1] = name
+  fields[2 * i] = ARGV[6 + i]
+end
 redis.call('HSET', KEYS[4], unpack(fields))
 redis.call('HSET', KEYS[4], 'id', orderId, 'buyerId', ARGV[2], 'quantity', q, 'unitPrice', price, 'amount', price * q,
   'currency', pool[7], 'title', pool[8], 'status', 'reserved', 'createdAt', now, 'updatedAt', now, 'deadline', deadline)

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { expect, it } from 'vitest';
-import { SCRIPT_CODES } from '../../../server/stock/codes.ts';
+import { RESERVE_ORDER_FIELDS, SCRIPT_CODES } from '../../../server/stock/codes.ts';
 
 const dir = new URL('../../../server/stock/lua/', import.meta.url);
 
@@ -32,4 +32,12 @@ it('every stock script repeats exactly the return codes its TypeScript caller kn
     const returned = new Set([...lua.matchAll(/return \{(-?\d+)/g)].map((m) => Number(m[1])));
     for (const v of returned) expect(Object.values(codes), `${name}.lua returns ${v}`).toContain(v);
   }
+});
+
+it('reserve.lua names the order fields whose values its caller passes, in the same order', () => {
+  const lua = fs.readFileSync(new URL('reserve.lua', dir), 'utf8');
+  const list = /^local ORDER_FIELDS = \{([^}]*)\}/m.exec(lua);
+  expect(list, 'reserve.lua declares "local ORDER_FIELDS = {...}"').not.toBeNull();
+  const names = [...list![1]!.matchAll(/'([^']*)'/g)].map((m) => m[1]);
+  expect(names).toEqual([...RESERVE_ORDER_FIELDS]);
 });
