@@ -4,39 +4,27 @@
  */
 import pg from 'pg';
 import { expect, inject, it } from 'vitest';
-import type { PlaceOrderResult } from '@hawker/protocol';
-import { call, ok } from '../../harness/clients.ts';
-import { GATEWAY_KEY, joinedViewer, liveRoomWithProduct, startCommerce, waitFinal } from '../../harness/commerce.ts';
+import { GATEWAY_KEY } from '../../harness/commerce.ts';
 import { schemaFor, waitFor } from '../../harness/node.ts';
 import { useTeardown } from '../../harness/teardown.ts';
 import { HttpPaymentGateway } from '../../server/payments/gateway.ts';
+import { paidOrder, refundBench } from '../refunds/fixtures.ts';
 
 const t = useTeardown();
 
 it('reconciliation flags, once, a payment the gateway refunded more than the ledger knows, and moves no money', async () => {
-  const { sandbox, node } = await startCommerce(t, {
+  // Runs every second over everything up to now, so the test waits on runs, not on a timer of its own.
+  const { sandbox, node, product, buyer } = await refundBench(t, {
     env: { RECONCILE_EVERY_MS: '1000', RECONCILE_SETTLE_MS: '0', RECONCILE_WINDOW_MS: '3600000' },
   });
   const db = new pg.Pool({ connectionString: inject('databaseUrl'), options: `-c search_path=${schemaFor(node.prefix)}`, max: 2 });
   t.add(db, (p) => p.end());
-  const { room, product } = await liveRoomWithProduct(node, { stock: 10 });
-  const v = await joinedViewer(t, node, room.id, { userId: 'mismatch-buyer' });
-  const placed = ok(
-    await call(v.socket, 'order:place', {
-      roomId: room.id,
-      productId: product.id,
-      skuId: 'std',
-      quantity: 1,
-      idempotencyKey: 'mismatch-1',
-    }),
-  ) as PlaceOrderResult;
-  const [paid] = await waitFinal(node, v.token, [placed.order.id]);
-  expect(paid!.status).toBe('paid');
+  const paid = await paidOrder(node, buyer, product, 1, 'mismatch-1');
 
   // A refund in the gateway's console, its webhook lost (the gateway sends none).
   sandbox.update({ webhookUrl: null });
   const gw = t.add(new HttpPaymentGateway({ baseUrl: sandbox.url, apiKey: GATEWAY_KEY, timeoutMs: 5_000 }), (g) => g.close());
-  const made = await gw.refund({ idempotencyKey: 'console-lost-webhook', chargeId: paid!.chargeId!, amount: 300 });
+  const made = await gw.refund({ idempotencyKey: 'console-lost-webhook', chargeId: paid.chargeId!, amount: 300 });
   expect(made.status).toBe('succeeded');
 
   const findings = async () =>
@@ -50,17 +38,17 @@ it('reconciliation flags, once, a payment the gateway refunded more than the led
   expect(await findings()).toEqual([
     {
       kind: 'refund_mismatch',
-      charge_id: paid!.chargeId,
-      order_id: paid!.id,
+      charge_id: paid.chargeId,
+      order_id: paid.id,
       action: 'flagged',
-      detail: { gatewayRefunded: 300, ledgerRefunded: 0, inFlight: 0, currency: paid!.currency },
+      detail: { gatewayRefunded: 300, ledgerRefunded: 0, inFlight: 0, currency: paid.currency },
     },
   ]);
   // No money moved: the ledger's totals stand, and the gateway holds only the console's refund.
   const { rows } = await db.query(
     `SELECT o.refunded_amount::int AS refunded, c.refunded_amount::int AS charge_refunded
                                    FROM orders o JOIN charges c ON c.id = o.charge_id WHERE o.id = $1`,
-    [paid!.id],
+    [paid.id],
   );
   expect(rows[0]).toEqual({ refunded: 0, charge_refunded: 0 });
   expect(sandbox.refunds().map((r) => r.idempotencyKey)).toEqual(['console-lost-webhook']);
