@@ -230,10 +230,6 @@ export class ModerationService {
   }
 
   /**
-   * Whether `userId` is banned from `room` (directly or through its agency). A room's creator never is, in their own
-   * room: an agency ban made before they joined its roster (or after they left it) does not lock them out of it.
-   */
-  /**
    * The ban sets isBanned reads, for a check made inside another atomic step (orders' reserve script): the room's,
    * and its agency's (the room's again when it has none). The creator's exemption is the caller's to apply.
    */
@@ -242,6 +238,10 @@ export class ModerationService {
     return { room: roomKey, agency: room.agencyId ? this.keys.agencyBans(room.agencyId) : roomKey };
   }
 
+  /**
+   * Whether `userId` is banned from `room` (directly or through its agency). A room's creator never is, in their own
+   * room: an agency ban made before they joined its roster (or after they left it) does not lock them out of it.
+   */
   async isBanned(room: Pick<Room, 'id' | 'agencyId' | 'creatorId'>, userId: string): Promise<boolean> {
     if (userId === room.creatorId) return false;
     // Two plain reads, auto-pipelined into one round trip: every join, order and console media request asks, and a
